@@ -1,0 +1,265 @@
+// Package analyze turns captured frames into TCP connections and measures
+// how each direction's bytes were cut into segments.
+//
+// It decodes frames (with a reused gopacket DecodingLayerParser, no
+// allocation per packet), tracks every connection (a new SYN on a reused
+// 4-tuple starts a new one), places every segment on its direction's stream
+// offset, and derives the statistics that explain segmentation: SYN options,
+// effective MSS, size distribution, super-segments, retransmissions.
+//
+// It does not read files (package capture does), does not parse
+// application protocols, and prints nothing (package report renders).
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/segscope/segscope/capture"
+)
+
+// Options tune an analysis.
+type Options struct {
+	// KeepSegments, when set, is asked once per connection (with its ID,
+	// client and server known) whether to keep every segment of it in
+	// Connection.Segments. Keeping segments costs memory per packet.
+	KeepSegments func(*Connection) bool
+}
+
+// PacketProblem is one packet that could not be analyzed.
+type PacketProblem struct {
+	Source string
+	Packet int
+	Reason string
+}
+
+// Warning is something about the capture a reader should know, in plain
+// words. Conn is -1 for warnings about the whole capture.
+type Warning struct {
+	Conn int
+	Dir  string
+	Text string
+}
+
+// maxProblemExamples bounds the malformed packets remembered by number.
+const maxProblemExamples = 10
+
+// Result is the outcome of an analysis.
+type Result struct {
+	Sources     []string
+	Packets     int // frames read
+	TCPPackets  int
+	NonTCP      int // frames without TCP (ARP, UDP, ICMP...), skipped
+	Fragments   int // IP fragments, skipped
+	Malformed   int
+	Problems    []PacketProblem // the first few malformed packets
+	First, Last int64           // Unix nanoseconds of the first and last frame
+	Connections []*Connection
+	Warnings    []Warning
+}
+
+// Analyzer consumes frames one at a time.
+type Analyzer struct {
+	opts   Options
+	dec    *decoder
+	conns  map[Key]*Connection
+	res    Result
+	source string
+	pkt    decoded
+
+	// The last connection looked up: bulk transfers hit it again and again.
+	lastKey  Key
+	lastConn *Connection
+}
+
+// New returns an Analyzer.
+func New(opts Options) *Analyzer {
+	return &Analyzer{opts: opts, dec: newDecoder(), conns: map[Key]*Connection{}}
+}
+
+// ReadAll analyzes every packet of src. It stops at the first error that
+// ends the source (a cut file, an unsupported link type) and returns it;
+// what was read before stays in the analysis.
+func (a *Analyzer) ReadAll(src capture.Source) error {
+	a.source = src.Name()
+	a.res.Sources = append(a.res.Sources, src.Name())
+	for {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := a.Add(p); err != nil {
+			return &capture.Error{Source: src.Name(), Packet: p.Number, Err: err}
+		}
+	}
+}
+
+// Add analyzes one frame. Malformed and non-TCP frames are counted, not
+// returned; the error is for a frame the analysis cannot go on past (an
+// unsupported link type).
+func (a *Analyzer) Add(p capture.Packet) error {
+	a.res.Packets++
+	now := p.Timestamp.UnixNano()
+	if a.res.First == 0 || now < a.res.First {
+		a.res.First = now
+	}
+	if now > a.res.Last {
+		a.res.Last = now
+	}
+
+	err := a.dec.decode(p, &a.pkt)
+	switch {
+	case err == nil:
+	case errors.Is(err, errNotTCP):
+		a.res.NonTCP++
+		return nil
+	case errors.Is(err, errFragment):
+		a.res.Fragments++
+		return nil
+	case errors.As(err, new(UnsupportedLinkTypeError)):
+		return err
+	default:
+		a.res.Malformed++
+		if len(a.res.Problems) < maxProblemExamples {
+			a.res.Problems = append(a.res.Problems, PacketProblem{a.source, p.Number, err.Error()})
+		}
+		return nil
+	}
+	a.res.TCPPackets++
+	a.track(&a.pkt, now, p.Number)
+	return nil
+}
+
+// track finds (or starts) the packet's connection and accounts the segment.
+func (a *Analyzer) track(p *decoded, now int64, number int) {
+	key := keyOf(p.src, p.dst)
+	c := a.lastConn
+	if c == nil || key != a.lastKey {
+		c = a.conns[key]
+	}
+	synOnly := p.flags&(flagSYN|flagACK) == flagSYN
+	if c == nil || (synOnly && a.isNewConnection(c, p)) {
+		c = a.newConnection(key, p, now)
+	}
+	a.lastKey, a.lastConn = key, c
+
+	dir := ClientToServer
+	if p.src != c.Client {
+		dir = ServerToClient
+	}
+	d := &c.Dirs[dir]
+	c.Packets++
+	c.Last = now
+
+	if p.flags&flagSYN != 0 {
+		if !d.SYN.Seen {
+			d.SYN = p.synOptions
+			// A SYN seen after data from this side does not move the
+			// origin already fixed by that data.
+			if !d.started {
+				d.start(p.seq, true)
+			}
+		}
+		if dir == ClientToServer && p.flags&flagACK == 0 && c.Handshake.SYN == 0 {
+			c.Handshake.SYN = now
+		}
+		if dir == ServerToClient && p.flags&flagACK != 0 && c.Handshake.SYNACK == 0 {
+			c.Handshake.SYNACK = now
+		}
+	} else if dir == ClientToServer && p.flags&flagACK != 0 && c.Handshake.SYNACK != 0 && c.Handshake.ACK == 0 {
+		c.Handshake.ACK = now
+	}
+
+	window := defaultRTTWindow
+	if rtt, ok := c.Handshake.RTT(); ok && int64(rtt) > window {
+		window = int64(rtt)
+	}
+	off, kind := d.segment(p, now, window)
+	if c.keepSegments {
+		c.Segments = append(c.Segments, Segment{
+			Time: now, Offset: off, Len: p.payload, Packet: number,
+			Window: p.window, Flags: p.flags, Dir: dir, Kind: kind,
+			OptionLen: uint8(p.optionLen),
+		})
+	}
+}
+
+// isNewConnection tells whether a SYN starts a new connection on a 4-tuple
+// that already has one: it does unless it repeats the client's SYN.
+func (a *Analyzer) isNewConnection(c *Connection, p *decoded) bool {
+	if c.Dirs[ClientToServer].SYN.Seen && p.src == c.Client {
+		return c.Dirs[ClientToServer].isn != p.seq
+	}
+	return true
+}
+
+func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
+	c := &Connection{ID: len(a.res.Connections), First: now, Last: now}
+	switch {
+	case p.flags&(flagSYN|flagACK) == flagSYN:
+		c.Client, c.Server = p.src, p.dst
+	case p.flags&(flagSYN|flagACK) == flagSYN|flagACK:
+		c.Client, c.Server = p.dst, p.src
+	default:
+		// No handshake: servers listen on the lower port far more often
+		// than not (80, 443, 8080 against ephemeral 32768+).
+		c.RolesGuessed = true
+		c.Client, c.Server = p.src, p.dst
+		if p.src.Port() < p.dst.Port() {
+			c.Client, c.Server = p.dst, p.src
+		}
+	}
+	if a.opts.KeepSegments != nil {
+		c.keepSegments = a.opts.KeepSegments(c)
+	}
+	a.conns[key] = c
+	a.res.Connections = append(a.res.Connections, c)
+	return c
+}
+
+// Result finishes the analysis and returns it. Call it once, after the
+// last Add or ReadAll.
+func (a *Analyzer) Result() *Result {
+	for _, c := range a.res.Connections {
+		for dir := ClientToServer; dir <= ServerToClient; dir++ {
+			d := &c.Dirs[dir]
+			d.finish()
+			d.EffectiveMSS = effectiveMSS(c, dir)
+			d.Stats = sizeStats(d.sizes, d.EffectiveMSS.Value)
+			if w, ok := superSegmentWarning(c, dir); ok {
+				a.res.Warnings = append(a.res.Warnings, w)
+			}
+			if d.MissingBytes > 0 {
+				a.res.Warnings = append(a.res.Warnings, Warning{c.ID, dir.String(), fmt.Sprintf(
+					"%d bytes of this direction were never captured (packets missed by the capture, or sent before it started): sizes and retransmission counts around the gap are uncertain", d.MissingBytes)})
+			}
+		}
+	}
+	if a.res.Malformed > 0 {
+		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf("%d malformed packets skipped", a.res.Malformed)})
+	}
+	a.conns = nil
+	a.lastConn = nil
+	return &a.res
+}
+
+func superSegmentWarning(c *Connection, dir Dir) (Warning, bool) {
+	d := &c.Dirs[dir]
+	st, e := d.Stats, d.EffectiveMSS
+	if st.Super == 0 || e.Value == 0 {
+		return Warning{}, false
+	}
+	return Warning{c.ID, dir.String(), fmt.Sprintf(
+		"%d of %d segments are longer than the effective MSS %d (largest %d = %.1f x %d): "+
+			"the capture was taken above segmentation offload (TSO/GSO on the sending host) or after receive offload (GRO/LRO on the receiving host). "+
+			"On the wire no segment carried more than %d bytes; these sizes are what the capturing host's stack handled, not what crossed the network",
+		st.Super, d.DataSegments, e.Value, st.Max, st.LargestMultiple, e.Value, e.Value)}, true
+}
+
+// Duration is the time from the first to the last frame.
+func (r *Result) Duration() time.Duration { return time.Duration(r.Last - r.First) }

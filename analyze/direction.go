@@ -1,0 +1,299 @@
+package analyze
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// maxHoles bounds the holes (byte ranges not yet captured) tracked per
+// direction; past it the oldest is forgotten and counted as missing.
+const maxHoles = 64
+
+// Direction accumulates one direction of a connection: the bytes its
+// sender sent and how they were cut into segments.
+type Direction struct {
+	// SYN holds the options this direction's sender put in its SYN.
+	SYN SYNOptions
+
+	Packets               int   // every packet sent this way, data or not
+	DataSegments          int   // packets with payload, excluding duplicates and keep-alives
+	PayloadBytes          int64 // their payload bytes, retransmissions included
+	RetransmittedSegments int
+	RetransmittedBytes    int64
+	OutOfOrderSegments    int
+	Duplicates            int // the same packet captured twice; not counted as data
+	ZeroWindows           int
+	KeepAlives            int
+	Resets                int
+	Fins                  int
+	PushedSegments        int // data segments with PSH set
+	// MissingBytes counts stream bytes the capture never saw (gaps that no
+	// later segment filled), like Zeek's missed_bytes.
+	MissingBytes int64
+	// Runs are the PSH-delimited runs of new bytes: how the sender's
+	// writes reached the wire.
+	Runs RunStats
+
+	// Derived when the analysis finishes.
+	EffectiveMSS EffectiveMSS
+	Stats        SizeStats
+
+	// Streaming state.
+	started  bool
+	isn      uint32 // the SYN's sequence number, when the stream started at a SYN
+	lastRaw  uint32 // raw sequence number of the reference point
+	lastOff  int64  // its stream offset
+	highest  int64  // end offset of the highest byte seen
+	holes    []hole
+	sizes    sizeCounts
+	optLens  [41]int // data segments by TCP option bytes (0..40)
+	runBytes int64
+	recent   [4]fingerprint
+	nRecent  int
+}
+
+type hole struct {
+	start, end int64
+	opened     int64 // when the bytes after it arrived
+}
+
+// fingerprint identifies a packet well enough to spot it captured twice.
+type fingerprint struct {
+	seq, ack, tsval uint32
+	len             int
+	ipID            uint16
+	window          uint16
+}
+
+// RunStats summarises PSH-delimited runs of bytes.
+type RunStats struct {
+	Count    int
+	Bytes    int64
+	Min, Max int64
+}
+
+// Mean is the average run length in bytes.
+func (r RunStats) Mean() float64 {
+	if r.Count == 0 {
+		return 0
+	}
+	return float64(r.Bytes) / float64(r.Count)
+}
+
+func (r *RunStats) add(n int64) {
+	if r.Count == 0 || n < r.Min {
+		r.Min = n
+	}
+	if n > r.Max {
+		r.Max = n
+	}
+	r.Count++
+	r.Bytes += n
+}
+
+// start fixes the stream's origin: offset 0 is the byte after the SYN, or
+// the first byte seen when the SYN was not captured.
+func (d *Direction) start(seq uint32, fromSYN bool) {
+	d.started = true
+	if fromSYN {
+		d.isn = seq
+		seq++
+	}
+	d.lastRaw, d.lastOff, d.highest = seq, 0, 0
+}
+
+// offset turns a sequence number into a stream offset. Sequence numbers
+// wrap at 2^32; the offset is the one nearest the furthest point seen.
+// This is the only place that handles the wrap.
+func (d *Direction) offset(seq uint32) int64 {
+	off := d.lastOff + int64(int32(seq-d.lastRaw))
+	if off > d.lastOff {
+		d.lastRaw, d.lastOff = seq, off
+	}
+	return off
+}
+
+// segment accounts one packet sent in this direction and returns the
+// stream offset and kind of its payload. rttWindow is how long after a hole
+// opens a segment filling it still counts as reordering, not loss.
+func (d *Direction) segment(p *decoded, now int64, rttWindow int64) (off int64, kind Kind) {
+	d.Packets++
+	if !d.started {
+		d.start(p.seq, p.flags&flagSYN != 0)
+	}
+	if p.flags&flagRST != 0 {
+		d.Resets++
+	}
+	if p.flags&flagFIN != 0 {
+		d.Fins++
+	}
+	if p.window == 0 && p.flags&(flagSYN|flagFIN|flagRST) == 0 {
+		d.ZeroWindows++
+		kind |= KindZeroWindow
+	}
+	off = d.offset(p.seq)
+	if p.flags&flagSYN != 0 {
+		off = d.offset(p.seq+1) - 1
+	}
+	n := int64(p.payload)
+	if n == 0 {
+		// A zero-length keep-alive probe sits one byte before the next
+		// expected byte.
+		if off == d.highest-1 && p.flags&(flagSYN|flagFIN|flagRST) == 0 {
+			d.KeepAlives++
+			kind |= KindKeepAlive
+		}
+		return off, kind
+	}
+
+	fp := fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: p.payload, ipID: p.ipID, window: p.window}
+	if (p.ipID != 0 || p.hasTSval) && d.seenRecently(fp) {
+		d.Duplicates++
+		return off, kind | KindDuplicate
+	}
+	d.remember(fp)
+
+	if n == 1 && off == d.highest-1 && p.flags&(flagSYN|flagFIN|flagRST) == 0 {
+		d.KeepAlives++
+		return off, kind | KindKeepAlive
+	}
+
+	d.DataSegments++
+	d.PayloadBytes += n
+	d.sizes.add(p.payload)
+	if p.optionLen >= 0 && p.optionLen < len(d.optLens) {
+		d.optLens[p.optionLen]++
+	}
+	if p.flags&flagPSH != 0 {
+		d.PushedSegments++
+	}
+
+	end := off + n
+	var fresh int64 // bytes never seen before
+	switch {
+	case off >= d.highest:
+		if off > d.highest {
+			d.addHole(d.highest, off, now)
+			kind |= KindAfterGap
+		}
+		fresh = n
+		d.highest = end
+	default:
+		filled, opened := d.fill(off, end)
+		fresh = filled
+		if end > d.highest {
+			fresh += end - d.highest
+			d.highest = end
+		}
+		switch {
+		case fresh < n:
+			kind |= KindRetransmission
+			d.RetransmittedSegments++
+			d.RetransmittedBytes += n - fresh
+		case now-opened <= rttWindow:
+			kind |= KindOutOfOrder
+			d.OutOfOrderSegments++
+		default:
+			// It fills a hole long after the bytes behind it arrived: the
+			// original was lost before the capture point.
+			kind |= KindRetransmission
+			d.RetransmittedSegments++
+			d.RetransmittedBytes += n
+		}
+	}
+
+	if fresh > 0 && kind&KindRetransmission == 0 {
+		d.runBytes += fresh
+	}
+	if p.flags&flagPSH != 0 && d.runBytes > 0 {
+		d.Runs.add(d.runBytes)
+		d.runBytes = 0
+	}
+	return off, kind
+}
+
+func (d *Direction) seenRecently(fp fingerprint) bool {
+	for i := 0; i < d.nRecent; i++ {
+		if d.recent[i] == fp {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Direction) remember(fp fingerprint) {
+	copy(d.recent[1:], d.recent[:len(d.recent)-1])
+	d.recent[0] = fp
+	if d.nRecent < len(d.recent) {
+		d.nRecent++
+	}
+}
+
+func (d *Direction) addHole(start, end, now int64) {
+	if len(d.holes) == maxHoles {
+		d.MissingBytes += d.holes[0].end - d.holes[0].start
+		d.holes = append(d.holes[:0], d.holes[1:]...)
+	}
+	d.holes = append(d.holes, hole{start, end, now})
+}
+
+// fill removes [start, end) from the holes and returns how many bytes of
+// it were holes, and when the earliest of those holes opened.
+func (d *Direction) fill(start, end int64) (filled, opened int64) {
+	if len(d.holes) == 0 {
+		return 0, 0
+	}
+	kept := d.holes[:0]
+	var split []hole
+	for _, h := range d.holes {
+		lo, hi := max(h.start, start), min(h.end, end)
+		if lo >= hi {
+			kept = append(kept, h)
+			continue
+		}
+		if filled == 0 || h.opened < opened {
+			opened = h.opened
+		}
+		filled += hi - lo
+		if h.start < lo {
+			kept = append(kept, hole{h.start, lo, h.opened})
+		}
+		if hi < h.end {
+			// Splitting can add a hole; hold it until the loop is done
+			// so kept never overtakes the range being read.
+			split = append(split, hole{hi, h.end, h.opened})
+		}
+	}
+	d.holes = append(kept, split...)
+	slices.SortFunc(d.holes, func(a, b hole) int { return cmp.Compare(a.start, b.start) })
+	return filled, opened
+}
+
+// finish closes the streaming state: the last run, the holes left.
+func (d *Direction) finish() {
+	if d.runBytes > 0 {
+		d.Runs.add(d.runBytes)
+		d.runBytes = 0
+	}
+	for _, h := range d.holes {
+		d.MissingBytes += h.end - h.start
+	}
+	d.holes = nil
+}
+
+// optionBytes is the most common number of TCP option bytes on data
+// segments.
+func (d *Direction) optionBytes() int {
+	best := 0
+	for n, c := range d.optLens {
+		if c > d.optLens[best] {
+			best = n
+		}
+	}
+	return best
+}
+
+// defaultRTTWindow is how long after a hole opens a filling segment still
+// counts as reordered (as Wireshark's 3 ms) when the RTT is unknown.
+const defaultRTTWindow = int64(3 * time.Millisecond)

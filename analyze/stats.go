@@ -1,0 +1,217 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// SizeCount is how many data segments had one payload size.
+type SizeCount struct {
+	Size  int
+	Count int
+}
+
+// sizeCounts counts data segments by payload size, sorted by size. A
+// direction rarely has more than a handful of distinct sizes, so a sorted
+// slice beats a map in memory, and allocates only when a new size appears.
+type sizeCounts []SizeCount
+
+func (s *sizeCounts) add(n int) {
+	c := *s
+	i := sort.Search(len(c), func(i int) bool { return c[i].Size >= n })
+	if i < len(c) && c[i].Size == n {
+		c[i].Count++
+		return
+	}
+	c = append(c, SizeCount{})
+	copy(c[i+1:], c[i:])
+	c[i] = SizeCount{n, 1}
+	*s = c
+}
+
+// Bucket is one histogram bar: segments with Min <= size <= Max.
+type Bucket struct {
+	Min, Max int
+	Count    int
+}
+
+// SizeStats describes a direction's data segment sizes.
+type SizeStats struct {
+	Min, Max    int
+	Mean        float64
+	Median, P95 int
+	// Full segments carry exactly the effective MSS; short ones less;
+	// super-segments more (several MSS merged by TSO/GSO/GRO).
+	Full, Short, Super int
+	// LargestMultiple is the largest segment divided by the effective MSS.
+	LargestMultiple float64
+	// Sizes lists every distinct size with its count, by size.
+	Sizes []SizeCount
+	// Histogram has power-of-two buckets (1-63, 64-127, ... 65536+),
+	// only the non-empty ones.
+	Histogram []Bucket
+}
+
+// TopSizes returns up to n sizes, the most common first.
+func (s SizeStats) TopSizes(n int) []SizeCount {
+	top := append([]SizeCount(nil), s.Sizes...)
+	sort.SliceStable(top, func(i, j int) bool {
+		if top[i].Count != top[j].Count {
+			return top[i].Count > top[j].Count
+		}
+		return top[i].Size > top[j].Size
+	})
+	if len(top) > n {
+		top = top[:n]
+	}
+	return top
+}
+
+func bucketOf(n int) (lo, hi int) {
+	if n < 64 {
+		return 1, 63
+	}
+	if n >= 65536 {
+		return 65536, math.MaxInt32
+	}
+	lo = 64
+	for lo*2 <= n {
+		lo *= 2
+	}
+	return lo, lo*2 - 1
+}
+
+func sizeStats(sizes sizeCounts, effMSS int) SizeStats {
+	st := SizeStats{Sizes: append([]SizeCount(nil), sizes...)}
+	total := 0
+	var sum int64
+	for _, c := range sizes {
+		total += c.Count
+		sum += int64(c.Size) * int64(c.Count)
+	}
+	if total == 0 {
+		return st
+	}
+	st.Min, st.Max = sizes[0].Size, sizes[len(sizes)-1].Size
+	st.Mean = float64(sum) / float64(total)
+	st.Median = nearestRank(sizes, total, 0.50)
+	st.P95 = nearestRank(sizes, total, 0.95)
+	for _, c := range sizes {
+		switch {
+		case effMSS == 0 || c.Size < effMSS:
+			st.Short += c.Count
+		case c.Size == effMSS:
+			st.Full += c.Count
+		default:
+			st.Super += c.Count
+		}
+		lo, hi := bucketOf(c.Size)
+		if n := len(st.Histogram); n > 0 && st.Histogram[n-1].Min == lo {
+			st.Histogram[n-1].Count += c.Count
+		} else {
+			st.Histogram = append(st.Histogram, Bucket{lo, hi, c.Count})
+		}
+	}
+	if effMSS > 0 {
+		st.LargestMultiple = float64(st.Max) / float64(effMSS)
+	}
+	return st
+}
+
+// nearestRank is the p-th percentile by the nearest-rank method.
+func nearestRank(sizes sizeCounts, total int, p float64) int {
+	rank := int(math.Ceil(p * float64(total)))
+	seen := 0
+	for _, c := range sizes {
+		seen += c.Count
+		if seen >= rank {
+			return c.Size
+		}
+	}
+	return sizes[len(sizes)-1].Size
+}
+
+// EffectiveMSS is the largest payload a direction's segments can carry on
+// the path: the MSS from the SYNs minus the TCP option bytes every data
+// segment carries.
+type EffectiveMSS struct {
+	Value int
+	// Inferred is set when no usable MSS option was captured and Value was
+	// taken from the segment sizes.
+	Inferred bool
+	// MSS is the MSS option that limits this direction: the smaller of
+	// the two SYNs' values (normally the peer's), and MSSFrom says whose
+	// SYN carried it.
+	MSS     int
+	MSSFrom Dir
+	// OptionBytes are the TCP option bytes on this direction's data
+	// segments (the most common count); 12 with timestamps.
+	OptionBytes int
+	Timestamps  bool
+}
+
+// Arithmetic spells out how Value was reached, e.g.
+// "1400 (MSS in the server's SYN-ACK) - 12 (timestamps option) = 1388".
+func (e EffectiveMSS) Arithmetic() string {
+	if e.Value == 0 {
+		return "unknown (no data segments)"
+	}
+	if e.Inferred {
+		return fmt.Sprintf("%d (inferred from the segment sizes: no MSS option captured)", e.Value)
+	}
+	who := "client's SYN"
+	if e.MSSFrom == ServerToClient {
+		who = "server's SYN-ACK"
+	}
+	if e.OptionBytes == 0 {
+		return fmt.Sprintf("%d (MSS in the %s; no TCP options on data segments) = %d", e.MSS, who, e.Value)
+	}
+	what := "TCP options"
+	if e.Timestamps && e.OptionBytes == 12 {
+		what = "timestamps option"
+	}
+	return fmt.Sprintf("%d (MSS in the %s) - %d (%s) = %d", e.MSS, who, e.OptionBytes, what, e.Value)
+}
+
+// effectiveMSS works out the effective MSS of the data sent by dir.
+func effectiveMSS(c *Connection, dir Dir) EffectiveMSS {
+	d := &c.Dirs[dir]
+	peer := &c.Dirs[1-dir]
+	e := EffectiveMSS{OptionBytes: d.optionBytes()}
+	e.Timestamps = d.SYN.Timestamps && peer.SYN.Timestamps
+	switch {
+	case peer.SYN.MSS > 0 && (d.SYN.MSS == 0 || peer.SYN.MSS <= d.SYN.MSS):
+		e.MSS, e.MSSFrom = peer.SYN.MSS, 1-dir
+	case d.SYN.MSS > 0:
+		e.MSS, e.MSSFrom = d.SYN.MSS, dir
+	}
+	if e.MSS > e.OptionBytes {
+		e.Value = e.MSS - e.OptionBytes
+		return e
+	}
+	e.MSS = 0
+	e.Value = inferMSS(d.sizes)
+	e.Inferred = e.Value > 0
+	return e
+}
+
+// inferMSS guesses the effective MSS from segment sizes alone: the most
+// common size in the upper half of the sizes seen (the full segments of a
+// bulk transfer), the larger on a tie.
+func inferMSS(sizes sizeCounts) int {
+	if len(sizes) == 0 {
+		return 0
+	}
+	largest := sizes[len(sizes)-1].Size
+	best := SizeCount{}
+	for _, c := range sizes {
+		if 2*c.Size < largest {
+			continue
+		}
+		if c.Count >= best.Count {
+			best = c
+		}
+	}
+	return best.Size
+}

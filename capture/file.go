@@ -1,0 +1,209 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// Format is the container format of a capture file.
+type Format string
+
+const (
+	FormatPcap   Format = "pcap"
+	FormatPcapng Format = "pcapng"
+)
+
+// readBufferSize is large so a big capture is read in few system calls.
+const readBufferSize = 1 << 20
+
+// File reads a pcap or pcapng capture, optionally gzip-compressed, from a
+// file or standard input.
+type File struct {
+	name       string
+	closer     io.Closer
+	format     Format
+	compressed bool
+
+	pcap *pcapgo.Reader
+	ng   *pcapgo.NgReader
+
+	number int   // packets returned so far
+	err    error // the error that ended the file; returned again on later reads
+
+	read  *atomic.Int64 // bytes of the file read so far, for progress
+	total int64         // size of the file, 0 when unknown (stdin)
+}
+
+// Open opens a capture file; "-" means standard input. The format (pcap or
+// pcapng, either byte order, microsecond or nanosecond) and gzip compression
+// are recognised from the content, not the name.
+func Open(path string) (*File, error) {
+	if path == "-" {
+		return NewReader("stdin", os.Stdin, 0)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{Source: path, Err: err}
+	}
+	var size int64
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	src, err := NewReader(path, f, size)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	src.closer = f
+	return src, nil
+}
+
+// NewReader reads a capture from r, naming it name in messages. size is the
+// number of bytes r will yield, for progress reports; 0 if unknown.
+func NewReader(name string, r io.Reader, size int64) (*File, error) {
+	src := &File{name: name, total: size, read: new(atomic.Int64)}
+	br := bufio.NewReaderSize(&countingReader{r: r, n: src.read}, readBufferSize)
+
+	magic, err := br.Peek(4)
+	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, gerr := gzip.NewReader(br)
+		if gerr != nil {
+			return nil, &Error{Source: name, Err: fmt.Errorf("gzip header: %w", gerr)}
+		}
+		src.compressed = true
+		br = bufio.NewReaderSize(gz, readBufferSize)
+		magic, err = br.Peek(4)
+	}
+	if len(magic) == 0 && err == io.EOF {
+		return nil, &Error{Source: name, Err: errors.New("empty file: not a capture")}
+	}
+	if len(magic) < 4 {
+		return nil, &Error{Source: name, Err: fmt.Errorf("only %d bytes: too short to be a capture", len(magic))}
+	}
+
+	switch {
+	case isPcapMagic(magic):
+		src.format = FormatPcap
+		src.pcap, err = pcapgo.NewReader(br)
+	case binary.BigEndian.Uint32(magic) == 0x0a0d0d0a:
+		src.format = FormatPcapng
+		src.ng, err = pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+	default:
+		return nil, &Error{Source: name, Err: fmt.Errorf("not a pcap or pcapng capture: it starts with bytes % x (%q)", magic, printable(magic))}
+	}
+	if err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = errors.New("file ends inside the capture file header")
+		}
+		return nil, &Error{Source: name, Err: fmt.Errorf("%s header: %w", src.format, err)}
+	}
+	return src, nil
+}
+
+func isPcapMagic(m []byte) bool {
+	switch binary.LittleEndian.Uint32(m) {
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+		return true
+	}
+	return false
+}
+
+func printable(b []byte) string {
+	out := bytes.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '.'
+		}
+		return r
+	}, b)
+	return string(out)
+}
+
+// Name names the source in messages.
+func (f *File) Name() string { return f.name }
+
+// Format tells whether the file is pcap or pcapng.
+func (f *File) Format() Format { return f.format }
+
+// Compressed tells whether the file was gzip-compressed.
+func (f *File) Compressed() bool { return f.compressed }
+
+// Progress returns the bytes of the (possibly compressed) file read so far
+// and its size (0 when unknown). It is safe to call from another goroutine.
+func (f *File) Progress() (read, total int64) { return f.read.Load(), f.total }
+
+// Close closes the underlying file (standard input is left open).
+func (f *File) Close() error {
+	if f.closer != nil {
+		return f.closer.Close()
+	}
+	return nil
+}
+
+// ReadPacket returns the next frame; its Data is reused by the next call.
+func (f *File) ReadPacket() (Packet, error) {
+	if f.err != nil {
+		return Packet{}, f.err
+	}
+	var (
+		data []byte
+		ci   gopacket.CaptureInfo
+		err  error
+		lt   layers.LinkType
+	)
+	if f.pcap != nil {
+		data, ci, err = f.pcap.ZeroCopyReadPacketData()
+		lt = f.pcap.LinkType()
+	} else {
+		data, ci, err = f.ng.ZeroCopyReadPacketData()
+		if err == nil && len(ci.AncillaryData) > 0 {
+			lt, _ = ci.AncillaryData[0].(layers.LinkType)
+		}
+	}
+	if err != nil {
+		f.err = f.wrap(err)
+		return Packet{}, f.err
+	}
+	f.number++
+	return Packet{
+		Data:      data,
+		Timestamp: ci.Timestamp,
+		Length:    ci.Length,
+		LinkType:  lt,
+		Number:    f.number,
+	}, nil
+}
+
+func (f *File) wrap(err error) error {
+	switch {
+	case err == io.EOF:
+		return io.EOF
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		err = ErrTruncated
+	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
+		err = fmt.Errorf("decompressing: %w", err)
+	}
+	return &Error{Source: f.name, Packet: f.number + 1, Err: err}
+}
+
+// countingReader counts the bytes read through it, for progress reports.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"strconv"
+
+	"github.com/spf13/pflag"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/report"
+)
+
+// captureOptions are the flags shared by the commands that read captures.
+type captureOptions struct {
+	format     string
+	hosts      []string
+	ports      []uint
+	noProgress bool
+}
+
+func (o *captureOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.format, "format", "o", "table", "output format: table, json or csv")
+	fs.StringSliceVar(&o.hosts, "host", nil, "only connections with this IP address at either end (repeatable, or comma-separated)")
+	fs.UintSliceVar(&o.ports, "port", nil, "only connections with this port at either end (repeatable, or comma-separated)")
+	fs.BoolVarP(&o.noProgress, "quiet", "q", false, "no progress indication on standard error")
+}
+
+func (o *captureOptions) parse() (report.Format, analyze.Filter, error) {
+	f, err := report.ParseFormat(o.format)
+	if err != nil {
+		return "", analyze.Filter{}, usageError{err}
+	}
+	var flt analyze.Filter
+	for _, h := range o.hosts {
+		a, err := netip.ParseAddr(h)
+		if err != nil {
+			return "", flt, usageError{fmt.Errorf("--host %q: not an IP address (names are not resolved)", h)}
+		}
+		flt.Hosts = append(flt.Hosts, a.Unmap())
+	}
+	for _, p := range o.ports {
+		if p == 0 || p > 65535 {
+			return "", flt, usageError{fmt.Errorf("--port %d: not a TCP port (1-65535)", p)}
+		}
+		flt.Ports = append(flt.Ports, uint16(p))
+	}
+	return f, flt, nil
+}
+
+// load analyzes the captures in order, as one capture. A file that cannot
+// be opened or read to the end adds an error; whatever was read of it
+// stays in the result.
+func load(s *streams, paths []string, aopts analyze.Options, progress bool) (*analyze.Result, []error) {
+	a := analyze.New(aopts)
+	var errs []error
+	for _, path := range paths {
+		var (
+			src *capture.File
+			err error
+		)
+		if path == "-" {
+			src, err = capture.NewReader("stdin", s.in, 0)
+		} else {
+			src, err = capture.Open(path)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		stop := func() {}
+		if progress && isTerminal(s.err) {
+			stop = showProgress(s.err, src)
+		}
+		err = a.ReadAll(src)
+		stop()
+		src.Close()
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return a.Result(), errs
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// parseIDs reads --conn values.
+func parseIDs(vals []string) ([]int, error) {
+	var ids []int
+	for _, v := range vals {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, usageError{fmt.Errorf("--conn %q: not a connection ID (a number from the analyze table)", v)}
+		}
+		ids = append(ids, n)
+	}
+	return ids, nil
+}

@@ -1,0 +1,40 @@
+// Command segscope inspects TCP segmentation in packet captures and explains
+// it. Each subcommand parses its flags, calls the packages that do the work,
+// and hands the result to package report; none holds analysis logic.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// errReported marks a failure whose details were already printed with the
+// report (a cut capture, say): main only sets the exit status.
+var errReported = errors.New("errors reported above")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit status: 0 on success,
+// 1 when something failed (after reporting what could be read), 2 for
+// usage errors.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errReported):
+		return 1
+	case isUsageError(err):
+		fmt.Fprintf(stderr, "segscope: %v\nRun 'segscope --help' for usage.\n", err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "segscope: %v\n", err)
+		return 1
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/report"
+)
+
+type segmentsOptions struct {
+	captureOptions
+	conns []string
+	dir   string
+}
+
+func newSegmentsCmd(s *streams) *cobra.Command {
+	o := &segmentsOptions{}
+	cmd := &cobra.Command{
+		Use:   "segments FILE...",
+		Short: "List every TCP segment with its stream offset, length and class",
+		Long: `Segments lists every TCP segment of the chosen connections: packet number (as
+Wireshark's frame.number), time since the first packet, connection ID, direction,
+sender, stream offset (0 is the first payload byte; the SYN sits at -1), payload
+length on the wire (from the IP header, so snap-length captures show true sizes),
+TCP flags (S F R P, "." for ACK), the raw window field and a class:
+
+  full, short, super   data segment equal to, below, or above the effective MSS
+  syn, syn-ack, fin, rst, ack   segments without payload
+  +retransmission, +out-of-order, +duplicate, +keep-alive, +zero-window, +after-gap
+                       what else was noticed about the segment
+
+Without --conn every connection is listed, which holds every segment in memory.`,
+		Example: `  segscope segments --conn 0 pcaps/mtu1440-ts.pcap.gz
+  segscope segments --conn 0 --dir server_to_client --format csv capture.pcap`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSegments(s, o, args)
+		},
+	}
+	o.addFlags(cmd.Flags())
+	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
+	cmd.Flags().StringVar(&o.dir, "dir", "", "only one direction: client_to_server (c2s) or server_to_client (s2c)")
+	return cmd
+}
+
+func runSegments(s *streams, o *segmentsOptions, paths []string) error {
+	format, filter, err := o.parse()
+	if err != nil {
+		return err
+	}
+	if filter.IDs, err = parseIDs(o.conns); err != nil {
+		return err
+	}
+	keepDir, err := parseDir(o.dir)
+	if err != nil {
+		return err
+	}
+	res, errs := load(s, paths, analyze.Options{KeepSegments: filter.Match}, !o.noProgress)
+	conns := res.Select(filter)
+	if keepDir != nil {
+		for _, c := range conns {
+			c.Segments = analyze.OnlyDir(c.Segments, *keepDir)
+		}
+	}
+	return writeReport(s, report.Segments{Result: res, Connections: conns, Errors: errs}, format, errs)
+}
+
+func parseDir(v string) (*analyze.Dir, error) {
+	var d analyze.Dir
+	switch v {
+	case "":
+		return nil, nil
+	case "client_to_server", "c2s":
+		d = analyze.ClientToServer
+	case "server_to_client", "s2c":
+		d = analyze.ServerToClient
+	default:
+		return nil, usageError{fmt.Errorf("--dir %q: use client_to_server (c2s) or server_to_client (s2c)", v)}
+	}
+	return &d, nil
+}

@@ -1,0 +1,250 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+
+	"github.com/segscope/segscope/analyze"
+)
+
+// The JSON documents. Field names are part of the schema documented in
+// README.md; keep them stable.
+
+type jsonAnalysis struct {
+	Schema      string        `json:"schema"`
+	Source      string        `json:"source"`
+	Files       []string      `json:"files"`
+	Capture     jsonCapture   `json:"capture"`
+	Connections []jsonConn    `json:"connections"`
+	Warnings    []jsonWarning `json:"warnings"`
+	Errors      []string      `json:"errors"`
+}
+
+type jsonCapture struct {
+	Packets    int           `json:"packets"`
+	TCPPackets int           `json:"tcp_packets"`
+	NonTCP     int           `json:"non_tcp_packets"`
+	Fragments  int           `json:"fragments"`
+	Malformed  int           `json:"malformed_packets"`
+	Problems   []jsonProblem `json:"malformed_examples"`
+	Start      string        `json:"start"`
+	DurationS  float64       `json:"duration_s"`
+	Total      int           `json:"connections_total"`
+}
+
+type jsonProblem struct {
+	File   string `json:"file"`
+	Packet int    `json:"packet"`
+	Reason string `json:"reason"`
+}
+
+type jsonWarning struct {
+	Conn      *int   `json:"conn"`
+	Direction string `json:"direction,omitempty"`
+	Text      string `json:"text"`
+}
+
+type jsonConn struct {
+	ID           int           `json:"id"`
+	Client       string        `json:"client"`
+	Server       string        `json:"server"`
+	RolesGuessed bool          `json:"roles_guessed"`
+	Start        string        `json:"start"`
+	DurationMs   float64       `json:"duration_ms"`
+	Packets      int           `json:"packets"`
+	Handshake    jsonHandshake `json:"handshake"`
+	Directions   jsonDirs      `json:"directions"`
+}
+
+type jsonHandshake struct {
+	Seen         bool     `json:"seen"`
+	RTTMs        *float64 `json:"rtt_ms"`
+	SYNToSYNACK  *float64 `json:"syn_to_synack_ms"`
+	SYNACKToACK  *float64 `json:"synack_to_ack_ms"`
+	SYNACKSeen   bool     `json:"synack_seen"`
+	FinalACKSeen bool     `json:"ack_seen"`
+}
+
+type jsonDirs struct {
+	ClientToServer jsonDir `json:"client_to_server"`
+	ServerToClient jsonDir `json:"server_to_client"`
+}
+
+type jsonDir struct {
+	Source                 string          `json:"source"`
+	Destination            string          `json:"destination"`
+	SYNSeen                bool            `json:"syn_seen"`
+	MSS                    *int            `json:"mss"`
+	WindowScale            *int            `json:"window_scale"`
+	SACKPermitted          bool            `json:"sack_permitted"`
+	Timestamps             bool            `json:"timestamps"`
+	EffectiveMSS           *int            `json:"effective_mss"`
+	EffectiveMSSInferred   bool            `json:"effective_mss_inferred"`
+	EffectiveMSSArithmetic string          `json:"effective_mss_arithmetic"`
+	OptionBytes            int             `json:"option_bytes"`
+	Packets                int             `json:"packets"`
+	DataSegments           int             `json:"data_segments"`
+	PayloadBytes           int64           `json:"payload_bytes"`
+	MinSegment             int             `json:"min_segment"`
+	MaxSegment             int             `json:"max_segment"`
+	MeanSegment            float64         `json:"mean_segment"`
+	MedianSegment          int             `json:"median_segment"`
+	P95Segment             int             `json:"p95_segment"`
+	FullSizeSegments       int             `json:"full_size_segments"`
+	ShortSegments          int             `json:"short_segments"`
+	SuperSegments          int             `json:"super_segments"`
+	LargestMSSMultiple     float64         `json:"largest_mss_multiple"`
+	RetransmittedSegments  int             `json:"retransmitted_segments"`
+	RetransmittedBytes     int64           `json:"retransmitted_bytes"`
+	OutOfOrderSegments     int             `json:"out_of_order_segments"`
+	DuplicateSegments      int             `json:"duplicate_segments"`
+	ZeroWindows            int             `json:"zero_windows"`
+	KeepAlives             int             `json:"keep_alives"`
+	Resets                 int             `json:"resets"`
+	Fins                   int             `json:"fins"`
+	PushedSegments         int             `json:"pushed_segments"`
+	MissingBytes           int64           `json:"missing_bytes"`
+	PSHRuns                jsonRuns        `json:"psh_runs"`
+	Sizes                  []jsonSizeCount `json:"sizes"`
+	Histogram              []jsonBucket    `json:"histogram"`
+}
+
+type jsonRuns struct {
+	Count     int     `json:"count"`
+	MeanBytes float64 `json:"mean_bytes"`
+	MinBytes  int64   `json:"min_bytes"`
+	MaxBytes  int64   `json:"max_bytes"`
+}
+
+type jsonSizeCount struct {
+	Size  int `json:"size"`
+	Count int `json:"count"`
+}
+
+type jsonBucket struct {
+	Min   int  `json:"min"`
+	Max   *int `json:"max"` // null for the open last bucket
+	Count int  `json:"count"`
+}
+
+// maxJSONSizes bounds the sizes listed per direction (most common first).
+const maxJSONSizes = 32
+
+func (a Analysis) json() jsonAnalysis {
+	r := a.Result
+	out := jsonAnalysis{
+		Schema: AnalysisSchema,
+		Source: strings.Join(r.Sources, ", "),
+		Files:  append([]string{}, r.Sources...),
+		Capture: jsonCapture{
+			Packets: r.Packets, TCPPackets: r.TCPPackets, NonTCP: r.NonTCP,
+			Fragments: r.Fragments, Malformed: r.Malformed, Problems: []jsonProblem{},
+			Start: timeString(r.First), DurationS: round3(r.Duration().Seconds()),
+			Total: len(r.Connections),
+		},
+		Connections: []jsonConn{},
+		Warnings:    []jsonWarning{},
+		Errors:      []string{},
+	}
+	for _, p := range r.Problems {
+		out.Capture.Problems = append(out.Capture.Problems, jsonProblem{p.Source, p.Packet, p.Reason})
+	}
+	for _, c := range a.Connections {
+		out.Connections = append(out.Connections, jsonConnOf(c))
+	}
+	chosen := map[int]bool{}
+	for _, c := range a.Connections {
+		chosen[c.ID] = true
+	}
+	for _, w := range r.Warnings {
+		if w.Conn >= 0 && !chosen[w.Conn] {
+			continue
+		}
+		jw := jsonWarning{Direction: w.Dir, Text: w.Text}
+		if w.Conn >= 0 {
+			id := w.Conn
+			jw.Conn = &id
+		}
+		out.Warnings = append(out.Warnings, jw)
+	}
+	for _, err := range a.Errors {
+		out.Errors = append(out.Errors, err.Error())
+	}
+	return out
+}
+
+func jsonConnOf(c *analyze.Connection) jsonConn {
+	h := c.Handshake
+	jc := jsonConn{
+		ID: c.ID, Client: c.Client.String(), Server: c.Server.String(),
+		RolesGuessed: c.RolesGuessed, Start: timeString(c.First),
+		DurationMs: round3(float64(c.Last-c.First) / 1e6), Packets: c.Packets,
+		Handshake: jsonHandshake{Seen: h.Seen(), SYNACKSeen: h.SYNACK != 0, FinalACKSeen: h.ACK != 0},
+	}
+	if rtt, ok := h.RTT(); ok {
+		v := ms(rtt)
+		jc.Handshake.RTTMs = &v
+	}
+	if h.SYN != 0 && h.SYNACK != 0 {
+		v := round3(float64(h.SYNACK-h.SYN) / 1e6)
+		jc.Handshake.SYNToSYNACK = &v
+	}
+	if h.SYNACK != 0 && h.ACK != 0 {
+		v := round3(float64(h.ACK-h.SYNACK) / 1e6)
+		jc.Handshake.SYNACKToACK = &v
+	}
+	jc.Directions.ClientToServer = jsonDirOf(c, analyze.ClientToServer)
+	jc.Directions.ServerToClient = jsonDirOf(c, analyze.ServerToClient)
+	return jc
+}
+
+func intPtr(v int) *int { return &v }
+
+func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
+	d := c.Dir(dir)
+	st, e := d.Stats, d.EffectiveMSS
+	src, dst := endpoint(c, dir)
+	jd := jsonDir{
+		Source: src, Destination: dst,
+		SYNSeen: d.SYN.Seen, SACKPermitted: d.SYN.SACKPermitted, Timestamps: d.SYN.Timestamps,
+		EffectiveMSSInferred: e.Inferred, EffectiveMSSArithmetic: e.Arithmetic(), OptionBytes: e.OptionBytes,
+		Packets: d.Packets, DataSegments: d.DataSegments, PayloadBytes: d.PayloadBytes,
+		MinSegment: st.Min, MaxSegment: st.Max, MeanSegment: round3(st.Mean),
+		MedianSegment: st.Median, P95Segment: st.P95,
+		FullSizeSegments: st.Full, ShortSegments: st.Short, SuperSegments: st.Super,
+		LargestMSSMultiple:    round3(st.LargestMultiple),
+		RetransmittedSegments: d.RetransmittedSegments, RetransmittedBytes: d.RetransmittedBytes,
+		OutOfOrderSegments: d.OutOfOrderSegments, DuplicateSegments: d.Duplicates,
+		ZeroWindows: d.ZeroWindows, KeepAlives: d.KeepAlives, Resets: d.Resets, Fins: d.Fins,
+		PushedSegments: d.PushedSegments, MissingBytes: d.MissingBytes,
+		PSHRuns: jsonRuns{Count: d.Runs.Count, MeanBytes: round3(d.Runs.Mean()), MinBytes: d.Runs.Min, MaxBytes: d.Runs.Max},
+		Sizes:   []jsonSizeCount{}, Histogram: []jsonBucket{},
+	}
+	if d.SYN.MSS > 0 {
+		jd.MSS = intPtr(d.SYN.MSS)
+	}
+	if d.SYN.WindowScale >= 0 && d.SYN.Seen {
+		jd.WindowScale = intPtr(d.SYN.WindowScale)
+	}
+	if e.Value > 0 {
+		jd.EffectiveMSS = intPtr(e.Value)
+	}
+	for _, s := range st.TopSizes(maxJSONSizes) {
+		jd.Sizes = append(jd.Sizes, jsonSizeCount{s.Size, s.Count})
+	}
+	for _, b := range st.Histogram {
+		jb := jsonBucket{Min: b.Min, Count: b.Count}
+		if b.Min < 65536 {
+			jb.Max = intPtr(b.Max)
+		}
+		jd.Histogram = append(jd.Histogram, jb)
+	}
+	return jd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

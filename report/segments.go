@@ -1,0 +1,116 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/segscope/segscope/analyze"
+)
+
+// Segments is what `segscope segments` reports: every segment of the
+// chosen connections.
+type Segments struct {
+	Result      *analyze.Result
+	Connections []*analyze.Connection
+	Errors      []error
+}
+
+type jsonSegments struct {
+	Schema   string        `json:"schema"`
+	Source   string        `json:"source"`
+	Segments []jsonSegment `json:"segments"`
+	Errors   []string      `json:"errors"`
+}
+
+type jsonSegment struct {
+	Packet    int     `json:"packet"`
+	Time      string  `json:"time"`
+	RelTimeS  float64 `json:"rel_time_s"`
+	Conn      int     `json:"conn"`
+	Direction string  `json:"direction"`
+	Source    string  `json:"source"`
+	Dest      string  `json:"destination"`
+	Offset    int64   `json:"offset"`
+	Len       int     `json:"len"`
+	Flags     string  `json:"flags"`
+	Window    int     `json:"window"`
+	Options   int     `json:"option_bytes"`
+	Class     string  `json:"class"`
+}
+
+// segmentsCSVHeader names the columns of `segments --format csv`.
+var segmentsCSVHeader = []string{"packet", "time", "rel_time_s", "conn", "direction", "source", "destination", "offset", "len", "flags", "window", "option_bytes", "class"}
+
+func (s Segments) rows() []jsonSegment {
+	var out []jsonSegment
+	for _, c := range s.Connections {
+		for _, seg := range c.Segments {
+			src, dst := endpoint(c, seg.Dir)
+			out = append(out, jsonSegment{
+				Packet: seg.Packet, Time: timeString(seg.Time),
+				RelTimeS: float64(seg.Time-s.Result.First) / 1e9,
+				Conn:     c.ID, Direction: seg.Dir.String(), Source: src, Dest: dst,
+				Offset: seg.Offset, Len: seg.Len, Flags: analyze.FlagString(seg.Flags),
+				Window: int(seg.Window), Options: int(seg.OptionLen), Class: c.Class(seg),
+			})
+		}
+	}
+	return out
+}
+
+// Write renders the segments in the given format.
+func (s Segments) Write(w io.Writer, f Format) error {
+	rows := s.rows()
+	switch f {
+	case JSON:
+		doc := jsonSegments{Schema: SegmentsSchema, Source: strings.Join(s.Result.Sources, ", "), Segments: rows, Errors: []string{}}
+		if doc.Segments == nil {
+			doc.Segments = []jsonSegment{}
+		}
+		for _, err := range s.Errors {
+			doc.Errors = append(doc.Errors, err.Error())
+		}
+		return writeJSON(w, doc)
+	case CSV:
+		cw := csv.NewWriter(w)
+		if err := cw.Write(segmentsCSVHeader); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := cw.Write([]string{
+				strconv.Itoa(r.Packet), r.Time, strconv.FormatFloat(r.RelTimeS, 'f', 6, 64), strconv.Itoa(r.Conn),
+				r.Direction, r.Source, r.Dest, strconv.FormatInt(r.Offset, 10), strconv.Itoa(r.Len),
+				r.Flags, strconv.Itoa(r.Window), strconv.Itoa(r.Options), r.Class,
+			}); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	t := newTable(w, alignments("rrrllrrlrl"))
+	t.Header("PACKET", "TIME", "CONN", "DIR", "FROM", "OFFSET", "LEN", "FLAGS", "WIN", "CLASS")
+	for _, r := range rows {
+		dir := "c>s"
+		if r.Direction == analyze.ServerToClient.String() {
+			dir = "s>c"
+		}
+		if err := t.Append([]string{
+			strconv.Itoa(r.Packet), strconv.FormatFloat(r.RelTimeS, 'f', 6, 64), strconv.Itoa(r.Conn), dir,
+			r.Source, strconv.FormatInt(r.Offset, 10), strconv.Itoa(r.Len), r.Flags, strconv.Itoa(r.Window), r.Class,
+		}); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d segments in %d connections\n", len(rows), len(s.Connections))
+	for _, err := range s.Errors {
+		fmt.Fprintf(w, "error: %v\n", err)
+	}
+	return nil
+}
