@@ -1,0 +1,309 @@
+package analyze
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+)
+
+const ms = time.Millisecond
+
+// bulk returns n server data segments of size bytes each, starting at
+// stream offset 0 after a server ISN of sisn, 1 ms apart from start.
+func bulk(sisn uint32, n, size int, start time.Duration) []frame {
+	var out []frame
+	for i := 0; i < n; i++ {
+		out = append(out, frame{seq: sisn + 1 + uint32(i*size), ack: 1001, flags: flagACK, payload: size, ts: true,
+			tsval: uint32(100 + i), ipID: uint16(i + 1), at: start + time.Duration(i)*ms})
+	}
+	return out
+}
+
+func TestEffectiveMSSFromSYNs(t *testing.T) {
+	frames := handshake(1000, 5000, 1460, 1400)
+	frames = append(frames, frame{client: true, seq: 1001, ack: 5001, flags: flagACK | flagPSH, payload: 87, ts: true, ipID: 7, at: 300 * time.Microsecond})
+	frames = append(frames, bulk(5000, 5, 1388, ms)...)
+	frames = append(frames, frame{seq: 5001 + 5*1388, ack: 1088, flags: flagACK | flagPSH, payload: 500, ts: true, tsval: 200, ipID: 99, at: 10 * ms})
+	res := feed(t, frames...)
+
+	if len(res.Connections) != 1 {
+		t.Fatalf("connections = %d, want 1", len(res.Connections))
+	}
+	c := res.Connections[0]
+	if c.Client.String() != "10.0.0.1:40000" || c.Server.String() != "10.0.0.2:80" || c.RolesGuessed {
+		t.Errorf("roles: client %v server %v guessed %v", c.Client, c.Server, c.RolesGuessed)
+	}
+	s2c := c.Dir(ServerToClient)
+	if s2c.SYN.MSS != 1400 || !s2c.SYN.Timestamps || s2c.SYN.WindowScale != -1 {
+		t.Errorf("server SYN options = %+v", s2c.SYN)
+	}
+	e := s2c.EffectiveMSS
+	if e.Value != 1388 || e.MSS != 1400 || e.MSSFrom != ServerToClient || e.OptionBytes != 12 || e.Inferred {
+		t.Errorf("effective MSS = %+v, want 1388 from the server's 1400 minus 12", e)
+	}
+	if got, want := e.Arithmetic(), "1400 (MSS in the server's SYN-ACK) - 12 (timestamps option) = 1388"; got != want {
+		t.Errorf("arithmetic = %q, want %q", got, want)
+	}
+	// The client's data is limited by the smaller MSS too: the server's 1400.
+	if got := c.Dir(ClientToServer).EffectiveMSS; got.Value != 1388 || got.MSSFrom != ServerToClient {
+		t.Errorf("client effective MSS = %+v", got)
+	}
+	st := s2c.Stats
+	if s2c.DataSegments != 6 || s2c.PayloadBytes != 5*1388+500 {
+		t.Errorf("segments %d bytes %d", s2c.DataSegments, s2c.PayloadBytes)
+	}
+	if st.Min != 500 || st.Max != 1388 || st.Median != 1388 || st.P95 != 1388 || st.Full != 5 || st.Short != 1 || st.Super != 0 {
+		t.Errorf("stats = %+v", st)
+	}
+	if s2c.Runs.Count != 1 || s2c.Runs.Bytes != 5*1388+500 {
+		t.Errorf("PSH runs = %+v, want one run of all bytes", s2c.Runs)
+	}
+	if rtt, ok := c.Handshake.RTT(); !ok || rtt != 200*time.Microsecond {
+		t.Errorf("handshake RTT = %v %v, want 200us", rtt, ok)
+	}
+	want := []Bucket{{256, 511, 1}, {1024, 2047, 5}}
+	if len(st.Histogram) != 2 || st.Histogram[0] != want[0] || st.Histogram[1] != want[1] {
+		t.Errorf("histogram = %+v, want %+v", st.Histogram, want)
+	}
+	if got := c.Class(c.Segments[len(c.Segments)-2]); got != "full" {
+		t.Errorf("class of a 1388-byte segment = %q", got)
+	}
+	if got := c.Class(c.Segments[0]); got != "syn" {
+		t.Errorf("class of the SYN = %q", got)
+	}
+	if c.Segments[0].Offset != -1 || c.Segments[3].Offset != 0 || c.Segments[5].Offset != 1388 {
+		t.Errorf("offsets: SYN %d, request %d, second data %d", c.Segments[0].Offset, c.Segments[3].Offset, c.Segments[5].Offset)
+	}
+}
+
+func TestSequenceWrap(t *testing.T) {
+	const sisn = 0xFFFFF000 // wraps after 4095 bytes
+	frames := append(handshake(1000, sisn, 1460, 1460), bulk(sisn, 10, 1448, ms)...)
+	res := feed(t, frames...)
+	c := res.Connections[0]
+	d := c.Dir(ServerToClient)
+	if d.DataSegments != 10 || d.RetransmittedSegments != 0 || d.OutOfOrderSegments != 0 || d.MissingBytes != 0 {
+		t.Fatalf("across the wrap: %d segments, %d retransmitted, %d out of order, %d missing", d.DataSegments, d.RetransmittedSegments, d.OutOfOrderSegments, d.MissingBytes)
+	}
+	var offs []int64
+	for _, s := range c.Segments {
+		if s.Dir == ServerToClient && s.Len > 0 {
+			offs = append(offs, s.Offset)
+		}
+	}
+	for i, off := range offs {
+		if off != int64(i*1448) {
+			t.Errorf("segment %d at offset %d, want %d", i, off, i*1448)
+		}
+	}
+}
+
+func TestRetransmissionReorderingAndGaps(t *testing.T) {
+	const sisn = 5000
+	seg := func(i int, at time.Duration, id uint16) frame {
+		return frame{seq: sisn + 1 + uint32(i*1000), ack: 1001, flags: flagACK, payload: 1000, ts: true, tsval: uint32(at / ms), ipID: id, at: at}
+	}
+	frames := append(handshake(1000, sisn, 1460, 1460),
+		seg(0, 10*ms, 1),
+		seg(2, 11*ms, 2),  // skips segment 1: a hole opens
+		seg(1, 12*ms, 3),  // fills it 1 ms later: reordering
+		seg(3, 20*ms, 4),  //
+		seg(5, 21*ms, 5),  // skips segment 4
+		seg(4, 500*ms, 6), // fills it long after: lost before the capture point
+		seg(0, 600*ms, 7), // bytes seen before: a retransmission
+		seg(0, 600*ms, 7), // the same packet captured twice
+		seg(7, 700*ms, 8), // skips segment 6, never filled
+	)
+	d := feed(t, frames...).Connections[0].Dir(ServerToClient)
+	if d.OutOfOrderSegments != 1 {
+		t.Errorf("out of order = %d, want 1", d.OutOfOrderSegments)
+	}
+	if d.RetransmittedSegments != 2 || d.RetransmittedBytes != 2000 {
+		t.Errorf("retransmitted = %d segments %d bytes, want 2 and 2000", d.RetransmittedSegments, d.RetransmittedBytes)
+	}
+	if d.Duplicates != 1 || d.DataSegments != 8 {
+		t.Errorf("duplicates %d, data segments %d; want 1 and 8", d.Duplicates, d.DataSegments)
+	}
+	if d.MissingBytes != 1000 {
+		t.Errorf("missing bytes = %d, want 1000 (segment 6)", d.MissingBytes)
+	}
+}
+
+func TestNewSYNOnReusedTupleStartsNewConnection(t *testing.T) {
+	var frames []frame
+	for i, isn := range []uint32{1000, 900000, 900000} { // the third SYN repeats the second
+		at := time.Duration(i) * time.Second
+		frames = append(frames, frame{client: true, seq: isn, flags: flagSYN, mss: 1460, at: at})
+	}
+	frames = append(frames, frame{client: true, seq: 77, flags: flagSYN, mss: 1460, at: 3 * time.Second})
+	res := feed(t, frames...)
+	if len(res.Connections) != 3 {
+		t.Fatalf("connections = %d, want 3 (a retransmitted SYN is not a new connection)", len(res.Connections))
+	}
+	for i, c := range res.Connections {
+		if c.ID != i {
+			t.Errorf("connection %d has ID %d", i, c.ID)
+		}
+	}
+	if res.Connections[1].Packets != 2 {
+		t.Errorf("second connection has %d packets, want 2", res.Connections[1].Packets)
+	}
+}
+
+func TestNoHandshakeGuessesRolesAndInfersMSS(t *testing.T) {
+	frames := bulk(7000, 5, 1448, 0)
+	frames = append(frames, frame{seq: 7001 + 5*1448, ack: 1001, flags: flagACK | flagPSH, payload: 300, ts: true, ipID: 50, at: 10 * ms})
+	c := feed(t, frames...).Connections[0]
+	if !c.RolesGuessed || c.Server.Port() != 80 || c.Handshake.Seen() {
+		t.Errorf("roles: guessed %v, server %v, handshake %v", c.RolesGuessed, c.Server, c.Handshake.Seen())
+	}
+	e := c.Dir(ServerToClient).EffectiveMSS
+	if !e.Inferred || e.Value != 1448 {
+		t.Errorf("effective MSS = %+v, want 1448 inferred", e)
+	}
+	if c.Dir(ServerToClient).SYN.Seen {
+		t.Error("no SYN was captured")
+	}
+}
+
+func TestSnapLengthKeepsWireSizes(t *testing.T) {
+	frames := append(handshake(1000, 5000, 1400, 1400), frame{seq: 5001, ack: 1001, flags: flagACK, payload: 1388, ts: true, ipID: 9, at: ms, snaplen: 96})
+	d := feed(t, frames...).Connections[0].Dir(ServerToClient)
+	if d.PayloadBytes != 1388 || d.Stats.Full != 1 {
+		t.Errorf("snap-length frame: payload %d, full %d; want 1388 and 1", d.PayloadBytes, d.Stats.Full)
+	}
+}
+
+func TestTSOZeroIPLengthAndSuperSegments(t *testing.T) {
+	a := New(Options{})
+	for i, f := range handshake(1000, 5000, 1460, 1460) {
+		p := build(t, f)
+		p.Number = i + 1
+		if err := a.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := build(t, frame{seq: 5001, ack: 1001, flags: flagACK, payload: 45 * 1448, ts: true, ipID: 5, at: ms})
+	p.Data[16], p.Data[17] = 0, 0 // a TSO capture: IPv4 total length 0
+	if err := a.Add(p); err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result()
+	d := res.Connections[0].Dir(ServerToClient)
+	if d.PayloadBytes != 65160 || d.Stats.Super != 1 || d.Stats.LargestMultiple != 45 {
+		t.Errorf("payload %d, super %d, multiple %v; want 65160, 1, 45", d.PayloadBytes, d.Stats.Super, d.Stats.LargestMultiple)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Text, "65160 = 45.0 x 1448") || !strings.Contains(res.Warnings[0].Text, "TSO") {
+		t.Errorf("warnings = %+v", res.Warnings)
+	}
+}
+
+func TestZeroWindowAndKeepAlive(t *testing.T) {
+	frames := append(handshake(1000, 5000, 1460, 1460),
+		frame{seq: 5001, ack: 1001, flags: flagACK, payload: 100, ts: true, ipID: 1, at: ms},
+		frame{client: true, seq: 1001, ack: 5101, flags: flagACK, zeroWin: true, ts: true, ipID: 2, at: 2 * ms},
+		frame{seq: 5100, ack: 1001, flags: flagACK, ts: true, ipID: 3, at: 3 * ms},                // zero-length probe
+		frame{seq: 5100, ack: 1001, flags: flagACK, payload: 1, ts: true, ipID: 4, at: 4 * ms}, // one-byte probe
+	)
+	c := feed(t, frames...).Connections[0]
+	if z := c.Dir(ClientToServer).ZeroWindows; z != 1 {
+		t.Errorf("zero windows = %d, want 1", z)
+	}
+	s2c := c.Dir(ServerToClient)
+	if s2c.KeepAlives != 2 || s2c.DataSegments != 1 || s2c.RetransmittedSegments != 0 {
+		t.Errorf("keep-alives %d, data %d, retransmitted %d; want 2, 1, 0", s2c.KeepAlives, s2c.DataSegments, s2c.RetransmittedSegments)
+	}
+}
+
+func TestLinkTypes(t *testing.T) {
+	base := frame{client: true, seq: 1, flags: flagSYN, mss: 1460}
+	eth := build(t, base)
+	ipOnly := eth.Data[14:]
+	null := append([]byte{2, 0, 0, 0}, ipOnly...) // BSD loopback, IPv4, host byte order
+	sll := append([]byte{0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00}, ipOnly...)
+	cases := []struct {
+		name string
+		lt   layers.LinkType
+		data []byte
+	}{
+		{"ethernet", layers.LinkTypeEthernet, eth.Data},
+		{"raw", layers.LinkTypeRaw, ipOnly},
+		{"null", layers.LinkTypeNull, null},
+		{"linux sll", layers.LinkTypeLinuxSLL, sll},
+		{"qinq ipv6", layers.LinkTypeEthernet, build(t, frame{client: true, seq: 1, flags: flagSYN, mss: 1440, v6: true, vlan: []uint16{200, 300}}).Data},
+	}
+	for _, tc := range cases {
+		a := New(Options{})
+		err := a.Add(eth.WithData(tc.lt, tc.data))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		res := a.Result()
+		if res.TCPPackets != 1 || len(res.Connections) != 1 {
+			t.Fatalf("%s: %d TCP packets, %d connections", tc.name, res.TCPPackets, len(res.Connections))
+		}
+		c := res.Connections[0]
+		if c.Client.Port() != 40000 || c.Dir(ClientToServer).SYN.MSS == 0 {
+			t.Errorf("%s: client %v, SYN %+v", tc.name, c.Client, c.Dir(ClientToServer).SYN)
+		}
+	}
+	a := New(Options{})
+	err := a.Add(eth.WithData(147, eth.Data))
+	var ul UnsupportedLinkTypeError
+	if !errors.As(err, &ul) || ul.LinkType != 147 {
+		t.Errorf("link type 147: err = %v", err)
+	}
+}
+
+func TestNonTCPAndMalformed(t *testing.T) {
+	a := New(Options{})
+	p := build(t, frame{client: true, seq: 1, flags: flagSYN})
+	udp := append([]byte(nil), p.Data...)
+	udp[14+9] = 17 // protocol UDP
+	if err := a.Add(p.WithData(layers.LinkTypeEthernet, udp)); err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), p.Data...)
+	bad[14+20+12] = 0x20 // TCP data offset 2 words: less than the header
+	q := p.WithData(layers.LinkTypeEthernet, bad)
+	q.Number = 2
+	if err := a.Add(q); err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result()
+	if res.NonTCP != 1 || res.Malformed != 1 || res.TCPPackets != 0 {
+		t.Fatalf("non-TCP %d, malformed %d, TCP %d", res.NonTCP, res.Malformed, res.TCPPackets)
+	}
+	if pr := res.Problems[0]; pr.Packet != 2 || !strings.Contains(pr.Reason, "data offset") {
+		t.Errorf("problem = %+v", pr)
+	}
+}
+
+// A data segment of a known connection must cost no allocation.
+func TestAddAllocatesNothingPerPacket(t *testing.T) {
+	a := New(Options{})
+	for _, f := range handshake(1000, 5000, 1460, 1460) {
+		if err := a.Add(build(t, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := build(t, frame{seq: 5001, ack: 1001, flags: flagACK, payload: 1448, ts: true, ipID: 1, at: ms})
+	seq := uint32(5001)
+	allocs := testing.AllocsPerRun(1000, func() {
+		// Advance the sequence number so every packet is new data.
+		seq += 1448
+		p.Data[14+20+4], p.Data[14+20+5], p.Data[14+20+6], p.Data[14+20+7] = byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq)
+		if err := a.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Add allocates %.1f times per packet, want 0", allocs)
+	}
+	if d := a.Result().Connections[0].Dir(ServerToClient); d.DataSegments < 1000 || d.RetransmittedSegments != 0 {
+		t.Errorf("data %d, retransmitted %d", d.DataSegments, d.RetransmittedSegments)
+	}
+}
