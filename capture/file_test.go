@@ -1,0 +1,257 @@
+package capture
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// realCapture is a loopback capture made by tcpdump (see pcaps/README.md).
+const realCapture = "../pcaps/lo-http.pcap"
+
+type record struct {
+	data   []byte
+	ts     time.Time
+	length int
+	lt     layers.LinkType
+	number int
+}
+
+func readAll(t *testing.T, src Source) ([]record, error) {
+	t.Helper()
+	var out []record
+	for {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, record{append([]byte(nil), p.Data...), p.Timestamp, p.Length, p.LinkType, p.Number})
+	}
+}
+
+func mustRead(t *testing.T, name string, b []byte) []record {
+	t.Helper()
+	src, err := NewReader(name, bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	recs, err := readAll(t, src)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return recs
+}
+
+func samePackets(t *testing.T, name string, got, want []record) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d packets, want %d", name, len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if !bytes.Equal(g.data, w.data) || !g.ts.Equal(w.ts) || g.length != w.length || g.lt != w.lt || g.number != i+1 {
+			t.Fatalf("%s: packet %d differs: len %d/%d ts %v/%v linktype %v/%v number %d", name, i+1, len(g.data), len(w.data), g.ts, w.ts, g.lt, w.lt, g.number)
+		}
+	}
+}
+
+// swapPcap rewrites a little-endian microsecond pcap as big-endian, and
+// optionally with nanosecond timestamps, record by record.
+func swapPcap(t *testing.T, in []byte, nano bool) []byte {
+	t.Helper()
+	le, be := binary.LittleEndian, binary.BigEndian
+	if le.Uint32(in) != 0xa1b2c3d4 {
+		t.Fatalf("not a little-endian microsecond pcap")
+	}
+	out := make([]byte, 0, len(in))
+	hdr := make([]byte, 24)
+	magic := uint32(0xa1b2c3d4)
+	if nano {
+		magic = 0xa1b23c4d
+	}
+	be.PutUint32(hdr[0:], magic)
+	be.PutUint16(hdr[4:], le.Uint16(in[4:]))
+	be.PutUint16(hdr[6:], le.Uint16(in[6:]))
+	be.PutUint32(hdr[16:], le.Uint32(in[16:]))
+	be.PutUint32(hdr[20:], le.Uint32(in[20:]))
+	out = append(out, hdr...)
+	for off := 24; off < len(in); {
+		rec := make([]byte, 16)
+		frac := le.Uint32(in[off+4:])
+		if nano {
+			frac *= 1000
+		}
+		be.PutUint32(rec[0:], le.Uint32(in[off:]))
+		be.PutUint32(rec[4:], frac)
+		incl := le.Uint32(in[off+8:])
+		be.PutUint32(rec[8:], incl)
+		be.PutUint32(rec[12:], le.Uint32(in[off+12:]))
+		out = append(out, rec...)
+		out = append(out, in[off+16:off+16+int(incl)]...)
+		off += 16 + int(incl)
+	}
+	return out
+}
+
+func toPcapng(t *testing.T, recs []record) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := pcapgo.NewNgWriter(&buf, recs[0].lt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		ci := gopacket.CaptureInfo{Timestamp: r.ts, CaptureLength: len(r.data), Length: r.length}
+		if err := w.WritePacket(ci, r.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gz(t *testing.T, b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestFormatsYieldTheSamePackets(t *testing.T) {
+	orig, err := os.ReadFile(realCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mustRead(t, "original", orig)
+	if len(want) < 10 || want[0].lt != layers.LinkTypeEthernet {
+		t.Fatalf("original: %d packets, link type %v", len(want), want[0].lt)
+	}
+	ng := toPcapng(t, want)
+	for name, b := range map[string][]byte{
+		"big-endian":            swapPcap(t, orig, false),
+		"big-endian nanosecond": swapPcap(t, orig, true),
+		"gzip pcap":             gz(t, orig),
+		"pcapng":                ng,
+		"gzip pcapng":           gz(t, ng),
+	} {
+		samePackets(t, name, mustRead(t, name, b), want)
+	}
+}
+
+func TestOpenFileAndProgress(t *testing.T) {
+	src, err := Open(realCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if src.Format() != FormatPcap || src.Compressed() || src.Name() != realCapture {
+		t.Errorf("format %v compressed %v name %q", src.Format(), src.Compressed(), src.Name())
+	}
+	if _, err := readAll(t, src); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(realCapture)
+	if read, total := src.Progress(); read != st.Size() || total != st.Size() {
+		t.Errorf("progress = %d of %d, want %d of %d", read, total, st.Size(), st.Size())
+	}
+}
+
+func TestTruncatedCaptureKeepsWhatWasRead(t *testing.T) {
+	orig, err := os.ReadFile(realCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := mustRead(t, "original", orig)
+	// Cut 10 bytes into the data of the 6th packet.
+	off := 24
+	for i := 0; i < 5; i++ {
+		off += 16 + int(binary.LittleEndian.Uint32(orig[off+8:]))
+	}
+	cut := off + 16 + 10
+	for name, b := range map[string][]byte{"cut.pcap": orig[:cut], "cut.pcap.gz": gz(t, orig[:cut]), "cut-header.pcap": orig[:off+7]} {
+		src, err := NewReader(name, bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := readAll(t, src)
+		samePackets(t, name, got, all[:5])
+		var ce *Error
+		if !errors.Is(err, ErrTruncated) || !errors.As(err, &ce) || ce.Packet != 6 || ce.Source != name {
+			t.Fatalf("%s: err = %v, want ErrTruncated at packet 6", name, err)
+		}
+		if want := "reading " + name + ": packet 6: capture ends in the middle of a packet"; !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("message %q does not start with %q", err, want)
+		}
+		// The error sticks: the source does not go on past the cut.
+		if _, again := src.ReadPacket(); again != err {
+			t.Errorf("second read after the cut: %v", again)
+		}
+	}
+}
+
+func TestBadInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := []struct {
+		path string
+		want string
+	}{
+		{filepath.Join(dir, "missing.pcap"), "missing.pcap: open"},
+		{write("empty.pcap", nil), "empty.pcap: empty file: not a capture"},
+		{write("page.html", []byte("<!DOCTYPE html><html>")), `page.html: not a pcap or pcapng capture: it starts with bytes 3c 21 44 4f ("<!DO")`},
+		{write("short.pcap", []byte{0xd4, 0xc3}), "short.pcap: only 2 bytes: too short to be a capture"},
+		{write("header.pcap", []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0}), "header.pcap: pcap header: file ends inside the capture file header"},
+		{write("bad.gz", []byte{0x1f, 0x8b, 0, 0}), "bad.gz: gzip header:"},
+	}
+	for _, tc := range cases {
+		_, err := Open(tc.path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "reading ") {
+			t.Errorf("Open(%s) = %v, want an error containing %q", filepath.Base(tc.path), err, tc.want)
+		}
+	}
+}
+
+func TestMixedLinkTypesInPcapng(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := pcapgo.NewNgWriterInterface(&buf, pcapgo.NgInterface{Name: "lo", LinkType: layers.LinkTypeEthernet, SnapLength: 262144}, pcapgo.DefaultNgWriterOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	any, err := w.AddInterface(pcapgo.NgInterface{Name: "any", LinkType: layers.LinkTypeLinuxSLL2, SnapLength: 262144})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Unix(1700000000, 5000).UTC()
+	w.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: 3, Length: 3, InterfaceIndex: 0}, []byte{1, 2, 3})
+	w.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: 2, Length: 9, InterfaceIndex: any}, []byte{4, 5})
+	w.Flush()
+	recs := mustRead(t, "mixed", buf.Bytes())
+	if len(recs) != 2 || recs[0].lt != layers.LinkTypeEthernet || recs[1].lt != layers.LinkTypeLinuxSLL2 || recs[1].length != 9 {
+		t.Fatalf("records = %+v", recs)
+	}
+}
