@@ -54,7 +54,11 @@ func Open(path string) (*File, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{Source: path, Err: err}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is already in the message
+		}
+		return nil, &Error{Source: path, Err: fmt.Errorf("cannot open: %w", err)}
 	}
 	var size int64
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {

@@ -221,7 +221,7 @@ func TestBadInputErrors(t *testing.T) {
 		path string
 		want string
 	}{
-		{filepath.Join(dir, "missing.pcap"), "missing.pcap: open"},
+		{filepath.Join(dir, "missing.pcap"), "missing.pcap: cannot open: no such file or directory"},
 		{write("empty.pcap", nil), "empty.pcap: empty file: not a capture"},
 		{write("page.html", []byte("<!DOCTYPE html><html>")), `page.html: not a pcap or pcapng capture: it starts with bytes 3c 21 44 4f ("<!DO")`},
 		{write("short.pcap", []byte{0xd4, 0xc3}), "short.pcap: only 2 bytes: too short to be a capture"},

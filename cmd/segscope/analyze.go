@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -55,7 +56,7 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 		return err
 	}
 	res, errs := load(s, paths, analyze.Options{}, !o.noProgress)
-	return writeReport(s, report.Analysis{Result: res, Connections: res.Select(filter), Errors: errs}, format, errs)
+	return writeReport(s, report.Analysis{Result: res, Connections: res.Select(filter), Errors: errs}, format, res, errs)
 }
 
 // writeReport writes r and turns read errors into the exit status. The
@@ -63,7 +64,11 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 // go to standard error (JSON also carries them in "errors").
 func writeReport(s *streams, r interface {
 	Write(io.Writer, report.Format) error
-}, f report.Format, errs []error) error {
+}, f report.Format, res *analyze.Result, errs []error) error {
+	if len(res.Sources) == 0 {
+		// Not one capture could be opened: there is nothing to report.
+		return errors.Join(errs...)
+	}
 	if err := r.Write(s.out, f); err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 			c.Segments = analyze.OnlyDir(c.Segments, *keepDir)
 		}
 	}
-	return writeReport(s, report.Segments{Result: res, Connections: conns, Errors: errs}, format, errs)
+	return writeReport(s, report.Segments{Result: res, Connections: conns, Errors: errs}, format, res, errs)
 }
 
 func parseDir(v string) (*analyze.Dir, error) {
