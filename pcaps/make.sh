@@ -1,0 +1,500 @@
+#!/usr/bin/env bash
+# Regenerate the real test captures in pcaps/ (see pcaps/README.md).
+#
+#   sudo bash pcaps/make.sh
+#
+# Real curl against real servers (nginx, pcaps/chunkserver), captured by
+# tcpdump, each with the curl trace taken at the same time. All traffic stays
+# on loopback inside network namespaces this script creates (segslo, segscli,
+# segssrv); it deletes and recreates them, and on exit removes them together
+# with every server, relay and tcpdump it started.
+#
+# Outputs (replaced on every run): pcaps/*.pcap, *.pcap.gz, *.pcapng,
+# *.trace and pcaps/expected/*.json (written by pcaps/expect.py from tshark).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+export PATH="/usr/local/go/bin:/usr/sbin:/sbin:$PATH"
+export TZ=UTC LC_ALL=C   # curl --trace-time prints local time of day: make it UTC
+
+die() { echo "make.sh: $*" >&2; exit 1; }
+log() { echo "== $*"; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root: sudo bash pcaps/make.sh"
+for t in tshark tcpdump nginx ethtool editcap mergecap capinfos curl python3 ip tc ss go gzip; do
+    command -v "$t" >/dev/null || die "missing $t (apt-get install tshark tcpdump nginx ethtool iproute2 curl python3; Go in /usr/local/go)"
+done
+
+NS_LO=segslo NS_CLI=segscli NS_SRV=segssrv
+PORT=8080     # nginx
+CPORT=8081    # chunkserver
+TMP=$(mktemp -d /tmp/segscope-pcaps.XXXXXX)
+chmod 755 "$TMP"
+PIDS=()
+
+ns_del() {
+    local ns pid
+    for ns in "$@"; do
+        if [ -e "/run/netns/$ns" ]; then
+            # anything still running in our own namespace was started by us
+            for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
+            ip netns del "$ns" 2>/dev/null || true
+        fi
+    done
+}
+
+cleanup() {
+    set +e
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    ns_del $NS_LO $NS_CLI $NS_SRV
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- helpers
+
+# start_bg LOGFILE CMD...: run CMD in the background; its pid goes to BGPID.
+start_bg() {
+    local logf=$1; shift
+    "$@" >"$logf" 2>&1 &
+    BGPID=$!
+    PIDS+=("$BGPID")
+}
+
+# stop_pid PID [SIGNAL]
+stop_pid() {
+    local pid=$1 sig=${2:-TERM} p keep=()
+    kill -"$sig" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+# wait_for CMD...: retry CMD for up to 10 s
+wait_for() {
+    local i
+    for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    die "timed out waiting for: $*"
+}
+
+listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN; }
+
+# make_body FILE SIZE: deterministic, printable 64-byte lines.
+make_body() {
+    python3 - "$1" "$2" <<'EOF'
+import sys, os
+path, size = sys.argv[1], int(sys.argv[2])
+name = os.path.basename(path)
+alpha = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+out = bytearray()
+n = 0
+while len(out) < size:
+    head = "%s %08d " % (name, n)
+    k = n % len(alpha)
+    fill = (alpha[k:] + alpha[:k]) * 2
+    out += (head + fill[:63 - len(head)] + "\n").encode()
+    n += 1
+open(path, "wb").write(bytes(out[:size]))
+EOF
+}
+
+# start_nginx NS LISTEN... : nginx (Debian's binary, own config) in NS, pid in NGINX_PID
+start_nginx() {
+    local ns=$1; shift
+    local dir="$TMP/nginx-$ns-$RANDOM" l listens=""
+    mkdir -p "$dir/tmp"
+    for l in "$@"; do listens+="    listen $l;"$'\n'; done
+    cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  default_type application/octet-stream;
+  sendfile on;
+  keepalive_timeout 5s;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server {
+$listens    root $WWW;
+  }
+}
+EOF
+    start_bg "$dir/stderr.log" ip netns exec "$ns" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+    NGINX_PID=$BGPID
+    wait_for listening "$ns" "$PORT"
+}
+
+# start_capture NS IFACE FILE [tcpdump options...]: pid in CAP_PID
+start_capture() {
+    local ns=$1 ifc=$2 file=$3; shift 3
+    CAP_LOG="$TMP/tcpdump-$(basename "$file").log"
+    start_bg "$CAP_LOG" ip netns exec "$ns" tcpdump -i "$ifc" -B 32768 --immediate-mode -Z root "$@" -w "$file"
+    CAP_PID=$BGPID
+    wait_for grep -q "listening on" "$CAP_LOG"
+}
+
+stop_capture() {
+    sleep 0.5   # let the FIN/ACK exchange finish
+    stop_pid "$CAP_PID" INT
+    grep -E "captured|dropped" "$CAP_LOG" | tr '\n' ' '; echo
+    grep -q "^0 packets dropped by kernel" "$CAP_LOG" || echo "warning: tcpdump dropped packets" >&2
+}
+
+# fetch NS TRACEFILE TRACEMODE URL OUT [URL OUT...]
+fetch() {
+    local ns=$1 trace=$2 mode=$3; shift 3
+    local args=()
+    while [ $# -gt 0 ]; do args+=("$1" -o "$2"); shift 2; done
+    ip netns exec "$ns" curl -sS -g --max-time 60 --trace-time "$mode" "$trace" "${args[@]}"
+}
+
+expect() {  # expect CAPTURE [--body PATH=FILE...]
+    local cap=$1; shift
+    local name; name=$(basename "$cap"); name=${name%.gz}
+    python3 "$HERE/expect.py" "$cap" "$HERE/expected/$name.json" "$@"
+}
+
+same() { cmp -s "$1" "$2" || die "body mismatch: $1 vs $2"; }
+
+# pair_setup MTU: fresh segscli/segssrv joined by veth vc (10.200.1.2) <-> vs (10.200.1.1)
+pair_setup() {
+    local mtu=$1 ns
+    ns_del $NS_CLI $NS_SRV
+    ip netns add $NS_CLI
+    ip netns add $NS_SRV
+    for ns in $NS_CLI $NS_SRV; do ip -n $ns link set lo up; done
+    ip -n $NS_CLI link add vc address 02:00:0a:c8:01:02 type veth peer name vs netns $NS_SRV address 02:00:0a:c8:01:01
+    ip -n $NS_CLI link set vc mtu "$mtu"
+    ip -n $NS_SRV link set vs mtu "$mtu"
+}
+
+pair_ipv4() {
+    local ns
+    for ns in $NS_CLI $NS_SRV; do
+        ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    done
+    ip -n $NS_CLI addr add 10.200.1.2/24 dev vc
+    ip -n $NS_SRV addr add 10.200.1.1/24 dev vs
+    ip -n $NS_CLI link set vc up
+    ip -n $NS_SRV link set vs up
+}
+
+offloads() {  # offloads on|off
+    ip netns exec $NS_CLI ethtool -K vc tso "$1" gso "$1" gro "$1"
+    ip netns exec $NS_SRV ethtool -K vs tso "$1" gso "$1" gro "$1"
+}
+
+pace() { ip netns exec $NS_SRV tc qdisc add dev vs root tbf rate 20mbit burst 32kbit latency 400ms; }
+
+# ---------------------------------------------------------------- setup
+
+log "cleaning old outputs"
+ns_del $NS_LO $NS_CLI $NS_SRV
+rm -f "$HERE"/*.pcap "$HERE"/*.pcap.gz "$HERE"/*.pcapng "$HERE"/*.pcapng.gz "$HERE"/*.trace
+rm -rf "$HERE/expected"
+mkdir -p "$HERE/expected"
+
+WWW="$TMP/www"
+OUT="$TMP/out"
+mkdir -p "$WWW" "$OUT"
+make_body "$WWW/1m.bin" 1048576
+make_body "$WWW/100k.bin" 102400
+make_body "$WWW/32k.bin" 32768
+chmod 644 "$WWW"/*
+
+log "building chunkserver"
+if ! (cd "$REPO" && go build -o "$TMP/chunkserver" ./pcaps/chunkserver); then
+    # the module may be mid-edit by someone else: build the file on its own
+    mkdir -p "$TMP/csbuild"
+    cp "$HERE/chunkserver/main.go" "$TMP/csbuild/"
+    printf 'module chunkserver\n\ngo 1.21\n' >"$TMP/csbuild/go.mod"
+    (cd "$TMP/csbuild" && GOFLAGS=-mod=mod go build -o "$TMP/chunkserver" .)
+fi
+
+# ---------------------------------------------------------------- loopback
+
+log "loopback namespace $NS_LO"
+ip netns add $NS_LO
+ip -n $NS_LO link set lo up
+start_nginx $NS_LO "127.0.0.1:$PORT"
+LO_NGINX=$NGINX_PID
+start_bg "$TMP/chunkserver.log" ip netns exec $NS_LO "$TMP/chunkserver" -listen "127.0.0.1:$CPORT"
+CHUNK_PID=$BGPID
+wait_for listening $NS_LO $CPORT
+
+log "1. lo-http.pcap: loopback, 1 MB, unpaced"
+start_capture $NS_LO lo "$HERE/lo-http.pcap" -s 0
+fetch $NS_LO "$HERE/lo-http.trace" --trace-ascii "http://127.0.0.1:$PORT/1m.bin" "$OUT/lo-http.bin"
+stop_capture
+same "$OUT/lo-http.bin" "$WWW/1m.bin"
+expect "$HERE/lo-http.pcap" --body "/1m.bin=$OUT/lo-http.bin"
+
+log "6. lo-chunked.pcap: loopback, Go chunkserver, chunked"
+CHUNK_URL="http://127.0.0.1:$CPORT/chunked?n=20&size=1000&every=5ms"
+start_capture $NS_LO lo "$HERE/lo-chunked.pcap" -s 0
+fetch $NS_LO "$HERE/lo-chunked.trace" --trace-ascii "$CHUNK_URL" "$OUT/lo-chunked.bin"
+stop_capture
+expect "$HERE/lo-chunked.pcap" --body "/chunked?n=20&size=1000&every=5ms=$OUT/lo-chunked.bin"
+
+log "7. any-sll2.pcap: tcpdump -i any (LINUX_SLL2), loopback, 100 KB"
+start_capture $NS_LO any "$HERE/any-sll2.pcap" -s 0
+fetch $NS_LO "$HERE/any-sll2.trace" --trace-ascii "http://127.0.0.1:$PORT/100k.bin" "$OUT/any-sll2.bin"
+stop_capture
+same "$OUT/any-sll2.bin" "$WWW/100k.bin"
+expect "$HERE/any-sll2.pcap" --body "/100k.bin=$OUT/any-sll2.bin"
+
+log "11. nanosecond.pcap: loopback, --time-stamp-precision nano, 32 KB"
+start_capture $NS_LO lo "$HERE/nanosecond.pcap" -s 0 --time-stamp-precision nano
+fetch $NS_LO "$HERE/nanosecond.trace" --trace-ascii "http://127.0.0.1:$PORT/32k.bin" "$OUT/nanosecond.bin"
+stop_capture
+same "$OUT/nanosecond.bin" "$WWW/32k.bin"
+magic=$(od -An -tx1 -N4 "$HERE/nanosecond.pcap" | tr -d ' ')
+[ "$magic" = "4d3cb2a1" ] || die "nanosecond.pcap magic is $magic, want a1b23c4d (little-endian 4d3cb2a1)"
+expect "$HERE/nanosecond.pcap" --body "/32k.bin=$OUT/nanosecond.bin"
+
+log "10. mixed-linktypes.pcapng: mergecap of any-sll2.pcap (SLL2) + nanosecond.pcap (Ethernet)"
+mergecap -F pcapng -w "$HERE/mixed-linktypes.pcapng" "$HERE/any-sll2.pcap" "$HERE/nanosecond.pcap"
+# any-sll2 was captured first: mergecap orders by time, so the traces go in that order
+cat "$HERE/any-sll2.trace" "$HERE/nanosecond.trace" >"$HERE/mixed-linktypes.trace"
+expect "$HERE/mixed-linktypes.pcapng" --body "/100k.bin=$OUT/any-sll2.bin" --body "/32k.bin=$OUT/nanosecond.bin"
+
+log "12a. truncated.pcap: lo-chunked.pcap cut inside a data packet"
+cut=$(python3 - "$HERE/lo-chunked.pcap" <<'EOF'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off, recs = 24, []
+while off + 16 <= len(data):
+    incl = struct.unpack("<IIII", data[off:off + 16])[2]
+    recs.append((off, incl))
+    off += 16 + incl
+# a data-carrying record (caplen > 200) past the middle of the file
+big = [r for r in recs[len(recs) // 2:] if r[1] > 200]
+start, incl = big[0]
+print(start + 16 + incl // 2)   # half way into that packet, inside the TCP payload
+EOF
+)
+head -c "$cut" "$HERE/lo-chunked.pcap" >"$HERE/truncated.pcap"
+cp "$HERE/lo-chunked.trace" "$HERE/truncated.trace"
+expect "$HERE/truncated.pcap" --body "/chunked?n=20&size=1000&every=5ms=$OUT/lo-chunked.bin"
+
+stop_pid "$CHUNK_PID"
+stop_pid "$LO_NGINX"
+ns_del $NS_LO
+
+# ---------------------------------------------------------------- veth pairs
+
+log "2. mtu1440-ts.pcap.gz: veth MTU 1440, offloads off, tbf 20mbit, timestamps on"
+pair_setup 1440; pair_ipv4; offloads off; pace
+start_nginx $NS_SRV "$PORT"
+start_capture $NS_CLI vc "$TMP/mtu1440-ts.pcap" -s 0
+fetch $NS_CLI "$HERE/mtu1440-ts.trace" --trace "http://10.200.1.1:$PORT/100k.bin" "$OUT/mtu1440-ts.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+same "$OUT/mtu1440-ts.bin" "$WWW/100k.bin"
+gzip -9 -n -c "$TMP/mtu1440-ts.pcap" >"$HERE/mtu1440-ts.pcap.gz"
+expect "$HERE/mtu1440-ts.pcap.gz" --body "/100k.bin=$OUT/mtu1440-ts.bin"
+
+log "3. mtu1440-nots.pcap.gz: same, net.ipv4.tcp_timestamps=0 in both namespaces"
+pair_setup 1440; pair_ipv4; offloads off; pace
+for ns in $NS_CLI $NS_SRV; do ip netns exec $ns sysctl -qw net.ipv4.tcp_timestamps=0; done
+start_nginx $NS_SRV "$PORT"
+start_capture $NS_CLI vc "$TMP/mtu1440-nots.pcap" -s 0
+fetch $NS_CLI "$HERE/mtu1440-nots.trace" --trace "http://10.200.1.1:$PORT/100k.bin" "$OUT/mtu1440-nots.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+same "$OUT/mtu1440-nots.bin" "$WWW/100k.bin"
+gzip -9 -n -c "$TMP/mtu1440-nots.pcap" >"$HERE/mtu1440-nots.pcap.gz"
+expect "$HERE/mtu1440-nots.pcap.gz" --body "/100k.bin=$OUT/mtu1440-nots.bin"
+
+log "4. mtu1440-tso.pcap.gz: MTU 1440, offloads on, unpaced, TSO super-segments"
+TSO_HOW=""
+for how in srv-tso cli-gro; do
+    pair_setup 1440; pair_ipv4; offloads on
+    start_nginx $NS_SRV "$PORT"
+    if [ $how = srv-tso ]; then
+        start_capture $NS_SRV vs "$TMP/mtu1440-tso.pcap" -s 0
+    else
+        start_capture $NS_CLI vc "$TMP/mtu1440-tso.pcap" -s 0
+    fi
+    fetch $NS_CLI "$HERE/mtu1440-tso.trace" --trace "http://10.200.1.1:$PORT/100k.bin" "$OUT/mtu1440-tso.bin"
+    stop_capture
+    stop_pid "$NGINX_PID"
+    same "$OUT/mtu1440-tso.bin" "$WWW/100k.bin"
+    big=$(tshark -r "$TMP/mtu1440-tso.pcap" -Y "tcp.len > 1388" 2>/dev/null | wc -l)
+    echo "$how: $big segments longer than 1388"
+    if [ "$big" -gt 0 ]; then TSO_HOW=$how; break; fi
+done
+[ -n "$TSO_HOW" ] || echo "warning: no TSO/GRO super-segments captured" >&2
+echo "$TSO_HOW" >"$TMP/tso-how"
+gzip -9 -n -c "$TMP/mtu1440-tso.pcap" >"$HERE/mtu1440-tso.pcap.gz"
+expect "$HERE/mtu1440-tso.pcap.gz" --body "/100k.bin=$OUT/mtu1440-tso.bin"
+
+log "5. ipv6-mtu1460.pcapng: IPv6, veth MTU 1460, offloads off, tbf 20mbit, timestamps on"
+pair_setup 1460; offloads off
+ip -n $NS_CLI link set vc addrgenmode none
+ip -n $NS_SRV link set vs addrgenmode none
+ip -n $NS_CLI -6 addr add fd00:5e9::2/64 dev vc nodad
+ip -n $NS_SRV -6 addr add fd00:5e9::1/64 dev vs nodad
+ip -n $NS_CLI link set vc up
+ip -n $NS_SRV link set vs up
+pace
+start_nginx $NS_SRV "[fd00:5e9::1]:$PORT"
+start_capture $NS_CLI vc "$TMP/ipv6-mtu1460.pcap" -s 0
+fetch $NS_CLI "$HERE/ipv6-mtu1460.trace" --trace "http://[fd00:5e9::1]:$PORT/100k.bin" "$OUT/ipv6.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+same "$OUT/ipv6.bin" "$WWW/100k.bin"
+editcap -F pcapng "$TMP/ipv6-mtu1460.pcap" "$HERE/ipv6-mtu1460.pcapng"
+expect "$HERE/ipv6-mtu1460.pcapng" --body "/100k.bin=$OUT/ipv6.bin"
+
+log "12b. snaplen96.pcap: tcpdump -s 96, veth MTU 1500, offloads off, tbf 20mbit"
+pair_setup 1500; pair_ipv4; offloads off; pace
+start_nginx $NS_SRV "$PORT"
+start_capture $NS_CLI vc "$HERE/snaplen96.pcap" -s 96
+fetch $NS_CLI "$HERE/snaplen96.trace" --trace-ascii "http://10.200.1.1:$PORT/100k.bin" "$OUT/snaplen96.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+same "$OUT/snaplen96.bin" "$WWW/100k.bin"
+expect "$HERE/snaplen96.pcap" --body "/100k.bin=$OUT/snaplen96.bin"
+
+log "9. raw-ip.pcap: tun devices (MTU 1480) joined by pcaps/nsrelay.py, LINKTYPE_RAW"
+ns_del $NS_CLI $NS_SRV
+ip netns add $NS_CLI
+ip netns add $NS_SRV
+for ns in $NS_CLI $NS_SRV; do
+    ip -n $ns link set lo up
+    ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip -n $NS_CLI tuntap add dev tunc mode tun
+ip -n $NS_SRV tuntap add dev tuns mode tun
+ip -n $NS_CLI link set tunc mtu 1480 up
+ip -n $NS_SRV link set tuns mtu 1480 up
+ip -n $NS_CLI addr add 10.200.3.2 peer 10.200.3.1 dev tunc
+ip -n $NS_SRV addr add 10.200.3.1 peer 10.200.3.2 dev tuns
+start_bg "$TMP/relay-tun.log" python3 "$HERE/nsrelay.py" tun $NS_CLI:tunc $NS_SRV:tuns
+RELAY_PID=$BGPID
+wait_for sh -c "ip -n $NS_CLI link show tunc | grep -q LOWER_UP && ip -n $NS_SRV link show tuns | grep -q LOWER_UP"
+start_nginx $NS_SRV "$PORT"
+start_capture $NS_CLI tunc "$HERE/raw-ip.pcap" -s 0
+fetch $NS_CLI "$HERE/raw-ip.trace" --trace "http://10.200.3.1:$PORT/100k.bin" "$OUT/raw-ip.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+stop_pid "$RELAY_PID"
+same "$OUT/raw-ip.bin" "$WWW/100k.bin"
+capinfos -E "$HERE/raw-ip.pcap" | grep -q "Raw IP" || die "raw-ip.pcap is not Raw IP"
+expect "$HERE/raw-ip.pcap" --body "/100k.bin=$OUT/raw-ip.bin"
+
+log "8. vlan-qinq.pcap.gz: 802.1Q VLAN 100 and QinQ 802.1ad 200 / 802.1Q 300 on a veth (tags by nsrelay.py)"
+pair_setup 1600
+for ns in $NS_CLI $NS_SRV; do
+    ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+offloads off
+ip -n $NS_CLI link set vc up
+ip -n $NS_SRV link set vs up
+# client taps: t100c (VLAN 100), tqqc (QinQ 200/300); server taps: t100s, tqqs
+ip -n $NS_CLI tuntap add dev t100c mode tap
+ip -n $NS_CLI tuntap add dev tqqc mode tap
+ip -n $NS_SRV tuntap add dev t100s mode tap
+ip -n $NS_SRV tuntap add dev tqqs mode tap
+ip -n $NS_CLI link set t100c address 02:00:0a:c8:64:02 up
+ip -n $NS_CLI link set tqqc address 02:00:0a:c8:e6:02 up
+ip -n $NS_SRV link set t100s address 02:00:0a:c8:64:01 up
+ip -n $NS_SRV link set tqqs address 02:00:0a:c8:e6:01 up
+ip -n $NS_CLI addr add 10.200.100.2/24 dev t100c
+ip -n $NS_CLI addr add 10.200.230.2/24 dev tqqc
+ip -n $NS_SRV addr add 10.200.100.1/24 dev t100s
+ip -n $NS_SRV addr add 10.200.230.1/24 dev tqqs
+start_bg "$TMP/relay-vlan.log" python3 "$HERE/nsrelay.py" vlan \
+    "$NS_CLI:vc:t100c=8100.100:tqqc=88a8.200+8100.300" \
+    "$NS_SRV:vs:t100s=8100.100:tqqs=88a8.200+8100.300"
+RELAY_PID=$BGPID
+wait_for sh -c "ip -n $NS_CLI link show tqqc | grep -q LOWER_UP && ip -n $NS_SRV link show tqqs | grep -q LOWER_UP"
+start_nginx $NS_SRV "$PORT"
+start_capture $NS_CLI vc "$TMP/vlan-qinq.pcap" -s 0
+fetch $NS_CLI "$HERE/vlan-qinq.trace" --trace-ascii \
+    "http://10.200.100.1:$PORT/100k.bin" "$OUT/vlan100.bin" \
+    "http://10.200.230.1:$PORT/100k.bin" "$OUT/qinq.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+stop_pid "$RELAY_PID"
+same "$OUT/vlan100.bin" "$WWW/100k.bin"
+same "$OUT/qinq.bin" "$WWW/100k.bin"
+nv=$(tshark -r "$TMP/vlan-qinq.pcap" -Y "vlan.id == 100" 2>/dev/null | wc -l)
+nq=$(tshark -r "$TMP/vlan-qinq.pcap" -Y "ieee8021ad.id == 200 && vlan.id == 300" 2>/dev/null | wc -l)
+echo "frames with VLAN 100: $nv, with QinQ 200/300: $nq"
+[ "$nv" -gt 0 ] && [ "$nq" -gt 0 ] || die "vlan-qinq: tags missing"
+gzip -9 -n -c "$TMP/vlan-qinq.pcap" >"$HERE/vlan-qinq.pcap.gz"
+expect "$HERE/vlan-qinq.pcap.gz" --body "/100k.bin=$OUT/vlan100.bin" --body "/100k.bin=$OUT/qinq.bin"
+
+ns_del $NS_CLI $NS_SRV
+
+# ---------------------------------------------------------------- summary
+
+log "README.md: refreshing the numbers table from expected/*.json and the traces"
+python3 - "$HERE" <<'EOF'
+import collections, glob, gzip, json, os, re, sys
+here = sys.argv[1]
+rows = ["| file | link type / format | conns | data segs c->s / s->c | s->c segment sizes (count), dominant first | MSS c->s / s->c | option bytes | curl `Recv data` sizes (count) |",
+        "|---|---|---|---|---|---|---|---|"]
+enc = {"ether": "Ethernet", "linux-sll2": "LINUX_SLL2 (276)", "rawip": "Raw IP (101)", "per-packet": "per interface"}
+for f in sorted(glob.glob(os.path.join(here, "expected", "*.json"))):
+    d = json.load(open(f))
+    cap = os.path.join(here, d["file"])
+    fmt = "pcapng" if ".pcapng" in d["file"] else "pcap"
+    if d["file"].endswith(".gz"):
+        fmt += ".gz"
+    hdr = (gzip.open if cap.endswith(".gz") else open)(cap, "rb").read(24)
+    if hdr[:4] == bytes.fromhex("4d3cb2a1"):
+        fmt += ", ns timestamps"
+    if hdr[:4] in (bytes.fromhex("4d3cb2a1"), bytes.fromhex("d4c3b2a1")):
+        snap = int.from_bytes(hdr[16:20], "little")
+        if snap != 262144:
+            fmt += ", snaplen %d" % snap
+    lt = os.popen("capinfos -E -T -r '%s' 2>/dev/null" % cap).read().split("\t")[-1].strip()
+    cs = d["connections"]
+    segs = " + ".join("%d / %d" % (c["client_to_server"]["data_segments"], c["server_to_client"]["data_segments"]) for c in cs)
+    sizes = collections.Counter()
+    for c in cs:
+        sizes.update({int(k): v for k, v in c["server_to_client"]["sizes"].items()})
+    sz = ", ".join("%d (%d)" % kv for kv in sorted(sizes.items(), key=lambda kv: (-kv[1], -kv[0])))
+    mss = "; ".join("%s / %s" % (c["client_to_server"]["mss"], c["server_to_client"]["mss"]) for c in cs)
+    opt = sorted({c["server_to_client"]["option_bytes_on_data"] for c in cs})
+    base = re.sub(r"\.(pcap|pcapng)(\.gz)?$", "", d["file"])
+    tr = os.path.join(here, base + ".trace")
+    recv = collections.Counter()
+    mode = ""
+    if os.path.exists(tr):
+        text = open(tr, errors="replace").read()
+        recv.update(int(n) for n in re.findall(r"<= Recv data, (\d+) bytes", text))
+        mode = "hex" if re.search(r"^0000: ([0-9a-f]{2} ){16}", text, re.M) else "ascii"
+    rv = ", ".join("%d (%d)" % kv for kv in sorted(recv.items(), key=lambda kv: (-kv[1], -kv[0]))[:4])
+    extra = " truncated" if d.get("truncated") else ""
+    rows.append("| %s | %s, %s%s | %d | %s | %s | %s | %s | %s: %s |" % (
+        d["file"], enc.get(lt, lt), fmt, extra, len(cs), segs, sz, mss, ",".join(map(str, opt)), mode, rv))
+readme = os.path.join(here, "README.md")
+text = open(readme).read()
+b, e = "<!-- numbers:begin -->", "<!-- numbers:end -->"
+if b in text and e in text:
+    head, rest = text.split(b, 1)
+    tail = rest.split(e, 1)[1]
+    open(readme, "w").write(head + b + "\n" + "\n".join(rows) + "\n" + e + tail)
+else:
+    print("README.md has no numbers markers; table not written", file=sys.stderr)
+EOF
+
+log "done: $(du -sh "$HERE" | cut -f1) in $HERE (TSO capture point: $(cat "$TMP/tso-how"))"
+for f in "$HERE"/*.pcap "$HERE"/*.pcap.gz "$HERE"/*.pcapng; do
+    printf '%-28s %s\n' "$(basename "$f")" "$(capinfos -E -c "$f" 2>/dev/null | awk -F': *' '/encapsulation|Number of packets/ {printf "%s; ", $2}')"
+done
