@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const pcaps = "../../pcaps/"
+
+// exec runs segscope with args and returns its exit status and output.
+func exec(t *testing.T, stdin []byte, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, bytes.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/segscope -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (rerun with -update if the change is intended):\n%s", path, got)
+	}
+}
+
+// expectedFor reads what tshark recorded for a capture in pcaps/.
+func expectedFor(t *testing.T, name string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(pcaps, "expected", strings.TrimSuffix(name, ".gz")+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// dig walks a decoded JSON document: dig(m, "connections", 0, "client").
+func dig(t *testing.T, v any, path ...any) any {
+	t.Helper()
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.Fatalf("%v: not an object at %q", path, k)
+			}
+			v, ok = m[k]
+			if !ok {
+				t.Fatalf("%v: no key %q", path, k)
+			}
+		case int:
+			a, ok := v.([]any)
+			if !ok || k >= len(a) {
+				t.Fatalf("%v: no element %d", path, k)
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+func TestAnalyzeTableGolden(t *testing.T) {
+	for _, name := range []string{"mtu1440-ts.pcap.gz", "mtu1440-tso.pcap.gz", "vlan-qinq.pcap.gz"} {
+		code, out, errs := exec(t, nil, "analyze", pcaps+name)
+		if code != 0 || errs != "" {
+			t.Fatalf("%s: exit %d, stderr %q", name, code, errs)
+		}
+		golden(t, "analyze-"+strings.TrimSuffix(name, ".pcap.gz")+".txt", out)
+	}
+}
+
+func TestAnalyzeJSONMatchesTshark(t *testing.T) {
+	for _, name := range []string{"mtu1440-ts.pcap.gz", "mtu1440-nots.pcap.gz", "ipv6-mtu1460.pcapng", "raw-ip.pcap"} {
+		code, out, _ := exec(t, nil, "analyze", "--format", "json", pcaps+name)
+		if code != 0 {
+			t.Fatalf("%s: exit %d", name, code)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := expectedFor(t, name)
+		if dig(t, doc, "schema") != "segscope.analyze/1" || dig(t, doc, "source") != pcaps+name {
+			t.Errorf("%s: schema %v source %v", name, doc["schema"], doc["source"])
+		}
+		if dig(t, doc, "capture", "packets") != dig(t, want, "frames") {
+			t.Errorf("%s: packets %v, tshark %v", name, dig(t, doc, "capture", "packets"), dig(t, want, "frames"))
+		}
+		for _, k := range []string{"client", "server"} {
+			if dig(t, doc, "connections", 0, k) != dig(t, want, "connections", 0, k) {
+				t.Errorf("%s: %s %v, tshark %v", name, k, dig(t, doc, "connections", 0, k), dig(t, want, "connections", 0, k))
+			}
+		}
+		for _, dir := range []string{"client_to_server", "server_to_client"} {
+			got := dig(t, doc, "connections", 0, "directions", dir).(map[string]any)
+			w := dig(t, want, "connections", 0, dir).(map[string]any)
+			for _, k := range []string{"mss", "window_scale", "sack_permitted", "timestamps", "data_segments", "payload_bytes", "min_segment", "max_segment", "retransmitted_segments", "out_of_order_segments"} {
+				if got[k] != w[k] {
+					t.Errorf("%s %s: %s = %v, tshark %v", name, dir, k, got[k], w[k])
+				}
+			}
+			// The effective MSS is the smaller MSS minus the option bytes tshark saw on data.
+			mss := min(dig(t, want, "connections", 0, "client_to_server", "mss").(float64), dig(t, want, "connections", 0, "server_to_client", "mss").(float64))
+			if eff := mss - w["option_bytes_on_data"].(float64); got["effective_mss"] != eff {
+				t.Errorf("%s %s: effective_mss %v, want %v", name, dir, got["effective_mss"], eff)
+			}
+		}
+	}
+	// The 1388 arithmetic is spelled out for scripts too.
+	_, out, _ := exec(t, nil, "analyze", "-o", "json", pcaps+"mtu1440-ts.pcap.gz")
+	if !strings.Contains(out, `"effective_mss_arithmetic": "1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388"`) {
+		t.Errorf("no 1388 arithmetic in the JSON:\n%s", out)
+	}
+}
+
+func TestAnalyzeCSV(t *testing.T) {
+	code, out, _ := exec(t, nil, "analyze", "--format", "csv", pcaps+"vlan-qinq.pcap.gz")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := expectedFor(t, "vlan-qinq.pcap.gz")
+	conns := dig(t, want, "connections").([]any)
+	if len(rows) != 1+2*len(conns) || rows[0][0] != "id" {
+		t.Fatalf("%d rows, want a header and %d", len(rows), 2*len(conns))
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for i := range conns {
+		row := rows[1+2*i+1] // server_to_client
+		w := dig(t, want, "connections", i, "server_to_client").(map[string]any)
+		if row[col["direction"]] != "server_to_client" || row[col["data_segments"]] != strconv.Itoa(int(w["data_segments"].(float64))) ||
+			row[col["payload_bytes"]] != strconv.Itoa(int(w["payload_bytes"].(float64))) || row[col["effective_mss"]] != "1448" {
+			t.Errorf("connection %d: %v; tshark %v", i, row, w)
+		}
+	}
+}
+
+func TestSegmentsListEveryDataSegment(t *testing.T) {
+	code, out, _ := exec(t, nil, "segments", "--conn", "0", "--dir", "s2c", "--format", "csv", pcaps+"mtu1440-ts.pcap.gz")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := dig(t, expectedFor(t, "mtu1440-ts.pcap.gz"), "connections", 0, "server_to_client").(map[string]any)
+	var packets, data, bytes, full int
+	var lastEnd int64
+	for _, r := range rows[1:] {
+		packets++
+		n, _ := strconv.Atoi(r[8])
+		off, _ := strconv.ParseInt(r[7], 10, 64)
+		if r[4] != "server_to_client" {
+			t.Fatalf("row %v is not server_to_client", r)
+		}
+		if n > 0 {
+			if off != lastEnd {
+				t.Errorf("segment at offset %d, previous ended at %d", off, lastEnd)
+			}
+			lastEnd = off + int64(n)
+			data++
+			bytes += n
+		}
+		if r[12] == "full" {
+			full++
+			if n != 1388 {
+				t.Errorf("a %d-byte segment classed full", n)
+			}
+		}
+	}
+	if packets != int(w["packets"].(float64)) || data != int(w["data_segments"].(float64)) || bytes != int(w["payload_bytes"].(float64)) {
+		t.Errorf("listed %d packets, %d data, %d bytes; tshark %v %v %v", packets, data, bytes, w["packets"], w["data_segments"], w["payload_bytes"])
+	}
+	if full != int(w["sizes"].(map[string]any)["1388"].(float64)) {
+		t.Errorf("%d full segments, tshark counts %v of 1388 bytes", full, w["sizes"])
+	}
+
+	// The table form lists the same segments.
+	_, table, _ := exec(t, nil, "segments", "--conn", "0", "--dir", "s2c", pcaps+"mtu1440-ts.pcap.gz")
+	if !strings.Contains(table, strconv.Itoa(packets)+" segments in 1 connections") {
+		t.Errorf("table footer missing:\n%s", table)
+	}
+}
+
+func TestStdinReadsTheSameCapture(t *testing.T) {
+	b, err := os.ReadFile(pcaps + "mtu1440-ts.pcap.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fromFile, _ := exec(t, nil, "analyze", "-o", "csv", pcaps+"mtu1440-ts.pcap.gz")
+	code, fromStdin, _ := exec(t, b, "analyze", "-o", "csv", "-")
+	if code != 0 || fromStdin != fromFile || !strings.Contains(fromStdin, ",1388,") {
+		t.Errorf("stdin (exit %d):\n%s\nfile:\n%s", code, fromStdin, fromFile)
+	}
+}
+
+func TestTruncatedCaptureReportsThenFails(t *testing.T) {
+	want := expectedFor(t, "truncated.pcap")
+	frames := strconv.Itoa(int(want["frames"].(float64)))
+	code, out, _ := exec(t, nil, "analyze", pcaps+"truncated.pcap")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	wantErr := "reading " + pcaps + "truncated.pcap: packet " + strconv.Itoa(int(want["frames"].(float64))+1) + ": capture ends in the middle of a packet"
+	if !strings.Contains(out, frames+" packets") || !strings.Contains(out, wantErr) {
+		t.Errorf("report of the cut capture lacks %q or %q:\n%s", frames+" packets", wantErr, out)
+	}
+	code, out, errs := exec(t, nil, "analyze", "-o", "json", pcaps+"truncated.pcap")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || !strings.Contains(errs, wantErr) || !strings.Contains(dig(t, doc, "errors", 0).(string), wantErr) {
+		t.Errorf("json: exit %d, stderr %q, errors %v", code, errs, doc["errors"])
+	}
+	if dig(t, doc, "capture", "packets") != want["frames"] {
+		t.Errorf("packets %v, tshark read %v before the cut", dig(t, doc, "capture", "packets"), want["frames"])
+	}
+}
+
+func TestErrorsAndExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("GET / HTTP/1.1\r\n"), 0o644)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"analyze", filepath.Join(dir, "nope.pcap")}, 1, "nope.pcap: cannot open: no such file or directory"},
+		{[]string{"analyze", text}, 1, `notes.txt: not a pcap or pcapng capture: it starts with bytes 47 45 54 20 ("GET ")`},
+		{[]string{"analyze", "--format", "yaml", text}, 2, `unknown format "yaml"`},
+		{[]string{"analyze", "--host", "example.com", text}, 2, `--host "example.com": not an IP address`},
+		{[]string{"analyze", "--port", "70000", text}, 2, "--port 70000: not a TCP port"},
+		{[]string{"segments", "--conn", "x", text}, 2, `--conn "x": not a connection ID`},
+		{[]string{"segments", "--dir", "up", text}, 2, `--dir "up"`},
+		{[]string{"analyze"}, 2, "requires at least 1 arg"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+	}
+	for _, tc := range cases {
+		code, _, errs := exec(t, nil, tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d stderr %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+	// One bad file among good ones: the good ones are reported, the exit is 1.
+	code, out, _ := exec(t, nil, "analyze", pcaps+"nanosecond.pcap", filepath.Join(dir, "nope.pcap"))
+	if code != 1 || !strings.Contains(out, "1 of 1 connections") || !strings.Contains(out, "nope.pcap: cannot open") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestFilters(t *testing.T) {
+	name := pcaps + "vlan-qinq.pcap.gz"
+	want := expectedFor(t, "vlan-qinq.pcap.gz")
+	client0 := dig(t, want, "connections", 0, "client").(string)
+	host0 := client0[:strings.LastIndex(client0, ":")]
+	for _, tc := range []struct {
+		args []string
+		ids  []float64
+	}{
+		{[]string{"--host", host0}, []float64{0}},
+		{[]string{"--port", "8080"}, []float64{0, 1}},
+		{[]string{"--port", "9"}, nil},
+		{[]string{"--conn", "1"}, []float64{1}},
+	} {
+		_, out, _ := exec(t, nil, append(append([]string{"analyze", "-o", "json"}, tc.args...), name)...)
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var ids []float64
+		for _, c := range doc["connections"].([]any) {
+			ids = append(ids, c.(map[string]any)["id"].(float64))
+		}
+		if len(ids) != len(tc.ids) || (len(ids) > 0 && ids[0] != tc.ids[0]) || dig(t, doc, "capture", "connections_total") != 2.0 {
+			t.Errorf("%v: ids %v, want %v", tc.args, ids, tc.ids)
+		}
+	}
+}
+
+func TestVersionAndCompletion(t *testing.T) {
+	code, out, _ := exec(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "segscope ") || !strings.Contains(out, "go1.") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	code, out, _ = exec(t, nil, "completion", "bash")
+	if code != 0 || !strings.Contains(out, "__start_segscope") {
+		t.Errorf("completion bash: exit %d", code)
+	}
+}
