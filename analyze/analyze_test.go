@@ -51,7 +51,7 @@ func TestEffectiveMSSFromSYNs(t *testing.T) {
 	if got := c.Dir(ClientToServer).EffectiveMSS; got.Value != 1388 || got.MSSFrom != ServerToClient {
 		t.Errorf("client effective MSS = %+v", got)
 	}
-	st := s2c.Stats
+	st := s2c.Stats()
 	if s2c.DataSegments != 6 || s2c.PayloadBytes != 5*1388+500 {
 		t.Errorf("segments %d bytes %d", s2c.DataSegments, s2c.PayloadBytes)
 	}
@@ -172,8 +172,8 @@ func TestNoHandshakeGuessesRolesAndInfersMSS(t *testing.T) {
 func TestSnapLengthKeepsWireSizes(t *testing.T) {
 	frames := append(handshake(1000, 5000, 1400, 1400), frame{seq: 5001, ack: 1001, flags: flagACK, payload: 1388, ts: true, ipID: 9, at: ms, snaplen: 96})
 	d := feed(t, frames...).Connections[0].Dir(ServerToClient)
-	if d.PayloadBytes != 1388 || d.Stats.Full != 1 {
-		t.Errorf("snap-length frame: payload %d, full %d; want 1388 and 1", d.PayloadBytes, d.Stats.Full)
+	if d.PayloadBytes != 1388 || d.Stats().Full != 1 {
+		t.Errorf("snap-length frame: payload %d, full %d; want 1388 and 1", d.PayloadBytes, d.Stats().Full)
 	}
 }
 
@@ -193,8 +193,8 @@ func TestTSOZeroIPLengthAndSuperSegments(t *testing.T) {
 	}
 	res := a.Result()
 	d := res.Connections[0].Dir(ServerToClient)
-	if d.PayloadBytes != 65160 || d.Stats.Super != 1 || d.Stats.LargestMultiple != 45 {
-		t.Errorf("payload %d, super %d, multiple %v; want 65160, 1, 45", d.PayloadBytes, d.Stats.Super, d.Stats.LargestMultiple)
+	if d.PayloadBytes != 65160 || d.Stats().Super != 1 || d.Stats().LargestMultiple != 45 {
+		t.Errorf("payload %d, super %d, multiple %v; want 65160, 1, 45", d.PayloadBytes, d.Stats().Super, d.Stats().LargestMultiple)
 	}
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Text, "65160 = 45.0 x 1448") || !strings.Contains(res.Warnings[0].Text, "TSO") {
 		t.Errorf("warnings = %+v", res.Warnings)

@@ -230,7 +230,6 @@ func (a *Analyzer) Result() *Result {
 			d := &c.Dirs[dir]
 			d.finish()
 			d.EffectiveMSS = effectiveMSS(c, dir)
-			d.Stats = sizeStats(d.sizes, d.EffectiveMSS.Value)
 			if w, ok := superSegmentWarning(c, dir); ok {
 				a.res.Warnings = append(a.res.Warnings, w)
 			}
@@ -250,7 +249,7 @@ func (a *Analyzer) Result() *Result {
 
 func superSegmentWarning(c *Connection, dir Dir) (Warning, bool) {
 	d := &c.Dirs[dir]
-	st, e := d.Stats, d.EffectiveMSS
+	st, e := d.Stats(), d.EffectiveMSS
 	if st.Super == 0 || e.Value == 0 {
 		return Warning{}, false
 	}

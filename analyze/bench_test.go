@@ -68,10 +68,10 @@ func TestSynthSuperSegmentsAndRetransmissions(t *testing.T) {
 	var super, retx int
 	for _, c := range res.Connections {
 		d := c.Dir(ServerToClient)
-		super += d.Stats.Super
+		super += d.Stats().Super
 		retx += d.RetransmittedSegments
-		if d.EffectiveMSS.Value != 1448 || d.Stats.Max != 4*1448 {
-			t.Errorf("connection %d: effective MSS %d, max %d; want 1448 and %d", c.ID, d.EffectiveMSS.Value, d.Stats.Max, 4*1448)
+		if d.EffectiveMSS.Value != 1448 || d.Stats().Max != 4*1448 {
+			t.Errorf("connection %d: effective MSS %d, max %d; want 1448 and %d", c.ID, d.EffectiveMSS.Value, d.Stats().Max, 4*1448)
 		}
 	}
 	if super != st.SuperSegments || retx != st.Retransmissions || super == 0 || retx == 0 {

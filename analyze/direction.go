@@ -35,9 +35,8 @@ type Direction struct {
 	// writes reached the wire.
 	Runs RunStats
 
-	// Derived when the analysis finishes.
+	// EffectiveMSS is derived when the analysis finishes.
 	EffectiveMSS EffectiveMSS
-	Stats        SizeStats
 
 	// Streaming state.
 	started  bool
@@ -47,10 +46,10 @@ type Direction struct {
 	highest  int64  // end offset of the highest byte seen
 	holes    []hole
 	sizes    sizeCounts
-	optLens  [41]int // data segments by TCP option bytes (0..40)
+	optLens  [11]uint32 // data segments by TCP option words (0..10)
 	runBytes int64
-	recent   [4]fingerprint
-	nRecent  int
+	recent   [2]fingerprint // the last data packets, to spot one captured twice
+	nRecent  uint8
 }
 
 type hole struct {
@@ -60,10 +59,8 @@ type hole struct {
 
 // fingerprint identifies a packet well enough to spot it captured twice.
 type fingerprint struct {
-	seq, ack, tsval uint32
-	len             int
-	ipID            uint16
-	window          uint16
+	seq, ack, tsval, len uint32
+	ipID, window         uint16
 }
 
 // RunStats summarises PSH-delimited runs of bytes.
@@ -147,7 +144,7 @@ func (d *Direction) segment(p *decoded, now int64, rttWindow int64) (off int64, 
 		return off, kind
 	}
 
-	fp := fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: p.payload, ipID: p.ipID, window: p.window}
+	fp := fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: uint32(p.payload), ipID: p.ipID, window: p.window}
 	if (p.ipID != 0 || p.hasTSval) && d.seenRecently(fp) {
 		d.Duplicates++
 		return off, kind | KindDuplicate
@@ -162,9 +159,8 @@ func (d *Direction) segment(p *decoded, now int64, rttWindow int64) (off int64, 
 	d.DataSegments++
 	d.PayloadBytes += n
 	d.sizes.add(p.payload)
-	if p.optionLen >= 0 && p.optionLen < len(d.optLens) {
-		d.optLens[p.optionLen]++
-	}
+	// TCP options come in 32-bit words (the data offset counts them).
+	d.optLens[p.optionLen/4]++
 	if p.flags&flagPSH != 0 {
 		d.PushedSegments++
 	}
@@ -214,7 +210,7 @@ func (d *Direction) segment(p *decoded, now int64, rttWindow int64) (off int64, 
 }
 
 func (d *Direction) seenRecently(fp fingerprint) bool {
-	for i := 0; i < d.nRecent; i++ {
+	for i := 0; i < int(d.nRecent); i++ {
 		if d.recent[i] == fp {
 			return true
 		}
@@ -225,7 +221,7 @@ func (d *Direction) seenRecently(fp fingerprint) bool {
 func (d *Direction) remember(fp fingerprint) {
 	copy(d.recent[1:], d.recent[:len(d.recent)-1])
 	d.recent[0] = fp
-	if d.nRecent < len(d.recent) {
+	if int(d.nRecent) < len(d.recent) {
 		d.nRecent++
 	}
 }
@@ -291,8 +287,13 @@ func (d *Direction) optionBytes() int {
 			best = n
 		}
 	}
-	return best
+	return 4 * best
 }
+
+// Stats describes the data segment sizes against the effective MSS. It is
+// computed on each call (the analysis keeps only the size counts, so a
+// capture of many connections stays small).
+func (d *Direction) Stats() SizeStats { return sizeStats(d.sizes, d.EffectiveMSS.Value) }
 
 // defaultRTTWindow is how long after a hole opens a filling segment still
 // counts as reordered (as Wireshark's 3 ms) when the RTT is unknown.

@@ -143,11 +143,11 @@ func compareSide(t *testing.T, name string, d *Direction, w expectedSide) {
 	if d.Packets != w.Packets || d.DataSegments+d.Duplicates != w.DataSegments || d.KeepAlives != w.KeepAlives {
 		t.Errorf("%s: %d packets, %d data segments; tshark %d and %d", name, d.Packets, d.DataSegments, w.Packets, w.DataSegments)
 	}
-	if d.PayloadBytes != w.PayloadBytes || d.Stats.Min != w.MinSegment || d.Stats.Max != w.MaxSegment {
-		t.Errorf("%s: %d bytes, min %d, max %d; tshark %d, %d, %d", name, d.PayloadBytes, d.Stats.Min, d.Stats.Max, w.PayloadBytes, w.MinSegment, w.MaxSegment)
+	if d.PayloadBytes != w.PayloadBytes || d.Stats().Min != w.MinSegment || d.Stats().Max != w.MaxSegment {
+		t.Errorf("%s: %d bytes, min %d, max %d; tshark %d, %d, %d", name, d.PayloadBytes, d.Stats().Min, d.Stats().Max, w.PayloadBytes, w.MinSegment, w.MaxSegment)
 	}
 	got := map[string]int{}
-	for _, s := range d.Stats.Sizes {
+	for _, s := range d.Stats().Sizes {
 		got[strconv.Itoa(s.Size)] = s.Count
 	}
 	if len(got) != len(w.Sizes) {

@@ -15,18 +15,20 @@ type SizeCount struct {
 // sizeCounts counts data segments by payload size, sorted by size. A
 // direction rarely has more than a handful of distinct sizes, so a sorted
 // slice beats a map in memory, and allocates only when a new size appears.
-type sizeCounts []SizeCount
+type sizeCounts []sizeCount
+
+type sizeCount struct{ size, count uint32 }
 
 func (s *sizeCounts) add(n int) {
 	c := *s
-	i := sort.Search(len(c), func(i int) bool { return c[i].Size >= n })
-	if i < len(c) && c[i].Size == n {
-		c[i].Count++
+	i := sort.Search(len(c), func(i int) bool { return c[i].size >= uint32(n) })
+	if i < len(c) && c[i].size == uint32(n) {
+		c[i].count++
 		return
 	}
-	c = append(c, SizeCount{})
+	c = append(c, sizeCount{})
 	copy(c[i+1:], c[i:])
-	c[i] = SizeCount{n, 1}
+	c[i] = sizeCount{uint32(n), 1}
 	*s = c
 }
 
@@ -82,8 +84,12 @@ func bucketOf(n int) (lo, hi int) {
 	return lo, lo*2 - 1
 }
 
-func sizeStats(sizes sizeCounts, effMSS int) SizeStats {
-	st := SizeStats{Sizes: append([]SizeCount(nil), sizes...)}
+func sizeStats(counts sizeCounts, effMSS int) SizeStats {
+	sizes := make([]SizeCount, len(counts))
+	for i, c := range counts {
+		sizes[i] = SizeCount{int(c.size), int(c.count)}
+	}
+	st := SizeStats{Sizes: sizes}
 	total := 0
 	var sum int64
 	for _, c := range sizes {
@@ -120,7 +126,7 @@ func sizeStats(sizes sizeCounts, effMSS int) SizeStats {
 }
 
 // nearestRank is the p-th percentile by the nearest-rank method.
-func nearestRank(sizes sizeCounts, total int, p float64) int {
+func nearestRank(sizes []SizeCount, total int, p float64) int {
 	rank := int(math.Ceil(p * float64(total)))
 	seen := 0
 	for _, c := range sizes {
@@ -203,15 +209,15 @@ func inferMSS(sizes sizeCounts) int {
 	if len(sizes) == 0 {
 		return 0
 	}
-	largest := sizes[len(sizes)-1].Size
-	best := SizeCount{}
+	largest := sizes[len(sizes)-1].size
+	best := sizeCount{}
 	for _, c := range sizes {
-		if 2*c.Size < largest {
+		if 2*c.size < largest {
 			continue
 		}
-		if c.Count >= best.Count {
+		if c.count >= best.count {
 			best = c
 		}
 	}
-	return best.Size
+	return int(best.size)
 }

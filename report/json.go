@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 
@@ -131,7 +134,10 @@ type jsonBucket struct {
 // maxJSONSizes bounds the sizes listed per direction (most common first).
 const maxJSONSizes = 32
 
-func (a Analysis) json() jsonAnalysis {
+// jsonHead is everything of the analysis document but its connections, which
+// are streamed one at a time so a capture of many connections never sits in
+// memory as one JSON value.
+func (a Analysis) jsonHead() jsonAnalysis {
 	r := a.Result
 	out := jsonAnalysis{
 		Schema: AnalysisSchema,
@@ -149,9 +155,6 @@ func (a Analysis) json() jsonAnalysis {
 	}
 	for _, p := range r.Problems {
 		out.Capture.Problems = append(out.Capture.Problems, jsonProblem{p.Source, p.Packet, p.Reason})
-	}
-	for _, c := range a.Connections {
-		out.Connections = append(out.Connections, jsonConnOf(c))
 	}
 	chosen := map[int]bool{}
 	for _, c := range a.Connections {
@@ -203,7 +206,7 @@ func intPtr(v int) *int { return &v }
 
 func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
 	d := c.Dir(dir)
-	st, e := d.Stats, d.EffectiveMSS
+	st, e := d.Stats(), d.EffectiveMSS
 	src, dst := endpoint(c, dir)
 	jd := jsonDir{
 		Source: src, Destination: dst,
@@ -243,8 +246,45 @@ func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
 	return jd
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// writeJSONStream writes doc as an indented JSON object, with the array
+// under key produced one element at a time by next (which returns false
+// after the last).
+func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) error {
+	head, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	// The head has an empty array under key: split it there.
+	marker := []byte("\n  \"" + key + "\": []")
+	i := bytes.Index(head, marker)
+	if i < 0 {
+		return fmt.Errorf("report: no %q array in the document", key)
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.Write(head[:i])
+	fmt.Fprintf(bw, "\n  %q: [", key)
+	first := true
+	for {
+		v, ok := next()
+		if !ok {
+			break
+		}
+		b, err := json.MarshalIndent(v, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	if !first {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteByte(']')
+	bw.Write(head[i+len(marker):])
+	bw.WriteByte('\n')
+	return bw.Flush()
 }

@@ -52,7 +52,14 @@ type Analysis struct {
 func (a Analysis) Write(w io.Writer, f Format) error {
 	switch f {
 	case JSON:
-		return writeJSON(w, a.json())
+		i := 0
+		return writeJSONStream(w, a.jsonHead(), "connections", func() (any, bool) {
+			if i == len(a.Connections) {
+				return nil, false
+			}
+			i++
+			return jsonConnOf(a.Connections[i-1]), true
+		})
 	case CSV:
 		return a.writeCSV(w)
 	default:

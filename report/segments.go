@@ -66,14 +66,18 @@ func (s Segments) Write(w io.Writer, f Format) error {
 	rows := s.rows()
 	switch f {
 	case JSON:
-		doc := jsonSegments{Schema: SegmentsSchema, Source: strings.Join(s.Result.Sources, ", "), Segments: rows, Errors: []string{}}
-		if doc.Segments == nil {
-			doc.Segments = []jsonSegment{}
-		}
+		doc := jsonSegments{Schema: SegmentsSchema, Source: strings.Join(s.Result.Sources, ", "), Segments: []jsonSegment{}, Errors: []string{}}
 		for _, err := range s.Errors {
 			doc.Errors = append(doc.Errors, err.Error())
 		}
-		return writeJSON(w, doc)
+		i := 0
+		return writeJSONStream(w, doc, "segments", func() (any, bool) {
+			if i == len(rows) {
+				return nil, false
+			}
+			i++
+			return rows[i-1], true
+		})
 	case CSV:
 		cw := csv.NewWriter(w)
 		if err := cw.Write(segmentsCSVHeader); err != nil {
@@ -91,21 +95,24 @@ func (s Segments) Write(w io.Writer, f Format) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	t := newTable(w, alignments("rrrllrrlrl"))
-	t.Header("PACKET", "TIME", "CONN", "DIR", "FROM", "OFFSET", "LEN", "FLAGS", "WIN", "CLASS")
-	for _, r := range rows {
-		dir := "c>s"
-		if r.Direction == analyze.ServerToClient.String() {
-			dir = "s>c"
-		}
-		if err := t.Append([]string{
-			strconv.Itoa(r.Packet), strconv.FormatFloat(r.RelTimeS, 'f', 6, 64), strconv.Itoa(r.Conn), dir,
-			r.Source, strconv.FormatInt(r.Offset, 10), strconv.Itoa(r.Len), r.Flags, strconv.Itoa(r.Window), r.Class,
-		}); err != nil {
-			return err
-		}
-	}
-	if err := t.Render(); err != nil {
+	err := streamTable(w, "rrrllrrlrl",
+		[]string{"PACKET", "TIME", "CONN", "DIR", "FROM", "OFFSET", "LEN", "FLAGS", "WIN", "CLASS"},
+		func(emit func([]string) error) error {
+			for _, r := range rows {
+				dir := "c>s"
+				if r.Direction == analyze.ServerToClient.String() {
+					dir = "s>c"
+				}
+				if err := emit([]string{
+					strconv.Itoa(r.Packet), strconv.FormatFloat(r.RelTimeS, 'f', 6, 64), strconv.Itoa(r.Conn), dir,
+					r.Source, strconv.FormatInt(r.Offset, 10), strconv.Itoa(r.Len), r.Flags, strconv.Itoa(r.Window), r.Class,
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "%d segments in %d connections\n", len(rows), len(s.Connections))

@@ -8,15 +8,48 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/segscope/segscope/analyze"
 )
 
-// newTable returns a table in a plain style that pastes well into issues
-// and chat: ASCII, no outer border, a line under the header.
-func newTable(w io.Writer, align []tw.Align) *tablewriter.Table {
-	return tablewriter.NewTable(w,
+// streamTable renders a table in a plain style that pastes well into
+// issues and chat: ASCII, no outer border, a line under the header. Rows
+// come from rows(emit), which is called twice: once to measure the column
+// widths, once to print. Nothing holds all rows, so a capture of 60 000
+// connections prints in constant memory.
+func streamTable(w io.Writer, align string, header []string, rows func(emit func([]string) error) error) error {
+	widths := make([]int, len(header))
+	measure := func(cells []string) error {
+		for i, c := range cells {
+			widths[i] = max(widths[i], twwidth.WidthNoCache(c))
+		}
+		return nil
+	}
+	measure(header)
+	if err := rows(measure); err != nil {
+		return err
+	}
+	perCol := tw.NewMapper[int, int]()
+	for i, n := range widths {
+		perCol.Set(i, n+2) // one space of padding each side
+	}
+	t := newTable(w, alignments(align),
+		tablewriter.WithStreaming(tw.StreamConfig{Enable: true}),
+		tablewriter.WithWidths(tw.CellWidth{PerColumn: perCol}))
+	if err := t.Start(); err != nil {
+		return err
+	}
+	t.Header(header)
+	if err := rows(func(cells []string) error { return t.Append(cells) }); err != nil {
+		return err
+	}
+	return t.Close()
+}
+
+func newTable(w io.Writer, align []tw.Align, opts ...tablewriter.Option) *tablewriter.Table {
+	return tablewriter.NewTable(w, append([]tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
@@ -28,7 +61,7 @@ func newTable(w io.Writer, align []tw.Align) *tablewriter.Table {
 				Lines:      tw.Lines{ShowHeaderLine: tw.On},
 			},
 		}),
-	)
+	}, opts...)...)
 }
 
 func alignments(spec string) []tw.Align {
@@ -58,16 +91,19 @@ func (a Analysis) writeTable(w io.Writer) error {
 	fmt.Fprintf(w, "), %s, %d of %d connections shown\n\n", r.Duration().Round(time.Microsecond), len(a.Connections), len(r.Connections))
 
 	if len(a.Connections) > 0 {
-		t := newTable(w, alignments("llrlrrrrrrrrrrl"))
-		t.Header("ID", "DIRECTION", "MSS", "EFFECTIVE MSS", "SEGS", "BYTES", "MIN", "MEDIAN", "MAX", "FULL", "SHORT", "SUPER", "RETX", "RTT ms", "TOP SIZES")
-		for _, c := range a.Connections {
-			for _, dir := range dirs() {
-				if err := t.Append(tableRow(c, dir)); err != nil {
-					return err
+		err := streamTable(w, "llrlrrrrrrrrrrl",
+			[]string{"ID", "DIRECTION", "MSS", "EFFECTIVE MSS", "SEGS", "BYTES", "MIN", "MEDIAN", "MAX", "FULL", "SHORT", "SUPER", "RETX", "RTT ms", "TOP SIZES"},
+			func(emit func([]string) error) error {
+				for _, c := range a.Connections {
+					for _, dir := range dirs() {
+						if err := emit(tableRow(c, dir)); err != nil {
+							return err
+						}
+					}
 				}
-			}
-		}
-		if err := t.Render(); err != nil {
+				return nil
+			})
+		if err != nil {
 			return err
 		}
 	}
@@ -77,7 +113,7 @@ func (a Analysis) writeTable(w io.Writer) error {
 
 func tableRow(c *analyze.Connection, dir analyze.Dir) []string {
 	d := c.Dir(dir)
-	st, e := d.Stats, d.EffectiveMSS
+	st, e := d.Stats(), d.EffectiveMSS
 	src, dst := endpoint(c, dir)
 	id, rtt := "", ""
 	if dir == analyze.ClientToServer {

@@ -17,14 +17,14 @@ import (
 type captureOptions struct {
 	format     string
 	hosts      []string
-	ports      []uint
+	ports      []string
 	noProgress bool
 }
 
 func (o *captureOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.format, "format", "o", "table", "output format: table, json or csv")
 	fs.StringSliceVar(&o.hosts, "host", nil, "only connections with this IP address at either end (repeatable, or comma-separated)")
-	fs.UintSliceVar(&o.ports, "port", nil, "only connections with this port at either end (repeatable, or comma-separated)")
+	fs.StringSliceVar(&o.ports, "port", nil, "only connections with this port at either end (repeatable, or comma-separated)")
 	fs.BoolVarP(&o.noProgress, "quiet", "q", false, "no progress indication on standard error")
 }
 
@@ -42,10 +42,11 @@ func (o *captureOptions) parse() (report.Format, analyze.Filter, error) {
 		flt.Hosts = append(flt.Hosts, a.Unmap())
 	}
 	for _, p := range o.ports {
-		if p == 0 || p > 65535 {
-			return "", flt, usageError{fmt.Errorf("--port %d: not a TCP port (1-65535)", p)}
+		n, err := strconv.ParseUint(p, 10, 16)
+		if err != nil || n == 0 {
+			return "", flt, usageError{fmt.Errorf("--port %s: not a TCP port (1-65535)", p)}
 		}
-		flt.Ports = append(flt.Ports, uint16(p))
+		flt.Ports = append(flt.Ports, uint16(n))
 	}
 	return f, flt, nil
 }
