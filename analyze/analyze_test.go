@@ -205,7 +205,7 @@ func TestZeroWindowAndKeepAlive(t *testing.T) {
 	frames := append(handshake(1000, 5000, 1460, 1460),
 		frame{seq: 5001, ack: 1001, flags: flagACK, payload: 100, ts: true, ipID: 1, at: ms},
 		frame{client: true, seq: 1001, ack: 5101, flags: flagACK, zeroWin: true, ts: true, ipID: 2, at: 2 * ms},
-		frame{seq: 5100, ack: 1001, flags: flagACK, ts: true, ipID: 3, at: 3 * ms},                // zero-length probe
+		frame{seq: 5100, ack: 1001, flags: flagACK, ts: true, ipID: 3, at: 3 * ms},             // zero-length probe
 		frame{seq: 5100, ack: 1001, flags: flagACK, payload: 1, ts: true, ipID: 4, at: 4 * ms}, // one-byte probe
 	)
 	c := feed(t, frames...).Connections[0]

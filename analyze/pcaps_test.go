@@ -168,4 +168,3 @@ func compareSide(t *testing.T, name string, d *Direction, w expectedSide) {
 		t.Errorf("%s: option bytes on data %d, tshark %d", name, d.EffectiveMSS.OptionBytes, w.OptionBytesOnData)
 	}
 }
-
