@@ -234,10 +234,11 @@ func TestLinkTypes(t *testing.T) {
 		{"null", layers.LinkTypeNull, null},
 		{"linux sll", layers.LinkTypeLinuxSLL, sll},
 		{"qinq ipv6", layers.LinkTypeEthernet, build(t, frame{client: true, seq: 1, flags: flagSYN, mss: 1440, v6: true, vlan: []uint16{200, 300}}).Data},
+		{"ipv6 extension headers", layers.LinkTypeEthernet, withIPv6Extensions(build(t, frame{client: true, seq: 1, flags: flagSYN, mss: 1440, v6: true})).Data},
 	}
 	for _, tc := range cases {
 		a := New(Options{})
-		err := a.Add(eth.WithData(tc.lt, tc.data))
+		err := a.Add(withData(eth, tc.lt, tc.data))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -251,7 +252,7 @@ func TestLinkTypes(t *testing.T) {
 		}
 	}
 	a := New(Options{})
-	err := a.Add(eth.WithData(147, eth.Data))
+	err := a.Add(withData(eth, 147, eth.Data))
 	var ul UnsupportedLinkTypeError
 	if !errors.As(err, &ul) || ul.LinkType != 147 {
 		t.Errorf("link type 147: err = %v", err)
@@ -263,12 +264,12 @@ func TestNonTCPAndMalformed(t *testing.T) {
 	p := build(t, frame{client: true, seq: 1, flags: flagSYN})
 	udp := append([]byte(nil), p.Data...)
 	udp[14+9] = 17 // protocol UDP
-	if err := a.Add(p.WithData(layers.LinkTypeEthernet, udp)); err != nil {
+	if err := a.Add(withData(p, layers.LinkTypeEthernet, udp)); err != nil {
 		t.Fatal(err)
 	}
 	bad := append([]byte(nil), p.Data...)
 	bad[14+20+12] = 0x20 // TCP data offset 2 words: less than the header
-	q := p.WithData(layers.LinkTypeEthernet, bad)
+	q := withData(p, layers.LinkTypeEthernet, bad)
 	q.Number = 2
 	if err := a.Add(q); err != nil {
 		t.Fatal(err)
@@ -305,5 +306,21 @@ func TestAddAllocatesNothingPerPacket(t *testing.T) {
 	}
 	if d := a.Result().Connections[0].Dir(ServerToClient); d.DataSegments < 1000 || d.RetransmittedSegments != 0 {
 		t.Errorf("data %d, retransmitted %d", d.DataSegments, d.RetransmittedSegments)
+	}
+}
+
+func TestIPv6ExtensionHeadersLeaveThePayloadLength(t *testing.T) {
+	a := New(Options{})
+	p := withIPv6Extensions(build(t, frame{seq: 5001, ack: 1001, flags: flagACK, payload: 1388, ts: true, v6: true}))
+	p.Data = p.Data[:14+40+16+32+10] // and a snap length: the size still comes from the IPv6 header
+	if err := a.Add(p); err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result()
+	if res.TCPPackets != 1 || len(res.Connections) != 1 {
+		t.Fatalf("TCP packets %d (malformed %d %+v)", res.TCPPackets, res.Malformed, res.Problems)
+	}
+	if got := res.Connections[0].Dir(ServerToClient).PayloadBytes; got != 1388 {
+		t.Errorf("payload %d, want 1388", got)
 	}
 }

@@ -127,3 +127,24 @@ func handshake(cisn, sisn uint32, cmss, smss int) []frame {
 		{client: true, seq: cisn + 1, ack: sisn + 1, flags: flagACK, ts: true, at: 200 * time.Microsecond},
 	}
 }
+
+// withData returns a copy of p carrying other bytes of another link type.
+func withData(p capture.Packet, lt layers.LinkType, data []byte) capture.Packet {
+	p.LinkType, p.Data, p.Length = lt, data, len(data)
+	return p
+}
+
+// withIPv6Extensions inserts a destination options header and an atomic
+// fragment header (offset 0, no more fragments) between the IPv6 header and
+// TCP of an Ethernet frame built by build.
+func withIPv6Extensions(p capture.Packet) capture.Packet {
+	const ip = 14
+	dstOpts := []byte{44, 0, 1, 4, 0, 0, 0, 0} // next: fragment; PadN
+	frag := []byte{6, 0, 0, 0, 0, 0, 0, 7}     // next: TCP; offset 0, M 0
+	data := append([]byte(nil), p.Data[:ip+40]...)
+	data[ip+6] = 60 // next header: destination options
+	plen := int(data[ip+4])<<8 | int(data[ip+5]) + len(dstOpts) + len(frag)
+	data[ip+4], data[ip+5] = byte(plen>>8), byte(plen)
+	data = append(append(append(data, dstOpts...), frag...), p.Data[ip+40:]...)
+	return withData(p, layers.LinkTypeEthernet, data)
+}

@@ -61,9 +61,3 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// WithData returns a copy of p carrying other bytes of another link type,
-// with Length set to the new length.
-func (p Packet) WithData(lt layers.LinkType, data []byte) Packet {
-	p.LinkType, p.Data, p.Length = lt, data, len(data)
-	return p
-}
