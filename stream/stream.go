@@ -1,0 +1,46 @@
+// Package stream turns one direction's TCP segments into its byte stream
+// and hands the bytes, in order, to a Consumer (an application-protocol
+// walker). Everything is placed on one coordinate: the stream offset,
+// where 0 is the first byte after the SYN.
+//
+// It knows nothing about packets or link layers (package analyze places
+// segments on the stream and feeds them here) and nothing about
+// application protocols (the walkers in http1, tlsrec and h2 do).
+package stream
+
+// Range is [Start, End) on one direction's stream.
+type Range struct {
+	Start, End int64
+}
+
+// Len is the number of bytes in r.
+func (r Range) Len() int64 { return r.End - r.Start }
+
+// Contains tells whether off lies in r.
+func (r Range) Contains(off int64) bool { return off >= r.Start && off < r.End }
+
+// Overlaps tells whether r and o share a byte.
+func (r Range) Overlaps(o Range) bool { return r.Start < o.End && o.Start < r.End }
+
+// Pos identifies the segment that delivered some bytes: walkers record it
+// for the first and last byte of every unit, so a unit can be mapped to
+// the segments that carried it without keeping the segments.
+type Pos struct {
+	Packet int   // packet number of the segment in the capture
+	Time   int64 // its capture time, Unix nanoseconds
+	Start  int64 // stream offset of the segment's first payload byte
+}
+
+// Consumer receives one direction's bytes in stream order. Offsets only
+// grow: Data and Gap calls tile the stream from 0 with no overlap.
+type Consumer interface {
+	// Data delivers contiguous bytes starting at off. data is only valid
+	// during the call: a consumer copies what it keeps.
+	Data(off int64, data []byte, at Pos)
+	// Gap says the n bytes at off were never captured (lost before the
+	// capture point, cut by a snap length, or dropped at a memory bound).
+	Gap(off, n int64, at Pos)
+	// End says the direction ended at off: FIN, RST, or the end of the
+	// capture. No call follows.
+	End(off int64)
+}
