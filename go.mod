@@ -23,4 +23,5 @@ require (
 	github.com/olekukonko/ll v0.1.6 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
 )

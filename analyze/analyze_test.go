@@ -37,10 +37,10 @@ func TestEffectiveMSSFromSYNs(t *testing.T) {
 		t.Errorf("roles: client %v server %v guessed %v", c.Client, c.Server, c.RolesGuessed)
 	}
 	s2c := c.Dir(ServerToClient)
-	if s2c.SYN.MSS != 1400 || !s2c.SYN.Timestamps || s2c.SYN.WindowScale != -1 {
+	if int(s2c.SYN.MSS) != 1400 || !s2c.SYN.Timestamps || int(s2c.SYN.WindowScale) != -1 {
 		t.Errorf("server SYN options = %+v", s2c.SYN)
 	}
-	e := s2c.EffectiveMSS
+	e := s2c.EffectiveMSS()
 	if e.Value != 1388 || e.MSS != 1400 || e.MSSFrom != ServerToClient || e.OptionBytes != 12 || e.Inferred {
 		t.Errorf("effective MSS = %+v, want 1388 from the server's 1400 minus 12", e)
 	}
@@ -48,12 +48,12 @@ func TestEffectiveMSSFromSYNs(t *testing.T) {
 		t.Errorf("arithmetic = %q, want %q", got, want)
 	}
 	// The client's data is limited by the smaller MSS too: the server's 1400.
-	if got := c.Dir(ClientToServer).EffectiveMSS; got.Value != 1388 || got.MSSFrom != ServerToClient {
+	if got := c.Dir(ClientToServer).EffectiveMSS(); got.Value != 1388 || got.MSSFrom != ServerToClient {
 		t.Errorf("client effective MSS = %+v", got)
 	}
 	st := s2c.Stats()
-	if s2c.DataSegments != 6 || s2c.PayloadBytes != 5*1388+500 {
-		t.Errorf("segments %d bytes %d", s2c.DataSegments, s2c.PayloadBytes)
+	if int(s2c.DataSegments) != 6 || s2c.PayloadBytes != 5*1388+500 {
+		t.Errorf("segments %d bytes %d", int(s2c.DataSegments), s2c.PayloadBytes)
 	}
 	if st.Min != 500 || st.Max != 1388 || st.Median != 1388 || st.P95 != 1388 || st.Full != 5 || st.Short != 1 || st.Super != 0 {
 		t.Errorf("stats = %+v", st)
@@ -85,8 +85,8 @@ func TestSequenceWrap(t *testing.T) {
 	res := feed(t, frames...)
 	c := res.Connections[0]
 	d := c.Dir(ServerToClient)
-	if d.DataSegments != 10 || d.RetransmittedSegments != 0 || d.OutOfOrderSegments != 0 || d.MissingBytes != 0 {
-		t.Fatalf("across the wrap: %d segments, %d retransmitted, %d out of order, %d missing", d.DataSegments, d.RetransmittedSegments, d.OutOfOrderSegments, d.MissingBytes)
+	if int(d.DataSegments) != 10 || int(d.RetransmittedSegments) != 0 || int(d.OutOfOrderSegments) != 0 || d.MissingBytes != 0 {
+		t.Fatalf("across the wrap: %d segments, %d retransmitted, %d out of order, %d missing", int(d.DataSegments), int(d.RetransmittedSegments), int(d.OutOfOrderSegments), d.MissingBytes)
 	}
 	var offs []int64
 	for _, s := range c.Segments {
@@ -118,14 +118,14 @@ func TestRetransmissionReorderingAndGaps(t *testing.T) {
 		seg(7, 700*ms, 8), // skips segment 6, never filled
 	)
 	d := feed(t, frames...).Connections[0].Dir(ServerToClient)
-	if d.OutOfOrderSegments != 1 {
-		t.Errorf("out of order = %d, want 1", d.OutOfOrderSegments)
+	if int(d.OutOfOrderSegments) != 1 {
+		t.Errorf("out of order = %d, want 1", int(d.OutOfOrderSegments))
 	}
-	if d.RetransmittedSegments != 2 || d.RetransmittedBytes != 2000 {
-		t.Errorf("retransmitted = %d segments %d bytes, want 2 and 2000", d.RetransmittedSegments, d.RetransmittedBytes)
+	if int(d.RetransmittedSegments) != 2 || d.RetransmittedBytes != 2000 {
+		t.Errorf("retransmitted = %d segments %d bytes, want 2 and 2000", int(d.RetransmittedSegments), d.RetransmittedBytes)
 	}
-	if d.Duplicates != 1 || d.DataSegments != 8 {
-		t.Errorf("duplicates %d, data segments %d; want 1 and 8", d.Duplicates, d.DataSegments)
+	if int(d.Duplicates) != 1 || int(d.DataSegments) != 8 {
+		t.Errorf("duplicates %d, data segments %d; want 1 and 8", int(d.Duplicates), int(d.DataSegments))
 	}
 	if d.MissingBytes != 1000 {
 		t.Errorf("missing bytes = %d, want 1000 (segment 6)", d.MissingBytes)
@@ -160,7 +160,7 @@ func TestNoHandshakeGuessesRolesAndInfersMSS(t *testing.T) {
 	if !c.RolesGuessed || c.Server.Port() != 80 || c.Handshake.Seen() {
 		t.Errorf("roles: guessed %v, server %v, handshake %v", c.RolesGuessed, c.Server, c.Handshake.Seen())
 	}
-	e := c.Dir(ServerToClient).EffectiveMSS
+	e := c.Dir(ServerToClient).EffectiveMSS()
 	if !e.Inferred || e.Value != 1448 {
 		t.Errorf("effective MSS = %+v, want 1448 inferred", e)
 	}
@@ -209,12 +209,12 @@ func TestZeroWindowAndKeepAlive(t *testing.T) {
 		frame{seq: 5100, ack: 1001, flags: flagACK, payload: 1, ts: true, ipID: 4, at: 4 * ms}, // one-byte probe
 	)
 	c := feed(t, frames...).Connections[0]
-	if z := c.Dir(ClientToServer).ZeroWindows; z != 1 {
+	if z := int(c.Dir(ClientToServer).ZeroWindows); z != 1 {
 		t.Errorf("zero windows = %d, want 1", z)
 	}
 	s2c := c.Dir(ServerToClient)
-	if s2c.KeepAlives != 2 || s2c.DataSegments != 1 || s2c.RetransmittedSegments != 0 {
-		t.Errorf("keep-alives %d, data %d, retransmitted %d; want 2, 1, 0", s2c.KeepAlives, s2c.DataSegments, s2c.RetransmittedSegments)
+	if int(s2c.KeepAlives) != 2 || int(s2c.DataSegments) != 1 || int(s2c.RetransmittedSegments) != 0 {
+		t.Errorf("keep-alives %d, data %d, retransmitted %d; want 2, 1, 0", int(s2c.KeepAlives), int(s2c.DataSegments), int(s2c.RetransmittedSegments))
 	}
 }
 
@@ -291,8 +291,20 @@ func TestAddAllocatesNothingPerPacket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A request and the start of a long response: the packets below are
+	// its body, which the HTTP/1 walker counts as it goes.
+	request := []byte("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	header := []byte("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")
+	for _, f := range []frame{
+		{client: true, seq: 1001, ack: 5001, flags: flagACK | flagPSH, body: request, ts: true, ipID: 1, at: ms},
+		{seq: 5001, ack: 1001 + uint32(len(request)), flags: flagACK, body: header, ts: true, ipID: 1, at: ms},
+	} {
+		if err := a.Add(build(t, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p := build(t, frame{seq: 5001, ack: 1001, flags: flagACK, payload: 1448, ts: true, ipID: 1, at: ms})
-	seq := uint32(5001)
+	seq := 5001 + uint32(len(header)) - 1448 // the first packet below follows the header
 	allocs := testing.AllocsPerRun(1000, func() {
 		// Advance the sequence number so every packet is new data.
 		seq += 1448
@@ -304,8 +316,12 @@ func TestAddAllocatesNothingPerPacket(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("Add allocates %.1f times per packet, want 0", allocs)
 	}
-	if d := a.Result().Connections[0].Dir(ServerToClient); d.DataSegments < 1000 || d.RetransmittedSegments != 0 {
-		t.Errorf("data %d, retransmitted %d", d.DataSegments, d.RetransmittedSegments)
+	c := a.Result().Connections[0]
+	if d := c.Dir(ServerToClient); int(d.DataSegments) < 1000 || int(d.RetransmittedSegments) != 0 {
+		t.Errorf("data %d, retransmitted %d", int(d.DataSegments), int(d.RetransmittedSegments))
+	}
+	if ex := c.App.HTTP.Exchanges(); len(ex) != 1 || ex[0].Response.BodyBytes < 1000*1448 {
+		t.Errorf("the HTTP walker did not follow the body: %+v", ex)
 	}
 }
 

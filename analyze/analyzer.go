@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/stream"
 )
 
 // Options tune an analysis.
@@ -26,7 +27,25 @@ type Options struct {
 	// client and server known) whether to keep every segment of it in
 	// Connection.Segments. Keeping segments costs memory per packet.
 	KeepSegments func(*Connection) bool
+	// SegmentsOnly skips reassembly and the application layer.
+	SegmentsOnly bool
+	// MaxBuffered bounds the out-of-order bytes held per direction
+	// (0: stream.DefaultMaxBuffered, 4 MiB); MaxBufferedTotal bounds them
+	// for the whole capture (0: DefaultMaxBufferedTotal).
+	MaxBuffered, MaxBufferedTotal int64
+	// MaxUnits bounds the HTTP exchanges, chunks, TLS records and HTTP/2
+	// frames kept per connection and direction (0: DefaultMaxUnits); past
+	// it they are counted, not listed.
+	MaxUnits int
+	// HashBodies computes the SHA-256 of every HTTP/1 body.
+	HashBodies bool
 }
+
+// Defaults of the bounds in Options.
+const (
+	DefaultMaxBufferedTotal = 256 << 20
+	DefaultMaxUnits         = 10000
+)
 
 // PacketProblem is one packet that could not be analyzed.
 type PacketProblem struct {
@@ -63,6 +82,7 @@ type Result struct {
 // Analyzer consumes frames one at a time.
 type Analyzer struct {
 	opts   Options
+	limits *appLimits
 	dec    *decoder
 	conns  map[Key]*Connection
 	res    Result
@@ -76,7 +96,14 @@ type Analyzer struct {
 
 // New returns an Analyzer.
 func New(opts Options) *Analyzer {
-	return &Analyzer{opts: opts, dec: newDecoder(), conns: map[Key]*Connection{}}
+	if opts.MaxBufferedTotal <= 0 {
+		opts.MaxBufferedTotal = DefaultMaxBufferedTotal
+	}
+	if opts.MaxUnits <= 0 {
+		opts.MaxUnits = DefaultMaxUnits
+	}
+	l := &appLimits{maxBuffered: opts.MaxBuffered, budget: &stream.Budget{Max: opts.MaxBufferedTotal}, maxUnits: opts.MaxUnits, hashBodies: opts.HashBodies}
+	return &Analyzer{opts: opts, limits: l, dec: newDecoder(), conns: map[Key]*Connection{}}
 }
 
 // ReadAll analyzes every packet of src. It stops at the first error that
@@ -144,6 +171,9 @@ func (a *Analyzer) track(p *decoded, now int64, number int) {
 	}
 	synOnly := p.flags&(flagSYN|flagACK) == flagSYN
 	if c == nil || (synOnly && a.isNewConnection(c, p)) {
+		if c != nil {
+			c.closeApp()
+		}
 		c = a.newConnection(key, p, now)
 	}
 	a.lastKey, a.lastConn = key, c
@@ -180,12 +210,45 @@ func (a *Analyzer) track(p *decoded, now int64, number int) {
 		window = int64(rtt)
 	}
 	off, kind := d.segment(p, now, window)
+	if !a.opts.SegmentsOnly && kind&(KindDuplicate|KindKeepAlive) == 0 {
+		a.feedApp(c, dir, p, off, now, number)
+	}
 	if c.keepSegments {
 		c.Segments = append(c.Segments, Segment{
 			Time: now, Offset: off, Len: p.payload, Packet: number,
 			Window: p.window, Flags: p.flags, Dir: dir, Kind: kind,
 			OptionLen: uint8(p.optionLen),
 		})
+	}
+}
+
+// feedApp hands a segment's payload to the connection's reassembly.
+func (a *Analyzer) feedApp(c *Connection, dir Dir, p *decoded, off int64, now int64, number int) {
+	if p.payload > 0 {
+		if c.App == nil {
+			c.App = newApp(a.limits)
+		}
+		c.App.segment(dir, off, p.payload, p.data, stream.Pos{Packet: number, Time: now, Start: off})
+	}
+	if c.App == nil {
+		return
+	}
+	switch {
+	case p.flags&flagRST != 0:
+		c.closeApp()
+	case p.flags&flagFIN != 0:
+		c.App.finAt(dir, off+int64(p.payload))
+	}
+}
+
+// closeApp ends both directions' reassembly: what is still missing
+// becomes gaps.
+func (c *Connection) closeApp() {
+	if c.App == nil {
+		return
+	}
+	for d := range c.Dirs {
+		c.App.close(Dir(d), c.Dirs[d].highest)
 	}
 }
 
@@ -226,10 +289,12 @@ func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
 // last Add or ReadAll.
 func (a *Analyzer) Result() *Result {
 	for _, c := range a.res.Connections {
+		c.closeApp()
 		for dir := ClientToServer; dir <= ServerToClient; dir++ {
 			d := &c.Dirs[dir]
 			d.finish()
-			d.EffectiveMSS = effectiveMSS(c, dir)
+			e := effectiveMSS(c, dir)
+			d.eff = effective{value: uint16(e.Value), mss: uint16(e.MSS), optionBytes: uint8(e.OptionBytes), from: e.MSSFrom, inferred: e.Inferred, timestamps: e.Timestamps}
 			if w, ok := superSegmentWarning(c, dir); ok {
 				a.res.Warnings = append(a.res.Warnings, w)
 			}
@@ -239,6 +304,13 @@ func (a *Analyzer) Result() *Result {
 			}
 		}
 	}
+	for _, c := range a.res.Connections {
+		a.res.Warnings = append(a.res.Warnings, boundWarnings(c)...)
+	}
+	if hits := a.limits.budget.Hits(); hits > 0 {
+		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf(
+			"the reassembly bound for the whole capture (%d MiB of out-of-order bytes) was hit %d times: bytes that would not fit became gaps (raise it with --max-buffered-total)", a.opts.MaxBufferedTotal>>20, hits)})
+	}
 	if a.res.Malformed > 0 {
 		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf("%d malformed packets skipped", a.res.Malformed)})
 	}
@@ -247,9 +319,40 @@ func (a *Analyzer) Result() *Result {
 	return &a.res
 }
 
+// boundWarnings says where a connection hit a memory bound.
+func boundWarnings(c *Connection) []Warning {
+	a := c.App
+	if a == nil {
+		return nil
+	}
+	var out []Warning
+	for d, s := range a.Streams {
+		if s.BoundHits > 0 {
+			out = append(out, Warning{c.ID, Dir(d).String(), fmt.Sprintf(
+				"the reassembly bound (out-of-order bytes held per direction) was hit %d times: the bytes still missing then became gaps (raise it with --max-buffered)", s.BoundHits)})
+		}
+	}
+	dropped := 0
+	if a.HTTP != nil {
+		dropped += a.HTTP.Dropped()
+	}
+	for d := range a.TLS {
+		if a.TLS[d] != nil {
+			dropped += a.TLS[d].Dropped()
+		}
+		if a.H2[d] != nil {
+			dropped += a.H2[d].Dropped()
+		}
+	}
+	if dropped > 0 {
+		out = append(out, Warning{c.ID, "", fmt.Sprintf("%d exchanges, records or frames beyond the per-connection bound were counted but not listed (raise it with --max-units)", dropped)})
+	}
+	return out
+}
+
 func superSegmentWarning(c *Connection, dir Dir) (Warning, bool) {
 	d := &c.Dirs[dir]
-	st, e := d.Stats(), d.EffectiveMSS
+	st, e := d.Stats(), d.EffectiveMSS()
 	if st.Super == 0 || e.Value == 0 {
 		return Warning{}, false
 	}

@@ -50,7 +50,7 @@ func TestPortReuseCount(t *testing.T) {
 			t.Fatalf("connection %d: handshake not seen", c.ID)
 		}
 		for _, d := range c.Dirs {
-			data += d.DataSegments
+			data += int(d.DataSegments)
 			payload += d.PayloadBytes
 		}
 	}
@@ -69,9 +69,9 @@ func TestSynthSuperSegmentsAndRetransmissions(t *testing.T) {
 	for _, c := range res.Connections {
 		d := c.Dir(ServerToClient)
 		super += d.Stats().Super
-		retx += d.RetransmittedSegments
-		if d.EffectiveMSS.Value != 1448 || d.Stats().Max != 4*1448 {
-			t.Errorf("connection %d: effective MSS %d, max %d; want 1448 and %d", c.ID, d.EffectiveMSS.Value, d.Stats().Max, 4*1448)
+		retx += int(d.RetransmittedSegments)
+		if d.EffectiveMSS().Value != 1448 || d.Stats().Max != 4*1448 {
+			t.Errorf("connection %d: effective MSS %d, max %d; want 1448 and %d", c.ID, d.EffectiveMSS().Value, d.Stats().Max, 4*1448)
 		}
 	}
 	if super != st.SuperSegments || retx != st.Retransmissions || super == 0 || retx == 0 {

@@ -42,9 +42,9 @@ func keyOf(src, dst netip.AddrPort) Key {
 
 // SYNOptions are the options one side put in its SYN (or SYN-ACK).
 type SYNOptions struct {
-	Seen          bool // a SYN from this side was captured
-	MSS           int  // 0 when the option was absent
-	WindowScale   int  // shift count; -1 when the option was absent
+	Seen          bool   // a SYN from this side was captured
+	MSS           uint16 // 0 when the option was absent
+	WindowScale   int8   // shift count; -1 when the option was absent
 	SACKPermitted bool
 	Timestamps    bool
 }
@@ -80,8 +80,11 @@ type Connection struct {
 	RolesGuessed bool
 	Handshake    Handshake
 	First, Last  int64 // Unix nanoseconds of the first and last packet
-	Packets      int
+	Packets      int32
 	Dirs         [2]Direction
+	// App holds the reassembled streams' application layer; nil when the
+	// connection carried no payload or the analysis was segments-only.
+	App *App
 	// Segments holds every segment of the connection in capture order,
 	// when the analyzer was asked to keep them for it.
 	Segments []Segment

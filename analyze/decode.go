@@ -19,8 +19,9 @@ type decoded struct {
 	seq, ack   uint32
 	flags      uint8 // the TCP flags byte: FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10
 	window     uint16
-	payload    int // TCP payload bytes on the wire, from the IP lengths
-	optionLen  int // bytes of TCP options (header length - 20)
+	payload    int    // TCP payload bytes on the wire, from the IP lengths
+	data       []byte // the captured payload bytes: payload or fewer (snap length)
+	optionLen  int    // bytes of TCP options (header length - 20)
 	ipID       uint16
 	hasTSval   bool
 	tsval      uint32
@@ -183,6 +184,10 @@ func (d *decoder) decode(p capture.Packet, out *decoded) error {
 		return fmt.Errorf("IP length %d is shorter than its IP and TCP headers (%d + %d bytes)", ipLen, tcpStart-ipStart, tcpHeader)
 	}
 
+	out.data = d.tcp.Payload
+	if len(out.data) > out.payload {
+		out.data = out.data[:out.payload]
+	}
 	out.seq = d.tcp.Seq
 	out.ack = d.tcp.Ack
 	out.window = d.tcp.Window
@@ -208,11 +213,11 @@ func (d *decoder) decode(p capture.Packet, out *decoded) error {
 			}
 		case layers.TCPOptionKindMSS:
 			if syn && len(o.OptionData) == 2 {
-				out.synOptions.MSS = int(binary.BigEndian.Uint16(o.OptionData))
+				out.synOptions.MSS = binary.BigEndian.Uint16(o.OptionData)
 			}
 		case layers.TCPOptionKindWindowScale:
 			if syn && len(o.OptionData) == 1 {
-				out.synOptions.WindowScale = int(o.OptionData[0])
+				out.synOptions.WindowScale = int8(min(o.OptionData[0], 127))
 			}
 		case layers.TCPOptionKindSACKPermitted:
 			if syn {

@@ -16,18 +16,20 @@ type Direction struct {
 	// SYN holds the options this direction's sender put in its SYN.
 	SYN SYNOptions
 
-	Packets               int   // every packet sent this way, data or not
-	DataSegments          int   // packets with payload, excluding duplicates and keep-alives
+	// The counters are 32-bit: a capture of many connections holds one
+	// Direction per connection direction.
+	Packets               int32 // every packet sent this way, data or not
+	DataSegments          int32 // packets with payload, excluding duplicates and keep-alives
 	PayloadBytes          int64 // their payload bytes, retransmissions included
-	RetransmittedSegments int
+	RetransmittedSegments int32
 	RetransmittedBytes    int64
-	OutOfOrderSegments    int
-	Duplicates            int // the same packet captured twice; not counted as data
-	ZeroWindows           int
-	KeepAlives            int
-	Resets                int
-	Fins                  int
-	PushedSegments        int // data segments with PSH set
+	OutOfOrderSegments    int32
+	Duplicates            int32 // the same packet captured twice; not counted as data
+	ZeroWindows           int32
+	KeepAlives            int32
+	Resets                int32
+	Fins                  int32
+	PushedSegments        int32 // data segments with PSH set
 	// MissingBytes counts stream bytes the capture never saw (gaps that no
 	// later segment filled), like Zeek's missed_bytes.
 	MissingBytes int64
@@ -35,8 +37,7 @@ type Direction struct {
 	// writes reached the wire.
 	Runs RunStats
 
-	// EffectiveMSS is derived when the analysis finishes.
-	EffectiveMSS EffectiveMSS
+	eff effective // derived when the analysis finishes
 
 	// Streaming state.
 	started  bool
@@ -46,9 +47,9 @@ type Direction struct {
 	highest  int64  // end offset of the highest byte seen
 	holes    []hole
 	sizes    sizeCounts
-	optLens  [11]uint32 // data segments by TCP option words (0..10)
+	optLens  [11]uint16 // data segments by TCP option words (0..10), saturating
 	runBytes int64
-	recent   [2]fingerprint // the last data packets, to spot one captured twice
+	recent   [1]fingerprint // the last data packet, to spot one captured twice
 	nRecent  uint8
 }
 
@@ -65,7 +66,7 @@ type fingerprint struct {
 
 // RunStats summarises PSH-delimited runs of bytes.
 type RunStats struct {
-	Count    int
+	Count    int32
 	Bytes    int64
 	Min, Max int64
 }
@@ -159,8 +160,11 @@ func (d *Direction) segment(p *decoded, now int64, rttWindow int64) (off int64, 
 	d.DataSegments++
 	d.PayloadBytes += n
 	d.sizes.add(p.payload)
-	// TCP options come in 32-bit words (the data offset counts them).
-	d.optLens[p.optionLen/4]++
+	// TCP options come in 32-bit words (the data offset counts them). The
+	// counts only pick the most common, so they may saturate.
+	if n := &d.optLens[p.optionLen/4]; *n < ^uint16(0) {
+		*n++
+	}
 	if p.flags&flagPSH != 0 {
 		d.PushedSegments++
 	}
@@ -293,7 +297,22 @@ func (d *Direction) optionBytes() int {
 // Stats describes the data segment sizes against the effective MSS. It is
 // computed on each call (the analysis keeps only the size counts, so a
 // capture of many connections stays small).
-func (d *Direction) Stats() SizeStats { return sizeStats(d.sizes, d.EffectiveMSS.Value) }
+func (d *Direction) Stats() SizeStats { return sizeStats(d.sizes, int(d.eff.value)) }
+
+// EffectiveMSS is the largest payload this direction's segments can carry,
+// with how it was reached. It is known once the analysis has finished.
+func (d *Direction) EffectiveMSS() EffectiveMSS {
+	e := d.eff
+	return EffectiveMSS{Value: int(e.value), Inferred: e.inferred, MSS: int(e.mss), MSSFrom: e.from, OptionBytes: int(e.optionBytes), Timestamps: e.timestamps}
+}
+
+// effective is EffectiveMSS packed small.
+type effective struct {
+	value, mss           uint16
+	optionBytes          uint8
+	from                 Dir
+	inferred, timestamps bool
+}
 
 // defaultRTTWindow is how long after a hole opens a filling segment still
 // counts as reordered (as Wireshark's 3 ms) when the RTT is unknown.

@@ -57,7 +57,7 @@ func (c *Connection) Class(s Segment) string {
 	case s.Len == 0:
 		b.WriteString("ack")
 	default:
-		eff := c.Dirs[s.Dir].EffectiveMSS.Value
+		eff := int(c.Dirs[s.Dir].eff.value)
 		switch {
 		case eff == 0 || s.Len < eff:
 			b.WriteString("short")

@@ -18,7 +18,8 @@ type frame struct {
 	seq, ack uint32
 	flags    uint8
 	payload  int
-	mss      int // MSS option (SYNs)
+	body     []byte // payload bytes (zeros when nil)
+	mss      int    // MSS option (SYNs)
 	ts       bool
 	tsval    uint32
 	ipID     uint16
@@ -91,7 +92,11 @@ func build(t testing.TB, f frame) capture.Packet {
 			stack = append(stack, &layers.Dot1Q{VLANIdentifier: id, Type: next})
 		}
 	}
-	stack = append(stack, ip, tcp, gopacket.Payload(make([]byte, f.payload)))
+	body := f.body
+	if body == nil {
+		body = make([]byte, f.payload)
+	}
+	stack = append(stack, ip, tcp, gopacket.Payload(body))
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, stack...); err != nil {
 		t.Fatal(err)

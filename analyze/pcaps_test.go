@@ -134,14 +134,14 @@ func compareSide(t *testing.T, name string, d *Direction, w expectedSide) {
 	if w.WindowScale != nil {
 		ws = *w.WindowScale
 	}
-	if d.SYN.MSS != intOr0(w.MSS) || (d.SYN.Seen && d.SYN.WindowScale != ws) || d.SYN.SACKPermitted != w.SACKPermitted || d.SYN.Timestamps != w.Timestamps {
+	if int(d.SYN.MSS) != intOr0(w.MSS) || (d.SYN.Seen && int(d.SYN.WindowScale) != ws) || d.SYN.SACKPermitted != w.SACKPermitted || d.SYN.Timestamps != w.Timestamps {
 		t.Errorf("%s: SYN options %+v, tshark mss %v wscale %v sack %v ts %v", name, d.SYN, intOr0(w.MSS), ws, w.SACKPermitted, w.Timestamps)
 	}
 	// tshark counts duplicates as data; segscope counts them apart. (It
 	// would count one-byte keep-alive probes as data too: none of these
 	// captures idles long enough for one, which KeepAlives checks.)
-	if d.Packets != w.Packets || d.DataSegments+d.Duplicates != w.DataSegments || d.KeepAlives != w.KeepAlives {
-		t.Errorf("%s: %d packets, %d data segments; tshark %d and %d", name, d.Packets, d.DataSegments, w.Packets, w.DataSegments)
+	if int(d.Packets) != w.Packets || int(d.DataSegments)+int(d.Duplicates) != w.DataSegments || int(d.KeepAlives) != w.KeepAlives {
+		t.Errorf("%s: %d packets, %d data segments; tshark %d and %d", name, int(d.Packets), int(d.DataSegments), w.Packets, w.DataSegments)
 	}
 	if d.PayloadBytes != w.PayloadBytes || d.Stats().Min != w.MinSegment || d.Stats().Max != w.MaxSegment {
 		t.Errorf("%s: %d bytes, min %d, max %d; tshark %d, %d, %d", name, d.PayloadBytes, d.Stats().Min, d.Stats().Max, w.PayloadBytes, w.MinSegment, w.MaxSegment)
@@ -158,13 +158,13 @@ func compareSide(t *testing.T, name string, d *Direction, w expectedSide) {
 			t.Errorf("%s: %s-byte segments: %d, tshark %d", name, size, got[size], n)
 		}
 	}
-	if d.RetransmittedSegments != w.RetransmittedSegments || d.OutOfOrderSegments != w.OutOfOrderSegments {
-		t.Errorf("%s: retransmitted %d, out of order %d; tshark %d, %d", name, d.RetransmittedSegments, d.OutOfOrderSegments, w.RetransmittedSegments, w.OutOfOrderSegments)
+	if int(d.RetransmittedSegments) != w.RetransmittedSegments || int(d.OutOfOrderSegments) != w.OutOfOrderSegments {
+		t.Errorf("%s: retransmitted %d, out of order %d; tshark %d, %d", name, int(d.RetransmittedSegments), int(d.OutOfOrderSegments), w.RetransmittedSegments, w.OutOfOrderSegments)
 	}
-	if d.ZeroWindows != w.ZeroWindows || d.Resets != w.Resets || d.Fins != w.Fins || d.PushedSegments != w.PushedDataSegments {
-		t.Errorf("%s: zero windows %d resets %d fins %d pushed %d; tshark %d %d %d %d", name, d.ZeroWindows, d.Resets, d.Fins, d.PushedSegments, w.ZeroWindows, w.Resets, w.Fins, w.PushedDataSegments)
+	if int(d.ZeroWindows) != w.ZeroWindows || int(d.Resets) != w.Resets || int(d.Fins) != w.Fins || int(d.PushedSegments) != w.PushedDataSegments {
+		t.Errorf("%s: zero windows %d resets %d fins %d pushed %d; tshark %d %d %d %d", name, int(d.ZeroWindows), int(d.Resets), int(d.Fins), int(d.PushedSegments), w.ZeroWindows, w.Resets, w.Fins, w.PushedDataSegments)
 	}
-	if d.DataSegments > 0 && d.EffectiveMSS.OptionBytes != w.OptionBytesOnData {
-		t.Errorf("%s: option bytes on data %d, tshark %d", name, d.EffectiveMSS.OptionBytes, w.OptionBytesOnData)
+	if int(d.DataSegments) > 0 && d.EffectiveMSS().OptionBytes != w.OptionBytesOnData {
+		t.Errorf("%s: option bytes on data %d, tshark %d", name, d.EffectiveMSS().OptionBytes, w.OptionBytesOnData)
 	}
 }

@@ -188,9 +188,9 @@ func effectiveMSS(c *Connection, dir Dir) EffectiveMSS {
 	e.Timestamps = d.SYN.Timestamps && peer.SYN.Timestamps
 	switch {
 	case peer.SYN.MSS > 0 && (d.SYN.MSS == 0 || peer.SYN.MSS <= d.SYN.MSS):
-		e.MSS, e.MSSFrom = peer.SYN.MSS, 1-dir
+		e.MSS, e.MSSFrom = int(peer.SYN.MSS), 1-dir
 	case d.SYN.MSS > 0:
-		e.MSS, e.MSSFrom = d.SYN.MSS, dir
+		e.MSS, e.MSSFrom = int(d.SYN.MSS), dir
 	}
 	if e.MSS > e.OptionBytes {
 		e.Value = e.MSS - e.OptionBytes

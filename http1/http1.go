@@ -64,7 +64,6 @@ type Message struct {
 	Method, Target string
 	// Responses.
 	Status int
-	Reason string
 	// Interim holds 1xx responses (100 Continue) that came before this
 	// final response.
 	Interim []Interim
@@ -104,8 +103,11 @@ type Problem struct {
 
 // Conn is the HTTP/1 state of one connection.
 type Conn struct {
-	opts      Options
-	req, resp dirParser
+	opts Options
+	// The parsers hold per-direction state; they are dropped once both
+	// directions ended, so a finished connection keeps only its results.
+	req, resp *dirParser
+	ended     int
 	exchanges []Exchange
 	dropped   int   // exchanges not kept
 	waiting   []int // exchanges whose request awaits a response
@@ -120,16 +122,16 @@ type Conn struct {
 func NewConn(o Options) *Conn {
 	o.defaults()
 	c := &Conn{opts: o}
-	c.req = dirParser{conn: c, response: false}
-	c.resp = dirParser{conn: c, response: true}
+	c.req = &dirParser{conn: c, response: false}
+	c.resp = &dirParser{conn: c, response: true}
 	return c
 }
 
 // Client is the consumer for the client-to-server stream.
-func (c *Conn) Client() stream.Consumer { return &c.req }
+func (c *Conn) Client() stream.Consumer { return c.req }
 
 // Server is the consumer for the server-to-client stream.
-func (c *Conn) Server() stream.Consumer { return &c.resp }
+func (c *Conn) Server() stream.Consumer { return c.resp }
 
 // Exchanges returns the exchanges in request order.
 func (c *Conn) Exchanges() []Exchange { return c.exchanges }
@@ -169,6 +171,7 @@ type dirParser struct {
 	gapInBody bool
 	parsed    int64 // offset just past the last byte taken
 	messages  int   // messages parsed in this direction
+	ended     bool
 }
 
 func (p *dirParser) problem(off int64, format string) {
@@ -355,6 +358,13 @@ func (p *dirParser) End(off int64) {
 	}
 	p.buf = nil
 	p.hash = nil
+	p.msg = nil
+	if c := p.conn; !p.ended {
+		p.ended = true
+		if c.ended++; c.ended == 2 {
+			c.waiting, c.req, c.resp = nil, nil, nil
+		}
+	}
 }
 
 func itoa(n int64) string {
@@ -423,7 +433,7 @@ func (p *dirParser) headerDone(end int64, at stream.Pos) {
 func (p *dirParser) parseStartLine(m *Message, line string, off int64) bool {
 	if p.response {
 		version, rest, _ := strings.Cut(line, " ")
-		code, reason, _ := strings.Cut(rest, " ")
+		code, _, _ := strings.Cut(rest, " ")
 		status, ok := parseDecimal(code)
 		if !strings.HasPrefix(version, "HTTP/1.") || len(code) != 3 || !ok {
 			if p.messages > 0 {
@@ -433,7 +443,7 @@ func (p *dirParser) parseStartLine(m *Message, line string, off int64) bool {
 			}
 			return false
 		}
-		m.Version, m.Status, m.Reason = version, int(status), reason
+		m.Version, m.Status = intern(version), int(status)
 		return true
 	}
 	parts := strings.Split(line, " ")
@@ -441,8 +451,24 @@ func (p *dirParser) parseStartLine(m *Message, line string, off int64) bool {
 		p.problem(off, "not an HTTP request line: "+quote(line))
 		return false
 	}
-	m.Method, m.Target, m.Version = parts[0], parts[1], parts[2]
+	m.Method, m.Target, m.Version = intern(parts[0]), parts[1], intern(parts[2])
 	return true
+}
+
+// common strings are shared instead of kept once per message.
+var common = map[string]string{}
+
+func init() {
+	for _, s := range []string{"HTTP/1.0", "HTTP/1.1", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"} {
+		common[s] = s
+	}
+}
+
+func intern(s string) string {
+	if c, ok := common[s]; ok {
+		return c
+	}
+	return s
 }
 
 func (p *dirParser) requestHeader(m *Message, end int64, at stream.Pos) {

@@ -2,7 +2,8 @@
 """Record tshark's view of a capture as pcaps/expected/NAME.json.
 
 Usage:
-    expect.py CAPTURE OUT.json [--body URLPATH=FILE ...]
+    expect.py CAPTURE OUT.json [--body URLPATH=FILE ...] [--request-body URLPATH=FILE ...]
+              [--decode-as tcp.port==8082,http2 ...] [--keylog FILE]
 
 CAPTURE may be .pcap, .pcapng or gzipped (tshark reads .gz directly).
 Each --body names the response body a fetch in the capture delivered
@@ -17,6 +18,17 @@ Standard library only. The numbers come from one tshark run:
 occurrence=a (all occurrences) instead of f, so that for tunnelled frames the
 innermost address (the last occurrence) can be picked here; every other field
 uses its first occurrence, which is what -E occurrence=f would print.
+
+A second run adds the application layer to every connection ("http", "tls",
+"http2"; see pcaps/README.md for the schema):
+    tshark -r CAPTURE -n -2 -T pdml -Y "http || http2 || tls" [-d DECODE-AS ...]
+(two passes, so that requests know their "Response in frame"). PDML keeps the
+tree, so several HTTP messages, HTTP/2 frames or TLS records in one frame stay
+apart (with -T fields their repeated fields would be concatenated and, for
+TLS 1.3 encrypted records, tls.record.content_type is absent: tshark calls it
+tls.record.opaque_type there, so the lists would not line up).
+With --keylog a third run with -o tls.keylog_file:FILE adds "decrypted":
+{"http": [...], "http2": {...}} to TLS connections.
 """
 
 import argparse
@@ -27,6 +39,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 FIELDS = [
     "frame.number",
@@ -184,6 +197,267 @@ def connections(rows):
     return conns
 
 
+# ---------------------------------------------------------------- application layer (PDML)
+
+APP_PROTOS = {"http", "http2", "tls"}
+
+
+def pdml_packets(path, decode_as=(), keylog=None):
+    """Yield (frame, src_endpoint, tcp_stream, [(proto_element, first_frame)]) per packet."""
+    cmd = ["tshark", "-r", path, "-n", "-2", "-T", "pdml", "-Y", "http || http2 || tls"]
+    for d in decode_as:
+        cmd += ["-d", d]
+    if keylog:
+        cmd += ["-o", "tls.keylog_file:" + keylog]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _, el in ET.iterparse(p.stdout, events=("end",)):
+            if el.tag != "packet":
+                continue
+            frame, stream, ip_src, port = None, None, "", ""
+            apps, pending = [], None
+            for proto in el.findall("proto"):
+                name = proto.get("name")
+                if name == "geninfo":
+                    for f in proto.findall("field"):
+                        if f.get("name") == "num":
+                            frame = int(f.get("show"))
+                elif name in ("ip", "ipv6"):
+                    for f in proto.iter("field"):
+                        if f.get("name") in ("ip.src", "ipv6.src"):
+                            ip_src = ("[%s]" if name == "ipv6" else "%s") % f.get("show")
+                            break
+                elif name == "tcp":
+                    for f in proto.iter("field"):
+                        if f.get("name") == "tcp.stream" and stream is None:
+                            stream = int(f.get("show"))
+                        elif f.get("name") == "tcp.srcport" and not port:
+                            port = f.get("show")
+                if name in APP_PROTOS:
+                    apps.append((proto, pending))
+                    pending = None
+                else:
+                    # "[N Reassembled TCP Segments ...]" precedes the PDU it built
+                    # (decrypted TLS: "[N Reassembled TLS segments ...]", one per record)
+                    for f in proto.iter("field"):
+                        if f.get("name") in ("tcp.segments", "tls.segments"):
+                            seg = f.find("field[@name='%s']" % f.get("name")[:-1])
+                            if seg is not None:
+                                pending = int(seg.get("show"))
+            yield frame, "%s:%s" % (ip_src, port), stream, [(a, ff if ff is not None else frame) for a, ff in apps]
+            el.clear()
+    finally:
+        p.stdout.close()
+        err = p.stderr.read().decode(errors="replace")
+        rc = p.wait()
+        if rc != 0 and "cut short in the middle of a packet" not in err:
+            sys.exit(f"tshark (pdml) failed ({rc}) on {path}:\n{err}")
+
+
+def fields(el, name):
+    return [f for f in el.iter("field") if f.get("name") == name]
+
+
+def first_show(el, name):
+    for f in el.iter("field"):
+        if f.get("name") == name:
+            return f.get("show")
+    return None
+
+
+def int_or_none(v):
+    return int(v) if v not in (None, "") else None
+
+
+def http_message(proto, frame, first_frame):
+    m = {"frame": frame, "first_frame": first_frame}
+    method = first_show(proto, "http.request.method")
+    code = first_show(proto, "http.response.code")
+    fd = fields(proto, "http.file_data")
+    m.update({
+        "kind": "request" if method is not None else ("response" if code is not None else None),
+        "method": method,
+        "uri": first_show(proto, "http.request.uri"),
+        "version": first_show(proto, "http.request.version") if method is not None
+        else first_show(proto, "http.response.version"),
+        "status": int_or_none(code),
+        "content_length": int_or_none(first_show(proto, "http.content_length")),
+        "chunk_sizes": [int(f.get("show")) for f in fields(proto, "http.chunk_size")],
+        "file_data_len": int(fd[0].get("size")) if fd else None,
+        "request_in": int_or_none(first_show(proto, "http.request_in")),
+        "response_in": int_or_none(first_show(proto, "http.response_in")),
+    })
+    return m
+
+
+def pair_http(msgs):
+    """Pair requests and responses of one connection.
+
+    HTTP/1.x answers in request order, so the n-th final response belongs to
+    the n-th request; 1xx responses other than 101 are interim and belong to
+    the request of the next final response. Order is by the frame that carried
+    a message's first byte (tshark reports a message where it completes: a
+    100 Continue is reported before the big request body it answers ends).
+    "paired_by" says whether tshark links the two both ways (request's
+    "Response in frame" and response's "Request in frame"), else "order".
+    """
+    key = lambda m: (m["first_frame"], m["frame"], m["idx"])
+    reqs = sorted((m for m in msgs if m["kind"] == "request"), key=key)
+    resps = sorted((m for m in msgs if m["kind"] == "response"), key=key)
+    finals = [r for r in resps if not (100 <= r["status"] < 200 and r["status"] != 101)]
+    interims = [r for r in resps if 100 <= r["status"] < 200 and r["status"] != 101]
+    out = []
+    for i in range(max(len(reqs), len(finals))):
+        q = reqs[i] if i < len(reqs) else None
+        r = finals[i] if i < len(finals) else None
+        e = {
+            "request_frame": q["frame"] if q else None,
+            "request_first_frame": q["first_frame"] if q else None,
+            "method": q["method"] if q else None,
+            "uri": q["uri"] if q else None,
+            "version": q["version"] if q else None,
+            "request_content_length": q["content_length"] if q else None,
+            "request_file_data_len": q["file_data_len"] if q else None,
+            "response_frame": r["frame"] if r else None,
+            "response_first_frame": r["first_frame"] if r else None,
+            "response_version": r["version"] if r else None,
+            "status": r["status"] if r else None,
+            "content_length": r["content_length"] if r else None,
+            "chunk_sizes": r["chunk_sizes"] if r else [],
+            "file_data_len": r["file_data_len"] if r else None,
+            "tshark_response_in": q["response_in"] if q else None,
+            "tshark_request_in": r["request_in"] if r else None,
+        }
+        if q and r:
+            both = q["response_in"] == r["frame"] and r["request_in"] == q["frame"]
+            e["paired_by"] = "tshark" if both else "order"
+        else:
+            e["paired_by"] = None
+        # interim responses: those ordered before this final one but after the previous final
+        if r:
+            prev = finals[i - 1] if i > 0 else None
+            its = [x for x in interims if key(x) < key(r) and (prev is None or key(x) > key(prev))]
+            if its:
+                e["interim_statuses"] = [x["status"] for x in its]
+                e["interim_frames"] = [x["frame"] for x in its]
+        out.append(e)
+    return out
+
+
+def tls_view(items):
+    """items: [(direction, frame, tls proto element)] in capture order."""
+    t = {"sni": None, "alpn_offered": [], "alpn_selected": None,
+         "client_to_server": [], "server_to_client": []}
+    for direction, frame, proto in items:
+        for rec in proto.findall("field[@name='tls.record']"):
+            ctype = first_show(rec, "tls.record.content_type")
+            opaque = first_show(rec, "tls.record.opaque_type")
+            ver = first_show(rec, "tls.record.version")
+            length = first_show(rec, "tls.record.length")
+            t[direction].append({
+                "frame": frame,
+                "type": int_or_none(ctype if ctype is not None else opaque),
+                "version": int(ver, 16) if ver else None,
+                "length": int_or_none(length),
+            })
+            for hs in rec.iter("field"):
+                if hs.get("name") != "tls.handshake":
+                    continue
+                htype = first_show(hs, "tls.handshake.type")
+                if htype == "1" and direction == "client_to_server":
+                    sni = first_show(hs, "tls.handshake.extensions_server_name")
+                    if sni is not None and t["sni"] is None:
+                        t["sni"] = sni
+                    if not t["alpn_offered"]:
+                        t["alpn_offered"] = [f.get("show") for f in fields(hs, "tls.handshake.extensions_alpn_str")]
+                elif htype == "2" and direction == "server_to_client":
+                    alpn = [f.get("show") for f in fields(hs, "tls.handshake.extensions_alpn_str")]
+                    if alpn:
+                        t["alpn_selected"] = alpn[0]
+    return t
+
+
+def http2_view(items):
+    """items: [(direction, frame, http2 proto element)] in capture order."""
+    h = {"preface": False, "client_to_server": [], "server_to_client": [], "streams": []}
+    streams = {}
+    for direction, frame, proto in items:
+        for st in proto.findall("field[@name='http2.stream']"):
+            if st.find("field[@name='http2.magic']") is not None:
+                h["preface"] = True
+                continue
+            typ = int_or_none(first_show(st, "http2.type"))
+            if typ is None:
+                continue
+            flags = first_show(st, "http2.flags")
+            fr = {
+                "frame": frame,
+                "type": typ,
+                "flags": int(flags, 16) if flags else 0,
+                "stream": int_or_none(first_show(st, "http2.streamid")),
+                "length": int_or_none(first_show(st, "http2.length")),
+            }
+            h[direction].append(fr)
+            sid = fr["stream"]
+            if not sid:
+                continue
+            s = streams.setdefault(sid, {"stream": sid, "method": None, "path": None, "status": None,
+                                         "data_bytes": 0, "request_data_bytes": 0})
+            if typ in (1, 9):  # HEADERS, CONTINUATION
+                names = [f.get("show") for f in fields(st, "http2.header.name")]
+                values = [f.get("show") for f in fields(st, "http2.header.value")]
+                for n, v in zip(names, values):
+                    if n == ":method" and s["method"] is None:
+                        s["method"] = v
+                    elif n == ":path" and s["path"] is None:
+                        s["path"] = v
+                    elif n == ":status" and direction == "server_to_client":
+                        code = int(v)
+                        if s["status"] is None or not (100 <= code < 200):
+                            s["status"] = code
+            elif typ == 0:  # DATA: payload minus padding
+                pad = 0
+                if fr["flags"] & 0x8:
+                    pad = (int_or_none(first_show(st, "http2.pad_length")) or 0) + 1
+                n = fr["length"] - pad
+                s["data_bytes" if direction == "server_to_client" else "request_data_bytes"] += n
+    h["streams"] = [streams[k] for k in sorted(streams)]
+    return h
+
+
+def app_layer(path, conns, decode_as=(), keylog=None):
+    """Per connection (by tcp.stream): {"http": [...], "tls": ..., "http2": ...}."""
+    by_stream = {c["stream"]: c for c in conns}
+    acc = {sid: {"http": [], "tls": [], "http2": []} for sid in by_stream}
+    idx = 0
+    for frame, src, stream, apps in pdml_packets(path, decode_as, keylog):
+        if stream not in by_stream:
+            continue
+        c = by_stream[stream]
+        direction = "client_to_server" if src == c["client"] else "server_to_client"
+        for proto, first_frame in apps:
+            name = proto.get("name")
+            if name == "http":
+                m = http_message(proto, frame, first_frame)
+                if m["kind"]:
+                    m["idx"] = idx
+                    idx += 1
+                    acc[stream]["http"].append(m)
+            elif name == "tls":
+                if proto.find("field[@name='tls.record']") is not None:
+                    acc[stream]["tls"].append((direction, frame, proto))
+            elif name == "http2":
+                acc[stream]["http2"].append((direction, frame, proto))
+    out = {}
+    for sid, a in acc.items():
+        out[sid] = {
+            "http": pair_http(a["http"]),
+            "tls": tls_view(a["tls"]) if a["tls"] else None,
+            "http2": http2_view(a["http2"]) if a["http2"] else None,
+        }
+    return out
+
+
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -197,6 +471,11 @@ def main():
     ap.add_argument("capture")
     ap.add_argument("out")
     ap.add_argument("--body", action="append", default=[], metavar="URLPATH=FILE")
+    ap.add_argument("--request-body", action="append", default=[], metavar="URLPATH=FILE",
+                    help="a body the client sent (POST); listed as request_bodies")
+    ap.add_argument("--decode-as", action="append", default=[], metavar="LAYER==VALUE,PROTO",
+                    help="tshark -d for the application-layer pass, e.g. tcp.port==8082,http2")
+    ap.add_argument("--keylog", help="TLS key log (SSLKEYLOGFILE) for the decrypted view")
     a = ap.parse_args()
 
     rows, truncated, stderr = run_tshark(a.capture)
@@ -209,6 +488,14 @@ def main():
     }
     if truncated:
         doc["truncated"] = True
+    app = app_layer(a.capture, doc["connections"], a.decode_as)
+    dec = app_layer(a.capture, doc["connections"], a.decode_as, a.keylog) if a.keylog else {}
+    for c in doc["connections"]:
+        v = app.get(c["stream"], {"http": [], "tls": None, "http2": None})
+        c.update(v)
+        if a.keylog and v["tls"] is not None:
+            d = dec.get(c["stream"], {})
+            c["decrypted"] = {"http": d.get("http", []), "http2": d.get("http2")}
     bodies = []
     for b in a.body:
         urlpath, _, path = b.rpartition("=")
@@ -217,6 +504,12 @@ def main():
         doc["body_sha256"] = bodies[0]["sha256"]
     elif bodies:
         doc["bodies"] = bodies
+    if a.request_body:
+        doc["request_bodies"] = []
+        for b in a.request_body:
+            urlpath, _, path = b.rpartition("=")
+            doc["request_bodies"].append({"path": urlpath, "sha256": sha256_file(path),
+                                          "bytes": os.path.getsize(path)})
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=2)

@@ -4,13 +4,16 @@
 #   sudo bash pcaps/make.sh
 #
 # Real curl against real servers (nginx, pcaps/chunkserver), captured by
-# tcpdump, each with the curl trace taken at the same time. All traffic stays
+# tcpdump, each with the curl trace taken at the same time (two captures have
+# no curl: lo-pipelined uses a python3 socket client, h2c-2streams the Go
+# pcaps/h2client). All traffic stays
 # on loopback inside network namespaces this script creates (segslo, segscli,
 # segssrv); it deletes and recreates them, and on exit removes them together
 # with every server, relay and tcpdump it started.
 #
 # Outputs (replaced on every run): pcaps/*.pcap, *.pcap.gz, *.pcapng,
-# *.trace and pcaps/expected/*.json (written by pcaps/expect.py from tshark).
+# *.trace, *.keys (TLS key logs) and pcaps/expected/*.json (written by
+# pcaps/expect.py from tshark). pcaps/tls/{cert,key}.pem are made once and reused.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,13 +25,16 @@ die() { echo "make.sh: $*" >&2; exit 1; }
 log() { echo "== $*"; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root: sudo bash pcaps/make.sh"
-for t in tshark tcpdump nginx ethtool editcap mergecap capinfos curl python3 ip tc ss go gzip; do
-    command -v "$t" >/dev/null || die "missing $t (apt-get install tshark tcpdump nginx ethtool iproute2 curl python3; Go in /usr/local/go)"
+for t in tshark tcpdump nginx ethtool editcap mergecap capinfos curl python3 ip tc ss go gzip openssl; do
+    command -v "$t" >/dev/null || die "missing $t (apt-get install tshark tcpdump nginx ethtool iproute2 curl python3 openssl; Go in /usr/local/go)"
 done
 
 NS_LO=segslo NS_CLI=segscli NS_SRV=segssrv
 PORT=8080     # nginx
 CPORT=8081    # chunkserver
+H2CPORT=8082  # nginx, cleartext HTTP/2 (prior knowledge)
+TLSPORT=8443  # nginx, HTTPS
+TLS_DIR="$HERE/tls"   # self-signed cert + key for segscope.test, kept so reruns reuse them
 TMP=$(mktemp -d /tmp/segscope-pcaps.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()
@@ -102,10 +108,13 @@ open(path, "wb").write(bytes(out[:size]))
 EOF
 }
 
-# start_nginx NS LISTEN... : nginx (Debian's binary, own config) in NS, pid in NGINX_PID
+# start_nginx NS LISTEN... : nginx (Debian's binary, own config) in NS, pid in NGINX_PID.
+# A LISTEN may carry parameters ("8443 ssl http2"); it waits for the first one's port.
+# NGINX_EXTRA (optional) holds more server-level directives (TLS).
 start_nginx() {
     local ns=$1; shift
-    local dir="$TMP/nginx-$ns-$RANDOM" l listens=""
+    local dir="$TMP/nginx-$ns-$RANDOM" l listens="" wport
+    wport=${1%% *}; wport=${wport##*:}
     mkdir -p "$dir/tmp"
     for l in "$@"; do listens+="    listen $l;"$'\n'; done
     cat >"$dir/nginx.conf" <<EOF
@@ -127,12 +136,18 @@ http {
   scgi_temp_path $dir/tmp/scgi;
   server {
 $listens    root $WWW;
+    ${NGINX_EXTRA:-}
   }
 }
 EOF
     start_bg "$dir/stderr.log" ip netns exec "$ns" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
     NGINX_PID=$BGPID
-    wait_for listening "$ns" "$PORT"
+    wait_for listening "$ns" "$wport"
+}
+
+# tls_conf PROTOCOLS [MORE]: nginx directives for the self-signed segscope.test certificate
+tls_conf() {
+    echo "ssl_certificate $TLS_DIR/cert.pem; ssl_certificate_key $TLS_DIR/key.pem; ssl_protocols $1; ${2:-}"
 }
 
 # start_capture NS IFACE FILE [tcpdump options...]: pid in CAP_PID
@@ -201,7 +216,7 @@ pace() { ip netns exec $NS_SRV tc qdisc add dev vs root tbf rate 20mbit burst 32
 
 log "cleaning old outputs"
 ns_del $NS_LO $NS_CLI $NS_SRV
-rm -f "$HERE"/*.pcap "$HERE"/*.pcap.gz "$HERE"/*.pcapng "$HERE"/*.pcapng.gz "$HERE"/*.trace
+rm -f "$HERE"/*.pcap "$HERE"/*.pcap.gz "$HERE"/*.pcapng "$HERE"/*.pcapng.gz "$HERE"/*.trace "$HERE"/*.keys
 rm -rf "$HERE/expected"
 mkdir -p "$HERE/expected"
 
@@ -211,7 +226,16 @@ mkdir -p "$WWW" "$OUT"
 make_body "$WWW/1m.bin" 1048576
 make_body "$WWW/100k.bin" 102400
 make_body "$WWW/32k.bin" 32768
+make_body "$WWW/256k.bin" 262144
+make_body "$WWW/small.txt" 256
 chmod 644 "$WWW"/*
+
+if [ ! -s "$TLS_DIR/cert.pem" ] || [ ! -s "$TLS_DIR/key.pem" ]; then
+    log "making the self-signed certificate in $TLS_DIR"
+    mkdir -p "$TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=segscope.test \
+        -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" 2>/dev/null
+fi
 
 log "building chunkserver"
 if ! (cd "$REPO" && go build -o "$TMP/chunkserver" ./pcaps/chunkserver); then
@@ -220,6 +244,13 @@ if ! (cd "$REPO" && go build -o "$TMP/chunkserver" ./pcaps/chunkserver); then
     cp "$HERE/chunkserver/main.go" "$TMP/csbuild/"
     printf 'module chunkserver\n\ngo 1.21\n' >"$TMP/csbuild/go.mod"
     (cd "$TMP/csbuild" && GOFLAGS=-mod=mod go build -o "$TMP/chunkserver" .)
+fi
+log "building h2client"
+if ! (cd "$REPO" && go build -o "$TMP/h2client" ./pcaps/h2client); then
+    mkdir -p "$TMP/h2build"
+    cp "$HERE/h2client/main.go" "$TMP/h2build/"
+    printf 'module h2client\n\ngo 1.24\n' >"$TMP/h2build/go.mod"
+    (cd "$TMP/h2build" && GOFLAGS=-mod=mod go build -o "$TMP/h2client" .)
 fi
 
 # ---------------------------------------------------------------- loopback
@@ -287,6 +318,139 @@ EOF
 head -c "$cut" "$HERE/lo-chunked.pcap" >"$HERE/truncated.pcap"
 cp "$HERE/lo-chunked.trace" "$HERE/truncated.trace"
 expect "$HERE/truncated.pcap" --body "/chunked?n=20&size=1000&every=5ms=$OUT/lo-chunked.bin"
+
+log "13. lo-keepalive.pcap: loopback, three URLs on one connection"
+start_capture $NS_LO lo "$HERE/lo-keepalive.pcap" -s 0
+fetch $NS_LO "$HERE/lo-keepalive.trace" --trace \
+    "http://127.0.0.1:$PORT/100k.bin" "$OUT/ka-100k.bin" \
+    "http://127.0.0.1:$PORT/32k.bin" "$OUT/ka-32k.bin" \
+    "http://127.0.0.1:$PORT/small.txt" "$OUT/ka-small.txt"
+stop_capture
+same "$OUT/ka-100k.bin" "$WWW/100k.bin"
+same "$OUT/ka-32k.bin" "$WWW/32k.bin"
+same "$OUT/ka-small.txt" "$WWW/small.txt"
+expect "$HERE/lo-keepalive.pcap" --body "/100k.bin=$OUT/ka-100k.bin" \
+    --body "/32k.bin=$OUT/ka-32k.bin" --body "/small.txt=$OUT/ka-small.txt"
+
+log "14. lo-pipelined.pcap: loopback, three requests in one write (HTTP/1.1 pipelining, python3 socket client)"
+start_capture $NS_LO lo "$HERE/lo-pipelined.pcap" -s 0
+ip netns exec $NS_LO python3 - 127.0.0.1 $PORT "$OUT/pipe" /32k.bin /small.txt /100k.bin <<'PIPELINE'
+# All requests go out in one sendall() (one segment); the last one says
+# Connection: close, so nginx closes after the third response and the client
+# reads to EOF. Then it splits the responses by Content-Length.
+import socket, sys
+host, port, outp, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+reqs = b"".join(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: segscope-pipeline/1\r\nAccept: */*\r\n%s\r\n"
+                 % (p, host, port, "Connection: close\r\n" if i == len(paths) - 1 else "")).encode()
+                for i, p in enumerate(paths))
+s = socket.create_connection((host, port))
+s.sendall(reqs)
+buf = b""
+while True:
+    d = s.recv(1 << 16)
+    if not d:
+        break
+    buf += d
+s.close()
+for i, p in enumerate(paths):
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert lines[0].startswith("HTTP/1.1 200"), lines[0]
+    n = int(next(l.split(":", 1)[1] for l in lines if l.lower().startswith("content-length:")))
+    open("%s-%d" % (outp, i), "wb").write(rest[:n])
+    buf = rest[n:]
+    print("pipelined %s: %s, %d bytes" % (p, lines[0], n))
+assert buf == b"", "trailing bytes"
+PIPELINE
+stop_capture
+same "$OUT/pipe-0" "$WWW/32k.bin"
+same "$OUT/pipe-1" "$WWW/small.txt"
+same "$OUT/pipe-2" "$WWW/100k.bin"
+expect "$HERE/lo-pipelined.pcap" --body "/32k.bin=$OUT/pipe-0" --body "/small.txt=$OUT/pipe-1" \
+    --body "/100k.bin=$OUT/pipe-2"
+
+log "15. lo-methods.pcap: HEAD (nginx), then on one chunkserver connection: POST with 100-continue, 204, 200+ETag, 304, HTTP/1.0 close-delimited"
+start_capture $NS_LO lo "$HERE/lo-methods.pcap" -s 0
+rc=0
+ip netns exec $NS_LO curl -sS -g --max-time 60 --trace-time --trace "$HERE/lo-methods.trace" \
+    -I "http://127.0.0.1:$PORT/32k.bin" -o "$OUT/m-head.txt" \
+    --next -sS -g --max-time 60 -H 'Expect: 100-continue' --data-binary "@$WWW/100k.bin" \
+        "http://127.0.0.1:$CPORT/upload" -o "$OUT/m-upload.txt" \
+    --next -sS -g --max-time 60 "http://127.0.0.1:$CPORT/nocontent" -o "$OUT/m-nocontent" \
+    --next -sS -g --max-time 60 "http://127.0.0.1:$CPORT/notmodified" -o "$OUT/m-etag.txt" \
+    --next -sS -g --max-time 60 -H 'If-None-Match: "x"' "http://127.0.0.1:$CPORT/notmodified" -o "$OUT/m-304" \
+    --next -sS -g --max-time 60 --http1.0 "http://127.0.0.1:$CPORT/close?size=50000" -o "$OUT/m-close.bin" || rc=$?
+stop_capture
+echo "curl exit code $rc"
+[ "$rc" -eq 0 ] || die "lo-methods: curl failed ($rc)"
+[ "$(cat "$OUT/m-upload.txt")" = "102400" ] || die "lo-methods: upload answer $(cat "$OUT/m-upload.txt")"
+[ "$(stat -c %s "$OUT/m-close.bin")" -eq 50000 ] || die "lo-methods: close-delimited body size"
+expect "$HERE/lo-methods.pcap" --body "/upload=$OUT/m-upload.txt" --body "/notmodified=$OUT/m-etag.txt" \
+    --body "/close?size=50000=$OUT/m-close.bin" --request-body "/upload=$WWW/100k.bin"
+
+log "16. lo-upgrade.pcap: 101 Switching Protocols (websocket), then 2000 raw bytes"
+start_capture $NS_LO lo "$HERE/lo-upgrade.pcap" -s 0
+rc=0
+ip netns exec $NS_LO curl -sS -g --max-time 20 --trace-time --trace "$HERE/lo-upgrade.trace" \
+    -H 'Connection: Upgrade' -H 'Upgrade: websocket' "http://127.0.0.1:$CPORT/upgrade" -o "$OUT/upgrade.bin" || rc=$?
+stop_capture
+echo "curl exit code $rc (upgrade)"
+expect "$HERE/lo-upgrade.pcap" --body "/upgrade=$OUT/upgrade.bin"
+
+log "17. h2c.pcap: loopback, nginx cleartext HTTP/2, curl --http2-prior-knowledge with two URLs"
+start_nginx $NS_LO "127.0.0.1:$H2CPORT http2"
+H2_NGINX=$NGINX_PID
+start_capture $NS_LO lo "$HERE/h2c.pcap" -s 0
+rc=0
+ip netns exec $NS_LO curl -sS -g --max-time 60 --trace-time --trace "$HERE/h2c.trace" --http2-prior-knowledge \
+    "http://127.0.0.1:$H2CPORT/100k.bin" -o "$OUT/h2c-100k.bin" \
+    "http://127.0.0.1:$H2CPORT/32k.bin" -o "$OUT/h2c-32k.bin" || rc=$?
+stop_capture
+# curl 7.88.1 fails the second URL with exit 16 (curl issue 10634): see README
+echo "curl exit code $rc (h2c)"
+same "$OUT/h2c-100k.bin" "$WWW/100k.bin"
+if [ -e "$OUT/h2c-32k.bin" ]; then
+    same "$OUT/h2c-32k.bin" "$WWW/32k.bin"
+    expect "$HERE/h2c.pcap" --decode-as "tcp.port==$H2CPORT,http2" \
+        --body "/100k.bin=$OUT/h2c-100k.bin" --body "/32k.bin=$OUT/h2c-32k.bin"
+else
+    expect "$HERE/h2c.pcap" --decode-as "tcp.port==$H2CPORT,http2" --body "/100k.bin=$OUT/h2c-100k.bin"
+fi
+
+log "18. h2c-2streams.pcap: loopback, the same nginx, pcaps/h2client (Go) with two concurrent streams"
+start_capture $NS_LO lo "$HERE/h2c-2streams.pcap" -s 0
+ip netns exec $NS_LO "$TMP/h2client" "http://127.0.0.1:$H2CPORT/100k.bin" "$OUT/h2g-100k.bin" \
+    "http://127.0.0.1:$H2CPORT/32k.bin" "$OUT/h2g-32k.bin"
+stop_capture
+stop_pid "$H2_NGINX"
+same "$OUT/h2g-100k.bin" "$WWW/100k.bin"
+same "$OUT/h2g-32k.bin" "$WWW/32k.bin"
+expect "$HERE/h2c-2streams.pcap" --decode-as "tcp.port==$H2CPORT,http2" \
+    --body "/100k.bin=$OUT/h2g-100k.bin" --body "/32k.bin=$OUT/h2g-32k.bin"
+
+log "19. ssl-buffer-1388.pcap.gz: loopback, nginx TLS 1.3 with ssl_buffer_size 1388"
+NGINX_EXTRA="$(tls_conf TLSv1.3 'ssl_buffer_size 1388;')" start_nginx $NS_LO "127.0.0.1:$TLSPORT ssl"
+TLS_NGINX=$NGINX_PID
+rm -f "$HERE/ssl-buffer-1388.keys"
+start_capture $NS_LO lo "$TMP/ssl-buffer-1388.pcap" -s 0
+SSLKEYLOGFILE="$HERE/ssl-buffer-1388.keys" ip netns exec $NS_LO curl -sS -g --max-time 60 --trace-time \
+    --trace "$HERE/ssl-buffer-1388.trace" -k --resolve "segscope.test:$TLSPORT:127.0.0.1" \
+    "https://segscope.test:$TLSPORT/100k.bin" -o "$OUT/sslbuf.bin"
+stop_capture
+stop_pid "$TLS_NGINX"
+same "$OUT/sslbuf.bin" "$WWW/100k.bin"
+gzip -9 -n -c "$TMP/ssl-buffer-1388.pcap" >"$HERE/ssl-buffer-1388.pcap.gz"
+expect "$HERE/ssl-buffer-1388.pcap.gz" --keylog "$HERE/ssl-buffer-1388.keys" --body "/100k.bin=$OUT/sslbuf.bin"
+
+log "20. limit-rate.pcap.gz: loopback, curl --limit-rate 50k of 256 KB"
+start_capture $NS_LO lo "$TMP/limit-rate.pcap" -s 0
+# --trace-ascii: a hex trace of 256 KB would be 1.2 MB
+ip netns exec $NS_LO curl -sS -g --max-time 60 --trace-time --trace-ascii "$HERE/limit-rate.trace" \
+    --limit-rate 50k "http://127.0.0.1:$PORT/256k.bin" -o "$OUT/limit-rate.bin"
+stop_capture
+same "$OUT/limit-rate.bin" "$WWW/256k.bin"
+gzip -9 -n -c "$TMP/limit-rate.pcap" >"$HERE/limit-rate.pcap.gz"
+expect "$HERE/limit-rate.pcap.gz" --body "/256k.bin=$OUT/limit-rate.bin"
 
 stop_pid "$CHUNK_PID"
 stop_pid "$LO_NGINX"
@@ -438,6 +602,33 @@ echo "frames with VLAN 100: $nv, with QinQ 200/300: $nq"
 gzip -9 -n -c "$TMP/vlan-qinq.pcap" >"$HERE/vlan-qinq.pcap.gz"
 expect "$HERE/vlan-qinq.pcap.gz" --body "/100k.bin=$OUT/vlan100.bin" --body "/100k.bin=$OUT/qinq.bin"
 
+# https_capture NAME NGINX_LISTEN SSL_PROTOCOLS CURL_OPTIONS...: veth MTU 1500, offloads off,
+# tbf 20mbit, capture on vc, /100k.bin from https://segscope.test:8443 (SNI), key log NAME.keys
+https_capture() {
+    local name=$1 listen=$2 protos=$3; shift 3
+    pair_setup 1500; pair_ipv4; offloads off; pace
+    NGINX_EXTRA="$(tls_conf "$protos")" start_nginx $NS_SRV "$listen"
+    rm -f "$HERE/$name.keys"
+    start_capture $NS_CLI vc "$TMP/$name.pcap" -s 0
+    SSLKEYLOGFILE="$HERE/$name.keys" ip netns exec $NS_CLI curl -sS -g --max-time 60 --trace-time \
+        --trace "$HERE/$name.trace" -k "$@" --resolve "segscope.test:$TLSPORT:10.200.1.1" \
+        "https://segscope.test:$TLSPORT/100k.bin" -o "$OUT/$name.bin"
+    stop_capture
+    stop_pid "$NGINX_PID"
+    same "$OUT/$name.bin" "$WWW/100k.bin"
+    gzip -9 -n -c "$TMP/$name.pcap" >"$HERE/$name.pcap.gz"
+    expect "$HERE/$name.pcap.gz" --keylog "$HERE/$name.keys" --body "/100k.bin=$OUT/$name.bin"
+}
+
+log "21. https-tls13.pcap.gz: HTTPS TLS 1.3, HTTP/1.1, veth MTU 1500, offloads off, tbf 20mbit"
+https_capture https-tls13 "$TLSPORT ssl" TLSv1.3 --tlsv1.3 --http1.1
+
+log "22. https-tls12.pcap.gz: HTTPS TLS 1.2, HTTP/1.1, same path"
+https_capture https-tls12 "$TLSPORT ssl" TLSv1.2 --tlsv1.2 --tls-max 1.2 --http1.1
+
+log "23. https-h2.pcap.gz: HTTPS TLS 1.3, HTTP/2 (ALPN h2), same path"
+https_capture https-h2 "$TLSPORT ssl http2" TLSv1.3 --http2
+
 ns_del $NS_CLI $NS_SRV
 
 # ---------------------------------------------------------------- summary
@@ -480,9 +671,10 @@ for f in sorted(glob.glob(os.path.join(here, "expected", "*.json"))):
         recv.update(int(n) for n in re.findall(r"<= Recv data, (\d+) bytes", text))
         mode = "hex" if re.search(r"^0000: ([0-9a-f]{2} ){16}", text, re.M) else "ascii"
     rv = ", ".join("%d (%d)" % kv for kv in sorted(recv.items(), key=lambda kv: (-kv[1], -kv[0]))[:4])
+    curl = "%s: %s" % (mode, rv) if mode else "(no curl trace)"
     extra = " truncated" if d.get("truncated") else ""
-    rows.append("| %s | %s, %s%s | %d | %s | %s | %s | %s | %s: %s |" % (
-        d["file"], enc.get(lt, lt), fmt, extra, len(cs), segs, sz, mss, ",".join(map(str, opt)), mode, rv))
+    rows.append("| %s | %s, %s%s | %d | %s | %s | %s | %s | %s |" % (
+        d["file"], enc.get(lt, lt), fmt, extra, len(cs), segs, sz, mss, ",".join(map(str, opt)), curl))
 readme = os.path.join(here, "README.md")
 text = open(readme).read()
 b, e = "<!-- numbers:begin -->", "<!-- numbers:end -->"

@@ -29,7 +29,7 @@ func (a Analysis) writeCSV(w io.Writer) error {
 		return err
 	}
 	for _, c := range a.Connections {
-		jc := jsonConnOf(c)
+		jc := jsonConnOf(c, false)
 		for _, dir := range dirs() {
 			jd := jc.Directions.ClientToServer
 			if dir == analyze.ServerToClient {

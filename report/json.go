@@ -58,6 +58,9 @@ type jsonConn struct {
 	Packets      int           `json:"packets"`
 	Handshake    jsonHandshake `json:"handshake"`
 	Directions   jsonDirs      `json:"directions"`
+	// App is null when the connection carried no payload or the analysis
+	// was segments-only.
+	App *jsonApp `json:"app"`
 }
 
 type jsonHandshake struct {
@@ -177,12 +180,14 @@ func (a Analysis) jsonHead() jsonAnalysis {
 	return out
 }
 
-func jsonConnOf(c *analyze.Connection) jsonConn {
+// jsonConnOf renders a connection; withApp adds its application layer
+// (exchanges, records, frames), which CSV has no column for.
+func jsonConnOf(c *analyze.Connection, withApp bool) jsonConn {
 	h := c.Handshake
 	jc := jsonConn{
 		ID: c.ID, Client: c.Client.String(), Server: c.Server.String(),
 		RolesGuessed: c.RolesGuessed, Start: timeString(c.First),
-		DurationMs: round3(float64(c.Last-c.First) / 1e6), Packets: c.Packets,
+		DurationMs: round3(float64(c.Last-c.First) / 1e6), Packets: int(c.Packets),
 		Handshake: jsonHandshake{Seen: h.Seen(), SYNACKSeen: h.SYNACK != 0, FinalACKSeen: h.ACK != 0},
 	}
 	if rtt, ok := h.RTT(); ok {
@@ -197,6 +202,9 @@ func jsonConnOf(c *analyze.Connection) jsonConn {
 		v := round3(float64(h.ACK-h.SYNACK) / 1e6)
 		jc.Handshake.SYNACKToACK = &v
 	}
+	if withApp {
+		jc.App = jsonAppOf(c)
+	}
 	jc.Directions.ClientToServer = jsonDirOf(c, analyze.ClientToServer)
 	jc.Directions.ServerToClient = jsonDirOf(c, analyze.ServerToClient)
 	return jc
@@ -206,29 +214,29 @@ func intPtr(v int) *int { return &v }
 
 func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
 	d := c.Dir(dir)
-	st, e := d.Stats(), d.EffectiveMSS
+	st, e := d.Stats(), d.EffectiveMSS()
 	src, dst := endpoint(c, dir)
 	jd := jsonDir{
 		Source: src, Destination: dst,
 		SYNSeen: d.SYN.Seen, SACKPermitted: d.SYN.SACKPermitted, Timestamps: d.SYN.Timestamps,
 		EffectiveMSSInferred: e.Inferred, EffectiveMSSArithmetic: e.Arithmetic(), OptionBytes: e.OptionBytes,
-		Packets: d.Packets, DataSegments: d.DataSegments, PayloadBytes: d.PayloadBytes,
+		Packets: int(d.Packets), DataSegments: int(d.DataSegments), PayloadBytes: d.PayloadBytes,
 		MinSegment: st.Min, MaxSegment: st.Max, MeanSegment: round3(st.Mean),
 		MedianSegment: st.Median, P95Segment: st.P95,
 		FullSizeSegments: st.Full, ShortSegments: st.Short, SuperSegments: st.Super,
 		LargestMSSMultiple:    round3(st.LargestMultiple),
-		RetransmittedSegments: d.RetransmittedSegments, RetransmittedBytes: d.RetransmittedBytes,
-		OutOfOrderSegments: d.OutOfOrderSegments, DuplicateSegments: d.Duplicates,
-		ZeroWindows: d.ZeroWindows, KeepAlives: d.KeepAlives, Resets: d.Resets, Fins: d.Fins,
-		PushedSegments: d.PushedSegments, MissingBytes: d.MissingBytes,
-		PSHRuns: jsonRuns{Count: d.Runs.Count, MeanBytes: round3(d.Runs.Mean()), MinBytes: d.Runs.Min, MaxBytes: d.Runs.Max},
+		RetransmittedSegments: int(d.RetransmittedSegments), RetransmittedBytes: d.RetransmittedBytes,
+		OutOfOrderSegments: int(d.OutOfOrderSegments), DuplicateSegments: int(d.Duplicates),
+		ZeroWindows: int(d.ZeroWindows), KeepAlives: int(d.KeepAlives), Resets: int(d.Resets), Fins: int(d.Fins),
+		PushedSegments: int(d.PushedSegments), MissingBytes: d.MissingBytes,
+		PSHRuns: jsonRuns{Count: int(d.Runs.Count), MeanBytes: round3(d.Runs.Mean()), MinBytes: d.Runs.Min, MaxBytes: d.Runs.Max},
 		Sizes:   []jsonSizeCount{}, Histogram: []jsonBucket{},
 	}
 	if d.SYN.MSS > 0 {
-		jd.MSS = intPtr(d.SYN.MSS)
+		jd.MSS = intPtr(int(d.SYN.MSS))
 	}
 	if d.SYN.WindowScale >= 0 && d.SYN.Seen {
-		jd.WindowScale = intPtr(d.SYN.WindowScale)
+		jd.WindowScale = intPtr(int(d.SYN.WindowScale))
 	}
 	if e.Value > 0 {
 		jd.EffectiveMSS = intPtr(e.Value)
@@ -287,4 +295,11 @@ func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) 
 	bw.Write(head[i+len(marker):])
 	bw.WriteByte('\n')
 	return bw.Flush()
+}
+
+// writeJSON writes a small document (one connection's map) indented.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -58,7 +58,7 @@ func (a Analysis) Write(w io.Writer, f Format) error {
 				return nil, false
 			}
 			i++
-			return jsonConnOf(a.Connections[i-1]), true
+			return jsonConnOf(a.Connections[i-1], true), true
 		})
 	case CSV:
 		return a.writeCSV(w)

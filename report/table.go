@@ -12,6 +12,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/http1"
 )
 
 // streamTable renders a table in a plain style that pastes well into
@@ -107,13 +108,138 @@ func (a Analysis) writeTable(w io.Writer) error {
 			return err
 		}
 	}
+	if err := writeAppTables(w, a.Connections); err != nil {
+		return err
+	}
 	writeNotes(w, a)
 	return nil
 }
 
+// writeAppTables prints what the connections' application layers carried:
+// a line per connection, then HTTP/1 exchanges and HTTP/2 streams.
+func writeAppTables(w io.Writer, conns []*analyze.Connection) error {
+	var lines []string
+	var httpConns, h2Conns []*analyze.Connection
+	for _, c := range conns {
+		if s := appSummary(c); s != "" {
+			lines = append(lines, fmt.Sprintf("  %d: %s", c.ID, s))
+		}
+		if c.App == nil {
+			continue
+		}
+		switch c.App.Protocol {
+		case analyze.ProtoHTTP1:
+			if len(c.App.HTTP.Exchanges()) > 0 {
+				httpConns = append(httpConns, c)
+			}
+		case analyze.ProtoH2C:
+			h2Conns = append(h2Conns, c)
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nApplication layer:")
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+	if len(httpConns) > 0 {
+		fmt.Fprintln(w, "\nHTTP/1 exchanges:")
+		err := streamTable(w, "lrlrrrlrl",
+			[]string{"ID", "#", "REQUEST", "STATUS", "HEADER", "BODY", "FRAMING", "TTFB ms", "BODY PACKETS"},
+			func(emit func([]string) error) error {
+				for _, c := range httpConns {
+					for i, e := range c.App.HTTP.Exchanges() {
+						if err := emit(exchangeRow(c, i, e)); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	if len(h2Conns) > 0 {
+		fmt.Fprintln(w, "\nHTTP/2 streams:")
+		err := streamTable(w, "lrlrrr",
+			[]string{"ID", "STREAM", "REQUEST", "STATUS", "DATA BYTES", "DATA FRAMES"},
+			func(emit func([]string) error) error {
+				for _, c := range h2Conns {
+					for _, s := range jsonH2Of(c.App, &jsonApp{}).Streams {
+						if err := emit([]string{strconv.Itoa(c.ID), strconv.Itoa(int(s.ID)), s.Method + " " + s.Path,
+							strconv.Itoa(s.Status), strconv.FormatInt(s.DataBytes, 10), strconv.Itoa(s.DataFrames)}); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exchangeRow(c *analyze.Connection, i int, e http1.Exchange) []string {
+	request := "(not captured)"
+	if e.Request != nil {
+		request = e.Request.Method + " " + e.Request.Target
+	}
+	status, header, body, framing, ttfbCol, packets := "-", "", "", "", "", ""
+	if r := e.Response; r != nil && r.Header.Len() > 0 {
+		status = strconv.Itoa(r.Status)
+		for _, in := range r.Interim {
+			status = strconv.Itoa(in.Status) + "," + status
+		}
+		header = strconv.FormatInt(r.Header.Len(), 10)
+		body = strconv.FormatInt(r.BodyBytes, 10)
+		switch {
+		case r.Chunked:
+			framing = fmt.Sprintf("chunked: %d chunks", len(r.Chunks)+r.ChunksDropped)
+			if top := commonChunk(r); top != "" {
+				framing += ", " + top
+			}
+		case r.CloseDelimited:
+			framing = "until close"
+		case r.ContentLength >= 0:
+			framing = "content-length"
+		default:
+			framing = "none"
+		}
+		if !r.Complete {
+			framing += " (incomplete)"
+		}
+		if r.Body.Len() > 0 {
+			packets = fmt.Sprintf("%d-%d", r.Body.First.Packet, r.Body.Last.Packet)
+		}
+	}
+	if v, ok := ttfb(e); ok {
+		ttfbCol = strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	return []string{strconv.Itoa(c.ID), strconv.Itoa(i), request, status, header, body, framing, ttfbCol, packets}
+}
+
+// commonChunk names the most common chunk size, as "1000 x19".
+func commonChunk(m *http1.Message) string {
+	counts := map[int]int{}
+	for _, ch := range m.Chunks {
+		if ch.Size > 0 {
+			counts[int(ch.Size)]++
+		}
+	}
+	top := topCounts(counts, 1)
+	if len(top) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d x%d", top[0].Size, top[0].Count)
+}
+
 func tableRow(c *analyze.Connection, dir analyze.Dir) []string {
 	d := c.Dir(dir)
-	st, e := d.Stats(), d.EffectiveMSS
+	st, e := d.Stats(), d.EffectiveMSS()
 	src, dst := endpoint(c, dir)
 	id, rtt := "", ""
 	if dir == analyze.ClientToServer {
@@ -127,7 +253,7 @@ func tableRow(c *analyze.Connection, dir analyze.Dir) []string {
 	}
 	mss := "-"
 	if d.SYN.MSS > 0 {
-		mss = strconv.Itoa(d.SYN.MSS)
+		mss = strconv.Itoa(int(d.SYN.MSS))
 	}
 	eff := "-"
 	switch {
@@ -138,13 +264,13 @@ func tableRow(c *analyze.Connection, dir analyze.Dir) []string {
 	case e.Value > 0:
 		eff = strconv.Itoa(e.Value)
 	}
-	retx := strconv.Itoa(d.RetransmittedSegments)
+	retx := strconv.Itoa(int(d.RetransmittedSegments))
 	if d.OutOfOrderSegments > 0 {
 		retx += fmt.Sprintf(" (+%d ooo)", d.OutOfOrderSegments)
 	}
 	return []string{
 		id, src + " > " + dst, mss, eff,
-		strconv.Itoa(d.DataSegments), strconv.FormatInt(d.PayloadBytes, 10),
+		strconv.Itoa(int(d.DataSegments)), strconv.FormatInt(d.PayloadBytes, 10),
 		strconv.Itoa(st.Min), strconv.Itoa(st.Median), strconv.Itoa(st.Max),
 		strconv.Itoa(st.Full), strconv.Itoa(st.Short), strconv.Itoa(st.Super),
 		retx, rtt, topSizes(st, 3),
@@ -185,6 +311,20 @@ func writeNotes(w io.Writer, a Analysis) {
 			fmt.Fprintf(w, "  - %s\n", s)
 		}
 	}
+	var appProblems []string
+	for _, c := range a.Connections {
+		if ja := jsonAppOf(c); ja != nil {
+			for _, p := range ja.Problems {
+				appProblems = append(appProblems, fmt.Sprintf("connection %d %s at offset %d: %s", c.ID, p.Direction, p.Offset, p.Reason))
+			}
+		}
+	}
+	if len(appProblems) > 0 {
+		fmt.Fprintln(w, "\nProtocol problems (parsing of that direction stopped there):")
+		for _, s := range appProblems {
+			fmt.Fprintf(w, "  - %s\n", s)
+		}
+	}
 	if p := a.Result.Problems; len(p) > 0 {
 		fmt.Fprintln(w, "\nMalformed packets (first ones):")
 		for _, x := range p {
@@ -195,7 +335,7 @@ func writeNotes(w io.Writer, a Analysis) {
 		fmt.Fprintln(w, "\nEffective MSS (largest payload a segment can carry):")
 		for _, c := range a.Connections {
 			for _, dir := range dirs() {
-				if e := c.Dir(dir).EffectiveMSS; e.Value > 0 {
+				if e := c.Dir(dir).EffectiveMSS(); e.Value > 0 {
 					fmt.Fprintf(w, "  %d %s: %s\n", c.ID, dir.Arrow(), e.Arithmetic())
 				}
 			}

@@ -13,6 +13,7 @@ import (
 
 type analyzeOptions struct {
 	captureOptions
+	streamOptions
 	conns []string
 }
 
@@ -42,7 +43,9 @@ had no captured handshake: its client and server were guessed from the ports.`,
 			return runAnalyze(s, o, args)
 		},
 	}
-	o.addFlags(cmd.Flags())
+	o.captureOptions.addFlags(cmd.Flags())
+	o.streamOptions.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&o.segmentsOnly, "segments-only", false, "skip reassembly and the application layer (faster; no HTTP, TLS or HTTP/2)")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
 	return cmd
 }
@@ -55,7 +58,7 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	if filter.IDs, err = parseIDs(o.conns); err != nil {
 		return err
 	}
-	res, errs := load(s, paths, analyze.Options{}, !o.noProgress)
+	res, errs := load(s, paths, o.streamOptions.options(), !o.noProgress)
 	return writeReport(s, report.Analysis{Result: res, Connections: res.Select(filter), Errors: errs}, format, res, errs)
 }
 

@@ -57,7 +57,7 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 	if err != nil {
 		return err
 	}
-	res, errs := load(s, paths, analyze.Options{KeepSegments: filter.Match}, !o.noProgress)
+	res, errs := load(s, paths, analyze.Options{KeepSegments: filter.Match, SegmentsOnly: true}, !o.noProgress)
 	conns := res.Select(filter)
 	if keepDir != nil {
 		for _, c := range conns {

@@ -1,0 +1,288 @@
+package analyze
+
+import (
+	"github.com/segscope/segscope/h2"
+	"github.com/segscope/segscope/http1"
+	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsrec"
+)
+
+// Protocol is what a connection's payload was recognised as.
+type Protocol string
+
+const (
+	ProtoNone    Protocol = ""        // no payload seen
+	ProtoHTTP1   Protocol = "http/1"  // HTTP/1.x in clear text
+	ProtoTLS     Protocol = "tls"     // TLS records (content not decrypted)
+	ProtoH2C     Protocol = "h2c"     // HTTP/2 in clear text, prior knowledge
+	ProtoUnknown Protocol = "unknown" // something else: segments only
+)
+
+// App is what the application layer of a connection carried: the
+// reassembled streams and what the walkers found on them.
+type App struct {
+	Protocol Protocol
+	HTTP     *http1.Conn       // ProtoHTTP1
+	TLS      [2]*tlsrec.Walker // ProtoTLS, by Dir
+	H2       [2]*h2.Walker     // ProtoH2C, by Dir
+	Streams  [2]StreamStats    // reassembly, by Dir
+
+	// live is the state of reassembly and recognition, dropped when both
+	// directions have ended so a finished connection keeps only results.
+	*live
+}
+
+type live struct {
+	reasm  [2]*stream.Reassembler
+	cons   [2]stream.Consumer // the walker of each direction once the protocol is known
+	sniff  [2][]sniffed       // first bytes held until the protocol is known
+	fin    [2]int64           // offset of a FIN not yet reached, -1 when none
+	limits *appLimits
+}
+
+// StreamStats describes one direction's reassembly.
+type StreamStats struct {
+	Delivered int64        // bytes handed to the walker
+	Gaps      []stream.Gap // the first gaps
+	GapCount  int
+	GapBytes  int64
+	BoundHits int // times the memory bound forced a gap
+}
+
+type sniffed struct {
+	off  int64
+	data []byte
+	at   stream.Pos
+}
+
+// sniffLimit is how many first bytes may be held to recognise a protocol:
+// the HTTP/2 preface is the longest signature.
+const sniffLimit = len(h2.Preface)
+
+type appLimits struct {
+	maxBuffered int64
+	budget      *stream.Budget
+	maxUnits    int
+	hashBodies  bool
+}
+
+func newApp(l *appLimits) *App {
+	a := &App{live: &live{limits: l, fin: [2]int64{-1, -1}}}
+	for d := range a.reasm {
+		a.reasm[d] = stream.NewReassembler(dispatcher{a, Dir(d)}, l.maxBuffered, l.budget)
+	}
+	return a
+}
+
+// segment feeds one data segment of direction d.
+func (a *App) segment(d Dir, off int64, n int, data []byte, at stream.Pos) {
+	if a.live == nil {
+		return
+	}
+	r := a.reasm[d]
+	if r == nil {
+		return
+	}
+	r.Segment(off, n, data, at)
+	a.maybeClose(d)
+}
+
+// finAt records a FIN at off in direction d.
+func (a *App) finAt(d Dir, off int64) {
+	if a.live == nil {
+		return
+	}
+	if a.fin[d] < 0 {
+		a.fin[d] = off
+	}
+	a.maybeClose(d)
+}
+
+func (a *App) maybeClose(d Dir) {
+	if a.live == nil {
+		return
+	}
+	if r := a.reasm[d]; r != nil && a.fin[d] >= 0 && r.Next() >= a.fin[d] {
+		a.close(d, a.fin[d])
+	}
+}
+
+// close ends direction d at end and keeps its reassembly statistics.
+func (a *App) close(d Dir, end int64) {
+	if a.live == nil {
+		return
+	}
+	if r := a.reasm[d]; r != nil {
+		r.Close(end)
+		a.Streams[d] = StreamStats{Delivered: r.Delivered, Gaps: r.Gaps, GapCount: r.GapCount, GapBytes: r.GapBytes, BoundHits: r.BoundHits}
+		a.reasm[d] = nil
+		a.sniff[d] = nil
+	}
+	if a.reasm[0] == nil && a.reasm[1] == nil {
+		a.live = nil
+	}
+}
+
+// dispatcher is the reassembler's consumer for one direction: it holds the
+// first bytes until the protocol is known, then passes everything to the
+// walker.
+type dispatcher struct {
+	a *App
+	d Dir
+}
+
+func (x dispatcher) Data(off int64, data []byte, at stream.Pos) {
+	a := x.a
+	if a.live == nil {
+		return
+	}
+	if c := a.cons[x.d]; c != nil {
+		c.Data(off, data, at)
+		return
+	}
+	if a.Protocol != ProtoNone {
+		return // recognised as something without a walker for this direction
+	}
+	held := 0
+	for _, s := range a.sniff[x.d] {
+		held += len(s.data)
+	}
+	take := min(len(data), sniffLimit-held)
+	a.sniff[x.d] = append(a.sniff[x.d], sniffed{off, append([]byte(nil), data[:take]...), at})
+	var head []byte
+	for _, s := range a.sniff[x.d] {
+		head = append(head, s.data...)
+	}
+	p, decided := recognise(x.d, head, len(head) >= sniffLimit)
+	if !decided {
+		return
+	}
+	a.start(p) // replays what was held
+	if c := a.cons[x.d]; c != nil && take < len(data) {
+		c.Data(off+int64(take), data[take:], at)
+	}
+}
+
+func (x dispatcher) Gap(off, n int64, at stream.Pos) {
+	a := x.a
+	if a.live == nil {
+		return
+	}
+	if c := a.cons[x.d]; c != nil {
+		c.Gap(off, n, at)
+		return
+	}
+	if a.Protocol == ProtoNone && len(a.sniff[x.d]) == 0 && off == 0 {
+		// The start of this direction is missing: let the other direction
+		// tell what the connection carries.
+		return
+	}
+	if a.Protocol == ProtoNone {
+		a.start(ProtoUnknown)
+	}
+}
+
+func (x dispatcher) End(off int64) {
+	if x.a.live == nil {
+		return
+	}
+	if c := x.a.cons[x.d]; c != nil {
+		c.End(off)
+	}
+}
+
+// recognise tells the protocol from the first bytes a direction sent;
+// decided is false while more bytes could change the answer.
+func recognise(d Dir, b []byte, full bool) (p Protocol, decided bool) {
+	if d == ClientToServer {
+		if ok, more := h2.SniffClient(b); ok {
+			return ProtoH2C, true
+		} else if more && !full {
+			return ProtoNone, false
+		}
+	}
+	if ok, more := tlsrec.Sniff(b); ok {
+		return ProtoTLS, true
+	} else if more && !full {
+		return ProtoNone, false
+	}
+	switch looksHTTP1(d, b) {
+	case yes:
+		return ProtoHTTP1, true
+	case maybe:
+		if !full {
+			return ProtoNone, false
+		}
+	}
+	return ProtoUnknown, true
+}
+
+type tri uint8
+
+const (
+	no tri = iota
+	yes
+	maybe
+)
+
+// looksHTTP1 checks a request line's method and space, or "HTTP/1." at the
+// start of a response.
+func looksHTTP1(d Dir, b []byte) tri {
+	if d == ServerToClient {
+		const sig = "HTTP/1."
+		n := min(len(b), len(sig))
+		if string(b[:n]) != sig[:n] {
+			return no
+		}
+		if n < len(sig) {
+			return maybe
+		}
+		return yes
+	}
+	for i, c := range b {
+		switch {
+		case c == ' ' && i > 0:
+			return yes
+		case c < 'A' || c > 'Z':
+			return no
+		case i >= 20:
+			return no
+		}
+	}
+	return maybe
+}
+
+// start creates the walkers for protocol p on both directions.
+func (a *App) start(p Protocol) {
+	a.Protocol = p
+	l := a.limits
+	switch p {
+	case ProtoHTTP1:
+		a.HTTP = http1.NewConn(http1.Options{MaxMessages: l.maxUnits, MaxChunks: l.maxUnits, HashBodies: l.hashBodies})
+		a.cons = [2]stream.Consumer{a.HTTP.Client(), a.HTTP.Server()}
+	case ProtoTLS:
+		for d := range a.TLS {
+			a.TLS[d] = tlsrec.NewWalker(tlsrec.Limits{MaxRecords: l.maxUnits})
+			a.cons[d] = a.TLS[d]
+		}
+	case ProtoH2C:
+		a.H2[ClientToServer] = h2.NewWalker(true, h2.Limits{MaxFrames: l.maxUnits})
+		a.H2[ServerToClient] = h2.NewWalker(false, h2.Limits{MaxFrames: l.maxUnits})
+		a.cons = [2]stream.Consumer{a.H2[0], a.H2[1]}
+	default:
+		// Nothing to parse: stop reassembling.
+		a.reasm = [2]*stream.Reassembler{}
+		a.sniff = [2][]sniffed{}
+		return
+	}
+	// The other direction may already hold bytes: hand them over.
+	for d := range a.sniff {
+		if a.cons[d] == nil {
+			continue
+		}
+		for _, s := range a.sniff[d] {
+			a.cons[d].Data(s.off, s.data, s.at)
+		}
+		a.sniff[d] = nil
+	}
+}

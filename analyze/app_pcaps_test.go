@@ -1,0 +1,293 @@
+package analyze
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/h2"
+	"github.com/segscope/segscope/http1"
+)
+
+// expectedApp is the application layer pcaps/expect.py recorded from
+// tshark (http, tls.record.*, http2.*) for each connection.
+type expectedApp struct {
+	File       string `json:"file"`
+	BodySHA256 string `json:"body_sha256"`
+	Bodies     []struct {
+		Path   string `json:"path"`
+		SHA256 string `json:"sha256"`
+	} `json:"bodies"`
+	Connections []struct {
+		HTTP []struct {
+			RequestFrame       int     `json:"request_frame"`
+			RequestFirstFrame  int     `json:"request_first_frame"`
+			Method             *string `json:"method"`
+			URI                string  `json:"uri"`
+			RequestFileDataLen *int64  `json:"request_file_data_len"`
+			ResponseFrame      int     `json:"response_frame"`
+			ResponseFirstFrame int     `json:"response_first_frame"`
+			Status             int     `json:"status"`
+			ContentLength      *int64  `json:"content_length"`
+			ChunkSizes         []int64 `json:"chunk_sizes"`
+			FileDataLen        *int64  `json:"file_data_len"`
+			InterimStatuses    []int   `json:"interim_statuses"`
+		} `json:"http"`
+		TLS *struct {
+			SNI            *string          `json:"sni"`
+			ALPNOffered    []string         `json:"alpn_offered"`
+			ClientToServer []expectedRecord `json:"client_to_server"`
+			ServerToClient []expectedRecord `json:"server_to_client"`
+		} `json:"tls"`
+		HTTP2 *struct {
+			Preface        bool            `json:"preface"`
+			ClientToServer []expectedFrame `json:"client_to_server"`
+			ServerToClient []expectedFrame `json:"server_to_client"`
+			Streams        []struct {
+				Stream    uint32 `json:"stream"`
+				Method    string `json:"method"`
+				Path      string `json:"path"`
+				Status    int    `json:"status"`
+				DataBytes int64  `json:"data_bytes"`
+			} `json:"streams"`
+		} `json:"http2"`
+	} `json:"connections"`
+}
+
+type expectedRecord struct {
+	Frame   int    `json:"frame"`
+	Type    uint8  `json:"type"`
+	Version uint16 `json:"version"`
+	Length  int    `json:"length"`
+}
+
+type expectedFrame struct {
+	Frame  int    `json:"frame"`
+	Type   uint8  `json:"type"`
+	Flags  uint8  `json:"flags"`
+	Stream uint32 `json:"stream"`
+	Length int    `json:"length"`
+}
+
+// TestApplicationLayerMatchesTshark checks every HTTP exchange, chunk size,
+// TLS record and HTTP/2 frame of the captures in pcaps/ against tshark,
+// including the packet each one completed in, and every complete HTTP/1
+// body's SHA-256 against the file the server sent.
+func TestApplicationLayerMatchesTshark(t *testing.T) {
+	files, _ := filepath.Glob("../pcaps/expected/*.json")
+	checked := map[string]int{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want expectedApp
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		t.Run(want.File, func(t *testing.T) {
+			src, err := capture.Open(filepath.Join("..", "pcaps", want.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			a := New(Options{HashBodies: true})
+			a.ReadAll(src) // a cut capture reports an error; what was read is checked
+			res := a.Result()
+			if len(res.Connections) != len(want.Connections) {
+				t.Fatalf("%d connections, tshark %d", len(res.Connections), len(want.Connections))
+			}
+			for i, wc := range want.Connections {
+				c := res.Connections[i]
+				if len(wc.HTTP) > 0 {
+					checked["http"] += checkHTTP(t, c, wc.HTTP, want)
+				}
+				if wc.TLS != nil {
+					checked["tls"] += checkTLS(t, c, wc.TLS.SNI, wc.TLS.ALPNOffered, [2][]expectedRecord{wc.TLS.ClientToServer, wc.TLS.ServerToClient})
+				}
+				if wc.HTTP2 != nil {
+					checked["h2"] += checkH2(t, c, wc.HTTP2.Preface, [2][]expectedFrame{wc.HTTP2.ClientToServer, wc.HTTP2.ServerToClient})
+					for i, ws := range wc.HTTP2.Streams {
+						req := findStream(c.App.H2[ClientToServer].Streams(), ws.Stream)
+						resp := findStream(c.App.H2[ServerToClient].Streams(), ws.Stream)
+						if req.Method != ws.Method || req.Path != ws.Path || resp.Status != ws.Status || resp.DataBytes != ws.DataBytes {
+							t.Errorf("h2 stream %d (%d): %s %s %d %d bytes; tshark %+v", ws.Stream, i, req.Method, req.Path, resp.Status, resp.DataBytes, ws)
+						}
+					}
+				}
+			}
+		})
+	}
+	// The captures must exercise every walker, or this test proves little.
+	if checked["http"] < 20 || checked["tls"] < 50 || checked["h2"] < 20 {
+		t.Errorf("checked %v: too few units compared with tshark", checked)
+	}
+}
+
+func findStream(ss []h2.StreamInfo, id uint32) h2.StreamInfo {
+	for _, s := range ss {
+		if s.ID == id {
+			return s
+		}
+	}
+	return h2.StreamInfo{}
+}
+
+func checkHTTP(t *testing.T, c *Connection, want []struct {
+	RequestFrame       int     `json:"request_frame"`
+	RequestFirstFrame  int     `json:"request_first_frame"`
+	Method             *string `json:"method"`
+	URI                string  `json:"uri"`
+	RequestFileDataLen *int64  `json:"request_file_data_len"`
+	ResponseFrame      int     `json:"response_frame"`
+	ResponseFirstFrame int     `json:"response_first_frame"`
+	Status             int     `json:"status"`
+	ContentLength      *int64  `json:"content_length"`
+	ChunkSizes         []int64 `json:"chunk_sizes"`
+	FileDataLen        *int64  `json:"file_data_len"`
+	InterimStatuses    []int   `json:"interim_statuses"`
+}, files expectedApp) int {
+	t.Helper()
+	if c.App == nil || c.App.Protocol != ProtoHTTP1 {
+		t.Fatalf("connection %d: protocol %v, tshark saw HTTP", c.ID, c.App)
+	}
+	ex := c.App.HTTP.Exchanges()
+	if c.App.Streams[0].GapBytes > 0 || c.App.Streams[1].GapBytes > 0 {
+		// Bytes were not captured (a snap length): tshark dissects what it
+		// has of a cut header, segscope reports the header as lost.
+		if len(c.App.HTTP.Problems()) == 0 {
+			t.Errorf("connection %d: gaps under HTTP but no problem reported", c.ID)
+		}
+		return 0
+	}
+	if len(ex) != len(want) {
+		t.Fatalf("connection %d: %d exchanges, tshark %d", c.ID, len(ex), len(want))
+	}
+	for i, w := range want {
+		e := ex[i]
+		q, r := e.Request, e.Response
+		if w.ResponseFrame == 0 && q != nil && r != nil {
+			// tshark names no response that did not complete in the capture.
+			if r.Complete {
+				t.Errorf("connection %d exchange %d: response complete; tshark saw none", c.ID, i)
+			}
+			continue
+		}
+		if q == nil || r == nil {
+			t.Errorf("connection %d exchange %d: request %v response %v", c.ID, i, q != nil, r != nil)
+			continue
+		}
+		if q.Method != *w.Method || q.Target != w.URI || r.Status != w.Status {
+			t.Errorf("connection %d exchange %d: %s %s %d; tshark %s %s %d", c.ID, i, q.Method, q.Target, r.Status, *w.Method, w.URI, w.Status)
+		}
+		if lastPacket(q) != w.RequestFrame || q.Header.First.Packet != w.RequestFirstFrame {
+			t.Errorf("connection %d exchange %d: request in packets %d-%d; tshark %d-%d", c.ID, i, q.Header.First.Packet, lastPacket(q), w.RequestFirstFrame, w.RequestFrame)
+		}
+		// A body delimited by the close ends, for tshark, at the FIN.
+		if (lastPacket(r) != w.ResponseFrame && !(r.CloseDelimited && w.ResponseFrame > lastPacket(r))) || r.Header.First.Packet != w.ResponseFirstFrame {
+			t.Errorf("connection %d exchange %d: response in packets %d-%d; tshark %d-%d", c.ID, i, r.Header.First.Packet, lastPacket(r), w.ResponseFirstFrame, w.ResponseFrame)
+		}
+		if (w.ContentLength == nil) != (r.ContentLength < 0) || w.ContentLength != nil && *w.ContentLength != r.ContentLength {
+			t.Errorf("connection %d exchange %d: Content-Length %d; tshark %v", c.ID, i, r.ContentLength, w.ContentLength)
+		}
+		if w.FileDataLen != nil && *w.FileDataLen != r.BodyBytes {
+			t.Errorf("connection %d exchange %d: body %d bytes; tshark %d", c.ID, i, r.BodyBytes, *w.FileDataLen)
+		}
+		if w.RequestFileDataLen != nil && *w.RequestFileDataLen != q.BodyBytes {
+			t.Errorf("connection %d exchange %d: request body %d bytes; tshark %d", c.ID, i, q.BodyBytes, *w.RequestFileDataLen)
+		}
+		var sizes []int64
+		for _, ch := range r.Chunks {
+			sizes = append(sizes, ch.Size)
+		}
+		if !slices.Equal(sizes, w.ChunkSizes) && (len(sizes) > 0 || len(w.ChunkSizes) > 0) {
+			t.Errorf("connection %d exchange %d: chunk sizes %v; tshark %v", c.ID, i, sizes, w.ChunkSizes)
+		}
+		var interim []int
+		for _, in := range r.Interim {
+			interim = append(interim, in.Status)
+		}
+		if !slices.Equal(interim, w.InterimStatuses) {
+			t.Errorf("connection %d exchange %d: interim %v; tshark %v", c.ID, i, interim, w.InterimStatuses)
+		}
+		if r.SHA256 != "" {
+			if wantSum := bodySum(files, q.Target); wantSum != "" && r.SHA256 != wantSum {
+				t.Errorf("connection %d exchange %d: body SHA-256 %s, the server's file %s", c.ID, i, r.SHA256, wantSum)
+			}
+		}
+	}
+	return len(want)
+}
+
+func lastPacket(m *http1.Message) int {
+	if m.Body.Len() > 0 {
+		return m.Body.Last.Packet
+	}
+	return m.Header.Last.Packet
+}
+
+func bodySum(e expectedApp, target string) string {
+	for _, b := range e.Bodies {
+		if b.Path == target {
+			return b.SHA256
+		}
+	}
+	if len(e.Bodies) == 0 {
+		return e.BodySHA256
+	}
+	return ""
+}
+
+func checkTLS(t *testing.T, c *Connection, sni *string, alpn []string, want [2][]expectedRecord) int {
+	t.Helper()
+	if c.App == nil || c.App.Protocol != ProtoTLS {
+		t.Fatalf("connection %d: protocol %v, tshark saw TLS", c.ID, c.App)
+	}
+	ch := c.App.TLS[ClientToServer].ClientHello()
+	if ch == nil || sni != nil && ch.SNI != *sni || !slices.Equal(ch.ALPN, alpn) {
+		t.Errorf("connection %d: ClientHello %+v; tshark SNI %v ALPN %v", c.ID, ch, sni, alpn)
+	}
+	n := 0
+	for d, w := range want {
+		got := c.App.TLS[d].Records()
+		if len(got) != len(w) {
+			t.Errorf("connection %d %s: %d records; tshark %d", c.ID, Dir(d), len(got), len(w))
+			continue
+		}
+		for i, r := range got {
+			if r.Type != w[i].Type || r.Version != w[i].Version || r.Length != w[i].Length || r.Last.Packet != w[i].Frame {
+				t.Errorf("connection %d %s record %d: type %d version %x length %d in packet %d; tshark %+v", c.ID, Dir(d), i, r.Type, r.Version, r.Length, r.Last.Packet, w[i])
+			}
+		}
+		n += len(w)
+	}
+	return n
+}
+
+func checkH2(t *testing.T, c *Connection, preface bool, want [2][]expectedFrame) int {
+	t.Helper()
+	if c.App == nil || c.App.Protocol != ProtoH2C {
+		t.Fatalf("connection %d: protocol %v, tshark saw HTTP/2", c.ID, c.App)
+	}
+	if (c.App.H2[ClientToServer].Preface() != nil) != preface {
+		t.Errorf("connection %d: preface %v, tshark %v", c.ID, c.App.H2[ClientToServer].Preface(), preface)
+	}
+	n := 0
+	for d, w := range want {
+		got := c.App.H2[d].Frames()
+		if len(got) != len(w) {
+			t.Errorf("connection %d %s: %d frames; tshark %d", c.ID, Dir(d), len(got), len(w))
+			continue
+		}
+		for i, f := range got {
+			if f.Type != w[i].Type || f.Flags != w[i].Flags || f.StreamID != w[i].Stream || f.Length != w[i].Length || f.Last.Packet != w[i].Frame {
+				t.Errorf("connection %d %s frame %d: type %d flags %x stream %d length %d in packet %d; tshark %+v", c.ID, Dir(d), i, f.Type, f.Flags, f.StreamID, f.Length, f.Last.Packet, w[i])
+			}
+		}
+		n += len(w)
+	}
+	return n
+}

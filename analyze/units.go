@@ -1,0 +1,187 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/segscope/segscope/h2"
+	"github.com/segscope/segscope/http1"
+	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsrec"
+)
+
+// UnitKind names a kind of application unit.
+type UnitKind string
+
+const (
+	UnitRequestHeader  UnitKind = "request-header"
+	UnitRequestBody    UnitKind = "request-body"
+	UnitInterimHeader  UnitKind = "interim-header"
+	UnitResponseHeader UnitKind = "response-header"
+	UnitResponseBody   UnitKind = "response-body"
+	UnitChunk          UnitKind = "chunk"
+	UnitTLSRecord      UnitKind = "tls-record"
+	UnitH2Preface      UnitKind = "h2-preface"
+	UnitH2Frame        UnitKind = "h2-frame"
+)
+
+// Unit is one application unit on a direction's stream: a header block, a
+// body, a chunk, a TLS record, an HTTP/2 frame. Units of one direction may
+// nest (a chunk inside its body) but never overlap otherwise.
+type Unit struct {
+	Dir  Dir
+	Kind UnitKind
+	stream.Range
+	First, Last stream.Pos // the segments carrying the first and last byte
+	// Exchange is the HTTP exchange (index) or HTTP/2 stream ID the unit
+	// belongs to; -1 when none.
+	Exchange int
+	// Label describes the unit in a few words: "GET /x", "200", "1000
+	// bytes", "application_data", "DATA".
+	Label string
+	// Size is the payload the unit carries: body or chunk data bytes, TLS
+	// record length, HTTP/2 frame length.
+	Size int64
+	// Truncated units were cut by the end of the capture or a gap.
+	Truncated bool
+}
+
+// Units lists the connection's application units, by direction then
+// offset (a body before the chunks inside it).
+func (c *Connection) Units() []Unit {
+	a := c.App
+	if a == nil {
+		return nil
+	}
+	var out []Unit
+	switch a.Protocol {
+	case ProtoHTTP1:
+		for i, e := range a.HTTP.Exchanges() {
+			out = appendMessage(out, ClientToServer, i, e.Request)
+			out = appendMessage(out, ServerToClient, i, e.Response)
+		}
+	case ProtoTLS:
+		for d, w := range a.TLS {
+			for _, r := range w.Records() {
+				out = append(out, Unit{Dir: Dir(d), Kind: UnitTLSRecord, Range: r.Range, First: r.First, Last: r.Last,
+					Exchange: -1, Label: TLSContentType(r.Type), Size: int64(r.Length), Truncated: r.Truncated})
+			}
+		}
+	case ProtoH2C:
+		for d, w := range a.H2 {
+			if p := w.Preface(); p != nil {
+				out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Preface, Range: *p, Exchange: -1, Label: "preface", Size: p.Len()})
+			}
+			for _, f := range w.Frames() {
+				out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Frame, Range: f.Range, First: f.First, Last: f.Last,
+					Exchange: int(f.StreamID), Label: h2.TypeName(f.Type), Size: int64(f.Length), Truncated: f.Truncated})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Dir != out[j].Dir {
+			return out[i].Dir < out[j].Dir
+		}
+		return out[i].Start < out[j].Start
+	})
+	return out
+}
+
+func appendMessage(out []Unit, d Dir, ex int, m *http1.Message) []Unit {
+	if m == nil {
+		return out
+	}
+	for _, in := range m.Interim {
+		out = append(out, Unit{Dir: d, Kind: UnitInterimHeader, Range: in.Header.Range, First: in.Header.First, Last: in.Header.Last,
+			Exchange: ex, Label: fmt.Sprint(in.Status)})
+	}
+	if m.Header.Len() == 0 {
+		return out // only interim responses were seen
+	}
+	hdr, body := UnitRequestHeader, UnitRequestBody
+	label := m.Method + " " + m.Target
+	if d == ServerToClient {
+		hdr, body = UnitResponseHeader, UnitResponseBody
+		label = fmt.Sprint(m.Status)
+	}
+	out = append(out, Unit{Dir: d, Kind: hdr, Range: m.Header.Range, First: m.Header.First, Last: m.Header.Last, Exchange: ex, Label: label})
+	if m.Body.Len() > 0 || m.BodyBytes > 0 {
+		what := fmt.Sprintf("%d bytes", m.BodyBytes)
+		if m.Chunked {
+			what = fmt.Sprintf("%d bytes in %d chunks", m.BodyBytes, len(m.Chunks)+m.ChunksDropped)
+		}
+		out = append(out, Unit{Dir: d, Kind: body, Range: m.Body.Range, First: m.Body.First, Last: m.Body.Last,
+			Exchange: ex, Label: what, Size: m.BodyBytes, Truncated: !m.Complete})
+		for _, ch := range m.Chunks {
+			out = append(out, Unit{Dir: d, Kind: UnitChunk, Range: ch.Range, First: ch.First, Last: ch.Last,
+				Exchange: ex, Label: fmt.Sprintf("%d bytes", ch.Size), Size: ch.Size})
+		}
+	}
+	return out
+}
+
+// Map is the boundary map of one connection: every unit with the data
+// segments that carried it, and every data segment with the units it
+// carried. Building it needs the connection's segments (Options.KeepSegments).
+type Map struct {
+	Units        []Unit
+	Segments     []Segment // data segments, in capture order
+	UnitSegments [][]int   // per unit: indices into Segments
+	SegmentUnits [][]int   // per segment: indices into Units
+}
+
+// Map intersects the connection's units with its data segments.
+func (c *Connection) Map() Map {
+	m := Map{Units: c.Units()}
+	for _, s := range c.Segments {
+		if s.Len > 0 && s.Kind&(KindDuplicate|KindKeepAlive) == 0 {
+			m.Segments = append(m.Segments, s)
+		}
+	}
+	m.UnitSegments = make([][]int, len(m.Units))
+	m.SegmentUnits = make([][]int, len(m.Segments))
+	// Per direction, segment indices by offset, and the longest segment:
+	// a segment overlapping a unit starts at most that far before it.
+	var byOff [2][]int
+	var longest [2]int64
+	for i, s := range m.Segments {
+		byOff[s.Dir] = append(byOff[s.Dir], i)
+		longest[s.Dir] = max(longest[s.Dir], int64(s.Len))
+	}
+	for d := range byOff {
+		sort.SliceStable(byOff[d], func(i, j int) bool { return m.Segments[byOff[d][i]].Offset < m.Segments[byOff[d][j]].Offset })
+	}
+	for ui, u := range m.Units {
+		idx := byOff[u.Dir]
+		from := sort.Search(len(idx), func(i int) bool { return m.Segments[idx[i]].Offset >= u.Start-longest[u.Dir] })
+		for _, si := range idx[from:] {
+			s := m.Segments[si]
+			if s.Offset >= u.End {
+				break
+			}
+			if s.End() > u.Start {
+				m.UnitSegments[ui] = append(m.UnitSegments[ui], si)
+				m.SegmentUnits[si] = append(m.SegmentUnits[si], ui)
+			}
+		}
+		sort.Ints(m.UnitSegments[ui])
+	}
+	return m
+}
+
+// TLSContentType names a TLS record's content type.
+func TLSContentType(t uint8) string {
+	switch t {
+	case tlsrec.ChangeCipherSpec:
+		return "change_cipher_spec"
+	case 21:
+		return "alert"
+	case 22:
+		return "handshake"
+	case 23:
+		return "application_data"
+	case tlsrec.Heartbeat:
+		return "heartbeat"
+	}
+	return fmt.Sprintf("type %d", t)
+}

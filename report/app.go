@@ -1,0 +1,433 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/h2"
+	"github.com/segscope/segscope/http1"
+	"github.com/segscope/segscope/stream"
+)
+
+// JSON of the application layer, under each connection's "app".
+
+type jsonApp struct {
+	Protocol    string           `json:"protocol"`
+	Streams     jsonStreamsDirs  `json:"streams"`
+	HTTP        []jsonExchange   `json:"http"`
+	HTTPDropped int              `json:"http_dropped"`
+	TLS         *jsonTLS         `json:"tls"`
+	HTTP2       *jsonH2          `json:"http2"`
+	Problems    []jsonAppProblem `json:"problems"`
+	UpgradedAt  *[2]int64        `json:"upgraded_at,omitempty"`
+}
+
+type jsonStreamsDirs struct {
+	ClientToServer jsonStream `json:"client_to_server"`
+	ServerToClient jsonStream `json:"server_to_client"`
+}
+
+type jsonStream struct {
+	Delivered int64     `json:"delivered_bytes"`
+	GapCount  int       `json:"gaps"`
+	GapBytes  int64     `json:"gap_bytes"`
+	Gaps      []jsonGap `json:"gap_list"`
+	BoundHits int       `json:"memory_bound_hits"`
+}
+
+type jsonGap struct {
+	Start  int64  `json:"start"`
+	End    int64  `json:"end"`
+	Reason string `json:"reason"`
+}
+
+type jsonAppProblem struct {
+	Direction string `json:"direction"`
+	Offset    int64  `json:"offset"`
+	Reason    string `json:"reason"`
+}
+
+// jsonPart places a unit on the stream and on the segments that carried
+// its first and last byte.
+type jsonPart struct {
+	Start       int64  `json:"start"`
+	End         int64  `json:"end"`
+	FirstPacket int    `json:"first_packet"`
+	FirstOffset int64  `json:"first_offset"` // where the unit starts inside its first segment
+	LastPacket  int    `json:"last_packet"`
+	LastOffset  int64  `json:"last_offset"` // where the unit ends inside its last segment
+	FirstTime   string `json:"first_time,omitempty"`
+	LastTime    string `json:"last_time,omitempty"`
+}
+
+func partOf(r stream.Range, first, last stream.Pos) jsonPart {
+	p := jsonPart{Start: r.Start, End: r.End, FirstPacket: first.Packet, LastPacket: last.Packet,
+		FirstTime: timeString(first.Time), LastTime: timeString(last.Time)}
+	if first.Packet != 0 {
+		p.FirstOffset = r.Start - first.Start
+	}
+	if last.Packet != 0 {
+		p.LastOffset = r.End - last.Start
+	}
+	return p
+}
+
+type jsonExchange struct {
+	Index    int          `json:"index"`
+	Request  *jsonMessage `json:"request"`
+	Response *jsonMessage `json:"response"`
+	// TTFBMs is from the request's last byte to the response's first.
+	TTFBMs *float64 `json:"ttfb_ms"`
+}
+
+type jsonMessage struct {
+	Method         string        `json:"method,omitempty"`
+	Target         string        `json:"target,omitempty"`
+	Status         int           `json:"status,omitempty"`
+	Version        string        `json:"version"`
+	Header         jsonPart      `json:"header"`
+	HeaderBytes    int64         `json:"header_bytes"`
+	Body           jsonPart      `json:"body"`
+	BodyBytes      int64         `json:"body_bytes"`
+	ContentLength  *int64        `json:"content_length"`
+	Chunked        bool          `json:"chunked"`
+	CloseDelimited bool          `json:"close_delimited"`
+	Complete       bool          `json:"complete"`
+	Chunks         []jsonChunk   `json:"chunks,omitempty"`
+	ChunksDropped  int           `json:"chunks_dropped,omitempty"`
+	Interim        []jsonInterim `json:"interim,omitempty"`
+	SHA256         string        `json:"body_sha256,omitempty"`
+}
+
+type jsonChunk struct {
+	jsonPart
+	Size      int64 `json:"size"`
+	DataStart int64 `json:"data_start"`
+	DataEnd   int64 `json:"data_end"`
+}
+
+type jsonInterim struct {
+	Status int      `json:"status"`
+	Header jsonPart `json:"header"`
+}
+
+type jsonTLS struct {
+	ClientHello    *jsonClientHello `json:"client_hello"`
+	ServerHello    *jsonServerHello `json:"server_hello"`
+	ClientToServer jsonTLSDir       `json:"client_to_server"`
+	ServerToClient jsonTLSDir       `json:"server_to_client"`
+}
+
+type jsonClientHello struct {
+	SNI      string   `json:"sni"`
+	ALPN     []string `json:"alpn"`
+	Versions []string `json:"versions"`
+}
+
+type jsonServerHello struct {
+	Version string `json:"version"`
+	Cipher  string `json:"cipher"`
+	ALPN    string `json:"alpn"`
+}
+
+type jsonTLSDir struct {
+	Records int             `json:"records"`
+	Bytes   int64           `json:"bytes"`
+	Sizes   []jsonSizeCount `json:"sizes"` // record lengths, most common first
+	List    []jsonRecord    `json:"list"`
+	Dropped int             `json:"dropped"`
+}
+
+type jsonRecord struct {
+	jsonPart
+	Type      string `json:"type"`
+	Version   string `json:"version"`
+	Length    int    `json:"length"`
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+type jsonH2 struct {
+	Preface        *jsonPart      `json:"preface"`
+	ClientToServer jsonH2Dir      `json:"client_to_server"`
+	ServerToClient jsonH2Dir      `json:"server_to_client"`
+	Streams        []jsonH2Stream `json:"streams"`
+}
+
+type jsonH2Dir struct {
+	Frames  []jsonFrame `json:"frames"`
+	Dropped int         `json:"dropped"`
+}
+
+type jsonFrame struct {
+	jsonPart
+	Type      string `json:"type"`
+	Flags     uint8  `json:"flags"`
+	Stream    uint32 `json:"stream"`
+	Length    int    `json:"length"`
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+type jsonH2Stream struct {
+	ID         uint32 `json:"id"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	Authority  string `json:"authority"`
+	Status     int    `json:"status"`
+	DataBytes  int64  `json:"data_bytes"`
+	DataFrames int    `json:"data_frames"`
+}
+
+func jsonAppOf(c *analyze.Connection) *jsonApp {
+	a := c.App
+	if a == nil {
+		return nil
+	}
+	out := &jsonApp{Protocol: string(a.Protocol), HTTP: []jsonExchange{}, Problems: []jsonAppProblem{}}
+	out.Streams.ClientToServer = jsonStreamOf(a.Streams[0])
+	out.Streams.ServerToClient = jsonStreamOf(a.Streams[1])
+	switch a.Protocol {
+	case analyze.ProtoHTTP1:
+		for i, e := range a.HTTP.Exchanges() {
+			out.HTTP = append(out.HTTP, jsonExchangeOf(i, e))
+		}
+		out.HTTPDropped = a.HTTP.Dropped()
+		for _, p := range a.HTTP.Problems() {
+			d := analyze.ClientToServer
+			if p.Response {
+				d = analyze.ServerToClient
+			}
+			out.Problems = append(out.Problems, jsonAppProblem{d.String(), p.Offset, p.Reason})
+		}
+		out.UpgradedAt = a.HTTP.UpgradedAt
+	case analyze.ProtoTLS:
+		out.TLS = jsonTLSOf(a, out)
+	case analyze.ProtoH2C:
+		out.HTTP2 = jsonH2Of(a, out)
+	}
+	return out
+}
+
+func jsonStreamOf(s analyze.StreamStats) jsonStream {
+	js := jsonStream{Delivered: s.Delivered, GapCount: s.GapCount, GapBytes: s.GapBytes, BoundHits: s.BoundHits, Gaps: []jsonGap{}}
+	for _, g := range s.Gaps {
+		js.Gaps = append(js.Gaps, jsonGap{g.Start, g.End, g.Reason.String()})
+	}
+	return js
+}
+
+// TTFB is the time from a request's last byte to its response's first.
+func ttfb(e http1.Exchange) (float64, bool) {
+	if e.Request == nil || e.Response == nil || e.Response.Header.First.Time == 0 {
+		return 0, false
+	}
+	last := e.Request.Header.Last
+	if e.Request.Body.Len() > 0 {
+		last = e.Request.Body.Last
+	}
+	// The first response byte: an interim 100 Continue counts, unless it
+	// came before the request's body (which it invited).
+	first := e.Response.Header.First
+	if len(e.Response.Interim) > 0 && e.Response.Interim[0].Header.First.Time >= last.Time {
+		first = e.Response.Interim[0].Header.First
+	}
+	if last.Time == 0 {
+		return 0, false
+	}
+	return round3(float64(first.Time-last.Time) / 1e6), true
+}
+
+func jsonExchangeOf(i int, e http1.Exchange) jsonExchange {
+	je := jsonExchange{Index: i, Request: jsonMessageOf(e.Request), Response: jsonMessageOf(e.Response)}
+	if v, ok := ttfb(e); ok {
+		je.TTFBMs = &v
+	}
+	return je
+}
+
+func jsonMessageOf(m *http1.Message) *jsonMessage {
+	if m == nil {
+		return nil
+	}
+	jm := &jsonMessage{Method: m.Method, Target: m.Target, Status: m.Status, Version: m.Version,
+		Header: partOf(m.Header.Range, m.Header.First, m.Header.Last), HeaderBytes: m.Header.Len(),
+		Body: partOf(m.Body.Range, m.Body.First, m.Body.Last), BodyBytes: m.BodyBytes,
+		Chunked: m.Chunked, CloseDelimited: m.CloseDelimited, Complete: m.Complete, ChunksDropped: m.ChunksDropped, SHA256: m.SHA256}
+	if m.ContentLength >= 0 {
+		cl := m.ContentLength
+		jm.ContentLength = &cl
+	}
+	for _, ch := range m.Chunks {
+		jm.Chunks = append(jm.Chunks, jsonChunk{partOf(ch.Range, ch.First, ch.Last), ch.Size, ch.Data.Start, ch.Data.End})
+	}
+	for _, in := range m.Interim {
+		jm.Interim = append(jm.Interim, jsonInterim{in.Status, partOf(in.Header.Range, in.Header.First, in.Header.Last)})
+	}
+	return jm
+}
+
+func tlsVersion(v uint16) string {
+	switch v {
+	case 0x0300:
+		return "SSL 3.0"
+	case 0x0301:
+		return "TLS 1.0"
+	case 0x0302:
+		return "TLS 1.1"
+	case 0x0303:
+		return "TLS 1.2"
+	case 0x0304:
+		return "TLS 1.3"
+	}
+	return fmt.Sprintf("0x%04x", v)
+}
+
+func jsonTLSOf(a *analyze.App, out *jsonApp) *jsonTLS {
+	t := &jsonTLS{}
+	for d, w := range a.TLS {
+		if ch := w.ClientHello(); ch != nil {
+			jc := &jsonClientHello{SNI: ch.SNI, ALPN: ch.ALPN, Versions: []string{}}
+			for _, v := range ch.Versions {
+				jc.Versions = append(jc.Versions, tlsVersion(v))
+			}
+			t.ClientHello = jc
+		}
+		if sh := w.ServerHello(); sh != nil {
+			t.ServerHello = &jsonServerHello{Version: tlsVersion(sh.Version), Cipher: fmt.Sprintf("0x%04x", sh.Cipher), ALPN: sh.ALPN}
+		}
+		st := w.Stats()
+		jd := jsonTLSDir{Records: st.Records, Bytes: st.Bytes, Dropped: w.Dropped(), Sizes: topCounts(st.Sizes, maxJSONSizes), List: []jsonRecord{}}
+		for _, r := range w.Records() {
+			jd.List = append(jd.List, jsonRecord{partOf(r.Range, r.First, r.Last), analyze.TLSContentType(r.Type), tlsVersion(r.Version), r.Length, r.Truncated})
+		}
+		if d == 0 {
+			t.ClientToServer = jd
+		} else {
+			t.ServerToClient = jd
+		}
+		for _, p := range w.Problems() {
+			out.Problems = append(out.Problems, jsonAppProblem{analyze.Dir(d).String(), p.Offset, p.Reason})
+		}
+	}
+	return t
+}
+
+func jsonH2Of(a *analyze.App, out *jsonApp) *jsonH2 {
+	j := &jsonH2{Streams: []jsonH2Stream{}}
+	byID := map[uint32]*jsonH2Stream{}
+	var ids []uint32
+	for d, w := range a.H2 {
+		if p := w.Preface(); p != nil {
+			jp := partOf(*p, stream.Pos{}, stream.Pos{})
+			j.Preface = &jp
+		}
+		jd := jsonH2Dir{Frames: []jsonFrame{}, Dropped: w.Dropped()}
+		for _, f := range w.Frames() {
+			jd.Frames = append(jd.Frames, jsonFrame{partOf(f.Range, f.First, f.Last), h2.TypeName(f.Type), f.Flags, f.StreamID, f.Length, f.Truncated})
+		}
+		if d == 0 {
+			j.ClientToServer = jd
+		} else {
+			j.ServerToClient = jd
+		}
+		for _, s := range w.Streams() {
+			js := byID[s.ID]
+			if js == nil {
+				js = &jsonH2Stream{ID: s.ID}
+				byID[s.ID] = js
+				ids = append(ids, s.ID)
+			}
+			if s.Method != "" {
+				js.Method, js.Path, js.Authority = s.Method, s.Path, s.Authority
+			}
+			if s.Status != 0 {
+				js.Status = s.Status
+			}
+			if d == 1 {
+				js.DataBytes, js.DataFrames = s.DataBytes, s.DataFrames
+			}
+		}
+		for _, p := range w.Problems() {
+			out.Problems = append(out.Problems, jsonAppProblem{analyze.Dir(d).String(), p.Offset, p.Reason})
+		}
+	}
+	sort.Slice(ids, func(i, k int) bool { return ids[i] < ids[k] })
+	for _, id := range ids {
+		j.Streams = append(j.Streams, *byID[id])
+	}
+	return j
+}
+
+func topCounts(m map[int]int, n int) []jsonSizeCount {
+	out := []jsonSizeCount{}
+	for size, count := range m {
+		out = append(out, jsonSizeCount{size, count})
+	}
+	sort.Slice(out, func(i, k int) bool {
+		if out[i].Count != out[k].Count {
+			return out[i].Count > out[k].Count
+		}
+		return out[i].Size > out[k].Size
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// appSummary is one line per connection for the table: what its
+// application layer was.
+func appSummary(c *analyze.Connection) string {
+	a := c.App
+	if a == nil {
+		return ""
+	}
+	switch a.Protocol {
+	case analyze.ProtoHTTP1:
+		n := len(a.HTTP.Exchanges())
+		return fmt.Sprintf("HTTP/1: %d exchange%s", n, plural(n))
+	case analyze.ProtoTLS:
+		var parts []string
+		if ch := a.TLS[0].ClientHello(); ch != nil {
+			if ch.SNI != "" {
+				parts = append(parts, "SNI "+ch.SNI)
+			}
+			if len(ch.ALPN) > 0 {
+				parts = append(parts, "ALPN offered "+strings.Join(ch.ALPN, ","))
+			}
+		}
+		if sh := a.TLS[1].ServerHello(); sh != nil {
+			parts = append(parts, tlsVersion(sh.Version))
+			if sh.ALPN != "" {
+				parts = append(parts, "ALPN "+sh.ALPN)
+			}
+		}
+		for d, w := range a.TLS {
+			st := w.Stats()
+			top := topCounts(st.Sizes, 2)
+			var sizes []string
+			for _, s := range top {
+				sizes = append(sizes, fmt.Sprintf("%dx%d", s.Size, s.Count))
+			}
+			parts = append(parts, fmt.Sprintf("%s %d records (%s)", analyze.Dir(d).Arrow(), st.Records, strings.Join(sizes, " ")))
+		}
+		return "TLS: " + strings.Join(parts, ", ")
+	case analyze.ProtoH2C:
+		n := 0
+		for _, w := range a.H2 {
+			n += len(w.Frames()) + w.Dropped()
+		}
+		return fmt.Sprintf("HTTP/2 (cleartext): %d streams, %d frames", len(jsonH2Of(a, &jsonApp{}).Streams), n)
+	case analyze.ProtoUnknown:
+		return "unrecognised payload (segments only)"
+	}
+	return ""
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

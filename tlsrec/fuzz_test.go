@@ -1,0 +1,123 @@
+package tlsrec
+
+import (
+	"crypto/tls"
+	"testing"
+
+	"github.com/segscope/segscope/stream"
+)
+
+// fuzzPlan turns plan bytes into Data and Gap calls over n stream bytes:
+// a byte below 0xC0 is a Data call of that many bytes plus one, a byte
+// from 0xC0 a gap of its low 6 bits plus one. The rest goes in one call.
+// Each call's Pos names its index, so First and Last can be checked.
+func fuzzPlan(n int, plan []byte) []chunk {
+	var out []chunk
+	off := 0
+	add := func(k int, gap bool) {
+		k = min(k, n-off)
+		if k <= 0 {
+			return
+		}
+		out = append(out, chunk{off: int64(off), n: k, gap: gap, at: stream.Pos{Packet: len(out), Start: int64(off)}})
+		off += k
+	}
+	for _, b := range plan {
+		if b < 0xC0 {
+			add(int(b)+1, false)
+		} else {
+			add(int(b&0x3F)+1, true)
+		}
+	}
+	add(n-off, false)
+	return out
+}
+
+// holds tells whether Pos at names the call that held stream offset off.
+func holds(plan []chunk, at stream.Pos, off int64) bool {
+	if at.Packet < 0 || at.Packet >= len(plan) {
+		return false
+	}
+	c := plan[at.Packet]
+	return off >= c.off && off < c.off+int64(c.n)
+}
+
+func FuzzWalker(f *testing.F) {
+	s := runTLS(f, sessionConfig{maxVersion: tls.VersionTLS13, n: 3000})
+	f.Add(s.client, []byte{4, 0xC3, 200, 17}, true)
+	f.Add(s.server, []byte{0, 1, 2, 3, 190, 0xC1, 100}, true)
+	s = runTLS(f, sessionConfig{maxVersion: tls.VersionTLS12, n: 500})
+	f.Add(s.client, []byte{}, false)
+	f.Add(s.server, []byte{5, 5, 5, 5, 5}, true)
+	f.Add([]byte("\x16\x03\x01\x00\x04\x01\x00\x00\x00\x17\x03\x03\x00\x00"), []byte{2, 2}, true)
+	f.Add([]byte("GET / HTTP/1.1\r\n"), []byte{1}, true)
+	f.Fuzz(func(t *testing.T, data []byte, planBytes []byte, end bool) {
+		plan := fuzzPlan(len(data), planBytes)
+		w := NewWalker(Limits{MaxRecords: 50})
+		feed(w, data, plan, end)
+		total := int64(len(data))
+		recs := w.Records()
+		gaps := false
+		for _, c := range plan {
+			gaps = gaps || c.gap
+		}
+
+		var next, bytes int64
+		for i, r := range recs {
+			if r.Start != next || r.End < r.Start || r.End > total {
+				t.Fatalf("record %d %v: previous ended at %d, stream is %d bytes", i, r.Range, next, total)
+			}
+			next = r.End
+			bytes += r.Len()
+			if full := int64(5 + r.Length); r.Len() > full || (r.Len() < full && !(end && r.Truncated && i == len(recs)-1 && w.Dropped() == 0)) {
+				t.Fatalf("record %d: %v for length %d (truncated %v)", i, r.Range, r.Length, r.Truncated)
+			}
+			if r.Truncated && !gaps && !(end && r.End == total) {
+				t.Fatalf("record %d truncated without gap or end", i)
+			}
+			if !holds(plan, r.First, r.Start) || !holds(plan, r.Last, r.End-1) {
+				t.Fatalf("record %d %v: First %+v Last %+v", i, r.Range, r.First, r.Last)
+			}
+		}
+		st := w.Stats()
+		if st.Records != len(recs)+w.Dropped() || (w.Dropped() == 0 && st.Bytes != bytes) || st.Bytes > total {
+			t.Fatalf("stats %+v, %d kept, %d dropped, %d bytes", st, len(recs), w.Dropped(), bytes)
+		}
+		for _, p := range w.Problems() {
+			if p.Offset < 0 || p.Offset > total {
+				t.Fatalf("problem %v outside the stream", p)
+			}
+		}
+		// An ended walk that did not lose sync covers the whole stream, or
+		// stops at a header the stream ends inside.
+		if end && !w.Stopped() && w.Dropped() == 0 && st.Bytes != total {
+			p := w.Problems()
+			if len(p) == 0 || p[len(p)-1].Offset != st.Bytes {
+				t.Fatalf("walk covers %d of %d bytes; problems %v", st.Bytes, total, p)
+			}
+		}
+		// Without gaps, chunking does not matter.
+		if !gaps {
+			one := NewWalker(Limits{MaxRecords: 50})
+			one.Data(0, data, stream.Pos{})
+			if end {
+				one.End(total)
+			}
+			a, b := one.Records(), recs
+			if len(a) != len(b) || one.Stats().Records != st.Records || len(one.Problems()) != len(w.Problems()) {
+				t.Fatalf("one call: %d records, %d problems; chunked: %d, %d", len(a), len(one.Problems()), len(b), len(w.Problems()))
+			}
+			for i := range a {
+				a[i].First, a[i].Last = stream.Pos{}, stream.Pos{}
+				c := b[i]
+				c.First, c.Last = stream.Pos{}, stream.Pos{}
+				if a[i] != c {
+					t.Fatalf("record %d: one call %+v, chunked %+v", i, a[i], c)
+				}
+			}
+			if (one.ClientHello() == nil) != (w.ClientHello() == nil) || (one.ServerHello() == nil) != (w.ServerHello() == nil) {
+				t.Fatal("hellos depend on chunking")
+			}
+		}
+	})
+}

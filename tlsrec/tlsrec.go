@@ -1,0 +1,409 @@
+// Package tlsrec walks the TLS record layer on one direction of a TCP
+// connection and places every record on the stream coordinate: where each
+// 5-byte header and payload lie, which segments carried its first and last
+// byte, and the record sizes a sender chose. From the first handshake
+// messages it also reads what travels in clear: the ClientHello's server
+// name, ALPN offers and versions, and the ServerHello's version, cipher
+// suite and (TLS 1.2 only) ALPN choice.
+//
+// It is not a TLS implementation: nothing is decrypted, no handshake
+// message after the hellos is parsed, and payloads are skipped without
+// being copied. It does no reassembly either: a Walker is a
+// stream.Consumer and expects the bytes of one direction in order, with
+// gaps declared (package analyze does the reassembly).
+//
+// The record header is walked on the stream rather than decoded per
+// packet (gopacket's layers.TLS, for instance) because records straddle
+// segments freely: the header alone gives the next record's offset.
+package tlsrec
+
+import (
+	"fmt"
+
+	"github.com/segscope/segscope/stream"
+)
+
+// Record content types.
+const (
+	ChangeCipherSpec = 20
+	Alert            = 21
+	Handshake        = 22
+	ApplicationData  = 23
+	Heartbeat        = 24
+)
+
+const (
+	headerLen = 5
+	// MaxLength is the largest payload a record may declare: 2^14 plus
+	// the 2048 bytes of expansion TLS 1.2 allows a protected record.
+	MaxLength = 16384 + 2048
+	// maxHello bounds the handshake bytes buffered to find the hellos: a
+	// ClientHello with a post-quantum key share is about 1.8 KB, one with
+	// many PSK identities a few KB; 64 KB is far above any real one.
+	maxHello          = 64 << 10
+	defaultMaxRecords = 100000
+)
+
+// Sniff tells whether a direction's first bytes look like TLS: a record
+// header with content type 20..24, version 0x0300..0x0304 (a ClientHello
+// record usually says 0x0301, later ones 0x0303) and a length no larger
+// than MaxLength. needMore is true when fewer than 5 bytes are available
+// and those seen so far could still start a record.
+func Sniff(b []byte) (ok, needMore bool) {
+	if len(b) >= 1 && !validType(b[0]) {
+		return false, false
+	}
+	if len(b) >= 2 && b[1] != 3 {
+		return false, false
+	}
+	if len(b) >= 3 && b[2] > 4 {
+		return false, false
+	}
+	if len(b) < headerLen {
+		return false, true
+	}
+	return int(b[3])<<8|int(b[4]) <= MaxLength, false
+}
+
+func validType(t uint8) bool { return t >= ChangeCipherSpec && t <= Heartbeat }
+
+// Record is one TLS record on the stream.
+type Record struct {
+	// Range is the whole record, 5-byte header plus payload. It stays
+	// within what the stream delivered: a record cut by End ends there,
+	// so Len() < 5+Length (and Truncated is set).
+	stream.Range
+	Type    uint8  // content type: 20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data, 24 heartbeat
+	Version uint16 // record-layer version field
+	Length  int    // the header's length field: payload bytes (Wireshark's tls.record.length)
+	// First and Last are the segments that carried the record's first and
+	// last byte. A byte that fell in a gap is attributed to the Pos given
+	// with the Gap call.
+	First, Last stream.Pos
+	// Truncated: the stream ended inside the record or a gap fell inside
+	// its payload.
+	Truncated bool
+}
+
+// ClientHello is what a ClientHello says in clear.
+type ClientHello struct {
+	SNI  string   // server_name (host_name entry), "" if absent
+	ALPN []string // application_layer_protocol_negotiation, in the client's order
+	// Versions is the supported_versions extension as sent (GREASE values
+	// included), or the legacy version alone when the extension is absent.
+	Versions []uint16
+}
+
+// ServerHello is what a ServerHello says in clear.
+type ServerHello struct {
+	// Version is the selected version: the supported_versions extension
+	// if present (TLS 1.3), else the legacy version field.
+	Version uint16
+	Cipher  uint16 // selected cipher suite
+	// ALPN is the selected protocol. Only TLS 1.2 and older carry it in
+	// the ServerHello; TLS 1.3 moves it into the encrypted extensions, so
+	// it is "" there whatever was negotiated.
+	ALPN string
+	// HelloRetryRequest: the server first answered with a
+	// HelloRetryRequest; the fields above come from the ServerHello that
+	// followed it (or from the HelloRetryRequest if none followed).
+	HelloRetryRequest bool
+}
+
+// Problem is something that stopped or limited the walk, at a stream
+// offset.
+type Problem struct {
+	Offset int64
+	Reason string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%d: %s", p.Offset, p.Reason) }
+
+// Limits bound what a Walker keeps.
+type Limits struct {
+	// MaxRecords is the number of records kept in Records(); 0 means
+	// 100000, a negative value keeps none. Records beyond it are still
+	// counted in Stats.
+	MaxRecords int
+}
+
+// Stats summarizes every record walked, kept or not.
+type Stats struct {
+	Records   int           // records walked
+	Bytes     int64         // stream bytes they cover, headers included
+	Payload   int64         // sum of their Length fields
+	Truncated int           // records marked Truncated
+	MaxLength int           // largest Length seen
+	ByType    map[uint8]int // records by content type
+	Sizes     map[int]int   // records by Length
+}
+
+// Walker walks one direction's records. It implements stream.Consumer.
+// It is not safe for concurrent use.
+type Walker struct {
+	limit int
+
+	off    int64      // next stream offset expected
+	lastAt stream.Pos // Pos of the last byte delivered
+	lost   bool       // sync lost: ignore everything after
+	ended  bool       // End was called
+
+	hdr      [headerLen]byte
+	hdrN     int // header bytes collected for cur
+	inRecord bool
+	need     int // payload bytes of cur still to come
+	cur      Record
+
+	records  []Record
+	dropped  int
+	stats    Stats
+	problems []Problem
+
+	hs hello
+	ch *ClientHello
+	sh *ServerHello
+}
+
+// NewWalker returns a Walker for one direction.
+func NewWalker(l Limits) *Walker {
+	limit := l.MaxRecords
+	if limit == 0 {
+		limit = defaultMaxRecords
+	}
+	if limit < 0 {
+		limit = 0
+	}
+	return &Walker{
+		limit: limit,
+		stats: Stats{ByType: map[uint8]int{}, Sizes: map[int]int{}},
+		hs:    hello{active: true},
+	}
+}
+
+// Records returns the records kept, in stream order. They tile the
+// stream from offset 0 up to where the walk stopped, with no hole and no
+// overlap (the first Dropped() beyond MaxRecords are not kept).
+func (w *Walker) Records() []Record { return w.records }
+
+// Dropped is the number of records walked but not kept because of
+// Limits.MaxRecords.
+func (w *Walker) Dropped() int { return w.dropped }
+
+// Stats returns the statistics of every record walked; the maps are
+// copies.
+func (w *Walker) Stats() Stats {
+	s := w.stats
+	s.ByType = make(map[uint8]int, len(w.stats.ByType))
+	for k, v := range w.stats.ByType {
+		s.ByType[k] = v
+	}
+	s.Sizes = make(map[int]int, len(w.stats.Sizes))
+	for k, v := range w.stats.Sizes {
+		s.Sizes[k] = v
+	}
+	return s
+}
+
+// ClientHello returns the first ClientHello this direction sent, or nil.
+func (w *Walker) ClientHello() *ClientHello { return w.ch }
+
+// ServerHello returns the ServerHello this direction sent, or nil.
+func (w *Walker) ServerHello() *ServerHello { return w.sh }
+
+// Problems returns what stopped or limited the walk, in stream order.
+func (w *Walker) Problems() []Problem { return w.problems }
+
+// Stopped tells whether the walk lost sync (an invalid header, or a gap
+// over a header): records after that point are unknown.
+func (w *Walker) Stopped() bool { return w.lost }
+
+// done tells whether further input is ignored.
+func (w *Walker) done() bool { return w.lost || w.ended }
+
+func (w *Walker) problem(off int64, format string, args ...any) {
+	w.problems = append(w.problems, Problem{Offset: off, Reason: fmt.Sprintf(format, args...)})
+}
+
+// Data implements stream.Consumer.
+func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
+	if w.done() || len(data) == 0 {
+		return
+	}
+	// Consumers are promised a tiling; be defensive anyway: a hole is a
+	// gap, an overlap is trimmed.
+	if off > w.off {
+		w.Gap(w.off, off-w.off, at)
+		if w.done() {
+			return
+		}
+	} else if off < w.off {
+		skip := w.off - off
+		if skip >= int64(len(data)) {
+			return
+		}
+		data = data[skip:]
+	}
+	w.lastAt = at
+	for len(data) > 0 {
+		if !w.inRecord {
+			if w.hdrN == 0 {
+				w.cur = Record{Range: stream.Range{Start: w.off}, First: at}
+			}
+			n := copy(w.hdr[w.hdrN:], data)
+			w.hdrN += n
+			w.off += int64(n)
+			data = data[n:]
+			if w.hdrN < headerLen {
+				return
+			}
+			if !w.header(at) {
+				return
+			}
+			continue
+		}
+		n := len(data)
+		if n > w.need {
+			n = w.need
+		}
+		if w.hs.capturing {
+			w.helloBytes(data[:n])
+		}
+		w.need -= n
+		w.off += int64(n)
+		data = data[n:]
+		if w.need == 0 {
+			w.cur.Last = at
+			w.finish()
+		}
+	}
+}
+
+// header checks the complete header in w.hdr and starts the record;
+// false when the walk must stop.
+func (w *Walker) header(at stream.Pos) bool {
+	h := w.hdr
+	typ, ver, n := h[0], uint16(h[1])<<8|uint16(h[2]), int(h[3])<<8|int(h[4])
+	switch {
+	case !validType(typ):
+		w.problem(w.cur.Start, "record header: content type 0x%02x is not TLS", typ)
+	case ver < 0x0300 || ver > 0x0304:
+		w.problem(w.cur.Start, "record header: version 0x%04x is not TLS", ver)
+	case n > MaxLength:
+		w.problem(w.cur.Start, "record header: length %d is over the %d a record may carry", n, MaxLength)
+	default:
+		w.cur.Type, w.cur.Version, w.cur.Length = typ, ver, n
+		w.cur.End = w.cur.Start + headerLen + int64(n)
+		w.inRecord = true
+		w.need = n
+		w.helloRecord()
+		if n == 0 {
+			w.cur.Last = at
+			w.finish()
+		}
+		return true
+	}
+	w.lost = true
+	w.helloDone()
+	return false
+}
+
+// finish accounts for w.cur and readies the walker for the next header.
+func (w *Walker) finish() {
+	r := &w.cur
+	s := &w.stats
+	s.Records++
+	s.Bytes += r.Len()
+	s.Payload += int64(r.Length)
+	if r.Truncated {
+		s.Truncated++
+	}
+	if r.Length > s.MaxLength {
+		s.MaxLength = r.Length
+	}
+	s.ByType[r.Type]++
+	s.Sizes[r.Length]++
+	if len(w.records) < w.limit {
+		w.records = append(w.records, *r)
+	} else {
+		w.dropped++
+	}
+	w.inRecord = false
+	w.hdrN = 0
+	w.need = 0
+	w.hs.capturing = false
+}
+
+// Gap implements stream.Consumer. A gap inside a payload truncates that
+// record only (the header gave its length); a gap that reaches into a
+// header loses sync and stops the walk.
+func (w *Walker) Gap(off, n int64, at stream.Pos) {
+	if w.done() || n <= 0 {
+		return
+	}
+	if off < w.off { // overlap with what was delivered: keep the new part
+		n -= w.off - off
+		if n <= 0 {
+			return
+		}
+	} else if off > w.off { // an undeclared hole before the gap: part of it
+		n += off - w.off
+	}
+	start := w.off
+	w.lastAt = at
+	if w.inRecord {
+		w.cur.Truncated = true
+		if w.hs.capturing {
+			w.helloFail(w.cur.Start, "handshake: a gap inside the hello leaves it unread")
+		}
+		if n <= int64(w.need) {
+			w.need -= int(n)
+			w.off += n
+			if w.need == 0 {
+				w.cur.Last = at
+				w.finish()
+			}
+			return
+		}
+		// The gap runs past this record into the next header.
+		n -= int64(w.need)
+		w.off += int64(w.need)
+		w.cur.Last = at
+		w.finish()
+		start = w.off
+	}
+	hdrStart := w.off
+	if w.hdrN > 0 {
+		hdrStart = w.cur.Start
+	}
+	w.problem(hdrStart, "gap of %d bytes at %d covers a record header: sync lost", n, start)
+	w.off += n
+	w.lost = true
+	w.helloDone()
+}
+
+// End implements stream.Consumer. A record the stream ends inside is kept,
+// Truncated, with its range cut at the end of the stream.
+func (w *Walker) End(off int64) {
+	if w.ended {
+		return
+	}
+	if !w.lost && off > w.off {
+		w.Gap(w.off, off-w.off, w.lastAt)
+	}
+	if !w.lost {
+		switch {
+		case w.inRecord:
+			w.cur.Truncated = true
+			w.cur.End = w.off
+			w.cur.Last = w.lastAt
+			w.finish()
+		case w.hdrN > 0:
+			w.problem(w.cur.Start, "stream ends inside a record header (%d of 5 bytes)", w.hdrN)
+		}
+	}
+	if w.hs.active && len(w.hs.buf) > w.hs.pos {
+		w.problem(w.off, "handshake: the stream ends inside the hello")
+	}
+	w.helloDone()
+	w.ended = true
+}
