@@ -94,6 +94,10 @@ func exchange(t *testing.T, srv *httptest.Server, reqs ...*http.Request) (client
 			t.Fatal(err)
 		}
 		resp, err := http.ReadResponse(br, req)
+		for err == nil && resp.StatusCode == 100 {
+			// ReadResponse hands back interim responses: the final follows.
+			resp, err = http.ReadResponse(br, req)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
