@@ -168,7 +168,7 @@ type Walker struct {
 	client   bool
 	prefN    int // preface bytes matched
 	preface  *stream.Range
-	nFrames  int // frames walked
+	nFrames  int // frame headers accepted
 	inFrame  bool
 	hdr      [headerLen]byte
 	hdrN     int
@@ -199,6 +199,7 @@ type Walker struct {
 	streams        []StreamInfo
 	index          map[uint32]int
 	droppedStreams int
+	highest        [2]uint32 // highest stream ID seen, by parity
 	problems       []Problem
 }
 
@@ -234,8 +235,9 @@ func (w *Walker) Frames() []Frame { return w.frames }
 // Dropped is the number of frames walked but not kept (Limits.MaxFrames).
 func (w *Walker) Dropped() int { return w.dropped }
 
-// FrameCount is the number of frames walked, kept or not.
-func (w *Walker) FrameCount() int { return w.nFrames }
+// FrameCount is the number of frames walked, kept or not (a frame counts
+// once its last byte, or End, arrived).
+func (w *Walker) FrameCount() int { return len(w.frames) + w.dropped }
 
 // DroppedStreams is the number of streams not tracked (Limits.MaxStreams).
 func (w *Walker) DroppedStreams() int { return w.droppedStreams }
@@ -519,8 +521,16 @@ func (w *Walker) stream(id uint32) int {
 	if i, ok := w.index[id]; ok {
 		return i
 	}
+	// Stream IDs only grow (per initiator, by parity), so a new stream is
+	// one above the highest seen: the count needs no set of dropped IDs.
+	isNew := id > w.highest[id&1]
+	if isNew {
+		w.highest[id&1] = id
+	}
 	if len(w.streams) >= w.streamLimit {
-		w.droppedStreams++
+		if isNew {
+			w.droppedStreams++
+		}
 		return -1
 	}
 	w.streams = append(w.streams, StreamInfo{ID: id})

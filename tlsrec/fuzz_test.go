@@ -2,6 +2,7 @@ package tlsrec
 
 import (
 	"crypto/tls"
+	"strings"
 	"testing"
 
 	"github.com/segscope/segscope/stream"
@@ -43,12 +44,16 @@ func holds(plan []chunk, at stream.Pos, off int64) bool {
 }
 
 func FuzzWalker(f *testing.F) {
-	s := runTLS(f, sessionConfig{maxVersion: tls.VersionTLS13, n: 3000})
-	f.Add(s.client, []byte{4, 0xC3, 200, 17}, true)
-	f.Add(s.server, []byte{0, 1, 2, 3, 190, 0xC1, 100}, true)
-	s = runTLS(f, sessionConfig{maxVersion: tls.VersionTLS12, n: 500})
-	f.Add(s.client, []byte{}, false)
-	f.Add(s.server, []byte{5, 5, 5, 5, 5}, true)
+	// Small seeds: the fuzzer minimizes every new input it finds, and
+	// minimizing a large one takes its whole minimize time. The server's
+	// certificate flight is cut: its records are walked, not read.
+	cut := func(b []byte) []byte { return b[:min(len(b), 2500)] }
+	s := runTLS(f, sessionConfig{maxVersion: tls.VersionTLS13, n: 100})
+	f.Add(cut(s.client), []byte{4, 0xC3, 200, 17}, true)
+	f.Add(cut(s.server), []byte{0, 1, 2, 3, 190, 0xC1, 100}, true)
+	s = runTLS(f, sessionConfig{maxVersion: tls.VersionTLS12, n: 100})
+	f.Add(cut(s.client), []byte{}, false)
+	f.Add(cut(s.server), []byte{5, 5, 5, 5, 5}, true)
 	f.Add([]byte("\x16\x03\x01\x00\x04\x01\x00\x00\x00\x17\x03\x03\x00\x00"), []byte{2, 2}, true)
 	f.Add([]byte("GET / HTTP/1.1\r\n"), []byte{1}, true)
 	f.Fuzz(func(t *testing.T, data []byte, planBytes []byte, end bool) {
@@ -92,7 +97,11 @@ func FuzzWalker(f *testing.F) {
 		// stops at a header the stream ends inside.
 		if end && !w.Stopped() && w.Dropped() == 0 && st.Bytes != total {
 			p := w.Problems()
-			if len(p) == 0 || p[len(p)-1].Offset != st.Bytes {
+			found := false
+			for _, q := range p {
+				found = found || q.Offset == st.Bytes && strings.Contains(q.Reason, "inside a record header")
+			}
+			if !found {
 				t.Fatalf("walk covers %d of %d bytes; problems %v", st.Bytes, total, p)
 			}
 		}

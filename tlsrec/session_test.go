@@ -1,0 +1,210 @@
+package tlsrec
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"math/big"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recConn records, write by write, the bytes one side puts on the wire:
+// that side's direction of the stream, as the peer receives it. Writes
+// are queued so that they never wait for the peer's read, as on TCP:
+// net.Pipe alone is synchronous and deadlocks when both sides write at
+// once (TLS 1.3 compatibility-mode change_cipher_spec records do).
+type recConn struct {
+	net.Conn
+	mu     sync.Mutex
+	writes [][]byte
+	q      chan []byte
+	done   chan struct{}
+	once   sync.Once
+}
+
+func newRecConn(c net.Conn) *recConn {
+	q := make(chan []byte, 1<<16)
+	r := &recConn{Conn: c, q: q, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for b := range q {
+			if _, err := c.Write(b); err != nil {
+				for range q { // the peer is gone: drop the rest
+				}
+				return
+			}
+		}
+	}()
+	return r
+}
+
+func (c *recConn) Write(p []byte) (int, error) {
+	b := append([]byte(nil), p...)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.q == nil {
+		return 0, net.ErrClosed
+	}
+	c.writes = append(c.writes, b)
+	c.q <- b
+	return len(p), nil
+}
+
+// Close delivers what is queued, then closes.
+func (c *recConn) Close() error {
+	c.once.Do(func() {
+		c.mu.Lock()
+		close(c.q)
+		c.q = nil
+		c.mu.Unlock()
+		<-c.done
+	})
+	return c.Conn.Close()
+}
+
+func (c *recConn) bytes() (all []byte, writes [][]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.writes {
+		all = append(all, w...)
+	}
+	return all, c.writes
+}
+
+// session is one recorded TLS connection, with what crypto/tls itself
+// saw: the oracle for the hello fields.
+type session struct {
+	client, server             []byte   // each direction's bytes
+	clientWrites, serverWrites [][]byte // the same, write by write
+	hello                      tls.ClientHelloInfo
+	state                      tls.ConnectionState
+}
+
+var certOnce struct {
+	sync.Once
+	cert tls.Certificate
+	pool *x509.CertPool
+	err  error
+}
+
+func testCert(tb testing.TB) (tls.Certificate, *x509.CertPool) {
+	tb.Helper()
+	c := &certOnce
+	c.Do(func() {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			c.err = err
+			return
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber:          big.NewInt(1),
+			Subject:               pkix.Name{CommonName: "segscope.test"},
+			DNSNames:              []string{"segscope.test"},
+			NotBefore:             time.Now().Add(-time.Hour),
+			NotAfter:              time.Now().Add(24 * time.Hour),
+			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			BasicConstraintsValid: true,
+			IsCA:                  true,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			c.err = err
+			return
+		}
+		leaf, err := x509.ParseCertificate(der)
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.cert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+		c.pool = x509.NewCertPool()
+		c.pool.AddCert(leaf)
+	})
+	if c.err != nil {
+		tb.Fatal(c.err)
+	}
+	return c.cert, c.pool
+}
+
+type sessionConfig struct {
+	maxVersion uint16
+	curves     []tls.CurveID // server's preferences: P-256 only forces a HelloRetryRequest
+	n          int           // application bytes each way
+}
+
+// runTLS runs a crypto/tls client and server over net.Pipe: the client
+// sends n bytes, the server echoes them, both close.
+func runTLS(tb testing.TB, cfg sessionConfig) *session {
+	tb.Helper()
+	cert, pool := testCert(tb)
+	cp, sp := net.Pipe()
+	cr, sr := newRecConn(cp), newRecConn(sp)
+	s := &session{}
+	var helloMu sync.Mutex
+	srv := tls.Server(sr, &tls.Config{
+		Certificates:     []tls.Certificate{cert},
+		NextProtos:       []string{"h2", "http/1.1"},
+		MaxVersion:       cfg.maxVersion,
+		CurvePreferences: cfg.curves,
+		GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+			helloMu.Lock()
+			s.hello = tls.ClientHelloInfo{ServerName: h.ServerName, SupportedProtos: h.SupportedProtos, SupportedVersions: h.SupportedVersions}
+			helloMu.Unlock()
+			return nil, nil
+		},
+	})
+	cli := tls.Client(cr, &tls.Config{
+		RootCAs:    pool,
+		ServerName: "segscope.test",
+		NextProtos: []string{"h2", "http/1.1"},
+		MaxVersion: cfg.maxVersion,
+	})
+	payload := make([]byte, cfg.n)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	srvErr, wrErr := make(chan error, 1), make(chan error, 1)
+	go func() {
+		buf := make([]byte, cfg.n)
+		if _, err := io.ReadFull(srv, buf); err != nil {
+			srvErr <- err
+			return
+		}
+		if _, err := srv.Write(buf); err != nil {
+			srvErr <- err
+			return
+		}
+		_, err := io.Copy(io.Discard, srv) // until the client's close_notify
+		srv.Close()                        // the peer is gone: its alert is not sent
+		srvErr <- err
+	}()
+	go func() {
+		_, err := cli.Write(payload)
+		wrErr <- err
+	}()
+	got := make([]byte, cfg.n)
+	if _, err := io.ReadFull(cli, got); err != nil {
+		tb.Fatal("client read:", err)
+	}
+	if err := <-wrErr; err != nil {
+		tb.Fatal("client write:", err)
+	}
+	s.state = cli.ConnectionState()
+	if err := cli.Close(); err != nil {
+		tb.Fatal("client close:", err)
+	}
+	if err := <-srvErr; err != nil {
+		tb.Fatal("server:", err)
+	}
+	s.client, s.clientWrites = cr.bytes()
+	s.server, s.serverWrites = sr.bytes()
+	return s
+}
