@@ -35,3 +35,30 @@ func BenchmarkWalker(b *testing.B) {
 	}
 	b.ReportMetric(float64(frames), "frames/op")
 }
+
+// TestNoAllocPerFrame: once a stream is known, walking DATA frames
+// allocates nothing when no frame is kept.
+func TestNoAllocPerFrame(t *testing.T) {
+	var unit []byte
+	for i := 0; i < 16; i++ {
+		unit = append(unit, 0, 0x10, 0, TypeData, 0, 0, 0, 0, 1) // 4096 bytes on stream 1
+		unit = append(unit, make([]byte, 4096)...)
+	}
+	w := NewWalker(false, Limits{MaxFrames: -1})
+	w.Data(0, []byte{0, 0, 0, TypeSettings, 0, 0, 0, 0, 0}, stream.Pos{})
+	off := int64(9)
+	feedUnit := func() {
+		for i := 0; i < len(unit); i += 1000 {
+			w.Data(off, unit[i:min(i+1000, len(unit))], stream.Pos{Start: off})
+			off += int64(min(1000, len(unit)-i))
+		}
+	}
+	feedUnit()
+	// AllocsPerRun feeds 101 more units (one warm-up).
+	if n := testing.AllocsPerRun(100, feedUnit); n != 0 {
+		t.Fatalf("%v allocations per %d frames", n, 16)
+	}
+	if s := w.Streams(); len(s) != 1 || s[0].DataBytes != 102*16*4096 || len(w.Frames()) != 0 || w.Dropped() != 1+102*16 {
+		t.Fatalf("streams %+v, %d frames, %d dropped", s, w.FrameCount(), w.Dropped())
+	}
+}

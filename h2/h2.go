@@ -86,6 +86,7 @@ const (
 	// travels in the other direction.
 	maxTable       = 1 << 20
 	defaultMaxKeep = 100000
+	maxProblems    = 1000
 )
 
 // Frame is one HTTP/2 frame on the stream.
@@ -165,7 +166,6 @@ type Walker struct {
 	lost   bool // sync lost: ignore everything after
 	ended  bool
 
-	client   bool
 	prefN    int // preface bytes matched
 	preface  *stream.Range
 	nFrames  int // frame headers accepted
@@ -174,10 +174,10 @@ type Walker struct {
 	hdrN     int
 	need     int // payload bytes of cur still to come
 	cur      Frame
-	payPos   int // payload bytes of cur seen (delivered or gap)
-	padLen   int // DATA/HEADERS/PUSH_PROMISE pad length, once read
-	curIdx   int // index in streams of cur's stream (or promised stream), -1 if none
-	hdrBlock bool
+	payPos   int  // payload bytes of cur seen (delivered or gap)
+	padLen   int  // DATA/HEADERS/PUSH_PROMISE pad length, once read
+	curIdx   int  // streams index of a HEADERS frame's stream, -1 if none
+	hdrBlock bool // cur carries a fragment of the block being decoded
 
 	// Header block state. A block (HEADERS or PUSH_PROMISE, then
 	// CONTINUATIONs) is decoded in order by one decoder: the dynamic
@@ -192,7 +192,6 @@ type Walker struct {
 	fragStart int // fragment within cur's payload: [fragStart, fragEnd)
 	fragEnd   int
 	block     []byte // fragment bytes not yet given to the decoder
-	status    int    // :status of the open block
 
 	frames         []Frame
 	dropped        int
@@ -207,7 +206,6 @@ type Walker struct {
 // with the preface (reported by Preface()); a server one with SETTINGS.
 func NewWalker(client bool, l Limits) *Walker {
 	w := &Walker{
-		client:      client,
 		frameLimit:  keep(l.MaxFrames),
 		streamLimit: keep(l.MaxStreams),
 		decoding:    true,
@@ -249,7 +247,8 @@ func (w *Walker) Streams() []StreamInfo {
 	return s
 }
 
-// Problems returns what stopped or limited the walk, in stream order.
+// Problems returns what stopped or limited the walk, in stream order (the
+// first 1000).
 func (w *Walker) Problems() []Problem { return w.problems }
 
 // Stopped tells whether the walk lost sync: frames after that point are
@@ -263,6 +262,9 @@ func (w *Walker) Decoding() bool { return w.decoding }
 func (w *Walker) done() bool { return w.lost || w.ended }
 
 func (w *Walker) problem(off int64, format string, args ...any) {
+	if len(w.problems) >= maxProblems { // only bad padding repeats: one per frame
+		return
+	}
 	w.problems = append(w.problems, Problem{Offset: off, Reason: fmt.Sprintf(format, args...)})
 }
 
@@ -420,7 +422,6 @@ func (w *Walker) header() bool {
 		w.inBlock = true
 		w.blockSID = f.StreamID
 		w.target = w.curIdx
-		w.status = 0
 		w.block = w.block[:0]
 		if f.Length < w.preLen {
 			w.decodeProblem(f.Start, "%s of length %d is shorter than its fields", name, f.Length)

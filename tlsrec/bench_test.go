@@ -36,3 +36,30 @@ func BenchmarkWalker(b *testing.B) {
 	}
 	b.ReportMetric(float64(records), "records/op")
 }
+
+// TestNoAllocPerRecord: walking records allocates nothing when no record
+// is kept.
+func TestNoAllocPerRecord(t *testing.T) {
+	var unit []byte
+	for _, n := range []int{16384, 1000, 0, 17, 16384 + 256} {
+		unit = append(unit, ApplicationData, 3, 3, byte(n>>8), byte(n))
+		unit = append(unit, make([]byte, n)...)
+	}
+	w := NewWalker(Limits{MaxRecords: -1})
+	var off int64
+	feedUnit := func() {
+		for i := 0; i < len(unit); i += 1400 {
+			end := min(i+1400, len(unit))
+			w.Data(off, unit[i:end], stream.Pos{Start: off})
+			off += int64(end - i)
+		}
+	}
+	feedUnit()
+	// AllocsPerRun feeds 101 more units (one warm-up).
+	if n := testing.AllocsPerRun(100, feedUnit); n != 0 {
+		t.Fatalf("%v allocations per 5 records", n)
+	}
+	if st := w.Stats(); st.Records != 102*5 || w.Dropped() != st.Records || len(w.Records()) != 0 || st.Bytes != off {
+		t.Fatalf("stats %+v", st)
+	}
+}
