@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/report"
+)
+
+type explainOptions struct {
+	captureOptions
+	trace string
+}
+
+func newExplainCmd(s *streams) *cobra.Command {
+	o := &explainOptions{}
+	cmd := &cobra.Command{
+		Use:   "explain --trace TRACE [CAPTURE...]",
+		Short: "Explain the sizes of curl's 'Recv data, N bytes' lines from a capture of the same transfer",
+		Long: `Explain reads a curl trace (curl --trace or --trace-ascii, with or without
+--trace-time and --trace-ids, curl 7.x or 8.x) and a capture of the same transfer,
+matches each connection in the trace to the capture's, places every Recv data
+event on that connection's stream, and says which segments carried its bytes, when
+they arrived relative to the read, and why N is what it is: one full segment (with
+the MSS arithmetic), one short segment (what the sender wrote), several segments
+waiting (the reader was slower than the network), curl's buffer, the end of the
+body, the first read after the headers, a TLS record, HTTP/2 frames, chunk framing,
+or a capture taken above TSO/GRO that cannot tell.
+
+Without a capture it reports what the trace alone tells.`,
+		Example: `  segscope explain --trace pcaps/mtu1440-ts.trace pcaps/mtu1440-ts.pcap.gz
+  segscope explain --trace out.txt --format json capture.pcap
+  segscope explain --trace out.txt`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.trace == "" {
+				return usageError{errors.New("--trace is required: the curl --trace or --trace-ascii output to explain")}
+			}
+			return runExplain(s, o, args)
+		},
+	}
+	o.captureOptions.addFlags(cmd.Flags())
+	cmd.Flags().StringVarP(&o.trace, "trace", "t", "", "the curl trace file (curl --trace FILE or --trace-ascii FILE)")
+	return cmd
+}
+
+func runExplain(s *streams, o *explainOptions, paths []string) error {
+	format, _, err := o.parse()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(o.trace)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", o.trace, errors.Unwrap(err))
+	}
+	defer f.Close()
+	tr, terr := curltrace.Parse(f, o.trace)
+	if tr == nil {
+		return terr
+	}
+	var errs []error
+	if terr != nil {
+		errs = append(errs, terr)
+	}
+	x := report.Explanation{Errors: errs}
+	if len(paths) > 0 {
+		res, cerrs := load(s, paths, explainOptionsFor(tr), !o.noProgress)
+		if len(res.Sources) == 0 {
+			return errors.Join(cerrs...)
+		}
+		errs = append(errs, cerrs...)
+		x.Capture, x.Errors = res, errs
+		x.Result = explain.Explain(tr, res)
+	} else {
+		x.Result = explain.Explain(tr, nil)
+	}
+	if err := x.Write(s.out, format); err != nil {
+		return err
+	}
+	if format != report.Table {
+		for _, err := range errs {
+			fmt.Fprintf(s.err, "segscope: %v\n", err)
+		}
+	}
+	if len(errs) > 0 {
+		return errReported
+	}
+	if len(paths) > 0 && len(x.Result.Matches) == 0 {
+		return fmt.Errorf("nothing in the capture matched the trace: %d problem(s) listed above", len(x.Result.Problems))
+	}
+	return nil
+}
+
+func explainOptionsFor(tr *curltrace.Trace) analyze.Options {
+	return analyze.Options{KeepSegments: explain.Wanted(tr)}
+}

@@ -1,0 +1,372 @@
+package curltrace
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// splitComponents takes the leading "[COMP] " tags off an info text
+// (the spec's COMP = ^((?:\[[^\]]+\] )+)(.*)$). A first tag that looks like
+// --trace-ids ids ("[0-x] ", repeated inside the text by a curl 8.13-8.16
+// bug) is skipped, not a component.
+func splitComponents(text string) ([]string, string) {
+	var tags []string
+	s := text
+	for len(s) > 0 && s[0] == '[' {
+		j := strings.IndexByte(s, ']')
+		if j < 2 || j+1 >= len(s) || s[j+1] != ' ' {
+			break
+		}
+		tag := s[1:j]
+		if len(tags) != 0 || !looksIDs(tag) {
+			tags = append(tags, tag)
+		}
+		s = s[j+2:]
+	}
+	return tags, s
+}
+
+func looksIDs(tag string) bool {
+	_, _, n, ok := parseIDs([]byte("[" + tag + "] "))
+	return ok && n == len(tag)+3
+}
+
+// parseComponents returns an info text's components and, for a TCP
+// filter's recv line, the read it reports.
+func parseComponents(text string) ([]string, *TCPRecv) {
+	tags, msg := splitComponents(text)
+	if len(tags) == 0 {
+		return nil, nil
+	}
+	last := tags[len(tags)-1]
+	if last != "TCP" && !strings.HasPrefix(last, "TCP-") {
+		return tags, nil
+	}
+	r, ok := parseTCPRecv(msg)
+	if !ok {
+		return tags, nil
+	}
+	return tags, &r
+}
+
+// parseTCPRecv parses "recv(len=L) -> R, N" (8.15+) or
+// "recv(len=L) -> N, err=R" (8.3-8.14, N is -1 on failure).
+func parseTCPRecv(s string) (TCPRecv, bool) {
+	var r TCPRecv
+	s, ok := strings.CutPrefix(s, "recv(len=")
+	if !ok {
+		return r, false
+	}
+	l, n, ok := digits([]byte(s), 18)
+	if !ok {
+		return r, false
+	}
+	s, ok = strings.CutPrefix(s[n:], ") -> ")
+	if !ok {
+		return r, false
+	}
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	a, n, ok := digits([]byte(s), 18)
+	if !ok {
+		return r, false
+	}
+	if neg {
+		a = -a
+	}
+	s, ok = strings.CutPrefix(s[n:], ", ")
+	if !ok {
+		return r, false
+	}
+	old := strings.HasPrefix(s, "err=")
+	if old {
+		s = s[4:]
+	}
+	b, n, ok := digits([]byte(s), 18)
+	if !ok || n != len(s) {
+		return r, false
+	}
+	r.Len = l
+	if old {
+		r.NRead, r.Result = max(a, 0), b
+	} else {
+		if neg {
+			return r, false
+		}
+		r.Result, r.NRead = a, b
+	}
+	return r, true
+}
+
+// infoMessage is an info event's text without its components and without
+// leading spaces ("  Trying ..." is "Trying ...").
+func infoMessage(e *Event) string {
+	_, msg := splitComponents(e.Text)
+	return strings.TrimLeft(msg, " ")
+}
+
+// connState follows the connection events belong to when the trace has no
+// ids: the one most recently connected or re-used, until it is left
+// intact or closed.
+type connState struct {
+	cur     int
+	lastTry netip.AddrPort
+}
+
+// event updates Conns for event i (just appended) and returns the index of
+// the connection it belongs to, -1 when none.
+func (s *connState) event(t *Trace, i int) int {
+	e := &t.Events[i]
+	if e.Kind != Info {
+		return s.cur
+	}
+	msg := infoMessage(e)
+	if c, ok := parseConnect(msg); ok {
+		c.Line = e.Line
+		switch {
+		case c.ID >= 0:
+		case e.Conn >= 0:
+			c.ID = e.Conn
+		default:
+			c.ID = len(t.Conns)
+		}
+		if !c.IP.IsValid() && s.lastTry.IsValid() && c.Port == s.lastTry.Port() {
+			c.IP = s.lastTry.Addr()
+		}
+		t.Conns = append(t.Conns, c)
+		s.cur = len(t.Conns) - 1
+		return s.cur
+	}
+	if ap, ok := parseTrying(msg); ok {
+		s.lastTry = ap
+		return s.cur
+	}
+	if id, host, ok := parseReuse(msg); ok {
+		target := -1
+		if id >= 0 {
+			target = t.connByID(id, e.Line)
+		}
+		if target < 0 && e.Conn >= 0 {
+			target = t.connByID(e.Conn, e.Line)
+		}
+		if target < 0 && host != "" {
+			target = t.connByHost(host)
+		}
+		if target >= 0 {
+			t.Conns[target].Reused = true
+		}
+		s.cur = target
+		return target
+	}
+	if id, ok := endsConn(msg); ok {
+		target := s.cur
+		if id >= 0 {
+			if k := t.connByID(id, e.Line); k >= 0 {
+				target = k
+			}
+		}
+		if target == s.cur {
+			s.cur = -1
+		}
+		return target
+	}
+	return s.cur
+}
+
+// connByID returns the latest connection with the id connected at or
+// before line, else the first one after it, else -1.
+func (t *Trace) connByID(id, line int) int {
+	for k := len(t.Conns) - 1; k >= 0; k-- {
+		if t.Conns[k].ID == id && t.Conns[k].Line <= line {
+			return k
+		}
+	}
+	for k := range t.Conns {
+		if t.Conns[k].ID == id {
+			return k
+		}
+	}
+	return -1
+}
+
+// connByHost returns the latest connection to host, else -1.
+func (t *Trace) connByHost(host string) int {
+	for k := len(t.Conns) - 1; k >= 0; k-- {
+		if t.Conns[k].Host == host {
+			return k
+		}
+	}
+	return -1
+}
+
+// parseConnect parses the connect lines:
+//
+//	Connected to H (IP) port P (#N)                              up to 8.1
+//	Connected to H (IP) port P                                   8.2 to 8.15
+//	Established connection to H (IP port P) from LIP port LP     8.16+ (trailing space)
+//
+// ID is -1 when the line has no "#N".
+func parseConnect(msg string) (Connection, bool) {
+	c := Connection{ID: -1}
+	if s, ok := strings.CutPrefix(msg, "Connected to "); ok {
+		i := strings.Index(s, " (")
+		if i <= 0 {
+			return c, false
+		}
+		c.Host, s = s[:i], s[i+2:]
+		j := strings.IndexByte(s, ')')
+		if j < 0 {
+			return c, false
+		}
+		c.IP, _ = netip.ParseAddr(s[:j])
+		s, ok = strings.CutPrefix(s[j+1:], " port ")
+		if !ok {
+			return c, false
+		}
+		if c.Port, s, ok = port(s); !ok {
+			return c, false
+		}
+		if r, ok := strings.CutPrefix(s, " (#"); ok {
+			if n, k, ok := digits([]byte(r), 18); ok && strings.HasPrefix(r[k:], ")") {
+				c.ID = n
+			}
+		}
+		return c, true
+	}
+	if s, ok := strings.CutPrefix(msg, "Established connection to "); ok {
+		i := strings.Index(s, " (")
+		if i <= 0 {
+			return c, false
+		}
+		c.Host, s = s[:i], s[i+2:]
+		j := strings.Index(s, " port ")
+		if j < 0 {
+			return c, false
+		}
+		c.IP, _ = netip.ParseAddr(s[:j])
+		if c.Port, s, ok = port(s[j+6:]); !ok {
+			return c, false
+		}
+		s, ok = strings.CutPrefix(s, ") from ")
+		if !ok {
+			return c, true
+		}
+		j = strings.Index(s, " port ")
+		if j < 0 {
+			return c, true
+		}
+		lip, err := netip.ParseAddr(s[:j])
+		lport, _, ok := port(s[j+6:])
+		if err == nil && ok {
+			c.LocalIP, c.LocalPort = lip, lport
+		}
+		return c, true
+	}
+	return c, false
+}
+
+// port parses a port number at the start of s and returns the rest.
+func port(s string) (uint16, string, bool) {
+	n, k, ok := digits([]byte(s), 5)
+	if !ok || n > 65535 {
+		return 0, s, false
+	}
+	return uint16(n), s[k:], true
+}
+
+// parseTrying parses "Trying IP:port..." ("Trying [::1]:8080...").
+func parseTrying(msg string) (netip.AddrPort, bool) {
+	s, ok := strings.CutPrefix(msg, "Trying ")
+	if !ok {
+		return netip.AddrPort{}, false
+	}
+	s, ok = strings.CutSuffix(s, "...")
+	if !ok {
+		return netip.AddrPort{}, false
+	}
+	ap, err := netip.ParseAddrPort(s)
+	return ap, err == nil
+}
+
+// parseReuse parses "Re-using existing connection #N with host H" (7.x),
+// "Re-using existing connection with host H" and "Reusing existing http:
+// connection with host H" (8.x). id is -1 without "#N".
+func parseReuse(msg string) (id int, host string, ok bool) {
+	s, ok := strings.CutPrefix(msg, "Re-using existing ")
+	if !ok {
+		s, ok = strings.CutPrefix(msg, "Reusing existing ")
+	}
+	if !ok || !strings.Contains(s, "connection") {
+		return -1, "", false
+	}
+	id = -1
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		if n, _, ok := digits([]byte(s[i+1:]), 18); ok {
+			id = n
+		}
+	}
+	for _, w := range []string{" with host ", " with proxy "} {
+		if i := strings.Index(s, w); i >= 0 {
+			host = s[i+len(w):]
+			if j := strings.IndexByte(host, ' '); j >= 0 {
+				host = host[:j]
+			}
+			break
+		}
+	}
+	return id, host, true
+}
+
+// endsConn parses "Connection #N to host H left intact" and "Closing
+// connection", "Closing connection N", "Closing connection #N". id is -1
+// when the line names none.
+func endsConn(msg string) (int, bool) {
+	if s, ok := strings.CutPrefix(msg, "Connection #"); ok {
+		if !strings.Contains(s, " left intact") {
+			return -1, false
+		}
+		n, _, ok := digits([]byte(s), 18)
+		if !ok {
+			return -1, true
+		}
+		return n, true
+	}
+	s, ok := strings.CutPrefix(msg, "Closing connection")
+	if !ok {
+		s, ok = strings.CutPrefix(msg, "closing connection")
+	}
+	if !ok {
+		return -1, false
+	}
+	if s == "" {
+		return -1, true
+	}
+	s, ok = strings.CutPrefix(s, " ")
+	if !ok {
+		return -1, false
+	}
+	s = strings.TrimPrefix(s, "#")
+	if n, _, ok := digits([]byte(s), 18); ok {
+		return n, true
+	}
+	return -1, false
+}
+
+// String formats a connection for messages: "#0 127.0.0.1:8080
+// (127.0.0.1)".
+func (c Connection) String() string {
+	var b strings.Builder
+	b.WriteString("#")
+	b.WriteString(strconv.Itoa(c.ID))
+	b.WriteString(" ")
+	b.WriteString(netip.AddrPortFrom(c.IP, c.Port).String())
+	if c.Host != "" {
+		b.WriteString(" (")
+		b.WriteString(c.Host)
+		b.WriteString(")")
+	}
+	return b.String()
+}

@@ -1,0 +1,665 @@
+package curltrace
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// maxLine bounds one line (its newline excluded); a longer one is a
+// ParseError. curl's own lines are at most a few hundred bytes.
+const maxLine = 1 << 20
+
+// maxSize bounds an event's N; larger is a ParseError (no curl read or
+// write comes near it, and it keeps the arithmetic far from overflow).
+const maxSize = 1 << 50
+
+const (
+	hintLine = "expected an event header, an info line or a dump line"
+	hintV    = "this looks like curl -v output; use --trace or --trace-ascii"
+)
+
+var errLong = errors.New("line too long")
+
+// lineReader hands out lines without their "\n" (and without a "\r"
+// before it) and counts them.
+type lineReader struct {
+	br   *bufio.Reader
+	buf  []byte
+	n    int
+	head []byte // the start of an overlong line, for the error
+}
+
+// next returns the next line and whether it ended with "\n". The line is
+// valid until the next call. io.EOF when nothing is left, errLong when
+// the line is over maxLine (the rest of it is not read).
+func (lr *lineReader) next() ([]byte, bool, error) {
+	lr.buf = lr.buf[:0]
+	for {
+		frag, err := lr.br.ReadSlice('\n')
+		if len(lr.buf)+len(frag) > maxLine+1 {
+			lr.n++
+			lr.head = append(lr.head[:0], lr.buf...)
+			if len(lr.head) < 80 {
+				lr.head = append(lr.head, frag[:min(len(frag), 80-len(lr.head))]...)
+			}
+			return nil, false, errLong
+		}
+		switch {
+		case err == nil:
+			var line []byte
+			if len(lr.buf) == 0 {
+				line = frag
+			} else {
+				lr.buf = append(lr.buf, frag...)
+				line = lr.buf
+			}
+			lr.n++
+			line = line[:len(line)-1]
+			if len(line) > 0 && line[len(line)-1] == '\r' {
+				line = line[:len(line)-1]
+			}
+			return line, true, nil
+		case err == bufio.ErrBufferFull:
+			lr.buf = append(lr.buf, frag...)
+		case err == io.EOF:
+			lr.buf = append(lr.buf, frag...)
+			if len(lr.buf) == 0 {
+				return nil, false, io.EOF
+			}
+			lr.n++
+			line := lr.buf
+			if line[len(line)-1] == '\r' {
+				line = line[:len(line)-1]
+			}
+			return line, false, nil
+		default:
+			return nil, false, err
+		}
+	}
+}
+
+// parser holds the state of one Parse.
+type parser struct {
+	t *Trace
+
+	// The event whose dump is open, -1 when none.
+	ev      int
+	hex     bool // its dump is hex (decided by its first dump line)
+	lines   int  // dump lines read for it
+	dots    bool // an ascii dump line had a '.'
+	modeSet bool // t.ASCII was decided
+
+	conns connState
+
+	blank int // line number of a blank line not yet known to be trailing; 0 when none
+}
+
+// Parse reads a whole trace. On a line that does not fit it returns a
+// *ParseError and the events parsed before it. A trace cut mid-dump
+// returns the Trace with the last event's Data short and an error wrapping
+// ErrTruncated that names the file and line. The Trace is never nil, so
+// callers can report what was read; its EventConn always has one entry per
+// event.
+func Parse(r io.Reader, name string) (*Trace, error) {
+	t := &Trace{Name: name}
+	p := &parser{t: t, ev: -1}
+	p.conns.cur = -1
+	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+	err := p.run(lr)
+	p.finish()
+	return t, err
+}
+
+func (p *parser) run(lr *lineReader) error {
+	name := p.t.Name
+	for {
+		line, term, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err == errLong {
+			return &ParseError{Name: name, Line: lr.n, Text: string(lr.head), Reason: "line longer than 1 MB"}
+		}
+		if err != nil {
+			return fmt.Errorf("%s: reading line %d: %w", name, lr.n+1, err)
+		}
+		if lr.n == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
+		if len(line) == 0 {
+			// Blank lines are not curl's; allow them only at the end.
+			if p.blank == 0 {
+				p.blank = lr.n
+			}
+			continue
+		}
+		if p.blank != 0 {
+			return &ParseError{Name: name, Line: p.blank, Text: "", Reason: "blank line in a curl trace", Hint: hintLine}
+		}
+		if err := p.line(lr.n, line); err != nil {
+			if !term && len(p.t.Events) > 0 {
+				// The last line, without its newline: the file was cut
+				// inside it.
+				if p.ev >= 0 {
+					p.partialDump(line)
+				}
+				return p.truncated(lr.n, "inside line")
+			}
+			return err
+		}
+	}
+	if p.ev >= 0 {
+		if !p.closeDump() {
+			return p.truncated(lr.n, "inside a dump")
+		}
+	}
+	return nil
+}
+
+// truncated is the error for a file that ends early.
+func (p *parser) truncated(line int, where string) error {
+	msg := fmt.Sprintf("%s: line %d: %v: the file ends %s", p.t.Name, line, ErrTruncated, where)
+	if p.ev >= 0 {
+		e := &p.t.Events[p.ev]
+		msg += fmt.Sprintf(" (%s at line %d has %d of %d bytes)", e.Kind, e.Line, len(e.Data), e.Size)
+	}
+	return &truncError{msg: msg}
+}
+
+type truncError struct{ msg string }
+
+func (e *truncError) Error() string { return e.msg }
+func (e *truncError) Unwrap() error { return ErrTruncated }
+
+func (p *parser) errAt(line int, text []byte, reason, hint string) *ParseError {
+	if len(text) > 80 {
+		text = text[:80]
+	}
+	return &ParseError{Name: p.t.Name, Line: line, Text: string(text), Reason: reason, Hint: hint}
+}
+
+// line handles one non-blank line.
+func (p *parser) line(n int, line []byte) error {
+	if p.ev >= 0 {
+		e := &p.t.Events[p.ev]
+		if off, rest, ok := dumpPrefix(line); ok && off < int64(e.Size) {
+			return p.dumpLine(n, line, int(off), rest)
+		}
+		if !p.closeDump() {
+			return p.errAt(n, line, fmt.Sprintf("the dump of %s at line %d ends after %d of its %d bytes", e.Kind, e.Line, len(e.Data), e.Size), "")
+		}
+	}
+	h, ok := parseHead(line)
+	if !ok {
+		return p.badLine(n, line)
+	}
+	if h.kind != Info && h.size != h.hex {
+		return p.errAt(n, line, fmt.Sprintf("size %d does not match 0x%x", h.size, h.hex), "")
+	}
+	t := p.t
+	ev := Event{Kind: h.kind, Line: n, Size: int(h.size), HasTime: h.hasTime, Time: h.time, Xfer: h.xfer, Conn: h.conn}
+	if h.hasTime {
+		t.HasTimes = true
+	}
+	if h.xfer >= 0 {
+		t.HasIDs = true
+	}
+	if h.kind == Info {
+		if t.InfoStyle == "" {
+			t.InfoStyle = h.style
+		}
+		ev.Text = string(h.text)
+		ev.Components, ev.TCPRecv = parseComponents(ev.Text)
+	}
+	t.Events = append(t.Events, ev)
+	t.EventConn = append(t.EventConn, p.conns.event(t, len(t.Events)-1))
+	if h.kind != Info && h.size > 0 {
+		p.ev = len(t.Events) - 1
+		p.lines = 0
+		p.dots = false
+		t.Events[p.ev].Data = make([]byte, 0, min(h.size, 64<<10))
+	} else if h.kind != Info {
+		t.Events[len(t.Events)-1].Exact = true
+	}
+	return nil
+}
+
+// badLine explains a line that is neither a header nor an info line.
+func (p *parser) badLine(n int, line []byte) error {
+	if off, _, ok := dumpPrefix(line); ok {
+		if p.ev < 0 && len(p.t.Events) > 0 {
+			e := &p.t.Events[len(p.t.Events)-1]
+			if e.Kind != Info {
+				return p.errAt(n, line, fmt.Sprintf("dump line at offset 0x%x past the %d bytes of %s at line %d", off, e.Size, e.Kind, e.Line), "")
+			}
+		}
+		return p.errAt(n, line, "dump line without an event header", "")
+	}
+	if looksVerbose(line) {
+		return p.errAt(n, line, "not a curl trace line", hintV)
+	}
+	return p.errAt(n, line, "not a curl trace line", hintLine)
+}
+
+// looksVerbose tells whether the line is one of curl -v's "> ", "< ",
+// "{ [", "} [" lines (after an optional --trace-time/--trace-ids prefix).
+func looksVerbose(line []byte) bool {
+	_, _, _, _, rest := parsePrefix(line)
+	if len(rest) == 1 && (rest[0] == '>' || rest[0] == '<') {
+		return true
+	}
+	if len(rest) < 2 || rest[1] != ' ' {
+		return false
+	}
+	switch rest[0] {
+	case '>', '<':
+		return true
+	case '{', '}':
+		return len(rest) > 2 && rest[2] == '['
+	}
+	return false
+}
+
+// dumpPrefix parses "^[0-9a-f]{4,}: " and returns the offset and the rest.
+// An offset of more than 15 digits is returned as a huge value.
+func dumpPrefix(line []byte) (int64, []byte, bool) {
+	i := 0
+	var off int64
+	for i < len(line) {
+		c := line[i]
+		var v byte
+		switch {
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		default:
+			goto done
+		}
+		if i < 15 {
+			off = off<<4 | int64(v)
+		} else {
+			off = 1 << 62
+		}
+		i++
+	}
+done:
+	if i < 4 || i+1 >= len(line) || line[i] != ':' || line[i+1] != ' ' {
+		return 0, nil, false
+	}
+	return off, line[i+2:], true
+}
+
+// dumpLine takes one dump line of the open event; off < Size.
+func (p *parser) dumpLine(n int, line []byte, off int, rest []byte) error {
+	e := &p.t.Events[p.ev]
+	if p.lines == 0 {
+		if off != 0 {
+			return p.errAt(n, line, fmt.Sprintf("the dump of %s at line %d starts at offset 0x%x, not 0000", e.Kind, e.Line, off), "")
+		}
+		var cells [16]byte
+		_, p.hex = hexLine(rest, &cells)
+		if !p.modeSet {
+			p.modeSet = true
+			p.t.ASCII = !p.hex
+		}
+	}
+	if p.hex {
+		var cells [16]byte
+		k, ok := hexLine(rest, &cells)
+		if !ok {
+			return p.errAt(n, line, "not a --trace hex dump line", "")
+		}
+		if off != len(e.Data) {
+			return p.errAt(n, line, fmt.Sprintf("dump offset 0x%x, expected 0x%x", off, len(e.Data)), "")
+		}
+		if want := min(16, e.Size-off); k != want {
+			return p.errAt(n, line, fmt.Sprintf("hex dump line with %d bytes, expected %d", k, want), "")
+		}
+		e.Data = append(e.Data, cells[:k]...)
+	} else {
+		if len(rest) > 64 {
+			return p.errAt(n, line, "--trace-ascii dump line longer than 64 characters", "")
+		}
+		for _, c := range rest {
+			if c < 0x20 || c >= 0x80 {
+				return p.errAt(n, line, fmt.Sprintf("byte 0x%02x in a --trace-ascii dump line", c), "")
+			}
+		}
+		switch {
+		case off == len(e.Data):
+		case off == len(e.Data)+2 && p.lines > 0:
+			// The line before ended with a CR LF curl swallowed.
+		default:
+			return p.errAt(n, line, fmt.Sprintf("dump offset 0x%x does not follow the line before (0x%x bytes so far)", off, len(e.Data)), "")
+		}
+		if off+len(rest) > e.Size {
+			return p.errAt(n, line, fmt.Sprintf("dump line goes past the %d bytes of %s at line %d", e.Size, e.Kind, e.Line), "")
+		}
+		if off != len(e.Data) {
+			e.Data = append(e.Data, '\r', '\n')
+		}
+		if bytes.IndexByte(rest, '.') >= 0 {
+			p.dots = true
+		}
+		e.Data = append(e.Data, rest...)
+	}
+	p.lines++
+	return nil
+}
+
+// closeDump ends the open dump and tells whether it was complete; when it
+// was not, the dump stays open (for the error message).
+func (p *parser) closeDump() bool {
+	e := &p.t.Events[p.ev]
+	if !p.hex && p.lines > 0 && e.Size-len(e.Data) == 2 {
+		// The last line ended with a swallowed CR LF.
+		e.Data = append(e.Data, '\r', '\n')
+	}
+	if len(e.Data) != e.Size {
+		return false
+	}
+	e.Exact = p.hex || !p.dots
+	p.ev = -1
+	return true
+}
+
+// partialDump takes what it can from a dump line cut by the end of the
+// file.
+func (p *parser) partialDump(line []byte) {
+	e := &p.t.Events[p.ev]
+	off, rest, ok := dumpPrefix(line)
+	if !ok || off >= int64(e.Size) {
+		return
+	}
+	if p.lines == 0 {
+		if off != 0 {
+			return
+		}
+		p.hex = len(rest) >= 3 && isHex(rest[0]) && isHex(rest[1]) && rest[2] == ' '
+		if !p.modeSet {
+			p.modeSet = true
+			p.t.ASCII = !p.hex
+		}
+	}
+	room := e.Size - len(e.Data)
+	if p.hex {
+		if int(off) != len(e.Data) {
+			return
+		}
+		for i := 0; i+2 <= len(rest) && i < 48 && room > 0; i += 3 {
+			if !isHex(rest[i]) || !isHex(rest[i+1]) || (i+2 < len(rest) && rest[i+2] != ' ') {
+				break
+			}
+			e.Data = append(e.Data, unhex(rest[i])<<4|unhex(rest[i+1]))
+			room--
+		}
+		return
+	}
+	if int(off) == len(e.Data)+2 && p.lines > 0 && room >= 2 {
+		e.Data = append(e.Data, '\r', '\n')
+		room -= 2
+	} else if int(off) != len(e.Data) {
+		return
+	}
+	for _, c := range rest[:min(len(rest), 64, room)] {
+		if c < 0x20 || c >= 0x80 {
+			break
+		}
+		e.Data = append(e.Data, c)
+	}
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c - 'a' + 10
+}
+
+// hexLine parses the part of a --trace dump line after the offset: sixteen
+// "xx " or "   " cells (the blank ones last), then one character per byte,
+// each the byte itself or '.' for a byte curl does not print. It returns
+// the number of bytes and whether the line is such a line.
+func hexLine(rest []byte, cells *[16]byte) (int, bool) {
+	if len(rest) < 49 || len(rest) > 64 {
+		return 0, false
+	}
+	k := 0
+	for c := 0; c < 16; c++ {
+		a, b, sp := rest[3*c], rest[3*c+1], rest[3*c+2]
+		if sp != ' ' {
+			return 0, false
+		}
+		if a == ' ' && b == ' ' {
+			continue
+		}
+		if k != c || !isHex(a) || !isHex(b) {
+			return 0, false
+		}
+		cells[k] = unhex(a)<<4 | unhex(b)
+		k++
+	}
+	asc := rest[48:]
+	if len(asc) != k {
+		return 0, false
+	}
+	for i, ch := range asc {
+		b := cells[i]
+		switch {
+		case ch == b && b >= 0x20 && b <= 0x7f:
+		case ch == '.' && (b < 0x20 || b >= 0x7f || b == '.'):
+		default:
+			return 0, false
+		}
+	}
+	return k, true
+}
+
+// head is a parsed event header or info line.
+type head struct {
+	kind       Kind
+	size, hex  int
+	hasTime    bool
+	time       time.Duration
+	xfer, conn int
+	style      string // Info: "== Info:" or "*"
+	text       []byte // Info: the text
+}
+
+// parsePrefix takes "[HH:MM:SS.uuuuuu ][[X-C] ]" off the line.
+func parsePrefix(line []byte) (hasTime bool, tm time.Duration, xfer, conn int, rest []byte) {
+	xfer, conn = -1, -1
+	rest = line
+	if d, ok := parseTime(rest); ok {
+		hasTime, tm = true, d
+		rest = rest[16:]
+	}
+	if len(rest) > 0 && rest[0] == '[' {
+		if x, c, n, ok := parseIDs(rest); ok {
+			xfer, conn = x, c
+			rest = rest[n:]
+		}
+	}
+	return
+}
+
+// parseTime parses "HH:MM:SS.uuuuuu " at the start of b.
+func parseTime(b []byte) (time.Duration, bool) {
+	if len(b) < 16 || b[2] != ':' || b[5] != ':' || b[8] != '.' || b[15] != ' ' {
+		return 0, false
+	}
+	num := func(s []byte) (int, bool) {
+		v := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	h, ok1 := num(b[0:2])
+	m, ok2 := num(b[3:5])
+	s, ok3 := num(b[6:8])
+	us, ok4 := num(b[9:15])
+	if !ok1 || !ok2 || !ok3 || !ok4 || h > 23 || m > 59 || s > 60 {
+		return 0, false
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(us)*time.Microsecond, true
+}
+
+// parseIDs parses "[X-C] " (C a number or "x") at the start of b and
+// returns the ids (-1 for "x") and the length taken.
+func parseIDs(b []byte) (int, int, int, bool) {
+	i := 1
+	x, n, ok := digits(b[i:], 18)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	i += n
+	if i >= len(b) || b[i] != '-' {
+		return 0, 0, 0, false
+	}
+	i++
+	c := -1
+	if i < len(b) && b[i] == 'x' {
+		i++
+	} else {
+		c, n, ok = digits(b[i:], 18)
+		if !ok {
+			return 0, 0, 0, false
+		}
+		i += n
+	}
+	if i+1 >= len(b) || b[i] != ']' || b[i+1] != ' ' {
+		return 0, 0, 0, false
+	}
+	return x, c, i + 2, true
+}
+
+// digits parses 1 to max decimal digits at the start of b.
+func digits(b []byte, max int) (v, n int, ok bool) {
+	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+		if n == max {
+			return 0, 0, false
+		}
+		v = v*10 + int(b[n]-'0')
+		n++
+	}
+	return v, n, n > 0
+}
+
+var (
+	sendNames = [...]Kind{SendHeader, SendData, SendSSL}
+	recvNames = [...]Kind{RecvHeader, RecvData, RecvSSL}
+)
+
+// parseHead parses an event header or an info line.
+func parseHead(line []byte) (head, bool) {
+	var h head
+	h.hasTime, h.time, h.xfer, h.conn, line = parsePrefix(line)
+	switch {
+	case bytes.HasPrefix(line, []byte("== Info: ")):
+		h.kind, h.style, h.text = Info, "== Info:", line[9:]
+		return h, true
+	case bytes.HasPrefix(line, []byte("* ")):
+		h.kind, h.style, h.text = Info, "*", line[2:]
+		return h, true
+	}
+	var kinds []Kind
+	switch {
+	case bytes.HasPrefix(line, []byte("=> ")):
+		kinds = sendNames[:]
+	case bytes.HasPrefix(line, []byte("<= ")):
+		kinds = recvNames[:]
+	default:
+		return h, false
+	}
+	line = line[3:]
+	found := false
+	for _, k := range kinds {
+		name := kindNames[k]
+		if len(line) > len(name)+2 && string(line[:len(name)]) == name && line[len(name)] == ',' && line[len(name)+1] == ' ' {
+			h.kind = k
+			line = line[len(name)+2:]
+			found = true
+			break
+		}
+	}
+	if !found {
+		return h, false
+	}
+	// "N bytes (0xH)"
+	size, n, ok := digits(line, 16)
+	if !ok || size > maxSize {
+		return h, false
+	}
+	line = line[n:]
+	if !bytes.HasPrefix(line, []byte(" bytes (0x")) {
+		return h, false
+	}
+	line = line[len(" bytes (0x"):]
+	hx, i := 0, 0
+	for i < len(line) && isHex(line[i]) {
+		if i == 13 {
+			return h, false
+		}
+		hx = hx<<4 | int(unhex(line[i]))
+		i++
+	}
+	if i == 0 || i+1 != len(line) || line[i] != ')' {
+		return h, false
+	}
+	h.size, h.hex = size, hx
+	return h, true
+}
+
+// Sniff tells whether the first bytes look like a curl trace: the first
+// line is an event header or an info line ("== Info: " or "* ", after an
+// optional timestamp and ids). It is meant for a friendly "not a curl
+// trace" message; a curl -v file whose first line is "* ..." passes, and
+// Parse then says it is -v output.
+func Sniff(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	b = bytes.TrimSuffix(b, []byte("\r"))
+	if len(b) == 0 || len(b) > maxLine {
+		return false
+	}
+	h, ok := parseHead(b)
+	return ok && (h.kind == Info || h.size == h.hex)
+}
+
+// finish fills what is decided after the last line: the connection of
+// every event that carries --trace-ids ids.
+func (p *parser) finish() {
+	t := p.t
+	for i := range t.Events {
+		e := &t.Events[i]
+		if e.Xfer < 0 {
+			continue
+		}
+		id := e.Conn
+		if id < 0 {
+			if e.Kind == Info {
+				if n, ok := endsConn(infoMessage(e)); ok && n >= 0 {
+					id = n
+				}
+			}
+			if id < 0 {
+				t.EventConn[i] = -1
+				continue
+			}
+		}
+		t.EventConn[i] = t.connByID(id, e.Line)
+	}
+}
