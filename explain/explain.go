@@ -17,6 +17,7 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/h2"
 	"github.com/segscope/segscope/stream"
 	"github.com/segscope/segscope/tlsrec"
 )
@@ -177,6 +178,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		recv       int64 // offset of the next Recv header/data byte
 		records    int   // TLS records announced by Recv SSL headers
 		lastRecord int   // the record the latest Recv data came from
+		data       int64 // Recv data bytes so far (HTTP/2: DATA payload)
 	}
 	cursors := map[int]*cursor{}
 	for i, e := range t.Events {
@@ -210,7 +212,9 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 			default:
 				ev.Conn = m.Conn.ID
 				ev.tod, ev.hasTOD = e.Time, e.HasTime
-				if m.Conn.App != nil && m.Conn.App.Protocol == analyze.ProtoTLS {
+				if m.Conn.App != nil && m.Conn.App.Protocol == analyze.ProtoH2C {
+					r.explainH2C(&ev, m, cur.data)
+				} else if m.Conn.App != nil && m.Conn.App.Protocol == analyze.ProtoTLS {
 					r.explainTLS(&ev, m, cur.records-1, cur.lastRecord == cur.records-1, precedingHeader(t, i))
 					cur.lastRecord = cur.records - 1
 				} else {
@@ -219,6 +223,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 				}
 			}
 			cur.recv += int64(e.Size)
+			cur.data += int64(e.Size)
 			r.Events = append(r.Events, ev)
 		}
 	}
@@ -268,18 +273,31 @@ func (r *Result) timeReads() {
 	}
 }
 
-// bufferSize infers curl's receive buffer from the reads: the largest size
-// that several reads hit exactly and that is a whole number of KiB.
+// bufferSize infers curl's receive buffer from the reads: the curl tool's
+// 102400 or libcurl's 16384 when a read hit it, else (--limit-rate sizes
+// the buffer to the rate) the largest whole-KiB size several reads hit. A
+// read of that size counts as capped only when the capture shows more
+// bytes waiting (see explainClear).
 func bufferSize(t *curltrace.Trace) int {
 	counts := map[int]int{}
+	largest := 0
 	for _, e := range t.Events {
-		if e.Kind == curltrace.RecvData && e.Size >= 4096 && e.Size%1024 == 0 {
+		if e.Kind != curltrace.RecvData {
+			continue
+		}
+		largest = max(largest, e.Size)
+		if e.Size >= 4096 && e.Size%1024 == 0 {
 			counts[e.Size]++
+		}
+	}
+	for _, known := range []int{102400, 16384} {
+		if counts[known] > 0 && largest == known {
+			return known
 		}
 	}
 	best := 0
 	for size, n := range counts {
-		if n >= 2 && size > best {
+		if n >= 2 && size > best && size == largest {
 			best = size
 		}
 	}
@@ -468,7 +486,8 @@ func (r *Result) explainClear(ev *Event, m *Match, t *curltrace.Trace, idx int) 
 	case one && ev.Size == eff.Value:
 		ev.Cause = CauseFullSegment
 		ev.Why = fmt.Sprintf("one segment (packet %d) carrying the effective MSS: %s%s", ev.Segments[0].Packet, eff.Arithmetic(), framing)
-	case r.BufferSize > 0 && ev.Size == r.BufferSize:
+	case r.BufferSize > 0 && ev.Size == r.BufferSize && !wholeSegs:
+		// The read stopped inside a segment: more was waiting.
 		ev.Cause = CauseBufferCap
 		ev.Why = fmt.Sprintf("curl's receive buffer is %d bytes and the read filled it: %d segments held these bytes%s%s", r.BufferSize, len(ev.Segments), bufferNote(r.BufferSize), framing)
 	case header > 0 && len(ev.Segments) > 0 && ev.Segments[0].Offset < ev.Range.Start && ev.Segments[0].Offset >= ev.Range.Start-int64(header):
@@ -691,4 +710,40 @@ func (r *Result) traceOnlyWhy(e curltrace.Event) string {
 	default:
 		return "a capture of the same transfer would tell which segments carried these bytes and why"
 	}
+}
+
+// explainH2C explains an event of cleartext HTTP/2: curl reports DATA
+// payload, so the event is placed by the DATA bytes before it onto the
+// server's DATA frames.
+func (r *Result) explainH2C(ev *Event, m *Match, before int64) {
+	c := m.Conn
+	var frames []h2.Frame
+	var cum, first int64 = 0, -1
+	want := stream.Range{Start: before, End: before + int64(ev.Size)}
+	for _, f := range c.App.H2[analyze.ServerToClient].Frames() {
+		if f.Type != 0 { // DATA
+			continue
+		}
+		payload := stream.Range{Start: cum, End: cum + int64(f.Length)}
+		cum = payload.End
+		if payload.Overlaps(want) || (f.Length == 0 && payload.Start == want.End) {
+			if first < 0 {
+				first = f.Start
+			}
+			frames = append(frames, f)
+			ev.Range = stream.Range{Start: first, End: f.End}
+		}
+	}
+	if len(frames) == 0 {
+		ev.Cause, ev.Why = CauseUnknown, "no HTTP/2 DATA frame in the capture holds these bytes"
+		return
+	}
+	ev.Segments = segmentsIn(c, analyze.ServerToClient, ev.Range)
+	var sizes []string
+	for _, f := range frames {
+		sizes = append(sizes, fmt.Sprint(f.Length))
+	}
+	ev.Cause = CauseH2Frames
+	ev.Why = fmt.Sprintf("the DATA payload of %d HTTP/2 frame(s) (%s) that curl took in one read: %d bytes of stream, of which %d are 9-byte frame headers, carried by %d segment(s) (%s)",
+		len(frames), strings.Join(sizes, ", "), ev.Range.Len(), 9*len(frames), len(ev.Segments), segSizes(ev.Segments))
 }

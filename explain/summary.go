@@ -76,7 +76,20 @@ func (r *Result) summarize(res *analyze.Result) {
 				s.Sentences = append(s.Sentences, fmt.Sprintf("The segments themselves were up to %d bytes (%s).", e.Value, e.Arithmetic()))
 			}
 		}
-	case CauseTLSRecord, CauseH2Frames:
+	case CauseH2Frames:
+		if conn != nil && conn.App != nil && conn.App.Protocol == analyze.ProtoH2C {
+			s.Sentences = append(s.Sentences, fmt.Sprintf("%d of %d reads were HTTP/2 DATA: curl reports the DATA payload of the frames one read of the connection took, so N is the bytes read minus 9 per frame header.", n, s.Events))
+			for _, e := range r.Events {
+				if e.Size == top.Size && e.Cause == CauseH2Frames {
+					k := (e.Range.Len() - int64(e.Size)) / 9
+					s.Sentences = append(s.Sentences, fmt.Sprintf("Here %d = %d - %d x 9: %d frames in %d bytes of stream.", e.Size, e.Range.Len(), k, k, e.Range.Len()))
+					break
+				}
+			}
+			break
+		}
+		fallthrough
+	case CauseTLSRecord:
 		s.Sentences = append(s.Sentences, fmt.Sprintf("%d of %d reads were one TLS record each: curl reads one record per SSL_read, so the record size the server chose sets N (16384 is the TLS maximum), whatever the segments were.", n, s.Events))
 		if top.Size != 16384 && top.Size < 16384 && top.Count > 1 && s.Dominant == CauseTLSRecord {
 			s.Sentences = append(s.Sentences, fmt.Sprintf("This server chose %d-byte records (with nginx: ssl_buffer_size %d): that, not the MSS, is where %d comes from.", top.Size, top.Size, top.Size))
