@@ -164,7 +164,12 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 	for _, m := range d.Matches {
 		fmt.Fprintf(w, "  trace connection (line %d) = capture connection %d, %s > %s: matched by %s", m.TraceLine, m.Conn, m.Client, m.Server, m.How)
 		if m.Aligned {
-			fmt.Fprintf(w, "; trace clock UTC%+03.0f:%02d and %s off the capture's (the quickest read taken as immediate)", m.ZoneHours, int(absf(m.ZoneHours)*60)%60, time.Duration(m.SkewUs*1e3).Round(time.Microsecond))
+			skew := time.Duration(m.SkewUs * 1e3).Round(time.Microsecond)
+			way := "ahead of"
+			if skew < 0 {
+				skew, way = -skew, "behind"
+			}
+			fmt.Fprintf(w, "; trace clock UTC%+03.0f:%02d, %s %s the capture's (taking the quickest read as immediate)", m.ZoneHours, int(absf(m.ZoneHours)*60)%60, skew, way)
 		}
 		fmt.Fprintln(w)
 	}

@@ -60,8 +60,8 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	}
 	defer f.Close()
 	tr, terr := curltrace.Parse(f, o.trace)
-	if tr == nil {
-		return terr
+	if tr == nil || (terr != nil && len(tr.Events) == 0) {
+		return terr // nothing of a trace to explain
 	}
 	var errs []error
 	if terr != nil {

@@ -317,3 +317,63 @@ func TestVersionAndCompletion(t *testing.T) {
 		t.Errorf("completion bash: exit %d", code)
 	}
 }
+
+func TestExplainCommand(t *testing.T) {
+	code, out, errs := exec(t, nil, "explain", "--trace", pcaps+"mtu1440-ts.trace", pcaps+"mtu1440-ts.pcap.gz")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	for _, want := range []string{
+		"A full segment carries 1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388.",
+		"So 1388 is not \"MSS 1460 minus TCP headers\"",
+		"full-segment",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain output lacks %q", want)
+		}
+	}
+	trace, err := os.ReadFile(pcaps + "mtu1440-ts.trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := strings.Count(string(trace), "<= Recv data, ")
+	code, out, _ = exec(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "json", pcaps+"mtu1440-ts.pcap.gz")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+		t.Fatalf("json: exit %d, %v", code, err)
+	}
+	if n := len(doc["events"].([]any)); n != recv || dig(t, doc, "summary", "dominant_cause") != "full-segment" || dig(t, doc, "schema") != "segscope.explain/1" {
+		t.Errorf("json: %d events (trace has %d), dominant %v", n, recv, dig(t, doc, "summary", "dominant_cause"))
+	}
+	code, out, _ = exec(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "csv", pcaps+"mtu1440-ts.pcap.gz")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || code != 0 || len(rows) != recv+1 || rows[0][8] != "cause" {
+		t.Errorf("csv: exit %d, %d rows, err %v", code, len(rows), err)
+	}
+}
+
+func TestExplainErrors(t *testing.T) {
+	dir := t.TempDir()
+	trace, _ := os.ReadFile(pcaps + "mtu1440-ts.trace")
+	// Cut in the middle of the hex dump of a Recv data event.
+	i := strings.Index(string(trace), "<= Recv data, 1388 bytes")
+	cut := filepath.Join(dir, "cut.trace")
+	os.WriteFile(cut, trace[:i+300], 0o644)
+
+	code, out, _ := exec(t, nil, "explain", "--trace", cut, pcaps+"mtu1440-ts.pcap.gz")
+	if code != 1 || !strings.Contains(out, "Recv data events") || !strings.Contains(out, "cut.trace") {
+		t.Errorf("cut trace: exit %d:\n%s", code, out)
+	}
+	code, out, errs := exec(t, nil, "explain", "--trace", pcaps+"mtu1440-ts.trace", pcaps+"lo-chunked.pcap")
+	if code != 1 || !strings.Contains(out, "no capture connection to that address and port") || !strings.Contains(errs, "nothing in the capture matched") {
+		t.Errorf("different transfers: exit %d, stderr %q:\n%s", code, errs, out)
+	}
+	code, _, errs = exec(t, nil, "explain", "--trace", pcaps+"lo-chunked.pcap")
+	if code != 1 || !strings.Contains(errs, "lo-chunked.pcap") || !strings.Contains(errs, "line 1") {
+		t.Errorf("not a trace: exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = exec(t, nil, "explain", pcaps+"lo-chunked.pcap")
+	if code != 2 || !strings.Contains(errs, "--trace is required") {
+		t.Errorf("no --trace: exit %d, stderr %q", code, errs)
+	}
+}
