@@ -22,21 +22,8 @@ type expectedApp struct {
 		SHA256 string `json:"sha256"`
 	} `json:"bodies"`
 	Connections []struct {
-		HTTP []struct {
-			RequestFrame       int     `json:"request_frame"`
-			RequestFirstFrame  int     `json:"request_first_frame"`
-			Method             *string `json:"method"`
-			URI                string  `json:"uri"`
-			RequestFileDataLen *int64  `json:"request_file_data_len"`
-			ResponseFrame      int     `json:"response_frame"`
-			ResponseFirstFrame int     `json:"response_first_frame"`
-			Status             int     `json:"status"`
-			ContentLength      *int64  `json:"content_length"`
-			ChunkSizes         []int64 `json:"chunk_sizes"`
-			FileDataLen        *int64  `json:"file_data_len"`
-			InterimStatuses    []int   `json:"interim_statuses"`
-		} `json:"http"`
-		TLS *struct {
+		HTTP []expectedExchange `json:"http"`
+		TLS  *struct {
 			SNI            *string          `json:"sni"`
 			ALPNOffered    []string         `json:"alpn_offered"`
 			ClientToServer []expectedRecord `json:"client_to_server"`
@@ -55,6 +42,22 @@ type expectedApp struct {
 			} `json:"streams"`
 		} `json:"http2"`
 	} `json:"connections"`
+}
+
+// expectedExchange is one HTTP request and its response as tshark saw them.
+type expectedExchange struct {
+	RequestFrame       int     `json:"request_frame"`
+	RequestFirstFrame  int     `json:"request_first_frame"`
+	Method             *string `json:"method"`
+	URI                string  `json:"uri"`
+	RequestFileDataLen *int64  `json:"request_file_data_len"`
+	ResponseFrame      int     `json:"response_frame"`
+	ResponseFirstFrame int     `json:"response_first_frame"`
+	Status             int     `json:"status"`
+	ContentLength      *int64  `json:"content_length"`
+	ChunkSizes         []int64 `json:"chunk_sizes"`
+	FileDataLen        *int64  `json:"file_data_len"`
+	InterimStatuses    []int   `json:"interim_statuses"`
 }
 
 type expectedRecord struct {
@@ -136,20 +139,7 @@ func findStream(ss []h2.StreamInfo, id uint32) h2.StreamInfo {
 	return h2.StreamInfo{}
 }
 
-func checkHTTP(t *testing.T, c *Connection, want []struct {
-	RequestFrame       int     `json:"request_frame"`
-	RequestFirstFrame  int     `json:"request_first_frame"`
-	Method             *string `json:"method"`
-	URI                string  `json:"uri"`
-	RequestFileDataLen *int64  `json:"request_file_data_len"`
-	ResponseFrame      int     `json:"response_frame"`
-	ResponseFirstFrame int     `json:"response_first_frame"`
-	Status             int     `json:"status"`
-	ContentLength      *int64  `json:"content_length"`
-	ChunkSizes         []int64 `json:"chunk_sizes"`
-	FileDataLen        *int64  `json:"file_data_len"`
-	InterimStatuses    []int   `json:"interim_statuses"`
-}, files expectedApp) int {
+func checkHTTP(t *testing.T, c *Connection, want []expectedExchange, files expectedApp) int {
 	t.Helper()
 	if c.App == nil || c.App.Protocol != ProtoHTTP1 {
 		t.Fatalf("connection %d: protocol %v, tshark saw HTTP", c.ID, c.App)
