@@ -42,11 +42,11 @@ type live struct {
 
 // StreamStats describes one direction's reassembly.
 type StreamStats struct {
-	Delivered int64        // bytes handed to the walker
-	Gaps      []stream.Gap // the first gaps
-	GapCount  int
+	Delivered int64 // bytes handed to the walker
 	GapBytes  int64
-	BoundHits int // times the memory bound forced a gap
+	Gaps      []stream.Gap // the first gaps
+	GapCount  int32
+	BoundHits int32 // times the memory bound forced a gap
 }
 
 type sniffed struct {
@@ -114,7 +114,7 @@ func (a *App) close(d Dir, end int64) {
 	}
 	if r := a.reasm[d]; r != nil {
 		r.Close(end)
-		a.Streams[d] = StreamStats{Delivered: r.Delivered, Gaps: r.Gaps, GapCount: r.GapCount, GapBytes: r.GapBytes, BoundHits: r.BoundHits}
+		a.Streams[d] = StreamStats{Delivered: r.Delivered, Gaps: r.Gaps, GapCount: int32(r.GapCount), GapBytes: r.GapBytes, BoundHits: int32(r.BoundHits)}
 		a.reasm[d] = nil
 		a.sniff[d] = nil
 	}

@@ -78,9 +78,10 @@ type Connection struct {
 	// RolesGuessed is set when the handshake was not captured and the
 	// server was taken to be the endpoint with the lower port.
 	RolesGuessed bool
+	keepSegments bool
+	Packets      int32
 	Handshake    Handshake
 	First, Last  int64 // Unix nanoseconds of the first and last packet
-	Packets      int32
 	Dirs         [2]Direction
 	// App holds the reassembled streams' application layer; nil when the
 	// connection carried no payload or the analysis was segments-only.
@@ -88,8 +89,6 @@ type Connection struct {
 	// Segments holds every segment of the connection in capture order,
 	// when the analyzer was asked to keep them for it.
 	Segments []Segment
-
-	keepSegments bool
 }
 
 // Dir returns the state of one direction.

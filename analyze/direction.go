@@ -16,13 +16,11 @@ type Direction struct {
 	// SYN holds the options this direction's sender put in its SYN.
 	SYN SYNOptions
 
-	// The counters are 32-bit: a capture of many connections holds one
-	// Direction per connection direction.
+	// The counters are 32-bit and grouped by size: a capture of many
+	// connections holds one Direction per connection direction.
 	Packets               int32 // every packet sent this way, data or not
 	DataSegments          int32 // packets with payload, excluding duplicates and keep-alives
-	PayloadBytes          int64 // their payload bytes, retransmissions included
 	RetransmittedSegments int32
-	RetransmittedBytes    int64
 	OutOfOrderSegments    int32
 	Duplicates            int32 // the same packet captured twice; not counted as data
 	ZeroWindows           int32
@@ -30,6 +28,8 @@ type Direction struct {
 	Resets                int32
 	Fins                  int32
 	PushedSegments        int32 // data segments with PSH set
+	PayloadBytes          int64 // payload bytes of the data segments, retransmissions included
+	RetransmittedBytes    int64
 	// MissingBytes counts stream bytes the capture never saw (gaps that no
 	// later segment filled), like Zeek's missed_bytes.
 	MissingBytes int64
@@ -40,17 +40,17 @@ type Direction struct {
 	eff effective // derived when the analysis finishes
 
 	// Streaming state.
-	started  bool
 	isn      uint32 // the SYN's sequence number, when the stream started at a SYN
 	lastRaw  uint32 // raw sequence number of the reference point
 	lastOff  int64  // its stream offset
 	highest  int64  // end offset of the highest byte seen
+	runBytes int64
 	holes    []hole
 	sizes    sizeCounts
-	optLens  [11]uint16 // data segments by TCP option words (0..10), saturating
-	runBytes int64
+	optLens  [11]uint16     // data segments by TCP option words (0..10), saturating
 	recent   [1]fingerprint // the last data packet, to spot one captured twice
 	nRecent  uint8
+	started  bool
 }
 
 type hole struct {

@@ -210,7 +210,7 @@ func jsonAppOf(c *analyze.Connection) *jsonApp {
 }
 
 func jsonStreamOf(s analyze.StreamStats) jsonStream {
-	js := jsonStream{Delivered: s.Delivered, GapCount: s.GapCount, GapBytes: s.GapBytes, BoundHits: s.BoundHits, Gaps: []jsonGap{}}
+	js := jsonStream{Delivered: s.Delivered, GapCount: int(s.GapCount), GapBytes: s.GapBytes, BoundHits: int(s.BoundHits), Gaps: []jsonGap{}}
 	for _, g := range s.Gaps {
 		js.Gaps = append(js.Gaps, jsonGap{g.Start, g.End, g.Reason.String()})
 	}

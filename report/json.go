@@ -271,14 +271,20 @@ func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) 
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.Write(head[:i])
 	fmt.Fprintf(bw, "\n  %q: [", key)
+	// One encoder and buffer for every element: the document may hold
+	// tens of thousands of connections, and each Marshal would leave its
+	// own buffers behind.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("    ", "  ")
 	first := true
 	for {
 		v, ok := next()
 		if !ok {
 			break
 		}
-		b, err := json.MarshalIndent(v, "    ", "  ")
-		if err != nil {
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
 			return err
 		}
 		if !first {
@@ -286,7 +292,7 @@ func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) 
 		}
 		first = false
 		bw.WriteString("\n    ")
-		bw.Write(b)
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	}
 	if !first {
 		bw.WriteString("\n  ")

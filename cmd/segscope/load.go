@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/spf13/pflag"
@@ -82,7 +83,11 @@ func load(s *streams, paths []string, aopts analyze.Options, progress bool) (*an
 			errs = append(errs, err)
 		}
 	}
-	return a.Result(), errs
+	res := a.Result()
+	// The analysis is done: hand the memory it no longer needs (reassembly
+	// and parser state, decode buffers) back before the report is built.
+	debug.FreeOSMemory()
+	return res, errs
 }
 
 func isTerminal(w any) bool {
