@@ -115,14 +115,26 @@ func (a Analysis) writeTable(w io.Writer) error {
 	return nil
 }
 
+// The tables are for people: past these sizes they stop and point to JSON.
+const (
+	maxTableApps = 100
+	maxTableRows = 1000
+)
+
 // writeAppTables prints what the connections' application layers carried:
 // a line per connection, then HTTP/1 exchanges and HTTP/2 streams.
 func writeAppTables(w io.Writer, conns []*analyze.Connection) error {
 	var lines []string
 	var httpConns, h2Conns []*analyze.Connection
+	protocols := map[analyze.Protocol]int{}
 	for _, c := range conns {
-		if s := appSummary(c); s != "" {
-			lines = append(lines, fmt.Sprintf("  %d: %s", c.ID, s))
+		if c.App != nil {
+			protocols[c.App.Protocol]++
+		}
+		if len(lines) < maxTableApps {
+			if s := appSummary(c); s != "" {
+				lines = append(lines, fmt.Sprintf("  %d: %s", c.ID, s))
+			}
 		}
 		if c.App == nil {
 			continue
@@ -143,13 +155,26 @@ func writeAppTables(w io.Writer, conns []*analyze.Connection) error {
 	for _, l := range lines {
 		fmt.Fprintln(w, l)
 	}
+	if n := len(protocols); n > 0 && len(lines) == maxTableApps {
+		var parts []string
+		for _, p := range []analyze.Protocol{analyze.ProtoHTTP1, analyze.ProtoTLS, analyze.ProtoH2C, analyze.ProtoUnknown} {
+			if protocols[p] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", protocols[p], p))
+			}
+		}
+		fmt.Fprintf(w, "  ... the first %d shown; in all: %s (--format json lists every one)\n", maxTableApps, strings.Join(parts, ", "))
+	}
 	if len(httpConns) > 0 {
 		fmt.Fprintln(w, "\nHTTP/1 exchanges:")
 		err := streamTable(w, "lrlrrrlrl",
 			[]string{"ID", "#", "REQUEST", "STATUS", "HEADER", "BODY", "FRAMING", "TTFB ms", "BODY PACKETS"},
 			func(emit func([]string) error) error {
+				rows := 0
 				for _, c := range httpConns {
 					for i, e := range c.App.HTTP.Exchanges() {
+						if rows++; rows > maxTableRows {
+							return nil
+						}
 						if err := emit(exchangeRow(c, i, e)); err != nil {
 							return err
 						}
@@ -159,6 +184,13 @@ func writeAppTables(w io.Writer, conns []*analyze.Connection) error {
 			})
 		if err != nil {
 			return err
+		}
+		total := 0
+		for _, c := range httpConns {
+			total += len(c.App.HTTP.Exchanges())
+		}
+		if total > maxTableRows {
+			fmt.Fprintf(w, "  ... the first %d of %d exchanges shown (--format json lists every one)\n", maxTableRows, total)
 		}
 	}
 	if len(h2Conns) > 0 {
