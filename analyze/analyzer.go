@@ -352,15 +352,24 @@ func boundWarnings(c *Connection) []Warning {
 
 func superSegmentWarning(c *Connection, dir Dir) (Warning, bool) {
 	d := &c.Dirs[dir]
-	st, e := d.Stats(), d.EffectiveMSS()
-	if st.Super == 0 || e.Value == 0 {
+	e := d.EffectiveMSS()
+	// Counted from the size counts directly: Stats would allocate its
+	// lists for every direction of every connection.
+	super, largest := 0, 0
+	for _, sc := range d.sizes {
+		if e.Value > 0 && int(sc.size) > e.Value {
+			super += int(sc.count)
+			largest = int(sc.size)
+		}
+	}
+	if super == 0 {
 		return Warning{}, false
 	}
 	return Warning{c.ID, dir.String(), fmt.Sprintf(
 		"%d of %d segments are longer than the effective MSS %d (largest %d = %.1f x %d): "+
 			"the capture was taken above segmentation offload (TSO/GSO on the sending host) or after receive offload (GRO/LRO on the receiving host). "+
 			"On the wire no segment carried more than %d bytes; these sizes are what the capturing host's stack handled, not what crossed the network",
-		st.Super, d.DataSegments, e.Value, st.Max, st.LargestMultiple, e.Value, e.Value)}, true
+		super, d.DataSegments, e.Value, largest, float64(largest)/float64(e.Value), e.Value, e.Value)}, true
 }
 
 // Duration is the time from the first to the last frame.

@@ -33,6 +33,7 @@ type App struct {
 }
 
 type live struct {
+	disp   [2]dispatcher // kept here so the reassemblers hold pointers, not copies
 	reasm  [2]*stream.Reassembler
 	cons   [2]stream.Consumer // the walker of each direction once the protocol is known
 	sniff  [2][]sniffed       // first bytes held until the protocol is known
@@ -69,7 +70,8 @@ type appLimits struct {
 func newApp(l *appLimits) *App {
 	a := &App{live: &live{limits: l, fin: [2]int64{-1, -1}}}
 	for d := range a.reasm {
-		a.reasm[d] = stream.NewReassembler(dispatcher{a, Dir(d)}, l.maxBuffered, l.budget)
+		a.disp[d] = dispatcher{a, Dir(d)}
+		a.reasm[d] = stream.NewReassembler(&a.disp[d], l.maxBuffered, l.budget)
 	}
 	return a
 }
@@ -131,7 +133,7 @@ type dispatcher struct {
 	d Dir
 }
 
-func (x dispatcher) Data(off int64, data []byte, at stream.Pos) {
+func (x *dispatcher) Data(off int64, data []byte, at stream.Pos) {
 	a := x.a
 	if a.live == nil {
 		return
@@ -163,7 +165,7 @@ func (x dispatcher) Data(off int64, data []byte, at stream.Pos) {
 	}
 }
 
-func (x dispatcher) Gap(off, n int64, at stream.Pos) {
+func (x *dispatcher) Gap(off, n int64, at stream.Pos) {
 	a := x.a
 	if a.live == nil {
 		return
@@ -182,7 +184,7 @@ func (x dispatcher) Gap(off, n int64, at stream.Pos) {
 	}
 }
 
-func (x dispatcher) End(off int64) {
+func (x *dispatcher) End(off int64) {
 	if x.a.live == nil {
 		return
 	}

@@ -79,23 +79,31 @@ func TestSynthSuperSegmentsAndRetransmissions(t *testing.T) {
 	}
 }
 
-func benchmarkAnalyze(b *testing.B, cfg synth.Config) {
+func benchmarkAnalyze(b *testing.B, cfg synth.Config, opts Options) {
 	data, st := synthCapture(b, cfg)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		analyzeBytes(b, data, Options{})
+		analyzeBytes(b, data, opts)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*st.Packets), "ns/packet")
 }
 
-// BenchmarkAnalyzeBulk: 20 connections of 1 MB responses, 1448-byte segments.
-func BenchmarkAnalyzeBulk(b *testing.B) {
-	benchmarkAnalyze(b, synth.Config{Connections: 20, ResponseBytes: 1 << 20, Timestamps: true, Seed: 3})
+var (
+	bulkCfg      = synth.Config{Connections: 20, ResponseBytes: 1 << 20, Timestamps: true, Seed: 3}
+	manyFlowsCfg = synth.Config{Connections: 6000, ReusedTuples: 970, ResponseBytes: 1000, Timestamps: true, Seed: 4}
+)
+
+// Bulk: 20 connections of 1 MB HTTP responses, 1448-byte segments. The
+// full analysis (reassembly, HTTP) and the segment-only one side by side.
+func BenchmarkAnalyzeBulk(b *testing.B) { benchmarkAnalyze(b, bulkCfg, Options{}) }
+func BenchmarkAnalyzeBulkSegmentsOnly(b *testing.B) {
+	benchmarkAnalyze(b, bulkCfg, Options{SegmentsOnly: true})
 }
 
-// BenchmarkAnalyzeManyFlows: 6 000 short connections, 970 reusing a 4-tuple.
-func BenchmarkAnalyzeManyFlows(b *testing.B) {
-	benchmarkAnalyze(b, synth.Config{Connections: 6000, ReusedTuples: 970, ResponseBytes: 1000, Timestamps: true, Seed: 4})
+// ManyFlows: 6 000 short connections, 970 reusing a 4-tuple.
+func BenchmarkAnalyzeManyFlows(b *testing.B) { benchmarkAnalyze(b, manyFlowsCfg, Options{}) }
+func BenchmarkAnalyzeManyFlowsSegmentsOnly(b *testing.B) {
+	benchmarkAnalyze(b, manyFlowsCfg, Options{SegmentsOnly: true})
 }

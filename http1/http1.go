@@ -268,6 +268,9 @@ func (p *dirParser) collect(off int64, data []byte, at stream.Pos, sep []byte, d
 	old := len(p.buf)
 	limit := p.conn.opts.MaxHeaderBytes
 	take := min(len(data), limit+len(sep)-old)
+	if p.buf == nil {
+		p.buf = make([]byte, 0, 512) // most header blocks fit: one allocation
+	}
 	p.buf = append(p.buf, data[:max(take, 0)]...)
 	if i := bytes.Index(p.buf[from:], sep); i >= 0 {
 		end := from + i + len(sep)
