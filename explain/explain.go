@@ -179,6 +179,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		records    int   // TLS records announced by Recv SSL headers
 		lastRecord int   // the record the latest Recv data came from
 		data       int64 // Recv data bytes so far (HTTP/2: DATA payload)
+		recordLen  int   // length field of the latest record header curl logged, -1 unknown
 	}
 	cursors := map[int]*cursor{}
 	for i, e := range t.Events {
@@ -188,13 +189,17 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		}
 		cur := cursors[ci]
 		if cur == nil {
-			cur = &cursor{lastRecord: -1}
+			cur = &cursor{lastRecord: -1, recordLen: -1}
 			cursors[ci] = cur
 		}
 		switch e.Kind {
 		case curltrace.RecvSSL:
 			if e.Size == 5 {
 				cur.records++
+				cur.recordLen = -1
+				if len(e.Data) == 5 && e.Exact {
+					cur.recordLen = int(e.Data[3])<<8 | int(e.Data[4])
+				}
 			}
 		case curltrace.RecvHeader:
 			cur.recv += int64(e.Size)
@@ -206,7 +211,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 			m := byTraceConn[ci]
 			switch {
 			case res == nil:
-				ev.Cause, ev.Why = CauseTraceOnly, r.traceOnlyWhy(e)
+				ev.Cause, ev.Why = CauseTraceOnly, r.traceOnlyWhy(e, cur.recordLen)
 			case m == nil:
 				ev.Cause, ev.Why = CauseUnmatched, "no capture connection matched this trace connection"
 			default:
@@ -703,8 +708,10 @@ func overheadNote(n int) string {
 }
 
 // traceOnlyWhy says what the trace alone tells about an event.
-func (r *Result) traceOnlyWhy(e curltrace.Event) string {
+func (r *Result) traceOnlyWhy(e curltrace.Event, recordLen int) string {
 	switch {
+	case recordLen > 0:
+		return fmt.Sprintf("the TLS record curl logged before it (Recv SSL data, 5 bytes) is %d bytes long: %d of plaintext + %d of record overhead (%s); curl reads one record per SSL_read, so the server's record size sets N. A capture would show the segments that carried the record", recordLen, e.Size, recordLen-e.Size, overheadNote(recordLen-e.Size))
 	case r.BufferSize > 0 && e.Size == r.BufferSize:
 		return fmt.Sprintf("the read filled curl's %d-byte buffer%s; a capture would show how many segments it held", r.BufferSize, bufferNote(r.BufferSize))
 	default:

@@ -155,6 +155,13 @@ func TestTraceAloneAndMismatch(t *testing.T) {
 	if r.Summary.Dominant != CauseTraceOnly || r.Summary.Events == 0 {
 		t.Errorf("trace only: %+v", r.Summary)
 	}
+	// HTTPS: the record headers curl logged tell each record's size.
+	r = explainPair(t, "https-tls13.trace", "")
+	for _, e := range r.Events {
+		if e.Size == 16384 && !strings.Contains(e.Why, "is 16401 bytes long: 16384 of plaintext + 17 of record overhead (TLS 1.3") {
+			t.Errorf("trace-only HTTPS line %d: %s", e.Line, e.Why)
+		}
+	}
 	// The trace of one transfer against the capture of another.
 	r = explainPair(t, "mtu1440-ts.trace", "lo-chunked.pcap")
 	if len(r.Matches) != 0 || len(r.Problems) == 0 || !strings.Contains(r.Problems[0], "no capture connection to that address and port") || !strings.Contains(r.Problems[0], "127.0.0.1:8081") {
