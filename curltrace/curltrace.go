@@ -9,12 +9,18 @@
 // order. It knows nothing about packet captures and explains nothing; the
 // explain package joins these events to the stream ranges of a capture.
 //
-// The format is described in /shared/reference/curl-trace.md (curl 7.x to
-// 8.21). Both dump formats are read: --trace (hex, 16 bytes a line, the
-// bytes are recovered exactly) and --trace-ascii (64 characters a line,
-// CR LF pairs swallowed, non-printable bytes shown as '.'; the bytes are
-// recovered where they can be, see Event.Exact). The plain -v format is
-// not read.
+// Both dump formats are read: --trace (hex, 16 bytes a line, the bytes are
+// recovered exactly) and --trace-ascii (64 characters a line, CR LF pairs
+// swallowed, non-printable bytes shown as '.'; the bytes are recovered
+// where they can be, see Event.Exact), curl 7.x to 8.21 ("== Info: " or
+// "* " info lines). The format is decided per dump, so traces of several
+// curl runs concatenated in one file are read too. The plain -v format is
+// not: Parse stops at its first "> " or "< " line and says so.
+//
+// What curl traces is not every byte on the wire: curl 7.88 does not trace
+// the empty line that ends an interim (1xx) response, nor the TLS
+// close_notify it sends at exit over HTTP/1.1. Callers that count stream
+// offsets from event sizes must allow for that.
 package curltrace
 
 import (

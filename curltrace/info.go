@@ -2,6 +2,7 @@ package curltrace
 
 import (
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -110,10 +111,25 @@ func infoMessage(e *Event) string {
 
 // connState follows the connection events belong to when the trace has no
 // ids: the one most recently connected or re-used, until it is left
-// intact or closed.
+// intact or closed. It also indexes Conns by id and host.
 type connState struct {
 	cur     int
 	lastTry netip.AddrPort
+	byID    map[int][]int  // id -> indexes into Conns, in order
+	byHost  map[string]int // host -> latest index into Conns
+}
+
+// add appends c to t.Conns and returns its index.
+func (s *connState) add(t *Trace, c Connection) int {
+	k := len(t.Conns)
+	t.Conns = append(t.Conns, c)
+	if s.byID == nil {
+		s.byID = map[int][]int{}
+		s.byHost = map[string]int{}
+	}
+	s.byID[c.ID] = append(s.byID[c.ID], k)
+	s.byHost[c.Host] = k
+	return k
 }
 
 // event updates Conns for event i (just appended) and returns the index of
@@ -136,8 +152,7 @@ func (s *connState) event(t *Trace, i int) int {
 		if !c.IP.IsValid() && s.lastTry.IsValid() && c.Port == s.lastTry.Port() {
 			c.IP = s.lastTry.Addr()
 		}
-		t.Conns = append(t.Conns, c)
-		s.cur = len(t.Conns) - 1
+		s.cur = s.add(t, c)
 		return s.cur
 	}
 	if ap, ok := parseTrying(msg); ok {
@@ -147,13 +162,15 @@ func (s *connState) event(t *Trace, i int) int {
 	if id, host, ok := parseReuse(msg); ok {
 		target := -1
 		if id >= 0 {
-			target = t.connByID(id, e.Line)
+			target = s.byIDAt(t, id, e.Line)
 		}
 		if target < 0 && e.Conn >= 0 {
-			target = t.connByID(e.Conn, e.Line)
+			target = s.byIDAt(t, e.Conn, e.Line)
 		}
 		if target < 0 && host != "" {
-			target = t.connByHost(host)
+			if k, ok := s.byHost[host]; ok {
+				target = k
+			}
 		}
 		if target >= 0 {
 			t.Conns[target].Reused = true
@@ -164,7 +181,7 @@ func (s *connState) event(t *Trace, i int) int {
 	if id, ok := endsConn(msg); ok {
 		target := s.cur
 		if id >= 0 {
-			if k := t.connByID(id, e.Line); k >= 0 {
+			if k := s.byIDAt(t, id, e.Line); k >= 0 {
 				target = k
 			}
 		}
@@ -176,30 +193,19 @@ func (s *connState) event(t *Trace, i int) int {
 	return s.cur
 }
 
-// connByID returns the latest connection with the id connected at or
-// before line, else the first one after it, else -1.
-func (t *Trace) connByID(id, line int) int {
-	for k := len(t.Conns) - 1; k >= 0; k-- {
-		if t.Conns[k].ID == id && t.Conns[k].Line <= line {
-			return k
-		}
+// byIDAt returns the latest connection with the id connected at or before
+// line, else the first one after it, else -1.
+func (s *connState) byIDAt(t *Trace, id, line int) int {
+	ks := s.byID[id]
+	if len(ks) == 0 {
+		return -1
 	}
-	for k := range t.Conns {
-		if t.Conns[k].ID == id {
-			return k
-		}
+	// Conns are in line order: the last one with Line <= line.
+	j := sort.Search(len(ks), func(j int) bool { return t.Conns[ks[j]].Line > line })
+	if j == 0 {
+		return ks[0]
 	}
-	return -1
-}
-
-// connByHost returns the latest connection to host, else -1.
-func (t *Trace) connByHost(host string) int {
-	for k := len(t.Conns) - 1; k >= 0; k-- {
-		if t.Conns[k].Host == host {
-			return k
-		}
-	}
-	return -1
+	return ks[j-1]
 }
 
 // parseConnect parses the connect lines:

@@ -42,10 +42,8 @@ func (lr *lineReader) next() ([]byte, bool, error) {
 		frag, err := lr.br.ReadSlice('\n')
 		if len(lr.buf)+len(frag) > maxLine+1 {
 			lr.n++
-			lr.head = append(lr.head[:0], lr.buf...)
-			if len(lr.head) < 80 {
-				lr.head = append(lr.head, frag[:min(len(frag), 80-len(lr.head))]...)
-			}
+			lr.head = append(lr.head[:0], lr.buf[:min(len(lr.buf), 80)]...)
+			lr.head = append(lr.head, frag[:min(len(frag), 80-len(lr.head))]...)
 			return nil, false, errLong
 		}
 		switch {
@@ -92,6 +90,7 @@ type parser struct {
 	lines   int  // dump lines read for it
 	dots    bool // an ascii dump line had a '.'
 	modeSet bool // t.ASCII was decided
+	wasHex  bool // the dumps before the open one were hex
 
 	conns connState
 
@@ -303,6 +302,7 @@ func (p *parser) dumpLine(n int, line []byte, off int, rest []byte) error {
 		}
 		var cells [16]byte
 		_, p.hex = hexLine(rest, &cells)
+		p.wasHex = p.modeSet && !p.t.ASCII
 		if !p.modeSet {
 			p.modeSet = true
 			p.t.ASCII = !p.hex
@@ -322,6 +322,11 @@ func (p *parser) dumpLine(n int, line []byte, off int, rest []byte) error {
 		}
 		e.Data = append(e.Data, cells[:k]...)
 	} else {
+		if p.lines == 0 && p.wasHex && hexShaped(rest) {
+			// In a --trace file, a hex line that does not add up rather
+			// than a --trace-ascii line that happens to look like one.
+			return p.errAt(n, line, "not a --trace hex dump line", "")
+		}
 		if len(rest) > 64 {
 			return p.errAt(n, line, "--trace-ascii dump line longer than 64 characters", "")
 		}
@@ -412,6 +417,22 @@ func (p *parser) partialDump(line []byte) {
 		}
 		e.Data = append(e.Data, c)
 	}
+}
+
+// hexShaped tells whether rest has the shape of a hex dump line: sixteen
+// three-character cells ending in a space, the first two hex digits in
+// either case, then 1 to 16 characters.
+func hexShaped(rest []byte) bool {
+	if len(rest) < 49 || len(rest) > 64 {
+		return false
+	}
+	for c := 0; c < 16; c++ {
+		if rest[3*c+2] != ' ' {
+			return false
+		}
+	}
+	a, b := rest[0]|0x20, rest[1]|0x20
+	return isHex(a) && isHex(b)
 }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
@@ -660,6 +681,6 @@ func (p *parser) finish() {
 				continue
 			}
 		}
-		t.EventConn[i] = t.connByID(id, e.Line)
+		t.EventConn[i] = p.conns.byIDAt(t, id, e.Line)
 	}
 }
