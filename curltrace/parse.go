@@ -139,6 +139,9 @@ func (p *parser) run(lr *lineReader) error {
 		if p.blank != 0 {
 			return &ParseError{Name: name, Line: p.blank, Text: "", Reason: "blank line in a curl trace", Hint: hintLine}
 		}
+		if !term && p.cutFirstHexLine(line) {
+			return p.truncated(lr.n, "inside line")
+		}
 		if err := p.line(lr.n, line); err != nil {
 			if !term && len(p.t.Events) > 0 {
 				// The last line, without its newline: the file was cut
@@ -373,49 +376,60 @@ func (p *parser) closeDump() bool {
 	return true
 }
 
-// partialDump takes what it can from a dump line cut by the end of the
-// file.
+// cutFirstHexLine handles the last line of a file, without its newline,
+// when it is the cut first line of a hex dump (which as a whole would also
+// be a valid --trace-ascii line): it takes the complete cells and tells
+// whether it did. Not in a file whose dumps so far were ascii.
+func (p *parser) cutFirstHexLine(line []byte) bool {
+	if p.ev < 0 || p.lines > 0 || p.modeSet && p.t.ASCII {
+		return false
+	}
+	off, rest, ok := dumpPrefix(line)
+	if !ok || off != 0 {
+		return false
+	}
+	if n := p.t.Events[p.ev].Size; len(rest) == n || len(rest)+2 == n {
+		return false // a complete --trace-ascii dump
+	}
+	var cells [16]byte
+	if _, ok := hexLine(rest, &cells); ok || len(rest) < 2 || !isHex(rest[0]) || !isHex(rest[1]) {
+		return false
+	}
+	for i, c := range rest[:min(len(rest), 48)] {
+		if i%3 == 2 && c != ' ' || i%3 != 2 && c != ' ' && !isHex(c) {
+			return false
+		}
+	}
+	p.partialDump(line)
+	return true
+}
+
+// partialDump takes what it can from a hex dump line cut by the end of
+// the file: the complete cells. (A cut --trace-ascii line is still a valid
+// line, and was taken as one.)
 func (p *parser) partialDump(line []byte) {
 	e := &p.t.Events[p.ev]
 	off, rest, ok := dumpPrefix(line)
-	if !ok || off >= int64(e.Size) {
+	if !ok || int(off) != len(e.Data) || off >= int64(e.Size) {
 		return
 	}
 	if p.lines == 0 {
-		if off != 0 {
-			return
-		}
-		p.hex = len(rest) >= 3 && isHex(rest[0]) && isHex(rest[1]) && rest[2] == ' '
+		p.hex = len(rest) >= 2 && isHex(rest[0]) && isHex(rest[1]) && (len(rest) == 2 || rest[2] == ' ')
 		if !p.modeSet {
 			p.modeSet = true
 			p.t.ASCII = !p.hex
 		}
 	}
+	if !p.hex {
+		return
+	}
 	room := e.Size - len(e.Data)
-	if p.hex {
-		if int(off) != len(e.Data) {
-			return
-		}
-		for i := 0; i+2 <= len(rest) && i < 48 && room > 0; i += 3 {
-			if !isHex(rest[i]) || !isHex(rest[i+1]) || (i+2 < len(rest) && rest[i+2] != ' ') {
-				break
-			}
-			e.Data = append(e.Data, unhex(rest[i])<<4|unhex(rest[i+1]))
-			room--
-		}
-		return
-	}
-	if int(off) == len(e.Data)+2 && p.lines > 0 && room >= 2 {
-		e.Data = append(e.Data, '\r', '\n')
-		room -= 2
-	} else if int(off) != len(e.Data) {
-		return
-	}
-	for _, c := range rest[:min(len(rest), 64, room)] {
-		if c < 0x20 || c >= 0x80 {
+	for i := 0; i+2 <= len(rest) && i < 48 && room > 0; i += 3 {
+		if !isHex(rest[i]) || !isHex(rest[i+1]) || (i+2 < len(rest) && rest[i+2] != ' ') {
 			break
 		}
-		e.Data = append(e.Data, c)
+		e.Data = append(e.Data, unhex(rest[i])<<4|unhex(rest[i+1]))
+		room--
 	}
 }
 

@@ -1,0 +1,851 @@
+package curltrace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// curlDump writes one data event the way curl's tool_cb_dbg.c dump() does
+// (7.88 to 8.21) and returns the bytes Parse can recover from it: the data
+// itself for hex, for ascii the printed characters with the swallowed CR LF
+// pairs put back.
+func curlDump(b *strings.Builder, prefix, text string, data []byte, ascii bool) []byte {
+	width := 16
+	if ascii {
+		width = 64
+	}
+	size := len(data)
+	fmt.Fprintf(b, "%s%s, %d bytes (0x%x)\n", prefix, text, size, size)
+	var rec []byte
+	for i := 0; i < size; i += width {
+		fmt.Fprintf(b, "%04x: ", i)
+		if !ascii {
+			for c := 0; c < width; c++ {
+				if i+c < size {
+					fmt.Fprintf(b, "%02x ", data[i+c])
+				} else {
+					b.WriteString("   ")
+				}
+			}
+		}
+		for c := 0; c < width && i+c < size; c++ {
+			if ascii && i+c+1 < size && data[i+c] == 0x0d && data[i+c+1] == 0x0a {
+				i += c + 2 - width
+				rec = append(rec, '\r', '\n')
+				break
+			}
+			ch := data[i+c]
+			if ch < 0x20 || ch >= 0x80 {
+				ch = '.'
+			}
+			b.WriteByte(ch)
+			rec = append(rec, ch)
+			if ascii && i+c+2 < size && data[i+c+1] == 0x0d && data[i+c+2] == 0x0a {
+				i += c + 3 - width
+				rec = append(rec, '\r', '\n')
+				break
+			}
+		}
+		b.WriteByte('\n')
+	}
+	if !ascii {
+		return data
+	}
+	return rec
+}
+
+func parseString(t *testing.T, s string) *Trace {
+	t.Helper()
+	tr, err := Parse(strings.NewReader(s), "sample")
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	checkInvariants(t, tr)
+	return tr
+}
+
+// checkInvariants holds for every Trace Parse returns, with or without an
+// error.
+func checkInvariants(t testing.TB, tr *Trace) {
+	t.Helper()
+	if tr == nil {
+		t.Fatal("nil Trace")
+	}
+	if len(tr.EventConn) != len(tr.Events) {
+		t.Fatalf("%d EventConn for %d events", len(tr.EventConn), len(tr.Events))
+	}
+	for i, e := range tr.Events {
+		if c := tr.EventConn[i]; c < -1 || c >= len(tr.Conns) {
+			t.Fatalf("EventConn[%d] = %d with %d connections", i, c, len(tr.Conns))
+		}
+		if len(e.Data) > e.Size {
+			t.Fatalf("event %d (line %d): %d bytes of data for size %d", i, e.Line, len(e.Data), e.Size)
+		}
+		if e.Exact && len(e.Data) != e.Size {
+			t.Fatalf("event %d: exact with %d of %d bytes", i, len(e.Data), e.Size)
+		}
+		if e.Kind == Info && (e.Data != nil || e.Size != 0) {
+			t.Fatalf("event %d: info with data", i)
+		}
+		if e.Kind > RecvSSL {
+			t.Fatalf("event %d: kind %v", i, e.Kind)
+		}
+		if i > 0 && e.Line <= tr.Events[i-1].Line {
+			t.Fatalf("event %d: line %d after %d", i, e.Line, tr.Events[i-1].Line)
+		}
+	}
+}
+
+// A curl 7.88.1 --trace (hex) trace, as in the spec.
+const sample788hex = `== Info:   Trying 127.0.0.1:8080...
+== Info: Connected to 127.0.0.1 (127.0.0.1) port 8080 (#0)
+=> Send header, 23 bytes (0x17)
+0000: 47 45 54 20 2f 73 6d 61 6c 6c 2e 74 78 74 20 48 GET /small.txt H
+0010: 2a 2f 2a 0d 0a 0d 0a                            */*....
+<= Recv header, 17 bytes (0x11)
+0000: 48 54 54 50 2f 31 2e 31 20 32 30 30 20 4f 4b 0d HTTP/1.1 200 OK.
+0010: 0a                                              .
+<= Recv data, 12 bytes (0xc)
+0000: 68 65 6c 6c 6f 20 77 6f 72 6c 64 0a             hello world.
+== Info: Connection #0 to host 127.0.0.1 left intact
+`
+
+func TestHex788(t *testing.T) {
+	tr := parseString(t, sample788hex)
+	if tr.ASCII || tr.HasTimes || tr.HasIDs || tr.InfoStyle != "== Info:" {
+		t.Errorf("ASCII %v HasTimes %v HasIDs %v InfoStyle %q", tr.ASCII, tr.HasTimes, tr.HasIDs, tr.InfoStyle)
+	}
+	want := []struct {
+		kind Kind
+		line int
+		size int
+		data string
+	}{
+		{Info, 1, 0, ""},
+		{Info, 2, 0, ""},
+		{SendHeader, 3, 23, "GET /small.txt H*/*\r\n\r\n"},
+		{RecvHeader, 6, 17, "HTTP/1.1 200 OK\r\n"},
+		{RecvData, 9, 12, "hello world\n"},
+		{Info, 11, 0, ""},
+	}
+	if len(tr.Events) != len(want) {
+		t.Fatalf("%d events", len(tr.Events))
+	}
+	for i, w := range want {
+		e := tr.Events[i]
+		if e.Kind != w.kind || e.Line != w.line || e.Size != w.size || string(e.Data) != w.data || e.Exact != (w.kind != Info) || e.Xfer != -1 || e.Conn != -1 || e.HasTime {
+			t.Errorf("event %d = %+v, want %+v", i, e, w)
+		}
+	}
+	if tr.Events[0].Text != "  Trying 127.0.0.1:8080..." || tr.Events[0].Components != nil {
+		t.Errorf("info text %q components %q", tr.Events[0].Text, tr.Events[0].Components)
+	}
+	wantConn := Connection{ID: 0, Host: "127.0.0.1", IP: netip.MustParseAddr("127.0.0.1"), Port: 8080, Line: 2}
+	if len(tr.Conns) != 1 || tr.Conns[0] != wantConn {
+		t.Errorf("Conns %+v", tr.Conns)
+	}
+	if got := tr.Conns[0].String(); got != "#0 127.0.0.1:8080 (127.0.0.1)" {
+		t.Errorf("String() = %q", got)
+	}
+	if !SendHeader.Sent() || SendHeader.Received() || !RecvSSL.Received() || Info.Sent() || Info.Received() {
+		t.Error("Sent/Received")
+	}
+	if fmt.Sprint(tr.EventConn) != "[-1 0 0 0 0 0]" {
+		t.Errorf("EventConn %v", tr.EventConn)
+	}
+}
+
+// A curl 8.21.0 --trace-ascii --trace-ids --trace-time trace, after the
+// spec's sample, with --trace-config components and a second transfer
+// reusing the connection. Note the trailing space of the "Established"
+// line.
+const sample821 = "19:12:39.674367 [0-0] *   Trying 127.0.0.1:8080...\n" +
+	"19:12:39.674731 [0-0] * Established connection to 127.0.0.1 (127.0.0.1 port 8080) from 127.0.0.1 port 53152 \n" +
+	`19:12:39.674883 [0-0] => Send header, 87 bytes (0x57)
+0000: GET /small.txt HTTP/1.1
+0019: Host: 127.0.0.1:8080
+002f: User-Agent: curl/8.21.0
+0048: Accept: */*
+0055: 
+19:12:39.674909 [0-0] * Request completely sent off
+19:12:39.674950 [0-0] * [TCP] recv(len=102400) -> 0, 1388
+19:12:39.674951 [0-0] * [TCP] recv(len=65653) -> 81, 0
+19:12:39.674960 [0-0] <= Recv header, 17 bytes (0x11)
+0000: HTTP/1.1 200 OK
+19:12:39.674977 [0-0] <= Recv data, 12 bytes (0xc)
+0000: hello world.
+19:12:39.675001 [0-0] * [MULTI] [CONNECT] [CPOOL] adding connection #0 to pool
+19:12:39.675010 [0-0] * Connection #0 to host 127.0.0.1:8080 left intact
+19:12:39.675100 [1-x] * [MULTI] [INIT] -> CONNECT
+19:12:39.675110 [1-0] * Reusing existing http: connection with host 127.0.0.1
+19:12:39.675120 [1-0] * [HTTP/2] [1] OPENED stream for http://127.0.0.1:8080/
+19:12:39.675130 [1-0] * [HTTP/2] [1] [:method: GET]
+19:12:39.675200 [1-0] <= Recv data, 0 bytes (0x0)
+19:12:39.675300 [1-0] * Connection #0 to host 127.0.0.1:8080 left intact
+`
+
+func TestASCII821(t *testing.T) {
+	tr := parseString(t, sample821)
+	if !tr.ASCII || !tr.HasTimes || !tr.HasIDs || tr.InfoStyle != "*" {
+		t.Errorf("ASCII %v HasTimes %v HasIDs %v InfoStyle %q", tr.ASCII, tr.HasTimes, tr.HasIDs, tr.InfoStyle)
+	}
+	ev := tr.Events
+	if len(ev) != 16 {
+		t.Fatalf("%d events", len(ev))
+	}
+	if ev[0].Time != 19*time.Hour+12*time.Minute+39*time.Second+674367*time.Microsecond || ev[0].Xfer != 0 || ev[0].Conn != 0 {
+		t.Errorf("event 0: %+v", ev[0])
+	}
+	if ev[1].Text != "Established connection to 127.0.0.1 (127.0.0.1 port 8080) from 127.0.0.1 port 53152 " {
+		t.Errorf("trailing space lost: %q", ev[1].Text)
+	}
+	hdr := ev[2]
+	if hdr.Kind != SendHeader || hdr.Size != 87 || string(hdr.Data) != "GET /small.txt HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/8.21.0\r\nAccept: */*\r\n\r\n" {
+		t.Errorf("Send header %q", hdr.Data)
+	}
+	if hdr.Exact { // "curl/8.21.0" has dots
+		t.Error("Send header with '.' marked exact")
+	}
+	if *ev[4].TCPRecv != (TCPRecv{102400, 0, 1388}) || *ev[5].TCPRecv != (TCPRecv{65653, 81, 0}) || !reflect.DeepEqual(ev[4].Components, []string{"TCP"}) {
+		t.Errorf("TCPRecv %+v %+v components %q", ev[4].TCPRecv, ev[5].TCPRecv, ev[4].Components)
+	}
+	if ev[6].Kind != RecvHeader || string(ev[6].Data) != "HTTP/1.1 200 OK\r\n" || ev[6].Exact {
+		t.Errorf("Recv header %+v", ev[6])
+	}
+	if ev[7].Kind != RecvData || string(ev[7].Data) != "hello world." || ev[7].Exact {
+		t.Errorf("Recv data %+v", ev[7])
+	}
+	if !reflect.DeepEqual(ev[8].Components, []string{"MULTI", "CONNECT", "CPOOL"}) || ev[8].Text != "[MULTI] [CONNECT] [CPOOL] adding connection #0 to pool" || ev[8].TCPRecv != nil {
+		t.Errorf("components %q text %q", ev[8].Components, ev[8].Text)
+	}
+	if ev[10].Xfer != 1 || ev[10].Conn != -1 {
+		t.Errorf("[1-x]: xfer %d conn %d", ev[10].Xfer, ev[10].Conn)
+	}
+	if !reflect.DeepEqual(ev[12].Components, []string{"HTTP/2", "1"}) || !reflect.DeepEqual(ev[13].Components, []string{"HTTP/2", "1"}) {
+		t.Errorf("HTTP/2 components %q %q", ev[12].Components, ev[13].Components)
+	}
+	if e := ev[14]; e.Kind != RecvData || e.Size != 0 || len(e.Data) != 0 || !e.Exact || e.Line != 22 {
+		t.Errorf("Recv data, 0 bytes: %+v", e)
+	}
+	want := Connection{ID: 0, Host: "127.0.0.1", IP: netip.MustParseAddr("127.0.0.1"), Port: 8080,
+		LocalIP: netip.MustParseAddr("127.0.0.1"), LocalPort: 53152, Line: 2, Reused: true}
+	if len(tr.Conns) != 1 || tr.Conns[0] != want {
+		t.Errorf("Conns %+v", tr.Conns)
+	}
+	// With ids, the ids decide: everything on connection 0 but [1-x].
+	for i, c := range tr.EventConn {
+		want := 0
+		if i == 10 {
+			want = -1
+		}
+		if c != want {
+			t.Errorf("EventConn[%d] = %d, want %d", i, c, want)
+		}
+	}
+}
+
+// curl 8.2 to 8.16 (source only): "== Info: " with ids, "Connected to"
+// without "#N"; and curl 8.3-8.14's older TCP recv line; and the 8.13-8.16
+// bug that repeats the ids inside the info text.
+const sample8x = `[0-x] == Info: [0-x] [MULTI] [INIT] -> CONNECT
+[0-0] == Info: Connected to localhost (::1) port 8080
+[0-0] == Info: [TCP] recv(len=65536) -> 1388, err=0
+[0-0] == Info: [TCP] recv(len=65536) -> -1, err=81
+[0-0] == Info: [TCP-1] recv(len=16384) -> 0, 100
+[0-0] <= Recv data, 3 bytes (0x3)
+0000: abc
+[0-0] == Info: [SSL] ossl_recv(len=16384) -> 0, 16384 (in_pending=1)
+`
+
+func TestInfo8x(t *testing.T) {
+	tr := parseString(t, sample8x)
+	ev := tr.Events
+	if tr.InfoStyle != "== Info:" || !tr.HasIDs || tr.HasTimes {
+		t.Errorf("InfoStyle %q HasIDs %v HasTimes %v", tr.InfoStyle, tr.HasIDs, tr.HasTimes)
+	}
+	if !reflect.DeepEqual(ev[0].Components, []string{"MULTI", "INIT"}) || ev[0].Text != "[0-x] [MULTI] [INIT] -> CONNECT" {
+		t.Errorf("ids inside the text: components %q", ev[0].Components)
+	}
+	want := Connection{ID: 0, Host: "localhost", IP: netip.MustParseAddr("::1"), Port: 8080, Line: 2}
+	if len(tr.Conns) != 1 || tr.Conns[0] != want {
+		t.Errorf("Conns %+v", tr.Conns)
+	}
+	for i, w := range []TCPRecv{{65536, 0, 1388}, {65536, 81, 0}, {16384, 0, 100}} {
+		if r := ev[2+i].TCPRecv; r == nil || *r != w {
+			t.Errorf("line %d: TCPRecv %+v, want %+v", ev[2+i].Line, r, w)
+		}
+	}
+	if !reflect.DeepEqual(ev[4].Components, []string{"TCP-1"}) {
+		t.Errorf("components %q", ev[4].Components)
+	}
+	if string(ev[5].Data) != "abc" || !ev[5].Exact || !tr.ASCII {
+		t.Errorf("Recv data %+v", ev[5])
+	}
+	if ev[6].TCPRecv != nil || !reflect.DeepEqual(ev[6].Components, []string{"SSL"}) {
+		t.Errorf("SSL line: %+v", ev[6])
+	}
+	if fmt.Sprint(tr.EventConn) != "[-1 0 0 0 0 0 0]" {
+		t.Errorf("EventConn %v", tr.EventConn)
+	}
+}
+
+// Without ids: connect, leave intact, re-use by host, close; IPv6 Trying.
+func TestConnsWithoutIDs(t *testing.T) {
+	s := `* Trying [::1]:8080...
+* Connected to localhost (::1) port 8080
+<= Recv data, 1 bytes (0x1)
+0000: a
+* Connection #0 to host localhost left intact
+<= Recv data, 1 bytes (0x1)
+0000: b
+* Re-using existing connection with host localhost
+<= Recv data, 1 bytes (0x1)
+0000: c
+* Closing connection
+<= Recv data, 1 bytes (0x1)
+0000: d
+* Trying 10.0.0.1:80...
+* Connected to example (10.0.0.1) port 80
+* Closing connection #1
+`
+	tr := parseString(t, s)
+	if fmt.Sprint(tr.EventConn) != "[-1 0 0 0 -1 0 0 0 -1 -1 1 1]" {
+		t.Errorf("EventConn %v", tr.EventConn)
+	}
+	if len(tr.Conns) != 2 || !tr.Conns[0].Reused || tr.Conns[1].Reused || tr.Conns[1].ID != 1 || tr.Conns[1].IP != netip.MustParseAddr("10.0.0.1") {
+		t.Errorf("Conns %+v", tr.Conns)
+	}
+	if tr.InfoStyle != "*" {
+		t.Errorf("InfoStyle %q", tr.InfoStyle)
+	}
+}
+
+// Offsets grow past 0xffff ("10000: ") in both formats.
+func TestLargeOffsets(t *testing.T) {
+	data := make([]byte, 0x10000+20)
+	for i := range data {
+		data[i] = "0123456789abcdef"[i%16]
+	}
+	for _, ascii := range []bool{false, true} {
+		var b strings.Builder
+		want := curlDump(&b, "", "<= Recv data", data, ascii)
+		s := b.String()
+		if !strings.Contains(s, "\n10000: ") {
+			t.Fatalf("ascii %v: no 10000 offset", ascii)
+		}
+		tr := parseString(t, s)
+		e := tr.Events[0]
+		if !bytes.Equal(e.Data, want) || !e.Exact || tr.ASCII != ascii {
+			t.Errorf("ascii %v: %d bytes, exact %v", ascii, len(e.Data), e.Exact)
+		}
+	}
+	// The literal tail of such a dump.
+	s := "<= Recv data, 65540 bytes (0x10004)\n"
+	for off := 0; off < 0x10000; off += 64 {
+		s += fmt.Sprintf("%04x: %s\n", off, strings.Repeat("x", 64))
+	}
+	s += "10000: abcd\n"
+	tr := parseString(t, s)
+	if e := tr.Events[0]; len(e.Data) != 65540 || string(e.Data[65536:]) != "abcd" || !e.Exact {
+		t.Errorf("10000 line: %d bytes", len(e.Data))
+	}
+}
+
+// The --trace-ascii CR LF rules: swallowed pairs, empty lines, a pair at
+// the 64th character, a lone CR or LF as '.'.
+func TestASCIICRLF(t *testing.T) {
+	cases := []string{
+		"\r\n",
+		"a\r\n",
+		"\r\n\r\n",
+		"ab\r\n\r\ncd",
+		"a\rb\nc\r\r\n",
+		strings.Repeat("x", 63) + "\r\n" + "y",
+		strings.Repeat("x", 64) + "\r\n" + "y",
+		strings.Repeat("x", 62) + "\r\n",
+		strings.Repeat("x", 64) + "\r\n",
+		strings.Repeat("x", 65) + "\r\n",
+		strings.Repeat("x", 128),
+		"\x00\x7f\x80\xff.",
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		want := curlDump(&b, "", "<= Recv data", []byte(c), true)
+		tr, err := Parse(strings.NewReader(b.String()), "crlf")
+		if err != nil {
+			t.Errorf("%q: %v\n%s", c, err, b.String())
+			continue
+		}
+		e := tr.Events[0]
+		if !bytes.Equal(e.Data, want) {
+			t.Errorf("%q: got %q want %q", c, e.Data, want)
+		}
+		if e.Exact != (string(want) == c && !strings.Contains(c, ".")) {
+			t.Errorf("%q: exact %v", c, e.Exact)
+		}
+	}
+}
+
+// Random data through curl's dump and back, both formats.
+func TestDumpRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	alphabet := []byte("ab.\r\n\x00\x7f\xff ")
+	for n := 0; n < 2000; n++ {
+		size := rng.Intn(300)
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		roundTrip(t, data)
+	}
+}
+
+func roundTrip(t testing.TB, data []byte) {
+	t.Helper()
+	for _, ascii := range []bool{false, true} {
+		var b strings.Builder
+		b.WriteString("== Info: before\n")
+		want := curlDump(&b, "12:00:00.000001 [3-4] ", "=> Send data", data, ascii)
+		b.WriteString("* after\n")
+		tr, err := Parse(strings.NewReader(b.String()), "rt")
+		if err != nil {
+			t.Fatalf("ascii %v %q: %v", ascii, data, err)
+		}
+		checkInvariants(t, tr)
+		if len(tr.Events) != 3 {
+			t.Fatalf("%d events", len(tr.Events))
+		}
+		e := tr.Events[1]
+		if e.Kind != SendData || e.Size != len(data) || !bytes.Equal(e.Data, want) || e.Xfer != 3 || e.Conn != 4 {
+			t.Fatalf("ascii %v %q: got %q want %q", ascii, data, e.Data, want)
+		}
+		if len(data) > 0 && tr.ASCII != ascii {
+			t.Fatalf("ASCII = %v", tr.ASCII)
+		}
+		exact := !ascii || bytes.Equal(want, data) && !bytes.Contains(data, []byte("."))
+		if e.Exact != exact {
+			t.Fatalf("ascii %v %q: exact %v", ascii, data, e.Exact)
+		}
+	}
+}
+
+// Concatenated runs may switch format and info style.
+func TestConcatenatedFormats(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("== Info: Connected to a (10.0.0.1) port 80 (#0)\n")
+	curlDump(&b, "", "<= Recv data", []byte("GET 0123456789abcdef"), false)
+	b.WriteString("* Connected to b (10.0.0.2) port 81 (#0)\n")
+	curlDump(&b, "", "<= Recv data", []byte("hello\r\nworld"), true)
+	tr := parseString(t, b.String())
+	if tr.ASCII || tr.InfoStyle != "== Info:" {
+		t.Errorf("ASCII %v InfoStyle %q: want the first run's", tr.ASCII, tr.InfoStyle)
+	}
+	if string(tr.Events[1].Data) != "GET 0123456789abcdef" || string(tr.Events[3].Data) != "hello\r\nworld" || !tr.Events[3].Exact {
+		t.Errorf("data %q %q", tr.Events[1].Data, tr.Events[3].Data)
+	}
+	if fmt.Sprint(tr.EventConn) != "[0 0 1 1]" {
+		t.Errorf("EventConn %v", tr.EventConn)
+	}
+}
+
+func TestKindString(t *testing.T) {
+	want := []string{"Info", "Send header", "Send data", "Recv header", "Recv data", "Send SSL data", "Recv SSL data", "Kind(7)"}
+	for k, w := range want {
+		if got := Kind(k).String(); got != w {
+			t.Errorf("Kind(%d) = %q, want %q", k, got, w)
+		}
+	}
+}
+
+func TestSniff(t *testing.T) {
+	for _, s := range []string{
+		"20:44:12.325723 == Info:   Trying 127.0.0.1:8080...\n",
+		"== Info: x",
+		"* Trying 127.0.0.1:8080...\r\n",
+		"19:12:39.674883 [0-0] => Send header, 91 bytes (0x5b)\n0000: GET",
+		"<= Recv data, 0 bytes (0x0)\n",
+		"\xef\xbb\xbf== Info: with a BOM\n",
+	} {
+		if !Sniff([]byte(s)) {
+			t.Errorf("Sniff(%q) = false", s)
+		}
+	}
+	for _, s := range []string{
+		"", "\n", "hello\n", "GET / HTTP/1.1\r\n", "> GET / HTTP/1.1\n",
+		"\xd4\xc3\xb2\xa1\x02\x00\x04\x00", "\x0a\x0d\x0d\x0a", "<= Recv data, 5 bytes (0x6)\n",
+		"0000: 47 45 54\n", "*Trying\n",
+	} {
+		if Sniff([]byte(s)) {
+			t.Errorf("Sniff(%q) = true", s)
+		}
+	}
+	for _, f := range realTraces(t) {
+		b, _ := os.ReadFile(f)
+		if !Sniff(b[:512]) {
+			t.Errorf("Sniff(%s) = false", filepath.Base(f))
+		}
+	}
+}
+
+func parseErr(t *testing.T, s string) (*Trace, *ParseError) {
+	t.Helper()
+	tr, err := Parse(strings.NewReader(s), "out.txt")
+	if tr == nil {
+		t.Fatal("nil Trace with an error")
+	}
+	checkInvariants(t, tr)
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v (%T), want a *ParseError", err, err)
+	}
+	if pe.Name != "out.txt" {
+		t.Errorf("Name %q", pe.Name)
+	}
+	return tr, pe
+}
+
+func TestNotATrace(t *testing.T) {
+	tr, pe := parseErr(t, "hello world\nsecond line\n")
+	want := `out.txt: line 1: not a curl trace line: "hello world" (expected an event header, an info line or a dump line)`
+	if pe.Error() != want {
+		t.Errorf("got  %s\nwant %s", pe.Error(), want)
+	}
+	if len(tr.Events) != 0 {
+		t.Errorf("%d events", len(tr.Events))
+	}
+	_, pe = parseErr(t, strings.Repeat("x", 200)+"\n")
+	if pe.Line != 1 || len(pe.Text) != 80 {
+		t.Errorf("line %d text %d bytes", pe.Line, len(pe.Text))
+	}
+	// A binary file, a capture say.
+	_, pe = parseErr(t, "\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\n")
+	if pe.Line != 1 || !strings.Contains(pe.Error(), `line 1: not a curl trace line: "\xd4`) {
+		t.Errorf("%v", pe)
+	}
+}
+
+func TestVerboseFile(t *testing.T) {
+	s := `*   Trying 127.0.0.1:8080...
+* Connected to 127.0.0.1 (127.0.0.1) port 8080 (#0)
+> GET /small.txt HTTP/1.1
+> Host: 127.0.0.1:8080
+`
+	tr, pe := parseErr(t, s)
+	if pe.Line != 3 || pe.Text != "> GET /small.txt HTTP/1.1" || pe.Hint != "this looks like curl -v output; use --trace or --trace-ascii" {
+		t.Errorf("%+v", pe)
+	}
+	if !strings.HasSuffix(pe.Error(), `line 3: not a curl trace line: "> GET /small.txt HTTP/1.1" (this looks like curl -v output; use --trace or --trace-ascii)`) {
+		t.Errorf("%s", pe.Error())
+	}
+	if len(tr.Events) != 2 || len(tr.Conns) != 1 {
+		t.Errorf("%d events %d conns before the error", len(tr.Events), len(tr.Conns))
+	}
+	// With --trace-time, and the TLS lines of -v.
+	_, pe = parseErr(t, "20:44:12.325723 * TLSv1.3 (OUT), TLS handshake, Client hello (1):\n20:44:12.325724 } [512 bytes data]\n")
+	if pe.Line != 2 || pe.Hint != hintV {
+		t.Errorf("%+v", pe)
+	}
+}
+
+func TestSizeMismatch(t *testing.T) {
+	tr, pe := parseErr(t, "== Info: x\n<= Recv data, 12 bytes (0xd)\n0000: hello world.\n")
+	if pe.Line != 2 || !strings.Contains(pe.Error(), "size 12 does not match 0xd") {
+		t.Errorf("%v", pe)
+	}
+	if len(tr.Events) != 1 {
+		t.Errorf("%d events", len(tr.Events))
+	}
+}
+
+func TestBadDumps(t *testing.T) {
+	for _, tc := range []struct {
+		name, trace string
+		line        int
+		reason      string
+	}{
+		{"extra dump line", "<= Recv data, 3 bytes (0x3)\n0000: abc\n0003: def\n", 3, "dump line at offset 0x3 past the 3 bytes of Recv data at line 1"},
+		{"dump without header", "== Info: x\n0000: abc\n", 2, "dump line without an event header"},
+		{"short dump", "<= Recv data, 6 bytes (0x6)\n0000: abc\n== Info: x\n", 3, "the dump of Recv data at line 1 ends after 3 of its 6 bytes"},
+		{"no dump", "<= Recv data, 5 bytes (0x5)\n== Info: x\n", 2, "ends after 0 of its 5 bytes"},
+		{"hex offset", "<= Recv data, 40 bytes (0x28)\n" +
+			hexRow(0, strings.Repeat("a", 16), "") + hexRow(0x20, "aaaa", ""), 3, "dump offset 0x20, expected 0x10"},
+		{"hex short line", "<= Recv data, 20 bytes (0x14)\n" +
+			hexRow(0, strings.Repeat("a", 15), ""), 2, "hex dump line with 15 bytes, expected 16"},
+		{"hex bad column", "<= Recv data, 18 bytes (0x12)\n" +
+			hexRow(0, strings.Repeat("a", 16), "") + hexRow(0x10, "ab", "ax"), 3, "not a --trace hex dump line"},
+		{"hex uppercase cell", "<= Recv data, 1 bytes (0x1)\n" +
+			hexRow(0, "\xab", "") + "<= Recv data, 1 bytes (0x1)\n" + strings.Replace(hexRow(0, "\xab", ""), "ab", "AB", 1), 4, "not a --trace hex dump line"},
+		{"ascii too long", "<= Recv data, 100 bytes (0x64)\n0000: " + strings.Repeat("a", 65) + "\n", 2, "longer than 64"},
+		{"ascii offset", "<= Recv data, 100 bytes (0x64)\n0000: abc\n0010: def\n", 3, "dump offset 0x10 does not follow"},
+		{"ascii past N", "<= Recv data, 4 bytes (0x4)\n0000: abcdef\n", 2, "dump line goes past the 4 bytes"},
+		{"first offset", "<= Recv data, 4 bytes (0x4)\n0002: ab\n", 2, "starts at offset 0x2, not 0000"},
+		{"control byte", "<= Recv data, 4 bytes (0x4)\n0000: ab\tc\n", 2, "byte 0x09 in a --trace-ascii dump line"},
+		{"blank line", "== Info: x\n\n== Info: y\n", 2, "blank line"},
+		{"uppercase hex size", "<= Recv data, 12 bytes (0xC)\n", 1, "not a curl trace line"},
+		{"bad time", "25:00:00.000000 == Info: x\n", 1, "not a curl trace line"},
+		{"bad ids", "[0-y] == Info: x\n", 1, "not a curl trace line"},
+		{"kind direction", "=> Recv data, 1 bytes (0x1)\n", 1, "not a curl trace line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, pe := parseErr(t, tc.trace)
+			if pe.Line != tc.line || !strings.Contains(pe.Reason, tc.reason) {
+				t.Errorf("line %d reason %q, want line %d %q", pe.Line, pe.Reason, tc.line, tc.reason)
+			}
+		})
+	}
+}
+
+func TestLongLine(t *testing.T) {
+	s := "== Info: x\n== Info: " + strings.Repeat("y", maxLine+10) + "\n== Info: z\n"
+	tr, pe := parseErr(t, s)
+	if pe.Line != 2 || pe.Reason != "line longer than 1 MB" || len(pe.Text) != 80 || len(tr.Events) != 1 {
+		t.Errorf("%+v, %d events", pe, len(tr.Events))
+	}
+	// Exactly 1 MB is fine.
+	tr = parseString(t, "== Info: "+strings.Repeat("y", maxLine-9)+"\n")
+	if len(tr.Events[0].Text) != maxLine-9 {
+		t.Errorf("text %d bytes", len(tr.Events[0].Text))
+	}
+}
+
+func TestTruncated(t *testing.T) {
+	for _, file := range []string{"lo-chunked.trace", "mtu1440-ts.trace"} {
+		raw, err := os.ReadFile(filepath.Join(pcaps, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := parseFile(t, filepath.Join(pcaps, file))
+		// Cut inside the dump of a Recv data in the middle of the file:
+		// at a line boundary, and inside a line.
+		var ev Event
+		for _, e := range full.Events {
+			if e.Kind == RecvData && e.Line > 100 {
+				ev = e
+				break
+			}
+		}
+		start := lineOffset(raw, ev.Line+3) // two dump lines in
+		for _, cut := range []int{start, start + 5, start + 20} {
+			tr, err := Parse(bytes.NewReader(raw[:cut]), file)
+			if !errors.Is(err, ErrTruncated) {
+				t.Fatalf("%s cut at %d: error %v", file, cut, err)
+			}
+			checkInvariants(t, tr)
+			msg := err.Error()
+			if !strings.HasPrefix(msg, file+": line ") || !strings.Contains(msg, fmt.Sprintf("Recv data at line %d", ev.Line)) {
+				t.Errorf("message %q", msg)
+			}
+			n := len(tr.Events)
+			if n == 0 || tr.Events[n-1].Line != ev.Line {
+				t.Fatalf("last event at line %d, want %d", tr.Events[n-1].Line, ev.Line)
+			}
+			for i := 0; i < n-1; i++ {
+				if !reflect.DeepEqual(tr.Events[i], full.Events[i]) {
+					t.Fatalf("event %d differs from the full parse", i)
+				}
+			}
+			last := tr.Events[n-1]
+			if len(last.Data) >= last.Size || last.Exact || !bytes.HasPrefix(ev.Data, last.Data) {
+				t.Errorf("cut at %d: last event %d of %d bytes, exact %v", cut, len(last.Data), last.Size, last.Exact)
+			}
+			if cut == start && len(last.Data) < 32 {
+				t.Errorf("cut at a line boundary: only %d bytes", len(last.Data))
+			}
+		}
+	}
+	// Cut inside a header line: the events before are complete.
+	s := sample788hex[:strings.Index(sample788hex, "<= Recv data")+8]
+	tr, err := Parse(strings.NewReader(s), "t")
+	if !errors.Is(err, ErrTruncated) || len(tr.Events) != 4 || !tr.Events[3].Exact {
+		t.Errorf("cut in a header: %v, %d events", err, len(tr.Events))
+	}
+	// A header whose dump never came.
+	tr, err = Parse(strings.NewReader("<= Recv data, 12 bytes (0xc)\n"), "t")
+	if !errors.Is(err, ErrTruncated) || len(tr.Events) != 1 || len(tr.Events[0].Data) != 0 {
+		t.Errorf("no dump: %v", err)
+	}
+	// Cut inside the first hex line of a dump: the complete cells count.
+	for cut, want := range map[string]string{
+		"0000: 61 62 6":  "ab",
+		"0000: 61 62":    "ab",
+		"0000: 61":       "a",
+		"0000: 6":        "6", // as well an ascii line: taken as one
+		"00":             "",
+		"0000: 61 62 63": "abc",
+	} {
+		tr, err := Parse(strings.NewReader("== Info: x\n<= Recv data, 20 bytes (0x14)\n"+cut), "t")
+		if !errors.Is(err, ErrTruncated) || string(tr.Events[1].Data) != want || tr.Events[1].Exact {
+			t.Errorf("cut %q: %v, data %q", cut, err, tr.Events[1].Data)
+		}
+	}
+	// A missing final newline is not a cut.
+	parseString(t, strings.TrimSuffix(sample788hex, "\n"))
+	parseString(t, strings.TrimSuffix(sample821, "\n"))
+	parseString(t, "<= Recv data, 3 bytes (0x3)\n0000: abc")
+	if tr := parseString(t, "<= Recv data, 8 bytes (0x8)\n0000: 61 62 63"); string(tr.Events[0].Data) != "61 62 63" || !tr.ASCII {
+		t.Errorf("complete ascii dump without a newline: %q", tr.Events[0].Data)
+	}
+}
+
+// hexRow is one --trace dump line of data at off; column replaces the
+// ASCII column when not empty.
+func hexRow(off int, data, column string) string {
+	var cells strings.Builder
+	for i := 0; i < 16; i++ {
+		if i < len(data) {
+			fmt.Fprintf(&cells, "%02x ", data[i])
+		} else {
+			cells.WriteString("   ")
+		}
+	}
+	if column == "" {
+		for _, c := range []byte(data) {
+			if c < 0x20 || c >= 0x80 {
+				c = '.'
+			}
+			column += string(rune(c))
+		}
+	}
+	return fmt.Sprintf("%04x: %s%s\n", off, cells.String(), column)
+}
+
+// lineOffset is the byte offset where 1-based line n starts.
+func lineOffset(b []byte, n int) int {
+	off := 0
+	for i := 1; i < n; i++ {
+		off += bytes.IndexByte(b[off:], '\n') + 1
+	}
+	return off
+}
+
+type failReader struct{ n int }
+
+func (r *failReader) Read(p []byte) (int, error) {
+	if r.n > 0 {
+		r.n = 0
+		return copy(p, "== Info: x\n"), nil
+	}
+	return 0, io.ErrUnexpectedEOF
+}
+
+func TestReadError(t *testing.T) {
+	tr, err := Parse(&failReader{n: 1}, "r")
+	var pe *ParseError
+	if !errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &pe) || len(tr.Events) != 1 {
+		t.Errorf("%v, %d events", err, len(tr.Events))
+	}
+}
+
+func TestCRLFFile(t *testing.T) {
+	tr := parseString(t, strings.ReplaceAll(sample821, "\n", "\r\n"))
+	ref := parseString(t, sample821)
+	if !reflect.DeepEqual(tr.Events, ref.Events) {
+		t.Error("a CRLF file parses differently")
+	}
+}
+
+// The info lines that name connections, across curl versions.
+func TestConnectLines(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		ok   bool
+		want Connection
+	}{
+		{"Connected to 127.0.0.1 (127.0.0.1) port 8080 (#0)", true, Connection{ID: 0, Host: "127.0.0.1", IP: netip.MustParseAddr("127.0.0.1"), Port: 8080}},
+		{"Connected to fd00:5e9::1 (fd00:5e9::1) port 8080 (#12)", true, Connection{ID: 12, Host: "fd00:5e9::1", IP: netip.MustParseAddr("fd00:5e9::1"), Port: 8080}},
+		{"Connected to segscope.test (10.200.1.1) port 8443", true, Connection{ID: -1, Host: "segscope.test", IP: netip.MustParseAddr("10.200.1.1"), Port: 8443}},
+		{"Connected to h (fe80::1%eth0) port 80", true, Connection{ID: -1, Host: "h", IP: netip.MustParseAddr("fe80::1%eth0"), Port: 80}},
+		{"Established connection to h (::1 port 443) from ::1 port 40000 ", true, Connection{ID: -1, Host: "h", IP: netip.MustParseAddr("::1"), Port: 443, LocalIP: netip.MustParseAddr("::1"), LocalPort: 40000}},
+		{"Established connection to h (10.0.0.1 port 80)", true, Connection{ID: -1, Host: "h", IP: netip.MustParseAddr("10.0.0.1"), Port: 80}},
+		{"Connected to h (10.0.0.1) port 99999", false, Connection{}},
+		{"Connected to h (10.0.0.1)", false, Connection{}},
+		{"Connected to (10.0.0.1) port 80", false, Connection{}},
+		{"Established connection to h (10.0.0.1)", false, Connection{}},
+		{"Connection #0 to host h left intact", false, Connection{}},
+	} {
+		got, ok := parseConnect(tc.msg)
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("%q: %+v %v, want %+v %v", tc.msg, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		msg  string
+		id   int
+		host string
+		ok   bool
+	}{
+		{"Re-using existing connection #1 with host 127.0.0.1", 1, "127.0.0.1", true},
+		{"Re-using existing connection! (#0) with host localhost", 0, "localhost", true},
+		{"Re-using existing connection with host example.com", -1, "example.com", true},
+		{"Reusing existing https: connection with host segscope.test", -1, "segscope.test", true},
+		{"Re-using existing connection #2 with proxy p", 2, "p", true},
+		{"Re-using existing stuff", 0, "", false},
+	} {
+		id, host, ok := parseReuse(tc.msg)
+		if ok != tc.ok || ok && (id != tc.id || host != tc.host) {
+			t.Errorf("%q: %d %q %v", tc.msg, id, host, ok)
+		}
+	}
+	for _, tc := range []struct {
+		msg string
+		id  int
+		ok  bool
+	}{
+		{"Connection #0 to host 127.0.0.1 left intact", 0, true},
+		{"Connection #3 to host 127.0.0.1:8080 left intact", 3, true},
+		{"Connection #x to host h left intact", -1, true},
+		{"Connection #0 is still name resolving", 0, false},
+		{"Closing connection", -1, true},
+		{"Closing connection 1", 1, true},
+		{"Closing connection #4", 4, true},
+		{"closing connection #5", 5, true},
+		{"Closing connection pool", 0, false},
+		{"Closing connections", 0, false},
+	} {
+		id, ok := endsConn(tc.msg)
+		if ok != tc.ok || ok && id != tc.id {
+			t.Errorf("%q: %d %v", tc.msg, id, ok)
+		}
+	}
+	for _, tc := range []struct {
+		msg string
+		ok  bool
+		r   TCPRecv
+	}{
+		{"recv(len=102400) -> 0, 1388", true, TCPRecv{102400, 0, 1388}},
+		{"recv(len=65536) -> 1388, err=0", true, TCPRecv{65536, 0, 1388}},
+		{"recv(len=65536) -> -1, err=81", true, TCPRecv{65536, 81, 0}},
+		{"recv(len=65536) -> -1, 81", false, TCPRecv{}},
+		{"recv(len=65536) -> 0, 1388 ", false, TCPRecv{}},
+		{"recv(len=) -> 0, 1", false, TCPRecv{}},
+		{"recv(len=1) -> 0", false, TCPRecv{}},
+		{"send(len=1) -> 0, 1", false, TCPRecv{}},
+	} {
+		r, ok := parseTCPRecv(tc.msg)
+		if ok != tc.ok || ok && r != tc.r {
+			t.Errorf("%q: %+v %v", tc.msg, r, ok)
+		}
+	}
+	// Only under a TCP component.
+	if _, r := parseComponents("[UDP] recv(len=1) -> 0, 1"); r != nil {
+		t.Error("TCPRecv from a UDP line")
+	}
+	if tags, r := parseComponents("recv(len=1) -> 0, 1"); r != nil || tags != nil {
+		t.Error("TCPRecv without a component")
+	}
+	// An IP the connect line does not give comes from the Trying line.
+	tr := parseString(t, "* Trying 10.1.2.3:80...\n* Connected to h (not-an-ip) port 80\n")
+	if tr.Conns[0].IP != netip.MustParseAddr("10.1.2.3") {
+		t.Errorf("IP %v", tr.Conns[0].IP)
+	}
+}
