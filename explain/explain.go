@@ -180,6 +180,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		lastRecord int   // the record the latest Recv data came from
 		data       int64 // Recv data bytes so far (HTTP/2: DATA payload)
 		recordLen  int   // length field of the latest record header curl logged, -1 unknown
+		interim    bool  // a 1xx status line was logged and not yet its empty line
 	}
 	cursors := map[int]*cursor{}
 	for i, e := range t.Events {
@@ -202,6 +203,18 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 				}
 			}
 		case curltrace.RecvHeader:
+			// curl logs a 1xx response's status line but not the empty line
+			// that ends it: count those 2 bytes when the next response starts.
+			line := string(e.Data)
+			if cur.interim && strings.HasPrefix(line, "HTTP/") {
+				cur.recv += 2
+			}
+			switch {
+			case strings.HasPrefix(line, "HTTP/1.") && len(line) >= 12 && line[9] == '1':
+				cur.interim = true
+			case line == "\r\n":
+				cur.interim = false
+			}
 			cur.recv += int64(e.Size)
 		case curltrace.RecvData:
 			if e.Size == 0 {
