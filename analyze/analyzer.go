@@ -285,6 +285,10 @@ func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
 	return c
 }
 
+// Connections returns the connections seen so far, for a live view; their
+// statistics are final only after Result.
+func (a *Analyzer) Connections() []*Connection { return a.res.Connections }
+
 // Result finishes the analysis and returns it. Call it once, after the
 // last Add or ReadAll.
 func (a *Analyzer) Result() *Result {

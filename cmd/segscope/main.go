@@ -34,9 +34,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
+	var status exitStatus
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &status):
+		return int(status) // curl's, passed through by segscope curl
 	case errors.Is(err, errReported):
 		return 1
 	case isUsageError(err):

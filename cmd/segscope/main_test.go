@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 const pcaps = "../../pcaps/"
 
 // exec runs segscope with args and returns its exit status and output.
-func exec(t *testing.T, stdin []byte, args ...string) (code int, stdout, stderr string) {
+func runCmd(t *testing.T, stdin []byte, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(args, bytes.NewReader(stdin), &out, &errb)
@@ -82,7 +82,7 @@ func dig(t *testing.T, v any, path ...any) any {
 
 func TestAnalyzeTableGolden(t *testing.T) {
 	for _, name := range []string{"mtu1440-ts.pcap.gz", "mtu1440-tso.pcap.gz", "vlan-qinq.pcap.gz"} {
-		code, out, errs := exec(t, nil, "analyze", pcaps+name)
+		code, out, errs := runCmd(t, nil, "analyze", pcaps+name)
 		if code != 0 || errs != "" {
 			t.Fatalf("%s: exit %d, stderr %q", name, code, errs)
 		}
@@ -92,7 +92,7 @@ func TestAnalyzeTableGolden(t *testing.T) {
 
 func TestAnalyzeJSONMatchesTshark(t *testing.T) {
 	for _, name := range []string{"mtu1440-ts.pcap.gz", "mtu1440-nots.pcap.gz", "ipv6-mtu1460.pcapng", "raw-ip.pcap"} {
-		code, out, _ := exec(t, nil, "analyze", "--format", "json", pcaps+name)
+		code, out, _ := runCmd(t, nil, "analyze", "--format", "json", pcaps+name)
 		if code != 0 {
 			t.Fatalf("%s: exit %d", name, code)
 		}
@@ -128,14 +128,14 @@ func TestAnalyzeJSONMatchesTshark(t *testing.T) {
 		}
 	}
 	// The 1388 arithmetic is spelled out for scripts too.
-	_, out, _ := exec(t, nil, "analyze", "-o", "json", pcaps+"mtu1440-ts.pcap.gz")
+	_, out, _ := runCmd(t, nil, "analyze", "-o", "json", pcaps+"mtu1440-ts.pcap.gz")
 	if !strings.Contains(out, `"effective_mss_arithmetic": "1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388"`) {
 		t.Errorf("no 1388 arithmetic in the JSON:\n%s", out)
 	}
 }
 
 func TestAnalyzeCSV(t *testing.T) {
-	code, out, _ := exec(t, nil, "analyze", "--format", "csv", pcaps+"vlan-qinq.pcap.gz")
+	code, out, _ := runCmd(t, nil, "analyze", "--format", "csv", pcaps+"vlan-qinq.pcap.gz")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -163,7 +163,7 @@ func TestAnalyzeCSV(t *testing.T) {
 }
 
 func TestSegmentsListEveryDataSegment(t *testing.T) {
-	code, out, _ := exec(t, nil, "segments", "--conn", "0", "--dir", "s2c", "--format", "csv", pcaps+"mtu1440-ts.pcap.gz")
+	code, out, _ := runCmd(t, nil, "segments", "--conn", "0", "--dir", "s2c", "--format", "csv", pcaps+"mtu1440-ts.pcap.gz")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -204,7 +204,7 @@ func TestSegmentsListEveryDataSegment(t *testing.T) {
 	}
 
 	// The table form lists the same segments.
-	_, table, _ := exec(t, nil, "segments", "--conn", "0", "--dir", "s2c", pcaps+"mtu1440-ts.pcap.gz")
+	_, table, _ := runCmd(t, nil, "segments", "--conn", "0", "--dir", "s2c", pcaps+"mtu1440-ts.pcap.gz")
 	if !strings.Contains(table, strconv.Itoa(packets)+" segments in 1 connections") {
 		t.Errorf("table footer missing:\n%s", table)
 	}
@@ -215,8 +215,8 @@ func TestStdinReadsTheSameCapture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, fromFile, _ := exec(t, nil, "analyze", "-o", "csv", pcaps+"mtu1440-ts.pcap.gz")
-	code, fromStdin, _ := exec(t, b, "analyze", "-o", "csv", "-")
+	_, fromFile, _ := runCmd(t, nil, "analyze", "-o", "csv", pcaps+"mtu1440-ts.pcap.gz")
+	code, fromStdin, _ := runCmd(t, b, "analyze", "-o", "csv", "-")
 	if code != 0 || fromStdin != fromFile || !strings.Contains(fromStdin, ",1388,") {
 		t.Errorf("stdin (exit %d):\n%s\nfile:\n%s", code, fromStdin, fromFile)
 	}
@@ -225,7 +225,7 @@ func TestStdinReadsTheSameCapture(t *testing.T) {
 func TestTruncatedCaptureReportsThenFails(t *testing.T) {
 	want := expectedFor(t, "truncated.pcap")
 	frames := strconv.Itoa(int(want["frames"].(float64)))
-	code, out, _ := exec(t, nil, "analyze", pcaps+"truncated.pcap")
+	code, out, _ := runCmd(t, nil, "analyze", pcaps+"truncated.pcap")
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -233,7 +233,7 @@ func TestTruncatedCaptureReportsThenFails(t *testing.T) {
 	if !strings.Contains(out, frames+" packets") || !strings.Contains(out, wantErr) {
 		t.Errorf("report of the cut capture lacks %q or %q:\n%s", frames+" packets", wantErr, out)
 	}
-	code, out, errs := exec(t, nil, "analyze", "-o", "json", pcaps+"truncated.pcap")
+	code, out, errs := runCmd(t, nil, "analyze", "-o", "json", pcaps+"truncated.pcap")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
@@ -266,13 +266,13 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{[]string{"frobnicate"}, 2, "unknown command"},
 	}
 	for _, tc := range cases {
-		code, _, errs := exec(t, nil, tc.args...)
+		code, _, errs := runCmd(t, nil, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d stderr %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.want)
 		}
 	}
 	// One bad file among good ones: the good ones are reported, the exit is 1.
-	code, out, _ := exec(t, nil, "analyze", pcaps+"nanosecond.pcap", filepath.Join(dir, "nope.pcap"))
+	code, out, _ := runCmd(t, nil, "analyze", pcaps+"nanosecond.pcap", filepath.Join(dir, "nope.pcap"))
 	if code != 1 || !strings.Contains(out, "1 of 1 connections") || !strings.Contains(out, "nope.pcap: cannot open") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
@@ -292,7 +292,7 @@ func TestFilters(t *testing.T) {
 		{[]string{"--port", "9"}, nil},
 		{[]string{"--conn", "1"}, []float64{1}},
 	} {
-		_, out, _ := exec(t, nil, append(append([]string{"analyze", "-o", "json"}, tc.args...), name)...)
+		_, out, _ := runCmd(t, nil, append(append([]string{"analyze", "-o", "json"}, tc.args...), name)...)
 		var doc map[string]any
 		if err := json.Unmarshal([]byte(out), &doc); err != nil {
 			t.Fatal(err)
@@ -308,18 +308,18 @@ func TestFilters(t *testing.T) {
 }
 
 func TestVersionAndCompletion(t *testing.T) {
-	code, out, _ := exec(t, nil, "version")
+	code, out, _ := runCmd(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "segscope ") || !strings.Contains(out, "go1.") {
 		t.Errorf("version: %d %q", code, out)
 	}
-	code, out, _ = exec(t, nil, "completion", "bash")
+	code, out, _ = runCmd(t, nil, "completion", "bash")
 	if code != 0 || !strings.Contains(out, "__start_segscope") {
 		t.Errorf("completion bash: exit %d", code)
 	}
 }
 
 func TestExplainCommand(t *testing.T) {
-	code, out, errs := exec(t, nil, "explain", "--trace", pcaps+"mtu1440-ts.trace", pcaps+"mtu1440-ts.pcap.gz")
+	code, out, errs := runCmd(t, nil, "explain", "--trace", pcaps+"mtu1440-ts.trace", pcaps+"mtu1440-ts.pcap.gz")
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
@@ -337,7 +337,7 @@ func TestExplainCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	recv := strings.Count(string(trace), "<= Recv data, ")
-	code, out, _ = exec(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "json", pcaps+"mtu1440-ts.pcap.gz")
+	code, out, _ = runCmd(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "json", pcaps+"mtu1440-ts.pcap.gz")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
 		t.Fatalf("json: exit %d, %v", code, err)
@@ -345,7 +345,7 @@ func TestExplainCommand(t *testing.T) {
 	if n := len(doc["events"].([]any)); n != recv || dig(t, doc, "summary", "dominant_cause") != "full-segment" || dig(t, doc, "schema") != "segscope.explain/1" {
 		t.Errorf("json: %d events (trace has %d), dominant %v", n, recv, dig(t, doc, "summary", "dominant_cause"))
 	}
-	code, out, _ = exec(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "csv", pcaps+"mtu1440-ts.pcap.gz")
+	code, out, _ = runCmd(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "csv", pcaps+"mtu1440-ts.pcap.gz")
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil || code != 0 || len(rows) != recv+1 || rows[0][8] != "cause" {
 		t.Errorf("csv: exit %d, %d rows, err %v", code, len(rows), err)
@@ -360,19 +360,19 @@ func TestExplainErrors(t *testing.T) {
 	cut := filepath.Join(dir, "cut.trace")
 	os.WriteFile(cut, trace[:i+300], 0o644)
 
-	code, out, _ := exec(t, nil, "explain", "--trace", cut, pcaps+"mtu1440-ts.pcap.gz")
+	code, out, _ := runCmd(t, nil, "explain", "--trace", cut, pcaps+"mtu1440-ts.pcap.gz")
 	if code != 1 || !strings.Contains(out, "Recv data events") || !strings.Contains(out, "cut.trace") {
 		t.Errorf("cut trace: exit %d:\n%s", code, out)
 	}
-	code, out, errs := exec(t, nil, "explain", "--trace", pcaps+"mtu1440-ts.trace", pcaps+"lo-chunked.pcap")
+	code, out, errs := runCmd(t, nil, "explain", "--trace", pcaps+"mtu1440-ts.trace", pcaps+"lo-chunked.pcap")
 	if code != 1 || !strings.Contains(out, "no capture connection to that address and port") || !strings.Contains(errs, "nothing in the capture matched") {
 		t.Errorf("different transfers: exit %d, stderr %q:\n%s", code, errs, out)
 	}
-	code, _, errs = exec(t, nil, "explain", "--trace", pcaps+"lo-chunked.pcap")
+	code, _, errs = runCmd(t, nil, "explain", "--trace", pcaps+"lo-chunked.pcap")
 	if code != 1 || !strings.Contains(errs, "lo-chunked.pcap") || !strings.Contains(errs, "line 1") {
 		t.Errorf("not a trace: exit %d, stderr %q", code, errs)
 	}
-	code, _, errs = exec(t, nil, "explain", pcaps+"lo-chunked.pcap")
+	code, _, errs = runCmd(t, nil, "explain", pcaps+"lo-chunked.pcap")
 	if code != 2 || !strings.Contains(errs, "--trace is required") {
 		t.Errorf("no --trace: exit %d, stderr %q", code, errs)
 	}
