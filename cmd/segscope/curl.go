@@ -176,7 +176,12 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	cargs := append([]string{"--trace", tracePath, "--trace-time"}, args...)
+	cargs := []string{"--trace", tracePath, "--trace-time"}
+	if curlAtLeast(bin, 8, 3) {
+		// Component lines ([TCP] recv ... -> 0, 1388) add evidence.
+		cargs = append(cargs, "--trace-config", "ids,tcp,ssl,http/2")
+	}
+	cargs = append(cargs, args...)
 	cmd := exec.Command(bin, cargs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.in, s.out, s.err
 	cmd.Env = append(os.Environ(), "SSLKEYLOGFILE="+filepath.Join(dir, "keys.txt"))
@@ -233,3 +238,17 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("curl exited with status %d", int(e)) }
+
+// curlAtLeast tells whether the curl at bin is version major.minor or
+// later (--trace-config came in 8.3).
+func curlAtLeast(bin string, major, minor int) bool {
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		return false
+	}
+	var ma, mi int
+	if _, err := fmt.Sscanf(string(out), "curl %d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
+}
