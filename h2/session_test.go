@@ -1,6 +1,8 @@
 package h2
 
 import (
+	"github.com/segscope/segscope/internal/wiretest"
+
 	"bytes"
 	"fmt"
 	"io"
@@ -78,7 +80,7 @@ type h2session struct {
 func runH2(tb testing.TB, bench int) *h2session {
 	tb.Helper()
 	cp, sp := net.Pipe()
-	cr, sr := newRecConn(cp), newRecConn(sp)
+	cr, sr := wiretest.NewRecConn(cp), wiretest.NewRecConn(sp)
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -138,7 +140,7 @@ func runH2(tb testing.TB, bench int) *h2session {
 	cr.Close()
 	<-served
 	s := &h2session{}
-	s.client, _ = cr.bytes()
-	s.server, _ = sr.bytes()
+	s.client, _ = cr.Bytes()
+	s.server, _ = sr.Bytes()
 	return s
 }

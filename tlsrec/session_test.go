@@ -1,6 +1,8 @@
 package tlsrec
 
 import (
+	"github.com/segscope/segscope/internal/wiretest"
+
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,69 +16,6 @@ import (
 	"testing"
 	"time"
 )
-
-// recConn records, write by write, the bytes one side puts on the wire:
-// that side's direction of the stream, as the peer receives it. Writes
-// are queued so that they never wait for the peer's read, as on TCP:
-// net.Pipe alone is synchronous and deadlocks when both sides write at
-// once (TLS 1.3 compatibility-mode change_cipher_spec records do).
-type recConn struct {
-	net.Conn
-	mu     sync.Mutex
-	writes [][]byte
-	q      chan []byte
-	done   chan struct{}
-	once   sync.Once
-}
-
-func newRecConn(c net.Conn) *recConn {
-	q := make(chan []byte, 1<<16)
-	r := &recConn{Conn: c, q: q, done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		for b := range q {
-			if _, err := c.Write(b); err != nil {
-				for range q { // the peer is gone: drop the rest
-				}
-				return
-			}
-		}
-	}()
-	return r
-}
-
-func (c *recConn) Write(p []byte) (int, error) {
-	b := append([]byte(nil), p...)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.q == nil {
-		return 0, net.ErrClosed
-	}
-	c.writes = append(c.writes, b)
-	c.q <- b
-	return len(p), nil
-}
-
-// Close delivers what is queued, then closes.
-func (c *recConn) Close() error {
-	c.once.Do(func() {
-		c.mu.Lock()
-		close(c.q)
-		c.q = nil
-		c.mu.Unlock()
-		<-c.done
-	})
-	return c.Conn.Close()
-}
-
-func (c *recConn) bytes() (all []byte, writes [][]byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, w := range c.writes {
-		all = append(all, w...)
-	}
-	return all, c.writes
-}
 
 // session is one recorded TLS connection, with what crypto/tls itself
 // saw: the oracle for the hello fields.
@@ -146,7 +85,7 @@ func runTLS(tb testing.TB, cfg sessionConfig) *session {
 	tb.Helper()
 	cert, pool := testCert(tb)
 	cp, sp := net.Pipe()
-	cr, sr := newRecConn(cp), newRecConn(sp)
+	cr, sr := wiretest.NewRecConn(cp), wiretest.NewRecConn(sp)
 	s := &session{}
 	var helloMu sync.Mutex
 	srv := tls.Server(sr, &tls.Config{
@@ -204,7 +143,7 @@ func runTLS(tb testing.TB, cfg sessionConfig) *session {
 	if err := <-srvErr; err != nil {
 		tb.Fatal("server:", err)
 	}
-	s.client, s.clientWrites = cr.bytes()
-	s.server, s.serverWrites = sr.bytes()
+	s.client, s.clientWrites = cr.Bytes()
+	s.server, s.serverWrites = sr.Bytes()
 	return s
 }

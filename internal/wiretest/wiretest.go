@@ -1,16 +1,20 @@
-package h2
+// Package wiretest records what real protocol implementations (crypto/tls,
+// x/net/http2) put on the wire in-process, for the walkers' tests. It is
+// test support only; nothing in segscope's commands imports it.
+package wiretest
 
 import (
 	"net"
 	"sync"
 )
 
-// recConn records, write by write, the bytes one side puts on the wire:
+// RecConn records, write by write, the bytes one side puts on the wire:
 // that side's direction of the stream, as the peer receives it. Writes
 // are queued so that they never wait for the peer's read, as on TCP:
 // net.Pipe alone is synchronous and deadlocks when both sides write at
-// once (an HTTP/2 server's SETTINGS and the client's preface do).
-type recConn struct {
+// once (an HTTP/2 server's SETTINGS and the client's preface do, and so do
+// TLS 1.3 compatibility-mode change_cipher_spec records).
+type RecConn struct {
 	net.Conn
 	mu     sync.Mutex
 	writes [][]byte
@@ -19,9 +23,9 @@ type recConn struct {
 	once   sync.Once
 }
 
-func newRecConn(c net.Conn) *recConn {
+func NewRecConn(c net.Conn) *RecConn {
 	q := make(chan []byte, 1<<16)
-	r := &recConn{Conn: c, q: q, done: make(chan struct{})}
+	r := &RecConn{Conn: c, q: q, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		for b := range q {
@@ -35,7 +39,7 @@ func newRecConn(c net.Conn) *recConn {
 	return r
 }
 
-func (c *recConn) Write(p []byte) (int, error) {
+func (c *RecConn) Write(p []byte) (int, error) {
 	b := append([]byte(nil), p...)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -48,7 +52,7 @@ func (c *recConn) Write(p []byte) (int, error) {
 }
 
 // Close delivers what is queued, then closes.
-func (c *recConn) Close() error {
+func (c *RecConn) Close() error {
 	c.once.Do(func() {
 		c.mu.Lock()
 		close(c.q)
@@ -59,7 +63,8 @@ func (c *recConn) Close() error {
 	return c.Conn.Close()
 }
 
-func (c *recConn) bytes() (all []byte, writes [][]byte) {
+// Bytes returns everything written, and the writes one by one.
+func (c *RecConn) Bytes() (all []byte, writes [][]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, w := range c.writes {
