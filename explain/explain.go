@@ -527,6 +527,11 @@ func (r *Result) explainClear(ev *Event, m *Match, t *curltrace.Trace, idx int) 
 	case len(ev.Segments) > 1:
 		ev.Cause = CauseBacklog
 		ev.Why = fmt.Sprintf("the bytes of %d segments (%s), cut where the previous and next reads ended: the socket held more than one segment when curl read%s", len(ev.Segments), segSizes(ev.Segments), framing)
+	case len(ev.Segments) == 1 && ev.Segments[0].Offset < ev.Range.Start:
+		// The previous read stopped inside this segment (its buffer was
+		// full): the rest was already waiting.
+		ev.Cause = CauseBacklog
+		ev.Why = fmt.Sprintf("the rest of packet %d (%d bytes), which the previous read stopped inside: these bytes were already waiting%s", ev.Segments[0].Packet, ev.Segments[0].Len, framing)
 	default:
 		ev.Cause = CauseUnknown
 		ev.Why = "part of one segment: another read took the rest"
