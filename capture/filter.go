@@ -33,10 +33,12 @@ const (
 )
 
 // Filter builds the classic BPF program OpenLive attaches to its socket for
-// o: TCP over IPv4 or IPv6 (without extension headers; fragments of IPv4
-// only when no port is asked, as libpcap does), on Ethernet frames, untagged
-// or with one 802.1Q/802.1ad tag left in the frame (the kernel normally
-// moves the tag out of the frame, where the filter does not see it). A
+// o: TCP over IPv4 or IPv6 without extension headers, on Ethernet frames,
+// untagged or with one 802.1Q/802.1ad tag left in the frame (the kernel
+// normally moves the tag out of the frame, where the filter does not see
+// it). As with libpcap, fragments that carry no TCP header (IPv4 fragments
+// after the first, IPv6 behind a fragment header) pass only when no port is
+// asked. A
 // packet has to match one of o.Hosts as source or destination (any when
 // empty) and one of o.Ports as source or destination port (any when empty).
 // An accepted packet is kept up to o.SnapLen bytes (DefaultSnapLen when 0).

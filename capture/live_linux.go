@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -30,11 +31,13 @@ import (
 // ReadPacket must be called from one goroutine at a time; Stop, Close,
 // Stats and Name may be called from any goroutine at any time.
 type Live struct {
-	name     string
-	linkType layers.LinkType
-	snapLen  int
-	file     *os.File
-	rc       syscall.RawConn
+	name      string
+	linkType  layers.LinkType
+	snapLen   int
+	bufAsked  int // socket buffer asked for, bytes
+	bufGotten int // what the kernel granted (SO_RCVBUF / 2: it counts overhead twice)
+	file      *os.File
+	rc        syscall.RawConn
 
 	// Used by ReadPacket only. buf has room for a VLAN tag in front.
 	buf     []byte
@@ -88,7 +91,10 @@ func openLive(o LiveOptions, dropOutgoing bool) (*Live, error) {
 	}
 	ifi, err := net.InterfaceByName(o.Interface)
 	if err != nil {
-		return nil, newNoInterfaceError(o.Interface)
+		if strings.Contains(err.Error(), "no such network interface") || strings.Contains(err.Error(), "invalid network interface name") {
+			return nil, newNoInterfaceError(o.Interface)
+		}
+		return nil, openFailed(o.Interface, "looking up the interface", err)
 	}
 	if ifi.Flags&net.FlagUp == 0 {
 		return nil, &Error{Source: src, Err: fmt.Errorf("interface %s is down (ip link set %s up)", o.Interface, o.Interface)}
@@ -157,6 +163,10 @@ func openLive(o LiveOptions, dropOutgoing bool) (*Live, error) {
 			return nil, openFailed(o.Interface, "setting the socket buffer", err)
 		}
 	}
+	granted, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF)
+	if err != nil {
+		return nil, openFailed(o.Interface, "reading the socket buffer size", err)
+	}
 	if err := attachFilter(fd, prog); err != nil {
 		return nil, openFailed(o.Interface, "attaching the filter", err)
 	}
@@ -182,13 +192,15 @@ func openLive(o LiveOptions, dropOutgoing bool) (*Live, error) {
 	}
 	ok = true
 	l := &Live{
-		name:     o.Interface,
-		linkType: linkType,
-		snapLen:  snap,
-		file:     file,
-		rc:       rc,
-		buf:      make([]byte, vlanRoom+snap),
-		oob:      make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.TpacketAuxdata{})))+unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{})))),
+		name:      o.Interface,
+		linkType:  linkType,
+		snapLen:   snap,
+		bufAsked:  bufBytes,
+		bufGotten: granted / 2,
+		file:      file,
+		rc:        rc,
+		buf:       make([]byte, vlanRoom+snap),
+		oob:       make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.TpacketAuxdata{})))+unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{})))),
 	}
 	l.iov.Base = &l.buf[vlanRoom]
 	l.iov.SetLen(snap)
@@ -242,6 +254,12 @@ func (l *Live) LinkType() layers.LinkType { return l.linkType }
 // SnapLen is the most bytes kept of a frame (a frame with a VLAN tag put
 // back can be 4 more).
 func (l *Live) SnapLen() int { return l.snapLen }
+
+// Buffer returns the kernel buffer size asked for and the size granted,
+// in bytes. Without CAP_NET_ADMIN the kernel grants at most
+// net.core.rmem_max (often 208 KiB), where fast traffic gets dropped: a
+// caller can warn when granted < asked.
+func (l *Live) Buffer() (asked, granted int) { return l.bufAsked, l.bufGotten }
 
 // ReadPacket waits for the next packet and returns it; its Data is valid
 // until the next call. It returns io.EOF after Close, and after Stop once

@@ -27,6 +27,7 @@ func (l *Live) Name() string                                 { return l.name }
 func (l *Live) LinkType() layers.LinkType                    { return layers.LinkTypeEthernet }
 func (l *Live) SnapLen() int                                 { return DefaultSnapLen }
 func (l *Live) ReadPacket() (Packet, error)                  { return Packet{}, io.EOF }
+func (l *Live) Buffer() (asked, granted int)                 { return 0, 0 }
 func (l *Live) Stop() error                                  { return nil }
 func (l *Live) Close() error                                 { return nil }
 func (l *Live) Stats() (received, dropped uint64, err error) { return 0, 0, nil }
