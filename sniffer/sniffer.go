@@ -84,6 +84,11 @@ func (s *Session) run() {
 	}
 }
 
+// Buffer reports the kernel buffer asked for and granted: without
+// CAP_NET_ADMIN the kernel caps it at net.core.rmem_max, and a fast
+// transfer then drops packets.
+func (s *Session) Buffer() (asked, granted int) { return s.live.Buffer() }
+
 // View calls f with the connections seen so far, under the lock that keeps
 // the reader out: f must not keep them.
 func (s *Session) View(f func(packets int, conns []*analyze.Connection)) {

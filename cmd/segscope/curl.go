@@ -176,6 +176,7 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnSmallBuffer(s, sess)
 	cargs := []string{"--trace", tracePath, "--trace-time"}
 	if curlAtLeast(bin, 8, 3) {
 		// Component lines ([TCP] recv ... -> 0, 1388) add evidence.

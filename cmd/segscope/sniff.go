@@ -78,6 +78,7 @@ func runSniff(s *streams, o *sniffOptions) error {
 	if err != nil {
 		return err
 	}
+	warnSmallBuffer(s, sess)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.duration > 0 {
@@ -139,5 +140,13 @@ func liveView(w io.Writer, iface string, since time.Duration, packets int, conns
 	for _, c := range top {
 		d := c.Dir(analyze.ServerToClient)
 		fmt.Fprintf(w, "%4d  %-45s %8d %10d %8d %8d\n", c.ID, c.Server.String()+" > "+c.Client.String(), d.DataSegments, d.PayloadBytes, d.Stats().Max, d.RetransmittedSegments)
+	}
+}
+
+// warnSmallBuffer says when the kernel granted less capture buffer than
+// asked, before any packet can be dropped for it.
+func warnSmallBuffer(s *streams, sess *sniffer.Session) {
+	if asked, granted := sess.Buffer(); granted > 0 && granted < asked {
+		fmt.Fprintf(s.err, "segscope: warning: the kernel granted a %d KiB capture buffer of the %d KiB asked (net.core.rmem_max; CAP_NET_ADMIN lifts it): fast transfers may drop packets\n", granted>>10, asked>>10)
 	}
 }
