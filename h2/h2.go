@@ -296,18 +296,17 @@ func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
 	if w.done() || len(data) == 0 {
 		return
 	}
-	// Consumers are promised a tiling; be defensive anyway.
-	if off > w.off {
-		w.Gap(w.off, off-w.off, at)
+	// Consumers are promised a tiling; be defensive anyway: a hole is a
+	// gap, an overlap is trimmed.
+	gap, data := stream.Trim(w.off, off, data)
+	if gap > 0 {
+		w.Gap(w.off, gap, at)
 		if w.done() {
 			return
 		}
-	} else if off < w.off {
-		skip := w.off - off
-		if skip >= int64(len(data)) {
-			return
-		}
-		data = data[skip:]
+	}
+	if len(data) == 0 {
+		return
 	}
 	w.lastAt = at
 	if w.prefN < len(Preface) {

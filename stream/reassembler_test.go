@@ -197,3 +197,22 @@ func FuzzReassembler(f *testing.F) {
 		}
 	})
 }
+
+func TestTrim(t *testing.T) {
+	for _, tc := range []struct {
+		next, off int64
+		data      string
+		gap       int64
+		rest      string
+	}{
+		{10, 10, "abc", 0, "abc"}, // in order
+		{10, 14, "abc", 4, "abc"}, // a hole of 4 bytes before it
+		{10, 8, "abcd", 0, "cd"},  // overlaps 2 bytes already taken
+		{10, 5, "abc", 0, ""},     // all taken before
+	} {
+		gap, rest := Trim(tc.next, tc.off, []byte(tc.data))
+		if gap != tc.gap || string(rest) != tc.rest {
+			t.Errorf("Trim(%d, %d, %q) = %d, %q; want %d, %q", tc.next, tc.off, tc.data, gap, rest, tc.gap, tc.rest)
+		}
+	}
+}

@@ -44,3 +44,21 @@ type Consumer interface {
 	// capture. No call follows.
 	End(off int64)
 }
+
+// Trim brings a Data call back to the tiling a walker expects when it has
+// consumed everything below next: bytes before next are cut off, and a
+// call that starts past next reports the hole as gap. Consumers are
+// promised a tiling; walkers use this to stay safe when fed directly.
+func Trim(next, off int64, data []byte) (gap int64, rest []byte) {
+	switch {
+	case off > next:
+		return off - next, data
+	case off < next:
+		skip := next - off
+		if skip >= int64(len(data)) {
+			return 0, nil
+		}
+		return 0, data[skip:]
+	}
+	return 0, data
+}

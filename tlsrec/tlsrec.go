@@ -231,17 +231,15 @@ func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
 	}
 	// Consumers are promised a tiling; be defensive anyway: a hole is a
 	// gap, an overlap is trimmed.
-	if off > w.off {
-		w.Gap(w.off, off-w.off, at)
+	gap, data := stream.Trim(w.off, off, data)
+	if gap > 0 {
+		w.Gap(w.off, gap, at)
 		if w.done() {
 			return
 		}
-	} else if off < w.off {
-		skip := w.off - off
-		if skip >= int64(len(data)) {
-			return
-		}
-		data = data[skip:]
+	}
+	if len(data) == 0 {
+		return
 	}
 	w.lastAt = at
 	for len(data) > 0 {
