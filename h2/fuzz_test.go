@@ -1,44 +1,12 @@
 package h2
 
 import (
+	"github.com/segscope/segscope/internal/wiretest"
+
 	"testing"
 
 	"github.com/segscope/segscope/stream"
 )
-
-// fuzzPlan turns plan bytes into Data and Gap calls over n stream bytes:
-// a byte below 0xC0 is a Data call of that many bytes plus one, a byte
-// from 0xC0 a gap of its low 6 bits plus one. The rest goes in one call.
-// Each call's Pos names its index, so First and Last can be checked.
-func fuzzPlan(n int, plan []byte) []chunk {
-	var out []chunk
-	off := 0
-	add := func(k int, gap bool) {
-		k = min(k, n-off)
-		if k <= 0 {
-			return
-		}
-		out = append(out, chunk{off: int64(off), n: k, gap: gap, at: stream.Pos{Packet: len(out), Start: int64(off)}})
-		off += k
-	}
-	for _, b := range plan {
-		if b < 0xC0 {
-			add(int(b)+1, false)
-		} else {
-			add(int(b&0x3F)+1, true)
-		}
-	}
-	add(n-off, false)
-	return out
-}
-
-func holds(plan []chunk, at stream.Pos, off int64) bool {
-	if at.Packet < 0 || at.Packet >= len(plan) {
-		return false
-	}
-	c := plan[at.Packet]
-	return off >= c.off && off < c.off+int64(c.n)
-}
 
 func FuzzWalker(f *testing.F) {
 	// Small seeds: the fuzzer minimizes every new input it finds, and
@@ -51,13 +19,13 @@ func FuzzWalker(f *testing.F) {
 	f.Add(s.server[:min(len(s.server), 2000)], []byte{50, 0xF0, 50}, false, true)
 	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"), []byte{}, true, true)
 	f.Fuzz(func(t *testing.T, data []byte, planBytes []byte, isClient, end bool) {
-		plan := fuzzPlan(len(data), planBytes)
+		plan := wiretest.FuzzPlan(len(data), planBytes)
 		w := NewWalker(isClient, Limits{MaxFrames: 50, MaxStreams: 20})
-		feed(w, data, plan, end)
+		wiretest.Feed(w, data, plan, end)
 		total := int64(len(data))
 		gaps := false
 		for _, c := range plan {
-			gaps = gaps || c.gap
+			gaps = gaps || c.Gap
 		}
 		var next int64
 		if p := w.Preface(); p != nil {
@@ -81,7 +49,7 @@ func FuzzWalker(f *testing.F) {
 			if fr.Truncated && !gaps && !(end && fr.End == total) {
 				t.Fatalf("frame %d truncated without gap or end", i)
 			}
-			if !holds(plan, fr.First, fr.Start) || !holds(plan, fr.Last, fr.End-1) {
+			if !wiretest.Holds(plan, fr.First, fr.Start) || !wiretest.Holds(plan, fr.Last, fr.End-1) {
 				t.Fatalf("frame %d %v: First %+v Last %+v", i, fr.Range, fr.First, fr.Last)
 			}
 		}

@@ -1,11 +1,12 @@
 package h2
 
 import (
+	"github.com/segscope/segscope/internal/wiretest"
+
 	"bytes"
 	"errors"
 	"io"
 	"math/rand/v2"
-	"sort"
 	"strings"
 	"testing"
 
@@ -15,68 +16,28 @@ import (
 	"github.com/segscope/segscope/stream"
 )
 
-// chunk is one Data (or Gap) call of a feeding plan.
-type chunk struct {
-	off int64
-	n   int
-	gap bool
-	at  stream.Pos
-}
-
-func feed(c stream.Consumer, raw []byte, plan []chunk, end bool) {
-	var off int64
-	for _, ch := range plan {
-		if ch.gap {
-			c.Gap(ch.off, int64(ch.n), ch.at)
-		} else {
-			c.Data(ch.off, raw[ch.off:ch.off+int64(ch.n)], ch.at)
-		}
-		off = ch.off + int64(ch.n)
-	}
-	if end {
-		c.End(off)
-	}
-}
-
-func split(n int, size func() int, pos func(i int) stream.Pos) []chunk {
-	var plan []chunk
-	for off := 0; off < n; {
-		k := min(size(), n-off)
-		at := pos(len(plan))
-		at.Start = int64(off)
-		plan = append(plan, chunk{off: int64(off), n: k, at: at})
-		off += k
-	}
-	return plan
-}
-
-func seqPos(i int) stream.Pos { return stream.Pos{Packet: i + 1, Time: int64(i+1) * 1000} }
+// chunk is one call of a feeding plan.
+type chunk = wiretest.Chunk
 
 var chunkings = []struct {
 	name string
 	plan func(raw []byte) []chunk
 }{
-	{"one call", func(raw []byte) []chunk { return split(len(raw), func() int { return len(raw) }, seqPos) }},
-	{"1-byte calls", func(raw []byte) []chunk { return split(len(raw), func() int { return 1 }, seqPos) }},
+	{"one call", func(raw []byte) []chunk {
+		return wiretest.Split(len(raw), func() int { return len(raw) }, wiretest.SeqPos)
+	}},
+	{"1-byte calls", func(raw []byte) []chunk { return wiretest.Split(len(raw), func() int { return 1 }, wiretest.SeqPos) }},
 	{"random chunks", func(raw []byte) []chunk {
 		rng := rand.New(rand.NewPCG(uint64(len(raw)), 9))
-		return split(len(raw), func() int { return 1 + rng.IntN(3000) }, func(int) stream.Pos {
+		return wiretest.Split(len(raw), func() int { return 1 + rng.IntN(3000) }, func(int) stream.Pos {
 			return stream.Pos{Packet: rng.IntN(1 << 20), Time: rng.Int64()}
 		})
 	}},
 }
 
-func posAt(plan []chunk, off int64) stream.Pos {
-	i := sort.Search(len(plan), func(i int) bool { return plan[i].off+int64(plan[i].n) > off })
-	if i == len(plan) {
-		return stream.Pos{Packet: -1}
-	}
-	return plan[i].at
-}
-
 func walk(client bool, raw []byte, plan []chunk, end bool) *Walker {
 	w := NewWalker(client, Limits{})
-	feed(w, raw, plan, end)
+	wiretest.Feed(w, raw, plan, end)
 	return w
 }
 
@@ -134,10 +95,10 @@ func checkComplete(t *testing.T, client bool, raw []byte, plan []chunk, w *Walke
 		if f.Type != uint8(h.Type) || f.Flags != uint8(h.Flags) || f.StreamID != h.StreamID || f.Length != int(h.Length) {
 			t.Fatalf("frame %d: %s flags 0x%x stream %d length %d; Framer: %v", i, TypeName(f.Type), f.Flags, f.StreamID, f.Length, h)
 		}
-		if at := posAt(plan, f.Start); f.First != at {
+		if at := wiretest.PosAt(plan, f.Start); f.First != at {
 			t.Fatalf("frame %d at %d: First %+v, want %+v", i, f.Start, f.First, at)
 		}
-		if at := posAt(plan, f.End-1); f.Last != at {
+		if at := wiretest.PosAt(plan, f.End-1); f.Last != at {
 			t.Fatalf("frame %d ending at %d: Last %+v, want %+v", i, f.End, f.Last, at)
 		}
 	}
@@ -316,7 +277,7 @@ func TestCrafted(t *testing.T) {
 func TestGaps(t *testing.T) {
 	s := runH2(t, 0)
 	raw := s.server
-	full := walk(false, raw, split(len(raw), func() int { return len(raw) }, seqPos), true)
+	full := walk(false, raw, wiretest.Split(len(raw), func() int { return len(raw) }, wiretest.SeqPos), true)
 	frames := full.Frames()
 	var bigData, laterHeaders = -1, -1
 	for i, f := range frames {
@@ -413,7 +374,7 @@ func TestGaps(t *testing.T) {
 	t.Run("end inside a frame", func(t *testing.T) {
 		f := frames[bigData]
 		cut := f.Start + 100
-		w := walk(false, raw[:cut], split(int(cut), func() int { return 1000 }, seqPos), true)
+		w := walk(false, raw[:cut], wiretest.Split(int(cut), func() int { return 1000 }, wiretest.SeqPos), true)
 		fs := w.Frames()
 		last := fs[len(fs)-1]
 		if len(fs) != bigData+1 || !last.Truncated || last.End != cut || last.Length != f.Length || len(w.Problems()) != 0 {
@@ -431,7 +392,7 @@ func TestGaps(t *testing.T) {
 	})
 	t.Run("end inside a header", func(t *testing.T) {
 		cut := frames[bigData].Start + 4
-		w := walk(false, raw[:cut], split(int(cut), func() int { return 1000 }, seqPos), true)
+		w := walk(false, raw[:cut], wiretest.Split(int(cut), func() int { return 1000 }, wiretest.SeqPos), true)
 		if p := w.Problems(); len(p) != 1 || p[0].Offset != frames[bigData].Start || len(w.Frames()) != bigData {
 			t.Fatalf("problems %v", p)
 		}
@@ -449,18 +410,18 @@ func streamByID(ss []StreamInfo, id uint32) StreamInfo {
 
 func TestNotHTTP2(t *testing.T) {
 	req := []byte("GET / HTTP/1.1\r\nHost: segscope.test\r\n\r\n")
-	w := walk(true, req, split(len(req), func() int { return 5 }, seqPos), true)
+	w := walk(true, req, wiretest.Split(len(req), func() int { return 5 }, wiretest.SeqPos), true)
 	if p := w.Problems(); len(p) != 1 || p[0].Offset != 0 || !strings.Contains(p[0].Reason, "preface") || !w.Stopped() {
 		t.Fatalf("problems %v", p)
 	}
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-	w = walk(false, resp, split(len(resp), func() int { return 5 }, seqPos), true)
+	w = walk(false, resp, wiretest.Split(len(resp), func() int { return 5 }, wiretest.SeqPos), true)
 	if p := w.Problems(); len(p) != 1 || p[0].Offset != 0 || !strings.Contains(p[0].Reason, "not SETTINGS") || len(w.Frames()) != 0 {
 		t.Fatalf("problems %v", p)
 	}
 	// A frame header that no endpoint accepts, after a good SETTINGS.
 	bad := append([]byte("\x00\x00\x00\x04\x00\x00\x00\x00\x00"), "\x00\x00\x07\x06\x00\x00\x00\x00\x00abcdefg"...)
-	w = walk(false, bad, split(len(bad), func() int { return 4 }, seqPos), true)
+	w = walk(false, bad, wiretest.Split(len(bad), func() int { return 4 }, wiretest.SeqPos), true)
 	if p := w.Problems(); len(p) != 1 || p[0] != (Problem{9, "frame header: PING with length 7: not HTTP/2 or sync lost"}) || len(w.Frames()) != 1 {
 		t.Fatalf("problems %v", p)
 	}
@@ -484,8 +445,8 @@ func TestNotHTTP2(t *testing.T) {
 func TestLimits(t *testing.T) {
 	_, server := crafted(t, 40000)
 	w := NewWalker(false, Limits{MaxFrames: 2, MaxStreams: 1})
-	feed(w, server, split(len(server), func() int { return 100 }, seqPos), true)
-	all := walk(false, server, split(len(server), func() int { return 100 }, seqPos), true)
+	wiretest.Feed(w, server, wiretest.Split(len(server), func() int { return 100 }, wiretest.SeqPos), true)
+	all := walk(false, server, wiretest.Split(len(server), func() int { return 100 }, wiretest.SeqPos), true)
 	if len(w.Frames()) != 2 || w.Dropped() != len(all.Frames())-2 || w.FrameCount() != len(all.Frames()) {
 		t.Fatalf("%d frames kept, %d dropped, of %d", len(w.Frames()), w.Dropped(), len(all.Frames()))
 	}

@@ -1,47 +1,14 @@
 package tlsrec
 
 import (
+	"github.com/segscope/segscope/internal/wiretest"
+
 	"crypto/tls"
 	"strings"
 	"testing"
 
 	"github.com/segscope/segscope/stream"
 )
-
-// fuzzPlan turns plan bytes into Data and Gap calls over n stream bytes:
-// a byte below 0xC0 is a Data call of that many bytes plus one, a byte
-// from 0xC0 a gap of its low 6 bits plus one. The rest goes in one call.
-// Each call's Pos names its index, so First and Last can be checked.
-func fuzzPlan(n int, plan []byte) []chunk {
-	var out []chunk
-	off := 0
-	add := func(k int, gap bool) {
-		k = min(k, n-off)
-		if k <= 0 {
-			return
-		}
-		out = append(out, chunk{off: int64(off), n: k, gap: gap, at: stream.Pos{Packet: len(out), Start: int64(off)}})
-		off += k
-	}
-	for _, b := range plan {
-		if b < 0xC0 {
-			add(int(b)+1, false)
-		} else {
-			add(int(b&0x3F)+1, true)
-		}
-	}
-	add(n-off, false)
-	return out
-}
-
-// holds tells whether Pos at names the call that held stream offset off.
-func holds(plan []chunk, at stream.Pos, off int64) bool {
-	if at.Packet < 0 || at.Packet >= len(plan) {
-		return false
-	}
-	c := plan[at.Packet]
-	return off >= c.off && off < c.off+int64(c.n)
-}
 
 func FuzzWalker(f *testing.F) {
 	// Small seeds: the fuzzer minimizes every new input it finds, and
@@ -57,14 +24,14 @@ func FuzzWalker(f *testing.F) {
 	f.Add([]byte("\x16\x03\x01\x00\x04\x01\x00\x00\x00\x17\x03\x03\x00\x00"), []byte{2, 2}, true)
 	f.Add([]byte("GET / HTTP/1.1\r\n"), []byte{1}, true)
 	f.Fuzz(func(t *testing.T, data []byte, planBytes []byte, end bool) {
-		plan := fuzzPlan(len(data), planBytes)
+		plan := wiretest.FuzzPlan(len(data), planBytes)
 		w := NewWalker(Limits{MaxRecords: 50})
-		feed(w, data, plan, end)
+		wiretest.Feed(w, data, plan, end)
 		total := int64(len(data))
 		recs := w.Records()
 		gaps := false
 		for _, c := range plan {
-			gaps = gaps || c.gap
+			gaps = gaps || c.Gap
 		}
 
 		var next, bytes int64
@@ -80,7 +47,7 @@ func FuzzWalker(f *testing.F) {
 			if r.Truncated && !gaps && !(end && r.End == total) {
 				t.Fatalf("record %d truncated without gap or end", i)
 			}
-			if !holds(plan, r.First, r.Start) || !holds(plan, r.Last, r.End-1) {
+			if !wiretest.Holds(plan, r.First, r.Start) || !wiretest.Holds(plan, r.Last, r.End-1) {
 				t.Fatalf("record %d %v: First %+v Last %+v", i, r.Range, r.First, r.Last)
 			}
 		}

@@ -1,55 +1,20 @@
 package tlsrec
 
 import (
+	"github.com/segscope/segscope/internal/wiretest"
+
 	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/segscope/segscope/stream"
 )
 
-// chunk is one Data (or Gap) call of a feeding plan.
-type chunk struct {
-	off int64
-	n   int
-	gap bool
-	at  stream.Pos
-}
-
-func feed(c stream.Consumer, raw []byte, plan []chunk, end bool) {
-	var off int64
-	for _, ch := range plan {
-		if ch.gap {
-			c.Gap(ch.off, int64(ch.n), ch.at)
-		} else {
-			c.Data(ch.off, raw[ch.off:ch.off+int64(ch.n)], ch.at)
-		}
-		off = ch.off + int64(ch.n)
-	}
-	if end {
-		c.End(off)
-	}
-}
-
-// split cuts raw into chunks of the sizes size() returns; the Pos of a
-// chunk has Start = its offset and Packet/Time from pos().
-func split(n int, size func() int, pos func(i int) stream.Pos) []chunk {
-	var plan []chunk
-	for off := 0; off < n; {
-		k := min(size(), n-off)
-		at := pos(len(plan))
-		at.Start = int64(off)
-		plan = append(plan, chunk{off: int64(off), n: k, at: at})
-		off += k
-	}
-	return plan
-}
-
-func seqPos(i int) stream.Pos { return stream.Pos{Packet: i + 1, Time: int64(i+1) * 1000} }
+// chunk is one call of a feeding plan.
+type chunk = wiretest.Chunk
 
 type chunking struct {
 	name string
@@ -58,31 +23,24 @@ type chunking struct {
 
 var chunkings = []chunking{
 	{"one call", func(raw []byte, _ [][]byte) []chunk {
-		return split(len(raw), func() int { return len(raw) }, seqPos)
+		return wiretest.Split(len(raw), func() int { return len(raw) }, wiretest.SeqPos)
 	}},
 	{"1-byte calls", func(raw []byte, _ [][]byte) []chunk {
-		return split(len(raw), func() int { return 1 }, seqPos)
+		return wiretest.Split(len(raw), func() int { return 1 }, wiretest.SeqPos)
 	}},
 	{"random chunks", func(raw []byte, _ [][]byte) []chunk {
 		rng := rand.New(rand.NewPCG(uint64(len(raw)), 7))
-		return split(len(raw), func() int { return 1 + rng.IntN(3000) }, func(int) stream.Pos {
+		return wiretest.Split(len(raw), func() int { return 1 + rng.IntN(3000) }, func(int) stream.Pos {
 			return stream.Pos{Packet: rng.IntN(1 << 20), Time: rng.Int64()}
 		})
 	}},
 	{"write by write", func(raw []byte, writes [][]byte) []chunk {
 		i := 0
-		return split(len(raw), func() int { i++; return len(writes[i-1]) }, seqPos)
+		return wiretest.Split(len(raw), func() int { i++; return len(writes[i-1]) }, wiretest.SeqPos)
 	}},
 }
 
 // posAt is the Pos of the chunk holding stream offset off.
-func posAt(plan []chunk, off int64) stream.Pos {
-	i := sort.Search(len(plan), func(i int) bool { return plan[i].off+int64(plan[i].n) > off })
-	if i == len(plan) {
-		return stream.Pos{Packet: -1}
-	}
-	return plan[i].at
-}
 
 // checkComplete asserts that the records of a complete, gapless walk tile
 // raw exactly and agree with the headers in raw.
@@ -108,10 +66,10 @@ func checkComplete(t *testing.T, raw []byte, plan []chunk, w *Walker) {
 		if r.Len() != int64(5+r.Length) || r.Truncated {
 			t.Fatalf("record %d: range %v for length %d, truncated %v", i, r.Range, r.Length, r.Truncated)
 		}
-		if want := posAt(plan, r.Start); r.First != want {
+		if want := wiretest.PosAt(plan, r.Start); r.First != want {
 			t.Fatalf("record %d at %d: First %+v, want %+v", i, r.Start, r.First, want)
 		}
-		if want := posAt(plan, r.End-1); r.Last != want {
+		if want := wiretest.PosAt(plan, r.End-1); r.Last != want {
 			t.Fatalf("record %d ending at %d: Last %+v, want %+v", i, r.End, r.Last, want)
 		}
 	}
@@ -133,7 +91,7 @@ func checkComplete(t *testing.T, raw []byte, plan []chunk, w *Walker) {
 
 func walk(raw []byte, plan []chunk, end bool) *Walker {
 	w := NewWalker(Limits{})
-	feed(w, raw, plan, end)
+	wiretest.Feed(w, raw, plan, end)
 	return w
 }
 
@@ -233,7 +191,7 @@ func checkHellos(t *testing.T, s *session, w *Walker, client bool, version uint1
 func TestGaps(t *testing.T) {
 	s := runTLS(t, sessionConfig{maxVersion: tls.VersionTLS13, n: 100 << 10})
 	raw := s.server
-	full := walk(raw, split(len(raw), func() int { return 1000 }, seqPos), true).Records()
+	full := walk(raw, wiretest.Split(len(raw), func() int { return 1000 }, wiretest.SeqPos), true).Records()
 	k := len(full) / 2 // an application data record in the middle
 	rk := full[k]
 	if rk.Type != ApplicationData || rk.Length < 200 {
@@ -319,12 +277,12 @@ func TestGaps(t *testing.T) {
 func TestEnds(t *testing.T) {
 	s := runTLS(t, sessionConfig{maxVersion: tls.VersionTLS12, n: 40 << 10})
 	raw := s.server
-	full := walk(raw, split(len(raw), func() int { return len(raw) }, seqPos), true).Records()
+	full := walk(raw, wiretest.Split(len(raw), func() int { return len(raw) }, wiretest.SeqPos), true).Records()
 	k := len(full) - 2
 	rk := full[k]
 	t.Run("inside a payload", func(t *testing.T) {
 		cut := rk.Start + 7
-		w := walk(raw[:cut], split(int(cut), func() int { return 1400 }, seqPos), true)
+		w := walk(raw[:cut], wiretest.Split(int(cut), func() int { return 1400 }, wiretest.SeqPos), true)
 		recs := w.Records()
 		last := recs[len(recs)-1]
 		if len(recs) != k+1 || !last.Truncated || last.Range != (stream.Range{Start: rk.Start, End: cut}) || last.Length != rk.Length || len(w.Problems()) != 0 {
@@ -333,7 +291,7 @@ func TestEnds(t *testing.T) {
 	})
 	t.Run("inside a header", func(t *testing.T) {
 		cut := rk.Start + 3
-		w := walk(raw[:cut], split(int(cut), func() int { return 1400 }, seqPos), true)
+		w := walk(raw[:cut], wiretest.Split(int(cut), func() int { return 1400 }, wiretest.SeqPos), true)
 		p := w.Problems()
 		if len(w.Records()) != k || len(p) != 1 || p[0].Offset != rk.Start {
 			t.Fatalf("%d records (want %d), problems %v", len(w.Records()), k, p)
@@ -359,7 +317,7 @@ func TestGarbage(t *testing.T) {
 		{"\x16\x02\x01\x00\x10", "record header: version 0x0201 is not TLS"},
 		{"\x17\x03\x03\x50\x00", "record header: length 20480 is over the 18432 a record may carry"},
 	} {
-		w := walk([]byte(tc.in), split(len(tc.in), func() int { return 2 }, seqPos), true)
+		w := walk([]byte(tc.in), wiretest.Split(len(tc.in), func() int { return 2 }, wiretest.SeqPos), true)
 		p := w.Problems()
 		if len(p) != 1 || p[0] != (Problem{0, tc.reason}) || len(w.Records()) != 0 || !w.Stopped() {
 			t.Errorf("%q: problems %v, records %v", tc.in, p, w.Records())
@@ -371,7 +329,7 @@ func TestGarbage(t *testing.T) {
 	// Garbage after good records: the offset is that of the bad header.
 	good := []byte("\x15\x03\x03\x00\x02\x01\x00")
 	in := append(append([]byte(nil), good...), "SSH-2.0-OpenSSH_9.6\r\n"...)
-	w := walk(in, split(len(in), func() int { return 3 }, seqPos), true)
+	w := walk(in, wiretest.Split(len(in), func() int { return 3 }, wiretest.SeqPos), true)
 	if p := w.Problems(); len(w.Records()) != 1 || len(p) != 1 || p[0].Offset != int64(len(good)) {
 		t.Fatalf("records %v, problems %v", w.Records(), p)
 	}
@@ -403,9 +361,9 @@ func TestSniff(t *testing.T) {
 func TestLimits(t *testing.T) {
 	s := runTLS(t, sessionConfig{maxVersion: tls.VersionTLS13, n: 50 << 10})
 	raw := s.server
-	all := walk(raw, split(len(raw), func() int { return 1000 }, seqPos), true)
+	all := walk(raw, wiretest.Split(len(raw), func() int { return 1000 }, wiretest.SeqPos), true)
 	w := NewWalker(Limits{MaxRecords: 3})
-	feed(w, raw, split(len(raw), func() int { return 1000 }, seqPos), true)
+	wiretest.Feed(w, raw, wiretest.Split(len(raw), func() int { return 1000 }, wiretest.SeqPos), true)
 	total := len(all.Records())
 	if len(w.Records()) != 3 || w.Dropped() != total-3 || w.Stats().Records != total || w.Stats().Bytes != int64(len(raw)) {
 		t.Fatalf("kept %d, dropped %d, stats %+v; %d records in all", len(w.Records()), w.Dropped(), w.Stats(), total)
@@ -432,7 +390,7 @@ func TestHelloSpansRecords(t *testing.T) {
 		in = append(in, msg[:n]...)
 		msg = msg[n:]
 	}
-	w := walk(in, split(len(in), func() int { return 3 }, seqPos), true)
+	w := walk(in, wiretest.Split(len(in), func() int { return 3 }, wiretest.SeqPos), true)
 	ch := w.ClientHello()
 	if ch == nil || ch.SNI != "segscope.test" || len(w.Problems()) != 0 {
 		t.Fatalf("ClientHello %+v, problems %v", ch, w.Problems())
