@@ -340,3 +340,23 @@ func TestIPv6ExtensionHeadersLeaveThePayloadLength(t *testing.T) {
 		t.Errorf("payload %d, want 1388", got)
 	}
 }
+
+// More holes than are tracked, all filled within a millisecond: nothing is
+// missing and nothing was retransmitted (the reviewer's 66-hole case).
+func TestManyHolesFilledLate(t *testing.T) {
+	const sisn, n = 5000, 2400 // 1200 holes: more than maxHoles
+	frames := handshake(1000, sisn, 1460, 1460)
+	seg := func(i int, at time.Duration) frame {
+		return frame{seq: sisn + 1 + uint32(i*100), ack: 1001, flags: flagACK, payload: 100, ts: true, tsval: uint32(i), ipID: uint16(i + 1), at: at}
+	}
+	for i := 0; i < n; i += 2 { // every other segment: n/2 holes
+		frames = append(frames, seg(i, ms+time.Duration(i)*time.Microsecond))
+	}
+	for i := 1; i < n; i += 2 { // then the missing ones, shortly after
+		frames = append(frames, seg(i, 2*ms+time.Duration(i)*time.Microsecond))
+	}
+	d := feed(t, frames...).Connections[0].Dir(ServerToClient)
+	if d.RetransmittedSegments != 0 || d.MissingBytes != 0 || int(d.OutOfOrderSegments) < n/2-n/2/10 {
+		t.Errorf("retransmitted %d, missing %d, out of order %d; want 0, 0 and about %d", d.RetransmittedSegments, d.MissingBytes, d.OutOfOrderSegments, n/2)
+	}
+}

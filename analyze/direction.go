@@ -7,8 +7,10 @@ import (
 )
 
 // maxHoles bounds the holes (byte ranges not yet captured) tracked per
-// direction; past it the oldest is forgotten and counted as missing.
-const maxHoles = 64
+// direction; past it the two closest holes are merged, so a few bytes
+// that were seen may later count as filling a hole rather than as
+// retransmitted: an undercount, never a false retransmission.
+const maxHoles = 1024
 
 // Direction accumulates one direction of a connection: the bytes its
 // sender sent and how they were cut into segments.
@@ -56,6 +58,9 @@ type Direction struct {
 type hole struct {
 	start, end int64
 	opened     int64 // when the bytes after it arrived
+	// merged holes also span bytes that were seen (see maxHoles): what
+	// remains of them at the end is not counted as missing.
+	merged bool
 }
 
 // fingerprint identifies a packet well enough to spot it captured twice.
@@ -232,10 +237,18 @@ func (d *Direction) remember(fp fingerprint) {
 
 func (d *Direction) addHole(start, end, now int64) {
 	if len(d.holes) == maxHoles {
-		d.MissingBytes += d.holes[0].end - d.holes[0].start
-		d.holes = append(d.holes[:0], d.holes[1:]...)
+		// Merge the two holes with the fewest seen bytes between them.
+		best := 0
+		for i := 1; i < len(d.holes)-1; i++ {
+			if d.holes[i+1].start-d.holes[i].end < d.holes[best+1].start-d.holes[best].end {
+				best = i
+			}
+		}
+		d.holes[best].end = d.holes[best+1].end
+		d.holes[best].merged = true
+		d.holes = append(d.holes[:best+1], d.holes[best+2:]...)
 	}
-	d.holes = append(d.holes, hole{start, end, now})
+	d.holes = append(d.holes, hole{start: start, end: end, opened: now})
 }
 
 // fill removes [start, end) from the holes and returns how many bytes of
@@ -257,12 +270,12 @@ func (d *Direction) fill(start, end int64) (filled, opened int64) {
 		}
 		filled += hi - lo
 		if h.start < lo {
-			kept = append(kept, hole{h.start, lo, h.opened})
+			kept = append(kept, hole{h.start, lo, h.opened, h.merged})
 		}
 		if hi < h.end {
 			// Splitting can add a hole; hold it until the loop is done
 			// so kept never overtakes the range being read.
-			split = append(split, hole{hi, h.end, h.opened})
+			split = append(split, hole{hi, h.end, h.opened, h.merged})
 		}
 	}
 	d.holes = append(kept, split...)
@@ -277,7 +290,9 @@ func (d *Direction) finish() {
 		d.runBytes = 0
 	}
 	for _, h := range d.holes {
-		d.MissingBytes += h.end - h.start
+		if !h.merged {
+			d.MissingBytes += h.end - h.start
+		}
 	}
 	d.holes = nil
 }

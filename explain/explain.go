@@ -264,7 +264,7 @@ func (r *Result) timeReads() {
 			if ev.Conn != m.Conn.ID || !ev.hasTOD || len(ev.Segments) == 0 {
 				continue
 			}
-			lag := readTime(m, ev.tod).Sub(ev.Segments[len(ev.Segments)-1].Arrived)
+			lag := readTime(m, ev.tod).Sub(latest(ev.Segments).Arrived)
 			if first || lag < m.ClockSkew {
 				m.ClockSkew, first = lag, false
 			}
@@ -282,9 +282,9 @@ func (r *Result) timeReads() {
 				ev.Segments[j].Before = ev.Time.Sub(ev.Segments[j].Arrived)
 			}
 			if n := len(ev.Segments); n > 0 && ev.Cause != CauseSuperSegment {
-				ev.Why += fmt.Sprintf("; the last segment was captured %s before the read", roundDur(ev.Segments[n-1].Before))
+				ev.Why += fmt.Sprintf("; the last segment was captured %s before the read", roundDur(latest(ev.Segments).Before))
 				if n > 1 {
-					ev.Why += fmt.Sprintf(", the first %s before", roundDur(ev.Segments[0].Before))
+					ev.Why += fmt.Sprintf(", the first %s before", roundDur(earliest(ev.Segments).Before))
 				}
 			}
 		}
@@ -444,16 +444,31 @@ func (r *Result) align(m *Match, ti int) {
 	}
 }
 
-// dataSegments returns the data segments of one direction, in stream
-// order, first copies only.
+// dataSegments returns the data segments of one direction in stream
+// order, each byte range once: the copy captured first. A retransmission
+// stays when it is the only copy of some bytes (the original was lost
+// before the capture point) or brings new bytes along.
 func dataSegments(c *analyze.Connection, d analyze.Dir) []analyze.Segment {
-	var out []analyze.Segment
+	var all []analyze.Segment
 	for _, s := range c.Segments {
-		if s.Dir == d && s.Len > 0 && s.Kind&(analyze.KindRetransmission|analyze.KindDuplicate|analyze.KindKeepAlive) == 0 {
-			out = append(out, s)
+		if s.Dir == d && s.Len > 0 && s.Kind&(analyze.KindDuplicate|analyze.KindKeepAlive) == 0 {
+			all = append(all, s)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Offset < out[j].Offset })
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].Offset != all[j].Offset {
+			return all[i].Offset < all[j].Offset
+		}
+		return all[i].Time < all[j].Time
+	})
+	var out []analyze.Segment
+	covered := int64(-1 << 62)
+	for _, s := range all {
+		if s.End() > covered {
+			out = append(out, s)
+			covered = s.End()
+		}
+	}
 	return out
 }
 
@@ -771,4 +786,26 @@ func (r *Result) explainH2C(ev *Event, m *Match, before int64) {
 	ev.Cause = CauseH2Frames
 	ev.Why = fmt.Sprintf("the DATA payload of %d HTTP/2 frame(s) (%s) that curl took in one read: %d bytes of stream, of which %d are 9-byte frame headers, carried by %d segment(s) (%s)",
 		len(frames), strings.Join(sizes, ", "), ev.Range.Len(), 9*len(frames), len(ev.Segments), segSizes(ev.Segments))
+}
+
+// latest is the segment captured last; earliest the one captured first
+// (stream order and capture order differ when a segment was resent).
+func latest(segs []Seg) Seg {
+	l := segs[0]
+	for _, s := range segs[1:] {
+		if s.Arrived.After(l.Arrived) {
+			l = s
+		}
+	}
+	return l
+}
+
+func earliest(segs []Seg) Seg {
+	e := segs[0]
+	for _, s := range segs[1:] {
+		if s.Arrived.Before(e.Arrived) {
+			e = s
+		}
+	}
+	return e
 }

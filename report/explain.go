@@ -215,7 +215,11 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 							pk = fmt.Sprintf("%d-%d (%d)", e.Segments[0].Packet, e.Segments[n-1].Packet, n)
 						}
 						if e.Time != "" {
-							before = time.Duration(e.Segments[n-1].BeforeUs * 1e3).Round(time.Microsecond).String()
+							last := e.Segments[0].BeforeUs // the segment captured last
+							for _, sg := range e.Segments {
+								last = min(last, sg.BeforeUs)
+							}
+							before = time.Duration(last * 1e3).Round(time.Microsecond).String()
 						}
 					}
 					if err := emit([]string{strconv.Itoa(e.Line), strconv.Itoa(e.Size), conn, rng, pk, before, e.Cause}); err != nil {
