@@ -764,9 +764,9 @@ func (r *Result) explainH2C(ev *Event, m *Match, before int64) {
 		if f.Type != 0 { // DATA
 			continue
 		}
-		payload := stream.Range{Start: cum, End: cum + int64(f.Length)}
+		payload := stream.Range{Start: cum, End: cum + int64(f.Data)} // padding is not data
 		cum = payload.End
-		if payload.Overlaps(want) || (f.Length == 0 && payload.Start == want.End) {
+		if payload.Overlaps(want) || (f.Data == 0 && payload.Start == want.End) {
 			if first < 0 {
 				first = f.Start
 			}
@@ -781,7 +781,7 @@ func (r *Result) explainH2C(ev *Event, m *Match, before int64) {
 	ev.Segments = segmentsIn(c, analyze.ServerToClient, ev.Range)
 	var sizes []string
 	for _, f := range frames {
-		sizes = append(sizes, fmt.Sprint(f.Length))
+		sizes = append(sizes, fmt.Sprint(f.Data))
 	}
 	ev.Cause = CauseH2Frames
 	ev.Why = fmt.Sprintf("the DATA payload of %d HTTP/2 frame(s) (%s) that curl took in one read: %d bytes of stream, of which %d are 9-byte frame headers, carried by %d segment(s) (%s)",

@@ -99,6 +99,9 @@ type Frame struct {
 	Flags    uint8
 	StreamID uint32
 	Length   int // the header's length field (Wireshark's http2.length)
+	// Data is a DATA frame's payload without the pad-length byte and the
+	// padding: what an application reads (curl's Recv data counts it).
+	Data int
 	// First and Last are the segments that carried the frame's first and
 	// last byte; a byte that fell in a gap is attributed to the Pos given
 	// with the Gap call.
@@ -567,6 +570,7 @@ func (w *Walker) finish() {
 	f := &w.cur
 	switch f.Type {
 	case TypeData:
+		f.Data = int(w.dataBytes())
 		if i := w.stream(f.StreamID); i >= 0 {
 			s := &w.streams[i]
 			if s.DataFrames == 0 {
@@ -574,7 +578,7 @@ func (w *Walker) finish() {
 			}
 			s.DataFrames++
 			s.LastData = f.Last
-			s.DataBytes += w.dataBytes()
+			s.DataBytes += int64(f.Data)
 			if f.Flags&FlagEndStream != 0 && !f.Truncated {
 				s.EndStream = true
 			}

@@ -462,3 +462,25 @@ func TestTypeName(t *testing.T) {
 		}
 	}
 }
+
+// A padded DATA frame's Data leaves out the pad-length byte and padding.
+func TestFrameDataExcludesPadding(t *testing.T) {
+	var buf bytes.Buffer
+	buf.WriteString(Preface)
+	fr := http2.NewFramer(&buf, nil)
+	fr.WriteSettings()
+	fr.WriteDataPadded(1, false, []byte("hello"), make([]byte, 10))
+	fr.WriteData(1, true, []byte("world!"))
+	w := NewWalker(true, Limits{})
+	w.Data(0, buf.Bytes(), stream.Pos{})
+	w.End(int64(buf.Len()))
+	var got []int
+	for _, f := range w.Frames() {
+		if f.Type == TypeData {
+			got = append(got, f.Length, f.Data)
+		}
+	}
+	if len(got) != 4 || got[0] != 16 || got[1] != 5 || got[2] != 6 || got[3] != 6 {
+		t.Errorf("DATA (length, data) = %v, want [16 5 6 6]", got)
+	}
+}

@@ -89,6 +89,10 @@ func (s *Session) run() {
 // transfer then drops packets.
 func (s *Session) Buffer() (asked, granted int) { return s.live.Buffer() }
 
+// Done is closed when the reader stopped on its own (an error, or the
+// interface went away): Stop then says why.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
 // View calls f with the connections seen so far, under the lock that keeps
 // the reader out: f must not keep them.
 func (s *Session) View(f func(packets int, conns []*analyze.Connection)) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -59,10 +60,12 @@ Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin
 	return cmd
 }
 
-// target finds the URL in curl's arguments and the address and port it
-// reaches.
-func target(args []string) (netip.AddrPort, string, error) {
-	for _, a := range args {
+// target finds the URL in curl's arguments (the last one: flags such as -e
+// take URLs too) and the addresses and port it reaches: every address the
+// name resolves to, since curl may pick any of them.
+func target(args []string) ([]netip.Addr, uint16, error) {
+	for i := len(args) - 1; i >= 0; i-- {
+		a := args[i]
 		if !strings.Contains(a, "://") {
 			continue
 		}
@@ -78,28 +81,31 @@ func target(args []string) (netip.AddrPort, string, error) {
 			case "http":
 				port = "80"
 			default:
-				return netip.AddrPort{}, "", fmt.Errorf("%s: only http and https URLs are explained", a)
+				return nil, 0, fmt.Errorf("%s: only http and https URLs are explained", a)
 			}
 		}
 		p, err := strconv.ParseUint(port, 10, 16)
 		if err != nil {
-			return netip.AddrPort{}, "", fmt.Errorf("%s: bad port", a)
+			return nil, 0, fmt.Errorf("%s: bad port", a)
 		}
 		host := u.Hostname()
-		ip, err := netip.ParseAddr(host)
-		if err != nil {
-			// Names are resolved as curl would (the hosts file for localhost).
-			addrs, lerr := net.LookupHost(host)
-			if lerr != nil || len(addrs) == 0 {
-				return netip.AddrPort{}, "", fmt.Errorf("resolving %s: %v", host, lerr)
-			}
-			if ip, err = netip.ParseAddr(addrs[0]); err != nil {
-				return netip.AddrPort{}, "", err
+		if ip, err := netip.ParseAddr(host); err == nil {
+			return []netip.Addr{ip.Unmap()}, uint16(p), nil
+		}
+		// Names are resolved as curl would (the hosts file for localhost).
+		names, err := net.LookupHost(host)
+		if err != nil || len(names) == 0 {
+			return nil, 0, fmt.Errorf("resolving %s: %v", host, err)
+		}
+		var ips []netip.Addr
+		for _, n := range names {
+			if ip, err := netip.ParseAddr(n); err == nil {
+				ips = append(ips, ip.Unmap())
 			}
 		}
-		return netip.AddrPortFrom(ip.Unmap(), uint16(p)), a, nil
+		return ips, uint16(p), nil
 	}
-	return netip.AddrPort{}, "", errors.New("no http:// or https:// URL among curl's arguments")
+	return nil, 0, errors.New("no http:// or https:// URL among curl's arguments")
 }
 
 // routeInterface names the interface packets to ip leave by: the one that
@@ -139,13 +145,13 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s not found: install curl (apt-get install curl) or name it with --curl", o.curl)
 	}
-	dst, _, err := target(args)
+	addrs, port, err := target(args)
 	if err != nil {
 		return usageError{err}
 	}
 	iface := o.iface
 	if iface == "" {
-		if iface, err = routeInterface(dst.Addr()); err != nil {
+		if iface, err = routeInterface(addrs[0]); err != nil {
 			return err
 		}
 	}
@@ -159,7 +165,7 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		return err
 	}
 	tracePath := filepath.Join(dir, "trace.txt")
-	opts := sniffer.Options{Live: capture.LiveOptions{Interface: iface, Hosts: []netip.Addr{dst.Addr()}, Ports: []uint16{dst.Port()}}}
+	opts := sniffer.Options{Live: capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: []uint16{port}}}
 	if o.keep != "" {
 		f, err := os.Create(filepath.Join(dir, "capture.pcapng"))
 		if err != nil {
@@ -168,10 +174,10 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		defer f.Close()
 		opts.Write = f
 	}
-	// The trace names the connections: keep their segments for explain.
-	opts.Analyze.KeepSegments = func(c *analyze.Connection) bool {
-		return c.Server.Addr().Unmap() == dst.Addr() && c.Server.Port() == dst.Port()
-	}
+	// The filter captures only the target: keep every segment for explain,
+	// and every record, frame and chunk, so each read finds its unit.
+	opts.Analyze.KeepSegments = func(c *analyze.Connection) bool { return c.Server.Port() == port }
+	opts.Analyze.MaxUnits = math.MaxInt32
 	sess, err := sniffer.Start(opts)
 	if err != nil {
 		return err
@@ -231,6 +237,9 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	fmt.Fprintln(s.err)
 	if exit != 0 {
 		return exitStatus(exit)
+	}
+	if len(errs) > 0 {
+		return errReported // the capture or the trace failed: scripts must see it
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -96,6 +97,9 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	return nil
 }
 
+// explainOptionsFor keeps the segments of the trace's connections and
+// lifts the unit bound: explain must place every read on a record, frame
+// or chunk, however long the transfer.
 func explainOptionsFor(tr *curltrace.Trace) analyze.Options {
-	return analyze.Options{KeepSegments: explain.Wanted(tr)}
+	return analyze.Options{KeepSegments: explain.Wanted(tr), MaxUnits: math.MaxInt32}
 }

@@ -377,3 +377,21 @@ func TestExplainErrors(t *testing.T) {
 		t.Errorf("no --trace: exit %d, stderr %q", code, errs)
 	}
 }
+
+func TestCurlTarget(t *testing.T) {
+	// The URL is the last one: -e (the referer) takes a URL too.
+	addrs, port, err := target([]string{"-e", "https://ref.example/", "-o", "x", "http://127.0.0.1:8080/big"})
+	if err != nil || len(addrs) != 1 || addrs[0].String() != "127.0.0.1" || port != 8080 {
+		t.Errorf("target = %v %d %v", addrs, port, err)
+	}
+	if addrs, port, err = target([]string{"https://[::1]/x"}); err != nil || addrs[0].String() != "::1" || port != 443 {
+		t.Errorf("IPv6 default port: %v %d %v", addrs, port, err)
+	}
+	if _, _, err = target([]string{"-s", "localhost"}); err == nil {
+		t.Error("no URL: no error")
+	}
+	// Every address a name resolves to is captured: curl may use any.
+	if addrs, _, err = target([]string{"http://localhost:9/"}); err != nil || len(addrs) == 0 || !addrs[0].IsLoopback() {
+		t.Errorf("localhost: %v %v", addrs, err)
+	}
+}

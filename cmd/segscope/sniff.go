@@ -95,6 +95,8 @@ loop:
 		select {
 		case <-ctx.Done():
 			break loop
+		case <-sess.Done():
+			break loop // the capture failed: Stop reports why
 		case <-tick.C:
 			sess.View(func(packets int, conns []*analyze.Connection) {
 				if live {
