@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
@@ -177,5 +178,40 @@ func TestTraceAloneAndMismatch(t *testing.T) {
 	}
 	if r.Summary.Dominant != CauseUnmatched {
 		t.Errorf("mismatch: dominant %s", r.Summary.Dominant)
+	}
+}
+
+// A segment lost before the capture point and resent is the only copy of
+// its bytes: the read that took them is explained from it, and timed by
+// it, not reported as missing.
+func TestLostAndResentSegment(t *testing.T) {
+	f, err := os.Open("testdata/lost.trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := curltrace.Parse(f, "lost.trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := capture.Open("testdata/lost.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(analyze.Options{KeepSegments: Wanted(tr)})
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	r := Explain(tr, a.Result())
+	if len(r.Events) != 2 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	last := r.Events[1]
+	if last.Cause == CauseMissing || len(last.Segments) != 2 {
+		t.Fatalf("the read after the loss: %s with %d segments: %s", last.Cause, len(last.Segments), last.Why)
+	}
+	if b := latest(last.Segments).Before; b < 0 || b > time.Millisecond {
+		t.Errorf("the resent segment was captured %v before the read, want under 1ms: %s", b, last.Why)
 	}
 }
