@@ -28,8 +28,8 @@ type record struct {
 	number int
 }
 
-func readAll(t *testing.T, src Source) ([]record, error) {
-	t.Helper()
+// readAll copies every packet of src.
+func readAll(src Source) ([]record, error) {
 	var out []record
 	for {
 		p, err := src.ReadPacket()
@@ -49,7 +49,7 @@ func mustRead(t *testing.T, name string, b []byte) []record {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	recs, err := readAll(t, src)
+	recs, err := readAll(src)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -166,7 +166,7 @@ func TestOpenFileAndProgress(t *testing.T) {
 	if src.Format() != FormatPcap || src.Compressed() || src.Name() != realCapture {
 		t.Errorf("format %v compressed %v name %q", src.Format(), src.Compressed(), src.Name())
 	}
-	if _, err := readAll(t, src); err != nil {
+	if _, err := readAll(src); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := os.Stat(realCapture)
@@ -192,7 +192,7 @@ func TestTruncatedCaptureKeepsWhatWasRead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := readAll(t, src)
+		got, err := readAll(src)
 		samePackets(t, name, got, all[:5])
 		var ce *Error
 		if !errors.Is(err, ErrTruncated) || !errors.As(err, &ce) || ce.Packet != 6 || ce.Source != name {

@@ -39,7 +39,7 @@ func needLive(t *testing.T) {
 
 // capturedPacket is a copy of a captured packet with its TCP header decoded.
 type capturedPacket struct {
-	rec              pktRecord
+	rec              record
 	ok               bool // IPv4 or IPv6 TCP
 	src, dst         net.IP
 	sport, dport     uint16
@@ -52,7 +52,7 @@ type capturedPacket struct {
 }
 
 func decodeCaptured(p Packet) capturedPacket {
-	c := capturedPacket{rec: pktRecord{append([]byte(nil), p.Data...), p.Timestamp, p.Length, p.LinkType, p.Number}}
+	c := capturedPacket{rec: record{append([]byte(nil), p.Data...), p.Timestamp, p.Length, p.LinkType, p.Number}}
 	pkt := gopacket.NewPacket(c.rec.data, p.LinkType, gopacket.Default)
 	tcp, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
 	if tcp == nil || pkt.NetworkLayer() == nil {
@@ -401,7 +401,7 @@ func TestLiveLoopback(t *testing.T) {
 	if err := ngw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	want := make([]pktRecord, len(packets))
+	want := make([]record, len(packets))
 	for i, p := range packets {
 		want[i] = p.rec
 	}
@@ -538,7 +538,7 @@ func TestLiveStopDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := readAllRecords(live)
+	recs, err := readAll(live)
 	if err != nil {
 		t.Fatal(err)
 	}

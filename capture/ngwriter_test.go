@@ -15,25 +15,17 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-// pktRecord is a copy of a Packet.
-type pktRecord struct {
-	data   []byte
-	ts     time.Time
-	length int
-	lt     layers.LinkType
-	number int
-}
-
+// record is a copy of a Packet.
 // checkPcapng reads file with Open and wants exactly the packets want, and
 // has tshark count its frames when tshark is installed.
-func checkPcapng(t *testing.T, file string, want []pktRecord) {
+func checkPcapng(t *testing.T, file string, want []record) {
 	t.Helper()
 	src, err := Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	got, err := readAllRecords(src)
+	got, err := readAll(src)
 	if err != nil {
 		t.Fatalf("reading back %s: %v", filepath.Base(file), err)
 	}
@@ -52,21 +44,6 @@ func checkPcapng(t *testing.T, file string, want []pktRecord) {
 	}
 	if n, out, ok := tsharkFrames(t, file); ok && n != len(want) {
 		t.Errorf("tshark counts %d frames in %s, want %d:\n%s", n, filepath.Base(file), len(want), out)
-	}
-}
-
-// readAllRecords copies every packet of src.
-func readAllRecords(src Source) ([]pktRecord, error) {
-	var out []pktRecord
-	for {
-		p, err := src.ReadPacket()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, pktRecord{append([]byte(nil), p.Data...), p.Timestamp, p.Length, p.LinkType, p.Number})
 	}
 }
 
@@ -130,10 +107,10 @@ func synthetic(t *testing.T, n int) []Packet {
 	return ps
 }
 
-func toRecords(ps []Packet) []pktRecord {
-	out := make([]pktRecord, len(ps))
+func toRecords(ps []Packet) []record {
+	out := make([]record, len(ps))
 	for i, p := range ps {
-		out[i] = pktRecord{p.Data, p.Timestamp, p.Length, p.LinkType, i + 1}
+		out[i] = record{p.Data, p.Timestamp, p.Length, p.LinkType, i + 1}
 	}
 	return out
 }
@@ -218,14 +195,14 @@ func TestNgWriterValidAfterEveryPacket(t *testing.T) {
 }
 
 // checkPcapngQuiet is checkPcapng without tshark (fast, for many files).
-func checkPcapngQuiet(t *testing.T, file string, want []pktRecord) {
+func checkPcapngQuiet(t *testing.T, file string, want []record) {
 	t.Helper()
 	src, err := Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	got, err := readAllRecords(src)
+	got, err := readAll(src)
 	if err != nil || len(got) != len(want) {
 		t.Fatalf("%s: %d packets (%v), want %d", filepath.Base(file), len(got), err, len(want))
 	}
