@@ -360,3 +360,34 @@ func TestManyHolesFilledLate(t *testing.T) {
 		t.Errorf("retransmitted %d, missing %d, out of order %d; want 0, 0 and about %d", d.RetransmittedSegments, d.MissingBytes, d.OutOfOrderSegments, n/2)
 	}
 }
+
+// When the reassembly bound is hit, the report says so.
+func TestReassemblyBoundIsReported(t *testing.T) {
+	a := New(Options{MaxBuffered: 1000})
+	frames := append(handshake(1000, 5000, 1460, 1460),
+		frame{client: true, seq: 1001, ack: 5001, flags: flagACK | flagPSH, body: []byte("GET / HTTP/1.1\r\n\r\n"), ts: true, ipID: 1, at: ms})
+	// The first response segment is never captured: the ones after it
+	// wait in the buffer until it overflows.
+	for i := 1; i <= 3; i++ {
+		frames = append(frames, frame{seq: 5001 + uint32(i*800), ack: 1019, flags: flagACK, payload: 800, ts: true, ipID: uint16(10 + i), at: time.Duration(i+1) * ms})
+	}
+	for i, f := range frames {
+		p := build(t, f)
+		p.Number = i + 1
+		if err := a.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := a.Result()
+	s := res.Connections[0].App.Streams[ServerToClient]
+	if s.BoundHits == 0 || s.GapBytes != 800 {
+		t.Fatalf("bound hits %d, gap bytes %d; want a hit and the 800 missing bytes as a gap", s.BoundHits, s.GapBytes)
+	}
+	found := false
+	for _, w := range res.Warnings {
+		found = found || (w.Conn == 0 && strings.Contains(w.Text, "reassembly bound") && strings.Contains(w.Text, "--max-buffered"))
+	}
+	if !found {
+		t.Errorf("no warning about the bound: %+v", res.Warnings)
+	}
+}
