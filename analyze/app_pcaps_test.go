@@ -248,7 +248,7 @@ func checkTLS(t *testing.T, c *Connection, sni *string, alpn []string, want [2][
 			continue
 		}
 		for i, r := range got {
-			if r.Type != w[i].Type || r.Version != w[i].Version || r.Length != w[i].Length || r.Last.Packet != w[i].Frame {
+			if uint8(r.Type) != w[i].Type || r.Version != w[i].Version || r.Length != w[i].Length || r.Last.Packet != w[i].Frame {
 				t.Errorf("connection %d %s record %d: type %d version %x length %d in packet %d; tshark %+v", c.ID, Dir(d), i, r.Type, r.Version, r.Length, r.Last.Packet, w[i])
 			}
 		}

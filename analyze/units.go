@@ -7,7 +7,6 @@ import (
 	"github.com/segscope/segscope/h2"
 	"github.com/segscope/segscope/http1"
 	"github.com/segscope/segscope/stream"
-	"github.com/segscope/segscope/tlsrec"
 )
 
 // UnitKind names a kind of application unit.
@@ -64,7 +63,7 @@ func (c *Connection) Units() []Unit {
 		for d, w := range a.TLS {
 			for _, r := range w.Records() {
 				out = append(out, Unit{Dir: Dir(d), Kind: UnitTLSRecord, Range: r.Range, First: r.First, Last: r.Last,
-					Exchange: -1, Label: TLSContentType(r.Type), Size: int64(r.Length), Truncated: r.Truncated})
+					Exchange: -1, Label: r.Type.String(), Size: int64(r.Length), Truncated: r.Truncated})
 			}
 		}
 	case ProtoH2C:
@@ -167,21 +166,4 @@ func (c *Connection) Map() Map {
 		sort.Ints(m.UnitSegments[ui])
 	}
 	return m
-}
-
-// TLSContentType names a TLS record's content type.
-func TLSContentType(t uint8) string {
-	switch t {
-	case tlsrec.ChangeCipherSpec:
-		return "change_cipher_spec"
-	case 21:
-		return "alert"
-	case 22:
-		return "handshake"
-	case 23:
-		return "application_data"
-	case tlsrec.Heartbeat:
-		return "heartbeat"
-	}
-	return fmt.Sprintf("type %d", t)
 }

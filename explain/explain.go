@@ -689,7 +689,7 @@ func (r *Result) explainTLS(ev *Event, m *Match, record int, sameRecord bool, he
 	}
 	what := "application_data"
 	if rec.Type != tlsrec.ApplicationData {
-		what = analyze.TLSContentType(rec.Type)
+		what = rec.Type.String()
 	}
 	proto := ""
 	if hello := c.App.TLS[analyze.ClientToServer].ClientHello(); hello != nil && len(hello.ALPN) > 0 {

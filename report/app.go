@@ -299,7 +299,7 @@ func jsonTLSOf(a *analyze.App, out *jsonApp) *jsonTLS {
 		st := w.Stats()
 		jd := jsonTLSDir{Records: st.Records, Bytes: st.Bytes, Dropped: w.Dropped(), Sizes: topCounts(st.Sizes, maxJSONSizes), List: []jsonRecord{}}
 		for _, r := range w.Records() {
-			jd.List = append(jd.List, jsonRecord{partOf(r.Range, r.First, r.Last), analyze.TLSContentType(r.Type), tlsVersion(r.Version), r.Length, r.Truncated})
+			jd.List = append(jd.List, jsonRecord{partOf(r.Range, r.First, r.Last), r.Type.String(), tlsVersion(r.Version), r.Length, r.Truncated})
 		}
 		if d == 0 {
 			t.ClientToServer = jd

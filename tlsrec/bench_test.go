@@ -42,7 +42,7 @@ func BenchmarkWalker(b *testing.B) {
 func TestNoAllocPerRecord(t *testing.T) {
 	var unit []byte
 	for _, n := range []int{16384, 1000, 0, 17, 16384 + 256} {
-		unit = append(unit, ApplicationData, 3, 3, byte(n>>8), byte(n))
+		unit = append(unit, byte(ApplicationData), 3, 3, byte(n>>8), byte(n))
 		unit = append(unit, make([]byte, n)...)
 	}
 	w := NewWalker(Limits{MaxRecords: -1})

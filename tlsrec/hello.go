@@ -117,14 +117,15 @@ var errShort = errors.New("message too short")
 func parseClientHello(b []byte) (*ClientHello, error) {
 	r := reader{b: b}
 	legacy := r.u16()
-	r.skip(32) // random
-	r.vec8()   // legacy_session_id
-	r.vec16()  // cipher_suites
-	r.vec8()   // legacy_compression_methods
+	random := r.bytes(32)
+	sid := r.vec8()
+	r.vec16() // cipher_suites
+	r.vec8()  // legacy_compression_methods
 	if r.bad {
 		return nil, errShort
 	}
-	ch := &ClientHello{}
+	ch := &ClientHello{SessionID: append([]byte(nil), sid.b...)}
+	copy(ch.Random[:], random)
 	if len(r.b) > 0 { // extensions are optional before TLS 1.3
 		exts := r.vec16()
 		if r.bad {
@@ -175,13 +176,14 @@ func parseServerHello(b []byte) (sh *ServerHello, retry bool, err error) {
 	r := reader{b: b}
 	legacy := r.u16()
 	random := r.bytes(32)
-	r.vec8() // legacy_session_id_echo
+	sid := r.vec8()
 	cipher := r.u16()
 	r.u8() // legacy_compression_method
 	if r.bad {
 		return nil, false, errShort
 	}
-	sh = &ServerHello{Version: uint16(legacy), Cipher: uint16(cipher)}
+	sh = &ServerHello{Version: uint16(legacy), Cipher: uint16(cipher), SessionID: append([]byte(nil), sid.b...)}
+	copy(sh.Random[:], random)
 	retry = bytes.Equal(random, hrrRandom)
 	if len(r.b) > 0 {
 		exts := r.vec16()
@@ -201,6 +203,8 @@ func parseServerHello(b []byte) (sh *ServerHello, retry bool, err error) {
 				if !list.bad {
 					sh.ALPN = string(p.b)
 				}
+			case 41: // pre_shared_key: the server resumed
+				sh.PSK = true
 			case 43: // supported_versions: the selected one
 				if v := data.u16(); !data.bad {
 					sh.Version = uint16(v)

@@ -23,14 +23,33 @@ import (
 	"github.com/segscope/segscope/stream"
 )
 
-// Record content types.
+// ContentType is a record's content type (RFC 8446, 5.1).
+type ContentType uint8
+
 const (
-	ChangeCipherSpec = 20
-	Alert            = 21
-	Handshake        = 22
-	ApplicationData  = 23
-	Heartbeat        = 24
+	ChangeCipherSpec ContentType = 20
+	Alert            ContentType = 21
+	Handshake        ContentType = 22
+	ApplicationData  ContentType = 23
+	Heartbeat        ContentType = 24
 )
+
+// String names the type as Wireshark does ("application_data").
+func (t ContentType) String() string {
+	switch t {
+	case ChangeCipherSpec:
+		return "change_cipher_spec"
+	case Alert:
+		return "alert"
+	case Handshake:
+		return "handshake"
+	case ApplicationData:
+		return "application_data"
+	case Heartbeat:
+		return "heartbeat"
+	}
+	return fmt.Sprintf("type %d", uint8(t))
+}
 
 const (
 	headerLen = 5
@@ -65,7 +84,7 @@ func Sniff(b []byte) (ok, needMore bool) {
 	return int(b[3])<<8|int(b[4]) <= MaxLength, false
 }
 
-func validType(t uint8) bool { return t >= ChangeCipherSpec && t <= Heartbeat }
+func validType(t uint8) bool { return ContentType(t) >= ChangeCipherSpec && ContentType(t) <= Heartbeat }
 
 // Record is one TLS record on the stream.
 type Record struct {
@@ -73,7 +92,7 @@ type Record struct {
 	// within what the stream delivered: a record cut by End ends there,
 	// so Len() < 5+Length (and Truncated is set).
 	stream.Range
-	Type    uint8  // content type: 20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data, 24 heartbeat
+	Type    ContentType
 	Version uint16 // record-layer version field
 	Length  int    // the header's length field: payload bytes (Wireshark's tls.record.length)
 	// First and Last are the segments that carried the record's first and
@@ -87,6 +106,8 @@ type Record struct {
 
 // ClientHello is what a ClientHello says in clear.
 type ClientHello struct {
+	Random    [32]byte // names the connection in a key log
+	SessionID []byte   // legacy_session_id: a TLS 1.2 client offering to resume
 	SNI  string   // server_name (host_name entry), "" if absent
 	ALPN []string // application_layer_protocol_negotiation, in the client's order
 	// Versions is the supported_versions extension as sent (GREASE values
@@ -100,6 +121,12 @@ type ServerHello struct {
 	// if present (TLS 1.3), else the legacy version field.
 	Version uint16
 	Cipher  uint16 // selected cipher suite
+	Random  [32]byte
+	// SessionID echoes the client's to resume a TLS 1.2 session (an
+	// abbreviated handshake); PSK says a TLS 1.3 server accepted a
+	// pre-shared key (resumption).
+	SessionID []byte
+	PSK       bool
 	// ALPN is the selected protocol. Only TLS 1.2 and older carry it in
 	// the ServerHello; TLS 1.3 moves it into the encrypted extensions, so
 	// it is "" there whatever was negotiated.
@@ -134,14 +161,24 @@ type Stats struct {
 	Payload   int64         // sum of their Length fields
 	Truncated int           // records marked Truncated
 	MaxLength int           // largest Length seen
-	ByType    map[uint8]int // records by content type
+	ByType    map[ContentType]int // records by content type
 	Sizes     map[int]int   // records by Length
+}
+
+// Sink receives the payload bytes of every record as they are walked,
+// for a decrypter: Payload calls for one record, in order, then Done
+// (also for a record cut short by a gap or the end of the stream, with
+// Truncated set). r is the walker's own record: read it, do not keep it.
+type Sink interface {
+	Payload(r *Record, p []byte, at stream.Pos)
+	Done(r *Record)
 }
 
 // Walker walks one direction's records. It implements stream.Consumer.
 // It is not safe for concurrent use.
 type Walker struct {
 	limit int
+	sink  Sink
 
 	off    int64      // next stream offset expected
 	lastAt stream.Pos // Pos of the last byte delivered
@@ -175,10 +212,13 @@ func NewWalker(l Limits) *Walker {
 	}
 	return &Walker{
 		limit: limit,
-		stats: Stats{ByType: map[uint8]int{}, Sizes: map[int]int{}},
+		stats: Stats{ByType: map[ContentType]int{}, Sizes: map[int]int{}},
 		hs:    hello{active: true},
 	}
 }
+
+// SetSink makes w hand every record's payload to s.
+func (w *Walker) SetSink(s Sink) { w.sink = s }
 
 // Records returns the records kept, in stream order. They tile the
 // stream from offset 0 up to where the walk stopped, with no hole and no
@@ -193,7 +233,7 @@ func (w *Walker) Dropped() int { return w.dropped }
 // copies.
 func (w *Walker) Stats() Stats {
 	s := w.stats
-	s.ByType = make(map[uint8]int, len(w.stats.ByType))
+	s.ByType = make(map[ContentType]int, len(w.stats.ByType))
 	for k, v := range w.stats.ByType {
 		s.ByType[k] = v
 	}
@@ -266,6 +306,9 @@ func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
 		if w.hs.capturing {
 			w.helloBytes(data[:n])
 		}
+		if w.sink != nil {
+			w.sink.Payload(&w.cur, data[:n], at)
+		}
 		w.need -= n
 		w.off += int64(n)
 		data = data[n:]
@@ -289,7 +332,7 @@ func (w *Walker) header(at stream.Pos) bool {
 	case n > MaxLength:
 		w.problem(w.cur.Start, "record header: length %d is over the %d a record may carry", n, MaxLength)
 	default:
-		w.cur.Type, w.cur.Version, w.cur.Length = typ, ver, n
+		w.cur.Type, w.cur.Version, w.cur.Length = ContentType(typ), ver, n
 		w.cur.End = w.cur.Start + headerLen + int64(n)
 		w.inRecord = true
 		w.need = n
@@ -320,6 +363,9 @@ func (w *Walker) finish() {
 	}
 	s.ByType[r.Type]++
 	s.Sizes[r.Length]++
+	if w.sink != nil {
+		w.sink.Done(r)
+	}
 	if len(w.records) < w.limit {
 		w.records = append(w.records, *r)
 	} else {

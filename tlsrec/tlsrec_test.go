@@ -60,7 +60,7 @@ func checkComplete(t *testing.T, raw []byte, plan []chunk, w *Walker) {
 		}
 		next = r.End
 		h := raw[r.Start : r.Start+5]
-		if r.Type != h[0] || r.Version != uint16(h[1])<<8|uint16(h[2]) || r.Length != int(h[3])<<8|int(h[4]) {
+		if r.Type != ContentType(h[0]) || r.Version != uint16(h[1])<<8|uint16(h[2]) || r.Length != int(h[3])<<8|int(h[4]) {
 			t.Fatalf("record %d %+v, header bytes % x", i, r, h)
 		}
 		if r.Len() != int64(5+r.Length) || r.Truncated {
