@@ -344,10 +344,54 @@ def pair_http(msgs):
     return out
 
 
+TLS_VERSIONS = {0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}
+
+
+def hello_facts(t, hellos):
+    """Negotiated version, cipher suite and resumption from the (last) ClientHello
+    and ServerHello of a connection; hellos = {"ch": element, "sh": [elements]}."""
+    ch, shs = hellos.get("ch"), hellos.get("sh", [])
+    # A TLS 1.3 HelloRetryRequest is a ServerHello with a fixed random: the
+    # second ServerHello is the real one.
+    t["hello_retry_request"] = len(shs) > 1
+    sh = shs[-1] if shs else None
+    ext_types = lambda hs: [int(f.get("show")) for f in fields(hs, "tls.handshake.extension.type")]
+    t["client_extensions"] = ext_types(ch) if ch is not None else []
+    if sh is None:
+        t.update({"version_negotiated": None, "version_name": None, "cipher_suite": None,
+                  "cipher_suite_name": None, "server_extensions": [], "resumed": None})
+        return
+    sv = first_show(sh, "tls.handshake.extensions.supported_version")
+    ver = int(sv or first_show(sh, "tls.handshake.version"), 16)
+    cs = [f for f in sh.iter("field") if f.get("name") == "tls.handshake.ciphersuite"][0]
+    name = re.sub(r"^Cipher Suite: ", "", cs.get("showname") or "")
+    name = re.sub(r" \(0x[0-9a-fA-F]+\)$", "", name)
+    sext = ext_types(sh)
+    if ver >= 0x0304:
+        # TLS 1.3: the server accepted a PSK (ticket) iff its ServerHello has pre_shared_key (41);
+        # the session id is only echoed for middlebox compatibility
+        resumed = 41 in sext
+    else:
+        # TLS 1.2: the server echoes the client's (non-empty) session id when it resumes,
+        # by session id or by ticket (RFC 5077: the client sends an id with the ticket)
+        csid = first_show(ch, "tls.handshake.session_id") if ch is not None else None
+        ssid = first_show(sh, "tls.handshake.session_id")
+        resumed = bool(ssid) and ssid == csid
+    t.update({
+        "version_negotiated": ver,                 # 771 = 0x0303 TLS 1.2, 772 = 0x0304 TLS 1.3
+        "version_name": TLS_VERSIONS.get(ver, hex(ver)),
+        "cipher_suite": int(cs.get("show"), 16),   # e.g. 4866 = 0x1302, 49200 = 0xc030
+        "cipher_suite_name": name,                 # tshark's name, e.g. TLS_AES_256_GCM_SHA384
+        "server_extensions": sext,
+        "resumed": resumed,
+    })
+
+
 def tls_view(items):
     """items: [(direction, frame, tls proto element)] in capture order."""
     t = {"sni": None, "alpn_offered": [], "alpn_selected": None,
          "client_to_server": [], "server_to_client": []}
+    hellos = {"sh": []}
     for direction, frame, proto in items:
         for rec in proto.findall("field[@name='tls.record']"):
             ctype = first_show(rec, "tls.record.content_type")
@@ -365,15 +409,21 @@ def tls_view(items):
                     continue
                 htype = first_show(hs, "tls.handshake.type")
                 if htype == "1" and direction == "client_to_server":
+                    hellos.setdefault("ch", hs)
                     sni = first_show(hs, "tls.handshake.extensions_server_name")
                     if sni is not None and t["sni"] is None:
                         t["sni"] = sni
                     if not t["alpn_offered"]:
                         t["alpn_offered"] = [f.get("show") for f in fields(hs, "tls.handshake.extensions_alpn_str")]
-                elif htype == "2" and direction == "server_to_client":
+                elif htype in ("2", "8") and direction == "server_to_client":
+                    # 2 ServerHello (TLS 1.2 carries ALPN here), 8 EncryptedExtensions (TLS 1.3:
+                    # only readable with the key log)
+                    if htype == "2":
+                        hellos["sh"].append(hs)
                     alpn = [f.get("show") for f in fields(hs, "tls.handshake.extensions_alpn_str")]
                     if alpn:
                         t["alpn_selected"] = alpn[0]
+    hello_facts(t, hellos)
     return t
 
 
@@ -496,6 +546,8 @@ def main():
         if a.keylog and v["tls"] is not None:
             d = dec.get(c["stream"], {})
             c["decrypted"] = {"http": d.get("http", []), "http2": d.get("http2")}
+            # TLS 1.3 says which ALPN it chose only in the encrypted EncryptedExtensions
+            c["decrypted"]["alpn_selected"] = (d.get("tls") or {}).get("alpn_selected")
     bodies = []
     for b in a.body:
         urlpath, _, path = b.rpartition("=")

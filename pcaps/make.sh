@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Regenerate the real test captures in pcaps/ (see pcaps/README.md).
 #
-#   sudo bash pcaps/make.sh
+#   sudo bash pcaps/make.sh [NAME...]     (NAME: capture name, e.g. h2-tls12; none = all)
+#   bash pcaps/make.sh --list             (the names, in the order they are made)
+#
+# With names, only those captures are made: only their old outputs are
+# deleted, only their rows of the README numbers table are rewritten, and the
+# others (pinned by tests) stay byte for byte as they are.
 #
 # Real curl against real servers (nginx, pcaps/chunkserver), captured by
 # tcpdump, each with the curl trace taken at the same time (two captures have
@@ -11,7 +16,7 @@
 # segssrv); it deletes and recreates them, and on exit removes them together
 # with every server, relay and tcpdump it started.
 #
-# Outputs (replaced on every run): pcaps/*.pcap, *.pcap.gz, *.pcapng,
+# Outputs (replaced for the selected names): pcaps/*.pcap, *.pcap.gz, *.pcapng,
 # *.trace, *.keys (TLS key logs) and pcaps/expected/*.json (written by
 # pcaps/expect.py from tshark). pcaps/tls/{cert,key}.pem are made once and reused.
 set -euo pipefail
@@ -24,6 +29,38 @@ export TZ=UTC LC_ALL=C   # curl --trace-time prints local time of day: make it U
 die() { echo "make.sh: $*" >&2; exit 1; }
 log() { echo "== $*"; }
 
+# Every capture this script makes, in the order it makes them. A name is the
+# capture's file name without .pcap/.pcapng/.gz; its trace is NAME.trace, its
+# key log NAME.keys, its tshark numbers expected/NAME.pcap[ng].json.
+ALL_NAMES=(
+    lo-http lo-chunked any-sll2 nanosecond mixed-linktypes truncated lo-keepalive
+    lo-pipelined lo-methods lo-upgrade h2c h2c-2streams ssl-buffer-1388 limit-rate
+    limit-rate-curl8
+    mtu1440-ts mtu1440-nots mtu1440-tso ipv6-mtu1460 snaplen96 raw-ip vlan-qinq
+    https-tls13 https-tls12 https-h2
+    h2-tls12 h2-tls12-curl8 h2-tls13-curl8 h2-tls13-curl8-all h2-tls13-dsb
+    h2-chacha13 h1-chacha12 h1-aes128-12 go-tls13 resumed-tls12 resumed-tls13
+    h2-tls13-snap200 h2-tls13-snap96 h2-tls13-notime cbc-tls12
+    mtu1400-curl8 ipv6-mtu1280 python-server tbf-offloads-on notime-curl8 notime-curl788
+    paced-chunked
+)
+# captures made with curl 8 (CURL8 below)
+CURL8_NAMES=(h2-tls12-curl8 h2-tls13-curl8 h2-tls13-curl8-all h2-tls13-dsb h2-tls13-snap200
+    h2-tls13-snap96 mtu1400-curl8 python-server limit-rate-curl8 notime-curl8)
+declare -A SEL=()
+if [ "${1:-}" = "--list" ]; then printf '%s\n' "${ALL_NAMES[@]}"; exit 0; fi
+if [ $# -eq 0 ]; then
+    for n in "${ALL_NAMES[@]}"; do SEL[$n]=1; done
+else
+    for n in "$@"; do
+        n=$(basename "$n"); n=${n%.gz}; n=${n%.pcap}; n=${n%.pcapng}; n=${n%.trace}; n=${n%.keys}
+        printf '%s\n' "${ALL_NAMES[@]}" | grep -qx -- "$n" || die "unknown capture '$n' (bash pcaps/make.sh --list)"
+        SEL[$n]=1
+    done
+fi
+# want NAME...: true if any of the NAMEs is being made in this run
+want() { local n; for n in "$@"; do [ -n "${SEL[$n]:-}" ] && return 0; done; return 1; }
+
 [ "$(id -u)" -eq 0 ] || die "run as root: sudo bash pcaps/make.sh"
 for t in tshark tcpdump nginx ethtool editcap mergecap capinfos curl python3 ip tc ss go gzip openssl; do
     command -v "$t" >/dev/null || die "missing $t (apt-get install tshark tcpdump nginx ethtool iproute2 curl python3 openssl; Go in /usr/local/go)"
@@ -35,6 +72,13 @@ CPORT=8081    # chunkserver
 H2CPORT=8082  # nginx, cleartext HTTP/2 (prior knowledge)
 TLSPORT=8443  # nginx, HTTPS
 TLS_DIR="$HERE/tls"   # self-signed cert + key for segscope.test, kept so reruns reuse them
+# curl 8.14 (Debian bookworm-backports) beside the system's 7.88.1: .ci/install-curl8.sh puts
+# a wrapper there. Only the curl 8 captures need it.
+CURL8=${SEGSCOPE_CURL8:-/opt/segscope/curl-8.14/bin/curl}
+if want "${CURL8_NAMES[@]}"; then
+    "$CURL8" --version 2>/dev/null | grep -q '^curl 8\.14' ||
+        die "curl 8.14 not found at $CURL8 (needed for ${CURL8_NAMES[*]}): run sudo bash .ci/install-curl8.sh, or set SEGSCOPE_CURL8"
+fi
 TMP=$(mktemp -d /tmp/segscope-pcaps.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()
@@ -167,12 +211,15 @@ stop_capture() {
 }
 
 # fetch NS TRACEFILE TRACEMODE URL OUT [URL OUT...]
+# CURL (default curl, the system's 7.88.1) and TRACE_TIME (default --trace-time; empty for
+# none) may be set for one call; CURL_OPTS (an array, optional) adds options.
 fetch() {
     local ns=$1 trace=$2 mode=$3; shift 3
-    local args=()
+    local args=() tt=${TRACE_TIME---trace-time}
     while [ $# -gt 0 ]; do args+=("$1" -o "$2"); shift 2; done
-    ip netns exec "$ns" curl -sS -g --max-time 60 --trace-time "$mode" "$trace" "${args[@]}"
+    ip netns exec "$ns" "${CURL:-curl}" -sS -g --max-time 60 $tt "${CURL_OPTS[@]}" "$mode" "$trace" "${args[@]}"
 }
+CURL_OPTS=()
 
 expect() {  # expect CAPTURE [--body PATH=FILE...]
     local cap=$1; shift
@@ -214,10 +261,12 @@ pace() { ip netns exec $NS_SRV tc qdisc add dev vs root tbf rate 20mbit burst 32
 
 # ---------------------------------------------------------------- setup
 
-log "cleaning old outputs"
+log "cleaning old outputs of: ${!SEL[*]}"
 ns_del $NS_LO $NS_CLI $NS_SRV
-rm -f "$HERE"/*.pcap "$HERE"/*.pcap.gz "$HERE"/*.pcapng "$HERE"/*.pcapng.gz "$HERE"/*.trace "$HERE"/*.keys
-rm -rf "$HERE/expected"
+for n in "${!SEL[@]}"; do
+    for ext in pcap pcap.gz pcapng pcapng.gz trace keys; do rm -f "$HERE/$n.$ext"; done
+    rm -f "$HERE/expected/$n.pcap.json" "$HERE/expected/$n.pcapng.json"
+done
 mkdir -p "$HERE/expected"
 
 WWW="$TMP/www"
@@ -245,6 +294,7 @@ if ! (cd "$REPO" && go build -o "$TMP/chunkserver" ./pcaps/chunkserver); then
     printf 'module chunkserver\n\ngo 1.21\n' >"$TMP/csbuild/go.mod"
     (cd "$TMP/csbuild" && GOFLAGS=-mod=mod go build -o "$TMP/chunkserver" .)
 fi
+if want h2c-2streams; then
 log "building h2client"
 if ! (cd "$REPO" && go build -o "$TMP/h2client" ./pcaps/h2client); then
     mkdir -p "$TMP/h2build"
@@ -252,9 +302,21 @@ if ! (cd "$REPO" && go build -o "$TMP/h2client" ./pcaps/h2client); then
     printf 'module h2client\n\ngo 1.24\n' >"$TMP/h2build/go.mod"
     (cd "$TMP/h2build" && GOFLAGS=-mod=mod go build -o "$TMP/h2client" .)
 fi
+fi
+if want go-tls13; then
+log "building tlsserver"
+if ! (cd "$REPO" && go build -o "$TMP/tlsserver" ./pcaps/tlsserver); then
+    mkdir -p "$TMP/tsbuild"
+    cp "$HERE/tlsserver/main.go" "$TMP/tsbuild/"
+    printf 'module tlsserver\n\ngo 1.24\n' >"$TMP/tsbuild/go.mod"
+    (cd "$TMP/tsbuild" && GOFLAGS=-mod=mod go build -o "$TMP/tlsserver" .)
+fi
+fi
 
 # ---------------------------------------------------------------- loopback
 
+LO_NAMES=(lo-http lo-chunked any-sll2 nanosecond mixed-linktypes truncated lo-keepalive lo-pipelined lo-methods lo-upgrade h2c h2c-2streams ssl-buffer-1388 limit-rate limit-rate-curl8)
+if want "${LO_NAMES[@]}"; then
 log "loopback namespace $NS_LO"
 ip netns add $NS_LO
 ip -n $NS_LO link set lo up
@@ -264,27 +326,34 @@ start_bg "$TMP/chunkserver.log" ip netns exec $NS_LO "$TMP/chunkserver" -listen 
 CHUNK_PID=$BGPID
 wait_for listening $NS_LO $CPORT
 
+if want lo-http; then
 log "1. lo-http.pcap: loopback, 1 MB, unpaced"
 start_capture $NS_LO lo "$HERE/lo-http.pcap" -s 0
 fetch $NS_LO "$HERE/lo-http.trace" --trace-ascii "http://127.0.0.1:$PORT/1m.bin" "$OUT/lo-http.bin"
 stop_capture
 same "$OUT/lo-http.bin" "$WWW/1m.bin"
 expect "$HERE/lo-http.pcap" --body "/1m.bin=$OUT/lo-http.bin"
+fi
 
-log "6. lo-chunked.pcap: loopback, Go chunkserver, chunked"
 CHUNK_URL="http://127.0.0.1:$CPORT/chunked?n=20&size=1000&every=5ms"
+if want lo-chunked; then
+log "6. lo-chunked.pcap: loopback, Go chunkserver, chunked"
 start_capture $NS_LO lo "$HERE/lo-chunked.pcap" -s 0
 fetch $NS_LO "$HERE/lo-chunked.trace" --trace-ascii "$CHUNK_URL" "$OUT/lo-chunked.bin"
 stop_capture
 expect "$HERE/lo-chunked.pcap" --body "/chunked?n=20&size=1000&every=5ms=$OUT/lo-chunked.bin"
+fi
 
+if want any-sll2; then
 log "7. any-sll2.pcap: tcpdump -i any (LINUX_SLL2), loopback, 100 KB"
 start_capture $NS_LO any "$HERE/any-sll2.pcap" -s 0
 fetch $NS_LO "$HERE/any-sll2.trace" --trace-ascii "http://127.0.0.1:$PORT/100k.bin" "$OUT/any-sll2.bin"
 stop_capture
 same "$OUT/any-sll2.bin" "$WWW/100k.bin"
 expect "$HERE/any-sll2.pcap" --body "/100k.bin=$OUT/any-sll2.bin"
+fi
 
+if want nanosecond; then
 log "11. nanosecond.pcap: loopback, --time-stamp-precision nano, 32 KB"
 start_capture $NS_LO lo "$HERE/nanosecond.pcap" -s 0 --time-stamp-precision nano
 fetch $NS_LO "$HERE/nanosecond.trace" --trace-ascii "http://127.0.0.1:$PORT/32k.bin" "$OUT/nanosecond.bin"
@@ -293,13 +362,18 @@ same "$OUT/nanosecond.bin" "$WWW/32k.bin"
 magic=$(od -An -tx1 -N4 "$HERE/nanosecond.pcap" | tr -d ' ')
 [ "$magic" = "4d3cb2a1" ] || die "nanosecond.pcap magic is $magic, want a1b23c4d (little-endian 4d3cb2a1)"
 expect "$HERE/nanosecond.pcap" --body "/32k.bin=$OUT/nanosecond.bin"
+fi
 
+if want mixed-linktypes; then
 log "10. mixed-linktypes.pcapng: mergecap of any-sll2.pcap (SLL2) + nanosecond.pcap (Ethernet)"
 mergecap -F pcapng -w "$HERE/mixed-linktypes.pcapng" "$HERE/any-sll2.pcap" "$HERE/nanosecond.pcap"
 # any-sll2 was captured first: mergecap orders by time, so the traces go in that order
 cat "$HERE/any-sll2.trace" "$HERE/nanosecond.trace" >"$HERE/mixed-linktypes.trace"
-expect "$HERE/mixed-linktypes.pcapng" --body "/100k.bin=$OUT/any-sll2.bin" --body "/32k.bin=$OUT/nanosecond.bin"
+# (the fetched bodies equal the served files, checked by "same" when they were made)
+expect "$HERE/mixed-linktypes.pcapng" --body "/100k.bin=$WWW/100k.bin" --body "/32k.bin=$WWW/32k.bin"
+fi
 
+if want truncated; then
 log "12a. truncated.pcap: lo-chunked.pcap cut inside a data packet"
 cut=$(python3 - "$HERE/lo-chunked.pcap" <<'EOF'
 import struct, sys
@@ -317,8 +391,13 @@ EOF
 )
 head -c "$cut" "$HERE/lo-chunked.pcap" >"$HERE/truncated.pcap"
 cp "$HERE/lo-chunked.trace" "$HERE/truncated.trace"
+if [ ! -e "$OUT/lo-chunked.bin" ]; then   # lo-chunked not made in this run: the body is deterministic
+    ip netns exec $NS_LO curl -sS -g --max-time 60 "$CHUNK_URL" -o "$OUT/lo-chunked.bin"
+fi
 expect "$HERE/truncated.pcap" --body "/chunked?n=20&size=1000&every=5ms=$OUT/lo-chunked.bin"
+fi
 
+if want lo-keepalive; then
 log "13. lo-keepalive.pcap: loopback, three URLs on one connection"
 start_capture $NS_LO lo "$HERE/lo-keepalive.pcap" -s 0
 fetch $NS_LO "$HERE/lo-keepalive.trace" --trace \
@@ -331,7 +410,9 @@ same "$OUT/ka-32k.bin" "$WWW/32k.bin"
 same "$OUT/ka-small.txt" "$WWW/small.txt"
 expect "$HERE/lo-keepalive.pcap" --body "/100k.bin=$OUT/ka-100k.bin" \
     --body "/32k.bin=$OUT/ka-32k.bin" --body "/small.txt=$OUT/ka-small.txt"
+fi
 
+if want lo-pipelined; then
 log "14. lo-pipelined.pcap: loopback, three requests in one write (HTTP/1.1 pipelining, python3 socket client)"
 start_capture $NS_LO lo "$HERE/lo-pipelined.pcap" -s 0
 ip netns exec $NS_LO python3 - 127.0.0.1 $PORT "$OUT/pipe" /32k.bin /small.txt /100k.bin <<'PIPELINE'
@@ -368,7 +449,9 @@ same "$OUT/pipe-1" "$WWW/small.txt"
 same "$OUT/pipe-2" "$WWW/100k.bin"
 expect "$HERE/lo-pipelined.pcap" --body "/32k.bin=$OUT/pipe-0" --body "/small.txt=$OUT/pipe-1" \
     --body "/100k.bin=$OUT/pipe-2"
+fi
 
+if want lo-methods; then
 log "15. lo-methods.pcap: HEAD (nginx), then on one chunkserver connection: POST with 100-continue, 204, 200+ETag, 304, HTTP/1.0 close-delimited"
 start_capture $NS_LO lo "$HERE/lo-methods.pcap" -s 0
 rc=0
@@ -387,7 +470,9 @@ echo "curl exit code $rc"
 [ "$(stat -c %s "$OUT/m-close.bin")" -eq 50000 ] || die "lo-methods: close-delimited body size"
 expect "$HERE/lo-methods.pcap" --body "/upload=$OUT/m-upload.txt" --body "/notmodified=$OUT/m-etag.txt" \
     --body "/close?size=50000=$OUT/m-close.bin" --request-body "/upload=$WWW/100k.bin"
+fi
 
+if want lo-upgrade; then
 log "16. lo-upgrade.pcap: 101 Switching Protocols (websocket), then 2000 raw bytes"
 start_capture $NS_LO lo "$HERE/lo-upgrade.pcap" -s 0
 rc=0
@@ -396,7 +481,9 @@ ip netns exec $NS_LO curl -sS -g --max-time 20 --trace-time --trace "$HERE/lo-up
 stop_capture
 echo "curl exit code $rc (upgrade)"
 expect "$HERE/lo-upgrade.pcap" --body "/upgrade=$OUT/upgrade.bin"
+fi
 
+if want h2c; then
 log "17. h2c.pcap: loopback, nginx cleartext HTTP/2, curl --http2-prior-knowledge with two URLs"
 start_nginx $NS_LO "127.0.0.1:$H2CPORT http2"
 H2_NGINX=$NGINX_PID
@@ -416,7 +503,9 @@ if [ -e "$OUT/h2c-32k.bin" ]; then
 else
     expect "$HERE/h2c.pcap" --decode-as "tcp.port==$H2CPORT,http2" --body "/100k.bin=$OUT/h2c-100k.bin"
 fi
+fi
 
+if want h2c-2streams; then
 log "18. h2c-2streams.pcap: loopback, the same nginx, pcaps/h2client (Go) with two concurrent streams"
 start_capture $NS_LO lo "$HERE/h2c-2streams.pcap" -s 0
 ip netns exec $NS_LO "$TMP/h2client" "http://127.0.0.1:$H2CPORT/100k.bin" "$OUT/h2g-100k.bin" \
@@ -427,7 +516,9 @@ same "$OUT/h2g-100k.bin" "$WWW/100k.bin"
 same "$OUT/h2g-32k.bin" "$WWW/32k.bin"
 expect "$HERE/h2c-2streams.pcap" --decode-as "tcp.port==$H2CPORT,http2" \
     --body "/100k.bin=$OUT/h2g-100k.bin" --body "/32k.bin=$OUT/h2g-32k.bin"
+fi
 
+if want ssl-buffer-1388; then
 log "19. ssl-buffer-1388.pcap.gz: loopback, nginx TLS 1.3 with ssl_buffer_size 1388"
 NGINX_EXTRA="$(tls_conf TLSv1.3 'ssl_buffer_size 1388;')" start_nginx $NS_LO "127.0.0.1:$TLSPORT ssl"
 TLS_NGINX=$NGINX_PID
@@ -441,7 +532,9 @@ stop_pid "$TLS_NGINX"
 same "$OUT/sslbuf.bin" "$WWW/100k.bin"
 gzip -9 -n -c "$TMP/ssl-buffer-1388.pcap" >"$HERE/ssl-buffer-1388.pcap.gz"
 expect "$HERE/ssl-buffer-1388.pcap.gz" --keylog "$HERE/ssl-buffer-1388.keys" --body "/100k.bin=$OUT/sslbuf.bin"
+fi
 
+if want limit-rate; then
 log "20. limit-rate.pcap.gz: loopback, curl --limit-rate 50k of 256 KB"
 start_capture $NS_LO lo "$TMP/limit-rate.pcap" -s 0
 # --trace-ascii: a hex trace of 256 KB would be 1.2 MB
@@ -451,13 +544,16 @@ stop_capture
 same "$OUT/limit-rate.bin" "$WWW/256k.bin"
 gzip -9 -n -c "$TMP/limit-rate.pcap" >"$HERE/limit-rate.pcap.gz"
 expect "$HERE/limit-rate.pcap.gz" --body "/256k.bin=$OUT/limit-rate.bin"
+fi
 
 stop_pid "$CHUNK_PID"
 stop_pid "$LO_NGINX"
 ns_del $NS_LO
+fi  # loopback
 
 # ---------------------------------------------------------------- veth pairs
 
+if want mtu1440-ts; then
 log "2. mtu1440-ts.pcap.gz: veth MTU 1440, offloads off, tbf 20mbit, timestamps on"
 pair_setup 1440; pair_ipv4; offloads off; pace
 start_nginx $NS_SRV "$PORT"
@@ -468,7 +564,9 @@ stop_pid "$NGINX_PID"
 same "$OUT/mtu1440-ts.bin" "$WWW/100k.bin"
 gzip -9 -n -c "$TMP/mtu1440-ts.pcap" >"$HERE/mtu1440-ts.pcap.gz"
 expect "$HERE/mtu1440-ts.pcap.gz" --body "/100k.bin=$OUT/mtu1440-ts.bin"
+fi
 
+if want mtu1440-nots; then
 log "3. mtu1440-nots.pcap.gz: same, net.ipv4.tcp_timestamps=0 in both namespaces"
 pair_setup 1440; pair_ipv4; offloads off; pace
 for ns in $NS_CLI $NS_SRV; do ip netns exec $ns sysctl -qw net.ipv4.tcp_timestamps=0; done
@@ -480,7 +578,9 @@ stop_pid "$NGINX_PID"
 same "$OUT/mtu1440-nots.bin" "$WWW/100k.bin"
 gzip -9 -n -c "$TMP/mtu1440-nots.pcap" >"$HERE/mtu1440-nots.pcap.gz"
 expect "$HERE/mtu1440-nots.pcap.gz" --body "/100k.bin=$OUT/mtu1440-nots.bin"
+fi
 
+if want mtu1440-tso; then
 log "4. mtu1440-tso.pcap.gz: MTU 1440, offloads on, unpaced, TSO super-segments"
 TSO_HOW=""
 for how in srv-tso cli-gro; do
@@ -500,10 +600,11 @@ for how in srv-tso cli-gro; do
     if [ "$big" -gt 0 ]; then TSO_HOW=$how; break; fi
 done
 [ -n "$TSO_HOW" ] || echo "warning: no TSO/GRO super-segments captured" >&2
-echo "$TSO_HOW" >"$TMP/tso-how"
 gzip -9 -n -c "$TMP/mtu1440-tso.pcap" >"$HERE/mtu1440-tso.pcap.gz"
 expect "$HERE/mtu1440-tso.pcap.gz" --body "/100k.bin=$OUT/mtu1440-tso.bin"
+fi
 
+if want ipv6-mtu1460; then
 log "5. ipv6-mtu1460.pcapng: IPv6, veth MTU 1460, offloads off, tbf 20mbit, timestamps on"
 pair_setup 1460; offloads off
 ip -n $NS_CLI link set vc addrgenmode none
@@ -521,7 +622,9 @@ stop_pid "$NGINX_PID"
 same "$OUT/ipv6.bin" "$WWW/100k.bin"
 editcap -F pcapng "$TMP/ipv6-mtu1460.pcap" "$HERE/ipv6-mtu1460.pcapng"
 expect "$HERE/ipv6-mtu1460.pcapng" --body "/100k.bin=$OUT/ipv6.bin"
+fi
 
+if want snaplen96; then
 log "12b. snaplen96.pcap: tcpdump -s 96, veth MTU 1500, offloads off, tbf 20mbit"
 pair_setup 1500; pair_ipv4; offloads off; pace
 start_nginx $NS_SRV "$PORT"
@@ -531,7 +634,9 @@ stop_capture
 stop_pid "$NGINX_PID"
 same "$OUT/snaplen96.bin" "$WWW/100k.bin"
 expect "$HERE/snaplen96.pcap" --body "/100k.bin=$OUT/snaplen96.bin"
+fi
 
+if want raw-ip; then
 log "9. raw-ip.pcap: tun devices (MTU 1480) joined by pcaps/nsrelay.py, LINKTYPE_RAW"
 ns_del $NS_CLI $NS_SRV
 ip netns add $NS_CLI
@@ -558,7 +663,9 @@ stop_pid "$RELAY_PID"
 same "$OUT/raw-ip.bin" "$WWW/100k.bin"
 capinfos -E "$HERE/raw-ip.pcap" | grep -q "Raw IP" || die "raw-ip.pcap is not Raw IP"
 expect "$HERE/raw-ip.pcap" --body "/100k.bin=$OUT/raw-ip.bin"
+fi
 
+if want vlan-qinq; then
 log "8. vlan-qinq.pcap.gz: 802.1Q VLAN 100 and QinQ 802.1ad 200 / 802.1Q 300 on a veth (tags by nsrelay.py)"
 pair_setup 1600
 for ns in $NS_CLI $NS_SRV; do
@@ -601,6 +708,7 @@ echo "frames with VLAN 100: $nv, with QinQ 200/300: $nq"
 [ "$nv" -gt 0 ] && [ "$nq" -gt 0 ] || die "vlan-qinq: tags missing"
 gzip -9 -n -c "$TMP/vlan-qinq.pcap" >"$HERE/vlan-qinq.pcap.gz"
 expect "$HERE/vlan-qinq.pcap.gz" --body "/100k.bin=$OUT/vlan100.bin" --body "/100k.bin=$OUT/qinq.bin"
+fi
 
 # https_capture NAME NGINX_LISTEN SSL_PROTOCOLS CURL_OPTIONS...: veth MTU 1500, offloads off,
 # tbf 20mbit, capture on vc, /100k.bin from https://segscope.test:8443 (SNI), key log NAME.keys
@@ -620,28 +728,209 @@ https_capture() {
     expect "$HERE/$name.pcap.gz" --keylog "$HERE/$name.keys" --body "/100k.bin=$OUT/$name.bin"
 }
 
+if want https-tls13; then
 log "21. https-tls13.pcap.gz: HTTPS TLS 1.3, HTTP/1.1, veth MTU 1500, offloads off, tbf 20mbit"
 https_capture https-tls13 "$TLSPORT ssl" TLSv1.3 --tlsv1.3 --http1.1
+fi
 
+if want https-tls12; then
 log "22. https-tls12.pcap.gz: HTTPS TLS 1.2, HTTP/1.1, same path"
 https_capture https-tls12 "$TLSPORT ssl" TLSv1.2 --tlsv1.2 --tls-max 1.2 --http1.1
+fi
 
+if want https-h2; then
 log "23. https-h2.pcap.gz: HTTPS TLS 1.3, HTTP/2 (ALPN h2), same path"
 https_capture https-h2 "$TLSPORT ssl http2" TLSv1.3 --http2
+fi
+
+# ---------------------------------------------------------------- HTTPS: versions, ciphers, curl 8
+
+# tls_run NAME CURL_ARGS...: veth MTU 1500, offloads off, tbf 20mbit, capture on vc (tcpdump -s
+# ${SNAP:-0}), one curl (${CURL:-curl}) with ${TRACE_TIME---trace-time} --trace NAME.trace, -k and
+# --resolve segscope.test:8443:10.200.1.1, SSLKEYLOGFILE=NAME.keys, then CURL_ARGS (URLs with
+# -o as the caller wants them). Server: nginx with "listen ${LISTEN:-8443 ssl http2}",
+# ssl_protocols ${PROTOS:-TLSv1.2 TLSv1.3} and ${NGX_MORE:-} (server-level directives), or
+# pcaps/tlsserver (Go crypto/tls) when SERVER=go. BODIES (array, "URLPATH=FILE") lists what
+# the fetches wrote, checked against the served files and recorded by expect.
+TLS_BASE="https://segscope.test:$TLSPORT"
+BODIES=()
+tls_run() {
+    local name=$1; shift
+    local b p f tt=${TRACE_TIME---trace-time} rc=0
+    pair_setup 1500; pair_ipv4; offloads off; pace
+    local cs_pid=""
+    if [ -n "${WITH_CHUNKSERVER:-}" ]; then   # for nginx to proxy to, on the server's loopback
+        start_bg "$TMP/chunkserver-$name.log" ip netns exec $NS_SRV "$TMP/chunkserver" -listen "127.0.0.1:$CPORT"
+        cs_pid=$BGPID
+        wait_for listening $NS_SRV $CPORT
+    fi
+    if [ "${SERVER:-nginx}" = go ]; then
+        start_bg "$TMP/tlsserver-$name.log" ip netns exec $NS_SRV "$TMP/tlsserver" \
+            -listen "10.200.1.1:$TLSPORT" -root "$WWW" -cert "$TLS_DIR/cert.pem" -key "$TLS_DIR/key.pem"
+        SRV_PID=$BGPID
+        wait_for listening $NS_SRV $TLSPORT
+    else
+        NGINX_EXTRA="$(tls_conf "${PROTOS:-TLSv1.2 TLSv1.3}" "${NGX_MORE:-}")" start_nginx $NS_SRV "${LISTEN:-$TLSPORT ssl http2}"
+        SRV_PID=$NGINX_PID
+    fi
+    rm -f "$HERE/$name.keys"
+    start_capture $NS_CLI vc "$TMP/$name.pcap" -s "${SNAP:-0}"
+    SSLKEYLOGFILE="$HERE/$name.keys" ip netns exec $NS_CLI "${CURL:-curl}" -sS -g --max-time 60 $tt \
+        --trace "$HERE/$name.trace" -k --resolve "segscope.test:$TLSPORT:10.200.1.1" "$@" || rc=$?
+    stop_capture
+    stop_pid "$SRV_PID"
+    [ -z "$cs_pid" ] || stop_pid "$cs_pid"
+    [ "$rc" -eq 0 ] || die "$name: curl failed with exit code $rc"
+    local eargs=()
+    for b in "${BODIES[@]}"; do
+        p=${b%%=*}; f=${b#*=}
+        if [ -e "$WWW$p" ]; then same "$f" "$WWW$p"; fi
+        eargs+=(--body "$b")
+    done
+    gzip -9 -n -c "$TMP/$name.pcap" >"$HERE/$name.pcap.gz"
+    expect "$HERE/$name.pcap.gz" --keylog "$HERE/$name.keys" "${eargs[@]}"
+    tls_summary "$HERE/$name.pcap.gz"
+}
+
+# tls_summary CAPTURE: one line per connection from its expected JSON (version, suite, ALPN, resumed)
+tls_summary() {
+    local n; n=$(basename "$1"); n=${n%.gz}
+    python3 - "$HERE/expected/$n.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["connections"]:
+    t = c.get("tls") or {}
+    alpn = t.get("alpn_selected") or (c.get("decrypted") or {}).get("alpn_selected")
+    print("  stream %d: %s %s, ALPN %s, resumed %s" % (c["stream"], t.get("version_name"),
+          t.get("cipher_suite_name"), alpn, t.get("resumed")))
+EOF
+}
+
+if want h2-tls12; then
+log "24. h2-tls12.pcap.gz: nginx listen ssl http2, TLS 1.2 (ECDHE-RSA-AES256-GCM-SHA384), curl 7.88 --http2"
+BODIES=("/100k.bin=$OUT/h2-tls12.bin")
+PROTOS=TLSv1.2 tls_run h2-tls12 --http2 "$TLS_BASE/100k.bin" -o "$OUT/h2-tls12.bin"
+fi
+
+if want h2-tls12-curl8; then
+log "25. h2-tls12-curl8.pcap.gz: the same with curl 8.14 --trace"
+BODIES=("/100k.bin=$OUT/h2-tls12-curl8.bin")
+CURL=$CURL8 PROTOS=TLSv1.2 tls_run h2-tls12-curl8 --http2 "$TLS_BASE/100k.bin" -o "$OUT/h2-tls12-curl8.bin"
+fi
+
+if want h2-tls13-curl8; then
+log "26. h2-tls13-curl8.pcap.gz: nginx h2, TLS 1.3, curl 8.14 --trace"
+BODIES=("/100k.bin=$OUT/h2-tls13-curl8.bin")
+CURL=$CURL8 PROTOS=TLSv1.3 tls_run h2-tls13-curl8 --http2 "$TLS_BASE/100k.bin" -o "$OUT/h2-tls13-curl8.bin"
+fi
+
+if want h2-tls13-curl8-all; then
+log "27. h2-tls13-curl8-all.pcap.gz: the same with curl 8.14 --trace-config all (curl bug 18755)"
+BODIES=("/100k.bin=$OUT/h2-tls13-curl8-all.bin")
+CURL=$CURL8 PROTOS=TLSv1.3 tls_run h2-tls13-curl8-all --trace-config all --http2 "$TLS_BASE/100k.bin" \
+    -o "$OUT/h2-tls13-curl8-all.bin"
+fi
+
+if want h2-tls13-dsb; then
+log "28. h2-tls13-dsb.pcapng: h2-tls13-curl8.pcap.gz with its key log embedded (editcap --inject-secrets)"
+[ -e "$HERE/h2-tls13-curl8.pcap.gz" ] && [ -e "$HERE/h2-tls13-curl8.keys" ] || die "h2-tls13-dsb needs h2-tls13-curl8"
+editcap --inject-secrets "tls,$HERE/h2-tls13-curl8.keys" "$HERE/h2-tls13-curl8.pcap.gz" "$HERE/h2-tls13-dsb.pcapng"
+n=$(tshark -r "$HERE/h2-tls13-dsb.pcapng" -Y http2 2>/dev/null | wc -l)
+echo "tshark -Y http2 without a key log option: $n frames"
+[ "$n" -gt 0 ] || die "h2-tls13-dsb: tshark does not decrypt with the embedded secrets"
+expect "$HERE/h2-tls13-dsb.pcapng" --keylog "$HERE/h2-tls13-curl8.keys" --body "/100k.bin=$WWW/100k.bin"
+fi
+
+if want h2-chacha13; then
+log "29. h2-chacha13.pcap.gz: TLS 1.3 TLS_CHACHA20_POLY1305_SHA256 (curl --tls13-ciphers), h2, 32 KB"
+BODIES=("/32k.bin=$OUT/h2-chacha13.bin")
+PROTOS=TLSv1.3 tls_run h2-chacha13 --http2 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 \
+    "$TLS_BASE/32k.bin" -o "$OUT/h2-chacha13.bin"
+fi
+
+if want h1-chacha12; then
+log "30. h1-chacha12.pcap.gz: TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305, HTTP/1.1, 32 KB"
+BODIES=("/32k.bin=$OUT/h1-chacha12.bin")
+PROTOS=TLSv1.2 tls_run h1-chacha12 --http1.1 --ciphers ECDHE-RSA-CHACHA20-POLY1305 --tls-max 1.2 \
+    "$TLS_BASE/32k.bin" -o "$OUT/h1-chacha12.bin"
+fi
+
+if want h1-aes128-12; then
+log "31. h1-aes128-12.pcap.gz: TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256, HTTP/1.1: /32k.bin, then a chunked /chunked (nginx proxying the chunkserver) on the same connection"
+# the chunkserver runs on the server's loopback; nginx re-chunks what it reads, unbuffered
+BODIES=("/32k.bin=$OUT/h1-aes128-12-0.bin" "/chunked?n=20&size=1000&every=5ms=$OUT/h1-aes128-12-1.bin")
+NGX_MORE='location /chunked { proxy_pass http://127.0.0.1:8081; proxy_http_version 1.1; proxy_buffering off; }'
+WITH_CHUNKSERVER=1 PROTOS=TLSv1.2 tls_run h1-aes128-12 --http1.1 --ciphers ECDHE-RSA-AES128-GCM-SHA256 --tls-max 1.2 \
+    "$TLS_BASE/32k.bin" -o "$OUT/h1-aes128-12-0.bin" \
+    "$TLS_BASE/chunked?n=20&size=1000&every=5ms" -o "$OUT/h1-aes128-12-1.bin"
+[ "$(stat -c %s "$OUT/h1-aes128-12-1.bin")" -eq 20000 ] || die "h1-aes128-12: chunked body size"
+fi
+
+if want go-tls13; then
+log "32. go-tls13.pcap.gz: Go crypto/tls + net/http server (pcaps/tlsserver), TLS 1.3; one curl: --http2, then --next --http1.1 (two connections)"
+BODIES=("/100k.bin=$OUT/go-tls13-h2.bin" "/32k.bin=$OUT/go-tls13-h1.bin")
+SERVER=go tls_run go-tls13 --http2 "$TLS_BASE/100k.bin" -o "$OUT/go-tls13-h2.bin" \
+    --next -sS -g --max-time 60 -k --resolve "segscope.test:$TLSPORT:10.200.1.1" --http1.1 \
+    "$TLS_BASE/32k.bin" -o "$OUT/go-tls13-h1.bin"
+fi
+
+if want resumed-tls12; then
+log "33. resumed-tls12.pcap.gz: TLS 1.2, two URLs with Connection: close: the second connection resumes"
+BODIES=("/32k.bin=$OUT/resumed-tls12-0.bin" "/small.txt=$OUT/resumed-tls12-1.bin")
+LISTEN="$TLSPORT ssl" PROTOS=TLSv1.2 tls_run resumed-tls12 --http1.1 --tls-max 1.2 -H 'Connection: close' \
+    "$TLS_BASE/32k.bin" -o "$OUT/resumed-tls12-0.bin" "$TLS_BASE/small.txt" -o "$OUT/resumed-tls12-1.bin"
+fi
+
+if want resumed-tls13; then
+log "34. resumed-tls13.pcap.gz: TLS 1.3, two URLs with Connection: close: the second connection resumes (PSK)"
+BODIES=("/32k.bin=$OUT/resumed-tls13-0.bin" "/small.txt=$OUT/resumed-tls13-1.bin")
+LISTEN="$TLSPORT ssl" PROTOS=TLSv1.3 tls_run resumed-tls13 --http1.1 -H 'Connection: close' \
+    "$TLS_BASE/32k.bin" -o "$OUT/resumed-tls13-0.bin" "$TLS_BASE/small.txt" -o "$OUT/resumed-tls13-1.bin"
+fi
+
+if want h2-tls13-snap200; then
+log "35. h2-tls13-snap200.pcap.gz: tcpdump -s 200, h2 TLS 1.3, curl 8.14 --trace, 32 KB"
+BODIES=("/32k.bin=$OUT/snap200.bin")
+SNAP=200 CURL=$CURL8 PROTOS=TLSv1.3 tls_run h2-tls13-snap200 --http2 "$TLS_BASE/32k.bin" -o "$OUT/snap200.bin"
+fi
+
+if want h2-tls13-snap96; then
+log "36. h2-tls13-snap96.pcap.gz: tcpdump -s 96, h2 TLS 1.3, curl 8.14 --trace, 32 KB"
+BODIES=("/32k.bin=$OUT/snap96.bin")
+SNAP=96 CURL=$CURL8 PROTOS=TLSv1.3 tls_run h2-tls13-snap96 --http2 "$TLS_BASE/32k.bin" -o "$OUT/snap96.bin"
+fi
+
+if want h2-tls13-notime; then
+log "37. h2-tls13-notime.pcap.gz: curl 7.88 h2 over TLS 1.3, --trace without --trace-time, 32 KB"
+BODIES=("/32k.bin=$OUT/h2-tls13-notime.bin")
+TRACE_TIME= PROTOS=TLSv1.3 tls_run h2-tls13-notime --http2 "$TLS_BASE/32k.bin" -o "$OUT/h2-tls13-notime.bin"
+fi
+
+if want cbc-tls12; then
+log "38. cbc-tls12.pcap.gz: TLS 1.2 CBC suite ECDHE-RSA-AES128-SHA256, HTTP/1.1, 32 KB"
+BODIES=("/32k.bin=$OUT/cbc-tls12.bin")
+LISTEN="$TLSPORT ssl" PROTOS=TLSv1.2 tls_run cbc-tls12 --http1.1 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-SHA256 \
+    "$TLS_BASE/32k.bin" -o "$OUT/cbc-tls12.bin"
+fi
 
 ns_del $NS_CLI $NS_SRV
 
 # ---------------------------------------------------------------- summary
 
-log "README.md: refreshing the numbers table from expected/*.json and the traces"
-python3 - "$HERE" <<'EOF'
+log "README.md: refreshing the numbers table rows of the captures made (from expected/*.json and the traces)"
+python3 - "$HERE" "${!SEL[@]}" <<'EOF'
 import collections, glob, gzip, json, os, re, sys
-here = sys.argv[1]
-rows = ["| file | link type / format | conns | data segs c->s / s->c | s->c segment sizes (count), dominant first | MSS c->s / s->c | option bytes | curl `Recv data` sizes (count) |",
+here, selected = sys.argv[1], set(sys.argv[2:])
+def capname(f):
+    return re.sub(r"\.(pcap|pcapng)(\.gz)?$", "", f)
+head_rows = ["| file | link type / format | conns | data segs c->s / s->c | s->c segment sizes (count), dominant first | MSS c->s / s->c | option bytes | curl `Recv data` sizes (count) |",
         "|---|---|---|---|---|---|---|---|"]
+rows = {}   # capture file -> table row
 enc = {"ether": "Ethernet", "linux-sll2": "LINUX_SLL2 (276)", "rawip": "Raw IP (101)", "per-packet": "per interface"}
 for f in sorted(glob.glob(os.path.join(here, "expected", "*.json"))):
     d = json.load(open(f))
+    if capname(d["file"]) not in selected:
+        continue
     cap = os.path.join(here, d["file"])
     fmt = "pcapng" if ".pcapng" in d["file"] else "pcap"
     if d["file"].endswith(".gz"):
@@ -673,20 +962,28 @@ for f in sorted(glob.glob(os.path.join(here, "expected", "*.json"))):
     rv = ", ".join("%d (%d)" % kv for kv in sorted(recv.items(), key=lambda kv: (-kv[1], -kv[0]))[:4])
     curl = "%s: %s" % (mode, rv) if mode else "(no curl trace)"
     extra = " truncated" if d.get("truncated") else ""
-    rows.append("| %s | %s, %s%s | %d | %s | %s | %s | %s | %s |" % (
+    rows[d["file"]] = ("| %s | %s, %s%s | %d | %s | %s | %s | %s | %s |" % (
         d["file"], enc.get(lt, lt), fmt, extra, len(cs), segs, sz, mss, ",".join(map(str, opt)), curl))
 readme = os.path.join(here, "README.md")
 text = open(readme).read()
 b, e = "<!-- numbers:begin -->", "<!-- numbers:end -->"
 if b in text and e in text:
     head, rest = text.split(b, 1)
-    tail = rest.split(e, 1)[1]
-    open(readme, "w").write(head + b + "\n" + "\n".join(rows) + "\n" + e + tail)
+    old, tail = rest.split(e, 1)
+    # keep the rows of captures not made in this run as they are
+    for line in old.splitlines():
+        m = re.match(r"\| (\S+\.(?:pcap|pcapng)(?:\.gz)?) \|", line)
+        if m and capname(m.group(1)) not in selected and m.group(1) not in rows:
+            rows[m.group(1)] = line
+    table = head_rows + [rows[k] for k in sorted(rows)]
+    open(readme, "w").write(head + b + "\n" + "\n".join(table) + "\n" + e + tail)
 else:
     print("README.md has no numbers markers; table not written", file=sys.stderr)
 EOF
 
-log "done: $(du -sh "$HERE" | cut -f1) in $HERE (TSO capture point: $(cat "$TMP/tso-how"))"
+log "done: $(du -sh "$HERE" | cut -f1) in $HERE${TSO_HOW:+ (TSO capture point: $TSO_HOW)}"
 for f in "$HERE"/*.pcap "$HERE"/*.pcap.gz "$HERE"/*.pcapng; do
+    n=$(basename "$f"); n=${n%.gz}; n=${n%.pcap}; n=${n%.pcapng}
+    want "$n" || continue
     printf '%-28s %s\n' "$(basename "$f")" "$(capinfos -E -c "$f" 2>/dev/null | awk -F': *' '/encapsulation|Number of packets/ {printf "%s; ", $2}')"
 done
