@@ -1,0 +1,203 @@
+package keylog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+)
+
+// ParseError is a line of a key log that could not be read.
+type ParseError struct {
+	File string // the name given to Parse, or the path given to LoadFile
+	Line int    // counted from 1
+	// Text is the offending line, shortened and with unprintable bytes
+	// shown as '.'.
+	Text   string
+	Reason string
+}
+
+func (e *ParseError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+}
+
+// maxLine is the longest line Parse reads. Real lines are under 200 bytes
+// (a label, 64 hex digits and at most 96 more).
+const maxLine = 1024
+
+// LoadFile adds the secrets of the key log file at path, as Parse does.
+func (s *Store) LoadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return s.Parse(path, f)
+}
+
+// Parse adds the secrets of the key log read from r, naming it name in
+// errors.
+//
+// Blank lines, comments (#) and lines with a label the Store does not keep
+// (such as RSA) are skipped; CRLF line ends are accepted. A line with a
+// label the Store keeps but a malformed client random or secret is an
+// error, and so is a line that is not a key log line at all: Parse keeps
+// the good lines, reads on, and returns the first error as a *ParseError.
+// Input that does not look like a key log stops Parse at once: binary data,
+// an over-long line, or a first line (not blank, not a comment) that is not
+// a key log line. Empty input is not an error; Len tells what was found.
+// An error reading r is returned as it is, wrapped.
+func (s *Store) Parse(name string, r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxLine)
+	var (
+		first  error
+		lineNo int
+		lines  int // lines that are neither blank nor comments
+	)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sc.Scan() {
+		lineNo++
+		line := bytes.TrimSpace(sc.Bytes())
+		if !text(line) {
+			return s.stop(first, name, lineNo, line, "binary data: not a key log")
+		}
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		lines++
+		reason, foreign := s.parseLine(line)
+		if reason == "" {
+			continue
+		}
+		if foreign && lines == 1 {
+			return s.stop(first, name, lineNo, line, reason)
+		}
+		if first == nil {
+			first = newError(name, lineNo, line, reason)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return s.stop(first, name, lineNo+1, sc.Bytes(), fmt.Sprintf("line longer than %d bytes: not a key log", maxLine))
+		}
+		return fmt.Errorf("reading %s: %w", name, err)
+	}
+	return first
+}
+
+// stop returns first, or else a new error for the line.
+func (s *Store) stop(first error, name string, lineNo int, line []byte, reason string) error {
+	if first != nil {
+		return first
+	}
+	return newError(name, lineNo, line, reason)
+}
+
+func newError(name string, lineNo int, line []byte, reason string) *ParseError {
+	const max = 72
+	t := line
+	if len(t) > max {
+		t = t[:max]
+	}
+	text := string(bytes.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return '.'
+		}
+		return r
+	}, t))
+	if len(line) > max {
+		text += "..."
+	}
+	return &ParseError{File: name, Line: lineNo, Text: text, Reason: reason}
+}
+
+// text tells whether line is printable text (tabs allowed).
+func text(line []byte) bool {
+	for _, c := range line {
+		if (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return utf8.Valid(line)
+}
+
+// parseLine adds the secret on line (trimmed, not blank, not a comment)
+// and returns "", or the reason it is malformed; foreign tells that the
+// line does not look like a key log line at all. s.mu is held.
+func (s *Store) parseLine(line []byte) (reason string, foreign bool) {
+	var f [3][]byte // label, client random, secret
+	n := 0
+	for rest := line; len(rest) > 0; n++ {
+		var x []byte
+		x, rest = field(rest)
+		if n < len(f) {
+			f[n] = x
+		}
+	}
+	label, rnd, secret := f[0], f[1], f[2]
+	l, ok := ParseLabel(string(label))
+	if !ok {
+		if n == 3 && isLabel(label) && isHex(rnd) && isHex(secret) {
+			return "", false // a label this package does not keep, such as RSA
+		}
+		return "not a key log line: want LABEL CLIENT_RANDOM SECRET", true
+	}
+	if n != 3 {
+		return fmt.Sprintf("%v: want 3 fields (label, client random, secret), got %d", l, n), false
+	}
+	r, err := ParseRandom(string(rnd))
+	if err != nil {
+		return fmt.Sprintf("%v: %v", l, err), false
+	}
+	if len(secret)%2 != 0 || !isHex(secret) {
+		return fmt.Sprintf("%v: secret is not hex", l), false
+	}
+	if size := len(secret) / 2; !l.ValidLength(size) {
+		return fmt.Sprintf("%v: secret is %d bytes, want %s", l, size, l.wantLength()), false
+	}
+	s.add(l, r, s.alloc(len(secret)/2, func(b []byte) { hex.Decode(b, secret) }))
+	return "", false
+}
+
+// field cuts the first space- or tab-separated field from b, which has no
+// leading blanks.
+func field(b []byte) (f, rest []byte) {
+	i := bytes.IndexAny(b, " \t")
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i], bytes.TrimLeft(b[i:], " \t")
+}
+
+func isLabel(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
