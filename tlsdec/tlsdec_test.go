@@ -1,0 +1,389 @@
+package tlsdec
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"io"
+	"math/big"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segscope/segscope/internal/wiretest"
+	"github.com/segscope/segscope/stream"
+)
+
+// session is one real crypto/tls connection: each direction's bytes, the
+// key log crypto/tls wrote, and the plaintext each side sent.
+type session struct {
+	client, server []byte
+	keys           string
+	sent           [2][]byte
+	state          tls.ConnectionState
+}
+
+type config struct {
+	max    uint16
+	suites []uint16      // TLS 1.2 only: crypto/tls picks TLS 1.3 suites itself
+	curves []tls.CurveID // server's: P-256 alone forces a HelloRetryRequest
+	n      int
+}
+
+func testCert(tb testing.TB) (tls.Certificate, *x509.CertPool) {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "segscope.test"}, DNSNames: []string{"segscope.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// run makes a real TLS connection: the client sends n bytes, the server
+// sends back 2n, in writes of varied sizes, then both close.
+func run(tb testing.TB, cfg config) *session {
+	tb.Helper()
+	cert, pool := testCert(tb)
+	cp, sp := net.Pipe()
+	cr, sr := wiretest.NewRecConn(cp), wiretest.NewRecConn(sp)
+	var keys bytes.Buffer
+	var mu sync.Mutex
+	kw := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return keys.Write(p) })
+	srv := tls.Server(sr, &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: cfg.max, CipherSuites: cfg.suites,
+		CurvePreferences: cfg.curves, NextProtos: []string{"h2"}})
+	cli := tls.Client(cr, &tls.Config{RootCAs: pool, ServerName: "segscope.test", MaxVersion: cfg.max, CipherSuites: cfg.suites,
+		KeyLogWriter: kw, NextProtos: []string{"h2", "http/1.1"}})
+	s := &session{}
+	for i := 0; i < cfg.n; i++ {
+		s.sent[0] = append(s.sent[0], byte(i*7))
+	}
+	for i := 0; i < 2*cfg.n; i++ {
+		s.sent[1] = append(s.sent[1], byte(i*13+1))
+	}
+	errs := make(chan error, 2)
+	go func() {
+		buf := make([]byte, cfg.n)
+		if _, err := io.ReadFull(srv, buf); err != nil {
+			errs <- err
+			return
+		}
+		for p := s.sent[1]; len(p) > 0; {
+			k := min(len(p), 1000+len(p)%7000)
+			if _, err := srv.Write(p[:k]); err != nil {
+				errs <- err
+				return
+			}
+			p = p[k:]
+		}
+		_, err := io.Copy(io.Discard, srv)
+		srv.Close()
+		errs <- err
+	}()
+	go func() { _, err := cli.Write(s.sent[0]); errs <- err }()
+	got := make([]byte, 2*cfg.n)
+	if _, err := io.ReadFull(cli, got); err != nil {
+		tb.Fatal("client read:", err)
+	}
+	s.state = cli.ConnectionState()
+	cli.Close()
+	for range 2 {
+		if err := <-errs; err != nil {
+			tb.Fatal(err)
+		}
+	}
+	s.client, _ = cr.Bytes()
+	s.server, _ = sr.Bytes()
+	s.keys = keys.String()
+	return s
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// mapKeys is a key log read the simplest way: these tests check
+// decryption, not key log parsing.
+type mapKeys map[[32]byte]Secrets
+
+func parseKeys(tb testing.TB, text string) mapKeys {
+	m := mapKeys{}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 {
+			continue
+		}
+		r, err1 := hex.DecodeString(f[1])
+		sec, err2 := hex.DecodeString(f[2])
+		if err1 != nil || err2 != nil || len(r) != 32 {
+			tb.Fatalf("bad key log line %q", sc.Text())
+		}
+		var k [32]byte
+		copy(k[:], r)
+		s := m[k]
+		switch f[0] {
+		case "CLIENT_RANDOM":
+			s.MasterSecret = sec
+		case "CLIENT_HANDSHAKE_TRAFFIC_SECRET":
+			s.ClientHandshake = sec
+		case "SERVER_HANDSHAKE_TRAFFIC_SECRET":
+			s.ServerHandshake = sec
+		case "CLIENT_TRAFFIC_SECRET_0":
+			s.ClientTraffic0 = sec
+		case "SERVER_TRAFFIC_SECRET_0":
+			s.ServerTraffic0 = sec
+		}
+		m[k] = s
+	}
+	return m
+}
+
+func (m mapKeys) Lookup(r [32]byte) (Secrets, bool) { s, ok := m[r]; return s, ok }
+
+// sink collects a plaintext stream and checks that it tiles.
+type sink struct {
+	tb    testing.TB
+	data  []byte
+	at    []stream.Pos // Pos of each byte
+	gaps  int64
+	ended bool
+}
+
+func (s *sink) Data(off int64, p []byte, at stream.Pos) {
+	if off != int64(len(s.data)) {
+		s.tb.Fatalf("plaintext Data at %d, want %d", off, len(s.data))
+	}
+	s.data = append(s.data, p...)
+	for range p {
+		s.at = append(s.at, at)
+	}
+}
+func (s *sink) Gap(off, n int64, at stream.Pos) {
+	s.gaps += n
+	s.data = append(s.data, make([]byte, n)...)
+	for range n {
+		s.at = append(s.at, at)
+	}
+}
+func (s *sink) End(off int64) { s.ended = true }
+
+// feed hands each direction to c in segments, in the order a capture
+// shows them: the client's first record (its ClientHello), the server's
+// bytes, then the rest of the client's.
+func feed(c *Conn, s *session, plans [2][]wiretest.Chunk) {
+	raw := [2][]byte{s.client, s.server}
+	dirs := [2]*Direction{c.Client(), c.Server()}
+	hello := int64(5 + (int(s.client[3])<<8 | int(s.client[4])))
+	i := 0
+	for ; i < len(plans[0]) && plans[0][i].Off+int64(plans[0][i].N) <= hello; i++ {
+		ch := plans[0][i]
+		dirs[0].Data(ch.Off, raw[0][ch.Off:ch.Off+int64(ch.N)], ch.At)
+	}
+	rest := plans[0][i:]
+	if len(rest) > 0 && rest[0].Off < hello { // the segment the hello ends in
+		ch := rest[0]
+		dirs[0].Data(ch.Off, raw[0][ch.Off:hello], ch.At)
+		rest = append([]wiretest.Chunk{{Off: hello, N: int(ch.Off + int64(ch.N) - hello), At: ch.At}}, rest[1:]...)
+	}
+	wiretest.Feed(dirs[1], raw[1], plans[1], true)
+	wiretest.Feed(dirs[0], raw[0], rest, true)
+}
+
+func plans(s *session) [2][]wiretest.Chunk {
+	var out [2][]wiretest.Chunk
+	for d, raw := range [2][]byte{s.client, s.server} {
+		sizes := []int{1448, 517, 1448, 31, 2896, 1}
+		k := 0
+		out[d] = wiretest.Split(len(raw), func() int { k++; return sizes[k%len(sizes)] },
+			func(i int) stream.Pos { return stream.Pos{Packet: 1000*(d+1) + i} })
+	}
+	return out
+}
+
+func TestDecryptRealSessions(t *testing.T) {
+	cases := []struct {
+		name    string
+		cfg     config
+		version Version
+		suite   CipherSuite
+		over    int
+	}{
+		{"tls13", config{max: tls.VersionTLS13, n: 70000}, VersionTLS13, 0, 17},
+		{"tls13-hrr", config{max: tls.VersionTLS13, curves: []tls.CurveID{tls.CurveP256}, n: 5000}, VersionTLS13, 0, 17},
+		{"tls12-aes128", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, n: 40000}, VersionTLS12, 0xC02B, 24},
+		{"tls12-aes256", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}, n: 40000}, VersionTLS12, 0xC02C, 24},
+		{"tls12-chacha", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, n: 40000}, VersionTLS12, 0xCCA9, 16},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := run(t, tc.cfg)
+			cs := [2]*sink{{tb: t}, {tb: t}}
+			c := New(parseKeys(t, s.keys), Limits{}, cs[0], cs[1])
+			p := plans(s)
+			feed(c, s, p)
+			if c.Status() != Decrypted {
+				t.Fatalf("status %v", c.Status())
+			}
+			if c.Version() != tc.version || uint16(c.Suite()) != s.state.CipherSuite || (tc.suite != 0 && c.Suite() != tc.suite) {
+				t.Errorf("version %v suite %v; crypto/tls negotiated %x %v", c.Version(), c.Suite(), s.state.Version, CipherSuite(s.state.CipherSuite))
+			}
+			if c.Overhead() != tc.over {
+				t.Errorf("overhead %d, want %d", c.Overhead(), tc.over)
+			}
+			if alpn, ok := c.ALPN(); !ok || alpn != "h2" {
+				t.Errorf("ALPN %q known %v, want h2", alpn, ok)
+			}
+			for d, dir := range []*Direction{c.Client(), c.Server()} {
+				st := dir.Stats()
+				if !bytes.Equal(cs[d].data, s.sent[d]) {
+					t.Errorf("dir %d: %d plaintext bytes, sent %d (equal prefix %v)", d, len(cs[d].data), len(s.sent[d]), bytes.HasPrefix(s.sent[d], cs[d].data))
+				}
+				if st.Status != Decrypted || st.Decrypted != st.Encrypted || st.Undecryptable != 0 || st.Plaintext != int64(len(s.sent[d])) || !cs[d].ended {
+					t.Errorf("dir %d: %+v ended %v", d, st, cs[d].ended)
+				}
+				checkSpans(t, dir, p[d], cs[d])
+			}
+		})
+	}
+}
+
+// checkSpans checks that the spans tile the plaintext, that every
+// plaintext byte's ciphertext position is inside its record, and that
+// each byte was delivered with the Pos of the segment that carried its
+// ciphertext.
+func checkSpans(t *testing.T, dir *Direction, plan []wiretest.Chunk, s *sink) {
+	t.Helper()
+	recs := dir.W.Records()
+	var off int64
+	for _, sp := range dir.Spans() {
+		if sp.Plain.Start != off {
+			t.Fatalf("span %+v starts at %d, want %d", sp, sp.Plain.Start, off)
+		}
+		off = sp.Plain.End
+		r := recs[sp.Record]
+		if sp.Cipher < r.Start+5 || sp.Cipher+sp.Plain.Len() > r.End-16 {
+			t.Errorf("span %+v outside its record %+v", sp, r.Range)
+		}
+		for _, p := range []int64{sp.Plain.Start, sp.Plain.End - 1} {
+			if p < sp.Plain.Start || p >= int64(len(s.at)) {
+				continue
+			}
+			c, ok := dir.ToCipher(stream.Range{Start: p, End: p + 1})
+			if !ok {
+				t.Fatalf("ToCipher(%d) failed", p)
+			}
+			if want := wiretest.PosAt(plan, c.Start); s.at[p] != want {
+				t.Errorf("plaintext byte %d (ciphertext %d) delivered with %+v, carried by %+v", p, c.Start, s.at[p], want)
+			}
+		}
+	}
+	if off != int64(len(s.data)) {
+		t.Errorf("spans cover %d plaintext bytes, stream has %d", off, len(s.data))
+	}
+}
+
+func TestNoKeyAndWrongKey(t *testing.T) {
+	s := run(t, config{max: tls.VersionTLS13, n: 3000})
+	cs := [2]*sink{{tb: t}, {tb: t}}
+	c := New(mapKeys{}, Limits{}, cs[0], cs[1])
+	feed(c, s, plans(s))
+	if c.Status() != NoKey || c.Server().Stats().Status != NoKey || len(cs[1].data) != 0 {
+		t.Errorf("no key: status %v, server %+v, %d plaintext bytes", c.Status(), c.Server().Stats(), len(cs[1].data))
+	}
+	if st := c.Server().Stats(); st.Encrypted == 0 || st.Decrypted != 0 {
+		t.Errorf("no key: %+v", st)
+	}
+
+	// The right random with a wrong application secret: the handshake
+	// decrypts, the first application record fails, and decryption stops
+	// there with its offset.
+	keys := parseKeys(t, s.keys)
+	for r, sec := range keys {
+		sec.ServerTraffic0 = bytes.Repeat([]byte{1}, len(sec.ServerTraffic0))
+		keys[r] = sec
+	}
+	cs = [2]*sink{{tb: t}, {tb: t}}
+	c = New(keys, Limits{}, cs[0], cs[1])
+	feed(c, s, plans(s))
+	st := c.Server().Stats()
+	if st.Status != AuthFailed || st.Failed.Offset <= 0 || st.Decrypted == 0 || len(cs[1].data) != 0 || !cs[1].ended {
+		t.Fatalf("wrong key: %+v, %d plaintext bytes", st, len(cs[1].data))
+	}
+	if r := c.Server().W.Records()[st.Failed.Record]; r.Start != st.Failed.Offset {
+		t.Errorf("failure at record %d offset %d; the record starts at %d", st.Failed.Record, st.Failed.Offset, r.Start)
+	}
+	if !bytes.Equal(cs[0].data, s.sent[0]) {
+		t.Errorf("the client direction, with its right key, gave %d bytes of %d", len(cs[0].data), len(s.sent[0]))
+	}
+}
+
+// A gap inside a record (a snap length, a loss never resent) leaves that
+// record undecryptable; the records after it still decrypt, and the
+// plaintext stream keeps its coordinate with an estimated gap.
+func TestGapInsideRecord(t *testing.T) {
+	s := run(t, config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, n: 30000})
+	cs := [2]*sink{{tb: t}, {tb: t}}
+	c := New(parseKeys(t, s.keys), Limits{}, cs[0], cs[1])
+	p := plans(s)
+	// Turn one segment of the server's data, in the middle and inside one
+	// record's payload, into a gap.
+	var bounds []int64
+	for off := 0; off+5 <= len(s.server); off += 5 + (int(s.server[off+3])<<8 | int(s.server[off+4])) {
+		bounds = append(bounds, int64(off))
+	}
+	mid := len(p[1]) / 2
+	for ; mid < len(p[1]); mid++ {
+		ch := p[1][mid]
+		inside := true
+		for _, b := range bounds {
+			if b+5 > ch.Off && b < ch.Off+int64(ch.N) {
+				inside = false
+			}
+		}
+		if inside {
+			break
+		}
+	}
+	p[1][mid].Gap = true
+	raw := [2][]byte{s.client, s.server}
+	for d, dir := range []*Direction{c.Client(), c.Server()} {
+		wiretest.Feed(dir, raw[d], p[d], true)
+	}
+	st := c.Server().Stats()
+	if st.Status != Decrypted || st.Undecryptable < 1 || st.Undecryptable > 2 || st.Decrypted+st.Undecryptable != st.Encrypted {
+		t.Fatalf("%+v", st)
+	}
+	if int64(len(cs[1].data)) != int64(len(s.sent[1])) || cs[1].gaps == 0 {
+		t.Errorf("plaintext %d bytes with %d in gaps; sent %d", len(cs[1].data), cs[1].gaps, len(s.sent[1]))
+	}
+	// Every byte outside the gaps is right.
+	for i := range cs[1].data {
+		if cs[1].data[i] != s.sent[1][i] && cs[1].data[i] != 0 {
+			t.Fatalf("plaintext byte %d wrong", i)
+		}
+	}
+	if !bytes.HasSuffix(cs[1].data, s.sent[1][len(s.sent[1])-100:]) {
+		t.Error("the records after the gap did not decrypt")
+	}
+}
