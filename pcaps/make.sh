@@ -212,7 +212,8 @@ stop_capture() {
 
 # fetch NS TRACEFILE TRACEMODE URL OUT [URL OUT...]
 # CURL (default curl, the system's 7.88.1) and TRACE_TIME (default --trace-time; empty for
-# none) may be set for one call; CURL_OPTS (an array, optional) adds options.
+# none) may be set for one call (VAR=value fetch ...); CURL_OPTS, an array, adds options
+# (set it before the call and empty it after: bash can not pass an array that way).
 fetch() {
     local ns=$1 trace=$2 mode=$3; shift 3
     local args=() tt=${TRACE_TIME---trace-time}
@@ -544,6 +545,19 @@ stop_capture
 same "$OUT/limit-rate.bin" "$WWW/256k.bin"
 gzip -9 -n -c "$TMP/limit-rate.pcap" >"$HERE/limit-rate.pcap.gz"
 expect "$HERE/limit-rate.pcap.gz" --body "/256k.bin=$OUT/limit-rate.bin"
+fi
+
+if want limit-rate-curl8; then
+log "20b. limit-rate-curl8.pcap.gz: loopback, curl 8.14 --limit-rate 50k of 256 KB"
+start_capture $NS_LO lo "$TMP/limit-rate-curl8.pcap" -s 0
+CURL_OPTS=(--limit-rate 50k)
+CURL=$CURL8 fetch $NS_LO "$HERE/limit-rate-curl8.trace" --trace-ascii \
+    "http://127.0.0.1:$PORT/256k.bin" "$OUT/limit-rate-curl8.bin"
+CURL_OPTS=()
+stop_capture
+same "$OUT/limit-rate-curl8.bin" "$WWW/256k.bin"
+gzip -9 -n -c "$TMP/limit-rate-curl8.pcap" >"$HERE/limit-rate-curl8.pcap.gz"
+expect "$HERE/limit-rate-curl8.pcap.gz" --body "/256k.bin=$OUT/limit-rate-curl8.bin"
 fi
 
 stop_pid "$CHUNK_PID"
@@ -913,6 +927,107 @@ log "38. cbc-tls12.pcap.gz: TLS 1.2 CBC suite ECDHE-RSA-AES128-SHA256, HTTP/1.1,
 BODIES=("/32k.bin=$OUT/cbc-tls12.bin")
 LISTEN="$TLSPORT ssl" PROTOS=TLSv1.2 tls_run cbc-tls12 --http1.1 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-SHA256 \
     "$TLS_BASE/32k.bin" -o "$OUT/cbc-tls12.bin"
+fi
+
+# ---------------------------------------------------------------- cleartext conditions for the explainer
+
+# clear_pair MTU OFFLOADS: IPv4 veth pair (vc 10.200.1.2, vs 10.200.1.1), offloads on|off, tbf 20mbit
+clear_pair() { pair_setup "$1"; pair_ipv4; offloads "$2"; pace; }
+
+if want mtu1400-curl8; then
+log "39. mtu1400-curl8.pcap.gz: veth MTU 1400, offloads off, tbf 20mbit, curl 8.14 --trace-config ids,tcp, 1 MB"
+clear_pair 1400 off
+start_nginx $NS_SRV "$PORT"
+start_capture $NS_CLI vc "$TMP/mtu1400-curl8.pcap" -s 0
+# --trace-ascii: a hex trace of 1 MB would be 4.7 MB
+CURL_OPTS=(--trace-config ids,tcp)
+CURL=$CURL8 fetch $NS_CLI "$HERE/mtu1400-curl8.trace" --trace-ascii \
+    "http://10.200.1.1:$PORT/1m.bin" "$OUT/mtu1400-curl8.bin"
+CURL_OPTS=()
+stop_capture
+stop_pid "$NGINX_PID"
+same "$OUT/mtu1400-curl8.bin" "$WWW/1m.bin"
+gzip -9 -n -c "$TMP/mtu1400-curl8.pcap" >"$HERE/mtu1400-curl8.pcap.gz"
+expect "$HERE/mtu1400-curl8.pcap.gz" --body "/1m.bin=$OUT/mtu1400-curl8.bin"
+fi
+
+if want ipv6-mtu1280; then
+log "40. ipv6-mtu1280.pcap.gz: IPv6, veth MTU 1280 (the IPv6 minimum), offloads off, tbf 20mbit, curl 7.88"
+pair_setup 1280; offloads off
+ip -n $NS_CLI link set vc addrgenmode none
+ip -n $NS_SRV link set vs addrgenmode none
+ip -n $NS_CLI -6 addr add fd00:5e9::2/64 dev vc nodad
+ip -n $NS_SRV -6 addr add fd00:5e9::1/64 dev vs nodad
+ip -n $NS_CLI link set vc up
+ip -n $NS_SRV link set vs up
+pace
+start_nginx $NS_SRV "[fd00:5e9::1]:$PORT"
+start_capture $NS_CLI vc "$TMP/ipv6-mtu1280.pcap" -s 0
+fetch $NS_CLI "$HERE/ipv6-mtu1280.trace" --trace-ascii "http://[fd00:5e9::1]:$PORT/100k.bin" "$OUT/ipv6-1280.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+same "$OUT/ipv6-1280.bin" "$WWW/100k.bin"
+gzip -9 -n -c "$TMP/ipv6-mtu1280.pcap" >"$HERE/ipv6-mtu1280.pcap.gz"
+expect "$HERE/ipv6-mtu1280.pcap.gz" --body "/100k.bin=$OUT/ipv6-1280.bin"
+fi
+
+if want python-server; then
+log "41. python-server.pcap.gz: python3 -m http.server, veth MTU 1500, offloads off, tbf 20mbit, curl 8.14"
+clear_pair 1500 off
+start_bg "$TMP/pyserver.log" ip netns exec $NS_SRV python3 -m http.server "$PORT" --bind 10.200.1.1 --directory "$WWW"
+PY_PID=$BGPID
+wait_for listening $NS_SRV $PORT
+start_capture $NS_CLI vc "$TMP/python-server.pcap" -s 0
+CURL=$CURL8 fetch $NS_CLI "$HERE/python-server.trace" --trace-ascii "http://10.200.1.1:$PORT/100k.bin" "$OUT/pyserver.bin"
+stop_capture
+stop_pid "$PY_PID"
+same "$OUT/pyserver.bin" "$WWW/100k.bin"
+gzip -9 -n -c "$TMP/python-server.pcap" >"$HERE/python-server.pcap.gz"
+expect "$HERE/python-server.pcap.gz" --body "/100k.bin=$OUT/pyserver.bin"
+fi
+
+if want tbf-offloads-on; then
+log "42. tbf-offloads-on.pcap.gz: veth MTU 1500, offloads ON (tso/gso/gro), tbf 20mbit, capture on the client"
+clear_pair 1500 on
+start_nginx $NS_SRV "$PORT"
+start_capture $NS_CLI vc "$TMP/tbf-offloads-on.pcap" -s 0
+fetch $NS_CLI "$HERE/tbf-offloads-on.trace" --trace-ascii "http://10.200.1.1:$PORT/100k.bin" "$OUT/tbf-on.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+same "$OUT/tbf-on.bin" "$WWW/100k.bin"
+gzip -9 -n -c "$TMP/tbf-offloads-on.pcap" >"$HERE/tbf-offloads-on.pcap.gz"
+expect "$HERE/tbf-offloads-on.pcap.gz" --body "/100k.bin=$OUT/tbf-on.bin"
+fi
+
+for nt in notime-curl8 notime-curl788; do
+want $nt || continue
+log "43. $nt.pcap.gz: HTTP/1.1 over veth MTU 1500, offloads off, tbf 20mbit, --trace-ascii without --trace-time, 32 KB"
+clear_pair 1500 off
+start_nginx $NS_SRV "$PORT"
+start_capture $NS_CLI vc "$TMP/$nt.pcap" -s 0
+if [ $nt = notime-curl8 ]; then c=$CURL8; else c=curl; fi
+CURL=$c TRACE_TIME= fetch $NS_CLI "$HERE/$nt.trace" --trace-ascii "http://10.200.1.1:$PORT/32k.bin" "$OUT/$nt.bin"
+stop_capture
+stop_pid "$NGINX_PID"
+same "$OUT/$nt.bin" "$WWW/32k.bin"
+gzip -9 -n -c "$TMP/$nt.pcap" >"$HERE/$nt.pcap.gz"
+expect "$HERE/$nt.pcap.gz" --body "/32k.bin=$OUT/$nt.bin"
+done
+
+if want paced-chunked; then
+log "44. paced-chunked.pcap.gz: chunkserver writing 1000 B every 5 ms (chunked), veth MTU 1500, offloads off, tbf 20mbit"
+clear_pair 1500 off
+start_bg "$TMP/chunkserver-veth.log" ip netns exec $NS_SRV "$TMP/chunkserver" -listen "10.200.1.1:$CPORT"
+CS_PID=$BGPID
+wait_for listening $NS_SRV $CPORT
+start_capture $NS_CLI vc "$TMP/paced-chunked.pcap" -s 0
+fetch $NS_CLI "$HERE/paced-chunked.trace" --trace-ascii "http://10.200.1.1:$CPORT/chunked?n=20&size=1000&every=5ms" \
+    "$OUT/paced-chunked.bin"
+stop_capture
+stop_pid "$CS_PID"
+[ "$(stat -c %s "$OUT/paced-chunked.bin")" -eq 20000 ] || die "paced-chunked: body size"
+gzip -9 -n -c "$TMP/paced-chunked.pcap" >"$HERE/paced-chunked.pcap.gz"
+expect "$HERE/paced-chunked.pcap.gz" --body "/chunked?n=20&size=1000&every=5ms=$OUT/paced-chunked.bin"
 fi
 
 ns_del $NS_CLI $NS_SRV
