@@ -29,6 +29,10 @@ TLS 1.3 encrypted records, tls.record.content_type is absent: tshark calls it
 tls.record.opaque_type there, so the lists would not line up).
 With --keylog a third run with -o tls.keylog_file:FILE adds "decrypted":
 {"http": [...], "http2": {...}} to TLS connections.
+A pcapng that carries its own secrets (Decryption Secrets Blocks, from
+editcap --inject-secrets) is read without those blocks for the first two runs
+(tshark would otherwise decrypt there too), and the third run reads the file as
+it is, so "decrypted" needs no --keylog; the JSON says "decryption_secrets_blocks": N.
 """
 
 import argparse
@@ -37,8 +41,10 @@ import hashlib
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 
 FIELDS = [
@@ -508,6 +514,36 @@ def app_layer(path, conns, decode_as=(), keylog=None):
     return out
 
 
+def strip_secrets(path):
+    """A pcapng that carries Decryption Secrets Blocks (editcap --inject-secrets) is
+    decrypted by tshark with no option at all. For the views "without keys" to mean
+    that, those passes read a copy without the DSBs. Returns (path to read, number of
+    DSBs); the copy is a temporary file when there were any. editcap 4.0 can not
+    do this (--discard-all-secrets: "can't be written as a pcapng file"), so the
+    blocks are dropped here: type 0x0000000A, length in the block header."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x0a\x0d\x0d\x0a" or len(data) < 12:
+        return path, 0
+    bo = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+    off, keep, n = 0, [], 0
+    while off + 8 <= len(data):
+        btype, blen = struct.unpack(bo + "II", data[off:off + 8])
+        if blen < 12:
+            return path, 0   # damaged: leave it to tshark
+        if btype == 0x0A:
+            n += 1
+        else:
+            keep.append(data[off:off + blen])
+        off += blen
+    if n == 0:
+        return path, 0
+    tmp = tempfile.NamedTemporaryFile(suffix=".pcapng", delete=False)
+    tmp.write(b"".join(keep))
+    tmp.close()
+    return tmp.name, n
+
+
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -528,7 +564,8 @@ def main():
     ap.add_argument("--keylog", help="TLS key log (SSLKEYLOGFILE) for the decrypted view")
     a = ap.parse_args()
 
-    rows, truncated, stderr = run_tshark(a.capture)
+    plain, dsbs = strip_secrets(a.capture)
+    rows, truncated, stderr = run_tshark(plain)
     doc = {
         "file": os.path.basename(a.capture),
         "tshark_version": tshark_version(),
@@ -538,12 +575,18 @@ def main():
     }
     if truncated:
         doc["truncated"] = True
-    app = app_layer(a.capture, doc["connections"], a.decode_as)
-    dec = app_layer(a.capture, doc["connections"], a.decode_as, a.keylog) if a.keylog else {}
+    if dsbs:
+        # the file carries its own TLS secrets; "decrypted" is what tshark shows with them
+        doc["decryption_secrets_blocks"] = dsbs
+    app = app_layer(plain, doc["connections"], a.decode_as)
+    if plain != a.capture:
+        os.unlink(plain)
+    dec = (app_layer(a.capture, doc["connections"], a.decode_as, a.keylog)
+           if a.keylog or dsbs else {})
     for c in doc["connections"]:
         v = app.get(c["stream"], {"http": [], "tls": None, "http2": None})
         c.update(v)
-        if a.keylog and v["tls"] is not None:
+        if (a.keylog or dsbs) and v["tls"] is not None:
             d = dec.get(c["stream"], {})
             c["decrypted"] = {"http": d.get("http", []), "http2": d.get("http2")}
             # TLS 1.3 says which ALPN it chose only in the encrypted EncryptedExtensions
