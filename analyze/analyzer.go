@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/stream"
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	MaxUnits int
 	// HashBodies computes the SHA-256 of every HTTP/1 body.
 	HashBodies bool
+	// Keys are the TLS secrets (a key log) to decrypt with; nil decrypts
+	// nothing, and TLS connections show their records only.
+	Keys *keylog.Store
 }
 
 // Defaults of the bounds in Options.
@@ -102,7 +106,10 @@ func New(opts Options) *Analyzer {
 	if opts.MaxUnits <= 0 {
 		opts.MaxUnits = DefaultMaxUnits
 	}
-	l := &appLimits{maxBuffered: opts.MaxBuffered, budget: &stream.Budget{Max: opts.MaxBufferedTotal}, maxUnits: opts.MaxUnits, hashBodies: opts.HashBodies}
+	if opts.Keys == nil {
+		opts.Keys = &keylog.Store{} // a capture's own secrets go here
+	}
+	l := &appLimits{maxBuffered: opts.MaxBuffered, budget: &stream.Budget{Max: opts.MaxBufferedTotal}, maxUnits: opts.MaxUnits, hashBodies: opts.HashBodies, keys: opts.Keys}
 	return &Analyzer{opts: opts, limits: l, dec: newDecoder(), conns: map[Key]*Connection{}}
 }
 

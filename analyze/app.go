@@ -4,6 +4,7 @@ import (
 	"github.com/segscope/segscope/h2"
 	"github.com/segscope/segscope/http1"
 	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsdec"
 	"github.com/segscope/segscope/tlsrec"
 )
 
@@ -15,16 +16,23 @@ const (
 	ProtoHTTP1   Protocol = "http/1"  // HTTP/1.x in clear text
 	ProtoTLS     Protocol = "tls"     // TLS records (content not decrypted)
 	ProtoH2C     Protocol = "h2c"     // HTTP/2 in clear text, prior knowledge
+	ProtoH2      Protocol = "h2"      // HTTP/2 inside TLS (App.Inner only)
 	ProtoUnknown Protocol = "unknown" // something else: segments only
 )
 
 // App is what the application layer of a connection carried: the
 // reassembled streams and what the walkers found on them.
+//
+// Inside TLS, with keys, Inner says what the decrypted streams carried,
+// and HTTP or H2 hold it on the plaintext coordinate (TLSDec maps it back
+// to the records and the TCP stream).
 type App struct {
 	Protocol Protocol
-	HTTP     *http1.Conn       // ProtoHTTP1
+	Inner    Protocol          // ProtoTLS decrypted: ProtoHTTP1, ProtoH2 or ProtoUnknown
+	HTTP     *http1.Conn       // ProtoHTTP1, or Inner ProtoHTTP1
 	TLS      [2]*tlsrec.Walker // ProtoTLS, by Dir
-	H2       [2]*h2.Walker     // ProtoH2C, by Dir
+	TLSDec   *tlsdec.Conn      // ProtoTLS: decryption, and the plaintext's map
+	H2       [2]*h2.Walker     // ProtoH2C or Inner ProtoH2, by Dir
 	Streams  [2]StreamStats    // reassembly, by Dir
 
 	// live is the state of reassembly and recognition, dropped when both
@@ -65,6 +73,7 @@ type appLimits struct {
 	budget      *stream.Budget
 	maxUnits    int
 	hashBodies  bool
+	keys        tlsdec.Keys
 }
 
 func newApp(l *appLimits) *App {
@@ -260,17 +269,14 @@ func (a *App) start(p Protocol) {
 	l := a.limits
 	switch p {
 	case ProtoHTTP1:
-		a.HTTP = http1.NewConn(http1.Options{MaxMessages: l.maxUnits, MaxChunks: l.maxUnits, HashBodies: l.hashBodies})
-		a.cons = [2]stream.Consumer{a.HTTP.Client(), a.HTTP.Server()}
+		a.cons = a.newHTTP1()
 	case ProtoTLS:
-		for d := range a.TLS {
-			a.TLS[d] = tlsrec.NewWalker(tlsrec.Limits{MaxRecords: l.maxUnits})
-			a.cons[d] = a.TLS[d]
-		}
+		in := &inner{a: a}
+		a.TLSDec = tlsdec.New(l.keys, tlsdec.Limits{MaxRecords: l.maxUnits}, &plainDispatcher{in, ClientToServer}, &plainDispatcher{in, ServerToClient})
+		a.TLS = [2]*tlsrec.Walker{a.TLSDec.Client().W, a.TLSDec.Server().W}
+		a.cons = [2]stream.Consumer{a.TLSDec.Client(), a.TLSDec.Server()}
 	case ProtoH2C:
-		a.H2[ClientToServer] = h2.NewWalker(true, h2.Limits{MaxFrames: l.maxUnits})
-		a.H2[ServerToClient] = h2.NewWalker(false, h2.Limits{MaxFrames: l.maxUnits})
-		a.cons = [2]stream.Consumer{a.H2[0], a.H2[1]}
+		a.cons = a.newH2()
 	default:
 		// Nothing to parse: stop reassembling.
 		a.reasm = [2]*stream.Reassembler{}
@@ -287,4 +293,20 @@ func (a *App) start(p Protocol) {
 		}
 		a.sniff[d] = nil
 	}
+}
+
+// newHTTP1 and newH2 make the walkers of a protocol and return them as
+// the consumers of the two directions (of the TCP stream, or of the
+// plaintext inside TLS).
+func (a *App) newHTTP1() [2]stream.Consumer {
+	l := a.limits
+	a.HTTP = http1.NewConn(http1.Options{MaxMessages: l.maxUnits, MaxChunks: l.maxUnits, HashBodies: l.hashBodies})
+	return [2]stream.Consumer{a.HTTP.Client(), a.HTTP.Server()}
+}
+
+func (a *App) newH2() [2]stream.Consumer {
+	l := a.limits
+	a.H2[ClientToServer] = h2.NewWalker(true, h2.Limits{MaxFrames: l.maxUnits})
+	a.H2[ServerToClient] = h2.NewWalker(false, h2.Limits{MaxFrames: l.maxUnits})
+	return [2]stream.Consumer{a.H2[0], a.H2[1]}
 }

@@ -43,6 +43,11 @@ type Unit struct {
 	Size int64
 	// Truncated units were cut by the end of the capture or a gap.
 	Truncated bool
+	// Plain is the unit's range on the decrypted stream when it travelled
+	// inside TLS (InTLS); Range is then the ciphertext that carried it, on
+	// the TCP stream, from its first byte's position to its last's.
+	Plain stream.Range
+	InTLS bool
 }
 
 // Units lists the connection's application units, by direction then
@@ -55,10 +60,7 @@ func (c *Connection) Units() []Unit {
 	var out []Unit
 	switch a.Protocol {
 	case ProtoHTTP1:
-		for i, e := range a.HTTP.Exchanges() {
-			out = appendMessage(out, ClientToServer, i, e.Request)
-			out = appendMessage(out, ServerToClient, i, e.Response)
-		}
+		out = a.httpUnits(out)
 	case ProtoTLS:
 		for d, w := range a.TLS {
 			for _, r := range w.Records() {
@@ -66,16 +68,16 @@ func (c *Connection) Units() []Unit {
 					Exchange: -1, Label: r.Type.String(), Size: int64(r.Length), Truncated: r.Truncated})
 			}
 		}
-	case ProtoH2C:
-		for d, w := range a.H2 {
-			if p := w.Preface(); p != nil {
-				out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Preface, Range: *p, Exchange: -1, Label: "preface", Size: p.Len()})
-			}
-			for _, f := range w.Frames() {
-				out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Frame, Range: f.Range, First: f.First, Last: f.Last,
-					Exchange: int(f.StreamID), Label: h2.TypeName(f.Type), Size: int64(f.Length), Truncated: f.Truncated})
-			}
+		n := len(out)
+		switch a.Inner {
+		case ProtoHTTP1:
+			out = a.httpUnits(out)
+		case ProtoH2:
+			out = a.h2Units(out)
 		}
+		out = append(out[:n], a.toCipher(out[n:])...)
+	case ProtoH2C:
+		out = a.h2Units(out)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Dir != out[j].Dir {
@@ -83,6 +85,56 @@ func (c *Connection) Units() []Unit {
 		}
 		return out[i].Start < out[j].Start
 	})
+	return out
+}
+
+func (a *App) httpUnits(out []Unit) []Unit {
+	for i, e := range a.HTTP.Exchanges() {
+		out = appendMessage(out, ClientToServer, i, e.Request)
+		out = appendMessage(out, ServerToClient, i, e.Response)
+	}
+	return out
+}
+
+func (a *App) h2Units(out []Unit) []Unit {
+	for d, w := range a.H2 {
+		if p := w.Preface(); p != nil {
+			out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Preface, Range: *p, Exchange: -1, Label: "preface", Size: p.Len()})
+		}
+		for _, f := range w.Frames() {
+			out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Frame, Range: f.Range, First: f.First, Last: f.Last,
+				Exchange: int(f.StreamID), Label: h2.TypeName(f.Type), Size: int64(f.Length), Truncated: f.Truncated})
+		}
+	}
+	return out
+}
+
+// CipherRange maps a range of direction d's decrypted stream to the TCP
+// stream range of the ciphertext that carried it.
+func (a *App) CipherRange(d Dir, r stream.Range) (stream.Range, bool) {
+	if a.TLSDec == nil {
+		return stream.Range{}, false
+	}
+	x := a.TLSDec.Client()
+	if d == ServerToClient {
+		x = a.TLSDec.Server()
+	}
+	return x.ToCipher(r)
+}
+
+// toCipher moves units found on the decrypted streams onto the TCP
+// stream, keeping their plaintext range in Plain. A unit the record map
+// no longer covers (past MaxUnits records) is left out.
+func (a *App) toCipher(us []Unit) []Unit {
+	out := us[:0]
+	for _, u := range us {
+		c, ok := a.CipherRange(u.Dir, u.Range)
+		if !ok {
+			continue
+		}
+		u.Plain, u.Range, u.InTLS = u.Range, c, true
+		out = append(out, u)
+	}
 	return out
 }
 
@@ -127,6 +179,9 @@ type Map struct {
 	Segments     []Segment // data segments, in capture order
 	UnitSegments [][]int   // per unit: indices into Segments
 	SegmentUnits [][]int   // per segment: indices into Units
+	// Records, per unit found inside TLS: the indices (into Units) of the
+	// TLS records that carried it; nil for the others.
+	Records [][]int
 }
 
 // Map intersects the connection's units with its data segments.
@@ -165,5 +220,34 @@ func (c *Connection) Map() Map {
 		}
 		sort.Ints(m.UnitSegments[ui])
 	}
+	m.Records = recordsOf(m.Units)
 	return m
+}
+
+// recordsOf finds, for each unit inside TLS, the records its ciphertext
+// range overlaps.
+func recordsOf(units []Unit) [][]int {
+	var recs [2][]int // record unit indices by direction, in stream order
+	inTLS := false
+	for i, u := range units {
+		if u.Kind == UnitTLSRecord {
+			recs[u.Dir] = append(recs[u.Dir], i)
+		}
+		inTLS = inTLS || u.InTLS
+	}
+	if !inTLS {
+		return nil
+	}
+	out := make([][]int, len(units))
+	for i, u := range units {
+		if !u.InTLS {
+			continue
+		}
+		rs := recs[u.Dir]
+		k := sort.Search(len(rs), func(k int) bool { return units[rs[k]].End > u.Start })
+		for ; k < len(rs) && units[rs[k]].Start < max(u.End, u.Start+1); k++ {
+			out[i] = append(out[i], rs[k])
+		}
+	}
+	return out
 }

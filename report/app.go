@@ -9,12 +9,17 @@ import (
 	"github.com/segscope/segscope/h2"
 	"github.com/segscope/segscope/http1"
 	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsdec"
 )
 
 // JSON of the application layer, under each connection's "app".
 
 type jsonApp struct {
-	Protocol    string           `json:"protocol"`
+	Protocol string `json:"protocol"`
+	// Inner is what decrypted TLS carried; "http" and "http2" then hold it
+	// on the plaintext coordinate, each part with its ciphertext range.
+	Inner       string           `json:"inner,omitempty"`
+	Decryption  *jsonDecryption  `json:"decryption,omitempty"`
 	Streams     jsonStreamsDirs  `json:"streams"`
 	HTTP        []jsonExchange   `json:"http"`
 	HTTPDropped int              `json:"http_dropped"`
@@ -22,6 +27,29 @@ type jsonApp struct {
 	HTTP2       *jsonH2          `json:"http2"`
 	Problems    []jsonAppProblem `json:"problems"`
 	UpgradedAt  *[2]int64        `json:"upgraded_at,omitempty"`
+}
+
+type jsonDecryption struct {
+	Status         string         `json:"status"`
+	Version        string         `json:"version,omitempty"`
+	CipherSuite    string         `json:"cipher_suite,omitempty"`
+	ALPN           *string        `json:"alpn"` // null when the capture does not show it
+	Resumed        bool           `json:"resumed"`
+	Overhead       int            `json:"record_overhead,omitempty"`
+	ClientRandom   string         `json:"client_random,omitempty"`
+	ClientToServer jsonDecryptDir `json:"client_to_server"`
+	ServerToClient jsonDecryptDir `json:"server_to_client"`
+}
+
+type jsonDecryptDir struct {
+	Status         string `json:"status"`
+	Encrypted      int    `json:"encrypted_records"`
+	Decrypted      int    `json:"decrypted_records"`
+	Undecryptable  int    `json:"undecryptable_records"`
+	FirstCut       *int64 `json:"first_undecryptable_offset,omitempty"`
+	FailedRecord   *int   `json:"failed_record,omitempty"`
+	FailedOffset   *int64 `json:"failed_offset,omitempty"`
+	PlaintextBytes int64  `json:"plaintext_bytes"`
 }
 
 type jsonStreamsDirs struct {
@@ -60,6 +88,35 @@ type jsonPart struct {
 	LastOffset  int64  `json:"last_offset"` // where the unit ends inside its last segment
 	FirstTime   string `json:"first_time,omitempty"`
 	LastTime    string `json:"last_time,omitempty"`
+	// Inside TLS, Start and End are plaintext offsets; these are the
+	// ciphertext that carried the unit on the TCP stream.
+	CipherStart *int64 `json:"cipher_start,omitempty"`
+	CipherEnd   *int64 `json:"cipher_end,omitempty"`
+}
+
+// coords places the parts of one connection's units: on the TCP stream,
+// or, for what was decrypted from TLS, on the plaintext stream with the
+// ciphertext range beside (where in a segment a unit starts and ends is
+// measured on the ciphertext, the segments' own coordinate).
+type coords struct {
+	a   *analyze.App // nil: the TCP stream
+	dir analyze.Dir
+}
+
+func (c coords) in(d analyze.Dir) coords { c.dir = d; return c }
+
+func (c coords) part(r stream.Range, first, last stream.Pos) jsonPart {
+	if c.a == nil {
+		return partOf(r, first, last)
+	}
+	cr, ok := c.a.CipherRange(c.dir, r)
+	if !ok {
+		return partOf(r, stream.Pos{}, stream.Pos{})
+	}
+	p := partOf(cr, first, last)
+	p.Start, p.End = r.Start, r.End
+	p.CipherStart, p.CipherEnd = &cr.Start, &cr.End
+	return p
 }
 
 func partOf(r stream.Range, first, last stream.Pos) jsonPart {
@@ -187,10 +244,19 @@ func jsonAppOf(c *analyze.Connection) *jsonApp {
 	out := &jsonApp{Protocol: string(a.Protocol), HTTP: []jsonExchange{}, Problems: []jsonAppProblem{}}
 	out.Streams.ClientToServer = jsonStreamOf(a.Streams[0])
 	out.Streams.ServerToClient = jsonStreamOf(a.Streams[1])
-	switch a.Protocol {
-	case analyze.ProtoHTTP1:
+	var cm coords
+	if a.Protocol == analyze.ProtoTLS {
+		out.TLS = jsonTLSOf(a, out)
+		out.Decryption = jsonDecryptionOf(a)
+		if a.Inner != analyze.ProtoNone {
+			out.Inner = string(a.Inner)
+		}
+		cm.a = a
+	}
+	switch {
+	case a.HTTP != nil:
 		for i, e := range a.HTTP.Exchanges() {
-			out.HTTP = append(out.HTTP, jsonExchangeOf(i, e))
+			out.HTTP = append(out.HTTP, jsonExchangeOf(i, e, cm))
 		}
 		out.HTTPDropped = a.HTTP.Dropped()
 		for _, p := range a.HTTP.Problems() {
@@ -201,10 +267,8 @@ func jsonAppOf(c *analyze.Connection) *jsonApp {
 			out.Problems = append(out.Problems, jsonAppProblem{d.String(), p.Offset, p.Reason})
 		}
 		out.UpgradedAt = a.HTTP.UpgradedAt
-	case analyze.ProtoTLS:
-		out.TLS = jsonTLSOf(a, out)
-	case analyze.ProtoH2C:
-		out.HTTP2 = jsonH2Of(a, out)
+	case a.H2[0] != nil:
+		out.HTTP2 = jsonH2Of(a, out, cm)
 	}
 	return out
 }
@@ -238,31 +302,31 @@ func ttfb(e http1.Exchange) (float64, bool) {
 	return round3(float64(first.Time-last.Time) / 1e6), true
 }
 
-func jsonExchangeOf(i int, e http1.Exchange) jsonExchange {
-	je := jsonExchange{Index: i, Request: jsonMessageOf(e.Request), Response: jsonMessageOf(e.Response)}
+func jsonExchangeOf(i int, e http1.Exchange, cm coords) jsonExchange {
+	je := jsonExchange{Index: i, Request: jsonMessageOf(e.Request, cm.in(analyze.ClientToServer)), Response: jsonMessageOf(e.Response, cm.in(analyze.ServerToClient))}
 	if v, ok := ttfb(e); ok {
 		je.TTFBMs = &v
 	}
 	return je
 }
 
-func jsonMessageOf(m *http1.Message) *jsonMessage {
+func jsonMessageOf(m *http1.Message, cm coords) *jsonMessage {
 	if m == nil {
 		return nil
 	}
 	jm := &jsonMessage{Method: m.Method, Target: m.Target, Status: m.Status, Version: m.Version,
-		Header: partOf(m.Header.Range, m.Header.First, m.Header.Last), HeaderBytes: m.Header.Len(),
-		Body: partOf(m.Body.Range, m.Body.First, m.Body.Last), BodyBytes: m.BodyBytes,
+		Header: cm.part(m.Header.Range, m.Header.First, m.Header.Last), HeaderBytes: m.Header.Len(),
+		Body: cm.part(m.Body.Range, m.Body.First, m.Body.Last), BodyBytes: m.BodyBytes,
 		Chunked: m.Chunked, CloseDelimited: m.CloseDelimited, Complete: m.Complete, ChunksDropped: m.ChunksDropped, SHA256: m.SHA256}
 	if m.ContentLength >= 0 {
 		cl := m.ContentLength
 		jm.ContentLength = &cl
 	}
 	for _, ch := range m.Chunks {
-		jm.Chunks = append(jm.Chunks, jsonChunk{partOf(ch.Range, ch.First, ch.Last), ch.Size, ch.Data.Start, ch.Data.End})
+		jm.Chunks = append(jm.Chunks, jsonChunk{cm.part(ch.Range, ch.First, ch.Last), ch.Size, ch.Data.Start, ch.Data.End})
 	}
 	for _, in := range m.Interim {
-		jm.Interim = append(jm.Interim, jsonInterim{in.Status, partOf(in.Header.Range, in.Header.First, in.Header.Last)})
+		jm.Interim = append(jm.Interim, jsonInterim{in.Status, cm.part(in.Header.Range, in.Header.First, in.Header.Last)})
 	}
 	return jm
 }
@@ -313,18 +377,18 @@ func jsonTLSOf(a *analyze.App, out *jsonApp) *jsonTLS {
 	return t
 }
 
-func jsonH2Of(a *analyze.App, out *jsonApp) *jsonH2 {
+func jsonH2Of(a *analyze.App, out *jsonApp, cm coords) *jsonH2 {
 	j := &jsonH2{Streams: []jsonH2Stream{}}
 	byID := map[uint32]*jsonH2Stream{}
 	var ids []uint32
 	for d, w := range a.H2 {
 		if p := w.Preface(); p != nil {
-			jp := partOf(*p, stream.Pos{}, stream.Pos{})
+			jp := cm.in(analyze.Dir(d)).part(*p, stream.Pos{}, stream.Pos{})
 			j.Preface = &jp
 		}
 		jd := jsonH2Dir{Frames: []jsonFrame{}, Dropped: w.Dropped()}
 		for _, f := range w.Frames() {
-			jd.Frames = append(jd.Frames, jsonFrame{partOf(f.Range, f.First, f.Last), h2.TypeName(f.Type), f.Flags, f.StreamID, f.Length, f.Truncated})
+			jd.Frames = append(jd.Frames, jsonFrame{cm.in(analyze.Dir(d)).part(f.Range, f.First, f.Last), h2.TypeName(f.Type), f.Flags, f.StreamID, f.Length, f.Truncated})
 		}
 		if d == 0 {
 			j.ClientToServer = jd
@@ -355,6 +419,40 @@ func jsonH2Of(a *analyze.App, out *jsonApp) *jsonH2 {
 	sort.Slice(ids, func(i, k int) bool { return ids[i] < ids[k] })
 	for _, id := range ids {
 		j.Streams = append(j.Streams, *byID[id])
+	}
+	return j
+}
+
+func jsonDecryptionOf(a *analyze.App) *jsonDecryption {
+	c := a.TLSDec
+	if c == nil {
+		return nil
+	}
+	j := &jsonDecryption{Status: c.Status().String(), Resumed: c.Resumed(), Overhead: c.Overhead()}
+	if c.Version() != 0 {
+		j.Version, j.CipherSuite = c.Version().String(), c.Suite().String()
+	}
+	if p, ok := c.ALPN(); ok {
+		j.ALPN = &p
+	}
+	if r := c.ClientRandom(); r != [32]byte{} {
+		j.ClientRandom = fmt.Sprintf("%x", r[:])
+	}
+	for d, x := range [2]*tlsdec.Direction{c.Client(), c.Server()} {
+		st := x.Stats()
+		jd := jsonDecryptDir{Status: st.Status.String(), Encrypted: st.Encrypted, Decrypted: st.Decrypted,
+			Undecryptable: st.Undecryptable, PlaintextBytes: st.Plaintext}
+		if st.FirstCut >= 0 {
+			jd.FirstCut = &st.FirstCut
+		}
+		if st.Failed.Record >= 0 {
+			jd.FailedRecord, jd.FailedOffset = &st.Failed.Record, &st.Failed.Offset
+		}
+		if d == 0 {
+			j.ClientToServer = jd
+		} else {
+			j.ServerToClient = jd
+		}
 	}
 	return j
 }
@@ -418,7 +516,7 @@ func appSummary(c *analyze.Connection) string {
 		for _, w := range a.H2 {
 			n += len(w.Frames()) + w.Dropped()
 		}
-		return fmt.Sprintf("HTTP/2 (cleartext): %d streams, %d frames", len(jsonH2Of(a, &jsonApp{}).Streams), n)
+		return fmt.Sprintf("HTTP/2 (cleartext): %d streams, %d frames", len(jsonH2Of(a, &jsonApp{}, coords{}).Streams), n)
 	case analyze.ProtoUnknown:
 		return "unrecognised payload (segments only)"
 	}

@@ -139,12 +139,13 @@ func writeAppTables(w io.Writer, conns []*analyze.Connection) error {
 		if c.App == nil {
 			continue
 		}
-		switch c.App.Protocol {
-		case analyze.ProtoHTTP1:
+		// Clear or decrypted from TLS alike.
+		switch {
+		case c.App.HTTP != nil:
 			if len(c.App.HTTP.Exchanges()) > 0 {
 				httpConns = append(httpConns, c)
 			}
-		case analyze.ProtoH2C:
+		case c.App.H2[0] != nil:
 			h2Conns = append(h2Conns, c)
 		}
 	}
@@ -199,7 +200,7 @@ func writeAppTables(w io.Writer, conns []*analyze.Connection) error {
 			[]string{"ID", "STREAM", "REQUEST", "STATUS", "DATA BYTES", "DATA FRAMES"},
 			func(emit func([]string) error) error {
 				for _, c := range h2Conns {
-					for _, s := range jsonH2Of(c.App, &jsonApp{}).Streams {
+					for _, s := range jsonH2Of(c.App, &jsonApp{}, coords{}).Streams {
 						if err := emit([]string{strconv.Itoa(c.ID), strconv.Itoa(int(s.ID)), s.Method + " " + s.Path,
 							strconv.Itoa(s.Status), strconv.FormatInt(s.DataBytes, 10), strconv.Itoa(s.DataFrames)}); err != nil {
 							return err

@@ -172,8 +172,8 @@ func (x *Direction) isEncrypted(r *tlsrec.Record) bool {
 
 // Payload implements tlsrec.Sink.
 func (x *Direction) Payload(r *tlsrec.Record, p []byte, at stream.Pos) {
-	if x.stopped || !x.isEncrypted(r) {
-		return
+	if x.stopped || !x.isEncrypted(r) || (x.c.ready && x.c.status != Decrypted) {
+		return // nothing will be decrypted: copy nothing
 	}
 	if len(x.buf)+len(p) > maxPayload {
 		return // cannot happen: tlsrec refuses longer records

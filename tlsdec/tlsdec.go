@@ -21,21 +21,15 @@ package tlsdec
 import (
 	"fmt"
 
+	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/stream"
 	"github.com/segscope/segscope/tlsrec"
 )
 
-// Secrets are what a key log holds for one connection.
-type Secrets struct {
-	MasterSecret []byte // TLS 1.2 (CLIENT_RANDOM)
-	// TLS 1.3: CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET and
-	// CLIENT_/SERVER_TRAFFIC_SECRET_0.
-	ClientHandshake, ServerHandshake, ClientTraffic0, ServerTraffic0 []byte
-}
-
-// Keys finds a connection's secrets by its ClientHello random.
+// Keys finds a connection's secrets by its ClientHello random
+// (*keylog.Store does).
 type Keys interface {
-	Lookup(clientRandom [32]byte) (Secrets, bool)
+	Lookup(clientRandom keylog.Random) (keylog.Secrets, bool)
 }
 
 // Status says how far a direction was decrypted.
@@ -109,7 +103,7 @@ type Conn struct {
 	version Version
 	suite   CipherSuite
 	s       suite
-	secrets Secrets
+	secrets keylog.Secrets
 	alpn    string
 	alpnSet bool
 	resumed bool
@@ -208,7 +202,7 @@ func (c *Conn) setup() {
 		return
 	}
 	c.s = s
-	var sec Secrets
+	var sec keylog.Secrets
 	if c.keys != nil {
 		sec, ok = c.keys.Lookup(ch.Random)
 	}

@@ -1,7 +1,6 @@
 package tlsdec
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/hex"
 	"io"
 	"math/big"
 	"net"
@@ -19,6 +17,7 @@ import (
 	"time"
 
 	"github.com/segscope/segscope/internal/wiretest"
+	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/stream"
 )
 
@@ -122,44 +121,14 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-// mapKeys is a key log read the simplest way: these tests check
-// decryption, not key log parsing.
-type mapKeys map[[32]byte]Secrets
-
-func parseKeys(tb testing.TB, text string) mapKeys {
-	m := mapKeys{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) != 3 {
-			continue
-		}
-		r, err1 := hex.DecodeString(f[1])
-		sec, err2 := hex.DecodeString(f[2])
-		if err1 != nil || err2 != nil || len(r) != 32 {
-			tb.Fatalf("bad key log line %q", sc.Text())
-		}
-		var k [32]byte
-		copy(k[:], r)
-		s := m[k]
-		switch f[0] {
-		case "CLIENT_RANDOM":
-			s.MasterSecret = sec
-		case "CLIENT_HANDSHAKE_TRAFFIC_SECRET":
-			s.ClientHandshake = sec
-		case "SERVER_HANDSHAKE_TRAFFIC_SECRET":
-			s.ServerHandshake = sec
-		case "CLIENT_TRAFFIC_SECRET_0":
-			s.ClientTraffic0 = sec
-		case "SERVER_TRAFFIC_SECRET_0":
-			s.ServerTraffic0 = sec
-		}
-		m[k] = s
+func parseKeys(tb testing.TB, text string) *keylog.Store {
+	tb.Helper()
+	var s keylog.Store
+	if err := s.Parse("crypto/tls key log", strings.NewReader(text)); err != nil {
+		tb.Fatal(err)
 	}
-	return m
+	return &s
 }
-
-func (m mapKeys) Lookup(r [32]byte) (Secrets, bool) { s, ok := m[r]; return s, ok }
 
 // sink collects a plaintext stream and checks that it tiles.
 type sink struct {
@@ -306,7 +275,7 @@ func checkSpans(t *testing.T, dir *Direction, plan []wiretest.Chunk, s *sink) {
 func TestNoKeyAndWrongKey(t *testing.T) {
 	s := run(t, config{max: tls.VersionTLS13, n: 3000})
 	cs := [2]*sink{{tb: t}, {tb: t}}
-	c := New(mapKeys{}, Limits{}, cs[0], cs[1])
+	c := New(&keylog.Store{}, Limits{}, cs[0], cs[1])
 	feed(c, s, plans(s))
 	if c.Status() != NoKey || c.Server().Stats().Status != NoKey || len(cs[1].data) != 0 {
 		t.Errorf("no key: status %v, server %+v, %d plaintext bytes", c.Status(), c.Server().Stats(), len(cs[1].data))
@@ -319,9 +288,8 @@ func TestNoKeyAndWrongKey(t *testing.T) {
 	// decrypts, the first application record fails, and decryption stops
 	// there with its offset.
 	keys := parseKeys(t, s.keys)
-	for r, sec := range keys {
-		sec.ServerTraffic0 = bytes.Repeat([]byte{1}, len(sec.ServerTraffic0))
-		keys[r] = sec
+	for r, sec := range keys.All() {
+		keys.Add(keylog.ServerTrafficSecret0, r, bytes.Repeat([]byte{1}, len(sec.ServerTraffic0)))
 	}
 	cs = [2]*sink{{tb: t}, {tb: t}}
 	c = New(keys, Limits{}, cs[0], cs[1])

@@ -58,7 +58,11 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	if filter.IDs, err = parseIDs(o.conns); err != nil {
 		return err
 	}
-	res, errs := load(s, paths, o.streamOptions.options(), !o.noProgress)
+	opts := o.streamOptions.options()
+	if opts.Keys, err = o.keys(); err != nil {
+		return err
+	}
+	res, errs := load(s, paths, opts, !o.noProgress)
 	return writeReport(s, report.Analysis{Result: res, Connections: res.Select(filter), Errors: errs}, format, res, errs)
 }
 

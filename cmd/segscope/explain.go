@@ -70,7 +70,11 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	}
 	x := report.Explanation{Errors: errs}
 	if len(paths) > 0 {
-		res, cerrs := load(s, paths, explainOptionsFor(tr), !o.noProgress)
+		opts := explainOptionsFor(tr)
+		if opts.Keys, err = o.keys(); err != nil {
+			return err
+		}
+		res, cerrs := load(s, paths, opts, !o.noProgress)
 		if len(res.Sources) == 0 {
 			return errors.Join(cerrs...)
 		}

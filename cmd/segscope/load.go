@@ -11,6 +11,7 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/report"
 )
 
@@ -20,6 +21,7 @@ type captureOptions struct {
 	hosts      []string
 	ports      []string
 	noProgress bool
+	keylogs    []string
 }
 
 func (o *captureOptions) addFlags(fs *pflag.FlagSet) {
@@ -27,6 +29,19 @@ func (o *captureOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.hosts, "host", nil, "only connections with this IP address at either end (repeatable, or comma-separated)")
 	fs.StringSliceVar(&o.ports, "port", nil, "only connections with this port at either end (repeatable, or comma-separated)")
 	fs.BoolVarP(&o.noProgress, "quiet", "q", false, "no progress indication on standard error")
+	fs.StringArrayVar(&o.keylogs, "keylog", nil, "TLS key log (SSLKEYLOGFILE format) to decrypt with (repeatable); pcapng Decryption Secrets Blocks are used without it")
+}
+
+// keys reads the --keylog files into one store. A file that cannot be
+// read, or is not a key log, is an error naming it (and the line).
+func (o *captureOptions) keys() (*keylog.Store, error) {
+	ks := &keylog.Store{}
+	for _, path := range o.keylogs {
+		if err := ks.LoadFile(path); err != nil {
+			return nil, fmt.Errorf("--keylog: %w", err)
+		}
+	}
+	return ks, nil
 }
 
 func (o *captureOptions) parse() (report.Format, analyze.Filter, error) {
