@@ -17,6 +17,22 @@
 // curl runs concatenated in one file are read too. The plain -v format is
 // not: Parse stops at its first "> " or "< " line and says so.
 //
+// Info lines of curl's connection filters (--trace-config, 8.3+) become
+// typed values where segscope needs them: socket reads ("[TCP] recv",
+// Event.TCPRecv), TLS filter reads ("[SSL] ...", Event.SSLRecv), HTTP/2
+// frames and streams ("[HTTP/2] [1] <- FRAME[DATA, len=8192, ...]",
+// Event.H2Frame, Event.H2Open), and the ALPN lines of each connection
+// (Connection.ALPN). A "Send/Recv SSL data" event holding a TLS record
+// header carries it decoded (Event.TLSHeader).
+//
+// curl 8.13 to 8.16 with --trace-config all write the library's ids inside
+// the data of every event under 2048 bytes and cut that data at its first
+// NUL (curl issue 18755). Parse detects it (Trace.IDsInData), takes the
+// ids off again (Event.Inflated), and says which events were or may have
+// been cut (Event.Cut, Event.SizeLowerBound), recovering the true size
+// where the trace tells it: a TLS record header is 5 bytes, an HTTP/2 DATA
+// frame line gives the payload of the Recv data events before it.
+//
 // What curl traces is not every byte on the wire: curl 7.88 does not trace
 // the empty line that ends an interim (1xx) response, nor the TLS
 // close_notify it sends at exit over HTTP/1.1. Callers that count stream
@@ -25,10 +41,13 @@ package curltrace
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segscope/segscope/tlsrec"
 )
 
 // Kind is the kind of a trace event.
@@ -74,7 +93,7 @@ func (k Kind) Received() bool { return k == RecvHeader || k == RecvData || k == 
 type Event struct {
 	Kind    Kind
 	Line    int           // 1-based line number of the event's header line
-	Size    int           // N from the header line (0 for Info)
+	Size    int           // the event's size: N from the header line (0 for Info), less Inflated; see Cut and SizeLowerBound for curl#18755
 	HasTime bool          // the line carried a --trace-time timestamp
 	Time    time.Duration // time of day since midnight, when HasTime (no date: it wraps at midnight)
 	Xfer    int           // transfer id from --trace-ids "[X-C] "; -1 when absent
@@ -85,17 +104,134 @@ type Event struct {
 	// (it may have been any byte outside 0x20-0x7F, or a '.'), a swallowed
 	// CR LF pair is "\r\n" again. len(Data) < Size only when the trace was
 	// cut inside the dump (Parse then returns an error wrapping
-	// ErrTruncated).
+	// ErrTruncated) or when curl#18755 cut the data (Cut).
 	Data []byte
 	// Exact tells that Data holds exactly the Size bytes as sent or
 	// received: always for a complete --trace dump; for --trace-ascii only
 	// when the dump has no '.' at all.
 	Exact bool
 
-	Text       string   // Info: the text after "== Info: " or "* ", trailing spaces kept, components included
+	Text       string   // Info: the text after "== Info: " or "* ", trailing spaces kept, components included (without a curl#18755 ids prefix, see Inflated)
 	Components []string // Info: the leading "[COMP] " / "[COMP-n] " tags as written between the brackets; nil when none
 	TCPRecv    *TCPRecv // Info: a "[TCP] recv(len=...) -> ..." line (--trace-config tcp, 8.3+)
+
+	// At is the --trace-time time of day, NoTime without one (the same
+	// as HasTime and Time, as one value).
+	At TimeOfDay
+
+	SSLRecv *SSLRecv // Info: an "[SSL] NAME(len=...) -> ..." read line (--trace-config ssl, 8.3+)
+	H2Frame *H2Frame // Info: an "[HTTP/2] [S] <- FRAME[...]" or "-> FRAME[...]" line (--trace-config http/2, 8.3+)
+	H2Open  *H2Open  // Info: an "[HTTP/2] [S] OPENED stream for URL" line (8.3+)
+	// TLSHeader is set on a "Send SSL data"/"Recv SSL data" event that
+	// holds a TLS record header (5 bytes; with Cut, what survived of it).
+	TLSHeader *TLSHeader
+
+	// HeaderSize is N as the header line wrote it (0 for Info). It equals
+	// Size except in a trace with curl#18755 (Trace.IDsInData).
+	HeaderSize int
+	// Inflated is the length of the "[X-C] " ids prefix curl 8.13-8.16
+	// wrote inside this event's data or info text (curl#18755); it is
+	// taken off Data and Text, and Size does not count it. 0 when none.
+	Inflated int
+	// Cut tells whether curl#18755 cut Data at a NUL byte: NotCut (also
+	// every event of a trace without the bug), MaybeCut or CutAtNUL.
+	// Unless NotCut, Exact is false and Data is a prefix of what curl
+	// sent or received.
+	Cut Cut
+	// SizeLowerBound tells that Size is not the event's true size but a
+	// lower bound: the data was (or may have been) cut and nothing in the
+	// trace tells how long it was. Never set outside curl#18755 events.
+	SizeLowerBound bool
 }
+
+// Cut says whether curl#18755 (curl 8.13 to 8.16 with --trace-config all)
+// cut an event's data at its first NUL byte.
+type Cut uint8
+
+const (
+	// NotCut: Data is complete (or the trace does not have the bug).
+	NotCut Cut = iota
+	// MaybeCut: the event was under curl's 2048-byte limit and its bytes
+	// could have held a NUL; nothing in the trace tells whether they did.
+	// Size is a lower bound (SizeLowerBound).
+	MaybeCut
+	// CutAtNUL: Data was cut; the byte after it was a NUL. Size is the
+	// true size where the trace tells it (a TLS record header is 5 bytes,
+	// an HTTP/2 DATA frame line gives the payload), else a lower bound.
+	CutAtNUL
+)
+
+func (c Cut) String() string {
+	switch c {
+	case NotCut:
+		return "not cut"
+	case MaybeCut:
+		return "maybe cut"
+	case CutAtNUL:
+		return "cut at NUL"
+	}
+	return "Cut(" + strconv.Itoa(int(c)) + ")"
+}
+
+// TimeOfDay is a --trace-time timestamp: the time of day since midnight
+// (no date; it wraps at midnight). NoTime marks an event without one, so
+// that no zero value passes for midnight.
+type TimeOfDay time.Duration
+
+// NoTime is the TimeOfDay of an event without a --trace-time timestamp.
+const NoTime TimeOfDay = -1
+
+// Valid tells whether t is a timestamp (not NoTime).
+func (t TimeOfDay) Valid() bool { return t >= 0 }
+
+// Duration returns the time since midnight and whether there is one.
+func (t TimeOfDay) Duration() (time.Duration, bool) {
+	if t < 0 {
+		return 0, false
+	}
+	return time.Duration(t), true
+}
+
+// String formats t as curl does ("19:07:41.431139"), or "no time".
+func (t TimeOfDay) String() string {
+	if t < 0 {
+		return "no time"
+	}
+	d := time.Duration(t)
+	us := d / time.Microsecond
+	return fmt.Sprintf("%02d:%02d:%02d.%06d", us/3600e6, us/60e6%60, us/1e6%60, us%1e6)
+}
+
+// TLSHeader is what a TLS record header in a "Recv SSL data" / "Send SSL
+// data" event says (curl logs each record's 5-byte header as an event of
+// its own). Under curl#18755 the header may be cut at its first NUL byte:
+// then only what survived is set, and what the NUL implies (the byte
+// after the cut is 0).
+type TLSHeader struct {
+	Type    tlsrec.ContentType
+	Version uint16 // 0x0303 for TLS 1.2 and 1.3, 0x0301 in a ClientHello
+	// Length is the record's length (payload, without the 5-byte header)
+	// when LengthKnown; else it is unknown but at most LengthMax.
+	Length      int
+	LengthKnown bool
+	LengthMax   int
+}
+
+// SSLRecv is a read line of curl's SSL connection filter
+// (--trace-config ssl): "[SSL] ossl_recv(len=16384) -> 0, 16384" (8.15+:
+// result, nread), "[SSL] cf_recv(len=16384) -> 177, 0" and
+// "[SSL] ossl_bio_cf_in_read(len=5) -> 5, err=0" (8.3-8.14: nread, err).
+type SSLRecv struct {
+	Func   string // "cf_recv", "ossl_recv", "ossl_bio_cf_in_read"...
+	Len    int    // the buffer size asked for
+	Result int    // curl's result code: 0 OK, 81 CURLE_AGAIN
+	NRead  int    // bytes read; 0 when the read failed
+	// InPending is the "(in_pending=N)" curl 8.15+ appends; -1 when absent.
+	InPending int
+}
+
+// Again tells whether the read found nothing to read yet (CURLE_AGAIN).
+func (r SSLRecv) Again() bool { return r.Result == curleAgain }
 
 // TCPRecv is one socket read reported by curl's TCP connection filter:
 // "[TCP] recv(len=102400) -> 0, 1388" (8.15 and later: result, nread) or
@@ -105,6 +241,13 @@ type TCPRecv struct {
 	Result int // curl's result code: 0 OK, 81 CURLE_AGAIN (nothing to read yet)
 	NRead  int // bytes read; 0 when the read failed (8.3-8.14 print -1 then)
 }
+
+// Again tells whether the read found nothing to read (CURLE_AGAIN, 81:
+// "-> 81, 0" on 8.15+, "-> -1, err=81" on 8.3-8.14).
+func (r TCPRecv) Again() bool { return r.Result == curleAgain }
+
+// curleAgain is CURLE_AGAIN, the result of a read that found nothing.
+const curleAgain = 81
 
 // Connection is what the info lines tell about one connection curl used.
 type Connection struct {
@@ -120,7 +263,41 @@ type Connection struct {
 	LocalPort uint16     // 0 when unknown
 	Line      int        // line of the connect info line
 	Reused    bool       // also the target of a "Re-using existing connection" / "Reusing existing ... connection" line
+	// ALPN is what the "ALPN: ..." info lines of this connection's TLS
+	// handshake said; zero for a connection without TLS or without them.
+	ALPN ALPN
 }
+
+// ALPN is what curl's "ALPN: ..." info lines say about one connection.
+// With --trace-ids they belong to the connection with their id; without,
+// to the connection being set up: the one whose "Trying" line (or
+// connect line) came last before them (curl 7.x prints them after the
+// connect line, 8.x before it).
+type ALPN struct {
+	// Offered is the list of "ALPN: offers h2,http/1.1" (7.x) or
+	// "ALPN: curl offers h2,http/1.1" (8.x) as curl wrote it ("h2,http/1.1"),
+	// so that ALPN and Connection stay comparable; "" when not seen. See
+	// OfferedList.
+	Offered string
+	// Accepted is the protocol of "ALPN: server accepted h2"; "" when
+	// not seen.
+	Accepted string
+	// Refused is set by "ALPN: server did not agree on a protocol" (the
+	// connection then speaks HTTP/1.1).
+	Refused bool
+	Line    int // line of the accepted (or refused) line; 0 when none
+}
+
+// OfferedList splits Offered: ["h2", "http/1.1"]; nil when none.
+func (a ALPN) OfferedList() []string {
+	if a.Offered == "" {
+		return nil
+	}
+	return strings.Split(a.Offered, ",")
+}
+
+// H2 tells whether the server accepted h2 by ALPN on this connection.
+func (a ALPN) H2() bool { return a.Accepted == "h2" }
 
 // Trace is a parsed trace file.
 type Trace struct {
@@ -131,6 +308,14 @@ type Trace struct {
 	HasIDs    bool   // some event has --trace-ids ids
 	Events    []Event
 	Conns     []Connection
+	// IDsInData tells that the trace shows curl#18755 (curl 8.13 to 8.16
+	// with --trace-config all): the library wrote "[X-C] " ids inside the
+	// data of events under 2048 bytes and cut that data at its first NUL.
+	// Parse takes the ids off (Event.Inflated) and marks what may be cut
+	// (Event.Cut). IDsInDataLine is the first line that shows it (0 when
+	// not IDsInData).
+	IDsInData     bool
+	IDsInDataLine int
 	// EventConn[i] is the index into Conns of the connection event i
 	// belongs to, -1 when unknown. An event with --trace-ids ids belongs to
 	// the connection with its id (the latest one connected at or before
@@ -139,7 +324,11 @@ type Trace struct {
 	// was connected or re-used before it; "Connection #N to host H left
 	// intact" and "Closing connection" end that (the line itself still
 	// belongs to it), so events after them and before the next connect or
-	// re-use line get -1.
+	// re-use line get -1. A "Trying" line starts a new connection: the
+	// events after it, up to the next connect line, belong to the
+	// connection that line names (curl 8.x traces the TLS handshake before
+	// "Connected to"), or to none if it never comes; the "Trying" line
+	// itself gets -1.
 	EventConn []int
 }
 

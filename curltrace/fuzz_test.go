@@ -20,8 +20,15 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(b[:min(len(b), 4096)])
 	}
+	for _, file := range ourTraces(f) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b[:min(len(b), 4096)])
+	}
 	for _, s := range []string{
-		sample788hex, sample821, sample8x,
+		sample788hex, sample821, sample8x, sample817,
 		"*   Trying 127.0.0.1:8080...\n> GET / HTTP/1.1\n",
 		"<= Recv data, 65540 bytes (0x10004)\n0000: " + string(bytes.Repeat([]byte("x"), 64)) + "\n10000: abcd\n",
 		"<= Recv data, 12 bytes (0xc)\n0000: hel",
@@ -37,8 +44,13 @@ func FuzzParse(f *testing.F) {
 		switch {
 		case err == nil:
 			for _, e := range tr.Events {
-				if len(e.Data) != e.Size {
-					t.Fatalf("line %d: %d of %d bytes without an error", e.Line, len(e.Data), e.Size)
+				if e.Kind == Info {
+					continue
+				}
+				// Complete dumps; only curl#18755 leaves Data short of
+				// Size, then marked as cut.
+				if len(e.Data) != e.HeaderSize-e.Inflated || e.Cut == NotCut && len(e.Data) != e.Size {
+					t.Fatalf("line %d: %d bytes, size %d (header %d, inflated %d, %v) without an error", e.Line, len(e.Data), e.Size, e.HeaderSize, e.Inflated, e.Cut)
 				}
 			}
 		case errors.As(err, &pe):

@@ -33,22 +33,73 @@ func looksIDs(tag string) bool {
 	return ok && n == len(tag)+3
 }
 
+// parseInfo fills an info event's components and the typed lines they
+// carry: a TCP filter's recv, an SSL filter's read, an HTTP/2 frame or
+// stream. sslOld is the trace's order of "-> A, B" so far: true when its
+// TCP lines were 8.3-8.14's "nread, err=E" (an SSL line without "err="
+// is then read in that order too).
+func parseInfo(e *Event, sslOld bool) {
+	tags, msg := splitComponents(e.Text)
+	if len(tags) == 0 {
+		return
+	}
+	e.Components = tags
+	last := tags[len(tags)-1]
+	switch {
+	case last == "TCP" || strings.HasPrefix(last, "TCP-"):
+		if r, ok := parseTCPRecv(msg); ok {
+			e.TCPRecv = &r
+		}
+	case last == "SSL" || strings.HasPrefix(last, "SSL-"):
+		if r, ok := parseSSLRecv(msg, sslOld); ok {
+			e.SSLRecv = &r
+		}
+	default:
+		e.H2Frame, e.H2Open = parseH2(tags, msg)
+	}
+}
+
 // parseComponents returns an info text's components and, for a TCP
 // filter's recv line, the read it reports.
 func parseComponents(text string) ([]string, *TCPRecv) {
-	tags, msg := splitComponents(text)
-	if len(tags) == 0 {
-		return nil, nil
+	e := Event{Text: text}
+	parseInfo(&e, false)
+	return e.Components, e.TCPRecv
+}
+
+// parseSSLRecv parses the SSL filter's reads: "NAME(len=L) -> R, N" with
+// an optional " (in_pending=P)" (8.15+), "NAME(len=L) -> N, err=R" and
+// "NAME(len=L) -> N, R" (8.3-8.14; N is -1 on failure; taken in this
+// order when old, unless "in_pending" says 8.15+). Only names that
+// read: "cf_recv", "ossl_recv", "ossl_bio_cf_in_read" and the like.
+func parseSSLRecv(s string, old bool) (SSLRecv, bool) {
+	r := SSLRecv{InPending: -1}
+	i := strings.Index(s, "(len=")
+	if i <= 0 || !strings.Contains(s[:i], "recv") && !strings.Contains(s[:i], "read") {
+		return r, false
 	}
-	last := tags[len(tags)-1]
-	if last != "TCP" && !strings.HasPrefix(last, "TCP-") {
-		return tags, nil
+	r.Func = s[:i]
+	s = s[i:]
+	if j := strings.LastIndex(s, " (in_pending="); j > 0 && strings.HasSuffix(s, ")") {
+		p, k, ok := digits([]byte(s[j+13:]), 18)
+		if !ok || j+13+k != len(s)-1 {
+			return r, false
+		}
+		r.InPending, s = p, s[:j]
 	}
-	r, ok := parseTCPRecv(msg)
+	if !strings.Contains(s, ", err=") && (old && r.InPending < 0 || strings.Contains(s, ") -> -")) {
+		// 8.3-8.14 without "err=": "-> 177, 0" is nread 177, result 0,
+		// "-> -1, 81" a read that found nothing.
+		if j := strings.LastIndex(s, ", "); j > 0 {
+			s = s[:j] + ", err=" + s[j+2:]
+		}
+	}
+	t, ok := parseTCPRecv("recv" + s)
 	if !ok {
-		return tags, nil
+		return r, false
 	}
-	return tags, &r
+	r.Len, r.Result, r.NRead = t.Len, t.Result, t.NRead
+	return r, true
 }
 
 // parseTCPRecv parses "recv(len=L) -> R, N" (8.15+) or
@@ -117,6 +168,119 @@ type connState struct {
 	lastTry netip.AddrPort
 	byID    map[int][]int  // id -> indexes into Conns, in order
 	byHost  map[string]int // host -> latest index into Conns
+	setup   map[int]*setup // connection id (-1 without ids) -> the connection being set up
+	// pend is the index of the event after the "Trying" line of a
+	// connection being set up in a trace without ids, -1 when none: curl
+	// 8.x traces the TLS handshake before the connect line, and the
+	// events after the "Trying" line get the connection once it is known.
+	pend int
+}
+
+// setup is a connection being set up, from its "Trying" line on: the ALPN
+// lines seen before its connect line (curl 8.x) wait here for it.
+type setup struct {
+	conn int // index into Conns once connected, else -1
+	alpn ALPN
+}
+
+// trying starts the setup of a connection (id -1 without ids).
+func (s *connState) trying(id int) {
+	if s.setup == nil {
+		s.setup = map[int]*setup{}
+	}
+	s.setup[id] = &setup{conn: -1}
+}
+
+// connected gives the connection set up under id the ALPN lines seen
+// before its connect line.
+func (s *connState) connected(t *Trace, id, k int) {
+	if s.setup == nil {
+		s.setup = map[int]*setup{}
+	}
+	su := s.setup[id]
+	if su == nil || su.conn >= 0 {
+		// No "Trying" line (or one already used): lines from here on
+		// are this connection's.
+		s.setup[id] = &setup{conn: k}
+		return
+	}
+	su.conn = k
+	mergeALPN(&t.Conns[k].ALPN, su.alpn)
+}
+
+// alpnLine handles an "ALPN: ..." line and tells whether msg was one.
+func (s *connState) alpnLine(t *Trace, e *Event, msg string) bool {
+	a, ok := parseALPN(msg, e.Line)
+	if !ok {
+		return false
+	}
+	if s.setup == nil {
+		s.setup = map[int]*setup{}
+	}
+	su := s.setup[e.Conn]
+	if su == nil {
+		// No "Trying" line: the connection with the line's id, else the
+		// current one, else the next to connect.
+		k := -1
+		if e.Conn >= 0 {
+			k = s.byIDAt(t, e.Conn, e.Line)
+		} else {
+			k = s.cur
+		}
+		su = &setup{conn: k}
+		s.setup[e.Conn] = su
+	}
+	if su.conn >= 0 {
+		mergeALPN(&t.Conns[su.conn].ALPN, a)
+	} else {
+		mergeALPN(&su.alpn, a)
+	}
+	return true
+}
+
+// mergeALPN adds what one or more ALPN lines said to dst.
+func mergeALPN(dst *ALPN, a ALPN) {
+	if a.Offered != "" {
+		dst.Offered = a.Offered
+	}
+	if a.Accepted != "" || a.Refused {
+		dst.Accepted, dst.Refused, dst.Line = a.Accepted, a.Refused, a.Line
+	}
+}
+
+// parseALPN parses curl's ALPN info lines:
+//
+//	ALPN: offers h2,http/1.1                                   7.x
+//	ALPN: curl offers h2,http/1.1                              8.x
+//	ALPN: server accepted h2
+//	ALPN: server did not agree on a protocol. Uses default.
+func parseALPN(msg string, line int) (ALPN, bool) {
+	var a ALPN
+	s, ok := strings.CutPrefix(msg, "ALPN: ")
+	if !ok {
+		return a, false
+	}
+	if l, ok := strings.CutPrefix(s, "curl offers "); ok {
+		s = "offers " + l
+	}
+	switch {
+	case strings.HasPrefix(s, "offers "):
+		a.Offered = strings.TrimSpace(s[len("offers "):])
+		if a.Offered == "" {
+			return a, false
+		}
+	case strings.HasPrefix(s, "server accepted "):
+		a.Accepted = strings.TrimSpace(s[len("server accepted "):])
+		if a.Accepted == "" {
+			return a, false
+		}
+		a.Line = line
+	case strings.HasPrefix(s, "server did not agree"):
+		a.Refused, a.Line = true, line
+	default:
+		return a, false
+	}
+	return a, true
 }
 
 // add appends c to t.Conns and returns its index.
@@ -139,7 +303,16 @@ func (s *connState) event(t *Trace, i int) int {
 	if e.Kind != Info {
 		return s.cur
 	}
-	msg := infoMessage(e)
+	tags, msg := splitComponents(e.Text)
+	msg = strings.TrimLeft(msg, " ")
+	if tags != nil {
+		// A filter's own trace ("[HAPPY-EYEBALLS] Connected to ..."), not
+		// the transfer's connect line.
+		return s.cur
+	}
+	if s.alpnLine(t, e, msg) {
+		return s.cur
+	}
 	if c, ok := parseConnect(msg); ok {
 		c.Line = e.Line
 		switch {
@@ -153,10 +326,27 @@ func (s *connState) event(t *Trace, i int) int {
 			c.IP = s.lastTry.Addr()
 		}
 		s.cur = s.add(t, c)
+		s.connected(t, e.Conn, s.cur)
+		if s.pend >= 0 {
+			for j := s.pend; j < i; j++ {
+				if t.EventConn[j] == -1 {
+					t.EventConn[j] = s.cur
+				}
+			}
+			s.pend = -1
+		}
 		return s.cur
 	}
 	if ap, ok := parseTrying(msg); ok {
 		s.lastTry = ap
+		s.trying(e.Conn)
+		if e.Conn < 0 {
+			// A new connection: what follows is not the last one's.
+			if s.pend < 0 {
+				s.pend = i + 1
+			}
+			s.cur = -1
+		}
 		return s.cur
 	}
 	if id, host, ok := parseReuse(msg); ok {
@@ -175,7 +365,7 @@ func (s *connState) event(t *Trace, i int) int {
 		if target >= 0 {
 			t.Conns[target].Reused = true
 		}
-		s.cur = target
+		s.cur, s.pend = target, -1
 		return target
 	}
 	if id, ok := endsConn(msg); ok {

@@ -95,6 +95,8 @@ type parser struct {
 	conns connState
 
 	blank int // line number of a blank line not yet known to be trailing; 0 when none
+
+	oldOrder bool // a filter line had curl 8.3-8.14's "-> nread, err=E"
 }
 
 // Parse reads a whole trace. On a line that does not fit it returns a
@@ -106,7 +108,7 @@ type parser struct {
 func Parse(r io.Reader, name string) (*Trace, error) {
 	t := &Trace{Name: name}
 	p := &parser{t: t, ev: -1}
-	p.conns.cur = -1
+	p.conns.cur, p.conns.pend = -1, -1
 	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 	err := p.run(lr)
 	p.finish()
@@ -203,9 +205,10 @@ func (p *parser) line(n int, line []byte) error {
 		return p.errAt(n, line, fmt.Sprintf("size %d does not match 0x%x", h.size, h.hex), "")
 	}
 	t := p.t
-	ev := Event{Kind: h.kind, Line: n, Size: int(h.size), HasTime: h.hasTime, Time: h.time, Xfer: h.xfer, Conn: h.conn}
+	ev := Event{Kind: h.kind, Line: n, Size: int(h.size), HeaderSize: int(h.size), HasTime: h.hasTime, Time: h.time, At: NoTime, Xfer: h.xfer, Conn: h.conn}
 	if h.hasTime {
 		t.HasTimes = true
+		ev.At = TimeOfDay(h.time)
 	}
 	if h.xfer >= 0 {
 		t.HasIDs = true
@@ -215,7 +218,12 @@ func (p *parser) line(n int, line []byte) error {
 			t.InfoStyle = h.style
 		}
 		ev.Text = string(h.text)
-		ev.Components, ev.TCPRecv = parseComponents(ev.Text)
+		parseInfo(&ev, p.oldOrder)
+		if !p.oldOrder && ev.Components != nil && bytes.Contains(h.text, []byte(") -> ")) && bytes.Contains(h.text, []byte(", err=")) {
+			// curl 8.3-8.14: "(len=L) -> nread, err=E"; SSL reads
+			// without "err=" use the same order.
+			p.oldOrder = true
+		}
 	}
 	t.Events = append(t.Events, ev)
 	t.EventConn = append(t.EventConn, p.conns.event(t, len(t.Events)-1))
@@ -674,10 +682,14 @@ func Sniff(b []byte) bool {
 	return ok && (h.kind == Info || h.size == h.hex)
 }
 
-// finish fills what is decided after the last line: the connection of
-// every event that carries --trace-ids ids.
+// finish fills what is decided after the last line: curl#18755's
+// prefixes and cuts, the TLS record headers, and the connection of every
+// event that carries --trace-ids ids.
 func (p *parser) finish() {
 	t := p.t
+	exact := fixIDsInData(t)
+	tlsHeaders(t)
+	defer resolveH2(t, exact)
 	for i := range t.Events {
 		e := &t.Events[i]
 		if e.Xfer < 0 {
