@@ -12,6 +12,7 @@
 package analyze
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -81,6 +82,11 @@ type Result struct {
 	First, Last int64           // Unix nanoseconds of the first and last frame
 	Connections []*Connection
 	Warnings    []Warning
+	// KeyLog counts the connections the TLS key material (--keylog files
+	// and the captures' own Decryption Secrets Blocks) has secrets for;
+	// KeyLogErrors are the secrets blocks that were not key logs.
+	KeyLog       int
+	KeyLogErrors []error
 }
 
 // Analyzer consumes frames one at a time.
@@ -119,8 +125,13 @@ func New(opts Options) *Analyzer {
 func (a *Analyzer) ReadAll(src capture.Source) error {
 	a.source = src.Name()
 	a.res.Sources = append(a.res.Sources, src.Name())
+	secrets, _ := src.(keyLogSource)
+	seen := 0
 	for {
 		p, err := src.ReadPacket()
+		if secrets != nil {
+			seen = a.addKeyLogs(src.Name(), secrets.TLSKeyLogs(), seen)
+		}
 		if err == io.EOF {
 			return nil
 		}
@@ -131,6 +142,24 @@ func (a *Analyzer) ReadAll(src capture.Source) error {
 			return &capture.Error{Source: src.Name(), Packet: p.Number, Err: err}
 		}
 	}
+}
+
+// keyLogSource is a capture that carries its own TLS secrets (a pcapng
+// file's Decryption Secrets Blocks).
+type keyLogSource interface {
+	TLSKeyLogs() [][]byte
+}
+
+// addKeyLogs adds the key logs past the first seen to the key store: a
+// block precedes the packets it decrypts, so it is read before them.
+func (a *Analyzer) addKeyLogs(source string, logs [][]byte, seen int) int {
+	for i := seen; i < len(logs); i++ {
+		name := fmt.Sprintf("%s: decryption secrets block %d", source, i+1)
+		if err := a.opts.Keys.Parse(name, bytes.NewReader(logs[i])); err != nil {
+			a.res.KeyLogErrors = append(a.res.KeyLogErrors, err)
+		}
+	}
+	return len(logs)
 }
 
 // Add analyzes one frame. Malformed and non-TCP frames are counted, not
@@ -299,6 +328,7 @@ func (a *Analyzer) Connections() []*Connection { return a.res.Connections }
 // Result finishes the analysis and returns it. Call it once, after the
 // last Add or ReadAll.
 func (a *Analyzer) Result() *Result {
+	a.res.KeyLog = a.opts.Keys.Len()
 	for _, c := range a.res.Connections {
 		c.closeApp()
 		for dir := ClientToServer; dir <= ServerToClient; dir++ {

@@ -6,10 +6,12 @@ package sniffer
 import (
 	"errors"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/keylog"
 )
 
 // Options say what to capture and what to do with it.
@@ -18,6 +20,12 @@ type Options struct {
 	Analyze analyze.Options
 	// Write, when set, receives every packet as pcapng.
 	Write io.Writer
+	// KeyLogs are TLS key logs written during the capture (the
+	// SSLKEYLOGFILE of the client being captured). They are read as they grow,
+	// so the analysis decrypts, and the pcapng carries it in a Decryption
+	// Secrets Block: one file then holds everything, and Wireshark opens
+	// it decrypted.
+	KeyLogs []string
 }
 
 // Session is a capture in progress.
@@ -25,6 +33,9 @@ type Session struct {
 	live *capture.Live
 	an   *analyze.Analyzer
 	w    *capture.NgWriter
+	keys []*keyFollower
+	out  io.Writer // the pcapng's destination, when w writes a temporary file first
+	tmp  *os.File
 
 	mu      sync.Mutex // guards an and packets while the reader runs
 	packets int
@@ -45,12 +56,29 @@ func Start(o Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(o.KeyLogs) > 0 && o.Analyze.Keys == nil {
+		o.Analyze.Keys = &keylog.Store{}
+	}
 	s := &Session{live: live, an: analyze.New(o.Analyze), done: make(chan struct{})}
 	if o.Write != nil {
-		if s.w, err = capture.NewNgWriter(o.Write, live.LinkType(), live.SnapLen(), live.Name()); err != nil {
+		w := o.Write
+		if len(o.KeyLogs) > 0 {
+			// The key log goes ahead of the packets: write them to a
+			// temporary file, and the pcapng at the end.
+			if s.tmp, err = os.CreateTemp("", "segscope-sniff-*.pcapng"); err != nil {
+				live.Close()
+				return nil, err
+			}
+			s.out, w = o.Write, s.tmp
+		}
+		if s.w, err = capture.NewNgWriter(w, live.LinkType(), live.SnapLen(), live.Name()); err != nil {
 			live.Close()
+			s.removeTemp()
 			return nil, err
 		}
+	}
+	for _, path := range o.KeyLogs {
+		s.keys = append(s.keys, followKeys(path, o.Analyze.Keys))
 	}
 	go s.run()
 	return s, nil
@@ -109,12 +137,31 @@ func (s *Session) Stop() (*analyze.Result, Stats, error) {
 	cerr := s.live.Close()
 	st := Stats{Analyzed: s.packets}
 	st.Received, st.Dropped, _ = s.live.Stats()
+	var keyLog []byte
+	var kerr error
+	for _, k := range s.keys {
+		b, err := k.finish()
+		keyLog = append(keyLog, b...)
+		kerr = errors.Join(kerr, err)
+	}
 	var werr error
 	if s.w != nil {
 		s.w.WriteStats(st.Received, st.Dropped)
 		st.Written = s.w.Packets()
 		werr = s.w.Close()
+		if s.tmp != nil && werr == nil {
+			st.Written, werr = embed(s.out, s.tmp.Name(), s.live, keyLog, st.Received, st.Dropped)
+		}
+		s.removeTemp()
 	}
 	res := s.an.Result()
-	return res, st, errors.Join(s.err, serr, cerr, werr)
+	return res, st, errors.Join(s.err, serr, cerr, werr, kerr)
+}
+
+func (s *Session) removeTemp() {
+	if s.tmp != nil {
+		s.tmp.Close()
+		os.Remove(s.tmp.Name())
+		s.tmp = nil
+	}
 }

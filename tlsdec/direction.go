@@ -172,7 +172,7 @@ func (x *Direction) isEncrypted(r *tlsrec.Record) bool {
 
 // Payload implements tlsrec.Sink.
 func (x *Direction) Payload(r *tlsrec.Record, p []byte, at stream.Pos) {
-	if x.stopped || !x.isEncrypted(r) || (x.c.ready && x.c.status != Decrypted) {
+	if x.stopped || !x.isEncrypted(r) || x.c.status == NoKey || (x.c.ready && x.c.status != Decrypted) {
 		return // nothing will be decrypted: copy nothing
 	}
 	if len(x.buf)+len(p) > maxPayload {
@@ -209,6 +209,9 @@ func (x *Direction) Done(r *tlsrec.Record) {
 	c.setup()
 	if c.status != Decrypted {
 		x.status = c.status
+		if c.status == NoKey {
+			x.seq++ // the sender used a sequence number all the same
+		}
 		return
 	}
 	x.status = Decrypted
@@ -263,11 +266,15 @@ func (x *Direction) open(r *tlsrec.Record) (pt []byte, typ tlsrec.ContentType, o
 	// missing from the key log, or a handshake record was lost. The
 	// application keys then start at sequence 0 on some later record.
 	if trial {
+		// Records before this one may have gone by undecrypted (cut, or
+		// before the keys were known): try the first sequence numbers.
 		x.trials++
-		x.buf = append(x.buf[:0], x.spare...)
-		if pt, typ, ok = x.open13(r, x.app, 0); ok {
-			x.onApp, x.seq = true, 1
-			return pt, typ, true
+		for seq := uint64(0); seq <= uint64(min(x.encrypted, maxTrials)); seq++ {
+			x.buf = append(x.buf[:0], x.spare...)
+			if pt, typ, ok = x.open13(r, x.app, seq); ok {
+				x.onApp, x.seq = true, seq+1
+				return pt, typ, true
+			}
 		}
 	}
 	return nil, 0, false

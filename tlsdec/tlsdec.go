@@ -208,7 +208,9 @@ func (c *Conn) setup() {
 	}
 	if !ok || (c.version == VersionTLS13 && sec.ClientTraffic0 == nil && sec.ServerTraffic0 == nil && sec.ClientHandshake == nil && sec.ServerHandshake == nil) ||
 		(c.version == VersionTLS12 && len(sec.MasterSecret) != 48) {
-		c.status = NoKey
+		// Look again at the next record: a live capture learns the keys
+		// from the client's key log a moment after the handshake.
+		c.status, c.ready = NoKey, false
 		return
 	}
 	c.secrets = sec

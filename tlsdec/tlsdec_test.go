@@ -355,3 +355,35 @@ func TestGapInsideRecord(t *testing.T) {
 		t.Error("the records after the gap did not decrypt")
 	}
 }
+
+// A live capture learns the keys a moment after the handshake, from the
+// client's key log: the records after that decrypt, with the sequence
+// numbers counted through the records before.
+func TestKeysArriveLate(t *testing.T) {
+	for _, max := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		s := run(t, config{max: max, n: 60000})
+		keys := &keylog.Store{}
+		cs := [2]*sink{{tb: t}, {tb: t}}
+		c := New(keys, Limits{}, cs[0], cs[1])
+		p := plans(s)
+		half := len(p[1]) / 2
+		hello := int64(5 + (int(s.client[3])<<8 | int(s.client[4])))
+		c.Client().Data(0, s.client[:hello], stream.Pos{Packet: 1})
+		wiretest.Feed(c.Server(), s.server, p[1][:half], false)
+		if c.Status() != NoKey {
+			t.Fatalf("before the keys: %v", c.Status())
+		}
+		if err := keys.Parse("late", strings.NewReader(s.keys)); err != nil {
+			t.Fatal(err)
+		}
+		wiretest.Feed(c.Server(), s.server, p[1][half:], true)
+		st := c.Server().Stats()
+		if c.Status() != Decrypted || st.Decrypted == 0 || st.Status != Decrypted {
+			t.Fatalf("TLS %x after the keys: %v %+v", max, c.Status(), st)
+		}
+		tail := s.sent[1][len(s.sent[1])-5000:]
+		if !bytes.Contains(cs[1].data, tail) {
+			t.Errorf("TLS %x: the records after the keys arrived did not decrypt (%d plaintext bytes)", max, len(cs[1].data))
+		}
+	}
+}

@@ -165,7 +165,10 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		return err
 	}
 	tracePath := filepath.Join(dir, "trace.txt")
-	opts := sniffer.Options{Live: capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: []uint16{port}}}
+	// curl writes its TLS secrets to keys.txt: the analysis decrypts with
+	// them, and the kept capture carries them.
+	opts := sniffer.Options{Live: capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: []uint16{port}},
+		KeyLogs: []string{filepath.Join(dir, "keys.txt")}}
 	if o.keep != "" {
 		f, err := os.Create(filepath.Join(dir, "capture.pcapng"))
 		if err != nil {

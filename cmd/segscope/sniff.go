@@ -65,7 +65,9 @@ func runSniff(s *streams, o *sniffOptions) error {
 	if o.filter != "" {
 		return capture.ErrNeedsPcapBuild
 	}
-	opts := sniffer.Options{Live: capture.LiveOptions{Interface: o.iface, Hosts: filter.Hosts, Ports: filter.Ports}}
+	// --keylog files may still be growing (a browser's SSLKEYLOGFILE):
+	// they are followed during the capture, and embedded in -w's pcapng.
+	opts := sniffer.Options{Live: capture.LiveOptions{Interface: o.iface, Hosts: filter.Hosts, Ports: filter.Ports}, KeyLogs: o.keylogs}
 	var file *os.File
 	if o.write != "" {
 		if file, err = os.Create(o.write); err != nil {

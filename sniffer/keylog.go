@@ -1,0 +1,126 @@
+package sniffer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/keylog"
+)
+
+// keyPoll is how often a growing key log is read during a capture: a
+// client writes its secrets right after the ServerHello, and the sooner
+// they are known the fewer records go by undecrypted.
+const keyPoll = 20 * time.Millisecond
+
+// keyFollower reads a key log as a client writes it, one complete line at
+// a time, into the analysis's key store.
+type keyFollower struct {
+	path  string
+	keys  *keylog.Store
+	mu    sync.Mutex
+	off   int64
+	err   error
+	stop  chan struct{}
+	done  chan struct{}
+	lines []byte // every complete line read, for the pcapng
+}
+
+func followKeys(path string, keys *keylog.Store) *keyFollower {
+	f := &keyFollower{path: path, keys: keys, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		t := time.NewTicker(keyPoll)
+		defer t.Stop()
+		for {
+			f.read()
+			select {
+			case <-f.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return f
+}
+
+// read takes the complete lines added since the last read. A file not
+// there yet is not an error: the client creates it at its first handshake.
+func (f *keyFollower) read() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	file, err := os.Open(f.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		f.err = err
+		return
+	}
+	defer file.Close()
+	if _, err := file.Seek(f.off, io.SeekStart); err != nil {
+		f.err = err
+		return
+	}
+	b, err := io.ReadAll(file)
+	if err != nil {
+		f.err = err
+		return
+	}
+	end := bytes.LastIndexByte(b, '\n')
+	if end < 0 {
+		return
+	}
+	b = b[:end+1]
+	f.off += int64(len(b))
+	f.lines = append(f.lines, b...)
+	if err := f.keys.Parse(f.path, bytes.NewReader(b)); err != nil && f.err == nil {
+		f.err = err
+	}
+}
+
+// finish reads what is left and returns every line read.
+func (f *keyFollower) finish() ([]byte, error) {
+	close(f.stop)
+	<-f.done
+	f.read()
+	return f.lines, f.err
+}
+
+// embed writes the pcapng again, with the key log in a Decryption Secrets
+// Block ahead of the packets, so that a reader streaming the file (tshark,
+// segscope) has the keys before the first record they decrypt.
+func embed(dst io.Writer, tmp string, live *capture.Live, keyLog []byte, received, dropped uint64) (int, error) {
+	src, err := capture.Open(tmp)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	w, err := capture.NewNgWriter(dst, live.LinkType(), live.SnapLen(), live.Name())
+	if err != nil {
+		return 0, err
+	}
+	if err := w.WriteTLSKeyLog(keyLog); err != nil {
+		return 0, err
+	}
+	for {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return w.Packets(), fmt.Errorf("copying the capture to add its key log: %w", err)
+		}
+		if err := w.WritePacket(p); err != nil {
+			return w.Packets(), err
+		}
+	}
+	w.WriteStats(received, dropped)
+	n := w.Packets()
+	return n, w.Close()
+}
