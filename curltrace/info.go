@@ -375,7 +375,12 @@ func (s *connState) event(t *Trace, i int) int {
 				target = k
 			}
 		}
-		if target == s.cur {
+		switch {
+		case strings.HasPrefix(msg, "Closing"):
+			// The close_notify alerts curl traces next are this
+			// connection's, until the next one is tried.
+			s.cur = target
+		case target == s.cur:
 			s.cur = -1
 		}
 		return target
