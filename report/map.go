@@ -50,6 +50,12 @@ type jsonUnit struct {
 	Size      int64 `json:"size"`
 	Segments  []int `json:"segments"` // packet numbers
 	Truncated bool  `json:"truncated,omitempty"`
+	// Inside TLS: the unit's range on the decrypted stream, and the
+	// records (indices into units) that carried it; start and end are
+	// then the ciphertext's, on the TCP stream.
+	PlainStart *int64 `json:"plain_start,omitempty"`
+	PlainEnd   *int64 `json:"plain_end,omitempty"`
+	Records    []int  `json:"records,omitempty"`
 }
 
 type jsonMapSegment struct {
@@ -69,6 +75,12 @@ func (b BoundaryMap) unit(i int) jsonUnit {
 		jsonPart: partOf(u.Range, u.First, u.Last), Size: u.Size, Segments: []int{}, Truncated: u.Truncated}
 	for _, si := range b.Map.UnitSegments[i] {
 		ju.Segments = append(ju.Segments, b.Map.Segments[si].Packet)
+	}
+	if u.InTLS {
+		ju.PlainStart, ju.PlainEnd = &u.Plain.Start, &u.Plain.End
+		if b.Map.Records != nil {
+			ju.Records = b.Map.Records[i]
+		}
 	}
 	return ju
 }
@@ -139,17 +151,53 @@ func place(packet int, off int64) string {
 }
 
 func (b BoundaryMap) unitTable(w io.Writer) error {
+	if b.Map.Records != nil {
+		return b.nestedTable(w)
+	}
 	return streamTable(w, "lllrrrllr",
 		[]string{"DIR", "UNIT", "LABEL", "START", "END", "BYTES", "FIRST", "LAST", "SEGS"},
 		func(emit func([]string) error) error {
 			for i := range b.Map.Units {
 				u := b.unit(i)
-				kind := u.Kind
-				if u.Truncated {
-					kind += " (cut)"
-				}
-				if err := emit([]string{b.Map.Units[i].Dir.Arrow(), kind, u.Label, strconv.FormatInt(u.Start, 10), strconv.FormatInt(u.End, 10),
+				if err := emit([]string{b.Map.Units[i].Dir.Arrow(), unitKind(u), u.Label, strconv.FormatInt(u.Start, 10), strconv.FormatInt(u.End, 10),
 					strconv.FormatInt(u.End-u.Start, 10), place(u.FirstPacket, u.FirstOffset), place(u.LastPacket, u.LastOffset),
+					strconv.Itoa(len(u.Segments))}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+}
+
+func unitKind(u jsonUnit) string {
+	if u.Truncated {
+		return u.Kind + " (cut)"
+	}
+	return u.Kind
+}
+
+// nestedTable is the unit table of a decrypted connection: each record on
+// the TCP stream, and under it the frames or messages it carried, with
+// their plaintext range and the records they span.
+func (b BoundaryMap) nestedTable(w io.Writer) error {
+	return streamTable(w, "lllrrrlllr",
+		[]string{"DIR", "UNIT", "LABEL", "START", "END", "BYTES", "PLAINTEXT", "FIRST", "LAST", "SEGS"},
+		func(emit func([]string) error) error {
+			for i, mu := range b.Map.Units {
+				u := b.unit(i)
+				kind, label, plain := unitKind(u), u.Label, "-"
+				if mu.InTLS {
+					kind = "  " + kind
+					plain = fmt.Sprintf("[%d,%d) %dB", mu.Plain.Start, mu.Plain.End, mu.Plain.Len())
+					if mu.Exchange >= 0 && mu.Kind == analyze.UnitH2Frame {
+						label = fmt.Sprintf("%s s%d", label, mu.Exchange)
+					}
+					if n := len(u.Records); n > 1 {
+						label += fmt.Sprintf(" (%d records)", n)
+					}
+				}
+				if err := emit([]string{mu.Dir.Arrow(), kind, label, strconv.FormatInt(u.Start, 10), strconv.FormatInt(u.End, 10),
+					strconv.FormatInt(u.End-u.Start, 10), plain, place(u.FirstPacket, u.FirstOffset), place(u.LastPacket, u.LastOffset),
 					strconv.Itoa(len(u.Segments))}); err != nil {
 					return err
 				}

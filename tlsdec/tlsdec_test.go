@@ -19,6 +19,7 @@ import (
 	"github.com/segscope/segscope/internal/wiretest"
 	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsrec"
 )
 
 // session is one real crypto/tls connection: each direction's bytes, the
@@ -385,5 +386,57 @@ func TestKeysArriveLate(t *testing.T) {
 		if !bytes.Contains(cs[1].data, tail) {
 			t.Errorf("TLS %x: the records after the keys arrived did not decrypt (%d plaintext bytes)", max, len(cs[1].data))
 		}
+	}
+}
+
+// seal13 makes a TLS 1.3 record of inner type typ holding p, with pad
+// zero bytes of padding, protected by k at sequence number seq.
+func seal13(k *trafficKeys, seq uint64, typ tlsrec.ContentType, p []byte, pad int) []byte {
+	inner := append(append(append([]byte(nil), p...), byte(typ)), make([]byte, pad)...)
+	n := len(inner) + k.aead.Overhead()
+	hdr := []byte{23, 3, 3, byte(n >> 8), byte(n)}
+	var nonce [12]byte
+	copy(nonce[:], k.iv[:])
+	for i := 0; i < 8; i++ {
+		nonce[11-i] ^= byte(seq >> (8 * i))
+	}
+	return k.aead.Seal(hdr, nonce[:], inner, hdr)
+}
+
+// A KeyUpdate moves the sender to the next application secret; padded
+// records give back their content without the padding.
+func TestKeyUpdateAndPadding(t *testing.T) {
+	s := run(t, config{max: tls.VersionTLS13, n: 2000})
+	keys := parseKeys(t, s.keys)
+	cs := [2]*sink{{tb: t}, {tb: t}}
+	c := New(keys, Limits{}, cs[0], cs[1])
+	hello := int64(5 + (int(s.client[3])<<8 | int(s.client[4])))
+	c.Client().Data(0, s.client[:hello], stream.Pos{Packet: 1})
+	srv := c.Server()
+	srv.Data(0, s.server, stream.Pos{Packet: 2})
+	if !srv.onApp || srv.app == nil {
+		t.Fatal("the server is not on its application keys")
+	}
+	// Seal the new records with keys derived here from the key log's
+	// secret, not taken from the Direction under test.
+	var sec keylog.Secrets
+	for _, v := range keys.All() {
+		sec = v
+	}
+	k0, _ := keys13(c.s, sec.ServerTraffic0)
+	next, _ := nextSecret(c.s, sec.ServerTraffic0)
+	k1, _ := keys13(c.s, next)
+	var more []byte
+	more = append(more, seal13(&k0, srv.seq, tlsrec.Handshake, []byte{24, 0, 0, 1, 0}, 0)...)
+	more = append(more, seal13(&k1, 0, tlsrec.ApplicationData, []byte("after the update"), 0)...)
+	more = append(more, seal13(&k1, 1, tlsrec.ApplicationData, []byte("padded"), 100)...)
+	srv.Data(int64(len(s.server)), more, stream.Pos{Packet: 3})
+	srv.End(int64(len(s.server) + len(more)))
+	want := append(append([]byte(nil), s.sent[1]...), "after the updatepadded"...)
+	if string(cs[1].data) != string(want) {
+		t.Errorf("plaintext ends %q", cs[1].data[max(0, len(cs[1].data)-30):])
+	}
+	if st := srv.Stats(); st.Status != Decrypted || st.Decrypted != st.Encrypted {
+		t.Errorf("%+v", st)
 	}
 }

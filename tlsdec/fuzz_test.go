@@ -1,0 +1,112 @@
+package tlsdec
+
+import (
+	"crypto/tls"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/segscope/segscope/internal/wiretest"
+	"github.com/segscope/segscope/keylog"
+	"github.com/segscope/segscope/stream"
+)
+
+var genSessions = flag.Bool("gen-sessions", false, "record the fuzz seed sessions in testdata/sessions")
+
+// The fuzz seeds are real crypto/tls sessions with their key log, kept in
+// testdata so that the fuzzer mutates records it can decrypt.
+var seedSessions = []struct {
+	name string
+	cfg  config
+}{
+	{"tls13", config{max: tls.VersionTLS13, n: 3000}},
+	{"tls12-aes128", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, n: 3000}},
+	{"tls12-chacha", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, n: 3000}},
+}
+
+func TestGenSessions(t *testing.T) {
+	if !*genSessions {
+		t.Skip("run with -gen-sessions to record the seeds again")
+	}
+	for _, s := range seedSessions {
+		ses := run(t, s.cfg)
+		dir := filepath.Join("testdata", "sessions")
+		os.MkdirAll(dir, 0o755)
+		for ext, b := range map[string][]byte{".client": ses.client, ".server": ses.server, ".keys": []byte(ses.keys)} {
+			if err := os.WriteFile(filepath.Join(dir, s.name+ext), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// FuzzConn feeds mutated real sessions, in segments and gaps the plan
+// bytes choose, and checks what must hold on any input: the plaintext
+// tiles its stream, every span lies inside its record, each plaintext
+// byte maps back into the ciphertext, and the counts add up.
+func FuzzConn(f *testing.F) {
+	keys := &keylog.Store{}
+	for _, s := range seedSessions {
+		dir := filepath.Join("testdata", "sessions", s.name)
+		cli, err1 := os.ReadFile(dir + ".client")
+		srv, err2 := os.ReadFile(dir + ".server")
+		if err1 != nil || err2 != nil {
+			f.Fatalf("seed %s: %v %v", s.name, err1, err2)
+		}
+		if err := keys.LoadFile(dir + ".keys"); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(cli, srv, []byte{0x20, 0xC3, 0x80, 0x05})
+		f.Add(cli, srv, []byte{})
+	}
+	f.Fuzz(func(t *testing.T, cli, srv, plan []byte) {
+		cs := [2]*sink{{tb: t}, {tb: t}}
+		c := New(keys, Limits{MaxRecords: 1000}, cs[0], cs[1])
+		dirs := [2]*Direction{c.Client(), c.Server()}
+		// The client's first 600 bytes (its hello), then the server, then
+		// the rest of the client, each cut by the plan.
+		head := min(len(cli), 600)
+		wiretest.Feed(dirs[0], cli, wiretest.FuzzPlan(head, plan), false)
+		wiretest.Feed(dirs[1], srv, wiretest.FuzzPlan(len(srv), plan), true)
+		rest := wiretest.FuzzPlan(len(cli)-head, plan)
+		for i := range rest {
+			rest[i].Off += int64(head)
+		}
+		wiretest.Feed(dirs[0], cli, rest, false)
+		dirs[0].End(int64(len(cli)))
+		for d, x := range dirs {
+			st := x.Stats()
+			if st.Decrypted+st.Undecryptable > st.Encrypted {
+				t.Fatalf("dir %d: %+v", d, st)
+			}
+			if st.Plaintext != int64(len(cs[d].data)) || !cs[d].ended {
+				t.Fatalf("dir %d: %d plaintext bytes delivered, stats say %d (ended %v)", d, len(cs[d].data), st.Plaintext, cs[d].ended)
+			}
+			recs := x.W.Records()
+			var off int64
+			for _, sp := range x.Spans() {
+				if sp.Plain.Start != off || sp.Plain.End < sp.Plain.Start {
+					t.Fatalf("dir %d: span %+v after %d", d, sp, off)
+				}
+				off = sp.Plain.End
+				if sp.Record >= len(recs) {
+					continue // past the records kept
+				}
+				r := recs[sp.Record]
+				if sp.Cipher < r.Start+5 || sp.Cipher+sp.Plain.Len() > r.Start+5+int64(r.Length) {
+					t.Fatalf("dir %d: span %+v outside record %+v", d, sp, r)
+				}
+				if sp.Plain.Len() > 0 {
+					cr, ok := x.ToCipher(stream.Range{Start: sp.Plain.Start, End: sp.Plain.End})
+					if !ok || cr.Start != sp.Cipher || cr.Len() != sp.Plain.Len() {
+						t.Fatalf("dir %d: ToCipher of span %+v = %+v %v", d, sp, cr, ok)
+					}
+				}
+			}
+			if len(x.Spans()) < 1000 && off != st.Plaintext {
+				t.Fatalf("dir %d: spans cover %d of %d plaintext bytes", d, off, st.Plaintext)
+			}
+		}
+	})
+}
