@@ -1,0 +1,434 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/segscope/segscope/lab"
+	"github.com/segscope/segscope/report"
+)
+
+type labOptions struct {
+	format string
+	// path
+	mtu                      int
+	ipv6                     bool
+	mss                      int
+	timestamps, sack         bool
+	offloads                 string
+	tso, gso, gro            bool
+	rate, burst, delay, loss string
+	// server
+	size       string
+	chunked    bool
+	writeSize  int
+	writeDelay time.Duration
+	tls        string
+	http2      bool
+	// run
+	serverCapture bool
+	curl          string
+	keep          string
+	settle        time.Duration
+	verbose       bool
+	compare       string
+	preset        string
+}
+
+// labNotCompared are the flags that say how to run, not what: --compare and
+// --preset cannot vary them.
+var labNotCompared = map[string]bool{"compare": true, "preset": true, "keep": true, "format": true, "verbose": true}
+
+func newLabCmd(s *streams) *cobra.Command {
+	o := &labOptions{}
+	cmd := &cobra.Command{
+		Use:   "lab [flags] [-- CURL-ARGS...]",
+		Short: "Reproduce a segmentation condition in two network namespaces and explain curl's reads",
+		Long: `Lab builds two network namespaces joined by a veth pair (addresses and names of
+its own, so several labs run at once), shapes the path (MTU, MSS clamp, IPv6,
+TCP timestamps and SACK, offloads, a tbf rate), serves a generated body from a
+built-in Go server in the server namespace, captures on the client's veth (and
+with --server-capture on the server's), runs the real curl in the client
+namespace with --trace, --trace-time and a TLS key log, and prints the
+'segscope explain' report. Everything is torn down afterwards: on success, on
+failure, on Ctrl-C and on SIGTERM.
+
+--compare FLAG=V1,V2,... runs one transfer per value and prints the conditions
+side by side; --preset NAME runs a named set of conditions (1388: the three
+ways to get 1388-byte reads; timestamps; offloads; pacing).
+
+Arguments after -- go to curl, before the URL. netem (--delay, --loss) needs
+a kernel with sch_netem; where it is missing the lab says so and stops.
+
+Needs root (network namespaces), ip, tc and ethtool.`,
+		Example: `  sudo segscope lab --mtu 1440
+  sudo segscope lab --compare timestamps=true,false --mtu 1440
+  sudo segscope lab --preset 1388
+  sudo segscope lab --tls 1.3 --write-size 1388 --keep /tmp/run
+  sudo segscope lab --offloads on --server-capture --rate 0`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLab(s, cmd.Flags(), o, args)
+		},
+	}
+	addLabFlags(cmd.Flags(), o)
+	cmd.Flags().StringVarP(&o.format, "format", "o", "table", "report format: table, json or csv")
+	cmd.Flags().StringVar(&o.keep, "keep", "", "keep the captures (client.pcapng, server.pcapng), the trace (trace.txt), the key log (keys.txt) and the certificate (ca.pem) in this directory (one subdirectory per condition with --compare or --preset)")
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "show the commands that build the lab")
+	cmd.Flags().StringVar(&o.compare, "compare", "", "run once per value of one flag and compare, e.g. mtu=1500,1440,1400 or timestamps=true,false")
+	cmd.Flags().StringVar(&o.preset, "preset", "", "run a named set of conditions and compare: "+strings.Join(presetNames(), ", "))
+	return cmd
+}
+
+// addLabFlags declares the flags that say what a condition is. --compare
+// reparses them once per value on a fresh set.
+func addLabFlags(f *pflag.FlagSet, o *labOptions) {
+	f.IntVar(&o.mtu, "mtu", 1500, "MTU of the veth pair")
+	f.BoolVar(&o.ipv6, "ipv6", false, "fetch over IPv6")
+	f.IntVar(&o.mss, "mss", 0, "clamp the MSS both sides advertise (the routes' advmss); 0: from the MTU")
+	f.BoolVar(&o.timestamps, "timestamps", true, "TCP timestamps (net.ipv4.tcp_timestamps, both namespaces)")
+	f.BoolVar(&o.sack, "sack", true, "TCP SACK (net.ipv4.tcp_sack, both namespaces)")
+	f.StringVar(&o.offloads, "offloads", "off", "on or off: TSO, GSO and GRO on both veth ends (--tso, --gso, --gro override one)")
+	f.BoolVar(&o.tso, "tso", false, "TCP segmentation offload")
+	f.BoolVar(&o.gso, "gso", false, "generic segmentation offload")
+	f.BoolVar(&o.gro, "gro", false, "generic receive offload")
+	f.StringVar(&o.rate, "rate", "20mbit", "pace the server's side with tbf at this rate (tc syntax); 0 or none: unpaced")
+	f.StringVar(&o.burst, "burst", "", "tbf's burst (tc syntax, e.g. 32kbit); default: 4 ms of the rate, at least two frames")
+	f.StringVar(&o.delay, "delay", "", "add delay with netem, e.g. 20ms (needs sch_netem in the kernel)")
+	f.StringVar(&o.loss, "loss", "", "drop packets with netem, e.g. 1% (needs sch_netem in the kernel)")
+	f.StringVar(&o.size, "size", "1M", "body size (bytes, or with K, M, G: 1024-based)")
+	f.BoolVar(&o.chunked, "chunked", false, "send the body chunked (one chunk per write)")
+	f.IntVar(&o.writeSize, "write-size", 0, "the server writes (and flushes) the body in pieces of this many bytes; with TLS each piece is one record")
+	f.DurationVar(&o.writeDelay, "write-delay", 0, "wait this long between the server's writes")
+	f.StringVar(&o.tls, "tls", "", "serve HTTPS with TLS 1.2 or 1.3 (a generated certificate, which curl is given)")
+	f.BoolVar(&o.http2, "http2", false, "serve HTTP/2 (h2 over TLS, prior knowledge in the clear)")
+	f.BoolVar(&o.serverCapture, "server-capture", false, "also capture on the server's veth (above TSO: shows super-segments when offloads are on)")
+	f.StringVar(&o.curl, "curl", "curl", "the curl binary to run")
+	f.DurationVar(&o.settle, "settle", 200*time.Millisecond, "how long to keep capturing after curl exits")
+}
+
+// experiment turns the flags into a condition. changed tells whether a
+// flag was given (the separate offload flags override --offloads).
+func (o *labOptions) experiment(changed func(string) bool) (lab.Experiment, error) {
+	var e lab.Experiment
+	p := lab.Path{MTU: o.mtu, IPv6: o.ipv6, MSS: o.mss, Timestamps: o.timestamps, SACK: o.sack,
+		Burst: o.burst, Delay: o.delay, Loss: o.loss}
+	switch o.offloads {
+	case "on":
+		p.TSO, p.GSO, p.GRO = true, true, true
+	case "off":
+	default:
+		return e, usageError{fmt.Errorf("--offloads %q: want on or off", o.offloads)}
+	}
+	for name, v := range map[string]*bool{"tso": &p.TSO, "gso": &p.GSO, "gro": &p.GRO} {
+		if changed(name) {
+			*v = map[string]bool{"tso": o.tso, "gso": o.gso, "gro": o.gro}[name]
+		}
+	}
+	if r := strings.ToLower(o.rate); r != "" && r != "0" && r != "none" {
+		if _, err := lab.ParseRate(o.rate); err != nil {
+			return e, usageError{err}
+		}
+		p.Rate = o.rate
+	}
+	size, err := parseSize(o.size)
+	if err != nil {
+		return e, usageError{err}
+	}
+	if o.tls != "" && o.tls != "1.2" && o.tls != "1.3" {
+		return e, usageError{fmt.Errorf("--tls %q: want 1.2 or 1.3", o.tls)}
+	}
+	if o.writeSize < 0 || o.writeDelay < 0 {
+		return e, usageError{errors.New("--write-size and --write-delay must not be negative")}
+	}
+	e.Path = p
+	e.Server = lab.ServerConfig{TLS: o.tls, HTTP2: o.http2,
+		Body: lab.Body{Size: size, Chunked: o.chunked, WriteSize: o.writeSize, WriteDelay: o.writeDelay}}
+	e.Curl, e.ServerCapture, e.Settle = o.curl, o.serverCapture, o.settle
+	return e, nil
+}
+
+// parseSize reads 1048576, 1M, 512K, 100k.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k', 'K':
+			mult = 1 << 10
+		case 'm', 'M':
+			mult = 1 << 20
+		case 'g', 'G':
+			mult = 1 << 30
+		}
+		if mult != 1 {
+			t = t[:len(t)-1]
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > 1<<40/mult {
+		return 0, fmt.Errorf("size %q: want a number of bytes, optionally with K, M or G", s)
+	}
+	return n * mult, nil
+}
+
+func runLab(s *streams, flags *pflag.FlagSet, o *labOptions, curlArgs []string) error {
+	format, err := report.ParseFormat(o.format)
+	if err != nil {
+		return usageError{err}
+	}
+	conds, err := o.conditions(flags)
+	if err != nil {
+		return err
+	}
+	// A signal cancels the run; everything is torn down before the
+	// command returns, and the exit status says which signal it was.
+	ctx, stop := signalContext()
+	defer stop()
+	if gone, err := lab.Reap(); err != nil {
+		fmt.Fprintf(s.err, "segscope: removing what earlier labs left: %v\n", err)
+	} else if len(gone) > 0 {
+		fmt.Fprintf(s.err, "segscope: removed namespaces left by labs that were killed: %s\n", strings.Join(gone, ", "))
+	}
+	var runs []*lab.Run
+	var failed bool
+	for i, c := range conds {
+		e := c.exp
+		e.Args = curlArgs
+		e.Stdout, e.Stderr = s.out, s.err
+		if o.verbose {
+			e.Log = func(cmd []string) { fmt.Fprintf(s.err, "+ %s\n", strings.Join(cmd, " ")) }
+		}
+		if o.keep != "" {
+			e.Dir, e.Keep = o.keep, true
+			if len(conds) > 1 {
+				e.Dir = filepath.Join(o.keep, fmt.Sprintf("%d-%s", i+1, c.slug))
+			}
+		}
+		r, err := e.Do(ctx)
+		if ctx.Err() != nil {
+			return interrupted(s, ctx)
+		}
+		if err != nil && (r == nil || r.Outcome == nil || r.Explanation == nil) {
+			if len(conds) == 1 {
+				return err
+			}
+			fmt.Fprintf(s.err, "segscope: %s: %v\n", c.label, err)
+			failed = true
+			runs = append(runs, &lab.Run{Path: e.Path, Server: e.Server})
+			continue
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "segscope: %s: %v\n", c.label, err)
+			failed = true
+		}
+		runs = append(runs, r)
+		if len(conds) == 1 {
+			return writeLabRun(s, o, r, format)
+		}
+		fmt.Fprintf(s.err, "segscope: %s: %d reads explained\n", c.label, len(r.Explanation.Events))
+	}
+	cmp := report.Comparison{Flag: o.compareTitle()}
+	for i, r := range runs {
+		cmp.Conditions = append(cmp.Conditions, lab.Summarize(conds[i].label, r))
+	}
+	if err := cmp.Write(s.out, format); err != nil {
+		return err
+	}
+	if o.keep != "" {
+		fmt.Fprintf(s.err, "segscope: kept in %s\n", o.keep)
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}
+
+// signalContext is cancelled by SIGINT, SIGTERM or SIGHUP, with the
+// signal as its cause.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(signalError{sig.(syscall.Signal)})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
+
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string { return e.sig.String() }
+
+// interrupted reports a run stopped by a signal, after the teardown, and
+// exits as a shell reports a process killed by it (128 + the signal).
+func interrupted(s *streams, ctx context.Context) error {
+	var se signalError
+	if errors.As(context.Cause(ctx), &se) {
+		fmt.Fprintf(s.err, "segscope: %s: stopped; the lab is torn down\n", se.sig)
+		return exitStatus(128 + int(se.sig))
+	}
+	fmt.Fprintln(s.err, "segscope: stopped; the lab is torn down")
+	return exitStatus(130)
+}
+
+// writeLabRun prints one run: the explanation of the client's capture,
+// and the server's capture's analysis when there is one.
+func writeLabRun(s *streams, o *labOptions, r *lab.Run, format report.Format) error {
+	fmt.Fprintf(s.err, "segscope: lab %s: %s; %s; %s\n", r.ID, report.LabPath(r.Path), report.LabServer(r.Server), r.URL)
+	x := report.Explanation{Result: r.Explanation, Capture: r.Captures[0].Result, Errors: r.Errors}
+	if err := x.Write(s.out, format); err != nil {
+		return err
+	}
+	for _, c := range r.Captures[1:] {
+		fmt.Fprintf(s.out, "\nThe %s's side of the veth (%s):\n", c.Name, r.Peer.Dev)
+		a := report.Analysis{Result: c.Result, Connections: c.Result.Connections}
+		if err := a.Write(s.out, format); err != nil {
+			return err
+		}
+	}
+	for _, c := range r.Captures {
+		fmt.Fprintf(s.err, "segscope: %s capture: %d packets, %d dropped by the kernel\n", c.Name, c.Stats.Received, c.Stats.Dropped)
+	}
+	if o.keep != "" {
+		fmt.Fprintf(s.err, "segscope: kept in %s\n", r.Dir)
+	}
+	if r.CurlExit != 0 {
+		return exitStatus(r.CurlExit)
+	}
+	if len(r.Errors) > 0 {
+		return errReported
+	}
+	return nil
+}
+
+// labCondition is one transfer of a comparison.
+type labCondition struct {
+	label, slug string
+	exp         lab.Experiment
+}
+
+// conditions is the one condition the flags say, or one per --compare
+// value or preset entry: each reparses the flags given, with its own on
+// top.
+func (o *labOptions) conditions(flags *pflag.FlagSet) ([]labCondition, error) {
+	if o.compare != "" && o.preset != "" {
+		return nil, usageError{errors.New("--compare and --preset do not go together")}
+	}
+	var variants []labVariant
+	switch {
+	case o.compare != "":
+		name, vals, ok := strings.Cut(o.compare, "=")
+		if !ok || vals == "" {
+			return nil, usageError{fmt.Errorf("--compare %q: want FLAG=V1,V2,..., e.g. mtu=1500,1440", o.compare)}
+		}
+		name = strings.TrimPrefix(name, "--")
+		if flags.Lookup(name) == nil || labNotCompared[name] {
+			return nil, usageError{fmt.Errorf("--compare: %q is not a lab flag that describes a condition", name)}
+		}
+		for _, v := range strings.Split(vals, ",") {
+			variants = append(variants, labVariant{label: name + "=" + v, args: []string{"--" + name + "=" + v}})
+		}
+	case o.preset != "":
+		p, ok := labPresets[o.preset]
+		if !ok {
+			return nil, usageError{fmt.Errorf("--preset %q: want one of %s", o.preset, strings.Join(presetNames(), ", "))}
+		}
+		variants = p.variants
+	default:
+		e, err := o.experiment(flags.Changed)
+		if err != nil {
+			return nil, err
+		}
+		return []labCondition{{label: "lab", exp: e}}, nil
+	}
+	// The flags given on the command line apply to every condition; the
+	// variant's come after, so they win.
+	var given []string
+	flags.Visit(func(f *pflag.Flag) {
+		if !labNotCompared[f.Name] {
+			given = append(given, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	var conds []labCondition
+	for _, v := range variants {
+		vo := &labOptions{}
+		fs := pflag.NewFlagSet("lab", pflag.ContinueOnError)
+		addLabFlags(fs, vo)
+		if err := fs.Parse(append(append([]string(nil), given...), v.args...)); err != nil {
+			return nil, usageError{fmt.Errorf("%s: %w", v.label, err)}
+		}
+		e, err := vo.experiment(fs.Changed)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, labCondition{label: v.label, slug: slug(v.label), exp: e})
+	}
+	return conds, nil
+}
+
+func (o *labOptions) compareTitle() string {
+	if o.preset != "" {
+		return "preset " + o.preset + ": " + labPresets[o.preset].title
+	}
+	name, _, _ := strings.Cut(o.compare, "=")
+	return strings.TrimPrefix(name, "--")
+}
+
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// labVariant is one condition of a comparison: a label and the flags
+// that make it.
+type labVariant struct {
+	label string
+	args  []string
+}
+
+type labPreset struct {
+	title    string
+	variants []labVariant
+}
+
+var labPresets = map[string]labPreset{
+	"1388": {"three ways to get 1388-byte reads", []labVariant{
+		{"IPv4 MTU 1440 + timestamps", []string{"--mtu=1440", "--timestamps=true"}},
+		{"IPv6 MTU 1460 + timestamps", []string{"--ipv6", "--mtu=1460", "--timestamps=true"}},
+		{"TLS 1.3 records of 1388", []string{"--tls=1.3", "--write-size=1388"}},
+	}},
+	"timestamps": {"what the 12 bytes of the timestamps option cost", []labVariant{
+		{"timestamps on", []string{"--timestamps=true"}},
+		{"timestamps off", []string{"--timestamps=false"}},
+	}},
+	"offloads": {"where the capture sits relative to TSO/GSO (the server's side is captured too)", []labVariant{
+		{"offloads off", []string{"--offloads=off", "--server-capture"}},
+		{"offloads on", []string{"--offloads=on", "--server-capture"}},
+	}},
+	"pacing": {"curl keeping up with the network or not", []labVariant{
+		{"unpaced", []string{"--rate=none"}},
+		{"tbf 20mbit", []string{"--rate=20mbit"}},
+	}},
+}
+
+func presetNames() []string { return []string{"1388", "timestamps", "offloads", "pacing"} }

@@ -1,0 +1,141 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/orchestrate"
+	"github.com/segscope/segscope/sniffer"
+)
+
+// Experiment is one transfer through a lab: the path, the server, and
+// the curl that fetches from it.
+type Experiment struct {
+	Path   Path
+	Server ServerConfig
+	Curl   string   // curl binary; "" is curl on PATH
+	Args   []string // extra curl arguments, before the URL
+	// ServerCapture also captures on the server's veth: with offloads on
+	// it shows TSO's super-segments above the wire.
+	ServerCapture bool
+	// Dir receives the files (trace.txt, keys.txt, ca.pem, and with Keep
+	// client.pcapng and server.pcapng). Empty: a temporary directory.
+	Dir  string
+	Keep bool
+	// Settle is how long the captures go on after curl exits.
+	Settle         time.Duration
+	Stdout, Stderr io.Writer // curl's
+	Log            func(cmd []string)
+}
+
+// Run is an experiment done: the lab it ran in (gone by now) and what
+// the orchestrator returned.
+type Run struct {
+	ID           string
+	Path         Path
+	Server       ServerConfig
+	Client, Peer Side // the client's and server's sides
+	URL          string
+	CurlArgs     []string
+	*orchestrate.Outcome
+}
+
+// Do builds the lab, serves, captures and runs curl, then tears it all
+// down, whatever happened: on an error, and when ctx is cancelled (by
+// SIGINT or SIGTERM), before it returns.
+func (e Experiment) Do(ctx context.Context) (*Run, error) {
+	l, err := New(ctx, e.Path, Options{Log: e.Log})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	srv, err := l.StartServer(e.Server)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close() // before the namespaces go: its sockets would keep them
+	dir := e.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "segscope-lab-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	curl := e.Curl
+	if curl == "" {
+		curl = "curl"
+	}
+	args := []string{"-sS", "-o", os.DevNull}
+	if srv.CACert != nil {
+		ca := filepath.Join(dir, "ca.pem")
+		if err := os.WriteFile(ca, srv.CACert, 0o644); err != nil {
+			return nil, err
+		}
+		args = append(args, "--cacert", ca)
+	}
+	if e.Server.HTTP2 {
+		if e.Server.TLS != "" {
+			args = append(args, "--http2")
+		} else {
+			args = append(args, "--http2-prior-knowledge")
+		}
+	} else if e.Server.TLS != "" {
+		args = append(args, "--http1.1")
+	}
+	args = append(append(args, e.Args...), srv.URL)
+	port := uint16(80)
+	if e.Server.TLS != "" {
+		port = 443
+	}
+	live := func(s Side) capture.LiveOptions {
+		return capture.LiveOptions{Interface: s.Dev, Ports: []uint16{port}}
+	}
+	caps := []orchestrate.Capture{{Name: "client", Source: Capturer{NS: l.Client.NS},
+		Options: sniffer.Options{Live: live(l.Client)}}}
+	if e.ServerCapture {
+		caps = append(caps, orchestrate.Capture{Name: "server", Source: Capturer{NS: l.Server.NS},
+			Options: sniffer.Options{Live: live(l.Server)}})
+	}
+	plan := orchestrate.Plan{
+		Curl: curl, Args: args, TraceConfig: orchestrate.CurlAtLeast(curl, 8, 3),
+		Dir: dir, Keep: e.Keep, Captures: caps,
+		Runner: orchestrate.Exec{Prefix: []string{"ip", "netns", "exec", l.Client.NS}},
+		Server: srv, Settle: e.Settle, Stdout: e.Stdout, Stderr: e.Stderr,
+	}
+	out, err := orchestrate.Run(ctx, plan)
+	r := &Run{ID: l.ID, Path: l.Path, Server: e.Server, Client: l.Client, Peer: l.Server,
+		URL: srv.URL, CurlArgs: args, Outcome: out}
+	if serr := srv.Close(); serr != nil && err == nil && out != nil {
+		out.Errors = append(out.Errors, fmt.Errorf("server: %w", serr))
+	}
+	if cerr := l.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("tearing the lab down: %w", cerr))
+	}
+	return r, err
+}
+
+// Capturer opens captures inside a namespace.
+type Capturer struct{ NS string }
+
+// Start implements orchestrate.Capturer: the packet socket is opened
+// inside the namespace, then read from this process like any other.
+func (c Capturer) Start(o sniffer.Options) (orchestrate.Session, error) {
+	var s *sniffer.Session
+	err := In(c.NS, func() error {
+		var err error
+		s, err = sniffer.Start(o)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,311 @@
+// Package lab builds a two-namespace network on demand, shapes the path
+// between them, and serves generated bodies from the server side, so that
+// one segmentation condition (an MTU, timestamps off, a paced link, small
+// TLS records) can be reproduced with one command and torn down after it.
+//
+// A Lab is two network namespaces, client and server, joined by a veth
+// pair, with addresses of their own: nothing touches the host's
+// interfaces, and two labs (in one process or several) never share a
+// name. The package knows nothing of captures, curl or explanations:
+// package orchestrate runs those, and cmd/segscope wires them together.
+//
+// It needs root (or CAP_SYS_ADMIN and CAP_NET_ADMIN) and the ip, tc and
+// ethtool commands (Debian: iproute2, ethtool).
+package lab
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// Path is the shape of the path between client and server.
+type Path struct {
+	MTU  int  // both veth ends; 0 means 1500
+	IPv6 bool // address the server by IPv6 (the IPv4 addresses stay, unused)
+	// MSS, when not 0, is the MSS both sides advertise in their SYNs (the
+	// routes' advmss): a clamp, as a VPN's TCPMSS rule does.
+	MSS        int
+	Timestamps bool // net.ipv4.tcp_timestamps in both namespaces (it covers IPv6 too)
+	SACK       bool // net.ipv4.tcp_sack in both namespaces
+	// Offloads on both veth ends (ethtool -K): segmentation (TSO, GSO)
+	// and receive (GRO) offload.
+	TSO, GSO, GRO bool
+	// Rate paces the server's sending side with a tbf qdisc ("20mbit",
+	// tc's syntax); empty: no pacing. Burst is tbf's bucket ("32kbit");
+	// empty picks one from the rate and the MTU.
+	Rate, Burst string
+	// Delay and Loss need the netem qdisc ("20ms", "1%"), which not every
+	// kernel has: New then fails with ErrNoNetem.
+	Delay, Loss string
+}
+
+// DefaultPath is Linux's own default, unpaced: MTU 1500, timestamps and
+// SACK on, offloads off (so the capture sees the wire's segments).
+func DefaultPath() Path { return Path{MTU: 1500, Timestamps: true, SACK: true} }
+
+// ErrNoNetem is wrapped by New's error when --delay or --loss asked for
+// the netem qdisc and the kernel has none.
+var ErrNoNetem = errors.New("this kernel has no netem qdisc (sch_netem is neither built in nor loadable), so a delay or a loss cannot be added; pacing with a rate (tbf) works")
+
+// ErrNotRoot is wrapped by New's error when the process may not create
+// network namespaces.
+var ErrNotRoot = errors.New("the lab creates network namespaces and needs root (or CAP_SYS_ADMIN and CAP_NET_ADMIN): run it with sudo")
+
+// Side is one end of the lab: a namespace, its veth and its addresses.
+type Side struct {
+	NS   string // network namespace name, as `ip netns` lists it
+	Dev  string // the veth end inside it
+	IPv4 netip.Addr
+	IPv6 netip.Addr
+}
+
+// Addr is the address the path uses: IPv6 when the lab was asked for it.
+func (s Side) Addr(ipv6 bool) netip.Addr {
+	if ipv6 {
+		return s.IPv6
+	}
+	return s.IPv4
+}
+
+// Lab is a running lab. Close removes everything New made.
+type Lab struct {
+	ID             string
+	Path           Path
+	Client, Server Side
+	made           []string // namespaces created, for Close
+	log            func(cmd []string)
+}
+
+// Prefix names every namespace a lab makes: "seglab-PID-N-c" and "-s".
+// The PID lets Reap find the namespaces of a lab whose process died
+// without cleaning up (SIGKILL).
+const Prefix = "seglab-"
+
+var seq atomic.Uint32
+
+// Options tune New.
+type Options struct {
+	// Log, when set, sees every command New and Close run.
+	Log func(cmd []string)
+}
+
+// New builds a lab with the given path. On failure nothing is left.
+func New(ctx context.Context, p Path, o Options) (*Lab, error) {
+	if os.Geteuid() != 0 {
+		return nil, ErrNotRoot
+	}
+	if p.MTU == 0 {
+		p.MTU = 1500
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	n := seq.Add(1)
+	pid := os.Getpid()
+	id := fmt.Sprintf("%s%d-%d", Prefix, pid, n)
+	// The addresses differ from lab to lab, so that captures and traces
+	// from two labs are never confused (the namespaces alone would keep
+	// the traffic apart).
+	k := (pid*7 + int(n)) % 250
+	l := &Lab{ID: id, Path: p, log: o.Log,
+		Client: Side{NS: id + "-c", Dev: "lab-c",
+			IPv4: netip.AddrFrom4([4]byte{10, 77, byte(k), 2}),
+			IPv6: netip.MustParseAddr(fmt.Sprintf("fd00:77:%x::2", k))},
+		Server: Side{NS: id + "-s", Dev: "lab-s",
+			IPv4: netip.AddrFrom4([4]byte{10, 77, byte(k), 1}),
+			IPv6: netip.MustParseAddr(fmt.Sprintf("fd00:77:%x::1", k))},
+	}
+	if err := l.build(ctx); err != nil {
+		return nil, errors.Join(err, l.Close())
+	}
+	return l, nil
+}
+
+func (p Path) check() error {
+	switch {
+	case p.MTU < 576 || p.MTU > 65535:
+		return fmt.Errorf("MTU %d: must be between 576 and 65535", p.MTU)
+	case p.IPv6 && p.MTU < 1280:
+		return fmt.Errorf("MTU %d: IPv6 needs at least 1280", p.MTU)
+	case p.MSS != 0 && (p.MSS < 88 || p.MSS > 65495):
+		return fmt.Errorf("MSS %d: must be between 88 and 65495", p.MSS)
+	}
+	return nil
+}
+
+func (l *Lab) build(ctx context.Context) error {
+	c, s := l.Client, l.Server
+	for _, ns := range []string{c.NS, s.NS} {
+		if err := l.run(ctx, "ip", "netns", "add", ns); err != nil {
+			if os.IsPermission(err) || strings.Contains(err.Error(), "Operation not permitted") {
+				return fmt.Errorf("%w (%v)", ErrNotRoot, err)
+			}
+			return err
+		}
+		l.made = append(l.made, ns)
+	}
+	// Both ends are born inside their namespaces: no name is ever taken
+	// in the host's, so labs cannot collide there.
+	steps := [][]string{
+		{"ip", "link", "add", "name", c.Dev, "netns", c.NS, "type", "veth", "peer", "name", s.Dev, "netns", s.NS},
+	}
+	mtu := strconv.Itoa(l.Path.MTU)
+	for _, sd := range []Side{c, s} {
+		steps = append(steps,
+			[]string{"ip", "-n", sd.NS, "link", "set", "lo", "up"},
+			[]string{"ip", "-n", sd.NS, "link", "set", sd.Dev, "mtu", mtu},
+			[]string{"ip", "-n", sd.NS, "addr", "add", sd.IPv4.String() + "/24", "dev", sd.Dev},
+			// nodad: the address works at once instead of after a second
+			// of duplicate address detection.
+			[]string{"ip", "-n", sd.NS, "addr", "add", sd.IPv6.String() + "/64", "dev", sd.Dev, "nodad"},
+			[]string{"ip", "netns", "exec", sd.NS, "sysctl", "-q", "-w",
+				"net.ipv4.tcp_timestamps=" + onOff01(l.Path.Timestamps),
+				"net.ipv4.tcp_sack=" + onOff01(l.Path.SACK)},
+			[]string{"ip", "netns", "exec", sd.NS, "ethtool", "-K", sd.Dev,
+				"tso", onOff(l.Path.TSO), "gso", onOff(l.Path.GSO), "gro", onOff(l.Path.GRO)},
+			[]string{"ip", "-n", sd.NS, "link", "set", sd.Dev, "up"},
+		)
+		if l.Path.MSS != 0 {
+			mss := strconv.Itoa(l.Path.MSS)
+			steps = append(steps,
+				[]string{"ip", "-n", sd.NS, "route", "replace", prefix(sd.IPv4, 24), "dev", sd.Dev, "advmss", mss},
+				[]string{"ip", "-n", sd.NS, "-6", "route", "replace", prefix(sd.IPv6, 64), "dev", sd.Dev, "advmss", mss},
+			)
+		}
+	}
+	for _, st := range steps {
+		if err := l.run(ctx, st...); err != nil {
+			return err
+		}
+	}
+	return l.shape(ctx)
+}
+
+// shape adds the qdiscs on the server's veth, which sends the body.
+func (l *Lab) shape(ctx context.Context) error {
+	s := l.Server
+	parent := []string{"root"}
+	if l.Path.Delay != "" || l.Path.Loss != "" {
+		args := []string{"ip", "netns", "exec", s.NS, "tc", "qdisc", "add", "dev", s.Dev, "root", "handle", "1:", "netem"}
+		if l.Path.Delay != "" {
+			args = append(args, "delay", l.Path.Delay)
+		}
+		if l.Path.Loss != "" {
+			args = append(args, "loss", l.Path.Loss)
+		}
+		if err := l.run(ctx, args...); err != nil {
+			if strings.Contains(err.Error(), "qdisc kind is unknown") {
+				return fmt.Errorf("--delay/--loss: %w", ErrNoNetem)
+			}
+			return err
+		}
+		parent = []string{"parent", "1:1"}
+	}
+	if l.Path.Rate == "" {
+		return nil
+	}
+	burst := l.Path.Burst
+	if burst == "" {
+		b, err := defaultBurst(l.Path.Rate, l.Path.MTU)
+		if err != nil {
+			return err
+		}
+		burst = strconv.Itoa(b)
+	}
+	args := append([]string{"ip", "netns", "exec", s.NS, "tc", "qdisc", "add", "dev", s.Dev}, parent...)
+	args = append(args, "tbf", "rate", l.Path.Rate, "burst", burst, "latency", "400ms")
+	return l.run(ctx, args...)
+}
+
+// defaultBurst is tbf's bucket in bytes: 4 ms of the rate, and at least
+// two full frames, so a full segment always fits.
+func defaultBurst(rate string, mtu int) (int, error) {
+	bps, err := ParseRate(rate)
+	if err != nil {
+		return 0, err
+	}
+	return max(int(bps/8/250), 2*(mtu+14)), nil
+}
+
+// ParseRate reads a rate in tc's syntax ("20mbit", "500kbit", "1gbit",
+// "100kbps" in bytes) and returns bits per second.
+func ParseRate(s string) (float64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"gbps", 8e9}, {"mbps", 8e6}, {"kbps", 8e3}, {"bps", 8}, {"bit", 1}}
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			v, err := strconv.ParseFloat(strings.TrimSuffix(t, u.suffix), 64)
+			if err != nil || v <= 0 {
+				break
+			}
+			return v * u.mult, nil
+		}
+	}
+	return 0, fmt.Errorf("rate %q: want a number and a unit as tc takes it, e.g. 20mbit, 500kbit, 1gbit", s)
+}
+
+func prefix(a netip.Addr, bits int) string {
+	p, _ := a.Prefix(bits)
+	return p.String()
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func onOff01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// run runs one setup command, its stderr in the error.
+func (l *Lab) run(ctx context.Context, args ...string) error {
+	if l.log != nil {
+		l.log(args)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return fmt.Errorf("%s: %s", strings.Join(args, " "), strings.TrimSpace(stderr.String()))
+		}
+		if errors.Is(err, exec.ErrNotFound) {
+			return fmt.Errorf("%s not found: the lab needs iproute2 and ethtool (apt-get install iproute2 ethtool)", args[0])
+		}
+		return fmt.Errorf("%s: %w", strings.Join(args, " "), err)
+	}
+	return nil
+}
+
+// Close deletes the namespaces, which takes the veth pair and its qdiscs
+// with them. Sockets still open inside a namespace (a server, a capture)
+// keep it alive, unnamed, until they close: close them first. Close uses
+// no context, so a cancelled run still cleans up, and can be called twice.
+func (l *Lab) Close() error {
+	var errs []error
+	for i := len(l.made) - 1; i >= 0; i-- {
+		if err := l.run(context.Background(), "ip", "netns", "del", l.made[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	l.made = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,301 @@
+// Package orchestrate runs one explained transfer: it starts the captures
+// (and a server, when there is one), runs curl with a trace, --trace-time
+// and a TLS key log, stops the captures once the last packets are in, and
+// hands the trace and the capture to explain.
+//
+// It is the loop behind `segscope curl` and `segscope lab`. Where the
+// packets are captured and where curl runs sit behind two small
+// interfaces, Capturer and Runner: `segscope curl` captures and runs here,
+// the lab inside its namespaces, and tests use fakes, so the logic is
+// tested without root. It prints nothing: the caller reports the Outcome.
+package orchestrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/sniffer"
+)
+
+// Session is a capture in progress (a *sniffer.Session).
+type Session interface {
+	Stop() (*analyze.Result, sniffer.Stats, error)
+}
+
+// Capturer starts a capture.
+type Capturer interface {
+	Start(sniffer.Options) (Session, error)
+}
+
+// Command is one client run.
+type Command struct {
+	Path           string
+	Args           []string
+	Env            []string // added to the runner's environment
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Runner runs a command to its end and returns its exit status; err is
+// for a command that could not run at all (not found, not started), or
+// was stopped by ctx.
+type Runner interface {
+	Run(ctx context.Context, c Command) (exit int, err error)
+}
+
+// Server is something to fetch from that lives only for the transfer.
+// The orchestrator closes it after the captures stop, so that its last
+// packets are captured.
+type Server interface {
+	Close() error
+}
+
+// Capture is one capture point.
+type Capture struct {
+	Name   string // "client", "server", or the interface: names the kept file
+	Source Capturer
+	// Options; KeyLogs, Write and the analysis bounds are filled in by Run
+	// when unset.
+	Options sniffer.Options
+}
+
+// Plan is one transfer.
+type Plan struct {
+	Curl string   // the curl binary
+	Args []string // curl's arguments, the URL among them
+	// TraceConfig adds --trace-config ids,tcp,ssl,http/2 (curl 8.3 and
+	// later: component lines add evidence). See CurlAtLeast.
+	TraceConfig bool
+	// Dir receives trace.txt and keys.txt, and with Keep NAME.pcapng for
+	// each capture. Empty: a temporary directory, removed at the end.
+	Dir  string
+	Keep bool
+	// Captures: the first is the one explained; the others (the server's
+	// side of a lab) are analysed and returned.
+	Captures []Capture
+	Runner   Runner
+	Server   Server // closed after the captures stop; may be nil
+	// Settle is how long the captures go on after curl exits, for the
+	// last packets.
+	Settle         time.Duration
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Env            []string
+	OnStart        func(name string, s Session) // called as each capture starts (to warn of a small buffer)
+}
+
+// Captured is what one capture point saw.
+type Captured struct {
+	Name   string
+	Result *analyze.Result
+	Stats  sniffer.Stats
+	File   string // the kept pcapng, when kept
+}
+
+// Outcome is the transfer, captured and explained.
+type Outcome struct {
+	Dir         string // where the files are (gone when not kept)
+	Trace       *curltrace.Trace
+	Captures    []Captured // in the plan's order
+	Explanation *explain.Result
+	// Errors are what went wrong without stopping the explanation: a
+	// capture's error, curl's exit status, a trace partly parsed, drops.
+	Errors   []error
+	CurlExit int
+}
+
+// Files in Dir.
+const (
+	TraceFile = "trace.txt"
+	KeysFile  = "keys.txt"
+)
+
+// ErrNoTrace is wrapped when curl left no trace to explain.
+var ErrNoTrace = errors.New("curl wrote no trace: nothing to explain")
+
+// Run carries out the plan. Whatever happens (an error, ctx cancelled by
+// a signal) the captures are stopped, the server closed and the temporary
+// files removed before it returns. err is set when there is nothing to
+// explain; otherwise the Outcome carries the lesser errors.
+func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
+	if len(p.Captures) == 0 {
+		return nil, errors.New("orchestrate: no capture in the plan")
+	}
+	if p.Runner == nil {
+		p.Runner = Exec{}
+	}
+	out = &Outcome{Dir: p.Dir}
+	if out.Dir == "" {
+		if out.Dir, err = os.MkdirTemp("", "segscope-run-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(out.Dir)
+	} else if err := os.MkdirAll(out.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	if p.Server != nil {
+		defer func() {
+			if cerr := p.Server.Close(); cerr != nil {
+				out.Errors = append(out.Errors, fmt.Errorf("server: %w", cerr))
+			}
+		}()
+	}
+	keys := filepath.Join(out.Dir, KeysFile)
+	trace := filepath.Join(out.Dir, TraceFile)
+	// A key log from an earlier run in a kept directory would be followed
+	// from its start: begin empty.
+	os.Remove(keys)
+	os.Remove(trace)
+
+	caps, err := startCaptures(p, out.Dir, keys)
+	defer func() { // only on the early returns: the normal path stops them itself
+		for _, r := range caps {
+			if r.sess != nil {
+				r.sess.Stop()
+				r.close()
+			}
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+
+	exit, rerr := p.Runner.Run(ctx, Command{Path: p.Curl, Args: curlArgs(p, trace),
+		Env:   append(append([]string(nil), p.Env...), "SSLKEYLOGFILE="+keys),
+		Stdin: p.Stdin, Stdout: p.Stdout, Stderr: p.Stderr})
+	if rerr == nil && ctx.Err() == nil {
+		wait(ctx, p.Settle)
+	}
+	for _, r := range caps {
+		c, err := r.stop()
+		out.Captures = append(out.Captures, c)
+		if err != nil {
+			out.Errors = append(out.Errors, fmt.Errorf("%s capture: %w", c.Name, err))
+		}
+		if c.Stats.Dropped > 0 {
+			out.Errors = append(out.Errors, fmt.Errorf("%s capture: the kernel dropped %d packets: reads that needed them are explained as missing", c.Name, c.Stats.Dropped))
+		}
+	}
+	caps = nil
+	if cerr := ctx.Err(); cerr != nil {
+		return out, cerr
+	}
+	if rerr != nil {
+		return out, fmt.Errorf("running curl: %w", rerr)
+	}
+	out.CurlExit = exit
+	if exit != 0 {
+		out.Errors = append(out.Errors, fmt.Errorf("curl exited with status %d (its message is above); the capture is explained all the same", exit))
+	}
+	tf, err := os.Open(trace)
+	if err != nil {
+		return out, fmt.Errorf("%w (%v)", ErrNoTrace, err)
+	}
+	tr, terr := curltrace.Parse(tf, trace)
+	tf.Close()
+	if tr == nil {
+		return out, terr
+	}
+	if terr != nil {
+		out.Errors = append(out.Errors, terr)
+	}
+	out.Trace = tr
+	out.Explanation = explain.Explain(tr, out.Captures[0].Result)
+	return out, nil
+}
+
+func curlArgs(p Plan, trace string) []string {
+	args := []string{"--trace", trace, "--trace-time"}
+	if p.TraceConfig {
+		args = append(args, "--trace-config", "ids,tcp,ssl,http/2")
+	}
+	return append(args, p.Args...)
+}
+
+func wait(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+type running struct {
+	name string
+	sess Session
+	file *os.File
+	path string
+}
+
+func (r *running) close() error {
+	if r.file == nil {
+		return nil
+	}
+	err := r.file.Close()
+	r.file = nil
+	return err
+}
+
+func (r *running) stop() (Captured, error) {
+	res, st, err := r.sess.Stop()
+	r.sess = nil
+	if cerr := r.close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	return Captured{Name: r.name, Result: res, Stats: st, File: r.path}, err
+}
+
+// startCaptures starts every capture, in order; on an error the ones
+// started are returned so the caller stops them.
+func startCaptures(p Plan, dir, keys string) ([]*running, error) {
+	var rs []*running
+	for _, c := range p.Captures {
+		o := c.Options
+		if o.KeyLogs == nil {
+			o.KeyLogs = []string{keys}
+		}
+		if o.Analyze.MaxUnits == 0 {
+			// Every record, frame and chunk, so each read finds its unit.
+			o.Analyze.MaxUnits = math.MaxInt32
+		}
+		if o.Analyze.KeepSegments == nil {
+			// The capture filter keeps only the transfer: keep every
+			// segment for explain.
+			o.Analyze.KeepSegments = func(*analyze.Connection) bool { return true }
+		}
+		r := &running{name: c.Name}
+		if p.Keep && o.Write == nil {
+			r.path = filepath.Join(dir, c.Name+".pcapng")
+			f, err := os.Create(r.path)
+			if err != nil {
+				return rs, err
+			}
+			r.file, o.Write = f, f
+		}
+		sess, err := c.Source.Start(o)
+		if err != nil {
+			r.close()
+			os.Remove(r.path)
+			return rs, fmt.Errorf("%s capture: %w", c.Name, err)
+		}
+		r.sess = sess
+		rs = append(rs, r)
+		if p.OnStart != nil {
+			p.OnStart(c.Name, sess)
+		}
+	}
+	return rs, nil
+}
