@@ -1,0 +1,135 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/report/htmlreport"
+)
+
+type reportOptions struct {
+	captureOptions
+	trace       string
+	output      string
+	conns       []string
+	maxSegments int
+}
+
+func newReportCmd(s *streams) *cobra.Command {
+	o := &reportOptions{}
+	cmd := &cobra.Command{
+		Use:   "report CAPTURE... [--trace TRACE] [--keylog KEYS] [--conn ID...] -o report.html",
+		Short: "Write one self-contained HTML page that draws segments, records, frames and curl's reads",
+		Long: `Report writes one HTML file that draws what analyze, map and explain find, per
+connection: curl's Recv data reads (with --trace) laid over the segments, TLS records
+and HTTP/2 frames or HTTP messages and chunks that carried them, coloured by cause; a
+time-sequence (Stevens) graph; a segment-size histogram per direction with the
+effective MSS marked; and the summary numbers and warnings.
+
+The file needs nothing else: its script, style and data are inline, it makes no
+network request, and it opens from disk in Chromium or Firefox. Its data are the
+documents --format json writes (analyze, explain, and map per connection), in
+<script type="application/json"> blocks, so they can be extracted.
+
+The connections drawn are those given with --conn, else those the trace used, else
+the 20 largest (the others are listed). Past a bound the segments of a connection
+are drawn as time bins, and the page says so.`,
+		Example: `  segscope report pcaps/https-h2.pcap.gz --trace pcaps/https-h2.trace --keylog pcaps/https-h2.keys -o h2.html
+  segscope report pcaps/mtu1440-ts.pcap.gz --trace pcaps/mtu1440-ts.trace -o report.html
+  segscope report big.pcap --conn 3 --conn 7 -o two.html`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.output == "" {
+				return usageError{errors.New("-o FILE is required: where to write the HTML report (- for standard output)")}
+			}
+			return runReport(s, o, args)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&o.trace, "trace", "t", "", "the curl trace of the same transfer (curl --trace or --trace-ascii, best with --trace-time)")
+	fs.StringVarP(&o.output, "output", "o", "", "the HTML file to write (- for standard output)")
+	fs.StringSliceVar(&o.conns, "conn", nil, "draw these connection IDs (repeatable, or comma-separated)")
+	fs.StringArrayVar(&o.keylogs, "keylog", nil, "TLS key log (SSLKEYLOGFILE format) to decrypt with (repeatable); pcapng Decryption Secrets Blocks are used without it")
+	fs.BoolVarP(&o.noProgress, "quiet", "q", false, "no progress indication on standard error")
+	fs.IntVar(&o.maxSegments, "max-segments", htmlreport.DefaultMaxSegments, "segments drawn one by one over all connections; past it they are drawn as time bins")
+	return cmd
+}
+
+func runReport(s *streams, o *reportOptions, paths []string) error {
+	ids, err := parseIDs(o.conns)
+	if err != nil {
+		return err
+	}
+	var tr *curltrace.Trace
+	var errs []error
+	if o.trace != "" {
+		if tr, err = readTrace(o.trace); err != nil {
+			if tr == nil || len(tr.Events) == 0 {
+				return err
+			}
+			errs = append(errs, err)
+		}
+	}
+	opts := reportAnalyzeOptions(ids, tr)
+	if opts.Keys, err = o.keys(); err != nil {
+		return err
+	}
+	res, cerrs := load(s, paths, opts, !o.noProgress)
+	if len(res.Sources) == 0 {
+		return errors.Join(cerrs...)
+	}
+	errs = append(errs, cerrs...)
+	in := htmlreport.Input{Capture: res, Conns: ids, Errors: errs, Options: htmlreport.Options{MaxSegments: o.maxSegments}}
+	if tr != nil {
+		in.Explain = explain.Explain(tr, res)
+	}
+	if o.output == "-" {
+		err = htmlreport.Write(s.out, in)
+	} else {
+		err = htmlreport.WriteFile(o.output, in)
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range errs {
+		fmt.Fprintf(s.err, "segscope: %v\n", e)
+	}
+	if o.output != "-" {
+		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.output)
+	}
+	if len(errs) > 0 {
+		return errReported
+	}
+	return nil
+}
+
+func readTrace(path string) (*curltrace.Trace, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	return curltrace.Parse(f, path)
+}
+
+// reportAnalyzeOptions keeps the segments the page draws: the connections
+// asked for, else every connection (the trace's, or the largest, are only
+// known at the end). With a trace the unit bound is lifted, as explain
+// needs every record and frame.
+func reportAnalyzeOptions(ids []int, tr *curltrace.Trace) analyze.Options {
+	opts := analyze.Options{KeepSegments: func(*analyze.Connection) bool { return true }}
+	if len(ids) > 0 {
+		opts.KeepSegments = analyze.Filter{IDs: ids}.Match
+	}
+	if tr != nil {
+		opts.MaxUnits = math.MaxInt32
+	}
+	return opts
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runReportCmd runs the report command alone (it does not go through the
+// root command, so it tests the command whatever else is registered).
+func runReportCmd(t *testing.T, args ...string) (err error, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := newReportCmd(&streams{in: strings.NewReader(""), out: &out, err: &errb})
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	err = cmd.Execute()
+	return err, out.String(), errb.String()
+}
+
+func TestReportCommand(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.html")
+	err, _, stderr := runReportCmd(t, pcaps+"https-h2.pcap.gz", "--trace", pcaps+"https-h2.trace", "--keylog", pcaps+"https-h2.keys", "-q", "-o", path)
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`id="segscope-analysis"`, `id="segscope-explain"`, `id="segscope-map-0"`, `id="segscope-plot"`, "Content-Security-Policy"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("the report lacks %s", want)
+		}
+	}
+	if !strings.Contains(stderr, "wrote "+path) {
+		t.Errorf("stderr %q", stderr)
+	}
+	// - writes to standard output; --conn picks the connections.
+	err, stdout, stderr := runReportCmd(t, pcaps+"mtu1440-ts.pcap.gz", "--conn", "0", "-q", "-o", "-")
+	if err != nil || !strings.HasPrefix(stdout, "<!DOCTYPE html>") || !strings.Contains(stdout, `"chosen_by":"conn"`) {
+		t.Errorf("-o -: %v, %q, stdout %.80q", err, stderr, stdout)
+	}
+}
+
+func TestReportCommandUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{pcaps + "mtu1440-ts.pcap.gz"},                           // no -o
+		{pcaps + "mtu1440-ts.pcap.gz", "--conn", "x", "-o", "-"}, // bad ID
+		{"-o", "-"}, // no capture
+	} {
+		err, _, _ := runReportCmd(t, args...)
+		if err == nil || !isUsageError(err) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
+	}
+}

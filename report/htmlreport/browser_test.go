@@ -1,0 +1,341 @@
+package htmlreport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/segscope/segscope/analyze"
+)
+
+// The tests in this file load reports in Debian's chromium, headless,
+// through the DevTools protocol (chromedp). Without a chromium they skip,
+// unless SEGSCOPE_LIVE_TESTS=1 (CI), where they fail.
+
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("SEGSCOPE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SEGSCOPE_LIVE_TESTS") == "1" {
+		t.Fatal("no chromium on PATH, and SEGSCOPE_LIVE_TESTS=1: install it (apt-get install chromium) or set SEGSCOPE_CHROMIUM")
+	}
+	t.Skip("no chromium on PATH (apt-get install chromium); SEGSCOPE_LIVE_TESTS=1 makes this a failure")
+	return ""
+}
+
+var (
+	browserOnce sync.Once
+	browserCtx  context.Context
+	browserErr  error
+)
+
+// browser starts one headless chromium for the whole test binary.
+func browser(t *testing.T) context.Context {
+	path := chromium(t)
+	browserOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "segscope-chromium-")
+		if err != nil {
+			browserErr = err
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(dir), chromedp.WindowSize(1400, 1000),
+			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("force-device-scale-factor", "1"),
+		}
+		actx, _ := chromedp.NewExecAllocator(context.Background(), opts...)
+		browserCtx, _ = chromedp.NewContext(actx)
+		browserErr = chromedp.Do(browserCtx)
+	})
+	if browserErr != nil {
+		t.Fatalf("starting %s: %v", path, browserErr)
+	}
+	return browserCtx
+}
+
+// loaded is what a page showed once drawn.
+type loaded struct {
+	Ready  bool     `json:"ready"`
+	Errors []string `json:"errors"`
+	Conns  map[string]struct {
+		Reads, Segments, Stevens, Lit int
+		Histogram                     map[string][][2]int
+	} `json:"conns"`
+	mu       sync.Mutex
+	console  []string // console messages of every kind but log/info/debug, exceptions, CSP reports
+	requests []string // every request but the page's own
+	tab      context.Context
+}
+
+// load writes the page to a file and opens it in a new tab.
+func load(t *testing.T, html []byte) *loaded {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(path, html, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := "file://" + path
+	tab, cancel := chromedp.NewContext(browser(t))
+	tab, cancel2 := context.WithTimeout(tab, 60*time.Second)
+	t.Cleanup(func() { cancel2(); cancel() })
+	l := &loaded{tab: tab}
+	if err := chromedp.Do(tab); err != nil { // open the tab
+		t.Fatal(err)
+	}
+	if err := chromedp.Listen(tab, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request.URL != url {
+			l.mu.Lock()
+			l.requests = append(l.requests, e.Request.URL)
+			l.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	messages := chromedp.Console(tab)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			switch m.Type {
+			case chromedp.ConsoleLog, chromedp.ConsoleDebug, chromedp.ConsoleInfo:
+				continue
+			}
+			l.mu.Lock()
+			l.console = append(l.console, fmt.Sprintf("%s: %s", m.Type, m.String()))
+			l.mu.Unlock()
+		}
+	}()
+	err := chromedp.Do(tab, chromedp.EmulateViewport(1400, 1000), chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)))
+	if err != nil {
+		t.Fatalf("loading the report: %v (console: %q)", err, l.messages())
+	}
+	state, err := chromedp.Run(tab, chromedp.Evaluate[string](`JSON.stringify(window.segscope)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(state), l); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func (l *loaded) messages() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.console...)
+}
+
+// clean fails on console errors, exceptions and requests.
+func (l *loaded) clean(t *testing.T) {
+	t.Helper()
+	time.Sleep(100 * time.Millisecond) // let the last events arrive
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.console) > 0 || len(l.Errors) > 0 {
+		t.Errorf("console: %q, page errors: %q", l.console, l.Errors)
+	}
+	if len(l.requests) > 0 {
+		t.Errorf("the page made %d network request(s): %q", len(l.requests), l.requests)
+	}
+}
+
+// shot screenshots one element.
+func (l *loaded) shot(t *testing.T, sel string) image.Image {
+	t.Helper()
+	if err := chromedp.Do(l.tab, chromedp.ScrollIntoView(chromedp.CSS(sel))); err != nil {
+		t.Fatalf("scrolling to %s: %v", sel, err)
+	}
+	buf, err := chromedp.Run(l.tab, chromedp.Screenshot(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("screenshot of %s: %v", sel, err)
+	}
+	img, err := png.Decode(bytes.NewReader(buf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("SEGSCOPE_SHOTS"); dir != "" {
+		name := strings.NewReplacer("#", "", " ", "_", "/", "-").Replace(t.Name() + "-" + sel)
+		os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+	}
+	return img
+}
+
+// pixels counts the pixels of img within a small distance of the colour.
+func pixels(img image.Image, hex string) int {
+	v, _ := strconv.ParseUint(strings.TrimPrefix(hex, "#"), 16, 32)
+	wr, wg, wb := int(v>>16&255), int(v>>8&255), int(v&255)
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bb, _ := img.At(x, y).RGBA()
+			if abs(int(r>>8)-wr)+abs(int(g>>8)-wg)+abs(int(bb>>8)-wb) <= 12 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// The colours the page draws with (assets/report.js).
+const (
+	colFull      = "#1f77b4"
+	colShort     = "#17becf"
+	colSuper     = "#9467bd"
+	colH2Frames  = "#e377c2"
+	colTLSRecord = "#393b79"
+	colRecord    = "#b9a3d6"
+	colFrame     = "#f4b6d9"
+	colWindow    = "#2ca02c"
+	colBacklog   = "#ff7f0e"
+	colBodyEnd   = "#7f7f7f"
+	colMessage   = "#98df8a"
+)
+
+func TestBrowserReports(t *testing.T) {
+	for _, tc := range []struct {
+		name, capture, trace, keys string
+		timeline, stevens, hist    []string // colours each view's screenshot must show
+	}{
+		{"https-h2", "https-h2.pcap.gz", "https-h2.trace", "https-h2.keys",
+			[]string{colH2Frames, colTLSRecord, colRecord, colFrame, colFull}, []string{colFull, colWindow}, []string{colFull, colShort}},
+		{"mtu1440-ts", "mtu1440-ts.pcap.gz", "mtu1440-ts.trace", "",
+			[]string{colFull, colMessage}, []string{colFull, colWindow}, []string{colFull, colShort}},
+		{"notime", "h2-tls13-notime.pcap.gz", "h2-tls13-notime.trace", "h2-tls13-notime.keys",
+			[]string{colRecord, colFrame}, []string{colFull}, []string{colFull}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keys := ""
+			if tc.keys != "" {
+				keys = pcaps + tc.keys
+			}
+			in := input(t, []string{pcaps + tc.capture}, pcaps+tc.trace, keys)
+			l := load(t, page(t, in))
+			l.clean(t)
+			conns, _, _ := Choose(in.Capture, in.Explain, nil, 0)
+			reads := 0
+			for _, c := range conns {
+				got := l.Conns[strconv.Itoa(c.ID)]
+				reads += got.Reads
+				for d, name := range []string{"client_to_server", "server_to_client"} {
+					var want [][2]int
+					for _, s := range c.Dir(analyze.Dir(d)).Stats().Sizes {
+						want = append(want, [2]int{s.Size, s.Count})
+					}
+					if fmt.Sprint(got.Histogram[name]) != fmt.Sprint(want) {
+						t.Errorf("conn %d %s: histogram bars %v, sizes %v", c.ID, name, got.Histogram[name], want)
+					}
+				}
+				if got.Stevens == 0 {
+					t.Errorf("conn %d: no segment drawn in the time-sequence graph", c.ID)
+				}
+				for view, cols := range map[string][]string{"timeline": tc.timeline, "stevens": tc.stevens, "hist": tc.hist} {
+					img := l.shot(t, fmt.Sprintf("#view-%s-%d", view, c.ID))
+					for _, col := range cols {
+						if n := pixels(img, col); n < 20 {
+							t.Errorf("conn %d %s view: %d pixels of %s", c.ID, view, n, col)
+						}
+					}
+				}
+			}
+			if want := recvData(in.Explain.Trace); reads != want {
+				t.Errorf("%d reads drawn, the trace has %d Recv data events", reads, want)
+			}
+			// Clicking a read lights it and what carried it.
+			lit, err := chromedp.Run(l.tab, chromedp.Evaluate[int](fmt.Sprintf(`window.segscope.select[%d](0)`, conns[0].ID)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lit < 2 {
+				t.Errorf("selecting the first read lit %d marks, want the read and its segments", lit)
+			}
+			l.clean(t)
+		})
+	}
+}
+
+func TestBrowserHostileAndBadInput(t *testing.T) {
+	for _, tc := range []struct{ name, capture, trace string }{
+		{"hostile-http", "testdata/hostile-http.pcap", "testdata/hostile-http.trace"},
+		{"hostile-sni", "testdata/hostile-sni.pcap", ""},
+		{"no-tcp", noTCPCapture(t), ""},
+		{"unmatched-trace", pcaps + "lo-http.pcap", pcaps + "https-h2.trace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := input(t, []string{tc.capture}, tc.trace, "")
+			l := load(t, page(t, in))
+			l.clean(t)
+			pwned, err1 := chromedp.Run(l.tab, chromedp.Evaluate[bool](`window.pwned !== undefined`))
+			injected, err2 := chromedp.Run(l.tab, chromedp.Evaluate[int](`document.querySelectorAll('#report script, #report img, #report iframe').length`))
+			text, err3 := chromedp.Run(l.tab, chromedp.Evaluate[string](`document.body.innerText`))
+			if err := errors.Join(err1, err2, err3); err != nil {
+				t.Fatal(err)
+			}
+			if pwned || injected > 0 {
+				t.Errorf("a string from the capture ran or made elements (pwned %v, %d elements)", pwned, injected)
+			}
+			switch tc.name {
+			case "hostile-http", "hostile-sni":
+				if !strings.Contains(text, "<script>window.pwned") {
+					t.Errorf("the hostile string is not shown as text")
+				}
+			case "no-tcp":
+				if !strings.Contains(text, "holds no TCP connection") {
+					t.Errorf("the page does not say the capture has no TCP:\n%s", text)
+				}
+			case "unmatched-trace":
+				if !strings.Contains(text, "Nothing in the capture matches the trace") {
+					t.Errorf("the page does not say the trace matched nothing:\n%s", text)
+				}
+			}
+		})
+	}
+}
+
+// The harness itself sees a request, a console error and an exception: a
+// page without the report's policy that makes all three.
+func TestBrowserHarnessSeesFaults(t *testing.T) {
+	l := load(t, []byte(`<!DOCTYPE html><body data-ready="1"><img src="http://127.0.0.1:9/x.png"><script>
+window.segscope = {ready: true, errors: [], conns: {}}; console.error("boom"); setTimeout(function () { null.x; }, 0);
+</script></body>`))
+	time.Sleep(300 * time.Millisecond)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.requests) == 0 {
+		t.Error("the request to 127.0.0.1:9 was not seen")
+	}
+	if len(l.console) < 2 {
+		t.Errorf("console %q: want the error and the exception", l.console)
+	}
+}

@@ -1,0 +1,304 @@
+package htmlreport
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/keylog"
+	"github.com/segscope/segscope/report"
+)
+
+const pcaps = "../../pcaps/"
+
+// input analyzes captures (keeping every segment) and explains the trace
+// against them, as `segscope report` does.
+func input(t testing.TB, captures []string, trace, keys string) Input {
+	t.Helper()
+	ks := &keylog.Store{}
+	if keys != "" {
+		if err := ks.LoadFile(keys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := analyze.New(analyze.Options{KeepSegments: func(*analyze.Connection) bool { return true }, MaxUnits: math.MaxInt32, Keys: ks})
+	for _, p := range captures {
+		src, err := capture.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.ReadAll(src); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+	}
+	in := Input{Capture: a.Result()}
+	if trace != "" {
+		in.Explain = explain.Explain(readTrace(t, trace), in.Capture)
+	}
+	return in
+}
+
+func readTrace(t testing.TB, path string) *curltrace.Trace {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := curltrace.Parse(f, path)
+	if err != nil && (tr == nil || len(tr.Events) == 0) {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func recvData(tr *curltrace.Trace) int {
+	n := 0
+	for _, e := range tr.Events {
+		if e.Kind == curltrace.RecvData {
+			n++
+		}
+	}
+	return n
+}
+
+func page(t testing.TB, in Input) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Write(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+var blockRE = regexp.MustCompile(`(?s)<script type="application/json" id="([^"]+)">(.*?)</script>`)
+
+// blocks returns the page's JSON blocks by id.
+func blocks(t testing.TB, html []byte) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, m := range blockRE.FindAllSubmatch(html, -1) {
+		out[string(m[1])] = m[2]
+	}
+	return out
+}
+
+func plot(t testing.TB, html []byte) plotDoc {
+	t.Helper()
+	var d plotDoc
+	if err := json.Unmarshal(blocks(t, html)["segscope-plot"], &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// sameJSON compares two JSON documents as values.
+func sameJSON(t *testing.T, name string, got, want []byte) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	gb, _ := json.Marshal(g)
+	wb, _ := json.Marshal(w)
+	if !bytes.Equal(gb, wb) {
+		t.Errorf("%s: the page's block differs from --format json", name)
+	}
+}
+
+// The blocks are the --format json documents, so they can be extracted.
+func TestBlocksAreTheJSONDocuments(t *testing.T) {
+	in := input(t, []string{pcaps + "https-h2.pcap.gz"}, pcaps+"https-h2.trace", pcaps+"https-h2.keys")
+	html := page(t, in)
+	bl := blocks(t, html)
+	conns, _, _ := Choose(in.Capture, in.Explain, nil, 0)
+	var want bytes.Buffer
+	report.Analysis{Result: in.Capture, Connections: conns}.Write(&want, report.JSON)
+	sameJSON(t, "analysis", bl["segscope-analysis"], want.Bytes())
+	want.Reset()
+	report.Explanation{Result: in.Explain, Capture: in.Capture}.Write(&want, report.JSON)
+	sameJSON(t, "explain", bl["segscope-explain"], want.Bytes())
+	want.Reset()
+	c := conns[0]
+	report.BoundaryMap{Result: in.Capture, Conn: c, Map: c.Map()}.Write(&want, report.JSON)
+	sameJSON(t, "map", bl["segscope-map-0"], want.Bytes())
+	d := plot(t, html)
+	if d.Schema != Schema || d.ChosenBy != "trace" || len(d.Connections) != 1 || d.Connections[0].MapDetail != "full" {
+		t.Errorf("plot doc: %+v", d)
+	}
+}
+
+// A capture cannot put markup into the page: the request target, Host
+// header and SNI below all hold <script>.
+func TestHostileStringsEscaped(t *testing.T) {
+	for _, tc := range []struct{ capture, trace string }{
+		{"testdata/hostile-http.pcap", "testdata/hostile-http.trace"},
+		{"testdata/hostile-sni.pcap", ""},
+	} {
+		in := input(t, []string{tc.capture}, tc.trace, "")
+		html := page(t, in)
+		if bytes.Contains(html, []byte("pwned")) == false {
+			t.Fatalf("%s: the hostile strings are not in the page at all: the test tests nothing", tc.capture)
+		}
+		if n := bytes.Count(bytes.ToLower(html), []byte("<script")); n != len(blocks(t, html))+1 {
+			t.Errorf("%s: %d script elements, want the %d data blocks and the page's own", tc.capture, n, len(blocks(t, html)))
+		}
+		for _, bad := range []string{"<script>window.pwned", "<img", "</script>?"} {
+			if bytes.Contains(html, []byte(bad)) {
+				t.Errorf("%s: %q is in the page unescaped", tc.capture, bad)
+			}
+		}
+	}
+}
+
+func TestSafeJSON(t *testing.T) {
+	in := []byte(`{"a":"</script><!--<x>"}`)
+	out := safeJSON(in)
+	if bytes.Contains(out, []byte("<")) {
+		t.Fatalf("%s", out)
+	}
+	var a, b map[string]string
+	json.Unmarshal(in, &a)
+	json.Unmarshal(out, &b)
+	if a["a"] != b["a"] {
+		t.Fatalf("%q != %q", a["a"], b["a"])
+	}
+}
+
+// The policy lets the page's own script and style run and fetch nothing.
+func TestCSP(t *testing.T) {
+	html := string(page(t, Input{}))
+	m := regexp.MustCompile(`Content-Security-Policy" content="([^"]+)"`).FindStringSubmatch(html)
+	if m == nil {
+		t.Fatal("no Content-Security-Policy")
+	}
+	p := m[1]
+	for _, want := range []string{"default-src 'none'", "script-src '" + hash(script) + "'", "style-src '" + hash(style) + "'"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("policy %q lacks %q", p, want)
+		}
+	}
+	for _, bad := range []string{"http", "unsafe", "*"} {
+		if strings.Contains(p, bad) {
+			t.Errorf("policy %q allows %q", p, bad)
+		}
+	}
+	if !strings.Contains(html, "<script>"+script+"</script>") || !strings.Contains(html, "<style>"+style+"</style>") {
+		t.Error("the script or style in the page is not the one hashed")
+	}
+}
+
+// noTCPCapture writes a pcap of a few UDP packets.
+func noTCPCapture(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "udp.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		buf := gopacket.NewSerializeBuffer()
+		eth := &layers.Ethernet{SrcMAC: []byte{2, 0, 0, 0, 0, 1}, DstMAC: []byte{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: []byte{10, 0, 0, 1}, DstIP: []byte{10, 0, 0, 2}}
+		udp := &layers.UDP{SrcPort: 5353, DstPort: 5353}
+		udp.SetNetworkLayerForChecksum(ip)
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, gopacket.Payload("<script>x</script>")); err != nil {
+			t.Fatal(err)
+		}
+		ci := gopacket.CaptureInfo{Timestamp: ts(i), CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
+		if err := w.WritePacket(ci, buf.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+func TestBadInputSaysWhatIsMissing(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		captures       []string
+		trace          string
+		want           string
+		conns, drawnBy int
+	}{
+		{"no TCP", []string{noTCPCapture(t)}, "", "holds no TCP connection", 0, 0},
+		{"trace matches nothing", []string{pcaps + "https-h2.pcap.gz"}, pcaps + "mtu1440-ts.trace", "Nothing in the capture matches the trace", 1, 0},
+		{"no trace", []string{pcaps + "mtu1440-ts.pcap.gz"}, "", "No trace was given", 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := plot(t, page(t, input(t, tc.captures, tc.trace, "")))
+			if !strings.Contains(strings.Join(d.Missing, "\n"), tc.want) {
+				t.Errorf("missing %q, want %q", d.Missing, tc.want)
+			}
+			if len(d.Connections) != tc.conns {
+				t.Errorf("%d connections drawn, want %d", len(d.Connections), tc.conns)
+			}
+		})
+	}
+}
+
+func TestChooseConnections(t *testing.T) {
+	in := input(t, []string{pcaps + "lo-keepalive.pcap"}, "", "")
+	n := len(in.Capture.Connections)
+	if n < 2 {
+		t.Skipf("lo-keepalive has %d connection(s)", n)
+	}
+	in.Options.MaxConnections = 1
+	d := plot(t, page(t, in))
+	if d.ChosenBy != "largest" || len(d.Connections) != 1 || len(d.Others) != n-1 {
+		t.Errorf("chosen by %s: %d drawn, %d listed, of %d", d.ChosenBy, len(d.Connections), len(d.Others), n)
+	}
+	in.Conns = []int{1, 99}
+	d = plot(t, page(t, in))
+	if d.ChosenBy != "conn" || len(d.Connections) != 1 || d.Connections[0].ID != 1 || !strings.Contains(strings.Join(d.Missing, " "), "no connection 99") {
+		t.Errorf("--conn 1 99: %+v, missing %q", d.Connections, d.Missing)
+	}
+}
+
+// Past MaxSegments a connection is drawn as time bins, and the page says so.
+func TestAggregatesPastTheBound(t *testing.T) {
+	in := input(t, []string{pcaps + "mtu1440-ts.pcap.gz"}, "", "")
+	c := in.Capture.Connections[0]
+	in.Options = Options{MaxSegments: 10, MaxMapSegments: 10}
+	d := plot(t, page(t, in))
+	s := d.Connections[0].Segments
+	if !s.Aggregated || len(s.T) >= len(c.Segments) || len(s.N) != len(s.T) || s.Total != len(c.Segments) {
+		t.Fatalf("not aggregated: %d rows of %d segments", len(s.T), len(c.Segments))
+	}
+	sum := 0
+	for _, n := range s.N {
+		sum += n
+	}
+	if want := int(c.Dirs[0].DataSegments + c.Dirs[1].DataSegments); sum < want {
+		t.Errorf("bins hold %d segments, the connection %d data segments", sum, want)
+	}
+	notes := strings.Join(d.Notes, " ")
+	if !strings.Contains(notes, "time bins") || !strings.Contains(notes, "without the packets") || d.Connections[0].MapDetail != "units" {
+		t.Errorf("notes %q, map %s", notes, d.Connections[0].MapDetail)
+	}
+}
+
+func ts(i int) time.Time { return time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC) }

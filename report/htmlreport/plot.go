@@ -1,0 +1,310 @@
+package htmlreport
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/segscope/segscope/analyze"
+)
+
+// plotDoc is the page's own data (schema segscope.report/1): what the
+// graphs need per segment, in columns, and what the page must say about
+// the data it holds. The other blocks are the --format json documents.
+type plotDoc struct {
+	Schema string `json:"schema"`
+	// ChosenBy says how the connections were picked: "conn" (--conn),
+	// "trace" (the ones the trace used) or "largest".
+	ChosenBy    string      `json:"chosen_by"`
+	Trace       string      `json:"trace"`
+	Captures    []string    `json:"captures"`
+	Start       string      `json:"start"` // the capture's first packet, RFC 3339
+	Notes       []string    `json:"notes"`
+	Missing     []string    `json:"missing"`
+	Connections []plotConn  `json:"connections"`
+	Others      []plotOther `json:"other_connections"`
+	// OthersNotListed counts connections past the list's bound.
+	OthersNotListed int `json:"other_connections_not_listed"`
+}
+
+type plotConn struct {
+	ID       int    `json:"id"`
+	Client   string `json:"client"`
+	Server   string `json:"server"`
+	Protocol string `json:"protocol"`
+	// Start is the connection's first packet; t_us counts from it.
+	Start    string `json:"start"`
+	StartUs  int64  `json:"start_us"` // from the capture's first packet
+	MapBlock string `json:"map_block"`
+	// MapDetail: "full", "units" (segments left out), or "first-units".
+	MapDetail string   `json:"map_detail"`
+	Segments  plotSegs `json:"segments"`
+	// Sizes lists every data segment size per direction, [size, count],
+	// by size: the histogram's bars.
+	Sizes       [2][][2]int `json:"sizes"`
+	EffMSS      [2]int      `json:"effective_mss"`
+	WindowScale [2]int      `json:"window_scale"`
+	// HasAck tells whether the segments carry their acknowledgment
+	// numbers (segments.ack): analyze keeps none yet.
+	HasAck bool `json:"has_ack"`
+}
+
+// plotSegs holds a connection's segments in columns. t_us, off and pkt are
+// delta-coded (each value is the difference from the previous row's, the
+// first from 0); the rest are plain. class is the base class (classBase)
+// plus 16 times the analyze.Kind bits. With aggregated set, each row is a
+// time bin of one direction's data segments: off its lowest offset, len
+// up to its highest end, n how many segments, class the largest base and
+// every kind bit seen; pure ACKs are then left out.
+type plotSegs struct {
+	Total      int     `json:"total"`
+	Aggregated bool    `json:"aggregated"`
+	BinUs      float64 `json:"bin_us,omitempty"`
+	T          []int64 `json:"t_us"`
+	Dir        []int   `json:"dir"`
+	Off        []int64 `json:"off"`
+	Len        []int   `json:"len"`
+	Class      []int   `json:"class"`
+	Win        []int   `json:"win"`
+	Pkt        []int64 `json:"pkt"`
+	N          []int   `json:"n,omitempty"`
+}
+
+// Base classes, in the order of analyze's Class names.
+var classBase = []string{"ack", "short", "full", "super", "syn", "syn-ack", "fin", "rst"}
+
+type plotOther struct {
+	ID      int    `json:"id"`
+	Client  string `json:"client"`
+	Server  string `json:"server"`
+	Packets int    `json:"packets"`
+	Bytes   int64  `json:"payload_bytes"`
+}
+
+type built struct {
+	doc   plotDoc
+	conns []*analyze.Connection
+}
+
+func build(in Input) built {
+	res := in.Capture
+	var b built
+	d := &b.doc
+	d.Schema = Schema
+	d.Captures = append([]string{}, res.Sources...)
+	d.Start = timeString(res.First)
+	d.Notes, d.Missing, d.Connections, d.Others = []string{}, []string{}, []plotConn{}, []plotOther{}
+	if in.Explain != nil && in.Explain.Trace != nil {
+		d.Trace = in.Explain.Trace.Name
+	}
+	chosen, rest, by := Choose(res, in.Explain, in.Conns, in.Options.MaxConnections)
+	d.ChosenBy = by
+	b.conns = chosen
+	d.Missing = append(d.Missing, missing(in, chosen, by)...)
+	total := 0
+	for _, c := range chosen {
+		total += len(c.Segments)
+	}
+	share := in.Options.MaxSegments
+	if len(chosen) > 0 {
+		// Each connection gets its part, but never fewer rows than a
+		// readable graph needs (unless the bound itself is smaller).
+		share = max(in.Options.MaxSegments/len(chosen), min(in.Options.MaxSegments, 2*defaultMinBinsPerDir))
+	}
+	for _, c := range chosen {
+		pc := plotConnOf(res, c, total <= in.Options.MaxSegments, share)
+		if pc.Segments.Aggregated {
+			d.Notes = append(d.Notes, fmt.Sprintf("Connection %d: %d segments are more than this page draws one by one; its data segments are drawn as %d time bins of %s per direction (each bin spans its lowest to its highest byte, coloured by the worst it holds), and pure ACKs are left out. Zooming in does not add detail: use segscope segments --conn %d for every segment.",
+				c.ID, pc.Segments.Total, len(pc.Segments.T), time.Duration(pc.Segments.BinUs*1e3).Round(time.Microsecond), c.ID))
+		}
+		m := len(c.Segments)
+		switch {
+		case m > in.Options.MaxMapSegments:
+			pc.MapDetail = "units"
+			d.Notes = append(d.Notes, fmt.Sprintf("Connection %d: its boundary map (segscope.map/1) lists the units without the packets that carried them (more than %d segments).", c.ID, in.Options.MaxMapSegments))
+		default:
+			pc.MapDetail = "full"
+		}
+		if n := len(c.Units()); n > in.Options.MaxMapUnits {
+			pc.MapDetail = "first-units"
+			d.Notes = append(d.Notes, fmt.Sprintf("Connection %d: only the first %d of its %d records, frames and messages are drawn.", c.ID, in.Options.MaxMapUnits, n))
+		}
+		d.Connections = append(d.Connections, pc)
+	}
+	for _, c := range rest {
+		if len(d.Others) == DefaultMaxOtherListed {
+			d.OthersNotListed++
+			continue
+		}
+		d.Others = append(d.Others, plotOther{c.ID, c.Client.String(), c.Server.String(), int(c.Packets), payload(c)})
+	}
+	return b
+}
+
+// missing lists what the page cannot show and why, in words.
+func missing(in Input, chosen []*analyze.Connection, by string) []string {
+	res := in.Capture
+	var out []string
+	switch {
+	case len(res.Sources) == 0:
+		out = append(out, "No capture was read: only what the trace tells is shown.")
+	case len(res.Connections) == 0:
+		out = append(out, fmt.Sprintf("The capture holds no TCP connection (%d packets read, %d of them not TCP, %d malformed): there are no segments to draw.", res.Packets, res.NonTCP, res.Malformed))
+	}
+	if len(in.Conns) > 0 {
+		have := map[int]bool{}
+		for _, c := range chosen {
+			have[c.ID] = true
+		}
+		for _, id := range in.Conns {
+			if !have[id] {
+				out = append(out, fmt.Sprintf("There is no connection %d in the capture (%d connections).", id, len(res.Connections)))
+			}
+		}
+	}
+	x := in.Explain
+	if x != nil && len(res.Sources) > 0 && len(x.Matches) == 0 {
+		out = append(out, "Nothing in the capture matches the trace: the reads cannot be placed on any connection, so no read timeline is drawn. The capture may be of another transfer, or taken on another host or interface.")
+	}
+	if x == nil && len(res.Connections) > 0 {
+		out = append(out, "No trace was given (--trace): the read timeline needs curl's trace of the same transfer.")
+	}
+	for _, c := range chosen {
+		if len(c.Segments) == 0 && c.Packets > 0 {
+			out = append(out, fmt.Sprintf("Connection %d: its segments were not kept, so its graphs are empty.", c.ID))
+		}
+	}
+	_ = by
+	return out
+}
+
+func plotConnOf(res *analyze.Result, c *analyze.Connection, full bool, share int) plotConn {
+	pc := plotConn{ID: c.ID, Client: c.Client.String(), Server: c.Server.String(), Start: timeString(c.First),
+		StartUs: (c.First - res.First) / 1e3}
+	if c.App != nil {
+		pc.Protocol = string(c.App.Protocol)
+		if c.App.Inner != "" {
+			pc.Protocol += "+" + string(c.App.Inner)
+		}
+	}
+	for d := range 2 {
+		dir := c.Dir(analyze.Dir(d))
+		st := dir.Stats()
+		pc.Sizes[d] = [][2]int{}
+		for _, s := range st.Sizes {
+			pc.Sizes[d] = append(pc.Sizes[d], [2]int{s.Size, s.Count})
+		}
+		pc.EffMSS[d] = dir.EffectiveMSS().Value
+		pc.WindowScale[d] = -1
+		if dir.SYN.Seen {
+			pc.WindowScale[d] = int(dir.SYN.WindowScale)
+		}
+	}
+	pc.Segments = segsOf(c, full || len(c.Segments) <= share, share)
+	return pc
+}
+
+func baseOf(c *analyze.Connection, s analyze.Segment) int {
+	cls := c.Class(s)
+	if i := strings.IndexByte(cls, '+'); i >= 0 {
+		cls = cls[:i]
+	}
+	for i, n := range classBase {
+		if n == cls {
+			return i
+		}
+	}
+	return 0
+}
+
+type colWriter struct {
+	s            *plotSegs
+	lastT, lastO int64
+	lastP        int64
+	first        int64
+}
+
+func (w *colWriter) row(t int64, d analyze.Dir, off int64, n, cls, win int, pkt int64) {
+	tu := (t - w.first) / 1e3
+	w.s.T = append(w.s.T, tu-w.lastT)
+	w.s.Off = append(w.s.Off, off-w.lastO)
+	w.s.Pkt = append(w.s.Pkt, pkt-w.lastP)
+	w.lastT, w.lastO, w.lastP = tu, off, pkt
+	w.s.Dir = append(w.s.Dir, int(d))
+	w.s.Len = append(w.s.Len, n)
+	w.s.Class = append(w.s.Class, cls)
+	w.s.Win = append(w.s.Win, win)
+}
+
+func segsOf(c *analyze.Connection, full bool, share int) plotSegs {
+	s := plotSegs{Total: len(c.Segments), T: []int64{}, Dir: []int{}, Off: []int64{}, Len: []int{}, Class: []int{}, Win: []int{}, Pkt: []int64{}}
+	w := colWriter{s: &s, first: c.First}
+	if full {
+		for _, g := range c.Segments {
+			w.row(g.Time, g.Dir, g.Offset, g.Len, baseOf(c, g)+16*int(g.Kind), int(g.Window), int64(g.Packet))
+		}
+		return s
+	}
+	// Aggregate each direction's data segments into time bins.
+	s.Aggregated = true
+	bins := max(share/2, 1)
+	span := max(c.Last-c.First, 1)
+	width := (span + int64(bins) - 1) / int64(bins)
+	s.BinUs = float64(width) / 1e3
+	type bin struct {
+		t, lo, hi int64
+		n, cls    int
+		kind, win int
+		pkt       int64
+		used      bool
+	}
+	var cur [2]bin
+	var idx [2]int64
+	flush := func(d int) {
+		b := cur[d]
+		if !b.used {
+			return
+		}
+		w.row(b.t, analyze.Dir(d), b.lo, int(b.hi-b.lo), b.cls+16*b.kind, b.win, b.pkt)
+		s.N = append(s.N, b.n)
+		cur[d] = bin{}
+	}
+	for _, g := range c.Segments {
+		if g.Len == 0 {
+			continue
+		}
+		d := int(g.Dir)
+		i := (g.Time - c.First) / width
+		if cur[d].used && i != idx[d] {
+			flush(d)
+		}
+		idx[d] = i
+		b := &cur[d]
+		base := baseOf(c, g)
+		if !b.used {
+			*b = bin{t: g.Time, lo: g.Offset, hi: g.End(), cls: base, win: int(g.Window), pkt: int64(g.Packet), used: true}
+		}
+		b.lo, b.hi = min(b.lo, g.Offset), max(b.hi, g.End())
+		b.n++
+		b.cls = max(b.cls, base)
+		b.kind |= int(g.Kind)
+		b.win = min(b.win, int(g.Window))
+	}
+	flush(0)
+	flush(1)
+	return s
+}
+
+func timeString(ns int64) string {
+	if ns == 0 {
+		return ""
+	}
+	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	return enc.Encode(v)
+}
