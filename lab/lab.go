@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // Path is the shape of the path between client and server.
@@ -152,11 +153,19 @@ func (l *Lab) build(ctx context.Context) error {
 		}
 		l.made = append(l.made, ns)
 	}
+	var steps [][]string
+	for _, sd := range []Side{c, s} {
+		// Before the veth exists, so that it inherits them: no duplicate
+		// address detection (a link-local address still tentative cost
+		// the first SYN over IPv6, a second of retransmission timeout).
+		steps = append(steps, []string{"ip", "netns", "exec", sd.NS, "sysctl", "-q", "-w",
+			"net.ipv4.tcp_timestamps=" + onOff01(l.Path.Timestamps),
+			"net.ipv4.tcp_sack=" + onOff01(l.Path.SACK),
+			"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"})
+	}
 	// Both ends are born inside their namespaces: no name is ever taken
 	// in the host's, so labs cannot collide there.
-	steps := [][]string{
-		{"ip", "link", "add", "name", c.Dev, "netns", c.NS, "type", "veth", "peer", "name", s.Dev, "netns", s.NS},
-	}
+	steps = append(steps, []string{"ip", "link", "add", "name", c.Dev, "netns", c.NS, "type", "veth", "peer", "name", s.Dev, "netns", s.NS})
 	mtu := strconv.Itoa(l.Path.MTU)
 	for _, sd := range []Side{c, s} {
 		steps = append(steps,
@@ -166,9 +175,6 @@ func (l *Lab) build(ctx context.Context) error {
 			// nodad: the address works at once instead of after a second
 			// of duplicate address detection.
 			[]string{"ip", "-n", sd.NS, "addr", "add", sd.IPv6.String() + "/64", "dev", sd.Dev, "nodad"},
-			[]string{"ip", "netns", "exec", sd.NS, "sysctl", "-q", "-w",
-				"net.ipv4.tcp_timestamps=" + onOff01(l.Path.Timestamps),
-				"net.ipv4.tcp_sack=" + onOff01(l.Path.SACK)},
 			[]string{"ip", "netns", "exec", sd.NS, "ethtool", "-K", sd.Dev,
 				"tso", onOff(l.Path.TSO), "gso", onOff(l.Path.GSO), "gro", onOff(l.Path.GRO)},
 			[]string{"ip", "-n", sd.NS, "link", "set", sd.Dev, "up"},
@@ -186,7 +192,40 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 	}
-	return l.shape(ctx)
+	if err := l.shape(ctx); err != nil {
+		return err
+	}
+	for _, sd := range []Side{c, s} {
+		if err := l.waitUp(ctx, sd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitUp waits for the kernel's link watcher to mark the veth end up. Until
+// it has, the device drops what is sent (its qdisc is still noop), and it
+// may take up to a second: the first SYN was lost, and the transfer began
+// with a second's retransmission timeout.
+func (l *Lab) waitUp(ctx context.Context, sd Side) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := exec.CommandContext(ctx, "ip", "-n", sd.NS, "-o", "link", "show", "dev", sd.Dev).Output()
+		if err != nil {
+			return fmt.Errorf("ip -n %s link show dev %s: %w", sd.NS, sd.Dev, err)
+		}
+		if strings.Contains(string(out), "state UP") && !strings.Contains(string(out), "qdisc noop") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s in %s is not up after 5s: %s", sd.Dev, sd.NS, strings.TrimSpace(string(out)))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // shape adds the qdiscs on the server's veth, which sends the body.
@@ -225,14 +264,18 @@ func (l *Lab) shape(ctx context.Context) error {
 	return l.run(ctx, args...)
 }
 
-// defaultBurst is tbf's bucket in bytes: 4 ms of the rate, and at least
-// two full frames, so a full segment always fits.
+// defaultBurst is tbf's bucket in bytes: one full frame, or 100 us of the
+// rate when that is more. A bucket of one frame spaces the segments out,
+// so curl reads each one as it arrives; measured at 5mbit, a bucket of two
+// frames let them through in pairs after every pause (17 of 75 reads took
+// two segments), and one of 4 ms at 20mbit (10000 bytes) made a third of
+// the reads backlogs.
 func defaultBurst(rate string, mtu int) (int, error) {
 	bps, err := ParseRate(rate)
 	if err != nil {
 		return 0, err
 	}
-	return max(int(bps/8/250), 2*(mtu+14)), nil
+	return max(int(bps/8/10000), mtu+14), nil
 }
 
 // ParseRate reads a rate in tc's syntax ("20mbit", "500kbit", "1gbit",
