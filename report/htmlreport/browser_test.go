@@ -27,7 +27,7 @@ import (
 // through the DevTools protocol (chromedp). Without a chromium they skip,
 // unless SEGSCOPE_LIVE_TESTS=1 (CI), where they fail.
 
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{os.Getenv("SEGSCOPE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
 		if name == "" {
@@ -51,7 +51,7 @@ var (
 )
 
 // browser starts one headless chromium for the whole test binary.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	path := chromium(t)
 	browserOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "segscope-chromium-")
@@ -166,6 +166,13 @@ func (l *loaded) clean(t *testing.T) {
 // shot screenshots one element.
 func (l *loaded) shot(t *testing.T, sel string) image.Image {
 	t.Helper()
+	return l.shotAs(t, sel, "")
+}
+
+// shotAs screenshots one element; with SEGSCOPE_SHOTS set it keeps the
+// image there, named after the test, the selector and the suffix.
+func (l *loaded) shotAs(t *testing.T, sel, suffix string) image.Image {
+	t.Helper()
 	if err := chromedp.Do(l.tab, chromedp.ScrollIntoView(chromedp.CSS(sel))); err != nil {
 		t.Fatalf("scrolling to %s: %v", sel, err)
 	}
@@ -179,6 +186,9 @@ func (l *loaded) shot(t *testing.T, sel string) image.Image {
 	}
 	if dir := os.Getenv("SEGSCOPE_SHOTS"); dir != "" {
 		name := strings.NewReplacer("#", "", " ", "_", "/", "-").Replace(t.Name() + "-" + sel)
+		if suffix != "" {
+			name += "-" + suffix
+		}
 		os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
 	}
 	return img
@@ -280,6 +290,19 @@ func TestBrowserReports(t *testing.T) {
 			if lit < 2 {
 				t.Errorf("selecting the first read lit %d marks, want the read and its segments", lit)
 			}
+			sel := fmt.Sprintf("#view-timeline-%d", conns[0].ID)
+			if n := pixels(l.shotAs(t, sel, "selected"), "#000000"); n < 20 {
+				t.Errorf("the selected read's marks are not outlined (%d black pixels)", n)
+			}
+			detail, err := chromedp.Run(l.tab, chromedp.Evaluate[string](`document.querySelector('`+sel+` .detail').textContent`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"Recv data", "cause: ", "stream ", "packets "} {
+				if !strings.Contains(detail, want) {
+					t.Errorf("the read's explanation lacks %q: %q", want, detail)
+				}
+			}
 			l.clean(t)
 		})
 	}
@@ -337,5 +360,45 @@ window.segscope = {ready: true, errors: [], conns: {}}; console.error("boom"); s
 	}
 	if len(l.console) < 2 {
 		t.Errorf("console %q: want the error and the exception", l.console)
+	}
+}
+
+// BenchmarkOpenReport opens the report named by SEGSCOPE_BENCH_REPORT
+// (report/htmlreport/bench.sh makes one of a million segments) and reports
+// how long it took until drawn: from the navigation (open_ms) and by the
+// page's own clock (page_ms, performance.now() when the last view is drawn).
+func BenchmarkOpenReport(b *testing.B) {
+	path := os.Getenv("SEGSCOPE_BENCH_REPORT")
+	if path == "" {
+		b.Skip("set SEGSCOPE_BENCH_REPORT to a report file (report/htmlreport/bench.sh)")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := browser(b)
+	var open, pageMs float64
+	for b.Loop() {
+		tab, cancel := chromedp.NewContext(ctx)
+		start := time.Now()
+		err := chromedp.Do(tab, chromedp.EmulateViewport(1400, 1000), chromedp.Navigate("file://"+abs),
+			chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)))
+		open += float64(time.Since(start).Milliseconds())
+		if err != nil {
+			cancel()
+			b.Fatal(err)
+		}
+		ms, err := chromedp.Run(tab, chromedp.Evaluate[float64](`window.segscope.readyMs`))
+		if err != nil {
+			cancel()
+			b.Fatal(err)
+		}
+		pageMs += ms
+		cancel()
+	}
+	b.ReportMetric(open/float64(b.N), "open_ms")
+	b.ReportMetric(pageMs/float64(b.N), "page_ms")
+	if st, err := os.Stat(abs); err == nil {
+		b.ReportMetric(float64(st.Size())/1e6, "file_MB")
 	}
 }

@@ -630,29 +630,33 @@
       var cv = canvas(W, H);
       box0.appendChild(cv.c);
       wrap.appendChild(box0);
-      var bx = { l: 50, r: W - 10, t: 16, b: H - 30 };
+      var bx = { l: 50, r: W - 10, t: 30, b: H - 30 };
       var xmax = Math.max(mss || 0, sizes.length ? sizes[sizes.length - 1][0] : 1) * 1.06 + 1, cmax = 1;
       sizes.forEach(function (s) { cmax = Math.max(cmax, s[1]); });
       var g = cv.g, bars = [];
       function X_(x) { return bx.l + x / xmax * (bx.r - bx.l); }
-      function Hh(c) { return Math.max(2, Math.log(1 + c) / Math.log(1 + cmax) * (bx.b - bx.t)); }
-      var bw = Math.max(2, Math.min(8, (bx.r - bx.l) / xmax));
-      sizes.forEach(function (s) {
-        var col = !mss ? SEG['short'] : s[0] > mss ? SEG['super'] : s[0] === mss ? SEG.full : SEG['short'];
-        var x = X_(s[0]) - bw / 2, h = Hh(s[1]);
-        g.fillStyle = col; g.fillRect(x, bx.b - h, bw, h);
-        bars.push({ x: x, w: bw, h: h, size: s[0], count: s[1] });
-      });
+      var logY = cmax > 9;
+      function Hh(c) { return Math.max(2, (logY ? Math.log(1 + c) / Math.log(1 + cmax) : c / cmax) * (bx.b - bx.t)); }
+      var bw = Math.max(2, Math.min(10, (bx.r - bx.l) / Math.max(1, sizes.length) / 3));
       if (mss) {
         var mx = Math.round(X_(mss)) + 0.5;
         g.strokeStyle = MSSLINE; g.setLineDash([4, 3]); g.beginPath(); g.moveTo(mx, bx.t - 6); g.lineTo(mx, bx.b); g.stroke(); g.setLineDash([]);
         g.fillStyle = MSSLINE; g.font = '11px sans-serif'; g.textAlign = mx > bx.r - 120 ? 'right' : 'left'; g.textBaseline = 'top';
-        g.fillText(' effective MSS ' + mss, mx + (mx > bx.r - 120 ? -4 : 2), 1);
+        g.fillText('effective MSS ' + mss, mx + (mx > bx.r - 120 ? -6 : 6), 1);
+        g.beginPath(); g.moveTo(mx, bx.t - 8); g.lineTo(mx - 5, bx.t - 16); g.lineTo(mx + 5, bx.t - 16); g.closePath(); g.fill();
       }
+      g.font = '10px sans-serif'; g.textAlign = 'center'; g.textBaseline = 'bottom';
+      sizes.forEach(function (s) {
+        var col = !mss ? SEG['short'] : s[0] > mss ? SEG['super'] : s[0] === mss ? SEG.full : SEG['short'];
+        var x = X_(s[0]) - bw / 2, h = Hh(s[1]);
+        g.fillStyle = col; g.fillRect(x, bx.b - h, bw, h);
+        if (sizes.length <= 12) { g.fillStyle = '#333'; g.fillText(s[0] + ' ×' + s[1], x + bw / 2, bx.b - h - 2); }
+        bars.push({ x: x, w: bw, h: h, size: s[0], count: s[1] });
+      });
       axisX(g, bx, 0, xmax, function (t) { return String(Math.round(t)); });
       g.fillStyle = '#555'; g.textAlign = 'right'; g.textBaseline = 'middle'; g.font = '11px sans-serif';
-      g.fillText(String(cmax), bx.l - 4, bx.t); g.fillText('1', bx.l - 4, bx.b - 2);
-      g.textAlign = 'left'; g.textBaseline = 'bottom'; g.fillText('payload bytes; count on a log scale', bx.l, H - 1);
+      g.fillText(String(cmax), bx.l - 4, bx.t); g.fillText(logY ? '1' : '0', bx.l - 4, bx.b - 2);
+      g.textAlign = 'left'; g.textBaseline = 'bottom'; g.fillText('payload bytes; count' + (logY ? ' on a log scale' : ''), bx.l, H - 1);
       drawn.histogram[name] = bars.map(function (b) { return [b.size, b.count]; });
       cv.c.addEventListener('mousemove', function (ev) {
         var r = cv.c.getBoundingClientRect(), x = ev.clientX - r.left, best = null, bd = 5;
@@ -678,6 +682,7 @@
     // Swatches take their colour from data-colour: set it from script, the
     // only way style may be set under the page's Content-Security-Policy.
     Array.prototype.forEach.call(document.querySelectorAll('[data-colour]'), function (e) { e.style.background = e.getAttribute('data-colour'); });
+    S.readyMs = Math.round(performance.now());
     S.ready = true;
     document.body.setAttribute('data-ready', '1');
   }
