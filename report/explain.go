@@ -12,7 +12,9 @@ import (
 	"github.com/segscope/segscope/explain"
 )
 
-// ExplainSchema is the version of `segscope explain --format json`.
+// ExplainSchema is the version of `segscope explain --format json`. Version
+// 1 documents gained "confidence", "needs", "notes" and "facts" (per event)
+// and "confidence"/"needs" (summary); every earlier field is kept.
 const ExplainSchema = "segscope.explain/1"
 
 // Explanation is what `segscope explain` reports.
@@ -45,19 +47,28 @@ type jsonExplainMatch struct {
 }
 
 type jsonExplainSummary struct {
-	Events     int             `json:"events"`
-	Bytes      int64           `json:"bytes"`
-	Sizes      []jsonSizeCount `json:"sizes"`
-	Causes     []jsonCause     `json:"causes"`
-	Dominant   string          `json:"dominant_cause"`
-	BufferSize int             `json:"buffer_size"`
-	Sentences  []string        `json:"sentences"`
+	Events       int             `json:"events"`
+	Bytes        int64           `json:"bytes"`
+	Sizes        []jsonSizeCount `json:"sizes"`
+	Causes       []jsonCause     `json:"causes"`
+	Dominant     string          `json:"dominant_cause"`
+	DominantSize int             `json:"dominant_size"`
+	BufferSize   int             `json:"buffer_size"`
+	Confidence   map[string]int  `json:"confidence"`
+	Needs        []jsonNeed      `json:"needs"`
+	Sentences    []string        `json:"sentences"`
 }
 
 type jsonCause struct {
 	Cause   string `json:"cause"`
 	Count   int    `json:"count"`
 	Meaning string `json:"meaning"`
+}
+
+type jsonNeed struct {
+	Need   string `json:"need"`
+	Events int    `json:"events"`
+	How    string `json:"how"`
 }
 
 type jsonExplainEvent struct {
@@ -67,10 +78,17 @@ type jsonExplainEvent struct {
 	Conn         int              `json:"conn"`
 	Start        int64            `json:"start"`
 	End          int64            `json:"end"`
+	PlainStart   int64            `json:"plain_start,omitempty"`
+	PlainEnd     int64            `json:"plain_end,omitempty"`
 	Segments     []jsonExplainSeg `json:"segments"`
 	Cause        string           `json:"cause"`
+	Confidence   string           `json:"confidence"`
+	Inference    string           `json:"inference,omitempty"`
+	Needs        []explain.Need   `json:"needs"`
+	Notes        []explain.Note   `json:"notes"`
 	Why          string           `json:"why"`
 	ChunkFraming int              `json:"chunk_framing,omitempty"`
+	Facts        explain.Facts    `json:"facts"`
 }
 
 type jsonExplainSeg struct {
@@ -84,39 +102,72 @@ type jsonExplainSeg struct {
 func (x Explanation) doc() jsonExplain {
 	r := x.Result
 	d := jsonExplain{Schema: ExplainSchema, Trace: r.Trace.Name, Capture: []string{}, Matches: []jsonExplainMatch{},
-		Events: []jsonExplainEvent{}, Problems: append([]string{}, r.Problems...), Errors: []string{}}
+		Events: []jsonExplainEvent{}, Problems: []string{}, Errors: []string{}}
 	if x.Capture != nil {
 		d.Capture = append(d.Capture, x.Capture.Sources...)
 	}
+	for _, p := range r.Problems {
+		d.Problems = append(d.Problems, problemText(p))
+	}
 	for _, m := range r.Matches {
 		d.Matches = append(d.Matches, jsonExplainMatch{TraceLine: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID,
-			Client: m.Conn.Client.String(), Server: m.Conn.Server.String(), How: m.How, Aligned: m.Aligned,
+			Client: m.Conn.Client.String(), Server: m.Conn.Server.String(), How: matchHow(r, m), Aligned: m.Aligned,
 			ZoneHours: m.ClockZone.Hours(), SkewUs: round3(float64(m.ClockSkew) / 1e3)})
 	}
-	s := r.Summary
-	d.Summary = jsonExplainSummary{Events: s.Events, Bytes: s.Bytes, Sizes: []jsonSizeCount{}, Causes: []jsonCause{},
-		Dominant: string(s.Dominant), BufferSize: r.BufferSize, Sentences: s.Sentences}
-	for _, sc := range s.Sizes {
-		d.Summary.Sizes = append(d.Summary.Sizes, jsonSizeCount{sc.Size, sc.Count})
-	}
-	for _, c := range s.Causes {
-		d.Summary.Causes = append(d.Summary.Causes, jsonCause{string(c.Cause), c.Count, c.Cause.Describe()})
-	}
+	d.Summary = summaryDoc(r)
 	for _, e := range r.Events {
-		je := jsonExplainEvent{Line: e.Line, Size: e.Size, Conn: e.Conn, Start: e.Range.Start, End: e.Range.End,
-			Segments: []jsonExplainSeg{}, Cause: string(e.Cause), Why: e.Why, ChunkFraming: e.ChunkFraming}
-		if !e.Time.IsZero() {
-			je.Time = e.Time.UTC().Format(time.RFC3339Nano)
-		}
-		for _, sg := range e.Segments {
-			je.Segments = append(je.Segments, jsonExplainSeg{sg.Packet, sg.Offset, sg.Len, round3(float64(sg.Before) / 1e3), sg.Super})
-		}
-		d.Events = append(d.Events, je)
+		d.Events = append(d.Events, eventDoc(e))
 	}
 	for _, err := range x.Errors {
 		d.Errors = append(d.Errors, err.Error())
 	}
 	return d
+}
+
+func summaryDoc(r *explain.Result) jsonExplainSummary {
+	s := r.Summary
+	js := jsonExplainSummary{Events: s.Events, Bytes: s.Bytes, Sizes: []jsonSizeCount{}, Causes: []jsonCause{},
+		Dominant: s.Dominant.String(), DominantSize: s.DominantSize, Needs: []jsonNeed{}, Sentences: summarySentences(r),
+		Confidence: map[string]int{}}
+	if s.Events == 0 {
+		js.Dominant = ""
+	}
+	if r.Buffer != nil {
+		js.BufferSize = r.Buffer.Size
+	}
+	for c, n := range s.Confidence {
+		js.Confidence[explain.Confidence(c).String()] = n
+	}
+	for _, sc := range s.Sizes {
+		js.Sizes = append(js.Sizes, jsonSizeCount{sc.Size, sc.Count})
+	}
+	for _, c := range s.Causes {
+		js.Causes = append(js.Causes, jsonCause{c.Cause.String(), c.Count, causeMeaning(c.Cause)})
+	}
+	for _, n := range s.Needs {
+		js.Needs = append(js.Needs, jsonNeed{n.Need.String(), n.Count, needText(n.Need)})
+	}
+	return js
+}
+
+func eventDoc(e explain.Event) jsonExplainEvent {
+	je := jsonExplainEvent{Line: e.Line, Size: e.Size, Conn: e.Conn, Start: e.Range.Start, End: e.Range.End,
+		PlainStart: e.Plain.Start, PlainEnd: e.Plain.End, Segments: []jsonExplainSeg{}, Cause: e.Cause.String(),
+		Confidence: e.Confidence.String(), Needs: append([]explain.Need{}, e.Needs...), Notes: append([]explain.Note{}, e.Notes...),
+		Why: why(e), Facts: e.Facts}
+	if e.Inference != explain.NoInference {
+		je.Inference = e.Inference.String()
+	}
+	if c := e.Facts.Chunks; c != nil {
+		je.ChunkFraming = c.Framing
+	}
+	if !e.Time.IsZero() {
+		je.Time = e.Time.UTC().Format(time.RFC3339Nano)
+	}
+	for _, sg := range e.Segments {
+		je.Segments = append(je.Segments, jsonExplainSeg{sg.Packet, sg.Offset, sg.Len, round3(float64(sg.Before) / 1e3), sg.Super})
+	}
+	return je
 }
 
 // Write renders the explanation.
@@ -135,43 +186,37 @@ func (x Explanation) Write(w io.Writer, f Format) error {
 			return events[i-1], true
 		})
 	case CSV:
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"line", "size", "time", "conn", "start", "end", "segments", "packets", "cause", "why"})
-		for _, e := range d.Events {
-			var pk []string
-			for _, s := range e.Segments {
-				pk = append(pk, strconv.Itoa(s.Packet))
-			}
-			if err := cw.Write([]string{strconv.Itoa(e.Line), strconv.Itoa(e.Size), e.Time, strconv.Itoa(e.Conn),
-				strconv.FormatInt(e.Start, 10), strconv.FormatInt(e.End, 10), strconv.Itoa(len(e.Segments)),
-				strings.Join(pk, ";"), e.Cause, e.Why}); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		return cw.Error()
+		return writeExplainCSV(w, d)
 	}
 	return x.writeTable(w, d)
 }
 
+func writeExplainCSV(w io.Writer, d jsonExplain) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"line", "size", "time", "conn", "start", "end", "segments", "packets", "cause", "why", "confidence"})
+	for _, e := range d.Events {
+		var pk []string
+		for _, s := range e.Segments {
+			pk = append(pk, strconv.Itoa(s.Packet))
+		}
+		if err := cw.Write([]string{strconv.Itoa(e.Line), strconv.Itoa(e.Size), e.Time, strconv.Itoa(e.Conn),
+			strconv.FormatInt(e.Start, 10), strconv.FormatInt(e.End, 10), strconv.Itoa(len(e.Segments)),
+			strings.Join(pk, ";"), e.Cause, e.Why, e.Confidence}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
 func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
-	r := x.Result
 	fmt.Fprintf(w, "trace %s", d.Trace)
 	if len(d.Capture) > 0 {
 		fmt.Fprintf(w, " against %s", strings.Join(d.Capture, ", "))
 	}
 	fmt.Fprintln(w)
 	for _, m := range d.Matches {
-		fmt.Fprintf(w, "  trace connection (line %d) = capture connection %d, %s > %s: matched by %s", m.TraceLine, m.Conn, m.Client, m.Server, m.How)
-		if m.Aligned {
-			skew := time.Duration(m.SkewUs * 1e3).Round(time.Microsecond)
-			way := "ahead of"
-			if skew < 0 {
-				skew, way = -skew, "behind"
-			}
-			fmt.Fprintf(w, "; trace clock UTC%+03.0f:%02d, %s %s the capture's (taking the quickest read as immediate)", m.ZoneHours, int(absf(m.ZoneHours)*60)%60, skew, way)
-		}
-		fmt.Fprintln(w)
+		writeMatch(w, m)
 	}
 	fmt.Fprintln(w, "\nSummary:")
 	for _, s := range d.Summary.Sentences {
@@ -182,15 +227,7 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 		for _, c := range d.Summary.Causes {
 			fmt.Fprintf(w, "  %5d  %-14s %s\n", c.Count, c.Cause, c.Meaning)
 		}
-		var sizes []string
-		for i, s := range d.Summary.Sizes {
-			if i == 8 {
-				sizes = append(sizes, "...")
-				break
-			}
-			sizes = append(sizes, fmt.Sprintf("%dx%d", s.Size, s.Count))
-		}
-		fmt.Fprintf(w, "\nSizes: %s\n", strings.Join(sizes, " "))
+		fmt.Fprintf(w, "\nSizes: %s\n", sizeList(d.Summary.Sizes))
 	}
 	if len(d.Problems) > 0 {
 		fmt.Fprintln(w, "\nProblems:")
@@ -199,47 +236,13 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 		}
 	}
 	if len(d.Events) > 0 {
-		fmt.Fprintln(w, "\nEvents:")
-		err := streamTable(w, "rrrrlrl",
-			[]string{"LINE", "N", "CONN", "STREAM", "PACKETS", "LAST BEFORE READ", "CAUSE"},
-			func(emit func([]string) error) error {
-				for _, e := range d.Events {
-					conn, rng, pk, before := "-", "", "", ""
-					if e.Conn >= 0 {
-						conn = strconv.Itoa(e.Conn)
-						rng = fmt.Sprintf("%d-%d", e.Start, e.End)
-					}
-					if n := len(e.Segments); n > 0 {
-						pk = strconv.Itoa(e.Segments[0].Packet)
-						if n > 1 {
-							pk = fmt.Sprintf("%d-%d (%d)", e.Segments[0].Packet, e.Segments[n-1].Packet, n)
-						}
-						if e.Time != "" {
-							last := e.Segments[0].BeforeUs // the segment captured last
-							for _, sg := range e.Segments {
-								last = min(last, sg.BeforeUs)
-							}
-							before = time.Duration(last * 1e3).Round(time.Microsecond).String()
-						}
-					}
-					if err := emit([]string{strconv.Itoa(e.Line), strconv.Itoa(e.Size), conn, rng, pk, before, e.Cause}); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		if err != nil {
+		if err := writeEventTable(w, d.Events); err != nil {
 			return err
 		}
-		// One worked example per cause, in full.
 		fmt.Fprintln(w, "\nOne event of each cause, in full:")
-		seen := map[explain.Cause]bool{}
-		for _, e := range r.Events {
-			if seen[e.Cause] {
-				continue
-			}
-			seen[e.Cause] = true
-			fmt.Fprintf(w, "  line %d, %d bytes (%s): %s\n", e.Line, e.Size, e.Cause, e.Why)
+		for _, c := range x.Result.Summary.Causes {
+			e := x.Result.Events[c.Example]
+			fmt.Fprintf(w, "  line %d, %d bytes (%s, %s): %s\n", e.Line, e.Size, e.Cause, e.Confidence, why(e))
 		}
 	}
 	for _, err := range x.Errors {
@@ -248,9 +251,758 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 	return nil
 }
 
+func writeMatch(w io.Writer, m jsonExplainMatch) {
+	fmt.Fprintf(w, "  trace connection (line %d) = capture connection %d, %s > %s: matched by %s", m.TraceLine, m.Conn, m.Client, m.Server, m.How)
+	if m.Aligned {
+		skew := time.Duration(m.SkewUs * 1e3).Round(time.Microsecond)
+		way := "ahead of"
+		if skew < 0 {
+			skew, way = -skew, "behind"
+		}
+		fmt.Fprintf(w, "; trace clock UTC%+03.0f:%02d, %s %s the capture's (taking the quickest read as immediate)", m.ZoneHours, int(absf(m.ZoneHours)*60)%60, skew, way)
+	}
+	fmt.Fprintln(w)
+}
+
+func sizeList(sizes []jsonSizeCount) string {
+	var out []string
+	for i, s := range sizes {
+		if i == 8 {
+			out = append(out, "...")
+			break
+		}
+		out = append(out, fmt.Sprintf("%dx%d", s.Size, s.Count))
+	}
+	return strings.Join(out, " ")
+}
+
+func writeEventTable(w io.Writer, events []jsonExplainEvent) error {
+	fmt.Fprintln(w, "\nEvents:")
+	return streamTable(w, "rrrrlrll",
+		[]string{"LINE", "N", "CONN", "STREAM", "PACKETS", "LAST BEFORE READ", "CAUSE", "CONFIDENCE"},
+		func(emit func([]string) error) error {
+			for _, e := range events {
+				conn, rng, pk, before := "-", "", "", ""
+				if e.Conn >= 0 {
+					conn = strconv.Itoa(e.Conn)
+					if e.End > e.Start {
+						rng = fmt.Sprintf("%d-%d", e.Start, e.End)
+					}
+				}
+				if n := len(e.Segments); n > 0 {
+					pk = strconv.Itoa(e.Segments[0].Packet)
+					if n > 1 {
+						pk = fmt.Sprintf("%d-%d (%d)", e.Segments[0].Packet, e.Segments[n-1].Packet, n)
+					}
+					if e.Time != "" {
+						last := e.Segments[0].BeforeUs // the segment captured last
+						for _, sg := range e.Segments {
+							last = min(last, sg.BeforeUs)
+						}
+						before = time.Duration(last * 1e3).Round(time.Microsecond).String()
+					}
+				}
+				if err := emit([]string{strconv.Itoa(e.Line), strconv.Itoa(e.Size), conn, rng, pk, before, e.Cause, e.Confidence}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+}
+
 func absf(x float64) float64 {
 	if x < 0 {
 		return -x
 	}
 	return x
+}
+
+// The words: everything below turns explain's facts into sentences.
+
+func matchHow(r *explain.Result, m explain.Match) string {
+	tc := r.Trace.Conns[m.TraceConn]
+	ep := fmt.Sprintf("server %s:%d", tc.IP.Unmap(), tc.Port)
+	if tc.IP.Unmap().Is6() {
+		ep = fmt.Sprintf("server [%s]:%d", tc.IP.Unmap(), tc.Port)
+	}
+	if m.By == explain.ByServerAndClient {
+		return fmt.Sprintf("%s and client port %d (from the trace)", ep, tc.LocalPort)
+	}
+	return ep + ", in the order of connection"
+}
+
+func problemText(p explain.Problem) string {
+	switch p.Kind {
+	case explain.ProblemRequestDiffers:
+		return fmt.Sprintf("trace line %d sent %q but capture connection %d began with %q: the trace and the capture may be of different transfers", p.Line, p.Sent, p.Conn, p.Began)
+	}
+	s := fmt.Sprintf("trace connection to %s (line %d): no capture connection to that address and port", p.Server, p.Line)
+	if p.NoTCP {
+		return s + " (the capture has no TCP connections)"
+	}
+	var have []string
+	for _, h := range p.Have {
+		have = append(have, h.String())
+	}
+	if p.More {
+		have = append(have, "...")
+	}
+	return s + "; the capture has connections to " + strings.Join(have, ", ") + ": are the trace and the capture of the same transfer?"
+}
+
+// causeMeaning says what a cause means, in a few words.
+func causeMeaning(c explain.Cause) string {
+	switch c {
+	case explain.CauseFullSegment:
+		return "one full-size segment (the effective MSS)"
+	case explain.CauseShortSegment:
+		return "one segment smaller than the MSS: the sender wrote that much"
+	case explain.CauseChunkWrite:
+		return "one segment of whole chunks with their framing: one write of the server"
+	case explain.CauseBacklog:
+		return "several segments were waiting when curl read: the reader was slower than the network"
+	case explain.CauseBufferCap:
+		return "capped by curl's receive buffer while more was waiting"
+	case explain.CauseRateLimit:
+		return "curl paused to hold --limit-rate, then filled its buffer"
+	case explain.CauseBodyEnd:
+		return "the last bytes of the body"
+	case explain.CauseAfterHeaders:
+		return "the first read after the headers: the header bytes are reported apart"
+	case explain.CauseTLSRecord:
+		return "one TLS record's plaintext (or the rest of it): the server chose the record size"
+	case explain.CauseH2Frames:
+		return "HTTP/2 DATA payload: whole frames, or a record's DATA less its frame headers"
+	case explain.CauseSuperSegment:
+		return "one segment merged by TSO/GSO or GRO: the wire segments cannot be told"
+	case explain.CauseMissing:
+		return "bytes missing from the capture"
+	case explain.CauseUnmatched:
+		return "no matching connection in the capture"
+	case explain.CauseTraceOnly:
+		return "no capture: sizes only"
+	}
+	return "cannot tell from the evidence"
+}
+
+// needText says what is missing and how to get it.
+func needText(n explain.Need) string {
+	switch n {
+	case explain.NeedCapture:
+		return "a capture of the same transfer (segscope curl, or tcpdump -s 0 -w FILE while curl runs)"
+	case explain.NeedMatchingCapture:
+		return "a capture of this very transfer: the one given has no connection to the trace's server"
+	case explain.NeedFullSnap:
+		return "a capture without a snap length: tcpdump -s 0"
+	case explain.NeedPackets:
+		return "the missing packets: capture with a larger buffer (tcpdump -B 32768) and check the drop count"
+	case explain.NeedTraceTime:
+		return "the read times: add --trace-time to curl"
+	case explain.NeedKeyLog:
+		return "the decrypted frames: pass the key log with --keylog (curl writes it to $SSLKEYLOGFILE)"
+	case explain.NeedFrameTrace:
+		return "curl's own frame lines: --trace-config http/2 (curl 8.3 and later)"
+	case explain.NeedBelowOffload:
+		return "the wire segments: capture with offloads off (ethtool -K IFACE tso off gso off gro off) or on the receiving host"
+	case explain.NeedRecordHeaders:
+		return "the record headers curl logs: curl --trace or --trace-ascii (not -v)"
+	case explain.NeedTCPTrace:
+		return "each socket read: --trace-config tcp (curl 8.3 and later)"
+	}
+	return "more evidence"
+}
+
+// why explains one event in a sentence, from its facts and cause.
+func why(e explain.Event) string {
+	s := causeSentence(e)
+	switch e.Confidence {
+	case explain.Inferred:
+		s += " (inferred: " + inferenceText(e) + ")"
+	case explain.CannotTell:
+		s = "cannot tell: " + s
+	}
+	if len(e.Needs) > 0 {
+		var needs []string
+		for _, n := range e.Needs {
+			needs = append(needs, needText(n))
+		}
+		verb := "to tell"
+		if e.Confidence == explain.Inferred {
+			verb = "to be sure"
+		}
+		s += "; " + verb + ", " + strings.Join(needs, "; ")
+	}
+	return s + timingText(e) + noteText(e)
+}
+
+func causeSentence(e explain.Event) string {
+	f := e.Facts
+	switch e.Cause {
+	case explain.CauseFullSegment:
+		return fmt.Sprintf("one segment (packet %d) carrying the effective MSS: %s", e.Segments[0].Packet, mssArithmetic(f.MSS))
+	case explain.CauseShortSegment:
+		return fmt.Sprintf("one segment (packet %d) of %d bytes, less than the effective MSS %d: the server wrote that much at once%s", e.Segments[0].Packet, e.Size, effective(f.MSS), framing(f.Chunks))
+	case explain.CauseChunkWrite:
+		c := f.Chunks
+		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF) = %d; the server wrote a chunk at a time and curl read each as it came", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, e.Size)
+	case explain.CauseBacklog:
+		return backlogText(e)
+	case explain.CauseBufferCap:
+		return bufferText(e)
+	case explain.CauseRateLimit:
+		return fmt.Sprintf("curl waited %s after its previous read to hold --limit-rate (its buffer is the rate, %d bytes), then filled the buffer", roundDur(f.Timing.SincePrevious), f.Buffer.Size)
+	case explain.CauseBodyEnd:
+		return fmt.Sprintf("the last %d bytes of the %d-byte body: the response ended there%s", e.Size, f.Body.Length, framing(f.Chunks))
+	case explain.CauseAfterHeaders:
+		h := f.Header
+		s := fmt.Sprintf("packet %d (%d bytes) carried the last %d bytes of the response header and the first body bytes; curl reports the %d header bytes as Recv header, so the first Recv data is smaller%s", h.SharedPacket, h.SharedLen, h.HeaderInSeg, h.Bytes, framing(f.Chunks))
+		if n := len(e.Segments); n > 1 {
+			s += fmt.Sprintf(", and %d more segments had arrived before the read", n-1)
+		}
+		return s
+	case explain.CauseTLSRecord:
+		if f.Frames != nil {
+			return framePieceText(e)
+		}
+		return recordText(e)
+	case explain.CauseH2Frames:
+		return framesText(e)
+	case explain.CauseSuperSegment:
+		s := e.Segments[0]
+		eff := effective(f.MSS)
+		return fmt.Sprintf("one %d-byte segment (packet %d), longer than the effective MSS %d (%s): the capture point was above TSO/GSO or after GRO, which handed over several wire segments as one", s.Len, s.Packet, eff, multiple(s.Len, eff))
+	case explain.CauseMissing:
+		if f.Segments == nil {
+			return "the capture has none of these bytes"
+		}
+		return fmt.Sprintf("%d of the %d bytes are not in the capture (packets missed, or after the capture ended)", f.Segments.Missing, e.Size)
+	case explain.CauseUnmatched:
+		return "no capture connection matched this trace connection"
+	case explain.CauseTraceOnly:
+		return "no capture: the trace alone does not say which segments carried these bytes"
+	}
+	return unknownText(e)
+}
+
+func effective(m *explain.MSSFact) int {
+	if m == nil {
+		return 0
+	}
+	return m.Effective
+}
+
+// mssArithmetic spells out the effective MSS from its facts, e.g.
+// "1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388".
+func mssArithmetic(m *explain.MSSFact) string {
+	if m == nil {
+		return "unknown (no MSS)"
+	}
+	if m.Inferred {
+		return fmt.Sprintf("%d (taken from the segment sizes: no MSS option was captured)", m.Effective)
+	}
+	who := "client's SYN"
+	if m.FromServer {
+		who = "server's SYN-ACK"
+	}
+	if m.OptionBytes == 0 {
+		return fmt.Sprintf("%d (MSS in the %s; no TCP options on data segments) = %d", m.MSS, who, m.Effective)
+	}
+	what := "TCP options"
+	if m.Timestamps && m.OptionBytes == 12 {
+		what = "timestamps option"
+	}
+	return fmt.Sprintf("%d (MSS in the %s) - %d (%s) = %d", m.MSS, who, m.OptionBytes, what, m.Effective)
+}
+
+func multiple(n, eff int) string {
+	if eff <= 0 {
+		return "no MSS known"
+	}
+	if n%eff == 0 {
+		return fmt.Sprintf("%d = %d x %d", n, n/eff, eff)
+	}
+	return fmt.Sprintf("%d = %d x %d + %d", n, n/eff, eff, n%eff)
+}
+
+func framing(c *explain.ChunkFact) string {
+	if c == nil || c.Framing == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d of them chunk framing: the size lines and CRLFs are counted in N)", c.Framing)
+}
+
+func backlogText(e explain.Event) string {
+	f := e.Facts
+	s := f.Segments
+	switch {
+	case f.Buffer != nil && f.Buffer.Filled:
+		return fmt.Sprintf("%d bytes of %d segment(s) (%s) had arrived before curl read; the read equals curl's %d-byte buffer, but the next segment came only after it, so nothing more was waiting", e.Size, s.Count, segSizes(e.Segments), f.Buffer.Size)
+	case s.Count == 1:
+		return fmt.Sprintf("the rest of packet %d (%d bytes), which the previous read stopped inside: these bytes were already waiting", e.Segments[0].Packet, e.Segments[0].Len)
+	case s.Exact:
+		return fmt.Sprintf("%d segments (%s) had arrived before curl read: the reader was slower than the network, so one read took them together%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
+	}
+	return fmt.Sprintf("the bytes of %d segments (%s), cut where the previous and next reads ended: the socket held more than one segment when curl read%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
+}
+
+func bufferText(e explain.Event) string {
+	f := e.Facts
+	b, s := f.Buffer, f.Segments
+	out := fmt.Sprintf("curl's receive buffer is %d bytes%s and the read filled it", b.Size, bufferNote(b))
+	switch {
+	case e.Confidence != explain.Certain:
+		return out + fmt.Sprintf(" (%d segments: %s)", s.Count, segSizes(e.Segments))
+	case s.EndsInside:
+		return out + fmt.Sprintf(" while more was waiting: it stopped inside packet %d, after %d segments (%s)%s", e.Segments[len(e.Segments)-1].Packet, s.Count, segSizes(e.Segments), framing(f.Chunks))
+	case s.NextArrived:
+		return out + fmt.Sprintf(" while more was waiting: the segment after its last byte had been captured before the read (%d segments: %s)", s.Count, segSizes(e.Segments))
+	}
+	return out + fmt.Sprintf(": [TCP] recv(len=%d) returned %d (line %d)", f.TCPRecv.Len, f.TCPRecv.NRead, f.TCPRecv.Line)
+}
+
+func bufferNote(b *explain.BufferFact) string {
+	switch {
+	case b.Kind == explain.BufferTCPRecv:
+		return fmt.Sprintf(" (curl's [TCP] recv lines ask for len=%d)", b.Size)
+	case b.Size == 102400:
+		return " (the curl tool's default, CURLOPT_BUFFERSIZE 102400)"
+	case b.Size == 16384:
+		return " (libcurl's default, CURL_MAX_WRITE_SIZE 16384)"
+	case b.Kind == explain.BufferLimitRate:
+		return " (no read was larger, and several hit it: curl sizes its buffer to --limit-rate when that is below 102400)"
+	}
+	return ""
+}
+
+// recordText: one TLS record's plaintext, with its arithmetic.
+func recordText(e explain.Event) string {
+	r := e.Facts.Record
+	what := "the capture's record walk"
+	if r.Source == explain.FromTrace {
+		what = "laid from the record headers curl logged"
+	}
+	body := "body"
+	if e.Facts.Layer == explain.LayerH2TLS {
+		body = "DATA (the rest of a frame: no frame header in this record)"
+	}
+	if !r.OverheadKnown {
+		return fmt.Sprintf("TLS record #%d (%s) is %d bytes after its header: %d of %s%s + %d of record overhead, as %s has; curl reads one record per SSL_read, so the record size the server chose sets N",
+			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Length-r.Before-e.Size, overheadGuess(r.Length-r.Before-e.Size))
+	}
+	s := fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s)", r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r))
+	s += "; curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments"
+	if sg := e.Facts.Segments; sg != nil && sg.Count > 0 {
+		s += fmt.Sprintf(" (%d: %s)", sg.Count, segSizes(e.Segments))
+	}
+	return s
+}
+
+func beforeText(e explain.Event) string {
+	r := e.Facts.Record
+	switch {
+	case r.Before == 0:
+		return ""
+	case e.Facts.Header != nil && !r.SameAsPrevious:
+		return fmt.Sprintf(" + %d of response header (logged as Recv header)", r.Before)
+	}
+	return fmt.Sprintf(" + %d an earlier read took", r.Before)
+}
+
+func overheadText(r *explain.RecordFact) string {
+	v := r.VersionName
+	if v == "" {
+		v = "TLS"
+	}
+	switch {
+	case r.Suite != "":
+		return fmt.Sprintf("%s, %s", v, r.Suite)
+	}
+	return v
+}
+
+// overheadGuess names the suites whose overhead is n bytes, when the
+// version and suite are unknown.
+func overheadGuess(n int) string {
+	switch n {
+	case 17:
+		return "TLS 1.3 (16-byte tag + 1 inner content type)"
+	case 24:
+		return "TLS 1.2 AES-GCM (8-byte explicit nonce + 16-byte tag)"
+	case 16:
+		return "TLS 1.2 ChaCha20-Poly1305 (16-byte tag)"
+	}
+	return "no usual AEAD suite"
+}
+
+// framesText: HTTP/2 DATA frames, with the headers counted from the
+// frames.
+func framesText(e explain.Event) string {
+	f := e.Facts
+	fr, r := f.Frames, f.Record
+	if fr == nil {
+		k := (r.Plain - r.Before - e.Size) / 9
+		over := overheadText(r)
+		if r.OverheadGuessed {
+			over = overheadGuess(r.Overhead)
+		}
+		return fmt.Sprintf("TLS record #%d holds %d bytes of plaintext (%d - %d of overhead, %s); %d - %d = %d = %d x 9: %d HTTP/2 frame header(s), if the record held nothing but DATA frames",
+			r.Index, r.Plain-r.Before, r.Length, r.Overhead, over, r.Plain-r.Before, e.Size, r.Plain-r.Before-e.Size, k, k)
+	}
+	src := frameSource(fr.Source)
+	switch fr.Shape {
+	case explain.ShapeRecordData:
+		return recordDataText(e, src)
+	case explain.ShapeSocketRead:
+		lead := 0
+		if fr.Leading {
+			lead = 1
+		}
+		return fmt.Sprintf("the DATA payload of %s (%s) that one socket read took: %d bytes of stream = %d + %d x 9 (frame headers)",
+			frameList(fr.Frames), src, fr.Extent+int64(9*lead), e.Size, fr.Headers+lead)
+	}
+	s := fmt.Sprintf("the whole DATA payload of %s (%s)", frameList(fr.Frames), src)
+	if fr.Padding > 0 {
+		s += fmt.Sprintf(", %d bytes of padding left out", fr.Padding)
+	}
+	if r != nil && r.Source == explain.FromKeyLog {
+		s += fmt.Sprintf("; carried in TLS record #%d", r.Index)
+		if r.Count > 1 {
+			s += fmt.Sprintf(" and %d more", r.Count-1)
+		}
+		s += fmt.Sprintf(" (%d bytes of plaintext)", fr.RecordPlain)
+	}
+	return s + "; curl reported the frame's DATA payload, without its 9-byte header"
+}
+
+func frameSource(s explain.Source) string {
+	switch s {
+	case explain.FromKeyLog:
+		return "decrypted with the key log"
+	case explain.FromTrace:
+		return "curl's FRAME lines"
+	}
+	return "the capture"
+}
+
+// recordDataText: curl 7.88 reports a record's DATA: its plaintext less
+// the frame headers, padding and other frames in it.
+func recordDataText(e explain.Event, src string) string {
+	fr := e.Facts.Frames
+	return fmt.Sprintf("the DATA in TLS record #%d (%s): %s; it holds %s; curl reported what one record delivered, DATA payload only",
+		e.Facts.Record.Index, src, recordArithmetic(e), frameList(fr.Frames))
+}
+
+// framePieceText: part of one DATA frame, cut where a TLS record ends.
+func framePieceText(e explain.Event) string {
+	fr := e.Facts.Frames
+	x := fr.Frames[0]
+	part := fmt.Sprintf("bytes %d-%d of the %d-byte DATA frame #%d (stream %d)", x.From, x.From+x.InRead, x.Payload, x.Index, x.Stream)
+	if fr.Source == explain.FromTrace {
+		return part + ", from curl's FRAME line: curl 8 hands a frame over in pieces where a TLS record ends"
+	}
+	r := e.Facts.Record
+	where := "the record ends"
+	if x.From > 0 {
+		where = "a new record starts"
+	}
+	return fmt.Sprintf("%s: cut where %s (TLS record #%d, %d bytes of plaintext); curl hands over what one record holds of a frame", part, where, r.Index, fr.RecordPlain)
+}
+
+func frameList(fs []explain.FrameRef) string {
+	var sizes []string
+	for i, f := range fs {
+		if i == 6 {
+			sizes = append(sizes, "...")
+			break
+		}
+		s := strconv.Itoa(f.Payload)
+		if !f.Whole() {
+			s = fmt.Sprintf("%d of %d", f.InRead, f.Payload)
+		}
+		sizes = append(sizes, s)
+	}
+	if len(fs) == 1 {
+		return fmt.Sprintf("DATA frame #%d (%s bytes)", fs[0].Index, sizes[0])
+	}
+	return fmt.Sprintf("%d DATA frames (%s)", len(fs), strings.Join(sizes, ", "))
+}
+
+func unknownText(e explain.Event) string {
+	f := e.Facts
+	switch {
+	case f.Layer == explain.LayerH2TLS && f.Record != nil:
+		r := f.Record
+		s := fmt.Sprintf("HTTP/2 inside TLS record #%d (%d bytes", r.Index, r.Length)
+		if r.OverheadKnown {
+			s += fmt.Sprintf(", %d of plaintext", r.Plain)
+		}
+		return s + "): curl reports DATA payload, and which frames the record held is not in the evidence"
+	case f.Layer == explain.LayerH2TLS:
+		return "HTTP/2 inside TLS: which record and frames held these bytes is not in the evidence"
+	case f.Record != nil && f.Record.OverheadKnown:
+		return fmt.Sprintf("TLS record #%d holds %d bytes of plaintext, and the read (%d, after %d) does not match it", f.Record.Index, f.Record.Plain, e.Size, f.Record.Before)
+	case f.Layer == explain.LayerTLS:
+		return "inside TLS, no record header curl logged names the record"
+	}
+	return "part of one segment: another read took the rest, and nothing shows why the read stopped there"
+}
+
+func inferenceText(e explain.Event) string {
+	switch e.Inference {
+	case explain.ByFrameHeaders:
+		return "assuming the record held only DATA frames"
+	case explain.ByTraceFrames:
+		return "from curl's FRAME lines"
+	case explain.ByTraceRecords:
+		return "the record's length is from the header curl logged; its overhead from the difference"
+	case explain.ByMSSFromSizes:
+		return "the MSS is taken from the segment sizes"
+	case explain.ByReadGaps:
+		return fmt.Sprintf("the reads are %s apart and each fills the buffer", roundDur(e.Facts.Timing.SincePrevious))
+	case explain.BySizeOnly:
+		return "N equals the buffer size; nothing shows whether more was waiting"
+	case explain.ByOffloadCapture:
+		return "a segment longer than the MSS can only come from TSO/GSO or GRO"
+	case explain.ByFramePiece:
+		return "curl 8 splits a DATA frame where a TLS record ends"
+	}
+	return e.Inference.String()
+}
+
+func timingText(e explain.Event) string {
+	t := e.Facts.Timing
+	if t == nil || t.Source != explain.FromCapture || e.Cause == explain.CauseSuperSegment {
+		return ""
+	}
+	s := fmt.Sprintf("; the last segment was captured %s before the read", roundDur(t.LastBefore))
+	if len(e.Segments) > 1 {
+		s += fmt.Sprintf(", the first %s before", roundDur(t.FirstBefore))
+	}
+	return s
+}
+
+func noteText(e explain.Event) string {
+	var out []string
+	for _, n := range e.Notes {
+		switch n {
+		case explain.NoteSizeLowerBound:
+			out = append(out, "curl 8.13-8.16 cut this event's data (curl bug 18755): N is a lower bound")
+		case explain.NoteSuperSegments:
+			out = append(out, "the capture holds super-segments (taken above TSO/GSO or after GRO), which does not change the cause")
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return " [" + strings.Join(out, "; ") + "]"
+}
+
+func segSizes(segs []explain.Seg) string {
+	counts := map[int]int{}
+	var order []int
+	for _, s := range segs {
+		if counts[s.Len] == 0 {
+			order = append(order, s.Len)
+		}
+		counts[s.Len]++
+	}
+	var parts []string
+	for _, n := range order {
+		if counts[n] > 1 {
+			parts = append(parts, fmt.Sprintf("%d x%d", n, counts[n]))
+		} else {
+			parts = append(parts, strconv.Itoa(n))
+		}
+	}
+	if len(parts) > 4 {
+		parts = append(parts[:4], "...")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func roundDur(d time.Duration) string {
+	if d < 0 {
+		return "-" + roundDur(-d)
+	}
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
+	return d.Round(10 * time.Microsecond).String()
+}
+
+// summarySentences writes the summary from the counts and from the facts
+// of an event of the dominant cause and size: no sentence is fixed text.
+func summarySentences(r *explain.Result) []string {
+	s := r.Summary
+	if s.Events == 0 {
+		return []string{"The trace has no Recv data events."}
+	}
+	top := s.Sizes[0]
+	out := []string{fmt.Sprintf("%d Recv data events, %d bytes; the most common size is %d (%d times).", s.Events, s.Bytes, top.Size, top.Count)}
+	out = append(out, causeSentences(r, s.Dominant, s.Example)...)
+	if len(s.Causes) > 1 && 4*s.Causes[1].Count >= s.Events {
+		out = append(out, causeSentences(r, s.Causes[1].Cause, s.Causes[1].Example)...)
+	}
+	if r.Buffer != nil {
+		if c := s.Count(explain.CauseBufferCap); c > 0 && s.Dominant != explain.CauseBufferCap && s.Dominant != explain.CauseBacklog {
+			out = append(out, fmt.Sprintf("%d reads filled curl's %d-byte buffer.", c, r.Buffer.Size))
+		}
+	}
+	out = append(out, confidenceSentences(s)...)
+	if s.NoTime {
+		out = append(out, "The trace has no times (curl without --trace-time): only what the order and sizes of the events prove is said.")
+	}
+	for _, w := range r.Warnings {
+		if w.Conn == s.Conn {
+			out = append(out, "Capture warning: "+w.Text+".")
+		}
+	}
+	return out
+}
+
+func confidenceSentences(s explain.Summary) []string {
+	c := s.Confidence
+	if c[explain.Inferred] == 0 && c[explain.CannotTell] == 0 {
+		return []string{fmt.Sprintf("Every cause above is certain: it follows from the facts of each event.")}
+	}
+	out := []string{fmt.Sprintf("Certain for %d events, inferred for %d, cannot tell for %d.", c[explain.Certain], c[explain.Inferred], c[explain.CannotTell])}
+	for _, n := range s.Needs {
+		out = append(out, fmt.Sprintf("For %d event(s), what would tell: %s.", n.Count, needText(n.Need)))
+	}
+	return out
+}
+
+// causeSentences explain one of the main causes with the numbers of an
+// example event of it.
+func causeSentences(r *explain.Result, cause explain.Cause, example int) []string {
+	s := r.Summary
+	n := s.Count(cause)
+	e := r.Events[example]
+	switch cause {
+	case explain.CauseFullSegment:
+		out := []string{fmt.Sprintf("%d of %d reads were exactly one full-size segment: curl read faster than the data arrived, so each read took the one segment that was waiting.", n, s.Events)}
+		return append(out, mssSentences(s.MSS)...)
+	case explain.CauseBacklog, explain.CauseBufferCap:
+		out := []string{fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer: the reader was slower than the network, so N is how much was waiting (up to the buffer), not the segment size.",
+			s.Count(explain.CauseBacklog)+s.Count(explain.CauseBufferCap), s.Events)}
+		if s.MSS != nil {
+			out = append(out, fmt.Sprintf("The segments themselves were up to %d bytes (%s).", s.MSS.Effective, mssArithmetic(s.MSS)))
+		}
+		return out
+	case explain.CauseRateLimit:
+		return []string{fmt.Sprintf("%d of %d reads came after curl paused to hold --limit-rate: its buffer is the rate (%d bytes), and each read, %s after the one before, filled it.", n, s.Events, e.Facts.Buffer.Size, roundDur(e.Facts.Timing.SincePrevious))}
+	case explain.CauseH2Frames:
+		return h2Sentences(r, e, n)
+	case explain.CauseTLSRecord:
+		return tlsSentences(r, e, n)
+	case explain.CauseChunkWrite:
+		c := e.Facts.Chunks
+		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing: the server wrote a chunk at a time and curl read each as it came (%d = %d of data + %d of framing).", n, s.Events, e.Size, c.Data, c.Framing)}
+	case explain.CauseShortSegment:
+		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server wrote that much at a time, one write per segment, and curl read each as it came.", n, s.Events)}
+	case explain.CauseSuperSegment:
+		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver): it was taken above the offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
+	case explain.CauseMissing:
+		return []string{"Packets are missing from the capture, so the reads cannot be explained from it."}
+	case explain.CauseUnmatched:
+		return []string{"No connection in the capture matched the trace: are they of the same transfer?"}
+	case explain.CauseTraceOnly:
+		return []string{"Without a capture only the sizes are known: give the capture of the same transfer to see which segments made each read."}
+	}
+	return []string{fmt.Sprintf("For %d of %d reads the evidence does not tell the cause.", n, s.Events)}
+}
+
+func h2Sentences(r *explain.Result, e explain.Event, n int) []string {
+	s := r.Summary
+	fr, rec := e.Facts.Frames, e.Facts.Record
+	if fr == nil && rec != nil {
+		k := (rec.Plain - rec.Before - e.Size) / 9
+		return []string{fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames; %s would show the frames.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, needText(explain.NeedKeyLog))}
+	}
+	switch fr.Shape {
+	case explain.ShapeRecordData:
+		return []string{fmt.Sprintf("%d of %d reads were the DATA of one TLS record each: curl reported what one record delivered, DATA payload only, so N is the record's plaintext less its frame headers: here %s (%s).", n, s.Events, recordArithmetic(e), frameList(fr.Frames))}
+	case explain.ShapeSocketRead:
+		lead := 0
+		if fr.Leading {
+			lead = 1
+		}
+		return []string{fmt.Sprintf("%d of %d reads were HTTP/2 DATA: curl reports the DATA payload of the frames one socket read took, so N is the bytes read less 9 per frame header: here %d = %d - %d x 9.", n, s.Events, e.Size, fr.Extent+int64(9*lead), fr.Headers+lead)}
+	}
+	return []string{fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl handed over one DATA frame at a time, without its 9-byte header, so N is the DATA frame size the server chose (%d here), not the TLS record or the segment size.", n, s.Events, frameSource(fr.Source), e.Size)}
+}
+
+// recordArithmetic: "16366 = 16384 - 2 x 9", from the frames in the record.
+func recordArithmetic(e explain.Event) string {
+	fr := e.Facts.Frames
+	s := fmt.Sprintf("%d = %d - %d x 9", e.Size, fr.RecordPlain, fr.RecordHeaders)
+	if fr.RecordHeaderBytes != 9*fr.RecordHeaders {
+		s = fmt.Sprintf("%d = %d - %d (frame header bytes)", e.Size, fr.RecordPlain, fr.RecordHeaderBytes)
+	}
+	if fr.RecordPadding > 0 {
+		s += fmt.Sprintf(" - %d (padding)", fr.RecordPadding)
+	}
+	if fr.RecordOther > 0 {
+		s += fmt.Sprintf(" - %d (other frames)", fr.RecordOther)
+	}
+	return s
+}
+
+func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
+	s := r.Summary
+	rec := e.Facts.Record
+	if fr := e.Facts.Frames; fr != nil {
+		x := fr.Frames[0]
+		return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame that a TLS record boundary cut: curl hands over what one record holds of a frame, so these sizes come from where the records end (line %d: bytes %d-%d of a %d-byte frame, in a record of %d bytes of plaintext).",
+			n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, fr.RecordPlain)}
+	}
+	out := []string{fmt.Sprintf("%d of %d reads were one TLS record each (or the rest of one): curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments were.", n, s.Events)}
+	switch {
+	case rec == nil || !rec.OverheadKnown || rec.Plain != e.Size:
+	case rec.Plain == maxTLSPlaintext:
+		out = append(out, fmt.Sprintf("The records hold %d bytes of plaintext, the most TLS allows, %d on the wire (%d of overhead with %s).", rec.Plain, rec.Length, rec.Overhead, overheadText(rec)))
+	case s.DominantSizeCount > 1:
+		out = append(out, fmt.Sprintf("This server's records hold %d bytes of plaintext, %d on the wire (%d of overhead with %s): the server chose that record size, and that, not the MSS, is where %d comes from.", rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
+	}
+	return out
+}
+
+// maxTLSPlaintext is the most plaintext a TLS record may hold (RFC 8446,
+// 5.1).
+const maxTLSPlaintext = 16384
+
+// mssSentences explain the effective MSS from its facts: which MTU the
+// MSS means, which options, and why it is not "MSS 1460 minus headers".
+func mssSentences(m *explain.MSSFact) []string {
+	if m == nil {
+		return nil
+	}
+	out := []string{fmt.Sprintf("A full segment carries %s.", mssArithmetic(m))}
+	if m.Inferred {
+		return out
+	}
+	ipHdr, family := 20, "IPv4"
+	if m.IPv6 {
+		ipHdr, family = 40, "IPv6"
+	}
+	mtu := m.MSS + ipHdr + 20
+	out = append(out, fmt.Sprintf("MSS %d on %s means a path MTU of %d (%d - %d IP header - 20 TCP header = %d): the MSS already leaves out the IP and TCP headers.", m.MSS, family, mtu, mtu, ipHdr, m.MSS))
+	if m.OptionBytes > 0 {
+		what := "negotiated in the SYNs"
+		if m.Timestamps && m.OptionBytes == 12 {
+			what = "the timestamp option, 10 bytes padded to 12, on by default on Linux"
+		}
+		out = append(out, fmt.Sprintf("What is taken out of the MSS is the %d bytes of TCP options every segment carries (%s).", m.OptionBytes, what))
+	}
+	if m.Effective != 1448 {
+		out = append(out, fmt.Sprintf("So %d is not \"MSS 1460 minus TCP headers\": on a standard MTU-1500 path (MSS 1460) a full segment would carry 1448 with timestamps, 1460 without.", m.Effective))
+	}
+	return out
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -71,7 +71,7 @@ func TestCurlExplainsEveryRead(t *testing.T) {
 		causes    []string
 	}{
 		{"plain", plain.URL + "/big", nil, []string{"backlog", "buffer-cap", "body-end", "after-headers", "short-segment", "full-segment"}},
-		{"chunked", plain.URL + "/chunked", nil, []string{"short-segment", "after-headers", "backlog", "body-end"}},
+		{"chunked", plain.URL + "/chunked", nil, []string{"chunk-write", "short-segment", "after-headers", "backlog", "body-end"}},
 		{"https", secure.URL + "/big", []string{"-k", "--http1.1"}, []string{"tls-record"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

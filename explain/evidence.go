@@ -1,0 +1,382 @@
+package explain
+
+import (
+	"time"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/tlsdec"
+)
+
+// Source is where a fact comes from.
+type Source uint8
+
+const (
+	FromCapture Source = iota + 1 // the packets: sequence numbers, sizes, times, what the walkers found
+	FromTrace                     // curl's trace: event sizes, logged record headers, [TCP] and [HTTP/2] lines
+	FromKeyLog                    // the capture decrypted with the key log
+)
+
+func (s Source) String() string {
+	switch s {
+	case FromCapture:
+		return "capture"
+	case FromTrace:
+		return "trace"
+	case FromKeyLog:
+		return "key log"
+	}
+	return "unknown"
+}
+
+// MarshalText writes the source's name in JSON.
+func (s Source) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Confidence says how far the evidence decides an event's cause.
+type Confidence uint8
+
+const (
+	Certain    Confidence = iota // the facts decide the cause
+	Inferred                     // the cause follows from the facts plus an inference (Explanation.Inference)
+	CannotTell                   // the facts do not decide: Explanation.Missing says what would
+)
+
+func (c Confidence) String() string {
+	switch c {
+	case Certain:
+		return "certain"
+	case Inferred:
+		return "inferred"
+	case CannotTell:
+		return "cannot tell"
+	}
+	return "unknown"
+}
+
+// MarshalText writes the confidence's name in JSON.
+func (c Confidence) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// Inference names the step taken beyond the facts when the confidence is
+// Inferred.
+type Inference uint8
+
+const (
+	NoInference       Inference = iota
+	ByFrameHeaders              // record plaintext minus N is a multiple of the 9-byte HTTP/2 frame header
+	ByTraceFrames               // frames from the trace's [HTTP/2] FRAME lines, not from the capture
+	ByTraceRecords              // the record laid on the stream from the trace's logged record headers
+	ByMSSFromSizes              // the effective MSS taken from the segment sizes (no MSS option captured)
+	ByReadGaps                  // curl paused: the reads are the buffer apart in time
+	BySizeOnly                  // the read equals the buffer size; nothing shows whether more was waiting
+	ByOffloadCapture            // the capture point was above TSO/GSO or after GRO
+	ByFramePiece                // curl 8 hands a DATA frame over in pieces at TLS record boundaries
+	ByUnknownOverhead           // one record per SSL_read; the suite's per-record overhead is not known
+)
+
+func (i Inference) String() string {
+	return [...]string{"none", "frame-headers", "trace-frames", "trace-records", "mss-from-sizes",
+		"read-gaps", "size-only", "offload-capture", "frame-piece", "unknown-overhead"}[min(int(i), 9)]
+}
+
+// MarshalText writes the inference's name in JSON.
+func (i Inference) MarshalText() ([]byte, error) { return []byte(i.String()), nil }
+
+// Need is something missing from the evidence, and what would supply it.
+type Need uint8
+
+const (
+	NeedCapture         Need = iota + 1 // no capture was given
+	NeedMatchingCapture                 // the capture is of another transfer
+	NeedFullSnap                        // the capture was cut by a snap length (tcpdump -s 0)
+	NeedPackets                         // packets are missing from the capture
+	NeedTraceTime                       // the trace has no --trace-time
+	NeedKeyLog                          // TLS not decrypted: the key log (--keylog)
+	NeedFrameTrace                      // curl 8.3+ --trace-config http/2 would list the frames
+	NeedBelowOffload                    // capture below TSO/GRO (offloads off, or on the receiver)
+	NeedRecordHeaders                   // the trace lacks the record headers (curl --trace, not -v)
+	NeedTCPTrace                        // curl 8.3+ --trace-config tcp would show each socket read
+)
+
+var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
+	"frame-trace", "below-offload", "record-headers", "tcp-trace"}
+
+func (n Need) String() string {
+	if int(n) < len(needNames) && n > 0 {
+		return needNames[n]
+	}
+	return "unknown"
+}
+
+// MarshalText writes the need's name in JSON.
+func (n Need) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
+
+// Layer is what the read's bytes travelled in.
+type Layer uint8
+
+const (
+	LayerHTTP1   Layer = iota // clear HTTP/1.x
+	LayerTLS                  // HTTP/1.x (or unknown) inside TLS
+	LayerH2C                  // clear HTTP/2
+	LayerH2TLS                // HTTP/2 inside TLS
+	LayerUnknown              // no capture connection, or a protocol without a walker
+)
+
+func (l Layer) String() string {
+	return [...]string{"http/1", "tls", "h2c", "h2-tls", "unknown"}[min(int(l), 4)]
+}
+
+// MarshalText writes the layer's name in JSON.
+func (l Layer) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// Facts is the evidence about one read. Every fact is nil when not known,
+// and carries its source.
+type Facts struct {
+	Layer    Layer        `json:"layer"`
+	Segments *SegmentFact `json:"segments,omitempty"`
+	MSS      *MSSFact     `json:"mss,omitempty"`
+	Header   *HeaderFact  `json:"header,omitempty"`
+	Body     *BodyFact    `json:"body,omitempty"`
+	Chunks   *ChunkFact   `json:"chunks,omitempty"`
+	Record   *RecordFact  `json:"record,omitempty"`
+	Frames   *FrameFact   `json:"frames,omitempty"`
+	Buffer   *BufferFact  `json:"buffer,omitempty"`
+	TCPRecv  *TCPRecvFact `json:"tcp_recv,omitempty"`
+	Timing   *TimingFact  `json:"timing,omitempty"`
+	Size     *SizeFact    `json:"size,omitempty"`
+	Capture  *CaptureFact `json:"capture,omitempty"`
+	Conn     *ConnFact    `json:"conn,omitempty"`
+
+	n         int  // the event's N, for the rules
+	unmatched bool // a capture was given, but not of this connection
+}
+
+// SegmentFact is what the segments that carried the read's bytes show.
+type SegmentFact struct {
+	Source Source `json:"source"`
+	Count  int    `json:"count"`
+	// Covered bytes of the read the capture holds; Missing the rest.
+	Covered int64 `json:"covered"`
+	Missing int64 `json:"missing"`
+	// Full counts segments of exactly the effective MSS; Super those
+	// longer than it (merged by TSO/GSO or GRO), Largest the longest.
+	Full    int `json:"full"`
+	Super   int `json:"super"`
+	Largest int `json:"largest"`
+	// Exact: the read is exactly these whole segments (it neither starts
+	// nor ends inside one). StartsInside: the first segment began before
+	// the read (an earlier read or the header took its start).
+	// EndsInside: the last segment went on past the read.
+	Exact        bool `json:"exact"`
+	StartsInside bool `json:"starts_inside"`
+	EndsInside   bool `json:"ends_inside"`
+	// NextArrived tells that the segment after the read's last byte was
+	// captured before the read (known with --trace-time only; see
+	// NextKnown).
+	NextArrived bool `json:"next_arrived"`
+	NextKnown   bool `json:"next_known"`
+}
+
+// MSSFact is the effective MSS of the server's direction.
+type MSSFact struct {
+	Source      Source      `json:"source"`
+	Effective   int         `json:"effective"`
+	MSS         int         `json:"mss"`
+	From        analyze.Dir `json:"-"`
+	FromServer  bool        `json:"mss_from_server"`
+	OptionBytes int         `json:"option_bytes"`
+	Timestamps  bool        `json:"timestamps"`
+	Inferred    bool        `json:"inferred"`
+	IPv6        bool        `json:"ipv6"`
+}
+
+// HeaderFact: the response header curl logged as Recv header right before
+// the read, and whether its last bytes shared the read's first segment or
+// record.
+type HeaderFact struct {
+	Source Source `json:"source"`
+	Bytes  int    `json:"bytes"`
+	// SharedPacket is the packet that carried the header's end and the
+	// read's first bytes; 0 when none.
+	SharedPacket int   `json:"shared_packet,omitempty"`
+	SharedLen    int   `json:"shared_len,omitempty"`
+	HeaderInSeg  int64 `json:"header_in_segment,omitempty"`
+}
+
+// BodyFact places the read in its response body.
+type BodyFact struct {
+	Source  Source `json:"source"`
+	Length  int64  `json:"length"`
+	AtEnd   bool   `json:"at_end"`   // the read ends where the body ends
+	AtStart bool   `json:"at_start"` // the read starts where the body starts
+}
+
+// ChunkFact counts the chunks of a chunked body inside the read.
+type ChunkFact struct {
+	Source  Source `json:"source"`
+	Chunks  int    `json:"chunks"`  // chunks touched
+	Whole   int    `json:"whole"`   // chunks wholly inside the read
+	Data    int    `json:"data"`    // chunk data bytes in the read
+	Framing int    `json:"framing"` // size lines and CRLFs in the read
+	Last    bool   `json:"last"`    // the terminating 0 chunk is in the read
+	Aligned bool   `json:"aligned"` // the read is exactly whole chunks
+}
+
+// RecordFact is the TLS record a read came from.
+type RecordFact struct {
+	Source Source `json:"source"`
+	Index  int    `json:"index"`  // in the server's record walk (or the trace's logged headers)
+	Count  int    `json:"count"`  // records the read's bytes span (HTTP/2)
+	Length int    `json:"length"` // the header's length field: bytes after the 5-byte header
+	// Plain is the record's plaintext (Length - Overhead, or from the
+	// decryption); Overhead what the version and suite add per record.
+	Plain         int  `json:"plain"`
+	Overhead      int  `json:"overhead"`
+	OverheadKnown bool `json:"overhead_known"`
+	// OverheadGuessed: Overhead and Plain are the one usual overhead (16,
+	// 17 or 24) that fits the read, not known from the capture.
+	OverheadGuessed bool           `json:"overhead_guessed,omitempty"`
+	Version         tlsdec.Version `json:"-"`
+	VersionName     string         `json:"version,omitempty"`
+	Suite           string         `json:"suite,omitempty"`
+	// Before is the plaintext of the record that came before the read
+	// (the response header, or an earlier read of the same record).
+	Before int `json:"before"`
+	// SameAsPrevious: the previous read came from this record too.
+	SameAsPrevious bool `json:"same_as_previous"`
+	Wire           int  `json:"wire"` // 5 + Length
+}
+
+// FrameFact is the HTTP/2 frames a read's bytes came from.
+type FrameFact struct {
+	Source Source     `json:"source"`
+	Frames []FrameRef `json:"frames"`
+	// Headers counts the 9-byte frame headers inside the read's extent
+	// (between its first and last byte); Padding the padding bytes there;
+	// Other the bytes of other frames (HEADERS, WINDOW_UPDATE...) there.
+	Headers int `json:"headers"`
+	Padding int `json:"padding"`
+	Other   int `json:"other"`
+	// Extent is the plaintext (or stream) bytes from the read's first
+	// byte to its last. Leading tells that the read starts with a frame's
+	// first DATA byte: that frame's header came with it.
+	Extent  int64 `json:"extent"`
+	Leading bool  `json:"leading"`
+	// RecordPlain is the plaintext of the TLS records the extent touches
+	// (0 for h2c); RecordCut tells that a record boundary cut a frame at
+	// the read's start or end.
+	// Shape is how the read sits on the frames and records.
+	Shape       FrameShape `json:"shape"`
+	RecordPlain int        `json:"record_plain,omitempty"`
+	RecordCut   bool       `json:"record_cut"`
+	// What the records held besides DATA payload: frame headers (how
+	// many, and their bytes inside the records), padding, other frames.
+	RecordHeaders     int `json:"record_headers,omitempty"`
+	RecordHeaderBytes int `json:"record_header_bytes,omitempty"`
+	RecordPadding     int `json:"record_padding,omitempty"`
+	RecordOther       int `json:"record_other,omitempty"`
+}
+
+// FrameShape is how a read sits on the DATA frames and the records.
+type FrameShape uint8
+
+const (
+	ShapeUnknown    FrameShape = iota
+	ShapeWhole                 // whole DATA frames (curl 8 hands over one frame at a time)
+	ShapeRecordData            // all the DATA of whole TLS records, less their frame headers (curl 7.88: one event per record)
+	ShapePiece                 // a piece of one frame, cut where a TLS record ends or starts
+	ShapeSocketRead            // h2c: the DATA of what one socket read took
+)
+
+func (s FrameShape) String() string {
+	return [...]string{"unknown", "whole-frames", "record-data", "frame-piece", "socket-read"}[min(int(s), 4)]
+}
+
+// MarshalText writes the shape's name in JSON.
+func (s FrameShape) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// FrameRef is one DATA frame, and the part of its payload in the read.
+type FrameRef struct {
+	Index   int    `json:"index"` // among the connection's DATA frames, from 0
+	Stream  uint32 `json:"stream"`
+	Payload int    `json:"payload"` // data bytes (padding excluded)
+	Padding int    `json:"padding"`
+	InRead  int    `json:"in_read"`
+	// Offset of the read's first byte in this frame's data.
+	From int  `json:"from"`
+	EOS  bool `json:"eos"`
+}
+
+// Whole tells whether the read holds all of the frame's data.
+func (f FrameRef) Whole() bool { return f.InRead == f.Payload }
+
+// BufferKind names where curl's receive buffer size comes from.
+type BufferKind uint8
+
+const (
+	BufferUnknown   BufferKind = iota
+	BufferCurlTool             // the curl tool's 102400 (CURLOPT_BUFFERSIZE)
+	BufferLibcurl              // libcurl's CURL_MAX_WRITE_SIZE 16384
+	BufferLimitRate            // reads of this size stopped inside segments, or came after pauses: --limit-rate sizes the buffer to the rate
+	BufferTCPRecv              // as curl's [TCP] recv(len=...) line asked
+)
+
+func (b BufferKind) String() string {
+	return [...]string{"unknown", "curl-tool", "libcurl", "limit-rate", "tcp-recv"}[min(int(b), 4)]
+}
+
+// MarshalText writes the kind's name in JSON.
+func (b BufferKind) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
+
+// BufferFact is curl's receive buffer.
+type BufferFact struct {
+	Source Source     `json:"source"`
+	Size   int        `json:"size"`
+	Kind   BufferKind `json:"kind"`
+	Filled bool       `json:"filled"` // N == Size
+}
+
+// TCPRecvFact is the [TCP] recv line curl logged for the read (curl 8.3+
+// --trace-config tcp).
+type TCPRecvFact struct {
+	Source Source `json:"source"`
+	Len    int    `json:"len"`
+	NRead  int    `json:"nread"`
+	Line   int    `json:"line"`
+}
+
+// TimingFact times the read against the segments, on the capture's clock.
+type TimingFact struct {
+	Source Source `json:"source"`
+	// LastBefore and FirstBefore: how long before the read the last and
+	// first of its segments were captured.
+	LastBefore  time.Duration `json:"last_before_ns"`
+	FirstBefore time.Duration `json:"first_before_ns"`
+	// SincePrevious is the time since the connection's previous read; 0
+	// for the first.
+	SincePrevious time.Duration `json:"since_previous_ns"`
+	HasPrevious   bool          `json:"has_previous"`
+}
+
+// SizeFact is what the trace says about N itself.
+type SizeFact struct {
+	Source Source `json:"source"`
+	// LowerBound: curl#18755 cut the event, N is at least this.
+	LowerBound bool `json:"lower_bound"`
+	Inflated   int  `json:"inflated"` // ids prefix taken off N
+}
+
+// CaptureFact is about the capture as a whole, where it limits the read.
+type CaptureFact struct {
+	Source Source `json:"source"`
+	// SnapCut: records of the connection were cut by a snap length.
+	SnapCut bool `json:"snap_cut"`
+	// TLSStatus is why TLS was not decrypted; TLSVersion/Suite when the
+	// ServerHello was seen.
+	TLSStatus string `json:"tls_status,omitempty"`
+}
+
+// ConnFact is about the read's capture connection.
+type ConnFact struct {
+	Source Source `json:"source"`
+	ALPN   string `json:"alpn,omitempty"`
+	ALPNBy Source `json:"alpn_source,omitempty"`
+}

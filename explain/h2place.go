@@ -1,0 +1,247 @@
+package explain
+
+import (
+	"sort"
+
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/h2"
+	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsdec"
+)
+
+// dataFrame is one DATA frame on curl's DATA coordinate: the payload
+// bytes curl reports, counted from the connection's first DATA frame.
+type dataFrame struct {
+	cum    int64        // DATA bytes of the frames before it
+	data   int          // payload without padding
+	pad    int          // padding, pad length byte included
+	pay    stream.Range // the data bytes on the stream (capture frames only)
+	stream uint32
+	eos    bool
+	frame  int // index into frameIndex.all; -1 for trace frames
+}
+
+// frameIndex lays a connection's DATA frames on the DATA coordinate, with
+// every frame of the server's direction (for the headers and the other
+// frames between DATA) and, inside TLS, the record map.
+type frameIndex struct {
+	all  []h2.Frame
+	data []dataFrame
+	dec  *tlsdec.Direction // nil for h2c and for trace frames
+	src  Source
+}
+
+func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
+	x := &frameIndex{all: frames, dec: dec, src: FromCapture}
+	if dec != nil {
+		x.src = FromKeyLog
+	}
+	var cum int64
+	for i, f := range frames {
+		if f.Type != h2.TypeData {
+			continue
+		}
+		start := f.Start + 9
+		pad := f.Length - f.Data
+		if f.Flags&h2.FlagPadded != 0 {
+			start++
+		}
+		x.data = append(x.data, dataFrame{cum: cum, data: f.Data, pad: pad, pay: stream.Range{Start: start, End: start + int64(f.Data)},
+			stream: f.StreamID, eos: f.Flags&h2.FlagEndStream != 0, frame: i})
+		cum += int64(f.Data)
+	}
+	return x
+}
+
+// traceFrames lays the DATA frames of a connection's [HTTP/2] FRAME lines
+// (curl 8.3+ --trace-config http/2); nil when the trace has none.
+func traceFrames(t *curltrace.Trace, ti int) *frameIndex {
+	x := &frameIndex{src: FromTrace}
+	var cum int64
+	for i, e := range t.Events {
+		f := e.H2Frame
+		if f == nil || !f.In || f.Type != curltrace.FrameData || eventConn(t, i) != ti || f.DataLen() < 0 {
+			continue
+		}
+		x.data = append(x.data, dataFrame{cum: cum, data: f.DataLen(), pad: f.PadLen, stream: f.Stream, eos: f.EOS, frame: -1})
+		cum += int64(f.DataLen())
+	}
+	if len(x.data) == 0 {
+		return nil
+	}
+	return x
+}
+
+// place finds the DATA frames holding DATA bytes [at, at+n).
+func (x *frameIndex) place(at int64, n int) (refs []FrameRef, first, last int) {
+	end := at + int64(n)
+	k := sort.Search(len(x.data), func(i int) bool { return x.data[i].cum+int64(x.data[i].data) > at })
+	first, last = k, k-1
+	for ; k < len(x.data) && x.data[k].cum < end; k++ {
+		d := x.data[k]
+		from := max(at, d.cum) - d.cum
+		in := min(end, d.cum+int64(d.data)) - d.cum - from
+		refs = append(refs, FrameRef{Index: k, Stream: d.stream, Payload: d.data, Padding: d.pad, InRead: int(in), From: int(from), EOS: d.eos})
+		last = k
+	}
+	return refs, first, last
+}
+
+// extent is the stream (or plaintext) range from the read's first DATA
+// byte to just past its last.
+func (x *frameIndex) extent(at int64, n int, first, last int) stream.Range {
+	a, b := x.data[first], x.data[last]
+	return stream.Range{Start: a.pay.Start + at - a.cum, End: b.pay.Start + at + int64(n) - b.cum}
+}
+
+// between counts what lies in rng besides DATA payload: frame header
+// bytes (and how many headers start there), padding, and other frames.
+func (x *frameIndex) between(rng stream.Range) (headers, headerBytes, pad, other int) {
+	k := sort.Search(len(x.all), func(i int) bool { return x.all[i].End > rng.Start })
+	for ; k < len(x.all) && x.all[k].Start < rng.End; k++ {
+		f := x.all[k]
+		hdr := stream.Range{Start: f.Start, End: f.Start + 9}
+		if hdr.Overlaps(rng) {
+			headers++
+			headerBytes += int(min(hdr.End, rng.End) - max(hdr.Start, rng.Start))
+		}
+		body := stream.Range{Start: hdr.End, End: f.End}
+		in := int(max(0, min(body.End, rng.End)-max(body.Start, rng.Start)))
+		if f.Type == h2.TypeData {
+			pad += max(0, in-f.Data)
+		} else {
+			other += in
+		}
+	}
+	return headers, headerBytes, pad, other
+}
+
+// readH2 places a read of HTTP/2 DATA: curl reports DATA payload, so the
+// read is DATA bytes [data, data+N) of the connection.
+func (st *connState) readH2(ev *Event) {
+	at := st.data
+	st.data += int64(ev.Size)
+	if st.recs != nil {
+		var rng stream.Range
+		ev.Facts.Record, rng = st.recs.recordFact(ev.Size)
+		ev.Range = rng
+		st.captureFact(ev)
+	}
+	switch {
+	case st.frames != nil && len(st.frames.data) > 0:
+		st.h2FromCapture(ev, at)
+	case st.tframe != nil:
+		ev.Facts.Frames = st.tframe.fact(at, ev.Size)
+		if ev.Facts.Frames != nil && st.segs != nil && ev.Range.Len() > 0 {
+			ev.Segments = st.segs.in(ev.Range)
+			ev.Facts.Segments = segmentFact(ev.Segments, ev.Range, st.segs.eff)
+		}
+	default:
+		if st.segs != nil && ev.Range.Len() > 0 {
+			ev.Segments = st.segs.in(ev.Range)
+			ev.Facts.Segments = segmentFact(ev.Segments, ev.Range, st.segs.eff)
+		}
+	}
+}
+
+// fact is the frames of a read, without positions (trace frames).
+func (x *frameIndex) fact(at int64, n int) *FrameFact {
+	refs, _, _ := x.place(at, n)
+	if len(refs) == 0 {
+		return nil
+	}
+	f := &FrameFact{Source: x.src, Frames: refs, Headers: len(refs) - 1}
+	for _, r := range refs[:len(refs)-1] {
+		f.Padding += r.Padding
+	}
+	if f.Shape = shapeOf(f, n); f.Shape == ShapeUnknown && len(refs) == 1 {
+		f.Shape = ShapePiece // where it was cut is not in the trace
+	}
+	return f
+}
+
+// h2FromCapture places the read on the frames the capture (or the
+// decryption) found, and inside TLS on the records that carried them.
+func (st *connState) h2FromCapture(ev *Event, at int64) {
+	x := st.frames
+	refs, first, last := x.place(at, ev.Size)
+	if len(refs) == 0 {
+		return
+	}
+	ext := x.extent(at, ev.Size, first, last)
+	f := &FrameFact{Source: x.src, Frames: refs, Extent: ext.Len(), Leading: refs[0].From == 0}
+	f.Headers, _, f.Padding, f.Other = x.between(ext)
+	ev.Facts.Frames = f
+	rng := ext
+	if x.dec != nil {
+		ev.Plain = ext
+		c, ok := x.dec.ToCipher(ext)
+		if !ok {
+			f.Shape = shapeOf(f, ev.Size)
+			return
+		}
+		rng = c
+		st.recordsOf(ev, ext)
+	}
+	f.Shape = shapeOf(f, ev.Size)
+	ev.Range = rng
+	if st.segs != nil {
+		ev.Segments = st.segs.in(rng)
+		ev.Facts.Segments = segmentFact(ev.Segments, rng, st.segs.eff)
+	}
+}
+
+// recordsOf sets the record facts of a read inside TLS from the
+// decryption: the records its plaintext extent touches, their plaintext,
+// and what else they held (frame headers, padding, other frames).
+func (st *connState) recordsOf(ev *Event, ext stream.Range) {
+	x := st.frames
+	i, ok1 := x.dec.SpanOf(ext.Start)
+	j, ok2 := x.dec.SpanOf(ext.End - 1)
+	if !ok1 || !ok2 {
+		return
+	}
+	spans := x.dec.Spans()
+	recs := x.dec.W.Records()
+	whole := stream.Range{Start: spans[i].Plain.Start, End: spans[j].Plain.End}
+	f := ev.Facts.Frames
+	f.RecordPlain = int(whole.Len())
+	f.RecordHeaders, f.RecordHeaderBytes, f.RecordPadding, f.RecordOther = x.between(whole)
+	rec := recs[spans[i].Record]
+	r := &RecordFact{Source: FromKeyLog, Index: spans[i].Record, Count: j - i + 1, Length: rec.Length, Wire: rec.Length + 5,
+		Plain: int(spans[i].Plain.Len()), Overhead: rec.Length - int(spans[i].Plain.Len()), OverheadKnown: true,
+		Before: int(ext.Start - spans[i].Plain.Start)}
+	if t := st.tls; t != nil && t.version != 0 {
+		r.Version, r.VersionName, r.Suite = t.version, t.version.String(), t.suite.String()
+	}
+	ev.Facts.Record = r
+	f.RecordCut = cutByRecord(f, ext, spans[i].Plain, spans[j].Plain)
+}
+
+// cutByRecord tells whether a record boundary cut a DATA frame at the
+// read's start or end.
+func cutByRecord(f *FrameFact, ext, firstSpan, lastSpan stream.Range) bool {
+	a, b := f.Frames[0], f.Frames[len(f.Frames)-1]
+	startCut := ext.Start == firstSpan.Start && a.From > 0
+	endCut := ext.End == lastSpan.End && b.From+b.InRead < b.Payload
+	return startCut || endCut
+}
+
+// shapeOf tells how a read sits on its frames and records.
+func shapeOf(f *FrameFact, n int) FrameShape {
+	whole := true
+	for _, x := range f.Frames {
+		whole = whole && x.Whole()
+	}
+	switch {
+	case whole:
+		return ShapeWhole
+	case f.RecordCut && len(f.Frames) == 1:
+		return ShapePiece
+	case f.RecordPlain > 0 && n == f.RecordPlain-f.RecordHeaderBytes-f.RecordPadding-f.RecordOther:
+		return ShapeRecordData
+	case f.RecordPlain == 0 && f.Source != FromTrace:
+		return ShapeSocketRead
+	}
+	return ShapeUnknown
+}

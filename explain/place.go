@@ -1,0 +1,273 @@
+package explain
+
+import (
+	"sort"
+	"time"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/http1"
+	"github.com/segscope/segscope/stream"
+)
+
+// connState follows one trace connection through the trace: where its
+// next received byte sits on the capture's stream, which record and which
+// frame curl is in, and what the trace logged since the previous read.
+type connState struct {
+	m       *Match // nil when the trace connection was not matched
+	capture bool   // a capture was given
+	layer   Layer
+	segs    *segIndex // server-to-client data segments (nil without a match)
+	mss     *MSSFact
+
+	// Clear HTTP/1 (or the plaintext of HTTP/1 inside TLS): the next
+	// received byte, the response header bytes logged since the last
+	// read, and the responses, to anchor each one on the capture.
+	recv      int64
+	header    int
+	finals    int
+	exchanges []http1.Exchange
+	body      *http1.Message // the response the reads belong to
+
+	recs   *recordLayer // TLS: records laid from the trace's headers and the capture
+	frames *frameIndex  // HTTP/2: DATA frames from the capture (h2c) or the decryption
+	tframe *frameIndex  // HTTP/2: DATA frames from the trace's FRAME lines
+	data   int64        // HTTP/2: DATA payload bytes read so far
+
+	tcp     *TCPRecvFact // the [TCP] recv line since the previous read
+	prevTOD time.Duration
+	hasPrev bool
+	tls     *tlsInfo
+}
+
+// connStates prepares the state of every trace connection (and of -1,
+// the events of no known connection).
+func (r *Result) connStates(capture bool) map[int]*connState {
+	byTrace := map[int]*Match{}
+	for i := range r.Matches {
+		byTrace[r.Matches[i].TraceConn] = &r.Matches[i]
+	}
+	out := map[int]*connState{-1: {capture: capture, layer: LayerUnknown}}
+	for ti, tc := range r.Trace.Conns {
+		st := &connState{m: byTrace[ti], capture: capture}
+		st.tframe = traceFrames(r.Trace, ti)
+		if st.m != nil {
+			st.fromCapture(st.m.Conn, tc)
+			r.align(st.m, st.segs)
+		} else {
+			st.layer = traceLayer(r.Trace, ti, tc)
+			st.recs = &recordLayer{}
+		}
+		out[ti] = st
+	}
+	return out
+}
+
+// fromCapture sets the layer and the walkers' findings of the matched
+// capture connection.
+func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection) {
+	st.segs = newSegIndex(c, analyze.ServerToClient)
+	st.mss = mssFact(c)
+	a := c.App
+	st.layer = LayerHTTP1
+	if a == nil {
+		return
+	}
+	switch a.Protocol {
+	case analyze.ProtoHTTP1:
+		st.exchanges = a.HTTP.Exchanges()
+	case analyze.ProtoH2C:
+		st.layer = LayerH2C
+		st.frames = newFrameIndex(a.H2[analyze.ServerToClient].Frames(), nil)
+	case analyze.ProtoTLS:
+		st.tls = newTLSInfo(a)
+		st.recs = &recordLayer{caps: a.TLS[analyze.ServerToClient].Records(), tls: st.tls}
+		st.layer = LayerTLS
+		if st.tls.h2(tc) {
+			st.layer = LayerH2TLS
+		}
+		if a.Inner == analyze.ProtoH2 && a.H2[analyze.ServerToClient] != nil {
+			st.frames = newFrameIndex(a.H2[analyze.ServerToClient].Frames(), a.TLSDec.Server())
+		}
+	}
+}
+
+// traceLayer guesses what a connection without a capture carried, from
+// the trace alone: ALPN h2, TLS record headers, or neither.
+func traceLayer(t *curltrace.Trace, ti int, tc curltrace.Connection) Layer {
+	if tc.ALPN.H2() {
+		return LayerH2TLS
+	}
+	for i, e := range t.Events {
+		if eventConn(t, i) == ti && e.Kind == curltrace.RecvSSL && e.TLSHeader != nil {
+			return LayerTLS
+		}
+	}
+	return LayerHTTP1
+}
+
+func mssFact(c *analyze.Connection) *MSSFact {
+	e := c.Dir(analyze.ServerToClient).EffectiveMSS()
+	if e.Value == 0 {
+		return nil
+	}
+	return &MSSFact{Source: FromCapture, Effective: e.Value, MSS: e.MSS, From: e.MSSFrom, FromServer: e.MSSFrom == analyze.ServerToClient,
+		OptionBytes: e.OptionBytes, Timestamps: e.Timestamps, Inferred: e.Inferred, IPv6: c.Server.Addr().Unmap().Is6()}
+}
+
+// feed takes one trace event; it returns the explained event for a
+// Recv data event.
+func (st *connState) feed(i int, e *curltrace.Event) (Event, bool) {
+	switch e.Kind {
+	case curltrace.Info:
+		if t := e.TCPRecv; t != nil && !t.Again() && t.NRead > 0 {
+			st.tcp = &TCPRecvFact{Source: FromTrace, Len: t.Len, NRead: t.NRead, Line: e.Line}
+		}
+	case curltrace.RecvSSL:
+		if e.TLSHeader != nil && st.recs != nil {
+			st.recs.header(e.TLSHeader)
+		}
+	case curltrace.RecvHeader:
+		st.recvHeader(e)
+	case curltrace.RecvData:
+		if e.Size == 0 {
+			return Event{}, false
+		}
+		return st.read(i, e), true
+	}
+	return Event{}, false
+}
+
+// recvHeader counts a response header line, and anchors the stream
+// position on the capture's response when a status line starts one.
+func (st *connState) recvHeader(e *curltrace.Event) {
+	if st.layer == LayerTLS {
+		st.recs.consume(e.Size) // HTTP/2's Recv header lines are curl's rendering, not the bytes of a record
+	}
+	if st.layer == LayerHTTP1 && isFinalStatus(e.Data) {
+		st.body = nil
+		if st.finals < len(st.exchanges) && st.exchanges[st.finals].Response != nil {
+			st.body = st.exchanges[st.finals].Response
+			st.recv = st.body.Header.Start
+		}
+		st.finals++
+	}
+	st.recv += int64(e.Size)
+	st.header += e.Size
+}
+
+// isFinalStatus tells whether a Recv header event is an HTTP/1 status
+// line of a final (not 1xx) response.
+func isFinalStatus(line []byte) bool {
+	if len(line) < 12 || string(line[:7]) != "HTTP/1." {
+		return false
+	}
+	return line[9] >= '2' && line[9] <= '9'
+}
+
+// read explains one Recv data event: its facts, placed on the stream.
+func (st *connState) read(i int, e *curltrace.Event) Event {
+	ev := Event{Index: i, Line: e.Line, Size: e.Size, Conn: -1}
+	ev.Facts.Layer = st.layer
+	ev.Facts.n, ev.Facts.unmatched = e.Size, st.capture && st.m == nil
+	if e.SizeLowerBound || e.Inflated > 0 {
+		ev.Facts.Size = &SizeFact{Source: FromTrace, LowerBound: e.SizeLowerBound, Inflated: e.Inflated}
+		if e.SizeLowerBound {
+			ev.Notes = append(ev.Notes, NoteSizeLowerBound)
+		}
+	}
+	ev.Facts.TCPRecv, st.tcp = st.tcp, nil
+	ev.tod, ev.hasTOD = e.Time, e.HasTime
+	if e.HasTime {
+		if st.hasPrev {
+			ev.Facts.Timing = &TimingFact{Source: FromTrace, SincePrevious: e.Time - st.prevTOD, HasPrevious: true}
+		}
+		st.prevTOD, st.hasPrev = e.Time, true
+	}
+	if st.m != nil {
+		ev.Conn = st.m.Conn.ID
+		ev.Facts.MSS = st.mss
+	}
+	switch st.layer {
+	case LayerH2C, LayerH2TLS:
+		st.readH2(&ev)
+	case LayerTLS:
+		st.readTLS(&ev)
+	default:
+		st.readClear(&ev)
+	}
+	st.header = 0
+	return ev
+}
+
+// readClear places a read of clear HTTP/1 on the stream: after the
+// response's header (anchored on the capture's), or after the previous
+// read.
+func (st *connState) readClear(ev *Event) {
+	if st.body != nil && st.header > 0 && st.recv != st.body.Body.Start {
+		st.recv = st.body.Body.Start // curl did not log every header byte: the capture knows where the body starts
+	}
+	ev.Range = stream.Range{Start: st.recv, End: st.recv + int64(ev.Size)}
+	st.recv = ev.Range.End
+	if st.segs == nil {
+		return
+	}
+	ev.Segments = st.segs.in(ev.Range)
+	ev.Facts.Segments = segmentFact(ev.Segments, ev.Range, st.segs.eff)
+	if st.header > 0 {
+		ev.Facts.Header = headerFact(st.header, ev.Segments, ev.Range)
+	}
+	if st.body != nil {
+		ev.Facts.Body = bodyFact(st.body, ev.Range)
+		ev.Facts.Chunks = chunkFact(st.body, ev.Range)
+	}
+}
+
+// headerFact: the header bytes curl logged before the read, and the
+// segment that carried both the header's end and the read's first bytes.
+func headerFact(n int, segs []Seg, rng stream.Range) *HeaderFact {
+	h := &HeaderFact{Source: FromTrace, Bytes: n}
+	if len(segs) > 0 && segs[0].Offset < rng.Start && segs[0].Offset >= rng.Start-int64(n) {
+		h.Source = FromCapture
+		h.SharedPacket, h.SharedLen, h.HeaderInSeg = segs[0].Packet, segs[0].Len, rng.Start-segs[0].Offset
+	}
+	return h
+}
+
+func bodyFact(m *http1.Message, rng stream.Range) *BodyFact {
+	b := m.Body.Range
+	if !b.Overlaps(rng) {
+		return nil
+	}
+	return &BodyFact{Source: FromCapture, Length: b.Len(), AtEnd: rng.End == b.End, AtStart: rng.Start == b.Start}
+}
+
+// chunkFact counts the chunks of a chunked body inside rng.
+func chunkFact(m *http1.Message, rng stream.Range) *ChunkFact {
+	if !m.Chunked || len(m.Chunks) == 0 {
+		return nil
+	}
+	chs := m.Chunks
+	k := sort.Search(len(chs), func(i int) bool { return chs[i].End > rng.Start })
+	f := &ChunkFact{Source: FromCapture}
+	startOK := k < len(chs) && chs[k].Start == rng.Start
+	endOK := false
+	for ; k < len(chs) && chs[k].Start < rng.End; k++ {
+		ch := chs[k]
+		in := min(ch.End, rng.End) - max(ch.Start, rng.Start)
+		data := max(0, min(ch.Data.End, rng.End)-max(ch.Data.Start, rng.Start))
+		f.Chunks++
+		f.Data += int(data)
+		f.Framing += int(in - data)
+		if ch.Start >= rng.Start && ch.End <= rng.End {
+			f.Whole++
+		}
+		f.Last = f.Last || ch.Size == 0
+		endOK = ch.End == rng.End
+	}
+	if f.Chunks == 0 {
+		return nil
+	}
+	f.Aligned = startOK && endOK
+	return f
+}

@@ -1,0 +1,239 @@
+package explain
+
+import "time"
+
+// The rules: every cause an event can get, and the facts it needs, in one
+// place. Each rule is tried in order; the first that holds decides. A
+// rule that cannot be decided from the facts says so (CannotTell) with
+// what would decide it.
+
+// verdict is a rule's outcome.
+type verdict struct {
+	cause Cause
+	conf  Confidence
+	inf   Inference
+	needs []Need
+}
+
+func certain(c Cause) verdict                           { return verdict{cause: c} }
+func inferred(c Cause, by Inference, n ...Need) verdict { return verdict{c, Inferred, by, n} }
+func cannotTell(c Cause, n ...Need) verdict             { return verdict{c, CannotTell, NoInference, n} }
+
+// ratePause is the least time between two reads that shows curl paused
+// to hold --limit-rate (it sleeps up to a second at a time).
+const ratePause = 500 * time.Millisecond
+
+// decide sets the event's cause, confidence and needs from its facts.
+func decide(ev *Event, hasTimes bool) {
+	var v verdict
+	switch {
+	case ev.Conn < 0:
+		v = traceOnly(ev)
+	case ev.Facts.Layer == LayerTLS:
+		v = tlsRules(&ev.Facts)
+	case ev.Facts.Layer == LayerH2C || ev.Facts.Layer == LayerH2TLS:
+		v = h2Rules(&ev.Facts)
+	default:
+		v = clearRules(&ev.Facts)
+	}
+	ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, v.needs
+	if !hasTimes {
+		ev.Notes = append(ev.Notes, NoteNoTime)
+	}
+	if s := ev.Facts.Segments; s != nil && s.Super > 0 && ev.Cause != CauseSuperSegment {
+		ev.Notes = append(ev.Notes, NoteSuperSegments)
+	}
+	if c := ev.Facts.Chunks; c != nil && c.Framing > 0 {
+		ev.Notes = append(ev.Notes, NoteChunkFraming)
+	}
+}
+
+// traceOnly: no capture connection. What the trace alone tells: a TLS
+// record's length from the header curl logged, curl's buffer.
+func traceOnly(ev *Event) verdict {
+	f := &ev.Facts
+	need := NeedCapture
+	if f.unmatched {
+		need = NeedMatchingCapture
+	}
+	if f.Layer == LayerH2TLS {
+		return h2TraceOnly(f, need)
+	}
+	if r := f.Record; r != nil && !r.SameAsPrevious && tlsOverhead(r.Length-r.Before-ev.Size) {
+		return inferred(CauseTLSRecord, ByTraceRecords, need)
+	}
+	if b := f.Buffer; b != nil && b.Filled {
+		return inferred(CauseBufferCap, BySizeOnly, need)
+	}
+	if f.unmatched {
+		return cannotTell(CauseUnmatched, need)
+	}
+	return cannotTell(CauseTraceOnly, need)
+}
+
+// h2TraceOnly: HTTP/2 over TLS with the trace alone. curl's FRAME lines
+// give the frames; else the record curl logged, less one of the usual
+// overheads, leaves the read (a piece of a frame) or the read plus 1 to 4
+// frame headers, when exactly one overhead fits.
+func h2TraceOnly(f *Facts, need Need) verdict {
+	if fr := f.Frames; fr != nil && fr.Shape == ShapeWhole {
+		return certain(CauseH2Frames)
+	}
+	r := f.Record
+	if r == nil || r.SameAsPrevious {
+		return cannotTell(CauseTraceOnly, need)
+	}
+	left := r.Length - r.Before - f.n
+	var fits []Cause
+	overhead := 0
+	for _, o := range []int{16, 17, 24} {
+		switch {
+		case left == o:
+			fits, overhead = append(fits, CauseTLSRecord), o
+		case frameHeaders(left - o):
+			fits, overhead = append(fits, CauseH2Frames), o
+		}
+	}
+	if len(fits) == 1 {
+		r.Overhead, r.Plain, r.OverheadGuessed = overhead, r.Length-overhead, true // the inference, kept with the facts
+		return inferred(fits[0], ByTraceRecords, need)
+	}
+	return cannotTell(CauseTraceOnly, need)
+}
+
+// tlsOverhead tells whether n bytes are one record's overhead with a
+// usual AEAD suite: 16 (TLS 1.2 ChaCha20), 17 (TLS 1.3), 24 (TLS 1.2
+// AES-GCM).
+func tlsOverhead(n int) bool { return n == 16 || n == 17 || n == 24 }
+
+// clearRules: HTTP/1 in the clear; the read's bytes are a range of the
+// TCP stream, so the segments decide.
+func clearRules(f *Facts) verdict {
+	s := f.Segments
+	switch {
+	case s == nil || s.Count == 0:
+		return cannotTell(CauseMissing, NeedPackets)
+	case s.Missing > 0:
+		return cannotTell(CauseMissing, NeedPackets)
+	case f.Buffer != nil && f.Buffer.Filled:
+		return bufferRule(f)
+	case s.Count == 1 && s.Exact && s.Super == 1:
+		return inferred(CauseSuperSegment, ByOffloadCapture, NeedBelowOffload)
+	case s.Count == 1 && s.Exact && f.MSS != nil && s.Largest == f.MSS.Effective:
+		if f.MSS.Inferred {
+			return inferred(CauseFullSegment, ByMSSFromSizes)
+		}
+		return certain(CauseFullSegment)
+	case f.Header != nil && f.Header.SharedPacket != 0:
+		return certain(CauseAfterHeaders)
+	case s.Count == 1 && s.Exact && f.Chunks != nil && f.Chunks.Aligned:
+		return certain(CauseChunkWrite)
+	case s.Count == 1 && s.Exact:
+		return certain(CauseShortSegment)
+	case f.Body != nil && f.Body.AtEnd:
+		return certain(CauseBodyEnd)
+	case s.Count > 1:
+		return certain(CauseBacklog)
+	case s.StartsInside:
+		return certain(CauseBacklog) // the rest of a segment an earlier read stopped inside
+	}
+	return cannotTell(CauseUnknown, NeedTCPTrace)
+}
+
+// bufferRule: the read is as large as curl's buffer. It was capped when
+// more was waiting: the read stopped inside a segment, or the next one
+// had been captured before the read. curl paused for --limit-rate when
+// the reads are that far apart.
+func bufferRule(f *Facts) verdict {
+	s := f.Segments
+	paused := f.Timing != nil && f.Timing.HasPrevious && f.Timing.SincePrevious >= ratePause
+	if f.Buffer.Kind == BufferLimitRate && paused {
+		return inferred(CauseRateLimit, ByReadGaps)
+	}
+	switch {
+	case s.EndsInside || s.NextArrived || (f.TCPRecv != nil && f.TCPRecv.NRead == f.TCPRecv.Len):
+		return certain(CauseBufferCap)
+	case s.NextKnown:
+		return certain(CauseBacklog) // nothing more was waiting: the buffer size is a coincidence
+	}
+	return inferred(CauseBufferCap, BySizeOnly, NeedTraceTime)
+}
+
+// tlsRules: HTTP/1 inside TLS. curl reads one record per SSL_read, so the
+// record decides, whatever the segments.
+func tlsRules(f *Facts) verdict {
+	r := f.Record
+	switch {
+	case r == nil:
+		return cannotTell(CauseUnknown, NeedRecordHeaders)
+	case !r.OverheadKnown:
+		return unknownOverhead(f)
+	case r.Plain-r.Before == sizeOf(f):
+		return certain(CauseTLSRecord)
+	}
+	return cannotTell(CauseUnknown, NeedKeyLog)
+}
+
+// unknownOverhead: a record whose suite's overhead is not known (a trace
+// alone; a suite segscope does not decrypt, such as CBC). curl still reads
+// one record per SSL_read: what is left is the overhead.
+func unknownOverhead(f *Facts) verdict {
+	r := f.Record
+	left := r.Length - r.Before - sizeOf(f)
+	switch {
+	case r.SameAsPrevious || left <= 0:
+		return cannotTell(CauseUnknown, NeedKeyLog)
+	case left <= maxRecordOverhead:
+		return inferred(CauseTLSRecord, ByUnknownOverhead)
+	}
+	return cannotTell(CauseUnknown, NeedKeyLog)
+}
+
+// maxRecordOverhead bounds what a record adds to its plaintext: TLS 1.2 CBC
+// with an explicit IV (16), a SHA-384 MAC (48) and at most 256 bytes of
+// padding.
+const maxRecordOverhead = 16 + 48 + 256
+
+// h2Rules: HTTP/2. curl reports DATA payload: whole frames (curl 8 hands
+// one DATA chunk at a time), a record's DATA less its frame headers (curl
+// 7.88, one event per record), or a piece of a frame a record boundary
+// cut.
+func h2Rules(f *Facts) verdict {
+	fr, r := f.Frames, f.Record
+	switch {
+	case fr != nil && fr.Source != FromTrace:
+		return h2Placed(f)
+	case fr != nil && fr.Shape == ShapeWhole:
+		return certain(CauseH2Frames) // the trace's own FRAME lines give the frames
+	case fr != nil && fr.Shape == ShapePiece:
+		return inferred(CauseTLSRecord, ByFramePiece, h2Need(f))
+	case r != nil && r.OverheadKnown && !r.SameAsPrevious && frameHeaders(r.Plain-r.Before-sizeOf(f)):
+		return inferred(CauseH2Frames, ByFrameHeaders, h2Need(f))
+	}
+	return cannotTell(CauseUnknown, h2Need(f))
+}
+
+// h2Placed: the read placed on the capture's (or the decryption's)
+// frames; the shape says how.
+func h2Placed(f *Facts) verdict {
+	switch f.Frames.Shape {
+	case ShapeWhole, ShapeRecordData, ShapeSocketRead:
+		return certain(CauseH2Frames)
+	case ShapePiece:
+		return certain(CauseTLSRecord)
+	}
+	return cannotTell(CauseUnknown, NeedTCPTrace)
+}
+
+// h2Need is what would tell the frames of a read inside TLS.
+func h2Need(f *Facts) Need {
+	if c := f.Capture; c != nil && c.SnapCut {
+		return NeedFullSnap
+	}
+	return NeedKeyLog
+}
+
+// frameHeaders tells whether n bytes can be 1 to 4 HTTP/2 frame headers.
+func frameHeaders(n int) bool { return n > 0 && n%9 == 0 && n/9 <= 4 }
+
+func sizeOf(f *Facts) int { return f.n }

@@ -1,0 +1,119 @@
+package explain
+
+import (
+	"sort"
+	"time"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/stream"
+)
+
+// Seg is one segment that carried bytes of an event.
+type Seg struct {
+	Packet int
+	Offset int64
+	Len    int
+	// Before is how long before curl's read the segment was captured
+	// (negative: after the read's timestamp); valid when the clocks were
+	// aligned.
+	Before  time.Duration
+	Arrived time.Time
+	Super   bool
+}
+
+// End is the stream offset just past the segment.
+func (s Seg) End() int64 { return s.Offset + int64(s.Len) }
+
+// segIndex is one direction's data segments in stream order, each byte
+// range once, sorted once so that every read is found by binary search.
+type segIndex struct {
+	segs []analyze.Segment
+	eff  int // effective MSS: longer segments are super-segments
+}
+
+// newSegIndex keeps the data segments of direction d in stream order:
+// the copy captured first of each byte range. A retransmission stays when
+// it is the only copy of some bytes (the original was lost before the
+// capture point) or brings new bytes along.
+func newSegIndex(c *analyze.Connection, d analyze.Dir) *segIndex {
+	var all []analyze.Segment
+	for _, s := range c.Segments {
+		if s.Dir == d && s.Len > 0 && s.Kind&(analyze.KindDuplicate|analyze.KindKeepAlive) == 0 {
+			all = append(all, s)
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].Offset != all[j].Offset {
+			return all[i].Offset < all[j].Offset
+		}
+		return all[i].Time < all[j].Time
+	})
+	x := &segIndex{eff: c.Dir(d).EffectiveMSS().Value}
+	covered := int64(-1 << 62)
+	for _, s := range all {
+		if s.End() > covered {
+			x.segs = append(x.segs, s)
+			covered = s.End()
+		}
+	}
+	return x
+}
+
+// first returns the index of the first segment ending after off.
+func (x *segIndex) first(off int64) int {
+	return sort.Search(len(x.segs), func(i int) bool { return x.segs[i].End() > off })
+}
+
+// in returns the segments overlapping rng, in stream order.
+func (x *segIndex) in(rng stream.Range) []Seg {
+	var out []Seg
+	for i := x.first(rng.Start); i < len(x.segs) && x.segs[i].Offset < rng.End; i++ {
+		s := x.segs[i]
+		out = append(out, Seg{Packet: s.Packet, Offset: s.Offset, Len: s.Len, Super: x.eff > 0 && s.Len > x.eff,
+			Arrived: time.Unix(0, s.Time)})
+	}
+	return out
+}
+
+// after returns the segment holding the byte at off, if captured.
+func (x *segIndex) at(off int64) (analyze.Segment, bool) {
+	i := x.first(off)
+	if i < len(x.segs) && x.segs[i].Offset <= off {
+		return x.segs[i], true
+	}
+	return analyze.Segment{}, false
+}
+
+// firstTime is the capture time of the direction's first data segment.
+func (x *segIndex) firstTime() (int64, bool) {
+	if len(x.segs) == 0 {
+		return 0, false
+	}
+	t := x.segs[0].Time
+	for _, s := range x.segs[:min(len(x.segs), 8)] {
+		t = min(t, s.Time)
+	}
+	return t, true
+}
+
+// segmentFact sums up the segments of a read of rng.
+func segmentFact(segs []Seg, rng stream.Range, eff int) *SegmentFact {
+	f := &SegmentFact{Source: FromCapture, Count: len(segs)}
+	for _, s := range segs {
+		f.Covered += min(s.End(), rng.End) - max(s.Offset, rng.Start)
+		f.Largest = max(f.Largest, s.Len)
+		if s.Super {
+			f.Super++
+		}
+		if eff > 0 && s.Len == eff {
+			f.Full++
+		}
+	}
+	f.Missing = rng.Len() - f.Covered
+	if n := len(segs); n > 0 {
+		f.StartsInside = segs[0].Offset < rng.Start
+		f.EndsInside = segs[n-1].End() > rng.End
+		f.Exact = !f.StartsInside && !f.EndsInside && f.Missing == 0
+	}
+	return f
+}

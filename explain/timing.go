@@ -1,0 +1,215 @@
+package explain
+
+import (
+	"time"
+
+	"github.com/segscope/segscope/curltrace"
+)
+
+// align works out the trace clock's offset from the capture's: the first
+// received event's time against the capture time of the server's first
+// data segment, rounded to whole quarter hours (time zones).
+func (r *Result) align(m *Match, segs *segIndex) {
+	t := r.Trace
+	if len(segs.segs) == 0 {
+		return
+	}
+	for i, e := range t.Events {
+		if eventConn(t, i) != m.TraceConn || !e.HasTime || !e.Kind.Received() {
+			continue
+		}
+		arrived := time.Unix(0, segs.segs[0].Time).UTC()
+		tod := arrived.Sub(time.Date(arrived.Year(), arrived.Month(), arrived.Day(), 0, 0, 0, 0, time.UTC))
+		m.ClockZone, m.Aligned = quarterHours(e.Time-tod), true
+		return
+	}
+}
+
+// quarterHours rounds a clock difference to whole quarter hours.
+func quarterHours(d time.Duration) time.Duration {
+	const q, half = 15 * time.Minute, 7*time.Minute + 30*time.Second
+	if d < 0 {
+		return -((-d + half).Truncate(q))
+	}
+	return (d + half).Truncate(q)
+}
+
+// readTime puts a trace time of day on the capture's clock.
+func readTime(m *Match, tod time.Duration) time.Time {
+	first := time.Unix(0, m.Conn.First).UTC()
+	midnight := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC)
+	t := midnight.Add(tod - m.ClockZone)
+	// A read just after midnight of a capture that began before it.
+	if t.Before(first.Add(-12 * time.Hour)) {
+		t = t.Add(24 * time.Hour)
+	}
+	return t
+}
+
+// timeReads sets each match's clock skew, from the smallest delay between
+// a segment's capture and the read of its last byte, then dates every read
+// on the capture's clock and times its segments against it.
+func (r *Result) timeReads(conns map[int]*connState) {
+	byID := map[int]*connState{}
+	for _, st := range conns {
+		if st.m != nil {
+			byID[st.m.Conn.ID] = st
+		}
+	}
+	for mi := range r.Matches {
+		m := &r.Matches[mi]
+		if !m.Aligned {
+			continue
+		}
+		m.ClockSkew = r.skew(m)
+		for i := range r.Events {
+			if ev := &r.Events[i]; ev.Conn == m.Conn.ID && ev.hasTOD {
+				timeRead(ev, m, byID[m.Conn.ID])
+			}
+		}
+	}
+}
+
+// skew is the smallest delay between the capture of a read's last segment
+// and the read, taken as the clocks' offset.
+func (r *Result) skew(m *Match) time.Duration {
+	var skew time.Duration
+	first := true
+	for _, ev := range r.Events {
+		if ev.Conn != m.Conn.ID || !ev.hasTOD || len(ev.Segments) == 0 {
+			continue
+		}
+		lag := readTime(m, ev.tod).Sub(latest(ev.Segments).Arrived)
+		if first || lag < skew {
+			skew, first = lag, false
+		}
+	}
+	return skew
+}
+
+// timeRead dates one read and its segments, and tells whether the segment
+// after its last byte had arrived before it.
+func timeRead(ev *Event, m *Match, st *connState) {
+	ev.Time = readTime(m, ev.tod).Add(-m.ClockSkew)
+	for j := range ev.Segments {
+		ev.Segments[j].Before = ev.Time.Sub(ev.Segments[j].Arrived)
+	}
+	if len(ev.Segments) > 0 {
+		t := ev.Facts.Timing
+		if t == nil {
+			t = &TimingFact{}
+			ev.Facts.Timing = t
+		}
+		t.Source = FromCapture
+		t.LastBefore = latest(ev.Segments).Before
+		t.FirstBefore = earliest(ev.Segments).Before
+	}
+	s := ev.Facts.Segments
+	if s == nil || st == nil || st.segs == nil || ev.Facts.Layer != LayerHTTP1 {
+		return
+	}
+	s.NextKnown = true
+	if next, ok := st.segs.at(ev.Range.End); ok && !s.EndsInside {
+		s.NextArrived = time.Unix(0, next.Time).Before(ev.Time)
+	}
+}
+
+// latest is the segment captured last; earliest the one captured first
+// (stream order and capture order differ when a segment was resent).
+func latest(segs []Seg) Seg {
+	l := segs[0]
+	for _, s := range segs[1:] {
+		if s.Arrived.After(l.Arrived) {
+			l = s
+		}
+	}
+	return l
+}
+
+func earliest(segs []Seg) Seg {
+	e := segs[0]
+	for _, s := range segs[1:] {
+		if s.Arrived.Before(e.Arrived) {
+			e = s
+		}
+	}
+	return e
+}
+
+// bufferOf finds curl's receive buffer in the trace: the length curl's
+// [TCP] recv lines asked for on clear connections (curl 8.3+
+// --trace-config tcp), else the curl tool's 102400 or libcurl's 16384
+// when a read of the clear hit it and none was larger.
+func bufferOf(t *curltrace.Trace, conns map[int]*connState) *BufferFact {
+	lens := map[int]int{}
+	hit := map[int]bool{}
+	largest := 0
+	for i, e := range t.Events {
+		if st := conns[eventConn(t, i)]; st == nil || (st.layer != LayerHTTP1 && st.layer != LayerUnknown) {
+			continue
+		}
+		if e.TCPRecv != nil && e.TCPRecv.Len >= 1024 {
+			lens[e.TCPRecv.Len]++
+		}
+		if e.Kind == curltrace.RecvData {
+			largest = max(largest, e.Size)
+			hit[e.Size] = true
+		}
+	}
+	if size := mostCommon(lens); size > 0 {
+		return &BufferFact{Source: FromTrace, Size: size, Kind: BufferTCPRecv}
+	}
+	switch {
+	case largest == 102400:
+		return &BufferFact{Source: FromTrace, Size: largest, Kind: BufferCurlTool}
+	case largest == 16384 && hit[16384]:
+		return &BufferFact{Source: FromTrace, Size: largest, Kind: BufferLibcurl}
+	}
+	return nil
+}
+
+// inferBuffer finds a buffer the trace does not name (curl sizes it to
+// --limit-rate below 102400) from the reads of the clear: the largest
+// size, when at least two reads of it stopped inside a segment (more was
+// waiting) or came after curl paused.
+func (r *Result) inferBuffer() {
+	largest := 0
+	for _, e := range r.Events {
+		if e.Facts.Layer == LayerHTTP1 {
+			largest = max(largest, e.Size)
+		}
+	}
+	n := 0
+	for _, e := range r.Events {
+		f := e.Facts
+		if e.Size != largest || f.Layer != LayerHTTP1 {
+			continue
+		}
+		if (f.Segments != nil && f.Segments.EndsInside) || (f.Timing != nil && f.Timing.SincePrevious >= ratePause) {
+			n++
+		}
+	}
+	if n >= 2 && largest%1024 == 0 {
+		r.Buffer = &BufferFact{Source: FromCapture, Size: largest, Kind: BufferLimitRate}
+	}
+}
+
+func mostCommon(m map[int]int) int {
+	best := 0
+	for v, n := range m {
+		if n > m[best] || (n == m[best] && v > best) {
+			best = v
+		}
+	}
+	return best
+}
+
+// bufferFacts gives a read of the clear the buffer fact when it filled the
+// buffer.
+func (r *Result) bufferFacts(ev *Event) {
+	if b := r.Buffer; b != nil && ev.Size == b.Size {
+		f := *b
+		f.Filled = true
+		ev.Facts.Buffer = &f
+	}
+}

@@ -1,0 +1,193 @@
+package explain
+
+import (
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsdec"
+	"github.com/segscope/segscope/tlsrec"
+)
+
+// tlsInfo is what the capture tells about a TLS connection: the
+// negotiated version, suite and per-record overhead (in clear in the
+// ServerHello), whether it was decrypted, and the plaintext of each
+// decrypted server record.
+type tlsInfo struct {
+	overhead  int
+	version   tlsdec.Version
+	suite     tlsdec.CipherSuite
+	status    tlsdec.Status
+	snapCut   bool
+	alpn      string
+	alpnKnown bool
+	innerH2   bool
+	plain     map[int]int // server record index -> plaintext bytes, when decrypted
+	decrypted bool
+}
+
+func newTLSInfo(a *analyze.App) *tlsInfo {
+	t := &tlsInfo{innerH2: a.Inner == analyze.ProtoH2}
+	d := a.TLSDec
+	if d == nil {
+		return t
+	}
+	t.overhead, t.version, t.suite, t.status = d.Overhead(), d.Version(), d.Suite(), d.Status()
+	t.alpn, t.alpnKnown = d.ALPN()
+	st := d.Server().Stats()
+	t.snapCut = st.Undecryptable > 0 || a.TLS[analyze.ServerToClient].Stopped()
+	t.decrypted = st.Decrypted > 0
+	if t.decrypted {
+		t.plain = map[int]int{}
+		for _, s := range d.Server().Spans() {
+			if !s.Estimated {
+				t.plain[s.Record] += int(s.Plain.Len())
+			}
+		}
+	}
+	return t
+}
+
+// h2 tells whether the connection spoke HTTP/2: as the decryption or the
+// ServerHello showed, else as the trace's ALPN lines for this very
+// connection said.
+func (t *tlsInfo) h2(tc curltrace.Connection) bool {
+	if t.innerH2 {
+		return true
+	}
+	if t.alpnKnown {
+		return t.alpn == "h2"
+	}
+	return tc.ALPN.H2()
+}
+
+// laidRecord is one server record placed on the TCP stream, and how much
+// of its plaintext curl has logged so far.
+type laidRecord struct {
+	rng       stream.Range
+	length    int
+	src       Source
+	index     int
+	used      int // plaintext bytes of Recv header / Recv data events so far
+	dataReads int
+}
+
+// recordLayer lays the records curl logged (each `Recv SSL data, 5 bytes`
+// is one record's header) on the server's stream: on the capture's
+// records where the walker found them, else from the logged lengths and
+// the end of the record before, so placement survives a snap length and
+// resynchronises on the next record the capture has.
+type recordLayer struct {
+	caps []tlsrec.Record
+	tls  *tlsInfo
+	ci   int   // next capture record
+	next int64 // stream offset of the next record
+	idx  int   // index of the next record
+	lost bool  // a header without a length broke the chain
+	cur  *laidRecord
+}
+
+// header lays the record whose header curl logged.
+func (l *recordLayer) header(h *curltrace.TLSHeader) {
+	l.cur = nil
+	if k, ok := l.findCapture(h); ok {
+		c := l.caps[k]
+		l.ci, l.idx, l.lost = k+1, k+1, false
+		l.next = c.Start + 5 + int64(c.Length)
+		l.cur = &laidRecord{rng: stream.Range{Start: c.Start, End: l.next}, length: c.Length, src: FromCapture, index: k}
+		return
+	}
+	if l.lost || !h.LengthKnown {
+		l.lost = true
+		return
+	}
+	r := stream.Range{Start: l.next, End: l.next + 5 + int64(h.Length)}
+	l.cur = &laidRecord{rng: r, length: h.Length, src: FromTrace, index: l.idx}
+	l.next, l.idx = r.End, l.idx+1
+}
+
+// findCapture finds the capture record for a logged header: the next one
+// when it fits, else the next of the same length a few records on.
+func (l *recordLayer) findCapture(h *curltrace.TLSHeader) (int, bool) {
+	for k := l.ci; k < len(l.caps) && k < l.ci+16; k++ {
+		c := l.caps[k]
+		if !l.lost && c.Start < l.next {
+			continue
+		}
+		switch {
+		case h.LengthKnown && c.Length == h.Length:
+			return k, true
+		case !h.LengthKnown && (h.LengthMax == 0 || c.Length <= h.LengthMax) && (l.lost || c.Start == l.next):
+			return k, true
+		}
+		if !h.LengthKnown {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// consume counts plaintext of the current record that curl logged.
+func (l *recordLayer) consume(n int) {
+	if l != nil && l.cur != nil {
+		l.cur.used += n
+	}
+}
+
+// recordFact describes the current record for a read of n bytes, and
+// counts the read in it.
+func (l *recordLayer) recordFact(n int) (*RecordFact, stream.Range) {
+	rec := l.cur
+	if rec == nil {
+		return nil, stream.Range{}
+	}
+	f := &RecordFact{Source: rec.src, Index: rec.index, Count: 1, Length: rec.length, Wire: rec.length + 5,
+		Before: rec.used, SameAsPrevious: rec.dataReads > 0}
+	if t := l.tls; t != nil {
+		if t.version != 0 {
+			f.Version, f.VersionName, f.Suite = t.version, t.version.String(), t.suite.String()
+		}
+		if p, ok := t.plain[rec.index]; ok && rec.src == FromCapture {
+			f.Plain, f.Overhead, f.OverheadKnown, f.Source = p, rec.length-p, true, FromKeyLog
+		} else if t.overhead > 0 {
+			f.Plain, f.Overhead, f.OverheadKnown = rec.length-t.overhead, t.overhead, true
+		}
+	}
+	rec.used += n
+	rec.dataReads++
+	return f, rec.rng
+}
+
+// readTLS places a read of HTTP/1 inside TLS: curl reads one record per
+// SSL_read, so the read came from the record whose header curl logged
+// last.
+func (st *connState) readTLS(ev *Event) {
+	var rng stream.Range
+	ev.Facts.Record, rng = st.recs.recordFact(ev.Size)
+	if st.header > 0 {
+		ev.Facts.Header = &HeaderFact{Source: FromTrace, Bytes: st.header}
+	}
+	st.captureFact(ev)
+	if ev.Facts.Record == nil || st.segs == nil {
+		return
+	}
+	ev.Range = rng
+	ev.Segments = st.segs.in(rng)
+	ev.Facts.Segments = segmentFact(ev.Segments, rng, st.segs.eff)
+}
+
+// captureFact notes what kept TLS from being read: no key, a snap length.
+func (st *connState) captureFact(ev *Event) {
+	if st.tls == nil {
+		return
+	}
+	if st.tls.snapCut || !st.tls.decrypted {
+		ev.Facts.Capture = &CaptureFact{Source: FromCapture, SnapCut: st.tls.snapCut, TLSStatus: st.tls.status.String()}
+	}
+	alpn := ""
+	if st.tls.alpnKnown {
+		alpn = st.tls.alpn
+	}
+	if alpn != "" {
+		ev.Facts.Conn = &ConnFact{Source: FromCapture, ALPN: alpn, ALPNBy: FromCapture}
+	}
+}
