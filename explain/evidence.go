@@ -94,10 +94,11 @@ const (
 	NeedBelowOffload                    // capture below TSO/GRO (offloads off, or on the receiver)
 	NeedRecordHeaders                   // the trace lacks the record headers (curl --trace, not -v)
 	NeedTCPTrace                        // curl 8.3+ --trace-config tcp would show each socket read
+	NeedWholeCapture                    // the capture ended before the transfer did
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
-	"frame-trace", "below-offload", "record-headers", "tcp-trace"}
+	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -156,6 +157,9 @@ type SegmentFact struct {
 	// Covered bytes of the read the capture holds; Missing the rest.
 	Covered int64 `json:"covered"`
 	Missing int64 `json:"missing"`
+	// PastEnd: the missing bytes lie past the last byte the capture holds
+	// of this direction (it ended too early), not in a hole.
+	PastEnd bool `json:"past_end,omitempty"`
 	// Full counts segments of exactly the effective MSS; Super those
 	// longer than it (merged by TSO/GSO or GRO), Largest the longest.
 	Full    int `json:"full"`

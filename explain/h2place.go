@@ -134,12 +134,12 @@ func (st *connState) readH2(ev *Event) {
 		ev.Facts.Frames = st.tframe.fact(at, ev.Size)
 		if ev.Facts.Frames != nil && st.segs != nil && ev.Range.Len() > 0 {
 			ev.Segments = st.segs.in(ev.Range)
-			ev.Facts.Segments = segmentFact(ev.Segments, ev.Range, st.segs.eff)
+			ev.Facts.Segments = st.segs.fact(ev.Segments, ev.Range)
 		}
 	default:
 		if st.segs != nil && ev.Range.Len() > 0 {
 			ev.Segments = st.segs.in(ev.Range)
-			ev.Facts.Segments = segmentFact(ev.Segments, ev.Range, st.segs.eff)
+			ev.Facts.Segments = st.segs.fact(ev.Segments, ev.Range)
 		}
 	}
 }
@@ -187,7 +187,7 @@ func (st *connState) h2FromCapture(ev *Event, at int64) {
 	ev.Range = rng
 	if st.segs != nil {
 		ev.Segments = st.segs.in(rng)
-		ev.Facts.Segments = segmentFact(ev.Segments, rng, st.segs.eff)
+		ev.Facts.Segments = st.segs.fact(ev.Segments, rng)
 	}
 }
 

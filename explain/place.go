@@ -213,7 +213,7 @@ func (st *connState) readClear(ev *Event) {
 		return
 	}
 	ev.Segments = st.segs.in(ev.Range)
-	ev.Facts.Segments = segmentFact(ev.Segments, ev.Range, st.segs.eff)
+	ev.Facts.Segments = st.segs.fact(ev.Segments, ev.Range)
 	if st.header > 0 {
 		ev.Facts.Header = headerFact(st.header, ev.Segments, ev.Range)
 	}

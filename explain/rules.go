@@ -111,9 +111,11 @@ func tlsOverhead(n int) bool { return n == 16 || n == 17 || n == 24 }
 func clearRules(f *Facts) verdict {
 	s := f.Segments
 	switch {
-	case s == nil || s.Count == 0:
+	case s == nil:
 		return cannotTell(CauseMissing, NeedPackets)
-	case s.Missing > 0:
+	case s.Missing > 0 && s.PastEnd:
+		return cannotTell(CauseMissing, NeedWholeCapture)
+	case s.Missing > 0 || s.Count == 0:
 		return cannotTell(CauseMissing, NeedPackets)
 	case f.Buffer != nil && f.Buffer.Filled:
 		return bufferRule(f)

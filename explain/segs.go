@@ -96,6 +96,22 @@ func (x *segIndex) firstTime() (int64, bool) {
 	return t, true
 }
 
+// end is the stream offset past the last byte captured.
+func (x *segIndex) end() int64 {
+	var e int64
+	for _, s := range x.segs[max(0, len(x.segs)-8):] {
+		e = max(e, s.End())
+	}
+	return e
+}
+
+// fact sums up the segments of a read of rng.
+func (x *segIndex) fact(segs []Seg, rng stream.Range) *SegmentFact {
+	f := segmentFact(segs, rng, x.eff)
+	f.PastEnd = f.Missing > 0 && rng.End > x.end()
+	return f
+}
+
 // segmentFact sums up the segments of a read of rng.
 func segmentFact(segs []Seg, rng stream.Range, eff int) *SegmentFact {
 	f := &SegmentFact{Source: FromCapture, Count: len(segs)}

@@ -172,7 +172,7 @@ func (st *connState) readTLS(ev *Event) {
 	}
 	ev.Range = rng
 	ev.Segments = st.segs.in(rng)
-	ev.Facts.Segments = segmentFact(ev.Segments, rng, st.segs.eff)
+	ev.Facts.Segments = st.segs.fact(ev.Segments, rng)
 }
 
 // captureFact notes what kept TLS from being read: no key, a snap length.

@@ -406,6 +406,8 @@ func needText(n explain.Need) string {
 		return "the wire segments: capture with offloads off (ethtool -K IFACE tso off gso off gro off) or on the receiving host"
 	case explain.NeedRecordHeaders:
 		return "the record headers curl logs: curl --trace or --trace-ascii (not -v)"
+	case explain.NeedWholeCapture:
+		return "a capture of the whole transfer (stop the capture only after curl exits)"
 	case explain.NeedTCPTrace:
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	}
@@ -475,7 +477,10 @@ func causeSentence(e explain.Event) string {
 		if f.Segments == nil {
 			return "the capture has none of these bytes"
 		}
-		return fmt.Sprintf("%d of the %d bytes are not in the capture (packets missed, or after the capture ended)", f.Segments.Missing, e.Size)
+		if f.Segments.PastEnd {
+			return fmt.Sprintf("%d of the %d bytes are past the end of the capture", f.Segments.Missing, e.Size)
+		}
+		return fmt.Sprintf("%d of the %d bytes are not in the capture: packets were missed", f.Segments.Missing, e.Size)
 	case explain.CauseUnmatched:
 		return "no capture connection matched this trace connection"
 	case explain.CauseTraceOnly:
@@ -865,9 +870,9 @@ func confidenceSentences(s explain.Summary) []string {
 	if c[explain.Inferred] == 0 && c[explain.CannotTell] == 0 {
 		return []string{fmt.Sprintf("Every cause above is certain: it follows from the facts of each event.")}
 	}
-	out := []string{fmt.Sprintf("Certain for %d events, inferred for %d, cannot tell for %d.", c[explain.Certain], c[explain.Inferred], c[explain.CannotTell])}
+	out := []string{fmt.Sprintf("Certain for %s, inferred for %d, cannot tell for %d.", countOf(c[explain.Certain], "event", "events"), c[explain.Inferred], c[explain.CannotTell])}
 	for _, n := range s.Needs {
-		out = append(out, fmt.Sprintf("For %d event(s), what would tell: %s.", n.Count, needText(n.Need)))
+		out = append(out, fmt.Sprintf("For %s, what would tell: %s.", countOf(n.Count, "event", "events"), needText(n.Need)))
 	}
 	return out
 }
@@ -903,13 +908,24 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	case explain.CauseSuperSegment:
 		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver): it was taken above the offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
 	case explain.CauseMissing:
-		return []string{"Packets are missing from the capture, so the reads cannot be explained from it."}
+		return []string{fmt.Sprintf("For %d of %d reads bytes are missing from the capture, so the capture cannot explain them.", n, s.Events)}
+	case explain.CauseAfterHeaders:
+		return []string{fmt.Sprintf("%d of %d reads came right after a response header that ended in the same segment: curl logs the header bytes apart (Recv header), so these reads are smaller than the segment.", n, s.Events)}
+	case explain.CauseBodyEnd:
+		return []string{fmt.Sprintf("%d of %d reads took the last bytes of a body: the response ended there.", n, s.Events)}
 	case explain.CauseUnmatched:
 		return []string{"No connection in the capture matched the trace: are they of the same transfer?"}
 	case explain.CauseTraceOnly:
 		return []string{"Without a capture only the sizes are known: give the capture of the same transfer to see which segments made each read."}
 	}
 	return []string{fmt.Sprintf("For %d of %d reads the evidence does not tell the cause.", n, s.Events)}
+}
+
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func h2Sentences(r *explain.Result, e explain.Event, n int) []string {

@@ -1,0 +1,80 @@
+package explain
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
+)
+
+// synthetic builds a trace and an analysis of one clear HTTP/1 transfer of
+// n reads of size bytes, each one segment, a read every 100 µs: what a paced
+// transfer of n x size bytes looks like, generated so that the benchmark
+// runs on a fresh clone at any size.
+func synthetic(n, size int) (*curltrace.Trace, *analyze.Result) {
+	srv := netip.MustParseAddrPort("10.0.0.1:80")
+	t := &curltrace.Trace{Name: "synthetic", HasTimes: true,
+		Conns: []curltrace.Connection{{IP: srv.Addr(), Port: srv.Port(), Line: 1}}}
+	start := 10 * time.Hour
+	t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvHeader, Line: 2, Size: 17, HeaderSize: 17,
+		Data: []byte("HTTP/1.1 200 OK\r\n"), HasTime: true, Time: start, At: curltrace.TimeOfDay(start), Xfer: -1, Conn: -1})
+	c := &analyze.Connection{ID: 0, Client: netip.MustParseAddrPort("10.0.0.2:40000"), Server: srv}
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.First = day.Add(start).UnixNano()
+	c.Segments = append(c.Segments, analyze.Segment{Time: c.First, Offset: 0, Len: 17, Packet: 1, Dir: analyze.ServerToClient})
+	for i := range n {
+		at := start + time.Duration(i+1)*100*time.Microsecond
+		t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvData, Line: 3 + i, Size: size, HeaderSize: size,
+			HasTime: true, Time: at, At: curltrace.TimeOfDay(at), Xfer: -1, Conn: -1})
+		c.Segments = append(c.Segments, analyze.Segment{Time: day.Add(at - 20*time.Microsecond).UnixNano(),
+			Offset: 17 + int64(i*size), Len: size, Packet: 2 + i, Dir: analyze.ServerToClient})
+	}
+	t.EventConn = make([]int, len(t.Events))
+	return t, &analyze.Result{Connections: []*analyze.Connection{c}}
+}
+
+// BenchmarkExplain measures the join on generated transfers of growing
+// size: the time per read must stay flat (the cost is linear in events
+// plus segments: segments are sorted once and found by binary search).
+// 72416 reads of 1448 bytes are a 100 MiB transfer.
+func BenchmarkExplain(b *testing.B) {
+	for _, n := range []int{1000, 10000, 72416} {
+		tr, res := synthetic(n, 1448)
+		b.Run(fmt.Sprintf("reads=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Explain(tr, res)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/read")
+		})
+	}
+}
+
+// BenchmarkExplainPair measures a real pair: 761 reads of curl 8 over a
+// paced MTU-1400 path.
+func BenchmarkExplainPair(b *testing.B) {
+	tr := readTrace(b, pcaps+"/mtu1400-curl8.trace")
+	res := analyzeFor(b, tr, pcaps+"/mtu1400-curl8.pcap.gz", "")
+	b.ReportAllocs()
+	for b.Loop() {
+		Explain(tr, res)
+	}
+}
+
+// The generated transfer is explained as the real ones are: every read
+// one segment, placed where it belongs.
+func TestSynthetic(t *testing.T) {
+	tr, res := synthetic(100, 1448)
+	r := Explain(tr, res)
+	if len(r.Events) != 100 || len(r.Matches) != 1 {
+		t.Fatalf("%d events, %d matches", len(r.Events), len(r.Matches))
+	}
+	for i, e := range r.Events {
+		if len(e.Segments) != 1 || e.Range.Start != 17+int64(i*1448) || e.Segments[0].Packet != 2+i {
+			t.Fatalf("read %d: range %v, segments %+v", i, e.Range, e.Segments)
+		}
+	}
+}
