@@ -50,8 +50,10 @@ type labOptions struct {
 // --preset cannot vary them.
 var labNotCompared = map[string]bool{"compare": true, "preset": true, "keep": true, "format": true, "verbose": true}
 
-func newLabCmd(s *streams) *cobra.Command {
-	o := &labOptions{}
+func newLabCmd(s *streams) *cobra.Command { return labCommand(s, &labOptions{}) }
+
+// labCommand builds the command over o, which tests read back.
+func labCommand(s *streams, o *labOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lab [flags] [-- CURL-ARGS...]",
 		Short: "Reproduce a segmentation condition in two network namespaces and explain curl's reads",
@@ -103,7 +105,7 @@ func addLabFlags(f *pflag.FlagSet, o *labOptions) {
 	f.BoolVar(&o.gso, "gso", false, "generic segmentation offload")
 	f.BoolVar(&o.gro, "gro", false, "generic receive offload")
 	f.StringVar(&o.rate, "rate", "20mbit", "pace the server's side with tbf at this rate (tc syntax); 0 or none: unpaced")
-	f.StringVar(&o.burst, "burst", "", "tbf's burst (tc syntax, e.g. 32kbit); default: 4 ms of the rate, at least two frames")
+	f.StringVar(&o.burst, "burst", "", "tbf's burst (tc syntax, e.g. 32kbit); default: one full frame, or 100us of the rate when more")
 	f.StringVar(&o.delay, "delay", "", "add delay with netem, e.g. 20ms (needs sch_netem in the kernel)")
 	f.StringVar(&o.loss, "loss", "", "drop packets with netem, e.g. 1% (needs sch_netem in the kernel)")
 	f.StringVar(&o.size, "size", "1M", "body size (bytes, or with K, M, G: 1024-based)")
