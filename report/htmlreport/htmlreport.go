@@ -329,3 +329,11 @@ func WriteFile(path string, in Input) error {
 	}
 	return os.Rename(f.Name(), path)
 }
+
+// FromExplanation is the report of what `segscope explain` or `segscope
+// curl` just explained: the connections the trace used, the capture's
+// analysis and the explanation, with the errors met on the way. Those
+// commands write it with WriteFile(path, FromExplanation(x)) for --html.
+func FromExplanation(x report.Explanation) Input {
+	return Input{Capture: x.Capture, Explain: x.Result, Errors: x.Errors}
+}

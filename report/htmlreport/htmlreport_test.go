@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -302,3 +303,16 @@ func TestAggregatesPastTheBound(t *testing.T) {
 }
 
 func ts(i int) time.Time { return time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC) }
+
+// What explain and curl hold is enough for the same page.
+func TestFromExplanation(t *testing.T) {
+	in := input(t, []string{pcaps + "mtu1440-ts.pcap.gz"}, pcaps+"mtu1440-ts.trace", "")
+	x := report.Explanation{Result: in.Explain, Capture: in.Capture, Errors: []error{errors.New("<b>an error</b>")}}
+	a, b := page(t, in), page(t, FromExplanation(x))
+	if !bytes.Contains(b, []byte(`\u003cb\u003ean error`)) {
+		t.Error("the error is not in the page")
+	}
+	if bytes.Equal(blocks(t, a)["segscope-plot"], nil) || !bytes.Equal(blocks(t, a)["segscope-plot"], blocks(t, b)["segscope-plot"]) {
+		t.Error("the page from the explanation differs from the report's")
+	}
+}

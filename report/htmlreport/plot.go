@@ -70,7 +70,17 @@ type plotSegs struct {
 	Win        []int   `json:"win"`
 	Pkt        []int64 `json:"pkt"`
 	N          []int   `json:"n,omitempty"`
+	// Ack is the offset on the other direction's stream the segment
+	// acknowledges, -1 without one; absent while analyze keeps none.
+	Ack []int64 `json:"ack,omitempty"`
 }
+
+// segmentAck gives a segment's acknowledgment as an offset on the other
+// direction's stream. analyze.Segment has no acknowledgment number yet:
+// when it has (say Segment.Ack, -1 without the ACK flag), this becomes
+// func(s analyze.Segment) (int64, bool) { return s.Ack, s.Ack >= 0 }, and
+// the time-sequence graph draws the ACK and advertised-window lines.
+var segmentAck func(analyze.Segment) (int64, bool)
 
 // Base classes, in the order of analyze's Class names.
 var classBase = []string{"ack", "short", "full", "super", "syn", "syn-ack", "fin", "rst"}
@@ -203,6 +213,7 @@ func plotConnOf(res *analyze.Result, c *analyze.Connection, full bool, share int
 		}
 	}
 	pc.Segments = segsOf(c, full || len(c.Segments) <= share, share)
+	pc.HasAck = pc.Segments.Ack != nil
 	return pc
 }
 
@@ -244,6 +255,13 @@ func segsOf(c *analyze.Connection, full bool, share int) plotSegs {
 	if full {
 		for _, g := range c.Segments {
 			w.row(g.Time, g.Dir, g.Offset, g.Len, baseOf(c, g)+16*int(g.Kind), int(g.Window), int64(g.Packet))
+			if segmentAck != nil {
+				a, ok := segmentAck(g)
+				if !ok {
+					a = -1
+				}
+				s.Ack = append(s.Ack, a)
+			}
 		}
 		return s
 	}

@@ -23,10 +23,22 @@
     'super-segment': '#8c564b', missing: '#000000' };
   var UNIT = { 'tls-record': '#b9a3d6', 'h2-frame': '#f4b6d9', 'h2-preface': '#f4b6d9', 'request-header': '#aec7e8',
     'response-header': '#aec7e8', 'interim-header': '#c6dbef', 'request-body': '#98df8a', 'response-body': '#98df8a', chunk: '#ffbb78' };
-  var GAP = 'rgba(214,39,40,0.13)', WIN = '#2ca02c', MSSLINE = '#333';
+  var GAP = 'rgba(214,39,40,0.13)', WIN = '#2ca02c', ACK = '#2ca02c', WINLINE = '#bcbd22', MSSLINE = '#333';
   var KIND = { retransmission: 1, outOfOrder: 2, duplicate: 4, keepAlive: 8, zeroWindow: 16, afterGap: 32 };
   var BASE = ['ack', 'short', 'full', 'super', 'syn', 'syn-ack', 'fin', 'rst'];
   function causeColour(c) { return CAUSE[c] || '#c7c7c7'; }
+  // White diagonal stripes over a read whose cause is not certain.
+  var hatchP = null;
+  function hatch(g) {
+    if (hatchP) return hatchP;
+    var c = document.createElement('canvas');
+    c.width = c.height = 8;
+    var x = c.getContext('2d');
+    x.strokeStyle = 'rgba(255,255,255,0.85)'; x.lineWidth = 2;
+    x.beginPath(); x.moveTo(-2, 10); x.lineTo(10, -2); x.stroke();
+    hatchP = g.createPattern(c, 'repeat');
+    return hatchP;
+  }
   function segKey(base, kind) {
     if (kind & KIND.retransmission) return 'retransmission';
     if (kind & KIND.outOfOrder) return 'out-of-order';
@@ -204,6 +216,14 @@
           c.count + ' × ' + c.cause + (c.meaning ? ': ' + c.meaning : '')));
       });
       root.appendChild(lg);
+      var cf = X.summary.confidence;
+      if (cf && typeof cf === 'object') {
+        var order = ['certain', 'inferred', 'cannot tell'].filter(function (k) { return k in cf; })
+          .concat(Object.keys(cf).filter(function (k) { return ['certain', 'inferred', 'cannot tell'].indexOf(k) < 0; }));
+        root.appendChild(el('div', { cls: 'hint', text: 'Confidence: ' + order.map(function (k) { return cf[k] + ' ' + k; }).join(', ') +
+          '. Reads whose cause is inferred or cannot be told are hatched in the timeline.' }));
+      }
+      if ((X.summary.needs || []).length) root.appendChild(box('missing', 'What would decide more', X.summary.needs.map(str)));
     }
     var others = P.other_connections || [];
     if (others.length) {
@@ -231,7 +251,7 @@
     var n = S0.t_us.length, o = {
       n: n, t: new Float64Array(n), dir: new Uint8Array(n), off: new Float64Array(n), len: new Float64Array(n),
       base: new Uint8Array(n), kind: new Uint8Array(n), win: new Float64Array(n), pkt: new Float64Array(n), cnt: S0.n || null,
-      aggregated: !!S0.aggregated, total: S0.total
+      aggregated: !!S0.aggregated, total: S0.total, ack: S0.ack ? new Float64Array(S0.ack) : null
     };
     var t = 0, off = 0, pk = 0;
     for (var i = 0; i < n; i++) {
@@ -376,13 +396,15 @@
     home();
     var sel = null, hits = [];
     function X_(x) { return bx.l + (x - view.x0) / (view.x1 - view.x0) * (bx.r - bx.l); }
-    function rect(x0, x1, y, h, fill, item, dim) {
+    function rect(x0, x1, y, h, fill, item, dim, hatched) {
       var a = X_(x0), b = X_(x1);
       if (b < bx.l || a > bx.r) return;
-      if (b - a < 2) { var m = (a + b) / 2; a = m - 1; b = m + 1; }
+      var minW = item.read ? 4 : 2;
+      if (b - a < minW) { var m = (a + b) / 2; a = m - minW / 2; b = m + minW / 2; }
       a = Math.max(a, bx.l - 2); b = Math.min(b, bx.r + 2);
       cv.g.globalAlpha = dim ? 0.22 : 1;
       cv.g.fillStyle = fill; cv.g.fillRect(a, y, b - a, h);
+      if (hatched) { cv.g.fillStyle = hatch(cv.g); cv.g.fillRect(a, y, b - a, h); }
       if (b - a > 5) { cv.g.strokeStyle = 'rgba(255,255,255,0.9)'; cv.g.strokeRect(a + 0.5, y + 0.5, b - a - 1, h - 1); }
       cv.g.globalAlpha = 1;
       hits.push({ a: a, b: b, y: y, h: h, item: item });
@@ -430,11 +452,11 @@
       // reads
       var ry = laneY('read') + 4, nReads = 0;
       reads.forEach(function (r) {
-        var col = causeColour(r.e.cause), before = hits.length;
-        if (mode === 'offset') rect(r.x0, r.x1, ry, laneH - 8, col, { read: r }, sel && sel !== r);
+        var col = causeColour(r.e.cause), before = hits.length, hz = !!r.e.confidence && r.e.confidence !== 'certain';
+        if (mode === 'offset') rect(r.x0, r.x1, ry, laneH - 8, col, { read: r }, sel && sel !== r, hz);
         else if (isFinite(r.t1)) {
           if (sel === r && isFinite(r.t0)) rect(r.t0, r.t1, ry + (laneH - 8) / 3, (laneH - 8) / 3, col, { read: r }, false);
-          rect(r.t1, r.t1, ry, laneH - 8, col, { read: r }, sel && sel !== r);
+          rect(r.t1, r.t1, ry, laneH - 8, col, { read: r }, sel && sel !== r, hz);
         }
         nReads += 1;
         if (sel === r && hits.length > before) lit.push(hits[hits.length - 1]);
@@ -456,15 +478,40 @@
       }
       return null;
     }
-    function readLines(r) {
+    function readLines(r, full) {
       var e = r.e, l = ['read at trace line ' + e.line + ': Recv data, ' + e.size + ' bytes', 'cause: ' + str(e.cause) + (e.confidence ? ' (' + str(e.confidence) + ')' : ''),
-        'stream ' + fmtBytes(e.start) + '-' + fmtBytes(e.end)];
+        'stream ' + fmtBytes(e.start) + '-' + fmtBytes(e.end) + (e.plain_start != null ? ' (decrypted ' + fmtBytes(e.plain_start) + '-' + fmtBytes(e.plain_end) + ')' : '')];
       var pk = (e.segments || []).map(function (s) { return s.packet; });
       if (pk.length) l.push('packets ' + (pk.length > 12 ? pk.slice(0, 6).join(', ') + ' ... ' + pk.slice(-3).join(', ') + ' (' + pk.length + ')' : pk.join(', ')));
       if (e.time) l.push('read at ' + fmtUs(r.t1) + ' after the connection began');
       if (e.why) l.push(str(e.why));
-      ['needs', 'inference'].forEach(function (k) { if (e[k] != null && e[k] !== '' && !(e[k].length === 0)) l.push(k + ': ' + str(e[k])); });
+      ['inference', 'needs', 'notes'].forEach(function (k) {
+        var v = e[k];
+        if (v == null || v === '' || v === 'none' || (Array.isArray(v) && !v.length)) return;
+        l.push(k + ': ' + (Array.isArray(v) ? v.map(str).join('; ') : str(v)));
+      });
+      if (full && e.facts) l.push.apply(l, factLines(e.facts));
       return l;
+    }
+    // The evidence, one line per fact with its source: the values that
+    // say something (no false, zero or empty ones).
+    function factLines(f) {
+      var out = ['facts:'];
+      Object.keys(f).forEach(function (k) {
+        var v = f[k];
+        if (v == null) return;
+        if (typeof v !== 'object') { out.push('  ' + k + ': ' + v); return; }
+        var src = v.source ? ' [' + v.source + ']' : '', kv = [];
+        Object.keys(v).forEach(function (kk) {
+          var x = v[kk];
+          if (kk === 'source' || x === false || x === 0 || x === '' || x == null || (Array.isArray(x) && !x.length)) return;
+          if (Array.isArray(x)) x = x.length + ' (' + x.slice(0, 4).map(function (y) { return typeof y === 'object' ? Object.keys(y).filter(function (z) { return y[z]; }).map(function (z) { return z + ' ' + y[z]; }).join(' ') : y; }).join('; ') + (x.length > 4 ? '; ...' : '') + ')';
+          else if (typeof x === 'object') x = JSON.stringify(x);
+          kv.push(kk.replace(/_/g, ' ') + ' ' + x);
+        });
+        out.push('  ' + k + src + ': ' + kv.join(', '));
+      });
+      return out;
     }
     function unitLines(u) {
       var x = u.u, l = [x.kind + ' ' + x.label + (x.exchange >= 0 ? ' (exchange/stream ' + x.exchange + ')' : ''),
@@ -485,11 +532,11 @@
       if (dragged()) return;
       var it = hitAt(ev);
       sel = it && it.read ? (sel === it.read ? null : it.read) : null;
-      detail.textContent = sel ? readLines(sel).join('\n') : 'Click a read to see its explanation.';
+      detail.textContent = sel ? readLines(sel, true).join('\n') : 'Click a read to see its explanation.';
       draw();
     });
     S.select = S.select || {};
-    S.select[pc.id] = function (k) { sel = k == null ? null : reads[k]; detail.textContent = sel ? readLines(sel).join('\n') : ''; draw(); return drawn.lit; };
+    S.select[pc.id] = function (k) { sel = k == null ? null : reads[k]; detail.textContent = sel ? readLines(sel, true).join('\n') : ''; draw(); return drawn.lit; };
     draw();
     var causes = {};
     events.forEach(function (e) { causes[e.cause] = true; });
@@ -542,7 +589,8 @@
       var n = [];
       n.push((dir ? 'server > client' : 'client > server') + ': ' + hitIdx.length + (sg.aggregated ? ' time bins of data segments (' + sg.total + ' segments in the connection)' : ' data segments'));
       if (gaps().length) n.push(gaps().length + ' gap(s) in the capture shaded red');
-      n.push(pc.has_ack ? '' : 'No ACK or advertised-window line in sequence space: the analysis keeps no acknowledgment number per segment. The receiver\'s advertised window is drawn below, in bytes.');
+      n.push(pc.has_ack ? 'The receiver\'s ACKs are the green step line, the window they open (ACK + advertised window) the olive one' :
+        'No ACK or advertised-window line in sequence space: the analysis keeps no acknowledgment number per segment. The receiver\'s advertised window is drawn below, in bytes.');
       notes.textContent = n.filter(Boolean).join('. ');
     }
     bt.addEventListener('click', function () { dir = 1 - dir; setup(); draw(); });
@@ -568,6 +616,24 @@
           count++;
         }
       });
+      // The receiver's ACKs, and the window they open (ACK + advertised
+      // window), as step lines in sequence space.
+      drawn.ackLine = 0;
+      if (sg.ack) {
+        var scA = Math.pow(2, Math.max(0, pc.window_scale[1 - dir]));
+        [[ACK, 0], [WINLINE, 1]].forEach(function (ln) {
+          g.strokeStyle = ln[0]; g.lineWidth = 1.5; g.beginPath();
+          var on = false, py = 0;
+          for (var i = 0; i < sg.n; i++) {
+            if (sg.dir[i] !== 1 - dir || sg.ack[i] < 0) continue;
+            var x = X_(sg.t[i]), y = Y_(sg.ack[i] + (ln[1] ? sg.win[i] * scA : 0));
+            if (!on) { g.moveTo(x, y); on = true; } else { g.lineTo(x, py); g.lineTo(x, y); }
+            py = y;
+            drawn.ackLine++;
+          }
+          g.stroke(); g.lineWidth = 1;
+        });
+      }
       g.restore();
       drawn.stevens = count;
       axisX(g, bx, view.x0, view.x1, fmtUs);
@@ -583,7 +649,7 @@
         pts.push([sg.t[i], wv]); wmax = Math.max(wmax, wv);
       }
       g.save(); g.beginPath(); g.rect(wb.l, wb.t, wb.r - wb.l, wb.b - wb.t); g.clip();
-      g.strokeStyle = WIN; g.lineWidth = 1.5; g.beginPath();
+      g.strokeStyle = sg.ack ? WINLINE : WIN; g.lineWidth = 1.5; g.beginPath();
       var started = false;
       pts.forEach(function (p) {
         var x = X_(p[0]), y = wb.b - p[1] / wmax * (wb.b - wb.t - 4);
@@ -614,7 +680,8 @@
     interact(cv, bx, view, homeV, draw, { zoomY: true });
     draw();
     v.appendChild(legend([['full', SEG.full], ['short', SEG['short']], ['super-segment', SEG['super']], ['retransmission', SEG.retransmission],
-      ['out of order', SEG['out-of-order']], ['after a gap', SEG['after-gap']], ['gap (bytes never captured)', 'rgba(214,39,40,0.35)'], ['advertised window', WIN]]));
+      ['out of order', SEG['out-of-order']], ['after a gap', SEG['after-gap']], ['gap (bytes never captured)', 'rgba(214,39,40,0.35)']]
+      .concat(sg.ack ? [['ACK', ACK], ['ACK + advertised window', WINLINE]] : [['advertised window (bytes)', WIN]])));
   }
 
   // ---- the segment-size histograms ----
