@@ -17,6 +17,7 @@ import (
 
 	"github.com/segscope/segscope/lab"
 	"github.com/segscope/segscope/report"
+	"github.com/segscope/segscope/report/htmlreport"
 )
 
 type labOptions struct {
@@ -44,11 +45,12 @@ type labOptions struct {
 	verbose       bool
 	compare       string
 	preset        string
+	html          string
 }
 
 // labNotCompared are the flags that say how to run, not what: --compare and
 // --preset cannot vary them.
-var labNotCompared = map[string]bool{"compare": true, "preset": true, "keep": true, "format": true, "verbose": true}
+var labNotCompared = map[string]bool{"compare": true, "preset": true, "keep": true, "format": true, "verbose": true, "html": true}
 
 func newLabCmd(s *streams) *cobra.Command { return labCommand(s, &labOptions{}) }
 
@@ -88,6 +90,7 @@ Needs root (network namespaces), ip, tc and ethtool.`,
 	cmd.Flags().StringVar(&o.keep, "keep", "", "keep the captures (client.pcapng, server.pcapng), the trace (trace.txt), the key log (keys.txt) and the certificate (ca.pem) in this directory (one subdirectory per condition with --compare or --preset)")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "show the commands that build the lab")
 	cmd.Flags().StringVar(&o.compare, "compare", "", "run once per value of one flag and compare, e.g. mtu=1500,1440,1400 or timestamps=true,false")
+	cmd.Flags().StringVar(&o.html, "html", "", "also write the HTML report (segments, records and reads drawn) to this file; with --compare or --preset one file per condition, FILE-1-LABEL.html...")
 	cmd.Flags().StringVar(&o.preset, "preset", "", "run a named set of conditions and compare: "+strings.Join(presetNames(), ", "))
 	return cmd
 }
@@ -235,6 +238,11 @@ func runLab(s *streams, flags *pflag.FlagSet, o *labOptions, curlArgs []string) 
 			failed = true
 		}
 		runs = append(runs, r)
+		if o.html != "" {
+			if err := writeLabHTML(s, o.html, i, len(conds), c, r); err != nil {
+				return err
+			}
+		}
 		if len(conds) == 1 {
 			return writeLabRun(s, o, r, format)
 		}
@@ -315,6 +323,22 @@ func writeLabRun(s *streams, o *labOptions, r *lab.Run, format report.Format) er
 	if len(r.Errors) > 0 {
 		return errReported
 	}
+	return nil
+}
+
+// writeLabHTML writes the HTML report of one run: to path, or with
+// several conditions to path-N-LABEL.html.
+func writeLabHTML(s *streams, path string, i, n int, c labCondition, r *lab.Run) error {
+	if n > 1 {
+		base := strings.TrimSuffix(path, ".html")
+		path = fmt.Sprintf("%s-%d-%s.html", base, i+1, c.slug)
+	}
+	in := htmlreport.Input{Capture: r.Captures[0].Result, Explain: r.Explanation, Errors: r.Errors,
+		Title: "segscope lab: " + report.LabPath(r.Path) + "; " + report.LabServer(r.Server)}
+	if err := htmlreport.WriteFile(path, in); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	fmt.Fprintf(s.err, "segscope: wrote %s\n", path)
 	return nil
 }
 
