@@ -510,3 +510,79 @@ func TestCauseNames(t *testing.T) {
 		seen[n] = true
 	}
 }
+
+// without returns a copy of the trace without the events drop picks, as if
+// curl had not logged them.
+func without(tr *curltrace.Trace, drop func(curltrace.Event) bool) *curltrace.Trace {
+	out := *tr
+	out.Events, out.EventConn = nil, nil
+	for i, e := range tr.Events {
+		if !drop(e) {
+			out.Events = append(out.Events, e)
+			out.EventConn = append(out.EventConn, tr.EventConn[i])
+		}
+	}
+	return &out
+}
+
+// Reads are placed on what the capture's walkers found (each response's
+// header and body, the decrypted records), so a header line curl did not
+// log, or a record header missing from the trace, moves no read.
+func TestPlacementResyncs(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		drop func() func(curltrace.Event) bool
+	}{
+		// The Content-Type line of every response of a keep-alive
+		// connection, and of HTTP/1.1 inside TLS.
+		{"lo-keepalive", isHeaderLine("Content-Type")},
+		{"https-tls12", isHeaderLine("Content-Type")},
+		// A record header (the first after the handshake) inside TLS.
+		{"https-tls13", firstRecordHeaderAfter(250)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := readTrace(t, filepath.Join(pcaps, c.name+".trace"))
+			keys := filepath.Join(pcaps, c.name+".keys")
+			if !fileExists(keys) {
+				keys = ""
+			}
+			res := analyzeFor(t, tr, captureOf(t, c.name), keys)
+			want := Explain(tr, res)
+			cut := without(tr, c.drop())
+			if len(cut.Events) == len(tr.Events) {
+				t.Fatal("nothing dropped")
+			}
+			got := Explain(cut, res)
+			if len(got.Events) != len(want.Events) {
+				t.Fatalf("%d events, want %d", len(got.Events), len(want.Events))
+			}
+			for i, e := range got.Events {
+				w := want.Events[i]
+				if e.Range != w.Range || e.Cause != w.Cause {
+					t.Errorf("line %d: %v %s, with every line logged %v %s", e.Line, e.Range, e.Cause, w.Range, w.Cause)
+				}
+			}
+		})
+	}
+}
+
+func isHeaderLine(name string) func() func(curltrace.Event) bool {
+	return func() func(curltrace.Event) bool {
+		return func(e curltrace.Event) bool {
+			return e.Kind == curltrace.RecvHeader && len(e.Data) > len(name) && string(e.Data[:len(name)]) == name
+		}
+	}
+}
+
+func firstRecordHeaderAfter(line int) func() func(curltrace.Event) bool {
+	return func() func(curltrace.Event) bool {
+		done := false
+		return func(e curltrace.Event) bool {
+			if !done && e.Line > line && e.TLSHeader != nil && e.Kind == curltrace.RecvSSL {
+				done = true
+				return true
+			}
+			return false
+		}
+	}
+}

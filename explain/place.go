@@ -8,6 +8,7 @@ import (
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/http1"
 	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsdec"
 )
 
 // connState follows one trace connection through the trace: where its
@@ -29,10 +30,12 @@ type connState struct {
 	exchanges []http1.Exchange
 	body      *http1.Message // the response the reads belong to
 
-	recs   *recordLayer // TLS: records laid from the trace's headers and the capture
-	frames *frameIndex  // HTTP/2: DATA frames from the capture (h2c) or the decryption
-	tframe *frameIndex  // HTTP/2: DATA frames from the trace's FRAME lines
-	data   int64        // HTTP/2: DATA payload bytes read so far
+	recs    *recordLayer      // TLS: records laid from the trace's headers and the capture
+	plain   *tlsdec.Direction // HTTP/1 inside TLS, decrypted: the plaintext stream's map
+	lastRec int               // the record the previous read came from (decrypted HTTP/1)
+	frames  *frameIndex       // HTTP/2: DATA frames from the capture (h2c) or the decryption
+	tframe  *frameIndex       // HTTP/2: DATA frames from the trace's FRAME lines
+	data    int64             // HTTP/2: DATA payload bytes read so far
 
 	tcp     *TCPRecvFact // the [TCP] recv line since the previous read
 	prevTOD time.Duration
@@ -49,7 +52,7 @@ func (r *Result) connStates(capture bool) map[int]*connState {
 	}
 	out := map[int]*connState{-1: {capture: capture, layer: LayerUnknown}}
 	for ti, tc := range r.Trace.Conns {
-		st := &connState{m: byTrace[ti], capture: capture}
+		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1}
 		st.tframe = traceFrames(r.Trace, ti)
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)
@@ -85,6 +88,9 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 		st.layer = LayerTLS
 		if st.tls.h2(tc) {
 			st.layer = LayerH2TLS
+		}
+		if a.Inner == analyze.ProtoHTTP1 && a.HTTP != nil && st.tls.decrypted {
+			st.exchanges, st.plain = a.HTTP.Exchanges(), a.TLSDec.Server()
 		}
 		if a.Inner == analyze.ProtoH2 && a.H2[analyze.ServerToClient] != nil {
 			st.frames = newFrameIndex(a.H2[analyze.ServerToClient].Frames(), a.TLSDec.Server())
@@ -144,7 +150,7 @@ func (st *connState) recvHeader(e *curltrace.Event) {
 	if st.layer == LayerTLS {
 		st.recs.consume(e.Size) // HTTP/2's Recv header lines are curl's rendering, not the bytes of a record
 	}
-	if st.layer == LayerHTTP1 && isFinalStatus(e.Data) {
+	if (st.layer == LayerHTTP1 || st.plain != nil) && isFinalStatus(e.Data) {
 		st.body = nil
 		if st.finals < len(st.exchanges) && st.exchanges[st.finals].Response != nil {
 			st.body = st.exchanges[st.finals].Response
@@ -204,11 +210,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 // response's header (anchored on the capture's), or after the previous
 // read.
 func (st *connState) readClear(ev *Event) {
-	if st.body != nil && st.header > 0 && st.recv != st.body.Body.Start {
-		st.recv = st.body.Body.Start // curl did not log every header byte: the capture knows where the body starts
-	}
-	ev.Range = stream.Range{Start: st.recv, End: st.recv + int64(ev.Size)}
-	st.recv = ev.Range.End
+	ev.Range = st.nextRead(ev.Size)
 	if st.segs == nil {
 		return
 	}
@@ -221,6 +223,18 @@ func (st *connState) readClear(ev *Event) {
 		ev.Facts.Body = bodyFact(st.body, ev.Range)
 		ev.Facts.Chunks = chunkFact(st.body, ev.Range)
 	}
+}
+
+// nextRead places the next n bytes curl read of an HTTP/1 response: on
+// the body's start after a header (the capture's, so that any byte curl
+// did not log is skipped), else after the previous read.
+func (st *connState) nextRead(n int) stream.Range {
+	if st.body != nil && st.header > 0 && st.recv != st.body.Body.Start {
+		st.recv = st.body.Body.Start
+	}
+	r := stream.Range{Start: st.recv, End: st.recv + int64(n)}
+	st.recv = r.End
+	return r
 }
 
 // headerFact: the header bytes curl logged before the read, and the

@@ -167,6 +167,9 @@ func (st *connState) readTLS(ev *Event) {
 		ev.Facts.Header = &HeaderFact{Source: FromTrace, Bytes: st.header}
 	}
 	st.captureFact(ev)
+	if st.plain != nil && st.readPlain(ev) {
+		return
+	}
 	if ev.Facts.Record == nil || st.segs == nil {
 		return
 	}
@@ -190,4 +193,39 @@ func (st *connState) captureFact(ev *Event) {
 	if alpn != "" {
 		ev.Facts.Conn = &ConnFact{Source: FromCapture, ALPN: alpn, ALPNBy: FromCapture}
 	}
+}
+
+// readPlain places a read of decrypted HTTP/1 on the plaintext stream,
+// anchored on the decrypted responses as in the clear, and finds its
+// record from the plaintext's map; false when the map does not cover it.
+func (st *connState) readPlain(ev *Event) bool {
+	p := st.nextRead(ev.Size)
+	i, ok1 := st.plain.SpanOf(p.Start)
+	j, ok2 := st.plain.SpanOf(p.End - 1)
+	c, ok3 := st.plain.ToCipher(p)
+	if !ok1 || !ok2 || !ok3 {
+		return false
+	}
+	sp := st.plain.Spans()[i]
+	rec := st.plain.W.Records()[sp.Record]
+	f := &RecordFact{Source: FromKeyLog, Index: sp.Record, Count: j - i + 1, Length: rec.Length, Wire: rec.Length + 5,
+		Plain: int(sp.Plain.Len()), Overhead: rec.Length - int(sp.Plain.Len()), OverheadKnown: true,
+		Before: int(p.Start - sp.Plain.Start), SameAsPrevious: st.lastRec == sp.Record}
+	if t := st.tls; t.version != 0 {
+		f.Version, f.VersionName, f.Suite = t.version, t.version.String(), t.suite.String()
+	}
+	st.lastRec = sp.Record
+	ev.Facts.Record, ev.Plain, ev.Range = f, p, c
+	if st.body != nil {
+		ev.Facts.Body, ev.Facts.Chunks = bodyFact(st.body, p), chunkFact(st.body, p)
+		if ev.Facts.Body != nil {
+			ev.Facts.Body.Source = FromKeyLog
+		}
+		if ev.Facts.Chunks != nil {
+			ev.Facts.Chunks.Source = FromKeyLog
+		}
+	}
+	ev.Segments = st.segs.in(c)
+	ev.Facts.Segments = st.segs.fact(ev.Segments, c)
+	return true
 }
