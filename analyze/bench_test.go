@@ -2,10 +2,13 @@ package analyze
 
 import (
 	"bytes"
+	"crypto/tls"
+	"strings"
 	"testing"
 
 	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/internal/synth"
+	"github.com/segscope/segscope/keylog"
 )
 
 // synthCapture makes a capture in memory, or fails the test.
@@ -106,4 +109,69 @@ func BenchmarkAnalyzeBulkSegmentsOnly(b *testing.B) {
 func BenchmarkAnalyzeManyFlows(b *testing.B) { benchmarkAnalyze(b, manyFlowsCfg, Options{}) }
 func BenchmarkAnalyzeManyFlowsSegmentsOnly(b *testing.B) {
 	benchmarkAnalyze(b, manyFlowsCfg, Options{SegmentsOnly: true})
+}
+
+// httpsCapture is a capture of conns HTTPS connections, each the same real
+// TLS session of a 1 MiB response, and its key log.
+func httpsCapture(tb testing.TB, version uint16, conns int) ([]byte, *keylog.Store) {
+	tb.Helper()
+	cli, srv, keys, err := synth.TLSSession(version, 1<<20)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, _ := synthCapture(tb, synth.Config{Connections: conns, Request: cli, Response: srv, Timestamps: true, Seed: 3})
+	ks := &keylog.Store{}
+	if err := ks.Parse("synth", strings.NewReader(keys)); err != nil {
+		tb.Fatal(err)
+	}
+	return b, ks
+}
+
+// BenchmarkHTTPS analyzes HTTPS with and without the key log: the cost of
+// decryption is the difference (the issue allows at most half again).
+func BenchmarkHTTPS(b *testing.B) {
+	for _, v := range []struct {
+		name    string
+		version uint16
+	}{{"tls13", tls.VersionTLS13}, {"tls12", tls.VersionTLS12}} {
+		capBytes, ks := httpsCapture(b, v.version, 20)
+		for _, keys := range []bool{false, true} {
+			name := v.name + "/records-only"
+			if keys {
+				name = v.name + "/decrypted"
+			}
+			b.Run(name, func(b *testing.B) {
+				b.SetBytes(int64(len(capBytes)))
+				b.ReportAllocs()
+				for b.Loop() {
+					opts := Options{}
+					if keys {
+						opts.Keys = ks
+					}
+					res := analyzeBytes(b, capBytes, opts)
+					if keys && res.Connections[0].App.Inner != ProtoHTTP1 {
+						b.Fatal("not decrypted")
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestHTTPSSynthDecrypts checks the benchmark's capture is what it claims:
+// every connection decrypts to one exchange with a 1 MiB body.
+func TestHTTPSSynthDecrypts(t *testing.T) {
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		capBytes, ks := httpsCapture(t, v, 3)
+		res := analyzeBytes(t, capBytes, Options{Keys: ks})
+		if len(res.Connections) != 3 {
+			t.Fatalf("%d connections", len(res.Connections))
+		}
+		for _, c := range res.Connections {
+			ex := c.App.HTTP.Exchanges()
+			if c.App.Inner != ProtoHTTP1 || len(ex) != 1 || ex[0].Response.BodyBytes != 1<<20 || !ex[0].Response.Complete {
+				t.Fatalf("TLS %x connection %d: %s, %d exchanges", v, c.ID, c.App.Inner, len(ex))
+			}
+		}
+	}
 }

@@ -17,6 +17,9 @@
 #                default: a mktemp dir, removed at exit unless KEEP=1
 #   KEEP=1       keep the default temp dir
 #   SKIP_TSHARK=1  skip tshark (it is slow)
+#   SKIP_HTTPS=1   skip the HTTPS file (https: BIG_CONNS real TLS 1.3 sessions of
+#                BIG_RESPONSE_BYTES each, ~1.1 GB, with its key log; segscope-keylog
+#                is segscope-json decrypting it)
 #   RUNS         runs per tool and file (default 3)
 #   TIMEOUT      seconds after which one run is killed (default: none)
 #   BIG_CONNS, BIG_RESPONSE_BYTES, MANY_CONNS, MANY_REUSED, MANY_RESPONSE_BYTES
@@ -76,6 +79,7 @@ fi
 
 # --- files ------------------------------------------------------------------
 declare -A packets=()
+declare -A keylog_for=()
 files=()
 if (($# > 0)); then
 	for f in "$@"; do
@@ -118,6 +122,12 @@ else
 	}
 	gen big -conns "$BIG_CONNS" -response-bytes "$BIG_RESPONSE_BYTES" -timestamps=true -seed 1
 	gen many-flows -conns "$MANY_CONNS" -reused "$MANY_REUSED" -response-bytes "$MANY_RESPONSE_BYTES" -timestamps=true -seed 2
+	if [[ ${SKIP_HTTPS:-0} != 1 ]]; then
+		# One real TLS 1.3 session (a 1 MiB HTTP/1.1 response) on every
+		# connection, with its key log: segscope-keylog decrypts it.
+		gen https -conns "$BIG_CONNS" -response-bytes "$BIG_RESPONSE_BYTES" -timestamps=true -seed 3 -tls 1.3 -keylog "$dir/https.keys"
+		keylog_for[$dir/https.pcap]=$dir/https.keys
+	fi
 fi
 
 # --- measuring --------------------------------------------------------------
@@ -127,6 +137,7 @@ tool_cmd() {
 	segscope-csv) cmd=("$tmp/segscope" analyze -q --format csv "$2") ;;
 	segscope-json) cmd=("$tmp/segscope" analyze -q --format json "$2") ;;
 	segscope-table) cmd=("$tmp/segscope" analyze -q "$2") ;;
+	segscope-keylog) cmd=("$tmp/segscope" analyze -q --format json --keylog "${keylog_for[$2]}" "$2") ;;
 	tcptrace) cmd=(tcptrace -l -n "$2") ;;
 	tshark) cmd=(tshark -q -z "conv,tcp" -r "$2") ;;
 	esac
@@ -160,7 +171,11 @@ rows=()
 for f in "${files[@]}"; do
 	log "warming the page cache with $f..."
 	cat "$f" >/dev/null
-	for tool in "${tools[@]}"; do
+	ftools=("${tools[@]}")
+	if [[ -n ${keylog_for[$f]:-} && " ${tools[*]} " == *" segscope-json "* ]]; then
+		ftools+=(segscope-keylog) # the same analysis, decrypting: the cost of the key log
+	fi
+	for tool in "${ftools[@]}"; do
 		secs=() peak=0 status=ok
 		for ((i = 1; i <= RUNS; i++)); do
 			r=$(measure "$tool" "$f")

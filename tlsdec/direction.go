@@ -178,6 +178,9 @@ func (x *Direction) Payload(r *tlsrec.Record, p []byte, at stream.Pos) {
 	if len(x.buf)+len(p) > maxPayload {
 		return // cannot happen: tlsrec refuses longer records
 	}
+	if x.buf == nil {
+		x.buf = make([]byte, 0, maxPayload) // once per direction: records then reuse it
+	}
 	if n := len(x.marks); n == 0 || x.marks[n-1].at.Packet != at.Packet {
 		x.marks = append(x.marks, mark{len(x.buf), at})
 	}

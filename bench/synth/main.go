@@ -5,6 +5,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -29,11 +30,30 @@ func main() {
 	flag.BoolVar(&cfg.IPv6, "ipv6", false, "IPv6 instead of IPv4")
 	flag.IntVar(&cfg.Snaplen, "snaplen", 0, "record at most this many bytes per frame (0: all)")
 	flag.Int64Var(&cfg.Seed, "seed", 1, "seed; the same flags give byte-identical files")
+	tlsVersion := flag.String("tls", "", "1.2 or 1.3: every connection carries one real TLS session (HTTP/1.1, a -response-bytes body) instead of clear HTTP")
+	keyLog := flag.String("keylog", "", "with -tls: write the session's key log (SSLKEYLOGFILE format) here")
 	flag.Parse()
 	if *out == "" || flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "usage: synth -o FILE [flags]")
 		flag.PrintDefaults()
 		os.Exit(2)
+	}
+
+	if *tlsVersion != "" {
+		v := map[string]uint16{"1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}[*tlsVersion]
+		if v == 0 {
+			fatal(fmt.Errorf("-tls %q: use 1.2 or 1.3", *tlsVersion))
+		}
+		cli, srv, keys, err := synth.TLSSession(v, cfg.ResponseBytes)
+		if err != nil {
+			fatal(err)
+		}
+		cfg.Request, cfg.Response = cli, srv
+		if *keyLog != "" {
+			if err := os.WriteFile(*keyLog, []byte(keys), 0o644); err != nil {
+				fatal(err)
+			}
+		}
 	}
 
 	var w io.Writer = os.Stdout

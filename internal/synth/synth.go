@@ -54,6 +54,10 @@ type Config struct {
 	Snaplen           int       // if > 0, record at most this many bytes of each frame (the original length is kept), like tcpdump -s
 	Seed              int64     // seeds ISNs, ports, IDs and timing jitter; the same Config gives byte-identical output
 	Start             time.Time // time of the first packet (default 2026-01-01T00:00:00Z)
+	// Request and Response, when set, are what every connection carries
+	// each way instead of generated HTTP (RequestBytes and ResponseBytes
+	// are then their lengths): a recorded TLS session, say (TLSSession).
+	Request, Response []byte
 }
 
 // Stats counts what Write wrote.
@@ -131,6 +135,12 @@ func (c *Config) normalize() error {
 	if c.ReusedTuples > c.Connections-1 {
 		return fmt.Errorf("synth: ReusedTuples %d must be less than Connections %d (the first connection cannot reuse anything)", c.ReusedTuples, c.Connections)
 	}
+	if c.Request != nil {
+		c.RequestBytes = len(c.Request)
+	}
+	if c.Response != nil {
+		c.ResponseBytes = len(c.Response)
+	}
 	if c.ResponseBytes == 0 {
 		c.ResponseBytes = defaultResponseBytes
 	}
@@ -182,6 +192,7 @@ func segSize(mss int, ts bool) int {
 // pattern of period len(pattern).
 type stream struct {
 	head      []byte // stream[0:len(head)], materialized
+	fixed     []byte // the whole stream, when given (Config.Request, Response)
 	prefixLen int    // bytes before the periodic part starts
 	pat       []byte // pattern repeated, long enough for any segment
 	period    int
@@ -205,6 +216,9 @@ func newStream(prefix []byte, total, maxSeg int) *stream {
 }
 
 func (s *stream) slice(off, n int) []byte {
+	if s.fixed != nil {
+		return s.fixed[off : off+n]
+	}
 	if off+n <= len(s.head) {
 		return s.head[off : off+n]
 	}
@@ -400,6 +414,12 @@ func write(w io.Writer, cfg Config) (Stats, error) {
 	}
 	g.req = requestStream(cfg.RequestBytes, g.reqSeg, host)
 	g.resp = responseStream(cfg.ResponseBytes, superFactor*g.respSeg)
+	if cfg.Request != nil {
+		g.req = &stream{fixed: cfg.Request}
+	}
+	if cfg.Response != nil {
+		g.resp = &stream{fixed: cfg.Response}
+	}
 
 	if err := g.pw.WriteFileHeader(uint32(g.snaplen), layers.LinkTypeEthernet); err != nil {
 		return Stats{}, err
