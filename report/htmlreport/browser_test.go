@@ -81,7 +81,7 @@ type loaded struct {
 	Errors []string `json:"errors"`
 	Conns  map[string]struct {
 		Reads, Segments, Stevens, Lit, AckLine int
-		Histogram                     map[string][][2]int
+		Histogram                              map[string][][2]int
 	} `json:"conns"`
 	mu       sync.Mutex
 	console  []string // console messages of every kind but log/info/debug, exceptions, CSP reports
@@ -430,6 +430,48 @@ func TestBrowserAckLines(t *testing.T) {
 	for _, col := range []string{"#2ca02c", "#bcbd22"} {
 		if n := pixels(img, col); n < 20 {
 			t.Errorf("%d pixels of %s", n, col)
+		}
+	}
+}
+
+// Firefox draws the same page: its headless screenshot (it has no DevTools
+// protocol chromedp speaks) shows the timeline's colours. Skipped without
+// firefox or firefox-esr on PATH.
+func TestFirefoxDraws(t *testing.T) {
+	var ff string
+	for _, name := range []string{"firefox-esr", "firefox"} {
+		if p, err := exec.LookPath(name); err == nil {
+			ff = p
+			break
+		}
+	}
+	if ff == "" {
+		t.Skip("no firefox on PATH")
+	}
+	in := input(t, []string{pcaps + "https-h2.pcap.gz"}, pcaps+"https-h2.trace", pcaps+"https-h2.keys")
+	dir := t.TempDir()
+	html, shot := filepath.Join(dir, "r.html"), filepath.Join(dir, "r.png")
+	if err := os.WriteFile(html, page(t, in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ff, "--headless", "--no-remote", "--profile", t.TempDir(), "--window-size=1400,2000", "--screenshot", shot, "file://"+html)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, col := range []string{colFull, colH2Frames, colRecord, colFrame, colWindow} {
+		if n := pixels(img, col); n < 50 {
+			t.Errorf("%d pixels of %s in firefox's screenshot", n, col)
 		}
 	}
 }

@@ -46,13 +46,13 @@ const Schema = "segscope.report/1"
 
 // Defaults of the bounds in Options.
 const (
-	DefaultMaxSegments     = 300000
-	DefaultMaxConnections  = 20
-	DefaultMaxMapUnits     = 20000
-	DefaultMaxMapSegments  = 50000
-	DefaultMaxOtherListed  = 1000
-	defaultMinBinsPerDir   = 2000
-	explainEventsFullLimit = 200000
+	DefaultMaxSegments        = 300000
+	DefaultMaxConnections     = 20
+	DefaultMaxMapUnits        = 20000
+	DefaultMaxMapSegments     = 50000
+	DefaultMaxOtherListed     = 1000
+	DefaultMaxExplainSegments = 200000
+	defaultMinBinsPerDir      = 2000
 )
 
 // Options bound what the page holds.
@@ -65,6 +65,10 @@ type Options struct {
 	// chosen and no trace names them (the largest by payload).
 	// 0: DefaultMaxConnections.
 	MaxConnections int
+	// MaxExplainSegments bounds the segments the explanation lists over
+	// all its reads; past it each read lists its first and last.
+	// 0: DefaultMaxExplainSegments.
+	MaxExplainSegments int
 	// MaxMapUnits and MaxMapSegments bound each connection's boundary map
 	// (segscope.map/1): past MaxMapSegments data segments the map carries
 	// units only, past MaxMapUnits the first units only.
@@ -83,6 +87,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxMapSegments <= 0 {
 		o.MaxMapSegments = DefaultMaxMapSegments
+	}
+	if o.MaxExplainSegments <= 0 {
+		o.MaxExplainSegments = DefaultMaxExplainSegments
 	}
 	return o
 }
@@ -126,7 +133,11 @@ func Write(w io.Writer, in Input) error {
 		return err
 	}
 	if in.Explain != nil {
-		x := report.Explanation{Result: in.Explain, Capture: in.Capture}
+		r, trimmed := boundedExplain(in.Explain, in.Options.MaxExplainSegments)
+		if trimmed > 0 {
+			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/1) lists only the first and last segment of each read: its %d segment entries are more than the page holds. The timeline lights what carried a read from its stream range.", trimmed))
+		}
+		x := report.Explanation{Result: r, Capture: in.Capture}
 		if err := add("segscope-explain", func(w io.Writer) error { return x.Write(w, report.JSON) }); err != nil {
 			return err
 		}
@@ -336,4 +347,25 @@ func WriteFile(path string, in Input) error {
 // commands write it with WriteFile(path, FromExplanation(x)) for --html.
 func FromExplanation(x report.Explanation) Input {
 	return Input{Capture: x.Capture, Explain: x.Result, Errors: x.Errors}
+}
+
+// boundedExplain returns x, or past max segment entries over all reads a
+// copy whose reads list their first and last segment only, with the
+// number of entries there were.
+func boundedExplain(x *explain.Result, max int) (*explain.Result, int) {
+	n := 0
+	for _, e := range x.Events {
+		n += len(e.Segments)
+	}
+	if n <= max {
+		return x, 0
+	}
+	c := *x
+	c.Events = append([]explain.Event(nil), x.Events...)
+	for i := range c.Events {
+		if s := c.Events[i].Segments; len(s) > 2 {
+			c.Events[i].Segments = []explain.Seg{s[0], s[len(s)-1]}
+		}
+	}
+	return &c, n
 }

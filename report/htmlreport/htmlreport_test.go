@@ -316,3 +316,30 @@ func TestFromExplanation(t *testing.T) {
 		t.Error("the page from the explanation differs from the report's")
 	}
 }
+
+// Past the bound each read lists its first and last segment, and the page
+// says so.
+func TestExplanationBounded(t *testing.T) {
+	in := input(t, []string{pcaps + "https-h2.pcap.gz"}, pcaps+"https-h2.trace", pcaps+"https-h2.keys")
+	in.Options.MaxExplainSegments = 10
+	html := page(t, in)
+	var x struct {
+		Events []struct {
+			Segments []struct{ Packet int } `json:"segments"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(blocks(t, html)["segscope-explain"], &x); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range x.Events {
+		if len(e.Segments) > 2 || len(e.Segments) != min(2, len(in.Explain.Events[i].Segments)) {
+			t.Errorf("read %d lists %d segments", i, len(e.Segments))
+		}
+	}
+	if len(in.Explain.Events[0].Segments) <= 2 {
+		t.Error("the explanation itself was cut")
+	}
+	if !strings.Contains(strings.Join(plot(t, html).Notes, " "), "first and last segment") {
+		t.Error("the page does not say the segments were cut")
+	}
+}

@@ -112,7 +112,7 @@ func build(in Input) built {
 	chosen, rest, by := Choose(res, in.Explain, in.Conns, in.Options.MaxConnections)
 	d.ChosenBy = by
 	b.conns = chosen
-	d.Missing = append(d.Missing, missing(in, chosen, by)...)
+	d.Missing = append(d.Missing, missing(in, chosen)...)
 	total := 0
 	for _, c := range chosen {
 		total += len(c.Segments)
@@ -154,7 +154,7 @@ func build(in Input) built {
 }
 
 // missing lists what the page cannot show and why, in words.
-func missing(in Input, chosen []*analyze.Connection, by string) []string {
+func missing(in Input, chosen []*analyze.Connection) []string {
 	res := in.Capture
 	var out []string
 	switch {
@@ -186,7 +186,6 @@ func missing(in Input, chosen []*analyze.Connection, by string) []string {
 			out = append(out, fmt.Sprintf("Connection %d: its segments were not kept, so its graphs are empty.", c.ID))
 		}
 	}
-	_ = by
 	return out
 }
 

@@ -429,7 +429,9 @@
       // segments
       var sy = laneY('seg');
       segIdx.forEach(function (i) {
-        var on = !sel || (selPk[sg.pkt[i]] && !sg.cnt) || (sg.cnt && sg.off[i] < selHi && sg.off[i] + sg.len[i] > selLo);
+        // What carried the read: the segments its stream range overlaps
+        // (the explanation's own list may be cut to its first and last).
+        var on = !sel || selPk[sg.pkt[i]] || (sg.off[i] < selHi && sg.off[i] + sg.len[i] > selLo);
         var h = laneH - 8, y = sy + 4;
         var x0, x1;
         if (mode === 'offset') { x0 = sg.off[i]; x1 = sg.off[i] + sg.len[i]; }
@@ -713,11 +715,15 @@
         g.beginPath(); g.moveTo(mx, bx.t - 8); g.lineTo(mx - 5, bx.t - 16); g.lineTo(mx + 5, bx.t - 16); g.closePath(); g.fill();
       }
       g.font = '10px sans-serif'; g.textAlign = 'center'; g.textBaseline = 'bottom';
+      var lastLab = -Infinity;
       sizes.forEach(function (s) {
         var col = !mss ? SEG['short'] : s[0] > mss ? SEG['super'] : s[0] === mss ? SEG.full : SEG['short'];
         var x = X_(s[0]) - bw / 2, h = Hh(s[1]);
         g.fillStyle = col; g.fillRect(x, bx.b - h, bw, h);
-        if (sizes.length <= 12) { g.fillStyle = '#333'; g.fillText(s[0] + ' ×' + s[1], x + bw / 2, bx.b - h - 2); }
+        var lab = s[0] + ' ×' + s[1], lw = g.measureText(lab).width;
+        if (sizes.length <= 24 && x + bw / 2 - lw / 2 > lastLab + 3) {
+          g.fillStyle = '#333'; g.fillText(lab, x + bw / 2, bx.b - h - 2); lastLab = x + bw / 2 + lw / 2;
+        }
         bars.push({ x: x, w: bw, h: h, size: s[0], count: s[1] });
       });
       axisX(g, bx, 0, xmax, function (t) { return String(Math.round(t)); });
