@@ -16,6 +16,10 @@ type Segments struct {
 	Result      *analyze.Result
 	Connections []*analyze.Connection
 	Errors      []error
+	// Carried adds what each data segment carried (the analysis must
+	// have walked the application layer): with a key log, the frames and
+	// messages inside TLS.
+	Carried bool
 }
 
 type jsonSegments struct {
@@ -26,19 +30,20 @@ type jsonSegments struct {
 }
 
 type jsonSegment struct {
-	Packet    int     `json:"packet"`
-	Time      string  `json:"time"`
-	RelTimeS  float64 `json:"rel_time_s"`
-	Conn      int     `json:"conn"`
-	Direction string  `json:"direction"`
-	Source    string  `json:"source"`
-	Dest      string  `json:"destination"`
-	Offset    int64   `json:"offset"`
-	Len       int     `json:"len"`
-	Flags     string  `json:"flags"`
-	Window    int     `json:"window"`
-	Options   int     `json:"option_bytes"`
-	Class     string  `json:"class"`
+	Packet    int      `json:"packet"`
+	Time      string   `json:"time"`
+	RelTimeS  float64  `json:"rel_time_s"`
+	Conn      int      `json:"conn"`
+	Direction string   `json:"direction"`
+	Source    string   `json:"source"`
+	Dest      string   `json:"destination"`
+	Offset    int64    `json:"offset"`
+	Len       int      `json:"len"`
+	Flags     string   `json:"flags"`
+	Window    int      `json:"window"`
+	Options   int      `json:"option_bytes"`
+	Class     string   `json:"class"`
+	Carried   []string `json:"carried,omitempty"`
 }
 
 // segmentsCSVHeader names the columns of `segments --format csv`.
@@ -47,6 +52,10 @@ var segmentsCSVHeader = []string{"packet", "time", "rel_time_s", "conn", "direct
 func (s Segments) rows() []jsonSegment {
 	var out []jsonSegment
 	for _, c := range s.Connections {
+		var carried map[int][]string
+		if s.Carried {
+			carried = carriedBy(c)
+		}
 		for _, seg := range c.Segments {
 			src, dst := endpoint(c, seg.Dir)
 			out = append(out, jsonSegment{
@@ -55,8 +64,36 @@ func (s Segments) rows() []jsonSegment {
 				Conn:     c.ID, Direction: seg.Dir.String(), Source: src, Dest: dst,
 				Offset: seg.Offset, Len: seg.Len, Flags: analyze.FlagString(seg.Flags),
 				Window: int(seg.Window), Options: int(seg.OptionLen), Class: c.Class(seg),
+				Carried: carried[seg.Packet],
 			})
 		}
+	}
+	return out
+}
+
+// carriedBy names, per data segment (by packet), the innermost units it
+// carried: inside decrypted TLS the frames and messages, not the records.
+func carriedBy(c *analyze.Connection) map[int][]string {
+	m := c.Map()
+	out := map[int][]string{}
+	for si, seg := range m.Segments {
+		var names []string
+		inner := false
+		for _, ui := range m.SegmentUnits[si] {
+			inner = inner || m.Units[ui].InTLS
+		}
+		for _, ui := range m.SegmentUnits[si] {
+			u := m.Units[ui]
+			if inner && !u.InTLS {
+				continue
+			}
+			name := string(u.Kind) + " " + u.Label
+			if u.Kind == analyze.UnitH2Frame {
+				name += fmt.Sprintf(" s%d", u.Exchange)
+			}
+			names = append(names, name)
+		}
+		out[seg.Packet] = names
 	}
 	return out
 }
@@ -95,18 +132,25 @@ func (s Segments) Write(w io.Writer, f Format) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	err := streamTable(w, "rrrllrrlrl",
-		[]string{"PACKET", "TIME", "CONN", "DIR", "FROM", "OFFSET", "LEN", "FLAGS", "WIN", "CLASS"},
+	align, head := "rrrllrrlrl", []string{"PACKET", "TIME", "CONN", "DIR", "FROM", "OFFSET", "LEN", "FLAGS", "WIN", "CLASS"}
+	if s.Carried {
+		align, head = align+"l", append(head, "CARRIED")
+	}
+	err := streamTable(w, align, head,
 		func(emit func([]string) error) error {
 			for _, r := range rows {
 				dir := "c>s"
 				if r.Direction == analyze.ServerToClient.String() {
 					dir = "s>c"
 				}
-				if err := emit([]string{
+				row := []string{
 					strconv.Itoa(r.Packet), strconv.FormatFloat(r.RelTimeS, 'f', 6, 64), strconv.Itoa(r.Conn), dir,
 					r.Source, strconv.FormatInt(r.Offset, 10), strconv.Itoa(r.Len), r.Flags, strconv.Itoa(r.Window), r.Class,
-				}); err != nil {
+				}
+				if s.Carried {
+					row = append(row, strings.Join(r.Carried, "; "))
+				}
+				if err := emit(row); err != nil {
 					return err
 				}
 			}

@@ -57,14 +57,20 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 	if err != nil {
 		return err
 	}
-	res, errs := load(s, paths, analyze.Options{KeepSegments: filter.Match, SegmentsOnly: true}, !o.noProgress)
+	// With a key log, walk the application layer too, to say what each
+	// segment carried inside TLS.
+	opts := analyze.Options{KeepSegments: filter.Match, SegmentsOnly: len(o.keylogs) == 0}
+	if opts.Keys, err = o.keys(); err != nil {
+		return err
+	}
+	res, errs := load(s, paths, opts, !o.noProgress)
 	conns := res.Select(filter)
 	if keepDir != nil {
 		for _, c := range conns {
 			c.Segments = analyze.OnlyDir(c.Segments, *keepDir)
 		}
 	}
-	return writeReport(s, report.Segments{Result: res, Connections: conns, Errors: errs}, format, res, errs)
+	return writeReport(s, report.Segments{Result: res, Connections: conns, Errors: errs, Carried: !opts.SegmentsOnly}, format, res, errs)
 }
 
 func parseDir(v string) (*analyze.Dir, error) {
