@@ -95,10 +95,11 @@ const (
 	NeedRecordHeaders                   // the trace lacks the record headers (curl --trace, not -v)
 	NeedTCPTrace                        // curl 8.3+ --trace-config tcp would show each socket read
 	NeedWholeCapture                    // the capture ended before the transfer did
+	NeedReassembly                      // the reassembly bound cut the stream (--max-buffered)
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
-	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture"}
+	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -371,8 +372,10 @@ type SizeFact struct {
 // CaptureFact is about the capture as a whole, where it limits the read.
 type CaptureFact struct {
 	Source Source `json:"source"`
-	// SnapCut: records of the connection were cut by a snap length.
-	SnapCut bool `json:"snap_cut"`
+	// SnapCut: records of the connection were cut (by a snap length, or
+	// by a gap: BoundHits counts those the reassembly bound forced).
+	SnapCut   bool `json:"snap_cut"`
+	BoundHits int  `json:"bound_hits,omitempty"`
 	// TLSStatus is why TLS was not decrypted; TLSVersion/Suite when the
 	// ServerHello was seen.
 	TLSStatus string `json:"tls_status,omitempty"`

@@ -229,7 +229,10 @@ func h2Placed(f *Facts) verdict {
 
 // h2Need is what would tell the frames of a read inside TLS.
 func h2Need(f *Facts) Need {
-	if c := f.Capture; c != nil && c.SnapCut {
+	switch c := f.Capture; {
+	case c != nil && c.SnapCut && c.BoundHits > 0:
+		return NeedReassembly
+	case c != nil && c.SnapCut:
 		return NeedFullSnap
 	}
 	return NeedKeyLog

@@ -18,6 +18,7 @@ type tlsInfo struct {
 	suite     tlsdec.CipherSuite
 	status    tlsdec.Status
 	snapCut   bool
+	boundHits int
 	alpn      string
 	alpnKnown bool
 	innerH2   bool
@@ -35,6 +36,7 @@ func newTLSInfo(a *analyze.App) *tlsInfo {
 	t.alpn, t.alpnKnown = d.ALPN()
 	st := d.Server().Stats()
 	t.snapCut = st.Undecryptable > 0 || a.TLS[analyze.ServerToClient].Stopped()
+	t.boundHits = int(a.Streams[analyze.ServerToClient].BoundHits)
 	t.decrypted = st.Decrypted > 0
 	if t.decrypted {
 		t.plain = map[int]int{}
@@ -184,7 +186,7 @@ func (st *connState) captureFact(ev *Event) {
 		return
 	}
 	if st.tls.snapCut || !st.tls.decrypted {
-		ev.Facts.Capture = &CaptureFact{Source: FromCapture, SnapCut: st.tls.snapCut, TLSStatus: st.tls.status.String()}
+		ev.Facts.Capture = &CaptureFact{Source: FromCapture, SnapCut: st.tls.snapCut, BoundHits: st.tls.boundHits, TLSStatus: st.tls.status.String()}
 	}
 	alpn := ""
 	if st.tls.alpnKnown {

@@ -408,6 +408,8 @@ func needText(n explain.Need) string {
 		return "the record headers curl logs: curl --trace or --trace-ascii (not -v)"
 	case explain.NeedWholeCapture:
 		return "a capture of the whole transfer (stop the capture only after curl exits)"
+	case explain.NeedReassembly:
+		return "every byte of the stream: the reassembly bound cut it, raise it with --max-buffered"
 	case explain.NeedTCPTrace:
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	}
@@ -434,7 +436,19 @@ func why(e explain.Event) string {
 		}
 		s += "; " + verb + ", " + strings.Join(needs, "; ")
 	}
-	return s + timingText(e) + noteText(e)
+	return s + tcpRecvText(e) + timingText(e) + noteText(e)
+}
+
+// tcpRecvText shows curl's own socket read, when it logged one.
+func tcpRecvText(e explain.Event) string {
+	t := e.Facts.TCPRecv
+	if t == nil || e.Cause == explain.CauseBufferCap {
+		return ""
+	}
+	if t.NRead == e.Size {
+		return fmt.Sprintf("; curl's [TCP] recv(len=%d) returned these %d bytes in one socket read (line %d)", t.Len, t.NRead, t.Line)
+	}
+	return fmt.Sprintf("; curl's last socket read before it, [TCP] recv(len=%d), returned %d bytes (line %d)", t.Len, t.NRead, t.Line)
 }
 
 func causeSentence(e explain.Event) string {
@@ -591,8 +605,12 @@ func recordText(e explain.Event) string {
 		body = "DATA (the rest of a frame: no frame header in this record)"
 	}
 	if !r.OverheadKnown {
-		return fmt.Sprintf("TLS record #%d (%s) is %d bytes after its header: %d of %s%s + %d of record overhead, as %s has; curl reads one record per SSL_read, so the record size the server chose sets N",
-			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Length-r.Before-e.Size, overheadGuess(r.Length-r.Before-e.Size))
+		over := overheadGuess(r.Length - r.Before - e.Size)
+		if r.Suite != "" {
+			over = overheadText(r) + ", a suite segscope does not decrypt (its IV, MAC and padding)"
+		}
+		return fmt.Sprintf("TLS record #%d (%s) is %d bytes after its header: %d of %s%s + %d of record overhead (%s); curl reads one record per SSL_read, so the record size the server chose sets N",
+			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Length-r.Before-e.Size, over)
 	}
 	s := fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s)", r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r))
 	s += "; curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments"
@@ -636,7 +654,7 @@ func overheadGuess(n int) string {
 	case 16:
 		return "TLS 1.2 ChaCha20-Poly1305 (16-byte tag)"
 	}
-	return "no usual AEAD suite"
+	return "not the overhead of a usual AEAD suite"
 }
 
 // framesText: HTTP/2 DATA frames, with the headers counted from the
@@ -770,6 +788,8 @@ func inferenceText(e explain.Event) string {
 		return "a segment longer than the MSS can only come from TSO/GSO or GRO"
 	case explain.ByFramePiece:
 		return "curl 8 splits a DATA frame where a TLS record ends"
+	case explain.ByUnknownOverhead:
+		return "curl reads one record per SSL_read; what the record holds beyond the read is taken as the suite's overhead, which segscope cannot measure without decrypting"
 	}
 	return e.Inference.String()
 }
@@ -845,7 +865,7 @@ func summarySentences(r *explain.Result) []string {
 	top := s.Sizes[0]
 	out := []string{fmt.Sprintf("%d Recv data events, %d bytes; the most common size is %d (%d times).", s.Events, s.Bytes, top.Size, top.Count)}
 	out = append(out, causeSentences(r, s.Dominant, s.Example)...)
-	if len(s.Causes) > 1 && 4*s.Causes[1].Count >= s.Events {
+	if len(s.Causes) > 1 && 4*s.Causes[1].Count >= s.Events && !sameSentences(s.Dominant, s.Causes[1].Cause) {
 		out = append(out, causeSentences(r, s.Causes[1].Cause, s.Causes[1].Example)...)
 	}
 	if r.Buffer != nil {
@@ -863,6 +883,12 @@ func summarySentences(r *explain.Result) []string {
 		}
 	}
 	return out
+}
+
+// sameSentences tells whether two causes share their summary sentences.
+func sameSentences(a, b explain.Cause) bool {
+	waiting := func(c explain.Cause) bool { return c == explain.CauseBacklog || c == explain.CauseBufferCap }
+	return waiting(a) && waiting(b)
 }
 
 func confidenceSentences(s explain.Summary) []string {
@@ -969,6 +995,10 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 	rec := e.Facts.Record
 	if fr := e.Facts.Frames; fr != nil {
 		x := fr.Frames[0]
+		if fr.Source == explain.FromTrace {
+			return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame (line %d: bytes %d-%d of a %d-byte frame, from curl's FRAME lines): curl hands a frame over in pieces where a TLS record ends; %s would show the records.",
+				n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, needText(explain.NeedKeyLog))}
+		}
 		return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame that a TLS record boundary cut: curl hands over what one record holds of a frame, so these sizes come from where the records end (line %d: bytes %d-%d of a %d-byte frame, in a record of %d bytes of plaintext).",
 			n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, fr.RecordPlain)}
 	}
