@@ -21,8 +21,10 @@ import (
 	"time"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/sniffer"
 )
 
@@ -75,8 +77,9 @@ type Plan struct {
 	// TraceConfig adds --trace-config ids,tcp,ssl,http/2 (curl 8.3 and
 	// later: component lines add evidence). See CurlAtLeast.
 	TraceConfig bool
-	// Dir receives trace.txt and keys.txt, and with Keep NAME.pcapng for
-	// each capture. Empty: a temporary directory, removed at the end.
+	// Dir receives trace.txt, keys.txt and NAME.pcapng for each capture
+	// (removed at the end unless Keep). Empty: a temporary directory,
+	// removed at the end.
 	Dir  string
 	Keep bool
 	// Captures: the first is the one explained; the others (the server's
@@ -175,8 +178,17 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	if rerr == nil && ctx.Err() == nil {
 		wait(ctx, p.Settle)
 	}
+	tls := nonEmpty(keys)
 	for _, r := range caps {
 		c, err := r.stop()
+		if tls && err == nil {
+			if err := r.secondPass(&c, keys); err != nil {
+				out.Errors = append(out.Errors, fmt.Errorf("%s capture: reading it again with the whole key log: %w", c.Name, err))
+			}
+		}
+		if !r.kept && r.path != "" {
+			os.Remove(r.path)
+		}
 		out.Captures = append(out.Captures, c)
 		if err != nil {
 			out.Errors = append(out.Errors, fmt.Errorf("%s capture: %w", c.Name, err))
@@ -213,6 +225,11 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	return out, nil
 }
 
+func nonEmpty(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Size() > 0
+}
+
 func curlArgs(p Plan, trace string) []string {
 	args := []string{"--trace", trace, "--trace-time"}
 	if p.TraceConfig {
@@ -238,6 +255,8 @@ type running struct {
 	sess Session
 	file *os.File
 	path string
+	kept bool
+	opts analyze.Options
 }
 
 func (r *running) close() error {
@@ -255,7 +274,42 @@ func (r *running) stop() (Captured, error) {
 	if cerr := r.close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
-	return Captured{Name: r.name, Result: res, Stats: st, File: r.path}, err
+	c := Captured{Name: r.name, Result: res, Stats: st}
+	if r.kept {
+		c.File = r.path
+	}
+	return c, err
+}
+
+// secondPass analyses a capture again from its file, with the whole key
+// log. Live, the analysis reads the key log every few milliseconds, and
+// the records that pass before a secret is read stay encrypted: with TLS
+// 1.2 at 50mbit, 77 of 95 reads could not be placed on their record live,
+// and none from the file. The live result stays when there is no file or
+// reading it fails.
+func (r *running) secondPass(c *Captured, keys string) error {
+	if r.path == "" || c.Result == nil {
+		return nil
+	}
+	store := &keylog.Store{}
+	if err := store.LoadFile(keys); err != nil {
+		return err
+	}
+	f, err := capture.Open(r.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	o := r.opts
+	o.Keys = store
+	a := analyze.New(o)
+	if err := a.ReadAll(f); err != nil {
+		return err
+	}
+	res := a.Result()
+	res.Sources = c.Result.Sources
+	c.Result = res
+	return nil
 }
 
 // startCaptures starts every capture, in order; on an error the ones
@@ -276,8 +330,9 @@ func startCaptures(p Plan, dir, keys string) ([]*running, error) {
 			// segment for explain.
 			o.Analyze.KeepSegments = func(*analyze.Connection) bool { return true }
 		}
-		r := &running{name: c.Name}
-		if p.Keep && o.Write == nil {
+		r := &running{name: c.Name, opts: o.Analyze, kept: p.Keep}
+		if o.Write == nil {
+			// Written even when not kept: the second pass reads it.
 			r.path = filepath.Join(dir, c.Name+".pcapng")
 			f, err := os.Create(r.path)
 			if err != nil {
