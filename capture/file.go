@@ -37,6 +37,7 @@ type File struct {
 
 	pcap *pcapgo.Reader
 	ng   *pcapgo.NgReader
+	tap  *secretsTap // under ng: collects its Decryption Secrets Blocks
 
 	number int   // packets returned so far
 	err    error // the error that ended the file; returned again on later reads
@@ -102,7 +103,10 @@ func NewReader(name string, r io.Reader, size int64) (*File, error) {
 		src.pcap, err = pcapgo.NewReader(br)
 	case binary.BigEndian.Uint32(magic) == 0x0a0d0d0a:
 		src.format = FormatPcapng
-		src.ng, err = pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		src.tap = &secretsTap{r: br}
+		// NgReader buffers what it reads; its own buffer over the tap
+		// need not be large, as br is.
+		src.ng, err = pcapgo.NewNgReader(bufio.NewReaderSize(src.tap, 64<<10), pcapgo.NgReaderOptions{WantMixedLinkType: true})
 	default:
 		return nil, &Error{Source: name, Err: fmt.Errorf("not a pcap or pcapng capture: it starts with bytes % x (%q)", magic, printable(magic))}
 	}
@@ -145,6 +149,23 @@ func (f *File) Compressed() bool { return f.compressed }
 // Progress returns the bytes of the (possibly compressed) file read so far
 // and its size (0 when unknown). It is safe to call from another goroutine.
 func (f *File) Progress() (read, total int64) { return f.read.Load(), f.total }
+
+// TLSKeyLogs returns the TLS key logs (NSS key log text, as
+// package keylog parses it) of the pcapng Decryption Secrets Blocks read so
+// far, in file order; nil for a pcap file.
+//
+// Poll it after each ReadPacket: the result only grows, so comparing its
+// length with the last one tells in O(1) that a block arrived, and it
+// costs nothing when none did. When ReadPacket returns packet n, every
+// block before packet n in the file is there (a block may show up a
+// little earlier, as the file is read ahead). The slices are shared: do
+// not modify them.
+func (f *File) TLSKeyLogs() [][]byte {
+	if f.tap == nil {
+		return nil
+	}
+	return f.tap.keyLogs
+}
 
 // Close closes the underlying file (standard input is left open).
 func (f *File) Close() error {
@@ -189,6 +210,11 @@ func (f *File) ReadPacket() (Packet, error) {
 }
 
 func (f *File) wrap(err error) error {
+	if f.tap != nil && f.tap.errSent {
+		// NgReader reached the malformed secrets block; whatever it made
+		// of the tap's error, this is the cause.
+		err = f.tap.err
+	}
 	switch {
 	case err == io.EOF:
 		return io.EOF

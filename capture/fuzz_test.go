@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"testing"
@@ -9,7 +10,10 @@ import (
 
 // FuzzReader feeds arbitrary bytes to the capture reader: it must return
 // packets or errors, never panic or loop, and every error must be an
-// *Error naming the source.
+// *Error naming the source. Key logs from Decryption Secrets Blocks come
+// from the input (no more bytes than it has), and a bad block is placed
+// inside it. The committed corpus (testdata/fuzz/FuzzReader) has pcapng
+// files with such blocks, whole, cut and damaged.
 func FuzzReader(f *testing.F) {
 	if b, err := os.ReadFile(realCapture); err == nil {
 		f.Add(b[:min(len(b), 4096)])
@@ -29,19 +33,37 @@ func FuzzReader(f *testing.F) {
 		for i := 0; i < 1<<16; i++ {
 			p, err := src.ReadPacket()
 			if err == io.EOF {
+				checkKeyLogs(t, src, b)
 				return
 			}
 			if err != nil {
 				if _, ok := err.(*Error); !ok {
 					t.Fatalf("error %T %v is not a *capture.Error", err, err)
 				}
+				var se *SecretsError
+				if errors.As(err, &se) && !src.Compressed() && (se.Offset < 0 || se.Offset >= int64(len(b))) {
+					t.Fatalf("%v: offset %d outside the %d bytes of input", err, se.Offset, len(b))
+				}
+				checkKeyLogs(t, src, b)
 				return
 			}
+			checkKeyLogs(t, src, b)
 			if len(p.Data) > len(b) {
 				t.Fatalf("packet of %d bytes from %d bytes of input", len(p.Data), len(b))
 			}
 		}
 	})
+}
+
+// checkKeyLogs fails if src's key logs hold more bytes than its input.
+func checkKeyLogs(t *testing.T, src *File, in []byte) {
+	n := 0
+	for _, l := range src.TLSKeyLogs() {
+		n += len(l)
+	}
+	if n > len(in) && !src.Compressed() {
+		t.Fatalf("%d bytes of key logs from %d bytes of input", n, len(in))
+	}
 }
 
 // toPcapngFuzzSeed returns a small pcapng seed built from a pcap's first

@@ -119,6 +119,35 @@ func (w *NgWriter) WriteStats(received, dropped uint64) error {
 	return nil
 }
 
+// WriteTLSKeyLog writes keyLog, TLS secrets in the NSS key log format
+// (keylog.Store.Bytes), in a Decryption Secrets Block, and flushes it.
+// Wireshark and tshark then decrypt the file's TLS connections without
+// a key log file, and File.TLSKeyLogs returns keyLog. Write it before the
+// packets of the connections it decrypts: readers that stream the file,
+// like segscope, learn the keys where the block stands. An empty keyLog
+// writes nothing.
+func (w *NgWriter) WriteTLSKeyLog(keyLog []byte) error {
+	if w.closed {
+		return errNgWriterClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if len(keyLog) == 0 {
+		return nil
+	}
+	if len(keyLog) > maxSecretsBlock-minSecretsBlock-3 {
+		return fmt.Errorf("pcapng writer: a key log of %d bytes is more than the %d MiB segscope reads back", len(keyLog), maxSecretsBlock>>20)
+	}
+	if err := w.w.WriteDecryptionSecretsBlock(pcapgo.DSB_SECRETS_TYPE_TLS, keyLog); err != nil {
+		return w.fail(err)
+	}
+	if err := w.w.Flush(); err != nil {
+		return w.fail(err)
+	}
+	return nil
+}
+
 // Packets returns the number of packets written.
 func (w *NgWriter) Packets() int { return w.packets }
 
