@@ -378,8 +378,8 @@ func TestAdd(t *testing.T) {
 	}
 }
 
-// TestConcurrent fills one Store from several goroutines while others look
-// up (run with -race).
+// TestConcurrent fills one Store from several goroutines, by Add and by
+// Parse, while others look up (run with -race).
 func TestConcurrent(t *testing.T) {
 	var s Store
 	var wg sync.WaitGroup
@@ -399,12 +399,22 @@ func TestConcurrent(t *testing.T) {
 			}
 		}()
 	}
+	keys := mustReadFile(t, "../pcaps/https-h2.keys")
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 20; i++ {
+			if err := s.Parse("https-h2.keys", bytes.NewReader(keys)); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
 	wg.Wait()
-	if s.Len() != 400 {
+	if s.Len() != 401 {
 		t.Errorf("Len() = %d", s.Len())
 	}
 	var again Store
-	if err := again.Parse("round trip", bytes.NewReader(s.Bytes())); err != nil || again.Len() != 400 {
+	if err := again.Parse("round trip", bytes.NewReader(s.Bytes())); err != nil || again.Len() != 401 {
 		t.Errorf("round trip: %d randoms, %v", again.Len(), err)
 	}
 }

@@ -62,8 +62,6 @@ func (s *Store) Parse(name string, r io.Reader) error {
 		lineNo int
 		lines  int // lines that are neither blank nor comments
 	)
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for sc.Scan() {
 		lineNo++
 		line := bytes.TrimSpace(sc.Bytes())
@@ -132,7 +130,7 @@ func text(line []byte) bool {
 
 // parseLine adds the secret on line (trimmed, not blank, not a comment)
 // and returns "", or the reason it is malformed; foreign tells that the
-// line does not look like a key log line at all. s.mu is held.
+// line does not look like a key log line at all.
 func (s *Store) parseLine(line []byte) (reason string, foreign bool) {
 	var f [3][]byte // label, client random, secret
 	n := 0
@@ -164,7 +162,11 @@ func (s *Store) parseLine(line []byte) (reason string, foreign bool) {
 	if size := len(secret) / 2; !l.ValidLength(size) {
 		return fmt.Sprintf("%v: secret is %d bytes, want %s", l, size, l.wantLength()), false
 	}
+	// Lock per line, not per Parse: the reader may be slow (a pipe) and
+	// look-ups go on meanwhile.
+	s.mu.Lock()
 	s.add(l, r, s.alloc(len(secret)/2, func(b []byte) { hex.Decode(b, secret) }))
+	s.mu.Unlock()
 	return "", false
 }
 
