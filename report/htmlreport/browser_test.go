@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	cdpinput "github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -231,6 +232,7 @@ const (
 	colBacklog   = "#ff7f0e"
 	colBodyEnd   = "#7f7f7f"
 	colMessage   = "#98df8a"
+	colChunk     = "#ffbb78"
 )
 
 func TestBrowserReports(t *testing.T) {
@@ -244,6 +246,8 @@ func TestBrowserReports(t *testing.T) {
 			[]string{colFull, colMessage}, []string{colFull, colWindow}, []string{colFull, colShort}},
 		{"notime", "h2-tls13-notime.pcap.gz", "h2-tls13-notime.trace", "h2-tls13-notime.keys",
 			[]string{colRecord, colFrame}, []string{colFull}, []string{colFull}},
+		{"h2c", "h2c.pcap", "h2c.trace", "", []string{colFrame}, []string{colShort}, []string{colShort}},
+		{"chunked", "lo-chunked.pcap", "lo-chunked.trace", "", []string{colChunk, colMessage}, []string{colShort}, []string{colShort}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			keys := ""
@@ -303,8 +307,76 @@ func TestBrowserReports(t *testing.T) {
 					t.Errorf("the read's explanation lacks %q: %q", want, detail)
 				}
 			}
+			hover(t, l, conns[0].ID)
+			zoom(t, l, conns[0].ID)
 			l.clean(t)
 		})
+	}
+}
+
+// hover moves the mouse over the last read and clicks it: the tooltip and
+// the panel show its stream range, packets and explanation.
+func hover(t *testing.T, l *loaded, conn int) {
+	t.Helper()
+	n := l.Conns[strconv.Itoa(conn)].Reads
+	if _, err := chromedp.Run(l.tab, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.segscope.select[%d](null)`, conn))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(l.tab, chromedp.ScrollIntoView(chromedp.CSS(fmt.Sprintf("#view-timeline-%d", conn)))); err != nil {
+		t.Fatal(err)
+	}
+	at, err := chromedp.Run(l.tab, chromedp.Evaluate[struct{ X, Y float64 }](fmt.Sprintf(`window.segscope.readAt[%d](%d)`, conn, n-1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(l.tab, chromedp.MouseEvent(cdpinput.DispatchMouseEventTypeMouseMoved, at.X, at.Y)); err != nil {
+		t.Fatal(err)
+	}
+	tip, err := chromedp.Run(l.tab, chromedp.Evaluate[string](`(function (t) { return t.style.display === 'block' ? t.textContent : ''; })(document.getElementById('tip'))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Recv data", "cause: ", "stream ", "packets "} {
+		if !strings.Contains(tip, want) {
+			t.Errorf("hovering the last read: the tooltip lacks %q: %q", want, tip)
+		}
+	}
+	if err := chromedp.Do(l.tab, chromedp.MouseClickXY(at.X, at.Y)); err != nil {
+		t.Fatal(err)
+	}
+	lit, err := chromedp.Run(l.tab, chromedp.Evaluate[int](fmt.Sprintf(`window.segscope.conns[%d].lit`, conn)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lit < 2 {
+		t.Errorf("clicking the last read lit %d marks", lit)
+	}
+}
+
+// zoom turns the wheel over the time-sequence graph, which then draws
+// fewer segments, and double-clicks it back.
+func zoom(t *testing.T, l *loaded, conn int) {
+	t.Helper()
+	before := l.Conns[strconv.Itoa(conn)].Stevens
+	if before < 20 {
+		return
+	}
+	js := `(function (c, n) {
+	  var r = c.getBoundingClientRect();
+	  for (var i = 0; i < 8; i++) c.dispatchEvent(new WheelEvent('wheel', {deltaY: n ? -100 : 0, clientX: r.left + r.width / 2, clientY: r.top + r.height / 3, bubbles: true, cancelable: true}));
+	  if (!n) c.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
+	  return window.segscope.conns[%d].stevens;
+	})(document.querySelector('#view-stevens-%d canvas'), %d)`
+	in, err := chromedp.Run(l.tab, chromedp.Evaluate[int](fmt.Sprintf(js, conn, conn, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := chromedp.Run(l.tab, chromedp.Evaluate[int](fmt.Sprintf(js, conn, conn, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in >= before || out != before {
+		t.Errorf("zooming in drew %d of %d segments, zooming back %d", in, before, out)
 	}
 }
 

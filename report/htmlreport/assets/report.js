@@ -537,6 +537,16 @@
       detail.textContent = sel ? readLines(sel, true).join('\n') : 'Click a read to see its explanation.';
       draw();
     });
+    // For tests: the middle of read k's mark, in client coordinates.
+    S.readAt = S.readAt || {};
+    S.readAt[pc.id] = function (k) {
+      var r = cv.c.getBoundingClientRect();
+      for (var i = hits.length - 1; i >= 0; i--) {
+        var h = hits[i];
+        if (h.item.read === reads[k]) return { x: r.left + (h.a + h.b) / 2, y: r.top + h.y + h.h / 2 };
+      }
+      return null;
+    };
     S.select = S.select || {};
     S.select[pc.id] = function (k) { sel = k == null ? null : reads[k]; detail.textContent = sel ? readLines(sel, true).join('\n') : ''; draw(); return drawn.lit; };
     draw();
