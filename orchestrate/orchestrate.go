@@ -251,12 +251,13 @@ func wait(ctx context.Context, d time.Duration) {
 }
 
 type running struct {
-	name string
-	sess Session
-	file *os.File
-	path string
-	kept bool
-	opts analyze.Options
+	name  string
+	sess  Session
+	file  *os.File
+	path  string
+	kept  bool
+	opts  analyze.Options
+	iface string
 }
 
 func (r *running) close() error {
@@ -273,6 +274,9 @@ func (r *running) stop() (Captured, error) {
 	r.sess = nil
 	if cerr := r.close(); cerr != nil {
 		err = errors.Join(err, cerr)
+	}
+	if res != nil && len(res.Sources) == 0 && r.iface != "" {
+		res.Sources = []string{r.iface} // a live capture's source is its interface
 	}
 	c := Captured{Name: r.name, Result: res, Stats: st}
 	if r.kept {
@@ -330,7 +334,7 @@ func startCaptures(p Plan, dir, keys string) ([]*running, error) {
 			// segment for explain.
 			o.Analyze.KeepSegments = func(*analyze.Connection) bool { return true }
 		}
-		r := &running{name: c.Name, opts: o.Analyze, kept: p.Keep}
+		r := &running{name: c.Name, opts: o.Analyze, kept: p.Keep, iface: o.Live.Interface}
 		if o.Write == nil {
 			// Written even when not kept: the second pass reads it.
 			r.path = filepath.Join(dir, c.Name+".pcapng")

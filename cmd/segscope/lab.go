@@ -447,9 +447,12 @@ var labPresets = map[string]labPreset{
 		{"timestamps on", []string{"--timestamps=true"}},
 		{"timestamps off", []string{"--timestamps=false"}},
 	}},
-	"offloads": {"where the capture sits relative to TSO/GSO (the server's side is captured too)", []labVariant{
-		{"offloads off", []string{"--offloads=off", "--server-capture"}},
-		{"offloads on", []string{"--offloads=on", "--server-capture"}},
+	// Unpaced: tbf cuts a GSO packet longer than its bucket into segments
+	// before the capture sees it (the capture taps after the qdisc), so a
+	// paced lab shows no super-segments even with offloads on.
+	"offloads": {"where the capture sits relative to TSO/GSO/GRO (unpaced; the server's side is captured too)", []labVariant{
+		{"offloads off", []string{"--offloads=off", "--server-capture", "--rate=none"}},
+		{"offloads on", []string{"--offloads=on", "--server-capture", "--rate=none"}},
 	}},
 	"pacing": {"curl keeping up with the network or not", []labVariant{
 		{"unpaced", []string{"--rate=none"}},
