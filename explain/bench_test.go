@@ -78,3 +78,18 @@ func TestSynthetic(t *testing.T) {
 		}
 	}
 }
+
+// Without a capture a read of the curl tool's 102400 buffer is only
+// inferred to be capped by it: nothing shows whether more was waiting.
+func TestTraceOnlyBuffer(t *testing.T) {
+	tr, _ := synthetic(5, 102400)
+	r := Explain(tr, nil)
+	if r.Buffer == nil || r.Buffer.Kind != BufferCurlTool {
+		t.Fatalf("buffer %+v", r.Buffer)
+	}
+	for _, e := range r.Events {
+		if e.Cause != CauseBufferCap || e.Confidence != Inferred || e.Inference != BySizeOnly || len(e.Needs) != 1 || e.Needs[0] != NeedCapture {
+			t.Errorf("line %d: %s %s %s %v", e.Line, e.Cause, e.Confidence, e.Inference, e.Needs)
+		}
+	}
+}

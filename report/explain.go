@@ -393,7 +393,7 @@ func needText(n explain.Need) string {
 	case explain.NeedMatchingCapture:
 		return "a capture of this very transfer: the one given has no connection to the trace's server"
 	case explain.NeedFullSnap:
-		return "a capture without a snap length: tcpdump -s 0"
+		return "a capture without a snap length: tcpdump -s 0 (the records were cut in the capture; without a snap length, packets or bytes were lost)"
 	case explain.NeedPackets:
 		return "the missing packets: capture with a larger buffer (tcpdump -B 32768) and check the drop count"
 	case explain.NeedTraceTime:
@@ -569,6 +569,8 @@ func bufferText(e explain.Event) string {
 	b, s := f.Buffer, f.Segments
 	out := fmt.Sprintf("curl's receive buffer is %d bytes%s and the read filled it", b.Size, bufferNote(b))
 	switch {
+	case s == nil:
+		return out
 	case e.Confidence != explain.Certain:
 		return out + fmt.Sprintf(" (%d segments: %s)", s.Count, segSizes(e.Segments))
 	case s.EndsInside:
@@ -588,7 +590,7 @@ func bufferNote(b *explain.BufferFact) string {
 	case b.Size == 16384:
 		return " (libcurl's default, CURL_MAX_WRITE_SIZE 16384)"
 	case b.Kind == explain.BufferLimitRate:
-		return " (no read was larger, and several hit it: curl sizes its buffer to --limit-rate when that is below 102400)"
+		return " (no read was larger, and reads of this size stopped inside segments or came after a pause: curl sizes its buffer to --limit-rate when that is below 102400)"
 	}
 	return ""
 }

@@ -216,3 +216,27 @@ func TestExplainJSONFacts(t *testing.T) {
 		t.Errorf("first event: %+v", e)
 	}
 }
+
+// Every pair renders in every format with the key log, without it and
+// from the trace alone: no fact a sentence needs is ever missing.
+func TestExplainEveryMode(t *testing.T) {
+	for _, name := range pairNames(t) {
+		for _, mode := range []string{"keys", "no keys", "trace only"} {
+			x := explainPair(t, name, mode == "keys")
+			if mode == "trace only" {
+				x = Explanation{Result: explain.Explain(x.Result.Trace, nil)}
+			}
+			for _, f := range []Format{Table, JSON, CSV} {
+				var b bytes.Buffer
+				if err := x.Write(&b, f); err != nil {
+					t.Fatalf("%s (%s): %v", name, mode, err)
+				}
+			}
+			for _, e := range x.Result.Events {
+				if w := why(e); strings.Contains(w, "%!") || strings.Contains(w, "#-1") {
+					t.Errorf("%s (%s) line %d: %s", name, mode, e.Line, w)
+				}
+			}
+		}
+	}
+}
