@@ -20,6 +20,7 @@ import (
 	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/internal/synth"
 	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/report"
 )
@@ -341,5 +342,34 @@ func TestExplanationBounded(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(plot(t, html).Notes, " "), "first and last segment") {
 		t.Error("the page does not say the segments were cut")
+	}
+}
+
+// An aggregated connection keeps its resent segments one by one.
+func TestAggregatedKeepsAnomalies(t *testing.T) {
+	b, st, err := synth.Bytes(synth.Config{ResponseBytes: 300000, RetransmitEvery: 20, Timestamps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "synth.pcap")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := input(t, []string{path}, "", "")
+	in.Options = Options{MaxSegments: 4}
+	d := plot(t, page(t, in))
+	got := 0
+	for _, pc := range d.Connections {
+		if !pc.Segments.Aggregated {
+			t.Fatal("not aggregated")
+		}
+		for i, cls := range pc.Segments.Class {
+			if cls/16&int(analyze.KindRetransmission) != 0 && pc.Segments.N[i] == 1 {
+				got++
+			}
+		}
+	}
+	if got != st.Retransmissions || got == 0 {
+		t.Errorf("%d resent segments kept one by one, the capture has %d", got, st.Retransmissions)
 	}
 }

@@ -57,7 +57,8 @@ type plotConn struct {
 // plus 16 times the analyze.Kind bits. With aggregated set, each row is a
 // time bin of one direction's data segments: off its lowest offset, len
 // up to its highest end, n how many segments, class the largest base and
-// every kind bit seen; pure ACKs are then left out.
+// every kind bit seen; pure ACKs are then left out, and the resent,
+// out-of-order and after-gap segments follow the bins one by one.
 type plotSegs struct {
 	Total      int     `json:"total"`
 	Aggregated bool    `json:"aggregated"`
@@ -70,6 +71,10 @@ type plotSegs struct {
 	Win        []int   `json:"win"`
 	Pkt        []int64 `json:"pkt"`
 	N          []int   `json:"n,omitempty"`
+	// AnomaliesDropped counts the resent, out-of-order and after-gap
+	// segments of an aggregated connection past the ones kept one by one
+	// (after its bins, with n 1); their bins still show them.
+	AnomaliesDropped int `json:"anomalies_not_listed,omitempty"`
 	// Ack is the offset on the other direction's stream the segment
 	// acknowledges, -1 without one; absent while analyze keeps none.
 	Ack []int64 `json:"ack,omitempty"`
@@ -126,8 +131,8 @@ func build(in Input) built {
 	for _, c := range chosen {
 		pc := plotConnOf(res, c, total <= in.Options.MaxSegments, share)
 		if pc.Segments.Aggregated {
-			d.Notes = append(d.Notes, fmt.Sprintf("Connection %d: %d segments are more than this page draws one by one; its data segments are drawn as %d time bins of %s per direction (each bin spans its lowest to its highest byte, coloured by the worst it holds), and pure ACKs are left out. Zooming in does not add detail: use segscope segments --conn %d for every segment.",
-				c.ID, pc.Segments.Total, len(pc.Segments.T), time.Duration(pc.Segments.BinUs*1e3).Round(time.Microsecond), c.ID))
+			d.Notes = append(d.Notes, fmt.Sprintf("Connection %d: %d segments are more than this page draws one by one; its data segments are drawn as time bins of %s (each spans its lowest to its highest byte, coloured by the worst it holds), with the resent, out-of-order and after-gap segments on top one by one, and pure ACKs are left out. Zooming in does not add detail: use segscope segments --conn %d for every segment.",
+				c.ID, pc.Segments.Total, time.Duration(pc.Segments.BinUs*1e3).Round(time.Microsecond), c.ID))
 		}
 		m := len(c.Segments)
 		switch {
@@ -311,8 +316,27 @@ func segsOf(c *analyze.Connection, full bool, share int) plotSegs {
 	}
 	flush(0)
 	flush(1)
+	// The segments that tell a story keep their own row on top of their
+	// bin: resent, out of order, after a gap (up to a bound).
+	kept := 0
+	for _, g := range c.Segments {
+		if g.Len == 0 || g.Kind&(analyze.KindRetransmission|analyze.KindOutOfOrder|analyze.KindAfterGap) == 0 {
+			continue
+		}
+		if kept == maxAnomalies {
+			s.AnomaliesDropped++
+			continue
+		}
+		kept++
+		w.row(g.Time, g.Dir, g.Offset, g.Len, baseOf(c, g)+16*int(g.Kind), int(g.Window), int64(g.Packet))
+		s.N = append(s.N, 1)
+	}
 	return s
 }
+
+// maxAnomalies bounds the resent, out-of-order and after-gap segments an
+// aggregated connection keeps one by one.
+const maxAnomalies = 50000
 
 func timeString(ns int64) string {
 	if ns == 0 {

@@ -262,7 +262,7 @@
     return o;
   }
   function segInfo(sg, i, conn) {
-    var lines = [(sg.cnt ? sg.cnt[i] + ' segments in one time bin' : 'packet ' + sg.pkt[i]) + ', ' + (sg.dir[i] ? 'server > client' : 'client > server'),
+    var lines = [(sg.cnt && sg.cnt[i] > 1 ? sg.cnt[i] + ' segments in one time bin, from packet ' + sg.pkt[i] : 'packet ' + sg.pkt[i]) + ', ' + (sg.dir[i] ? 'server > client' : 'client > server'),
       'stream ' + fmtBytes(sg.off[i]) + '-' + fmtBytes(sg.off[i] + sg.len[i]) + ' (' + fmtBytes(sg.len[i]) + ' bytes)',
       'at ' + fmtUs(sg.t[i]) + ' after the connection began'];
     var k = [];
