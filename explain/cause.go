@@ -69,11 +69,11 @@ const (
 	NoteNoTime                         // the trace has no times: only order and sizes were used
 	NoteSizeLowerBound                 // curl#18755 cut the event: N is a lower bound
 	NoteChunkFraming                   // N counts chunk framing (size lines and CRLFs)
-	NoteResent                         // a segment of the read was resent (the original was not captured)
+	NoteIDsInData                      // curl#18755 wrote its ids inside the event: the header line's N was larger
 )
 
 func (n Note) String() string {
-	return [...]string{"", "super-segments", "no-time", "size-lower-bound", "chunk-framing", "resent"}[min(int(n), 5)]
+	return [...]string{"", "super-segments", "no-time", "size-lower-bound", "chunk-framing", "ids-in-data"}[min(int(n), 5)]
 }
 
 // MarshalText writes the note's name in JSON.

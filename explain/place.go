@@ -181,6 +181,9 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		if e.SizeLowerBound {
 			ev.Notes = append(ev.Notes, NoteSizeLowerBound)
 		}
+		if e.Inflated > 0 {
+			ev.Notes = append(ev.Notes, NoteIDsInData)
+		}
 	}
 	ev.Facts.TCPRecv, st.tcp = st.tcp, nil
 	ev.tod, ev.hasTOD = e.Time, e.HasTime

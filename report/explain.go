@@ -814,6 +814,8 @@ func noteText(e explain.Event) string {
 		switch n {
 		case explain.NoteSizeLowerBound:
 			out = append(out, "curl 8.13-8.16 cut this event's data (curl bug 18755): N is a lower bound")
+		case explain.NoteIDsInData:
+			out = append(out, fmt.Sprintf("curl 8.13-8.16 wrote %d here: its ids (%d bytes) inside the data, curl bug 18755; %d is the true size", e.Size+e.Facts.Size.Inflated, e.Facts.Size.Inflated, e.Size))
 		case explain.NoteSuperSegments:
 			out = append(out, "the capture holds super-segments (taken above TSO/GSO or after GRO), which does not change the cause")
 		}
