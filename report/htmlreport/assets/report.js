@@ -100,7 +100,13 @@
     g.scale(r, r);
     return { c: c, g: g, w: w, h: h };
   }
-  function width() { return Math.max(600, Math.min(1340, (document.documentElement.clientWidth || 1200) - 80)); }
+  // The drawing width, read once: reading it after each view is added
+  // would make the browser lay the page out again every time.
+  var pageWidth = 0;
+  function width() {
+    if (!pageWidth) pageWidth = Math.max(600, Math.min(1340, (document.documentElement.clientWidth || 1200) - 80));
+    return pageWidth;
+  }
 
   // Nice ticks over [a, b].
   function ticks(a, b, n) {
