@@ -44,6 +44,9 @@ type Options struct {
 	// Keys are the TLS secrets (a key log) to decrypt with; nil decrypts
 	// nothing, and TLS connections show their records only.
 	Keys *keylog.Store
+	// KeyLogErrors are what reading the key logs reported; they go on to
+	// Result.KeyLogErrors with those of the captures' secrets blocks.
+	KeyLogErrors []error
 }
 
 // Defaults of the bounds in Options.
@@ -116,7 +119,9 @@ func New(opts Options) *Analyzer {
 		opts.Keys = &keylog.Store{} // a capture's own secrets go here
 	}
 	l := &appLimits{maxBuffered: opts.MaxBuffered, budget: &stream.Budget{Max: opts.MaxBufferedTotal}, maxUnits: opts.MaxUnits, hashBodies: opts.HashBodies, keys: opts.Keys}
-	return &Analyzer{opts: opts, limits: l, dec: newDecoder(), conns: map[Key]*Connection{}}
+	an := &Analyzer{opts: opts, limits: l, dec: newDecoder(), conns: map[Key]*Connection{}}
+	an.res.KeyLogErrors = opts.KeyLogErrors
+	return an
 }
 
 // ReadAll analyzes every packet of src. It stops at the first error that

@@ -59,9 +59,7 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 		return err
 	}
 	opts := o.streamOptions.options()
-	if opts.Keys, err = o.keys(); err != nil {
-		return err
-	}
+	opts.Keys, opts.KeyLogErrors = o.keys()
 	res, errs := load(s, paths, opts, !o.noProgress)
 	return writeReport(s, report.Analysis{Result: res, Connections: res.Select(filter), Errors: errs}, format, res, errs)
 }

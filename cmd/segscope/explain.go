@@ -71,9 +71,7 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	x := report.Explanation{Errors: errs}
 	if len(paths) > 0 {
 		opts := explainOptionsFor(tr)
-		if opts.Keys, err = o.keys(); err != nil {
-			return err
-		}
+		opts.Keys, opts.KeyLogErrors = o.keys()
 		res, cerrs := load(s, paths, opts, !o.noProgress)
 		if len(res.Sources) == 0 {
 			return errors.Join(cerrs...)

@@ -33,15 +33,17 @@ func (o *captureOptions) addFlags(fs *pflag.FlagSet) {
 }
 
 // keys reads the --keylog files into one store. A file that cannot be
-// read, or is not a key log, is an error naming it (and the line).
-func (o *captureOptions) keys() (*keylog.Store, error) {
+// read, or is not a key log, gives an error naming it (and the line); the
+// good lines are kept and the analysis goes on, so nothing else is lost.
+func (o *captureOptions) keys() (*keylog.Store, []error) {
 	ks := &keylog.Store{}
+	var errs []error
 	for _, path := range o.keylogs {
 		if err := ks.LoadFile(path); err != nil {
-			return nil, fmt.Errorf("--keylog: %w", err)
+			errs = append(errs, fmt.Errorf("--keylog: %w", err))
 		}
 	}
-	return ks, nil
+	return ks, errs
 }
 
 func (o *captureOptions) parse() (report.Format, analyze.Filter, error) {
@@ -99,6 +101,7 @@ func load(s *streams, paths []string, aopts analyze.Options, progress bool) (*an
 		}
 	}
 	res := a.Result()
+	errs = append(errs, res.KeyLogErrors...)
 	// The analysis is done: hand the memory it no longer needs (reassembly
 	// and parser state, decode buffers) back before the report is built.
 	debug.FreeOSMemory()

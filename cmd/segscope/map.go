@@ -65,9 +65,7 @@ func runMap(s *streams, o *mapOptions, paths []string) error {
 	filter.IDs = []int{o.conn}
 	opts := o.streamOptions.options()
 	opts.KeepSegments = filter.Match
-	if opts.Keys, err = o.keys(); err != nil {
-		return err
-	}
+	opts.Keys, opts.KeyLogErrors = o.keys()
 	res, errs := load(s, paths, opts, !o.noProgress)
 	conns := res.Select(filter)
 	if len(res.Sources) > 0 && len(conns) == 0 {

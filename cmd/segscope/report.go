@@ -78,9 +78,7 @@ func runReport(s *streams, o *reportOptions, paths []string) error {
 		}
 	}
 	opts := reportAnalyzeOptions(ids, tr)
-	if opts.Keys, err = o.keys(); err != nil {
-		return err
-	}
+	opts.Keys, opts.KeyLogErrors = o.keys()
 	res, cerrs := load(s, paths, opts, !o.noProgress)
 	if len(res.Sources) == 0 {
 		return errors.Join(cerrs...)

@@ -60,9 +60,7 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 	// With a key log, walk the application layer too, to say what each
 	// segment carried inside TLS.
 	opts := analyze.Options{KeepSegments: filter.Match, SegmentsOnly: len(o.keylogs) == 0}
-	if opts.Keys, err = o.keys(); err != nil {
-		return err
-	}
+	opts.Keys, opts.KeyLogErrors = o.keys()
 	res, errs := load(s, paths, opts, !o.noProgress)
 	conns := res.Select(filter)
 	if keepDir != nil {
