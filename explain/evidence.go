@@ -73,8 +73,8 @@ const (
 )
 
 func (i Inference) String() string {
-	return [...]string{"none", "frame-headers", "trace-frames", "trace-records", "mss-from-sizes",
-		"read-gaps", "size-only", "offload-capture", "frame-piece", "unknown-overhead"}[min(int(i), 9)]
+	return [...]string{"none", "frame-headers", "trace-records", "mss-from-sizes",
+		"read-gaps", "size-only", "offload-capture", "frame-piece", "unknown-overhead"}[min(int(i), 8)]
 }
 
 // MarshalText writes the inference's name in JSON.
@@ -149,6 +149,7 @@ type Facts struct {
 
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection
+	h2Lines   bool // the trace has curl 8.3+'s [HTTP/2] stream lines but no FRAME lines
 }
 
 // SegmentFact is what the segments that carried the read's bytes show.

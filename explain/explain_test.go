@@ -345,12 +345,13 @@ func TestH2FramesCurl8WithKeys(t *testing.T) {
 }
 
 // Without the key log, curl 8's reads cannot be told from the records
-// alone: every event says so and asks for the key log; no record size is
-// claimed from the frame size.
+// alone: every event says so and asks for the key log, or for curl 8's own
+// frame lines (the trace shows curl 8.3+ by its [HTTP/2] stream lines); no
+// record size is claimed from the frame size.
 func TestH2Curl8WithoutKeys(t *testing.T) {
 	r := explainPair(t, "h2-tls12-curl8", false)
 	for _, e := range r.Events {
-		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedKeyLog {
+		if e.Confidence != CannotTell || len(e.Needs) != 2 || e.Needs[0] != NeedKeyLog || e.Needs[1] != NeedFrameTrace {
 			t.Errorf("line %d (%d): %s %s %v", e.Line, e.Size, e.Cause, e.Confidence, e.Needs)
 		}
 	}

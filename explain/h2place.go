@@ -37,7 +37,7 @@ func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 		x.src = FromKeyLog
 	}
 	var cum int64
-	for i, f := range frames {
+	for _, f := range frames {
 		if f.Type != h2.TypeData {
 			continue
 		}
@@ -47,7 +47,7 @@ func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 			start++
 		}
 		x.data = append(x.data, dataFrame{cum: cum, data: f.Data, pad: pad, pay: stream.Range{Start: start, End: start + int64(f.Data)},
-			stream: f.StreamID, eos: f.Flags&h2.FlagEndStream != 0, frame: i})
+			stream: f.StreamID, eos: f.Flags&h2.FlagEndStream != 0})
 		cum += int64(f.Data)
 	}
 	return x
@@ -63,7 +63,7 @@ func traceFrames(t *curltrace.Trace, ti int) *frameIndex {
 		if f == nil || !f.In || f.Type != curltrace.FrameData || eventConn(t, i) != ti || f.DataLen() < 0 {
 			continue
 		}
-		x.data = append(x.data, dataFrame{cum: cum, data: f.DataLen(), pad: f.PadLen, stream: f.Stream, eos: f.EOS, frame: -1})
+		x.data = append(x.data, dataFrame{cum: cum, data: f.DataLen(), pad: f.PadLen, stream: f.Stream, eos: f.EOS})
 		cum += int64(f.DataLen())
 	}
 	if len(x.data) == 0 {

@@ -38,6 +38,7 @@ type connState struct {
 	data    int64             // HTTP/2: DATA payload bytes read so far
 
 	tcp     *TCPRecvFact // the [TCP] recv line since the previous read
+	h2Lines bool         // curl 8.3+ [HTTP/2] stream lines, but no FRAME lines
 	prevTOD time.Duration
 	hasPrev bool
 	tls     *tlsInfo
@@ -54,6 +55,7 @@ func (r *Result) connStates(capture bool) map[int]*connState {
 	for ti, tc := range r.Trace.Conns {
 		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1}
 		st.tframe = traceFrames(r.Trace, ti)
+		st.h2Lines = st.tframe == nil && h2Opened(r.Trace, ti)
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)
 			r.align(st.m, st.segs)
@@ -110,6 +112,17 @@ func traceLayer(t *curltrace.Trace, ti int, tc curltrace.Connection) Layer {
 		}
 	}
 	return LayerHTTP1
+}
+
+// h2Opened tells whether curl logged "[HTTP/2] [1] OPENED stream" lines
+// (curl 8.3 and later) for a connection.
+func h2Opened(t *curltrace.Trace, ti int) bool {
+	for i, e := range t.Events {
+		if e.H2Open != nil && eventConn(t, i) == ti {
+			return true
+		}
+	}
+	return false
 }
 
 func mssFact(c *analyze.Connection) *MSSFact {
@@ -175,7 +188,7 @@ func isFinalStatus(line []byte) bool {
 func (st *connState) read(i int, e *curltrace.Event) Event {
 	ev := Event{Index: i, Line: e.Line, Size: e.Size, Conn: -1}
 	ev.Facts.Layer = st.layer
-	ev.Facts.n, ev.Facts.unmatched = e.Size, st.capture && st.m == nil
+	ev.Facts.n, ev.Facts.unmatched, ev.Facts.h2Lines = e.Size, st.capture && st.m == nil, st.h2Lines
 	if e.SizeLowerBound || e.Inflated > 0 {
 		ev.Facts.Size = &SizeFact{Source: FromTrace, LowerBound: e.SizeLowerBound, Inflated: e.Inflated}
 		if e.SizeLowerBound {

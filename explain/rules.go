@@ -208,11 +208,11 @@ func h2Rules(f *Facts) verdict {
 	case fr != nil && fr.Shape == ShapeWhole:
 		return certain(CauseH2Frames) // the trace's own FRAME lines give the frames
 	case fr != nil && fr.Shape == ShapePiece:
-		return inferred(CauseTLSRecord, ByFramePiece, h2Need(f))
+		return inferred(CauseTLSRecord, ByFramePiece, h2Need(f)...)
 	case r != nil && r.OverheadKnown && !r.SameAsPrevious && frameHeaders(r.Plain-r.Before-sizeOf(f)):
-		return inferred(CauseH2Frames, ByFrameHeaders, h2Need(f))
+		return inferred(CauseH2Frames, ByFrameHeaders, h2Need(f)...)
 	}
-	return cannotTell(CauseUnknown, h2Need(f))
+	return cannotTell(CauseUnknown, h2Need(f)...)
 }
 
 // h2Placed: the read placed on the capture's (or the decryption's)
@@ -227,15 +227,18 @@ func h2Placed(f *Facts) verdict {
 	return cannotTell(CauseUnknown, NeedTCPTrace)
 }
 
-// h2Need is what would tell the frames of a read inside TLS.
-func h2Need(f *Facts) Need {
+// h2Need is what would tell the frames of a read inside TLS: the whole
+// records, or the key log, or (curl 8.3+) curl's own frame lines.
+func h2Need(f *Facts) []Need {
 	switch c := f.Capture; {
 	case c != nil && c.SnapCut && c.BoundHits > 0:
-		return NeedReassembly
+		return []Need{NeedReassembly}
 	case c != nil && c.SnapCut:
-		return NeedFullSnap
+		return []Need{NeedFullSnap}
+	case f.h2Lines:
+		return []Need{NeedKeyLog, NeedFrameTrace}
 	}
-	return NeedKeyLog
+	return []Need{NeedKeyLog}
 }
 
 // frameHeaders tells whether n bytes can be 1 to 4 HTTP/2 frame headers.

@@ -84,18 +84,6 @@ func (x *segIndex) at(off int64) (analyze.Segment, bool) {
 	return analyze.Segment{}, false
 }
 
-// firstTime is the capture time of the direction's first data segment.
-func (x *segIndex) firstTime() (int64, bool) {
-	if len(x.segs) == 0 {
-		return 0, false
-	}
-	t := x.segs[0].Time
-	for _, s := range x.segs[:min(len(x.segs), 8)] {
-		t = min(t, s.Time)
-	}
-	return t, true
-}
-
 // end is the stream offset past the last byte captured.
 func (x *segIndex) end() int64 {
 	var e int64

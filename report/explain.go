@@ -617,7 +617,7 @@ func recordText(e explain.Event) string {
 	s := fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s)", r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r))
 	s += "; curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments"
 	if sg := e.Facts.Segments; sg != nil && sg.Count > 0 {
-		s += fmt.Sprintf(" (%d: %s)", sg.Count, segSizes(e.Segments))
+		s += fmt.Sprintf(" (here %s: %s)", countOf(sg.Count, "segment", "segments"), segSizes(e.Segments))
 	}
 	return s
 }
@@ -776,8 +776,6 @@ func inferenceText(e explain.Event) string {
 	switch e.Inference {
 	case explain.ByFrameHeaders:
 		return "assuming the record held only DATA frames"
-	case explain.ByTraceFrames:
-		return "from curl's FRAME lines"
 	case explain.ByTraceRecords:
 		return "the record's length is from the header curl logged; its overhead from the difference"
 	case explain.ByMSSFromSizes:
