@@ -187,7 +187,7 @@ func (b BoundaryMap) nestedTable(w io.Writer) error {
 				u := b.unit(i)
 				kind, label, plain := unitKind(u), u.Label, "-"
 				if mu.InTLS {
-					kind = "  " + kind
+					kind = "└ " + kind
 					plain = fmt.Sprintf("[%d,%d) %dB", mu.Plain.Start, mu.Plain.End, mu.Plain.Len())
 					if mu.Exchange >= 0 && mu.Kind == analyze.UnitH2Frame {
 						label = fmt.Sprintf("%s s%d", label, mu.Exchange)
