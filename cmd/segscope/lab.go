@@ -39,6 +39,7 @@ type labOptions struct {
 	http2      bool
 	// run
 	serverCapture bool
+	nice          int
 	curl          string
 	keep          string
 	settle        time.Duration
@@ -119,6 +120,7 @@ func addLabFlags(f *pflag.FlagSet, o *labOptions) {
 	f.BoolVar(&o.http2, "http2", false, "serve HTTP/2 (h2 over TLS, prior knowledge in the clear)")
 	f.BoolVar(&o.serverCapture, "server-capture", false, "also capture on the server's veth (above TSO: shows super-segments when offloads are on)")
 	f.StringVar(&o.curl, "curl", "curl", "the curl binary to run")
+	f.IntVar(&o.nice, "nice", -15, "run curl at this niceness, so a busy machine does not make it lag behind the path (0: as segscope)")
 	f.DurationVar(&o.settle, "settle", 200*time.Millisecond, "how long to keep capturing after curl exits")
 }
 
@@ -159,7 +161,10 @@ func (o *labOptions) experiment(changed func(string) bool) (lab.Experiment, erro
 	e.Path = p
 	e.Server = lab.ServerConfig{TLS: o.tls, HTTP2: o.http2,
 		Body: lab.Body{Size: size, Chunked: o.chunked, WriteSize: o.writeSize, WriteDelay: o.writeDelay}}
-	e.Curl, e.ServerCapture, e.Settle = o.curl, o.serverCapture, o.settle
+	if o.nice < -20 || o.nice > 19 {
+		return e, usageError{fmt.Errorf("--nice %d: must be between -20 and 19", o.nice)}
+	}
+	e.Curl, e.ServerCapture, e.Settle, e.Nice = o.curl, o.serverCapture, o.settle, o.nice
 	return e, nil
 }
 
