@@ -96,10 +96,11 @@ const (
 	NeedTCPTrace                        // curl 8.3+ --trace-config tcp would show each socket read
 	NeedWholeCapture                    // the capture ended before the transfer did
 	NeedReassembly                      // the reassembly bound cut the stream (--max-buffered)
+	NeedSSLTrace                        // curl 8.3+ --trace-config ssl would show each SSL_read
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
-	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly"}
+	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {

@@ -155,6 +155,8 @@ func bufferRule(f *Facts) verdict {
 	switch {
 	case s.EndsInside || s.NextArrived || (f.TCPRecv != nil && f.TCPRecv.NRead == f.TCPRecv.Len):
 		return certain(CauseBufferCap)
+	case f.Body != nil && f.Body.AtEnd:
+		return certain(CauseBodyEnd) // nothing came after it: the buffer size is a coincidence
 	case s.NextKnown:
 		return certain(CauseBacklog) // nothing more was waiting: the buffer size is a coincidence
 	}
@@ -172,6 +174,8 @@ func tlsRules(f *Facts) verdict {
 		return unknownOverhead(f)
 	case r.Plain-r.Before == sizeOf(f):
 		return certain(CauseTLSRecord)
+	case r.Source == FromKeyLog:
+		return cannotTell(CauseUnknown, NeedSSLTrace)
 	}
 	return cannotTell(CauseUnknown, NeedKeyLog)
 }
@@ -182,13 +186,10 @@ func tlsRules(f *Facts) verdict {
 func unknownOverhead(f *Facts) verdict {
 	r := f.Record
 	left := r.Length - r.Before - sizeOf(f)
-	switch {
-	case r.SameAsPrevious || left <= 0:
-		return cannotTell(CauseUnknown, NeedKeyLog)
-	case left <= maxRecordOverhead:
+	if !r.SameAsPrevious && left > 0 && left <= maxRecordOverhead {
 		return inferred(CauseTLSRecord, ByUnknownOverhead)
 	}
-	return cannotTell(CauseUnknown, NeedKeyLog)
+	return cannotTell(CauseUnknown, NeedSSLTrace)
 }
 
 // maxRecordOverhead bounds what a record adds to its plaintext: TLS 1.2 CBC

@@ -410,6 +410,8 @@ func needText(n explain.Need) string {
 		return "a capture of the whole transfer (stop the capture only after curl exits)"
 	case explain.NeedReassembly:
 		return "every byte of the stream: the reassembly bound cut it, raise it with --max-buffered"
+	case explain.NeedSSLTrace:
+		return "each SSL_read: --trace-config ssl (curl 8.3 and later)"
 	case explain.NeedTCPTrace:
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	}
