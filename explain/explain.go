@@ -141,10 +141,11 @@ func unmap(ap netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(ap.Addr
 // nil: then only what the trace tells is reported.
 func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 	r := &Result{Trace: t}
+	scan := scanTrace(t)
 	if res != nil {
-		r.match(res)
+		r.match(res, scan)
 	}
-	conns := r.connStates(res != nil)
+	conns := r.connStates(res != nil, scan)
 	r.Buffer = bufferOf(t, conns)
 	for i := range t.Events {
 		e := &t.Events[i]
@@ -178,7 +179,7 @@ func eventConn(t *curltrace.Trace, i int) int {
 // match finds the capture connection of each trace connection: the same
 // server address and port (and client port, when the trace names it),
 // in the order the connections were opened.
-func (r *Result) match(res *analyze.Result) {
+func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 	used := map[*analyze.Connection]bool{}
 	for ti, tc := range r.Trace.Conns {
 		ep := netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)
@@ -199,7 +200,7 @@ func (r *Result) match(res *analyze.Result) {
 		if tc.LocalPort != 0 {
 			m.By = ByServerAndClient
 		}
-		if p, bad := r.requestCheck(found, ti); bad {
+		if p, bad := r.requestCheck(found, scan[ti]); bad {
 			r.Problems = append(r.Problems, p)
 		}
 		r.Matches = append(r.Matches, m)
@@ -230,25 +231,21 @@ func noConnection(res *analyze.Result, want netip.AddrPort, line int) Problem {
 	return p
 }
 
-// requestCheck compares the request curl sent with the capture's first
-// request on the connection (clear HTTP/1 only).
-func (r *Result) requestCheck(c *analyze.Connection, ti int) (Problem, bool) {
-	if c.App == nil || c.App.Protocol != analyze.ProtoHTTP1 {
+// requestCheck compares the request curl sent first on a connection with
+// the capture's first request on it (clear HTTP/1 only).
+func (r *Result) requestCheck(c *analyze.Connection, sc *traceScan) (Problem, bool) {
+	if c.App == nil || c.App.Protocol != analyze.ProtoHTTP1 || sc == nil || sc.firstSend < 0 {
 		return Problem{}, false
 	}
 	ex := c.App.HTTP.Exchanges()
-	for i, e := range r.Trace.Events {
-		if eventConn(r.Trace, i) != ti || e.Kind != curltrace.SendHeader || len(e.Data) == 0 {
-			continue
-		}
-		line, _, _ := strings.Cut(string(e.Data), "\r\n")
-		if len(ex) > 0 && ex[0].Request != nil {
-			want := ex[0].Request.Method + " " + ex[0].Request.Target
-			if !strings.HasPrefix(line, want+" ") {
-				return Problem{Kind: ProblemRequestDiffers, Line: e.Line, Conn: c.ID, Sent: line, Began: want}, true
-			}
-		}
+	e := r.Trace.Events[sc.firstSend]
+	line, _, _ := strings.Cut(string(e.Data), "\r\n")
+	if len(ex) == 0 || ex[0].Request == nil {
 		return Problem{}, false
 	}
-	return Problem{}, false
+	want := ex[0].Request.Method + " " + ex[0].Request.Target
+	if strings.HasPrefix(line, want+" ") {
+		return Problem{}, false
+	}
+	return Problem{Kind: ProblemRequestDiffers, Line: e.Line, Conn: c.ID, Sent: line, Began: want}, true
 }

@@ -53,23 +53,14 @@ func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 	return x
 }
 
-// traceFrames lays the DATA frames of a connection's [HTTP/2] FRAME lines
-// (curl 8.3+ --trace-config http/2); nil when the trace has none.
-func traceFrames(t *curltrace.Trace, ti int) *frameIndex {
-	x := &frameIndex{src: FromTrace}
+// add lays the next DATA frame of curl's [HTTP/2] FRAME lines (curl 8.3+
+// --trace-config http/2).
+func (x *frameIndex) add(f *curltrace.H2Frame) {
 	var cum int64
-	for i, e := range t.Events {
-		f := e.H2Frame
-		if f == nil || !f.In || f.Type != curltrace.FrameData || eventConn(t, i) != ti || f.DataLen() < 0 {
-			continue
-		}
-		x.data = append(x.data, dataFrame{cum: cum, data: f.DataLen(), pad: f.PadLen, stream: f.Stream, eos: f.EOS})
-		cum += int64(f.DataLen())
+	if n := len(x.data); n > 0 {
+		cum = x.data[n-1].cum + int64(x.data[n-1].data)
 	}
-	if len(x.data) == 0 {
-		return nil
-	}
-	return x
+	x.data = append(x.data, dataFrame{cum: cum, data: f.DataLen(), pad: f.PadLen, stream: f.Stream, eos: f.EOS})
 }
 
 // place finds the DATA frames holding DATA bytes [at, at+n).

@@ -46,7 +46,7 @@ type connState struct {
 
 // connStates prepares the state of every trace connection (and of -1,
 // the events of no known connection).
-func (r *Result) connStates(capture bool) map[int]*connState {
+func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*connState {
 	byTrace := map[int]*Match{}
 	for i := range r.Matches {
 		byTrace[r.Matches[i].TraceConn] = &r.Matches[i]
@@ -54,16 +54,63 @@ func (r *Result) connStates(capture bool) map[int]*connState {
 	out := map[int]*connState{-1: {capture: capture, layer: LayerUnknown}}
 	for ti, tc := range r.Trace.Conns {
 		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1}
-		st.tframe = traceFrames(r.Trace, ti)
-		st.h2Lines = st.tframe == nil && h2Opened(r.Trace, ti)
+		sc := seen[ti]
+		if sc == nil {
+			sc = newTraceScan()
+		}
+		if len(sc.frames.data) > 0 {
+			st.tframe = &sc.frames
+		}
+		st.h2Lines = st.tframe == nil && sc.h2Open
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)
-			r.align(st.m, st.segs)
+			r.align(st.m, st.segs, sc)
 		} else {
-			st.layer = traceLayer(r.Trace, ti, tc)
+			st.layer = traceLayer(tc, sc)
 			st.recs = &recordLayer{}
 		}
 		out[ti] = st
+	}
+	return out
+}
+
+// traceScan is what the trace says about one connection beyond its
+// events in order: curl's FRAME lines, its stream lines, its record
+// headers.
+type traceScan struct {
+	frames     frameIndex // received DATA frames of the FRAME lines
+	h2Open     bool       // "[HTTP/2] [1] OPENED stream" lines (curl 8.3+)
+	tlsHeaders bool       // "Recv SSL data" record headers
+	firstSend  int        // the first Send header event with data; -1 when none
+	firstRecv  int        // the first received data event with a time; -1 when none
+}
+
+func newTraceScan() *traceScan {
+	return &traceScan{frames: frameIndex{src: FromTrace}, firstSend: -1, firstRecv: -1}
+}
+
+// scanTrace reads the trace once for what each connection's placement
+// needs ahead of its reads (a FRAME line comes after the reads of its
+// payload).
+func scanTrace(t *curltrace.Trace) map[int]*traceScan {
+	out := map[int]*traceScan{}
+	for i, e := range t.Events {
+		sc := out[eventConn(t, i)]
+		if sc == nil {
+			sc = newTraceScan()
+			out[eventConn(t, i)] = sc
+		}
+		if sc.firstSend < 0 && e.Kind == curltrace.SendHeader && len(e.Data) > 0 {
+			sc.firstSend = i
+		}
+		if sc.firstRecv < 0 && e.HasTime && e.Kind.Received() {
+			sc.firstRecv = i
+		}
+		sc.h2Open = sc.h2Open || e.H2Open != nil
+		sc.tlsHeaders = sc.tlsHeaders || (e.Kind == curltrace.RecvSSL && e.TLSHeader != nil)
+		if f := e.H2Frame; f != nil && f.In && f.Type == curltrace.FrameData && f.DataLen() >= 0 {
+			sc.frames.add(f)
+		}
 	}
 	return out
 }
@@ -102,27 +149,14 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 
 // traceLayer guesses what a connection without a capture carried, from
 // the trace alone: ALPN h2, TLS record headers, or neither.
-func traceLayer(t *curltrace.Trace, ti int, tc curltrace.Connection) Layer {
-	if tc.ALPN.H2() {
+func traceLayer(tc curltrace.Connection, sc *traceScan) Layer {
+	switch {
+	case tc.ALPN.H2():
 		return LayerH2TLS
-	}
-	for i, e := range t.Events {
-		if eventConn(t, i) == ti && e.Kind == curltrace.RecvSSL && e.TLSHeader != nil {
-			return LayerTLS
-		}
+	case sc.tlsHeaders:
+		return LayerTLS
 	}
 	return LayerHTTP1
-}
-
-// h2Opened tells whether curl logged "[HTTP/2] [1] OPENED stream" lines
-// (curl 8.3 and later) for a connection.
-func h2Opened(t *curltrace.Trace, ti int) bool {
-	for i, e := range t.Events {
-		if e.H2Open != nil && eventConn(t, i) == ti {
-			return true
-		}
-	}
-	return false
 }
 
 func mssFact(c *analyze.Connection) *MSSFact {

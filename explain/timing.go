@@ -9,20 +9,14 @@ import (
 // align works out the trace clock's offset from the capture's: the first
 // received event's time against the capture time of the server's first
 // data segment, rounded to whole quarter hours (time zones).
-func (r *Result) align(m *Match, segs *segIndex) {
-	t := r.Trace
-	if len(segs.segs) == 0 {
+func (r *Result) align(m *Match, segs *segIndex, sc *traceScan) {
+	if len(segs.segs) == 0 || sc.firstRecv < 0 {
 		return
 	}
-	for i, e := range t.Events {
-		if eventConn(t, i) != m.TraceConn || !e.HasTime || !e.Kind.Received() {
-			continue
-		}
-		arrived := time.Unix(0, segs.segs[0].Time).UTC()
-		tod := arrived.Sub(time.Date(arrived.Year(), arrived.Month(), arrived.Day(), 0, 0, 0, 0, time.UTC))
-		m.ClockZone, m.Aligned = quarterHours(e.Time-tod), true
-		return
-	}
+	e := r.Trace.Events[sc.firstRecv]
+	arrived := time.Unix(0, segs.segs[0].Time).UTC()
+	tod := arrived.Sub(time.Date(arrived.Year(), arrived.Month(), arrived.Day(), 0, 0, 0, 0, time.UTC))
+	m.ClockZone, m.Aligned = quarterHours(e.Time-tod), true
 }
 
 // quarterHours rounds a clock difference to whole quarter hours.
@@ -50,33 +44,33 @@ func readTime(m *Match, tod time.Duration) time.Time {
 // a segment's capture and the read of its last byte, then dates every read
 // on the capture's clock and times its segments against it.
 func (r *Result) timeReads(conns map[int]*connState) {
-	byID := map[int]*connState{}
-	for _, st := range conns {
-		if st.m != nil {
-			byID[st.m.Conn.ID] = st
+	byConn := map[int][]int{} // capture connection ID -> indexes into r.Events
+	for i, ev := range r.Events {
+		if ev.Conn >= 0 && ev.hasTOD {
+			byConn[ev.Conn] = append(byConn[ev.Conn], i)
 		}
 	}
-	for mi := range r.Matches {
-		m := &r.Matches[mi]
-		if !m.Aligned {
+	for _, st := range conns {
+		m := st.m
+		if m == nil || !m.Aligned {
 			continue
 		}
-		m.ClockSkew = r.skew(m)
-		for i := range r.Events {
-			if ev := &r.Events[i]; ev.Conn == m.Conn.ID && ev.hasTOD {
-				timeRead(ev, m, byID[m.Conn.ID])
-			}
+		evs := byConn[m.Conn.ID]
+		m.ClockSkew = r.skew(m, evs)
+		for _, i := range evs {
+			timeRead(&r.Events[i], m, st)
 		}
 	}
 }
 
 // skew is the smallest delay between the capture of a read's last segment
 // and the read, taken as the clocks' offset.
-func (r *Result) skew(m *Match) time.Duration {
+func (r *Result) skew(m *Match, evs []int) time.Duration {
 	var skew time.Duration
 	first := true
-	for _, ev := range r.Events {
-		if ev.Conn != m.Conn.ID || !ev.hasTOD || len(ev.Segments) == 0 {
+	for _, i := range evs {
+		ev := &r.Events[i]
+		if len(ev.Segments) == 0 {
 			continue
 		}
 		lag := readTime(m, ev.tod).Sub(latest(ev.Segments).Arrived)
