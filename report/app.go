@@ -563,7 +563,10 @@ func decryptionSummary(a *analyze.App) string {
 	case tlsdec.Unsupported:
 		return fmt.Sprintf("not decrypted: unsupported %s cipher suite %s (0x%04X)", c.Version(), c.Suite(), uint16(c.Suite()))
 	case tlsdec.NoHello:
-		return fmt.Sprintf("not decrypted: the capture lacks the handshake's hellos (%d records)", notDone)
+		if a.Streams[0].GapBytes+a.Streams[1].GapBytes > 0 {
+			return fmt.Sprintf("not decrypted: the capture cut the handshake's hellos (a snap length, or loss), so there is no client random to find the keys by (%d records); capture whole packets (tcpdump -s 0)", notDone)
+		}
+		return fmt.Sprintf("not decrypted: the capture lacks the handshake's hellos, so there is no client random to find the keys by (%d records); start the capture before the connection", notDone)
 	}
 	return ""
 }
