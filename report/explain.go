@@ -719,20 +719,24 @@ func recordDataText(e explain.Event, src string) string {
 		e.Facts.Record.Index, src, recordArithmetic(e), frameList(fr.Frames))
 }
 
-// framePieceText: part of one DATA frame, cut where a TLS record ends.
+// framePieceText: part of one DATA frame, cut where a TLS record ends or
+// starts.
 func framePieceText(e explain.Event) string {
 	fr := e.Facts.Frames
 	x := fr.Frames[0]
-	part := fmt.Sprintf("bytes %d-%d of the %d-byte DATA frame #%d (stream %d)", x.From, x.From+x.InRead, x.Payload, x.Index, x.Stream)
+	frame := fmt.Sprintf("the %d-byte DATA frame #%d (stream %d)", x.Payload, x.Index, x.Stream)
 	if fr.Source == explain.FromTrace {
-		return part + ", from curl's FRAME line: curl 8 hands a frame over in pieces where a TLS record ends"
+		return fmt.Sprintf("bytes %d-%d of %s, from curl's FRAME line: curl 8 hands a frame over in pieces where a TLS record ends", x.From, x.From+x.InRead, frame)
 	}
 	r := e.Facts.Record
-	where := "the record ends"
-	if x.From > 0 {
-		where = "a new record starts"
+	rec := fmt.Sprintf("TLS record #%d (%d bytes of plaintext)", r.Index, fr.RecordPlain)
+	switch {
+	case x.From == 0:
+		return fmt.Sprintf("the first %d bytes of %s: %s ends there, and curl hands over what one record holds of a frame", x.InRead, frame, rec)
+	case x.From+x.InRead == x.Payload:
+		return fmt.Sprintf("the rest of %s, its last %d bytes, at the start of %s: the record boundary cut the frame, and curl hands over what one record holds of it", frame, x.InRead, rec)
 	}
-	return fmt.Sprintf("%s: cut where %s (TLS record #%d, %d bytes of plaintext); curl hands over what one record holds of a frame", part, where, r.Index, fr.RecordPlain)
+	return fmt.Sprintf("bytes %d-%d of %s, all that %s holds of it: curl hands over what one record holds of a frame", x.From, x.From+x.InRead, frame, rec)
 }
 
 func frameList(fs []explain.FrameRef) string {
