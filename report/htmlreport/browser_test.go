@@ -553,3 +553,19 @@ func TestFirefoxDraws(t *testing.T) {
 		}
 	}
 }
+
+// Without a trace the timeline still lays out what carried the bytes.
+func TestBrowserNoTrace(t *testing.T) {
+	in := input(t, []string{pcaps + "https-h2.pcap.gz"}, "", pcaps+"https-h2.keys")
+	l := load(t, page(t, in))
+	l.clean(t)
+	if got := l.Conns["0"]; got.Reads != 0 || got.Segments == 0 {
+		t.Errorf("%d reads, %d segments", got.Reads, got.Segments)
+	}
+	img := l.shot(t, "#view-timeline-0")
+	for _, col := range []string{colFull, colRecord, colFrame} {
+		if n := pixels(img, col); n < 20 {
+			t.Errorf("%d pixels of %s", n, col)
+		}
+	}
+}

@@ -287,7 +287,7 @@
     var sg = decode(pc.segments);
     drawn.segments = sg.n;
     var events = X ? (X.events || []).filter(function (e) { return e.conn === pc.id; }) : [];
-    if (X) timeline(sec, pc, ac, map, sg, events, drawn);
+    timeline(sec, pc, ac, map, sg, events, drawn);
     stevens(sec, pc, ac, sg, drawn);
     histograms(sec, pc, drawn);
   }
@@ -338,15 +338,15 @@
   ];
   function timeline(sec, pc, ac, map, sg, events, drawn) {
     var v = el('div', { cls: 'view', id: 'view-timeline-' + pc.id });
-    sec.appendChild(el('h3', { text: 'Read timeline (server > client)' }));
+    sec.appendChild(el('h3', { text: (events.length ? 'Read timeline' : 'Segments, records, frames and messages') + ' (server > client)' }));
     sec.appendChild(v);
     if (!events.length) {
-      v.appendChild(el('div', { cls: 'box missing', text: 'No Recv data event of the trace was placed on this connection.' }));
-      return;
+      v.appendChild(el('div', { cls: 'hint', text: X ? 'No Recv data event of the trace was placed on this connection: its units are drawn without reads.' :
+        'No trace (--trace): curl\'s reads are not drawn, only what carried the bytes.' }));
     }
     var t0 = timeUs(pc.start);
-    var hasTime = events.some(function (e) { return !!e.time; });
-    var mode = hasTime ? 'time' : 'offset';
+    var hasTime = !events.length || events.some(function (e) { return !!e.time; });
+    var mode = hasTime && events.length ? 'time' : 'offset';
     var reads = events.map(function (e) {
       var rt = e.time ? timeUs(e.time) - t0 : NaN, first = rt;
       (e.segments || []).forEach(function (s) { if (s.before_read_us != null) first = Math.min(first, rt - s.before_read_us); });
@@ -357,6 +357,7 @@
       return { u: u, x0: u.start, x1: u.end, t0: ft, t1: isNaN(lt) ? ft : lt };
     });
     var lanes = LANES.filter(function (l) {
+      if (l.key === 'read') return events.length > 0;
       if (!l.kinds) return true;
       return units.some(function (u) { return l.kinds.indexOf(u.u.kind) >= 0; });
     });
@@ -367,7 +368,7 @@
     v.appendChild(ctl);
     var modeNote = el('span', { cls: 'hint' });
     if (hasTime) {
-      var bt = el('button', { text: 'lay out by stream offset' });
+      var bt = el('button', { text: mode === 'time' ? 'lay out by stream offset' : 'lay out by time' });
       bt.addEventListener('click', function () { mode = mode === 'time' ? 'offset' : 'time'; bt.textContent = mode === 'time' ? 'lay out by stream offset' : 'lay out by time'; home(); draw(); });
       ctl.appendChild(bt);
     } else {
@@ -375,12 +376,13 @@
       ctl.appendChild(el('strong', { text: 'By stream offset.' }));
     }
     ctl.appendChild(modeNote);
-    ctl.appendChild(el('span', { cls: 'hint', text: 'Hover for details, click a read to highlight what carried it; wheel zooms, drag pans, double click resets.' }));
+    ctl.appendChild(el('span', { cls: 'hint', text: events.length ? 'Hover for details, click a read to highlight what carried it; wheel zooms, drag pans, double click resets.' :
+      'Hover for details; wheel zooms, drag pans, double click resets.' }));
     var H = 44 * lanes.length + 50, W = width();
     var cv = canvas(W, H);
     v.appendChild(cv.c);
     var detail = el('div', { cls: 'detail', text: 'Click a read to see its explanation.' });
-    v.appendChild(detail);
+    if (events.length) v.appendChild(detail);
     var bx = { l: 110, r: W - 12, t: 8, b: H - 30 };
     var laneH = (bx.b - bx.t) / lanes.length;
     function laneY(key) { for (var i = 0; i < lanes.length; i++) if (lanes[i].key === key) return bx.b - (i + 1) * laneH; return -1; }
@@ -394,6 +396,7 @@
       } else {
         reads.forEach(function (r) { add(r.t0, r.t1); });
       }
+      if (!reads.length) segIdx.forEach(function (i) { add(mode === 'offset' ? sg.off[i] : sg.t[i], mode === 'offset' ? sg.off[i] + sg.len[i] : sg.t[i]); });
       if (!isFinite(lo)) { lo = 0; hi = 1; }
       var pad = (hi - lo) * 0.02 || 1;
       return { x0: lo - pad, x1: hi + pad };
