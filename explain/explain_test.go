@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -584,6 +585,41 @@ func firstRecordHeaderAfter(line int) func() func(curltrace.Event) bool {
 				return true
 			}
 			return false
+		}
+	}
+}
+
+// Two HTTP/2 streams on one connection (Go's client fetched /100k.bin on
+// stream 1 and /32k.bin on stream 3; nginx sent 8192-byte DATA frames):
+// with curl's ids each transfer's reads are placed on its own stream's
+// DATA, however the reads of the two interleave in the trace.
+func TestH2StreamsByTransfer(t *testing.T) {
+	srv := netip.MustParseAddrPort("127.0.0.1:8082")
+	tr := &curltrace.Trace{Name: "two-streams", Conns: []curltrace.Connection{{IP: srv.Addr(), Port: srv.Port(), Line: 1}}}
+	add := func(e curltrace.Event) {
+		e.Line = len(tr.Events) + 1
+		tr.Events = append(tr.Events, e)
+		tr.EventConn = append(tr.EventConn, 0)
+	}
+	add(curltrace.Event{Kind: curltrace.Info, Xfer: 0, Conn: 0, H2Open: &curltrace.H2Open{Stream: 1}})
+	add(curltrace.Event{Kind: curltrace.Info, Xfer: 1, Conn: 0, H2Open: &curltrace.H2Open{Stream: 3}})
+	// Stream 3's four frames interleaved with stream 1's first four.
+	for range 4 {
+		add(curltrace.Event{Kind: curltrace.RecvData, Size: 8192, HeaderSize: 8192, Xfer: 1, Conn: 0})
+		add(curltrace.Event{Kind: curltrace.RecvData, Size: 8192, HeaderSize: 8192, Xfer: 0, Conn: 0})
+	}
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(pcaps, "h2c-2streams.pcap"), ""))
+	if len(r.Events) != 8 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	for i, e := range r.Events {
+		want := uint32(3)
+		if i%2 == 1 {
+			want = 1
+		}
+		f := e.Facts.Frames
+		if f == nil || len(f.Frames) != 1 || f.Frames[0].Stream != want || !f.Frames[0].Whole() || e.Cause != CauseH2Frames {
+			t.Errorf("read %d (transfer of stream %d): %s %+v", i, want, e.Cause, f)
 		}
 	}
 }

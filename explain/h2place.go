@@ -29,6 +29,35 @@ type frameIndex struct {
 	data []dataFrame
 	dec  *tlsdec.Direction // nil for h2c and for trace frames
 	src  Source
+	// byStream caches the DATA frames of one stream, on that stream's
+	// own DATA coordinate (see forStream).
+	byStream map[uint32]*frameIndex
+}
+
+// forStream returns the index of one stream's DATA frames, counted from
+// its first: the coordinate of a transfer's reads when several streams
+// share the connection. nil when x is nil.
+func (x *frameIndex) forStream(id uint32) *frameIndex {
+	if x == nil {
+		return nil
+	}
+	if s := x.byStream[id]; s != nil {
+		return s
+	}
+	s := &frameIndex{all: x.all, dec: x.dec, src: x.src}
+	var cum int64
+	for _, d := range x.data {
+		if d.stream == id {
+			d.cum = cum
+			s.data = append(s.data, d)
+			cum += int64(d.data)
+		}
+	}
+	if x.byStream == nil {
+		x.byStream = map[uint32]*frameIndex{}
+	}
+	x.byStream[id] = s
+	return s
 }
 
 func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
@@ -108,10 +137,22 @@ func (x *frameIndex) between(rng stream.Range) (headers, headerBytes, pad, other
 }
 
 // readH2 places a read of HTTP/2 DATA: curl reports DATA payload, so the
-// read is DATA bytes [data, data+N) of the connection.
-func (st *connState) readH2(ev *Event) {
-	at := st.data
-	st.data += int64(ev.Size)
+// read is DATA bytes [data, data+N) of its stream when the trace's ids
+// name the transfer's stream (curl 8.3+), else of the connection.
+func (st *connState) readH2(ev *Event, xfer int) {
+	x, tx := st.frames, st.tframe
+	var at int64
+	if id, ok := st.streams[xfer]; ok && xfer >= 0 {
+		x, tx = x.forStream(id), tx.forStream(id)
+		if st.streamData == nil {
+			st.streamData = map[uint32]int64{}
+		}
+		at = st.streamData[id]
+		st.streamData[id] = at + int64(ev.Size)
+	} else {
+		at = st.data
+		st.data += int64(ev.Size)
+	}
 	if st.recs != nil {
 		var rng stream.Range
 		ev.Facts.Record, rng = st.recs.recordFact(ev.Size)
@@ -119,10 +160,10 @@ func (st *connState) readH2(ev *Event) {
 		st.captureFact(ev)
 	}
 	switch {
-	case st.frames != nil && len(st.frames.data) > 0:
-		st.h2FromCapture(ev, at)
-	case st.tframe != nil:
-		ev.Facts.Frames = st.tframe.fact(at, ev.Size)
+	case x != nil && len(x.data) > 0:
+		st.h2FromCapture(ev, x, at)
+	case tx != nil && len(tx.data) > 0:
+		ev.Facts.Frames = tx.fact(at, ev.Size)
 		if ev.Facts.Frames != nil && st.segs != nil && ev.Range.Len() > 0 {
 			ev.Segments = st.segs.in(ev.Range)
 			ev.Facts.Segments = st.segs.fact(ev.Segments, ev.Range)
@@ -153,8 +194,7 @@ func (x *frameIndex) fact(at int64, n int) *FrameFact {
 
 // h2FromCapture places the read on the frames the capture (or the
 // decryption) found, and inside TLS on the records that carried them.
-func (st *connState) h2FromCapture(ev *Event, at int64) {
-	x := st.frames
+func (st *connState) h2FromCapture(ev *Event, x *frameIndex, at int64) {
 	refs, first, last := x.place(at, ev.Size)
 	if len(refs) == 0 {
 		return
@@ -172,7 +212,7 @@ func (st *connState) h2FromCapture(ev *Event, at int64) {
 			return
 		}
 		rng = c
-		st.recordsOf(ev, ext)
+		st.recordsOf(ev, x, ext)
 	}
 	f.Shape = shapeOf(f, ev.Size)
 	ev.Range = rng
@@ -185,8 +225,7 @@ func (st *connState) h2FromCapture(ev *Event, at int64) {
 // recordsOf sets the record facts of a read inside TLS from the
 // decryption: the records its plaintext extent touches, their plaintext,
 // and what else they held (frame headers, padding, other frames).
-func (st *connState) recordsOf(ev *Event, ext stream.Range) {
-	x := st.frames
+func (st *connState) recordsOf(ev *Event, x *frameIndex, ext stream.Range) {
 	i, ok1 := x.dec.SpanOf(ext.Start)
 	j, ok2 := x.dec.SpanOf(ext.End - 1)
 	if !ok1 || !ok2 {

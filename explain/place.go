@@ -36,6 +36,10 @@ type connState struct {
 	frames  *frameIndex       // HTTP/2: DATA frames from the capture (h2c) or the decryption
 	tframe  *frameIndex       // HTTP/2: DATA frames from the trace's FRAME lines
 	data    int64             // HTTP/2: DATA payload bytes read so far
+	// HTTP/2 with the trace's ids: each transfer's stream (from curl's
+	// "[HTTP/2] [1] OPENED stream" lines), and the DATA read on each.
+	streams    map[int]uint32
+	streamData map[uint32]int64
 
 	tcp     *TCPRecvFact // the [TCP] recv line since the previous read
 	h2Lines bool         // curl 8.3+ [HTTP/2] stream lines, but no FRAME lines
@@ -62,6 +66,7 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 			st.tframe = &sc.frames
 		}
 		st.h2Lines = st.tframe == nil && sc.h2Open
+		st.streams = sc.streams
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)
 			r.align(st.m, st.segs, sc)
@@ -78,11 +83,12 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 // events in order: curl's FRAME lines, its stream lines, its record
 // headers.
 type traceScan struct {
-	frames     frameIndex // received DATA frames of the FRAME lines
-	h2Open     bool       // "[HTTP/2] [1] OPENED stream" lines (curl 8.3+)
-	tlsHeaders bool       // "Recv SSL data" record headers
-	firstSend  int        // the first Send header event with data; -1 when none
-	firstRecv  int        // the first received data event with a time; -1 when none
+	frames     frameIndex     // received DATA frames of the FRAME lines
+	h2Open     bool           // "[HTTP/2] [1] OPENED stream" lines (curl 8.3+)
+	tlsHeaders bool           // "Recv SSL data" record headers
+	firstSend  int            // the first Send header event with data; -1 when none
+	firstRecv  int            // the first received data event with a time; -1 when none
+	streams    map[int]uint32 // transfer id -> HTTP/2 stream, from the OPENED lines with ids
 }
 
 func newTraceScan() *traceScan {
@@ -107,6 +113,12 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 			sc.firstRecv = i
 		}
 		sc.h2Open = sc.h2Open || e.H2Open != nil
+		if e.H2Open != nil && e.Xfer >= 0 {
+			if sc.streams == nil {
+				sc.streams = map[int]uint32{}
+			}
+			sc.streams[e.Xfer] = e.H2Open.Stream
+		}
 		sc.tlsHeaders = sc.tlsHeaders || (e.Kind == curltrace.RecvSSL && e.TLSHeader != nil)
 		if f := e.H2Frame; f != nil && f.In && f.Type == curltrace.FrameData && f.DataLen() >= 0 {
 			sc.frames.add(f)
@@ -246,7 +258,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	}
 	switch st.layer {
 	case LayerH2C, LayerH2TLS:
-		st.readH2(&ev)
+		st.readH2(&ev, e.Xfer)
 	case LayerTLS:
 		st.readTLS(&ev)
 	default:
