@@ -143,8 +143,7 @@ func Write(w io.Writer, in Input) error {
 		}
 	}
 	for i, c := range p.conns {
-		m := boundedMap(c, in.Options)
-		bm := report.BoundaryMap{Result: in.Capture, Conn: c, Map: m}
+		bm := report.BoundaryMap{Result: in.Capture, Conn: c, Map: p.maps[i]}
 		id := fmt.Sprintf("segscope-map-%d", c.ID)
 		p.doc.Connections[i].MapBlock = id
 		if err := add(id, func(w io.Writer) error { return bm.Write(w, report.JSON) }); err != nil {
@@ -230,43 +229,52 @@ func safeJSON(b []byte) []byte {
 	return bytes.ReplaceAll(b, []byte("<"), []byte(`\u003c`))
 }
 
+// What a connection's boundary map block holds (plotConn.MapDetail).
+const (
+	mapFull       = "full"
+	mapUnits      = "units"       // units without their segments
+	mapFirstUnits = "first-units" // the first MaxMapUnits units
+)
+
 // boundedMap is the connection's boundary map, cut down past the bounds:
-// units only past MaxMapSegments, the first MaxMapUnits units.
-func boundedMap(c *analyze.Connection, o Options) analyze.Map {
-	m := c.Map()
+// units only past MaxMapSegments data segments, the first MaxMapUnits
+// units; detail says which.
+func boundedMap(c *analyze.Connection, o Options) (m analyze.Map, detail string) {
+	m = c.Map()
+	detail = mapFull
 	if len(m.Segments) > o.MaxMapSegments {
-		m.Segments = nil
-		m.SegmentUnits = nil
+		detail = mapUnits
+		m.Segments, m.SegmentUnits = nil, nil
 		for i := range m.UnitSegments {
 			m.UnitSegments[i] = nil
 		}
 	}
 	if len(m.Units) > o.MaxMapUnits {
+		detail = mapFirstUnits
 		m.Units = m.Units[:o.MaxMapUnits]
 		m.UnitSegments = m.UnitSegments[:o.MaxMapUnits]
+		for i, us := range m.SegmentUnits {
+			m.SegmentUnits[i] = below(us, o.MaxMapUnits)
+		}
 		if m.Records != nil {
 			m.Records = m.Records[:o.MaxMapUnits]
-		}
-		for i, us := range m.SegmentUnits {
-			keep := us[:0:0]
-			for _, u := range us {
-				if u < o.MaxMapUnits {
-					keep = append(keep, u)
-				}
+			for i, rs := range m.Records {
+				m.Records[i] = below(rs, o.MaxMapUnits)
 			}
-			m.SegmentUnits[i] = keep
-		}
-		for i, rs := range m.Records {
-			keep := rs[:0:0]
-			for _, r := range rs {
-				if r < o.MaxMapUnits {
-					keep = append(keep, r)
-				}
-			}
-			m.Records[i] = keep
 		}
 	}
-	return m
+	return m, detail
+}
+
+// below keeps the indices under n, in a new slice.
+func below(idx []int, n int) []int {
+	var out []int
+	for _, i := range idx {
+		if i < n {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Choose picks the connections to draw: those asked for by ID, else those

@@ -101,6 +101,7 @@ type plotOther struct {
 type built struct {
 	doc   plotDoc
 	conns []*analyze.Connection
+	maps  []analyze.Map // per connection, as bounded for the page
 }
 
 func build(in Input) built {
@@ -130,23 +131,11 @@ func build(in Input) built {
 	}
 	for _, c := range chosen {
 		pc := plotConnOf(res, c, total <= in.Options.MaxSegments, share)
-		if pc.Segments.Aggregated {
-			d.Notes = append(d.Notes, fmt.Sprintf("Connection %d: %d segments are more than this page draws one by one; its data segments are drawn as time bins of %s (each spans its lowest to its highest byte, coloured by the worst it holds), with the resent, out-of-order and after-gap segments on top one by one, and pure ACKs are left out. Zooming in does not add detail: use segscope segments --conn %d for every segment.",
-				c.ID, pc.Segments.Total, time.Duration(pc.Segments.BinUs*1e3).Round(time.Microsecond), c.ID))
-		}
-		m := len(c.Segments)
-		switch {
-		case m > in.Options.MaxMapSegments:
-			pc.MapDetail = "units"
-			d.Notes = append(d.Notes, fmt.Sprintf("Connection %d: its boundary map (segscope.map/1) lists the units without the packets that carried them (more than %d segments).", c.ID, in.Options.MaxMapSegments))
-		default:
-			pc.MapDetail = "full"
-		}
-		if n := len(c.Units()); n > in.Options.MaxMapUnits {
-			pc.MapDetail = "first-units"
-			d.Notes = append(d.Notes, fmt.Sprintf("Connection %d: only the first %d of its %d records, frames and messages are drawn.", c.ID, in.Options.MaxMapUnits, n))
-		}
+		m, detail := boundedMap(c, in.Options)
+		pc.MapDetail = detail
+		d.Notes = append(d.Notes, connNotes(c, pc, in.Options)...)
 		d.Connections = append(d.Connections, pc)
+		b.maps = append(b.maps, m)
 	}
 	for _, c := range rest {
 		if len(d.Others) == DefaultMaxOtherListed {
@@ -156,6 +145,25 @@ func build(in Input) built {
 		d.Others = append(d.Others, plotOther{c.ID, c.Client.String(), c.Server.String(), int(c.Packets), payload(c)})
 	}
 	return b
+}
+
+// connNotes say what detail of a connection the page left out.
+func connNotes(c *analyze.Connection, pc plotConn, o Options) []string {
+	var out []string
+	if pc.Segments.Aggregated {
+		out = append(out, fmt.Sprintf("Connection %d: %d segments are more than this page draws one by one; its data segments are drawn as time bins of %s (each spans its lowest to its highest byte, coloured by the worst it holds), the resent, out-of-order and after-gap segments on top one by one, and pure ACKs are left out. Zooming in shows no more than that: segscope segments --conn %d lists every segment.",
+			c.ID, pc.Segments.Total, time.Duration(pc.Segments.BinUs*1e3).Round(time.Microsecond), c.ID))
+	}
+	if n := pc.Segments.AnomaliesDropped; n > 0 {
+		out = append(out, fmt.Sprintf("Connection %d: %d more resent, out-of-order or after-gap segments show only in the colour of their time bin.", c.ID, n))
+	}
+	switch pc.MapDetail {
+	case mapUnits:
+		out = append(out, fmt.Sprintf("Connection %d: its boundary map (segscope.map/1) lists the units without the packets that carried them (more than %d data segments).", c.ID, o.MaxMapSegments))
+	case mapFirstUnits:
+		out = append(out, fmt.Sprintf("Connection %d: only the first %d of its records, frames and messages are drawn (and listed in its segscope.map/1).", c.ID, o.MaxMapUnits))
+	}
+	return out
 }
 
 // missing lists what the page cannot show and why, in words.
@@ -257,81 +265,99 @@ func segsOf(c *analyze.Connection, full bool, share int) plotSegs {
 	s := plotSegs{Total: len(c.Segments), T: []int64{}, Dir: []int{}, Off: []int64{}, Len: []int{}, Class: []int{}, Win: []int{}, Pkt: []int64{}}
 	w := colWriter{s: &s, first: c.First}
 	if full {
-		for _, g := range c.Segments {
-			w.row(g.Time, g.Dir, g.Offset, g.Len, baseOf(c, g)+16*int(g.Kind), int(g.Window), int64(g.Packet))
-			if segmentAck != nil {
-				a, ok := segmentAck(g)
-				if !ok {
-					a = -1
-				}
-				s.Ack = append(s.Ack, a)
-			}
-		}
+		w.every(c)
 		return s
 	}
-	// Aggregate each direction's data segments into time bins.
 	s.Aggregated = true
-	bins := max(share/2, 1)
-	span := max(c.Last-c.First, 1)
-	width := (span + int64(bins) - 1) / int64(bins)
-	s.BinUs = float64(width) / 1e3
-	type bin struct {
-		t, lo, hi int64
-		n, cls    int
-		kind, win int
-		pkt       int64
-		used      bool
+	w.bins(c, max(share/2, 1))
+	w.anomalies(c)
+	return s
+}
+
+// segRow writes one segment as it is.
+func (w *colWriter) segRow(c *analyze.Connection, g analyze.Segment) {
+	w.row(g.Time, g.Dir, g.Offset, g.Len, baseOf(c, g)+16*int(g.Kind), int(g.Window), int64(g.Packet))
+}
+
+// every writes every segment, with its acknowledgment when known.
+func (w *colWriter) every(c *analyze.Connection) {
+	for _, g := range c.Segments {
+		w.segRow(c, g)
+		if segmentAck != nil {
+			a, ok := segmentAck(g)
+			if !ok {
+				a = -1
+			}
+			w.s.Ack = append(w.s.Ack, a)
+		}
 	}
+}
+
+// bin is one time bin of a direction's data segments.
+type bin struct {
+	t, lo, hi int64
+	n, cls    int
+	kind, win int
+	pkt       int64
+	used      bool
+}
+
+func (b *bin) add(g analyze.Segment, base int) {
+	if !b.used {
+		*b = bin{t: g.Time, lo: g.Offset, hi: g.End(), cls: base, win: int(g.Window), pkt: int64(g.Packet), used: true}
+	}
+	b.lo, b.hi = min(b.lo, g.Offset), max(b.hi, g.End())
+	b.n++
+	b.cls = max(b.cls, base)
+	b.kind |= int(g.Kind)
+	b.win = min(b.win, int(g.Window))
+}
+
+// bins writes each direction's data segments as n time bins over the
+// connection's life.
+func (w *colWriter) bins(c *analyze.Connection, n int) {
+	width := (max(c.Last-c.First, 1) + int64(n) - 1) / int64(n)
+	w.s.BinUs = float64(width) / 1e3
 	var cur [2]bin
 	var idx [2]int64
 	flush := func(d int) {
-		b := cur[d]
-		if !b.used {
-			return
+		if b := cur[d]; b.used {
+			w.row(b.t, analyze.Dir(d), b.lo, int(b.hi-b.lo), b.cls+16*b.kind, b.win, b.pkt)
+			w.s.N = append(w.s.N, b.n)
 		}
-		w.row(b.t, analyze.Dir(d), b.lo, int(b.hi-b.lo), b.cls+16*b.kind, b.win, b.pkt)
-		s.N = append(s.N, b.n)
 		cur[d] = bin{}
 	}
 	for _, g := range c.Segments {
 		if g.Len == 0 {
 			continue
 		}
-		d := int(g.Dir)
-		i := (g.Time - c.First) / width
+		d, i := int(g.Dir), (g.Time-c.First)/width
 		if cur[d].used && i != idx[d] {
 			flush(d)
 		}
 		idx[d] = i
-		b := &cur[d]
-		base := baseOf(c, g)
-		if !b.used {
-			*b = bin{t: g.Time, lo: g.Offset, hi: g.End(), cls: base, win: int(g.Window), pkt: int64(g.Packet), used: true}
-		}
-		b.lo, b.hi = min(b.lo, g.Offset), max(b.hi, g.End())
-		b.n++
-		b.cls = max(b.cls, base)
-		b.kind |= int(g.Kind)
-		b.win = min(b.win, int(g.Window))
+		cur[d].add(g, baseOf(c, g))
 	}
 	flush(0)
 	flush(1)
-	// The segments that tell a story keep their own row on top of their
-	// bin: resent, out of order, after a gap (up to a bound).
+}
+
+// anomalies writes the segments that tell a story one by one, after the
+// bins they sit in: resent, out of order, after a gap (up to a bound).
+func (w *colWriter) anomalies(c *analyze.Connection) {
 	kept := 0
 	for _, g := range c.Segments {
 		if g.Len == 0 || g.Kind&(analyze.KindRetransmission|analyze.KindOutOfOrder|analyze.KindAfterGap) == 0 {
 			continue
 		}
 		if kept == maxAnomalies {
-			s.AnomaliesDropped++
+			w.s.AnomaliesDropped++
 			continue
 		}
 		kept++
-		w.row(g.Time, g.Dir, g.Offset, g.Len, baseOf(c, g)+16*int(g.Kind), int(g.Window), int64(g.Packet))
-		s.N = append(s.N, 1)
+		w.segRow(c, g)
+		w.s.N = append(w.s.N, 1)
 	}
-	return s
 }
 
 // maxAnomalies bounds the resent, out-of-order and after-gap segments an
