@@ -79,6 +79,34 @@ func (e Experiment) Do(ctx context.Context) (*Run, error) {
 	if curl == "" {
 		curl = "curl"
 	}
+	args, err := e.curlArgs(srv, dir)
+	if err != nil {
+		return nil, err
+	}
+	prefix := []string{"ip", "netns", "exec", l.Client.NS}
+	if e.Nice != 0 {
+		prefix = append(prefix, "nice", "-n", strconv.Itoa(e.Nice))
+	}
+	plan := orchestrate.Plan{
+		Curl: curl, Args: args, TraceConfig: orchestrate.CurlAtLeast(curl, 8, 3),
+		Dir: dir, Keep: e.Keep, Captures: e.captures(l),
+		Runner: orchestrate.Exec{Prefix: prefix},
+		Server: srv, Settle: e.Settle, Stdout: e.Stdout, Stderr: e.Stderr,
+	}
+	out, err := orchestrate.Run(ctx, plan)
+	r := &Run{ID: l.ID, Path: l.Path, Server: e.Server, Client: l.Client, Peer: l.Server,
+		URL: srv.URL, CurlArgs: args, Outcome: out}
+	// The orchestrator closed the server (and reported its error).
+	if cerr := l.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("tearing the lab down: %w", cerr))
+	}
+	return r, err
+}
+
+// curlArgs are what the lab gives curl: quiet, the body thrown away, the
+// certificate to trust, the protocol the server speaks; then the user's
+// arguments and the URL.
+func (e Experiment) curlArgs(srv *Server, dir string) ([]string, error) {
 	args := []string{"-sS", "-o", os.DevNull}
 	if srv.CACert != nil {
 		ca := filepath.Join(dir, "ca.pem")
@@ -87,49 +115,33 @@ func (e Experiment) Do(ctx context.Context) (*Run, error) {
 		}
 		args = append(args, "--cacert", ca)
 	}
-	if e.Server.HTTP2 {
-		if e.Server.TLS != "" {
-			args = append(args, "--http2")
-		} else {
-			args = append(args, "--http2-prior-knowledge")
-		}
-	} else if e.Server.TLS != "" {
+	switch {
+	case e.Server.HTTP2 && e.Server.TLS != "":
+		args = append(args, "--http2")
+	case e.Server.HTTP2:
+		args = append(args, "--http2-prior-knowledge")
+	case e.Server.TLS != "":
 		args = append(args, "--http1.1")
 	}
-	args = append(append(args, e.Args...), srv.URL)
+	return append(append(args, e.Args...), srv.URL), nil
+}
+
+// captures are the client's veth, and the server's when asked, each
+// filtered to the server's port.
+func (e Experiment) captures(l *Lab) []orchestrate.Capture {
 	port := uint16(80)
 	if e.Server.TLS != "" {
 		port = 443
 	}
-	live := func(s Side) capture.LiveOptions {
-		return capture.LiveOptions{Interface: s.Dev, Ports: []uint16{port}}
+	at := func(name string, s Side) orchestrate.Capture {
+		return orchestrate.Capture{Name: name, Source: Capturer{NS: s.NS},
+			Options: sniffer.Options{Live: capture.LiveOptions{Interface: s.Dev, Ports: []uint16{port}}}}
 	}
-	caps := []orchestrate.Capture{{Name: "client", Source: Capturer{NS: l.Client.NS},
-		Options: sniffer.Options{Live: live(l.Client)}}}
+	caps := []orchestrate.Capture{at("client", l.Client)}
 	if e.ServerCapture {
-		caps = append(caps, orchestrate.Capture{Name: "server", Source: Capturer{NS: l.Server.NS},
-			Options: sniffer.Options{Live: live(l.Server)}})
+		caps = append(caps, at("server", l.Server))
 	}
-	prefix := []string{"ip", "netns", "exec", l.Client.NS}
-	if e.Nice != 0 {
-		prefix = append(prefix, "nice", "-n", strconv.Itoa(e.Nice))
-	}
-	plan := orchestrate.Plan{
-		Curl: curl, Args: args, TraceConfig: orchestrate.CurlAtLeast(curl, 8, 3),
-		Dir: dir, Keep: e.Keep, Captures: caps,
-		Runner: orchestrate.Exec{Prefix: prefix},
-		Server: srv, Settle: e.Settle, Stdout: e.Stdout, Stderr: e.Stderr,
-	}
-	out, err := orchestrate.Run(ctx, plan)
-	r := &Run{ID: l.ID, Path: l.Path, Server: e.Server, Client: l.Client, Peer: l.Server,
-		URL: srv.URL, CurlArgs: args, Outcome: out}
-	if serr := srv.Close(); serr != nil && err == nil && out != nil {
-		out.Errors = append(out.Errors, fmt.Errorf("server: %w", serr))
-	}
-	if cerr := l.Close(); cerr != nil {
-		err = errors.Join(err, fmt.Errorf("tearing the lab down: %w", cerr))
-	}
-	return r, err
+	return caps
 }
 
 // Capturer opens captures inside a namespace.

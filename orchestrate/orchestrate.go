@@ -178,6 +178,29 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	if rerr == nil && ctx.Err() == nil {
 		wait(ctx, p.Settle)
 	}
+	out.stop(caps, keys)
+	caps = nil
+	if cerr := ctx.Err(); cerr != nil {
+		return out, cerr
+	}
+	if rerr != nil {
+		return out, fmt.Errorf("running curl: %w", rerr)
+	}
+	out.CurlExit = exit
+	if exit != 0 {
+		out.Errors = append(out.Errors, fmt.Errorf("curl exited with status %d (its message is above); the capture is explained all the same", exit))
+	}
+	// The trace is named as the report will show it: its path when kept.
+	name := trace
+	if !p.Keep {
+		name = TraceFile
+	}
+	return out, out.explain(trace, name)
+}
+
+// stop stops every capture, in order, and reads each again with the
+// whole key log when curl wrote one.
+func (out *Outcome) stop(caps []*running, keys string) {
 	tls := nonEmpty(keys)
 	for _, r := range caps {
 		c, err := r.stop()
@@ -197,32 +220,25 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 			out.Errors = append(out.Errors, fmt.Errorf("%s capture: the kernel dropped %d packets: reads that needed them are explained as missing", c.Name, c.Stats.Dropped))
 		}
 	}
-	caps = nil
-	if cerr := ctx.Err(); cerr != nil {
-		return out, cerr
-	}
-	if rerr != nil {
-		return out, fmt.Errorf("running curl: %w", rerr)
-	}
-	out.CurlExit = exit
-	if exit != 0 {
-		out.Errors = append(out.Errors, fmt.Errorf("curl exited with status %d (its message is above); the capture is explained all the same", exit))
-	}
-	tf, err := os.Open(trace)
+}
+
+// explain parses curl's trace and explains it against the first capture.
+func (out *Outcome) explain(path, name string) error {
+	tf, err := os.Open(path)
 	if err != nil {
-		return out, fmt.Errorf("%w (%v)", ErrNoTrace, err)
+		return fmt.Errorf("%w (%v)", ErrNoTrace, err)
 	}
-	tr, terr := curltrace.Parse(tf, trace)
+	tr, terr := curltrace.Parse(tf, name)
 	tf.Close()
 	if tr == nil {
-		return out, terr
+		return terr
 	}
 	if terr != nil {
 		out.Errors = append(out.Errors, terr)
 	}
 	out.Trace = tr
 	out.Explanation = explain.Explain(tr, out.Captures[0].Result)
-	return out, nil
+	return nil
 }
 
 func nonEmpty(path string) bool {

@@ -210,52 +210,48 @@ func runLab(s *streams, flags *pflag.FlagSet, o *labOptions, curlArgs []string) 
 	} else if len(gone) > 0 {
 		fmt.Fprintf(s.err, "segscope: removed namespaces left by labs that were killed: %s\n", strings.Join(gone, ", "))
 	}
-	var runs []*lab.Run
-	var failed bool
+	if len(conds) == 1 {
+		r, err := o.experiment1(s, conds[0], 0, 1, curlArgs).Do(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return interrupted(s, ctx)
+		case r == nil || r.Outcome == nil || r.Explanation == nil:
+			return err
+		case err != nil:
+			fmt.Fprintf(s.err, "segscope: %v\n", err)
+		}
+		if err := o.writeHTML(s, 0, 1, conds[0], r); err != nil {
+			return err
+		}
+		return writeLabRun(s, o, r, format)
+	}
+	return compareLab(ctx, s, o, conds, curlArgs, format)
+}
+
+// compareLab runs each condition and prints them side by side; a
+// condition that fails shows as failed, and the others still run.
+func compareLab(ctx context.Context, s *streams, o *labOptions, conds []labCondition, curlArgs []string, format report.Format) error {
+	cmp := report.Comparison{Flag: o.compareTitle()}
+	failed := false
 	for i, c := range conds {
-		e := c.exp
-		e.Args = curlArgs
-		e.Stdout, e.Stderr = s.out, s.err
-		if o.verbose {
-			e.Log = func(cmd []string) { fmt.Fprintf(s.err, "+ %s\n", strings.Join(cmd, " ")) }
-		}
-		if o.keep != "" {
-			e.Dir, e.Keep = o.keep, true
-			if len(conds) > 1 {
-				e.Dir = filepath.Join(o.keep, fmt.Sprintf("%d-%s", i+1, c.slug))
-			}
-		}
+		e := o.experiment1(s, c, i, len(conds), curlArgs)
 		r, err := e.Do(ctx)
 		if ctx.Err() != nil {
 			return interrupted(s, ctx)
-		}
-		if err != nil && (r == nil || r.Outcome == nil || r.Explanation == nil) {
-			if len(conds) == 1 {
-				return err
-			}
-			fmt.Fprintf(s.err, "segscope: %s: %v\n", c.label, err)
-			failed = true
-			runs = append(runs, &lab.Run{Path: e.Path, Server: e.Server})
-			continue
 		}
 		if err != nil {
 			fmt.Fprintf(s.err, "segscope: %s: %v\n", c.label, err)
 			failed = true
 		}
-		runs = append(runs, r)
-		if o.html != "" {
-			if err := writeLabHTML(s, o.html, i, len(conds), c, r); err != nil {
+		if r == nil || r.Outcome == nil || r.Explanation == nil {
+			r = &lab.Run{Path: e.Path, Server: e.Server}
+		} else {
+			if err := o.writeHTML(s, i, len(conds), c, r); err != nil {
 				return err
 			}
+			fmt.Fprintf(s.err, "segscope: %s: %d reads explained\n", c.label, len(r.Explanation.Events))
 		}
-		if len(conds) == 1 {
-			return writeLabRun(s, o, r, format)
-		}
-		fmt.Fprintf(s.err, "segscope: %s: %d reads explained\n", c.label, len(r.Explanation.Events))
-	}
-	cmp := report.Comparison{Flag: o.compareTitle()}
-	for i, r := range runs {
-		cmp.Conditions = append(cmp.Conditions, lab.Summarize(conds[i].label, r))
+		cmp.Conditions = append(cmp.Conditions, lab.Summarize(c.label, r))
 	}
 	if err := cmp.Write(s.out, format); err != nil {
 		return err
@@ -267,6 +263,24 @@ func runLab(s *streams, flags *pflag.FlagSet, o *labOptions, curlArgs []string) 
 		return errReported
 	}
 	return nil
+}
+
+// experiment1 completes condition i of n with what every run shares:
+// curl's arguments and output, the log, where files are kept.
+func (o *labOptions) experiment1(s *streams, c labCondition, i, n int, curlArgs []string) lab.Experiment {
+	e := c.exp
+	e.Args = curlArgs
+	e.Stdout, e.Stderr = s.out, s.err
+	if o.verbose {
+		e.Log = func(cmd []string) { fmt.Fprintf(s.err, "+ %s\n", strings.Join(cmd, " ")) }
+	}
+	if o.keep != "" {
+		e.Dir, e.Keep = o.keep, true
+		if n > 1 {
+			e.Dir = filepath.Join(o.keep, fmt.Sprintf("%d-%s", i+1, c.slug))
+		}
+	}
+	return e
 }
 
 // signalContext is cancelled by SIGINT, SIGTERM or SIGHUP, with the
@@ -331,12 +345,15 @@ func writeLabRun(s *streams, o *labOptions, r *lab.Run, format report.Format) er
 	return nil
 }
 
-// writeLabHTML writes the HTML report of one run: to path, or with
-// several conditions to path-N-LABEL.html.
-func writeLabHTML(s *streams, path string, i, n int, c labCondition, r *lab.Run) error {
+// writeHTML writes the HTML report of one run, when asked: to --html,
+// or with several conditions to FILE-N-LABEL.html.
+func (o *labOptions) writeHTML(s *streams, i, n int, c labCondition, r *lab.Run) error {
+	if o.html == "" {
+		return nil
+	}
+	path := o.html
 	if n > 1 {
-		base := strings.TrimSuffix(path, ".html")
-		path = fmt.Sprintf("%s-%d-%s.html", base, i+1, c.slug)
+		path = fmt.Sprintf("%s-%d-%s.html", strings.TrimSuffix(path, ".html"), i+1, c.slug)
 	}
 	in := htmlreport.Input{Capture: r.Captures[0].Result, Explain: r.Explanation, Errors: r.Errors,
 		Title: "segscope lab: " + report.LabPath(r.Path) + "; " + report.LabServer(r.Server)}
