@@ -189,7 +189,7 @@ func missing(in Input, chosen []*analyze.Connection) []string {
 	}
 	x := in.Explain
 	if x != nil && len(res.Sources) > 0 && len(x.Matches) == 0 {
-		out = append(out, "Nothing in the capture matches the trace: the reads cannot be placed on any connection, so no read timeline is drawn. The capture may be of another transfer, or taken on another host or interface.")
+		out = append(out, "Nothing in the capture matches the trace: the reads cannot be placed on any connection, so none is drawn (the largest connections are, without them). The capture may be of another transfer, or taken on another host or interface.")
 	}
 	if x == nil && len(res.Connections) > 0 {
 		out = append(out, "No trace was given (--trace): the read timeline needs curl's trace of the same transfer.")

@@ -229,7 +229,9 @@
         root.appendChild(el('div', { cls: 'hint', text: 'Confidence: ' + order.map(function (k) { return cf[k] + ' ' + k; }).join(', ') +
           '. Reads whose cause is inferred or cannot be told are hatched in the timeline.' }));
       }
-      if ((X.summary.needs || []).length) root.appendChild(box('missing', 'What would decide more', X.summary.needs.map(str)));
+      if ((X.summary.needs || []).length) root.appendChild(box('missing', 'What would decide more', X.summary.needs.map(function (n) {
+        return n && typeof n === 'object' && n.need ? n.need + (n.events ? ' (' + n.events + ' read' + (n.events > 1 ? 's' : '') + ')' : '') + (n.how ? ': ' + n.how : '') : str(n);
+      })));
     }
     var others = P.other_connections || [];
     if (others.length) {
