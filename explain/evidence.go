@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"strings"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
@@ -52,8 +53,12 @@ func (c Confidence) String() string {
 	return "unknown"
 }
 
+// Name is the confidence as JSON carries it: "certain", "inferred",
+// "cannot-tell".
+func (c Confidence) Name() string { return strings.ReplaceAll(c.String(), " ", "-") }
+
 // MarshalText writes the confidence's name in JSON.
-func (c Confidence) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+func (c Confidence) MarshalText() ([]byte, error) { return []byte(c.Name()), nil }
 
 // Inference names the step taken beyond the facts when the confidence is
 // Inferred.

@@ -136,7 +136,7 @@ func summaryDoc(r *explain.Result) jsonExplainSummary {
 		js.BufferSize = r.Buffer.Size
 	}
 	for c, n := range s.Confidence {
-		js.Confidence[explain.Confidence(c).String()] = n
+		js.Confidence[explain.Confidence(c).Name()] = n
 	}
 	for _, sc := range s.Sizes {
 		js.Sizes = append(js.Sizes, jsonSizeCount{sc.Size, sc.Count})
@@ -153,7 +153,7 @@ func summaryDoc(r *explain.Result) jsonExplainSummary {
 func eventDoc(e explain.Event) jsonExplainEvent {
 	je := jsonExplainEvent{Line: e.Line, Size: e.Size, Conn: e.Conn, Start: e.Range.Start, End: e.Range.End,
 		PlainStart: e.Plain.Start, PlainEnd: e.Plain.End, Segments: []jsonExplainSeg{}, Cause: e.Cause.String(),
-		Confidence: e.Confidence.String(), Needs: append([]explain.Need{}, e.Needs...), Notes: append([]explain.Note{}, e.Notes...),
+		Confidence: e.Confidence.Name(), Needs: append([]explain.Need{}, e.Needs...), Notes: append([]explain.Note{}, e.Notes...),
 		Why: why(e), Facts: e.Facts}
 	if e.Inference != explain.NoInference {
 		je.Inference = e.Inference.String()
