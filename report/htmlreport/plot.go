@@ -15,6 +15,7 @@ import (
 // the data it holds. The other blocks are the --format json documents.
 type plotDoc struct {
 	Schema string `json:"schema"`
+	Title  string `json:"title"`
 	// ChosenBy says how the connections were picked: "conn" (--conn),
 	// "trace" (the ones the trace used) or "largest".
 	ChosenBy    string      `json:"chosen_by"`
@@ -109,6 +110,7 @@ func build(in Input) built {
 	var b built
 	d := &b.doc
 	d.Schema = Schema
+	d.Title = pageTitle(in)
 	d.Captures = append([]string{}, res.Sources...)
 	d.Start = timeString(res.First)
 	d.Notes, d.Missing, d.Connections, d.Others = []string{}, []string{}, []plotConn{}, []plotOther{}

@@ -18,9 +18,11 @@
   // ---- colours: one table, shared by the drawings and the legends ----
   var SEG = { full: '#1f77b4', short: '#17becf', 'super': '#9467bd', retransmission: '#d62728',
     'out-of-order': '#ff7f0e', 'after-gap': '#8c564b', other: '#9a9a9a' };
-  var CAUSE = { 'full-segment': '#1f77b4', 'short-segment': '#17becf', backlog: '#ff7f0e', 'buffer-cap': '#d62728',
+  // A read's cause shares its colour with the segments it speaks of (a
+  // full segment, a short one, a super-segment, lost bytes in red).
+  var CAUSE = { 'full-segment': '#1f77b4', 'short-segment': '#17becf', backlog: '#ff7f0e', 'buffer-cap': '#31a354',
     'body-end': '#7f7f7f', 'after-headers': '#bcbd22', 'tls-record': '#393b79', 'h2-frames': '#e377c2',
-    'super-segment': '#8c564b', missing: '#000000' };
+    'super-segment': '#9467bd', missing: '#d62728' };
   var UNIT = { 'tls-record': '#b9a3d6', 'h2-frame': '#f4b6d9', 'h2-preface': '#f4b6d9', 'request-header': '#aec7e8',
     'response-header': '#aec7e8', 'interim-header': '#c6dbef', 'request-body': '#98df8a', 'response-body': '#98df8a', chunk: '#ffbb78' };
   var GAP = 'rgba(214,39,40,0.13)', WIN = '#2ca02c', ACK = '#2ca02c', WINLINE = '#bcbd22', MSSLINE = '#333';
@@ -178,7 +180,7 @@
 
   // ---- the header ----
   function header(root) {
-    root.appendChild(el('h1', { text: 'segscope report' }));
+    root.appendChild(el('h1', { text: P.title || 'segscope report' }));
     var dl = el('dl', { cls: 'head' });
     function row(k, v) { dl.appendChild(el('dt', { text: k })); dl.appendChild(el('dd', { text: v })); }
     row('Capture', (P.captures && P.captures.length) ? P.captures.join(', ') : 'none');
