@@ -15,6 +15,12 @@ import (
 // transfer of n x size bytes looks like, generated so that the benchmark
 // runs on a fresh clone at any size.
 func synthetic(n, size int) (*curltrace.Trace, *analyze.Result) {
+	return syntheticEvery(n, size, 100*time.Microsecond)
+}
+
+// syntheticEvery is synthetic with a read every interval, each segment
+// captured 20 µs before its read.
+func syntheticEvery(n, size int, every time.Duration) (*curltrace.Trace, *analyze.Result) {
 	srv := netip.MustParseAddrPort("10.0.0.1:80")
 	t := &curltrace.Trace{Name: "synthetic", HasTimes: true,
 		Conns: []curltrace.Connection{{IP: srv.Addr(), Port: srv.Port(), Line: 1}}}
@@ -26,7 +32,7 @@ func synthetic(n, size int) (*curltrace.Trace, *analyze.Result) {
 	c.First = day.Add(start).UnixNano()
 	c.Segments = append(c.Segments, analyze.Segment{Time: c.First, Offset: 0, Len: 17, Packet: 1, Dir: analyze.ServerToClient})
 	for i := range n {
-		at := start + time.Duration(i+1)*100*time.Microsecond
+		at := start + time.Duration(i+1)*every
 		t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvData, Line: 3 + i, Size: size, HeaderSize: size,
 			HasTime: true, Time: at, At: curltrace.TimeOfDay(at), Xfer: -1, Conn: -1})
 		c.Segments = append(c.Segments, analyze.Segment{Time: day.Add(at - 20*time.Microsecond).UnixNano(),
@@ -91,5 +97,16 @@ func TestTraceOnlyBuffer(t *testing.T) {
 		if e.Cause != CauseBufferCap || e.Confidence != Inferred || e.Inference != BySizeOnly || len(e.Needs) != 1 || e.Needs[0] != NeedCapture {
 			t.Errorf("line %d: %s %s %s %v", e.Line, e.Cause, e.Confidence, e.Inference, e.Needs)
 		}
+	}
+}
+
+// A server that writes 51200 bytes a second leaves reads of 51200 a second
+// apart, as --limit-rate 50k does; but its bytes arrive just before each
+// read, so curl did not pause: no buffer and no rate limit are claimed.
+func TestPacedServerIsNoRateLimit(t *testing.T) {
+	tr, res := syntheticEvery(5, 51200, time.Second)
+	r := Explain(tr, res)
+	if r.Buffer != nil || r.Summary.Count(CauseRateLimit) != 0 {
+		t.Errorf("buffer %+v, causes %v", r.Buffer, r.Summary.Causes)
 	}
 }

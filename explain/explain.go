@@ -154,10 +154,10 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 			r.Events = append(r.Events, ev)
 		}
 	}
+	r.timeReads(conns)
 	if r.Buffer == nil {
 		r.inferBuffer()
 	}
-	r.timeReads(conns)
 	for i := range r.Events {
 		ev := &r.Events[i]
 		if ev.Facts.Layer == LayerHTTP1 || ev.Facts.Layer == LayerUnknown {

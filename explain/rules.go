@@ -148,8 +148,7 @@ func clearRules(f *Facts) verdict {
 // the reads are that far apart.
 func bufferRule(f *Facts) verdict {
 	s := f.Segments
-	paused := f.Timing != nil && f.Timing.HasPrevious && f.Timing.SincePrevious >= ratePause
-	if f.Buffer.Kind == BufferLimitRate && paused {
+	if f.Buffer.Kind == BufferLimitRate && paused(*f) {
 		return inferred(CauseRateLimit, ByReadGaps)
 	}
 	switch {

@@ -179,13 +179,22 @@ func (r *Result) inferBuffer() {
 		if e.Size != largest || f.Layer != LayerHTTP1 {
 			continue
 		}
-		if (f.Segments != nil && f.Segments.EndsInside) || (f.Timing != nil && f.Timing.SincePrevious >= ratePause) {
+		if (f.Segments != nil && f.Segments.EndsInside) || paused(f) {
 			n++
 		}
 	}
 	if n >= 2 && largest%1024 == 0 {
 		r.Buffer = &BufferFact{Source: FromCapture, Size: largest, Kind: BufferLimitRate}
 	}
+}
+
+// paused tells that curl waited before a read while its bytes were there:
+// the read came long after the previous one, and its first segment had
+// been captured long before it (a server that paces its writes leaves
+// long gaps too, but then the bytes are fresh).
+func paused(f Facts) bool {
+	t := f.Timing
+	return t != nil && t.HasPrevious && t.SincePrevious >= ratePause && t.Source == FromCapture && t.FirstBefore >= ratePause/2
 }
 
 func mostCommon(m map[int]int) int {
