@@ -613,7 +613,11 @@
       Object.assign(view, homeV);
       var n = [];
       n.push((dir ? 'server > client' : 'client > server') + ': ' + hitIdx.length + (sg.aggregated ? ' time bins of data segments (' + sg.total + ' segments in the connection)' : ' data segments'));
-      if (gaps().length) n.push(gaps().length + ' gap(s) in the capture shaded red');
+      if (gaps().length) {
+        var why = {};
+        gaps().forEach(function (gp) { if (gp.reason) why[gp.reason] = (why[gp.reason] || 0) + 1; });
+        n.push(gaps().length + ' gap(s) in the capture shaded red' + (Object.keys(why).length ? ' (' + Object.keys(why).map(function (k) { return why[k] + ' ' + k; }).join(', ') + ')' : ''));
+      }
       n.push(pc.has_ack ? 'The receiver\'s ACKs are the green step line, the window they open (ACK + advertised window) the olive one' :
         'No ACK or advertised-window line in sequence space: the analysis keeps no acknowledgment number per segment. The receiver\'s advertised window is drawn below, in bytes.');
       notes.textContent = n.filter(Boolean).join('. ');
