@@ -459,7 +459,11 @@ func causeSentence(e explain.Event) string {
 	case explain.CauseFullSegment:
 		return fmt.Sprintf("one segment (packet %d) carrying the effective MSS: %s", e.Segments[0].Packet, mssArithmetic(f.MSS))
 	case explain.CauseShortSegment:
-		return fmt.Sprintf("one segment (packet %d) of %d bytes, less than the effective MSS %d: the server wrote that much at once%s", e.Segments[0].Packet, e.Size, effective(f.MSS), framing(f.Chunks))
+		than := fmt.Sprintf(", less than the effective MSS %d", effective(f.MSS))
+		if f.MSS == nil {
+			than = " (the effective MSS is not known)"
+		}
+		return fmt.Sprintf("one segment (packet %d) of %d bytes%s: the server wrote that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
 	case explain.CauseChunkWrite:
 		c := f.Chunks
 		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF) = %d; the server wrote a chunk at a time and curl read each as it came", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, e.Size)

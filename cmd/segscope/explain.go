@@ -29,12 +29,16 @@ func newExplainCmd(s *streams) *cobra.Command {
 matches each connection in the trace to the capture's, places every Recv data
 event on that connection's stream, and says which segments carried its bytes, when
 they arrived relative to the read, and why N is what it is: one full segment (with
-the MSS arithmetic), one short segment (what the sender wrote), several segments
-waiting (the reader was slower than the network), curl's buffer, the end of the
-body, the first read after the headers, a TLS record, HTTP/2 frames, chunk framing,
-or a capture taken above TSO/GRO that cannot tell.
+the MSS arithmetic), one short segment (what the sender wrote), one chunk write,
+several segments waiting (the reader was slower than the network), curl's buffer,
+a pause for --limit-rate, the end of the body, the first read after the headers, a
+TLS record (with the overhead of the negotiated suite), HTTP/2 DATA frames (with
+--keylog, the frames each read held), or a capture taken above TSO/GRO.
 
-Without a capture it reports what the trace alone tells.`,
+Each cause comes with its facts and their sources (capture, trace, key log) and a
+confidence: certain, inferred (with the inference), or cannot tell, with what is
+missing and how to get it (a capture without a snap length, --trace-time, the key
+log). Without a capture it reports what the trace alone tells.`,
 		Example: `  segscope explain --trace pcaps/mtu1440-ts.trace pcaps/mtu1440-ts.pcap.gz
   segscope explain --trace out.txt --format json capture.pcap
   segscope explain --trace out.txt`,
