@@ -47,6 +47,20 @@ type Options struct {
 	// KeyLogErrors are what reading the key logs reported; they go on to
 	// Result.KeyLogErrors with those of the captures' secrets blocks.
 	KeyLogErrors []error
+
+	// Done, when set, streams the analysis: each connection is finished
+	// and handed to Done (with its own warnings) as soon as it has ended
+	// (see streaming.go), has been idle for IdleTimeout,
+	// or is the least recently active when MaxLive connections are live.
+	// The analyzer then forgets it: memory is bounded by the live
+	// connections, and Result holds no connections. Done must not keep
+	// the connection's App past its return if memory matters.
+	Done func(c *Connection, warnings []Warning)
+	// IdleTimeout (0: DefaultIdleTimeout), CloseGrace (0:
+	// DefaultCloseGrace) and MaxLive (0: DefaultMaxLive) bound the live
+	// connections when streaming; they are measured in capture time.
+	IdleTimeout, CloseGrace time.Duration
+	MaxLive                 int
 }
 
 // Defaults of the bounds in Options.
@@ -90,7 +104,18 @@ type Result struct {
 	// KeyLogErrors are the secrets blocks that were not key logs.
 	KeyLog       int
 	KeyLogErrors []error
+
+	// Streamed counts the connections handed to Options.Done (none are
+	// then in Connections); of those, IdleEnded ended by the idle timeout
+	// and Evicted were ended early because MaxLive connections were live
+	// (the bound hit: their later packets start new connections).
+	Streamed, IdleEnded, Evicted int
+	// MaxLiveSeen is the most connections live at once when streaming.
+	MaxLiveSeen int
 }
+
+// Total is the number of connections: those listed plus those streamed.
+func (r *Result) Total() int { return len(r.Connections) + r.Streamed }
 
 // Analyzer consumes frames one at a time.
 type Analyzer struct {
@@ -105,6 +130,9 @@ type Analyzer struct {
 	// The last connection looked up: bulk transfers hit it again and again.
 	lastKey  Key
 	lastConn *Connection
+
+	nextID int
+	live   liveLists // streaming: the connections not yet handed to Done
 }
 
 // New returns an Analyzer.
@@ -117,6 +145,15 @@ func New(opts Options) *Analyzer {
 	}
 	if opts.Keys == nil {
 		opts.Keys = &keylog.Store{} // a capture's own secrets go here
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.CloseGrace <= 0 {
+		opts.CloseGrace = DefaultCloseGrace
+	}
+	if opts.MaxLive <= 0 {
+		opts.MaxLive = DefaultMaxLive
 	}
 	l := &appLimits{maxBuffered: opts.MaxBuffered, budget: &stream.Budget{Max: opts.MaxBufferedTotal}, maxUnits: opts.MaxUnits, hashBodies: opts.HashBodies, keys: opts.Keys}
 	an := &Analyzer{opts: opts, limits: l, dec: newDecoder(), conns: map[Key]*Connection{}}
@@ -214,6 +251,9 @@ func (a *Analyzer) track(p *decoded, now int64, number int) {
 	if c == nil || (synOnly && a.isNewConnection(c, p)) {
 		if c != nil {
 			c.closeApp()
+			if a.streaming() {
+				a.emit(c) // no packet can reach it any more
+			}
 		}
 		c = a.newConnection(key, p, now)
 	}
@@ -261,6 +301,9 @@ func (a *Analyzer) track(p *decoded, now int64, number int) {
 			OptionLen: uint8(p.optionLen),
 		})
 	}
+	if a.streaming() {
+		a.touch(c, p.flags, now)
+	}
 }
 
 // feedApp hands a segment's payload to the connection's reassembly.
@@ -303,7 +346,8 @@ func (a *Analyzer) isNewConnection(c *Connection, p *decoded) bool {
 }
 
 func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
-	c := &Connection{ID: len(a.res.Connections), First: now, Last: now}
+	c := &Connection{ID: a.nextID, First: now, Last: now}
+	a.nextID++
 	switch {
 	case p.flags&(flagSYN|flagACK) == flagSYN:
 		c.Client, c.Server = p.src, p.dst
@@ -322,7 +366,13 @@ func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
 		c.keepSegments = a.opts.KeepSegments(c)
 	}
 	a.conns[key] = c
-	a.res.Connections = append(a.res.Connections, c)
+	if a.streaming() {
+		c.key = key
+		a.live.active.pushBack(c)
+		a.live.n++
+	} else {
+		a.res.Connections = append(a.res.Connections, c)
+	}
 	return c
 }
 
@@ -334,21 +384,11 @@ func (a *Analyzer) Connections() []*Connection { return a.res.Connections }
 // last Add or ReadAll.
 func (a *Analyzer) Result() *Result {
 	a.res.KeyLog = a.opts.Keys.Len()
+	if a.streaming() {
+		a.flushLive()
+	}
 	for _, c := range a.res.Connections {
-		c.closeApp()
-		for dir := ClientToServer; dir <= ServerToClient; dir++ {
-			d := &c.Dirs[dir]
-			d.finish()
-			e := effectiveMSS(c, dir)
-			d.eff = effective{value: uint16(e.Value), mss: uint16(e.MSS), optionBytes: uint8(e.OptionBytes), from: e.MSSFrom, inferred: e.Inferred, timestamps: e.Timestamps}
-			if w, ok := superSegmentWarning(c, dir); ok {
-				a.res.Warnings = append(a.res.Warnings, w)
-			}
-			if d.MissingBytes > 0 {
-				a.res.Warnings = append(a.res.Warnings, Warning{c.ID, dir.String(), fmt.Sprintf(
-					"%d bytes of this direction were never captured (packets missed by the capture, or sent before it started): sizes and retransmission counts around the gap are uncertain", d.MissingBytes)})
-			}
-		}
+		a.res.Warnings = finishConn(c, a.res.Warnings)
 	}
 	for _, c := range a.res.Connections {
 		a.res.Warnings = append(a.res.Warnings, boundWarnings(c)...)
@@ -357,12 +397,36 @@ func (a *Analyzer) Result() *Result {
 		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf(
 			"the reassembly bound for the whole capture (%d MiB of out-of-order bytes) was hit %d times: bytes that would not fit became gaps (raise it with --max-buffered-total)", a.opts.MaxBufferedTotal>>20, hits)})
 	}
+	if a.res.Evicted > 0 {
+		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf(
+			"%d connections were ended before they closed or went idle because %d were live at once (a SYN flood, or more concurrent connections than the bound): a later packet of one started a new connection without a handshake (raise the bound with --max-live)", a.res.Evicted, a.opts.MaxLive)})
+	}
 	if a.res.Malformed > 0 {
 		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf("%d malformed packets skipped", a.res.Malformed)})
 	}
 	a.conns = nil
 	a.lastConn = nil
 	return &a.res
+}
+
+// finishConn closes a connection's streaming state, derives its effective
+// MSS, and appends its warnings about sizes and missing bytes to ws.
+func finishConn(c *Connection, ws []Warning) []Warning {
+	c.closeApp()
+	for dir := ClientToServer; dir <= ServerToClient; dir++ {
+		d := &c.Dirs[dir]
+		d.finish()
+		e := effectiveMSS(c, dir)
+		d.eff = effective{value: uint16(e.Value), mss: uint16(e.MSS), optionBytes: uint8(e.OptionBytes), from: e.MSSFrom, inferred: e.Inferred, timestamps: e.Timestamps}
+		if w, ok := superSegmentWarning(c, dir); ok {
+			ws = append(ws, w)
+		}
+		if d.MissingBytes > 0 {
+			ws = append(ws, Warning{c.ID, dir.String(), fmt.Sprintf(
+				"%d bytes of this direction were never captured (packets missed by the capture, or sent before it started): sizes and retransmission counts around the gap are uncertain", d.MissingBytes)})
+		}
+	}
+	return ws
 }
 
 // boundWarnings says where a connection hit a memory bound.

@@ -89,6 +89,12 @@ type Connection struct {
 	// Segments holds every segment of the connection in capture order,
 	// when the analyzer was asked to keep them for it.
 	Segments []Segment
+
+	// Streaming: the connection's key, its place on a live list, and
+	// when it closed (FIN both ways or RST; 0 while open).
+	key        Key
+	prev, next *Connection
+	closedAt   int64
 }
 
 // Dir returns the state of one direction.

@@ -150,7 +150,7 @@ func (a Analysis) jsonHead() jsonAnalysis {
 			Packets: r.Packets, TCPPackets: r.TCPPackets, NonTCP: r.NonTCP,
 			Fragments: r.Fragments, Malformed: r.Malformed, Problems: []jsonProblem{},
 			Start: timeString(r.First), DurationS: round3(r.Duration().Seconds()),
-			Total: len(r.Connections),
+			Total: r.Total(),
 		},
 		Connections: []jsonConn{},
 		Warnings:    []jsonWarning{},

@@ -57,18 +57,23 @@ func (s Segments) rows() []jsonSegment {
 			carried = carriedBy(c)
 		}
 		for _, seg := range c.Segments {
-			src, dst := endpoint(c, seg.Dir)
-			out = append(out, jsonSegment{
-				Packet: seg.Packet, Time: timeString(seg.Time),
-				RelTimeS: float64(seg.Time-s.Result.First) / 1e9,
-				Conn:     c.ID, Direction: seg.Dir.String(), Source: src, Dest: dst,
-				Offset: seg.Offset, Len: seg.Len, Flags: analyze.FlagString(seg.Flags),
-				Window: int(seg.Window), Options: int(seg.OptionLen), Class: c.Class(seg),
-				Carried: carried[seg.Packet],
-			})
+			out = append(out, segmentRow(c, seg, s.Result.First, carried))
 		}
 	}
 	return out
+}
+
+// segmentRow renders one segment; first is the capture's first frame time.
+func segmentRow(c *analyze.Connection, seg analyze.Segment, first int64, carried map[int][]string) jsonSegment {
+	src, dst := endpoint(c, seg.Dir)
+	return jsonSegment{
+		Packet: seg.Packet, Time: timeString(seg.Time),
+		RelTimeS: float64(seg.Time-first) / 1e9,
+		Conn:     c.ID, Direction: seg.Dir.String(), Source: src, Dest: dst,
+		Offset: seg.Offset, Len: seg.Len, Flags: analyze.FlagString(seg.Flags),
+		Window: int(seg.Window), Options: int(seg.OptionLen), Class: c.Class(seg),
+		Carried: carried[seg.Packet],
+	}
 }
 
 // carriedBy names, per data segment (by packet), the innermost units it

@@ -14,6 +14,7 @@ import (
 type analyzeOptions struct {
 	captureOptions
 	streamOptions
+	liveOptions
 	conns []string
 }
 
@@ -33,11 +34,20 @@ table say what the numbers mean about where the capture was taken.
 
 Connection IDs count from 0 in order of appearance, like Wireshark's tcp.stream;
 a new SYN on a 4-tuple already seen starts a new connection. An ID marked "?"
-had no captured handshake: its client and server were guessed from the ports.`,
+had no captured handshake: its client and server were guessed from the ports.
+
+--format jsonl streams: one JSON object per connection (the same as in --format
+json) as soon as it ends (FIN or RST plus --close-grace, or idle past
+--idle-timeout), then a final {"record":"summary"} line with the totals and
+the capture's warnings; memory is bounded by the connections live at once.
+--format parquet -w DIR streams the same way into DIR/connections.parquet (one
+row per connection direction) and DIR/segments.parquet (one row per segment).`,
 		Example: `  segscope analyze pcaps/mtu1440-ts.pcap.gz
   segscope analyze --port 8080 --format json capture.pcapng
   tcpdump -i lo -w - port 8080 | segscope analyze -
-  segscope analyze --format csv rotated-*.pcap > sizes.csv`,
+  segscope analyze --format csv rotated-*.pcap > sizes.csv
+  segscope analyze --format jsonl day.pcap | jq 'select(.id) | .directions.server_to_client.retransmitted_segments'
+  segscope analyze --format parquet -w out/ rotated-*.pcap`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAnalyze(s, o, args)
@@ -45,12 +55,18 @@ had no captured handshake: its client and server were guessed from the ports.`,
 	}
 	o.captureOptions.addFlags(cmd.Flags())
 	o.streamOptions.addFlags(cmd.Flags())
+	o.liveOptions.addFlags(cmd.Flags())
+	cmd.Flags().Lookup("format").Usage = "output format: table, json, csv, jsonl (streamed) or parquet (streamed, with -w DIR)"
 	cmd.Flags().BoolVar(&o.segmentsOnly, "segments-only", false, "skip reassembly and the application layer (faster; no HTTP, TLS or HTTP/2)")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
 	return cmd
 }
 
 func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
+	sf, streamed := report.ParseStreamFormat(o.format)
+	if streamed {
+		o.format = string(report.JSON) // for the rest of the flags' checks
+	}
 	format, filter, err := o.parse()
 	if err != nil {
 		return err
@@ -60,6 +76,9 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	}
 	opts := o.streamOptions.options()
 	opts.Keys, opts.KeyLogErrors = o.keys()
+	if streamed {
+		return runAnalyzeStreamed(s, o, sf, filter, opts, paths)
+	}
 	res, errs := load(s, paths, opts, !o.noProgress)
 	return writeReport(s, report.Analysis{Result: res, Connections: res.Select(filter), Errors: errs}, format, res, errs)
 }
@@ -86,4 +105,22 @@ func writeReport(s *streams, r interface {
 		}
 	}
 	return errReported
+}
+
+// runAnalyzeStreamed writes jsonl or parquet while the captures are read.
+func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter analyze.Filter, opts analyze.Options, paths []string) error {
+	o.liveOptions.apply(&opts)
+	if f == report.JSONL {
+		return loadStreamed(s, paths, opts, filter.Match, report.NewAnalysisJSONL(s.out), nil, !o.noProgress)
+	}
+	if o.writeDir == "" {
+		return usageError{report.ErrNoDir}
+	}
+	opts.KeepSegments = filter.Match
+	var an *analyze.Analyzer
+	w, err := report.NewParquet(o.writeDir, func() int64 { return an.First() })
+	if err != nil {
+		return err
+	}
+	return loadStreamed(s, paths, opts, filter.Match, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
 }

@@ -11,6 +11,7 @@ import (
 
 type segmentsOptions struct {
 	captureOptions
+	liveOptions
 	conns []string
 	dir   string
 }
@@ -31,7 +32,10 @@ TCP flags (S F R P, "." for ACK), the raw window field and a class:
   +retransmission, +out-of-order, +duplicate, +keep-alive, +zero-window, +after-gap
                        what else was noticed about the segment
 
-Without --conn every connection is listed, which holds every segment in memory.`,
+Without --conn every connection is listed, which holds every segment in memory,
+except with --format jsonl: one JSON object per segment, each connection's
+segments as soon as it ends (see analyze --idle-timeout), then a final
+{"record":"summary"} line; memory is then bounded by the connections live at once.`,
 		Example: `  segscope segments --conn 0 pcaps/mtu1440-ts.pcap.gz
   segscope segments --conn 0 --dir server_to_client --format csv capture.pcap`,
 		Args: cobra.MinimumNArgs(1),
@@ -39,13 +43,23 @@ Without --conn every connection is listed, which holds every segment in memory.`
 			return runSegments(s, o, args)
 		},
 	}
-	o.addFlags(cmd.Flags())
+	o.captureOptions.addFlags(cmd.Flags())
+	o.liveOptions.addFlags(cmd.Flags())
+	cmd.Flags().MarkHidden("write-dir") // Parquet comes from analyze
+	cmd.Flags().Lookup("format").Usage = "output format: table, json, csv or jsonl (streamed)"
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
 	cmd.Flags().StringVar(&o.dir, "dir", "", "only one direction: client_to_server (c2s) or server_to_client (s2c)")
 	return cmd
 }
 
 func runSegments(s *streams, o *segmentsOptions, paths []string) error {
+	sf, streamed := report.ParseStreamFormat(o.format)
+	if streamed && sf != report.JSONL {
+		return usageError{fmt.Errorf("segments --format %s: use jsonl, or analyze --format parquet -w DIR (it writes segments.parquet)", sf)}
+	}
+	if streamed {
+		o.format = string(report.JSON)
+	}
 	format, filter, err := o.parse()
 	if err != nil {
 		return err
@@ -61,6 +75,12 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 	// segment carried inside TLS.
 	opts := analyze.Options{KeepSegments: filter.Match, SegmentsOnly: len(o.keylogs) == 0}
 	opts.Keys, opts.KeyLogErrors = o.keys()
+	if streamed {
+		o.liveOptions.apply(&opts)
+		var an *analyze.Analyzer
+		w := report.NewSegmentsJSONL(s.out, func() int64 { return an.First() }, !opts.SegmentsOnly, keepDir)
+		return loadStreamed(s, paths, opts, filter.Match, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
+	}
 	res, errs := load(s, paths, opts, !o.noProgress)
 	conns := res.Select(filter)
 	if keepDir != nil {

@@ -1,0 +1,68 @@
+package analyze
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segscope/segscope/bench/hostile"
+	"github.com/segscope/segscope/internal/synth"
+)
+
+// streamBytes analyzes b streaming and returns the connections in the
+// order they were handed over.
+func streamBytes(tb testing.TB, b []byte, opts Options) ([]*Connection, *Result) {
+	tb.Helper()
+	var got []*Connection
+	opts.Done = func(c *Connection, _ []Warning) { got = append(got, c) }
+	res := analyzeBytes(tb, b, opts)
+	return got, res
+}
+
+// TestStreamingMatchesBatch: a streamed connection has the numbers of the
+// same connection analyzed with the whole capture in memory, and only a
+// few connections are live at once.
+func TestStreamingMatchesBatch(t *testing.T) {
+	b, _ := synthCapture(t, synth.Config{Connections: 3000, ReusedTuples: 500, ResponseBytes: 3000, Timestamps: true, RetransmitEvery: 7, Seed: 5})
+	batch := analyzeBytes(t, b, Options{})
+	got, res := streamBytes(t, b, Options{CloseGrace: time.Millisecond})
+	if len(res.Connections) != 0 || res.Streamed != len(batch.Connections) || len(got) != len(batch.Connections) {
+		t.Fatalf("streamed %d (%d handed over, %d kept), batch %d", res.Streamed, len(got), len(res.Connections), len(batch.Connections))
+	}
+	for _, c := range got {
+		w := batch.Connections[c.ID]
+		if c.Client != w.Client || c.Server != w.Server || c.Packets != w.Packets || c.Handshake != w.Handshake ||
+			c.First != w.First || c.Last != w.Last || !reflect.DeepEqual(c.Dirs, w.Dirs) {
+			t.Fatalf("connection %d differs:\nstreamed %+v\nbatch    %+v", c.ID, c.Dirs, w.Dirs)
+		}
+		if (c.App == nil) != (w.App == nil) || c.App != nil && !reflect.DeepEqual(c.App.Streams, w.App.Streams) {
+			t.Fatalf("connection %d: application layer differs", c.ID)
+		}
+	}
+	if res.MaxLiveSeen > 20 || res.Evicted != 0 || res.IdleEnded != 0 {
+		t.Errorf("max live %d, evicted %d, idle %d: want a handful, 0, 0", res.MaxLiveSeen, res.Evicted, res.IdleEnded)
+	}
+}
+
+// TestStreamingBounds: under a SYN flood MaxLive evicts the least
+// recently active connections (counted, and warned about), and the idle
+// timeout ends quiet ones.
+func TestStreamingBounds(t *testing.T) {
+	var buf bytes.Buffer
+	if err := hostile.Write(&buf, hostile.Config{Kind: hostile.SYNFlood, Count: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	got, res := streamBytes(t, buf.Bytes(), Options{MaxLive: 100})
+	if len(got) != 5000 || res.MaxLiveSeen != 100 || res.Evicted != 4900 {
+		t.Errorf("MaxLive 100: %d connections, max live %d, evicted %d; want 5000, 100, 4900", len(got), res.MaxLiveSeen, res.Evicted)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Text, "4900 connections were ended") {
+		t.Errorf("warnings %v", res.Warnings)
+	}
+	_, res = streamBytes(t, buf.Bytes(), Options{IdleTimeout: 10 * time.Microsecond})
+	if res.IdleEnded < 4900 || res.MaxLiveSeen > 20 || res.Evicted != 0 {
+		t.Errorf("idle timeout 10us: %d ended idle, max live %d, evicted %d", res.IdleEnded, res.MaxLiveSeen, res.Evicted)
+	}
+}

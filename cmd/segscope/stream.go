@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/report"
+)
+
+// liveOptions are the flags of the streaming formats (jsonl, parquet).
+type liveOptions struct {
+	writeDir    string
+	idleTimeout time.Duration
+	closeGrace  time.Duration
+	maxLive     int
+}
+
+func (o *liveOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.writeDir, "write-dir", "w", "", "with --format parquet: the directory to write the Parquet files to (created if missing)")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", analyze.DefaultIdleTimeout, "with --format jsonl or parquet: end a connection idle this long (capture time)")
+	fs.DurationVar(&o.closeGrace, "close-grace", analyze.DefaultCloseGrace, "with --format jsonl or parquet: how long after its FINs or RST a connection still takes packets (capture time)")
+	fs.IntVar(&o.maxLive, "max-live", analyze.DefaultMaxLive, "with --format jsonl or parquet: most connections held at once; past it the least recently active one is ended early (reported)")
+}
+
+func (o *liveOptions) apply(opts *analyze.Options) {
+	opts.IdleTimeout, opts.CloseGrace, opts.MaxLive = o.idleTimeout, o.closeGrace, o.maxLive
+}
+
+// loadStreamed analyzes the captures in order, as one capture, handing
+// each connection that passes match to w as soon as it ends; then the
+// result to out.Close. Errors are handled as load does. started, when
+// set, is given the analyzer before the first packet.
+func loadStreamed(s *streams, paths []string, opts analyze.Options, match func(*analyze.Connection) bool, out report.ConnWriter, started func(*analyze.Analyzer), progress bool) error {
+	var outErr error
+	opts.Done = func(c *analyze.Connection, ws []analyze.Warning) {
+		if outErr == nil && match(c) {
+			outErr = out.Conn(c, ws)
+		}
+	}
+	a := analyze.New(opts)
+	if started != nil {
+		started(a)
+	}
+	var errs []error
+	for _, path := range paths {
+		var (
+			src *capture.File
+			err error
+		)
+		if path == "-" {
+			src, err = capture.NewReader("stdin", s.in, 0)
+		} else {
+			src, err = capture.Open(path)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		stop := func() {}
+		if progress && isTerminal(s.err) {
+			stop = showProgress(s.err, src)
+		}
+		err = a.ReadAll(src)
+		stop()
+		src.Close()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if outErr != nil {
+			break
+		}
+	}
+	res := a.Result()
+	errs = append(errs, res.KeyLogErrors...)
+	if outErr != nil {
+		return outErr
+	}
+	if len(res.Sources) == 0 {
+		out.Close(nil, nil) // nothing written: drop what was started
+		return errors.Join(errs...)
+	}
+	if err := out.Close(res, errs); err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		for _, err := range errs {
+			s.err.Write([]byte("segscope: " + err.Error() + "\n"))
+		}
+		return errReported
+	}
+	return nil
+}

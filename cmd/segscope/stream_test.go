@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// pcapFiles lists the captures in pcaps/, with the key log beside each
+// when there is one.
+func pcapFiles(t *testing.T) (files []string, keys map[string]string) {
+	t.Helper()
+	keys = map[string]string{}
+	for _, pat := range []string{"*.pcap", "*.pcap.gz", "*.pcapng"} {
+		m, err := filepath.Glob(filepath.Join(pcaps, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	if len(files) < 10 {
+		t.Fatalf("only %d captures in %s", len(files), pcaps)
+	}
+	for _, f := range files {
+		k := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(f, ".gz"), ".pcap"), ".pcapng") + ".keys"
+		if _, err := os.Stat(k); err == nil {
+			keys[f] = k
+		}
+	}
+	return files, keys
+}
+
+// jsonLines decodes one JSON value per line.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var recs []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %d: %v: %.200s", len(recs)+1, err, sc.Text())
+		}
+		recs = append(recs, m)
+	}
+	return recs
+}
+
+// TestJSONLMatchesJSON checks, on every capture in pcaps/ (decrypted with
+// its key log when it has one), that `analyze --format jsonl` streams the
+// very connection objects of `--format json`, its warnings, and the
+// same totals; and that `segments --format jsonl` streams the segments of
+// `segments --format json`.
+func TestJSONLMatchesJSON(t *testing.T) {
+	files, keys := pcapFiles(t)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			args := []string{"-q", f}
+			if k := keys[f]; k != "" {
+				args = append(args, "--keylog", k)
+			}
+			code, out, stderr := runCmd(t, nil, append([]string{"analyze", "--format", "json"}, args...)...)
+			codeL, outL, stderrL := runCmd(t, nil, append([]string{"analyze", "--format", "jsonl"}, args...)...)
+			if code != codeL || stderr != stderrL {
+				t.Fatalf("json: exit %d %q; jsonl: exit %d %q", code, stderr, codeL, stderrL)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			want := map[float64]any{}
+			for _, c := range doc["connections"].([]any) {
+				want[c.(map[string]any)["id"].(float64)] = c
+			}
+			recs := jsonLines(t, outL)
+			if len(recs) == 0 {
+				t.Fatal("no output")
+			}
+			sum := recs[len(recs)-1]
+			if sum["record"] != "summary" {
+				t.Fatalf("last record is not the summary: %v", sum)
+			}
+			got := map[float64]any{}
+			var warnings []any
+			for _, r := range recs[:len(recs)-1] {
+				switch r["record"] {
+				case nil:
+					got[r["id"].(float64)] = r
+				case "warning":
+					w := map[string]any{"conn": r["conn"], "text": r["text"]}
+					if d, ok := r["direction"]; ok {
+						w["direction"] = d
+					}
+					warnings = append(warnings, w)
+				default:
+					t.Fatalf("unexpected record %v", r)
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("jsonl has %d connections, json %d", len(got), len(want))
+			}
+			for id, c := range want {
+				if !reflect.DeepEqual(got[id], c) {
+					a, _ := json.Marshal(c)
+					b, _ := json.Marshal(got[id])
+					t.Fatalf("connection %v differs:\njson:  %s\njsonl: %s", id, a, b)
+				}
+			}
+			warnings = append(warnings, sum["warnings"].([]any)...)
+			if !sameMultiset(warnings, doc["warnings"].([]any)) {
+				t.Errorf("warnings differ:\njson:  %v\njsonl: %v", doc["warnings"], warnings)
+			}
+			for _, k := range []string{"packets", "tcp_packets", "connections_total", "malformed_packets", "start", "duration_s"} {
+				if a, b := dig(t, doc, "capture", k), dig(t, sum, "capture", k); a != b {
+					t.Errorf("capture.%s: json %v, jsonl %v", k, a, b)
+				}
+			}
+
+			// segments, in the same way.
+			_, out, _ = runCmd(t, nil, append([]string{"segments", "--format", "json"}, args...)...)
+			_, outL, _ = runCmd(t, nil, append([]string{"segments", "--format", "jsonl"}, args...)...)
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			recs = jsonLines(t, outL)
+			segs := doc["segments"].([]any)
+			if len(recs) != len(segs)+1 {
+				t.Fatalf("segments: jsonl %d records, json %d segments", len(recs), len(segs))
+			}
+			var gotSegs []any
+			for _, r := range recs[:len(recs)-1] {
+				gotSegs = append(gotSegs, r)
+			}
+			if !sameMultiset(gotSegs, segs) {
+				t.Errorf("segments differ")
+			}
+		})
+	}
+}
+
+// sameMultiset compares two lists regardless of order.
+func sameMultiset(a, b []any) bool {
+	key := func(l []any) []string {
+		var out []string
+		for _, v := range l {
+			j, _ := json.Marshal(v)
+			out = append(out, string(j))
+		}
+		sort.Strings(out)
+		return out
+	}
+	return fmt.Sprint(key(a)) == fmt.Sprint(key(b))
+}
