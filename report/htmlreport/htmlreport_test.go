@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -382,5 +383,32 @@ func TestAggregatedKeepsAnomalies(t *testing.T) {
 	}
 	if got != st.Retransmissions || got == 0 {
 		t.Errorf("%d resent segments kept one by one, the capture has %d", got, st.Retransmissions)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// The page's own document for a small capture, as a golden file: a change
+// to segscope.report/1 shows up here (go test -update rewrites it).
+func TestPlotGolden(t *testing.T) {
+	in := input(t, []string{pcaps + "mtu1440-ts.pcap.gz"}, pcaps+"mtu1440-ts.trace", "")
+	var got bytes.Buffer
+	enc := json.NewEncoder(&got)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(plot(t, page(t, in))); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "mtu1440-ts.plot.json")
+	if *update {
+		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("segscope.report/1 differs from %s (go test -update if intended)", path)
 	}
 }

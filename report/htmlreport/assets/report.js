@@ -384,6 +384,7 @@
       'Hover for details; wheel zooms, drag pans, double click resets.' }));
     var H = 44 * lanes.length + 50, W = width();
     var cv = canvas(W, H);
+    cv.c.setAttribute('role', 'img'); cv.c.setAttribute('aria-label', 'Read timeline of connection ' + pc.id + ': ' + events.length + ' reads over ' + segIdx.length + ' server segments');
     v.appendChild(cv.c);
     var detail = el('div', { cls: 'detail', text: 'Click a read to see its explanation.' });
     if (events.length) v.appendChild(detail);
@@ -587,6 +588,7 @@
     v.appendChild(notes);
     var W = width(), H = 380;
     var cv = canvas(W, H);
+    cv.c.setAttribute('role', 'img'); cv.c.setAttribute('aria-label', 'Time-sequence graph of connection ' + pc.id);
     v.appendChild(cv.c);
     var bx = { l: 90, r: W - 12, t: 10, b: H - 110 };
     var wb = { l: 90, r: W - 12, t: H - 64, b: H - 22 };
@@ -724,6 +726,7 @@
       var box0 = el('div');
       box0.appendChild(el('div', { cls: 'controls', text: (d ? 'server > client' : 'client > server') + ': ' + sizes.length + ' distinct sizes' + (mss ? ', effective MSS ' + mss : ', effective MSS unknown') }));
       var cv = canvas(W, H);
+      cv.c.setAttribute('role', 'img'); cv.c.setAttribute('aria-label', 'Segment sizes, ' + (d ? 'server to client' : 'client to server') + ', connection ' + pc.id);
       box0.appendChild(cv.c);
       wrap.appendChild(box0);
       var bx = { l: 50, r: W - 10, t: 30, b: H - 30 };
