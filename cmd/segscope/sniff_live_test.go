@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// segscopeChild starts segscope (this test binary, through
+// TestLabHelperProcess) with args, optionally under a wrapper such as
+// setpriv; bin is the test binary to run.
+func segscopeChild(t *testing.T, bin string, wrapper []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	argv := append(append([]string(nil), wrapper...), bin, "-test.run=^TestLabHelperProcess$")
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), "SEGSCOPE_LAB_HELPER=1", "SEGSCOPE_LAB_ARGS="+strings.Join(args, " "))
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
+// fetchSome makes a few requests to srv, so that a capture on lo has
+// something to see.
+func fetchSome(t *testing.T, srv *httptest.Server) {
+	t.Helper()
+	for i := 0; i < 3; i++ {
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+func bodyServer(t *testing.T) (*httptest.Server, string) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("segscope "), 20000))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+}
+
+// waitCapturing waits until the child has opened its capture: the pcapng
+// file exists (it is created after the socket is open and bound).
+func waitCapturing(t *testing.T, path string) {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if _, err := os.Stat(path); err == nil {
+			time.Sleep(100 * time.Millisecond)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear: the capture did not start", path)
+}
+
+// TestSniffWriteInterrupted stops `segscope sniff -w` with a real SIGINT
+// mid-capture: the pcapng must read back whole in tshark, with every
+// packet segscope says it wrote.
+func TestSniffWriteInterrupted(t *testing.T) {
+	needLabRoot(t)
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Fatalf("tshark is needed: %v (apt-get install tshark)", err)
+	}
+	srv, port := bodyServer(t)
+	out := filepath.Join(t.TempDir(), "cut.pcapng")
+	cmd, stderr := segscopeChild(t, os.Args[0], nil, "sniff", "-i", "lo", "--port", port, "-q", "-w", out)
+	waitCapturing(t, out)
+	fetchSome(t, srv)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit %d after SIGINT:\n%s", code, stderr)
+	}
+	m := regexp.MustCompile(`(\d+) written to`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no count of packets written in:\n%s", stderr)
+	}
+	written, _ := strconv.Atoi(m[1])
+	var terr bytes.Buffer
+	tc := exec.Command(tshark, "-r", out, "-T", "fields", "-e", "frame.number")
+	tc.Stderr = &terr
+	frames, err := tc.Output()
+	// A file cut short makes tshark say so ("appears to have been cut
+	// short in the middle of a packet"); as root it also warns of that.
+	complaint := regexp.MustCompile(`(?m)^.*(cut short|isn't a capture file|corrupt|error).*$`).FindString(terr.String())
+	if err != nil || complaint != "" {
+		t.Fatalf("tshark -r: %v\n%s", err, terr.String())
+	}
+	if n := len(strings.Fields(string(frames))); n != written || n == 0 {
+		t.Errorf("tshark reads %d packets, segscope wrote %d", n, written)
+	}
+}
+
+// TestSniffCapabilities captures as nobody with only the capabilities:
+// CAP_NET_RAW and CAP_NET_ADMIN capture; CAP_NET_RAW alone captures with
+// a warning that names CAP_NET_ADMIN (the buffer stays small); none fails
+// with an error that names both and how to grant them.
+func TestSniffCapabilities(t *testing.T) {
+	needLabRoot(t) // root, to drop to the capabilities
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("setpriv is needed: %v (apt-get install util-linux)", err)
+	}
+	dir, err := os.MkdirTemp("", "segscope-caps-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "segscope.test")
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv, port := bodyServer(t)
+	for _, tc := range []struct {
+		name, caps string
+		code       int
+		want       []string
+	}{
+		{"raw+admin", "+net_raw,+net_admin", 0, []string{"packets received by the filter"}},
+		{"raw", "+net_raw", 0, []string{"packets received by the filter", "CAP_NET_ADMIN"}},
+		{"none", "", 1, []string{"CAP_NET_RAW", "CAP_NET_ADMIN", "setcap"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wrapper := []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"}
+			if tc.caps != "" {
+				wrapper = append(wrapper, "--inh-caps="+tc.caps, "--ambient-caps="+tc.caps)
+			} else {
+				wrapper = append(wrapper, "--inh-caps=-all")
+			}
+			cmd, stderr := segscopeChild(t, bin, wrapper, "sniff", "-i", "lo", "--port", port, "-q", "--duration", "1500ms")
+			time.Sleep(500 * time.Millisecond)
+			fetchSome(t, srv)
+			cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != tc.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tc.code, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("no %q in:\n%s", w, stderr)
+				}
+			}
+			if tc.code == 0 {
+				if m := regexp.MustCompile(`(\d+) packets received`).FindStringSubmatch(stderr.String()); m == nil || m[1] == "0" {
+					t.Errorf("nothing captured:\n%s", stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestSniffWriteFull writes to a full disk: the error says so, at once.
+func TestSniffWriteFull(t *testing.T) {
+	needLabRoot(t)
+	start := time.Now()
+	cmd, stderr := segscopeChild(t, os.Args[0], nil, "sniff", "-i", "lo", "-q", "--duration", "10s", "-w", "/dev/full")
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit %d, want 1:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr.String(), "/dev/full") || !strings.Contains(stderr.String(), "no space left on device") {
+		t.Errorf("the error does not name the file and the full disk:\n%s", stderr)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v to fail: it should fail before capturing", d)
+	}
+}
