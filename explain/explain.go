@@ -232,20 +232,35 @@ func noConnection(res *analyze.Result, want netip.AddrPort, line int) Problem {
 }
 
 // requestCheck compares the request curl sent first on a connection with
-// the capture's first request on it (clear HTTP/1 only).
+// the capture's first request on it: HTTP/1 in the clear or decrypted, and
+// HTTP/2 (curl logs its request as an HTTP/1-style line: "GET /x HTTP/2").
 func (r *Result) requestCheck(c *analyze.Connection, sc *traceScan) (Problem, bool) {
-	if c.App == nil || c.App.Protocol != analyze.ProtoHTTP1 || sc == nil || sc.firstSend < 0 {
+	want, ok := firstRequest(c)
+	if !ok || sc == nil || sc.firstSend < 0 {
 		return Problem{}, false
 	}
-	ex := c.App.HTTP.Exchanges()
 	e := r.Trace.Events[sc.firstSend]
 	line, _, _ := strings.Cut(string(e.Data), "\r\n")
-	if len(ex) == 0 || ex[0].Request == nil {
-		return Problem{}, false
-	}
-	want := ex[0].Request.Method + " " + ex[0].Request.Target
 	if strings.HasPrefix(line, want+" ") {
 		return Problem{}, false
 	}
 	return Problem{Kind: ProblemRequestDiffers, Line: e.Line, Conn: c.ID, Sent: line, Began: want}, true
+}
+
+// firstRequest is "METHOD TARGET" of the first request the capture shows
+// on a connection.
+func firstRequest(c *analyze.Connection) (string, bool) {
+	a := c.App
+	switch {
+	case a == nil:
+	case a.HTTP != nil && (a.Protocol == analyze.ProtoHTTP1 || a.Inner == analyze.ProtoHTTP1):
+		if ex := a.HTTP.Exchanges(); len(ex) > 0 && ex[0].Request != nil {
+			return ex[0].Request.Method + " " + ex[0].Request.Target, true
+		}
+	case a.H2[analyze.ClientToServer] != nil && (a.Protocol == analyze.ProtoH2C || a.Inner == analyze.ProtoH2):
+		if ss := a.H2[analyze.ClientToServer].Streams(); len(ss) > 0 && ss[0].Method != "" {
+			return ss[0].Method + " " + ss[0].Path, true
+		}
+	}
+	return "", false
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -620,6 +621,32 @@ func TestH2StreamsByTransfer(t *testing.T) {
 		f := e.Facts.Frames
 		if f == nil || len(f.Frames) != 1 || f.Frames[0].Stream != want || !f.Frames[0].Whole() || e.Cause != CauseH2Frames {
 			t.Errorf("read %d (transfer of stream %d): %s %+v", i, want, e.Cause, f)
+		}
+	}
+}
+
+// The request curl sent is checked against the capture's first request,
+// in the clear, decrypted HTTP/1 and HTTP/2 alike: a trace of another
+// request on the same server is a problem, named with both lines.
+func TestRequestDiffers(t *testing.T) {
+	for _, name := range []string{"mtu1440-ts", "https-tls13", "https-h2", "h2c"} {
+		tr := readTrace(t, filepath.Join(pcaps, name+".trace"))
+		keys := filepath.Join(pcaps, name+".keys")
+		if !fileExists(keys) {
+			keys = ""
+		}
+		res := analyzeFor(t, tr, captureOf(t, name), keys)
+		other := *tr
+		other.Events = append([]curltrace.Event(nil), tr.Events...)
+		for i, e := range other.Events {
+			if e.Kind == curltrace.SendHeader && len(e.Data) > 0 {
+				other.Events[i].Data = []byte(strings.Replace(string(e.Data), " /", " /other", 1))
+				break
+			}
+		}
+		r := Explain(&other, res)
+		if len(r.Problems) != 1 || r.Problems[0].Kind != ProblemRequestDiffers || !strings.HasPrefix(r.Problems[0].Sent, "GET /other") || !strings.HasPrefix(r.Problems[0].Began, "GET /") {
+			t.Errorf("%s: problems %+v", name, r.Problems)
 		}
 	}
 }
