@@ -971,7 +971,7 @@ func h2Sentences(r *explain.Result, e explain.Event, n int) []string {
 	fr, rec := e.Facts.Frames, e.Facts.Record
 	if fr == nil && rec != nil {
 		k := (rec.Plain - rec.Before - e.Size) / 9
-		return []string{fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames; %s would show the frames.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, needText(explain.NeedKeyLog))}
+		return []string{fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, needText(explain.NeedKeyLog))}
 	}
 	switch fr.Shape {
 	case explain.ShapeRecordData:
@@ -1008,7 +1008,7 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 	if fr := e.Facts.Frames; fr != nil {
 		x := fr.Frames[0]
 		if fr.Source == explain.FromTrace {
-			return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame (line %d: bytes %d-%d of a %d-byte frame, from curl's FRAME lines): curl hands a frame over in pieces where a TLS record ends; %s would show the records.",
+			return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame (line %d: bytes %d-%d of a %d-byte frame, from curl's FRAME lines): curl hands a frame over in pieces where a TLS record ends. To see the records: %s.",
 				n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, needText(explain.NeedKeyLog))}
 		}
 		return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame that a TLS record boundary cut: curl hands over what one record holds of a frame, so these sizes come from where the records end (line %d: bytes %d-%d of a %d-byte frame, in a record of %d bytes of plaintext).",
