@@ -3,7 +3,10 @@
 # with about a million data segments (bench/synth; 1.5 million packets, 1 in
 # 5000 segments resent, 1 in 20000 a super-segment), the time segscope report
 # takes to write the page and its size, then the time headless chromium takes
-# to open and draw it (BenchmarkOpenReport, through chromedp).
+# to open and draw it (BenchmarkOpenReport, through chromedp); then the page
+# of a transfer of 100000 reads with its trace (BenchmarkOpenReportTrace,
+# generated in memory: the explanation is held in full for the first 5000
+# reads, every read drawn).
 #
 # The goal (issue 10): under 3 s to open, under 30 MB.
 #

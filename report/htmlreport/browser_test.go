@@ -569,3 +569,24 @@ func TestBrowserNoTrace(t *testing.T) {
 		}
 	}
 }
+
+// Past MaxExplainEvents every read is still drawn, from the page's own
+// columns; one whose facts were left out says so.
+func TestBrowserReadsPastTheExplanation(t *testing.T) {
+	in := input(t, []string{pcaps + "mtu1440-ts.pcap.gz"}, pcaps+"mtu1440-ts.trace", "")
+	in.Options.MaxExplainEvents = 3
+	l := load(t, page(t, in))
+	l.clean(t)
+	if got, want := l.Conns["0"].Reads, recvData(in.Explain.Trace); got != want {
+		t.Errorf("%d reads drawn, the trace has %d", got, want)
+	}
+	detail, err := chromedp.Run(l.tab, chromedp.Evaluate[string](`window.segscope.select[0](10), document.querySelector('#view-timeline-0 .detail').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"cause: ", "packets ", "not in this file"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("read 10: %q lacks %q", detail, want)
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -52,6 +53,8 @@ const (
 	DefaultMaxMapSegments     = 50000
 	DefaultMaxOtherListed     = 1000
 	DefaultMaxExplainSegments = 200000
+	DefaultMaxExplainEvents   = 5000
+	DefaultMaxReads           = 300000
 	defaultMinBinsPerDir      = 2000
 )
 
@@ -65,10 +68,16 @@ type Options struct {
 	// chosen and no trace names them (the largest by payload).
 	// 0: DefaultMaxConnections.
 	MaxConnections int
+	// MaxExplainEvents bounds the reads the explanation block holds in
+	// full (about 2 kB each, with their facts); the others are drawn from
+	// the page's own columns. 0: DefaultMaxExplainEvents.
+	MaxExplainEvents int
 	// MaxExplainSegments bounds the segments the explanation lists over
-	// all its reads; past it each read lists its first and last.
+	// the reads it holds; past it each read lists its first and last.
 	// 0: DefaultMaxExplainSegments.
 	MaxExplainSegments int
+	// MaxReads bounds the reads drawn. 0: DefaultMaxReads.
+	MaxReads int
 	// MaxMapUnits and MaxMapSegments bound each connection's boundary map
 	// (segscope.map/1): past MaxMapSegments data segments the map carries
 	// units only, past MaxMapUnits the first units only.
@@ -90,6 +99,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxExplainSegments <= 0 {
 		o.MaxExplainSegments = DefaultMaxExplainSegments
+	}
+	if o.MaxExplainEvents <= 0 {
+		o.MaxExplainEvents = DefaultMaxExplainEvents
+	}
+	if o.MaxReads <= 0 {
+		o.MaxReads = DefaultMaxReads
 	}
 	return o
 }
@@ -121,11 +136,16 @@ func Write(w io.Writer, in Input) error {
 	p := build(in)
 	var blocks []block
 	add := func(id string, write func(io.Writer) error) error {
-		var b bytes.Buffer
+		var b, c bytes.Buffer
 		if err := write(&b); err != nil {
 			return fmt.Errorf("report %s: %w", id, err)
 		}
-		blocks = append(blocks, block{id, b.Bytes()})
+		// The writers indent for people; in the page a third of that is
+		// spaces. Compacted, it is the same document.
+		if err := json.Compact(&c, b.Bytes()); err != nil {
+			return fmt.Errorf("report %s: %w", id, err)
+		}
+		blocks = append(blocks, block{id, c.Bytes()})
 		return nil
 	}
 	analysis := report.Analysis{Result: in.Capture, Connections: p.conns, Errors: in.Errors}
@@ -133,9 +153,13 @@ func Write(w io.Writer, in Input) error {
 		return err
 	}
 	if in.Explain != nil {
-		r, trimmed := boundedExplain(in.Explain, in.Options.MaxExplainSegments)
-		if trimmed > 0 {
-			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/1) lists only the first and last segment of each read: its %d segment entries are more than the page holds. The timeline lights what carried a read from its stream range.", trimmed))
+		r, cut, segs := boundedExplain(in.Explain, in.Options)
+		p.doc.ExplainEvents = len(r.Events)
+		if cut > 0 {
+			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/1) in this file holds the first %d of its %d reads in full; every read is drawn, and the others show their cause, range and packets without their facts (segscope explain --format json has them all).", len(r.Events), len(in.Explain.Events)))
+		}
+		if segs > 0 {
+			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/1) lists only the first and last segment of each read: its %d segment entries are more than the page holds. The timeline lights what carried a read from its stream range.", segs))
 		}
 		x := report.Explanation{Result: r, Capture: in.Capture}
 		if err := add("segscope-explain", func(w io.Writer) error { return x.Write(w, report.JSON) }); err != nil {
@@ -357,23 +381,33 @@ func FromExplanation(x report.Explanation) Input {
 	return Input{Capture: x.Capture, Explain: x.Result, Errors: x.Errors}
 }
 
-// boundedExplain returns x, or past max segment entries over all reads a
-// copy whose reads list their first and last segment only, with the
-// number of entries there were.
-func boundedExplain(x *explain.Result, max int) (*explain.Result, int) {
-	n := 0
-	for _, e := range x.Events {
-		n += len(e.Segments)
+// boundedExplain returns x, or a copy cut to what the page holds: the
+// first MaxExplainEvents reads (cut counts the others), and past
+// MaxExplainSegments segment entries over those reads, each read's first
+// and last segment only (segs counts the entries there were).
+func boundedExplain(x *explain.Result, o Options) (r *explain.Result, cut, segs int) {
+	events := x.Events
+	if len(events) > o.MaxExplainEvents {
+		cut = len(events) - o.MaxExplainEvents
+		events = events[:o.MaxExplainEvents]
 	}
-	if n <= max {
-		return x, 0
+	for _, e := range events {
+		segs += len(e.Segments)
+	}
+	if segs <= o.MaxExplainSegments {
+		segs = 0
+	}
+	if cut == 0 && segs == 0 {
+		return x, 0, 0
 	}
 	c := *x
-	c.Events = append([]explain.Event(nil), x.Events...)
-	for i := range c.Events {
-		if s := c.Events[i].Segments; len(s) > 2 {
-			c.Events[i].Segments = []explain.Seg{s[0], s[len(s)-1]}
+	c.Events = append([]explain.Event(nil), events...)
+	if segs > 0 {
+		for i := range c.Events {
+			if s := c.Events[i].Segments; len(s) > 2 {
+				c.Events[i].Segments = []explain.Seg{s[0], s[len(s)-1]}
+			}
 		}
 	}
-	return &c, n
+	return &c, cut, segs
 }

@@ -26,6 +26,13 @@ type plotDoc struct {
 	Missing     []string    `json:"missing"`
 	Connections []plotConn  `json:"connections"`
 	Others      []plotOther `json:"other_connections"`
+	// Causes and Confidences name the reads' cause and confidence
+	// indices (plotReads).
+	Causes      []string `json:"causes"`
+	Confidences []string `json:"confidences"`
+	// ExplainEvents is how many reads the explanation block holds in
+	// full (the first ones); -1 without a trace.
+	ExplainEvents int `json:"explain_events"`
 	// OthersNotListed counts connections past the list's bound.
 	OthersNotListed int `json:"other_connections_not_listed"`
 }
@@ -47,6 +54,8 @@ type plotConn struct {
 	Sizes       [2][][2]int `json:"sizes"`
 	EffMSS      [2]int      `json:"effective_mss"`
 	WindowScale [2]int      `json:"window_scale"`
+	// Reads are the trace's reads on this connection; null without.
+	Reads *plotReads `json:"reads"`
 	// HasAck tells whether the segments carry their acknowledgment
 	// numbers (segments.ack): analyze keeps none yet.
 	HasAck bool `json:"has_ack"`
@@ -114,6 +123,7 @@ func build(in Input) built {
 	d.Captures = append([]string{}, res.Sources...)
 	d.Start = timeString(res.First)
 	d.Notes, d.Missing, d.Connections, d.Others = []string{}, []string{}, []plotConn{}, []plotOther{}
+	d.Causes, d.Confidences = []string{}, []string{}
 	if in.Explain != nil && in.Explain.Trace != nil {
 		d.Trace = in.Explain.Trace.Name
 	}
@@ -139,6 +149,8 @@ func build(in Input) built {
 		d.Connections = append(d.Connections, pc)
 		b.maps = append(b.maps, m)
 	}
+	d.ExplainEvents = -1
+	addReads(d, in.Explain, chosen, in.Options.MaxReads)
 	for _, c := range rest {
 		if len(d.Others) == DefaultMaxOtherListed {
 			d.OthersNotListed++

@@ -290,7 +290,7 @@
     var map = block(pc.map_block) || { units: [] };
     var sg = decode(pc.segments);
     drawn.segments = sg.n;
-    var events = X ? (X.events || []).filter(function (e) { return e.conn === pc.id; }) : [];
+    var events = readsOf(pc);
     timeline(sec, pc, ac, map, sg, events, drawn);
     stevens(sec, pc, ac, sg, drawn);
     histograms(sec, pc, drawn);
@@ -340,6 +340,30 @@
     { key: 'chunk', name: 'chunks', kinds: ['chunk'] },
     { key: 'read', name: 'curl reads' }
   ];
+  // The connection's reads from the page's columns (every read drawn),
+  // each with its full event from the explanation block when it is there.
+  var fullByLine = null;
+  function readsOf(pc) {
+    var R = pc.reads, out = [];
+    if (!R) return out;
+    if (!fullByLine) {
+      fullByLine = {};
+      (X ? X.events || [] : []).forEach(function (e) { fullByLine[e.line] = e; });
+    }
+    var line = 0, start = 0, t = 0, first = 0;
+    for (var i = 0; i < R.line.length; i++) {
+      line += R.line[i]; start += R.start[i];
+      var e = { line: line, size: R.size[i], start: start, end: start + R.len[i], t: null, first: null,
+        cause: (P.causes || [])[R.cause[i]] || '?', confidence: (P.confidences || [])[R.confidence[i]] || '',
+        pkt0: R.first_packet[i], pkt1: R.last_packet[i] };
+      if (R.t_us[i] != null) { t += R.t_us[i]; first += R.first_us[i]; e.t = t; e.first = first; }
+      var f = fullByLine[line];
+      e.full = f && f.conn === pc.id ? f : null;
+      out.push(e);
+    }
+    return out;
+  }
+
   function timeline(sec, pc, ac, map, sg, events, drawn) {
     var v = el('div', { cls: 'view', id: 'view-timeline-' + pc.id });
     sec.appendChild(el('h3', { text: (events.length ? 'Read timeline' : 'Segments, records, frames and messages') + ' (server > client)' }));
@@ -349,12 +373,11 @@
         'No trace (--trace): curl\'s reads are not drawn, only what carried the bytes.' }));
     }
     var t0 = timeUs(pc.start);
-    var hasTime = !events.length || events.some(function (e) { return !!e.time; });
+    var hasTime = !events.length || events.some(function (e) { return e.t != null; });
     var mode = hasTime && events.length ? 'time' : 'offset';
     var reads = events.map(function (e) {
-      var rt = e.time ? timeUs(e.time) - t0 : NaN, first = rt;
-      (e.segments || []).forEach(function (s) { if (s.before_read_us != null) first = Math.min(first, rt - s.before_read_us); });
-      return { e: e, x0: e.start, x1: e.end, t0: first, t1: rt };
+      var rt = e.t != null ? e.t : NaN;
+      return { e: e, x0: e.start, x1: e.end, t0: e.first != null ? e.first : rt, t1: rt };
     });
     var units = (map.units || []).filter(function (u) { return u.direction === 'server_to_client'; }).map(function (u) {
       var ft = timeUs(u.first_time) - t0, lt = timeUs(u.last_time) - t0;
@@ -436,7 +459,7 @@
       g.save(); g.beginPath(); g.rect(bx.l, bx.t - 4, bx.r - bx.l, bx.b - bx.t + 8); g.clip();
       var selPk = null, selLo = 0, selHi = 0;
       if (sel) {
-        selPk = {}; (sel.e.segments || []).forEach(function (s) { selPk[s.packet] = true; });
+        selPk = {}; ((sel.e.full || {}).segments || []).forEach(function (s) { selPk[s.packet] = true; });
         selLo = sel.x0; selHi = sel.x1;
       }
       var lit = [];
@@ -495,11 +518,13 @@
       return null;
     }
     function readLines(r, full) {
-      var e = r.e, l = ['read at trace line ' + e.line + ': Recv data, ' + e.size + ' bytes', 'cause: ' + str(e.cause) + (e.confidence ? ' (' + str(e.confidence) + ')' : ''),
-        'stream ' + fmtBytes(e.start) + '-' + fmtBytes(e.end) + (e.plain_start != null ? ' (decrypted ' + fmtBytes(e.plain_start) + '-' + fmtBytes(e.plain_end) + ')' : '')];
+      var c = r.e, e = c.full || {}, l = ['read at trace line ' + c.line + ': Recv data, ' + c.size + ' bytes', 'cause: ' + c.cause + (c.confidence ? ' (' + c.confidence + ')' : ''),
+        'stream ' + fmtBytes(c.start) + '-' + fmtBytes(c.end) + (e.plain_start != null ? ' (decrypted ' + fmtBytes(e.plain_start) + '-' + fmtBytes(e.plain_end) + ')' : '')];
       var pk = (e.segments || []).map(function (s) { return s.packet; });
       if (pk.length) l.push('packets ' + (pk.length > 12 ? pk.slice(0, 6).join(', ') + ' ... ' + pk.slice(-3).join(', ') + ' (' + pk.length + ')' : pk.join(', ')));
-      if (e.time) l.push('read at ' + fmtUs(r.t1) + ' after the connection began');
+      else if (c.pkt0) l.push('packets ' + c.pkt0 + (c.pkt1 !== c.pkt0 ? ' to ' + c.pkt1 : ''));
+      if (c.t != null) l.push('read at ' + fmtUs(r.t1) + ' after the connection began');
+      if (!c.full) l.push('(its facts are not in this file: the explanation here holds the first ' + P.explain_events + ' reads)');
       if (e.why) l.push(str(e.why));
       ['inference', 'needs', 'notes'].forEach(function (k) {
         var v = e[k];
