@@ -85,6 +85,10 @@ var conditions = []condition{
 		func(t errorf, c Condition, r *Run) {
 			wantSegments(t, c, 1300, 12, 1288)
 		}},
+	{"ipv6-mss-clamp-1300", Experiment{Path: with(paced("5mbit"), func(p *Path) { p.MSS, p.IPv6 = 1300, true }), Server: body(128 << 10)},
+		func(t errorf, c Condition, r *Run) {
+			wantSegments(t, c, 1300, 12, 1288)
+		}},
 	{"offloads-on", Experiment{Path: with(DefaultPath(), func(p *Path) { p.TSO, p.GSO, p.GRO = true, true, true }),
 		Server: body(512 << 10), ServerCapture: true},
 		func(t errorf, c Condition, r *Run) {

@@ -183,7 +183,9 @@ func (l *Lab) build(ctx context.Context) error {
 			mss := strconv.Itoa(l.Path.MSS)
 			steps = append(steps,
 				[]string{"ip", "-n", sd.NS, "route", "replace", prefix(sd.IPv4, 24), "dev", sd.Dev, "advmss", mss},
-				[]string{"ip", "-n", sd.NS, "-6", "route", "replace", prefix(sd.IPv6, 64), "dev", sd.Dev, "advmss", mss},
+				// metric 256 is the kernel's own route for the prefix:
+				// without it a second route is added, and the kernel's wins.
+				[]string{"ip", "-n", sd.NS, "-6", "route", "replace", prefix(sd.IPv6, 64), "dev", sd.Dev, "proto", "kernel", "metric", "256", "advmss", mss},
 			)
 		}
 	}

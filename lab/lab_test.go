@@ -101,7 +101,7 @@ func labNamespaces(t *testing.T) []string {
 func TestNewAndClose(t *testing.T) {
 	needLab(t)
 	ctx := context.Background()
-	a, err := New(ctx, Path{MTU: 1440, Timestamps: false, SACK: true, MSS: 1300, Rate: "10mbit"}, Options{})
+	a, err := New(ctx, Path{MTU: 1440, Timestamps: false, SACK: false, MSS: 1300, Rate: "10mbit"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +122,9 @@ func TestNewAndClose(t *testing.T) {
 	}
 	check(a.Client.NS, []string{"ip", "link", "show", "lab-c"}, "mtu 1440")
 	check(a.Client.NS, []string{"sysctl", "net.ipv4.tcp_timestamps"}, "= 0")
+	check(a.Server.NS, []string{"sysctl", "net.ipv4.tcp_sack"}, "= 0")
+	check(b.Server.NS, []string{"sysctl", "net.ipv4.tcp_sack"}, "= 1")
+	check(a.Client.NS, []string{"ip", "-6", "route"}, "advmss 1300")
 	check(a.Server.NS, []string{"tc", "qdisc", "show", "dev", "lab-s"}, "tbf")
 	check(a.Client.NS, []string{"ip", "route"}, "advmss 1300")
 	check(a.Client.NS, []string{"ethtool", "-k", "lab-c"}, "tcp-segmentation-offload: off")
