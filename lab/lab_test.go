@@ -105,7 +105,7 @@ func TestNewAndClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := New(ctx, Path{MTU: 1500, IPv6: true, Timestamps: true}, Options{})
+	b, err := New(ctx, Path{MTU: 1500, IPv6: true, Timestamps: true, SACK: true}, Options{})
 	if err != nil {
 		a.Close()
 		t.Fatal(err)
