@@ -17,6 +17,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bytes=${1:-1448000000}
 dir=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/segscope-report-bench.XXXXXX")}
+mkdir -p "$dir"
 [[ -n ${BENCH_DIR:-} ]] || trap 'rm -rf "$dir"' EXIT
 cd "$repo"
 go build -o "$dir/segscope" ./cmd/segscope
