@@ -275,3 +275,42 @@ func count(r *Run, cause explain.Cause) int {
 	}
 	return n
 }
+
+// TestTwoLabsAtOnce runs two labs side by side, as two users (or two
+// terminals) would: each must see its own path, and neither may disturb
+// the other's teardown.
+func TestTwoLabsAtOnce(t *testing.T) {
+	needLab(t)
+	type result struct {
+		c   Condition
+		err error
+	}
+	mtus := []int{1440, 1500}
+	out := make(chan result, len(mtus))
+	for _, mtu := range mtus {
+		go func() {
+			e := Experiment{Path: with(paced("5mbit"), func(p *Path) { p.MTU = mtu }), Server: body(128 << 10),
+				Settle: 100 * time.Millisecond, Nice: -15}
+			r, err := e.Do(context.Background())
+			if err != nil {
+				out <- result{err: err}
+				return
+			}
+			out <- result{c: Summarize(fmt.Sprint(mtu), r)}
+		}()
+	}
+	got := map[string]int{}
+	for range mtus {
+		r := <-out
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		got[r.c.Label] = r.c.EffectiveMSS
+	}
+	if got["1440"] != 1388 || got["1500"] != 1448 {
+		t.Errorf("effective MSS by MTU: %v, want 1440: 1388, 1500: 1448", got)
+	}
+	if left := labNamespaces(t); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
