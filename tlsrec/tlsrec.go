@@ -84,7 +84,9 @@ func Sniff(b []byte) (ok, needMore bool) {
 	return int(b[3])<<8|int(b[4]) <= MaxLength, false
 }
 
-func validType(t uint8) bool { return ContentType(t) >= ChangeCipherSpec && ContentType(t) <= Heartbeat }
+func validType(t uint8) bool {
+	return ContentType(t) >= ChangeCipherSpec && ContentType(t) <= Heartbeat
+}
 
 // Record is one TLS record on the stream.
 type Record struct {
@@ -108,8 +110,8 @@ type Record struct {
 type ClientHello struct {
 	Random    [32]byte // names the connection in a key log
 	SessionID []byte   // legacy_session_id: a TLS 1.2 client offering to resume
-	SNI  string   // server_name (host_name entry), "" if absent
-	ALPN []string // application_layer_protocol_negotiation, in the client's order
+	SNI       string   // server_name (host_name entry), "" if absent
+	ALPN      []string // application_layer_protocol_negotiation, in the client's order
 	// Versions is the supported_versions extension as sent (GREASE values
 	// included), or the legacy version alone when the extension is absent.
 	Versions []uint16
@@ -156,13 +158,13 @@ type Limits struct {
 
 // Stats summarizes every record walked, kept or not.
 type Stats struct {
-	Records   int           // records walked
-	Bytes     int64         // stream bytes they cover, headers included
-	Payload   int64         // sum of their Length fields
-	Truncated int           // records marked Truncated
-	MaxLength int           // largest Length seen
+	Records   int                 // records walked
+	Bytes     int64               // stream bytes they cover, headers included
+	Payload   int64               // sum of their Length fields
+	Truncated int                 // records marked Truncated
+	MaxLength int                 // largest Length seen
 	ByType    map[ContentType]int // records by content type
-	Sizes     map[int]int   // records by Length
+	Sizes     map[int]int         // records by Length
 }
 
 // Sink receives the payload bytes of every record as they are walked,
