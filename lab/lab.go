@@ -6,11 +6,16 @@
 // A Lab is two network namespaces, client and server, joined by a veth
 // pair, with addresses of their own: nothing touches the host's
 // interfaces, and two labs (in one process or several) never share a
-// name. The package knows nothing of captures, curl or explanations:
-// package orchestrate runs those, and cmd/segscope wires them together.
+// name. An Experiment is one transfer through a fresh lab: it hands the
+// capture, curl and the explanation to package orchestrate, and
+// Summarize condenses its outcome for a comparison. The package prints
+// nothing; cmd/segscope wires flags to it and package report renders.
 //
-// It needs root (or CAP_SYS_ADMIN and CAP_NET_ADMIN) and the ip, tc and
-// ethtool commands (Debian: iproute2, ethtool).
+// It is not a network emulator: it shapes with what the kernel has (tbf;
+// netem where built), and it measures curl on this machine.
+//
+// It needs root (or CAP_SYS_ADMIN and CAP_NET_ADMIN) and the ip, tc,
+// ethtool and nice commands (Debian: iproute2, ethtool, coreutils).
 package lab
 
 import (
