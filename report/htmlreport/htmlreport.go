@@ -203,7 +203,7 @@ func pageTitle(in Input) string {
 // csp allows the page's own script and style (by hash) and nothing else:
 // no fetch, no image, no font, no frame, no form, from anywhere.
 func csp() string {
-	return fmt.Sprintf("default-src 'none'; script-src '%s'; style-src '%s'; img-src data:; base-uri 'none'; form-action 'none'",
+	return fmt.Sprintf("default-src 'none'; script-src '%s'; style-src '%s'; base-uri 'none'; form-action 'none'",
 		hash(script), hash(style))
 }
 
