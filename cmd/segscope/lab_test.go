@@ -274,18 +274,39 @@ func waitForCurl(t *testing.T, pid int) int {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		out, _ := exec.Command("pgrep", "-P", strconv.Itoa(pid)).Output()
-		for _, f := range strings.Fields(string(out)) {
-			comm, _ := os.ReadFile("/proc/" + f + "/comm")
+		for _, child := range children(pid) {
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", child))
 			if strings.TrimSpace(string(comm)) == "curl" {
-				n, _ := strconv.Atoi(f)
-				return n
+				return child
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("curl did not start within 10s")
 	return 0
+}
+
+// children lists the processes whose parent is pid, from /proc.
+func children(pid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so cut at
+		// the last parenthesis.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func waitGone(t *testing.T, pid int) {
