@@ -271,28 +271,42 @@ func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) 
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.Write(head[:i])
 	fmt.Fprintf(bw, "\n  %q: [", key)
-	// One encoder and buffer for every element: the document may hold
-	// tens of thousands of connections, and each Marshal would leave its
-	// own buffers behind.
+	// One buffer for every element: the document may hold tens of
+	// thousands of connections. Connections and segments are appended
+	// without reflection (jenc); anything else goes through encoding/json.
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("    ", "  ")
+	fast := &jenc{prefix: "    ", indent: true}
 	first := true
 	for {
 		v, ok := next()
 		if !ok {
 			break
 		}
-		buf.Reset()
-		if err := enc.Encode(v); err != nil {
-			return err
+		var out []byte
+		switch v := v.(type) {
+		case jsonConn:
+			fast.b = fast.b[:0]
+			fast.conn(&v)
+			out = fast.b
+		case jsonSegment:
+			fast.b = fast.b[:0]
+			fast.segment(&v)
+			out = fast.b
+		default:
+			buf.Reset()
+			if err := enc.Encode(v); err != nil {
+				return err
+			}
+			out = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		}
 		if !first {
 			bw.WriteByte(',')
 		}
 		first = false
 		bw.WriteString("\n    ")
-		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		bw.Write(out)
 	}
 	if !first {
 		bw.WriteString("\n  ")

@@ -45,9 +45,10 @@ type ConnWriter interface {
 // warnings; and a last line {"record":"summary",...} with the capture's
 // totals, its own warnings and the errors.
 type AnalysisJSONL struct {
-	w   *bufio.Writer
-	enc *json.Encoder
-	n   int
+	w    *bufio.Writer
+	enc  *json.Encoder
+	fast jenc
+	n    int
 }
 
 // NewAnalysisJSONL returns a writer of `analyze --format jsonl` to w.
@@ -66,7 +67,11 @@ type jsonlWarning struct {
 // Conn writes one ended connection and its warnings.
 func (j *AnalysisJSONL) Conn(c *analyze.Connection, ws []analyze.Warning) error {
 	j.n++
-	if err := j.enc.Encode(jsonConnOf(c, true)); err != nil {
+	jc := jsonConnOf(c, true)
+	j.fast.b = j.fast.b[:0]
+	j.fast.conn(&jc)
+	j.fast.b = append(j.fast.b, '\n')
+	if _, err := j.w.Write(j.fast.b); err != nil {
 		return err
 	}
 	for _, w := range ws {
@@ -124,6 +129,7 @@ type SegmentsJSONL struct {
 	first   func() int64
 	carried bool
 	dir     *analyze.Dir
+	fast    jenc
 	n, nc   int
 }
 
@@ -148,7 +154,11 @@ func (s *SegmentsJSONL) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 			continue
 		}
 		s.n++
-		if err := s.enc.Encode(segmentRow(c, seg, first, carried)); err != nil {
+		row := segmentRow(c, seg, first, carried)
+		s.fast.b = s.fast.b[:0]
+		s.fast.segment(&row)
+		s.fast.b = append(s.fast.b, '\n')
+		if _, err := s.w.Write(s.fast.b); err != nil {
 			return err
 		}
 	}
