@@ -5,6 +5,7 @@ package sniffer
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -36,6 +37,7 @@ type Session struct {
 	keys []*keyFollower
 	out  io.Writer // the pcapng's destination, when w writes a temporary file first
 	tmp  *os.File
+	opts analyze.Options // to analyze the capture again once every key is known
 
 	mu      sync.Mutex // guards an and packets while the reader runs
 	packets int
@@ -59,12 +61,15 @@ func Start(o Options) (*Session, error) {
 	if len(o.KeyLogs) > 0 && o.Analyze.Keys == nil {
 		o.Analyze.Keys = &keylog.Store{}
 	}
-	s := &Session{live: live, an: analyze.New(o.Analyze), done: make(chan struct{})}
-	if o.Write != nil {
+	s := &Session{live: live, an: analyze.New(o.Analyze), opts: o.Analyze, done: make(chan struct{})}
+	if o.Write != nil || len(o.KeyLogs) > 0 {
 		w := o.Write
 		if len(o.KeyLogs) > 0 {
-			// The key log goes ahead of the packets: write them to a
-			// temporary file, and the pcapng at the end.
+			// The packets go to a temporary file: the pcapng is written at
+			// the end with the key log ahead of them, and the analysis is
+			// made again from it with every key (a client writes its
+			// secrets a moment after each handshake, and a fast transfer
+			// is over before the live analysis could use them).
 			if s.tmp, err = os.CreateTemp("", "segscope-sniff-*.pcapng"); err != nil {
 				live.Close()
 				return nil, err
@@ -145,17 +150,42 @@ func (s *Session) Stop() (*analyze.Result, Stats, error) {
 		kerr = errors.Join(kerr, err)
 	}
 	var werr error
+	res := s.an.Result()
 	if s.w != nil {
 		s.w.WriteStats(st.Received, st.Dropped)
-		st.Written = s.w.Packets()
+		written := s.w.Packets()
 		werr = s.w.Close()
-		if s.tmp != nil && werr == nil {
-			st.Written, werr = embed(s.out, s.tmp.Name(), s.live, keyLog, st.Received, st.Dropped)
+		if s.tmp != nil && werr == nil && len(keyLog) > 0 {
+			if again, err := s.reanalyze(s.tmp.Name()); err == nil {
+				res = again
+			} else {
+				werr = err
+			}
+		}
+		if s.out != nil && werr == nil {
+			if s.tmp != nil {
+				written, werr = embed(s.out, s.tmp.Name(), s.live, keyLog, st.Received, st.Dropped)
+			}
+			st.Written = written
 		}
 		s.removeTemp()
 	}
-	res := s.an.Result()
 	return res, st, errors.Join(s.err, serr, cerr, werr, kerr)
+}
+
+// reanalyze analyzes the capture written during the session again, now
+// that the key store holds every secret the key logs gave.
+func (s *Session) reanalyze(path string) (*analyze.Result, error) {
+	src, err := capture.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	a := analyze.New(s.opts)
+	if err := a.ReadAll(src); err != nil {
+		return nil, fmt.Errorf("analyzing the capture again with the keys: %w", err)
+	}
+	return a.Result(), nil
 }
 
 func (s *Session) removeTemp() {

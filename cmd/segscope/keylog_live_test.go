@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,9 +49,30 @@ func TestCurlKeepDecrypts(t *testing.T) {
 		bin := c.bin
 		t.Run(c.name, func(t *testing.T) {
 			keep := t.TempDir()
-			code, _, errs := runCmd(t, nil, "curl", "--curl", bin, "-o", "json", "--keep", keep, "--", "-sk", "--http2", "-o", os.DevNull, srv.URL+"/big")
+			code, out, errs := runCmd(t, nil, "curl", "--curl", bin, "-o", "json", "--keep", keep, "--", "-sk", "--http2", "-o", os.DevNull, srv.URL+"/big")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
+			}
+			// The explanation was made with curl's keys: every read is
+			// placed on decrypted DATA frames, none left "cannot tell".
+			var doc struct {
+				Events []struct {
+					Line       int    `json:"line"`
+					Size       int    `json:"size"`
+					Cause      string `json:"cause"`
+					Confidence string `json:"confidence"`
+				} `json:"events"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("%v:\n%s", err, out)
+			}
+			if len(doc.Events) == 0 {
+				t.Fatal("no events explained")
+			}
+			for _, e := range doc.Events {
+				if e.Confidence == "cannot tell" || e.Cause == "unknown" {
+					t.Errorf("line %d (%d bytes): %s, %s", e.Line, e.Size, e.Cause, e.Confidence)
+				}
 			}
 			keys, err := os.ReadFile(filepath.Join(keep, "keys.txt"))
 			if err != nil || len(keys) == 0 {
@@ -88,12 +110,12 @@ func TestCurlKeepDecrypts(t *testing.T) {
 				t.Errorf("segscope: DATA frames carry %d bytes, the body is %d", data, len(body))
 			}
 			// tshark, given no key file, decrypts from the block too.
-			out, err := exec.Command("tshark", "-n", "-r", path, "-o", "tls.keylog_file:", "-Y", "http2.type == 0", "-T", "fields", "-e", "http2.length").Output()
+			tout, err := exec.Command("tshark", "-n", "-r", path, "-o", "tls.keylog_file:", "-Y", "http2.type == 0", "-T", "fields", "-e", "http2.length").Output()
 			if err != nil {
 				t.Fatalf("tshark: %v", err)
 			}
 			var tsum int64
-			for _, l := range strings.Fields(strings.ReplaceAll(string(out), ",", " ")) {
+			for _, l := range strings.Fields(strings.ReplaceAll(string(tout), ",", " ")) {
 				n, _ := strconv.ParseInt(l, 10, 64)
 				tsum += n
 			}
