@@ -158,18 +158,19 @@ func (l *Lab) build(ctx context.Context) error {
 		}
 		l.made = append(l.made, ns)
 	}
-	var steps [][]string
-	for _, sd := range []Side{c, s} {
+	for _, ns := range []string{c.NS, s.NS} {
 		// Before the veth exists, so that it inherits them: no duplicate
 		// address detection (a link-local address still tentative cost
 		// the first SYN over IPv6, a second of retransmission timeout).
-		steps = append(steps, []string{"ip", "netns", "exec", sd.NS, "sysctl", "-q", "-w",
-			"net.ipv4.tcp_timestamps=" + onOff01(l.Path.Timestamps),
-			"net.ipv4.tcp_sack=" + onOff01(l.Path.SACK),
-			"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"})
+		if err := l.sysctl(ns, "net.ipv4.tcp_timestamps="+onOff01(l.Path.Timestamps),
+			"net.ipv4.tcp_sack="+onOff01(l.Path.SACK),
+			"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"); err != nil {
+			return err
+		}
 	}
 	// Both ends are born inside their namespaces: no name is ever taken
 	// in the host's, so labs cannot collide there.
+	var steps [][]string
 	steps = append(steps, []string{"ip", "link", "add", "name", c.Dev, "netns", c.NS, "type", "veth", "peer", "name", s.Dev, "netns", s.NS})
 	mtu := strconv.Itoa(l.Path.MTU)
 	for _, sd := range []Side{c, s} {
@@ -322,6 +323,25 @@ func onOff01(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// sysctl sets KEY=VALUE settings in namespace ns, written to /proc/sys
+// from a thread inside it (the net settings there are the namespace's of
+// the thread that opens them): no sysctl binary needed.
+func (l *Lab) sysctl(ns string, settings ...string) error {
+	if l.log != nil {
+		l.log(append([]string{"ip", "netns", "exec", ns, "sysctl", "-w"}, settings...))
+	}
+	return In(ns, func() error {
+		for _, kv := range settings {
+			k, v, _ := strings.Cut(kv, "=")
+			path := "/proc/sys/" + strings.ReplaceAll(k, ".", "/")
+			if err := os.WriteFile(path, []byte(v), 0); err != nil {
+				return fmt.Errorf("sysctl %s in %s: %w", kv, ns, err)
+			}
+		}
+		return nil
+	})
 }
 
 // run runs one setup command, its stderr in the error.

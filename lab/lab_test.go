@@ -121,9 +121,11 @@ func TestNewAndClose(t *testing.T) {
 		}
 	}
 	check(a.Client.NS, []string{"ip", "link", "show", "lab-c"}, "mtu 1440")
-	check(a.Client.NS, []string{"sysctl", "net.ipv4.tcp_timestamps"}, "= 0")
-	check(a.Server.NS, []string{"sysctl", "net.ipv4.tcp_sack"}, "= 0")
-	check(b.Server.NS, []string{"sysctl", "net.ipv4.tcp_sack"}, "= 1")
+	check(a.Client.NS, []string{"cat", "/proc/sys/net/ipv4/tcp_timestamps"}, "0")
+	check(a.Server.NS, []string{"cat", "/proc/sys/net/ipv4/tcp_sack"}, "0")
+	check(b.Server.NS, []string{"cat", "/proc/sys/net/ipv4/tcp_sack"}, "1")
+	check(b.Server.NS, []string{"cat", "/proc/sys/net/ipv4/tcp_timestamps"}, "1")
+	check(b.Client.NS, []string{"cat", "/proc/sys/net/ipv6/conf/lab-c/accept_dad"}, "0")
 	check(a.Client.NS, []string{"ip", "-6", "route"}, "advmss 1300")
 	check(a.Server.NS, []string{"tc", "qdisc", "show", "dev", "lab-s"}, "tbf")
 	check(a.Client.NS, []string{"ip", "route"}, "advmss 1300")
