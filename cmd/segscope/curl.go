@@ -21,6 +21,7 @@ import (
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/explain"
 	"github.com/segscope/segscope/report"
+	"github.com/segscope/segscope/report/htmlreport"
 	"github.com/segscope/segscope/sniffer"
 )
 
@@ -29,6 +30,7 @@ type curlOptions struct {
 	iface  string
 	keep   string
 	curl   string
+	html   string
 	settle time.Duration
 }
 
@@ -57,6 +59,7 @@ Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin
 	cmd.Flags().StringVar(&o.keep, "keep", "", "keep the capture (capture.pcapng), the trace (trace.txt) and the TLS key log (keys.txt) in this directory")
 	cmd.Flags().StringVar(&o.curl, "curl", "curl", "the curl binary to run")
 	cmd.Flags().DurationVar(&o.settle, "settle", 300*time.Millisecond, "how long to keep capturing after curl exits, for the last packets")
+	cmd.Flags().StringVar(&o.html, "html", "", "also write the HTML report of what was explained to this file")
 	return cmd
 }
 
@@ -232,6 +235,14 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	x := report.Explanation{Result: explain.Explain(tr, res), Capture: res, Errors: errs}
 	if err := x.Write(s.out, format); err != nil {
 		return err
+	}
+	if o.html != "" {
+		in := htmlreport.FromExplanation(x)
+		in.Title = "segscope curl " + strings.Join(args, " ")
+		if err := htmlreport.WriteFile(o.html, in); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
 	}
 	fmt.Fprintf(s.err, "segscope: %s: %d packets captured, %d dropped by the kernel", iface, st.Received, st.Dropped)
 	if o.keep != "" {

@@ -12,11 +12,13 @@ import (
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/explain"
 	"github.com/segscope/segscope/report"
+	"github.com/segscope/segscope/report/htmlreport"
 )
 
 type explainOptions struct {
 	captureOptions
 	trace string
+	html  string
 }
 
 func newExplainCmd(s *streams) *cobra.Command {
@@ -51,6 +53,7 @@ log). Without a capture it reports what the trace alone tells.`,
 	}
 	o.captureOptions.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&o.trace, "trace", "t", "", "the curl trace file (curl --trace FILE or --trace-ascii FILE)")
+	cmd.Flags().StringVar(&o.html, "html", "", "also write the HTML report (timeline, time-sequence graph, histograms) to this file")
 	return cmd
 }
 
@@ -88,6 +91,12 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	}
 	if err := x.Write(s.out, format); err != nil {
 		return err
+	}
+	if o.html != "" {
+		if err := htmlreport.WriteFile(o.html, htmlreport.FromExplanation(x)); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
 	}
 	if format != report.Table {
 		for _, err := range errs {

@@ -46,6 +46,6 @@ TSO/GRO offload, retransmissions and reordering.`,
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newAnalyzeCmd(s), newSegmentsCmd(s), newMapCmd(s), newExplainCmd(s), newSniffCmd(s), newCurlCmd(s), newVersionCmd(s))
+	root.AddCommand(newAnalyzeCmd(s), newSegmentsCmd(s), newMapCmd(s), newExplainCmd(s), newSniffCmd(s), newCurlCmd(s), newReportCmd(s), newLabCmd(s), newVersionCmd(s))
 	return root
 }
