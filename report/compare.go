@@ -170,8 +170,11 @@ func share(n, of int) float64 {
 }
 
 func percent(n, of int) string {
-	if of == 0 {
+	switch {
+	case of == 0:
 		return "-"
+	case n > 0 && n*200 < of: // would round to 0%
+		return "<1%"
 	}
 	return fmt.Sprintf("%.0f%%", float64(n)*100/float64(of))
 }
