@@ -93,9 +93,13 @@ func (l *recordLayer) header(h *curltrace.TLSHeader) {
 	l.cur = nil
 	if k, ok := l.findCapture(h); ok {
 		c := l.caps[k]
-		l.ci, l.idx, l.lost = k+1, k+1, false
+		// The record's number is curl's count of headers, not its index
+		// among the capture's records: a walk that resynchronised after a
+		// snap length left records out of those.
+		l.ci, l.lost = k+1, false
 		l.next = c.Start + 5 + int64(c.Length)
-		l.cur = &laidRecord{rng: stream.Range{Start: c.Start, End: l.next}, length: c.Length, src: FromCapture, index: k}
+		l.cur = &laidRecord{rng: stream.Range{Start: c.Start, End: l.next}, length: c.Length, src: FromCapture, index: l.idx}
+		l.idx++
 		return
 	}
 	if l.lost || !h.LengthKnown {

@@ -31,6 +31,7 @@ type Direction struct {
 	secret  []byte // current TLS 1.3 application traffic secret, for KeyUpdate
 	seq     uint64
 	ccs     bool // TLS 1.2: ChangeCipherSpec seen, records are encrypted
+	seqLost bool // records went by unwalked: sequence numbers unknown
 	trials  int
 
 	status   Status
@@ -218,7 +219,12 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		return
 	}
 	x.status = Decrypted
-	if r.Truncated || len(x.buf) != r.Length {
+	if r.Resync {
+		// Records were lost between sync and resync: their sequence
+		// numbers are unknown, and so are the nonces from here on.
+		x.seqLost = true
+	}
+	if x.seqLost || r.Truncated || len(x.buf) != r.Length {
 		x.cut(r)
 		return
 	}

@@ -104,6 +104,11 @@ type Record struct {
 	// Truncated: the stream ended inside the record or a gap fell inside
 	// its payload.
 	Truncated bool
+	// Resync: the walk lost sync at a gap over a header (a snap length, a
+	// loss never resent) and picked up again here, on a record header at
+	// the start of a segment. The bytes since the last record were not
+	// walked: the records no longer tile the stream there.
+	Resync bool
 }
 
 // ClientHello is what a ClientHello says in clear.
@@ -163,6 +168,7 @@ type Stats struct {
 	Payload   int64               // sum of their Length fields
 	Truncated int                 // records marked Truncated
 	MaxLength int                 // largest Length seen
+	Resyncs   int                 // times the walk picked up again after a gap
 	ByType    map[ContentType]int // records by content type
 	Sizes     map[int]int         // records by Length
 }
@@ -185,7 +191,9 @@ type Walker struct {
 	off    int64      // next stream offset expected
 	lastAt stream.Pos // Pos of the last byte delivered
 	lost   bool       // sync lost: ignore everything after
+	gapped bool       // ... at a gap: a header at a segment start may resume the walk
 	ended  bool       // End was called
+	resync bool       // the next record starts a resynchronised walk
 
 	hdr      [headerLen]byte
 	hdrN     int // header bytes collected for cur
@@ -268,6 +276,9 @@ func (w *Walker) problem(off int64, format string, args ...any) {
 
 // Data implements stream.Consumer.
 func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
+	if w.lost && w.gapped && !w.ended && off == at.Start && looksLikeHeader(data) {
+		w.resume(off)
+	}
 	if w.done() || len(data) == 0 {
 		return
 	}
@@ -287,7 +298,8 @@ func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
 	for len(data) > 0 {
 		if !w.inRecord {
 			if w.hdrN == 0 {
-				w.cur = Record{Range: stream.Range{Start: w.off}, First: at}
+				w.cur = Record{Range: stream.Range{Start: w.off}, First: at, Resync: w.resync}
+				w.resync = false
 			}
 			n := copy(w.hdr[w.hdrN:], data)
 			w.hdrN += n
@@ -319,6 +331,38 @@ func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
 			w.finish()
 		}
 	}
+}
+
+// looksLikeHeader tells whether b starts with a plausible record header
+// of a connection past its handshake, and, when the record ends inside b,
+// the next one too: what tshark also resynchronises on.
+func looksLikeHeader(b []byte) bool {
+	for k := 0; k < 2; k++ {
+		if len(b) < headerLen {
+			return k > 0
+		}
+		t := ContentType(b[0])
+		n := int(b[3])<<8 | int(b[4])
+		if (t != ApplicationData && t != Alert && t != Handshake) || b[1] != 3 || b[2] == 0 || b[2] > 4 || n > MaxLength || n == 0 {
+			return false
+		}
+		if len(b) < headerLen+n {
+			return true
+		}
+		b = b[headerLen+n:]
+	}
+	return true
+}
+
+// resume restarts the walk at off, a segment start where a header sits,
+// after sync was lost at a gap.
+func (w *Walker) resume(off int64) {
+	w.problem(off, "resynchronised on a record header at a segment start; %d bytes before it not walked", off-w.off)
+	w.stats.Resyncs++
+	w.lost, w.gapped = false, false
+	w.off = off
+	w.inRecord, w.hdrN, w.need = false, 0, 0
+	w.resync = true
 }
 
 // header checks the complete header in w.hdr and starts the record;
@@ -423,7 +467,7 @@ func (w *Walker) Gap(off, n int64, at stream.Pos) {
 	}
 	w.problem(hdrStart, "gap of %d bytes at %d covers a record header: sync lost", n, start)
 	w.off += n
-	w.lost = true
+	w.lost, w.gapped = true, true
 	w.helloDone()
 }
 
