@@ -21,10 +21,8 @@ import (
 	"time"
 
 	"github.com/segscope/segscope/analyze"
-	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/explain"
-	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/sniffer"
 )
 
@@ -77,9 +75,8 @@ type Plan struct {
 	// TraceConfig adds --trace-config ids,tcp,ssl,http/2 (curl 8.3 and
 	// later: component lines add evidence). See CurlAtLeast.
 	TraceConfig bool
-	// Dir receives trace.txt, keys.txt and NAME.pcapng for each capture
-	// (removed at the end unless Keep). Empty: a temporary directory,
-	// removed at the end.
+	// Dir receives trace.txt and keys.txt, and with Keep NAME.pcapng for
+	// each capture. Empty: a temporary directory, removed at the end.
 	Dir  string
 	Keep bool
 	// Captures: the first is the one explained; the others (the server's
@@ -178,7 +175,7 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	if rerr == nil && ctx.Err() == nil {
 		wait(ctx, p.Settle)
 	}
-	out.stop(caps, keys)
+	out.stop(caps)
 	caps = nil
 	if cerr := ctx.Err(); cerr != nil {
 		return out, cerr
@@ -198,20 +195,12 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	return out, out.explain(trace, name)
 }
 
-// stop stops every capture, in order, and reads each again with the
-// whole key log when curl wrote one.
-func (out *Outcome) stop(caps []*running, keys string) {
-	tls := nonEmpty(keys)
+// stop stops every capture, in order. (sniffer analyses a capture again
+// with every key once it stops, so records that passed before curl wrote
+// their secrets are decrypted.)
+func (out *Outcome) stop(caps []*running) {
 	for _, r := range caps {
 		c, err := r.stop()
-		if tls && err == nil {
-			if err := r.secondPass(&c, keys); err != nil {
-				out.Errors = append(out.Errors, fmt.Errorf("%s capture: reading it again with the whole key log: %w", c.Name, err))
-			}
-		}
-		if !r.kept && r.path != "" {
-			os.Remove(r.path)
-		}
 		out.Captures = append(out.Captures, c)
 		if err != nil {
 			out.Errors = append(out.Errors, fmt.Errorf("%s capture: %w", c.Name, err))
@@ -241,11 +230,6 @@ func (out *Outcome) explain(path, name string) error {
 	return nil
 }
 
-func nonEmpty(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Size() > 0
-}
-
 func curlArgs(p Plan, trace string) []string {
 	args := []string{"--trace", trace, "--trace-time"}
 	if p.TraceConfig {
@@ -271,8 +255,6 @@ type running struct {
 	sess  Session
 	file  *os.File
 	path  string
-	kept  bool
-	opts  analyze.Options
 	iface string
 }
 
@@ -294,42 +276,7 @@ func (r *running) stop() (Captured, error) {
 	if res != nil && len(res.Sources) == 0 && r.iface != "" {
 		res.Sources = []string{r.iface} // a live capture's source is its interface
 	}
-	c := Captured{Name: r.name, Result: res, Stats: st}
-	if r.kept {
-		c.File = r.path
-	}
-	return c, err
-}
-
-// secondPass analyses a capture again from its file, with the whole key
-// log. Live, the analysis reads the key log every few milliseconds, and
-// the records that pass before a secret is read stay encrypted: with TLS
-// 1.2 at 50mbit, 77 of 95 reads could not be placed on their record live,
-// and none from the file. The live result stays when there is no file or
-// reading it fails.
-func (r *running) secondPass(c *Captured, keys string) error {
-	if r.path == "" || c.Result == nil {
-		return nil
-	}
-	store := &keylog.Store{}
-	if err := store.LoadFile(keys); err != nil {
-		return err
-	}
-	f, err := capture.Open(r.path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	o := r.opts
-	o.Keys = store
-	a := analyze.New(o)
-	if err := a.ReadAll(f); err != nil {
-		return err
-	}
-	res := a.Result()
-	res.Sources = c.Result.Sources
-	c.Result = res
-	return nil
+	return Captured{Name: r.name, Result: res, Stats: st, File: r.path}, err
 }
 
 // startCaptures starts every capture, in order; on an error the ones
@@ -350,9 +297,8 @@ func startCaptures(p Plan, dir, keys string) ([]*running, error) {
 			// segment for explain.
 			o.Analyze.KeepSegments = func(*analyze.Connection) bool { return true }
 		}
-		r := &running{name: c.Name, opts: o.Analyze, kept: p.Keep, iface: o.Live.Interface}
-		if o.Write == nil {
-			// Written even when not kept: the second pass reads it.
+		r := &running{name: c.Name, iface: o.Live.Interface}
+		if p.Keep && o.Write == nil {
 			r.path = filepath.Join(dir, c.Name+".pcapng")
 			f, err := os.Create(r.path)
 			if err != nil {

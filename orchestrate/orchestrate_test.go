@@ -33,7 +33,6 @@ type fakeCapturer struct {
 	ev   *events
 	fail error
 	opts sniffer.Options
-	file string // the capture replayed; "" is replayCapture
 }
 
 func (f *fakeCapturer) Start(o sniffer.Options) (Session, error) {
@@ -51,11 +50,7 @@ type fakeSession struct{ c *fakeCapturer }
 // gave, so that what explain gets depends on them, as it does live.
 func (s *fakeSession) Stop() (*analyze.Result, sniffer.Stats, error) {
 	s.c.ev.add("stop " + s.c.name)
-	path := s.c.file
-	if path == "" {
-		path = replayCapture
-	}
-	f, err := capture.Open(path)
+	f, err := capture.Open(replayCapture)
 	if err != nil {
 		return nil, sniffer.Stats{}, err
 	}
@@ -65,19 +60,13 @@ func (s *fakeSession) Stop() (*analyze.Result, sniffer.Stats, error) {
 		return nil, sniffer.Stats{}, err
 	}
 	if s.c.opts.Write != nil {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, sniffer.Stats{}, err
-		}
-		s.c.opts.Write.Write(b)
+		s.c.opts.Write.Write([]byte("pcapng"))
 	}
 	return a.Result(), sniffer.Stats{Received: 10}, nil
 }
 
 type fakeRunner struct {
 	ev      *events
-	trace   string // the trace written; "" is replayTrace
-	keys    string // a key log written to $SSLKEYLOGFILE
 	exit    int
 	noTrace bool
 	block   bool // wait for ctx, as a curl stopped by a signal
@@ -93,29 +82,12 @@ func (r *fakeRunner) Run(ctx context.Context, c Command) (int, error) {
 	}
 	if !r.noTrace {
 		i := slices.Index(c.Args, "--trace")
-		trace := r.trace
-		if trace == "" {
-			trace = replayTrace
-		}
-		b, err := os.ReadFile(trace)
+		b, err := os.ReadFile(replayTrace)
 		if err != nil {
 			return -1, err
 		}
 		if err := os.WriteFile(c.Args[i+1], b, 0o644); err != nil {
 			return -1, err
-		}
-	}
-	if r.keys != "" {
-		b, err := os.ReadFile(r.keys)
-		if err != nil {
-			return -1, err
-		}
-		for _, e := range c.Env {
-			if path, ok := strings.CutPrefix(e, "SSLKEYLOGFILE="); ok {
-				if err := os.WriteFile(path, b, 0o600); err != nil {
-					return -1, err
-				}
-			}
 		}
 	}
 	return r.exit, nil
@@ -181,34 +153,6 @@ func TestRun(t *testing.T) {
 	}
 	if _, err := os.Stat(out.Dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("temporary directory %s left: %v", out.Dir, err)
-	}
-}
-
-// TestRunSecondPass replays an HTTPS transfer whose live analysis had no
-// keys (as when the records pass before the key log is read): the
-// orchestrator reads the capture again with the whole key log, and every
-// read is placed on its record.
-func TestRunSecondPass(t *testing.T) {
-	ev := &events{}
-	r := &fakeRunner{ev: ev, trace: "../pcaps/h1-aes128-12.trace", keys: "../pcaps/h1-aes128-12.keys"}
-	out, err := Run(context.Background(), plan(ev, r, &fakeCapturer{name: "client", ev: ev, file: "../pcaps/h1-aes128-12.pcap.gz"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out.Errors) > 0 {
-		t.Fatalf("errors: %v", out.Errors)
-	}
-	x := out.Explanation
-	if x == nil || len(x.Events) == 0 {
-		t.Fatal("nothing explained")
-	}
-	for _, e := range x.Events {
-		if e.Cause != explain.CauseTLSRecord && e.Cause != explain.CauseBodyEnd && e.Cause != explain.CauseAfterHeaders {
-			t.Errorf("line %d, %d bytes: %v", e.Line, e.Size, e.Cause)
-		}
-	}
-	if out.Captures[0].Result.KeyLog == 0 {
-		t.Error("the second pass had no secrets")
 	}
 }
 
