@@ -331,21 +331,7 @@ func jsonMessageOf(m *http1.Message, cm coords) *jsonMessage {
 	return jm
 }
 
-func tlsVersion(v uint16) string {
-	switch v {
-	case 0x0300:
-		return "SSL 3.0"
-	case 0x0301:
-		return "TLS 1.0"
-	case 0x0302:
-		return "TLS 1.1"
-	case 0x0303:
-		return "TLS 1.2"
-	case 0x0304:
-		return "TLS 1.3"
-	}
-	return fmt.Sprintf("0x%04x", v)
-}
+func tlsVersion(v uint16) string { return tlsdec.Version(v).String() }
 
 func jsonTLSOf(a *analyze.App, out *jsonApp) *jsonTLS {
 	t := &jsonTLS{}

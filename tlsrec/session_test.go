@@ -3,18 +3,12 @@ package tlsrec
 import (
 	"github.com/segscope/segscope/internal/wiretest"
 
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
-	"time"
 )
 
 // session is one recorded TLS connection, with what crypto/tls itself
@@ -36,37 +30,7 @@ var certOnce struct {
 func testCert(tb testing.TB) (tls.Certificate, *x509.CertPool) {
 	tb.Helper()
 	c := &certOnce
-	c.Do(func() {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			c.err = err
-			return
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(1),
-			Subject:               pkix.Name{CommonName: "segscope.test"},
-			DNSNames:              []string{"segscope.test"},
-			NotBefore:             time.Now().Add(-time.Hour),
-			NotAfter:              time.Now().Add(24 * time.Hour),
-			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-			BasicConstraintsValid: true,
-			IsCA:                  true,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			c.err = err
-			return
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			c.err = err
-			return
-		}
-		c.cert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-		c.pool = x509.NewCertPool()
-		c.pool.AddCert(leaf)
-	})
+	c.Do(func() { c.cert, c.pool, c.err = wiretest.SelfSigned("segscope.test") })
 	if c.err != nil {
 		tb.Fatal(c.err)
 	}

@@ -2,18 +2,11 @@ package synth
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"strconv"
-	"time"
 
 	"github.com/segscope/segscope/internal/wiretest"
 )
@@ -26,7 +19,7 @@ import (
 // HTTPS that segscope (and tshark) can decrypt with the key log; every
 // connection of it carries the same session, under the same keys.
 func TLSSession(version uint16, body int) (client, server []byte, keyLog string, err error) {
-	cert, pool, err := selfSigned()
+	cert, pool, err := wiretest.SelfSigned("synth.test")
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -76,25 +69,4 @@ func TLSSession(version uint16, body int) (client, server []byte, keyLog string,
 	c, _ := cr.Bytes()
 	s, _ := sr.Bytes()
 	return c, s, keys.String(), nil
-}
-
-func selfSigned() (tls.Certificate, *x509.CertPool, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "synth.test"}, DNSNames: []string{"synth.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
 }
