@@ -319,8 +319,7 @@ func interrupted(s *streams, ctx context.Context) error {
 // and the server's capture's analysis when there is one.
 func writeLabRun(s *streams, o *labOptions, r *lab.Run, format report.Format) error {
 	fmt.Fprintf(s.err, "segscope: lab %s: %s; %s; %s\n", r.ID, report.LabPath(r.Path), report.LabServer(r.Server), r.URL)
-	x := report.Explanation{Result: r.Explanation, Capture: r.Captures[0].Result, Errors: r.Errors}
-	if err := x.Write(s.out, format); err != nil {
+	if err := labExplanation(r).Write(s.out, format); err != nil {
 		return err
 	}
 	for _, c := range r.Captures[1:] {
@@ -345,6 +344,11 @@ func writeLabRun(s *streams, o *labOptions, r *lab.Run, format report.Format) er
 	return nil
 }
 
+// labExplanation is the report of a run's client capture.
+func labExplanation(r *lab.Run) report.Explanation {
+	return report.Explanation{Result: r.Explanation, Capture: r.Captures[0].Result, Errors: r.Errors}
+}
+
 // writeHTML writes the HTML report of one run, when asked: to --html,
 // or with several conditions to FILE-N-LABEL.html.
 func (o *labOptions) writeHTML(s *streams, i, n int, c labCondition, r *lab.Run) error {
@@ -355,8 +359,8 @@ func (o *labOptions) writeHTML(s *streams, i, n int, c labCondition, r *lab.Run)
 	if n > 1 {
 		path = fmt.Sprintf("%s-%d-%s.html", strings.TrimSuffix(path, ".html"), i+1, c.slug)
 	}
-	in := htmlreport.Input{Capture: r.Captures[0].Result, Explain: r.Explanation, Errors: r.Errors,
-		Title: "segscope lab: " + report.LabPath(r.Path) + "; " + report.LabServer(r.Server)}
+	in := htmlreport.FromExplanation(labExplanation(r))
+	in.Title = "segscope lab: " + report.LabPath(r.Path) + "; " + report.LabServer(r.Server)
 	if err := htmlreport.WriteFile(path, in); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
