@@ -114,6 +114,18 @@ var conditions = []condition{
 				t.Errorf("no read noted as carried by super-segments")
 			}
 		}},
+	{"gro-only", Experiment{Path: with(DefaultPath(), func(p *Path) { p.GRO = true }), Server: body(1 << 20), ServerCapture: true},
+		func(t errorf, c Condition, r *Run) {
+			// GRO merges on the receiving side, before its capture: the
+			// client's side shows super-segments, the sender's the
+			// segments that crossed the veth.
+			if c.Super < c.Segments/2 || c.Super == 0 {
+				t.Errorf("client side: %d super-segments of %d, want most", c.Super, c.Segments)
+			}
+			if c.ServerSuper != 0 {
+				t.Errorf("server side: %d super-segments, want none (TSO and GSO are off)", c.ServerSuper)
+			}
+		}},
 	{"low-rate", Experiment{Path: paced("5mbit"), Server: body(128 << 10)}, func(t errorf, c Condition, r *Run) {
 		wantRead(t, c, 1448, explain.CauseFullSegment, 0.9)
 	}},

@@ -479,6 +479,7 @@ var labPresets = map[string]labPreset{
 	"offloads": {"where the capture sits relative to TSO/GSO/GRO (unpaced; the server's side is captured too)", []labVariant{
 		{"offloads off", []string{"--offloads=off", "--server-capture", "--rate=none"}},
 		{"offloads on", []string{"--offloads=on", "--server-capture", "--rate=none"}},
+		{"GRO only", []string{"--offloads=off", "--gro=true", "--server-capture", "--rate=none"}},
 	}},
 	"pacing": {"curl keeping up with the network or not", []labVariant{
 		{"unpaced", []string{"--rate=none"}},
