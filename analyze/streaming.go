@@ -30,6 +30,12 @@ const (
 	// flood's half-open ones; more with reassembly under way), so 100 000
 	// of them take about 130 MiB.
 	DefaultMaxLive = 100000
+	// DefaultStreamingMaxBufferedTotal is the out-of-order bytes held for
+	// the whole capture that commands suggest when streaming, in place of
+	// DefaultMaxBufferedTotal: a flood of segments out of any window, or
+	// of gaps across thousands of connections, would otherwise hold 256
+	// MiB that streaming promises not to need.
+	DefaultStreamingMaxBufferedTotal = 32 << 20
 )
 
 // liveLists orders the live connections: active ones by their last

@@ -50,6 +50,7 @@ row per connection direction) and DIR/segments.parquet (one row per segment).`,
   segscope analyze --format parquet -w out/ rotated-*.pcap`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.bufferedSet = cmd.Flags().Changed("max-buffered-total")
 			return runAnalyze(s, o, args)
 		},
 	}

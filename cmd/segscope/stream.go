@@ -17,6 +17,9 @@ type liveOptions struct {
 	idleTimeout time.Duration
 	closeGrace  time.Duration
 	maxLive     int
+	// bufferedSet: --max-buffered-total was given; otherwise streaming
+	// holds at most analyze.DefaultStreamingMaxBufferedTotal.
+	bufferedSet bool
 }
 
 func (o *liveOptions) addFlags(fs *pflag.FlagSet) {
@@ -28,6 +31,9 @@ func (o *liveOptions) addFlags(fs *pflag.FlagSet) {
 
 func (o *liveOptions) apply(opts *analyze.Options) {
 	opts.IdleTimeout, opts.CloseGrace, opts.MaxLive = o.idleTimeout, o.closeGrace, o.maxLive
+	if !o.bufferedSet {
+		opts.MaxBufferedTotal = analyze.DefaultStreamingMaxBufferedTotal
+	}
 }
 
 // loadStreamed analyzes the captures in order, as one capture, handing

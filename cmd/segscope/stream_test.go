@@ -158,3 +158,28 @@ func sameMultiset(a, b []any) bool {
 	}
 	return fmt.Sprint(key(a)) == fmt.Sprint(key(b))
 }
+
+// TestStreamFormatFlags: parquet needs a directory, segments has no
+// parquet, and parquet writes its four files.
+func TestStreamFormatFlags(t *testing.T) {
+	f := pcaps + "lo-http.pcap"
+	if code, _, stderr := runCmd(t, nil, "analyze", "--format", "parquet", f); code != 2 || !strings.Contains(stderr, "-w DIR") {
+		t.Errorf("parquet without -w: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, nil, "segments", "--format", "parquet", f); code != 2 || !strings.Contains(stderr, "analyze --format parquet") {
+		t.Errorf("segments parquet: exit %d, %q", code, stderr)
+	}
+	dir := t.TempDir()
+	if code, _, stderr := runCmd(t, nil, "analyze", "-q", "--format", "parquet", "-w", dir, f); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{"connections.parquet", "segments.parquet", "http.parquet", "tls_records.parquet"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) < 8 || string(b[:4]) != "PAR1" || string(b[len(b)-4:]) != "PAR1" {
+			t.Errorf("%s: not a Parquet file (%v)", name, err)
+		}
+	}
+	if code, _, _ := runCmd(t, nil, "analyze", "--format", "jsonl", "missing.pcap"); code == 0 {
+		t.Errorf("a missing capture: exit 0")
+	}
+}
