@@ -10,7 +10,11 @@
 #               reusing the 4-tuple of an earlier, closed connection
 # Each tool runs once on each file as a warm-up of the page cache (cat), then
 # RUNS times under /usr/bin/time; the Markdown table on stdout gives the median
-# wall time and the peak RSS. Progress goes to stderr.
+# wall time, the peak RSS, and the time as a multiple of tcptrace's and of
+# segscope-csv's on the same file. Progress goes to stderr. segscope runs with
+# --format csv, json, jsonl (streamed), parquet (streamed, into a temp dir)
+# and table; SEGSCOPE_PROCS=N also runs segscope-json with GOMAXPROCS=N
+# (segscope-json-pN) to show what the cores add.
 #
 # Environment:
 #   BENCH_DIR    where the generated files go (kept, and reused when present);
@@ -60,7 +64,7 @@ fi
 tools=()
 log "building segscope..."
 if (cd "$repo" && go build -o "$tmp/segscope" ./cmd/segscope) >"$tmp/build.log" 2>&1; then
-	tools+=(segscope-csv segscope-json segscope-table)
+	tools+=(segscope-csv segscope-json segscope-jsonl segscope-parquet segscope-table)
 else
 	log "warning: building ./cmd/segscope failed, skipping segscope:"
 	sed 's/^/    /' "$tmp/build.log" >&2
@@ -136,6 +140,8 @@ tool_cmd() {
 	case $1 in
 	segscope-csv) cmd=("$tmp/segscope" analyze -q --format csv "$2") ;;
 	segscope-json) cmd=("$tmp/segscope" analyze -q --format json "$2") ;;
+	segscope-jsonl) cmd=("$tmp/segscope" analyze -q --format jsonl "$2") ;;
+	segscope-parquet) cmd=("$tmp/segscope" analyze -q --format parquet -w "$tmp/parquet" "$2") ;;
 	segscope-table) cmd=("$tmp/segscope" analyze -q "$2") ;;
 	segscope-keylog) cmd=("$tmp/segscope" analyze -q --format json --keylog "${keylog_for[$2]}" "$2") ;;
 	tcptrace) cmd=(tcptrace -l -n "$2") ;;
@@ -149,6 +155,7 @@ measure() {
 	local err=$tmp/run.err tf=$tmp/time.out rc=0 cmd=() pre=()
 	tool_cmd "$1" "$2"
 	if [[ -n $TIMEOUT ]]; then pre=(timeout "$TIMEOUT"); fi
+	if [[ -n ${procs:-} ]]; then pre=(env GOMAXPROCS="$procs" "${pre[@]}"); fi
 	if ((have_time)); then
 		"${pre[@]}" /usr/bin/time -f '%e s %M KiB' -o "$tf" "${cmd[@]}" >/dev/null 2>"$err" || rc=$?
 	else
@@ -175,8 +182,16 @@ for f in "${files[@]}"; do
 	if [[ -n ${keylog_for[$f]:-} && " ${tools[*]} " == *" segscope-json "* ]]; then
 		ftools+=(segscope-keylog) # the same analysis, decrypting: the cost of the key log
 	fi
+	if [[ -n ${SEGSCOPE_PROCS:-} && " ${tools[*]} " == *" segscope-json "* ]]; then
+		ftools+=("segscope-json-p$SEGSCOPE_PROCS")
+	fi
 	for tool in "${ftools[@]}"; do
-		secs=() peak=0 status=ok
+		secs=() peak=0 status=ok procs=
+		if [[ $tool == segscope-json-p* ]]; then
+			procs=${tool#segscope-json-p}
+			tool=segscope-json
+		fi
+		label=$tool${procs:+-p$procs}
 		for ((i = 1; i <= RUNS; i++)); do
 			r=$(measure "$tool" "$f")
 			if [[ $r == fail || $r == timeout ]]; then
@@ -186,12 +201,12 @@ for f in "${files[@]}"; do
 			read -r s k <<<"$r"
 			secs+=("$s")
 			if [[ $k != - ]] && ((k > peak)); then peak=$k; fi
-			log "  $tool $(basename "$f") run $i: $s s, $k KiB"
+			log "  $label $(basename "$f") run $i: $s s, $k KiB"
 		done
 		name=$(basename "$f")
 		name=${name%.pcap}
 		if [[ $status != ok ]]; then
-			rows+=("| $tool | $name | ${packets[$f]:-?} | $status${TIMEOUT:+ (>${TIMEOUT}s)} | - |")
+			rows+=("$name|$label|${packets[$f]:-?}|$status${TIMEOUT:+ (>${TIMEOUT}s)}|-")
 			continue
 		fi
 		median=$(printf '%s\n' "${secs[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
@@ -200,10 +215,20 @@ for f in "${files[@]}"; do
 		else
 			mib=-
 		fi
-		rows+=("| $tool | $name | ${packets[$f]:-?} | $median | $mib |")
+		rows+=("$name|$label|${packets[$f]:-?}|$median|$mib")
 	done
 done
 
-echo "| tool | file | packets | median seconds | peak MiB |"
-echo "| --- | --- | ---: | ---: | ---: |"
-if ((${#rows[@]})); then printf '%s\n' "${rows[@]}"; fi
+# The table, with each time as a multiple of tcptrace's and segscope-csv's on
+# the same file.
+echo "| tool | file | packets | median seconds | peak MiB | x tcptrace | x segscope-csv |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+if ((${#rows[@]})); then
+	printf '%s\n' "${rows[@]}" | awk -F'|' '
+		{ file[NR] = $1; tool[NR] = $2; pk[NR] = $3; t[NR] = $4; mib[NR] = $5
+		  if ($2 == "tcptrace") tcp[$1] = $4
+		  if ($2 == "segscope-csv") csv[$1] = $4 }
+		function ratio(a, b) { return (b + 0 > 0 && a ~ /^[0-9.]+$/) ? sprintf("%.2f", a / b) : "-" }
+		END { for (i = 1; i <= NR; i++)
+			printf "| %s | %s | %s | %s | %s | %s | %s |\n", tool[i], file[i], pk[i], t[i], mib[i], ratio(t[i], tcp[file[i]]), ratio(t[i], csv[file[i]]) }'
+fi
