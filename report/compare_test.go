@@ -1,0 +1,79 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/lab"
+)
+
+// comparison1388 is `segscope lab --preset 1388` as measured (docs/lab.md),
+// with a fourth condition that failed to run.
+func comparison1388() Comparison {
+	ipv4 := lab.Path{MTU: 1440, Timestamps: true, SACK: true, Rate: "20mbit"}
+	ipv6 := ipv4
+	ipv6.IPv6, ipv6.MTU = true, 1460
+	plain := lab.ServerConfig{Body: lab.Body{Size: 1 << 20}}
+	return Comparison{Flag: "preset 1388: three ways to get 1388-byte reads", Conditions: []lab.Condition{
+		{Label: "IPv4 MTU 1440 + timestamps", Path: ipv4, Server: plain, IPHeader: 20, PathMSS: 1400, ServerSuper: -1,
+			MSS: 1400, OptionBytes: 12, EffectiveMSS: 1388, Segments: 760, TopSegment: analyze.SizeCount{Size: 1388, Count: 751},
+			Reads: 760, TopRead: analyze.SizeCount{Size: 1388, Count: 750}, TopReadWhy: explain.CauseFullSegment,
+			Causes: []explain.CauseCount{{Cause: explain.CauseFullSegment, Count: 750}, {Cause: explain.CauseShortSegment, Count: 9}, {Cause: explain.CauseAfterHeaders, Count: 1}}},
+		{Label: "IPv6 MTU 1460 + timestamps", Path: ipv6, Server: plain, IPHeader: 40, PathMSS: 1400, ServerSuper: -1,
+			MSS: 1400, OptionBytes: 12, EffectiveMSS: 1388, Segments: 759, TopSegment: analyze.SizeCount{Size: 1388, Count: 752},
+			Reads: 759, TopRead: analyze.SizeCount{Size: 1388, Count: 744}, TopReadWhy: explain.CauseFullSegment,
+			Causes: []explain.CauseCount{{Cause: explain.CauseFullSegment, Count: 744}, {Cause: explain.CauseShortSegment, Count: 13}, {Cause: explain.CauseBacklog, Count: 1}, {Cause: explain.CauseAfterHeaders, Count: 1}}},
+		{Label: "TLS 1.3 records of 1388", Path: lab.Path{MTU: 1500, Timestamps: true, SACK: true, Rate: "20mbit"},
+			Server:   lab.ServerConfig{TLS: "1.3", Body: lab.Body{Size: 1 << 20, WriteSize: 1388}},
+			IPHeader: 20, PathMSS: 1460, ServerSuper: 0, MSS: 1460, OptionBytes: 12, EffectiveMSS: 1448, Segments: 747,
+			TopSegment: analyze.SizeCount{Size: 1448, Count: 726}, Reads: 756, TopRead: analyze.SizeCount{Size: 1388, Count: 755},
+			TopReadWhy: explain.CauseTLSRecord, Causes: []explain.CauseCount{{Cause: explain.CauseTLSRecord, Count: 756}}},
+		{Label: "failed", Path: lab.Path{MTU: 1500, Delay: "20ms"}, Failed: true,
+			Server: lab.ServerConfig{Body: lab.Body{Size: 20000, Chunked: true, WriteSize: 1000, WriteDelay: 5 * time.Millisecond}}},
+	}}
+}
+
+func TestComparisonGolden(t *testing.T) {
+	c := comparison1388()
+	for _, f := range []Format{Table, JSON, CSV} {
+		var b bytes.Buffer
+		if err := c.Write(&b, f); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, filepath.Join("testdata", "compare", "preset1388."+string(f)), b.Bytes())
+		if f == JSON {
+			var doc struct {
+				Schema     string `json:"schema"`
+				Conditions []struct {
+					TopRead struct{ Size, Count int } `json:"top_read"`
+					Causes  []struct {
+						Cause string  `json:"cause"`
+						Share float64 `json:"share"`
+					} `json:"causes"`
+				} `json:"conditions"`
+			}
+			if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Schema != LabSchema || len(doc.Conditions) != 4 || doc.Conditions[2].TopRead.Size != 1388 || doc.Conditions[2].Causes[0].Share != 1 {
+				t.Errorf("JSON: %+v", doc)
+			}
+		}
+	}
+}
+
+func TestPercent(t *testing.T) {
+	for _, tc := range []struct {
+		n, of int
+		want  string
+	}{{0, 0, "-"}, {0, 10, "0%"}, {1, 760, "<1%"}, {4, 760, "1%"}, {750, 760, "99%"}, {760, 760, "100%"}} {
+		if got := percent(tc.n, tc.of); got != tc.want {
+			t.Errorf("percent(%d, %d) = %q, want %q", tc.n, tc.of, got, tc.want)
+		}
+	}
+}
