@@ -162,11 +162,11 @@ func (s *Session) Stop() (*analyze.Result, Stats, error) {
 				werr = err
 			}
 		}
-		if s.out != nil && werr == nil {
-			if s.tmp != nil {
-				written, werr = embed(s.out, s.tmp.Name(), s.live, keyLog, st.Received, st.Dropped)
-			}
-			st.Written = written
+		if s.out != nil && werr == nil && s.tmp != nil {
+			written, werr = embed(s.out, s.tmp.Name(), s.live, keyLog, st.Received, st.Dropped)
+		}
+		if s.out != nil || s.tmp == nil {
+			st.Written = written // the packets in the caller's file
 		}
 		s.removeTemp()
 	}
