@@ -1,25 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
-	"github.com/segscope/segscope/curltrace"
-	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/orchestrate"
 	"github.com/segscope/segscope/report"
 	"github.com/segscope/segscope/report/htmlreport"
 	"github.com/segscope/segscope/sniffer"
@@ -158,81 +154,27 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 			return err
 		}
 	}
-	dir := o.keep
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "segscope-curl-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tracePath := filepath.Join(dir, "trace.txt")
-	// curl writes its TLS secrets to keys.txt: the analysis decrypts with
-	// them, and the kept capture carries them.
-	opts := sniffer.Options{Live: capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: []uint16{port}},
-		KeyLogs: []string{filepath.Join(dir, "keys.txt")}}
-	if o.keep != "" {
-		f, err := os.Create(filepath.Join(dir, "capture.pcapng"))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		opts.Write = f
-	}
-	// The filter captures only the target: keep every segment for explain,
-	// and every record, frame and chunk, so each read finds its unit.
-	opts.Analyze.KeepSegments = func(c *analyze.Connection) bool { return c.Server.Port() == port }
-	opts.Analyze.MaxUnits = math.MaxInt32
-	sess, err := sniffer.Start(opts)
+	// The filter captures only the target: the orchestrator keeps every
+	// segment and unit of it for explain, and the kept file is
+	// capture.pcapng, as before.
+	live := capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: []uint16{port}}
+	out, err := orchestrate.Run(context.Background(), orchestrate.Plan{
+		Curl: bin, Args: args, TraceConfig: orchestrate.CurlAtLeast(bin, 8, 3),
+		Dir: o.keep, Keep: o.keep != "", Settle: o.settle,
+		Captures: []orchestrate.Capture{{Name: "capture", Source: orchestrate.Local{}, Options: sniffer.Options{Live: live}}},
+		Stdin:    s.in, Stdout: s.out, Stderr: s.err,
+		OnStart: func(_ string, sess orchestrate.Session) {
+			if ss, ok := sess.(*sniffer.Session); ok {
+				warnSmallBuffer(s, ss)
+			}
+		},
+	})
 	if err != nil {
 		return err
 	}
-	warnSmallBuffer(s, sess)
-	cargs := []string{"--trace", tracePath, "--trace-time"}
-	if curlAtLeast(bin, 8, 3) {
-		// Component lines ([TCP] recv ... -> 0, 1388) add evidence.
-		cargs = append(cargs, "--trace-config", "ids,tcp,ssl,http/2")
-	}
-	cargs = append(cargs, args...)
-	cmd := exec.Command(bin, cargs...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.in, s.out, s.err
-	cmd.Env = append(os.Environ(), "SSLKEYLOGFILE="+filepath.Join(dir, "keys.txt"))
-	runErr := cmd.Run()
-	time.Sleep(o.settle)
-	res, st, serr := sess.Stop()
-	res.Sources = []string{iface}
-
-	var errs []error
-	if serr != nil {
-		errs = append(errs, serr)
-	}
-	exit := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(runErr, &ee):
-		exit = ee.ExitCode()
-		errs = append(errs, fmt.Errorf("curl exited with status %d (its message is above); the capture is explained all the same", exit))
-	case runErr != nil:
-		return fmt.Errorf("running curl: %w", runErr)
-	}
-	tf, err := os.Open(tracePath)
-	if err != nil {
-		return fmt.Errorf("curl wrote no trace (%v): nothing to explain", err)
-	}
-	tr, terr := curltrace.Parse(tf, tracePath)
-	tf.Close()
-	if tr == nil {
-		return terr
-	}
-	if terr != nil {
-		errs = append(errs, terr)
-	}
-	if st.Dropped > 0 {
-		errs = append(errs, fmt.Errorf("the kernel dropped %d packets during the capture: reads that needed them are explained as missing", st.Dropped))
-	}
+	st := out.Captures[0].Stats
 	fmt.Fprintln(s.out)
-	x := report.Explanation{Result: explain.Explain(tr, res), Capture: res, Errors: errs}
+	x := report.Explanation{Result: out.Explanation, Capture: out.Captures[0].Result, Errors: out.Errors}
 	if err := x.Write(s.out, format); err != nil {
 		return err
 	}
@@ -246,13 +188,13 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	}
 	fmt.Fprintf(s.err, "segscope: %s: %d packets captured, %d dropped by the kernel", iface, st.Received, st.Dropped)
 	if o.keep != "" {
-		fmt.Fprintf(s.err, "; kept in %s", dir)
+		fmt.Fprintf(s.err, "; kept in %s", o.keep)
 	}
 	fmt.Fprintln(s.err)
-	if exit != 0 {
-		return exitStatus(exit)
+	if out.CurlExit != 0 {
+		return exitStatus(out.CurlExit)
 	}
-	if len(errs) > 0 {
+	if len(out.Errors) > 0 {
 		return errReported // the capture or the trace failed: scripts must see it
 	}
 	return nil
@@ -262,17 +204,3 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("curl exited with status %d", int(e)) }
-
-// curlAtLeast tells whether the curl at bin is version major.minor or
-// later (--trace-config came in 8.3).
-func curlAtLeast(bin string, major, minor int) bool {
-	out, err := exec.Command(bin, "--version").Output()
-	if err != nil {
-		return false
-	}
-	var ma, mi int
-	if _, err := fmt.Sscanf(string(out), "curl %d.%d", &ma, &mi); err != nil {
-		return false
-	}
-	return ma > major || ma == major && mi >= minor
-}
