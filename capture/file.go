@@ -35,7 +35,7 @@ type File struct {
 	format     Format
 	compressed bool
 
-	pcap *pcapgo.Reader
+	pcap *pcapReader
 	ng   *pcapgo.NgReader
 	tap  *secretsTap // under ng: collects its Decryption Secrets Blocks
 
@@ -100,7 +100,8 @@ func NewReader(name string, r io.Reader, size int64) (*File, error) {
 	switch {
 	case isPcapMagic(magic):
 		src.format = FormatPcap
-		src.pcap, err = pcapgo.NewReader(br)
+		src.pcap = &pcapReader{br: br}
+		err = src.pcap.readHeader()
 	case binary.BigEndian.Uint32(magic) == 0x0a0d0d0a:
 		src.format = FormatPcapng
 		src.tap = &secretsTap{r: br}
@@ -187,8 +188,8 @@ func (f *File) ReadPacket() (Packet, error) {
 		lt   layers.LinkType
 	)
 	if f.pcap != nil {
-		data, ci, err = f.pcap.ZeroCopyReadPacketData()
-		lt = f.pcap.LinkType()
+		data, ci, err = f.pcap.next()
+		lt = f.pcap.link
 	} else {
 		data, ci, err = f.ng.ZeroCopyReadPacketData()
 		if err == nil && len(ci.AncillaryData) > 0 {
