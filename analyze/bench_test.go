@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/internal/synth"
@@ -174,4 +175,42 @@ func TestHTTPSSynthDecrypts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkDecode decodes every frame of the bulk capture (Ethernet, IPv4,
+// TCP and its options) and nothing else: the decoder's share of
+// BenchmarkAnalyzeBulk. The frames are read once, before the timer.
+func BenchmarkDecode(b *testing.B) {
+	data, _ := synthCapture(b, bulkCfg)
+	src, err := capture.NewReader("synth", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var frames []capture.Packet
+	for {
+		p, err := src.ReadPacket()
+		if err != nil {
+			break
+		}
+		p.Data = append([]byte(nil), p.Data...)
+		frames = append(frames, p)
+	}
+	dec := newDecoder()
+	var out decoded
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, p := range frames {
+			if err := dec.decode(p, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(frames)), "ns/packet")
+}
+
+// BenchmarkStreaming analyzes the many-flows capture streaming each
+// connection to a no-op as it ends: the cost of the live lists.
+func BenchmarkStreaming(b *testing.B) {
+	benchmarkAnalyze(b, manyFlowsCfg, Options{Done: func(*Connection, []Warning) {}, CloseGrace: time.Millisecond})
 }

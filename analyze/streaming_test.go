@@ -66,3 +66,40 @@ func TestStreamingBounds(t *testing.T) {
 		t.Errorf("idle timeout 10us: %d ended idle, max live %d, evicted %d", res.IdleEnded, res.MaxLiveSeen, res.Evicted)
 	}
 }
+
+// TestHostileBoundsReported: a flood of segments out of any window, and
+// connections whose every segment follows a gap, hit the reassembly
+// bound, which the warnings report; the analysis goes on.
+func TestHostileBoundsReported(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  hostile.Config
+		opts Options
+		want string
+	}{
+		{hostile.Config{Kind: hostile.OutOfWindow, Count: 20000, Conns: 20}, Options{MaxBufferedTotal: 1 << 20},
+			"the reassembly bound for the whole capture (1 MiB"},
+		{hostile.Config{Kind: hostile.Gaps, Count: 20000, Conns: 50}, Options{MaxBufferedTotal: 1 << 20},
+			"the reassembly bound for the whole capture (1 MiB"},
+		// One connection: its holes are merged past maxHoles, and what was
+		// never filled is reported missing.
+		{hostile.Config{Kind: hostile.Gaps, Count: 5000, Conns: 1}, Options{},
+			"bytes of this direction were never captured"},
+	} {
+		var buf bytes.Buffer
+		if err := hostile.Write(&buf, tc.cfg); err != nil {
+			t.Fatal(err)
+		}
+		var ws []Warning
+		opts := tc.opts
+		opts.Done = func(_ *Connection, w []Warning) { ws = append(ws, w...) }
+		res := analyzeBytes(t, buf.Bytes(), opts)
+		ws = append(ws, res.Warnings...)
+		found := false
+		for _, w := range ws {
+			found = found || strings.Contains(w.Text, tc.want)
+		}
+		if !found || res.Streamed != tc.cfg.Conns {
+			t.Errorf("%s: %d connections, warnings %v; want %q", tc.cfg.Kind, res.Streamed, ws, tc.want)
+		}
+	}
+}
