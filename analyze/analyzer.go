@@ -61,6 +61,11 @@ type Options struct {
 	// connections when streaming; they are measured in capture time.
 	IdleTimeout, CloseGrace time.Duration
 	MaxLive                 int
+
+	// Workers, above 1, analyzes with that many goroutines, each
+	// connection on one of them (see workers.go); the result is the same.
+	// Ignored with KeepSegments or Done.
+	Workers int
 }
 
 // Defaults of the bounds in Options.
@@ -133,6 +138,10 @@ type Analyzer struct {
 
 	nextID int
 	live   liveLists // streaming: the connections not yet handed to Done
+
+	shards  *shards // flow-sharded: the workers
+	inShard bool    // this Analyzer is a worker's
+	seq     int     // in a worker: the global order of the packet tracked
 }
 
 // New returns an Analyzer.
@@ -158,6 +167,9 @@ func New(opts Options) *Analyzer {
 	l := &appLimits{maxBuffered: opts.MaxBuffered, budget: &stream.Budget{Max: opts.MaxBufferedTotal}, maxUnits: opts.MaxUnits, hashBodies: opts.HashBodies, keys: opts.Keys}
 	an := &Analyzer{opts: opts, limits: l, dec: newDecoder(), conns: map[Key]*Connection{}}
 	an.res.KeyLogErrors = opts.KeyLogErrors
+	if opts.Workers > 1 && opts.KeepSegments == nil && opts.Done == nil {
+		an.startShards(opts.Workers)
+	}
 	return an
 }
 
@@ -195,6 +207,9 @@ type keyLogSource interface {
 // addKeyLogs adds the key logs past the first seen to the key store: a
 // block precedes the packets it decrypts, so it is read before them.
 func (a *Analyzer) addKeyLogs(source string, logs [][]byte, seen int) int {
+	if seen < len(logs) && a.sharded() {
+		a.shards.barrier() // the packets before the block go without its keys
+	}
 	for i := seen; i < len(logs); i++ {
 		name := fmt.Sprintf("%s: decryption secrets block %d", source, i+1)
 		if err := a.opts.Keys.Parse(name, bytes.NewReader(logs[i])); err != nil {
@@ -236,6 +251,10 @@ func (a *Analyzer) Add(p capture.Packet) error {
 		return nil
 	}
 	a.res.TCPPackets++
+	if a.sharded() {
+		a.shards.dispatch(&a.pkt, now, p.Number)
+		return nil
+	}
 	a.track(&a.pkt, now, p.Number)
 	return nil
 }
@@ -348,6 +367,9 @@ func (a *Analyzer) isNewConnection(c *Connection, p *decoded) bool {
 func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
 	c := &Connection{ID: a.nextID, First: now, Last: now}
 	a.nextID++
+	if a.inShard {
+		c.ID = a.seq // numbered when the workers are done
+	}
 	switch {
 	case p.flags&(flagSYN|flagACK) == flagSYN:
 		c.Client, c.Server = p.src, p.dst
@@ -383,6 +405,10 @@ func (a *Analyzer) Connections() []*Connection { return a.res.Connections }
 // Result finishes the analysis and returns it. Call it once, after the
 // last Add or ReadAll.
 func (a *Analyzer) Result() *Result {
+	if a.sharded() {
+		a.res.Connections = a.shards.stop()
+		a.shards = nil
+	}
 	a.res.KeyLog = a.opts.Keys.Len()
 	if a.streaming() {
 		a.flushLive()

@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"crypto/tls"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +214,19 @@ func BenchmarkDecode(b *testing.B) {
 // connection to a no-op as it ends: the cost of the live lists.
 func BenchmarkStreaming(b *testing.B) {
 	benchmarkAnalyze(b, manyFlowsCfg, Options{Done: func(*Connection, []Warning) {}, CloseGrace: time.Millisecond})
+}
+
+// BenchmarkWorkers analyzes the bulk and many-flows captures with 1, 2
+// and 4 flow-sharded workers.
+func BenchmarkWorkers(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		cfg  synth.Config
+	}{{"bulk", bulkCfg}, {"many-flows", manyFlowsCfg}} {
+		for _, n := range []int{1, 2, 4} {
+			b.Run(fmt.Sprintf("%s/workers=%d", c.name, n), func(b *testing.B) {
+				benchmarkAnalyze(b, c.cfg, Options{Workers: n})
+			})
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -15,7 +16,8 @@ type analyzeOptions struct {
 	captureOptions
 	streamOptions
 	liveOptions
-	conns []string
+	conns   []string
+	workers int
 }
 
 func newAnalyzeCmd(s *streams) *cobra.Command {
@@ -60,6 +62,7 @@ row per connection direction) and DIR/segments.parquet (one row per segment).`,
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, csv, jsonl (streamed) or parquet (streamed, with -w DIR)"
 	cmd.Flags().BoolVar(&o.segmentsOnly, "segments-only", false, "skip reassembly and the application layer (faster; no HTTP, TLS or HTTP/2)")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
+	cmd.Flags().IntVar(&o.workers, "workers", 1, "analyze with this many goroutines, each connection on one (the output is the same); 0: one per CPU")
 	return cmd
 }
 
@@ -77,6 +80,10 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	}
 	opts := o.streamOptions.options()
 	opts.Keys, opts.KeyLogErrors = o.keys()
+	opts.Workers = o.workers
+	if o.workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
 	if streamed {
 		return runAnalyzeStreamed(s, o, sf, filter, opts, paths)
 	}

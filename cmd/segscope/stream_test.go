@@ -183,3 +183,15 @@ func TestStreamFormatFlags(t *testing.T) {
 		t.Errorf("a missing capture: exit 0")
 	}
 }
+
+// TestWorkersFlag: --workers gives the output of one worker.
+func TestWorkersFlag(t *testing.T) {
+	for _, f := range []string{pcaps + "lo-keepalive.pcap", pcaps + "mtu1440-tso.pcap.gz"} {
+		_, one, _ := runCmd(t, nil, "analyze", "-q", "--format", "json", f)
+		for _, n := range []string{"0", "3"} {
+			if _, got, _ := runCmd(t, nil, "analyze", "-q", "--format", "json", "--workers", n, f); got != one {
+				t.Errorf("%s --workers %s differs from one worker", f, n)
+			}
+		}
+	}
+}
