@@ -317,7 +317,7 @@ func (a *Analyzer) track(p *decoded, now int64, number int) {
 		c.Segments = append(c.Segments, Segment{
 			Time: now, Offset: off, Len: p.payload, Packet: number,
 			Window: p.window, Flags: p.flags, Dir: dir, Kind: kind,
-			OptionLen: uint8(p.optionLen),
+			OptionLen: uint8(p.optionLen), Ack: c.Dirs[1-dir].ackOffset(p),
 		})
 	}
 	if a.streaming() {

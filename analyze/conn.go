@@ -112,6 +112,10 @@ type Segment struct {
 	Kind   Kind
 	// OptionLen is the number of TCP option bytes in the header.
 	OptionLen uint8
+	// Ack is the offset on the other direction's stream this segment
+	// acknowledges (all bytes before it); -1 without the ACK flag or
+	// before the other direction's origin is known.
+	Ack int64
 }
 
 // End is the stream offset just past the segment's payload.

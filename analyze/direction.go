@@ -117,6 +117,17 @@ func (d *Direction) offset(seq uint32) int64 {
 	return off
 }
 
+// ackOffset is the offset on this direction's stream that p, sent the
+// other way, acknowledges; -1 without ACK or before this stream started.
+// It reads the wrap point without moving it: an ACK never carries the
+// stream forward.
+func (d *Direction) ackOffset(p *decoded) int64 {
+	if p.flags&flagACK == 0 || !d.started {
+		return -1
+	}
+	return d.lastOff + int64(int32(p.ack-d.lastRaw))
+}
+
 // segment accounts one packet sent in this direction and returns the
 // stream offset and kind of its payload. rttWindow is how long after a hole
 // opens a segment filling it still counts as reordering, not loss.

@@ -475,10 +475,9 @@ func BenchmarkOpenReport(b *testing.B) {
 	}
 }
 
-// With acknowledgment numbers (which analyze does not keep yet: see
-// segmentAck), the time-sequence graph draws the ACK and window lines.
-// The ACKs here are made up: each client segment acknowledges every server
-// byte captured before it.
+// With acknowledgment numbers, the time-sequence graph draws the ACK and
+// window lines. The ACKs here are made up: each client segment
+// acknowledges every server byte captured before it.
 func TestBrowserAckLines(t *testing.T) {
 	in := input(t, []string{pcaps + "mtu1440-ts.pcap.gz"}, "", "")
 	c := in.Capture.Connections[0]
@@ -491,8 +490,9 @@ func TestBrowserAckLines(t *testing.T) {
 			acks[s.Packet] = high
 		}
 	}
+	real := segmentAck
 	segmentAck = func(s analyze.Segment) (int64, bool) { a, ok := acks[s.Packet]; return a, ok }
-	defer func() { segmentAck = nil }()
+	defer func() { segmentAck = real }()
 	l := load(t, page(t, in))
 	l.clean(t)
 	if got := l.Conns["0"].AckLine; got == 0 {

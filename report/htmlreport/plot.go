@@ -91,11 +91,10 @@ type plotSegs struct {
 }
 
 // segmentAck gives a segment's acknowledgment as an offset on the other
-// direction's stream. analyze.Segment has no acknowledgment number yet:
-// when it has (say Segment.Ack, -1 without the ACK flag), this becomes
-// func(s analyze.Segment) (int64, bool) { return s.Ack, s.Ack >= 0 }, and
-// the time-sequence graph draws the ACK and advertised-window lines.
-var segmentAck func(analyze.Segment) (int64, bool)
+// direction's stream (analyze's Segment.Ack, -1 without the ACK flag);
+// the time-sequence graph draws the ACK and advertised-window lines from
+// it. A variable so a test can give made-up ones.
+var segmentAck = func(s analyze.Segment) (int64, bool) { return s.Ack, s.Ack >= 0 }
 
 // Base classes, in the order of analyze's Class names.
 var classBase = []string{"ack", "short", "full", "super", "syn", "syn-ack", "fin", "rst"}
