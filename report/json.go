@@ -254,6 +254,22 @@ func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
 	return jd
 }
 
+// writeJSON writes the analysis document, its connections appended one at
+// a time without reflection (nor boxing each into an interface).
+func (a Analysis) writeJSON(w io.Writer) error {
+	i := 0
+	var jc jsonConn
+	return writeJSONStreamFast(w, a.jsonHead(), "connections", func(e *jenc) bool {
+		if i == len(a.Connections) {
+			return false
+		}
+		jc = jsonConnOf(a.Connections[i], true)
+		i++
+		e.conn(&jc)
+		return true
+	})
+}
+
 // writeJSONStream writes doc as an indented JSON object, with the array
 // under key produced one element at a time by next (which returns false
 // after the last).
@@ -307,6 +323,44 @@ func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) 
 		first = false
 		bw.WriteString("\n    ")
 		bw.Write(out)
+	}
+	if !first {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteByte(']')
+	bw.Write(head[i+len(marker):])
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// writeJSONStreamFast is writeJSONStream with each element appended by
+// next to the encoder (which returns false after the last).
+func writeJSONStreamFast(w io.Writer, doc any, key string, next func(*jenc) bool) error {
+	head, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	marker := []byte("\n  \"" + key + "\": []")
+	i := bytes.Index(head, marker)
+	if i < 0 {
+		return fmt.Errorf("report: no %q array in the document", key)
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.Write(head[:i])
+	fmt.Fprintf(bw, "\n  %q: [", key)
+	e := &jenc{prefix: "    ", indent: true}
+	first := true
+	for {
+		e.b = e.b[:0]
+		if !first {
+			e.b = append(e.b, ',')
+		}
+		e.b = append(e.b, "\n    "...)
+		if !next(e) {
+			break
+		}
+		first = false
+		bw.Write(e.b)
 	}
 	if !first {
 		bw.WriteString("\n  ")

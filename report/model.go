@@ -52,14 +52,7 @@ type Analysis struct {
 func (a Analysis) Write(w io.Writer, f Format) error {
 	switch f {
 	case JSON:
-		i := 0
-		return writeJSONStream(w, a.jsonHead(), "connections", func() (any, bool) {
-			if i == len(a.Connections) {
-				return nil, false
-			}
-			i++
-			return jsonConnOf(a.Connections[i-1], true), true
-		})
+		return a.writeJSON(w)
 	case CSV:
 		return a.writeCSV(w)
 	default:
@@ -75,7 +68,11 @@ func timeString(ns int64) string {
 	if ns == 0 {
 		return ""
 	}
-	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+	if ns < 0 {
+		return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+	}
+	var buf [40]byte
+	return string(appendRFC3339Nano(buf[:0], ns))
 }
 
 // endpoint renders an address and port; IPv6 in brackets.
