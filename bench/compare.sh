@@ -64,7 +64,7 @@ fi
 tools=()
 log "building segscope..."
 if (cd "$repo" && go build -o "$tmp/segscope" ./cmd/segscope) >"$tmp/build.log" 2>&1; then
-	tools+=(segscope-csv segscope-json segscope-jsonl segscope-parquet segscope-table)
+	tools+=(segscope-csv segscope-json segscope-json-workers segscope-jsonl segscope-parquet segscope-table)
 else
 	log "warning: building ./cmd/segscope failed, skipping segscope:"
 	sed 's/^/    /' "$tmp/build.log" >&2
@@ -140,6 +140,7 @@ tool_cmd() {
 	case $1 in
 	segscope-csv) cmd=("$tmp/segscope" analyze -q --format csv "$2") ;;
 	segscope-json) cmd=("$tmp/segscope" analyze -q --format json "$2") ;;
+	segscope-json-workers) cmd=("$tmp/segscope" analyze -q --format json --workers 0 "$2") ;;
 	segscope-jsonl) cmd=("$tmp/segscope" analyze -q --format jsonl "$2") ;;
 	segscope-parquet) cmd=("$tmp/segscope" analyze -q --format parquet -w "$tmp/parquet" "$2") ;;
 	segscope-table) cmd=("$tmp/segscope" analyze -q "$2") ;;
