@@ -659,21 +659,8 @@
       g.save(); g.beginPath(); g.rect(bx.l, bx.t, bx.r - bx.l, bx.b - bx.t); g.clip();
       g.fillStyle = GAP;
       gaps().forEach(function (gp) { var a = Y_(gp.end), b = Y_(gp.start); g.fillRect(bx.l, a, bx.r - bx.l, Math.max(2, b - a)); });
-      var count = 0;
-      ['other', 'short', 'full', 'super', 'after-gap', 'out-of-order', 'retransmission'].forEach(function (k) {
-        var idx = groups[k]; if (!idx) return;
-        g.fillStyle = SEG[k];
-        for (var j = 0; j < idx.length; j++) {
-          var i = idx[j], x = X_(sg.t[i]);
-          if (x < bx.l - 2 || x > bx.r + 2) continue;
-          var a = Y_(sg.off[i] + sg.len[i]), b = Y_(sg.off[i]);
-          if (b < bx.t || a > bx.b) continue;
-          g.fillRect(x - 1, a, 2.5, Math.max(1.5, b - a));
-          count++;
-        }
-      });
       // The receiver's ACKs, and the window they open (ACK + advertised
-      // window), as step lines in sequence space.
+      // window), as step lines in sequence space, under the segments.
       drawn.ackLine = 0;
       if (sg.ack) {
         var scA = Math.pow(2, Math.max(0, pc.window_scale[1 - dir]));
@@ -690,6 +677,19 @@
           g.stroke(); g.lineWidth = 1;
         });
       }
+      var count = 0;
+      ['other', 'short', 'full', 'super', 'after-gap', 'out-of-order', 'retransmission'].forEach(function (k) {
+        var idx = groups[k]; if (!idx) return;
+        g.fillStyle = SEG[k];
+        for (var j = 0; j < idx.length; j++) {
+          var i = idx[j], x = X_(sg.t[i]);
+          if (x < bx.l - 2 || x > bx.r + 2) continue;
+          var a = Y_(sg.off[i] + sg.len[i]), b = Y_(sg.off[i]);
+          if (b < bx.t || a > bx.b) continue;
+          g.fillRect(x - 1, a, 2.5, Math.max(1.5, b - a));
+          count++;
+        }
+      });
       g.restore();
       drawn.stevens = count;
       axisX(g, bx, view.x0, view.x1, fmtUs);
