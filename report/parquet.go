@@ -15,8 +15,10 @@ import (
 // that read many captures at once (DuckDB, Spark, Trino, pandas). Every
 // column has an explicit physical and logical type (the struct tags
 // below); a column that can be unknown is optional (NULL), never 0.
-// Times are TIMESTAMP(NANOS, UTC-adjusted); strings are dictionary-encoded
-// where they repeat. The schema is documented in README.md; like the JSON
+// Times are TIMESTAMP(MICROS, UTC-adjusted), which Spark, DuckDB, Trino
+// and pandas all read (Spark has no nanosecond timestamps), with the exact
+// Unix nanoseconds beside them as INT64 (start_ns, time_ns); strings are
+// dictionary-encoded where they repeat. The schema is documented in README.md; like the JSON
 // schema, a column is only ever added.
 const (
 	ParquetConnections = "connections.parquet" // one row per connection direction
@@ -34,7 +36,8 @@ type pqConnDir struct {
 	ServerIP              string   `parquet:"server_ip,dict"`
 	ServerPort            int32    `parquet:"server_port"`
 	RolesGuessed          bool     `parquet:"roles_guessed"`
-	Start                 int64    `parquet:"start,timestamp(nanosecond)"`
+	Start                 int64    `parquet:"start,timestamp(microsecond)"`
+	StartNs               int64    `parquet:"start_ns"`
 	DurationMs            float64  `parquet:"duration_ms"`
 	ConnPackets           int64    `parquet:"conn_packets"`
 	HandshakeRTTMs        *float64 `parquet:"handshake_rtt_ms,optional"`
@@ -86,7 +89,8 @@ type pqSize struct {
 type pqSegment struct {
 	Conn        int64  `parquet:"conn"`
 	Packet      int64  `parquet:"packet"`
-	Time        int64  `parquet:"time,timestamp(nanosecond)"`
+	Time        int64  `parquet:"time,timestamp(microsecond)"`
+	TimeNs      int64  `parquet:"time_ns"`
 	Direction   string `parquet:"direction,dict"`
 	Source      string `parquet:"source,dict"`
 	Destination string `parquet:"destination,dict"`
@@ -218,7 +222,7 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		row := pqConnDir{
 			ID: int64(c.ID), Client: jc.Client, Server: jc.Server,
 			ServerIP: c.Server.Addr().String(), ServerPort: int32(c.Server.Port()),
-			RolesGuessed: c.RolesGuessed, Start: c.First, DurationMs: jc.DurationMs,
+			RolesGuessed: c.RolesGuessed, Start: c.First / 1000, StartNs: c.First, DurationMs: jc.DurationMs,
 			ConnPackets: int64(jc.Packets), HandshakeRTTMs: rtt, Protocol: proto,
 			Direction: dir.String(), Source: jd.Source, Destination: jd.Destination,
 			SYNSeen: jd.SYNSeen, MSS: opt32(jd.MSS), WindowScale: opt32(jd.WindowScale),
@@ -243,7 +247,7 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	for _, seg := range c.Segments {
 		r := segmentRow(c, seg, first, nil)
 		p.segRows = append(p.segRows, pqSegment{
-			Conn: int64(c.ID), Packet: int64(seg.Packet), Time: seg.Time, Direction: r.Direction,
+			Conn: int64(c.ID), Packet: int64(seg.Packet), Time: seg.Time / 1000, TimeNs: seg.Time, Direction: r.Direction,
 			Source: r.Source, Destination: r.Dest, Offset: seg.Offset, Len: int32(seg.Len),
 			Flags: r.Flags, Window: int32(seg.Window), OptionBytes: int32(seg.OptionLen), Class: r.Class,
 		})

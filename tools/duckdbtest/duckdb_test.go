@@ -209,3 +209,59 @@ func TestParquetInDuckDB(t *testing.T) {
 		})
 	}
 }
+
+// TestRotatedCapturesQuery runs README's DuckDB query, the segment-size
+// distribution per server over a directory of Parquet files from rotated
+// captures, and checks it against the JSON of each capture.
+func TestRotatedCapturesQuery(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	root := t.TempDir()
+	var want int64
+	for _, f := range []string{"lo-http.pcap", "lo-keepalive.pcap", "mtu1440-ts.pcap.gz", "mtu1440-tso.pcap.gz"} {
+		path := "../../pcaps/" + f
+		run(t, "analyze", "-q", "--format", "parquet", "-w", filepath.Join(root, f), path)
+		var a analysis
+		if err := json.Unmarshal(run(t, "analyze", "-q", "--format", "json", path), &a); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range a.Connections {
+			want += c.Directions["server_to_client"].DataSegments
+		}
+	}
+	rows, err := db.Query(`
+		SELECT server_ip, server_port, s.size, sum(s.count) AS segments
+		FROM (SELECT server_ip, server_port, unnest(sizes) AS s
+		      FROM read_parquet('` + root + `/*/connections.parquet')
+		      WHERE direction = 'server_to_client')
+		GROUP BY ALL ORDER BY server_ip, server_port, segments DESC`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got, n int64
+	for rows.Next() {
+		var ip string
+		var port int32
+		var size int32
+		var count int64
+		if err := rows.Scan(&ip, &port, &size, &count); err != nil {
+			t.Fatal(err)
+		}
+		got += int64(count)
+		n++
+	}
+	if got != want || n == 0 {
+		t.Errorf("the query counts %d server segments in %d rows, the JSON %d", got, n, want)
+	}
+	var bad int64
+	if err := db.QueryRow(`SELECT count(*) FROM read_parquet('` + root + `/*/segments.parquet') WHERE epoch_us("time") <> time_ns // 1000`).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Errorf("%d segments whose time is not time_ns in microseconds", bad)
+	}
+}
