@@ -62,7 +62,7 @@ func (a *Analyzer) sharded() bool { return a.shards != nil }
 
 // startShards starts n workers sharing a's limits (bounds, keys).
 func (a *Analyzer) startShards(n int) {
-	s := &shards{seed: maphash.MakeSeed(), free: make(chan *segBatch, 4*n)}
+	s := &shards{seed: maphash.MakeSeed(), free: make(chan *segBatch, 8*n)}
 	for range n {
 		w := &worker{a: &Analyzer{opts: a.opts, limits: a.limits, conns: map[Key]*Connection{}, inShard: true}, in: make(chan *segBatch, 4)}
 		s.workers = append(s.workers, w)
@@ -101,11 +101,7 @@ func (s *shards) dispatch(p *decoded, now int64, number int) {
 	i := int(maphash.Comparable(s.seed, k) % uint64(len(s.workers)))
 	b := s.pending[i]
 	if b == nil {
-		select {
-		case b = <-s.free:
-		default:
-			b = &segBatch{segs: make([]shardSeg, 0, batchSegs), buf: make([]byte, 0, batchBytes)}
-		}
+		b = s.batch(len(p.data))
 		s.pending[i] = b
 	}
 	s.seq++
@@ -114,8 +110,8 @@ func (s *shards) dispatch(p *decoded, now int64, number int) {
 		if len(b.buf)+len(p.data) > cap(b.buf) {
 			// The payload would not fit: the batch goes as it is.
 			s.send(i)
-			s.pending[i] = &segBatch{segs: make([]shardSeg, 0, batchSegs), buf: make([]byte, 0, max(batchBytes, len(p.data)))}
-			b = s.pending[i]
+			b = s.batch(len(p.data))
+			s.pending[i] = b
 		}
 		start := len(b.buf)
 		b.buf = append(b.buf, p.data...)
@@ -125,6 +121,19 @@ func (s *shards) dispatch(p *decoded, now int64, number int) {
 	if len(b.segs) == batchSegs {
 		s.send(i)
 	}
+}
+
+// batch returns an empty batch, a used one when the workers have handed
+// one back, with room for at least n payload bytes.
+func (s *shards) batch(n int) *segBatch {
+	select {
+	case b := <-s.free:
+		if cap(b.buf) >= n {
+			return b
+		}
+	default:
+	}
+	return &segBatch{segs: make([]shardSeg, 0, batchSegs), buf: make([]byte, 0, max(batchBytes, n))}
 }
 
 func (s *shards) send(i int) {
