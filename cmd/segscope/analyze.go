@@ -43,7 +43,9 @@ json) as soon as it ends (FIN or RST plus --close-grace, or idle past
 --idle-timeout), then a final {"record":"summary"} line with the totals and
 the capture's warnings; memory is bounded by the connections live at once.
 --format parquet -w DIR streams the same way into DIR/connections.parquet (one
-row per connection direction) and DIR/segments.parquet (one row per segment).`,
+row per connection direction), DIR/segments.parquet (one row per segment),
+DIR/http.parquet and DIR/tls_records.parquet. Streaming holds at most 32 MiB of
+out-of-order bytes for the whole capture unless --max-buffered-total is given.`,
 		Example: `  segscope analyze pcaps/mtu1440-ts.pcap.gz
   segscope analyze --port 8080 --format json capture.pcapng
   tcpdump -i lo -w - port 8080 | segscope analyze -
