@@ -100,6 +100,9 @@ type pqSegment struct {
 	Window      int32  `parquet:"window"`
 	OptionBytes int32  `parquet:"option_bytes"`
 	Class       string `parquet:"class,dict"`
+	// Ack is the offset on the other direction's stream the segment
+	// acknowledges; NULL without the ACK flag.
+	Ack *int64 `parquet:"ack,optional"`
 }
 
 // pqExchange is one row of http.parquet.
@@ -246,7 +249,12 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	first := p.first()
 	for _, seg := range c.Segments {
 		r := segmentRow(c, seg, first, nil)
-		p.segRows = append(p.segRows, pqSegment{
+		var ack *int64
+		if seg.Ack >= 0 {
+			a := seg.Ack
+			ack = &a
+		}
+		p.segRows = append(p.segRows, pqSegment{Ack: ack,
 			Conn: int64(c.ID), Packet: int64(seg.Packet), Time: seg.Time / 1000, TimeNs: seg.Time, Direction: r.Direction,
 			Source: r.Source, Destination: r.Dest, Offset: seg.Offset, Len: int32(seg.Len),
 			Flags: r.Flags, Window: int32(seg.Window), OptionBytes: int32(seg.OptionLen), Class: r.Class,
