@@ -165,7 +165,10 @@ func TestSniffSeesEachPacketOnce(t *testing.T) {
 	}
 	for _, c := range conns {
 		d := c.(map[string]any)["directions"].(map[string]any)["server_to_client"].(map[string]any)
-		if d["duplicate_segments"].(float64) != 0 || d["retransmitted_segments"].(float64) != 0 || d["payload_bytes"].(float64) < 1<<20 {
+		// Duplicates are the point (the outgoing copies of lo are dropped
+		// in the kernel); a real resend on lo is rare but happens on a
+		// loaded machine, and a copy counted twice would be a duplicate.
+		if d["duplicate_segments"].(float64) != 0 || d["retransmitted_segments"].(float64) > 2 || d["payload_bytes"].(float64) < 1<<20 {
 			t.Errorf("server direction: %v duplicates, %v retransmissions, %v bytes", d["duplicate_segments"], d["retransmitted_segments"], d["payload_bytes"])
 		}
 	}
