@@ -258,14 +258,12 @@ func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
 // a time without reflection (nor boxing each into an interface).
 func (a Analysis) writeJSON(w io.Writer) error {
 	i := 0
-	var jc jsonConn
 	return writeJSONStreamFast(w, a.jsonHead(), "connections", func(e *jenc) bool {
 		if i == len(a.Connections) {
 			return false
 		}
-		jc = jsonConnOf(a.Connections[i], true)
+		e.connFast(a.Connections[i])
 		i++
-		e.conn(&jc)
 		return true
 	})
 }

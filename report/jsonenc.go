@@ -2,6 +2,8 @@ package report
 
 import (
 	"encoding/json"
+
+	"github.com/segscope/segscope/analyze"
 	"math"
 	"strconv"
 	"strings"
@@ -22,6 +24,10 @@ type jenc struct {
 	indent bool
 	first  []bool // per open object or array: nothing written in it yet
 	nl     string // "\n", the prefix and spaces: every line's start
+	// httpApp, when set, is the walker whose exchanges go under "http"
+	// (jsonConnFast left them out of the jsonApp).
+	httpApp *analyze.App
+	httpCM  coords
 }
 
 const jencSpaces = "                                                                "
@@ -317,7 +323,9 @@ func (e *jenc) app(a *jsonApp) {
 	e.stream(&a.Streams.ServerToClient)
 	e.close('}')
 	e.key("http")
-	if a.HTTP == nil {
+	if e.httpApp != nil {
+		e.httpFrom(e.httpApp, e.httpCM)
+	} else if a.HTTP == nil {
 		e.null()
 	} else {
 		e.open('[')

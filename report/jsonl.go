@@ -67,9 +67,8 @@ type jsonlWarning struct {
 // Conn writes one ended connection and its warnings.
 func (j *AnalysisJSONL) Conn(c *analyze.Connection, ws []analyze.Warning) error {
 	j.n++
-	jc := jsonConnOf(c, true)
 	j.fast.b = j.fast.b[:0]
-	j.fast.conn(&jc)
+	j.fast.connFast(c)
 	j.fast.b = append(j.fast.b, '\n')
 	if _, err := j.w.Write(j.fast.b); err != nil {
 		return err
