@@ -74,6 +74,19 @@ func (o *captureOptions) parse() (report.Format, analyze.Filter, error) {
 // stays in the result.
 func load(s *streams, paths []string, aopts analyze.Options, progress bool) (*analyze.Result, []error) {
 	a := analyze.New(aopts)
+	errs := readAll(s, a, paths, progress, func() bool { return false })
+	res := a.Result()
+	errs = append(errs, res.KeyLogErrors...)
+	// The analysis is done: hand the memory it no longer needs (reassembly
+	// and parser state, decode buffers) back before the report is built.
+	debug.FreeOSMemory()
+	return res, errs
+}
+
+// readAll feeds the captures to a in order ("-" is standard input),
+// showing progress on a terminal, until they end or stop says so. It
+// returns the files' errors.
+func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, stop func() bool) []error {
 	var errs []error
 	for _, path := range paths {
 		var (
@@ -89,23 +102,21 @@ func load(s *streams, paths []string, aopts analyze.Options, progress bool) (*an
 			errs = append(errs, err)
 			continue
 		}
-		stop := func() {}
+		done := func() {}
 		if progress && isTerminal(s.err) {
-			stop = showProgress(s.err, src)
+			done = showProgress(s.err, src)
 		}
 		err = a.ReadAll(src)
-		stop()
+		done()
 		src.Close()
 		if err != nil {
 			errs = append(errs, err)
 		}
+		if stop() {
+			break
+		}
 	}
-	res := a.Result()
-	errs = append(errs, res.KeyLogErrors...)
-	// The analysis is done: hand the memory it no longer needs (reassembly
-	// and parser state, decode buffers) back before the report is built.
-	debug.FreeOSMemory()
-	return res, errs
+	return errs
 }
 
 func isTerminal(w any) bool {

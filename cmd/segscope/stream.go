@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/segscope/segscope/analyze"
-	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/report"
 )
 
@@ -51,35 +50,7 @@ func loadStreamed(s *streams, paths []string, opts analyze.Options, match func(*
 	if started != nil {
 		started(a)
 	}
-	var errs []error
-	for _, path := range paths {
-		var (
-			src *capture.File
-			err error
-		)
-		if path == "-" {
-			src, err = capture.NewReader("stdin", s.in, 0)
-		} else {
-			src, err = capture.Open(path)
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		stop := func() {}
-		if progress && isTerminal(s.err) {
-			stop = showProgress(s.err, src)
-		}
-		err = a.ReadAll(src)
-		stop()
-		src.Close()
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if outErr != nil {
-			break
-		}
-	}
+	errs := readAll(s, a, paths, progress, func() bool { return outErr != nil })
 	res := a.Result()
 	errs = append(errs, res.KeyLogErrors...)
 	if outErr != nil {
