@@ -135,12 +135,7 @@ type StreamInfo struct {
 
 // Problem is something that stopped or limited the walk, at a stream
 // offset.
-type Problem struct {
-	Offset int64
-	Reason string
-}
-
-func (p Problem) String() string { return fmt.Sprintf("%d: %s", p.Offset, p.Reason) }
+type Problem = stream.Problem
 
 // Limits bound what a Walker keeps. 0 means 100000, a negative value
 // keeps none.

@@ -422,7 +422,7 @@ func TestNotHTTP2(t *testing.T) {
 	// A frame header that no endpoint accepts, after a good SETTINGS.
 	bad := append([]byte("\x00\x00\x00\x04\x00\x00\x00\x00\x00"), "\x00\x00\x07\x06\x00\x00\x00\x00\x00abcdefg"...)
 	w = walk(false, bad, wiretest.Split(len(bad), func() int { return 4 }, wiretest.SeqPos), true)
-	if p := w.Problems(); len(p) != 1 || p[0] != (Problem{9, "frame header: PING with length 7: not HTTP/2 or sync lost"}) || len(w.Frames()) != 1 {
+	if p := w.Problems(); len(p) != 1 || p[0] != (Problem{Offset: 9, Reason: "frame header: PING with length 7: not HTTP/2 or sync lost"}) || len(w.Frames()) != 1 {
 		t.Fatalf("problems %v", p)
 	}
 	for _, tc := range []struct {

@@ -96,9 +96,8 @@ type Exchange struct {
 // Problem is something in a stream that is not well-formed HTTP, at an
 // offset. Parsing of that direction stops there.
 type Problem struct {
+	stream.Problem
 	Response bool // in the server-to-client direction
-	Offset   int64
-	Reason   string
 }
 
 // Conn is the HTTP/1 state of one connection.
@@ -175,7 +174,7 @@ type dirParser struct {
 }
 
 func (p *dirParser) problem(off int64, format string) {
-	p.conn.problems = append(p.conn.problems, Problem{Response: p.response, Offset: off, Reason: format})
+	p.conn.problems = append(p.conn.problems, Problem{Problem: stream.Problem{Offset: off, Reason: format}, Response: p.response})
 	p.st = stDead
 	p.buf = nil
 }

@@ -8,6 +8,8 @@
 // application protocols (the walkers in http1, tlsrec and h2 do).
 package stream
 
+import "strconv"
+
 // Range is [Start, End) on one direction's stream.
 type Range struct {
 	Start, End int64
@@ -21,6 +23,19 @@ func (r Range) Contains(off int64) bool { return off >= r.Start && off < r.End }
 
 // Overlaps tells whether r and o share a byte.
 func (r Range) Overlaps(o Range) bool { return r.Start < o.End && o.Start < r.End }
+
+// Problem is something in a stream that stopped or limited a walker, at
+// a stream offset: a malformed unit, a gap over a header. The walkers
+// (http1, tlsrec, h2) all report this one type.
+type Problem struct {
+	Offset int64
+	Reason string
+}
+
+func (p Problem) String() string { return strconv.FormatInt(p.Offset, 10) + ": " + p.Reason }
+
+// Error makes a Problem an error, for callers that pass it on as one.
+func (p Problem) Error() string { return "stream offset " + p.String() }
 
 // Pos identifies the segment that delivered some bytes: walkers record it
 // for the first and last byte of every unit, so a unit can be mapped to

@@ -319,7 +319,7 @@ func TestGarbage(t *testing.T) {
 	} {
 		w := walk([]byte(tc.in), wiretest.Split(len(tc.in), func() int { return 2 }, wiretest.SeqPos), true)
 		p := w.Problems()
-		if len(p) != 1 || p[0] != (Problem{0, tc.reason}) || len(w.Records()) != 0 || !w.Stopped() {
+		if len(p) != 1 || p[0] != (Problem{Offset: 0, Reason: tc.reason}) || len(w.Records()) != 0 || !w.Stopped() {
 			t.Errorf("%q: problems %v, records %v", tc.in, p, w.Records())
 		}
 		if ok, more := Sniff([]byte(tc.in)); ok || more {
