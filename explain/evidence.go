@@ -343,7 +343,11 @@ type BufferFact struct {
 	Source Source     `json:"source"`
 	Size   int        `json:"size"`
 	Kind   BufferKind `json:"kind"`
-	Filled bool       `json:"filled"` // N == Size
+	Filled bool       `json:"filled"` // N == Size, or N + HeaderBytes == Size
+	// HeaderBytes: the read that filled the buffer also held the response
+	// header curl logged as Recv header just before it (N + HeaderBytes ==
+	// Size), so the Recv data line shows less than the buffer.
+	HeaderBytes int `json:"header_bytes,omitempty"`
 }
 
 // TCPRecvFact is the [TCP] recv line curl logged for the read (curl 8.3+

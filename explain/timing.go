@@ -209,10 +209,23 @@ func mostCommon(m map[int]int) int {
 
 // bufferFacts gives a read of the clear the buffer fact when it filled the
 // buffer.
+//
+// The first read of a body may have filled the buffer with the header
+// too: curl logs the header apart (Recv header, right before), so N plus
+// the header bytes is the buffer.
 func (r *Result) bufferFacts(ev *Event) {
-	if b := r.Buffer; b != nil && ev.Size == b.Size {
-		f := *b
-		f.Filled = true
-		ev.Facts.Buffer = &f
+	b := r.Buffer
+	if b == nil {
+		return
 	}
+	f := *b
+	switch h := ev.Facts.Header; {
+	case ev.Size == b.Size:
+		f.Filled = true
+	case h != nil && h.Bytes > 0 && ev.Size+h.Bytes == b.Size:
+		f.Filled, f.HeaderBytes = true, h.Bytes
+	default:
+		return
+	}
+	ev.Facts.Buffer = &f
 }

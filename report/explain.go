@@ -574,6 +574,9 @@ func bufferText(e explain.Event) string {
 	f := e.Facts
 	b, s := f.Buffer, f.Segments
 	out := fmt.Sprintf("curl's receive buffer is %d bytes%s and the read filled it", b.Size, bufferNote(b))
+	if b.HeaderBytes > 0 {
+		out += fmt.Sprintf(" with the %d header bytes curl logged as Recv header just before (%d + %d = %d)", b.HeaderBytes, b.HeaderBytes, e.Size, b.Size)
+	}
 	switch {
 	case s == nil:
 		return out
