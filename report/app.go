@@ -241,7 +241,21 @@ func jsonAppOf(c *analyze.Connection) *jsonApp {
 	if a == nil {
 		return nil
 	}
-	out := &jsonApp{Protocol: string(a.Protocol), HTTP: []jsonExchange{}, Problems: []jsonAppProblem{}}
+	out, cm := jsonAppHead(a)
+	out.HTTP = []jsonExchange{}
+	if a.HTTP != nil {
+		for i, e := range a.HTTP.Exchanges() {
+			out.HTTP = append(out.HTTP, jsonExchangeOf(i, e, cm))
+		}
+	}
+	return out
+}
+
+// jsonAppHead is the application layer without the HTTP/1 exchanges (the
+// fast JSON path appends those straight from the walker), and the
+// coordinates their parts are placed in.
+func jsonAppHead(a *analyze.App) (*jsonApp, coords) {
+	out := &jsonApp{Protocol: string(a.Protocol), Problems: []jsonAppProblem{}}
 	out.Streams.ClientToServer = jsonStreamOf(a.Streams[0])
 	out.Streams.ServerToClient = jsonStreamOf(a.Streams[1])
 	var cm coords
@@ -255,9 +269,6 @@ func jsonAppOf(c *analyze.Connection) *jsonApp {
 	}
 	switch {
 	case a.HTTP != nil:
-		for i, e := range a.HTTP.Exchanges() {
-			out.HTTP = append(out.HTTP, jsonExchangeOf(i, e, cm))
-		}
 		out.HTTPDropped = a.HTTP.Dropped()
 		for _, p := range a.HTTP.Problems() {
 			d := analyze.ClientToServer
@@ -270,7 +281,7 @@ func jsonAppOf(c *analyze.Connection) *jsonApp {
 	case a.H2[0] != nil:
 		out.HTTP2 = jsonH2Of(a, out, cm)
 	}
-	return out
+	return out, cm
 }
 
 func jsonStreamOf(s analyze.StreamStats) jsonStream {

@@ -286,8 +286,9 @@ func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) 
 	bw.Write(head[:i])
 	fmt.Fprintf(bw, "\n  %q: [", key)
 	// One buffer for every element: the document may hold tens of
-	// thousands of connections. Connections and segments are appended
-	// without reflection (jenc); anything else goes through encoding/json.
+	// thousands of elements. Segments are appended without reflection
+	// (jenc); anything else goes through encoding/json (connections have
+	// writeJSONStreamFast).
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("    ", "  ")
@@ -300,10 +301,6 @@ func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) 
 		}
 		var out []byte
 		switch v := v.(type) {
-		case jsonConn:
-			fast.b = fast.b[:0]
-			fast.conn(&v)
-			out = fast.b
 		case jsonSegment:
 			fast.b = fast.b[:0]
 			fast.segment(&v)

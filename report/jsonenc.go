@@ -323,17 +323,12 @@ func (e *jenc) app(a *jsonApp) {
 	e.stream(&a.Streams.ServerToClient)
 	e.close('}')
 	e.key("http")
+	// A connection reaches jenc through connFast, which leaves the
+	// exchanges in the walker: they are appended from there.
 	if e.httpApp != nil {
 		e.httpFrom(e.httpApp, e.httpCM)
-	} else if a.HTTP == nil {
-		e.null()
 	} else {
-		e.open('[')
-		for i := range a.HTTP {
-			e.sep()
-			e.exchange(&a.HTTP[i])
-		}
-		e.close(']')
+		e.b = append(e.b, "[]"...)
 	}
 	e.key("http_dropped")
 	e.int(int64(a.HTTPDropped))
@@ -408,141 +403,6 @@ func (e *jenc) stream(s *jsonStream) {
 	e.key("memory_bound_hits")
 	e.int(int64(s.BoundHits))
 	e.close('}')
-}
-
-func (e *jenc) exchange(x *jsonExchange) {
-	e.open('{')
-	e.key("index")
-	e.int(int64(x.Index))
-	e.key("request")
-	e.message(x.Request)
-	e.key("response")
-	e.message(x.Response)
-	e.key("ttfb_ms")
-	e.optFloat(x.TTFBMs)
-	e.close('}')
-}
-
-func (e *jenc) message(m *jsonMessage) {
-	if m == nil {
-		e.null()
-		return
-	}
-	e.open('{')
-	if m.Method != "" {
-		e.key("method")
-		e.str(m.Method)
-	}
-	if m.Target != "" {
-		e.key("target")
-		e.str(m.Target)
-	}
-	if m.Status != 0 {
-		e.key("status")
-		e.int(int64(m.Status))
-	}
-	e.key("version")
-	e.str(m.Version)
-	e.key("header")
-	e.open('{')
-	e.partFields(&m.Header)
-	e.close('}')
-	e.key("header_bytes")
-	e.int(m.HeaderBytes)
-	e.key("body")
-	e.open('{')
-	e.partFields(&m.Body)
-	e.close('}')
-	e.key("body_bytes")
-	e.int(m.BodyBytes)
-	e.key("content_length")
-	if m.ContentLength == nil {
-		e.null()
-	} else {
-		e.int(*m.ContentLength)
-	}
-	e.key("chunked")
-	e.bool(m.Chunked)
-	e.key("close_delimited")
-	e.bool(m.CloseDelimited)
-	e.key("complete")
-	e.bool(m.Complete)
-	if len(m.Chunks) > 0 {
-		e.key("chunks")
-		e.open('[')
-		for i := range m.Chunks {
-			ch := &m.Chunks[i]
-			e.sep()
-			e.open('{')
-			e.partFields(&ch.jsonPart)
-			e.key("size")
-			e.int(ch.Size)
-			e.key("data_start")
-			e.int(ch.DataStart)
-			e.key("data_end")
-			e.int(ch.DataEnd)
-			e.close('}')
-		}
-		e.close(']')
-	}
-	if m.ChunksDropped != 0 {
-		e.key("chunks_dropped")
-		e.int(int64(m.ChunksDropped))
-	}
-	if len(m.Interim) > 0 {
-		e.key("interim")
-		e.open('[')
-		for i := range m.Interim {
-			in := &m.Interim[i]
-			e.sep()
-			e.open('{')
-			e.key("status")
-			e.int(int64(in.Status))
-			e.key("header")
-			e.open('{')
-			e.partFields(&in.Header)
-			e.close('}')
-			e.close('}')
-		}
-		e.close(']')
-	}
-	if m.SHA256 != "" {
-		e.key("body_sha256")
-		e.str(m.SHA256)
-	}
-	e.close('}')
-}
-
-// partFields writes a jsonPart's members into the object already open.
-func (e *jenc) partFields(p *jsonPart) {
-	e.key("start")
-	e.int(p.Start)
-	e.key("end")
-	e.int(p.End)
-	e.key("first_packet")
-	e.int(int64(p.FirstPacket))
-	e.key("first_offset")
-	e.int(p.FirstOffset)
-	e.key("last_packet")
-	e.int(int64(p.LastPacket))
-	e.key("last_offset")
-	e.int(p.LastOffset)
-	if p.FirstTime != "" {
-		e.key("first_time")
-		e.str(p.FirstTime)
-	}
-	if p.LastTime != "" {
-		e.key("last_time")
-		e.str(p.LastTime)
-	}
-	if p.CipherStart != nil {
-		e.key("cipher_start")
-		e.int(*p.CipherStart)
-	}
-	if p.CipherEnd != nil {
-		e.key("cipher_end")
-		e.int(*p.CipherEnd)
-	}
 }
 
 func (e *jenc) segment(s *jsonSegment) {

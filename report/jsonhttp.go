@@ -21,28 +21,8 @@ func jsonConnFast(c *analyze.Connection) (jsonConn, *analyze.App, coords) {
 		jc.App = jsonAppOf(c)
 		return jc, nil, coords{}
 	}
-	out := &jsonApp{Protocol: string(a.Protocol), Problems: []jsonAppProblem{}}
-	out.Streams.ClientToServer = jsonStreamOf(a.Streams[0])
-	out.Streams.ServerToClient = jsonStreamOf(a.Streams[1])
 	var cm coords
-	if a.Protocol == analyze.ProtoTLS {
-		out.TLS = jsonTLSOf(a, out)
-		out.Decryption = jsonDecryptionOf(a)
-		if a.Inner != analyze.ProtoNone {
-			out.Inner = string(a.Inner)
-		}
-		cm.a = a
-	}
-	out.HTTPDropped = a.HTTP.Dropped()
-	for _, p := range a.HTTP.Problems() {
-		d := analyze.ClientToServer
-		if p.Response {
-			d = analyze.ServerToClient
-		}
-		out.Problems = append(out.Problems, jsonAppProblem{d.String(), p.Offset, p.Reason})
-	}
-	out.UpgradedAt = a.HTTP.UpgradedAt
-	jc.App = out
+	jc.App, cm = jsonAppHead(a)
 	return jc, a, cm
 }
 
