@@ -270,66 +270,39 @@ func (a Analysis) writeJSON(w io.Writer) error {
 
 // writeJSONStream writes doc as an indented JSON object, with the array
 // under key produced one element at a time by next (which returns false
-// after the last).
+// after the last). Segments are appended without reflection (jenc);
+// anything else goes through encoding/json, in one buffer for every
+// element: the document may hold tens of thousands of them.
 func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) error {
-	head, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return err
-	}
-	// The head has an empty array under key: split it there.
-	marker := []byte("\n  \"" + key + "\": []")
-	i := bytes.Index(head, marker)
-	if i < 0 {
-		return fmt.Errorf("report: no %q array in the document", key)
-	}
-	bw := bufio.NewWriterSize(w, 1<<16)
-	bw.Write(head[:i])
-	fmt.Fprintf(bw, "\n  %q: [", key)
-	// One buffer for every element: the document may hold tens of
-	// thousands of elements. Segments are appended without reflection
-	// (jenc); anything else goes through encoding/json (connections have
-	// writeJSONStreamFast).
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("    ", "  ")
-	fast := &jenc{prefix: "    ", indent: true}
-	first := true
-	for {
+	var encErr error
+	err := writeJSONStreamFast(w, doc, key, func(e *jenc) bool {
 		v, ok := next()
 		if !ok {
-			break
+			return false
 		}
-		var out []byte
-		switch v := v.(type) {
-		case jsonSegment:
-			fast.b = fast.b[:0]
-			fast.segment(&v)
-			out = fast.b
-		default:
-			buf.Reset()
-			if err := enc.Encode(v); err != nil {
-				return err
-			}
-			out = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		if seg, ok := v.(jsonSegment); ok {
+			e.segment(&seg)
+			return true
 		}
-		if !first {
-			bw.WriteByte(',')
+		buf.Reset()
+		if encErr = enc.Encode(v); encErr != nil {
+			return false
 		}
-		first = false
-		bw.WriteString("\n    ")
-		bw.Write(out)
+		e.b = append(e.b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+		return true
+	})
+	if encErr != nil {
+		return encErr
 	}
-	if !first {
-		bw.WriteString("\n  ")
-	}
-	bw.WriteByte(']')
-	bw.Write(head[i+len(marker):])
-	bw.WriteByte('\n')
-	return bw.Flush()
+	return err
 }
 
-// writeJSONStreamFast is writeJSONStream with each element appended by
-// next to the encoder (which returns false after the last).
+// writeJSONStreamFast writes doc as an indented JSON object, with each
+// element of the array under key appended by next to the encoder (which
+// returns false after the last).
 func writeJSONStreamFast(w io.Writer, doc any, key string, next func(*jenc) bool) error {
 	head, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
