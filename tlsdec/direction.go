@@ -34,8 +34,7 @@ type Direction struct {
 	seqLost bool // records went by unwalked: sequence numbers unknown
 	trials  int
 
-	status   Status
-	stopped  bool
+	status   Status // AuthFailed stops the direction
 	failedAt Failure
 
 	// The record being walked: its payload and where each segment's
@@ -47,7 +46,6 @@ type Direction struct {
 
 	hsMsg    handshakeReader
 	plainOff int64
-	lastAt   stream.Pos
 
 	spans    []Span
 	maxSpans int
@@ -89,15 +87,11 @@ type Stats struct {
 
 // Stats returns the direction's counts.
 func (x *Direction) Stats() Stats {
-	st := x.status
-	if st == NotEncrypted && x.encrypted > 0 {
-		st = x.c.status
-	}
 	first := x.firstCut
 	if x.undecryptable == 0 {
 		first = -1
 	}
-	return Stats{Status: st, Encrypted: x.encrypted, Decrypted: x.decrypted, Undecryptable: x.undecryptable,
+	return Stats{Status: x.status, Encrypted: x.encrypted, Decrypted: x.decrypted, Undecryptable: x.undecryptable,
 		FirstCut: first, Failed: x.failedAt, Plaintext: x.plainOff, Alerts: x.alerts}
 }
 
@@ -145,12 +139,10 @@ func (x *Direction) spanAt(off int64) (Span, bool) {
 // Data, Gap and End implement stream.Consumer: the walker reads the
 // records and hands their payloads back through Payload and Done.
 func (x *Direction) Data(off int64, data []byte, at stream.Pos) {
-	x.lastAt = at
 	x.W.Data(off, data, at)
 }
 
 func (x *Direction) Gap(off, n int64, at stream.Pos) {
-	x.lastAt = at
 	x.W.Gap(off, n, at)
 }
 
@@ -173,7 +165,7 @@ func (x *Direction) isEncrypted(r *tlsrec.Record) bool {
 
 // Payload implements tlsrec.Sink.
 func (x *Direction) Payload(r *tlsrec.Record, p []byte, at stream.Pos) {
-	if x.stopped || !x.isEncrypted(r) || x.c.status == NoKey || (x.c.ready && x.c.status != Decrypted) {
+	if x.status == AuthFailed || !x.isEncrypted(r) || x.c.status == NoKey || (x.c.ready && x.c.status != Decrypted) {
 		return // nothing will be decrypted: copy nothing
 	}
 	if len(x.buf)+len(p) > maxPayload {
@@ -206,7 +198,7 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		return
 	}
 	x.encrypted++
-	if x.stopped {
+	if x.status == AuthFailed {
 		return
 	}
 	c := x.c
@@ -400,7 +392,6 @@ func (x *Direction) cut(r *tlsrec.Record) {
 // fail stops decrypting this direction at record r.
 func (x *Direction) fail(r *tlsrec.Record) {
 	x.status = AuthFailed
-	x.stopped = true
 	x.failedAt = Failure{Record: x.rec, Offset: r.Start}
 	if x.inner != nil {
 		x.inner.End(x.plainOff)

@@ -103,7 +103,6 @@ type Conn struct {
 	version Version
 	suite   CipherSuite
 	s       suite
-	secrets keylog.Secrets
 	alpn    string
 	alpnSet bool
 	resumed bool
@@ -213,7 +212,6 @@ func (c *Conn) setup() {
 		c.status, c.ready = NoKey, false
 		return
 	}
-	c.secrets = sec
 	c.status = Decrypted
 	if c.version == VersionTLS12 {
 		ck, sk, err := keys12(s, sec.MasterSecret, ch.Random, sh.Random)
