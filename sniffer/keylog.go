@@ -3,13 +3,11 @@ package sniffer
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"sync"
 	"time"
 
-	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/keylog"
 )
 
@@ -90,37 +88,4 @@ func (f *keyFollower) finish() ([]byte, error) {
 	<-f.done
 	f.read()
 	return f.lines, f.err
-}
-
-// embed writes the pcapng again, with the key log in a Decryption Secrets
-// Block ahead of the packets, so that a reader streaming the file (tshark,
-// segscope) has the keys before the first record they decrypt.
-func embed(dst io.Writer, tmp string, live *capture.Live, keyLog []byte, received, dropped uint64) (int, error) {
-	src, err := capture.Open(tmp)
-	if err != nil {
-		return 0, err
-	}
-	defer src.Close()
-	w, err := capture.NewNgWriter(dst, live.LinkType(), live.SnapLen(), live.Name())
-	if err != nil {
-		return 0, err
-	}
-	if err := w.WriteTLSKeyLog(keyLog); err != nil {
-		return 0, err
-	}
-	for {
-		p, err := src.ReadPacket()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return w.Packets(), fmt.Errorf("copying the capture to add its key log: %w", err)
-		}
-		if err := w.WritePacket(p); err != nil {
-			return w.Packets(), err
-		}
-	}
-	w.WriteStats(received, dropped)
-	n := w.Packets()
-	return n, w.Close()
 }

@@ -153,39 +153,78 @@ func (s *Session) Stop() (*analyze.Result, Stats, error) {
 	res := s.an.Result()
 	if s.w != nil {
 		s.w.WriteStats(st.Received, st.Dropped)
-		written := s.w.Packets()
+		st.Written = s.w.Packets()
 		werr = s.w.Close()
-		if s.tmp != nil && werr == nil && len(keyLog) > 0 {
-			if again, err := s.reanalyze(s.tmp.Name()); err == nil {
-				res = again
-			} else {
-				werr = err
+		if s.tmp != nil {
+			st.Written = 0
+			if werr == nil {
+				var again *analyze.Result
+				again, st.Written, werr = s.replay(keyLog, st)
+				if again != nil {
+					res = again
+				}
 			}
+			s.removeTemp()
 		}
-		if s.out != nil && werr == nil && s.tmp != nil {
-			written, werr = embed(s.out, s.tmp.Name(), s.live, keyLog, st.Received, st.Dropped)
-		}
-		if s.out != nil || s.tmp == nil {
-			st.Written = written // the packets in the caller's file
-		}
-		s.removeTemp()
 	}
 	return res, st, errors.Join(s.err, serr, cerr, werr, kerr)
 }
 
-// reanalyze analyzes the capture written during the session again, now
-// that the key store holds every secret the key logs gave.
-func (s *Session) reanalyze(path string) (*analyze.Result, error) {
-	src, err := capture.Open(path)
+// replay reads the temporary capture once, now that the key store holds
+// every secret the key logs gave: it writes the caller's pcapng with the
+// key log in a Decryption Secrets Block ahead of the packets, so a reader
+// streaming the file (tshark, segscope) has the keys before the records
+// they decrypt, and analyzes the packets again (nil result when there
+// were no keys to do better with).
+func (s *Session) replay(keyLog []byte, st Stats) (res *analyze.Result, written int, err error) {
+	src, err := capture.Open(s.tmp.Name())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer src.Close()
-	a := analyze.New(s.opts)
-	if err := a.ReadAll(src); err != nil {
-		return nil, fmt.Errorf("analyzing the capture again with the keys: %w", err)
+	var w *capture.NgWriter
+	if s.out != nil {
+		if w, err = capture.NewNgWriter(s.out, s.live.LinkType(), s.live.SnapLen(), s.live.Name()); err != nil {
+			return nil, 0, err
+		}
+		if err := w.WriteTLSKeyLog(keyLog); err != nil {
+			return nil, 0, err
+		}
 	}
-	return a.Result(), nil
+	var a *analyze.Analyzer
+	if len(keyLog) > 0 {
+		a = analyze.New(s.opts)
+	}
+	for {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, written, fmt.Errorf("reading the capture again to add its key log: %w", err)
+		}
+		if w != nil {
+			if err := w.WritePacket(p); err != nil {
+				return nil, written, err
+			}
+			written++
+		}
+		if a != nil {
+			if err := a.Add(p); err != nil {
+				return nil, written, fmt.Errorf("analyzing the capture again with the keys: %w", err)
+			}
+		}
+	}
+	if w != nil {
+		w.WriteStats(st.Received, st.Dropped)
+		if err := w.Close(); err != nil {
+			return nil, written, err
+		}
+	}
+	if a != nil {
+		res = a.Result()
+	}
+	return res, written, nil
 }
 
 func (s *Session) removeTemp() {
