@@ -2,44 +2,17 @@ package explain
 
 import (
 	"fmt"
-	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/internal/synthtrace"
 )
 
-// synthetic builds a trace and an analysis of one clear HTTP/1 transfer of
-// n reads of size bytes, each one segment, a read every 100 µs: what a paced
-// transfer of n x size bytes looks like, generated so that the benchmark
-// runs on a fresh clone at any size.
+// synthetic is a transfer of n reads of size bytes, a read every 100 µs.
 func synthetic(n, size int) (*curltrace.Trace, *analyze.Result) {
-	return syntheticEvery(n, size, 100*time.Microsecond)
-}
-
-// syntheticEvery is synthetic with a read every interval, each segment
-// captured 20 µs before its read.
-func syntheticEvery(n, size int, every time.Duration) (*curltrace.Trace, *analyze.Result) {
-	srv := netip.MustParseAddrPort("10.0.0.1:80")
-	t := &curltrace.Trace{Name: "synthetic", HasTimes: true,
-		Conns: []curltrace.Connection{{IP: srv.Addr(), Port: srv.Port(), Line: 1}}}
-	start := 10 * time.Hour
-	t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvHeader, Line: 2, Size: 17, HeaderSize: 17,
-		Data: []byte("HTTP/1.1 200 OK\r\n"), HasTime: true, Time: start, At: curltrace.TimeOfDay(start), Xfer: -1, Conn: -1})
-	c := &analyze.Connection{ID: 0, Client: netip.MustParseAddrPort("10.0.0.2:40000"), Server: srv}
-	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c.First = day.Add(start).UnixNano()
-	c.Segments = append(c.Segments, analyze.Segment{Time: c.First, Offset: 0, Len: 17, Packet: 1, Dir: analyze.ServerToClient})
-	for i := range n {
-		at := start + time.Duration(i+1)*every
-		t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvData, Line: 3 + i, Size: size, HeaderSize: size,
-			HasTime: true, Time: at, At: curltrace.TimeOfDay(at), Xfer: -1, Conn: -1})
-		c.Segments = append(c.Segments, analyze.Segment{Time: day.Add(at - 20*time.Microsecond).UnixNano(),
-			Offset: 17 + int64(i*size), Len: size, Packet: 2 + i, Dir: analyze.ServerToClient})
-	}
-	t.EventConn = make([]int, len(t.Events))
-	return t, &analyze.Result{Connections: []*analyze.Connection{c}}
+	return synthtrace.Transfer(n, size, 100*time.Microsecond)
 }
 
 // BenchmarkExplain measures the join on generated transfers of growing
@@ -104,7 +77,7 @@ func TestTraceOnlyBuffer(t *testing.T) {
 // apart, as --limit-rate 50k does; but its bytes arrive just before each
 // read, so curl did not pause: no buffer and no rate limit are claimed.
 func TestPacedServerIsNoRateLimit(t *testing.T) {
-	tr, res := syntheticEvery(5, 51200, time.Second)
+	tr, res := synthtrace.Transfer(5, 51200, time.Second)
 	r := Explain(tr, res)
 	if r.Buffer != nil || r.Summary.Count(CauseRateLimit) != 0 {
 		t.Errorf("buffer %+v, causes %v", r.Buffer, r.Summary.Causes)

@@ -1,7 +1,6 @@
 package htmlreport
 
 import (
-	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,43 +8,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/segscope/segscope/analyze"
-	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/internal/synthtrace"
 )
-
-// syntheticTransfer builds a trace and an analysis of one clear HTTP/1
-// transfer of n reads of size bytes, each one segment captured 20 µs
-// before its read, a read every 100 µs (as explain's own benchmark does),
-// so the page's scale with a trace is measured on a fresh clone.
-func syntheticTransfer(n, size int) (*curltrace.Trace, *analyze.Result) {
-	srv := netip.MustParseAddrPort("10.0.0.1:80")
-	t := &curltrace.Trace{Name: "synthetic", HasTimes: true,
-		Conns: []curltrace.Connection{{IP: srv.Addr(), Port: srv.Port(), Line: 1}}}
-	start := 10 * time.Hour
-	t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvHeader, Line: 2, Size: 17, HeaderSize: 17,
-		Data: []byte("HTTP/1.1 200 OK\r\n"), HasTime: true, Time: start, At: curltrace.TimeOfDay(start), Xfer: -1, Conn: -1})
-	c := &analyze.Connection{ID: 0, Client: netip.MustParseAddrPort("10.0.0.2:40000"), Server: srv}
-	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c.First = day.Add(start).UnixNano()
-	c.Segments = append(c.Segments, analyze.Segment{Time: c.First, Offset: 0, Len: 17, Packet: 1, Dir: analyze.ServerToClient})
-	for i := range n {
-		at := start + time.Duration(i+1)*100*time.Microsecond
-		t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvData, Line: 3 + i, Size: size, HeaderSize: size,
-			HasTime: true, Time: at, At: curltrace.TimeOfDay(at), Xfer: -1, Conn: -1})
-		c.Segments = append(c.Segments, analyze.Segment{Time: day.Add(at - 20*time.Microsecond).UnixNano(),
-			Offset: 17 + int64(i*size), Len: size, Packet: 2 + i, Dir: analyze.ServerToClient})
-	}
-	c.Last = c.Segments[len(c.Segments)-1].Time
-	t.EventConn = make([]int, len(t.Events))
-	return t, &analyze.Result{Sources: []string{"synthetic"}, First: c.First, Last: c.Last, Connections: []*analyze.Connection{c}}
-}
 
 // BenchmarkOpenReportTrace writes the page of a 100000-read transfer (145
 // MB, each read one segment: the most reads a transfer that size can
 // have), reports its size, and opens it in headless chromium.
 func BenchmarkOpenReportTrace(b *testing.B) {
-	tr, res := syntheticTransfer(100000, 1448)
+	tr, res := synthtrace.Transfer(100000, 1448, 100*time.Microsecond)
 	in := Input{Capture: res, Explain: explain.Explain(tr, res)}
 	path := filepath.Join(b.TempDir(), "trace.html")
 	start := time.Now()
