@@ -1,9 +1,6 @@
 package analyze
 
-import (
-	"github.com/segscope/segscope/h2"
-	"github.com/segscope/segscope/stream"
-)
+import "github.com/segscope/segscope/stream"
 
 // maxHeldPlain bounds the plaintext held while the protocol inside TLS is
 // not yet known (the server may speak first, and only the client's first
@@ -94,22 +91,18 @@ func (in *inner) decide() {
 			break
 		}
 	}
-	full := len(head) >= sniffLimit
-	if ok, more := h2.SniffClient(head); ok {
-		in.start(ProtoH2)
-		return
-	} else if more && !full {
-		return
-	}
-	switch looksHTTP1(ClientToServer, head) {
-	case yes:
-		in.start(ProtoHTTP1)
-	case no:
-		in.start(ProtoUnknown)
-	default:
-		if full || in.heldN > maxHeldPlain {
+	p, decided := recognise(ClientToServer, head, len(head) >= sniffLimit)
+	switch {
+	case !decided:
+		if in.heldN > maxHeldPlain {
 			in.start(ProtoUnknown)
 		}
+	case p == ProtoH2C: // the preface: HTTP/2, here inside TLS
+		in.start(ProtoH2)
+	case p == ProtoHTTP1:
+		in.start(ProtoHTTP1)
+	default:
+		in.start(ProtoUnknown)
 	}
 }
 
