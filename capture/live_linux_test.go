@@ -636,6 +636,28 @@ func TestLivePermissionChild(t *testing.T) {
 	t.Logf("uid %d: %v", os.Geteuid(), err)
 }
 
+// waitLinkUp waits until the kernel has finished bringing name up: the
+// operational state is UP and the device has its real qdisc. Until the
+// link watcher runs (asynchronously, late on a loaded machine), a device
+// that is administratively up still sits on noop_qdisc, which drops every
+// frame sent through it.
+func waitLinkUp(t *testing.T, name string) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		out, err := exec.Command("ip", "-o", "link", "show", "dev", name).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ip link show %s: %v\n%s", name, err, out)
+		}
+		s := string(out)
+		if strings.Contains(s, " state UP ") && !strings.Contains(s, " qdisc noop ") {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%s is not up after 10 s: %s", name, s)
+		}
+	}
+}
+
 func ipCmd(t *testing.T, args ...string) {
 	t.Helper()
 	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
@@ -671,6 +693,8 @@ func TestLiveVeth(t *testing.T) {
 	t.Cleanup(func() { exec.Command("ip", "link", "del", a).Run() })
 	ipCmd(t, "link", "set", b, "up")
 	ipCmd(t, "link", "set", a, "up")
+	waitLinkUp(t, a)
+	waitLinkUp(t, b)
 	ifA, errA := net.InterfaceByName(a)
 	ifB, errB := net.InterfaceByName(b)
 	if errA != nil || errB != nil {
@@ -732,7 +756,10 @@ func TestLiveVeth(t *testing.T) {
 		}
 		sendFrame(t, c.from, frame)
 	}
-	col.waitFor(t, 5*time.Second, "the injected frames", func(ps []capturedPacket) bool { return len(ps) >= len(want) })
+	// Not waitFor: on a timeout the checks below name the frames missing.
+	for end := time.Now().Add(5 * time.Second); len(col.snapshot()) < len(want) && time.Now().Before(end); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	time.Sleep(100 * time.Millisecond) // anything that should not come
 	live.Stop()
 	packets := col.finish(t)
