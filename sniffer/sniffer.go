@@ -74,6 +74,9 @@ func Start(o Options) (*Session, error) {
 				live.Close()
 				return nil, err
 			}
+			// Unlinked at once: the open file is all that is needed, and
+			// no way out of the process (SIGKILL included) leaves it behind.
+			os.Remove(s.tmp.Name())
 			s.out, w = o.Write, s.tmp
 		}
 		if s.w, err = capture.NewNgWriter(w, live.LinkType(), live.SnapLen(), live.Name()); err != nil {
@@ -177,7 +180,14 @@ func (s *Session) Stop() (*analyze.Result, Stats, error) {
 // they decrypt, and analyzes the packets again (nil result when there
 // were no keys to do better with).
 func (s *Session) replay(keyLog []byte, st Stats) (res *analyze.Result, written int, err error) {
-	src, err := capture.Open(s.tmp.Name())
+	size, err := s.tmp.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := s.tmp.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, err
+	}
+	src, err := capture.NewReader("the temporary capture", s.tmp, size)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -229,8 +239,7 @@ func (s *Session) replay(keyLog []byte, st Stats) (res *analyze.Result, written 
 
 func (s *Session) removeTemp() {
 	if s.tmp != nil {
-		s.tmp.Close()
-		os.Remove(s.tmp.Name())
+		s.tmp.Close() // unlinked when made
 		s.tmp = nil
 	}
 }

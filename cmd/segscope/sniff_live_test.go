@@ -187,3 +187,35 @@ func TestSniffWriteFull(t *testing.T) {
 		t.Errorf("took %v to fail: it should fail before capturing", d)
 	}
 }
+
+// TestSniffKilledLeavesNoTemp kills `segscope sniff -w --keylog` with
+// SIGKILL mid-capture: the temporary capture it keeps the packets in
+// until the key log is complete must not be left behind, as no handler
+// runs on SIGKILL.
+func TestSniffKilledLeavesNoTemp(t *testing.T) {
+	needLabRoot(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // the child's os.TempDir
+	srv, port := bodyServer(t)
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys.txt")
+	if err := os.WriteFile(keys, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "killed.pcapng")
+	cmd, stderr := segscopeChild(t, os.Args[0], nil, "sniff", "-i", "lo", "--port", port, "-q", "--keylog", keys, "-w", out)
+	waitCapturing(t, out)
+	fetchSome(t, srv)
+	// The temporary file exists by now if it was ever going to be visible.
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("left behind in TMPDIR after SIGKILL: %s (stderr: %s)", e.Name(), stderr)
+	}
+}
