@@ -119,6 +119,15 @@ func offsetOf(frame, sub []byte) int { return cap(frame) - cap(sub) }
 // TCP, errFragment for IP fragments that cannot be decoded alone, and any
 // other error for a malformed frame.
 func (d *decoder) decode(p capture.Packet, out *decoded) error {
+	if fastDecode(p, out) {
+		return nil
+	}
+	return d.decodeLayers(p, out)
+}
+
+// decodeLayers is decode by gopacket's parser, for every frame fastDecode
+// leaves to it.
+func (d *decoder) decodeLayers(p capture.Packet, out *decoded) error {
 	first, err := firstLayer(p.LinkType, p.Data)
 	if err != nil {
 		return err
