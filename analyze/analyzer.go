@@ -261,9 +261,12 @@ func (a *Analyzer) Add(p capture.Packet) error {
 
 // track finds (or starts) the packet's connection and accounts the segment.
 func (a *Analyzer) track(p *decoded, now int64, number int) {
-	key := keyOf(p.src, p.dst)
-	c := a.lastConn
-	if c == nil || key != a.lastKey {
+	// Bulk transfers hit the last connection again and again: equality
+	// with its key, either way round, is cheaper than ordering the
+	// endpoints (keyOf).
+	key, c := a.lastKey, a.lastConn
+	if c == nil || !(p.src == key.A && p.dst == key.B || p.src == key.B && p.dst == key.A) {
+		key = keyOf(p.src, p.dst)
 		c = a.conns[key]
 	}
 	synOnly := p.flags&(flagSYN|flagACK) == flagSYN
