@@ -196,7 +196,7 @@ func TestTSOZeroIPLengthAndSuperSegments(t *testing.T) {
 	if d.PayloadBytes != 65160 || d.Stats().Super != 1 || d.Stats().LargestMultiple != 45 {
 		t.Errorf("payload %d, super %d, multiple %v; want 65160, 1, 45", d.PayloadBytes, d.Stats().Super, d.Stats().LargestMultiple)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Text, "65160 = 45.0 x 1448") || !strings.Contains(res.Warnings[0].Text, "TSO") {
+	if want := (Warning{Conn: 0, Dir: ServerToClient.String(), Kind: WarnSuperSegments, N: 1, Segments: 1, MSS: 1448, Largest: 65160}); len(res.Warnings) != 1 || res.Warnings[0] != want {
 		t.Errorf("warnings = %+v", res.Warnings)
 	}
 }
@@ -385,7 +385,7 @@ func TestReassemblyBoundIsReported(t *testing.T) {
 	}
 	found := false
 	for _, w := range res.Warnings {
-		found = found || (w.Conn == 0 && strings.Contains(w.Text, "reassembly bound") && strings.Contains(w.Text, "--max-buffered"))
+		found = found || (w.Conn == 0 && w.Kind == WarnDirectionBound && w.N == int64(s.BoundHits))
 	}
 	if !found {
 		t.Errorf("no warning about the bound: %+v", res.Warnings)

@@ -81,12 +81,56 @@ type PacketProblem struct {
 	Reason string
 }
 
-// Warning is something about the capture a reader should know, in plain
-// words. Conn is -1 for warnings about the whole capture.
+// Warning is something about the capture a reader should know: its kind
+// and its numbers (package report words it). Conn is -1 for warnings about
+// the whole capture.
 type Warning struct {
 	Conn int
 	Dir  string
-	Text string
+	Kind WarningKind
+	// N counts what Kind is about: bound hits, connections evicted,
+	// malformed packets, bytes never captured, units not listed, or
+	// segments longer than the effective MSS.
+	N int64
+	// Bound is the bound that was hit: bytes (WarnCaptureBound), live
+	// connections (WarnEvicted).
+	Bound int64
+	// For WarnSuperSegments: the direction's data segments, its effective
+	// MSS, and the largest segment.
+	Segments, MSS, Largest int
+}
+
+// WarningKind tells what a Warning is about.
+type WarningKind uint8
+
+const (
+	// WarnCaptureBound: the whole capture's reassembly bound was hit N
+	// times (Options.MaxBufferedTotal, in Bound).
+	WarnCaptureBound WarningKind = iota + 1
+	// WarnEvicted: N connections were ended early because Bound were live.
+	WarnEvicted
+	// WarnMalformed: N malformed packets were skipped.
+	WarnMalformed
+	// WarnMissingBytes: N bytes of the direction were never captured.
+	WarnMissingBytes
+	// WarnDirectionBound: the direction's reassembly bound
+	// (Options.MaxBuffered) was hit N times.
+	WarnDirectionBound
+	// WarnUnitsDropped: N units past Options.MaxUnits were counted, not
+	// listed.
+	WarnUnitsDropped
+	// WarnSuperSegments: N of Segments data segments are longer than the
+	// effective MSS (capture above TSO/GSO or after GRO/LRO).
+	WarnSuperSegments
+)
+
+var warningKindNames = [...]string{"", "capture-bound", "evicted", "malformed", "missing-bytes", "direction-bound", "units-dropped", "super-segments"}
+
+func (k WarningKind) String() string {
+	if int(k) < len(warningKindNames) && k != 0 {
+		return warningKindNames[k]
+	}
+	return fmt.Sprintf("WarningKind(%d)", uint8(k))
 }
 
 // maxProblemExamples bounds the malformed packets remembered by number.
@@ -423,15 +467,13 @@ func (a *Analyzer) Result() *Result {
 		a.res.Warnings = append(a.res.Warnings, boundWarnings(c)...)
 	}
 	if hits := a.limits.budget.Hits(); hits > 0 {
-		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf(
-			"the reassembly bound for the whole capture (%d MiB of out-of-order bytes) was hit %d times: bytes that would not fit became gaps (raise it with --max-buffered-total)", a.opts.MaxBufferedTotal>>20, hits)})
+		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnCaptureBound, N: int64(hits), Bound: a.opts.MaxBufferedTotal})
 	}
 	if a.res.Evicted > 0 {
-		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf(
-			"%d connections were ended before they closed or went idle because %d were live at once (a SYN flood, or more concurrent connections than the bound): a later packet of one started a new connection without a handshake (raise the bound with --max-live)", a.res.Evicted, a.opts.MaxLive)})
+		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnEvicted, N: int64(a.res.Evicted), Bound: int64(a.opts.MaxLive)})
 	}
 	if a.res.Malformed > 0 {
-		a.res.Warnings = append(a.res.Warnings, Warning{-1, "", fmt.Sprintf("%d malformed packets skipped", a.res.Malformed)})
+		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnMalformed, N: int64(a.res.Malformed)})
 	}
 	a.conns = nil
 	a.lastConn = nil
@@ -451,8 +493,7 @@ func finishConn(c *Connection, ws []Warning) []Warning {
 			ws = append(ws, w)
 		}
 		if d.MissingBytes > 0 {
-			ws = append(ws, Warning{c.ID, dir.String(), fmt.Sprintf(
-				"%d bytes of this direction were never captured (packets missed by the capture, or sent before it started): sizes and retransmission counts around the gap are uncertain", d.MissingBytes)})
+			ws = append(ws, Warning{Conn: c.ID, Dir: dir.String(), Kind: WarnMissingBytes, N: d.MissingBytes})
 		}
 	}
 	return ws
@@ -467,8 +508,7 @@ func boundWarnings(c *Connection) []Warning {
 	var out []Warning
 	for d, s := range a.Streams {
 		if s.BoundHits > 0 {
-			out = append(out, Warning{c.ID, Dir(d).String(), fmt.Sprintf(
-				"the reassembly bound (out-of-order bytes held per direction) was hit %d times: the bytes still missing then became gaps (raise it with --max-buffered)", s.BoundHits)})
+			out = append(out, Warning{Conn: c.ID, Dir: Dir(d).String(), Kind: WarnDirectionBound, N: int64(s.BoundHits)})
 		}
 	}
 	dropped := 0
@@ -484,7 +524,7 @@ func boundWarnings(c *Connection) []Warning {
 		}
 	}
 	if dropped > 0 {
-		out = append(out, Warning{c.ID, "", fmt.Sprintf("%d exchanges, records or frames beyond the per-connection bound were counted but not listed (raise it with --max-units)", dropped)})
+		out = append(out, Warning{Conn: c.ID, Kind: WarnUnitsDropped, N: int64(dropped)})
 	}
 	return out
 }
@@ -504,11 +544,7 @@ func superSegmentWarning(c *Connection, dir Dir) (Warning, bool) {
 	if super == 0 {
 		return Warning{}, false
 	}
-	return Warning{c.ID, dir.String(), fmt.Sprintf(
-		"%d of %d segments are longer than the effective MSS %d (largest %d = %.1f x %d): "+
-			"the capture was taken above segmentation offload (TSO/GSO on the sending host) or after receive offload (GRO/LRO on the receiving host). "+
-			"On the wire no segment carried more than %d bytes; these sizes are what the capturing host's stack handled, not what crossed the network",
-		super, d.DataSegments, e.Value, largest, float64(largest)/float64(e.Value), e.Value, e.Value)}, true
+	return Warning{Conn: c.ID, Dir: dir.String(), Kind: WarnSuperSegments, N: int64(super), Segments: int(d.DataSegments), MSS: e.Value, Largest: largest}, true
 }
 
 // Duration is the time from the first to the last frame.

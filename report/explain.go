@@ -894,7 +894,7 @@ func summarySentences(r *explain.Result) []string {
 	}
 	for _, w := range r.Warnings {
 		if w.Conn == s.Conn {
-			out = append(out, "Capture warning: "+w.Text+".")
+			out = append(out, "Capture warning: "+WarningText(w)+".")
 		}
 	}
 	return out

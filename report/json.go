@@ -167,7 +167,7 @@ func (a Analysis) jsonHead() jsonAnalysis {
 		if w.Conn >= 0 && !chosen[w.Conn] {
 			continue
 		}
-		jw := jsonWarning{Direction: w.Dir, Text: w.Text}
+		jw := jsonWarning{Direction: w.Dir, Text: WarningText(w)}
 		if w.Conn >= 0 {
 			id := w.Conn
 			jw.Conn = &id

@@ -74,7 +74,7 @@ func (j *AnalysisJSONL) Conn(c *analyze.Connection, ws []analyze.Warning) error 
 		return err
 	}
 	for _, w := range ws {
-		if err := j.enc.Encode(jsonlWarning{"warning", w.Conn, w.Dir, w.Text}); err != nil {
+		if err := j.enc.Encode(jsonlWarning{"warning", w.Conn, w.Dir, WarningText(w)}); err != nil {
 			return err
 		}
 	}

@@ -333,9 +333,9 @@ func writeNotes(w io.Writer, a Analysis) {
 	for _, wr := range a.Result.Warnings {
 		switch {
 		case wr.Conn < 0:
-			warnings = append(warnings, wr.Text)
+			warnings = append(warnings, WarningText(wr))
 		case chosen[wr.Conn]:
-			warnings = append(warnings, fmt.Sprintf("connection %d %s: %s", wr.Conn, wr.Dir, wr.Text))
+			warnings = append(warnings, fmt.Sprintf("connection %d %s: %s", wr.Conn, wr.Dir, WarningText(wr)))
 		}
 	}
 	if len(warnings) > 0 {

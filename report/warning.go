@@ -1,0 +1,32 @@
+package report
+
+import (
+	"fmt"
+
+	"github.com/segscope/segscope/analyze"
+)
+
+// WarningText words a warning of the analysis, naming the flag that
+// moves the bound it is about.
+func WarningText(w analyze.Warning) string {
+	switch w.Kind {
+	case analyze.WarnCaptureBound:
+		return fmt.Sprintf("the reassembly bound for the whole capture (%d MiB of out-of-order bytes) was hit %d times: bytes that would not fit became gaps (raise it with --max-buffered-total)", w.Bound>>20, w.N)
+	case analyze.WarnEvicted:
+		return fmt.Sprintf("%d connections were ended before they closed or went idle because %d were live at once (a SYN flood, or more concurrent connections than the bound): a later packet of one started a new connection without a handshake (raise the bound with --max-live)", w.N, w.Bound)
+	case analyze.WarnMalformed:
+		return fmt.Sprintf("%d malformed packets skipped", w.N)
+	case analyze.WarnMissingBytes:
+		return fmt.Sprintf("%d bytes of this direction were never captured (packets missed by the capture, or sent before it started): sizes and retransmission counts around the gap are uncertain", w.N)
+	case analyze.WarnDirectionBound:
+		return fmt.Sprintf("the reassembly bound (out-of-order bytes held per direction) was hit %d times: the bytes still missing then became gaps (raise it with --max-buffered)", w.N)
+	case analyze.WarnUnitsDropped:
+		return fmt.Sprintf("%d exchanges, records or frames beyond the per-connection bound were counted but not listed (raise it with --max-units)", w.N)
+	case analyze.WarnSuperSegments:
+		return fmt.Sprintf("%d of %d segments are longer than the effective MSS %d (largest %d = %.1f x %d): "+
+			"the capture was taken above segmentation offload (TSO/GSO on the sending host) or after receive offload (GRO/LRO on the receiving host). "+
+			"On the wire no segment carried more than %d bytes; these sizes are what the capturing host's stack handled, not what crossed the network",
+			w.N, w.Segments, w.MSS, w.Largest, float64(w.Largest)/float64(w.MSS), w.MSS, w.MSS)
+	}
+	return w.Kind.String()
+}
