@@ -71,8 +71,9 @@ func fastDecode(p capture.Packet, out *decoded) bool {
 	}
 
 	var (
-		tcp   []byte // the IP payload: the TCP header and what follows
-		ipLen int    // the IP length field as gopacket's caller reads it
+		tcp      []byte // the IP payload: the TCP header and what follows
+		ipLen    int    // the IP length field as gopacket's caller reads it
+		src, dst netip.Addr
 	)
 	switch etype {
 	case uint16(layers.EthernetTypeIPv4):
@@ -87,8 +88,7 @@ func fastDecode(p capture.Packet, out *decoded) bool {
 			data = data[:ipLen]
 		}
 		tcp = data[20:]
-		out.src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(data[12:16])), 0)
-		out.dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(data[16:20])), 0)
+		src, dst = netip.AddrFrom4([4]byte(data[12:16])), netip.AddrFrom4([4]byte(data[16:20]))
 		out.ipID = binary.BigEndian.Uint16(data[4:6])
 	case uint16(layers.EthernetTypeIPv6):
 		if len(data) < 40 || data[6] != uint8(layers.IPProtocolTCP) {
@@ -103,8 +103,7 @@ func fastDecode(p capture.Packet, out *decoded) bool {
 		if len(tcp) > plen {
 			tcp = tcp[:plen]
 		}
-		out.src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(data[8:24])), 0)
-		out.dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(data[24:40])), 0)
+		src, dst = netip.AddrFrom16([16]byte(data[8:24])), netip.AddrFrom16([16]byte(data[24:40]))
 		out.ipID = 0
 	default:
 		return false
@@ -127,8 +126,8 @@ func fastDecode(p capture.Packet, out *decoded) bool {
 	if out.payload < 0 {
 		return false // gopacket's path words the error
 	}
-	out.src = netip.AddrPortFrom(out.src.Addr(), binary.BigEndian.Uint16(tcp[0:2]))
-	out.dst = netip.AddrPortFrom(out.dst.Addr(), binary.BigEndian.Uint16(tcp[2:4]))
+	out.src = netip.AddrPortFrom(src, binary.BigEndian.Uint16(tcp[0:2]))
+	out.dst = netip.AddrPortFrom(dst, binary.BigEndian.Uint16(tcp[2:4]))
 	out.data = tcp[hdr:]
 	if len(out.data) > out.payload {
 		out.data = out.data[:out.payload]
