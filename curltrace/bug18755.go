@@ -284,3 +284,37 @@ func settleGroup(t *Trace, group []int, payload int, exact []bool) {
 		e.Cut, e.Size, e.SizeLowerBound, e.Exact = CutAtNUL, e.Size+payload-sum, false, false
 	}
 }
+
+// settleByWrites settles the size of cut or maybe-cut "Recv data" events
+// from curl's write lines (--trace-config write, part of "all"): curl logs
+// "client_write(type=1, len=N)" as it hands the event's body bytes on,
+// before the transfer's next Recv data. N is then the event's size: its
+// data was complete when N is what survived, else cut at a NUL.
+func settleByWrites(t *Trace, exact []bool) {
+	if exact == nil {
+		return
+	}
+	open := map[int]int{} // transfer -> its Recv data event awaiting a write line
+	for i := range t.Events {
+		e := &t.Events[i]
+		switch {
+		case e.Kind == RecvData:
+			open[e.Xfer] = i
+		case e.Kind == Info && e.BodyWrite > 0:
+			j, ok := open[e.Xfer]
+			if !ok {
+				continue
+			}
+			delete(open, e.Xfer)
+			d := &t.Events[j]
+			if !d.SizeLowerBound || e.BodyWrite < d.Size {
+				continue
+			}
+			if e.BodyWrite == len(d.Data) {
+				settle(d, exact[j])
+			} else {
+				d.Cut, d.Size, d.SizeLowerBound, d.Exact = CutAtNUL, e.BodyWrite, false, false
+			}
+		}
+	}
+}

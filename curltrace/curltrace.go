@@ -122,6 +122,10 @@ type Event struct {
 	SSLRecv *SSLRecv // Info: an "[SSL] NAME(len=...) -> ..." read line (--trace-config ssl, 8.3+)
 	H2Frame *H2Frame // Info: an "[HTTP/2] [S] <- FRAME[...]" or "-> FRAME[...]" line (--trace-config http/2, 8.3+)
 	H2Open  *H2Open  // Info: an "[HTTP/2] [S] OPENED stream for URL" line (8.3+)
+	// BodyWrite is the length of an "[WRITE] client_write(type=1, len=N)"
+	// line (--trace-config write, 8.3+): the body bytes of the Recv data
+	// event before it, as curl handed them on; 0 on other lines.
+	BodyWrite int
 	// TLSHeader is set on a "Send SSL data"/"Recv SSL data" event that
 	// holds a TLS record header (5 bytes; with Cut, what survived of it).
 	TLSHeader *TLSHeader

@@ -54,9 +54,25 @@ func parseInfo(e *Event, sslOld bool) {
 		if r, ok := parseSSLRecv(msg, sslOld); ok {
 			e.SSLRecv = &r
 		}
+	case last == "WRITE":
+		e.BodyWrite = parseBodyWrite(msg)
 	default:
 		e.H2Frame, e.H2Open = parseH2(tags, msg)
 	}
+}
+
+// parseBodyWrite reads "client_write(type=1, len=N) -> R": curl handing
+// N body bytes (type 1, CLIENTWRITE_BODY) on; 0 for any other line.
+func parseBodyWrite(s string) int {
+	s, ok := strings.CutPrefix(s, "client_write(type=1, len=")
+	if !ok {
+		return 0
+	}
+	n, k, ok := digits([]byte(s), 18)
+	if !ok || !strings.HasPrefix(s[k:], ")") {
+		return 0
+	}
+	return n
 }
 
 // parseComponents returns an info text's components and, for a TCP

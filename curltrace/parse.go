@@ -688,6 +688,7 @@ func Sniff(b []byte) bool {
 func (p *parser) finish() {
 	t := p.t
 	exact := fixIDsInData(t)
+	settleByWrites(t, exact)
 	tlsHeaders(t)
 	defer resolveH2(t, exact)
 	for i := range t.Events {

@@ -70,10 +70,11 @@ const (
 	NoteSizeLowerBound                 // curl#18755 cut the event: N is a lower bound
 	NoteChunkFraming                   // N counts chunk framing (size lines and CRLFs)
 	NoteIDsInData                      // curl#18755 wrote its ids inside the event: the header line's N was larger
+	NoteCutAtNUL                       // curl#18755 cut the event's data at a NUL; curl's own lines give N
 )
 
 func (n Note) String() string {
-	return [...]string{"", "super-segments", "no-time", "size-lower-bound", "chunk-framing", "ids-in-data"}[min(int(n), 5)]
+	return [...]string{"", "super-segments", "no-time", "size-lower-bound", "chunk-framing", "ids-in-data", "cut-at-nul"}[min(int(n), 6)]
 }
 
 // MarshalText writes the note's name in JSON.

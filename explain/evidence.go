@@ -378,6 +378,11 @@ type SizeFact struct {
 	// LowerBound: curl#18755 cut the event, N is at least this.
 	LowerBound bool `json:"lower_bound"`
 	Inflated   int  `json:"inflated"` // ids prefix taken off N
+	// Logged is N as the trace's header line wrote it; Cut tells that
+	// curl#18755 cut the logged data at a NUL byte, and N came from
+	// curl's own lines (a write line, a frame line, a record header).
+	Logged int  `json:"logged"`
+	Cut    bool `json:"cut"`
 }
 
 // CaptureFact is about the capture as a whole, where it limits the read.

@@ -60,6 +60,25 @@ func (x *frameIndex) forStream(id uint32) *frameIndex {
 	return s
 }
 
+// without returns the index less the DATA frames of the streams in
+// skip, recounted: the coordinate of the reads when curl did not log
+// those streams' bodies. x itself when there is nothing to skip.
+func (x *frameIndex) without(skip map[uint32]bool) *frameIndex {
+	if x == nil || len(skip) == 0 {
+		return x
+	}
+	s := &frameIndex{all: x.all, dec: x.dec, src: x.src}
+	var cum int64
+	for _, d := range x.data {
+		if !skip[d.stream] {
+			d.cum = cum
+			s.data = append(s.data, d)
+			cum += int64(d.data)
+		}
+	}
+	return s
+}
+
 func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 	x := &frameIndex{all: frames, dec: dec, src: FromCapture}
 	if dec != nil {

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
@@ -63,13 +64,14 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 			sc = newTraceScan()
 		}
 		if len(sc.frames.data) > 0 {
-			st.tframe = &sc.frames
+			st.tframe = sc.frames.without(sc.ignored)
 		}
 		st.h2Lines = st.tframe == nil && sc.h2Open
 		st.streams = sc.streams
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)
 			r.align(st.m, st.segs, sc)
+			st.frames = st.frames.without(sc.ignored)
 		} else {
 			st.layer = traceLayer(tc, sc)
 			st.recs = &recordLayer{}
@@ -89,6 +91,32 @@ type traceScan struct {
 	firstSend  int            // the first Send header event with data; -1 when none
 	firstRecv  int            // the first received data event with a time; -1 when none
 	streams    map[int]uint32 // transfer id -> HTTP/2 stream, from the OPENED lines with ids
+	// ignored are the HTTP/2 streams whose body curl ignored without
+	// logging it (curl 8 following a redirect: "Ignoring the
+	// response-body", then no Recv data until the next stream opens):
+	// their DATA is not on the coordinate of the reads.
+	ignored map[uint32]bool
+	// cur is the stream opened last, reads the Recv data since, and
+	// ignoring whether curl said it ignores that stream's body.
+	cur      uint32
+	reads    int
+	ignoring bool
+}
+
+// opened notes that a stream opened: the previous one's body was ignored
+// unlogged when curl said it would ignore it and logged no read.
+func (sc *traceScan) opened(stream uint32) {
+	sc.closeStream()
+	sc.cur, sc.reads, sc.ignoring = stream, 0, false
+}
+
+func (sc *traceScan) closeStream() {
+	if sc.cur != 0 && sc.ignoring && sc.reads == 0 {
+		if sc.ignored == nil {
+			sc.ignored = map[uint32]bool{}
+		}
+		sc.ignored[sc.cur] = true
+	}
 }
 
 func newTraceScan() *traceScan {
@@ -113,6 +141,14 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 			sc.firstRecv = i
 		}
 		sc.h2Open = sc.h2Open || e.H2Open != nil
+		switch {
+		case e.H2Open != nil:
+			sc.opened(e.H2Open.Stream)
+		case e.Kind == curltrace.Info && strings.Contains(e.Text, "Ignoring the response-body"):
+			sc.ignoring = true
+		case e.Kind == curltrace.RecvData && e.Size > 0:
+			sc.reads++
+		}
 		if e.H2Open != nil && e.Xfer >= 0 {
 			if sc.streams == nil {
 				sc.streams = map[int]uint32{}
@@ -123,6 +159,9 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 		if f := e.H2Frame; f != nil && f.In && f.Type == curltrace.FrameData && f.DataLen() >= 0 {
 			sc.frames.add(f)
 		}
+	}
+	for _, sc := range out {
+		sc.closeStream()
 	}
 	return out
 }
@@ -235,12 +274,15 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	ev := Event{Index: i, Line: e.Line, Size: e.Size, Conn: -1}
 	ev.Facts.Layer = st.layer
 	ev.Facts.n, ev.Facts.unmatched, ev.Facts.h2Lines = e.Size, st.capture && st.m == nil, st.h2Lines
-	if e.SizeLowerBound || e.Inflated > 0 {
-		ev.Facts.Size = &SizeFact{Source: FromTrace, LowerBound: e.SizeLowerBound, Inflated: e.Inflated}
-		if e.SizeLowerBound {
+	if e.SizeLowerBound || e.Inflated > 0 || e.Cut != curltrace.NotCut {
+		cut := e.Cut == curltrace.CutAtNUL && !e.SizeLowerBound
+		ev.Facts.Size = &SizeFact{Source: FromTrace, LowerBound: e.SizeLowerBound, Inflated: e.Inflated, Logged: e.HeaderSize, Cut: cut}
+		switch {
+		case e.SizeLowerBound:
 			ev.Notes = append(ev.Notes, NoteSizeLowerBound)
-		}
-		if e.Inflated > 0 {
+		case cut:
+			ev.Notes = append(ev.Notes, NoteCutAtNUL)
+		case e.Inflated > 0:
 			ev.Notes = append(ev.Notes, NoteIDsInData)
 		}
 	}

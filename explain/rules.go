@@ -139,7 +139,16 @@ func clearRules(f *Facts) verdict {
 	case s.StartsInside:
 		return certain(CauseBacklog) // the rest of a segment an earlier read stopped inside
 	}
-	return cannotTell(CauseUnknown, NeedTCPTrace)
+	return cannotTell(CauseUnknown, tcpNeed(f)...)
+}
+
+// tcpNeed is curl's socket reads (--trace-config tcp), unless the trace
+// has them already: then nothing known would tell.
+func tcpNeed(f *Facts) []Need {
+	if f.TCPRecv != nil {
+		return nil
+	}
+	return []Need{NeedTCPTrace}
 }
 
 // bufferRule: the read is as large as curl's buffer. It was capped when
@@ -224,7 +233,7 @@ func h2Placed(f *Facts) verdict {
 	case ShapePiece:
 		return certain(CauseTLSRecord)
 	}
-	return cannotTell(CauseUnknown, NeedTCPTrace)
+	return cannotTell(CauseUnknown, tcpNeed(f)...)
 }
 
 // h2Need is what would tell the frames of a read inside TLS: the whole

@@ -819,14 +819,30 @@ func timingText(e explain.Event) string {
 	return s
 }
 
+// bug18755Text says what curl 8.13-8.16 logged for an event (curl bug
+// 18755): its ids inside the data, the data cut at a NUL, or both.
+func bug18755Text(e explain.Event) string {
+	f := e.Facts.Size
+	s := fmt.Sprintf("curl 8.13-8.16 logged %d bytes here (curl bug 18755): ", f.Logged)
+	ids := ""
+	if f.Inflated > 0 {
+		ids = fmt.Sprintf("its ids (%d bytes) and ", f.Inflated)
+	}
+	switch {
+	case f.LowerBound:
+		return s + ids + "the data up to its first NUL byte if it held one, and nothing in the trace tells the length: N is a lower bound"
+	case f.Cut:
+		return s + ids + fmt.Sprintf("the data up to its first NUL byte; %d, the length curl's own lines give it, is the true size", e.Size)
+	}
+	return s + fmt.Sprintf("its ids (%d bytes) inside the data; %d is the true size", f.Inflated, e.Size)
+}
+
 func noteText(e explain.Event) string {
 	var out []string
 	for _, n := range e.Notes {
 		switch n {
-		case explain.NoteSizeLowerBound:
-			out = append(out, "curl 8.13-8.16 cut this event's data (curl bug 18755): N is a lower bound")
-		case explain.NoteIDsInData:
-			out = append(out, fmt.Sprintf("curl 8.13-8.16 wrote %d here: its ids (%d bytes) inside the data, curl bug 18755; %d is the true size", e.Size+e.Facts.Size.Inflated, e.Facts.Size.Inflated, e.Size))
+		case explain.NoteSizeLowerBound, explain.NoteCutAtNUL, explain.NoteIDsInData:
+			out = append(out, bug18755Text(e))
 		case explain.NoteSuperSegments:
 			out = append(out, "the capture holds super-segments (taken above TSO/GSO or after GRO), which does not change the cause")
 		}
