@@ -122,9 +122,12 @@ const (
 	// WarnSuperSegments: N of Segments data segments are longer than the
 	// effective MSS (capture above TSO/GSO or after GRO/LRO).
 	WarnSuperSegments
+	// WarnSnapCut: N frames were cut inside their headers by the snap
+	// length (at most Bound bytes kept) and not analyzed.
+	WarnSnapCut
 )
 
-var warningKindNames = [...]string{"", "capture-bound", "evicted", "malformed", "missing-bytes", "direction-bound", "units-dropped", "super-segments"}
+var warningKindNames = [...]string{"", "capture-bound", "evicted", "malformed", "missing-bytes", "direction-bound", "units-dropped", "super-segments", "snap-cut"}
 
 func (k WarningKind) String() string {
 	if int(k) < len(warningKindNames) && k != 0 {
@@ -138,16 +141,20 @@ const maxProblemExamples = 10
 
 // Result is the outcome of an analysis.
 type Result struct {
-	Sources     []string
-	Packets     int // frames read
-	TCPPackets  int
-	NonTCP      int // frames without TCP (ARP, UDP, ICMP...), skipped
-	Fragments   int // IP fragments, skipped
-	Malformed   int
-	Problems    []PacketProblem // the first few malformed packets
-	First, Last int64           // Unix nanoseconds of the first and last frame
-	Connections []*Connection
-	Warnings    []Warning
+	Sources    []string
+	Packets    int // frames read
+	TCPPackets int
+	NonTCP     int // frames without TCP (ARP, UDP, ICMP...), skipped
+	Fragments  int // IP fragments, skipped
+	Malformed  int
+	// SnapCut counts frames the capture's snap length cut inside their
+	// IP or TCP header, so that they could not be decoded; SnapLen is the
+	// most bytes kept of one of them.
+	SnapCut, SnapLen int
+	Problems         []PacketProblem // the first few malformed packets
+	First, Last      int64           // Unix nanoseconds of the first and last frame
+	Connections      []*Connection
+	Warnings         []Warning
 	// KeyLog counts the connections the TLS key material (--keylog files
 	// and the captures' own Decryption Secrets Blocks) has secrets for;
 	// KeyLogErrors are the secrets blocks that were not key logs.
@@ -287,6 +294,12 @@ func (a *Analyzer) Add(p capture.Packet) error {
 		return nil
 	case errors.As(err, new(UnsupportedLinkTypeError)):
 		return err
+	case len(p.Data) < p.Length:
+		// The snap length cut the frame inside its headers: not a
+		// malformed packet, but one the capture did not keep enough of.
+		a.res.SnapCut++
+		a.res.SnapLen = max(a.res.SnapLen, len(p.Data))
+		return nil
 	default:
 		a.res.Malformed++
 		if len(a.res.Problems) < maxProblemExamples {
@@ -474,6 +487,9 @@ func (a *Analyzer) Result() *Result {
 	}
 	if a.res.Malformed > 0 {
 		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnMalformed, N: int64(a.res.Malformed)})
+	}
+	if a.res.SnapCut > 0 {
+		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnSnapCut, N: int64(a.res.SnapCut), Bound: int64(a.res.SnapLen)})
 	}
 	a.conns = nil
 	a.lastConn = nil

@@ -30,7 +30,7 @@ func FuzzAdd(f *testing.F) {
 			}
 		}
 		res := a.Result()
-		if res.TCPPackets+res.NonTCP+res.Fragments+res.Malformed != res.Packets {
+		if res.TCPPackets+res.NonTCP+res.Fragments+res.Malformed+res.SnapCut != res.Packets {
 			t.Fatalf("packets %d != tcp %d + other %d + fragments %d + malformed %d", res.Packets, res.TCPPackets, res.NonTCP, res.Fragments, res.Malformed)
 		}
 		for _, c := range res.Connections {

@@ -367,6 +367,10 @@ func (e *ParseError) Error() string {
 	return b.String()
 }
 
+// ErrEmpty is wrapped by the error Parse returns for a file with no line
+// at all.
+var ErrEmpty = errors.New("empty file: not a curl trace (curl --trace FILE writes one)")
+
 // ErrTruncated is wrapped by the error Parse returns when the file ends
 // inside a dump (or inside a line): the events before the last one are
 // complete, the last one's Data is short.

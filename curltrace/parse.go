@@ -3,6 +3,7 @@ package curltrace
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,8 @@ const maxSize = 1 << 50
 const (
 	hintLine = "expected an event header, an info line or a dump line"
 	hintV    = "this looks like curl -v output; use --trace or --trace-ascii"
+	// hintCapture: the trace and capture arguments swapped, most likely.
+	hintCapture = "this is a capture file (pcap, pcapng or gzip), not a trace: the trace is what curl --trace FILE wrote"
 )
 
 var errLong = errors.New("line too long")
@@ -120,6 +123,9 @@ func (p *parser) run(lr *lineReader) error {
 	for {
 		line, term, err := lr.next()
 		if err == io.EOF {
+			if lr.n == 0 {
+				return fmt.Errorf("%s: %w", name, ErrEmpty)
+			}
 			break
 		}
 		if err == errLong {
@@ -252,7 +258,23 @@ func (p *parser) badLine(n int, line []byte) error {
 	if looksVerbose(line) {
 		return p.errAt(n, line, "not a curl trace line", hintV)
 	}
+	if n == 1 && looksCapture(line) {
+		return p.errAt(n, line, "not a curl trace line", hintCapture)
+	}
 	return p.errAt(n, line, "not a curl trace line", hintLine)
+}
+
+// looksCapture tells whether a first line starts as a pcap, pcapng or
+// gzip file does.
+func looksCapture(line []byte) bool {
+	if len(line) < 4 {
+		return len(line) >= 2 && line[0] == 0x1f && line[1] == 0x8b
+	}
+	switch binary.LittleEndian.Uint32(line) {
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a:
+		return true
+	}
+	return line[0] == 0x1f && line[1] == 0x8b
 }
 
 // looksVerbose tells whether the line is one of curl -v's "> ", "< ",

@@ -6,7 +6,7 @@ type Cause uint8
 const (
 	CauseUnknown      Cause = iota // the facts do not decide (see the event's Needs)
 	CauseFullSegment               // one segment carrying the effective MSS
-	CauseShortSegment              // one segment shorter than the MSS: what the sender wrote
+	CauseShortSegment              // one segment shorter than the MSS: what the sender's stack sent at once
 	CauseChunkWrite                // one segment holding whole chunks with their framing: one write of the server
 	CauseBacklog                   // bytes of several segments were waiting when curl read
 	CauseBufferCap                 // the read filled curl's receive buffer while more was waiting

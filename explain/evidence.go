@@ -75,11 +75,12 @@ const (
 	ByOffloadCapture            // the capture point was above TSO/GSO or after GRO
 	ByFramePiece                // curl 8 hands a DATA frame over in pieces at TLS record boundaries
 	ByUnknownOverhead           // one record per SSL_read; the suite's per-record overhead is not known
+	ByShortSegment              // a segment shorter than the MSS is taken as one push of the sender's stack
 )
 
 func (i Inference) String() string {
 	return [...]string{"none", "frame-headers", "trace-records", "mss-from-sizes",
-		"read-gaps", "size-only", "offload-capture", "frame-piece", "unknown-overhead"}[min(int(i), 8)]
+		"read-gaps", "size-only", "offload-capture", "frame-piece", "unknown-overhead", "short-segment"}[min(int(i), 9)]
 }
 
 // MarshalText writes the inference's name in JSON.
@@ -102,10 +103,11 @@ const (
 	NeedWholeCapture                    // the capture ended before the transfer did
 	NeedReassembly                      // the reassembly bound cut the stream (--max-buffered)
 	NeedSSLTrace                        // curl 8.3+ --trace-config ssl would show each SSL_read
+	NeedEarlierCapture                  // the capture started after the transfer: no SYN, no response header
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
-	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace"}
+	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -156,6 +158,11 @@ type Facts struct {
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection
 	h2Lines   bool // the trace has curl 8.3+'s [HTTP/2] stream lines but no FRAME lines
+	// unanchored: the capture has neither the server's SYN nor the
+	// response's header, so no stream offset is known to be where the
+	// reads start (the capture began mid-transfer).
+	unanchored bool
+	snapLost   bool // the capture's snap length cut every frame inside its headers
 }
 
 // SegmentFact is what the segments that carried the read's bytes show.

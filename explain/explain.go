@@ -91,6 +91,7 @@ type ProblemKind uint8
 const (
 	ProblemNoConnection   ProblemKind = iota + 1 // no capture connection to the trace connection's server
 	ProblemRequestDiffers                        // the capture connection began with another request
+	ProblemClockSkew                             // the two clocks are too far apart for one host
 )
 
 // Problem is something that kept the trace and the capture apart.
@@ -103,10 +104,16 @@ type Problem struct {
 	Have  []netip.AddrPort
 	More  bool
 	NoTCP bool
+	// SnapCut frames of the capture were cut inside their headers by its
+	// snap length (SnapLen bytes kept at most) and could not be read.
+	SnapCut, SnapLen int
 	// ProblemRequestDiffers: what the trace sent and what the capture
 	// connection Conn began with.
 	Conn        int
 	Sent, Began string
+	// ProblemClockSkew: how far the trace's clock is ahead of the
+	// capture's (negative: behind), once aligned on the quickest read.
+	Skew time.Duration
 }
 
 // Result is the explanation of a trace.
@@ -146,6 +153,11 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		r.match(res, scan)
 	}
 	conns := r.connStates(res != nil, scan)
+	if res != nil && res.TCPPackets == 0 && res.SnapCut > 0 {
+		for _, st := range conns {
+			st.snapLost = true
+		}
+	}
 	r.Buffer = bufferOf(t, conns)
 	for i := range t.Events {
 		e := &t.Events[i]
@@ -215,7 +227,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 // noConnection names the endpoints the capture does have, to make a
 // mismatch plain.
 func noConnection(res *analyze.Result, want netip.AddrPort, line int) Problem {
-	p := Problem{Kind: ProblemNoConnection, Line: line, Server: want, NoTCP: len(res.Connections) == 0}
+	p := Problem{Kind: ProblemNoConnection, Line: line, Server: want, NoTCP: len(res.Connections) == 0, SnapCut: res.SnapCut, SnapLen: res.SnapLen}
 	seen := map[netip.AddrPort]bool{}
 	for _, c := range res.Connections {
 		if seen[c.Server] {

@@ -42,11 +42,15 @@ type connState struct {
 	streams    map[int]uint32
 	streamData map[uint32]int64
 
-	tcp     *TCPRecvFact // the [TCP] recv line since the previous read
-	h2Lines bool         // curl 8.3+ [HTTP/2] stream lines, but no FRAME lines
-	prevTOD time.Duration
-	hasPrev bool
-	tls     *tlsInfo
+	synSeen bool // the server's SYN was captured: its stream starts at the connection's start
+	// snapLost: the capture's snap length cut every frame inside its
+	// headers, so it has no connection to match.
+	snapLost bool
+	tcp      *TCPRecvFact // the [TCP] recv line since the previous read
+	h2Lines  bool         // curl 8.3+ [HTTP/2] stream lines, but no FRAME lines
+	prevTOD  time.Duration
+	hasPrev  bool
+	tls      *tlsInfo
 }
 
 // connStates prepares the state of every trace connection (and of -1,
@@ -171,6 +175,7 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection) {
 	st.segs = newSegIndex(c, analyze.ServerToClient)
 	st.mss = mssFact(c)
+	st.synSeen = c.Dir(analyze.ServerToClient).SYN.Seen
 	a := c.App
 	st.layer = LayerHTTP1
 	if a == nil {
@@ -274,6 +279,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	ev := Event{Index: i, Line: e.Line, Size: e.Size, Conn: -1}
 	ev.Facts.Layer = st.layer
 	ev.Facts.n, ev.Facts.unmatched, ev.Facts.h2Lines = e.Size, st.capture && st.m == nil, st.h2Lines
+	ev.Facts.snapLost = st.snapLost
 	if e.SizeLowerBound || e.Inflated > 0 || e.Cut != curltrace.NotCut {
 		cut := e.Cut == curltrace.CutAtNUL && !e.SizeLowerBound
 		ev.Facts.Size = &SizeFact{Source: FromTrace, LowerBound: e.SizeLowerBound, Inflated: e.Inflated, Logged: e.HeaderSize, Cut: cut}
@@ -316,6 +322,12 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 func (st *connState) readClear(ev *Event) {
 	ev.Range = st.nextRead(ev.Size)
 	if st.segs == nil {
+		return
+	}
+	if st.body == nil && !st.synSeen {
+		// Offset 0 is only the first byte captured: laying the reads
+		// from it would match them to the wrong segments.
+		ev.Facts.unanchored = true
 		return
 	}
 	ev.Segments = st.segs.in(ev.Range)

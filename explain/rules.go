@@ -53,7 +53,10 @@ func decide(ev *Event, hasTimes bool) {
 func traceOnly(ev *Event) verdict {
 	f := &ev.Facts
 	need := NeedCapture
-	if f.unmatched {
+	switch {
+	case f.unmatched && f.snapLost:
+		need = NeedFullSnap
+	case f.unmatched:
 		need = NeedMatchingCapture
 	}
 	if f.Layer == LayerH2TLS {
@@ -111,6 +114,8 @@ func tlsOverhead(n int) bool { return n == 16 || n == 17 || n == 24 }
 func clearRules(f *Facts) verdict {
 	s := f.Segments
 	switch {
+	case f.unanchored:
+		return cannotTell(CauseMissing, NeedEarlierCapture)
 	case s == nil:
 		return cannotTell(CauseMissing, NeedPackets)
 	case s.Missing > 0 && s.PastEnd:
@@ -130,10 +135,13 @@ func clearRules(f *Facts) verdict {
 		return certain(CauseAfterHeaders)
 	case s.Count == 1 && s.Exact && f.Chunks != nil && f.Chunks.Aligned:
 		return certain(CauseChunkWrite)
-	case s.Count == 1 && s.Exact:
-		return certain(CauseShortSegment)
 	case f.Body != nil && f.Body.AtEnd:
-		return certain(CauseBodyEnd)
+		return certain(CauseBodyEnd) // the sender stopped because the body did
+	case s.Count == 1 && s.Exact:
+		// That curl read one segment is a fact; why the sender stopped
+		// short of the MSS is not in the capture: one write of the
+		// server, or a window, or its stack's own packet sizes.
+		return inferred(CauseShortSegment, ByShortSegment)
 	case s.Count > 1:
 		return certain(CauseBacklog)
 	case s.StartsInside:

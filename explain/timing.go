@@ -56,7 +56,17 @@ func (r *Result) timeReads(conns map[int]*connState) {
 			continue
 		}
 		evs := byConn[m.Conn.ID]
-		m.ClockSkew = r.skew(m, evs)
+		skew, ok := r.skew(m, evs)
+		if !ok {
+			// No read lies on the capture's segments: nothing to align
+			// the clocks with.
+			m.Aligned = false
+			continue
+		}
+		m.ClockSkew = skew
+		if skew > maxSkew || skew < -maxSkew {
+			r.Problems = append(r.Problems, Problem{Kind: ProblemClockSkew, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: skew})
+		}
 		for _, i := range evs {
 			timeRead(&r.Events[i], m, st)
 		}
@@ -65,7 +75,7 @@ func (r *Result) timeReads(conns map[int]*connState) {
 
 // skew is the smallest delay between the capture of a read's last segment
 // and the read, taken as the clocks' offset.
-func (r *Result) skew(m *Match, evs []int) time.Duration {
+func (r *Result) skew(m *Match, evs []int) (time.Duration, bool) {
 	var skew time.Duration
 	first := true
 	for _, i := range evs {
@@ -78,8 +88,13 @@ func (r *Result) skew(m *Match, evs []int) time.Duration {
 			skew, first = lag, false
 		}
 	}
-	return skew
+	return skew, !first
 }
+
+// maxSkew is the most the clocks of a trace and a capture taken on one
+// host are apart once aligned: curl 7.x's trace clock runs up to a second
+// off the system's (curl 8 agrees to microseconds).
+const maxSkew = 2 * time.Second
 
 // timeRead dates one read and its segments, and tells whether the segment
 // after its last byte had arrived before it.

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -335,8 +336,18 @@ func problemText(p explain.Problem) string {
 	switch p.Kind {
 	case explain.ProblemRequestDiffers:
 		return fmt.Sprintf("trace line %d sent %q but capture connection %d began with %q: the trace and the capture may be of different transfers", p.Line, p.Sent, p.Conn, p.Began)
+	case explain.ProblemClockSkew:
+		way := "ahead of"
+		skew := p.Skew
+		if skew < 0 {
+			skew, way = -skew, "behind"
+		}
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the trace's clock is %s %s the capture's, where one host's clocks agree to within a second: unless they were taken on two hosts, they are of different transfers, and the causes given here are not theirs", p.Line, p.Conn, roundDur(skew), way)
 	}
 	s := fmt.Sprintf("trace connection to %s (line %d): no capture connection to that address and port", p.Server, p.Line)
+	if p.NoTCP && p.SnapCut > 0 {
+		return s + fmt.Sprintf(": the capture's snap length (%d bytes kept) cut all %d of its packets inside their headers, so none could be read; capture whole packets (tcpdump -s 0)", p.SnapLen, p.SnapCut)
+	}
 	if p.NoTCP {
 		return s + " (the capture has no TCP connections)"
 	}
@@ -356,7 +367,7 @@ func causeMeaning(c explain.Cause) string {
 	case explain.CauseFullSegment:
 		return "one full-size segment (the effective MSS)"
 	case explain.CauseShortSegment:
-		return "one segment smaller than the MSS: the sender wrote that much"
+		return "one segment smaller than the MSS: what the sender sent at once"
 	case explain.CauseChunkWrite:
 		return "one segment of whole chunks with their framing: one write of the server"
 	case explain.CauseBacklog:
@@ -393,7 +404,7 @@ func needText(n explain.Need) string {
 	case explain.NeedMatchingCapture:
 		return "a capture of this very transfer: the one given has no connection to the trace's server"
 	case explain.NeedFullSnap:
-		return "a capture without a snap length: tcpdump -s 0 (the records were cut in the capture; without a snap length, packets or bytes were lost)"
+		return "a capture of whole packets: tcpdump -s 0 (a snap length cut these packets)"
 	case explain.NeedPackets:
 		return "the missing packets: capture with a larger buffer (tcpdump -B 32768) and check the drop count"
 	case explain.NeedTraceTime:
@@ -412,6 +423,8 @@ func needText(n explain.Need) string {
 		return "every byte of the stream: the reassembly bound cut it, raise it with --max-buffered"
 	case explain.NeedSSLTrace:
 		return "each SSL_read: --trace-config ssl (curl 8.3 and later)"
+	case explain.NeedEarlierCapture:
+		return "a capture started before curl (this one began mid-transfer: without the SYN or the response header, no stream offset is known to be where curl's reads start)"
 	case explain.NeedTCPTrace:
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	}
@@ -463,7 +476,7 @@ func causeSentence(e explain.Event) string {
 		if f.MSS == nil {
 			than = " (the effective MSS is not known)"
 		}
-		return fmt.Sprintf("one segment (packet %d) of %d bytes%s: the server wrote that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
+		return fmt.Sprintf("one segment (packet %d) of %d bytes%s, read as it came: the server's stack sent that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
 	case explain.CauseChunkWrite:
 		c := f.Chunks
 		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF) = %d; the server wrote a chunk at a time and curl read each as it came", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, e.Size)
@@ -801,6 +814,8 @@ func inferenceText(e explain.Event) string {
 		return "a segment longer than the MSS can only come from TSO/GSO or GRO"
 	case explain.ByFramePiece:
 		return "curl 8 splits a DATA frame where a TLS record ends"
+	case explain.ByShortSegment:
+		return "a segment shorter than the MSS is usually one write of a server that writes in pieces; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
 	case explain.ByUnknownOverhead:
 		return "curl reads one record per SSL_read; what the record holds beyond the read is taken as the suite's overhead, which segscope cannot measure without decrypting"
 	}
@@ -961,7 +976,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		c := e.Facts.Chunks
 		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing: the server wrote a chunk at a time and curl read each as it came (%d = %d of data + %d of framing).", n, s.Events, e.Size, c.Data, c.Framing)}
 	case explain.CauseShortSegment:
-		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server wrote that much at a time, one write per segment, and curl read each as it came.", n, s.Events)}
+		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS, read as it came: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseSuperSegment:
 		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver): it was taken above the offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
 	case explain.CauseMissing:
@@ -971,6 +986,9 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	case explain.CauseBodyEnd:
 		return []string{fmt.Sprintf("%d of %d reads took the last bytes of a body: the response ended there.", n, s.Events)}
 	case explain.CauseUnmatched:
+		if slices.Contains(e.Needs, explain.NeedFullSnap) {
+			return []string{"No connection in the capture matched the trace: the capture's snap length cut every packet inside its headers."}
+		}
 		return []string{"No connection in the capture matched the trace: are they of the same transfer?"}
 	case explain.CauseTraceOnly:
 		return []string{"Without a capture only the sizes are known: give the capture of the same transfer to see which segments made each read."}

@@ -150,7 +150,7 @@ func TestExplainSummaryIsComputed(t *testing.T) {
 		{"https-tls12", true, []string{"one TLS record each", "16384 bytes of plaintext, the most TLS allows, 16408 on the wire (24 of overhead with TLS 1.2"}, []string{"chose that record size"}},
 		{"limit-rate-curl8", false, []string{"paused to hold --limit-rate", "(51200 bytes)"}, nil},
 		{"notime-curl8", false, []string{"no times (curl without --trace-time)"}, []string{"before the read"}},
-		{"h2-tls13-snap200", true, []string{"a capture without a snap length: tcpdump -s 0"}, nil},
+		{"h2-tls13-snap200", true, []string{"a capture of whole packets: tcpdump -s 0"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			x := explainPair(t, c.name, c.keys)

@@ -30,6 +30,7 @@ type jsonCapture struct {
 	NonTCP     int           `json:"non_tcp_packets"`
 	Fragments  int           `json:"fragments"`
 	Malformed  int           `json:"malformed_packets"`
+	SnapCut    int           `json:"snap_cut_packets"`
 	Problems   []jsonProblem `json:"malformed_examples"`
 	Start      string        `json:"start"`
 	DurationS  float64       `json:"duration_s"`
@@ -148,7 +149,7 @@ func (a Analysis) jsonHead() jsonAnalysis {
 		Files:  append([]string{}, r.Sources...),
 		Capture: jsonCapture{
 			Packets: r.Packets, TCPPackets: r.TCPPackets, NonTCP: r.NonTCP,
-			Fragments: r.Fragments, Malformed: r.Malformed, Problems: []jsonProblem{},
+			Fragments: r.Fragments, Malformed: r.Malformed, SnapCut: r.SnapCut, Problems: []jsonProblem{},
 			Start: timeString(r.First), DurationS: round3(r.Duration().Seconds()),
 			Total: r.Total(),
 		},

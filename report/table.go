@@ -89,6 +89,9 @@ func (a Analysis) writeTable(w io.Writer) error {
 	if r.Malformed > 0 {
 		fmt.Fprintf(w, ", %d malformed", r.Malformed)
 	}
+	if r.SnapCut > 0 {
+		fmt.Fprintf(w, ", %d cut by the snap length", r.SnapCut)
+	}
 	fmt.Fprintf(w, "), %s, %d of %d connections shown\n\n", r.Duration().Round(time.Microsecond), len(a.Connections), len(r.Connections))
 
 	if len(a.Connections) > 0 {

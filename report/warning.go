@@ -27,6 +27,8 @@ func WarningText(w analyze.Warning) string {
 			"the capture was taken above segmentation offload (TSO/GSO on the sending host) or after receive offload (GRO/LRO on the receiving host). "+
 			"On the wire no segment carried more than %d bytes; these sizes are what the capturing host's stack handled, not what crossed the network",
 			w.N, w.Segments, w.MSS, w.Largest, float64(w.Largest)/float64(w.MSS), w.MSS, w.MSS)
+	case analyze.WarnSnapCut:
+		return fmt.Sprintf("%d packets were cut inside their IP or TCP header by the capture's snap length (%d bytes kept) and could not be analyzed: capture whole packets (tcpdump -s 0), or keep at least the headers with their options (-s 128)", w.N, w.Bound)
 	}
 	return w.Kind.String()
 }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,13 +60,26 @@ Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin
 	return cmd
 }
 
-// target finds the URL in curl's arguments (the last one: flags such as -e
-// take URLs too) and the addresses and port it reaches: every address the
-// name resolves to, since curl may pick any of them.
-func target(args []string) ([]netip.Addr, uint16, error) {
-	for i := len(args) - 1; i >= 0; i-- {
-		a := args[i]
-		if !strings.Contains(a, "://") {
+// urlValued are curl options whose value may hold "://" without being a
+// URL curl fetches.
+var urlValued = map[string]bool{
+	"-e": true, "--referer": true, "-x": true, "--proxy": true, "--preproxy": true,
+	"-H": true, "--header": true, "--proxy-header": true, "-d": true, "--data": true,
+	"--data-ascii": true, "--data-binary": true, "--data-raw": true, "--data-urlencode": true,
+	"--json": true, "-F": true, "--form": true, "--form-string": true, "-A": true,
+	"--user-agent": true, "-b": true, "--cookie": true, "-w": true, "--write-out": true,
+	"--doh-url": true, "--connect-to": true, "--resolve": true, "-o": true, "--output": true,
+	"-T": true, "--upload-file": true, "-K": true, "--config": true, "--url-query": true,
+}
+
+// target finds the URLs in curl's arguments (not the values of options
+// such as -e that take URLs too) and the addresses and ports they reach:
+// every address a name resolves to, since curl may pick any of them.
+func target(args []string) ([]netip.Addr, []uint16, error) {
+	var addrs []netip.Addr
+	var ports []uint16
+	for i, a := range args {
+		if !strings.Contains(a, "://") || strings.HasPrefix(a, "-") || i > 0 && urlValued[args[i-1]] {
 			continue
 		}
 		u, err := url.Parse(a)
@@ -80,31 +94,40 @@ func target(args []string) ([]netip.Addr, uint16, error) {
 			case "http":
 				port = "80"
 			default:
-				return nil, 0, fmt.Errorf("%s: only http and https URLs are explained", a)
+				return nil, nil, fmt.Errorf("%s: only http and https URLs are explained", a)
 			}
 		}
 		p, err := strconv.ParseUint(port, 10, 16)
 		if err != nil {
-			return nil, 0, fmt.Errorf("%s: bad port", a)
+			return nil, nil, fmt.Errorf("%s: bad port", a)
+		}
+		if !slices.Contains(ports, uint16(p)) {
+			ports = append(ports, uint16(p))
 		}
 		host := u.Hostname()
 		if ip, err := netip.ParseAddr(host); err == nil {
-			return []netip.Addr{ip.Unmap()}, uint16(p), nil
+			if ip = ip.Unmap(); !slices.Contains(addrs, ip) {
+				addrs = append(addrs, ip)
+			}
+			continue
 		}
 		// Names are resolved as curl would (the hosts file for localhost).
 		names, err := net.LookupHost(host)
 		if err != nil || len(names) == 0 {
-			return nil, 0, fmt.Errorf("resolving %s: %v", host, err)
+			return nil, nil, fmt.Errorf("resolving %s: %v", host, err)
 		}
-		var ips []netip.Addr
 		for _, n := range names {
 			if ip, err := netip.ParseAddr(n); err == nil {
-				ips = append(ips, ip.Unmap())
+				if ip = ip.Unmap(); !slices.Contains(addrs, ip) {
+					addrs = append(addrs, ip)
+				}
 			}
 		}
-		return ips, uint16(p), nil
 	}
-	return nil, 0, errors.New("no http:// or https:// URL among curl's arguments")
+	if len(ports) == 0 {
+		return nil, nil, errors.New("no http:// or https:// URL among curl's arguments")
+	}
+	return addrs, ports, nil
 }
 
 // routeInterface names the interface packets to ip leave by: the one that
@@ -144,20 +167,27 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s not found: install curl (apt-get install curl) or name it with --curl", o.curl)
 	}
-	addrs, port, err := target(args)
+	addrs, ports, err := target(args)
 	if err != nil {
 		return usageError{err}
 	}
 	iface := o.iface
 	if iface == "" {
-		if iface, err = routeInterface(addrs[0]); err != nil {
-			return err
+		for _, a := range addrs {
+			i, err := routeInterface(a)
+			if err != nil {
+				return err
+			}
+			if iface != "" && i != iface {
+				return usageError{fmt.Errorf("the URLs are reached by different interfaces (%s, %s): name the one to capture on with -i, or fetch them one at a time", iface, i)}
+			}
+			iface = i
 		}
 	}
 	// The filter captures only the target: the orchestrator keeps every
 	// segment and unit of it for explain, and the kept file is
 	// capture.pcapng, as before.
-	live := capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: []uint16{port}}
+	live := capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: ports}
 	out, err := orchestrate.Run(context.Background(), orchestrate.Plan{
 		Curl: bin, Args: args, TraceConfig: orchestrate.CurlAtLeast(bin, 8, 3),
 		Dir: o.keep, Keep: o.keep != "", Settle: o.settle,

@@ -210,3 +210,44 @@ func TestLiveErrors(t *testing.T) {
 		t.Errorf("curl failing: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestCurlTwoServers fetches from two servers on two ports in one curl
+// command: the capture's filter takes both, and each trace connection is
+// matched to its own capture connection, every read placed.
+func TestCurlTwoServers(t *testing.T) {
+	needLive(t)
+	a, b := liveServer(t, false), liveServer(t, false)
+	code, out, errs := runCmd(t, nil, "curl", "-o", "json", "--", "-s", "-o", os.DevNull, "-o", os.DevNull, a.URL+"/chunked", b.URL+"/big")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errs)
+	}
+	var doc struct {
+		Matches []struct {
+			Conn int `json:"conn"`
+		} `json:"matches"`
+		Problems []any `json:"problems"`
+		Events   []struct {
+			Line  int    `json:"line"`
+			Conn  int    `json:"conn"`
+			Size  int    `json:"size"`
+			Cause string `json:"cause"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if len(doc.Matches) != 2 || len(doc.Problems) != 0 {
+		t.Fatalf("%d trace connections matched, problems %v", len(doc.Matches), doc.Problems)
+	}
+	bytesOn := map[int]int{}
+	for _, e := range doc.Events {
+		if e.Conn < 0 || e.Cause == "unmatched" || e.Cause == "missing" {
+			t.Errorf("line %d (%d bytes): conn %d, %s", e.Line, e.Size, e.Conn, e.Cause)
+		}
+		bytesOn[e.Conn] += e.Size
+	}
+	// /chunked is 20 x 1000 bytes with chunk framing; /big is 1 MiB.
+	if len(bytesOn) != 2 || bytesOn[doc.Matches[1].Conn] != 1<<20 || bytesOn[doc.Matches[0].Conn] < 20000 {
+		t.Errorf("bytes read per capture connection %v", bytesOn)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -380,12 +381,18 @@ func TestExplainErrors(t *testing.T) {
 
 func TestCurlTarget(t *testing.T) {
 	// The URL is the last one: -e (the referer) takes a URL too.
-	addrs, port, err := target([]string{"-e", "https://ref.example/", "-o", "x", "http://127.0.0.1:8080/big"})
-	if err != nil || len(addrs) != 1 || addrs[0].String() != "127.0.0.1" || port != 8080 {
-		t.Errorf("target = %v %d %v", addrs, port, err)
+	addrs, ports, err := target([]string{"-e", "https://ref.example/", "-o", "x", "http://127.0.0.1:8080/big"})
+	if err != nil || len(addrs) != 1 || addrs[0].String() != "127.0.0.1" || !slices.Equal(ports, []uint16{8080}) {
+		t.Errorf("target = %v %v %v", addrs, ports, err)
 	}
-	if addrs, port, err = target([]string{"https://[::1]/x"}); err != nil || addrs[0].String() != "::1" || port != 443 {
-		t.Errorf("IPv6 default port: %v %d %v", addrs, port, err)
+	if addrs, ports, err = target([]string{"https://[::1]/x"}); err != nil || addrs[0].String() != "::1" || !slices.Equal(ports, []uint16{443}) {
+		t.Errorf("IPv6 default port: %v %v %v", addrs, ports, err)
+	}
+	// Several URLs: every one is captured (a field test fetched two
+	// servers and the capture had only the last one's port).
+	addrs, ports, err = target([]string{"-s", "-o", "/dev/null", "-o", "/dev/null", "http://127.0.0.1:19501/a", "-H", "X-Url: http://10.9.9.9:1/", "http://127.0.0.2:19510/b"})
+	if err != nil || len(addrs) != 2 || addrs[1].String() != "127.0.0.2" || !slices.Equal(ports, []uint16{19501, 19510}) {
+		t.Errorf("two URLs: %v %v %v", addrs, ports, err)
 	}
 	if _, _, err = target([]string{"-s", "localhost"}); err == nil {
 		t.Error("no URL: no error")

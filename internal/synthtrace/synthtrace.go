@@ -22,6 +22,9 @@ func Transfer(n, size int, every time.Duration) (*curltrace.Trace, *analyze.Resu
 	t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvHeader, Line: 2, Size: 17, HeaderSize: 17,
 		Data: []byte("HTTP/1.1 200 OK\r\n"), HasTime: true, Time: start, At: curltrace.TimeOfDay(start), Xfer: -1, Conn: -1})
 	c := &analyze.Connection{ID: 0, Client: netip.MustParseAddrPort("10.0.0.2:40000"), Server: srv}
+	// The stream starts at the connection's start, as after a captured
+	// handshake (explain lays reads from offset 0 only then).
+	c.Dirs[analyze.ServerToClient].SYN.Seen = true
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c.First = day.Add(start).UnixNano()
 	c.Segments = append(c.Segments, analyze.Segment{Time: c.First, Offset: 0, Len: 17, Packet: 1, Dir: analyze.ServerToClient})

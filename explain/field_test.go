@@ -1,0 +1,142 @@
+package explain
+
+import (
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/segscope/segscope/curltrace"
+)
+
+// field is where the field captures are (testdata/field/README.md).
+const field = "testdata/field"
+
+// readTraceGz parses a gzip'd trace of testdata/field.
+func readTraceGz(t testing.TB, name string) *curltrace.Trace {
+	t.Helper()
+	f, err := os.Open(filepath.Join(field, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := curltrace.Parse(zr, name)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return tr
+}
+
+// TestFieldNulCut: curl 8.14 --trace-config all cut both reads of a
+// binary body at a NUL byte (it logged 694 and 662 bytes, ids included);
+// its client_write lines give the true sizes, 1000 and 1500, each read
+// right after its response header (tshark: packets 6 and 9, 1282 and 1786
+// bytes, Content-Length 1000 and 1500).
+func TestFieldNulCut(t *testing.T) {
+	tr := readTraceGz(t, "curl8-traceall-nul-cut.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "curl8-traceall-nul-cut.pcap"), ""))
+	if len(r.Events) != 2 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	want := []struct {
+		size, logged int
+		start, end   int64
+		packet       int
+	}{{1000, 694, 282, 1282, 6}, {1500, 662, 1568, 3068, 9}}
+	for i, w := range want {
+		e := r.Events[i]
+		if e.Size != w.size || e.Facts.Size == nil || !e.Facts.Size.Cut || e.Facts.Size.Logged != w.logged || e.Facts.Size.LowerBound {
+			t.Errorf("read %d: size %d, size facts %+v", i, e.Size, e.Facts.Size)
+		}
+		if e.Range.Start != w.start || e.Range.End != w.end || len(e.Segments) != 1 || e.Segments[0].Packet != w.packet {
+			t.Errorf("read %d: range %v, segments %+v", i, e.Range, e.Segments)
+		}
+		if e.Cause != CauseAfterHeaders || e.Confidence != Certain || !slices.Contains(e.Notes, NoteCutAtNUL) {
+			t.Errorf("read %d: %v %v, notes %v", i, e.Cause, e.Confidence, e.Notes)
+		}
+	}
+}
+
+// TestFieldRedirectH2: curl 8.14 -L over HTTP/2 ignores the 302's body
+// (DATA of 145 bytes on stream 1) without logging it. With the key log
+// every read is placed on stream 3's frames, certain (as tshark's
+// decryption shows: the first read is packet 19's first DATA frame).
+func TestFieldRedirectH2(t *testing.T) {
+	tr := readTraceGz(t, "redirect-h2-curl8-plain.trace.gz")
+	capPath := filepath.Join(field, "redirect-h2-curl8-plain.pcap.gz")
+	r := Explain(tr, analyzeFor(t, tr, capPath, filepath.Join(field, "redirect-h2-curl8-plain.keys")))
+	var total int
+	for _, e := range r.Events {
+		total += e.Size
+		f := e.Facts.Frames
+		if e.Confidence != Certain || f == nil || len(f.Frames) == 0 {
+			t.Errorf("line %d (%d bytes): %v %v, frames %+v", e.Line, e.Size, e.Cause, e.Confidence, f)
+			continue
+		}
+		for _, fr := range f.Frames {
+			if fr.Stream != 3 {
+				t.Errorf("line %d: a frame of stream %d", e.Line, fr.Stream)
+			}
+		}
+	}
+	if len(r.Events) != 19 || total != 102400 {
+		t.Errorf("%d events, %d bytes; want 19 and the 102400-byte body", len(r.Events), total)
+	}
+	if e := r.Events[0]; e.Line != 332 || e.Size != 8192 || e.Facts.Frames.Frames[0].From != 0 || e.Facts.Frames.Frames[0].InRead != 8192 {
+		t.Errorf("first read: line %d, %d bytes, frames %+v", e.Line, e.Size, e.Facts.Frames)
+	}
+
+	// Without the key log, and without curl's FRAME lines in this trace,
+	// nothing places the reads on frames: each says it cannot tell.
+	r = Explain(tr, analyzeFor(t, tr, capPath, ""))
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || !slices.Contains(e.Needs, NeedKeyLog) {
+			t.Errorf("line %d without the key log: %v %v, needs %v", e.Line, e.Cause, e.Confidence, e.Needs)
+		}
+	}
+}
+
+// TestFieldMidConnection: a capture started 0.7 s into the transfer has
+// neither the SYN nor the response header: no stream offset is known to
+// be where the reads start, so none is placed, and each says what would
+// tell.
+func TestFieldMidConnection(t *testing.T) {
+	tr := readTraceGz(t, "midconn-capture.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "midconn-capture.pcap.gz"), ""))
+	if len(r.Events) != 100 || len(r.Matches) != 1 {
+		t.Fatalf("%d events, %d matches", len(r.Events), len(r.Matches))
+	}
+	for _, e := range r.Events {
+		if e.Cause != CauseMissing || e.Confidence != CannotTell || !slices.Equal(e.Needs, []Need{NeedEarlierCapture}) || len(e.Segments) != 0 {
+			t.Fatalf("line %d: %v %v needs %v, %d segments", e.Line, e.Cause, e.Confidence, e.Needs, len(e.Segments))
+		}
+	}
+	if r.Matches[0].Aligned {
+		t.Error("clocks aligned on reads that lie on no segment")
+	}
+}
+
+// TestFieldSnap64: tcpdump -s 64 cut all 67 packets inside their TCP
+// options. They are counted as cut, not malformed, and the trace's
+// connection is unmatched for that reason, which is what explain says.
+func TestFieldSnap64(t *testing.T) {
+	tr := readTraceGz(t, "snap64.trace.gz")
+	res := analyzeFor(t, tr, filepath.Join(field, "snap64.pcap"), "")
+	if res.Packets != 67 || res.SnapCut != 67 || res.SnapLen != 64 || res.Malformed != 0 || res.TCPPackets != 0 {
+		t.Fatalf("packets %d, cut %d (snap %d), malformed %d, tcp %d", res.Packets, res.SnapCut, res.SnapLen, res.Malformed, res.TCPPackets)
+	}
+	r := Explain(tr, res)
+	if len(r.Problems) != 1 || r.Problems[0].Kind != ProblemNoConnection || r.Problems[0].SnapCut != 67 {
+		t.Fatalf("problems %+v", r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Cause != CauseUnmatched || !slices.Equal(e.Needs, []Need{NeedFullSnap}) {
+			t.Fatalf("line %d: %v needs %v", e.Line, e.Cause, e.Needs)
+		}
+	}
+}
