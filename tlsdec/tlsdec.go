@@ -181,6 +181,12 @@ func (c *Conn) setup() {
 		if c.version != VersionTLS13 && sh.ALPN != "" {
 			c.alpn, c.alpnSet = sh.ALPN, true
 		}
+		// The suite's record overhead is known from the ServerHello
+		// alone, even when nothing can be decrypted (a snap length cut
+		// the ClientHello, or no key): Overhead reports it.
+		if s, ok := lookupSuite(c.version, c.suite); ok {
+			c.s = s
+		}
 	}
 	if ch == nil || sh == nil {
 		c.status = NoHello
