@@ -625,8 +625,13 @@ func recordText(e explain.Event) string {
 		what = "laid from the record headers curl logged"
 	}
 	body := "body"
-	if e.Facts.Layer == explain.LayerH2TLS {
+	switch c := e.Facts.Chunks; {
+	case e.Facts.Layer == explain.LayerH2TLS:
 		body = "DATA (the rest of a frame: no frame header in this record)"
+	case c != nil && c.Data == 0 && c.Framing > 0:
+		body = "chunk framing (size lines and CRLFs)"
+	case c != nil && c.Framing > 0:
+		body = fmt.Sprintf("body (%d of chunk data, %d of chunk framing)", c.Data, c.Framing)
 	}
 	if !r.OverheadKnown {
 		over := overheadGuess(r.Length - r.Before - e.Size)
@@ -1055,9 +1060,11 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 	switch {
 	case rec == nil || !rec.OverheadKnown || rec.Plain != e.Size:
 	case rec.Plain == maxTLSPlaintext:
-		out = append(out, fmt.Sprintf("The records hold %d bytes of plaintext, the most TLS allows, %d on the wire (%d of overhead with %s).", rec.Plain, rec.Length, rec.Overhead, overheadText(rec)))
+		out = append(out, fmt.Sprintf("The records hold %d bytes of plaintext, the most TLS allows, %d after the record header (%d of overhead with %s).", rec.Plain, rec.Length, rec.Overhead, overheadText(rec)))
 	case s.DominantSizeCount > 1:
-		out = append(out, fmt.Sprintf("This server's records hold %d bytes of plaintext, %d on the wire (%d of overhead with %s): the server chose that record size, and that, not the MSS, is where %d comes from.", rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
+		// Said of the reads that were such records, not of every record
+		// of the server: a server can send records of several sizes.
+		out = append(out, fmt.Sprintf("%d of them were whole records of %d bytes of plaintext, %d after the record header (%d of overhead with %s): the server sent records of that size, and that, not the MSS, is where %d comes from.", s.DominantSizeCount, rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
 	}
 	return out
 }

@@ -146,8 +146,8 @@ func TestExplainSummaryIsComputed(t *testing.T) {
 		{"mtu1440-nots", false, []string{"1400 (MSS in the", "no TCP options on data segments) = 1400", "path MTU of 1440"}, []string{"timestamps option", "- 12"}},
 		{"ipv6-mtu1460", false, []string{"MSS 1400 on IPv6 means a path MTU of 1460", "1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388"}, []string{"IPv4"}},
 		// Records chosen by the server.
-		{"ssl-buffer-1388", true, []string{"This server's records hold 1388 bytes of plaintext, 1405 on the wire (17 of overhead with TLS 1.3"}, nil},
-		{"https-tls12", true, []string{"one TLS record each", "16384 bytes of plaintext, the most TLS allows, 16408 on the wire (24 of overhead with TLS 1.2"}, []string{"chose that record size"}},
+		{"ssl-buffer-1388", true, []string{"72 of them were whole records of 1388 bytes of plaintext, 1405 after the record header (17 of overhead with TLS 1.3"}, nil},
+		{"https-tls12", true, []string{"one TLS record each", "16384 bytes of plaintext, the most TLS allows, 16408 after the record header (24 of overhead with TLS 1.2"}, []string{"chose that record size"}},
 		{"limit-rate-curl8", false, []string{"paused to hold --limit-rate", "(51200 bytes)"}, nil},
 		{"notime-curl8", false, []string{"no times (curl without --trace-time)"}, []string{"before the read"}},
 		{"h2-tls13-snap200", true, []string{"a capture of whole packets: tcpdump -s 0"}, nil},
