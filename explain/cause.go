@@ -16,6 +16,7 @@ const (
 	CauseTLSRecord                 // one TLS record's plaintext (or what is left of it)
 	CauseH2Frames                  // HTTP/2 DATA payload: whole frames, or a record's DATA less its frame headers
 	CauseSuperSegment              // one segment merged by TSO/GSO or GRO, longer than the MSS
+	CauseWindowFull                // the read ended at the receive window's edge: the server had sent all it allowed
 	CauseMissing                   // some of the bytes are not in the capture
 	CauseUnmatched                 // no capture connection for the event
 	CauseTraceOnly                 // no capture given
@@ -35,6 +36,7 @@ var causeNames = [...]string{
 	CauseTLSRecord:    "tls-record",
 	CauseH2Frames:     "h2-frames",
 	CauseSuperSegment: "super-segment",
+	CauseWindowFull:   "window-full",
 	CauseMissing:      "missing",
 	CauseUnmatched:    "unmatched",
 	CauseTraceOnly:    "trace-only",

@@ -154,6 +154,7 @@ type Facts struct {
 	Size     *SizeFact    `json:"size,omitempty"`
 	Capture  *CaptureFact `json:"capture,omitempty"`
 	Conn     *ConnFact    `json:"conn,omitempty"`
+	Window   *WindowFact  `json:"window,omitempty"`
 
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection
@@ -163,6 +164,17 @@ type Facts struct {
 	// reads start (the capture began mid-transfer).
 	unanchored bool
 	snapLost   bool // the capture's snap length cut every frame inside its headers
+}
+
+// WindowFact is the receive window curl's side had advertised when the
+// server sent the read's last segment (from the client's last ACK before
+// it), when the read ended at the window's edge: the server had sent all
+// the window allowed.
+type WindowFact struct {
+	Source Source `json:"source"`
+	Edge   int64  `json:"edge"`   // the window's end on the server's stream
+	Window int    `json:"window"` // its size in bytes, scaled
+	Packet int    `json:"packet"` // the ACK that advertised it
 }
 
 // SegmentFact is what the segments that carried the read's bytes show.

@@ -140,3 +140,27 @@ func TestFieldSnap64(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldWindowFull: on loopback the server fills the receive window
+// curl's socket advertised; tshark flags packet 15 "window full". The
+// read ending there is window-full, from the window of the ACK in packet
+// 13 (95232 bytes from offset 98494); no other read ends at a window.
+func TestFieldWindowFull(t *testing.T) {
+	tr := readTraceGz(t, "window-full.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "window-full.pcap.gz"), ""))
+	if len(r.Events) != 5 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	for _, e := range r.Events {
+		w := e.Facts.Window
+		if e.Line != 6180 {
+			if w != nil || e.Cause == CauseWindowFull {
+				t.Errorf("line %d: %v, window %+v", e.Line, e.Cause, w)
+			}
+			continue
+		}
+		if e.Cause != CauseWindowFull || e.Confidence != Certain || w == nil || w.Window != 95232 || w.Packet != 13 || w.Edge != 193726 || e.Range.End != 193726 {
+			t.Errorf("line 6180: %v %v, range %v, window %+v", e.Cause, e.Confidence, e.Range, w)
+		}
+	}
+}

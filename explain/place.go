@@ -42,7 +42,8 @@ type connState struct {
 	streams    map[int]uint32
 	streamData map[uint32]int64
 
-	synSeen bool // the server's SYN was captured: its stream starts at the connection's start
+	synSeen bool         // the server's SYN was captured: its stream starts at the connection's start
+	wins    *windowIndex // the receive window the client advertised; nil when unknown
 	// snapLost: the capture's snap length cut every frame inside its
 	// headers, so it has no connection to match.
 	snapLost bool
@@ -174,6 +175,7 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 // capture connection.
 func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection) {
 	st.segs = newSegIndex(c, analyze.ServerToClient)
+	st.wins = newWindowIndex(c)
 	st.mss = mssFact(c)
 	st.synSeen = c.Dir(analyze.ServerToClient).SYN.Seen
 	a := c.App
@@ -332,6 +334,12 @@ func (st *connState) readClear(ev *Event) {
 	}
 	ev.Segments = st.segs.in(ev.Range)
 	ev.Facts.Segments = st.segs.fact(ev.Segments, ev.Range)
+	if n := len(ev.Segments); n > 0 && st.wins != nil {
+		last := ev.Segments[n-1]
+		if edge, w, ack, ok := st.wins.at(last.Packet); ok && edge == ev.Range.End && last.End() == edge {
+			ev.Facts.Window = &WindowFact{Source: FromCapture, Edge: edge, Window: w, Packet: ack}
+		}
+	}
 	if st.header > 0 {
 		ev.Facts.Header = headerFact(st.header, ev.Segments, ev.Range)
 	}

@@ -121,3 +121,47 @@ func segmentFact(segs []Seg, rng stream.Range, eff int) *SegmentFact {
 	}
 	return f
 }
+
+// windowIndex is the receive window curl's side advertised, ACK by ACK,
+// in capture order: where on the server's stream the window ended.
+type windowIndex struct {
+	packets []int   // the client's ACK segments' packet numbers, ascending
+	edges   []int64 // ack + window << scale of each
+	windows []int   // the window of each, in bytes
+}
+
+// newWindowIndex reads the client's ACKs; nil when the window's scale is
+// not known (the client's SYN was not captured).
+func newWindowIndex(c *analyze.Connection) *windowIndex {
+	cs, ss := c.Dir(analyze.ClientToServer).SYN, c.Dir(analyze.ServerToClient).SYN
+	if !cs.Seen {
+		return nil
+	}
+	shift := 0
+	if cs.WindowScale >= 0 && ss.Seen && ss.WindowScale >= 0 {
+		shift = int(min(cs.WindowScale, 14)) // RFC 7323: at most 14
+	} else if !ss.Seen {
+		return nil // whether the scale applies depends on the server's SYN
+	}
+	x := &windowIndex{}
+	for _, s := range c.Segments {
+		if s.Dir != analyze.ClientToServer || s.Ack < 0 || s.Flags&0x02 != 0 {
+			continue
+		}
+		w := int(s.Window) << shift
+		x.packets = append(x.packets, s.Packet)
+		x.edges = append(x.edges, s.Ack+int64(w))
+		x.windows = append(x.windows, w)
+	}
+	return x
+}
+
+// at returns the window the client had advertised before packet p: its
+// edge on the server's stream, its size and the ACK's packet.
+func (x *windowIndex) at(p int) (edge int64, window, ack int, ok bool) {
+	i := sort.SearchInts(x.packets, p) - 1
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	return x.edges[i], x.windows[i], x.packets[i], true
+}

@@ -386,6 +386,8 @@ func causeMeaning(c explain.Cause) string {
 		return "HTTP/2 DATA payload: whole frames, or a record's DATA less its frame headers"
 	case explain.CauseSuperSegment:
 		return "one segment merged by TSO/GSO or GRO: the wire segments cannot be told"
+	case explain.CauseWindowFull:
+		return "the read ended at curl's receive window: the server had sent all it allowed"
 	case explain.CauseMissing:
 		return "bytes missing from the capture"
 	case explain.CauseUnmatched:
@@ -502,6 +504,9 @@ func causeSentence(e explain.Event) string {
 		return recordText(e)
 	case explain.CauseH2Frames:
 		return framesText(e)
+	case explain.CauseWindowFull:
+		w := f.Window
+		return fmt.Sprintf("%s (%s), ending where the receive window curl's side advertised ended (%d bytes, in packet %d, up to stream offset %d): the server had sent all the window allowed and waited for curl to read, so N is what the window let through since the read before", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Window, w.Packet, w.Edge)
 	case explain.CauseSuperSegment:
 		s := e.Segments[0]
 		eff := effective(f.MSS)
@@ -982,6 +987,8 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing: the server wrote a chunk at a time and curl read each as it came (%d = %d of data + %d of framing).", n, s.Events, e.Size, c.Data, c.Framing)}
 	case explain.CauseShortSegment:
 		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS, read as it came: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
+	case explain.CauseWindowFull:
+		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so N is what the window let through, not the segment size.", n, s.Events, e.Facts.Window.Window, e.Line)}
 	case explain.CauseSuperSegment:
 		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver): it was taken above the offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
 	case explain.CauseMissing:
