@@ -70,7 +70,7 @@ func TestCurlExplainsEveryRead(t *testing.T) {
 		extra     []string
 		causes    []string
 	}{
-		{"plain", plain.URL + "/big", nil, []string{"backlog", "buffer-cap", "body-end", "after-headers", "short-segment", "full-segment"}},
+		{"plain", plain.URL + "/big", nil, []string{"backlog", "buffer-cap", "body-end", "after-headers", "short-segment", "full-segment", "window-full"}},
 		{"chunked", plain.URL + "/chunked", nil, []string{"chunk-write", "short-segment", "after-headers", "backlog", "body-end"}},
 		{"https", secure.URL + "/big", []string{"-k", "--http1.1"}, []string{"tls-record"}},
 	} {
