@@ -255,6 +255,11 @@ func (st *connState) recvHeader(e *curltrace.Event) {
 	if st.layer == LayerTLS {
 		st.recs.consume(e.Size) // HTTP/2's Recv header lines are curl's rendering, not the bytes of a record
 	}
+	if isStatusLine(e.Data) {
+		// A new response: header bytes of an interim one (100
+		// Continue) before it did not share the body's segment.
+		st.header = 0
+	}
 	if (st.layer == LayerHTTP1 || st.plain != nil) && isFinalStatus(e.Data) {
 		st.body = nil
 		if st.finals < len(st.exchanges) && st.exchanges[st.finals].Response != nil {
@@ -265,6 +270,11 @@ func (st *connState) recvHeader(e *curltrace.Event) {
 	}
 	st.recv += int64(e.Size)
 	st.header += e.Size
+}
+
+// isStatusLine tells whether a Recv header event is an HTTP/1 status line.
+func isStatusLine(line []byte) bool {
+	return len(line) >= 12 && string(line[:7]) == "HTTP/1." && line[9] >= '1' && line[9] <= '9'
 }
 
 // isFinalStatus tells whether a Recv header event is an HTTP/1 status

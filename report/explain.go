@@ -494,7 +494,7 @@ func causeSentence(e explain.Event) string {
 		h := f.Header
 		s := fmt.Sprintf("packet %d (%d bytes) carried the last %d bytes of the response header and the first body bytes; curl reports the %d header bytes as Recv header, so the first Recv data is smaller%s", h.SharedPacket, h.SharedLen, h.HeaderInSeg, h.Bytes, framing(f.Chunks))
 		if n := len(e.Segments); n > 1 {
-			s += fmt.Sprintf(", and %d more segments had arrived before the read", n-1)
+			s += fmt.Sprintf(", and %s more had arrived before the read", countOf(n-1, "segment", "segments"))
 		}
 		return s
 	case explain.CauseTLSRecord:

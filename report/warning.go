@@ -25,7 +25,7 @@ func WarningText(w analyze.Warning) string {
 	case analyze.WarnSuperSegments:
 		return fmt.Sprintf("%d of %d segments are longer than the effective MSS %d (largest %d = %.1f x %d): "+
 			"the capture was taken above segmentation offload (TSO/GSO on the sending host) or after receive offload (GRO/LRO on the receiving host). "+
-			"On the wire no segment carried more than %d bytes; these sizes are what the capturing host's stack handled, not what crossed the network",
+			"Once segmented (by the NIC or the stack, where the path requires it; a veth between namespaces passes them whole) none carries more than %d bytes: these sizes are what the capturing host's stack handled, not wire segments",
 			w.N, w.Segments, w.MSS, w.Largest, float64(w.Largest)/float64(w.MSS), w.MSS, w.MSS)
 	case analyze.WarnSnapCut:
 		return fmt.Sprintf("%d packets were cut inside their IP or TCP header by the capture's snap length (%d bytes kept) and could not be analyzed: capture whole packets (tcpdump -s 0), or keep at least the headers with their options (-s 128)", w.N, w.Bound)
