@@ -977,7 +977,12 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		}
 		return out
 	case explain.CauseRateLimit:
-		return []string{fmt.Sprintf("%d of %d reads came after curl paused to hold --limit-rate: its buffer is the rate (%d bytes), and each read, %s after the one before, filled it.", n, s.Events, e.Facts.Buffer.Size, roundDur(e.Facts.Timing.SincePrevious))}
+		lo, hi := rateGaps(r)
+		gap := roundDur(lo)
+		if hi != lo {
+			gap = roundDur(lo) + " to " + roundDur(hi)
+		}
+		return []string{fmt.Sprintf("%d of %d reads came after curl paused to hold --limit-rate: its buffer is the rate (%d bytes), and each read, %s after the one before, filled it.", n, s.Events, e.Facts.Buffer.Size, gap)}
 	case explain.CauseH2Frames:
 		return h2Sentences(r, e, n)
 	case explain.CauseTLSRecord:
@@ -1074,6 +1079,26 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 		out = append(out, fmt.Sprintf("%d of them were whole records of %d bytes of plaintext, %d after the record header (%d of overhead with %s): the server sent records of that size, and that, not the MSS, is where %d comes from.", s.DominantSizeCount, rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
 	}
 	return out
+}
+
+// rateGaps is the shortest and longest time between a rate-limit read and
+// the read before it.
+func rateGaps(r *explain.Result) (lo, hi time.Duration) {
+	first := true
+	for _, e := range r.Events {
+		if e.Cause != explain.CauseRateLimit || e.Facts.Timing == nil || !e.Facts.Timing.HasPrevious {
+			continue
+		}
+		d := e.Facts.Timing.SincePrevious
+		if first || d < lo {
+			lo = d
+		}
+		if first || d > hi {
+			hi = d
+		}
+		first = false
+	}
+	return lo, hi
 }
 
 // maxTLSPlaintext is the most plaintext a TLS record may hold (RFC 8446,
