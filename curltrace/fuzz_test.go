@@ -33,6 +33,7 @@ func FuzzParse(f *testing.F) {
 		"<= Recv data, 65540 bytes (0x10004)\n0000: " + string(bytes.Repeat([]byte("x"), 64)) + "\n10000: abcd\n",
 		"<= Recv data, 12 bytes (0xc)\n0000: hel",
 		"== Info: x\n\n",
+		"",
 	} {
 		f.Add([]byte(s))
 	}
@@ -59,6 +60,10 @@ func FuzzParse(f *testing.F) {
 			}
 			_ = pe.Error()
 		case errors.Is(err, ErrTruncated):
+		case errors.Is(err, ErrEmpty):
+			if len(data) != 0 {
+				t.Fatalf("%d bytes called empty", len(data))
+			}
 		default:
 			t.Fatalf("unexpected error %v", err)
 		}
@@ -75,4 +80,16 @@ func FuzzDumpRoundTrip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		roundTrip(t, data)
 	})
+}
+
+// TestEmptyTrace: a file with nothing in it is named and called empty,
+// not "no Recv data events" (a field test passed an empty file).
+func TestEmptyTrace(t *testing.T) {
+	_, err := Parse(bytes.NewReader(nil), "out.txt")
+	if !errors.Is(err, ErrEmpty) || err.Error() != "out.txt: empty file: not a curl trace (curl --trace FILE writes one)" {
+		t.Errorf("empty trace: %v", err)
+	}
+	if _, err := Parse(bytes.NewReader([]byte("\n")), "nl.txt"); errors.Is(err, ErrEmpty) {
+		t.Errorf("a blank line is not an empty file: %v", err)
+	}
 }
