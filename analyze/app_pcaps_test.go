@@ -369,3 +369,23 @@ func checkH2(t *testing.T, c *Connection, preface bool, want [2][]expectedFrame)
 	}
 	return n
 }
+
+// TestH2PrefaceUnit: the client preface of pcaps/h2c.pcap is the first 24
+// bytes of packet 4 (tshark: its 64 bytes start with the preface, then
+// SETTINGS), and its unit names that packet as its first and last.
+func TestH2PrefaceUnit(t *testing.T) {
+	res, err := analyzeFile(t, "../pcaps/h2c.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range res.Connections[0].Units() {
+		if u.Kind != UnitH2Preface {
+			continue
+		}
+		if u.Range.Start != 0 || u.Range.End != 24 || u.First.Packet != 4 || u.Last.Packet != 4 {
+			t.Errorf("preface %+v", u)
+		}
+		return
+	}
+	t.Error("no preface unit")
+}

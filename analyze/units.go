@@ -99,7 +99,8 @@ func (a *App) httpUnits(out []Unit) []Unit {
 func (a *App) h2Units(out []Unit) []Unit {
 	for d, w := range a.H2 {
 		if p := w.Preface(); p != nil {
-			out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Preface, Range: *p, Exchange: -1, Label: "preface", Size: p.Len()})
+			first, last := w.PrefacePos()
+			out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Preface, Range: *p, First: first, Last: last, Exchange: -1, Label: "preface", Size: p.Len()})
 		}
 		for _, f := range w.Frames() {
 			out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Frame, Range: f.Range, First: f.First, Last: f.Last,

@@ -164,18 +164,20 @@ type Walker struct {
 	lost   bool // sync lost: ignore everything after
 	ended  bool
 
-	prefN    int // preface bytes matched
-	preface  *stream.Range
-	nFrames  int // frame headers accepted
-	inFrame  bool
-	hdr      [headerLen]byte
-	hdrN     int
-	need     int // payload bytes of cur still to come
-	cur      Frame
-	payPos   int  // payload bytes of cur seen (delivered or gap)
-	padLen   int  // DATA/HEADERS/PUSH_PROMISE pad length, once read
-	curIdx   int  // streams index of a HEADERS frame's stream, -1 if none
-	hdrBlock bool // cur carries a fragment of the block being decoded
+	prefN   int // preface bytes matched
+	preface *stream.Range
+	// prefFirst and prefLast hold the preface's first and last bytes.
+	prefFirst, prefLast stream.Pos
+	nFrames             int // frame headers accepted
+	inFrame             bool
+	hdr                 [headerLen]byte
+	hdrN                int
+	need                int // payload bytes of cur still to come
+	cur                 Frame
+	payPos              int  // payload bytes of cur seen (delivered or gap)
+	padLen              int  // DATA/HEADERS/PUSH_PROMISE pad length, once read
+	curIdx              int  // streams index of a HEADERS frame's stream, -1 if none
+	hdrBlock            bool // cur carries a fragment of the block being decoded
 
 	// Header block state. A block (HEADERS or PUSH_PROMISE, then
 	// CONTINUATIONs) is decoded in order by one decoder: the dynamic
@@ -223,6 +225,10 @@ func NewWalker(client bool, l Limits) *Walker {
 // Preface returns where the client preface lies, or nil (a server
 // direction, or a preface not yet complete).
 func (w *Walker) Preface() *stream.Range { return w.preface }
+
+// PrefacePos returns the positions of the segments that held the client
+// preface's first and last bytes (valid when Preface is not nil).
+func (w *Walker) PrefacePos() (first, last stream.Pos) { return w.prefFirst, w.prefLast }
 
 // Frames returns the frames kept, in stream order. After the preface they
 // tile the stream up to where the walk stopped.
@@ -313,6 +319,10 @@ func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
 			w.loseSync(0, "preface: the stream does not start with the HTTP/2 client preface")
 			return
 		}
+		if w.prefN == 0 {
+			w.prefFirst = at
+		}
+		w.prefLast = at
 		w.prefN += n
 		w.off += int64(n)
 		data = data[n:]
