@@ -89,9 +89,10 @@ type Match struct {
 type ProblemKind uint8
 
 const (
-	ProblemNoConnection   ProblemKind = iota + 1 // no capture connection to the trace connection's server
-	ProblemRequestDiffers                        // the capture connection began with another request
-	ProblemClockSkew                             // the two clocks are too far apart for one host
+	ProblemNoConnection    ProblemKind = iota + 1 // no capture connection to the trace connection's server
+	ProblemRequestDiffers                         // the capture connection began with another request
+	ProblemClockSkew                              // the two clocks are too far apart for one host
+	ProblemResponseDiffers                        // the response curl logged has another Date than the capture's
 )
 
 // Problem is something that kept the trace and the capture apart.
@@ -196,12 +197,25 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 	for ti, tc := range r.Trace.Conns {
 		ep := netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)
 		var found *analyze.Connection
+		var differs *Problem
 		for _, c := range res.Connections {
 			if used[c] || unmap(c.Server) != ep || (tc.LocalPort != 0 && c.Client.Port() != tc.LocalPort) {
 				continue
 			}
+			// A response of another run of the same request carries
+			// another Date: that connection is not this one.
+			if p, bad := dateCheck(c, scan[ti]); bad {
+				if differs == nil {
+					differs = &p
+				}
+				continue
+			}
 			found = c
 			break
+		}
+		if found == nil && differs != nil {
+			r.Problems = append(r.Problems, *differs)
+			continue
 		}
 		if found == nil {
 			r.Problems = append(r.Problems, noConnection(res, ep, tc.Line))
@@ -261,6 +275,26 @@ func (r *Result) requestCheck(c *analyze.Connection, sc *traceScan) (Problem, bo
 
 // firstRequest is "METHOD TARGET" of the first request the capture shows
 // on a connection.
+// dateCheck compares the Date of the first final response curl logged on
+// a trace connection with the capture connection's first response: two
+// runs of one request differ there (to the second).
+func dateCheck(c *analyze.Connection, sc *traceScan) (Problem, bool) {
+	if sc == nil || sc.date == "" || c.App == nil || c.App.HTTP == nil {
+		return Problem{}, false
+	}
+	for _, ex := range c.App.HTTP.Exchanges() {
+		m := ex.Response
+		if m == nil || m.Status < 200 {
+			continue
+		}
+		if m.Date == "" || m.Date == sc.date {
+			return Problem{}, false
+		}
+		return Problem{Kind: ProblemResponseDiffers, Line: sc.dateLine, Conn: c.ID, Sent: "Date: " + sc.date, Began: "Date: " + m.Date}, true
+	}
+	return Problem{}, false
+}
+
 func firstRequest(c *analyze.Connection) (string, bool) {
 	a := c.App
 	switch {

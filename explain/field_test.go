@@ -164,3 +164,30 @@ func TestFieldWindowFull(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldTwoRuns: the same request made twice, 1.5 s apart; the capture
+// is of the second run only. The first run's trace is not matched to it
+// (its response's Date is 10:39:54, the capture's 10:39:56), and says
+// why; the second run's trace is.
+func TestFieldTwoRuns(t *testing.T) {
+	capPath := filepath.Join(field, "two-runs-runB.pcap")
+	trA := readTraceGz(t, "two-runs-runA.trace.gz")
+	r := Explain(trA, analyzeFor(t, trA, capPath, ""))
+	if len(r.Matches) != 0 || len(r.Problems) != 1 {
+		t.Fatalf("run A against run B's capture: %d matches, problems %+v", len(r.Matches), r.Problems)
+	}
+	p := r.Problems[0]
+	if p.Kind != ProblemResponseDiffers || p.Sent != "Date: Sat, 28 Nov 2026 10:39:54 GMT" || p.Began != "Date: Sat, 28 Nov 2026 10:39:56 GMT" || p.Conn != 0 {
+		t.Errorf("problem %+v", p)
+	}
+	for _, e := range r.Events {
+		if e.Cause != CauseUnmatched {
+			t.Errorf("line %d: %v", e.Line, e.Cause)
+		}
+	}
+	trB := readTraceGz(t, "two-runs-runB.trace.gz")
+	r = Explain(trB, analyzeFor(t, trB, capPath, ""))
+	if len(r.Matches) != 1 || len(r.Problems) != 0 || len(r.Events) != 1 || r.Events[0].Size != 20000 || r.Events[0].Cause == CauseUnmatched {
+		t.Errorf("run B: %d matches, problems %+v, events %d", len(r.Matches), r.Problems, len(r.Events))
+	}
+}

@@ -96,6 +96,12 @@ type traceScan struct {
 	firstSend  int            // the first Send header event with data; -1 when none
 	firstRecv  int            // the first received data event with a time; -1 when none
 	streams    map[int]uint32 // transfer id -> HTTP/2 stream, from the OPENED lines with ids
+	// date is the Date field of the first final HTTP/1 response curl
+	// logged on the connection (dateLine its line); inFinal while its
+	// header lines are being read.
+	date     string
+	dateLine int
+	inFinal  int // 0 before the response, 1 in its header, 2 after
 	// ignored are the HTTP/2 streams whose body curl ignored without
 	// logging it (curl 8 following a redirect: "Ignoring the
 	// response-body", then no Recv data until the next stream opens):
@@ -106,6 +112,22 @@ type traceScan struct {
 	cur      uint32
 	reads    int
 	ignoring bool
+}
+
+// header follows the first final HTTP/1 response's header lines for its
+// Date field.
+func (sc *traceScan) header(e *curltrace.Event) {
+	switch {
+	case sc.inFinal == 0 && isFinalStatus(e.Data):
+		sc.inFinal = 1
+	case sc.inFinal == 1 && (len(e.Data) <= 2 || e.Data[0] == '\r'):
+		sc.inFinal = 2 // the empty line ends the header
+	case sc.inFinal == 1:
+		name, value, ok := strings.Cut(string(e.Data), ":")
+		if ok && strings.EqualFold(strings.TrimSpace(name), "date") {
+			sc.date, sc.dateLine = strings.TrimSpace(value), e.Line
+		}
+	}
 }
 
 // opened notes that a stream opened: the previous one's body was ignored
@@ -146,6 +168,9 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 			sc.firstRecv = i
 		}
 		sc.h2Open = sc.h2Open || e.H2Open != nil
+		if e.Kind == curltrace.RecvHeader {
+			sc.header(&e)
+		}
 		switch {
 		case e.H2Open != nil:
 			sc.opened(e.H2Open.Stream)

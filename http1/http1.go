@@ -64,6 +64,9 @@ type Message struct {
 	Method, Target string
 	// Responses.
 	Status int
+	// Date is the value of the Date header field, "" when absent: it
+	// tells one response from another of the same resource.
+	Date string
 	// Interim holds 1xx responses (100 Continue) that came before this
 	// final response.
 	Interim []Interim
@@ -422,6 +425,10 @@ func (p *dirParser) headerDone(end int64, at stream.Pos) {
 		case "transfer-encoding":
 			codings := strings.Split(strings.ToLower(value), ",")
 			m.Chunked = strings.TrimSpace(codings[len(codings)-1]) == "chunked"
+		case "date":
+			if m.Date == "" {
+				m.Date = value
+			}
 		}
 	}
 	p.messages++

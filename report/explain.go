@@ -336,6 +336,8 @@ func problemText(p explain.Problem) string {
 	switch p.Kind {
 	case explain.ProblemRequestDiffers:
 		return fmt.Sprintf("trace line %d sent %q but capture connection %d began with %q: the trace and the capture may be of different transfers", p.Line, p.Sent, p.Conn, p.Began)
+	case explain.ProblemResponseDiffers:
+		return fmt.Sprintf("trace line %d logged the response header %q, but capture connection %d's response has %q: they are of different runs of the transfer, so it was not matched", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemClockSkew:
 		way := "ahead of"
 		skew := p.Skew
@@ -404,7 +406,7 @@ func needText(n explain.Need) string {
 	case explain.NeedCapture:
 		return "a capture of the same transfer (segscope curl, or tcpdump -s 0 -w FILE while curl runs)"
 	case explain.NeedMatchingCapture:
-		return "a capture of this very transfer: the one given has no connection to the trace's server"
+		return "a capture of this very transfer: the one given has no connection of it (see the problems)"
 	case explain.NeedFullSnap:
 		return "a capture of whole packets: tcpdump -s 0 (a snap length cut these packets)"
 	case explain.NeedPackets:
