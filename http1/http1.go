@@ -427,7 +427,7 @@ func (p *dirParser) headerDone(end int64, at stream.Pos) {
 			m.Chunked = strings.TrimSpace(codings[len(codings)-1]) == "chunked"
 		case "date":
 			if m.Date == "" {
-				m.Date = value
+				m.Date = strings.Clone(value) // not the whole header block kept alive
 			}
 		}
 	}
