@@ -104,10 +104,11 @@ const (
 	NeedReassembly                      // the reassembly bound cut the stream (--max-buffered)
 	NeedSSLTrace                        // curl 8.3+ --trace-config ssl would show each SSL_read
 	NeedEarlierCapture                  // the capture started after the transfer: no SYN, no response header
+	NeedStreamOrder                     // curl 7 with multiplexed HTTP/2 streams: which stream a read is of
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
-	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture"}
+	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -164,6 +165,10 @@ type Facts struct {
 	// reads start (the capture began mid-transfer).
 	unanchored bool
 	snapLost   bool // the capture's snap length cut every frame inside its headers
+	// unattributed: HTTP/2 streams interleaved on the connection and
+	// curl 7 does not say which a read is of, nor hands them over in the
+	// frames' order: no place on the frames can be given.
+	unattributed bool
 }
 
 // WindowFact is the receive window curl's side had advertised when the
@@ -409,7 +414,10 @@ type CaptureFact struct {
 	Source Source `json:"source"`
 	// SnapCut: records of the connection were cut (by a snap length, or
 	// by a gap: BoundHits counts those the reassembly bound forced).
-	SnapCut   bool `json:"snap_cut"`
+	SnapCut bool `json:"snap_cut"`
+	// Snapped: the snap length cut some of the server's segments; when
+	// not, the records were cut by packets the capture lost.
+	Snapped   bool `json:"snapped"`
 	BoundHits int  `json:"bound_hits,omitempty"`
 	// TLSStatus is why TLS was not decrypted; TLSVersion/Suite when the
 	// ServerHello was seen.

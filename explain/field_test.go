@@ -191,3 +191,77 @@ func TestFieldTwoRuns(t *testing.T) {
 		t.Errorf("run B: %d matches, problems %+v, events %d", len(r.Matches), r.Problems, len(r.Events))
 	}
 }
+
+// TestField788Parallel: curl 7.88 -Z fetched three streams over one
+// HTTP/2 connection; the frames of streams 1, 3 and 5 interleave (tshark)
+// and curl 7.88 served them in turn without naming the stream, so no read
+// is placed on a frame: each says what would tell.
+func TestField788Parallel(t *testing.T) {
+	tr := readTraceGz(t, "par-same-788.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "par-same-788.pcap.gz"), filepath.Join(field, "par-same-788.keys")))
+	if len(r.Events) != 45 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || !slices.Equal(e.Needs, []Need{NeedStreamOrder}) || e.Facts.Frames != nil || len(e.Segments) != 0 {
+			t.Fatalf("line %d: %v %v needs %v frames %+v", e.Line, e.Cause, e.Confidence, e.Needs, e.Facts.Frames)
+		}
+	}
+}
+
+// TestFieldDrops: tcpdump dropped 284 packets (no snap length: every
+// frame is whole). What would tell is the missing packets, never a
+// capture without a snap length; and no read is certain on frames that do
+// not hold all its bytes.
+func TestFieldDrops(t *testing.T) {
+	tr := readTraceGz(t, "drops-tiny-788.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "drops-tiny-788.pcap.gz"), filepath.Join(field, "drops-tiny-788.keys")))
+	if len(r.Events) != 300 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	certain := 0
+	for _, e := range r.Events {
+		if slices.Contains(e.Needs, NeedFullSnap) {
+			t.Fatalf("line %d: asks for a capture without a snap length", e.Line)
+		}
+		if e.Confidence != Certain {
+			if !slices.Contains(e.Needs, NeedPackets) {
+				t.Errorf("line %d: %v, needs %v", e.Line, e.Confidence, e.Needs)
+			}
+			continue
+		}
+		certain++
+		in := 0
+		for _, f := range e.Facts.Frames.Frames {
+			in += f.InRead
+		}
+		if in != e.Size {
+			t.Errorf("line %d: certain on frames holding %d of its %d bytes", e.Line, in, e.Size)
+		}
+	}
+	if certain == 0 || certain == 300 {
+		t.Errorf("%d certain of 300: some frames were decrypted, some lost", certain)
+	}
+}
+
+// TestFieldManyFrames: each TLS record held 20 DATA frames of 100 bytes
+// (tshark), and curl 7.88 reported each record's DATA as one read of
+// 2000: each read is 20 whole frames.
+func TestFieldManyFrames(t *testing.T) {
+	tr := readTraceGz(t, "manyframes-788.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "manyframes-788.pcap.gz"), filepath.Join(field, "manyframes-788.keys")))
+	if len(r.Events) != 5 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	for _, e := range r.Events {
+		f := e.Facts.Frames
+		if e.Size != 2000 || e.Cause != CauseH2Frames || e.Confidence != Certain || f == nil || len(f.Frames) != 20 {
+			t.Fatalf("line %d: %d bytes, %v %v, frames %+v", e.Line, e.Size, e.Cause, e.Confidence, f)
+		}
+		for _, x := range f.Frames {
+			if x.Payload != 100 || x.InRead != 100 {
+				t.Errorf("line %d: frame %+v", e.Line, x)
+			}
+		}
+	}
+}

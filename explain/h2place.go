@@ -32,6 +32,9 @@ type frameIndex struct {
 	// byStream caches the DATA frames of one stream, on that stream's
 	// own DATA coordinate (see forStream).
 	byStream map[uint32]*frameIndex
+	// interleaved: DATA frames of several streams alternate on the
+	// connection (a stream's DATA resumes after another's).
+	interleaved bool
 }
 
 // forStream returns the index of one stream's DATA frames, counted from
@@ -85,6 +88,7 @@ func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 		x.src = FromKeyLog
 	}
 	var cum int64
+	seen := map[uint32]bool{}
 	for _, f := range frames {
 		if f.Type != h2.TypeData {
 			continue
@@ -94,6 +98,10 @@ func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 		if f.Flags&h2.FlagPadded != 0 {
 			start++
 		}
+		if n := len(x.data); n > 0 && x.data[n-1].stream != f.StreamID && seen[f.StreamID] {
+			x.interleaved = true
+		}
+		seen[f.StreamID] = true
 		x.data = append(x.data, dataFrame{cum: cum, data: f.Data, pad: pad, pay: stream.Range{Start: start, End: start + int64(f.Data)},
 			stream: f.StreamID, eos: f.Flags&h2.FlagEndStream != 0})
 		cum += int64(f.Data)
@@ -171,6 +179,13 @@ func (st *connState) readH2(ev *Event, xfer int) {
 	} else {
 		at = st.data
 		st.data += int64(ev.Size)
+		if !st.curl8 && x != nil && x.interleaved {
+			// curl 7 serves multiplexed streams in its own order: the
+			// connection's DATA order says nothing of this read's place.
+			ev.Facts.unattributed = true
+			st.captureFact(ev)
+			return
+		}
 	}
 	if st.recs != nil {
 		var rng stream.Range

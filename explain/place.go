@@ -43,6 +43,7 @@ type connState struct {
 	streamData map[uint32]int64
 
 	synSeen bool         // the server's SYN was captured: its stream starts at the connection's start
+	curl8   bool         // curl 8's [HTTP/2] stream lines: it reports DATA as the frames come
 	wins    *windowIndex // the receive window the client advertised; nil when unknown
 	// snapLost: the capture's snap length cut every frame inside its
 	// headers, so it has no connection to match.
@@ -72,6 +73,7 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 			st.tframe = sc.frames.without(sc.ignored)
 		}
 		st.h2Lines = st.tframe == nil && sc.h2Open
+		st.curl8 = sc.h2Open
 		st.streams = sc.streams
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)

@@ -222,6 +222,8 @@ const maxRecordOverhead = 16 + 48 + 256
 func h2Rules(f *Facts) verdict {
 	fr, r := f.Frames, f.Record
 	switch {
+	case f.unattributed:
+		return cannotTell(CauseUnknown, NeedStreamOrder)
 	case fr != nil && fr.Source != FromTrace:
 		return h2Placed(f)
 	case fr != nil && fr.Shape == ShapeWhole:
@@ -237,6 +239,15 @@ func h2Rules(f *Facts) verdict {
 // h2Placed: the read placed on the capture's (or the decryption's)
 // frames; the shape says how.
 func h2Placed(f *Facts) verdict {
+	in := 0
+	for _, r := range f.Frames.Frames {
+		in += r.InRead
+	}
+	if in != f.n {
+		// The frames found hold less than the read: some of its bytes
+		// fell in a hole of the capture.
+		return cannotTell(CauseMissing, NeedPackets)
+	}
 	switch f.Frames.Shape {
 	case ShapeWhole, ShapeRecordData, ShapeSocketRead:
 		return certain(CauseH2Frames)
@@ -252,8 +263,10 @@ func h2Need(f *Facts) []Need {
 	switch c := f.Capture; {
 	case c != nil && c.SnapCut && c.BoundHits > 0:
 		return []Need{NeedReassembly}
-	case c != nil && c.SnapCut:
+	case c != nil && c.SnapCut && c.Snapped:
 		return []Need{NeedFullSnap}
+	case c != nil && c.SnapCut:
+		return []Need{NeedPackets} // lost, not cut: no snap length in play
 	case f.h2Lines:
 		return []Need{NeedKeyLog, NeedFrameTrace}
 	}

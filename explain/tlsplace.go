@@ -17,7 +17,8 @@ type tlsInfo struct {
 	version   tlsdec.Version
 	suite     tlsdec.CipherSuite
 	status    tlsdec.Status
-	snapCut   bool
+	snapCut   bool // records cut: by the snap length (snapped) or by lost packets
+	snapped   bool
 	boundHits int
 	alpn      string
 	alpnKnown bool
@@ -37,6 +38,9 @@ func newTLSInfo(a *analyze.App) *tlsInfo {
 	st := d.Server().Stats()
 	t.snapCut = st.Undecryptable > 0 || a.TLS[analyze.ServerToClient].Stopped()
 	t.boundHits = int(a.Streams[analyze.ServerToClient].BoundHits)
+	for _, g := range a.Streams[analyze.ServerToClient].Gaps {
+		t.snapped = t.snapped || g.Reason == stream.GapSnapLength
+	}
 	t.decrypted = st.Decrypted > 0
 	if t.decrypted {
 		t.plain = map[int]int{}
@@ -190,7 +194,7 @@ func (st *connState) captureFact(ev *Event) {
 		return
 	}
 	if st.tls.snapCut || !st.tls.decrypted {
-		ev.Facts.Capture = &CaptureFact{Source: FromCapture, SnapCut: st.tls.snapCut, BoundHits: st.tls.boundHits, TLSStatus: st.tls.status.String()}
+		ev.Facts.Capture = &CaptureFact{Source: FromCapture, SnapCut: st.tls.snapCut, Snapped: st.tls.snapped, BoundHits: st.tls.boundHits, TLSStatus: st.tls.status.String()}
 	}
 	alpn := ""
 	if st.tls.alpnKnown {

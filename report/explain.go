@@ -427,6 +427,8 @@ func needText(n explain.Need) string {
 		return "every byte of the stream: the reassembly bound cut it, raise it with --max-buffered"
 	case explain.NeedSSLTrace:
 		return "each SSL_read: --trace-config ssl (curl 8.3 and later)"
+	case explain.NeedStreamOrder:
+		return "which stream each read belongs to: curl 7 hands over the data of streams that share a connection in its own order, not as the frames came; curl 8 reports each DATA frame as it arrives (--trace-ids names each transfer)"
 	case explain.NeedEarlierCapture:
 		return "a capture started before curl (this one began mid-transfer: without the SYN or the response header, no stream offset is known to be where curl's reads start)"
 	case explain.NeedTCPTrace:
@@ -1022,24 +1024,88 @@ func countOf(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func h2Sentences(r *explain.Result, e explain.Event, n int) []string {
+func h2Sentences(r *explain.Result, _ explain.Event, _ int) []string {
+	// The reads of this cause are not all alike (a frame, several, a
+	// record's DATA, a socket read's; decrypted, or inferred from the
+	// records): one sentence per kind, each with its own count and
+	// example, so no kind is said of reads of another.
+	type kind struct {
+		shape    explain.FrameShape
+		inferred bool // no frames: inferred from the record
+		several  bool // several whole frames in one read
+		source   explain.Source
+	}
+	var order []kind
+	groups := map[kind][]explain.Event{}
+	for _, ev := range r.Events {
+		if ev.Cause != explain.CauseH2Frames {
+			continue
+		}
+		var k kind
+		if fr := ev.Facts.Frames; fr != nil {
+			k = kind{shape: fr.Shape, several: fr.Shape == explain.ShapeWhole && len(fr.Frames) > 1, source: fr.Source}
+		} else {
+			k = kind{inferred: true}
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], ev)
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, h2Sentence(r, typical(groups[k]), len(groups[k])))
+	}
+	return out
+}
+
+// typical is the first of evs whose size is their most common one.
+func typical(evs []explain.Event) explain.Event {
+	count := map[int]int{}
+	best := evs[0]
+	for _, e := range evs {
+		count[e.Size]++
+		if count[e.Size] > count[best.Size] {
+			best = e
+		}
+	}
+	for _, e := range evs {
+		if e.Size == best.Size {
+			return e
+		}
+	}
+	return best
+}
+
+// h2Sentence says what n reads alike e were.
+func h2Sentence(r *explain.Result, e explain.Event, n int) string {
 	s := r.Summary
 	fr, rec := e.Facts.Frames, e.Facts.Record
 	if fr == nil && rec != nil {
 		k := (rec.Plain - rec.Before - e.Size) / 9
-		return []string{fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, needText(explain.NeedKeyLog))}
+		how := needText(explain.NeedKeyLog)
+		if len(e.Needs) > 0 {
+			how = needText(e.Needs[0])
+		}
+		return fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, how)
+	}
+	if fr == nil {
+		return fmt.Sprintf("%d of %d reads were HTTP/2 DATA.", n, s.Events)
 	}
 	switch fr.Shape {
 	case explain.ShapeRecordData:
-		return []string{fmt.Sprintf("%d of %d reads were the DATA of one TLS record each: curl reported what one record delivered, DATA payload only, so N is the record's plaintext less its frame headers: here %s (%s).", n, s.Events, recordArithmetic(e), frameList(fr.Frames))}
+		return fmt.Sprintf("%d of %d reads were the DATA of one TLS record each: curl reported what one record delivered, DATA payload only, so N is the record's plaintext less its frame headers: here %s (%s).", n, s.Events, recordArithmetic(e), frameList(fr.Frames))
 	case explain.ShapeSocketRead:
 		lead := 0
 		if fr.Leading {
 			lead = 1
 		}
-		return []string{fmt.Sprintf("%d of %d reads were HTTP/2 DATA: curl reports the DATA payload of the frames one socket read took, so N is the bytes read less 9 per frame header: here %d = %d - %d x 9.", n, s.Events, e.Size, fr.Extent+int64(9*lead), fr.Headers+lead)}
+		return fmt.Sprintf("%d of %d reads were HTTP/2 DATA: curl reports the DATA payload of the frames one socket read took, so N is the bytes read less 9 per frame header: here %d = %d - %d x 9 (line %d).", n, s.Events, e.Size, fr.Extent+int64(9*lead), fr.Headers+lead, e.Line)
 	}
-	return []string{fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl handed over one DATA frame at a time, without its 9-byte header, so N is the DATA frame size the server chose (%d here), not the TLS record or the segment size.", n, s.Events, frameSource(fr.Source), e.Size)}
+	if len(fr.Frames) > 1 {
+		return fmt.Sprintf("%d of %d reads were several whole HTTP/2 DATA frames each (%s; line %d: %s): curl handed over what it had of them at once, without their 9-byte headers, so N is their DATA together, not one frame's size.", n, s.Events, frameSource(fr.Source), e.Line, frameList(fr.Frames))
+	}
+	return fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl handed over one DATA frame at a time, without its 9-byte header, so N is the DATA frame size the server chose (%d at line %d), not the TLS record or the segment size.", n, s.Events, frameSource(fr.Source), e.Size, e.Line)
 }
 
 // recordArithmetic: "16366 = 16384 - 2 x 9", from the frames in the record.
