@@ -76,11 +76,32 @@ const (
 	ByFramePiece                // curl 8 hands a DATA frame over in pieces at TLS record boundaries
 	ByUnknownOverhead           // one record per SSL_read; the suite's per-record overhead is not known
 	ByShortSegment              // a segment shorter than the MSS is taken as one push of the sender's stack
+	ByGuessedMatch              // the capture connection is one of several to the server, taken in order
 )
 
+// inferenceNames is keyed, so that a name cannot slip to its neighbour's
+// constant (an unkeyed list once lacked "trace-frames", and every later
+// inference was written under the next one's name).
+var inferenceNames = [...]string{
+	NoInference:       "none",
+	ByFrameHeaders:    "frame-headers",
+	ByTraceFrames:     "trace-frames",
+	ByTraceRecords:    "trace-records",
+	ByMSSFromSizes:    "mss-from-sizes",
+	ByReadGaps:        "read-gaps",
+	BySizeOnly:        "size-only",
+	ByOffloadCapture:  "offload-capture",
+	ByFramePiece:      "frame-piece",
+	ByUnknownOverhead: "unknown-overhead",
+	ByShortSegment:    "short-segment",
+	ByGuessedMatch:    "guessed-match",
+}
+
 func (i Inference) String() string {
-	return [...]string{"none", "frame-headers", "trace-records", "mss-from-sizes",
-		"read-gaps", "size-only", "offload-capture", "frame-piece", "unknown-overhead", "short-segment"}[min(int(i), 9)]
+	if int(i) < len(inferenceNames) {
+		return inferenceNames[i]
+	}
+	return "unknown"
 }
 
 // MarshalText writes the inference's name in JSON.
@@ -169,6 +190,7 @@ type Facts struct {
 	// curl 7 does not say which a read is of, nor hands them over in the
 	// frames' order: no place on the frames can be given.
 	unattributed bool
+	ambiguous    bool // the connection was matched by order among several candidates
 }
 
 // WindowFact is the receive window curl's side had advertised when the

@@ -83,6 +83,10 @@ type Match struct {
 	// clock and an offset taken once, so tens of milliseconds are common).
 	ClockZone, ClockSkew time.Duration
 	Aligned              bool
+	// Ambiguous: the capture has more connections to the server than the
+	// trace, and the trace does not name its client port: the match in
+	// order of connection is a guess.
+	Ambiguous bool
 }
 
 // ProblemKind names what went wrong joining the trace to the capture.
@@ -93,6 +97,7 @@ const (
 	ProblemRequestDiffers                         // the capture connection began with another request
 	ProblemClockSkew                              // the two clocks are too far apart for one host
 	ProblemResponseDiffers                        // the response curl logged has another Date than the capture's
+	ProblemAmbiguous                              // more capture connections to the server than the trace has
 )
 
 // Problem is something that kept the trace and the capture apart.
@@ -112,6 +117,9 @@ type Problem struct {
 	// connection Conn began with.
 	Conn        int
 	Sent, Began string
+	// ProblemAmbiguous: how many capture connections (Candidates) could
+	// be the trace's connections to Server (TraceConns).
+	Candidates, TraceConns int
 	// ProblemClockSkew: how far the trace's clock is ahead of the
 	// capture's (negative: behind), once aligned on the quickest read.
 	Skew time.Duration
@@ -194,6 +202,14 @@ func eventConn(t *curltrace.Trace, i int) int {
 // in the order the connections were opened.
 func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 	used := map[*analyze.Connection]bool{}
+	// How many connections each server has in the trace: more in the
+	// capture (that its Date does not rule out), and order alone cannot
+	// tell which.
+	inTrace := map[netip.AddrPort]int{}
+	for _, tc := range r.Trace.Conns {
+		inTrace[netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)]++
+	}
+	told := map[netip.AddrPort]bool{}
 	for ti, tc := range r.Trace.Conns {
 		ep := netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)
 		var found *analyze.Connection
@@ -225,6 +241,12 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		m := Match{TraceConn: ti, Conn: found}
 		if tc.LocalPort != 0 {
 			m.By = ByServerAndClient
+		} else if n := candidates(res, ep, scan[ti]); n > inTrace[ep] {
+			m.Ambiguous = true
+			if !told[ep] {
+				told[ep] = true
+				r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: found.ID, Candidates: n, TraceConns: inTrace[ep]})
+			}
 		}
 		if p, bad := r.requestCheck(found, scan[ti]); bad {
 			r.Problems = append(r.Problems, p)
@@ -275,6 +297,21 @@ func (r *Result) requestCheck(c *analyze.Connection, sc *traceScan) (Problem, bo
 
 // firstRequest is "METHOD TARGET" of the first request the capture shows
 // on a connection.
+// candidates counts the capture connections to ep that could be a trace
+// connection: those whose first response does not carry another Date.
+func candidates(res *analyze.Result, ep netip.AddrPort, sc *traceScan) int {
+	n := 0
+	for _, c := range res.Connections {
+		if unmap(c.Server) != ep {
+			continue
+		}
+		if _, bad := dateCheck(c, sc); !bad {
+			n++
+		}
+	}
+	return n
+}
+
 // dateCheck compares the Date of the first final response curl logged on
 // a trace connection with the capture connection's first response: two
 // runs of one request differ there (to the second).

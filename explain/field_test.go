@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
 )
 
@@ -262,6 +263,54 @@ func TestFieldManyFrames(t *testing.T) {
 			if x.Payload != 100 || x.InRead != 100 {
 				t.Errorf("line %d: frame %+v", e.Line, x)
 			}
+		}
+	}
+}
+
+// TestInferenceNames: every inference has its own name in JSON.
+func TestInferenceNames(t *testing.T) {
+	seen := map[string]Inference{}
+	for i := NoInference; i <= ByGuessedMatch; i++ {
+		n := i.String()
+		if n == "" || n == "unknown" {
+			t.Errorf("inference %d has no name", i)
+		}
+		if j, dup := seen[n]; dup {
+			t.Errorf("inferences %d and %d are both %q", j, i, n)
+		}
+		seen[n] = i
+	}
+	if ByTraceRecords.String() != "trace-records" || ByShortSegment.String() != "short-segment" {
+		t.Errorf("trace-records %q, short-segment %q", ByTraceRecords, ByShortSegment)
+	}
+}
+
+// TestFieldTwoConns: the capture has two connections to the server, the
+// trace one, with no client port and the same response Date. The match
+// in order of connection (to 0; curl's -w '%{local_port}' said 41392,
+// connection 1) is flagged as a guess and nothing is certain; with the
+// connection chosen by its client port (explain --port), it is.
+func TestFieldTwoConns(t *testing.T) {
+	tr := readTraceGz(t, "two-conns.trace.gz")
+	res := analyzeFor(t, tr, filepath.Join(field, "two-conns.pcap"), "")
+	r := Explain(tr, res)
+	if len(r.Matches) != 1 || !r.Matches[0].Ambiguous || len(r.Problems) != 1 || r.Problems[0].Kind != ProblemAmbiguous || r.Problems[0].Candidates != 2 {
+		t.Fatalf("matches %+v, problems %+v", r.Matches, r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Confidence == Certain {
+			t.Errorf("line %d: certain on a guessed connection", e.Line)
+		}
+	}
+	sel := *res
+	sel.Connections = res.Select(analyze.Filter{Ports: []uint16{41392}})
+	r = Explain(tr, &sel)
+	if len(r.Matches) != 1 || r.Matches[0].Ambiguous || r.Matches[0].Conn.ID != 1 || len(r.Problems) != 0 {
+		t.Fatalf("with --port 41392: matches %+v, problems %+v", r.Matches, r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Confidence != Certain || e.Size != 20000 {
+			t.Errorf("line %d: %d bytes, %v", e.Line, e.Size, e.Confidence)
 		}
 	}
 }

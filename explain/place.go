@@ -342,6 +342,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	if st.m != nil {
 		ev.Conn = st.m.Conn.ID
 		ev.Facts.MSS = st.mss
+		ev.Facts.ambiguous = st.m.Ambiguous
 	}
 	switch st.layer {
 	case LayerH2C, LayerH2TLS:

@@ -36,6 +36,11 @@ func decide(ev *Event, hasTimes bool) {
 	default:
 		v = clearRules(&ev.Facts)
 	}
+	if ev.Facts.ambiguous && v.conf == Certain {
+		// Certain of the connection it was matched to; that the match
+		// is this transfer's is the guess.
+		v.conf, v.inf = Inferred, ByGuessedMatch
+	}
 	ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, v.needs
 	if !hasTimes {
 		ev.Notes = append(ev.Notes, NoteNoTime)

@@ -336,6 +336,8 @@ func problemText(p explain.Problem) string {
 	switch p.Kind {
 	case explain.ProblemRequestDiffers:
 		return fmt.Sprintf("trace line %d sent %q but capture connection %d began with %q: the trace and the capture may be of different transfers", p.Line, p.Sent, p.Conn, p.Began)
+	case explain.ProblemAmbiguous:
+		return fmt.Sprintf("trace connection to %s (line %d): %d capture connections to that server could be the trace's %d (none ruled out by its response's Date), and the trace does not name its client port: matched in order of connection (to capture connection %d), a guess; name the right one with --port CLIENT-PORT (curl -w '%%{local_port}' prints it; curl 8.16+ traces name it)", p.Server, p.Line, p.Candidates, p.TraceConns, p.Conn)
 	case explain.ProblemResponseDiffers:
 		return fmt.Sprintf("trace line %d logged the response header %q, but capture connection %d's response has %q: they are of different runs of the transfer, so it was not matched", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemClockSkew:
@@ -828,6 +830,8 @@ func inferenceText(e explain.Event) string {
 		return "a segment longer than the MSS can only come from TSO/GSO or GRO"
 	case explain.ByFramePiece:
 		return "curl 8 splits a DATA frame where a TLS record ends"
+	case explain.ByGuessedMatch:
+		return "the capture has more connections to this server than the trace, and the trace does not name its client port: it was matched to the first in order, which may be another transfer's (choose it with --port CLIENT-PORT)"
 	case explain.ByShortSegment:
 		return "a segment shorter than the MSS is usually one write of a server that writes in pieces; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
 	case explain.ByUnknownOverhead:

@@ -58,7 +58,7 @@ log). Without a capture it reports what the trace alone tells.`,
 }
 
 func runExplain(s *streams, o *explainOptions, paths []string) error {
-	format, _, err := o.parse()
+	format, flt, err := o.parse()
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,11 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 		}
 		errs = append(errs, cerrs...)
 		x.Capture, x.Errors = res, errs
-		x.Result = explain.Explain(tr, res)
+		// --host and --port choose the capture connections the trace's
+		// may be matched to (several connections to one server).
+		sel := *res
+		sel.Connections = res.Select(flt)
+		x.Result = explain.Explain(tr, &sel)
 	} else {
 		x.Result = explain.Explain(tr, nil)
 	}
