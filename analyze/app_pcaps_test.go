@@ -389,3 +389,34 @@ func TestH2PrefaceUnit(t *testing.T) {
 	}
 	t.Error("no preface unit")
 }
+
+// TestAdvmssOneSide: the server's route announced MSS 1000 (ip route
+// ... advmss 1000; offloads off, veth MTU 1500), the client 1460. A
+// route's advmss lowers what the server announces, not what it sends:
+// tshark shows 41 server segments of 1448. The server's direction is
+// limited by the client's MSS (1448 = 1460 - 12), with no super-segment;
+// the client's by the server's (988 = 1000 - 12).
+// testdata/advmss-server.pcap.gz: two namespaces, python3 -m http.server
+// serving 60000 bytes, curl 7.88, tcpdump -i on the client's veth.
+func TestAdvmssOneSide(t *testing.T) {
+	res, err := analyzeFile(t, "testdata/advmss-server.pcap.gz")
+	if err != nil || len(res.Connections) != 1 {
+		t.Fatalf("%v, %d connections", err, len(res.Connections))
+	}
+	c := res.Connections[0]
+	s := c.Dir(ServerToClient).EffectiveMSS()
+	if s.Value != 1448 || s.MSS != 1460 || s.MSSFrom != ClientToServer {
+		t.Errorf("server's effective MSS %+v, want 1448 from the client's 1460", s)
+	}
+	if st := c.Dir(ServerToClient).Stats(); st.Super != 0 || st.Full != 41 {
+		t.Errorf("server's segments: %d super, %d full; want 0 and 41", st.Super, st.Full)
+	}
+	if e := c.Dir(ClientToServer).EffectiveMSS(); e.Value != 988 || e.MSSFrom != ServerToClient {
+		t.Errorf("client's effective MSS %+v, want 988 from the server's 1000", e)
+	}
+	for _, w := range res.Warnings {
+		if w.Kind == WarnSuperSegments {
+			t.Errorf("warning %+v", w)
+		}
+	}
+}

@@ -146,9 +146,9 @@ type EffectiveMSS struct {
 	// Inferred is set when no usable MSS option was captured and Value was
 	// taken from the segment sizes.
 	Inferred bool
-	// MSS is the MSS option that limits this direction: the smaller of
-	// the two SYNs' values (normally the peer's), and MSSFrom says whose
-	// SYN carried it.
+	// MSS is the MSS option that limits this direction: the peer's, or
+	// the sender's own when smaller and its segments keep to it (its own
+	// path MTU binds), and MSSFrom says whose SYN carried it.
 	MSS     int
 	MSSFrom Dir
 	// OptionBytes are the TCP option bytes on this direction's data
@@ -186,11 +186,18 @@ func effectiveMSS(c *Connection, dir Dir) EffectiveMSS {
 	peer := &c.Dirs[1-dir]
 	e := EffectiveMSS{OptionBytes: d.optionBytes()}
 	e.Timestamps = d.SYN.Timestamps && peer.SYN.Timestamps
+	own, theirs := int(d.SYN.MSS), int(peer.SYN.MSS)
 	switch {
-	case peer.SYN.MSS > 0 && (d.SYN.MSS == 0 || peer.SYN.MSS <= d.SYN.MSS):
-		e.MSS, e.MSSFrom = int(peer.SYN.MSS), 1-dir
-	case d.SYN.MSS > 0:
-		e.MSS, e.MSSFrom = int(d.SYN.MSS), dir
+	case own > 0 && theirs > 0 && own < theirs && !sizeBetween(d.sizes, own-e.OptionBytes, theirs-e.OptionBytes):
+		// The peer's MSS bounds what this side sends; its own smaller
+		// MSS does only where its own path MTU does (the usual source
+		// of the value), not where a route's advmss lowered it alone.
+		// A segment longer than its own MSS allows shows it does not.
+		e.MSS, e.MSSFrom = own, dir
+	case theirs > 0:
+		e.MSS, e.MSSFrom = theirs, 1-dir
+	case own > 0:
+		e.MSS, e.MSSFrom = own, dir
 	}
 	if e.MSS > e.OptionBytes {
 		e.Value = e.MSS - e.OptionBytes
@@ -200,6 +207,16 @@ func effectiveMSS(c *Connection, dir Dir) EffectiveMSS {
 	e.Value = inferMSS(d.sizes)
 	e.Inferred = e.Value > 0
 	return e
+}
+
+// sizeBetween tells whether a segment size lies in (lo, hi].
+func sizeBetween(sizes sizeCounts, lo, hi int) bool {
+	for _, c := range sizes {
+		if int(c.size) > lo && int(c.size) <= hi {
+			return true
+		}
+	}
+	return false
 }
 
 // inferMSS guesses the effective MSS from segment sizes alone: the most
