@@ -17,6 +17,7 @@ const (
 	CauseH2Frames                  // HTTP/2 DATA payload: whole frames, or a record's DATA less its frame headers
 	CauseSuperSegment              // one segment merged by TSO/GSO or GRO, longer than the MSS
 	CauseWindowFull                // the read ended at the receive window's edge: the server had sent all it allowed
+	CauseLossRecovery              // bytes after a lost segment waited for its retransmission, then came at once
 	CauseMissing                   // some of the bytes are not in the capture
 	CauseUnmatched                 // no capture connection for the event
 	CauseTraceOnly                 // no capture given
@@ -37,6 +38,7 @@ var causeNames = [...]string{
 	CauseH2Frames:     "h2-frames",
 	CauseSuperSegment: "super-segment",
 	CauseWindowFull:   "window-full",
+	CauseLossRecovery: "loss-recovery",
 	CauseMissing:      "missing",
 	CauseUnmatched:    "unmatched",
 	CauseTraceOnly:    "trace-only",

@@ -162,21 +162,22 @@ func (l Layer) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 // Facts is the evidence about one read. Every fact is nil when not known,
 // and carries its source.
 type Facts struct {
-	Layer    Layer        `json:"layer"`
-	Segments *SegmentFact `json:"segments,omitempty"`
-	MSS      *MSSFact     `json:"mss,omitempty"`
-	Header   *HeaderFact  `json:"header,omitempty"`
-	Body     *BodyFact    `json:"body,omitempty"`
-	Chunks   *ChunkFact   `json:"chunks,omitempty"`
-	Record   *RecordFact  `json:"record,omitempty"`
-	Frames   *FrameFact   `json:"frames,omitempty"`
-	Buffer   *BufferFact  `json:"buffer,omitempty"`
-	TCPRecv  *TCPRecvFact `json:"tcp_recv,omitempty"`
-	Timing   *TimingFact  `json:"timing,omitempty"`
-	Size     *SizeFact    `json:"size,omitempty"`
-	Capture  *CaptureFact `json:"capture,omitempty"`
-	Conn     *ConnFact    `json:"conn,omitempty"`
-	Window   *WindowFact  `json:"window,omitempty"`
+	Layer    Layer         `json:"layer"`
+	Segments *SegmentFact  `json:"segments,omitempty"`
+	MSS      *MSSFact      `json:"mss,omitempty"`
+	Header   *HeaderFact   `json:"header,omitempty"`
+	Body     *BodyFact     `json:"body,omitempty"`
+	Chunks   *ChunkFact    `json:"chunks,omitempty"`
+	Record   *RecordFact   `json:"record,omitempty"`
+	Frames   *FrameFact    `json:"frames,omitempty"`
+	Buffer   *BufferFact   `json:"buffer,omitempty"`
+	TCPRecv  *TCPRecvFact  `json:"tcp_recv,omitempty"`
+	Timing   *TimingFact   `json:"timing,omitempty"`
+	Size     *SizeFact     `json:"size,omitempty"`
+	Capture  *CaptureFact  `json:"capture,omitempty"`
+	Conn     *ConnFact     `json:"conn,omitempty"`
+	Window   *WindowFact   `json:"window,omitempty"`
+	Recovery *RecoveryFact `json:"recovery,omitempty"`
 
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection
@@ -191,6 +192,17 @@ type Facts struct {
 	// frames' order: no place on the frames can be given.
 	unattributed bool
 	ambiguous    bool // the connection was matched by order among several candidates
+}
+
+// RecoveryFact: the read holds the retransmission of a segment lost
+// before the capture point (Packet) and bytes after it that had arrived
+// before it (Waited of them, the first Before earlier): the kernel held
+// those until the hole was filled.
+type RecoveryFact struct {
+	Source Source        `json:"source"`
+	Packet int           `json:"packet"`
+	Waited int           `json:"waited"`
+	Before time.Duration `json:"before_ns"`
 }
 
 // WindowFact is the receive window curl's side had advertised when the

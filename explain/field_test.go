@@ -314,3 +314,29 @@ func TestFieldTwoConns(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldLossRecovery: tbf dropped segments; bytes after each hole
+// waited in the kernel until the retransmission came. The read at line
+// 768 took 5 segments at once because packet 32 (tshark: a fast
+// retransmission of seq 11775) filled the hole before 4 of them that had
+// arrived earlier: loss-recovery, certain, not backlog.
+func TestFieldLossRecovery(t *testing.T) {
+	tr := readTraceGz(t, "loss-recovery.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "loss-recovery.pcap.gz"), ""))
+	var n int
+	for _, e := range r.Events {
+		if e.Cause == CauseLossRecovery {
+			n++
+		}
+		if e.Line != 768 {
+			continue
+		}
+		rc := e.Facts.Recovery
+		if e.Size != 7240 || e.Cause != CauseLossRecovery || e.Confidence != Certain || rc == nil || rc.Packet != 32 || rc.Waited != 4 || len(e.Segments) != 5 {
+			t.Errorf("line 768: %d bytes, %v %v, recovery %+v, %d segments", e.Size, e.Cause, e.Confidence, rc, len(e.Segments))
+		}
+	}
+	if n < 5 {
+		t.Errorf("%d loss-recovery reads; the capture has more than 5 holes filled late", n)
+	}
+}

@@ -372,6 +372,7 @@ func (st *connState) readClear(ev *Event) {
 	}
 	ev.Segments = st.segs.in(ev.Range)
 	ev.Facts.Segments = st.segs.fact(ev.Segments, ev.Range)
+	ev.Facts.Recovery = recoveryFact(ev.Segments)
 	if n := len(ev.Segments); n > 0 && st.wins != nil {
 		last := ev.Segments[n-1]
 		if edge, w, ack, ok := st.wins.at(last.Packet); ok && edge == ev.Range.End && last.End() == edge {
@@ -397,6 +398,28 @@ func (st *connState) nextRead(n int) stream.Range {
 	r := stream.Range{Start: st.recv, End: st.recv + int64(n)}
 	st.recv = r.End
 	return r
+}
+
+// recoveryFact finds, among a read's segments in stream order, a
+// retransmission that later segments of the read had arrived before: the
+// bytes after the hole could not be read until it came.
+func recoveryFact(segs []Seg) *RecoveryFact {
+	for i, r := range segs {
+		if !r.Retrans {
+			continue
+		}
+		f := &RecoveryFact{Source: FromCapture, Packet: r.Packet}
+		for _, s := range segs[i+1:] {
+			if s.Arrived.Before(r.Arrived) {
+				f.Waited++
+				f.Before = max(f.Before, r.Arrived.Sub(s.Arrived))
+			}
+		}
+		if f.Waited > 0 {
+			return f
+		}
+	}
+	return nil
 }
 
 // headerFact: the header bytes curl logged before the read, and the

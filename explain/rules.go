@@ -144,6 +144,8 @@ func clearRules(f *Facts) verdict {
 		return certain(CauseBodyEnd) // the sender stopped because the body did
 	case f.Window != nil && !s.EndsInside:
 		return certain(CauseWindowFull) // the sender stopped because the window did
+	case f.Recovery != nil && s.Count > 1:
+		return certain(CauseLossRecovery) // the bytes were readable only once the hole was filled
 	case s.Count == 1 && s.Exact:
 		// That curl read one segment is a fact; why the sender stopped
 		// short of the MSS is not in the capture: one write of the

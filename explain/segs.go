@@ -19,6 +19,9 @@ type Seg struct {
 	Before  time.Duration
 	Arrived time.Time
 	Super   bool
+	// Retrans: a retransmission, here the only captured copy of its
+	// bytes (the original was lost before the capture point).
+	Retrans bool
 }
 
 // End is the stream offset just past the segment.
@@ -70,7 +73,7 @@ func (x *segIndex) in(rng stream.Range) []Seg {
 	for i := x.first(rng.Start); i < len(x.segs) && x.segs[i].Offset < rng.End; i++ {
 		s := x.segs[i]
 		out = append(out, Seg{Packet: s.Packet, Offset: s.Offset, Len: s.Len, Super: x.eff > 0 && s.Len > x.eff,
-			Arrived: time.Unix(0, s.Time)})
+			Arrived: time.Unix(0, s.Time), Retrans: s.Kind&analyze.KindRetransmission != 0})
 	}
 	return out
 }

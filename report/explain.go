@@ -392,6 +392,8 @@ func causeMeaning(c explain.Cause) string {
 		return "one segment merged by TSO/GSO or GRO: the wire segments cannot be told"
 	case explain.CauseWindowFull:
 		return "the read ended at curl's receive window: the server had sent all it allowed"
+	case explain.CauseLossRecovery:
+		return "bytes after a lost segment waited for its retransmission, then came at once"
 	case explain.CauseMissing:
 		return "bytes missing from the capture"
 	case explain.CauseUnmatched:
@@ -510,6 +512,9 @@ func causeSentence(e explain.Event) string {
 		return recordText(e)
 	case explain.CauseH2Frames:
 		return framesText(e)
+	case explain.CauseLossRecovery:
+		rc := f.Recovery
+		return fmt.Sprintf("%s (%s): packet %d is the retransmission of a segment lost before the capture point, and %s after it in the stream had arrived up to %s before it; the kernel holds bytes after a hole until it is filled, so curl got them all at once when the retransmission came, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
 	case explain.CauseWindowFull:
 		w := f.Window
 		return fmt.Sprintf("%s (%s), ending where the receive window curl's side advertised ended (%d bytes, in packet %d, up to stream offset %d): the server had sent all the window allowed and waited for curl to read, so N is what the window let through since the read before", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Window, w.Packet, w.Edge)
@@ -1000,6 +1005,8 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing: the server wrote a chunk at a time and curl read each as it came (%d = %d of data + %d of framing).", n, s.Events, e.Size, c.Data, c.Framing)}
 	case explain.CauseShortSegment:
 		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS, read as it came: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
+	case explain.CauseLossRecovery:
+		return []string{fmt.Sprintf("%d of %d reads took bytes that had waited behind a lost segment until its retransmission came (line %d: packet %d): N is what the retransmission made readable at once, not a sign of a slow reader.", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
 	case explain.CauseWindowFull:
 		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so N is what the window let through, not the segment size.", n, s.Events, e.Facts.Window.Window, e.Line)}
 	case explain.CauseSuperSegment:
