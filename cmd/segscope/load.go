@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -88,6 +91,10 @@ func load(s *streams, paths []string, aopts analyze.Options, progress bool) (*an
 // returns the files' errors.
 func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, stop func() bool) []error {
 	var errs []error
+	if sorted, moved := timeOrder(paths); moved {
+		fmt.Fprintf(s.err, "segscope: reading the %d files in the order of their first packet (%s), not as given: the shell sorts tcpdump -C/-G names (x.pcap10 before x.pcap2) out of time order\n", len(paths), strings.Join(sorted, ", "))
+		paths = sorted
+	}
 	for _, path := range paths {
 		var (
 			src *capture.File
@@ -117,6 +124,50 @@ func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, sto
 		}
 	}
 	return errs
+}
+
+// timeOrder sorts capture files by the time of their first packet (a
+// file that cannot be read, or without packets, keeps its place among
+// the others' order); with standard input among them nothing moves. It
+// tells whether the order changed.
+func timeOrder(paths []string) ([]string, bool) {
+	if len(paths) < 2 || slices.Contains(paths, "-") {
+		return paths, false
+	}
+	type file struct {
+		path  string
+		first int64
+		ok    bool
+	}
+	files := make([]file, len(paths))
+	for i, p := range paths {
+		files[i].path = p
+		if src, err := capture.Open(p); err == nil {
+			if pk, err := src.ReadPacket(); err == nil {
+				files[i].first, files[i].ok = pk.Timestamp.UnixNano(), true
+			}
+			src.Close()
+		}
+	}
+	// Insertion by time among the files that have one; the others stay.
+	var timed []file
+	for _, f := range files {
+		if f.ok {
+			timed = append(timed, f)
+		}
+	}
+	slices.SortStableFunc(timed, func(a, b file) int { return cmp.Compare(a.first, b.first) })
+	out := make([]string, len(paths))
+	moved, k := false, 0
+	for i, f := range files {
+		if f.ok {
+			f = timed[k]
+			k++
+		}
+		out[i] = f.path
+		moved = moved || out[i] != paths[i]
+	}
+	return out, moved
 }
 
 func isTerminal(w any) bool {

@@ -11,6 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/segscope/segscope/capture"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -400,5 +405,63 @@ func TestCurlTarget(t *testing.T) {
 	// Every address a name resolves to is captured: curl may use any.
 	if addrs, _, err = target([]string{"http://localhost:9/"}); err != nil || len(addrs) == 0 || !addrs[0].IsLoopback() {
 		t.Errorf("localhost: %v %v", addrs, err)
+	}
+}
+
+// TestRotatedFilesInTimeOrder: a capture rotated by tcpdump -C into
+// x.pcap, x.pcap1 ... x.pcap10 comes from the shell as x.pcap, x.pcap1,
+// x.pcap10, x.pcap2: the files are read in the order of their first
+// packet, which says so, and the analysis is the whole capture's (no
+// out-of-order segment, no gap), not one with time going backwards.
+func TestRotatedFilesInTimeOrder(t *testing.T) {
+	whole := "../../pcaps/mtu1440-ts.pcap.gz"
+	src, err := capture.Open(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkts []capture.Packet
+	for {
+		p, err := src.ReadPacket()
+		if err != nil {
+			break
+		}
+		p.Data = append([]byte(nil), p.Data...)
+		pkts = append(pkts, p)
+	}
+	src.Close()
+	dir := t.TempDir()
+	names := []string{"x.pcap", "x.pcap1", "x.pcap2"} // written in this time order
+	per := (len(pkts) + 2) / 3
+	for i, n := range names {
+		f, err := os.Create(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := pcapgo.NewWriterNanos(f)
+		w.WriteFileHeader(262144, pkts[0].LinkType)
+		for _, p := range pkts[i*per : min((i+1)*per, len(pkts))] {
+			w.WritePacket(gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: len(p.Data), Length: p.Length}, p.Data)
+		}
+		f.Close()
+	}
+	_, want, _ := runCmd(t, nil, "analyze", "-o", "csv", whole)
+	// The shell's order for x.pcap10-style names: not time order.
+	args := []string{"analyze", "-o", "csv", filepath.Join(dir, "x.pcap2"), filepath.Join(dir, "x.pcap"), filepath.Join(dir, "x.pcap1")}
+	code, got, errs := runCmd(t, nil, args...)
+	if code != 0 || !strings.Contains(errs, "reading the 3 files in the order of their first packet") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	strip := func(s string) string { // the source column names the files
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if i := strings.Index(l, ","); i >= 0 {
+				l = l[i:]
+			}
+			out = append(out, l)
+		}
+		return strings.Join(out, "\n")
+	}
+	if strip(got) != strip(want) {
+		t.Errorf("rotated files read as given:\n%s\nwant, as the whole capture:\n%s", got, want)
 	}
 }
