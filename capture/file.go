@@ -64,6 +64,9 @@ func Open(path string) (*File, error) {
 	var size int64
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		size = st.Size()
+	} else if err == nil && st.IsDir() {
+		f.Close()
+		return nil, &Error{Source: path, Err: errors.New("is a directory, not a capture file")}
 	}
 	src, err := NewReader(path, f, size)
 	if err != nil {
@@ -219,6 +222,8 @@ func (f *File) wrap(err error) error {
 	switch {
 	case err == io.EOF:
 		return io.EOF
+	case errors.Is(err, io.ErrUnexpectedEOF) && f.tap != nil && f.tap.blockLen > maxBlock:
+		err = fmt.Errorf("pcapng block at byte %d declares a length of %d bytes, more than any block holds (%d MiB): the file is corrupt there, not cut short", f.tap.blockStart, f.tap.blockLen, maxBlock>>20)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = ErrTruncated
 	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):

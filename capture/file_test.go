@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -253,5 +254,50 @@ func TestMixedLinkTypesInPcapng(t *testing.T) {
 	recs := mustRead(t, "mixed", buf.Bytes())
 	if len(recs) != 2 || recs[0].lt != layers.LinkTypeEthernet || recs[1].lt != layers.LinkTypeLinuxSLL2 || recs[1].length != 9 {
 		t.Fatalf("records = %+v", recs)
+	}
+}
+
+// TestPcapngCorruptBlockLength: a block header in the middle of a real
+// pcapng whose length field is garbage (as a field test made: 0x7ffffff0)
+// is named as corruption at its byte offset, not as a file cut short;
+// the packets before it are kept.
+func TestPcapngCorruptBlockLength(t *testing.T) {
+	b, err := os.ReadFile("../pcaps/ipv6-mtu1460.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Walk the blocks (little-endian file) to the 20th enhanced packet.
+	off, epbs := 0, 0
+	for off+8 <= len(b) {
+		typ, length := binary.LittleEndian.Uint32(b[off:]), int(binary.LittleEndian.Uint32(b[off+4:]))
+		if typ == 6 {
+			if epbs++; epbs == 20 {
+				break
+			}
+		}
+		off += length
+	}
+	if epbs != 20 {
+		t.Fatalf("only %d packet blocks", epbs)
+	}
+	bad := append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(bad[off+4:], 0x7ffffff0)
+	src, err := NewReader("bad.pcapng", bytes.NewReader(bad), int64(len(bad)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readAll(src)
+	want := fmt.Sprintf("pcapng block at byte %d declares a length of 2147483632 bytes", off)
+	if len(recs) != 19 || err == nil || !strings.Contains(err.Error(), want) || errors.Is(err, ErrTruncated) {
+		t.Errorf("%d packets, error %v; want 19 and %q", len(recs), err, want)
+	}
+}
+
+// TestOpenDirectory: a directory given as a capture is named as one.
+func TestOpenDirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(dir)
+	if err == nil || err.Error() != "reading "+dir+": is a directory, not a capture file" {
+		t.Errorf("Open(directory): %v", err)
 	}
 }

@@ -18,6 +18,10 @@ const (
 	// maxSecretsBlock bounds the Decryption Secrets Blocks read: a key log
 	// takes some 500 bytes per connection.
 	maxSecretsBlock = 64 << 20
+	// maxBlock is the longest block a sane pcapng holds (tshark's
+	// bound is close: 128 MiB and a snap length): a longer declared
+	// length is a corrupt header, not a cut file.
+	maxBlock = 128 << 20
 	// minSecretsBlock is a block with empty secrets and no options.
 	minSecretsBlock = 20
 )
@@ -53,10 +57,14 @@ type secretsTap struct {
 	off       int64 // bytes taken from r: the offset in the file
 	left      int64 // bytes of the current block still to pass on
 	bigEndian bool
-	lost      bool     // framing not followed: pass everything on
-	keyLogs   [][]byte // TLS key logs, in file order
-	err       error    // a malformed secrets block, returned from then on
-	errSent   bool     // err was returned by Read: the reader reached it
+	lost      bool // framing not followed: pass everything on
+	// blockStart and blockLen are the last block passed on: where it
+	// starts in the file and the length its header declares.
+	blockStart int64
+	blockLen   uint32
+	keyLogs    [][]byte // TLS key logs, in file order
+	err        error    // a malformed secrets block, returned from then on
+	errSent    bool     // err was returned by Read: the reader reached it
 }
 
 func (t *secretsTap) u32(b []byte) uint32 {
@@ -87,6 +95,7 @@ func (t *secretsTap) Read(p []byte) (int, error) {
 				t.err = t.readSecrets(length)
 			default:
 				t.left = int64(length)
+				t.blockStart, t.blockLen = t.off, length
 			}
 			continue
 		}

@@ -94,8 +94,9 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 }
 
 // writeReport writes r and turns read errors into the exit status. The
-// table lists the errors itself; for JSON and CSV, which scripts read, they
-// go to standard error (JSON also carries them in "errors").
+// errors go to standard error whatever the format, as every command's do
+// (the table also lists them under itself, JSON in "errors"), so a
+// script or a pipe into head still sees them.
 func writeReport(s *streams, r interface {
 	Write(io.Writer, report.Format) error
 }, f report.Format, res *analyze.Result, errs []error) error {
@@ -109,10 +110,8 @@ func writeReport(s *streams, r interface {
 	if len(errs) == 0 {
 		return nil
 	}
-	if f != report.Table {
-		for _, err := range errs {
-			fmt.Fprintf(s.err, "segscope: %v\n", err)
-		}
+	for _, err := range errs {
+		fmt.Fprintf(s.err, "segscope: %v\n", err)
 	}
 	return errReported
 }

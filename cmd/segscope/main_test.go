@@ -465,3 +465,21 @@ func TestRotatedFilesInTimeOrder(t *testing.T) {
 		t.Errorf("rotated files read as given:\n%s\nwant, as the whole capture:\n%s", got, want)
 	}
 }
+
+// TestTableErrorsOnStderr: a read error goes to standard error with the
+// table too (a field test piped the table into head and saw none), and
+// the table still lists it, with the packets before it.
+func TestTableErrorsOnStderr(t *testing.T) {
+	b, err := os.ReadFile(pcaps + "lo-http.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	if err := os.WriteFile(cut, b[:len(b)-10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, nil, "analyze", cut)
+	if code != 1 || !strings.Contains(errs, "segscope: reading "+cut+": packet ") || !strings.Contains(errs, "capture ends in the middle of a packet") || !strings.Contains(out, "Errors (the numbers above cover what was read before them)") {
+		t.Errorf("exit %d, stderr %q, stdout ends %q", code, errs, out[max(0, len(out)-200):])
+	}
+}
