@@ -98,6 +98,9 @@ type Warning struct {
 	// For WarnSuperSegments: the direction's data segments, its effective
 	// MSS, and the largest segment.
 	Segments, MSS, Largest int
+	// For WarnDirectionBound: the direction also has bytes the capture
+	// never saw, so holes that would not fill held the bound.
+	Lost bool
 }
 
 // WarningKind tells what a Warning is about.
@@ -524,7 +527,7 @@ func boundWarnings(c *Connection) []Warning {
 	var out []Warning
 	for d, s := range a.Streams {
 		if s.BoundHits > 0 {
-			out = append(out, Warning{Conn: c.ID, Dir: Dir(d).String(), Kind: WarnDirectionBound, N: int64(s.BoundHits)})
+			out = append(out, Warning{Conn: c.ID, Dir: Dir(d).String(), Kind: WarnDirectionBound, N: int64(s.BoundHits), Lost: c.Dirs[d].MissingBytes > 0})
 		}
 	}
 	dropped := 0

@@ -77,6 +77,7 @@ const (
 	ByUnknownOverhead           // one record per SSL_read; the suite's per-record overhead is not known
 	ByShortSegment              // a segment shorter than the MSS is taken as one push of the sender's stack
 	ByGuessedMatch              // the capture connection is one of several to the server, taken in order
+	ByDistantClocks             // the trace's clock is far from the capture's: maybe another run's connection
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -95,6 +96,7 @@ var inferenceNames = [...]string{
 	ByUnknownOverhead: "unknown-overhead",
 	ByShortSegment:    "short-segment",
 	ByGuessedMatch:    "guessed-match",
+	ByDistantClocks:   "distant-clocks",
 }
 
 func (i Inference) String() string {
@@ -192,6 +194,7 @@ type Facts struct {
 	// frames' order: no place on the frames can be given.
 	unattributed bool
 	ambiguous    bool // the connection was matched by order among several candidates
+	distant      bool // the trace's and the capture's clocks are too far apart for one host
 }
 
 // RecoveryFact: the read holds the retransmission of a segment lost

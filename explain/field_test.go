@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
@@ -270,7 +271,7 @@ func TestFieldManyFrames(t *testing.T) {
 // TestInferenceNames: every inference has its own name in JSON.
 func TestInferenceNames(t *testing.T) {
 	seen := map[string]Inference{}
-	for i := NoInference; i <= ByGuessedMatch; i++ {
+	for i := NoInference; i <= ByDistantClocks; i++ {
 		n := i.String()
 		if n == "" || n == "unknown" {
 			t.Errorf("inference %d has no name", i)
@@ -338,5 +339,25 @@ func TestFieldLossRecovery(t *testing.T) {
 	}
 	if n < 5 {
 		t.Errorf("%d loss-recovery reads; the capture has more than 5 holes filled late", n)
+	}
+}
+
+// TestDistantClocks: the window-full pair with the trace's clock moved
+// 10 s (as a trace of another run, or from another host, would be): the
+// clock problem is listed, and no cause is certain, each saying why.
+func TestDistantClocks(t *testing.T) {
+	tr := readTraceGz(t, "window-full.trace.gz")
+	res := analyzeFor(t, tr, filepath.Join(field, "window-full.pcap.gz"), "")
+	for i := range tr.Events {
+		tr.Events[i].Time += 10 * time.Second
+	}
+	r := Explain(tr, res)
+	if len(r.Problems) != 1 || r.Problems[0].Kind != ProblemClockSkew || r.Problems[0].Skew < 9*time.Second {
+		t.Fatalf("problems %+v", r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Confidence == Certain || e.Confidence == Inferred && e.Inference != ByDistantClocks && e.Inference != ByShortSegment {
+			t.Errorf("line %d: %v %v", e.Line, e.Confidence, e.Inference)
+		}
 	}
 }

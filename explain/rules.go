@@ -36,10 +36,14 @@ func decide(ev *Event, hasTimes bool) {
 	default:
 		v = clearRules(&ev.Facts)
 	}
-	if ev.Facts.ambiguous && v.conf == Certain {
+	switch {
+	case v.conf != Certain:
+	case ev.Facts.ambiguous:
 		// Certain of the connection it was matched to; that the match
 		// is this transfer's is the guess.
 		v.conf, v.inf = Inferred, ByGuessedMatch
+	case ev.Facts.distant:
+		v.conf, v.inf = Inferred, ByDistantClocks
 	}
 	ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, v.needs
 	if !hasTimes {

@@ -66,6 +66,9 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		m.ClockSkew = skew
 		if skew > maxSkew || skew < -maxSkew {
 			r.Problems = append(r.Problems, Problem{Kind: ProblemClockSkew, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: skew})
+			for _, i := range evs {
+				r.Events[i].Facts.distant = true
+			}
 		}
 		for _, i := range evs {
 			timeRead(&r.Events[i], m, st)

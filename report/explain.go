@@ -837,6 +837,8 @@ func inferenceText(e explain.Event) string {
 		return "curl 8 splits a DATA frame where a TLS record ends"
 	case explain.ByGuessedMatch:
 		return "the capture has more connections to this server than the trace, and the trace does not name its client port: it was matched to the first in order, which may be another transfer's (choose it with --port CLIENT-PORT)"
+	case explain.ByDistantClocks:
+		return "the trace's clock and the capture's are seconds apart, as on two hosts; on one host they would be of different runs of the transfer, and this cause not the read's (see the problems)"
 	case explain.ByShortSegment:
 		return "a segment shorter than the MSS is usually one write of a server that writes in pieces; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
 	case explain.ByUnknownOverhead:

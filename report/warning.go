@@ -19,6 +19,9 @@ func WarningText(w analyze.Warning) string {
 	case analyze.WarnMissingBytes:
 		return fmt.Sprintf("%d bytes of this direction were never captured (packets missed by the capture, or sent before it started): sizes and retransmission counts around the gap are uncertain", w.N)
 	case analyze.WarnDirectionBound:
+		if w.Lost {
+			return fmt.Sprintf("the reassembly bound (out-of-order bytes held per direction) was hit %d times: the capture lost packets (see the bytes never captured), and bytes held behind their holes became gaps; raising it (--max-buffered) does not bring lost packets back: capture with a larger buffer (tcpdump -B 32768)", w.N)
+		}
 		return fmt.Sprintf("the reassembly bound (out-of-order bytes held per direction) was hit %d times: the bytes still missing then became gaps (raise it with --max-buffered)", w.N)
 	case analyze.WarnUnitsDropped:
 		return fmt.Sprintf("%d exchanges, records or frames beyond the per-connection bound were counted but not listed (raise it with --max-units)", w.N)

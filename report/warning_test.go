@@ -19,6 +19,7 @@ func TestWarningText(t *testing.T) {
 		{analyze.Warning{Kind: analyze.WarnMalformed, N: 3}, []string{"3 malformed packets skipped"}},
 		{analyze.Warning{Kind: analyze.WarnMissingBytes, N: 1448}, []string{"1448 bytes of this direction were never captured"}},
 		{analyze.Warning{Kind: analyze.WarnDirectionBound, N: 2}, []string{"was hit 2 times", "--max-buffered)"}},
+		{analyze.Warning{Kind: analyze.WarnDirectionBound, N: 64, Lost: true}, []string{"was hit 64 times", "the capture lost packets", "does not bring lost packets back", "tcpdump -B"}},
 		{analyze.Warning{Kind: analyze.WarnUnitsDropped, N: 12}, []string{"12 exchanges, records or frames", "--max-units"}},
 		{analyze.Warning{Kind: analyze.WarnSuperSegments, N: 1, Segments: 9, MSS: 1448, Largest: 65160}, []string{"1 of 9 segments are longer than the effective MSS 1448 (largest 65160 = 45.0 x 1448)", "TSO/GSO", "none carries more than 1448 bytes"}},
 	} {

@@ -90,7 +90,7 @@ Needs root (network namespaces), ip, tc and ethtool.`,
 	cmd.Flags().StringVarP(&o.format, "format", "o", "table", "report format: table, json or csv")
 	cmd.Flags().StringVar(&o.keep, "keep", "", "keep the captures (client.pcapng, server.pcapng), the trace (trace.txt), the key log (keys.txt) and the certificate (ca.pem) in this directory (one subdirectory per condition with --compare or --preset)")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "show the commands that build the lab")
-	cmd.Flags().StringVar(&o.compare, "compare", "", "run once per value of one flag and compare, e.g. mtu=1500,1440,1400 or timestamps=true,false")
+	cmd.Flags().Var(&onceString{v: &o.compare, name: "compare"}, "compare", "run once per value of one flag and compare, e.g. mtu=1500,1440,1400 or timestamps=true,false (one --compare: one flag at a time)")
 	cmd.Flags().StringVar(&o.html, "html", "", "also write the HTML report (segments, records and reads drawn) to this file; with --compare or --preset one file per condition, FILE-1-LABEL.html...")
 	cmd.Flags().StringVar(&o.preset, "preset", "", "run a named set of conditions and compare: "+strings.Join(presetNames(), ", "))
 	return cmd
@@ -488,3 +488,28 @@ var labPresets = map[string]labPreset{
 }
 
 func presetNames() []string { return []string{"1388", "timestamps", "offloads", "pacing"} }
+
+// onceString is a string flag that may be given once: a second --compare
+// would otherwise replace the first without a word.
+type onceString struct {
+	v    *string
+	name string
+	set  bool
+}
+
+func (o *onceString) String() string {
+	if o.v == nil {
+		return ""
+	}
+	return *o.v
+}
+
+func (o *onceString) Set(s string) error {
+	if o.set {
+		return fmt.Errorf("--%s is given once: it compares one flag at a time (run lab again for another)", o.name)
+	}
+	*o.v, o.set = s, true
+	return nil
+}
+
+func (o *onceString) Type() string { return "string" }

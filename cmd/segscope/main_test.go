@@ -483,3 +483,12 @@ func TestTableErrorsOnStderr(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout ends %q", code, errs, out[max(0, len(out)-200):])
 	}
 }
+
+// TestLabCompareOnce: a second --compare is refused, not silently taken
+// instead of the first (no namespace is made: flags are parsed first).
+func TestLabCompareOnce(t *testing.T) {
+	code, _, errs := runCmd(t, nil, "lab", "--compare", "mtu=1500,9000", "--compare", "sack=true,false")
+	if code != 2 || !strings.Contains(errs, "--compare is given once") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
