@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 )
 
 // SizeCount is how many data segments had one payload size.
@@ -170,14 +171,16 @@ func (e EffectiveMSS) Arithmetic() string {
 	if e.MSSFrom == ServerToClient {
 		who = "server's SYN-ACK"
 	}
+	// Concatenation, not fmt: JSON and CSV write this for every
+	// direction of every connection.
 	if e.OptionBytes == 0 {
-		return fmt.Sprintf("%d (MSS in the %s; no TCP options on data segments) = %d", e.MSS, who, e.Value)
+		return strconv.Itoa(e.MSS) + " (MSS in the " + who + "; no TCP options on data segments) = " + strconv.Itoa(e.Value)
 	}
 	what := "TCP options"
 	if e.Timestamps && e.OptionBytes == 12 {
 		what = "timestamps option"
 	}
-	return fmt.Sprintf("%d (MSS in the %s) - %d (%s) = %d", e.MSS, who, e.OptionBytes, what, e.Value)
+	return strconv.Itoa(e.MSS) + " (MSS in the " + who + ") - " + strconv.Itoa(e.OptionBytes) + " (" + what + ") = " + strconv.Itoa(e.Value)
 }
 
 // effectiveMSS works out the effective MSS of the data sent by dir.
