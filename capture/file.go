@@ -173,6 +173,9 @@ func (f *File) TLSKeyLogs() [][]byte {
 
 // Close closes the underlying file (standard input is left open).
 func (f *File) Close() error {
+	if f.pcap != nil {
+		f.pcap.stop()
+	}
 	if f.closer != nil {
 		return f.closer.Close()
 	}

@@ -3,7 +3,6 @@ package capture
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -13,25 +12,31 @@ import (
 )
 
 // pcapReader reads classic pcap records in place: a packet's bytes are a
-// slice of the 1 MiB read buffer, not copied (pcapgo.Reader copied each
-// record through a 4 KiB buffer of its own into another). It returns what
-// pcapgo returns for the same file, errors included, but for a file that
-// ends right after a record header, which is a cut here and the end of
-// the file for pcapgo (pcapread_test.go compares them).
+// slice of a 1 MiB chunk of the file, not copied (pcapgo.Reader copied each
+// record through a 4 KiB buffer of its own into another), unless the
+// record straddles two chunks. A goroutine reads the chunks ahead, so the
+// read(2) copies (about a third of a bulk analysis) overlap the analysis
+// on another core. It returns what pcapgo returns for the same file,
+// errors included, but for a file that ends right after a record header,
+// which is a cut here and the end of the file for pcapgo (pcapread_test.go
+// compares them).
 //
 // Mapping the file (mmap) instead was measured and dropped: parsing in
 // place from the buffer read a 140 MB capture from the page cache at
-// about 8 GB/s, the mapped file at about 6 GB/s (page faults), both far
-// ahead of the analysis (BenchmarkRead).
+// about 8 GB/s, the mapped file at about 6 GB/s (page faults).
 type pcapReader struct {
 	order    binary.ByteOrder
 	nsFactor uint32
 	snaplen  uint32
 	link     layers.LinkType
 
-	br   *bufio.Reader
-	used int    // bytes of the last record still in br's buffer
-	big  []byte // a record too large for br's buffer
+	br *bufio.Reader // the file header is peeked through it; then it feeds the chunks
+
+	ahead *readAhead // started by the first record
+	cur   []byte     // the chunk being parsed; records are slices of it
+	pos   int        // the next record starts at cur[pos]
+	join  []byte     // a record that straddles chunks, copied whole
+	err   error      // what ended the file, once cur is used up
 }
 
 // pcapgo's bound on a record's length when the snap length is smaller.
@@ -73,15 +78,8 @@ func (r *pcapReader) readHeader() error {
 
 // next returns the next record; data is valid until the following call.
 func (r *pcapReader) next() (data []byte, ci gopacket.CaptureInfo, err error) {
-	if r.used > 0 {
-		r.br.Discard(r.used)
-		r.used = 0
-	}
-	h, err := r.br.Peek(16)
+	h, err := r.read(16)
 	if err != nil {
-		if len(h) > 0 && err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
 		return nil, ci, err
 	}
 	ci.Timestamp = time.Unix(int64(r.order.Uint32(h[0:4])), int64(r.order.Uint32(h[4:8])*r.nsFactor)).UTC()
@@ -93,33 +91,119 @@ func (r *pcapReader) next() (data []byte, ci gopacket.CaptureInfo, err error) {
 	if ci.CaptureLength > ci.Length {
 		return nil, ci, fmt.Errorf("capture length exceeds original packet length: %d > %d", ci.CaptureLength, ci.Length)
 	}
-	n := 16 + ci.CaptureLength
-	if n <= r.br.Size() {
-		rec, err := r.br.Peek(n)
-		if err != nil {
-			if err == io.EOF {
+	data, err = r.read(ci.CaptureLength)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF // a header without its data is a cut
+	}
+	return data, ci, err
+}
+
+// read returns the next n bytes, contiguous: a slice of the chunk being
+// read, or, where they straddle chunks, a copy in join (growing with the
+// bytes actually read: a length from a corrupt file cannot make it
+// allocate 4 GiB). io.EOF when the file ended before any of them,
+// io.ErrUnexpectedEOF when it ended among them.
+func (r *pcapReader) read(n int) ([]byte, error) {
+	if len(r.cur)-r.pos >= n {
+		b := r.cur[r.pos : r.pos+n : r.pos+n]
+		r.pos += n
+		return b, nil
+	}
+	r.join = append(r.join[:0], r.cur[r.pos:]...)
+	r.pos = len(r.cur)
+	for len(r.join) < n {
+		if err := r.nextChunk(); err != nil {
+			if err == io.EOF && len(r.join) > 0 {
 				err = io.ErrUnexpectedEOF
 			}
-			r.br.Discard(len(rec))
-			return nil, ci, err
+			return nil, err
 		}
-		r.used = n
-		return rec[16:n:n], ci, nil
+		k := min(n-len(r.join), len(r.cur))
+		r.join = append(r.join, r.cur[:k]...)
+		r.pos = k
 	}
-	// Larger than the buffer: copy, growing with the bytes actually read
-	// (a length from a corrupt file cannot make it allocate 4 GiB).
-	r.br.Discard(16)
-	r.big = r.big[:0]
-	for len(r.big) < ci.CaptureLength {
-		chunk := min(ci.CaptureLength-len(r.big), 1<<20)
-		start := len(r.big)
-		r.big = append(r.big, make([]byte, chunk)...)
-		if _, err := io.ReadFull(r.br, r.big[start:]); err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
+	return r.join, nil
+}
+
+// nextChunk hands the chunk read back for reuse and takes the next one
+// the reading goroutine filled; it returns the error that ended the file
+// once its bytes are used.
+func (r *pcapReader) nextChunk() error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.ahead == nil {
+		r.startAhead()
+	}
+	if r.cur != nil {
+		r.ahead.free <- r.cur[:cap(r.cur)]
+		r.cur, r.pos = nil, 0
+	}
+	c := <-r.ahead.full
+	r.cur, r.pos = c.b, 0
+	if c.err != nil {
+		r.err = c.err
+		if len(c.b) == 0 {
+			return c.err
+		}
+	}
+	return nil
+}
+
+// readAhead reads the file in a goroutine of its own, a chunk ahead of
+// the records being parsed: on two cores the read(2) copies overlap the
+// analysis instead of adding to it. The chunks are recycled.
+type readAhead struct {
+	full chan chunk
+	free chan []byte
+	done chan struct{}
+}
+
+type chunk struct {
+	b   []byte
+	err error
+}
+
+const (
+	chunkSize   = 1 << 20
+	chunksAhead = 3
+)
+
+func (r *pcapReader) startAhead() {
+	a := &readAhead{full: make(chan chunk, chunksAhead), free: make(chan []byte, chunksAhead+1), done: make(chan struct{})}
+	for range chunksAhead + 1 {
+		a.free <- make([]byte, chunkSize)
+	}
+	r.ahead = a
+	src := r.br // what it buffered past the file header first, then the file
+	go func() {
+		for {
+			var buf []byte
+			select {
+			case buf = <-a.free:
+			case <-a.done:
+				return
 			}
-			return nil, ci, err
+			n, err := src.Read(buf)
+			for n == 0 && err == nil {
+				n, err = src.Read(buf)
+			}
+			select {
+			case a.full <- chunk{buf[:n], err}:
+			case <-a.done:
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
+	}()
+}
+
+// stop ends the reading goroutine.
+func (r *pcapReader) stop() {
+	if r.ahead != nil {
+		close(r.ahead.done)
+		r.ahead = nil
 	}
-	return r.big, ci, nil
 }
