@@ -47,15 +47,7 @@ func (x *frameIndex) forStream(id uint32) *frameIndex {
 	if s := x.byStream[id]; s != nil {
 		return s
 	}
-	s := &frameIndex{all: x.all, dec: x.dec, src: x.src}
-	var cum int64
-	for _, d := range x.data {
-		if d.stream == id {
-			d.cum = cum
-			s.data = append(s.data, d)
-			cum += int64(d.data)
-		}
-	}
+	s := x.filter(func(stream uint32) bool { return stream == id })
 	if x.byStream == nil {
 		x.byStream = map[uint32]*frameIndex{}
 	}
@@ -64,22 +56,42 @@ func (x *frameIndex) forStream(id uint32) *frameIndex {
 }
 
 // without returns the index less the DATA frames of the streams in
-// skip, recounted: the coordinate of the reads when curl did not log
-// those streams' bodies. x itself when there is nothing to skip.
+// skip: the coordinate of the reads when curl did not log those streams'
+// bodies. x itself when there is nothing to skip.
 func (x *frameIndex) without(skip map[uint32]bool) *frameIndex {
 	if x == nil || len(skip) == 0 {
 		return x
 	}
+	return x.filter(func(stream uint32) bool { return !skip[stream] })
+}
+
+// filter returns the index of the DATA frames of the streams keep
+// accepts, recounted on their own DATA coordinate.
+func (x *frameIndex) filter(keep func(stream uint32) bool) *frameIndex {
 	s := &frameIndex{all: x.all, dec: x.dec, src: x.src}
 	var cum int64
 	for _, d := range x.data {
-		if !skip[d.stream] {
+		if keep(d.stream) {
 			d.cum = cum
 			s.data = append(s.data, d)
 			cum += int64(d.data)
 		}
 	}
+	s.interleaved = interleaved(s.data)
 	return s
+}
+
+// interleaved tells whether DATA frames of several streams alternate: a
+// stream's DATA resumes after another's.
+func interleaved(data []dataFrame) bool {
+	seen := map[uint32]bool{}
+	for i, d := range data {
+		if i > 0 && data[i-1].stream != d.stream && seen[d.stream] {
+			return true
+		}
+		seen[d.stream] = true
+	}
+	return false
 }
 
 func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
@@ -88,7 +100,6 @@ func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 		x.src = FromKeyLog
 	}
 	var cum int64
-	seen := map[uint32]bool{}
 	for _, f := range frames {
 		if f.Type != h2.TypeData {
 			continue
@@ -98,14 +109,11 @@ func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 		if f.Flags&h2.FlagPadded != 0 {
 			start++
 		}
-		if n := len(x.data); n > 0 && x.data[n-1].stream != f.StreamID && seen[f.StreamID] {
-			x.interleaved = true
-		}
-		seen[f.StreamID] = true
 		x.data = append(x.data, dataFrame{cum: cum, data: f.Data, pad: pad, pay: stream.Range{Start: start, End: start + int64(f.Data)},
 			stream: f.StreamID, eos: f.Flags&h2.FlagEndStream != 0})
 		cum += int64(f.Data)
 	}
+	x.interleaved = interleaved(x.data)
 	return x
 }
 

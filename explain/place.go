@@ -306,12 +306,7 @@ func isStatusLine(line []byte) bool {
 
 // isFinalStatus tells whether a Recv header event is an HTTP/1 status
 // line of a final (not 1xx) response.
-func isFinalStatus(line []byte) bool {
-	if len(line) < 12 || string(line[:7]) != "HTTP/1." {
-		return false
-	}
-	return line[9] >= '2' && line[9] <= '9'
-}
+func isFinalStatus(line []byte) bool { return isStatusLine(line) && line[9] != '1' }
 
 // read explains one Recv data event: its facts, placed on the stream.
 func (st *connState) read(i int, e *curltrace.Event) Event {

@@ -999,7 +999,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		}
 		return []string{fmt.Sprintf("%d of %d reads came after curl paused to hold --limit-rate: its buffer is the rate (%d bytes), and each read, %s after the one before, filled it.", n, s.Events, e.Facts.Buffer.Size, gap)}
 	case explain.CauseH2Frames:
-		return h2Sentences(r, e, n)
+		return h2Sentences(r)
 	case explain.CauseTLSRecord:
 		return tlsSentences(r, e, n)
 	case explain.CauseChunkWrite:
@@ -1037,7 +1037,7 @@ func countOf(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func h2Sentences(r *explain.Result, _ explain.Event, _ int) []string {
+func h2Sentences(r *explain.Result) []string {
 	// The reads of this cause are not all alike (a frame, several, a
 	// record's DATA, a socket read's; decrypted, or inferred from the
 	// records): one sentence per kind, each with its own count and
