@@ -486,7 +486,7 @@ func causeSentence(e explain.Event) string {
 		if f.MSS == nil {
 			than = " (the effective MSS is not known)"
 		}
-		return fmt.Sprintf("one segment (packet %d) of %d bytes%s, read as it came: the server's stack sent that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
+		return fmt.Sprintf("one segment (packet %d) of %d bytes%s: the server's stack sent that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
 	case explain.CauseChunkWrite:
 		c := f.Chunks
 		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF) = %d; the server wrote a chunk at a time and curl read each as it came", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, e.Size)
@@ -1006,7 +1006,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		c := e.Facts.Chunks
 		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing: the server wrote a chunk at a time and curl read each as it came (%d = %d of data + %d of framing).", n, s.Events, e.Size, c.Data, c.Framing)}
 	case explain.CauseShortSegment:
-		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS, read as it came: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
+		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseLossRecovery:
 		return []string{fmt.Sprintf("%d of %d reads took bytes that had waited behind a lost segment until its retransmission came (line %d: packet %d): N is what the retransmission made readable at once, not a sign of a slow reader.", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
 	case explain.CauseWindowFull:
