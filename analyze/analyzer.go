@@ -29,6 +29,12 @@ type Options struct {
 	// client and server known) whether to keep every segment of it in
 	// Connection.Segments. Keeping segments costs memory per packet.
 	KeepSegments func(*Connection) bool
+	// KeepBytes, when set, is asked once per connection whose segments
+	// are kept whether to keep a copy of what it carried too (App.Bytes;
+	// App.Plain inside TLS when decrypted), up to MaxKeptBytes per
+	// direction (0: 256 MiB): explain finds a trace's logged bytes there.
+	KeepBytes    func(*Connection) bool
+	MaxKeptBytes int64
 	// SegmentsOnly skips reassembly and the application layer.
 	SegmentsOnly bool
 	// MaxBuffered bounds the out-of-order bytes held per direction
@@ -393,6 +399,9 @@ func (a *Analyzer) feedApp(c *Connection, dir Dir, p *decoded, off int64, now in
 	if p.payload > 0 {
 		if c.App == nil {
 			c.App = newApp(a.limits)
+			if c.keepSegments && a.opts.KeepBytes != nil && a.opts.KeepBytes(c) {
+				c.App.keepBytes(a.opts.MaxKeptBytes)
+			}
 		}
 		c.App.segment(dir, off, p.payload, p.data, stream.Pos{Packet: number, Time: now, Start: off})
 	}

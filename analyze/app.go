@@ -34,6 +34,11 @@ type App struct {
 	TLSDec   *tlsdec.Conn      // ProtoTLS: decryption, and the plaintext's map
 	H2       [2]*h2.Walker     // ProtoH2C or Inner ProtoH2, by Dir
 	Streams  [2]StreamStats    // reassembly, by Dir
+	// Bytes and Plain are copies of what each direction carried, on the
+	// TCP stream and (decrypted TLS) on the plaintext stream; nil unless
+	// Options.KeepBytes asked for them.
+	Bytes [2]*stream.Bytes
+	Plain [2]*stream.Bytes
 
 	// live is the state of reassembly and recognition, dropped when both
 	// directions have ended so a finished connection keeps only results.
@@ -83,6 +88,20 @@ func newApp(l *appLimits) *App {
 		a.reasm[d] = stream.NewReassembler(&a.disp[d], l.maxBuffered, l.budget)
 	}
 	return a
+}
+
+// defaultMaxKeptBytes bounds the copy of each direction KeepBytes keeps.
+const defaultMaxKeptBytes = 256 << 20
+
+// keepBytes starts copying what both directions carry.
+func (a *App) keepBytes(limit int64) {
+	if limit <= 0 {
+		limit = defaultMaxKeptBytes
+	}
+	for d := range a.Bytes {
+		a.Bytes[d] = &stream.Bytes{Limit: limit}
+		a.Plain[d] = &stream.Bytes{Limit: limit}
+	}
 }
 
 // segment feeds one data segment of direction d.
@@ -146,6 +165,9 @@ func (x *dispatcher) Data(off int64, data []byte, at stream.Pos) {
 	a := x.a
 	if a.live == nil {
 		return
+	}
+	if b := a.Bytes[x.d]; b != nil {
+		b.Data(off, data)
 	}
 	if c := a.cons[x.d]; c != nil {
 		c.Data(off, data, at)

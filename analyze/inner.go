@@ -27,6 +27,9 @@ type plainDispatcher struct {
 
 func (x *plainDispatcher) Data(off int64, data []byte, at stream.Pos) {
 	in := x.in
+	if b := in.a.Plain[x.d]; b != nil {
+		b.Data(off, data)
+	}
 	if in.decided {
 		if c := in.cons[x.d]; c != nil {
 			c.Data(off, data, at)

@@ -18,6 +18,7 @@
 package explain
 
 import (
+	"math"
 	"net/netip"
 	"strings"
 	"time"
@@ -62,11 +63,15 @@ type MatchBy uint8
 const (
 	ByServerInOrder   MatchBy = iota // same server address and port, in order of connection
 	ByServerAndClient                // same server, and the client port the trace names (curl 8.16+)
+	ByContent                        // the bytes curl logged are this connection's
 )
 
 func (m MatchBy) String() string {
-	if m == ByServerAndClient {
+	switch m {
+	case ByServerAndClient:
 		return "server-and-client-port"
+	case ByContent:
+		return "content"
 	}
 	return "server-in-order"
 }
@@ -98,7 +103,19 @@ const (
 	ProblemClockSkew                              // the two clocks are too far apart for one host
 	ProblemResponseDiffers                        // the response curl logged has another Date than the capture's
 	ProblemAmbiguous                              // more capture connections to the server than the trace has
+	ProblemContentDiffers                         // bytes curl logged are not on the capture connection, which holds that direction whole
+	ProblemHostClocks                             // the bytes match, but the clocks are too far apart for one host: two hosts' clocks
 )
+
+// Refuses tells whether a problem shows that the trace and the capture
+// are of different transfers: then no cause is given.
+func (k ProblemKind) Refuses() bool {
+	switch k {
+	case ProblemRequestDiffers, ProblemResponseDiffers, ProblemClockSkew, ProblemContentDiffers:
+		return true
+	}
+	return false
+}
 
 // Problem is something that kept the trace and the capture apart.
 type Problem struct {
@@ -123,6 +140,12 @@ type Problem struct {
 	// ProblemClockSkew: how far the trace's clock is ahead of the
 	// capture's (negative: behind), once aligned on the quickest read.
 	Skew time.Duration
+	// ProblemContentDiffers: the events (Unfound of them, the first at
+	// Line with Size bytes) whose bytes are on no capture connection
+	// though connection Conn holds that direction whole; Sent: they were
+	// sent (else received).
+	Unfound, Size int
+	SentDir       bool
 }
 
 // Result is the explanation of a trace.
@@ -137,6 +160,11 @@ type Result struct {
 	Buffer *BufferFact
 	// Warnings are the capture's warnings about the matched connections.
 	Warnings []analyze.Warning
+	// Refused: a problem shows that the trace and the capture are of
+	// different transfers (Problem.Kind.Refuses); no event has a cause.
+	Refused bool
+
+	content *contentPlacement // where the trace's bytes were found; nil without them
 }
 
 // Wanted tells which capture connections the explanation needs with their
@@ -151,12 +179,25 @@ func Wanted(t *curltrace.Trace) func(*analyze.Connection) bool {
 	}
 }
 
+// AnalyzeOptions are what explain needs of the analysis of a capture: the
+// segments and the bytes of the trace's connections (Wanted), and every
+// record, frame and chunk, however long the transfer.
+func AnalyzeOptions(t *curltrace.Trace) analyze.Options {
+	w := Wanted(t)
+	return analyze.Options{KeepSegments: w, KeepBytes: w, MaxUnits: math.MaxInt32}
+}
+
 func unmap(ap netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) }
 
 // Explain joins the trace's Recv data events to the capture. res may be
 // nil: then only what the trace tells is reported.
 func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
-	r := &Result{Trace: t}
+	var cp *contentPlacement
+	if res != nil {
+		cp = placeByContent(t, res)
+		t = cp.reattributed(t)
+	}
+	r := &Result{Trace: t, content: cp}
 	scan := scanTrace(t)
 	if res != nil {
 		r.match(res, scan)
@@ -176,6 +217,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		}
 	}
 	r.timeReads(conns)
+	r.contentCheck()
 	if r.Buffer == nil {
 		r.inferBuffer()
 	}
@@ -186,8 +228,81 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		}
 		decide(ev, t.HasTimes)
 	}
+	r.refuse()
 	r.summarize(res)
 	return r
+}
+
+// contentCheck finds the events whose bytes are on no capture
+// connection, where the connection matched to theirs holds that direction
+// whole: the capture is of another transfer.
+func (r *Result) contentCheck() {
+	cp := r.content
+	if cp == nil {
+		return
+	}
+	told := map[int]bool{}
+	for _, p := range r.Problems {
+		told[p.Conn] = told[p.Conn] || p.Kind == ProblemRequestDiffers
+	}
+	for _, m := range r.Matches {
+		if told[m.Conn.ID] {
+			continue // its request was named already
+		}
+		var first *curltrace.Event
+		n := 0
+		for _, i := range cp.unfound[m.TraceConn] {
+			e := &r.Trace.Events[i]
+			d, _ := checkable(e)
+			if len(e.Data) < minSearch || !whole(m.Conn, d) {
+				continue
+			}
+			if first == nil {
+				first = e
+			}
+			n++
+		}
+		if first != nil {
+			r.Problems = append(r.Problems, Problem{Kind: ProblemContentDiffers, Line: first.Line, Conn: m.Conn.ID,
+				Unfound: n, Size: first.Size, SentDir: first.Kind.Sent()})
+		}
+	}
+}
+
+// whole tells whether the capture holds direction d of c from its SYN to
+// its FIN without a gap, with its bytes kept: bytes curl logged that are
+// not there were not on this connection.
+func whole(c *analyze.Connection, d analyze.Dir) bool {
+	a := c.App
+	if a == nil || a.Bytes[d] == nil || a.Bytes[d].Truncated {
+		return false
+	}
+	dir := c.Dir(d)
+	if !dir.SYN.Seen || (dir.Fins == 0 && dir.Resets == 0) || a.Streams[d].GapBytes > 0 || a.Streams[d].GapCount > 0 {
+		return false
+	}
+	if a.Protocol == analyze.ProtoTLS {
+		return a.Inner == analyze.ProtoHTTP1 && a.Plain[d].Len() > 0 && a.TLSDec != nil &&
+			a.TLSDec.Server().Stats().Undecryptable == 0 && a.TLSDec.Client().Stats().Undecryptable == 0
+	}
+	return a.Protocol == analyze.ProtoHTTP1
+}
+
+// refuse: when a problem shows that the trace and the capture are of
+// different transfers, no event keeps a cause.
+func (r *Result) refuse() {
+	for _, p := range r.Problems {
+		if p.Kind.Refuses() {
+			r.Refused = true
+		}
+	}
+	if !r.Refused {
+		return
+	}
+	for i := range r.Events {
+		ev := &r.Events[i]
+		ev.Cause, ev.Confidence, ev.Inference, ev.Needs = CauseUnmatched, CannotTell, NoInference, []Need{NeedMatchingCapture}
+	}
 }
 
 func eventConn(t *curltrace.Trace, i int) int {
@@ -210,8 +325,25 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		inTrace[netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)]++
 	}
 	told := map[netip.AddrPort]bool{}
+	bound := r.content.boundConns()
+	for c := range bound {
+		used[c] = true
+	}
 	for ti, tc := range r.Trace.Conns {
 		ep := netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)
+		if c := r.content.boundTo(ti); c != nil {
+			// The bytes curl logged are this connection's; a Date or a
+			// request of another run still rules it out.
+			if p, bad := dateCheck(c, scan[ti]); bad {
+				r.Problems = append(r.Problems, p)
+				continue
+			}
+			if p, bad := r.requestCheck(c, scan[ti]); bad {
+				r.Problems = append(r.Problems, p)
+			}
+			r.addMatch(res, Match{TraceConn: ti, Conn: c, By: ByContent})
+			continue
+		}
 		var found *analyze.Connection
 		var differs *Problem
 		for _, c := range res.Connections {
@@ -251,11 +383,16 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		if p, bad := r.requestCheck(found, scan[ti]); bad {
 			r.Problems = append(r.Problems, p)
 		}
-		r.Matches = append(r.Matches, m)
-		for _, w := range res.Warnings {
-			if w.Conn == found.ID {
-				r.Warnings = append(r.Warnings, w)
-			}
+		r.addMatch(res, m)
+	}
+}
+
+// addMatch keeps a match and the capture's warnings about its connection.
+func (r *Result) addMatch(res *analyze.Result, m Match) {
+	r.Matches = append(r.Matches, m)
+	for _, w := range res.Warnings {
+		if w.Conn == m.Conn.ID {
+			r.Warnings = append(r.Warnings, w)
 		}
 	}
 }

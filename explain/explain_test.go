@@ -49,7 +49,7 @@ func readTrace(t testing.TB, path string) *curltrace.Trace {
 // connections keep their segments, no unit bound, the key log if given.
 func analyzeFor(t testing.TB, tr *curltrace.Trace, path, keys string) *analyze.Result {
 	t.Helper()
-	opts := analyze.Options{KeepSegments: Wanted(tr), MaxUnits: 1 << 30}
+	opts := AnalyzeOptions(tr)
 	if keys != "" {
 		opts.Keys = &keylog.Store{}
 		if err := opts.Keys.LoadFile(keys); err != nil {

@@ -53,6 +53,12 @@ type connState struct {
 	prevTOD  time.Duration
 	hasPrev  bool
 	tls      *tlsInfo
+
+	content *contentPlacement
+	// at is where the current event's bytes were found on this
+	// connection's stream (located tells whether they were).
+	at      placed
+	located bool
 }
 
 // connStates prepares the state of every trace connection (and of -1,
@@ -64,7 +70,7 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 	}
 	out := map[int]*connState{-1: {capture: capture, layer: LayerUnknown}}
 	for ti, tc := range r.Trace.Conns {
-		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1}
+		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, content: r.content}
 		sc := seen[ti]
 		if sc == nil {
 			sc = newTraceScan()
@@ -256,6 +262,10 @@ func mssFact(c *analyze.Connection) *MSSFact {
 // feed takes one trace event; it returns the explained event for a
 // Recv data event.
 func (st *connState) feed(i int, e *curltrace.Event) (Event, bool) {
+	st.located = false
+	if st.m != nil {
+		st.at, st.located = st.content.placedAt(i, st.m.Conn)
+	}
 	switch e.Kind {
 	case curltrace.Info:
 		if t := e.TCPRecv; t != nil && !t.Again() && t.NRead > 0 {
@@ -289,14 +299,33 @@ func (st *connState) recvHeader(e *curltrace.Event) {
 	}
 	if (st.layer == LayerHTTP1 || st.plain != nil) && isFinalStatus(e.Data) {
 		st.body = nil
+		if st.located {
+			// The bytes say which response this is.
+			if k, ok := st.responseAt(st.at.off); ok {
+				st.finals = k
+			}
+		}
 		if st.finals < len(st.exchanges) && st.exchanges[st.finals].Response != nil {
 			st.body = st.exchanges[st.finals].Response
 			st.recv = st.body.Header.Start
 		}
 		st.finals++
 	}
+	if st.located {
+		st.recv = st.at.off
+	}
 	st.recv += int64(e.Size)
 	st.header += e.Size
+}
+
+// responseAt finds the exchange whose response starts at off.
+func (st *connState) responseAt(off int64) (int, bool) {
+	for k, ex := range st.exchanges {
+		if ex.Response != nil && ex.Response.Header.Start == off {
+			return k, true
+		}
+	}
+	return 0, false
 }
 
 // isStatusLine tells whether a Recv header event is an HTTP/1 status line.
@@ -387,7 +416,10 @@ func (st *connState) readClear(ev *Event) {
 // the body's start after a header (the capture's, so that any byte curl
 // did not log is skipped), else after the previous read.
 func (st *connState) nextRead(n int) stream.Range {
-	if st.body != nil && st.header > 0 && st.recv != st.body.Body.Start {
+	switch {
+	case st.located:
+		st.recv = st.at.off // where its bytes are
+	case st.body != nil && st.header > 0 && st.recv != st.body.Body.Start:
 		st.recv = st.body.Body.Start
 	}
 	r := stream.Range{Start: st.recv, End: st.recv + int64(n)}

@@ -16,7 +16,22 @@ func (r *Result) align(m *Match, segs *segIndex, sc *traceScan) {
 	e := r.Trace.Events[sc.firstRecv]
 	arrived := time.Unix(0, segs.segs[0].Time).UTC()
 	tod := arrived.Sub(time.Date(arrived.Year(), arrived.Month(), arrived.Day(), 0, 0, 0, 0, time.UTC))
-	m.ClockZone, m.Aligned = quarterHours(e.Time-tod), true
+	m.ClockZone, m.Aligned = zoneOf(e.Time-tod), true
+}
+
+// zoneOf is the time zone a clock difference of d stands for: whole
+// quarter hours from UTC-12:00 to UTC+14:00 (times of day wrap at
+// midnight, so d is taken modulo a day into that range).
+func zoneOf(d time.Duration) time.Duration {
+	const day = 24 * time.Hour
+	d %= day
+	if d > 14*time.Hour {
+		d -= day
+	}
+	if d < -12*time.Hour {
+		d += day
+	}
+	return quarterHours(d)
 }
 
 // quarterHours rounds a clock difference to whole quarter hours.
@@ -65,7 +80,14 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		}
 		m.ClockSkew = skew
 		if skew > maxSkew || skew < -maxSkew {
-			r.Problems = append(r.Problems, Problem{Kind: ProblemClockSkew, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: skew})
+			// Nothing but the order says this connection is the trace's,
+			// and the clocks say it is not; unless the bytes say it is:
+			// then the clocks are two hosts'.
+			kind := ProblemClockSkew
+			if m.By == ByContent {
+				kind = ProblemHostClocks
+			}
+			r.Problems = append(r.Problems, Problem{Kind: kind, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: skew})
 			for _, i := range evs {
 				r.Events[i].Facts.distant = true
 			}

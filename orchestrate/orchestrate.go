@@ -297,6 +297,10 @@ func startCaptures(p Plan, dir, keys string) ([]*running, error) {
 			// segment for explain.
 			o.Analyze.KeepSegments = func(*analyze.Connection) bool { return true }
 		}
+		if o.Analyze.KeepBytes == nil {
+			// and their bytes, where explain finds curl's logged bytes.
+			o.Analyze.KeepBytes = func(*analyze.Connection) bool { return true }
+		}
 		r := &running{name: c.Name, iface: o.Live.Interface}
 		if p.Keep && o.Write == nil {
 			r.path = filepath.Join(dir, c.Name+".pcapng")

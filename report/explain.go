@@ -33,7 +33,10 @@ type jsonExplain struct {
 	Summary  jsonExplainSummary `json:"summary"`
 	Events   []jsonExplainEvent `json:"events"`
 	Problems []string           `json:"problems"`
-	Errors   []string           `json:"errors"`
+	// Refused: the problems show that the trace and the capture are of
+	// different transfers, and no event has a cause.
+	Refused bool     `json:"refused"`
+	Errors  []string `json:"errors"`
 }
 
 type jsonExplainMatch struct {
@@ -110,6 +113,7 @@ func (x Explanation) doc() jsonExplain {
 	for _, p := range r.Problems {
 		d.Problems = append(d.Problems, problemText(p))
 	}
+	d.Refused = r.Refused
 	for _, m := range r.Matches {
 		d.Matches = append(d.Matches, jsonExplainMatch{TraceLine: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID,
 			Client: m.Conn.Client.String(), Server: m.Conn.Server.String(), How: matchHow(r, m), Aligned: m.Aligned,
@@ -223,7 +227,7 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 	for _, s := range d.Summary.Sentences {
 		fmt.Fprintf(w, "  %s\n", s)
 	}
-	if len(d.Summary.Causes) > 0 {
+	if len(d.Summary.Causes) > 0 && !d.Refused {
 		fmt.Fprintln(w, "\nCauses:")
 		for _, c := range d.Summary.Causes {
 			fmt.Fprintf(w, "  %5d  %-14s %s\n", c.Count, c.Cause, c.Meaning)
@@ -236,7 +240,7 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 			fmt.Fprintf(w, "  - %s\n", p)
 		}
 	}
-	if len(d.Events) > 0 {
+	if len(d.Events) > 0 && !d.Refused {
 		if err := writeEventTable(w, d.Events); err != nil {
 			return err
 		}
@@ -326,8 +330,11 @@ func matchHow(r *explain.Result, m explain.Match) string {
 	if tc.IP.Unmap().Is6() {
 		ep = fmt.Sprintf("server [%s]:%d", tc.IP.Unmap(), tc.Port)
 	}
-	if m.By == explain.ByServerAndClient {
+	switch m.By {
+	case explain.ByServerAndClient:
 		return fmt.Sprintf("%s and client port %d (from the trace)", ep, tc.LocalPort)
+	case explain.ByContent:
+		return ep + ", and the bytes curl logged, found on this connection's stream"
 	}
 	return ep + ", in the order of connection"
 }
@@ -346,7 +353,20 @@ func problemText(p explain.Problem) string {
 		if skew < 0 {
 			skew, way = -skew, "behind"
 		}
-		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the trace's clock is %s %s the capture's, where one host's clocks agree to within a second: unless they were taken on two hosts, they are of different transfers, and the causes given here are not theirs", p.Line, p.Conn, roundDur(skew), way)
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the trace's clock is %s %s the capture's, where one host's clocks agree to within a second, and only the order of connection paired them (the bytes curl logged could not be compared): they are taken as different transfers, and no cause is given", p.Line, p.Conn, roundDur(skew), way)
+	case explain.ProblemHostClocks:
+		way := "ahead of"
+		skew := p.Skew
+		if skew < 0 {
+			skew, way = -skew, "behind"
+		}
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are this connection's, but the trace's clock is %s %s the capture's, more than one host's clocks differ: were they taken on two hosts? Reads are timed with that offset taken out, and no cause that rests on timing is certain", p.Line, p.Conn, roundDur(skew), way)
+	case explain.ProblemContentDiffers:
+		verb := "received"
+		if p.SentDir {
+			verb = "sent"
+		}
+		return fmt.Sprintf("trace line %d: the %d bytes curl %s are not on capture connection %d, which holds that direction whole, from its SYN to its FIN (%s of the trace's events are not there): the trace and the capture are of different transfers, and no cause is given", p.Line, p.Size, verb, p.Conn, countOf(p.Unfound, "event", "events"))
 	}
 	s := fmt.Sprintf("trace connection to %s (line %d): no capture connection to that address and port", p.Server, p.Line)
 	if p.NoTCP && p.SnapCut > 0 {
@@ -935,6 +955,9 @@ func summarySentences(r *explain.Result) []string {
 	}
 	top := s.Sizes[0]
 	out := []string{fmt.Sprintf("%d Recv data events, %d bytes; the most common size is %d (%d times).", s.Events, s.Bytes, top.Size, top.Count)}
+	if r.Refused {
+		return append(out, "No cause is given: the trace and the capture are of different transfers (see Problems). Capture the transfer the trace is of, or trace the one the capture is of.")
+	}
 	out = append(out, causeSentences(r, s.Dominant, s.Example)...)
 	if len(s.Causes) > 1 && 4*s.Causes[1].Count >= s.Events && !sameSentences(s.Dominant, s.Causes[1].Cause) {
 		out = append(out, causeSentences(r, s.Causes[1].Cause, s.Causes[1].Example)...)

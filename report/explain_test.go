@@ -33,7 +33,7 @@ func explainPair(t testing.TB, name string, withKeys bool) Explanation {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := analyze.Options{KeepSegments: explain.Wanted(tr), MaxUnits: 1 << 30}
+	opts := explain.AnalyzeOptions(tr)
 	if keys := filepath.Join(pcapsDir, name+".keys"); withKeys && exists(keys) {
 		opts.Keys = &keylog.Store{}
 		if err := opts.Keys.LoadFile(keys); err != nil {

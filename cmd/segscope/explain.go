@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -110,6 +109,9 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	if len(errs) > 0 {
 		return errReported
 	}
+	if x.Result.Refused {
+		return errors.New("the trace and the capture are of different transfers: the problems listed above say why; no cause was given")
+	}
 	if len(paths) > 0 && len(x.Result.Matches) == 0 {
 		return fmt.Errorf("nothing in the capture matched the trace: %d problem(s) listed above", len(x.Result.Problems))
 	}
@@ -120,5 +122,5 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 // lifts the unit bound: explain must place every read on a record, frame
 // or chunk, however long the transfer.
 func explainOptionsFor(tr *curltrace.Trace) analyze.Options {
-	return analyze.Options{KeepSegments: explain.Wanted(tr), MaxUnits: math.MaxInt32}
+	return explain.AnalyzeOptions(tr)
 }

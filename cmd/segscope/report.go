@@ -128,6 +128,7 @@ func reportAnalyzeOptions(ids []int, tr *curltrace.Trace) analyze.Options {
 	}
 	if tr != nil {
 		opts.MaxUnits = math.MaxInt32
+		opts.KeepBytes = explain.Wanted(tr)
 	}
 	return opts
 }

@@ -1,0 +1,399 @@
+package explain
+
+import (
+	"bytes"
+	"net/netip"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/stream"
+)
+
+// Placing events by their content: curl's --trace and --trace-ascii dump
+// the bytes of every header and data event, and on HTTP/1 (in the clear,
+// or decrypted) those bytes are a stretch of one connection's stream. So
+// the bytes say, better than any id or order, which capture connection an
+// event belongs to and where on its stream it sits: whatever curl's ids,
+// the order of its connect lines, or how parallel transfers interleave.
+// Order and ids stay the fallbacks where the bytes are not there (HTTP/2,
+// TLS without keys, a snap length, --trace-ascii of binary data).
+
+// placed is where an event's bytes were found.
+type placed struct {
+	conn  *analyze.Connection
+	off   int64 // on the TCP stream (clear) or the plaintext stream (decrypted TLS)
+	plain bool
+	// guessed: the bytes were found on several connections at once, and
+	// neither the trace's ids nor an earlier event decided.
+	guessed bool
+}
+
+// contentSrc is one capture connection whose bytes can be compared with
+// the trace's: what each direction carried on the coordinate curl's
+// events count (the TCP stream, or the plaintext inside TLS), and how far
+// the trace's events have been found on it.
+type contentSrc struct {
+	c      *analyze.Connection
+	b      [2]*stream.Bytes // by analyze.Dir
+	plain  bool
+	cursor [2]int64
+	bound  int // the trace connection its events belong to; -1 until known
+}
+
+// contentPlacement is what the trace's bytes told.
+type contentPlacement struct {
+	// at lists where each event's bytes are: one place, or several when
+	// the same bytes are on several connections (guessed).
+	at      map[int][]placed
+	guessed []int
+	// conn is the trace connection each placed event belongs to, by the
+	// connection its bytes are on (it overrides the trace's attribution).
+	conn map[int]int
+	// bound maps a trace connection to the capture connection its events
+	// were found on.
+	bound map[int]*analyze.Connection
+	// unfound lists checkable events whose bytes are on no candidate
+	// connection, by the trace connection they were attributed to.
+	unfound map[int][]int
+	// checked counts the checkable events per trace connection.
+	checked map[int]int
+}
+
+// contentSources lists the capture connections whose bytes explain can
+// compare: HTTP/1 in the clear, and HTTP/1 inside decrypted TLS.
+func contentSources(res *analyze.Result) []*contentSrc {
+	var out []*contentSrc
+	for _, c := range res.Connections {
+		a := c.App
+		if a == nil || a.Bytes[0] == nil {
+			continue
+		}
+		s := &contentSrc{c: c, bound: -1}
+		switch {
+		case a.Protocol == analyze.ProtoHTTP1:
+			s.b = a.Bytes
+		case a.Protocol == analyze.ProtoTLS && a.Inner == analyze.ProtoHTTP1 && a.Plain[1].Len() > 0:
+			s.b, s.plain = a.Plain, true
+		default:
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// checkable tells whether an event's bytes can be looked for on a
+// stream, and in which direction.
+func checkable(e *curltrace.Event) (analyze.Dir, bool) {
+	if len(e.Data) == 0 {
+		return 0, false
+	}
+	switch e.Kind {
+	case curltrace.RecvHeader, curltrace.RecvData:
+		return analyze.ServerToClient, true
+	case curltrace.SendHeader, curltrace.SendData:
+		return analyze.ClientToServer, true
+	}
+	return 0, false
+}
+
+// minSearch is the fewest bytes an event must have to be looked for away
+// from where the previous events left off: shorter ones ("\r\n") match
+// anywhere.
+const minSearch = 16
+
+// placeByContent finds every checkable event of the trace on the capture
+// connections' bytes.
+func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
+	srcs := contentSources(res)
+	if len(srcs) == 0 {
+		return nil
+	}
+	p := &contentPlacement{at: map[int][]placed{}, conn: map[int]int{}, bound: map[int]*analyze.Connection{},
+		unfound: map[int][]int{}, checked: map[int]int{}}
+	byTrace := map[int]*contentSrc{}
+	for i := range t.Events {
+		e := &t.Events[i]
+		d, ok := checkable(e)
+		if !ok {
+			continue
+		}
+		ti := eventConn(t, i)
+		p.checked[ti]++
+		hits := contiguous(srcs, byTrace[ti], d, e.Data, t.ASCII)
+		if len(hits) == 0 && len(e.Data) >= minSearch {
+			hits = search(srcs, d, e.Data, t.ASCII)
+		}
+		if len(hits) == 0 {
+			p.unfound[ti] = append(p.unfound[ti], i)
+			continue
+		}
+		h, guessed := choose(hits, t, ti)
+		if guessed {
+			// The same bytes are on several connections: keep every
+			// place, and move on along each, until bytes that differ
+			// (a Date, a body) or the trace's ids tell them apart.
+			var at []placed
+			for _, o := range hits {
+				o.src.cursor[d] = o.off + int64(len(e.Data))
+				at = append(at, placed{conn: o.src.c, off: o.off, plain: o.src.plain, guessed: true})
+			}
+			p.at[i] = at
+			p.guessed = append(p.guessed, i)
+			continue
+		}
+		s := h.src
+		s.cursor[d] = h.off + int64(len(e.Data))
+		owner := ti
+		switch {
+		case s.bound >= 0:
+			owner = s.bound
+		case ti >= 0 && byTrace[ti] == nil && sameServer(t, ti, s.c):
+			s.bound, byTrace[ti] = ti, s
+			p.bound[ti] = s.c
+		default:
+			// The trace did not say (no ids after a connection was left)
+			// or said another server: the first trace connection to this
+			// server not yet bound takes it.
+			if tj := unboundConn(t, byTrace, s.c); tj >= 0 {
+				s.bound, byTrace[tj] = tj, s
+				p.bound[tj] = s.c
+				owner = tj
+			}
+		}
+		p.at[i] = []placed{{conn: s.c, off: h.off, plain: s.plain}}
+		if owner >= 0 {
+			p.conn[i] = owner
+		}
+	}
+	// A guess made before the bytes told the connections apart is settled
+	// by what they told.
+	for _, i := range p.guessed {
+		ti := eventConn(t, i)
+		if c := p.bound[ti]; c != nil {
+			for _, at := range p.at[i] {
+				if at.conn == c {
+					at.guessed = false
+					p.at[i], p.conn[i] = []placed{at}, ti
+				}
+			}
+		}
+	}
+	return p
+}
+
+// hit is a place an event's bytes were found.
+type hit struct {
+	src *contentSrc
+	off int64
+}
+
+// contiguous finds the event's bytes where the previous events left off:
+// on the trace connection's own capture connection first, else on every
+// candidate.
+func contiguous(srcs []*contentSrc, own *contentSrc, d analyze.Dir, want []byte, ascii bool) []hit {
+	if own != nil && own.matchAt(d, own.cursor[d], want, ascii) {
+		return []hit{{own, own.cursor[d]}}
+	}
+	var out []hit
+	for _, s := range srcs {
+		if s.matchAt(d, s.cursor[d], want, ascii) {
+			out = append(out, hit{s, s.cursor[d]})
+		}
+	}
+	return out
+}
+
+// search looks for the event's bytes past each connection's cursor: curl
+// skipped bytes it did not log, or an earlier event was not found.
+func search(srcs []*contentSrc, d analyze.Dir, want []byte, ascii bool) []hit {
+	var out []hit
+	for _, s := range srcs {
+		if off, ok := s.find(d, s.cursor[d], want, ascii); ok {
+			out = append(out, hit{s, off})
+		}
+	}
+	return out
+}
+
+// choose takes one of several places: the trace connection's own, else
+// the one place there is; several places at once are a guess.
+func choose(hits []hit, t *curltrace.Trace, ti int) (hit, bool) {
+	if len(hits) == 1 {
+		return hits[0], false
+	}
+	var free []hit
+	for _, h := range hits {
+		if h.src.bound == ti && ti >= 0 {
+			return h, false
+		}
+		if h.src.bound < 0 && (ti < 0 || sameServer(t, ti, h.src.c)) {
+			free = append(free, h)
+		}
+	}
+	if len(free) > 0 {
+		return free[0], len(free) > 1
+	}
+	return hits[0], true
+}
+
+func sameServer(t *curltrace.Trace, ti int, c *analyze.Connection) bool {
+	if ti < 0 || ti >= len(t.Conns) {
+		return false
+	}
+	tc := t.Conns[ti]
+	if unmap(c.Server) != netipAddrPort(tc) {
+		return false
+	}
+	return tc.LocalPort == 0 || tc.LocalPort == c.Client.Port()
+}
+
+// unboundConn is the first trace connection to c's server that no capture
+// connection was found for yet; -1 when none.
+func unboundConn(t *curltrace.Trace, byTrace map[int]*contentSrc, c *analyze.Connection) int {
+	for tj := range t.Conns {
+		if byTrace[tj] == nil && sameServer(t, tj, c) {
+			return tj
+		}
+	}
+	return -1
+}
+
+// matchAt tells whether want is the stream's bytes at off.
+func (s *contentSrc) matchAt(d analyze.Dir, off int64, want []byte, ascii bool) bool {
+	have, ok := s.b[d].At(stream.Range{Start: off, End: off + int64(len(want))})
+	return ok && same(want, have, ascii)
+}
+
+// find looks for want on the stream from off on: an anchor of literal
+// bytes found with bytes.Index, then the whole compared.
+func (s *contentSrc) find(d analyze.Dir, from int64, want []byte, ascii bool) (int64, bool) {
+	a, aoff := anchor(want, ascii)
+	if len(a) < 8 {
+		return 0, false
+	}
+	b := s.b[d]
+	for off, ok := b.Next(from); ok; off, ok = b.Next(off) {
+		run := b.From(off)
+		for k := 0; ; {
+			j := bytes.Index(run[k:], a)
+			if j < 0 {
+				break
+			}
+			start := off + int64(k+j) - int64(aoff)
+			if start >= from && s.matchAt(d, start, want, ascii) {
+				return start, true
+			}
+			k += j + 1
+		}
+		off += int64(len(run))
+	}
+	return 0, false
+}
+
+// anchor is the longest stretch of want (of its first 256 bytes) that is
+// known exactly: all of it in a --trace dump; in --trace-ascii the bytes
+// between the dots, which stand for any unprintable byte.
+func anchor(want []byte, ascii bool) ([]byte, int) {
+	w := want[:min(len(want), 256)]
+	if !ascii {
+		return w, 0
+	}
+	best, at := 0, 0
+	for i := 0; i < len(w); {
+		j := i
+		for j < len(w) && w[j] != '.' {
+			j++
+		}
+		if j-i > best {
+			best, at = j-i, i
+		}
+		i = j + 1
+	}
+	return w[at : at+best], at
+}
+
+// same compares an event's bytes with the stream's. In --trace-ascii a
+// '.' stands for itself or for any byte curl does not print (outside
+// 0x20-0x7F).
+func same(want, have []byte, ascii bool) bool {
+	if !ascii {
+		return bytes.Equal(want, have)
+	}
+	if len(want) != len(have) {
+		return false
+	}
+	for i, w := range want {
+		h := have[i]
+		if w != h && !(w == '.' && (h < 0x20 || h >= 0x80)) {
+			return false
+		}
+	}
+	return true
+}
+
+// reattributed returns the trace with each placed event on the trace
+// connection its bytes showed (t itself when nothing changes).
+func (p *contentPlacement) reattributed(t *curltrace.Trace) *curltrace.Trace {
+	if p == nil || len(p.conn) == 0 {
+		return t
+	}
+	out := *t
+	out.EventConn = make([]int, len(t.Events))
+	for i := range out.EventConn {
+		out.EventConn[i] = eventConn(t, i)
+		if ti, ok := p.conn[i]; ok {
+			out.EventConn[i] = ti
+		}
+	}
+	// Events between two placed ones of the same connection (Info lines,
+	// record headers, events without bytes) follow them.
+	last := -1
+	for i := range out.EventConn {
+		if ti, ok := p.conn[i]; ok {
+			last = ti
+			continue
+		}
+		if last >= 0 && out.EventConn[i] < 0 {
+			out.EventConn[i] = last
+		}
+	}
+	return &out
+}
+
+// boundTo is the capture connection the trace connection's bytes were
+// found on; nil when none.
+func (p *contentPlacement) boundTo(ti int) *analyze.Connection {
+	if p == nil {
+		return nil
+	}
+	return p.bound[ti]
+}
+
+// boundConns are the capture connections bound to a trace connection.
+func (p *contentPlacement) boundConns() map[*analyze.Connection]bool {
+	out := map[*analyze.Connection]bool{}
+	if p != nil {
+		for _, c := range p.bound {
+			out[c] = true
+		}
+	}
+	return out
+}
+
+// placedAt is where event i's bytes were found on capture connection c.
+func (p *contentPlacement) placedAt(i int, c *analyze.Connection) (placed, bool) {
+	if p == nil {
+		return placed{}, false
+	}
+	for _, at := range p.at[i] {
+		if at.conn == c {
+			return at, true
+		}
+	}
+	return placed{}, false
+}
+
+func netipAddrPort(tc curltrace.Connection) netip.AddrPort {
+	return netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)
+}
