@@ -47,6 +47,10 @@ type SYNOptions struct {
 	WindowScale   int8   // shift count; -1 when the option was absent
 	SACKPermitted bool
 	Timestamps    bool
+	// TTL is the SYN's IPv4 TTL or IPv6 hop limit as captured: at its
+	// initial value (64, 128, 255) on the host that sent it, lower past
+	// each router. It tells where the capture was taken.
+	TTL uint8
 }
 
 // Handshake holds the times (Unix nanoseconds, 0 when not captured) of the

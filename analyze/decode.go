@@ -23,6 +23,7 @@ type decoded struct {
 	data       []byte // the captured payload bytes: payload or fewer (snap length)
 	optionLen  int    // bytes of TCP options (header length - 20)
 	ipID       uint16
+	ttl        uint8 // IPv4 TTL or IPv6 hop limit
 	hasTSval   bool
 	tsval      uint32
 	synOptions SYNOptions // filled for SYN segments only
@@ -172,6 +173,7 @@ func (d *decoder) decodeLayers(p capture.Packet, out *decoded) error {
 		out.src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(d.ip4.SrcIP)), uint16(d.tcp.SrcPort))
 		out.dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(d.ip4.DstIP)), uint16(d.tcp.DstPort))
 		out.ipID = d.ip4.Id
+		out.ttl = d.ip4.TTL
 	} else {
 		ipStart = offsetOf(p.Data, d.ip6.Contents)
 		ipHeader = len(d.ip6.Contents)
@@ -181,6 +183,7 @@ func (d *decoder) decodeLayers(p capture.Packet, out *decoded) error {
 		out.src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(d.ip6.SrcIP)), uint16(d.tcp.SrcPort))
 		out.dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(d.ip6.DstIP)), uint16(d.tcp.DstPort))
 		out.ipID = 0
+		out.ttl = d.ip6.HopLimit
 	}
 	ipEnd = ipStart + ipLen
 	if ipLen == 0 || ipEnd > p.Length {
@@ -207,6 +210,7 @@ func (d *decoder) decodeLayers(p capture.Packet, out *decoded) error {
 	syn := d.tcp.SYN
 	if syn {
 		out.synOptions.Seen = true
+		out.synOptions.TTL = out.ttl
 		out.synOptions.WindowScale = -1
 	}
 	for i := range d.tcp.Options {

@@ -90,6 +90,7 @@ func fastDecode(p capture.Packet, out *decoded) bool {
 		tcp = data[20:]
 		src, dst = netip.AddrFrom4([4]byte(data[12:16])), netip.AddrFrom4([4]byte(data[16:20]))
 		out.ipID = binary.BigEndian.Uint16(data[4:6])
+		out.ttl = data[8]
 	case uint16(layers.EthernetTypeIPv6):
 		if len(data) < 40 || data[6] != uint8(layers.IPProtocolTCP) {
 			return false
@@ -105,6 +106,7 @@ func fastDecode(p capture.Packet, out *decoded) bool {
 		}
 		src, dst = netip.AddrFrom16([16]byte(data[8:24])), netip.AddrFrom16([16]byte(data[24:40]))
 		out.ipID = 0
+		out.ttl = data[7]
 	default:
 		return false
 	}
@@ -143,6 +145,7 @@ func fastDecode(p capture.Packet, out *decoded) bool {
 	if syn {
 		out.synOptions.Seen = true
 		out.synOptions.WindowScale = -1
+		out.synOptions.TTL = out.ttl
 	}
 	// The options, read as gopacket reads them: kinds 0 and 1 are one
 	// byte, 0 ends the list, any other has a length that must be at

@@ -18,6 +18,7 @@ const (
 	CauseSuperSegment              // one segment merged by TSO/GSO or GRO, longer than the MSS
 	CauseWindowFull                // the read ended at the receive window's edge: the server had sent all it allowed
 	CauseLossRecovery              // bytes after a lost segment waited for its retransmission, then came at once
+	CauseSenderPush                // one push of the server's stack, read whole: several segments that came together, or one GSO segment a veth passed whole
 	CauseMissing                   // some of the bytes are not in the capture
 	CauseUnmatched                 // no capture connection for the event
 	CauseTraceOnly                 // no capture given
@@ -39,6 +40,7 @@ var causeNames = [...]string{
 	CauseSuperSegment: "super-segment",
 	CauseWindowFull:   "window-full",
 	CauseLossRecovery: "loss-recovery",
+	CauseSenderPush:   "sender-push",
 	CauseMissing:      "missing",
 	CauseUnmatched:    "unmatched",
 	CauseTraceOnly:    "trace-only",

@@ -78,6 +78,8 @@ const (
 	ByShortSegment              // a segment shorter than the MSS is taken as one push of the sender's stack
 	ByGuessedMatch              // the capture connection is one of several to the server, taken in order
 	ByDistantClocks             // the trace's clock is far from the capture's: maybe another run's connection
+	ByPushFlags                 // the PSH flags mark where the server's stack ended a push
+	ByWholePush                 // a segment longer than the MSS and not a multiple of it is one push passed whole
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -97,6 +99,8 @@ var inferenceNames = [...]string{
 	ByShortSegment:    "short-segment",
 	ByGuessedMatch:    "guessed-match",
 	ByDistantClocks:   "distant-clocks",
+	ByPushFlags:       "push-flags",
+	ByWholePush:       "whole-push",
 }
 
 func (i Inference) String() string {
@@ -180,6 +184,8 @@ type Facts struct {
 	Conn     *ConnFact     `json:"conn,omitempty"`
 	Window   *WindowFact   `json:"window,omitempty"`
 	Recovery *RecoveryFact `json:"recovery,omitempty"`
+	Point    *PointFact    `json:"-"` // the connection's, in Match.Point
+	Push     *PushFact     `json:"push,omitempty"`
 
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection
@@ -206,6 +212,17 @@ type RecoveryFact struct {
 	Packet int           `json:"packet"`
 	Waited int           `json:"waited"`
 	Before time.Duration `json:"before_ns"`
+}
+
+// PushFact: the read is exactly one push of the server's stack: its
+// segments (Segments of them) end with the only PSH flag among them, the
+// segment before them ended a push too, and they arrived within Span of
+// each other, after curl's previous read (Idle before the first).
+type PushFact struct {
+	Source   Source        `json:"source"`
+	Segments int           `json:"segments"`
+	Span     time.Duration `json:"span_ns"`
+	Idle     time.Duration `json:"idle_ns"`
 }
 
 // WindowFact is the receive window curl's side had advertised when the
@@ -246,6 +263,10 @@ type SegmentFact struct {
 	// NextKnown).
 	NextArrived bool `json:"next_arrived"`
 	NextKnown   bool `json:"next_known"`
+	// Piece: the read is one effective-MSS piece of a super-segment,
+	// where cutting the segment at the MSS (as the sender's NIC or a
+	// router does) puts a boundary on each side of it.
+	Piece bool `json:"mss_piece,omitempty"`
 }
 
 // MSSFact is the effective MSS of the server's direction.

@@ -92,6 +92,9 @@ type Match struct {
 	// trace, and the trace does not name its client port: the match in
 	// order of connection is a guess.
 	Ambiguous bool
+	// Point is where the capture was taken, and whether the server's
+	// segments show offload.
+	Point *PointFact
 }
 
 // ProblemKind names what went wrong joining the trace to the capture.
@@ -389,6 +392,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 
 // addMatch keeps a match and the capture's warnings about its connection.
 func (r *Result) addMatch(res *analyze.Result, m Match) {
+	m.Point = pointOf(m.Conn)
 	r.Matches = append(r.Matches, m)
 	for _, w := range res.Warnings {
 		if w.Conn == m.Conn.ID {

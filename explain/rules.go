@@ -131,10 +131,12 @@ func clearRules(f *Facts) verdict {
 		return cannotTell(CauseMissing, NeedWholeCapture)
 	case s.Missing > 0 || s.Count == 0:
 		return cannotTell(CauseMissing, NeedPackets)
+	case s.Super > 0 && f.Point.aboveOffload():
+		return offloadRules(f)
 	case f.Buffer != nil && f.Buffer.Filled:
 		return bufferRule(f)
 	case s.Count == 1 && s.Exact && s.Super == 1:
-		return inferred(CauseSuperSegment, ByOffloadCapture, NeedBelowOffload)
+		return wholeSuper(f)
 	case s.Count == 1 && s.Exact && f.MSS != nil && s.Largest == f.MSS.Effective:
 		if f.MSS.Inferred {
 			return inferred(CauseFullSegment, ByMSSFromSizes)
@@ -146,10 +148,14 @@ func clearRules(f *Facts) verdict {
 		return certain(CauseChunkWrite)
 	case f.Body != nil && f.Body.AtEnd:
 		return certain(CauseBodyEnd) // the sender stopped because the body did
-	case f.Window != nil && !s.EndsInside:
-		return certain(CauseWindowFull) // the sender stopped because the window did
+	case f.Window != nil && !s.EndsInside && (f.Point == nil || f.Point.Where != PointServer):
+		// The sender stopped because the window did (seen from the
+		// server, what had reached curl by the read is not known).
+		return certain(CauseWindowFull)
 	case f.Recovery != nil && s.Count > 1:
 		return certain(CauseLossRecovery) // the bytes were readable only once the hole was filled
+	case f.Push != nil:
+		return inferred(CauseSenderPush, ByPushFlags)
 	case s.Count == 1 && s.Exact:
 		// That curl read one segment is a fact; why the sender stopped
 		// short of the MSS is not in the capture: one write of the
@@ -161,6 +167,41 @@ func clearRules(f *Facts) verdict {
 		return certain(CauseBacklog) // the rest of a segment an earlier read stopped inside
 	}
 	return cannotTell(CauseUnknown, tcpNeed(f)...)
+}
+
+// wholeSuper: the read is one whole segment longer than the MSS, as the
+// capture shows it. Whole chunks, or a length that is no multiple of the
+// MSS, are one push of the sender's stack passed whole (a veth or
+// loopback path does not cut GSO segments; GRO merges up to a push's
+// end); a multiple of the MSS may be wire segments merged.
+func wholeSuper(f *Facts) verdict {
+	s := f.Segments
+	switch {
+	case f.Chunks != nil && f.Chunks.Aligned:
+		return inferred(CauseChunkWrite, ByWholePush)
+	case f.MSS != nil && f.MSS.Effective > 0 && s.Largest%f.MSS.Effective != 0:
+		return inferred(CauseSenderPush, ByWholePush)
+	}
+	return inferred(CauseSuperSegment, ByOffloadCapture, NeedBelowOffload)
+}
+
+// offloadRules: the read touches segments longer than the MSS, and the
+// capture was not shown to be at the client: the segments curl's socket
+// received are not in it (the sender's NIC or a router cuts them at the
+// MSS, a veth passes them whole, GRO may merge them again), and their
+// times are when the server sent them. What holds without those: the
+// body's end, one push read whole, one MSS piece of a segment.
+func offloadRules(f *Facts) verdict {
+	s := f.Segments
+	switch {
+	case f.Body != nil && f.Body.AtEnd:
+		return certain(CauseBodyEnd)
+	case s.Count == 1 && s.Exact:
+		return wholeSuper(f)
+	case s.Piece:
+		return inferred(CauseFullSegment, ByOffloadCapture, NeedBelowOffload)
+	}
+	return cannotTell(CauseUnknown, NeedBelowOffload)
 }
 
 // tcpNeed is curl's socket reads (--trace-config tcp), unless the trace

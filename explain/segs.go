@@ -22,6 +22,7 @@ type Seg struct {
 	// Retrans: a retransmission, here the only captured copy of its
 	// bytes (the original was lost before the capture point).
 	Retrans bool
+	Push    bool // the PSH flag: the sender's stack ended a push here
 }
 
 // End is the stream offset just past the segment.
@@ -73,7 +74,7 @@ func (x *segIndex) in(rng stream.Range) []Seg {
 	for i := x.first(rng.Start); i < len(x.segs) && x.segs[i].Offset < rng.End; i++ {
 		s := x.segs[i]
 		out = append(out, Seg{Packet: s.Packet, Offset: s.Offset, Len: s.Len, Super: x.eff > 0 && s.Len > x.eff,
-			Arrived: time.Unix(0, s.Time), Retrans: s.Kind&analyze.KindRetransmission != 0})
+			Arrived: time.Unix(0, s.Time), Retrans: s.Kind&analyze.KindRetransmission != 0, Push: s.Flags&0x08 != 0})
 	}
 	return out
 }
@@ -121,6 +122,9 @@ func segmentFact(segs []Seg, rng stream.Range, eff int) *SegmentFact {
 		f.StartsInside = segs[0].Offset < rng.Start
 		f.EndsInside = segs[n-1].End() > rng.End
 		f.Exact = !f.StartsInside && !f.EndsInside && f.Missing == 0
+		if s := segs[0]; n == 1 && s.Super && eff > 0 && rng.Len() == int64(eff) && (rng.Start-s.Offset)%int64(eff) == 0 {
+			f.Piece = true
+		}
 	}
 	return f
 }

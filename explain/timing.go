@@ -142,11 +142,57 @@ func timeRead(ev *Event, m *Match, st *connState) {
 	if s == nil || st == nil || st.segs == nil || ev.Facts.Layer != LayerHTTP1 {
 		return
 	}
+	if p := st.point; p != nil && p.Where == PointServer {
+		return // the segments' times are when they left, not when they reached curl
+	}
 	s.NextKnown = true
 	if next, ok := st.segs.at(ev.Range.End); ok && !s.EndsInside {
 		s.NextArrived = time.Unix(0, next.Time).Before(ev.Time)
 	}
+	ev.Facts.Push = pushFact(ev, st.segs)
 }
+
+// pushFact: the read is exactly one push of the server's stack (the PSH
+// flag on its last segment only, and on the segment before it), whose
+// segments came together after curl's previous read: curl was waiting,
+// and took the push as it came, not because it read slowly.
+func pushFact(ev *Event, x *segIndex) *PushFact {
+	segs, s, t := ev.Segments, ev.Facts.Segments, ev.Facts.Timing
+	n := len(segs)
+	if n < 2 || !s.Exact || s.Super > 0 || t == nil || !t.HasPrevious || t.Source != FromCapture {
+		return nil
+	}
+	for _, sg := range segs[:n-1] {
+		if sg.Push {
+			return nil
+		}
+	}
+	if !segs[n-1].Push {
+		return nil
+	}
+	if ev.Range.Start > 0 {
+		prev, ok := x.at(ev.Range.Start - 1)
+		if !ok || prev.Flags&0x08 == 0 {
+			return nil
+		}
+	}
+	first, last := earliest(segs).Arrived, latest(segs).Arrived
+	idle := first.Sub(ev.Time.Add(-t.SincePrevious))
+	span := last.Sub(first)
+	if idle <= 0 || pushBurst*span > idle || t.FirstBefore > pushWake {
+		return nil
+	}
+	return &PushFact{Source: FromCapture, Segments: n, Span: span, Idle: idle}
+}
+
+// pushBurst: a push's segments came together when they arrived within a
+// quarter of the time curl had waited for them; and curl was waiting when
+// it read within pushWake of the first one's arrival (else the bytes sat
+// waiting: backlog).
+const (
+	pushBurst = 4
+	pushWake  = 500 * time.Microsecond
+)
 
 // latest is the segment captured last; earliest the one captured first
 // (stream order and capture order differ when a segment was resent).

@@ -48,6 +48,9 @@ type jsonExplainMatch struct {
 	Aligned   bool    `json:"clock_aligned"`
 	ZoneHours float64 `json:"trace_clock_utc_offset_h"`
 	SkewUs    float64 `json:"trace_clock_after_capture_us"`
+	// Point is where the capture was taken (client, server, unknown),
+	// with its evidence.
+	Point *explain.PointFact `json:"capture_point,omitempty"`
 }
 
 type jsonExplainSummary struct {
@@ -117,7 +120,7 @@ func (x Explanation) doc() jsonExplain {
 	for _, m := range r.Matches {
 		d.Matches = append(d.Matches, jsonExplainMatch{TraceLine: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID,
 			Client: m.Conn.Client.String(), Server: m.Conn.Server.String(), How: matchHow(r, m), Aligned: m.Aligned,
-			ZoneHours: m.ClockZone.Hours(), SkewUs: round3(float64(m.ClockSkew) / 1e3)})
+			ZoneHours: m.ClockZone.Hours(), SkewUs: round3(float64(m.ClockSkew) / 1e3), Point: m.Point})
 	}
 	d.Summary = summaryDoc(r)
 	for _, e := range r.Events {
@@ -410,6 +413,8 @@ func causeMeaning(c explain.Cause) string {
 		return "HTTP/2 DATA payload: whole frames, or a record's DATA less its frame headers"
 	case explain.CauseSuperSegment:
 		return "one segment merged by TSO/GSO or GRO: the wire segments cannot be told"
+	case explain.CauseSenderPush:
+		return "one push of the server's stack, read whole as it came"
 	case explain.CauseWindowFull:
 		return "the read ended at curl's receive window: the server had sent all it allowed"
 	case explain.CauseLossRecovery:
@@ -538,6 +543,8 @@ func causeSentence(e explain.Event) string {
 	case explain.CauseWindowFull:
 		w := f.Window
 		return fmt.Sprintf("%s (%s), ending where the receive window curl's side advertised ended (%d bytes, in packet %d, up to stream offset %d): the server had sent all the window allowed and waited for curl to read, so N is what the window let through since the read before", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Window, w.Packet, w.Edge)
+	case explain.CauseSenderPush:
+		return senderPushText(e)
 	case explain.CauseSuperSegment:
 		s := e.Segments[0]
 		eff := effective(f.MSS)
@@ -603,6 +610,18 @@ func framing(c *explain.ChunkFact) string {
 		return ""
 	}
 	return fmt.Sprintf(" (%d of them chunk framing: the size lines and CRLFs are counted in N)", c.Framing)
+}
+
+// senderPushText: several segments of one push that came together, or
+// one segment longer than the MSS passed whole.
+func senderPushText(e explain.Event) string {
+	f := e.Facts
+	if p := f.Push; p != nil {
+		return fmt.Sprintf("%s (%s), the last with the PSH flag and none before it, the segment before them ending a push too: one push of the server's stack, cut at the MSS; they arrived within %s of each other, %s after curl's previous read, so curl took the push as it came", countOf(p.Segments, "segment", "segments"), segSizes(e.Segments), roundDur(p.Span), roundDur(p.Idle))
+	}
+	s := e.Segments[0]
+	eff := effective(f.MSS)
+	return fmt.Sprintf("one %d-byte segment (packet %d), longer than the effective MSS %d and no multiple of it (%s): one push of the server's stack that a veth or loopback path passed whole (GSO), as the server wrote it%s", s.Len, s.Packet, eff, multiple(s.Len, eff), framing(f.Chunks))
 }
 
 func backlogText(e explain.Event) string {
@@ -859,6 +878,10 @@ func inferenceText(e explain.Event) string {
 		return "the capture has more connections to this server than the trace, and the trace does not name its client port: it was matched to the first in order, which may be another transfer's (choose it with --port CLIENT-PORT)"
 	case explain.ByDistantClocks:
 		return "the trace's clock and the capture's are seconds apart, as on two hosts; on one host they would be of different runs of the transfer, and this cause not the read's (see the problems)"
+	case explain.ByPushFlags:
+		return "Linux sets PSH on the last segment of each write it sends (and, rarely, inside a long one), so the flags mark the pushes"
+	case explain.ByWholePush:
+		return "a segment longer than the MSS is one GSO unit of the sender; a veth or loopback path delivers it whole, and GRO merges segments only up to a push's end, so a length that is no multiple of the MSS is what the server pushed at once"
 	case explain.ByShortSegment:
 		return "a segment shorter than the MSS is usually one write of a server that writes in pieces; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
 	case explain.ByUnknownOverhead:
@@ -967,6 +990,13 @@ func summarySentences(r *explain.Result) []string {
 			out = append(out, fmt.Sprintf("%d reads filled curl's %d-byte buffer.", c, r.Buffer.Size))
 		}
 	}
+	for _, m := range r.Matches {
+		if m.Conn.ID == s.Conn {
+			if p := pointSentence(m.Point); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
 	out = append(out, confidenceSentences(s)...)
 	if s.NoTime {
 		out = append(out, "The trace has no times (curl without --trace-time): only what the order and sizes of the events prove is said.")
@@ -977,6 +1007,41 @@ func summarySentences(r *explain.Result) []string {
 		}
 	}
 	return out
+}
+
+// pointSentence names where the capture was taken when the capture
+// shows it, or when offload makes it matter.
+func pointSentence(p *explain.PointFact) string {
+	if p == nil || (p.Where == explain.PointUnknown && p.Super == 0) {
+		return ""
+	}
+	var where string
+	switch {
+	case p.Where != explain.PointUnknown && p.By == "ttl":
+		host, other := "client's", "server's"
+		if p.Where == explain.PointServer {
+			host, other = other, host
+		}
+		ttl, otherTTL := p.ClientTTL, p.ServerTTL
+		if p.Where == explain.PointServer {
+			ttl, otherTTL = otherTTL, ttl
+		}
+		where = fmt.Sprintf("Captured at the %s (its SYN still had TTL %d; the %s SYN came with %d, past a router)", strings.TrimSuffix(host, "'s"), ttl, other, otherTTL)
+	case p.Where != explain.PointUnknown:
+		first, second := p.SynToSynAck, p.SynAckToAck
+		where = fmt.Sprintf("Captured at the %s (the SYN-ACK followed the SYN by %s and the ACK followed it by %s: the round trip lies on the other side)", p.Where, roundDur(first), roundDur(second))
+	default:
+		where = "Where the capture was taken is not shown (the SYNs' TTLs and the handshake's timing are alike on both sides, as on one host)"
+	}
+	switch {
+	case p.Super == 0:
+		return where + "."
+	case p.Where == explain.PointClient:
+		return fmt.Sprintf("%s, after receive offload: %d of %d of the server's segments are longer than the MSS %d, merged by GRO on curl's host (or passed whole by a veth), and curl's reads can take them whole.", where, p.Super, p.Segments, p.MSS)
+	case p.Where == explain.PointServer:
+		return fmt.Sprintf("%s, above segmentation offload: %d of %d of the server's segments are longer than the MSS %d, cut at the MSS only after the capture, so the segments curl received and when they reached it are not in the capture; the times are when the server sent them.", where, p.Super, p.Segments, p.MSS)
+	}
+	return fmt.Sprintf("%s; %d of %d of the server's segments are longer than the MSS %d: taken above the server's segmentation offload or after curl's receive offload, so reads inside them are not explained as certain.", where, p.Super, p.Segments, p.MSS)
 }
 
 // sameSentences tells whether two causes share their summary sentences.
@@ -1034,6 +1099,8 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		return []string{fmt.Sprintf("%d of %d reads took bytes that had waited behind a lost segment until its retransmission came (line %d: packet %d): N is what the retransmission made readable at once, not a sign of a slow reader.", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
 	case explain.CauseWindowFull:
 		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so N is what the window let through, not the segment size.", n, s.Events, e.Facts.Window.Window, e.Line)}
+	case explain.CauseSenderPush:
+		return []string{fmt.Sprintf("%d of %d reads were one push of the server's stack each, read whole as it came (line %d: %s): curl was waiting, so N is what the server sent at once, not a sign of a slow reader.", n, s.Events, e.Line, senderPushText(e))}
 	case explain.CauseSuperSegment:
 		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver): it was taken above the offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
 	case explain.CauseMissing:

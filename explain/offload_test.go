@@ -1,0 +1,52 @@
+package explain
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// TestFieldVethTSOWrites: a Go server writing 2900-byte chunks 5 ms apart
+// (gowrites.go.txt), over one veth pair (MTU 1500) with TSO/GSO on at the
+// server: each write travels as one 2907-byte GSO segment that the veth
+// does not cut (tshark: 2907 x 60 on both ends), and strace shows one
+// 2907-byte recvfrom per read. Each read is the server's write, not
+// several wire segments merged: chunk-write, never super-segment.
+func TestFieldVethTSOWrites(t *testing.T) {
+	tr := readTraceGz(t, "veth-tso-chunk.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "veth-tso-chunk.pcap.gz"), ""))
+	got := map[Cause]int{}
+	for _, e := range r.Events {
+		got[e.Cause]++
+		if e.Cause == CauseChunkWrite && (e.Size != 2907 || len(e.Segments) != 1 || e.Segments[0].Len != 2907 || e.Inference != ByWholePush) {
+			t.Errorf("line %d: %d bytes, %v, segments %+v", e.Line, e.Size, e.Inference, e.Segments)
+		}
+	}
+	if got[CauseChunkWrite] != 59 || got[CauseBodyEnd] != 1 || len(got) != 2 {
+		t.Errorf("causes %v, want 59 chunk-write and 1 body-end", got)
+	}
+}
+
+// TestFieldVethSplitWrites: the same server writing 4096-byte buffers with
+// a Content-Length, over a veth with TSO/GSO off: each write leaves as
+// 1448 + 1448 + 1200 (PSH on the last), the three arrive within 24-74 µs,
+// 5 ms after the previous write, and curl (idle in between) reads 4096 at
+// once (strace). That is one push of the server, not a slow reader.
+func TestFieldVethSplitWrites(t *testing.T) {
+	tr := readTraceGz(t, "veth-notso-cl.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "veth-notso-cl.pcap.gz"), ""))
+	got := map[Cause]int{}
+	for _, e := range r.Events {
+		got[e.Cause]++
+		if e.Cause != CauseSenderPush {
+			continue
+		}
+		p := e.Facts.Push
+		if e.Size != 4096 || p == nil || p.Segments != 3 || e.Confidence != Inferred || e.Inference != ByPushFlags ||
+			e.Segments[0].Len != 1448 || e.Segments[2].Len != 1200 || p.Span > p.Idle/4 {
+			t.Errorf("line %d: %d bytes, push %+v, segments %+v", e.Line, e.Size, p, e.Segments)
+		}
+	}
+	if got[CauseSenderPush] < 55 || got[CauseBacklog] > 3 || got[CauseBodyEnd] != 1 {
+		t.Errorf("causes %v, want about 57 sender-push", got)
+	}
+}
