@@ -187,13 +187,48 @@ func tlsHeaders(t *Trace) {
 	}
 	for i := range t.Events {
 		e := &t.Events[i]
-		if (e.Kind != RecvSSL && e.Kind != SendSSL) || !e.Exact || len(e.Data) != 5 {
+		if (e.Kind != RecvSSL && e.Kind != SendSSL) || len(e.Data) != 5 || e.Size != 5 {
+			continue
+		}
+		if !e.Exact {
+			if h, ok := asciiHeader(e.Data); ok && t.ASCII {
+				e.TLSHeader = &h
+			}
 			continue
 		}
 		if h, ok := recordHeader(e.Data, false); ok {
 			e.TLSHeader = &h
 		}
 	}
+}
+
+// asciiHeader reads a record header from --trace-ascii, which prints a
+// byte outside 0x20-0x7F as a dot: the type (20-24) and version (3, x)
+// always are, and a length byte only when it is below 0x20 (a record is
+// at most 0x4800 long, so a printed high byte is at most 0x48).
+func asciiHeader(d []byte) (TLSHeader, bool) {
+	if d[0] != '.' || d[1] != '.' || d[2] != '.' {
+		return TLSHeader{}, false
+	}
+	h := TLSHeader{ASCII: true, LengthMax: 0x4800}
+	hi, lo := d[3], d[4]
+	if hi != '.' {
+		if hi > 0x48 {
+			return TLSHeader{}, false
+		}
+		h.Length, h.LengthMask = int(hi)<<8, 0xff00
+		h.LengthMax = int(hi)<<8 | 0xff
+	} else {
+		h.LengthMax = 0x1fff // a dot: below 0x20 (or a '.' itself, 0x2e, past any record)
+	}
+	if lo != '.' {
+		h.Length |= int(lo)
+		h.LengthMask |= 0x00ff
+	}
+	if h.LengthMask == 0xffff {
+		h.LengthKnown, h.LengthMax = true, h.Length
+	}
+	return h, true
 }
 
 // resolveH2 settles the size of cut or maybe-cut "Recv data" events of

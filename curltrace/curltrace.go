@@ -219,6 +219,24 @@ type TLSHeader struct {
 	Length      int
 	LengthKnown bool
 	LengthMax   int
+	// Type and Version are unknown in a --trace-ascii header (ASCII),
+	// which prints the three bytes as dots; the length bytes it printed
+	// are known: LengthMask has the bits of Length that are (0xff00, 0x00ff,
+	// or 0 when both length bytes were dots).
+	ASCII      bool
+	LengthMask uint16
+}
+
+// Fits tells whether a record of length n can be the one this header
+// announced.
+func (h TLSHeader) Fits(n int) bool {
+	switch {
+	case h.LengthKnown:
+		return n == h.Length
+	case n < 0 || (h.LengthMax > 0 && n > h.LengthMax):
+		return false
+	}
+	return uint16(n)&h.LengthMask == uint16(h.Length)&h.LengthMask
 }
 
 // SSLRecv is a read line of curl's SSL connection filter
@@ -310,8 +328,12 @@ type Trace struct {
 	InfoStyle string // "== Info:" (curl up to 8.16) or "*" (8.17+), from the first info line; "" without info lines
 	HasTimes  bool   // some event has a --trace-time timestamp
 	HasIDs    bool   // some event has --trace-ids ids
-	Events    []Event
-	Conns     []Connection
+	// Curl is the curl version of the trace's User-Agent (zero when the
+	// trace does not show it): how curl hands data over differs between
+	// 7.x and 8.x.
+	Curl   Version
+	Events []Event
+	Conns  []Connection
 	// IDsInData tells that the trace shows curl#18755 (curl 8.13 to 8.16
 	// with --trace-config all): the library wrote "[X-C] " ids inside the
 	// data of events under 2048 bytes and cut that data at its first NUL.

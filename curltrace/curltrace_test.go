@@ -136,7 +136,14 @@ func checkEventFacts(t testing.TB, tr *Trace, i int) {
 		e.Kind != Info && (e.TCPRecv != nil || e.SSLRecv != nil || e.H2Frame != nil || e.H2Open != nil || e.Components != nil) {
 		t.Fatalf("event %d (%v): facts of the wrong kind", i, e.Kind)
 	}
-	if h := e.TLSHeader; h != nil {
+	if h := e.TLSHeader; h != nil && h.ASCII {
+		// --trace-ascii: type and version are dots; the length has the
+		// bits LengthMask says, within LengthMax.
+		if e.Kind != RecvSSL && e.Kind != SendSSL || e.Size != 5 || h.Type != 0 || h.Version != 0 || h.LengthMax > 0x4800 ||
+			uint16(h.Length)&^h.LengthMask != 0 || h.LengthKnown != (h.LengthMask == 0xffff) || !h.Fits(h.Length) {
+			t.Fatalf("event %d: ASCII TLS header %+v, size %d", i, *h, e.Size)
+		}
+	} else if h != nil {
 		if e.Kind != RecvSSL && e.Kind != SendSSL || e.Size != 5 || h.Type < 20 || h.Type > 24 || h.Version>>8 != 3 ||
 			h.LengthKnown && h.Length != h.LengthMax || h.LengthMax > 0xffff || !h.LengthKnown && h.Length != 0 {
 			t.Fatalf("event %d: TLS header %+v, size %d", i, *h, e.Size)

@@ -712,6 +712,7 @@ func (p *parser) finish() {
 	exact := fixIDsInData(t)
 	settleByWrites(t, exact)
 	tlsHeaders(t)
+	t.Curl = curlVersion(t)
 	defer resolveH2(t, exact)
 	for i := range t.Events {
 		e := &t.Events[i]

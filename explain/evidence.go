@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"github.com/segscope/segscope/curltrace"
 	"strings"
 	"time"
 
@@ -80,6 +81,7 @@ const (
 	ByDistantClocks             // the trace's clock is far from the capture's: maybe another run's connection
 	ByPushFlags                 // the PSH flags mark where the server's stack ended a push
 	ByWholePush                 // a segment longer than the MSS and not a multiple of it is one push passed whole
+	ByRecordSum                 // the reads of one record add up to its plaintext less whole 9-byte frame headers
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -101,6 +103,7 @@ var inferenceNames = [...]string{
 	ByDistantClocks:   "distant-clocks",
 	ByPushFlags:       "push-flags",
 	ByWholePush:       "whole-push",
+	ByRecordSum:       "record-sum",
 }
 
 func (i Inference) String() string {
@@ -132,10 +135,13 @@ const (
 	NeedSSLTrace                        // curl 8.3+ --trace-config ssl would show each SSL_read
 	NeedEarlierCapture                  // the capture started after the transfer: no SYN, no response header
 	NeedStreamOrder                     // curl 7 with multiplexed HTTP/2 streams: which stream a read is of
+	NeedStrace                          // curl before 8.3 cannot log its socket reads: strace a run of the same condition
+	NeedHexTrace                        // --trace-ascii prints a record header's length bytes as dots: --trace (hex) logs them
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
-	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order"}
+	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
+	"strace", "hex-trace"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -201,6 +207,8 @@ type Facts struct {
 	unattributed bool
 	ambiguous    bool // the connection was matched by order among several candidates
 	distant      bool // the trace's and the capture's clocks are too far apart for one host
+	curl         curltrace.Version
+	ascii        bool // the trace is --trace-ascii
 }
 
 // RecoveryFact: the read holds the retransmission of a segment lost
@@ -336,7 +344,12 @@ type RecordFact struct {
 	Before int `json:"before"`
 	// SameAsPrevious: the previous read came from this record too.
 	SameAsPrevious bool `json:"same_as_previous"`
-	Wire           int  `json:"wire"` // 5 + Length
+	// Reads and ReadBytes: how many reads came from this record, and
+	// their bytes together (curl 8 hands HTTP/2 DATA over a frame, or a
+	// record's piece of one, at a time: several reads per record).
+	Reads     int `json:"reads,omitempty"`
+	ReadBytes int `json:"read_bytes,omitempty"`
+	Wire      int `json:"wire"` // 5 + Length
 }
 
 // FrameFact is the HTTP/2 frames a read's bytes came from.

@@ -224,6 +224,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 	if r.Buffer == nil {
 		r.inferBuffer()
 	}
+	r.recordReads()
 	for i := range r.Events {
 		ev := &r.Events[i]
 		if ev.Facts.Layer == LayerHTTP1 || ev.Facts.Layer == LayerUnknown {

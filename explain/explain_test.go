@@ -106,7 +106,7 @@ var pairs = []struct {
 	{"h2-tls13-curl8-all", CauseTLSRecord, 8174, map[Cause]int{CauseTLSRecord: 12, CauseH2Frames: 7}, [3]int{19, 0, 0}},
 	{"h2-tls13-curl8", CauseTLSRecord, 8174, map[Cause]int{CauseTLSRecord: 12, CauseH2Frames: 7}, [3]int{19, 0, 0}},
 	{"h2-tls13-notime", CauseH2Frames, 16366, map[Cause]int{CauseH2Frames: 2, CauseTLSRecord: 1}, [3]int{3, 0, 0}},
-	{"h2-tls13-snap200", CauseUnknown, 8192, map[Cause]int{CauseUnknown: 6}, [3]int{0, 0, 6}},
+	{"h2-tls13-snap200", CauseH2Frames, 8192, map[Cause]int{CauseH2Frames: 5, CauseTLSRecord: 1}, [3]int{0, 6, 0}},
 	{"h2-tls13-snap96", CauseUnknown, 8192, map[Cause]int{CauseUnknown: 6}, [3]int{0, 0, 6}},
 	{"h2c", CauseH2Frames, 32732, map[Cause]int{CauseH2Frames: 4}, [3]int{4, 0, 0}},
 	{"https-h2", CauseH2Frames, 16366, map[Cause]int{CauseH2Frames: 7, CauseTLSRecord: 3}, [3]int{10, 0, 0}},
@@ -346,20 +346,51 @@ func TestH2FramesCurl8WithKeys(t *testing.T) {
 	}
 }
 
-// Without the key log, curl 8's reads cannot be told from the records
-// alone: every event says so and asks for the key log, or for curl 8's own
-// frame lines (the trace shows curl 8.3+ by its [HTTP/2] stream lines); no
-// record size is claimed from the frame size.
+// Without the key log, curl 8's reads are inferred from the records the
+// capture shows: the reads of one record add up to its plaintext less
+// whole 9-byte frame headers (record-sum), or a read is all of a record
+// that held no frame header (a piece of one frame). Each inference is
+// checked against the decryption of the same pair: the record's
+// plaintext, and the frame headers the key log finds in it.
 func TestH2Curl8WithoutKeys(t *testing.T) {
-	r := explainPair(t, "h2-tls12-curl8", false)
-	for _, e := range r.Events {
-		if e.Confidence != CannotTell || len(e.Needs) != 2 || e.Needs[0] != NeedKeyLog || e.Needs[1] != NeedFrameTrace {
-			t.Errorf("line %d (%d): %s %s %v", e.Line, e.Size, e.Cause, e.Confidence, e.Needs)
+	for _, name := range []string{"h2-tls12-curl8", "h2-tls13-curl8"} {
+		r := explainPair(t, name, false)
+		keyed := explainPair(t, name, true)
+		if len(r.Events) != len(keyed.Events) {
+			t.Fatalf("%s: %d events without keys, %d with", name, len(r.Events), len(keyed.Events))
+		}
+		sum := 0
+		for i, e := range r.Events {
+			k := keyed.Events[i]
+			rec, kf := e.Facts.Record, k.Facts.Frames
+			if e.Confidence != Inferred || len(e.Needs) == 0 || e.Needs[0] != NeedKeyLog || rec == nil || kf == nil {
+				t.Errorf("%s line %d (%d): %s %s %v", name, e.Line, e.Size, e.Cause, e.Confidence, e.Needs)
+				continue
+			}
+			if k.Facts.Record == nil || rec.Plain != k.Facts.Record.Plain {
+				t.Errorf("%s line %d: plaintext %d without keys, %+v with", name, e.Line, rec.Plain, k.Facts.Record)
+			}
+			switch e.Inference {
+			case ByRecordSum:
+				sum++
+				if e.Cause != CauseH2Frames || rec.Plain-rec.ReadBytes != 9*kf.RecordHeaders {
+					t.Errorf("%s line %d: %d - %d is not the %d frame headers the key log finds", name, e.Line, rec.Plain, rec.ReadBytes, kf.RecordHeaders)
+				}
+			case ByFrameHeaders:
+				if got := (rec.Plain - rec.Before - e.Size) / 9; got != kf.RecordHeaders || (got == 0) != (e.Cause == CauseTLSRecord) {
+					t.Errorf("%s line %d: %s with %d frame headers, the key log finds %d", name, e.Line, e.Cause, got, kf.RecordHeaders)
+				}
+			default:
+				t.Errorf("%s line %d: inferred by %v", name, e.Line, e.Inference)
+			}
+		}
+		if sum < 12 {
+			t.Errorf("%s: %d reads by record sum; curl 8 splits 12 of them in pairs", name, sum)
 		}
 	}
 	// With curl's own FRAME lines (--trace-config all) the whole frames
 	// are certain without keys.
-	r = explainPair(t, "h2-tls13-curl8-all", false)
+	r := explainPair(t, "h2-tls13-curl8-all", false)
 	for _, e := range r.Events {
 		if e.Size == 8192 && (e.Cause != CauseH2Frames || e.Confidence != Certain || e.Facts.Frames.Source != FromTrace) {
 			t.Errorf("-all line %d: %s %s", e.Line, e.Cause, e.Confidence)
@@ -374,7 +405,9 @@ func TestSnapLength(t *testing.T) {
 	for _, name := range []string{"h2-tls13-snap200", "h2-tls13-snap96"} {
 		r := explainPair(t, name, true)
 		for _, e := range r.Events {
-			if e.Confidence != CannotTell || len(e.Needs) == 0 || e.Needs[0] != NeedFullSnap {
+			// Inferred from the records laid from the trace's headers, or
+			// cannot tell; either way what would tell is the whole packets.
+			if e.Confidence == Certain || len(e.Needs) == 0 || e.Needs[0] != NeedFullSnap {
 				t.Errorf("%s line %d: %s %v", name, e.Line, e.Confidence, e.Needs)
 			}
 			if rec := e.Facts.Record; rec == nil || rec.Length <= 0 || len(e.Segments) == 0 {

@@ -94,10 +94,11 @@ func TestFieldRedirectH2(t *testing.T) {
 	}
 
 	// Without the key log, and without curl's FRAME lines in this trace,
-	// nothing places the reads on frames: each says it cannot tell.
+	// the records give the arithmetic at best: nothing is certain, and
+	// each read asks for the key log.
 	r = Explain(tr, analyzeFor(t, tr, capPath, ""))
 	for _, e := range r.Events {
-		if e.Confidence != CannotTell || !slices.Contains(e.Needs, NeedKeyLog) {
+		if e.Confidence == Certain || !slices.Contains(e.Needs, NeedKeyLog) {
 			t.Errorf("line %d without the key log: %v %v, needs %v", e.Line, e.Cause, e.Confidence, e.Needs)
 		}
 	}

@@ -55,6 +55,9 @@ type connState struct {
 	hasPrev  bool
 	tls      *tlsInfo
 
+	curlVersion curltrace.Version
+	ascii       bool
+
 	content *contentPlacement
 	// at is where the current event's bytes were found on this
 	// connection's stream (located tells whether they were).
@@ -69,9 +72,9 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 	for i := range r.Matches {
 		byTrace[r.Matches[i].TraceConn] = &r.Matches[i]
 	}
-	out := map[int]*connState{-1: {capture: capture, layer: LayerUnknown}}
+	out := map[int]*connState{-1: {capture: capture, layer: LayerUnknown, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII}}
 	for ti, tc := range r.Trace.Conns {
-		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, content: r.content}
+		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII}
 		sc := seen[ti]
 		if sc == nil {
 			sc = newTraceScan()
@@ -345,6 +348,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	ev.Facts.Layer = st.layer
 	ev.Facts.n, ev.Facts.unmatched, ev.Facts.h2Lines = e.Size, st.capture && st.m == nil, st.h2Lines
 	ev.Facts.snapLost = st.snapLost
+	ev.Facts.curl, ev.Facts.ascii = st.curlVersion, st.ascii
 	if e.SizeLowerBound || e.Inflated > 0 || e.Cut != curltrace.NotCut {
 		cut := e.Cut == curltrace.CutAtNUL && !e.SizeLowerBound
 		ev.Facts.Size = &SizeFact{Source: FromTrace, LowerBound: e.SizeLowerBound, Inflated: e.Inflated, Logged: e.HeaderSize, Cut: cut}

@@ -45,7 +45,7 @@ func decide(ev *Event, hasTimes bool) {
 	case ev.Facts.distant:
 		v.conf, v.inf = Inferred, ByDistantClocks
 	}
-	ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, v.needs
+	ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, fitNeeds(&ev.Facts, v.needs)
 	if !hasTimes {
 		ev.Notes = append(ev.Notes, NoteNoTime)
 	}
@@ -55,6 +55,27 @@ func decide(ev *Event, hasTimes bool) {
 	if c := ev.Facts.Chunks; c != nil && c.Framing > 0 {
 		ev.Notes = append(ev.Notes, NoteChunkFraming)
 	}
+}
+
+// fitNeeds keeps the advice to what this user can do: curl before 8.3
+// has no --trace-config (its socket reads show under strace, its frames
+// and SSL reads nowhere but in the decryption), and a --trace-ascii
+// trace has the record headers, but not their lengths.
+func fitNeeds(f *Facts, needs []Need) []Need {
+	old := f.curl.Known() && !f.curl.AtLeast(8, 3)
+	var out []Need
+	for _, n := range needs {
+		switch {
+		case old && n == NeedTCPTrace:
+			n = NeedStrace
+		case old && (n == NeedFrameTrace || n == NeedSSLTrace):
+			continue
+		case f.ascii && n == NeedRecordHeaders:
+			n = NeedHexTrace
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // traceOnly: no capture connection. What the trace alone tells: a TLS
@@ -282,6 +303,14 @@ func h2Rules(f *Facts) verdict {
 		return certain(CauseH2Frames) // the trace's own FRAME lines give the frames
 	case fr != nil && fr.Shape == ShapePiece:
 		return inferred(CauseTLSRecord, ByFramePiece, h2Need(f)...)
+	case r != nil && r.OverheadKnown && r.Reads > 1 && frameHeaders(r.Plain-r.ReadBytes):
+		// curl 8: the record's reads, a frame or a piece of one each,
+		// add up to its DATA.
+		return inferred(CauseH2Frames, ByRecordSum, h2Need(f)...)
+	case r != nil && r.OverheadKnown && !r.SameAsPrevious && r.Reads <= 1 && r.Plain-r.Before == sizeOf(f):
+		// The record held nothing but DATA, all of it this read's: a
+		// piece of one frame, cut where the record ends.
+		return inferred(CauseTLSRecord, ByFrameHeaders, h2Need(f)...)
 	case r != nil && r.OverheadKnown && !r.SameAsPrevious && frameHeaders(r.Plain-r.Before-sizeOf(f)):
 		return inferred(CauseH2Frames, ByFrameHeaders, h2Need(f)...)
 	}
@@ -328,4 +357,29 @@ func h2Need(f *Facts) []Need {
 // frameHeaders tells whether n bytes can be 1 to 4 HTTP/2 frame headers.
 func frameHeaders(n int) bool { return n > 0 && n%9 == 0 && n/9 <= 4 }
 
+// recordReads counts, on every record, the reads that came from it and
+// their bytes: curl 8 hands HTTP/2 DATA over a frame (or a record's piece
+// of one) at a time, so the reads of one record add up to its DATA.
+func (r *Result) recordReads() {
+	type key struct {
+		conn, index int
+		src         Source
+	}
+	type tally struct{ reads, bytes int }
+	sums := map[key]tally{}
+	for _, ev := range r.Events {
+		if rf := ev.Facts.Record; rf != nil && ev.Conn >= 0 {
+			k := key{ev.Conn, rf.Index, rf.Source}
+			t := sums[k]
+			sums[k] = tally{t.reads + 1, t.bytes + ev.Size}
+		}
+	}
+	for i := range r.Events {
+		ev := &r.Events[i]
+		if rf := ev.Facts.Record; rf != nil && ev.Conn >= 0 {
+			t := sums[key{ev.Conn, rf.Index, rf.Source}]
+			rf.Reads, rf.ReadBytes = t.reads, t.bytes
+		}
+	}
+}
 func sizeOf(f *Facts) int { return f.n }

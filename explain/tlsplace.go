@@ -126,7 +126,7 @@ func (l *recordLayer) findCapture(h *curltrace.TLSHeader) (int, bool) {
 		switch {
 		case h.LengthKnown && c.Length == h.Length:
 			return k, true
-		case !h.LengthKnown && (h.LengthMax == 0 || c.Length <= h.LengthMax) && (l.lost || c.Start == l.next):
+		case !h.LengthKnown && h.Fits(c.Length) && (l.lost || c.Start == l.next):
 			return k, true
 		}
 		if !h.LengthKnown {

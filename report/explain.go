@@ -462,6 +462,10 @@ func needText(n explain.Need) string {
 		return "a capture started before curl (this one began mid-transfer: without the SYN or the response header, no stream offset is known to be where curl's reads start)"
 	case explain.NeedTCPTrace:
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
+	case explain.NeedStrace:
+		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedHexTrace:
+		return "the record lengths: curl --trace (hex) logs each record header whole, where --trace-ascii prints its length bytes as dots; or a capture that holds the records (tcpdump -s 0)"
 	}
 	return "more evidence"
 }
@@ -746,6 +750,11 @@ func overheadGuess(n int) string {
 func framesText(e explain.Event) string {
 	f := e.Facts
 	fr, r := f.Frames, f.Record
+	if fr == nil && e.Inference == explain.ByRecordSum {
+		k := (r.Plain - r.ReadBytes) / 9
+		return fmt.Sprintf("TLS record #%d holds %d bytes of plaintext (%d - %d of overhead, %s); its %d reads, this one of %d bytes, add up to %d = %d - %d x 9: the record's DATA less %d HTTP/2 frame header(s), handed over a frame (or the record's piece of one) at a time, if the record held nothing but DATA frames",
+			r.Index, r.Plain, r.Length, r.Overhead, overheadText(r), r.Reads, e.Size, r.ReadBytes, r.Plain, k, k)
+	}
 	if fr == nil {
 		k := (r.Plain - r.Before - e.Size) / 9
 		over := overheadText(r)
@@ -1135,6 +1144,7 @@ func h2Sentences(r *explain.Result) []string {
 	type kind struct {
 		shape    explain.FrameShape
 		inferred bool // no frames: inferred from the record
+		sum      bool // inferred from the sum of a record's reads
 		several  bool // several whole frames in one read
 		source   explain.Source
 	}
@@ -1148,7 +1158,7 @@ func h2Sentences(r *explain.Result) []string {
 		if fr := ev.Facts.Frames; fr != nil {
 			k = kind{shape: fr.Shape, several: fr.Shape == explain.ShapeWhole && len(fr.Frames) > 1, source: fr.Source}
 		} else {
-			k = kind{inferred: true}
+			k = kind{inferred: true, sum: ev.Inference == explain.ByRecordSum}
 		}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
@@ -1184,13 +1194,13 @@ func typical(evs []explain.Event) explain.Event {
 func h2Sentence(r *explain.Result, e explain.Event, n int) string {
 	s := r.Summary
 	fr, rec := e.Facts.Frames, e.Facts.Record
+	if fr == nil && rec != nil && e.Inference == explain.ByRecordSum {
+		k := (rec.Plain - rec.ReadBytes) / 9
+		return fmt.Sprintf("%d of %d reads shared a TLS record with other reads, and each record's reads add up to its plaintext less whole 9-byte frame headers (line %d: %d reads, %d bytes = %d - %d x 9): curl handed over a DATA frame, or the record's piece of one, at a time, without the headers, if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Line, rec.Reads, rec.ReadBytes, rec.Plain, k, needOrKeyLog(e))
+	}
 	if fr == nil && rec != nil {
 		k := (rec.Plain - rec.Before - e.Size) / 9
-		how := needText(explain.NeedKeyLog)
-		if len(e.Needs) > 0 {
-			how = needText(e.Needs[0])
-		}
-		return fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, how)
+		return fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, needOrKeyLog(e))
 	}
 	if fr == nil {
 		return fmt.Sprintf("%d of %d reads were HTTP/2 DATA.", n, s.Events)
@@ -1209,6 +1219,15 @@ func h2Sentence(r *explain.Result, e explain.Event, n int) string {
 		return fmt.Sprintf("%d of %d reads were several whole HTTP/2 DATA frames each (%s; line %d: %s): curl handed over what it had of them at once, without their 9-byte headers, so N is their DATA together, not one frame's size.", n, s.Events, frameSource(fr.Source), e.Line, frameList(fr.Frames))
 	}
 	return fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl handed over one DATA frame at a time, without its 9-byte header, so N is the DATA frame size the server chose (%d at line %d), not the TLS record or the segment size.", n, s.Events, frameSource(fr.Source), e.Size, e.Line)
+}
+
+// needOrKeyLog is what would show an event's frames: its first need, else
+// the key log.
+func needOrKeyLog(e explain.Event) string {
+	if len(e.Needs) > 0 {
+		return needText(e.Needs[0])
+	}
+	return needText(explain.NeedKeyLog)
 }
 
 // recordArithmetic: "16366 = 16384 - 2 x 9", from the frames in the record.
