@@ -50,3 +50,34 @@ func TestFieldVethSplitWrites(t *testing.T) {
 		t.Errorf("causes %v, want about 57 sender-push", got)
 	}
 }
+
+// TestFieldTLSGap: apache2 over TLS 1.3 (8000-byte records, 8022 on the
+// stream), curl 7.88, and a tcpdump that lost two whole records (16044
+// bytes) mid-transfer. Without the key log, each read is one record, laid
+// from the record headers curl logged: the two records in the gap are
+// laid from the trace, and the reads after them on the records the
+// capture has, where they are (they had been laid 16044 bytes on, the
+// last two past the end of the capture). The reads tile the stream.
+func TestFieldTLSGap(t *testing.T) {
+	tr := readTraceGz(t, "apache-gap-tls13.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "apache-gap-tls13.pcap.gz"), ""))
+	if len(r.Events) != 26 {
+		t.Fatalf("%d events, want 26", len(r.Events))
+	}
+	empty := 0
+	for i, e := range r.Events {
+		if i > 0 && e.Range.Start != r.Events[i-1].Range.End {
+			t.Errorf("line %d: starts at %d, the read before ended at %d", e.Line, e.Range.Start, r.Events[i-1].Range.End)
+		}
+		if e.Cause != CauseTLSRecord {
+			t.Errorf("line %d: %v", e.Line, e.Cause)
+		}
+		if len(e.Segments) == 0 {
+			empty++
+		}
+	}
+	last := r.Events[len(r.Events)-1]
+	if empty != 2 || last.Range.End != 207624 || len(last.Segments) == 0 {
+		t.Errorf("%d reads without segments (want the 2 in the gap); last read %v on %d segments", empty, last.Range, len(last.Segments))
+	}
+}

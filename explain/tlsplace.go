@@ -115,23 +115,31 @@ func (l *recordLayer) header(h *curltrace.TLSHeader) {
 	l.next, l.idx = r.End, l.idx+1
 }
 
-// findCapture finds the capture record for a logged header: the next one
-// when it fits, else the next of the same length a few records on.
+// findCapture finds the capture record for a logged header: the one that
+// starts where the record before it ended. When none does, the record
+// lies in a gap of the capture (lost packets, a snap length) and is laid
+// from the trace's header instead; only when a header without a length
+// broke the chain is the next capture record that fits taken, a few
+// records on at most.
 func (l *recordLayer) findCapture(h *curltrace.TLSHeader) (int, bool) {
 	for k := l.ci; k < len(l.caps) && k < l.ci+16; k++ {
 		c := l.caps[k]
-		if !l.lost && c.Start < l.next {
+		if l.lost {
+			if h.Fits(c.Length) {
+				return k, true
+			}
+			if !h.LengthKnown {
+				return 0, false
+			}
 			continue
 		}
 		switch {
-		case h.LengthKnown && c.Length == h.Length:
-			return k, true
-		case !h.LengthKnown && h.Fits(c.Length) && (l.lost || c.Start == l.next):
+		case c.Start < l.next:
+			continue
+		case c.Start == l.next && h.Fits(c.Length):
 			return k, true
 		}
-		if !h.LengthKnown {
-			return 0, false
-		}
+		return 0, false
 	}
 	return 0, false
 }
