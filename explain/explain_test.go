@@ -107,7 +107,7 @@ var pairs = []struct {
 	{"h2-tls13-curl8", CauseTLSRecord, 8174, map[Cause]int{CauseTLSRecord: 12, CauseH2Frames: 7}, [3]int{19, 0, 0}},
 	{"h2-tls13-notime", CauseH2Frames, 16366, map[Cause]int{CauseH2Frames: 2, CauseTLSRecord: 1}, [3]int{3, 0, 0}},
 	{"h2-tls13-snap200", CauseH2Frames, 8192, map[Cause]int{CauseH2Frames: 5, CauseTLSRecord: 1}, [3]int{0, 6, 0}},
-	{"h2-tls13-snap96", CauseUnknown, 8192, map[Cause]int{CauseUnknown: 6}, [3]int{0, 0, 6}},
+	{"h2-tls13-snap96", CauseH2Frames, 8192, map[Cause]int{CauseH2Frames: 5, CauseTLSRecord: 1}, [3]int{0, 6, 0}},
 	{"h2c", CauseH2Frames, 32732, map[Cause]int{CauseH2Frames: 4}, [3]int{4, 0, 0}},
 	{"https-h2", CauseH2Frames, 16366, map[Cause]int{CauseH2Frames: 7, CauseTLSRecord: 3}, [3]int{10, 0, 0}},
 	{"https-tls12", CauseTLSRecord, 16384, map[Cause]int{CauseTLSRecord: 7}, [3]int{7, 0, 0}},

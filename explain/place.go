@@ -87,6 +87,7 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		st.streams = sc.streams
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)
+			st.tls.fromTrace(sc.tlsVersion, sc.tlsSuite)
 			r.align(st.m, st.segs, sc)
 			st.frames = st.frames.without(sc.ignored)
 		} else {
@@ -124,6 +125,10 @@ type traceScan struct {
 	cur      uint32
 	reads    int
 	ignoring bool
+	// tlsVersion and tlsSuite: curl's "SSL connection using TLSv1.2 /
+	// ECDHE-RSA-AES256-GCM-SHA384" line, for when the capture's
+	// ServerHello was cut.
+	tlsVersion, tlsSuite string
 }
 
 // header follows the first final HTTP/1 response's header lines for its
@@ -188,6 +193,11 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 			sc.opened(e.H2Open.Stream)
 		case e.Kind == curltrace.Info && strings.Contains(e.Text, "Ignoring the response-body"):
 			sc.ignoring = true
+		case e.Kind == curltrace.Info && strings.HasPrefix(e.Text, "SSL connection using "):
+			f := strings.Split(strings.TrimPrefix(e.Text, "SSL connection using "), " / ")
+			if len(f) >= 2 {
+				sc.tlsVersion, sc.tlsSuite = strings.TrimSpace(f[0]), strings.TrimSpace(f[1])
+			}
 		case e.Kind == curltrace.RecvData && e.Size > 0:
 			sc.reads++
 		}

@@ -1,6 +1,8 @@
 package explain
 
 import (
+	"strings"
+
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/stream"
@@ -25,6 +27,21 @@ type tlsInfo struct {
 	innerH2   bool
 	plain     map[int]int // server record index -> plaintext bytes, when decrypted
 	decrypted bool
+	// versionName and suiteName name them when the ServerHello was not
+	// captured whole, from curl's "SSL connection using" line (overhead
+	// then comes from the trace too).
+	versionName, suiteName string
+}
+
+// fromTrace takes the version and suite curl logged when the capture did
+// not show them (a snap length cut the ServerHello).
+func (t *tlsInfo) fromTrace(version, suite string) {
+	if t == nil || t.version != 0 || version == "" {
+		return
+	}
+	if o, ok := tlsdec.OverheadOfName(version, suite); ok {
+		t.overhead, t.versionName, t.suiteName = o, strings.Replace(version, "TLSv", "TLS ", 1), suite
+	}
 }
 
 func newTLSInfo(a *analyze.App) *tlsInfo {
@@ -41,6 +58,7 @@ func newTLSInfo(a *analyze.App) *tlsInfo {
 	for _, g := range a.Streams[analyze.ServerToClient].Gaps {
 		t.snapped = t.snapped || g.Reason == stream.GapSnapLength
 	}
+	t.snapCut = t.snapCut || t.snapped
 	t.decrypted = st.Decrypted > 0
 	if t.decrypted {
 		t.plain = map[int]int{}
@@ -163,6 +181,8 @@ func (l *recordLayer) recordFact(n int) (*RecordFact, stream.Range) {
 	if t := l.tls; t != nil {
 		if t.version != 0 {
 			f.Version, f.VersionName, f.Suite = t.version, t.version.String(), t.suite.String()
+		} else if t.suiteName != "" {
+			f.VersionName, f.Suite = t.versionName, t.suiteName
 		}
 		if p, ok := t.plain[rec.index]; ok && rec.src == FromCapture {
 			f.Plain, f.Overhead, f.OverheadKnown, f.Source = p, rec.length-p, true, FromKeyLog

@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/tls"
 	"fmt"
+	"strings"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -129,4 +130,26 @@ func (s suite) newAEAD(key []byte) (cipher.AEAD, error) {
 		return cipher.NewGCMWithNonceSize(b, 12)
 	}
 	return cipher.NewGCM(b)
+}
+
+// OverheadOfName is the per-record overhead of a suite named as OpenSSL
+// (and curl's "SSL connection using TLSv1.2 / ECDHE-RSA-AES256-GCM-SHA384"
+// line) names it: the AEAD suites only. version is "TLSv1.2" or
+// "TLSv1.3". false for anything else (CBC suites pad to a block).
+func OverheadOfName(version, name string) (int, bool) {
+	switch version {
+	case "TLSv1.3":
+		switch name {
+		case "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256":
+			return tls13AES128.overhead(VersionTLS13), true
+		}
+	case "TLSv1.2":
+		switch {
+		case strings.HasSuffix(name, "CHACHA20-POLY1305"):
+			return tls12ChaCha.overhead(VersionTLS12), true
+		case strings.Contains(name, "AES128-GCM-") || strings.Contains(name, "AES256-GCM-"):
+			return tls12AES128.overhead(VersionTLS12), true
+		}
+	}
+	return 0, false
 }
