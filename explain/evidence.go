@@ -82,6 +82,7 @@ const (
 	ByPushFlags                 // the PSH flags mark where the server's stack ended a push
 	ByWholePush                 // a segment longer than the MSS and not a multiple of it is one push passed whole
 	ByRecordSum                 // the reads of one record add up to its plaintext less whole 9-byte frame headers
+	ByMSSPiece                  // a super-segment captured above TSO is cut at the MSS on its way: the read is one piece
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -104,6 +105,7 @@ var inferenceNames = [...]string{
 	ByPushFlags:       "push-flags",
 	ByWholePush:       "whole-push",
 	ByRecordSum:       "record-sum",
+	ByMSSPiece:        "mss-piece",
 }
 
 func (i Inference) String() string {

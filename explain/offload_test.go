@@ -81,3 +81,47 @@ func TestFieldTLSGap(t *testing.T) {
 		t.Errorf("%d reads without segments (want the 2 in the gap); last read %v on %d segments", empty, last.Range, len(last.Segments))
 	}
 }
+
+// TestFieldServerSideTSO: nginx behind a router (client - router -
+// server namespaces, TSO/GSO on at the server, tbf 20 Mbit/s toward the
+// client, GRO off at the client), curl 7.88; captured at the same time on
+// the server's veth and on the client's. The server's capture shows 20
+// of its 22 data segments as super-segments (5792 x 16 ...), the client's
+// none over 1448. Ground truth (client capture, strace): 46 reads were
+// one 1448-byte segment each, 7 took several, the last is the body's end.
+func TestFieldServerSideTSO(t *testing.T) {
+	tr := readTraceGz(t, "tso-server-side.trace.gz")
+	server := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tso-server-side.server.pcap.gz"), ""))
+	client := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tso-server-side.client.pcap.gz"), ""))
+	if len(server.Events) != 54 || len(client.Events) != 54 {
+		t.Fatalf("%d and %d events, want 54", len(server.Events), len(client.Events))
+	}
+	// Where each capture was taken, from the SYNs' TTLs (64 on the host
+	// that sent the SYN, 63 past the router).
+	if p := server.Matches[0].Point; p == nil || p.Where != PointServer || p.By != "ttl" || p.ClientTTL != 63 || p.ServerTTL != 64 || p.Super != 20 {
+		t.Errorf("server capture point %+v", p)
+	}
+	if p := client.Matches[0].Point; p == nil || p.Where != PointClient || p.Super != 0 {
+		t.Errorf("client capture point %+v", p)
+	}
+	got := map[Cause]int{}
+	for i, e := range server.Events {
+		c := client.Events[i]
+		got[e.Cause]++
+		// No certain cause from the server's side that the client's
+		// side contradicts; every one-segment read of 1448 is found as
+		// one MSS piece of a super-segment, inferred.
+		if e.Confidence == Certain && e.Cause != c.Cause {
+			t.Errorf("line %d: certain %v from the server's capture, %v from the client's", e.Line, e.Cause, c.Cause)
+		}
+		if c.Cause == CauseFullSegment && (e.Cause != CauseFullSegment || e.Confidence == CannotTell) {
+			t.Errorf("line %d: one 1448 segment at the client, %v %v from the server's capture", e.Line, e.Cause, e.Confidence)
+		}
+		if e.Cause == CauseBacklog && e.Confidence == Certain {
+			t.Errorf("line %d: certain backlog from above TSO", e.Line)
+		}
+	}
+	if got[CauseFullSegment] != 46 || got[CauseBodyEnd] != 1 {
+		t.Errorf("server capture: causes %v", got)
+	}
+}

@@ -49,7 +49,7 @@ func decide(ev *Event, hasTimes bool) {
 	if !hasTimes {
 		ev.Notes = append(ev.Notes, NoteNoTime)
 	}
-	if s := ev.Facts.Segments; s != nil && s.Super > 0 && ev.Cause != CauseSuperSegment {
+	if s := ev.Facts.Segments; s != nil && s.Super > 0 && ev.Cause != CauseSuperSegment && ev.Inference != ByMSSPiece && ev.Inference != ByWholePush {
 		ev.Notes = append(ev.Notes, NoteSuperSegments)
 	}
 	if c := ev.Facts.Chunks; c != nil && c.Framing > 0 {
@@ -220,7 +220,7 @@ func offloadRules(f *Facts) verdict {
 	case s.Count == 1 && s.Exact:
 		return wholeSuper(f)
 	case s.Piece:
-		return inferred(CauseFullSegment, ByOffloadCapture, NeedBelowOffload)
+		return inferred(CauseFullSegment, ByMSSPiece, NeedBelowOffload)
 	}
 	return cannotTell(CauseUnknown, NeedBelowOffload)
 }

@@ -887,6 +887,8 @@ func inferenceText(e explain.Event) string {
 		return "the capture has more connections to this server than the trace, and the trace does not name its client port: it was matched to the first in order, which may be another transfer's (choose it with --port CLIENT-PORT)"
 	case explain.ByDistantClocks:
 		return "the trace's clock and the capture's are seconds apart, as on two hosts; on one host they would be of different runs of the transfer, and this cause not the read's (see the problems)"
+	case explain.ByMSSPiece:
+		return "the capture was taken above the server's segmentation offload, so its segment was cut at the effective MSS after the capture (by the NIC, or by a router on the path), and the read is exactly one such piece, where the cut falls; the client's own capture would show the piece"
 	case explain.ByPushFlags:
 		return "Linux sets PSH on the last segment of each write it sends (and, rarely, inside a long one), so the flags mark the pushes"
 	case explain.ByWholePush:
