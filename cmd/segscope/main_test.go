@@ -374,6 +374,20 @@ func TestExplainErrors(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "no capture connection to that address and port") || !strings.Contains(errs, "nothing in the capture matched") {
 		t.Errorf("different transfers: exit %d, stderr %q:\n%s", code, errs, out)
 	}
+	// Two unrelated transfers to one address and port (a python server
+	// and nginx's, 4 minutes apart, a snap length too short for the
+	// bytes): only the order pairs them and the clocks say they are not
+	// one transfer. No cause is given, and the exit status says so.
+	code, out, errs = runCmd(t, nil, "explain", "--trace", pcaps+"python-server.trace", pcaps+"snaplen96.pcap")
+	if code != 1 || !strings.Contains(out, "No cause is given: the trace and the capture are of different transfers") ||
+		strings.Contains(out, "\nCauses:") || !strings.Contains(out, "only the order of connection paired them") || !strings.Contains(errs, "different transfers") {
+		t.Errorf("a trace of another transfer: exit %d, stderr %q:\n%s", code, errs, out)
+	}
+	code, out, _ = runCmd(t, nil, "explain", "--trace", pcaps+"python-server.trace", "-o", "json", pcaps+"snaplen96.pcap")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 1 || doc["refused"] != true {
+		t.Errorf("json of a trace of another transfer: exit %d, refused %v, %v", code, doc["refused"], err)
+	}
 	code, _, errs = runCmd(t, nil, "explain", "--trace", pcaps+"lo-chunked.pcap")
 	if code != 1 || !strings.Contains(errs, "lo-chunked.pcap") || !strings.Contains(errs, "line 1") {
 		t.Errorf("not a trace: exit %d, stderr %q", code, errs)

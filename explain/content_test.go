@@ -1,0 +1,68 @@
+package explain
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/segscope/segscope/curltrace"
+)
+
+// TestContentDiffers: a trace whose one read holds bytes the capture's
+// connection does not (that direction captured whole, SYN to FIN) is of
+// another transfer: listed with the line, and no event keeps a cause.
+func TestContentDiffers(t *testing.T) {
+	tr := readTrace(t, filepath.Join(pcaps, "mtu1440-ts.trace"))
+	res := analyzeFor(t, tr, captureOf(t, "mtu1440-ts"), "")
+	other := *tr
+	other.Events = append([]curltrace.Event(nil), tr.Events...)
+	line, n := 0, 0
+	for i, e := range other.Events {
+		if e.Kind == curltrace.RecvData && len(e.Data) > 100 {
+			if n++; n == 30 {
+				d := append([]byte(nil), e.Data...)
+				d[50] ^= 0xff
+				other.Events[i].Data = d
+				line = e.Line
+				break
+			}
+		}
+	}
+	r := Explain(&other, res)
+	if !r.Refused || len(r.Problems) != 1 || r.Problems[0].Kind != ProblemContentDiffers || r.Problems[0].Line != line || r.Problems[0].Unfound != 1 {
+		t.Fatalf("refused %v, problems %+v (line %d changed)", r.Refused, r.Problems, line)
+	}
+	for _, e := range r.Events {
+		if e.Cause != CauseUnmatched || e.Confidence != CannotTell {
+			t.Errorf("line %d: %v %v", e.Line, e.Cause, e.Confidence)
+		}
+	}
+	// Unchanged, every read is found on the connection, in order, where
+	// the counting of bytes put it.
+	r = Explain(tr, res)
+	if r.Refused || len(r.Matches) != 1 || r.Matches[0].By != ByContent {
+		t.Fatalf("refused %v, matches %+v", r.Refused, r.Matches)
+	}
+	for i, e := range r.Events {
+		if i > 0 && e.Range.Start != r.Events[i-1].Range.End {
+			t.Errorf("line %d at %d, after %d", e.Line, e.Range.Start, r.Events[i-1].Range.End)
+		}
+	}
+}
+
+// TestZoneOf: a trace clock's offset is a time zone from UTC-12:00 to
+// UTC+14:00 in whole quarter hours; times of day wrap at midnight.
+func TestZoneOf(t *testing.T) {
+	for _, c := range []struct{ d, want time.Duration }{
+		{0, 0},
+		{5*time.Hour + 44*time.Minute, 5*time.Hour + 45*time.Minute},
+		{-13 * time.Hour, 11 * time.Hour},
+		{-(23*time.Hour + 50*time.Minute), 15 * time.Minute}, // 00:10, to the nearest quarter hour
+		{14 * time.Hour, 14 * time.Hour},
+		{-12 * time.Hour, -12 * time.Hour},
+	} {
+		if got := zoneOf(c.d); got != c.want {
+			t.Errorf("zoneOf(%v) = %v, want %v", c.d, got, c.want)
+		}
+	}
+}
