@@ -203,7 +203,7 @@ func tlsHeaders(t *Trace) {
 }
 
 // asciiHeader reads a record header from --trace-ascii, which prints a
-// byte outside 0x20-0x7F as a dot: the type (20-24) and version (3, x)
+// byte outside 0x20-0x7E as a dot: the type (20-24) and version (3, x)
 // always are, and a length byte only when it is below 0x20 (a record is
 // at most 0x4800 long, so a printed high byte is at most 0x48).
 func asciiHeader(d []byte) (TLSHeader, bool) {

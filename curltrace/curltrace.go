@@ -101,7 +101,7 @@ type Event struct {
 
 	// Data holds the event's bytes, nil for Info. With --trace they are
 	// exact. With --trace-ascii every byte curl printed as '.' is '.' here
-	// (it may have been any byte outside 0x20-0x7F, or a '.'), a swallowed
+	// (it may have been any byte outside 0x20-0x7E, or a '.'), a swallowed
 	// CR LF pair is "\r\n" again. len(Data) < Size only when the trace was
 	// cut inside the dump (Parse then returns an error wrapping
 	// ErrTruncated) or when curl#18755 cut the data (Cut).

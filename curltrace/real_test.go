@@ -115,7 +115,7 @@ func makeBody(name string, size int) []byte {
 }
 
 // asciiView is what --trace-ascii shows of b and Parse recovers: bytes
-// outside 0x20-0x7F as '.', CR LF pairs kept.
+// outside 0x20-0x7E as '.', CR LF pairs kept.
 func asciiView(b []byte) []byte {
 	out := make([]byte, len(b))
 	for i, c := range b {

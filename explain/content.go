@@ -103,7 +103,9 @@ func checkable(e *curltrace.Event) (analyze.Dir, bool) {
 const minSearch = 16
 
 // placeByContent finds every checkable event of the trace on the capture
-// connections' bytes.
+// connections' bytes. A response's header lines are found together (curl
+// logs them one event each, consecutively): "HTTP/1.1 200 OK" alone is on
+// every connection, the block with its Date and Content-Length is on one.
 func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 	srcs := contentSources(res)
 	if len(srcs) == 0 {
@@ -111,59 +113,22 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 	}
 	p := &contentPlacement{at: map[int][]placed{}, conn: map[int]int{}, bound: map[int]*analyze.Connection{},
 		unfound: map[int][]int{}, checked: map[int]int{}}
-	byTrace := map[int]*contentSrc{}
-	for i := range t.Events {
-		e := &t.Events[i]
-		d, ok := checkable(e)
-		if !ok {
-			continue
-		}
-		ti := eventConn(t, i)
-		p.checked[ti]++
-		hits := contiguous(srcs, byTrace[ti], d, e.Data, t.ASCII)
-		if len(hits) == 0 && len(e.Data) >= minSearch {
-			hits = search(srcs, d, e.Data, t.ASCII)
-		}
-		if len(hits) == 0 {
-			p.unfound[ti] = append(p.unfound[ti], i)
-			continue
-		}
-		h, guessed := choose(hits, t, ti)
-		if guessed {
-			// The same bytes are on several connections: keep every
-			// place, and move on along each, until bytes that differ
-			// (a Date, a body) or the trace's ids tell them apart.
-			var at []placed
-			for _, o := range hits {
-				o.src.cursor[d] = o.off + int64(len(e.Data))
-				at = append(at, placed{conn: o.src.c, off: o.off, plain: o.src.plain, guessed: true})
-			}
-			p.at[i] = at
-			p.guessed = append(p.guessed, i)
-			continue
-		}
-		s := h.src
-		s.cursor[d] = h.off + int64(len(e.Data))
-		owner := ti
+	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}}
+	for i := 0; i < len(t.Events); {
+		u := unitAt(t, i)
+		i = u.next
 		switch {
-		case s.bound >= 0:
-			owner = s.bound
-		case ti >= 0 && byTrace[ti] == nil && sameServer(t, ti, s.c):
-			s.bound, byTrace[ti] = ti, s
-			p.bound[ti] = s.c
-		default:
-			// The trace did not say (no ids after a connection was left)
-			// or said another server: the first trace connection to this
-			// server not yet bound takes it.
-			if tj := unboundConn(t, byTrace, s.c); tj >= 0 {
-				s.bound, byTrace[tj] = tj, s
-				p.bound[tj] = s.c
-				owner = tj
+		case u.events == nil:
+		case len(u.events) > 1:
+			if !x.find(u, false) {
+				// A header block not found whole (a line curl did not log
+				// as it came): its lines one by one.
+				for _, k := range u.events {
+					x.find(single(t, k), true)
+				}
 			}
-		}
-		p.at[i] = []placed{{conn: s.c, off: h.off, plain: s.plain}}
-		if owner >= 0 {
-			p.conn[i] = owner
+		default:
+			x.find(u, true)
 		}
 	}
 	// A guess made before the bytes told the connections apart is settled
@@ -180,6 +145,126 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 		}
 	}
 	return p
+}
+
+// placer walks the trace's units over the candidate connections.
+type placer struct {
+	t       *curltrace.Trace
+	p       *contentPlacement
+	srcs    []*contentSrc
+	byTrace map[int]*contentSrc // trace connection -> its capture connection, once found
+}
+
+// find looks for one unit: where the previous units of its connection
+// left off, else further on. A unit found nowhere is listed unfound when
+// last says it is the last try.
+func (x *placer) find(u unit, last bool) bool {
+	t, p := x.t, x.p
+	ti := eventConn(t, u.events[0])
+	hits := contiguous(x.srcs, x.byTrace[ti], u.dir, u.data, t.ASCII)
+	if len(hits) == 0 && len(u.data) >= minSearch {
+		hits = search(x.srcs, u.dir, u.data, t.ASCII)
+	}
+	if len(hits) == 0 {
+		if last {
+			p.checked[ti] += len(u.events)
+			p.unfound[ti] = append(p.unfound[ti], u.events...)
+		}
+		return false
+	}
+	p.checked[ti] += len(u.events)
+	h, guessed := choose(hits, t, ti)
+	if guessed {
+		// The same bytes are on several connections: keep every place,
+		// but move on along none, until bytes that differ (a Date, a
+		// body) or the trace's ids tell them apart.
+		for _, o := range hits {
+			p.place(t, u, o, true)
+		}
+		p.guessed = append(p.guessed, u.events...)
+		return true
+	}
+	s := h.src
+	s.cursor[u.dir] = h.off + int64(len(u.data))
+	owner := ti
+	switch {
+	case s.bound >= 0:
+		owner = s.bound
+	case ti >= 0 && x.byTrace[ti] == nil && sameServer(t, ti, s.c):
+		s.bound, x.byTrace[ti] = ti, s
+		p.bound[ti] = s.c
+	default:
+		// The trace did not say (no ids after a connection was left) or
+		// said another server: the first trace connection to this server
+		// not yet bound takes it.
+		if tj := unboundConn(t, x.byTrace, s.c); tj >= 0 {
+			s.bound, x.byTrace[tj] = tj, s
+			p.bound[tj] = s.c
+			owner = tj
+		}
+	}
+	p.place(t, u, h, false)
+	if owner >= 0 {
+		for _, k := range u.events {
+			p.conn[k] = owner
+		}
+	}
+	return true
+}
+
+// single is the unit of event k alone.
+func single(t *curltrace.Trace, k int) unit {
+	d, _ := checkable(&t.Events[k])
+	return unit{events: []int{k}, data: t.Events[k].Data, dir: d, next: k + 1}
+}
+
+// unit is what is looked for at once: one event's bytes, or a response's
+// header block (its consecutive Recv header events).
+type unit struct {
+	events []int // nil: nothing to look for
+	data   []byte
+	dir    analyze.Dir
+	next   int // the event after the unit
+}
+
+// unitAt is the unit that starts at event i.
+func unitAt(t *curltrace.Trace, i int) unit {
+	e := &t.Events[i]
+	d, ok := checkable(e)
+	if !ok {
+		return unit{next: i + 1}
+	}
+	u := unit{events: []int{i}, data: e.Data, dir: d, next: i + 1}
+	if e.Kind != curltrace.RecvHeader || !isStatusLine(e.Data) || !e.Exact && !t.ASCII {
+		return u
+	}
+	// The header lines that follow, up to the empty line that ends them,
+	// on the same connection as far as the trace says.
+	ti := eventConn(t, i)
+	data := append([]byte(nil), e.Data...)
+	for k := i + 1; k < len(t.Events); k++ {
+		f := &t.Events[k]
+		if f.Kind != curltrace.RecvHeader || eventConn(t, k) != ti || len(f.Data) != f.Size || isStatusLine(f.Data) {
+			break
+		}
+		data = append(data, f.Data...)
+		u.events = append(u.events, k)
+		u.next = k + 1
+		if len(f.Data) <= 2 {
+			break // the empty line
+		}
+	}
+	u.data = data
+	return u
+}
+
+// place records where a unit's events are, one after the other from h.
+func (p *contentPlacement) place(t *curltrace.Trace, u unit, h hit, guessed bool) {
+	off := h.off
+	for _, k := range u.events {
+		p.at[k] = append(p.at[k], placed{conn: h.src.c, off: off, plain: h.src.plain, guessed: guessed})
+		off += int64(len(t.Events[k].Data))
+	}
 }
 
 // hit is a place an event's bytes were found.
@@ -314,8 +399,8 @@ func anchor(want []byte, ascii bool) ([]byte, int) {
 }
 
 // same compares an event's bytes with the stream's. In --trace-ascii a
-// '.' stands for itself or for any byte curl does not print (outside
-// 0x20-0x7F).
+// '.' stands for itself or for any byte curl does not print: below 0x20,
+// or 0x7F (DEL) and above.
 func same(want, have []byte, ascii bool) bool {
 	if !ascii {
 		return bytes.Equal(want, have)
@@ -325,7 +410,7 @@ func same(want, have []byte, ascii bool) bool {
 	}
 	for i, w := range want {
 		h := have[i]
-		if w != h && !(w == '.' && (h < 0x20 || h >= 0x80)) {
+		if w != h && !(w == '.' && (h < 0x20 || h >= 0x7f)) {
 			return false
 		}
 	}

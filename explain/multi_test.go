@@ -1,0 +1,62 @@
+package explain
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// Several connections in one trace, made with two python http.servers on
+// 127.0.0.1:18301 (alpha.txt, 64800 bytes) and :18302 (beta.txt, 92300
+// bytes; alpha.txt too), tcpdump -i lo -s 0 around the run:
+//
+//	multi-z8ascii: curl 8.14 -Z --trace-time --trace-ascii, no --trace-ids:
+//	  curl puts every event after the second connect line on the last
+//	  connection;
+//	multi-z788: curl 7.88 -Z --trace-time --trace: after "left intact" the
+//	  next server's events come with no connect line;
+//	multi-bg: curl 7.88 --trace-time --trace of /alpha.txt on :18302 while
+//	  an untraced `curl --limit-rate 100k` fetched /beta.txt from the same
+//	  server, started 0.2 s before.
+//
+// tshark -z conv,tcp gives the client ports; the reads' bytes are the
+// connections' (the bodies differ line by line).
+func TestFieldSeveralConnections(t *testing.T) {
+	type read struct {
+		line  int
+		conn  int
+		start int64
+		end   int64
+	}
+	for _, c := range []struct {
+		name  string
+		ports map[int]uint16 // capture connection -> client port
+		reads []read
+	}{
+		{"multi-z8ascii", map[int]uint16{0: 40930, 1: 50294}, []read{{36, 0, 189, 64989}, {1066, 1, 189, 32957}, {1579, 1, 32957, 92489}}},
+		{"multi-z788", map[int]uint16{0: 40942, 1: 50310}, []read{{43, 0, 189, 64989}, {4119, 1, 189, 92489}}},
+		{"multi-bg", map[int]uint16{1: 35734}, []read{{34, 1, 189, 64989}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := readTraceGz(t, c.name+".trace.gz")
+			r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, c.name+".pcap.gz"), ""))
+			if r.Refused || len(r.Problems) != 0 || len(r.Matches) != len(c.ports) {
+				t.Fatalf("refused %v, problems %+v, %d matches", r.Refused, r.Problems, len(r.Matches))
+			}
+			for _, m := range r.Matches {
+				if m.By != ByContent || c.ports[m.Conn.ID] != m.Conn.Client.Port() || m.Ambiguous {
+					t.Errorf("trace connection %d = capture connection %d (port %d) by %v", m.TraceConn, m.Conn.ID, m.Conn.Client.Port(), m.By)
+				}
+			}
+			if len(r.Events) != len(c.reads) {
+				t.Fatalf("%d events, want %d", len(r.Events), len(c.reads))
+			}
+			for i, e := range r.Events {
+				w := c.reads[i]
+				if e.Line != w.line || e.Conn != w.conn || e.Range.Start != w.start || e.Range.End != w.end ||
+					e.Cause == CauseMissing || e.Cause == CauseUnmatched || len(e.Segments) == 0 {
+					t.Errorf("line %d: connection %d %v, %v; want line %d on %d [%d,%d)", e.Line, e.Conn, e.Range, e.Cause, w.line, w.conn, w.start, w.end)
+				}
+			}
+		})
+	}
+}
