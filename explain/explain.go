@@ -64,6 +64,7 @@ const (
 	ByServerInOrder   MatchBy = iota // same server address and port, in order of connection
 	ByServerAndClient                // same server, and the client port the trace names (curl 8.16+)
 	ByContent                        // the bytes curl logged are this connection's
+	ByConnectTime                    // of several to the server, the one that connected when the trace did
 )
 
 func (m MatchBy) String() string {
@@ -72,6 +73,8 @@ func (m MatchBy) String() string {
 		return "server-and-client-port"
 	case ByContent:
 		return "content"
+	case ByConnectTime:
+		return "connect-time"
 	}
 	return "server-in-order"
 }
@@ -373,11 +376,17 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			r.Problems = append(r.Problems, noConnection(res, ep, tc.Line))
 			continue
 		}
-		used[found] = true
 		m := Match{TraceConn: ti, Conn: found}
+		n := candidates(res, ep, scan[ti])
+		if c, ok := r.byConnectTime(res, ep, tc, used, scan[ti]); ok && tc.LocalPort == 0 && n > inTrace[ep] {
+			// The order of connection is not evidence; the time curl
+			// connected is.
+			found, m.Conn, m.By = c, c, ByConnectTime
+		}
+		used[found] = true
 		if tc.LocalPort != 0 {
 			m.By = ByServerAndClient
-		} else if n := candidates(res, ep, scan[ti]); n > inTrace[ep] {
+		} else if m.By != ByConnectTime && n > inTrace[ep] {
 			m.Ambiguous = true
 			if !told[ep] {
 				told[ep] = true
@@ -400,6 +409,56 @@ func (r *Result) addMatch(res *analyze.Result, m Match) {
 			r.Warnings = append(r.Warnings, w)
 		}
 	}
+}
+
+// connectMargin is how much nearer in time to the trace's connect line
+// one candidate's handshake must be than every other's to be chosen by it.
+const connectMargin = 100 * time.Millisecond
+
+// byConnectTime chooses, among the capture connections to ep not yet
+// matched nor ruled out by their Date, the one whose first packet came
+// when the trace says curl connected (its connect line's time, on the
+// capture's clock modulo the time zone): decisive only when that one is
+// within maxSkew and every other is connectMargin further off.
+func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltrace.Connection, used map[*analyze.Connection]bool, sc *traceScan) (*analyze.Connection, bool) {
+	var at time.Duration
+	found := false
+	for _, e := range r.Trace.Events {
+		if e.Line == tc.Line && e.HasTime {
+			at, found = e.Time, true
+			break
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	var best *analyze.Connection
+	bestOff, second := time.Duration(-1), time.Duration(-1)
+	for _, c := range res.Connections {
+		if used[c] || unmap(c.Server) != ep {
+			continue
+		}
+		if _, bad := dateCheck(c, sc); bad {
+			continue
+		}
+		first := time.Unix(0, c.First).UTC()
+		tod := first.Sub(time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC))
+		d := at - tod
+		off := d - zoneOf(d)
+		if off < 0 {
+			off = -off
+		}
+		switch {
+		case bestOff < 0 || off < bestOff:
+			best, second, bestOff = c, bestOff, off
+		case second < 0 || off < second:
+			second = off
+		}
+	}
+	if best == nil || bestOff > maxSkew || (second >= 0 && second < bestOff+connectMargin) {
+		return nil, false
+	}
+	return best, true
 }
 
 // noConnection names the endpoints the capture does have, to make a

@@ -65,20 +65,45 @@ func (r *Result) timeReads(conns map[int]*connState) {
 			byConn[ev.Conn] = append(byConn[ev.Conn], i)
 		}
 	}
-	for _, st := range conns {
+	// One curl process has one clock: each connection's quickest read
+	// gives its own estimate of the offset (a connection whose own is far
+	// off is not the trace's), and the trace's offset is the smallest
+	// of them, the quickest read of all taken as immediate.
+	type timed struct {
+		st   *connState
+		skew time.Duration
+	}
+	var skews []timed
+	common, have := time.Duration(0), false
+	for ti := -1; ti < len(r.Trace.Conns); ti++ {
+		st := conns[ti]
+		if st == nil {
+			continue
+		}
 		m := st.m
 		if m == nil || !m.Aligned {
 			continue
 		}
-		evs := byConn[m.Conn.ID]
-		skew, ok := r.skew(m, evs)
+		skew, ok := r.skew(m, byConn[m.Conn.ID])
 		if !ok {
 			// No read lies on the capture's segments: nothing to align
 			// the clocks with.
 			m.Aligned = false
 			continue
 		}
+		skews = append(skews, timed{st, skew})
+		if skew <= maxSkew && skew >= -maxSkew && (!have || skew < common) {
+			common, have = skew, true
+		}
+	}
+	for _, x := range skews {
+		st, skew := x.st, x.skew
+		m := st.m
+		evs := byConn[m.Conn.ID]
 		m.ClockSkew = skew
+		if have {
+			m.ClockSkew = common
+		}
 		if skew > maxSkew || skew < -maxSkew {
 			// Nothing but the order says this connection is the trace's,
 			// and the clocks say it is not; unless the bytes say it is:
@@ -88,6 +113,7 @@ func (r *Result) timeReads(conns map[int]*connState) {
 				kind = ProblemHostClocks
 			}
 			r.Problems = append(r.Problems, Problem{Kind: kind, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: skew})
+			m.ClockSkew = skew
 			for _, i := range evs {
 				r.Events[i].Facts.distant = true
 			}

@@ -338,6 +338,8 @@ func matchHow(r *explain.Result, m explain.Match) string {
 		return fmt.Sprintf("%s and client port %d (from the trace)", ep, tc.LocalPort)
 	case explain.ByContent:
 		return ep + ", and the bytes curl logged, found on this connection's stream"
+	case explain.ByConnectTime:
+		return ep + ": of the capture's connections to it, the one that connected when the trace's connect line says (the bytes curl logged are on several)"
 	}
 	return ep + ", in the order of connection"
 }
