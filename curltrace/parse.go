@@ -3,6 +3,7 @@ package curltrace
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -107,12 +108,20 @@ type parser struct {
 // returns the Trace with the last event's Data short and an error wrapping
 // ErrTruncated that names the file and line. The Trace is never nil, so
 // callers can report what was read; its EventConn always has one entry per
-// event.
+// event. A gzip-compressed trace is read through gzip.
 func Parse(r io.Reader, name string) (*Trace, error) {
 	t := &Trace{Name: name}
 	p := &parser{t: t, ev: -1}
 	p.conns.cur, p.conns.pend = -1, -1
-	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return t, fmt.Errorf("%s: gzip: %w", name, err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	lr := &lineReader{br: br}
 	err := p.run(lr)
 	p.finish()
 	return t, err

@@ -1,8 +1,11 @@
 package curltrace
 
 import (
+	"bytes"
+	"compress/gzip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +39,25 @@ func TestCurlVersion(t *testing.T) {
 	}
 	if !(Version{8, 3, 0}).AtLeast(8, 3) || (Version{7, 88, 1}).AtLeast(8, 3) || (Version{}).AtLeast(7, 0) {
 		t.Error("AtLeast")
+	}
+}
+
+// TestParseGzip: a gzip-compressed trace reads as the trace itself.
+func TestParseGzip(t *testing.T) {
+	plain, err := os.ReadFile(filepath.Join("..", "pcaps", "mtu1440-ts.trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(plain)
+	zw.Close()
+	a, err1 := Parse(bytes.NewReader(plain), "t")
+	b, err2 := Parse(&z, "t.gz")
+	if err1 != nil || err2 != nil || len(a.Events) != len(b.Events) || len(a.Events) != 84 || !bytes.Equal(a.Events[40].Data, b.Events[40].Data) || a.Curl != b.Curl {
+		t.Fatalf("plain %d events (%v), gzip %d (%v)", len(a.Events), err1, len(b.Events), err2)
+	}
+	if _, err := Parse(bytes.NewReader([]byte{0x1f, 0x8b, 0, 0}), "bad.gz"); err == nil || !strings.Contains(err.Error(), "bad.gz") {
+		t.Errorf("a cut gzip header: %v", err)
 	}
 }
