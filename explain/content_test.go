@@ -66,3 +66,34 @@ func TestZoneOf(t *testing.T) {
 		}
 	}
 }
+
+// TestH2DateDiffers: over HTTP/2 the response's date is in HPACK; with the
+// key log it is decoded, and a trace whose response has another date
+// (another run of the request) is not matched to the capture's.
+func TestH2DateDiffers(t *testing.T) {
+	for _, name := range []string{"https-h2", "h2-tls13-curl8"} {
+		tr := readTrace(t, filepath.Join(pcaps, name+".trace"))
+		res := analyzeFor(t, tr, captureOf(t, name), filepath.Join(pcaps, name+".keys"))
+		if r := Explain(tr, res); len(r.Matches) != 1 || r.Refused {
+			t.Fatalf("%s: the trace's own capture: %d matches, problems %+v", name, len(r.Matches), r.Problems)
+		}
+		other := *tr
+		other.Events = append([]curltrace.Event(nil), tr.Events...)
+		changed := false
+		for i, e := range other.Events {
+			if e.Kind == curltrace.RecvHeader && len(e.Data) > 30 && string(e.Data[:6]) == "date: " {
+				d := append([]byte(nil), e.Data...)
+				d[len(d)-7] = '0' + (d[len(d)-7]-'0'+1)%10 // another second
+				other.Events[i].Data, changed = d, true
+				break
+			}
+		}
+		if !changed {
+			t.Fatalf("%s: no date line", name)
+		}
+		r := Explain(&other, res)
+		if len(r.Matches) != 0 || len(r.Problems) != 1 || r.Problems[0].Kind != ProblemResponseDiffers || r.Problems[0].Began[:6] != "date: " {
+			t.Errorf("%s: %d matches, problems %+v", name, len(r.Matches), r.Problems)
+		}
+	}
+}

@@ -517,7 +517,24 @@ func candidates(res *analyze.Result, ep netip.AddrPort, sc *traceScan) int {
 // a trace connection with the capture connection's first response: two
 // runs of one request differ there (to the second).
 func dateCheck(c *analyze.Connection, sc *traceScan) (Problem, bool) {
-	if sc == nil || sc.date == "" || c.App == nil || c.App.HTTP == nil {
+	if sc == nil || sc.date == "" || c.App == nil {
+		return Problem{}, false
+	}
+	if w := c.App.H2[analyze.ServerToClient]; w != nil {
+		// HTTP/2 (clear, or decrypted): the first final response's date
+		// field, as HPACK decoded it.
+		for _, st := range w.Streams() {
+			if st.Status < 200 {
+				continue
+			}
+			if st.Date == "" || st.Date == sc.date {
+				return Problem{}, false
+			}
+			return Problem{Kind: ProblemResponseDiffers, Line: sc.dateLine, Conn: c.ID, Sent: "date: " + sc.date, Began: "date: " + st.Date}, true
+		}
+		return Problem{}, false
+	}
+	if c.App.HTTP == nil {
 		return Problem{}, false
 	}
 	for _, ex := range c.App.HTTP.Exchanges() {

@@ -135,7 +135,7 @@ type traceScan struct {
 // Date field.
 func (sc *traceScan) header(e *curltrace.Event) {
 	switch {
-	case sc.inFinal == 0 && isFinalStatus(e.Data):
+	case sc.inFinal == 0 && (isFinalStatus(e.Data) || isFinalH2Status(e.Data)):
 		sc.inFinal = 1
 	case sc.inFinal == 1 && (len(e.Data) <= 2 || e.Data[0] == '\r'):
 		sc.inFinal = 2 // the empty line ends the header
@@ -346,6 +346,12 @@ func (st *connState) responseAt(off int64) (int, bool) {
 // isStatusLine tells whether a Recv header event is an HTTP/1 status line.
 func isStatusLine(line []byte) bool {
 	return len(line) >= 12 && string(line[:7]) == "HTTP/1." && line[9] >= '1' && line[9] <= '9'
+}
+
+// isFinalH2Status tells whether a Recv header event is curl's rendering
+// of an HTTP/2 final status ("HTTP/2 200 ").
+func isFinalH2Status(line []byte) bool {
+	return len(line) >= 10 && string(line[:7]) == "HTTP/2 " && line[7] >= '2' && line[7] <= '9'
 }
 
 // isFinalStatus tells whether a Recv header event is an HTTP/1 status

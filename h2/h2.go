@@ -119,8 +119,10 @@ type StreamInfo struct {
 	// stream). Authority falls back to a "host" field.
 	Method, Path, Authority string
 	// Status is the final (not 1xx) :status of this direction's HEADERS,
-	// 0 if none was decoded.
+	// 0 if none was decoded; Date the date field of that response (two
+	// runs of one request differ there).
 	Status int
+	Date   string
 	// DataBytes counts DATA payload bytes, padding excluded; bytes a gap
 	// hid count (the frame header says they were sent), bytes after End
 	// do not.
@@ -566,6 +568,10 @@ func (w *Walker) emit(f hpack.HeaderField) {
 	case ":status":
 		if n, err := strconv.Atoi(f.Value); err == nil && n >= 200 {
 			s.Status = n
+		}
+	case "date":
+		if s.Date == "" {
+			s.Date = f.Value
 		}
 	}
 }
