@@ -97,3 +97,23 @@ func TestH2DateDiffers(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyLogOfAnotherRun: a key log that has no secret for the
+// connection (another run's) is not answered with "pass the key log":
+// the user did; what is missing is this run's.
+func TestKeyLogOfAnotherRun(t *testing.T) {
+	tr := readTrace(t, filepath.Join(pcaps, "https-h2.trace"))
+	res := analyzeFor(t, tr, captureOf(t, "https-h2"), filepath.Join(pcaps, "h2-tls13-curl8.keys"))
+	r := Explain(tr, res)
+	for _, e := range r.Events {
+		if len(e.Needs) == 0 || e.Needs[0] != NeedRunKeyLog || e.Confidence == Certain {
+			t.Errorf("line %d: %v %v", e.Line, e.Confidence, e.Needs)
+		}
+	}
+	res = analyzeFor(t, tr, captureOf(t, "https-h2"), "")
+	for _, e := range Explain(tr, res).Events {
+		if len(e.Needs) == 0 || e.Needs[0] != NeedKeyLog {
+			t.Errorf("no key log, line %d: %v", e.Line, e.Needs)
+		}
+	}
+}

@@ -139,11 +139,12 @@ const (
 	NeedStreamOrder                     // curl 7 with multiplexed HTTP/2 streams: which stream a read is of
 	NeedStrace                          // curl before 8.3 cannot log its socket reads: strace a run of the same condition
 	NeedHexTrace                        // --trace-ascii prints a record header's length bytes as dots: --trace (hex) logs them
+	NeedRunKeyLog                       // the key log given has no secret for this connection: the key log of this run
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace"}
+	"strace", "hex-trace", "run-key-log"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -211,6 +212,7 @@ type Facts struct {
 	distant      bool // the trace's and the capture's clocks are too far apart for one host
 	curl         curltrace.Version
 	ascii        bool // the trace is --trace-ascii
+	keyMissing   bool // a key log was given, with no secret for this connection
 }
 
 // RecoveryFact: the read holds the retransmission of a segment lost

@@ -72,6 +72,8 @@ func fitNeeds(f *Facts, needs []Need) []Need {
 			continue
 		case f.ascii && n == NeedRecordHeaders:
 			n = NeedHexTrace
+		case f.keyMissing && n == NeedKeyLog:
+			n = NeedRunKeyLog
 		}
 		out = append(out, n)
 	}

@@ -15,18 +15,19 @@ import (
 // ServerHello), whether it was decrypted, and the plaintext of each
 // decrypted server record.
 type tlsInfo struct {
-	overhead  int
-	version   tlsdec.Version
-	suite     tlsdec.CipherSuite
-	status    tlsdec.Status
-	snapCut   bool // records cut: by the snap length (snapped) or by lost packets
-	snapped   bool
-	boundHits int
-	alpn      string
-	alpnKnown bool
-	innerH2   bool
-	plain     map[int]int // server record index -> plaintext bytes, when decrypted
-	decrypted bool
+	overhead   int
+	version    tlsdec.Version
+	suite      tlsdec.CipherSuite
+	status     tlsdec.Status
+	snapCut    bool // records cut: by the snap length (snapped) or by lost packets
+	snapped    bool
+	boundHits  int
+	alpn       string
+	alpnKnown  bool
+	innerH2    bool
+	plain      map[int]int // server record index -> plaintext bytes, when decrypted
+	decrypted  bool
+	keyMissing bool // a key log was given, with no secret for this connection
 	// versionName and suiteName name them when the ServerHello was not
 	// captured whole, from curl's "SSL connection using" line (overhead
 	// then comes from the trace too).
@@ -51,6 +52,7 @@ func newTLSInfo(a *analyze.App) *tlsInfo {
 		return t
 	}
 	t.overhead, t.version, t.suite, t.status = d.Overhead(), d.Version(), d.Suite(), d.Status()
+	t.keyMissing = t.status == tlsdec.NoKey && d.KeysGiven()
 	t.alpn, t.alpnKnown = d.ALPN()
 	st := d.Server().Stats()
 	t.snapCut = st.Undecryptable > 0 || a.TLS[analyze.ServerToClient].Stopped()
@@ -221,6 +223,7 @@ func (st *connState) captureFact(ev *Event) {
 	if st.tls == nil {
 		return
 	}
+	ev.Facts.keyMissing = st.tls.keyMissing
 	if st.tls.snapCut || !st.tls.decrypted {
 		ev.Facts.Capture = &CaptureFact{Source: FromCapture, SnapCut: st.tls.snapCut, Snapped: st.tls.snapped, BoundHits: st.tls.boundHits, TLSStatus: st.tls.status.String()}
 	}

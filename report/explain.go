@@ -466,6 +466,8 @@ func needText(n explain.Need) string {
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedRunKeyLog:
+		return "the key log of this run: the one given has no secret for this connection's ClientHello (curl adds each run's keys to $SSLKEYLOGFILE; pass the file the captured run wrote)"
 	case explain.NeedHexTrace:
 		return "the record lengths: curl --trace (hex) logs each record header whole, where --trace-ascii prints its length bytes as dots; or a capture that holds the records (tcpdump -s 0)"
 	}
@@ -1272,12 +1274,24 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 	case rec == nil || !rec.OverheadKnown || rec.Plain != e.Size:
 	case rec.Plain == maxTLSPlaintext:
 		out = append(out, fmt.Sprintf("The records hold %d bytes of plaintext, the most TLS allows, %d after the record header (%d of overhead with %s).", rec.Plain, rec.Length, rec.Overhead, overheadText(rec)))
-	case s.DominantSizeCount > 1:
+	case wholeRecords(r, e.Size) > 1:
 		// Said of the reads that were such records, not of every record
 		// of the server: a server can send records of several sizes.
-		out = append(out, fmt.Sprintf("%d of them were whole records of %d bytes of plaintext, %d after the record header (%d of overhead with %s): the server sent records of that size, and that, not the MSS, is where %d comes from.", s.DominantSizeCount, rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
+		out = append(out, fmt.Sprintf("%d of them were whole records of %d bytes of plaintext, %d after the record header (%d of overhead with %s): the server sent records of that size, and that, not the MSS, is where %d comes from.", wholeRecords(r, e.Size), rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
 	}
 	return out
+}
+
+// wholeRecords counts the tls-record reads of n bytes that were a whole
+// record's plaintext.
+func wholeRecords(r *explain.Result, n int) int {
+	k := 0
+	for _, e := range r.Events {
+		if rec := e.Facts.Record; e.Cause == explain.CauseTLSRecord && e.Size == n && rec != nil && rec.OverheadKnown && rec.Plain == n && rec.Before == 0 {
+			k++
+		}
+	}
+	return k
 }
 
 // rateGaps is the shortest and longest time between a rate-limit read and

@@ -143,6 +143,15 @@ func (c *Conn) Server() *Direction { return &c.dirs[1] }
 // stopped (Direction.Status).
 func (c *Conn) Status() Status { return c.status }
 
+// KeysGiven tells whether any key material was given to look this
+// connection's secrets up in (NoKey with keys given: not this run's).
+func (c *Conn) KeysGiven() bool {
+	if n, ok := c.keys.(interface{ Len() int }); ok {
+		return n.Len() > 0 // a *keylog.Store, nil or not
+	}
+	return c.keys != nil
+}
+
 // Version and Suite are what the ServerHello selected (0 before it).
 func (c *Conn) Version() Version       { return c.version }
 func (c *Conn) Suite() CipherSuite     { return c.suite }
