@@ -213,6 +213,7 @@ type Facts struct {
 	curl         curltrace.Version
 	ascii        bool // the trace is --trace-ascii
 	keyMissing   bool // a key log was given, with no secret for this connection
+	capturedPast bool // the capture went on after the read (its last packet came later)
 }
 
 // RecoveryFact: the read holds the retransmission of a segment lost

@@ -171,6 +171,7 @@ type Result struct {
 	Refused bool
 
 	content *contentPlacement // where the trace's bytes were found; nil without them
+	last    int64             // the capture's last packet, Unix nanoseconds
 }
 
 // Wanted tells which capture connections the explanation needs with their
@@ -204,6 +205,9 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		t = cp.reattributed(t)
 	}
 	r := &Result{Trace: t, content: cp}
+	if res != nil {
+		r.last = res.Last
+	}
 	scan := scanTrace(t)
 	if res != nil {
 		r.match(res, scan)

@@ -150,6 +150,10 @@ func clearRules(f *Facts) verdict {
 		return cannotTell(CauseMissing, NeedEarlierCapture)
 	case s == nil:
 		return cannotTell(CauseMissing, NeedPackets)
+	case s.Missing > 0 && s.PastEnd && f.capturedPast:
+		// The capture ran on after the read: its packets were lost, not
+		// stopped too early.
+		return cannotTell(CauseMissing, NeedPackets)
 	case s.Missing > 0 && s.PastEnd:
 		return cannotTell(CauseMissing, NeedWholeCapture)
 	case s.Missing > 0 || s.Count == 0:

@@ -119,7 +119,9 @@ func (r *Result) timeReads(conns map[int]*connState) {
 			}
 		}
 		for _, i := range evs {
-			timeRead(&r.Events[i], m, st)
+			ev := &r.Events[i]
+			timeRead(ev, m, st)
+			ev.Facts.capturedPast = r.last > ev.Time.UnixNano()
 		}
 	}
 }

@@ -453,7 +453,7 @@ func needText(n explain.Need) string {
 	case explain.NeedRecordHeaders:
 		return "the record headers curl logs: curl --trace or --trace-ascii (not -v)"
 	case explain.NeedWholeCapture:
-		return "a capture of the whole transfer (stop the capture only after curl exits)"
+		return "a capture of the whole transfer: this one ends before the read (stop it only after curl exits; tcpdump -U --immediate-mode writes every packet as it comes, where a buffered tcpdump stopped by a signal can lose the last ones)"
 	case explain.NeedReassembly:
 		return "every byte of the stream: the reassembly bound cut it, raise it with --max-buffered"
 	case explain.NeedSSLTrace:
