@@ -22,7 +22,7 @@
   // full segment, a short one, a super-segment, lost bytes in red).
   var CAUSE = { 'full-segment': '#1f77b4', 'short-segment': '#17becf', backlog: '#ff7f0e', 'buffer-cap': '#31a354',
     'body-end': '#7f7f7f', 'after-headers': '#bcbd22', 'tls-record': '#393b79', 'h2-frames': '#e377c2',
-    'super-segment': '#9467bd', missing: '#d62728' };
+    'super-segment': '#9467bd', 'sender-push': '#6baed6', missing: '#d62728' };
   var UNIT = { 'tls-record': '#b9a3d6', 'h2-frame': '#f4b6d9', 'h2-preface': '#f4b6d9', 'request-header': '#aec7e8',
     'response-header': '#aec7e8', 'interim-header': '#c6dbef', 'request-body': '#98df8a', 'response-body': '#98df8a', chunk: '#ffbb78' };
   var GAP = 'rgba(214,39,40,0.13)', WIN = '#2ca02c', ACK = '#2ca02c', WINLINE = '#bcbd22', MSSLINE = '#333';
