@@ -25,21 +25,26 @@ func newExplainCmd(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "explain --trace TRACE [CAPTURE...]",
 		Short: "Explain the sizes of curl's 'Recv data, N bytes' lines from a capture of the same transfer",
-		Long: `Explain reads a curl trace (curl --trace or --trace-ascii, with or without
---trace-time and --trace-ids, curl 7.x or 8.x) and a capture of the same transfer,
-matches each connection in the trace to the capture's, places every Recv data
-event on that connection's stream, and says which segments carried its bytes, when
-they arrived relative to the read, and why N is what it is: one full segment (with
-the MSS arithmetic), one short segment (what the sender wrote), one chunk write,
-several segments waiting (the reader was slower than the network), curl's buffer,
-a pause for --limit-rate, the end of the body, the first read after the headers, a
-TLS record (with the overhead of the negotiated suite), HTTP/2 DATA frames (with
---keylog, the frames each read held), or a capture taken above TSO/GRO.
+		Long: `Explain reads a curl trace (curl --trace or --trace-ascii, plain or gzip-compressed,
+with or without --trace-time and --trace-ids, curl 7.x or 8.x) and a capture of the same
+transfer. It finds the bytes curl logged on the capture's connections (HTTP/1 in the clear
+or decrypted), which tells which connection and stream offset every event belongs to
+whatever curl's ids or interleaving; without them (HTTP/2, TLS without keys) it matches by
+server, client port, connect time and order. It places every Recv data event on its
+connection's stream and says which segments carried its bytes, when they arrived relative
+to the read, and why N is what it is: one full segment (with the MSS arithmetic), one short
+segment, one push of the server read whole, one chunk write, several segments waiting (the
+reader was slower than the network), curl's buffer, a pause for --limit-rate, the end of the
+body, the first read after the headers, the receive window, a loss's recovery, a TLS record
+(with the negotiated suite's overhead), HTTP/2 DATA frames (with --keylog the frames each
+read held; without, inferred from the record lengths on the wire), or a capture taken above
+TSO/GRO. It names where the capture was taken (the SYNs' TTLs, the handshake).
 
 Each cause comes with its facts and their sources (capture, trace, key log) and a
 confidence: certain, inferred (with the inference), or cannot tell, with what is
-missing and how to get it (a capture without a snap length, --trace-time, the key
-log). Without a capture it reports what the trace alone tells.`,
+missing and how to get it. Without a capture it reports what the trace alone tells. When the
+evidence shows the trace and the capture are of different transfers (bytes, request, Date,
+clocks), no cause is given and the exit status is 1.`,
 		Example: `  segscope explain --trace pcaps/mtu1440-ts.trace pcaps/mtu1440-ts.pcap.gz
   segscope explain --trace out.txt --format json capture.pcap
   segscope explain --trace out.txt`,

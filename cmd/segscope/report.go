@@ -105,6 +105,11 @@ func runReport(s *streams, o *reportOptions, paths []string) error {
 	if len(errs) > 0 {
 		return errReported
 	}
+	if in.Explain != nil && in.Explain.Refused {
+		// As explain: the page is written (it shows the problems), and
+		// the exit status says the trace is of another transfer.
+		return errors.New("the trace and the capture are of different transfers: the page lists why; no cause was given")
+	}
 	return nil
 }
 

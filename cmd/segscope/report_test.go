@@ -39,6 +39,16 @@ func TestReportCommand(t *testing.T) {
 	if !strings.Contains(stderr, "wrote "+path) {
 		t.Errorf("stderr %q", stderr)
 	}
+	// A trace of another transfer: the page is written, with why, and the
+	// command fails as explain does.
+	other := filepath.Join(t.TempDir(), "other.html")
+	err, _, _ = runReportCmd(t, pcaps+"snaplen96.pcap", "--trace", pcaps+"python-server.trace", "-q", "-o", other)
+	if err == nil || !strings.Contains(err.Error(), "different transfers") {
+		t.Errorf("a trace of another transfer: %v", err)
+	}
+	if _, serr := os.Stat(other); serr != nil {
+		t.Errorf("the page of a refused trace: %v", serr)
+	}
 	// - writes to standard output; --conn picks the connections.
 	err, stdout, stderr := runReportCmd(t, pcaps+"mtu1440-ts.pcap.gz", "--conn", "0", "-q", "-o", "-")
 	if err != nil || !strings.HasPrefix(stdout, "<!DOCTYPE html>") || !strings.Contains(stdout, `"chosen_by":"conn"`) {
