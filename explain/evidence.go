@@ -83,6 +83,7 @@ const (
 	ByWholePush                 // a segment longer than the MSS and not a multiple of it is one push passed whole
 	ByRecordSum                 // the reads of one record add up to its plaintext less whole 9-byte frame headers
 	ByMSSPiece                  // a super-segment captured above TSO is cut at the MSS on its way: the read is one piece
+	ByWholeWindow               // the read is the whole window curl advertised, seen from the server's side
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -106,6 +107,7 @@ var inferenceNames = [...]string{
 	ByWholePush:       "whole-push",
 	ByRecordSum:       "record-sum",
 	ByMSSPiece:        "mss-piece",
+	ByWholeWindow:     "whole-window",
 }
 
 func (i Inference) String() string {

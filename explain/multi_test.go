@@ -83,3 +83,26 @@ func TestFieldSameBytesTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldBufferWithHeaders: curl 8.14 -Z --trace-ids to three nginx
+// ports: the first read of t120k.txt is 102156 bytes after a 244-byte
+// header, which shared curl's 102400-byte buffer (strace: one recvfrom of
+// 102400), and more had arrived: buffer-cap, not a slow reader.
+func TestFieldBufferWithHeaders(t *testing.T) {
+	tr := readTraceGz(t, "z3-buffer.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "z3-buffer.pcap.gz"), ""))
+	if r.Buffer == nil || r.Buffer.Size != 102400 || r.Buffer.Kind != BufferCurlTool {
+		t.Fatalf("buffer %+v", r.Buffer)
+	}
+	for _, e := range r.Events {
+		if e.Line != 3844 {
+			continue
+		}
+		b := e.Facts.Buffer
+		if e.Size != 102156 || e.Cause != CauseBufferCap || e.Confidence != Certain || b == nil || b.HeaderBytes != 244 {
+			t.Errorf("line 3844: %d bytes, %v %v, buffer %+v", e.Size, e.Cause, e.Confidence, b)
+		}
+		return
+	}
+	t.Error("no line 3844")
+}

@@ -125,3 +125,27 @@ func TestFieldServerSideTSO(t *testing.T) {
 		t.Errorf("server capture: causes %v", got)
 	}
 }
+
+// TestFieldServerSideAfterHeaders: nginx over IPv6 behind a router, TSO
+// on at the server, curl 7.88; captured at both ends. From the server's
+// side the first read (74021 bytes) is the rest of a 7140-byte
+// super-segment after the 235 header bytes, then whole ones: the header's
+// end and the read's first bytes share the first MSS piece, so it is the
+// first read after the headers whatever the path cut, as the client's
+// capture says (not "part of one segment").
+func TestFieldServerSideAfterHeaders(t *testing.T) {
+	tr := readTraceGz(t, "tso-v6.trace.gz")
+	for _, side := range []string{"server", "client"} {
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tso-v6."+side+".pcap.gz"), ""))
+		if len(r.Events) != 2 {
+			t.Fatalf("%s: %d events", side, len(r.Events))
+		}
+		e := r.Events[0]
+		if e.Line != 38 || e.Size != 74021 || e.Cause != CauseAfterHeaders || e.Confidence != Certain {
+			t.Errorf("%s: line %d, %d bytes: %v %v", side, e.Line, e.Size, e.Cause, e.Confidence)
+		}
+		if e := r.Events[1]; e.Cause != CauseBodyEnd {
+			t.Errorf("%s: last read %v", side, e.Cause)
+		}
+	}
+}

@@ -223,10 +223,19 @@ func offloadRules(f *Facts) verdict {
 	switch {
 	case f.Body != nil && f.Body.AtEnd:
 		return certain(CauseBodyEnd)
+	case f.Header != nil && f.Header.SharedPacket != 0 && f.MSS != nil && f.Header.HeaderInSeg < int64(f.MSS.Effective):
+		// The header's end and the read's first bytes share the first
+		// MSS piece of the segment: they reached curl together, however
+		// the rest was cut.
+		return certain(CauseAfterHeaders)
 	case s.Count == 1 && s.Exact:
 		return wholeSuper(f)
 	case s.Piece:
 		return inferred(CauseFullSegment, ByMSSPiece, NeedBelowOffload)
+	case f.Window != nil && !s.EndsInside && f.n == f.Window.Window:
+		// The read is all the window curl had advertised: the server
+		// sent that much and waited, whatever the path did.
+		return inferred(CauseWindowFull, ByWholeWindow, NeedBelowOffload)
 	}
 	return cannotTell(CauseUnknown, NeedBelowOffload)
 }

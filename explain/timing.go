@@ -252,26 +252,35 @@ func bufferOf(t *curltrace.Trace, conns map[int]*connState) *BufferFact {
 	lens := map[int]int{}
 	hit := map[int]bool{}
 	largest := 0
+	header := map[int]int{} // response header bytes logged since the connection's last read
 	for i, e := range t.Events {
-		if st := conns[eventConn(t, i)]; st == nil || (st.layer != LayerHTTP1 && st.layer != LayerUnknown) {
+		ci := eventConn(t, i)
+		if st := conns[ci]; st == nil || (st.layer != LayerHTTP1 && st.layer != LayerUnknown) {
 			continue
 		}
 		if e.TCPRecv != nil && e.TCPRecv.Len >= 1024 {
 			lens[e.TCPRecv.Len]++
 		}
-		if e.Kind == curltrace.RecvData {
+		switch e.Kind {
+		case curltrace.RecvHeader:
+			header[ci] += e.Size
+		case curltrace.RecvData:
+			// The first read of a body can fill the buffer with the
+			// header, which curl logs apart.
+			n := e.Size + header[ci]
+			header[ci] = 0
 			largest = max(largest, e.Size)
-			hit[e.Size] = true
+			hit[e.Size], hit[n] = true, true
 		}
 	}
 	if size := mostCommon(lens); size > 0 {
 		return &BufferFact{Source: FromTrace, Size: size, Kind: BufferTCPRecv}
 	}
 	switch {
-	case largest == 102400:
-		return &BufferFact{Source: FromTrace, Size: largest, Kind: BufferCurlTool}
-	case largest == 16384 && hit[16384]:
-		return &BufferFact{Source: FromTrace, Size: largest, Kind: BufferLibcurl}
+	case largest <= 102400 && hit[102400]:
+		return &BufferFact{Source: FromTrace, Size: 102400, Kind: BufferCurlTool}
+	case largest <= 16384 && hit[16384]:
+		return &BufferFact{Source: FromTrace, Size: 16384, Kind: BufferLibcurl}
 	}
 	return nil
 }

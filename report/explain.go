@@ -868,7 +868,13 @@ func unknownText(e explain.Event) string {
 	case f.Layer == explain.LayerTLS:
 		return "inside TLS, no record header curl logged names the record"
 	}
-	return "part of one segment: another read took the rest, and nothing shows why the read stopped there"
+	if sg := f.Segments; sg != nil && sg.Super > 0 && f.Point != nil && f.Point.Where != explain.PointClient {
+		return fmt.Sprintf("%s (%s) as the capture shows them, %d longer than the MSS: the capture was taken above the server's segmentation offload, so how these bytes reached curl, and when, is not in it", countOf(sg.Count, "segment", "segments"), segSizes(e.Segments), sg.Super)
+	}
+	if sg := f.Segments; sg != nil && sg.Count == 1 && (sg.StartsInside || sg.EndsInside) {
+		return "part of one segment: another read took the rest, and nothing shows why the read stopped there"
+	}
+	return "nothing in the evidence shows why the read stopped where it did"
 }
 
 func inferenceText(e explain.Event) string {
@@ -893,6 +899,8 @@ func inferenceText(e explain.Event) string {
 		return "the trace's clock and the capture's are seconds apart, as on two hosts; on one host they would be of different runs of the transfer, and this cause not the read's (see the problems)"
 	case explain.ByMSSPiece:
 		return "the capture was taken above the server's segmentation offload, so its segment was cut at the effective MSS after the capture (by the NIC, or by a router on the path), and the read is exactly one such piece, where the cut falls; the client's own capture would show the piece"
+	case explain.ByWholeWindow:
+		return "the read is exactly the window curl's side had advertised (its ACK is in this capture too): the server sent all it allowed and waited; seen from the server's side, when those bytes reached curl is not known"
 	case explain.ByPushFlags:
 		return "Linux sets PSH on the last segment of each write it sends (and, rarely, inside a long one), so the flags mark the pushes"
 	case explain.ByWholePush:

@@ -25,7 +25,12 @@ func curl8(t *testing.T) string {
 		bin = "/opt/segscope/curl-8.14/bin/curl"
 	}
 	if _, err := exec.LookPath(bin); err != nil {
-		t.Fatalf("curl 8 is needed (bash .ci/install-curl8.sh): %v", err)
+		// CI (SEGSCOPE_LIVE_TESTS=1) installs it and must fail without
+		// it; a fresh machine with only Go skips, as for every tool.
+		if os.Getenv("SEGSCOPE_LIVE_TESTS") == "1" {
+			t.Fatalf("curl 8 is needed (bash .ci/install-curl8.sh): %v", err)
+		}
+		t.Skipf("curl 8 is not installed (bash .ci/install-curl8.sh; SEGSCOPE_LIVE_TESTS=1 makes this a failure): %v", err)
 	}
 	return bin
 }
