@@ -260,6 +260,7 @@ func TestParseErrors(t *testing.T) {
 		other  = "167c38a61251c629c8c916eff8fd048f6be03220ff060ba46cda236cc0379cef"
 	)
 	good := "CLIENT_RANDOM " + rnd + " " + ms + "\n"
+	good2 := "SERVER_TRAFFIC_SECRET_0 " + other + " " + secret + "\n"
 	tests := []struct {
 		name, in string
 		line     int
@@ -285,7 +286,11 @@ func TestParseErrors(t *testing.T) {
 			"CLIENT_RANDOM: secret is 1 bytes, want 48", 1},
 		{"garbage inside", good + "Fri Nov 28 lost+found\n", 2,
 			"not a key log line: want LABEL CLIENT_RANDOM SECRET", 1},
+		// A first line that is not a key log line no longer drops the
+		// good lines after it.
 		{"not a key log", "# written by hand\n== Info: Trying 127.0.0.1:443...\n" + good, 2,
+			"not a key log line: want LABEL CLIENT_RANDOM SECRET", 1},
+		{"nothing of a key log", "== Info: Trying 127.0.0.1:443...\n== Info: Connected\n", 1,
 			"not a key log line: want LABEL CLIENT_RANDOM SECRET", 0},
 		{"binary", good + "\x1f\x8b\x08\x00\x00\x00\x00\x00\n" + good, 2, "binary data: not a key log", 1},
 		// A pcapng header: its first bytes are "\n\r\r\n", two blank lines.
@@ -313,8 +318,19 @@ func TestParseErrors(t *testing.T) {
 	}
 	var pe *ParseError
 	err := new(Store).Parse("keys.txt", strings.NewReader("CLIENT_RANDOM "+rnd+" "+ms[:94]+"\n"))
-	if errors.As(err, &pe); err.Error() != "keys.txt:1: CLIENT_RANDOM: secret is 47 bytes, want 48" {
+	if errors.As(err, &pe); err.Error() != "keys.txt:1: CLIENT_RANDOM: secret is 47 bytes, want 48 (and no line of the file is a key log line: nothing was used)" {
 		t.Errorf("Error() = %q", err)
+	}
+	// The message says what was used: a bad line among good ones, a
+	// file of no key log line, and reading stopped by binary data.
+	for in, want := range map[string]string{
+		"junk first\n" + good + good2:       "keys.txt:1: not a key log line: want LABEL CLIENT_RANDOM SECRET (that line was skipped; the file's 2 other key log lines were used)",
+		good + "\x1f\x8b\x08\x00\n" + good2: "keys.txt:2: binary data: not a key log (reading stopped there; the 1 key log lines before it were used)",
+		"\x1f\x8b\x08\x00\n" + good:         "keys.txt:1: binary data: not a key log (nothing was used)",
+	} {
+		if err := new(Store).Parse("keys.txt", strings.NewReader(in)); err == nil || err.Error() != want {
+			t.Errorf("Error() = %q, want %q", err, want)
+		}
 	}
 }
 

@@ -19,13 +19,27 @@ type ParseError struct {
 	// shown as '.'.
 	Text   string
 	Reason string
+	// Used counts the key log lines of the file that were read and kept
+	// all the same: the error skipped only its own line, unless Stopped
+	// (binary data, an over-long line), where reading ended.
+	Used    int
+	Stopped bool
 }
 
 func (e *ParseError) Error() string {
+	where := fmt.Sprintf("%s:%d", e.File, e.Line)
 	if e.File == "" {
-		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+		where = fmt.Sprintf("line %d", e.Line)
 	}
-	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+	switch {
+	case e.Stopped && e.Used > 0:
+		return fmt.Sprintf("%s: %s (reading stopped there; the %d key log lines before it were used)", where, e.Reason, e.Used)
+	case e.Stopped:
+		return fmt.Sprintf("%s: %s (nothing was used)", where, e.Reason)
+	case e.Used > 0:
+		return fmt.Sprintf("%s: %s (that line was skipped; the file's %d other key log lines were used)", where, e.Reason, e.Used)
+	}
+	return fmt.Sprintf("%s: %s (and no line of the file is a key log line: nothing was used)", where, e.Reason)
 }
 
 // maxLine is the longest line Parse reads. Real lines are under 200 bytes
@@ -49,35 +63,32 @@ func (s *Store) LoadFile(path string) error {
 // (such as RSA) are skipped; CRLF line ends are accepted. A line with a
 // label the Store keeps but a malformed client random or secret is an
 // error, and so is a line that is not a key log line at all: Parse keeps
-// the good lines, reads on, and returns the first error as a *ParseError.
-// Input that does not look like a key log stops Parse at once: binary data,
-// an over-long line, or a first line (not blank, not a comment) that is not
-// a key log line. Empty input is not an error; Len tells what was found.
+// the good lines, reads on, and returns the first error as a *ParseError,
+// which says how many good lines were used. Input that does not look like
+// a key log stops Parse at once: binary data, or an over-long line. Empty
+// input is not an error; Len tells what was found.
 // An error reading r is returned as it is, wrapped.
 func (s *Store) Parse(name string, r io.Reader) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	var (
-		first  error
+		first  *ParseError
 		lineNo int
-		lines  int // lines that are neither blank nor comments
+		good   int // key log lines read
 	)
 	for sc.Scan() {
 		lineNo++
 		line := bytes.TrimSpace(sc.Bytes())
 		if !text(line) {
-			return s.stop(first, name, lineNo, line, "binary data: not a key log")
+			return s.stop(first, good, name, lineNo, line, "binary data: not a key log")
 		}
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		lines++
-		reason, foreign := s.parseLine(line)
+		reason, _ := s.parseLine(line)
 		if reason == "" {
+			good++
 			continue
-		}
-		if foreign && lines == 1 {
-			return s.stop(first, name, lineNo, line, reason)
 		}
 		if first == nil {
 			first = newError(name, lineNo, line, reason)
@@ -85,19 +96,26 @@ func (s *Store) Parse(name string, r io.Reader) error {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return s.stop(first, name, lineNo+1, sc.Bytes(), fmt.Sprintf("line longer than %d bytes: not a key log", maxLine))
+			return s.stop(first, good, name, lineNo+1, sc.Bytes(), fmt.Sprintf("line longer than %d bytes: not a key log", maxLine))
 		}
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
+	if first == nil {
+		return nil
+	}
+	first.Used = good
 	return first
 }
 
-// stop returns first, or else a new error for the line.
-func (s *Store) stop(first error, name string, lineNo int, line []byte, reason string) error {
-	if first != nil {
-		return first
+// stop returns first, or else a new error for the line: Parse stops
+// there, with good key log lines read before it.
+func (s *Store) stop(first *ParseError, good int, name string, lineNo int, line []byte, reason string) error {
+	e := first
+	if e == nil {
+		e = newError(name, lineNo, line, reason)
 	}
-	return newError(name, lineNo, line, reason)
+	e.Used, e.Stopped = good, true
+	return e
 }
 
 func newError(name string, lineNo int, line []byte, reason string) *ParseError {

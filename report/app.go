@@ -556,6 +556,9 @@ func decryptionSummary(a *analyze.App) string {
 		return s
 	case tlsdec.NoKey:
 		r := c.ClientRandom()
+		if c.KeysGiven() {
+			return fmt.Sprintf("not decrypted: the key log given has no key for client random %x... (%d records): pass the key log of the run this capture is of (curl adds each run's keys to $SSLKEYLOGFILE)", r[:4], notDone)
+		}
 		return fmt.Sprintf("not decrypted: no key for client random %x... (%d records; pass its key log with --keylog)", r[:4], notDone)
 	case tlsdec.Unsupported:
 		return fmt.Sprintf("not decrypted: unsupported %s cipher suite %s (0x%04X)", c.Version(), c.Suite(), uint16(c.Suite()))

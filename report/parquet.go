@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"github.com/segscope/segscope/internal/atomicfile"
 	"os"
 	"path/filepath"
 
@@ -144,7 +145,7 @@ const parquetRowGroup = 64 << 10
 type ParquetWriter struct {
 	dir   string
 	first func() int64
-	files []*os.File
+	files []*atomicfile.File
 	conns *parquet.GenericWriter[pqConnDir]
 	segs  *parquet.GenericWriter[pqSegment]
 	http  *parquet.GenericWriter[pqExchange]
@@ -163,12 +164,16 @@ func NewParquet(dir string, first func() int64) (*ParquetWriter, error) {
 		return nil, err
 	}
 	p := &ParquetWriter{dir: dir, first: first}
+	// Each file is written under a temporary name and renamed into place
+	// when the run completes: a failed run (a full disk, an unreadable
+	// input) leaves no half-written file and no earlier file removed.
 	open := func(name string) (*os.File, error) {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err == nil {
-			p.files = append(p.files, f)
+		f, err := atomicfile.Create(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
 		}
-		return f, err
+		p.files = append(p.files, f)
+		return f.File, nil
 	}
 	opts := []parquet.WriterOption{parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(parquetRowGroup),
 		parquet.CreatedBy("segscope", "", "")}
@@ -193,8 +198,7 @@ func NewParquet(dir string, first func() int64) (*ParquetWriter, error) {
 
 func (p *ParquetWriter) abort() {
 	for _, f := range p.files {
-		f.Close()
-		os.Remove(f.Name())
+		f.Abort()
 	}
 }
 
@@ -326,11 +330,17 @@ func (p *ParquetWriter) Close(res *analyze.Result, _ []error) error {
 		return nil
 	}
 	errs := []error{p.flush(true), p.conns.Close(), p.segs.Close(), p.http.Close(), p.tls.Close()}
-	for _, f := range p.files {
-		errs = append(errs, f.Close())
-	}
 	if err := errors.Join(errs...); err != nil {
+		p.abort()
 		return fmt.Errorf("writing %s: %w", p.dir, err)
+	}
+	// Complete: renamed into place together (a rename that fails leaves
+	// the ones before it renamed; each file is whole either way).
+	for _, f := range p.files {
+		if err := f.Commit(); err != nil {
+			p.abort()
+			return fmt.Errorf("writing %s: %w", p.dir, err)
+		}
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/internal/atomicfile"
 	"github.com/segscope/segscope/report"
 	"github.com/segscope/segscope/sniffer"
 )
@@ -68,12 +69,15 @@ func runSniff(s *streams, o *sniffOptions) error {
 	// --keylog files may still be growing (a browser's SSLKEYLOGFILE):
 	// they are followed during the capture, and embedded in -w's pcapng.
 	opts := sniffer.Options{Live: capture.LiveOptions{Interface: o.iface, Hosts: filter.Hosts, Ports: filter.Ports}, KeyLogs: o.keylogs}
-	var file *os.File
+	// -w goes to a temporary file beside its target, renamed into place
+	// at the end: a mistyped interface or a missing capability leaves an
+	// existing file as it was (tcpdump too opens the interface first).
+	var file *atomicfile.File
 	if o.write != "" {
-		if file, err = os.Create(o.write); err != nil {
+		if file, err = atomicfile.Create(o.write); err != nil {
 			return fmt.Errorf("writing %s: %w", o.write, err)
 		}
-		defer file.Close()
+		defer file.Abort()
 		opts.Write = file
 	}
 	sess, err := sniffer.Start(opts)
@@ -111,6 +115,15 @@ loop:
 		}
 	}
 	res, st, err := sess.Stop()
+	if file != nil {
+		// What was captured is kept, an interrupt included; a failed
+		// write keeps the file that was there.
+		if err == nil {
+			err = file.Commit()
+		} else {
+			file.Abort()
+		}
+	}
 	if live {
 		fmt.Fprint(s.out, "\033[H\033[2J")
 	}

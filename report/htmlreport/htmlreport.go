@@ -24,10 +24,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/segscope/segscope/internal/atomicfile"
 	"html"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -345,32 +344,19 @@ func payload(c *analyze.Connection) int64 {
 // WriteFile writes the report page for in to path, through a temporary
 // file beside it, so a failed run never leaves half a page behind.
 func WriteFile(path string, in Input) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
+	defer f.Abort()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	if err := Write(bw, in); err != nil {
-		f.Close()
 		return err
 	}
 	if err := bw.Flush(); err != nil {
-		f.Close()
 		return err
 	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return f.Commit()
 }
 
 // FromExplanation is the report of what `segscope explain` or `segscope

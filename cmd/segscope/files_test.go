@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Files are precious: an output is written under a temporary name beside
+// its target and renamed into place when complete.
+
+// A mistyped interface (or a missing capability) leaves the file -w names
+// as it was: the interface is opened before the file is replaced.
+func TestSniffBadInterfaceKeepsFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "precious.pcapng")
+	old := bytes.Repeat([]byte("a real capture "), 1000)
+	if err := os.WriteFile(path, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, nil, "sniff", "-i", "eht0", "--duration", "1s", "-q", "-w", path)
+	if code != 1 || !strings.Contains(stderr, "eht0") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, old) {
+		t.Errorf("precious.pcapng is now %d bytes, was %d", len(b), len(old))
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files left in the directory, want 1", len(ents))
+	}
+}
+
+// analyze --format parquet -w DIR: a run that cannot read its input, and a
+// run that fills the disk (a real tmpfs of 48 KiB, root only), leave the
+// files of the run before them whole and no half-written file beside them.
+func TestParquetFailedRunKeepsFiles(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runCmd(t, nil, "analyze", "-q", "--format", "parquet", "-w", out, pcaps+"lo-chunked.pcap"); code != 0 {
+		t.Fatalf("first run: exit %d, %s", code, stderr)
+	}
+	before := snapshot(t, out)
+	if len(before) != 4 {
+		t.Fatalf("%d files after the first run, want 4", len(before))
+	}
+	code, _, _ := runCmd(t, nil, "analyze", "-q", "--format", "parquet", "-w", out, filepath.Join(dir, "no-such.pcap"))
+	if code != 1 {
+		t.Errorf("missing input: exit %d", code)
+	}
+	if after := snapshot(t, out); !sameFiles(before, after) {
+		t.Errorf("a run with a missing input changed the directory: %v -> %v", keys(before), keys(after))
+	}
+
+	if os.Geteuid() != 0 {
+		if os.Getenv("SEGSCOPE_LIVE_TESTS") == "1" {
+			t.Fatal("SEGSCOPE_LIVE_TESTS=1 but not root: the full-disk case mounts a tmpfs")
+		}
+		t.Skip("the full-disk case mounts a tmpfs: root only (SEGSCOPE_LIVE_TESTS=1 makes this a failure)")
+	}
+	small := filepath.Join(dir, "small")
+	os.Mkdir(small, 0o755)
+	if b, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", small).CombinedOutput(); err != nil {
+		t.Fatalf("mount: %v: %s", err, b)
+	}
+	defer exec.Command("umount", small).Run()
+	full := filepath.Join(small, "out")
+	if code, _, stderr := runCmd(t, nil, "analyze", "-q", "--format", "parquet", "-w", full, pcaps+"lo-chunked.pcap"); code != 0 {
+		t.Fatalf("small run into the tmpfs: exit %d, %s", code, stderr)
+	}
+	before = snapshot(t, full)
+	code, _, stderr := runCmd(t, nil, "analyze", "-q", "--format", "parquet", "-w", full, pcaps+"mtu1400-curl8.pcap.gz")
+	if code != 1 || !strings.Contains(stderr, "no space left") {
+		t.Errorf("full disk: exit %d, stderr %q", code, stderr)
+	}
+	if after := snapshot(t, full); !sameFiles(before, after) {
+		t.Errorf("the full disk changed the directory: %v -> %v", keys(before), keys(after))
+	}
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		out[e.Name()] = string(b)
+	}
+	return out
+}
+
+func sameFiles(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
