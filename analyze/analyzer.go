@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/segscope/segscope/capture"
@@ -184,13 +185,14 @@ func (r *Result) Total() int { return len(r.Connections) + r.Streamed }
 
 // Analyzer consumes frames one at a time.
 type Analyzer struct {
-	opts   Options
-	limits *appLimits
-	dec    *decoder
-	conns  map[Key]*Connection
-	res    Result
-	source string
-	pkt    decoded
+	stopped atomic.Bool // Stop was called
+	opts    Options
+	limits  *appLimits
+	dec     *decoder
+	conns   map[Key]*Connection
+	res     Result
+	source  string
+	pkt     decoded
 
 	// The last connection looked up: bulk transfers hit it again and again.
 	lastKey  Key
@@ -242,12 +244,18 @@ func (a *Analyzer) ReadAll(src capture.Source) error {
 	secrets, _ := src.(keyLogSource)
 	seen := 0
 	for {
+		if a.stopped.Load() {
+			return ErrStopped
+		}
 		p, err := src.ReadPacket()
 		if secrets != nil {
 			seen = a.addKeyLogs(src.Name(), secrets.TLSKeyLogs(), seen)
 		}
 		if err == io.EOF {
 			return nil
+		}
+		if err != nil && a.stopped.Load() {
+			return ErrStopped // the source was closed to stop a blocked read
 		}
 		if err != nil {
 			return err
@@ -257,6 +265,13 @@ func (a *Analyzer) ReadAll(src capture.Source) error {
 		}
 	}
 }
+
+// ErrStopped is what ReadAll returns when Stop ended it early.
+var ErrStopped = errors.New("stopped before the end of the capture")
+
+// Stop makes ReadAll return ErrStopped before the next packet (from any
+// goroutine): what was read stays in the analysis.
+func (a *Analyzer) Stop() { a.stopped.Store(true) }
 
 // keyLogSource is a capture that carries its own TLS secrets (a pcapng
 // file's Decryption Secrets Blocks).

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
@@ -44,6 +45,8 @@ type File struct {
 
 	read  *atomic.Int64 // bytes of the file read so far, for progress
 	total int64         // size of the file, 0 when unknown (stdin)
+
+	intrOnce sync.Once
 }
 
 // Open opens a capture file; "-" means standard input. The format (pcap or
@@ -103,7 +106,7 @@ func NewReader(name string, r io.Reader, size int64) (*File, error) {
 	switch {
 	case isPcapMagic(magic):
 		src.format = FormatPcap
-		src.pcap = &pcapReader{br: br}
+		src.pcap = &pcapReader{br: br, intr: make(chan struct{})}
 		err = src.pcap.readHeader()
 	case binary.BigEndian.Uint32(magic) == 0x0a0d0d0a:
 		src.format = FormatPcapng
@@ -169,6 +172,19 @@ func (f *File) TLSKeyLogs() [][]byte {
 		return nil
 	}
 	return f.tap.keyLogs
+}
+
+// ErrInterrupted is what ReadPacket returns after Interrupt.
+var ErrInterrupted = errors.New("reading interrupted")
+
+// Interrupt makes a ReadPacket that waits for input (a pipe whose writer
+// is still there) return ErrInterrupted, and every later one; it may be
+// called from any goroutine, and more than once. A pcapng file is read
+// without a read-ahead, so its wait ends only with its input.
+func (f *File) Interrupt() {
+	if f.pcap != nil {
+		f.intrOnce.Do(func() { close(f.pcap.intr) })
+	}
 }
 
 // Close closes the underlying file (standard input is left open).

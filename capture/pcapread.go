@@ -32,11 +32,12 @@ type pcapReader struct {
 
 	br *bufio.Reader // the file header is peeked through it; then it feeds the chunks
 
-	ahead *readAhead // started by the first record
-	cur   []byte     // the chunk being parsed; records are slices of it
-	pos   int        // the next record starts at cur[pos]
-	join  []byte     // a record that straddles chunks, copied whole
-	err   error      // what ended the file, once cur is used up
+	ahead *readAhead    // started by the first record
+	cur   []byte        // the chunk being parsed; records are slices of it
+	pos   int           // the next record starts at cur[pos]
+	join  []byte        // a record that straddles chunks, copied whole
+	err   error         // what ended the file, once cur is used up
+	intr  chan struct{} // closed by Interrupt: a wait for the next chunk ends
 }
 
 // pcapgo's bound on a record's length when the snap length is smaller.
@@ -139,7 +140,13 @@ func (r *pcapReader) nextChunk() error {
 		r.ahead.free <- r.cur[:cap(r.cur)]
 		r.cur, r.pos = nil, 0
 	}
-	c := <-r.ahead.full
+	var c chunk
+	select {
+	case c = <-r.ahead.full:
+	case <-r.intr:
+		r.err = ErrInterrupted
+		return r.err
+	}
 	r.cur, r.pos = c.b, 0
 	if c.err != nil {
 		r.err = c.err

@@ -113,7 +113,7 @@ func writeReport(s *streams, r interface {
 	for _, err := range errs {
 		fmt.Fprintf(s.err, "segscope: %v\n", err)
 	}
-	return errReported
+	return failed(errs)
 }
 
 // runAnalyzeStreamed writes jsonl or parquet while the captures are read.

@@ -112,7 +112,7 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 		}
 	}
 	if len(errs) > 0 {
-		return errReported
+		return failed(errs)
 	}
 	if x.Result.Refused {
 		return errors.New("the trace and the capture are of different transfers: the problems listed above say why; no cause was given")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -89,12 +91,29 @@ func load(s *streams, paths []string, aopts analyze.Options, progress bool) (*an
 // readAll feeds the captures to a in order ("-" is standard input),
 // showing progress on a terminal, until they end or stop says so. It
 // returns the files' errors.
-func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, stop func() bool) []error {
-	var errs []error
+func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, stop func() bool) (errs []error) {
 	if sorted, moved := timeOrder(paths); moved {
 		fmt.Fprintf(s.err, "segscope: reading the %d files in the order of their first packet (%s), not as given: the shell sorts tcpdump -C/-G names (x.pcap10 before x.pcap2) out of time order\n", len(paths), strings.Join(sorted, ", "))
 		paths = sorted
 	}
+	var (
+		mu  sync.Mutex
+		cur *capture.File // the file being read
+	)
+	end := onInterrupt(func() {
+		a.Stop()
+		// A read can wait on a pipe whose writer lives on: end it.
+		mu.Lock()
+		if cur != nil {
+			cur.Interrupt()
+		}
+		mu.Unlock()
+	})
+	defer func() {
+		if sig, ok := end(); ok {
+			errs = append(errs, interruptError{sig})
+		}
+	}()
 	for _, path := range paths {
 		var (
 			src *capture.File
@@ -113,9 +132,18 @@ func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, sto
 		if progress && isTerminal(s.err) {
 			done = showProgress(s.err, src)
 		}
+		mu.Lock()
+		cur = src
+		mu.Unlock()
 		err = a.ReadAll(src)
+		mu.Lock()
+		cur = nil
+		mu.Unlock()
 		done()
 		src.Close()
+		if errors.Is(err, analyze.ErrStopped) {
+			break // the deferred end says why
+		}
 		if err != nil {
 			errs = append(errs, err)
 		}

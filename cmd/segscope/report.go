@@ -103,7 +103,7 @@ func runReport(s *streams, o *reportOptions, paths []string) error {
 		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.output)
 	}
 	if len(errs) > 0 {
-		return errReported
+		return failed(errs)
 	}
 	if in.Explain != nil && in.Explain.Refused {
 		// As explain: the page is written (it shows the problems), and

@@ -67,7 +67,7 @@ func loadStreamed(s *streams, paths []string, opts analyze.Options, match func(*
 		for _, err := range errs {
 			s.err.Write([]byte("segscope: " + err.Error() + "\n"))
 		}
-		return errReported
+		return failed(errs)
 	}
 	return nil
 }
