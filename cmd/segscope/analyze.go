@@ -82,6 +82,9 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	}
 	opts := o.streamOptions.options()
 	opts.Keys, opts.KeyLogErrors = o.keys()
+	if o.workers < 0 {
+		return usageError{fmt.Errorf("--workers %d: a number of goroutines, or 0 for one per CPU", o.workers)}
+	}
 	opts.Workers = o.workers
 	if o.workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
@@ -90,6 +93,9 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 		return runAnalyzeStreamed(s, o, sf, filter, opts, paths)
 	}
 	res, errs := load(s, paths, opts, !o.noProgress)
+	if err := missingIDs(res, filter.IDs); err != nil {
+		errs = append(errs, err)
+	}
 	return writeReport(s, report.Analysis{Result: res, Connections: res.Select(filter), Errors: errs}, format, res, errs)
 }
 

@@ -110,3 +110,23 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+// Flags that used to be accepted silently: a connection ID the capture
+// does not have (the report is written, the exit status says so), a
+// negative --workers and a negative --duration (usage errors).
+func TestSilentAcceptance(t *testing.T) {
+	code, out, stderr := runCmd(t, nil, "analyze", "--conn", "99", pcaps+"lo-chunked.pcap")
+	if code != 1 || !strings.Contains(stderr, "--conn 99: no such connection (the capture's connection IDs are 0 to 0)") || !strings.Contains(out, "0 of 1 connections") {
+		t.Errorf("--conn 99: exit %d, stderr %q, out %.200q", code, stderr, out)
+	}
+	code, _, stderr = runCmd(t, nil, "segments", "--conn", "0,7", pcaps+"lo-chunked.pcap")
+	if code != 1 || !strings.Contains(stderr, "--conn 7: no such connection") {
+		t.Errorf("segments --conn 0,7: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr = runCmd(t, nil, "analyze", "--workers", "-3", pcaps+"lo-chunked.pcap"); code != 2 || !strings.Contains(stderr, "--workers -3") {
+		t.Errorf("--workers -3: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr = runCmd(t, nil, "sniff", "-i", "lo", "--duration", "-1s"); code != 2 || !strings.Contains(stderr, "--duration -1s") {
+		t.Errorf("--duration -1s: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -207,6 +207,33 @@ func isTerminal(w any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// missingIDs is an error naming the --conn IDs the capture has no
+// connection for (nil when it has them all): a typo must not look like a
+// connection without packets.
+func missingIDs(res *analyze.Result, ids []int) error {
+	if len(ids) == 0 || len(res.Sources) == 0 || res.Streamed > 0 {
+		return nil
+	}
+	have := map[int]bool{}
+	for _, c := range res.Connections {
+		have[c.ID] = true
+	}
+	var missing []string
+	for _, id := range ids {
+		if !have[id] {
+			missing = append(missing, strconv.Itoa(id))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	span := "none"
+	if n := len(res.Connections); n > 0 {
+		span = fmt.Sprintf("0 to %d", res.Connections[n-1].ID)
+	}
+	return fmt.Errorf("--conn %s: no such connection (the capture's connection IDs are %s)", strings.Join(missing, ","), span)
+}
+
 // parseIDs reads --conn values.
 func parseIDs(vals []string) ([]int, error) {
 	var ids []int

@@ -84,6 +84,9 @@ func runReport(s *streams, o *reportOptions, paths []string) error {
 		return errors.Join(cerrs...)
 	}
 	errs = append(errs, cerrs...)
+	if err := missingIDs(res, ids); err != nil {
+		errs = append(errs, err)
+	}
 	in := htmlreport.Input{Capture: res, Conns: ids, Errors: errs, Options: htmlreport.Options{MaxSegments: o.maxSegments}}
 	if tr != nil {
 		in.Explain = explain.Explain(tr, res)

@@ -82,6 +82,9 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 		return loadStreamed(s, paths, opts, filter.Match, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
 	}
 	res, errs := load(s, paths, opts, !o.noProgress)
+	if err := missingIDs(res, filter.IDs); err != nil {
+		errs = append(errs, err)
+	}
 	conns := res.Select(filter)
 	if keepDir != nil {
 		for _, c := range conns {

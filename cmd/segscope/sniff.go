@@ -63,6 +63,9 @@ func runSniff(s *streams, o *sniffOptions) error {
 	if o.iface == "" {
 		return usageError{fmt.Errorf("--interface (-i) is required")}
 	}
+	if o.duration < 0 {
+		return usageError{fmt.Errorf("--duration %v: a time to capture for (0: until Ctrl-C)", o.duration)}
+	}
 	if o.filter != "" {
 		return capture.ErrNeedsPcapBuild
 	}
@@ -85,7 +88,9 @@ func runSniff(s *streams, o *sniffOptions) error {
 		return err
 	}
 	warnSmallBuffer(s, sess)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A closed terminal (SIGHUP) ends the capture as Ctrl-C does: with
+	// its report and its -w file.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if o.duration > 0 {
 		var cancel context.CancelFunc
