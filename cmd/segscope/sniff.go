@@ -75,11 +75,9 @@ func runSniff(s *streams, o *sniffOptions) error {
 	// -w goes to a temporary file beside its target, renamed into place
 	// at the end: a mistyped interface or a missing capability leaves an
 	// existing file as it was (tcpdump too opens the interface first).
-	var file *atomicfile.File
+	var file *lazyFile
 	if o.write != "" {
-		if file, err = atomicfile.Create(o.write); err != nil {
-			return fmt.Errorf("writing %s: %w", o.write, err)
-		}
+		file = &lazyFile{path: o.write}
 		defer file.Abort()
 		opts.Write = file
 	}
@@ -146,6 +144,40 @@ loop:
 		fmt.Fprintf(s.err, "segscope: warning: the kernel dropped %d packets (the reader fell behind): connections that lost packets show gaps and false retransmissions\n", st.Dropped)
 	}
 	return err
+}
+
+// lazyFile creates its atomic file at the first write: the capture's
+// header is written once the interface is open, so a failed open leaves no
+// trace, and the file's appearing says the capture has started.
+type lazyFile struct {
+	path string
+	f    *atomicfile.File
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if l.f == nil {
+		f, err := atomicfile.Create(l.path)
+		if err != nil {
+			return 0, fmt.Errorf("writing %s: %w", l.path, err)
+		}
+		l.f = f
+	}
+	return l.f.Write(p)
+}
+
+// Commit renames what was written into place.
+func (l *lazyFile) Commit() error {
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Commit()
+}
+
+// Abort removes what was written; the file at path stays as it was.
+func (l *lazyFile) Abort() {
+	if l.f != nil {
+		l.f.Abort()
+	}
 }
 
 // liveView draws the connections with the most bytes so far.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,12 +55,32 @@ func bodyServer(t *testing.T) (*httptest.Server, string) {
 	return srv, srv.URL[strings.LastIndex(srv.URL, ":")+1:]
 }
 
-// waitCapturing waits until the child has opened its capture: the pcapng
-// file exists (it is created after the socket is open and bound).
-func waitCapturing(t *testing.T, path string) {
+// waitOpenDeleted waits until process pid holds open an unlinked file
+// whose name has prefix.
+func waitOpenDeleted(t *testing.T, pid int, prefix string) {
 	t.Helper()
 	for i := 0; i < 500; i++ {
-		if _, err := os.Stat(path); err == nil {
+		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+		for _, fd := range fds {
+			if l, err := os.Readlink(fd); err == nil && strings.Contains(l, prefix) && strings.HasSuffix(l, "(deleted)") {
+				time.Sleep(100 * time.Millisecond)
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("process %d never held a temporary %s* file: the capture did not start", pid, prefix)
+}
+
+// waitCapturing waits until the child has opened its capture: the pcapng
+// is being written (under its temporary name beside path, renamed to path
+// at the end), which happens after the socket is open and bound.
+func waitCapturing(t *testing.T, path string) {
+	t.Helper()
+	dir, base := filepath.Split(path)
+	for i := 0; i < 500; i++ {
+		tmp, _ := filepath.Glob(filepath.Join(dir, "."+base+".segscope-*"))
+		if len(tmp) > 0 {
 			time.Sleep(100 * time.Millisecond)
 			return
 		}
@@ -204,7 +225,9 @@ func TestSniffKilledLeavesNoTemp(t *testing.T) {
 	}
 	out := filepath.Join(dir, "killed.pcapng")
 	cmd, stderr := segscopeChild(t, os.Args[0], nil, "sniff", "-i", "lo", "--port", port, "-q", "--keylog", keys, "-w", out)
-	waitCapturing(t, out)
+	// With --keylog the packets go to an unlinked temporary file until
+	// the end: wait until the child holds it open.
+	waitOpenDeleted(t, cmd.Process.Pid, "segscope-sniff-")
 	fetchSome(t, srv)
 	// The temporary file exists by now if it was ever going to be visible.
 	if err := cmd.Process.Kill(); err != nil {

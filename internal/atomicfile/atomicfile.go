@@ -4,6 +4,10 @@
 // complete one or not at all (a failed run, a full disk, an interrupt
 // leave it as it was).
 //
+// A path that exists and is not a regular file (a device such as
+// /dev/null or /dev/full, a FIFO, a terminal) is written in place: there
+// is nothing to keep, and renaming over it would replace the device.
+//
 // It is not a lock: two writers of one path both succeed, the last rename
 // winning.
 package atomicfile
@@ -19,14 +23,22 @@ import (
 // is the usual pattern.
 type File struct {
 	*os.File
-	path string
-	done bool
+	path   string
+	done   bool
+	direct bool // written in place (not a regular file)
 }
 
 // Create starts writing path: it creates a temporary file in path's
 // directory (so that the rename stays on one file system), named after
 // path and starting with a dot.
 func Create(path string) (*File, error) {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &File{File: f, path: path, direct: true}, nil
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -47,6 +59,9 @@ func (f *File) Commit() error {
 		return errors.New("atomicfile: " + f.path + " committed or aborted already")
 	}
 	f.done = true
+	if f.direct {
+		return f.Close()
+	}
 	err := f.Chmod(0o644)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -68,5 +83,7 @@ func (f *File) Abort() {
 	}
 	f.done = true
 	f.Close()
-	os.Remove(f.Name())
+	if !f.direct {
+		os.Remove(f.Name())
+	}
 }

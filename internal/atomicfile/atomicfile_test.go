@@ -49,3 +49,33 @@ func TestReplaceOnlyWhenComplete(t *testing.T) {
 		t.Error("Create in a missing directory succeeded")
 	}
 }
+
+// A device is written in place, never renamed over: /dev/null stays the
+// device, and /dev/full says it is full.
+func TestDevicesInPlace(t *testing.T) {
+	f, err := Create(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("x")
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(os.DevNull); err != nil || st.Mode().IsRegular() {
+		t.Fatalf("%s after Commit: %v %v", os.DevNull, st.Mode(), err)
+	}
+	if _, err := os.Stat("/dev/full"); err != nil {
+		return // not Linux
+	}
+	f, err = Create("/dev/full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("x"); err == nil {
+		t.Error("a write to /dev/full succeeded")
+	}
+	f.Abort()
+	if st, _ := os.Stat("/dev/full"); st.Mode().IsRegular() {
+		t.Fatal("/dev/full was replaced by a regular file")
+	}
+}
