@@ -19,9 +19,9 @@ const (
 
 // ParseStreamFormat tells whether s names a streaming format.
 func ParseStreamFormat(s string) (Format, bool) {
-	switch Format(s) {
+	switch f := Format(strings.ToLower(s)); f {
 	case JSONL, Parquet:
-		return Format(s), true
+		return f, true
 	}
 	return "", false
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
@@ -26,9 +27,9 @@ var Formats = []string{string(Table), string(JSON), string(CSV)}
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
-	switch Format(s) {
+	switch f := Format(strings.ToLower(s)); f {
 	case Table, JSON, CSV:
-		return Format(s), nil
+		return f, nil
 	}
 	return "", fmt.Errorf("unknown format %q: use table, json or csv", s)
 }

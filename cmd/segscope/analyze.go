@@ -62,6 +62,7 @@ out-of-order bytes for the whole capture unless --max-buffered-total is given.`,
 	o.streamOptions.addFlags(cmd.Flags())
 	o.liveOptions.addFlags(cmd.Flags())
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, csv, jsonl (streamed) or parquet (streamed, with -w DIR)"
+	o.formats = "table, json, csv, jsonl or parquet"
 	cmd.Flags().BoolVar(&o.segmentsOnly, "segments-only", false, "skip reassembly and the application layer (faster; no HTTP, TLS or HTTP/2)")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
 	cmd.Flags().IntVar(&o.workers, "workers", 1, "analyze with this many goroutines, each connection on one (the output is the same); 0: one per CPU")

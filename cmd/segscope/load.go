@@ -23,6 +23,7 @@ import (
 // captureOptions are the flags shared by the commands that read captures.
 type captureOptions struct {
 	format     string
+	formats    string // the formats the command writes, for its errors ("table, json or csv" when empty)
 	hosts      []string
 	ports      []string
 	noProgress bool
@@ -54,7 +55,11 @@ func (o *captureOptions) keys() (*keylog.Store, []error) {
 func (o *captureOptions) parse() (report.Format, analyze.Filter, error) {
 	f, err := report.ParseFormat(o.format)
 	if err != nil {
-		return "", analyze.Filter{}, usageError{err}
+		list := o.formats
+		if list == "" {
+			list = "table, json or csv"
+		}
+		return "", analyze.Filter{}, usageError{fmt.Errorf("--format %q: use %s", o.format, list)}
 	}
 	var flt analyze.Filter
 	for _, h := range o.hosts {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ type reportOptions struct {
 	captureOptions
 	trace       string
 	output      string
+	format      string
 	conns       []string
 	maxSegments int
 }
@@ -25,7 +27,7 @@ type reportOptions struct {
 func newReportCmd(s *streams) *cobra.Command {
 	o := &reportOptions{}
 	cmd := &cobra.Command{
-		Use:   "report CAPTURE... [--trace TRACE] [--keylog KEYS] [--conn ID...] -o report.html",
+		Use:   "report CAPTURE... [--trace TRACE] [--keylog KEYS] [--conn ID...] -w report.html",
 		Short: "Write one self-contained HTML page that draws segments, records, frames and curl's reads",
 		Long: `Report writes one HTML file that draws what analyze, map and explain find, per
 connection: curl's Recv data reads (with --trace) laid over the segments, TLS records
@@ -41,20 +43,26 @@ documents --format json writes (analyze, explain, and map per connection), in
 The connections drawn are those given with --conn, else those the trace used, else
 the 20 largest (the others are listed). Past a bound the segments of a connection
 are drawn as time bins, and the page says so.`,
-		Example: `  segscope report pcaps/https-h2.pcap.gz --trace pcaps/https-h2.trace --keylog pcaps/https-h2.keys -o h2.html
-  segscope report pcaps/mtu1440-ts.pcap.gz --trace pcaps/mtu1440-ts.trace -o report.html
-  segscope report big.pcap --conn 3 --conn 7 -o two.html`,
+		Example: `  segscope report pcaps/https-h2.pcap.gz --trace pcaps/https-h2.trace --keylog pcaps/https-h2.keys -w h2.html
+  segscope report pcaps/mtu1440-ts.pcap.gz --trace pcaps/mtu1440-ts.trace -w report.html
+  segscope report big.pcap --conn 3 --conn 7 -w two.html`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// -o is the format in every command, as -w is the file: the
+			// page's format is html, and an old '-o FILE' is told so.
+			if f := strings.ToLower(o.format); f != "html" {
+				return usageError{fmt.Errorf("--format %q: the report is html (name the page's file with -w FILE)", o.format)}
+			}
 			if o.output == "" {
-				return usageError{errors.New("-o FILE is required: where to write the HTML report (- for standard output)")}
+				return usageError{errors.New("-w FILE is required: where to write the HTML report (- for standard output)")}
 			}
 			return runReport(s, o, args)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVarP(&o.trace, "trace", "t", "", "the curl trace of the same transfer (curl --trace or --trace-ascii, best with --trace-time)")
-	fs.StringVarP(&o.output, "output", "o", "", "the HTML file to write (- for standard output)")
+	fs.StringVarP(&o.output, "write", "w", "", "the HTML file to write (- for standard output); written under a temporary name and renamed into place")
+	fs.StringVarP(&o.format, "format", "o", "html", "output format: html (the only one; -o is the format in every command, -w the file)")
 	fs.StringSliceVar(&o.conns, "conn", nil, "draw these connection IDs (repeatable, or comma-separated)")
 	fs.StringArrayVar(&o.keylogs, "keylog", nil, "TLS key log (SSLKEYLOGFILE format) to decrypt with (repeatable); pcapng Decryption Secrets Blocks are used without it")
 	fs.BoolVarP(&o.noProgress, "quiet", "q", false, "no progress indication on standard error")

@@ -23,7 +23,7 @@ func runReportCmd(t *testing.T, args ...string) (err error, stdout, stderr strin
 
 func TestReportCommand(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.html")
-	err, _, stderr := runReportCmd(t, pcaps+"https-h2.pcap.gz", "--trace", pcaps+"https-h2.trace", "--keylog", pcaps+"https-h2.keys", "-q", "-o", path)
+	err, _, stderr := runReportCmd(t, pcaps+"https-h2.pcap.gz", "--trace", pcaps+"https-h2.trace", "--keylog", pcaps+"https-h2.keys", "-q", "-w", path)
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr)
 	}
@@ -42,7 +42,7 @@ func TestReportCommand(t *testing.T) {
 	// A trace of another transfer: the page is written, with why, and the
 	// command fails as explain does.
 	other := filepath.Join(t.TempDir(), "other.html")
-	err, _, _ = runReportCmd(t, pcaps+"snaplen96.pcap", "--trace", pcaps+"python-server.trace", "-q", "-o", other)
+	err, _, _ = runReportCmd(t, pcaps+"snaplen96.pcap", "--trace", pcaps+"python-server.trace", "-q", "-w", other)
 	if err == nil || !strings.Contains(err.Error(), "different transfers") {
 		t.Errorf("a trace of another transfer: %v", err)
 	}
@@ -50,17 +50,21 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("the page of a refused trace: %v", serr)
 	}
 	// - writes to standard output; --conn picks the connections.
-	err, stdout, stderr := runReportCmd(t, pcaps+"mtu1440-ts.pcap.gz", "--conn", "0", "-q", "-o", "-")
+	err, stdout, stderr := runReportCmd(t, pcaps+"mtu1440-ts.pcap.gz", "--conn", "0", "-q", "-w", "-")
 	if err != nil || !strings.HasPrefix(stdout, "<!DOCTYPE html>") || !strings.Contains(stdout, `"chosen_by":"conn"`) {
-		t.Errorf("-o -: %v, %q, stdout %.80q", err, stderr, stdout)
+		t.Errorf("-w -: %v, %q, stdout %.80q", err, stderr, stdout)
 	}
 }
 
 func TestReportCommandUsage(t *testing.T) {
 	for _, args := range [][]string{
-		{pcaps + "mtu1440-ts.pcap.gz"},                           // no -o
-		{pcaps + "mtu1440-ts.pcap.gz", "--conn", "x", "-o", "-"}, // bad ID
-		{"-o", "-"}, // no capture
+		{pcaps + "mtu1440-ts.pcap.gz"},                           // no -w
+		{pcaps + "mtu1440-ts.pcap.gz", "--conn", "x", "-w", "-"}, // bad ID
+		{"-w", "-"}, // no capture
+		// -o is the format everywhere: the old '-o FILE' (and '-o json',
+		// which once wrote an HTML file named json) is refused.
+		{pcaps + "mtu1440-ts.pcap.gz", "-o", "json"},
+		{pcaps + "mtu1440-ts.pcap.gz", "-o", "page.html"},
 	} {
 		err, _, _ := runReportCmd(t, args...)
 		if err == nil || !isUsageError(err) {

@@ -47,6 +47,7 @@ segments as soon as it ends (see analyze --idle-timeout), then a final
 	o.liveOptions.addFlags(cmd.Flags())
 	cmd.Flags().MarkHidden("write-dir") // Parquet comes from analyze
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, csv or jsonl (streamed)"
+	o.formats = "table, json, csv or jsonl"
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
 	cmd.Flags().StringVar(&o.dir, "dir", "", "only one direction: client_to_server (c2s) or server_to_client (s2c)")
 	return cmd

@@ -29,7 +29,7 @@ fi
 args=()
 [[ -n ${MAX_SEGMENTS:-} ]] && args+=(--max-segments "$MAX_SEGMENTS")
 start=$(date +%s.%N)
-"$dir/segscope" report "$dir/big.pcap" -q "${args[@]}" -o "$dir/big.html"
+"$dir/segscope" report "$dir/big.pcap" -q "${args[@]}" -w "$dir/big.html"
 end=$(date +%s.%N)
 size=$(stat -c %s "$dir/big.html")
 awk -v s="$start" -v e="$end" -v n="$size" 'BEGIN { printf "write: %.2f s, %d bytes (%.1f MB)\n", e - s, n, n / 1e6 }'
