@@ -263,7 +263,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	}{
 		{[]string{"analyze", filepath.Join(dir, "nope.pcap")}, 1, "nope.pcap: cannot open: no such file or directory"},
 		{[]string{"analyze", text}, 1, `notes.txt: not a pcap or pcapng capture: it starts with bytes 47 45 54 20 ("GET ")`},
-		{[]string{"analyze", "--format", "yaml", text}, 2, `unknown format "yaml"`},
+		{[]string{"analyze", "--format", "yaml", text}, 2, `--format "yaml": use table, json, csv, jsonl or parquet`},
 		{[]string{"analyze", "--host", "example.com", text}, 2, `--host "example.com": not an IP address`},
 		{[]string{"analyze", "--port", "70000", text}, 2, "--port 70000: not a TCP port"},
 		{[]string{"segments", "--conn", "x", text}, 2, `--conn "x": not a connection ID`},
