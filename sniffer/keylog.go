@@ -3,6 +3,7 @@ package sniffer
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -27,6 +28,7 @@ type keyFollower struct {
 	stop  chan struct{}
 	done  chan struct{}
 	lines []byte // every complete line read, for the pcapng
+	seen  bool   // the file existed at some read
 }
 
 func followKeys(path string, keys *keylog.Store) *keyFollower {
@@ -60,6 +62,7 @@ func (f *keyFollower) read() {
 		f.err = err
 		return
 	}
+	f.seen = true
 	defer file.Close()
 	if _, err := file.Seek(f.off, io.SeekStart); err != nil {
 		f.err = err
@@ -87,5 +90,10 @@ func (f *keyFollower) finish() ([]byte, error) {
 	close(f.stop)
 	<-f.done
 	f.read()
+	if !f.seen && f.err == nil {
+		// A mistyped name: waiting for the client to create it was
+		// in vain, and nothing was decrypted with it.
+		return nil, fmt.Errorf("key log %s: no such file, and none appeared during the capture: nothing was decrypted with it", f.path)
+	}
 	return f.lines, f.err
 }

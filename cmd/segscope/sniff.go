@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"syscall"
 	"time"
@@ -62,6 +63,13 @@ func runSniff(s *streams, o *sniffOptions) error {
 	}
 	if o.iface == "" {
 		return usageError{fmt.Errorf("--interface (-i) is required")}
+	}
+	for _, k := range o.keylogs {
+		// The key log may not exist yet (the client creates it at its
+		// first handshake), but its directory must.
+		if dir := filepath.Dir(k); !isDir(dir) {
+			return usageError{fmt.Errorf("--keylog %s: no directory %s to find it in", k, dir)}
+		}
 	}
 	if o.duration < 0 {
 		return usageError{fmt.Errorf("--duration %v: a time to capture for (0: until Ctrl-C)", o.duration)}
@@ -144,6 +152,11 @@ loop:
 		fmt.Fprintf(s.err, "segscope: warning: the kernel dropped %d packets (the reader fell behind): connections that lost packets show gaps and false retransmissions\n", st.Dropped)
 	}
 	return err
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // lazyFile creates its atomic file at the first write: the capture's

@@ -242,3 +242,20 @@ func TestSniffKilledLeavesNoTemp(t *testing.T) {
 		t.Errorf("left behind in TMPDIR after SIGKILL: %s (stderr: %s)", e.Name(), stderr)
 	}
 }
+
+// TestSniffKeyLogTypo: a --keylog whose directory does not exist is a
+// usage error at once; one that never appears during the capture makes
+// the run fail and say that nothing was decrypted with it (it had exited
+// 0 without a word).
+func TestSniffKeyLogTypo(t *testing.T) {
+	code, _, stderr := runCmd(t, nil, "sniff", "-i", "lo", "--duration", "1s", "-q", "--keylog", "/no-such-dir/keys.txt")
+	if code != 2 || !strings.Contains(stderr, "--keylog /no-such-dir/keys.txt: no directory /no-such-dir") {
+		t.Errorf("missing directory: exit %d, stderr %q", code, stderr)
+	}
+	needLabRoot(t)
+	typo := filepath.Join(t.TempDir(), "kyes.txt")
+	code, _, stderr = runCmd(t, nil, "sniff", "-i", "lo", "--duration", "500ms", "-q", "--keylog", typo)
+	if code != 1 || !strings.Contains(stderr, "key log "+typo+": no such file, and none appeared during the capture") {
+		t.Errorf("a key log that never appeared: exit %d, stderr %q", code, stderr)
+	}
+}
