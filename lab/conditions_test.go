@@ -130,12 +130,15 @@ var conditions = []condition{
 		wantRead(t, c, 1448, explain.CauseFullSegment, 0.9)
 	}},
 	{"unpaced", Experiment{Path: DefaultPath(), Server: body(1 << 20)}, func(t errorf, c Condition, r *Run) {
-		// curl cannot keep up with a veth: reads take what waits.
+		// curl cannot keep up with a veth: reads take what waits, and
+		// which limit stops them (the buffer, the receive window the slow
+		// reader let fill, or nothing) depends on the machine's load, so
+		// any of the three is the outcome; one segment per read is not.
 		if c.TopRead.Size == 1448 && c.TopRead.Count > c.Reads/2 {
 			t.Errorf("unpaced, yet most reads were one segment: %+v", c.TopRead)
 		}
-		if count(r, explain.CauseBacklog)+count(r, explain.CauseBufferCap) == 0 {
-			t.Errorf("no backlog or buffer-capped read: %v", c.Causes)
+		if count(r, explain.CauseBacklog)+count(r, explain.CauseBufferCap)+count(r, explain.CauseWindowFull) == 0 {
+			t.Errorf("no read took more than was sent at once (backlog, buffer-cap or window-full): %v", c.Causes)
 		}
 	}},
 	{"limit-rate-32k", Experiment{Path: DefaultPath(), Server: body(160 << 10), Args: []string{"--limit-rate", "32k"}},
