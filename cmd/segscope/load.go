@@ -216,12 +216,19 @@ func isTerminal(w any) bool {
 // connection for (nil when it has them all): a typo must not look like a
 // connection without packets.
 func missingIDs(res *analyze.Result, ids []int) error {
-	if len(ids) == 0 || len(res.Sources) == 0 || res.Streamed > 0 {
+	if len(ids) == 0 || len(res.Sources) == 0 {
 		return nil
 	}
 	have := map[int]bool{}
 	for _, c := range res.Connections {
 		have[c.ID] = true
+	}
+	// Streamed connections are gone from the result: their IDs are the
+	// ones before the count.
+	for id := range res.Streamed + len(res.Connections) {
+		if res.Streamed > 0 {
+			have[id] = true
+		}
 	}
 	var missing []string
 	for _, id := range ids {
@@ -233,8 +240,12 @@ func missingIDs(res *analyze.Result, ids []int) error {
 		return nil
 	}
 	span := "none"
-	if n := len(res.Connections); n > 0 {
-		span = fmt.Sprintf("0 to %d", res.Connections[n-1].ID)
+	if n := len(have); n > 0 {
+		last := 0
+		for id := range have {
+			last = max(last, id)
+		}
+		span = fmt.Sprintf("0 to %d", last)
 	}
 	return fmt.Errorf("--conn %s: no such connection (the capture's connection IDs are %s)", strings.Join(missing, ","), span)
 }

@@ -76,11 +76,23 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 	// segment carried inside TLS.
 	opts := analyze.Options{KeepSegments: filter.Match, SegmentsOnly: len(o.keylogs) == 0}
 	opts.Keys, opts.KeyLogErrors = o.keys()
-	if streamed {
+	if streamed || format == report.Table {
+		// jsonl and the table are written as connections end: memory
+		// holds the live ones only.
 		o.liveOptions.apply(&opts)
 		var an *analyze.Analyzer
-		w := report.NewSegmentsJSONL(s.out, func() int64 { return an.First() }, !opts.SegmentsOnly, keepDir)
-		return loadStreamed(s, paths, opts, filter.Match, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
+		first := func() int64 { return an.First() }
+		var w report.ConnWriter = report.NewSegmentsJSONL(s.out, first, !opts.SegmentsOnly, keepDir)
+		if !streamed {
+			w = report.NewSegmentsTable(s.out, first, !opts.SegmentsOnly, keepDir)
+		}
+		err := loadStreamed(s, paths, opts, filter.Match, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
+		if err == nil && an != nil {
+			if merr := missingIDs(an.Result(), filter.IDs); merr != nil {
+				return merr
+			}
+		}
+		return err
 	}
 	res, errs := load(s, paths, opts, !o.noProgress)
 	if err := missingIDs(res, filter.IDs); err != nil {
