@@ -30,28 +30,20 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/segscope/segscope/lab/labcompare"
 )
 
-// Path is the shape of the path between client and server.
-type Path struct {
-	MTU  int  // both veth ends; 0 means 1500
-	IPv6 bool // address the server by IPv6 (the IPv4 addresses stay, unused)
-	// MSS, when not 0, is the MSS both sides advertise in their SYNs (the
-	// routes' advmss): a clamp, as a VPN's TCPMSS rule does.
-	MSS        int
-	Timestamps bool // net.ipv4.tcp_timestamps in both namespaces (it covers IPv6 too)
-	SACK       bool // net.ipv4.tcp_sack in both namespaces
-	// Offloads on both veth ends (ethtool -K): segmentation (TSO, GSO)
-	// and receive (GRO) offload.
-	TSO, GSO, GRO bool
-	// Rate paces the server's sending side with a tbf qdisc ("20mbit",
-	// tc's syntax); empty: no pacing. Burst is tbf's bucket ("32kbit");
-	// empty picks one from the rate and the MTU.
-	Rate, Burst string
-	// Delay and Loss need the netem qdisc ("20ms", "1%"), which not every
-	// kernel has: New then fails with ErrNoNetem.
-	Delay, Loss string
-}
+// Path, ServerConfig, Body and Condition are declared in package
+// labcompare, which package report renders without importing this one
+// (Linux-only, and a runner of commands); the aliases keep their names
+// here, as os.FileMode does for io/fs's FileMode.
+type (
+	Path         = labcompare.Path
+	ServerConfig = labcompare.ServerConfig
+	Body         = labcompare.Body
+	Condition    = labcompare.Condition
+)
 
 // DefaultPath is Linux's own default, unpaced: MTU 1500, timestamps and
 // SACK on, offloads off (so the capture sees the wire's segments).
@@ -111,7 +103,7 @@ func New(ctx context.Context, p Path, o Options) (*Lab, error) {
 	if p.MTU == 0 {
 		p.MTU = 1500
 	}
-	if err := p.check(); err != nil {
+	if err := checkPath(p); err != nil {
 		return nil, err
 	}
 	n := seq.Add(1)
@@ -135,7 +127,8 @@ func New(ctx context.Context, p Path, o Options) (*Lab, error) {
 	return l, nil
 }
 
-func (p Path) check() error {
+// checkPath refuses a path the kernel would not build.
+func checkPath(p Path) error {
 	switch {
 	case p.MTU < 576 || p.MTU > 65535:
 		return fmt.Errorf("MTU %d: must be between 576 and 65535", p.MTU)
