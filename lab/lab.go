@@ -26,6 +26,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -52,6 +53,11 @@ func DefaultPath() Path { return Path{MTU: 1500, Timestamps: true, SACK: true} }
 // ErrNoNetem is wrapped by New's error when --delay or --loss asked for
 // the netem qdisc and the kernel has none.
 var ErrNoNetem = errors.New("this kernel has no netem qdisc (sch_netem is neither built in nor loadable), so a delay or a loss cannot be added; pacing with a rate (tbf) works")
+
+// ErrNeedsLinux is returned by New, In and Reap in builds for other
+// systems (Supported is false): a lab is made of Linux network namespaces.
+var ErrNeedsLinux = fmt.Errorf("a lab is made of Linux network namespaces, and this build is for %s/%s: %w",
+	runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
 
 // ErrNotRoot is wrapped by New's error when the process may not create
 // network namespaces.
@@ -87,6 +93,23 @@ type Lab struct {
 // without cleaning up (SIGKILL).
 const Prefix = "seglab-"
 
+// nsDir is where `ip netns add` pins namespaces.
+const nsDir = "/run/netns"
+
+// labPID reads the process ID out of a lab namespace's name.
+func labPID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, Prefix)
+	if !ok {
+		return 0, false
+	}
+	p, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(p)
+	return pid, err == nil && pid > 0
+}
+
 var seq atomic.Uint32
 
 // Options tune New.
@@ -97,6 +120,9 @@ type Options struct {
 
 // New builds a lab with the given path. On failure nothing is left.
 func New(ctx context.Context, p Path, o Options) (*Lab, error) {
+	if !Supported {
+		return nil, ErrNeedsLinux
+	}
 	if os.Geteuid() != 0 {
 		return nil, ErrNotRoot
 	}

@@ -69,6 +69,9 @@ func TestPathCheck(t *testing.T) {
 // root, so there a missing permission or tool fails the test.
 func needLab(t *testing.T) {
 	t.Helper()
+	if !Supported {
+		t.Skip("a lab needs Linux")
+	}
 	live := os.Getenv("SEGSCOPE_LIVE_TESTS") == "1"
 	if os.Geteuid() != 0 {
 		if live {
