@@ -21,6 +21,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// LiveSupported tells whether OpenLive can capture in this build: the
+// pure-Go capture is Linux's packet socket.
+const LiveSupported = true
+
 // Live is a Source reading a network interface through a Linux packet
 // socket (AF_PACKET), in pure Go: no libpcap, no cgo. The kernel filters
 // with the program Filter builds, so only the TCP packets asked for are

@@ -11,6 +11,10 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
+// LiveSupported tells whether OpenLive can capture in this build: the
+// pure-Go capture is Linux's packet socket, and this is not Linux.
+const LiveSupported = false
+
 // Live is a Source reading a network interface. The pure-Go capture exists
 // on Linux only (AF_PACKET); elsewhere OpenLive returns an error and a
 // build with libpcap (-tags pcap, OpenPcapLive) captures instead.

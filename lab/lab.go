@@ -26,32 +26,25 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/segscope/segscope/lab/labcompare"
 )
 
-// Path is the shape of the path between client and server.
-type Path struct {
-	MTU  int  // both veth ends; 0 means 1500
-	IPv6 bool // address the server by IPv6 (the IPv4 addresses stay, unused)
-	// MSS, when not 0, is the MSS both sides advertise in their SYNs (the
-	// routes' advmss): a clamp, as a VPN's TCPMSS rule does.
-	MSS        int
-	Timestamps bool // net.ipv4.tcp_timestamps in both namespaces (it covers IPv6 too)
-	SACK       bool // net.ipv4.tcp_sack in both namespaces
-	// Offloads on both veth ends (ethtool -K): segmentation (TSO, GSO)
-	// and receive (GRO) offload.
-	TSO, GSO, GRO bool
-	// Rate paces the server's sending side with a tbf qdisc ("20mbit",
-	// tc's syntax); empty: no pacing. Burst is tbf's bucket ("32kbit");
-	// empty picks one from the rate and the MTU.
-	Rate, Burst string
-	// Delay and Loss need the netem qdisc ("20ms", "1%"), which not every
-	// kernel has: New then fails with ErrNoNetem.
-	Delay, Loss string
-}
+// Path, ServerConfig, Body and Condition are declared in package
+// labcompare, which package report renders without importing this one
+// (Linux-only, and a runner of commands); the aliases keep their names
+// here, as os.FileMode does for io/fs's FileMode.
+type (
+	Path         = labcompare.Path
+	ServerConfig = labcompare.ServerConfig
+	Body         = labcompare.Body
+	Condition    = labcompare.Condition
+)
 
 // DefaultPath is Linux's own default, unpaced: MTU 1500, timestamps and
 // SACK on, offloads off (so the capture sees the wire's segments).
@@ -60,6 +53,11 @@ func DefaultPath() Path { return Path{MTU: 1500, Timestamps: true, SACK: true} }
 // ErrNoNetem is wrapped by New's error when --delay or --loss asked for
 // the netem qdisc and the kernel has none.
 var ErrNoNetem = errors.New("this kernel has no netem qdisc (sch_netem is neither built in nor loadable), so a delay or a loss cannot be added; pacing with a rate (tbf) works")
+
+// ErrNeedsLinux is returned by New, In and Reap in builds for other
+// systems (Supported is false): a lab is made of Linux network namespaces.
+var ErrNeedsLinux = fmt.Errorf("a lab is made of Linux network namespaces, and this build is for %s/%s: %w",
+	runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
 
 // ErrNotRoot is wrapped by New's error when the process may not create
 // network namespaces.
@@ -95,6 +93,23 @@ type Lab struct {
 // without cleaning up (SIGKILL).
 const Prefix = "seglab-"
 
+// nsDir is where `ip netns add` pins namespaces.
+const nsDir = "/run/netns"
+
+// labPID reads the process ID out of a lab namespace's name.
+func labPID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, Prefix)
+	if !ok {
+		return 0, false
+	}
+	p, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(p)
+	return pid, err == nil && pid > 0
+}
+
 var seq atomic.Uint32
 
 // Options tune New.
@@ -105,13 +120,16 @@ type Options struct {
 
 // New builds a lab with the given path. On failure nothing is left.
 func New(ctx context.Context, p Path, o Options) (*Lab, error) {
+	if !Supported {
+		return nil, ErrNeedsLinux
+	}
 	if os.Geteuid() != 0 {
 		return nil, ErrNotRoot
 	}
 	if p.MTU == 0 {
 		p.MTU = 1500
 	}
-	if err := p.check(); err != nil {
+	if err := checkPath(p); err != nil {
 		return nil, err
 	}
 	n := seq.Add(1)
@@ -135,7 +153,8 @@ func New(ctx context.Context, p Path, o Options) (*Lab, error) {
 	return l, nil
 }
 
-func (p Path) check() error {
+// checkPath refuses a path the kernel would not build.
+func checkPath(p Path) error {
 	switch {
 	case p.MTU < 576 || p.MTU > 65535:
 		return fmt.Errorf("MTU %d: must be between 576 and 65535", p.MTU)

@@ -55,11 +55,11 @@ func TestLabPID(t *testing.T) {
 func TestPathCheck(t *testing.T) {
 	bad := []Path{{MTU: 500}, {MTU: 1200, IPv6: true}, {MTU: 1500, MSS: 40}, {MTU: 70000}}
 	for _, p := range bad {
-		if p.check() == nil {
+		if checkPath(p) == nil {
 			t.Errorf("%+v accepted", p)
 		}
 	}
-	if err := DefaultPath().check(); err != nil {
+	if err := checkPath(DefaultPath()); err != nil {
 		t.Error(err)
 	}
 }
@@ -69,6 +69,9 @@ func TestPathCheck(t *testing.T) {
 // root, so there a missing permission or tool fails the test.
 func needLab(t *testing.T) {
 	t.Helper()
+	if !Supported {
+		t.Skip("a lab needs Linux")
+	}
 	live := os.Getenv("SEGSCOPE_LIVE_TESTS") == "1"
 	if os.Geteuid() != 0 {
 		if live {

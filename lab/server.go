@@ -20,26 +20,6 @@ import (
 	"time"
 )
 
-// Body is what the built-in server sends for every request.
-type Body struct {
-	Size    int64
-	Chunked bool // Transfer-Encoding: chunked, one chunk per write
-	// WriteSize, when not 0, cuts the body into writes of this many bytes,
-	// each flushed to the connection at once: with TLS each write is one
-	// record (crypto/tls writes one record per Write, at most 16384
-	// bytes), so this also fixes the record size.
-	WriteSize int
-	// WriteDelay waits between writes: paced writes, each its own segment.
-	WriteDelay time.Duration
-}
-
-// ServerConfig is the built-in server.
-type ServerConfig struct {
-	Body  Body
-	TLS   string // "", "1.2" or "1.3"
-	HTTP2 bool   // offer HTTP/2 (ALPN h2 with TLS, prior knowledge without)
-}
-
 // Server is the built-in server, listening inside a namespace.
 type Server struct {
 	URL    string // what the client fetches
@@ -94,7 +74,7 @@ func startServer(ns string, addr netip.Addr, c ServerConfig) (*Server, error) {
 			protos.SetUnencryptedHTTP2(true)
 		}
 	}
-	s.srv = &http.Server{Handler: c.Body, TLSConfig: tcfg, Protocols: &protos,
+	s.srv = &http.Server{Handler: bodyHandler(c.Body), TLSConfig: tcfg, Protocols: &protos,
 		ReadHeaderTimeout: 10 * time.Second}
 	ap := netip.AddrPortFrom(addr, port)
 	err := In(ns, func() error {
@@ -171,9 +151,12 @@ func selfSigned(addr netip.Addr) (tls.Certificate, []byte, error) {
 	return cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }
 
+// bodyHandler serves a Body.
+type bodyHandler Body
+
 // ServeHTTP sends the body: Content-Length unless chunked, in writes of
 // WriteSize (each flushed) or of 64 KiB.
-func (b Body) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (b bodyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	if !b.Chunked {
 		w.Header().Set("Content-Length", strconv.FormatInt(b.Size, 10))

@@ -8,35 +8,6 @@ import (
 	"github.com/segscope/segscope/explain"
 )
 
-// Condition condenses one run for a side-by-side comparison: the facts
-// that tell one way of getting a read size from another.
-type Condition struct {
-	Label  string
-	Path   Path
-	Server ServerConfig
-	Failed bool // the run gave nothing to compare
-
-	// From the path as built: the MSS the MTU allows (MTU - IP - TCP
-	// header), before any clamp.
-	IPHeader, PathMSS int
-
-	// From the client's capture, the server-to-client direction of the
-	// transfer's connection.
-	MSS, OptionBytes, EffectiveMSS int
-	Segments                       int
-	TopSegment                     analyze.SizeCount
-	Super                          int // super-segments (several MSS merged) on the client's side
-	// ServerSuper counts super-segments on the server's side; -1 when
-	// the server's side was not captured.
-	ServerSuper int
-
-	// From the explanation.
-	Reads      int
-	TopRead    analyze.SizeCount
-	TopReadWhy explain.Cause // the most common cause among the most common reads
-	Causes     []explain.CauseCount
-}
-
 // Summarize condenses a run.
 func Summarize(label string, r *Run) Condition {
 	c := Condition{Label: label, Path: r.Path, Server: r.Server, ServerSuper: -1, IPHeader: 20}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
 
 	"github.com/segscope/segscope/sniffer"
 )
@@ -23,14 +22,14 @@ type Exec struct {
 	Prefix []string
 }
 
-// Run implements Runner: the child is killed when ctx is done, and when
-// this process dies.
+// Run implements Runner: the child is killed when ctx is done, and (on
+// Linux) when this process dies.
 func (e Exec) Run(ctx context.Context, c Command) (int, error) {
 	argv := append(append(append([]string(nil), e.Prefix...), c.Path), c.Args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	cmd.Env = append(os.Environ(), c.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithParent(cmd)
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return -1, ctx.Err()

@@ -7,7 +7,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/segscope/segscope/lab"
+	"github.com/segscope/segscope/lab/labcompare"
 )
 
 // LabSchema versions the JSON of `segscope lab --compare`.
@@ -17,7 +17,7 @@ const LabSchema = "segscope.lab-compare/1"
 // column per condition.
 type Comparison struct {
 	Flag       string // what varies: a flag's name, or the preset's title
-	Conditions []lab.Condition
+	Conditions []labcompare.Condition
 }
 
 // Write renders the comparison.
@@ -33,7 +33,7 @@ func (c Comparison) Write(w io.Writer, f Format) error {
 
 // comparisonRows are the table's rows: a name and one cell per condition.
 func (c Comparison) rows() [][]string {
-	row := func(name string, cell func(lab.Condition) string) []string {
+	row := func(name string, cell func(labcompare.Condition) string) []string {
 		out := []string{name}
 		for _, k := range c.Conditions {
 			if k.Failed && name != "path" && name != "server" {
@@ -45,13 +45,13 @@ func (c Comparison) rows() [][]string {
 		return out
 	}
 	return [][]string{
-		row("path", func(k lab.Condition) string { return LabPath(k.Path) }),
-		row("server", func(k lab.Condition) string { return LabServer(k.Server) }),
-		row("MSS the MTU allows", func(k lab.Condition) string {
+		row("path", func(k labcompare.Condition) string { return LabPath(k.Path) }),
+		row("server", func(k labcompare.Condition) string { return LabServer(k.Server) }),
+		row("MSS the MTU allows", func(k labcompare.Condition) string {
 			return fmt.Sprintf("%d - %d (IP) - 20 (TCP) = %d", k.Path.MTU, k.IPHeader, k.PathMSS)
 		}),
-		row("MSS (SYN)", func(k lab.Condition) string { return itoaOr(k.MSS, "not seen") }),
-		row("effective MSS", func(k lab.Condition) string {
+		row("MSS (SYN)", func(k labcompare.Condition) string { return itoaOr(k.MSS, "not seen") }),
+		row("effective MSS", func(k labcompare.Condition) string {
 			switch {
 			case k.EffectiveMSS == 0:
 				return "unknown"
@@ -60,21 +60,21 @@ func (c Comparison) rows() [][]string {
 			}
 			return fmt.Sprintf("%d = %d - %d (options)", k.EffectiveMSS, k.MSS, k.OptionBytes)
 		}),
-		row("most common segment", func(k lab.Condition) string {
+		row("most common segment", func(k labcompare.Condition) string {
 			return fmt.Sprintf("%d x%d of %d", k.TopSegment.Size, k.TopSegment.Count, k.Segments)
 		}),
-		row("super-segments", func(k lab.Condition) string {
+		row("super-segments", func(k labcompare.Condition) string {
 			s := fmt.Sprintf("client side %d", k.Super)
 			if k.ServerSuper >= 0 {
 				s += fmt.Sprintf(", server side %d", k.ServerSuper)
 			}
 			return s
 		}),
-		row("most common read", func(k lab.Condition) string {
+		row("most common read", func(k labcompare.Condition) string {
 			return fmt.Sprintf("%d x%d of %d", k.TopRead.Size, k.TopRead.Count, k.Reads)
 		}),
-		row("its cause", func(k lab.Condition) string { return fmt.Sprint(k.TopReadWhy) }),
-		row("reads by cause", func(k lab.Condition) string {
+		row("its cause", func(k labcompare.Condition) string { return fmt.Sprint(k.TopReadWhy) }),
+		row("reads by cause", func(k labcompare.Condition) string {
 			var parts []string
 			for _, cc := range k.Causes {
 				parts = append(parts, fmt.Sprintf("%v %s", cc.Cause, percent(cc.Count, k.Reads)))
@@ -187,7 +187,7 @@ func itoaOr(n int, none string) string {
 }
 
 // LabPath says how a lab's path was built, in the flags' terms.
-func LabPath(p lab.Path) string {
+func LabPath(p labcompare.Path) string {
 	ip := "IPv4"
 	if p.IPv6 {
 		ip = "IPv6"
@@ -220,7 +220,7 @@ func LabPath(p lab.Path) string {
 }
 
 // LabServer says what a lab's built-in server sends.
-func LabServer(s lab.ServerConfig) string {
+func LabServer(s labcompare.ServerConfig) string {
 	proto := "HTTP/1.1"
 	if s.HTTP2 {
 		proto = "HTTP/2"

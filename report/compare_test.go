@@ -9,17 +9,17 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/explain"
-	"github.com/segscope/segscope/lab"
+	"github.com/segscope/segscope/lab/labcompare"
 )
 
-// comparison1388 is `segscope lab --preset 1388` as measured (docs/lab.md),
+// comparison1388 is `segscope lab --preset 1388` as measured (docs/labcompare.md),
 // with a fourth condition that failed to run.
 func comparison1388() Comparison {
-	ipv4 := lab.Path{MTU: 1440, Timestamps: true, SACK: true, Rate: "20mbit"}
+	ipv4 := labcompare.Path{MTU: 1440, Timestamps: true, SACK: true, Rate: "20mbit"}
 	ipv6 := ipv4
 	ipv6.IPv6, ipv6.MTU = true, 1460
-	plain := lab.ServerConfig{Body: lab.Body{Size: 1 << 20}}
-	return Comparison{Flag: "preset 1388: three ways to get 1388-byte reads", Conditions: []lab.Condition{
+	plain := labcompare.ServerConfig{Body: labcompare.Body{Size: 1 << 20}}
+	return Comparison{Flag: "preset 1388: three ways to get 1388-byte reads", Conditions: []labcompare.Condition{
 		{Label: "IPv4 MTU 1440 + timestamps", Path: ipv4, Server: plain, IPHeader: 20, PathMSS: 1400, ServerSuper: -1,
 			MSS: 1400, OptionBytes: 12, EffectiveMSS: 1388, Segments: 760, TopSegment: analyze.SizeCount{Size: 1388, Count: 751},
 			Reads: 760, TopRead: analyze.SizeCount{Size: 1388, Count: 750}, TopReadWhy: explain.CauseFullSegment,
@@ -28,13 +28,13 @@ func comparison1388() Comparison {
 			MSS: 1400, OptionBytes: 12, EffectiveMSS: 1388, Segments: 759, TopSegment: analyze.SizeCount{Size: 1388, Count: 752},
 			Reads: 759, TopRead: analyze.SizeCount{Size: 1388, Count: 744}, TopReadWhy: explain.CauseFullSegment,
 			Causes: []explain.CauseCount{{Cause: explain.CauseFullSegment, Count: 744}, {Cause: explain.CauseShortSegment, Count: 13}, {Cause: explain.CauseBacklog, Count: 1}, {Cause: explain.CauseAfterHeaders, Count: 1}}},
-		{Label: "TLS 1.3 records of 1388", Path: lab.Path{MTU: 1500, Timestamps: true, SACK: true, Rate: "20mbit"},
-			Server:   lab.ServerConfig{TLS: "1.3", Body: lab.Body{Size: 1 << 20, WriteSize: 1388}},
+		{Label: "TLS 1.3 records of 1388", Path: labcompare.Path{MTU: 1500, Timestamps: true, SACK: true, Rate: "20mbit"},
+			Server:   labcompare.ServerConfig{TLS: "1.3", Body: labcompare.Body{Size: 1 << 20, WriteSize: 1388}},
 			IPHeader: 20, PathMSS: 1460, ServerSuper: 0, MSS: 1460, OptionBytes: 12, EffectiveMSS: 1448, Segments: 747,
 			TopSegment: analyze.SizeCount{Size: 1448, Count: 726}, Reads: 756, TopRead: analyze.SizeCount{Size: 1388, Count: 755},
 			TopReadWhy: explain.CauseTLSRecord, Causes: []explain.CauseCount{{Cause: explain.CauseTLSRecord, Count: 756}}},
-		{Label: "failed", Path: lab.Path{MTU: 1500, Delay: "20ms"}, Failed: true,
-			Server: lab.ServerConfig{Body: lab.Body{Size: 20000, Chunked: true, WriteSize: 1000, WriteDelay: 5 * time.Millisecond}}},
+		{Label: "failed", Path: labcompare.Path{MTU: 1500, Delay: "20ms"}, Failed: true,
+			Server: labcompare.ServerConfig{Body: labcompare.Body{Size: 20000, Chunked: true, WriteSize: 1000, WriteDelay: 5 * time.Millisecond}}},
 	}}
 }
 

@@ -159,6 +159,9 @@ func routeInterface(ip netip.Addr) (string, error) {
 }
 
 func runCurl(s *streams, o *curlOptions, args []string) error {
+	if !canCapture {
+		return curlPlatform
+	}
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return usageError{err}

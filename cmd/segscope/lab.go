@@ -193,6 +193,9 @@ func parseSize(s string) (int64, error) {
 }
 
 func runLab(s *streams, flags *pflag.FlagSet, o *labOptions, curlArgs []string) error {
+	if !canLab {
+		return labPlatform
+	}
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return usageError{err}

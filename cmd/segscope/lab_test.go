@@ -40,9 +40,13 @@ func runLabCmd(args ...string) (code int, stdout, stderr string) {
 // exitCode maps an error to run()'s exit status.
 func exitCode(err error, stderr io.Writer) int {
 	var status exitStatus
+	var platform platformError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &platform):
+		fmt.Fprintln(stderr, err)
+		return 1
 	case errors.As(err, &status):
 		return int(status)
 	case errors.Is(err, errReported):
@@ -127,6 +131,9 @@ func TestParseSize(t *testing.T) {
 // with SEGSCOPE_LIVE_TESTS=1 (CI) it fails instead.
 func needLabRoot(t *testing.T) {
 	t.Helper()
+	if !canLab {
+		t.Skip("segscope lab needs Linux")
+	}
 	if os.Geteuid() != 0 {
 		if os.Getenv("SEGSCOPE_LIVE_TESTS") == "1" {
 			t.Fatal("SEGSCOPE_LIVE_TESTS=1 but not root: segscope lab needs root")
@@ -138,6 +145,9 @@ func needLabRoot(t *testing.T) {
 // TestLabNotRoot runs segscope lab without privileges: as root, through
 // setpriv as nobody (CI runs as root and allows no skipped test).
 func TestLabNotRoot(t *testing.T) {
+	if !canLab {
+		t.Skip("segscope lab needs Linux")
+	}
 	var code int
 	var errs string
 	if os.Geteuid() != 0 {

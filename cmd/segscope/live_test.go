@@ -25,6 +25,9 @@ import (
 // permission fails the test instead.
 func needLive(t *testing.T) {
 	t.Helper()
+	if !canCapture {
+		t.Skip("live capture needs Linux")
+	}
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatalf("curl is needed: %v", err)
 	}

@@ -35,9 +35,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	err := root.Execute()
 	var status exitStatus
+	var platform platformError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &platform):
+		fmt.Fprintln(stderr, err) // it names segscope and the command
+		return 1
 	case errors.As(err, &status):
 		return int(status) // curl's, passed through by segscope curl
 	case errors.Is(err, errReported):

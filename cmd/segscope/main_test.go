@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -315,7 +316,8 @@ func TestFilters(t *testing.T) {
 
 func TestVersionAndCompletion(t *testing.T) {
 	code, out, _ := runCmd(t, nil, "version")
-	if code != 0 || !strings.HasPrefix(out, "segscope ") || !strings.Contains(out, "go1.") {
+	if code != 0 || out != versionString()+"\n" || !strings.HasPrefix(out, "segscope ") ||
+		!strings.Contains(out, " "+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH) {
 		t.Errorf("version: %d %q", code, out)
 	}
 	code, out, _ = runCmd(t, nil, "completion", "bash")

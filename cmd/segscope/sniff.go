@@ -57,6 +57,9 @@ Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin
 }
 
 func runSniff(s *streams, o *sniffOptions) error {
+	if !canCapture {
+		return sniffPlatform
+	}
 	format, filter, err := o.parse()
 	if err != nil {
 		return err

@@ -1,3 +1,5 @@
+//go:build linux
+
 package lab
 
 import (
@@ -8,15 +10,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// nsDir is where `ip netns add` pins namespaces.
-const nsDir = "/run/netns"
+// Supported tells whether this build can make labs: network namespaces
+// are Linux's.
+const Supported = true
 
 // In runs f on an OS thread that has joined the namespace ns, then returns
 // the thread to the process's namespace. Sockets f opens stay in ns for
@@ -98,20 +100,6 @@ func Reap() ([]string, error) {
 		gone = append(gone, e.Name())
 	}
 	return gone, errors.Join(errs...)
-}
-
-// labPID reads the process ID out of a lab namespace's name.
-func labPID(name string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, Prefix)
-	if !ok {
-		return 0, false
-	}
-	p, _, ok := strings.Cut(rest, "-")
-	if !ok {
-		return 0, false
-	}
-	pid, err := strconv.Atoi(p)
-	return pid, err == nil && pid > 0
 }
 
 func alive(pid int) bool {
