@@ -111,6 +111,9 @@ type Outcome struct {
 	// capture's error, curl's exit status, a trace partly parsed, drops.
 	Errors   []error
 	CurlExit int
+	// Interrupted: ctx was cancelled (a signal) before curl was done;
+	// Explanation is of what it traced until then.
+	Interrupted bool
 }
 
 // Files in Dir.
@@ -177,7 +180,19 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	}
 	out.stop(caps)
 	caps = nil
+	// The trace is named as the report will show it: its path when kept.
+	name := trace
+	if !p.Keep {
+		name = TraceFile
+	}
 	if cerr := ctx.Err(); cerr != nil {
+		// Stopped by a signal: what curl traced up to then is explained
+		// all the same (the caller reports it and exits as the signal
+		// says); the temporary directory goes as on every return.
+		out.Interrupted = true
+		if err := out.explain(trace, name); err != nil {
+			out.Errors = append(out.Errors, err)
+		}
 		return out, cerr
 	}
 	if rerr != nil {
@@ -186,11 +201,6 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	out.CurlExit = exit
 	if exit != 0 {
 		out.Errors = append(out.Errors, fmt.Errorf("curl exited with status %d (its message is above); the capture is explained all the same", exit))
-	}
-	// The trace is named as the report will show it: its path when kept.
-	name := trace
-	if !p.Keep {
-		name = TraceFile
 	}
 	return out, out.explain(trace, name)
 }

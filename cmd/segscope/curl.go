@@ -191,7 +191,12 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	// segment and unit of it for explain, and the kept file is
 	// capture.pcapng, as before.
 	live := capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: ports}
-	out, err := orchestrate.Run(context.Background(), orchestrate.Plan{
+	// Ctrl-C (or SIGTERM, SIGHUP) stops curl and the capture: what curl
+	// traced until then is explained, the temporary directory (with the
+	// trace and the key log) removed, and the exit status is 128+signal.
+	ctx, stop := signalContext()
+	defer stop()
+	out, err := orchestrate.Run(ctx, orchestrate.Plan{
 		Curl: bin, Args: args, TraceConfig: orchestrate.CurlAtLeast(bin, 8, 3),
 		Dir: o.keep, Keep: o.keep != "", Settle: o.settle,
 		Captures: []orchestrate.Capture{{Name: "capture", Source: orchestrate.Local{}, Options: sniffer.Options{Live: live}}},
@@ -202,7 +207,11 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 			}
 		},
 	})
-	if err != nil {
+	var sig signalError
+	if err != nil && !(errors.As(context.Cause(ctx), &sig) && out != nil && out.Explanation != nil) {
+		if sig.sig != 0 {
+			return exitStatus(128 + int(sig.sig))
+		}
 		return err
 	}
 	st := out.Captures[0].Stats
@@ -224,6 +233,10 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		fmt.Fprintf(s.err, "; kept in %s", o.keep)
 	}
 	fmt.Fprintln(s.err)
+	if sig.sig != 0 {
+		fmt.Fprintf(s.err, "segscope: %s: curl and the capture stopped; what curl traced until then is explained above\n", sig.sig)
+		return exitStatus(128 + int(sig.sig))
+	}
 	if out.CurlExit != 0 {
 		return exitStatus(out.CurlExit)
 	}

@@ -4,8 +4,11 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,5 +69,68 @@ func TestAnalyzeInterrupt(t *testing.T) {
 			!strings.Contains(stderr.String(), "stopped reading; what was read is reported") {
 			t.Errorf("%v: stdout %q, stderr %q", tc.sig, stdout.String(), stderr.String())
 		}
+	}
+}
+
+// TestCurlInterrupt: `segscope curl -- URL` against a slow server, stopped
+// with SIGINT: curl and the capture stop, what curl traced until then is
+// explained, the temporary directory with the trace and the TLS key log
+// is removed, and the exit status is 130 (it had died at once, with no
+// report, and left the directory behind).
+func TestCurlInterrupt(t *testing.T) {
+	needLabRoot(t)
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("curl is needed: %v", err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := w.(http.Flusher)
+		for i := 0; i < 300 && r.Context().Err() == nil; i++ {
+			w.Write(bytes.Repeat([]byte("slow "), 200))
+			f.Flush()
+			time.Sleep(50 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+	tmp := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSegscopeHelperProcess$")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "SEGSCOPE_HELPER=1", "SEGSCOPE_HELPER_ARGS=curl -- -s -o /dev/null "+srv.URL+"/slow")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until curl is reading the body: its temporary directory holds
+	// the trace by then.
+	for i := 0; ; i++ {
+		if m, _ := filepath.Glob(filepath.Join(tmp, "segscope-run-*", "trace.txt")); len(m) > 0 {
+			if st, err := os.Stat(m[0]); err == nil && st.Size() > 20000 {
+				break
+			}
+		}
+		if i == 500 {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("curl never got going; stderr %q", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("segscope curl did not stop; stderr %q", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d, want 130; stderr %q", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Recv data events") || !strings.Contains(stderr.String(), "interrupt: curl and the capture stopped") {
+		t.Errorf("no report of what was traced:\nstdout %.400q\nstderr %q", stdout.String(), stderr.String())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in TMPDIR: %v", left)
 	}
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -285,26 +282,6 @@ func (o *labOptions) experiment1(s *streams, c labCondition, i, n int, curlArgs 
 	}
 	return e
 }
-
-// signalContext is cancelled by SIGINT, SIGTERM or SIGHUP, with the
-// signal as its cause.
-func signalContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	go func() {
-		select {
-		case sig := <-ch:
-			cancel(signalError{sig.(syscall.Signal)})
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { signal.Stop(ch); cancel(nil) }
-}
-
-type signalError struct{ sig syscall.Signal }
-
-func (e signalError) Error() string { return e.sig.String() }
 
 // interrupted reports a run stopped by a signal, after the teardown, and
 // exits as a shell reports a process killed by it (128 + the signal).
