@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/segscope/segscope/internal/tempdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -68,7 +69,7 @@ func (e Experiment) Do(ctx context.Context) (*Run, error) {
 	defer srv.Close() // before the namespaces go: its sockets would keep them
 	dir := e.Dir
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "segscope-lab-"); err != nil {
+		if dir, err = tempdir.Make("segscope-lab"); err != nil {
 			return nil, err
 		}
 		defer os.RemoveAll(dir)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/segscope/segscope/internal/tempdir"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,9 +75,10 @@ func Command(ctx context.Context, ns string, name string, args ...string) *exec.
 	return cmd
 }
 
-// Reap deletes the namespaces of labs whose process is gone (killed with
-// SIGKILL, or a machine crash before a reboot cleared /run): a lab's
-// names carry its process ID. It returns the names deleted.
+// Reap deletes the namespaces and temporary directories of labs whose
+// process is gone (killed with SIGKILL, or a machine crash before a reboot
+// cleared /run): a lab's names carry its process ID. It returns the names
+// and paths deleted.
 func Reap() ([]string, error) {
 	ents, err := os.ReadDir(nsDir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -99,7 +101,10 @@ func Reap() ([]string, error) {
 		}
 		gone = append(gone, e.Name())
 	}
-	return gone, errors.Join(errs...)
+	// And the temporary directories (traces, key logs, captures) of labs
+	// that died without removing them.
+	dirs, err := tempdir.Reap("segscope-lab")
+	return append(gone, dirs...), errors.Join(append(errs, err)...)
 }
 
 func alive(pid int) bool {

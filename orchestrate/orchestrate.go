@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/segscope/segscope/internal/tempdir"
 	"io"
 	"math"
 	"os"
@@ -138,7 +139,12 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	}
 	out = &Outcome{Dir: p.Dir}
 	if out.Dir == "" {
-		if out.Dir, err = os.MkdirTemp("", "segscope-run-"); err != nil {
+		// The directories of runs killed before they could remove theirs
+		// (SIGKILL) go first: they hold traces and TLS key logs.
+		if _, err := tempdir.Reap("segscope-run"); err != nil {
+			out.Errors = append(out.Errors, fmt.Errorf("removing what killed runs left: %w", err))
+		}
+		if out.Dir, err = tempdir.Make("segscope-run"); err != nil {
 			return nil, err
 		}
 		defer os.RemoveAll(out.Dir)

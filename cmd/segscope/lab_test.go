@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -236,6 +237,8 @@ func TestLabSignals(t *testing.T) {
 		code int
 	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGKILL, -1}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp) // the child's, and lab.Reap's below
 			cmd := exec.Command(os.Args[0], "-test.run=^TestLabHelperProcess$")
 			cmd.Env = append(os.Environ(), "SEGSCOPE_LAB_HELPER=1",
 				"SEGSCOPE_LAB_ARGS=lab --size 64M --rate 20mbit --server-capture")
@@ -261,8 +264,15 @@ func TestLabSignals(t *testing.T) {
 				if left := namespacesOf(t, pid); len(left) == 0 {
 					t.Error("SIGKILL left no namespaces: the test does not test the reaper")
 				}
+				dirs, _ := filepath.Glob(filepath.Join(tmp, fmt.Sprintf("segscope-lab-%d-*", pid)))
+				if len(dirs) == 0 {
+					t.Error("SIGKILL left no temporary directory: the test does not test the reaper")
+				}
 				if _, err := lab.Reap(); err != nil {
 					t.Fatal(err)
+				}
+				if left, _ := os.ReadDir(tmp); len(left) > 0 {
+					t.Errorf("left in TMPDIR after the reaper: %v", left)
 				}
 			} else if !strings.Contains(stderr.String(), "the lab is torn down") {
 				t.Errorf("stderr does not say the lab was torn down:\n%s", stderr.String())
