@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"net/url"
 	"os/exec"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,11 +45,23 @@ Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin
   sudo segscope curl --keep /tmp/run -- -sk https://127.0.0.1:8443/file -o file`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.ArgsLenAtDash() < 0 {
+				if _, err := report.ParseFormat(o.format); err != nil {
+					// 'segscope curl -o /dev/null URL': curl's -o taken
+					// for segscope's.
+					return usageError{fmt.Errorf("--format %q: curl's arguments go after --, segscope's before: segscope curl [flags] -- -o /dev/null URL", o.format)}
+				}
+			}
 			return runCurl(s, o, args)
 		},
 	}
 	cmd.Flags().StringVarP(&o.format, "format", "o", "table", "report format: table, json or csv")
-	cmd.Flags().StringVarP(&o.iface, "interface", "i", "", "capture on this interface (default: the one that routes to the URL's host)")
+	cmd.Flags().StringVarP(&o.iface, "interface", "i", "", "capture on this interface (default: the one that routes to where curl connects)")
+	// curl's options given without the -- are taken for segscope's: say
+	// where they go.
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%v: curl's arguments go after --, segscope's before: segscope curl [flags] -- -o /dev/null URL", err)}
+	})
 	cmd.Flags().StringVar(&o.keep, "keep", "", "keep the capture (capture.pcapng), the trace (trace.txt) and the TLS key log (keys.txt) in this directory")
 	cmd.Flags().StringVar(&o.curl, "curl", "curl", "the curl binary to run")
 	cmd.Flags().DurationVar(&o.settle, "settle", 300*time.Millisecond, "how long to keep capturing after curl exits, for the last packets")
@@ -70,64 +79,6 @@ var urlValued = map[string]bool{
 	"--user-agent": true, "-b": true, "--cookie": true, "-w": true, "--write-out": true,
 	"--doh-url": true, "--connect-to": true, "--resolve": true, "-o": true, "--output": true,
 	"-T": true, "--upload-file": true, "-K": true, "--config": true, "--url-query": true,
-}
-
-// target finds the URLs in curl's arguments (not the values of options
-// such as -e that take URLs too) and the addresses and ports they reach:
-// every address a name resolves to, since curl may pick any of them.
-func target(args []string) ([]netip.Addr, []uint16, error) {
-	var addrs []netip.Addr
-	var ports []uint16
-	for i, a := range args {
-		if !strings.Contains(a, "://") || strings.HasPrefix(a, "-") || i > 0 && urlValued[args[i-1]] {
-			continue
-		}
-		u, err := url.Parse(a)
-		if err != nil || u.Hostname() == "" {
-			continue
-		}
-		port := u.Port()
-		if port == "" {
-			switch u.Scheme {
-			case "https":
-				port = "443"
-			case "http":
-				port = "80"
-			default:
-				return nil, nil, fmt.Errorf("%s: only http and https URLs are explained", a)
-			}
-		}
-		p, err := strconv.ParseUint(port, 10, 16)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: bad port", a)
-		}
-		if !slices.Contains(ports, uint16(p)) {
-			ports = append(ports, uint16(p))
-		}
-		host := u.Hostname()
-		if ip, err := netip.ParseAddr(host); err == nil {
-			if ip = ip.Unmap(); !slices.Contains(addrs, ip) {
-				addrs = append(addrs, ip)
-			}
-			continue
-		}
-		// Names are resolved as curl would (the hosts file for localhost).
-		names, err := net.LookupHost(host)
-		if err != nil || len(names) == 0 {
-			return nil, nil, fmt.Errorf("resolving %s: %v", host, err)
-		}
-		for _, n := range names {
-			if ip, err := netip.ParseAddr(n); err == nil {
-				if ip = ip.Unmap(); !slices.Contains(addrs, ip) {
-					addrs = append(addrs, ip)
-				}
-			}
-		}
-	}
-	if len(ports) == 0 {
-		return nil, nil, errors.New("no http:// or https:// URL among curl's arguments")
-	}
-	return addrs, ports, nil
 }
 
 // routeInterface names the interface packets to ip leave by: the one that

@@ -254,3 +254,42 @@ func TestCurlTwoServers(t *testing.T) {
 		t.Errorf("bytes read per capture connection %v", bytesOn)
 	}
 }
+
+// TestCurlResolve: curl told where a name is with --resolve (a name no
+// resolver knows) is captured where it connects, and every read explained
+// (it had failed with "no such host").
+func TestCurlResolve(t *testing.T) {
+	needLive(t)
+	srv := liveServer(t, false)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	code, out, errs := runCmd(t, nil, "curl", "-o", "json", "--", "-s", "-o", os.DevNull,
+		"--resolve", "segscope.invalid:"+port+":127.0.0.1", "http://segscope.invalid:"+port+"/big")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errs)
+	}
+	var doc struct {
+		Matches []any `json:"matches"`
+		Events  []struct {
+			Size  int    `json:"size"`
+			Cause string `json:"cause"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	total := 0
+	for _, e := range doc.Events {
+		total += e.Size
+		if e.Cause == "unmatched" || e.Cause == "missing" {
+			t.Errorf("a %d-byte read: %s", e.Size, e.Cause)
+		}
+	}
+	if len(doc.Matches) != 1 || total != 1<<20 {
+		t.Errorf("%d matches, %d bytes read", len(doc.Matches), total)
+	}
+	// Forgetting the -- : curl's options are not segscope's, and it says so.
+	code, _, errs = runCmd(t, nil, "curl", "-s", "-o", os.DevNull, "http://127.0.0.1:"+port+"/big")
+	if code != 2 || !strings.Contains(errs, "curl's arguments go after --") {
+		t.Errorf("without --: exit %d, stderr %q", code, errs)
+	}
+}

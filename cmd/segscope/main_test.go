@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -506,5 +507,45 @@ func TestLabCompareOnce(t *testing.T) {
 	code, _, errs := runCmd(t, nil, "lab", "--compare", "mtu=1500,9000", "--compare", "sack=true,false")
 	if code != 2 || !strings.Contains(errs, "--compare is given once") {
 		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestCurlTargetRoutes: where curl really connects, as its options and
+// environment say: --resolve (a name that does not resolve had failed
+// with "no such host"), --connect-to, a proxy from -x or the environment
+// (the wrong host had been captured), and the hosts exempt from it.
+func TestCurlTargetRoutes(t *testing.T) {
+	noLookup := func(h string) ([]string, error) { return nil, fmt.Errorf("lookup %s: no such host", h) }
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, c := range []struct {
+		args  []string
+		env   map[string]string
+		addrs string
+		ports []uint16
+	}{
+		{[]string{"--resolve", "example.test:18080:127.0.0.1", "http://example.test:18080/x"}, nil, "127.0.0.1", []uint16{18080}},
+		{[]string{"--resolve=example.test:443:[::1],127.0.0.2", "https://example.test/"}, nil, "::1 127.0.0.2", []uint16{443}},
+		{[]string{"--connect-to", "example.test:443:127.0.0.3:8443", "https://example.test/"}, nil, "127.0.0.3", []uint16{8443}},
+		{[]string{"--connect-to", "::127.0.0.4:", "http://example.test:81/"}, nil, "127.0.0.4", []uint16{81}},
+		{[]string{"-x", "127.0.0.5:3128", "http://example.test/"}, nil, "127.0.0.5", []uint16{3128}},
+		{[]string{"--proxy", "http://127.0.0.6", "https://example.test/"}, nil, "127.0.0.6", []uint16{1080}},
+		{[]string{"https://example.test/"}, map[string]string{"HTTPS_PROXY": "http://127.0.0.7:8080"}, "127.0.0.7", []uint16{8080}},
+		{[]string{"http://example.test/"}, map[string]string{"http_proxy": "127.0.0.8:3128", "HTTPS_PROXY": "127.0.0.9:1"}, "127.0.0.8", []uint16{3128}},
+		// HTTP_PROXY in capitals is not read by curl (httpoxy).
+		{[]string{"--resolve", "example.test:80:127.0.0.10", "http://example.test/"}, map[string]string{"HTTP_PROXY": "127.0.0.99:1"}, "127.0.0.10", []uint16{80}},
+		{[]string{"--resolve", "example.test:80:127.0.0.11", "http://example.test/"}, map[string]string{"ALL_PROXY": "127.0.0.99:1", "NO_PROXY": ".test"}, "127.0.0.11", []uint16{80}},
+		{[]string{"-x", "", "--resolve", "example.test:80:127.0.0.12", "http://example.test/"}, map[string]string{"http_proxy": "127.0.0.99:1"}, "127.0.0.12", []uint16{80}},
+	} {
+		addrs, ports, err := targetWith(c.args, env(c.env), noLookup)
+		var got []string
+		for _, a := range addrs {
+			got = append(got, a.String())
+		}
+		if err != nil || strings.Join(got, " ") != c.addrs || !slices.Equal(ports, c.ports) {
+			t.Errorf("%q %v: %v %v %v, want %s %v", c.args, c.env, got, ports, err, c.addrs, c.ports)
+		}
+	}
+	if _, _, err := targetWith([]string{"--resolve", "bad", "http://x/"}, env(nil), noLookup); err == nil || !strings.Contains(err.Error(), "HOST:PORT:ADDRESS") {
+		t.Errorf("a bad --resolve: %v", err)
 	}
 }
