@@ -153,6 +153,10 @@ func New(ctx context.Context, p Path, o Options) (*Lab, error) {
 	return l, nil
 }
 
+// CheckPath refuses a path the kernel would not build (an MTU or MSS out
+// of range), before anything is built.
+func CheckPath(p Path) error { return checkPath(p) }
+
 // checkPath refuses a path the kernel would not build.
 func checkPath(p Path) error {
 	switch {

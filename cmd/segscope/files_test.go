@@ -152,3 +152,16 @@ func TestSegmentsTableStreams(t *testing.T) {
 		t.Errorf("first row %q", lines[2])
 	}
 }
+
+// TestLabFlagRange: an MTU the kernel would not take is a usage error
+// (exit 2, as every other flag's), not a failure of the run (exit 1).
+func TestLabFlagRange(t *testing.T) {
+	if !canLab {
+		t.Skip("segscope lab needs Linux")
+	}
+	for _, args := range [][]string{{"lab", "--mtu", "100"}, {"lab", "--ipv6", "--mtu", "1000"}, {"lab", "--mss", "40"}} {
+		if code, _, stderr := runCmd(t, nil, args...); code != 2 || !strings.Contains(stderr, "must be") && !strings.Contains(stderr, "needs at least") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}

@@ -127,6 +127,10 @@ func (o *labOptions) experiment(changed func(string) bool) (lab.Experiment, erro
 	var e lab.Experiment
 	p := lab.Path{MTU: o.mtu, IPv6: o.ipv6, MSS: o.mss, Timestamps: o.timestamps, SACK: o.sack,
 		Burst: o.burst, Delay: o.delay, Loss: o.loss}
+	if err := lab.CheckPath(p); err != nil {
+		// A flag's value out of range is a usage error, as the others.
+		return e, usageError{fmt.Errorf("--mtu %d --mss %d: %w", o.mtu, o.mss, err)}
+	}
 	switch o.offloads {
 	case "on":
 		p.TSO, p.GSO, p.GRO = true, true, true
