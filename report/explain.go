@@ -353,19 +353,9 @@ func problemText(p explain.Problem) string {
 	case explain.ProblemResponseDiffers:
 		return fmt.Sprintf("trace line %d logged the response header %q, but capture connection %d's response has %q: they are of different runs of the transfer, so it was not matched", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemClockSkew:
-		way := "ahead of"
-		skew := p.Skew
-		if skew < 0 {
-			skew, way = -skew, "behind"
-		}
-		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the trace's clock is %s %s the capture's, where one host's clocks agree to within a second, and only the order of connection paired them (the bytes curl logged could not be compared): they are taken as different transfers, and no cause is given", p.Line, p.Conn, roundDur(skew), way)
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the trace's clock is %s the capture's, where one host's clocks agree to within a second, and only the order of connection paired them (the bytes curl logged could not be compared): they are taken as different transfers, and no cause is given", p.Line, p.Conn, skewText(p.Skew))
 	case explain.ProblemHostClocks:
-		way := "ahead of"
-		skew := p.Skew
-		if skew < 0 {
-			skew, way = -skew, "behind"
-		}
-		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are this connection's, but the trace's clock is %s %s the capture's, more than one host's clocks differ: were they taken on two hosts? Reads are timed with that offset taken out, and no cause that rests on timing is certain", p.Line, p.Conn, roundDur(skew), way)
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are this connection's, but the trace's clock is %s the capture's, more than one host's clocks differ: were they taken on two hosts? Reads are timed with that offset taken out, and no cause that rests on timing is certain", p.Line, p.Conn, skewText(p.Skew))
 	case explain.ProblemContentDiffers:
 		verb := "received"
 		if p.SentDir {
@@ -388,6 +378,15 @@ func problemText(p explain.Problem) string {
 		have = append(have, "...")
 	}
 	return s + "; the capture has connections to " + strings.Join(have, ", ") + ": are the trace and the capture of the same transfer?"
+}
+
+// skewText says how far a clock is from another: "1.5s ahead of",
+// "2s behind".
+func skewText(d time.Duration) string {
+	if d < 0 {
+		return roundDur(-d) + " behind"
+	}
+	return roundDur(d) + " ahead of"
 }
 
 // causeMeaning says what a cause means, in a few words.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,7 @@ func TestParquetFailedRunKeepsFiles(t *testing.T) {
 	if code != 1 {
 		t.Errorf("missing input: exit %d", code)
 	}
-	if after := snapshot(t, out); !sameFiles(before, after) {
+	if after := snapshot(t, out); !maps.Equal(before, after) {
 		t.Errorf("a run with a missing input changed the directory: %v -> %v", keys(before), keys(after))
 	}
 
@@ -76,7 +77,7 @@ func TestParquetFailedRunKeepsFiles(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "no space left") {
 		t.Errorf("full disk: exit %d, stderr %q", code, stderr)
 	}
-	if after := snapshot(t, full); !sameFiles(before, after) {
+	if after := snapshot(t, full); !maps.Equal(before, after) {
 		t.Errorf("the full disk changed the directory: %v -> %v", keys(before), keys(after))
 	}
 }
@@ -90,18 +91,6 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		out[e.Name()] = string(b)
 	}
 	return out
-}
-
-func sameFiles(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func keys(m map[string]string) []string {
