@@ -40,7 +40,9 @@ func (e Exec) Run(ctx context.Context, c Command) (int, error) {
 	}
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
-			return -1, fmt.Errorf("%s not found: install curl (apt-get install curl) or name it with --curl", c.Path)
+			// The command layer names its flags; this package only says
+			// what is missing.
+			return -1, fmt.Errorf("%s: no such program: %w", c.Path, exec.ErrNotFound)
 		}
 		return -1, err
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // A directory of a process that is gone is removed; one of a live
@@ -18,14 +19,16 @@ func TestReap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := exec.Command("true")
+	// Children of this test binary itself: no other program is needed.
+	dead := exec.Command(os.Args[0], "-test.run=^$")
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
 	gone := filepath.Join(os.TempDir(), "segscope-test-"+strconv.Itoa(dead.Process.Pid)+"-123")
 	os.MkdirAll(filepath.Join(gone, "sub"), 0o700)
 	os.WriteFile(filepath.Join(gone, "keys.txt"), []byte("secret"), 0o600)
-	live := exec.Command("sleep", "30")
+	live := exec.Command(os.Args[0], "-test.run=^TestSleepHelper$")
+	live.Env = append(os.Environ(), "TEMPDIR_SLEEP=1")
 	live.Start()
 	defer live.Process.Kill()
 	kept := filepath.Join(os.TempDir(), "segscope-test-"+strconv.Itoa(live.Process.Pid)+"-456")
@@ -47,5 +50,12 @@ func TestReap(t *testing.T) {
 	}
 	if _, err := os.Stat(gone); err == nil {
 		t.Errorf("%s is still there", gone)
+	}
+}
+
+// TestSleepHelper sleeps, as the live process of TestReap.
+func TestSleepHelper(t *testing.T) {
+	if os.Getenv("TEMPDIR_SLEEP") == "1" {
+		time.Sleep(30 * time.Second)
 	}
 }
