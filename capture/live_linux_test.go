@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/segscope/segscope/internal/testtool"
 	"io"
 	"net"
 	"net/http"
@@ -35,6 +36,7 @@ func needLive(t *testing.T) {
 	if os.Geteuid() != 0 && os.Getenv("SEGSCOPE_LIVE_TESTS") != "1" {
 		t.Skip("live capture needs root or CAP_NET_RAW: run as root or set SEGSCOPE_LIVE_TESTS=1")
 	}
+	testtool.Need(t, "ip", "curl", "setpriv")
 }
 
 // capturedPacket is a copy of a captured packet with its TCP header decoded.

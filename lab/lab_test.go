@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"errors"
+	"github.com/segscope/segscope/internal/testtool"
 	"os"
 	"os/exec"
 	"strings"
@@ -79,6 +80,7 @@ func needLab(t *testing.T) {
 		}
 		t.Skip("the lab needs root (or SEGSCOPE_LIVE_TESTS=1 to fail instead of skipping)")
 	}
+	testtool.Need(t, "ip", "tc", "ethtool", "curl")
 	for _, tool := range []string{"ip", "tc", "ethtool", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed: %v (apt-get install iproute2 ethtool curl)", tool, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/segscope/segscope/internal/testtool"
 	"maps"
 	"os"
 	"os/exec"
@@ -62,6 +63,7 @@ func TestParquetFailedRunKeepsFiles(t *testing.T) {
 		}
 		t.Skip("the full-disk case mounts a tmpfs: root only (SEGSCOPE_LIVE_TESTS=1 makes this a failure)")
 	}
+	testtool.Need(t, "mount", "umount")
 	small := filepath.Join(dir, "small")
 	os.Mkdir(small, 0o755)
 	if b, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", small).CombinedOutput(); err != nil {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/segscope/segscope/internal/testtool"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -79,9 +80,7 @@ func TestAnalyzeInterrupt(t *testing.T) {
 // report, and left the directory behind).
 func TestCurlInterrupt(t *testing.T) {
 	needLabRoot(t)
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatalf("curl is needed: %v", err)
-	}
+	testtool.Need(t, "curl")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := w.(http.Flusher)
 		for i := 0; i < 300 && r.Context().Err() == nil; i++ {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/segscope/segscope/internal/testtool"
 	"io"
 	"os"
 	"os/exec"
@@ -141,6 +142,7 @@ func needLabRoot(t *testing.T) {
 		}
 		t.Skip("segscope lab needs root (or SEGSCOPE_LIVE_TESTS=1 to fail instead of skipping)")
 	}
+	testtool.Need(t, "ip", "tc", "ethtool", "curl")
 }
 
 // TestLabNotRoot runs segscope lab without privileges: as root, through
@@ -154,6 +156,7 @@ func TestLabNotRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		code, _, errs = runLabCmd("lab", "--size", "1K")
 	} else {
+		testtool.Need(t, "setpriv")
 		setpriv, err := exec.LookPath("setpriv")
 		if err != nil {
 			t.Fatalf("setpriv is needed to drop root: %v (apt-get install util-linux)", err)

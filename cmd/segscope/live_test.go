@@ -5,12 +5,12 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"github.com/segscope/segscope/internal/testtool"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,14 +28,7 @@ func needLive(t *testing.T) {
 	if !canCapture {
 		t.Skip("live capture needs Linux")
 	}
-	if _, err := exec.LookPath("curl"); err != nil {
-		// CI (SEGSCOPE_LIVE_TESTS=1) installs it; a machine with only Go
-		// skips, as for every tool.
-		if os.Getenv("SEGSCOPE_LIVE_TESTS") == "1" {
-			t.Fatalf("curl is needed: %v", err)
-		}
-		t.Skipf("curl is not installed (SEGSCOPE_LIVE_TESTS=1 makes this a failure): %v", err)
-	}
+	testtool.Need(t, "curl")
 	if os.Geteuid() != 0 && os.Getenv("SEGSCOPE_LIVE_TESTS") != "1" {
 		t.Skip("live capture needs root (or SEGSCOPE_LIVE_TESTS=1 to fail instead of skipping)")
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/segscope/segscope/internal/testtool"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -94,6 +95,7 @@ func waitCapturing(t *testing.T, path string) {
 // packet segscope says it wrote.
 func TestSniffWriteInterrupted(t *testing.T) {
 	needLabRoot(t)
+	testtool.Need(t, "tshark")
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
 		t.Fatalf("tshark is needed: %v (apt-get install tshark)", err)
@@ -136,6 +138,7 @@ func TestSniffWriteInterrupted(t *testing.T) {
 // with an error that names both and how to grant them.
 func TestSniffCapabilities(t *testing.T) {
 	needLabRoot(t) // root, to drop to the capabilities
+	testtool.Need(t, "setpriv")
 	setpriv, err := exec.LookPath("setpriv")
 	if err != nil {
 		t.Fatalf("setpriv is needed: %v (apt-get install util-linux)", err)
