@@ -121,6 +121,13 @@ func TestSilentAcceptance(t *testing.T) {
 	if code, _, stderr = runCmd(t, nil, "sniff", "-i", "lo", "--duration", "-1s"); code != 2 || !strings.Contains(stderr, "--duration -1s") {
 		t.Errorf("--duration -1s: exit %d, stderr %q", code, stderr)
 	}
+	// Formats in any case; an unknown one is listed with the command's own.
+	if code, out, _ := runCmd(t, nil, "analyze", "--format", "JSON", pcaps+"lo-chunked.pcap"); code != 0 || !strings.HasPrefix(out, "{") {
+		t.Errorf("--format JSON: exit %d, %.40q", code, out)
+	}
+	if code, _, stderr = runCmd(t, nil, "segments", "-o", "xml", pcaps+"lo-chunked.pcap"); code != 2 || !strings.Contains(stderr, "use table, json, csv or jsonl") {
+		t.Errorf("segments -o xml: exit %d, stderr %q", code, stderr)
+	}
 }
 
 // TestSegmentsTableStreams: the segments table is written as connections

@@ -91,9 +91,16 @@ func waitCapturing(t *testing.T, path string) {
 }
 
 // TestSniffWriteInterrupted stops `segscope sniff -w` with a real SIGINT
-// mid-capture: the pcapng must read back whole in tshark, with every
-// packet segscope says it wrote.
+// mid-capture (and a SIGHUP: a closed terminal, which had ended it
+// without its report): the pcapng must read back whole in tshark, with
+// every packet segscope says it wrote.
 func TestSniffWriteInterrupted(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) { sniffStoppedBy(t, sig) })
+	}
+}
+
+func sniffStoppedBy(t *testing.T, sig syscall.Signal) {
 	needLabRoot(t)
 	testtool.Need(t, "tshark")
 	tshark, err := exec.LookPath("tshark")
@@ -105,12 +112,12 @@ func TestSniffWriteInterrupted(t *testing.T) {
 	cmd, stderr := segscopeChild(t, os.Args[0], nil, "sniff", "-i", "lo", "--port", port, "-q", "-w", out)
 	waitCapturing(t, out)
 	fetchSome(t, srv)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("exit %d after SIGINT:\n%s", code, stderr)
+		t.Fatalf("exit %d after %v:\n%s", code, sig, stderr)
 	}
 	m := regexp.MustCompile(`(\d+) written to`).FindStringSubmatch(stderr.String())
 	if m == nil {
