@@ -55,8 +55,6 @@ type contentPlacement struct {
 	// unfound lists checkable events whose bytes are on no candidate
 	// connection, by the trace connection they were attributed to.
 	unfound map[int][]int
-	// checked counts the checkable events per trace connection.
-	checked map[int]int
 }
 
 // contentSources lists the capture connections whose bytes explain can
@@ -112,8 +110,8 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 		return nil
 	}
 	p := &contentPlacement{at: map[int][]placed{}, conn: map[int]int{}, bound: map[int]*analyze.Connection{},
-		unfound: map[int][]int{}, checked: map[int]int{}}
-	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}}
+		unfound: map[int][]int{}}
+	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}, budget: searchBudget}
 	for i := 0; i < len(t.Events); {
 		u := unitAt(t, i)
 		i = u.next
@@ -153,6 +151,7 @@ type placer struct {
 	p       *contentPlacement
 	srcs    []*contentSrc
 	byTrace map[int]*contentSrc // trace connection -> its capture connection, once found
+	budget  int64               // bytes the searches may still scan
 }
 
 // find looks for one unit: where the previous units of its connection
@@ -163,16 +162,14 @@ func (x *placer) find(u unit, last bool) bool {
 	ti := eventConn(t, u.events[0])
 	hits := contiguous(x.srcs, x.byTrace[ti], u.dir, u.data, t.ASCII)
 	if len(hits) == 0 && len(u.data) >= minSearch {
-		hits = search(x.srcs, u.dir, u.data, t.ASCII)
+		hits = search(x.srcs, u.dir, u.data, t.ASCII, &x.budget)
 	}
 	if len(hits) == 0 {
 		if last {
-			p.checked[ti] += len(u.events)
 			p.unfound[ti] = append(p.unfound[ti], u.events...)
 		}
 		return false
 	}
-	p.checked[ti] += len(u.events)
 	h, guessed := choose(hits, t, ti)
 	if guessed {
 		// The same bytes are on several connections: keep every place,
@@ -291,15 +288,27 @@ func contiguous(srcs []*contentSrc, own *contentSrc, d analyze.Dir, want []byte,
 
 // search looks for the event's bytes past each connection's cursor: curl
 // skipped bytes it did not log, or an earlier event was not found.
-func search(srcs []*contentSrc, d analyze.Dir, want []byte, ascii bool) []hit {
+//
+// budget bounds the bytes all searches may scan together: a trace of
+// another transfer against a large capture would otherwise scan every
+// stream once per event. Past it, events are found only where the
+// previous ones left off.
+func search(srcs []*contentSrc, d analyze.Dir, want []byte, ascii bool, budget *int64) []hit {
 	var out []hit
 	for _, s := range srcs {
-		if off, ok := s.find(d, s.cursor[d], want, ascii); ok {
+		if *budget <= 0 {
+			break
+		}
+		if off, ok := s.find(d, s.cursor[d], want, ascii, budget); ok {
 			out = append(out, hit{s, off})
 		}
 	}
 	return out
 }
+
+// searchBudget is what the searches of one trace may scan: a few passes
+// over a large capture's streams.
+const searchBudget = 8 << 30
 
 // choose takes one of several places: the trace connection's own, else
 // the one place there is; several places at once are a guess.
@@ -352,7 +361,7 @@ func (s *contentSrc) matchAt(d analyze.Dir, off int64, want []byte, ascii bool) 
 
 // find looks for want on the stream from off on: an anchor of literal
 // bytes found with bytes.Index, then the whole compared.
-func (s *contentSrc) find(d analyze.Dir, from int64, want []byte, ascii bool) (int64, bool) {
+func (s *contentSrc) find(d analyze.Dir, from int64, want []byte, ascii bool, budget *int64) (int64, bool) {
 	a, aoff := anchor(want, ascii)
 	if len(a) < 8 {
 		return 0, false
@@ -360,6 +369,7 @@ func (s *contentSrc) find(d analyze.Dir, from int64, want []byte, ascii bool) (i
 	b := s.b[d]
 	for off, ok := b.Next(from); ok; off, ok = b.Next(off) {
 		run := b.From(off)
+		*budget -= int64(len(run))
 		for k := 0; ; {
 			j := bytes.Index(run[k:], a)
 			if j < 0 {
