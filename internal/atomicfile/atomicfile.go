@@ -6,7 +6,10 @@
 //
 // A path that exists and is not a regular file (a device such as
 // /dev/null or /dev/full, a FIFO, a terminal) is written in place: there
-// is nothing to keep, and renaming over it would replace the device.
+// is nothing to keep, and renaming over it would replace the device. A
+// symbolic link is followed: a link to a regular file has that file
+// replaced (the link stays), any other link (/dev/stdout, /proc/self/fd/N)
+// is written through in place. A file replaced keeps its permissions.
 //
 // It is not a lock: two writers of one path both succeed, the last rename
 // winning.
@@ -23,7 +26,9 @@ import (
 // is the usual pattern.
 type File struct {
 	*os.File
-	path   string
+	path   string      // the name given
+	target string      // the file renamed over: path, or where its links lead
+	mode   os.FileMode // of the file replaced; 0644 for a new one
 	done   bool
 	direct bool // written in place (not a regular file)
 }
@@ -32,28 +37,53 @@ type File struct {
 // directory (so that the rename stays on one file system), named after
 // path and starting with a dot.
 func Create(path string) (*File, error) {
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return nil, err
+	target, mode := path, os.FileMode(0o644)
+	if st, err := os.Lstat(path); err == nil {
+		if st.Mode()&os.ModeSymlink != 0 {
+			// Replace what the link leads to, not the link; where it
+			// leads nowhere renameable (a descriptor, a device), write
+			// through it.
+			real, rerr := filepath.EvalSymlinks(path)
+			rst, serr := os.Stat(real)
+			if rerr != nil || serr != nil || !rst.Mode().IsRegular() {
+				return direct(path)
+			}
+			target, st = real, rst
+		} else if !st.Mode().IsRegular() {
+			return direct(path)
 		}
-		return &File{File: f, path: path, direct: true}, nil
+		mode = st.Mode().Perm()
 	}
-	dir, base := filepath.Split(path)
+	dir, base := filepath.Split(target)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".segscope-*")
 	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			// Name the file asked for, not the temporary one.
+			return nil, &os.PathError{Op: "create", Path: path, Err: pe.Err}
+		}
 		return nil, err
 	}
-	return &File{File: f, path: path}, nil
+	return &File{File: f, path: path, target: target, mode: mode}, nil
+}
+
+// direct opens path to be written in place.
+func direct(path string) (*File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &File{File: f, path: path, target: path, direct: true}, nil
 }
 
 // Path is the file's final name.
 func (f *File) Path() string { return f.path }
 
-// Commit closes the file and renames it to its final name (mode 0644).
+// Commit closes the file and renames it to its final name (with the
+// permissions of the file it replaces, 0644 for a new one).
 func (f *File) Commit() error {
 	if f.done {
 		return errors.New("atomicfile: " + f.path + " committed or aborted already")
@@ -62,12 +92,12 @@ func (f *File) Commit() error {
 	if f.direct {
 		return f.Close()
 	}
-	err := f.Chmod(0o644)
+	err := f.Chmod(f.mode)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), f.path)
+		err = os.Rename(f.Name(), f.target)
 	}
 	if err != nil {
 		os.Remove(f.Name())

@@ -1,8 +1,11 @@
 package atomicfile
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,9 +39,16 @@ func TestReplaceOnlyWhenComplete(t *testing.T) {
 	if b, _ := os.ReadFile(path); string(b) != "new capture" {
 		t.Fatalf("after Commit: %q", b)
 	}
-	if st, _ := os.Stat(path); st.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v", st.Mode())
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want the replaced file's 0600", st.Mode())
 	}
+	fresh := filepath.Join(dir, "new.html")
+	f2, _ := Create(fresh)
+	f2.Commit()
+	if st, _ := os.Stat(fresh); st.Mode().Perm() != 0o644 {
+		t.Errorf("a new file's mode %v, want 0644", st.Mode())
+	}
+	os.Remove(fresh)
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("%d files in the directory, want 1", len(ents))
 	}
@@ -77,5 +87,62 @@ func TestDevicesInPlace(t *testing.T) {
 	f.Abort()
 	if st, _ := os.Stat("/dev/full"); st.Mode().IsRegular() {
 		t.Fatal("/dev/full was replaced by a regular file")
+	}
+}
+
+// A symbolic link is followed: a link to a regular file has the file
+// replaced (the link stays a link, the file keeps its mode), a link to a
+// descriptor (as /dev/stdout is) is written through, and a missing
+// directory is named by the path asked for.
+func TestSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "target.html")
+	os.WriteFile(real, []byte("old"), 0o640)
+	link := filepath.Join(dir, "link.html")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Create(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("new")
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Lstat(link); st.Mode()&os.ModeSymlink == 0 {
+		t.Error("the link was replaced by a file")
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new" {
+		t.Errorf("the target holds %q", b)
+	}
+	if st, _ := os.Stat(real); st.Mode().Perm() != 0o640 {
+		t.Errorf("the target's mode is %v, was 0640", st.Mode().Perm())
+	}
+	// A link to a pipe's descriptor: written through, not renamed over.
+	if _, err := os.Stat("/proc/self/fd"); err == nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		fdlink := filepath.Join(dir, "fd")
+		os.Symlink(fmt.Sprintf("/proc/self/fd/%d", w.Fd()), fdlink)
+		f, err = Create(fdlink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { f.WriteString("through"); f.Commit(); w.Close() }()
+		b, _ := io.ReadAll(r)
+		if string(b) != "through" {
+			t.Errorf("read %q through the descriptor link", b)
+		}
+		if st, _ := os.Lstat(fdlink); st.Mode()&os.ModeSymlink == 0 {
+			t.Error("the descriptor link was replaced by a file")
+		}
+	}
+	missing := filepath.Join(dir, "nodir", "x.html")
+	if _, err := Create(missing); err == nil || !strings.Contains(err.Error(), missing) || strings.Contains(err.Error(), "segscope-") {
+		t.Errorf("missing directory: %v", err)
 	}
 }
