@@ -170,8 +170,19 @@ func (s *Session) Stop() (*analyze.Result, Stats, error) {
 			s.removeTemp()
 		}
 	}
+	if werr != nil {
+		werr = WriteError{werr}
+	}
 	return res, st, errors.Join(s.err, serr, cerr, werr, kerr)
 }
+
+// WriteError is an error of writing the capture (Options.Write): what was
+// written is not whole. Other errors (a key log that never came, the
+// interface going away) leave what was written whole.
+type WriteError struct{ Err error }
+
+func (e WriteError) Error() string { return "writing the capture: " + e.Err.Error() }
+func (e WriteError) Unwrap() error { return e.Err }
 
 // replay reads the temporary capture once, now that the key store holds
 // every secret the key logs gave: it writes the caller's pcapng with the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -130,12 +131,13 @@ loop:
 	}
 	res, st, err := sess.Stop()
 	if file != nil {
-		// What was captured is kept, an interrupt included; a failed
-		// write keeps the file that was there.
-		if err == nil {
-			err = file.Commit()
-		} else {
+		// What was captured is kept, an interrupt or a key log that never
+		// came included; only a failed write keeps the file that was there.
+		var we sniffer.WriteError
+		if errors.As(err, &we) {
 			file.Abort()
+		} else if cerr := file.Commit(); cerr != nil {
+			err = errors.Join(err, cerr)
 		}
 	}
 	if live {

@@ -263,9 +263,14 @@ func TestSniffKeyLogTypo(t *testing.T) {
 		t.Errorf("missing directory: exit %d, stderr %q", code, stderr)
 	}
 	needLabRoot(t)
-	typo := filepath.Join(t.TempDir(), "kyes.txt")
-	code, _, stderr = runCmd(t, nil, "sniff", "-i", "lo", "--duration", "500ms", "-q", "--keylog", typo)
+	dir := t.TempDir()
+	typo, out := filepath.Join(dir, "kyes.txt"), filepath.Join(dir, "kept.pcapng")
+	code, _, stderr = runCmd(t, nil, "sniff", "-i", "lo", "--duration", "500ms", "-q", "--keylog", typo, "-w", out)
 	if code != 1 || !strings.Contains(stderr, "key log "+typo+": no such file, and none appeared during the capture") {
 		t.Errorf("a key log that never appeared: exit %d, stderr %q", code, stderr)
+	}
+	// The capture is kept all the same: only a failed write drops it.
+	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
+		t.Errorf("the -w file after a key log error: %v", err)
 	}
 }
