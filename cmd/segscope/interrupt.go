@@ -23,34 +23,91 @@ func (e interruptError) Error() string {
 	return fmt.Sprintf("%s: stopped reading; what was read is reported", e.sig)
 }
 
-// onInterrupt calls stop (once) when a signal comes, until the returned
-// function is called; that function says which signal came, if one did.
-func onInterrupt(stop func()) (end func() (syscall.Signal, bool)) {
+// interrupts is the command's signal state. run watches SIGINT, SIGTERM
+// and SIGHUP for the whole command, so a signal never kills segscope in
+// the middle of writing (a half-written file, temporary files left): the
+// reader registered is stopped, the command finishes what it writes, and
+// run exits 128 + the signal.
+var interrupts interruptState
+
+type interruptState struct {
+	mu   sync.Mutex
+	sig  syscall.Signal
+	got  bool
+	stop func()
+}
+
+// watchInterrupts starts watching; the function it returns stops and
+// says which signal came, if one did.
+func watchInterrupts() (end func() (syscall.Signal, bool)) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	var (
-		mu  sync.Mutex
-		got os.Signal
-	)
 	quit := make(chan struct{})
+	done := make(chan struct{})
+	interrupts.mu.Lock()
+	interrupts.got, interrupts.stop = false, nil
+	interrupts.mu.Unlock()
 	go func() {
-		select {
-		case sig := <-ch:
-			mu.Lock()
-			got = sig
-			mu.Unlock()
-			stop()
-		case <-quit:
+		defer close(done)
+		for {
+			select {
+			case sig := <-ch:
+				interrupts.mu.Lock()
+				if !interrupts.got {
+					interrupts.sig, _ = sig.(syscall.Signal)
+					interrupts.got = true
+				}
+				stop := interrupts.stop
+				interrupts.mu.Unlock()
+				if stop != nil {
+					stop()
+				}
+			case <-quit:
+				return
+			}
 		}
 	}()
 	return func() (syscall.Signal, bool) {
 		signal.Stop(ch)
 		close(quit)
-		mu.Lock()
-		defer mu.Unlock()
-		s, ok := got.(syscall.Signal)
-		return s, ok
+		<-done
+		// A signal that came as the watcher quit is still in ch.
+		select {
+		case sig := <-ch:
+			interrupts.mu.Lock()
+			if !interrupts.got {
+				interrupts.sig, _ = sig.(syscall.Signal)
+				interrupts.got = true
+			}
+			interrupts.mu.Unlock()
+		default:
+		}
+		return interrupts.signal()
 	}
+}
+
+// onStop registers what stops the reading when a signal comes (at once
+// if one came already); clear unregisters it.
+func (s *interruptState) onStop(stop func()) (clear func()) {
+	s.mu.Lock()
+	s.stop = stop
+	got := s.got
+	s.mu.Unlock()
+	if got {
+		stop()
+	}
+	return func() {
+		s.mu.Lock()
+		s.stop = nil
+		s.mu.Unlock()
+	}
+}
+
+// signal says which signal came during the command, if one did.
+func (s *interruptState) signal() (syscall.Signal, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sig, s.got
 }
 
 // failed is the error a command returns once its errors are reported: the

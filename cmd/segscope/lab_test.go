@@ -36,31 +36,10 @@ func runLabCmd(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	root := labRoot(strings.NewReader(""), &out, &errb)
 	root.SetArgs(args)
-	return exitCode(root.Execute(), &errb), out.String(), errb.String()
+	return statusOf(root.Execute(), &errb), out.String(), errb.String()
 }
 
 // exitCode maps an error to run()'s exit status.
-func exitCode(err error, stderr io.Writer) int {
-	var status exitStatus
-	var platform platformError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &platform):
-		fmt.Fprintln(stderr, err)
-		return 1
-	case errors.As(err, &status):
-		return int(status)
-	case errors.Is(err, errReported):
-		return 1
-	case isUsageError(err):
-		fmt.Fprintf(stderr, "segscope: %v\n", err)
-		return 2
-	}
-	fmt.Fprintf(stderr, "segscope: %v\n", err)
-	return 1
-}
-
 func TestLabConditionsFromFlags(t *testing.T) {
 	parse := func(args ...string) ([]labCondition, error) {
 		o := &labOptions{}
@@ -226,9 +205,7 @@ func TestLabHelperProcess(t *testing.T) {
 		return // only the child of the signal tests runs it (no skip: CI counts them)
 	}
 	args := strings.Split(os.Getenv("SEGSCOPE_LAB_ARGS"), " ")
-	root := labRoot(os.Stdin, os.Stdout, os.Stderr)
-	root.SetArgs(args)
-	os.Exit(exitCode(root.Execute(), os.Stderr))
+	os.Exit(run(args, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // TestLabSignals stops a lab mid-transfer with real signals, and checks

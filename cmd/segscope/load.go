@@ -105,7 +105,7 @@ func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, sto
 		mu  sync.Mutex
 		cur *capture.File // the file being read
 	)
-	end := onInterrupt(func() {
+	clear := interrupts.onStop(func() {
 		a.Stop()
 		// A read can wait on a pipe whose writer lives on: end it.
 		mu.Lock()
@@ -115,7 +115,8 @@ func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, sto
 		mu.Unlock()
 	})
 	defer func() {
-		if sig, ok := end(); ok {
+		clear()
+		if sig, ok := interrupts.signal(); ok {
 			errs = append(errs, interruptError{sig})
 		}
 	}()

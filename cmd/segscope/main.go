@@ -31,9 +31,26 @@ func main() {
 // 1 when something failed (after reporting what could be read), 2 for
 // usage errors.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// The signals are watched for the whole command: a signal stops the
+	// reading, never the writing, and the exit status is 128 + the signal.
+	end := watchInterrupts()
+	code := execute(args, stdin, stdout, stderr)
+	if sig, ok := end(); ok && code < 128 {
+		fmt.Fprintf(stderr, "segscope: %s: stopped; what was read is reported\n", sig)
+		return 128 + int(sig)
+	}
+	return code
+}
+
+func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	return statusOf(root.Execute(), stderr)
+}
+
+// statusOf turns a command's error into its exit status, saying why on
+// stderr where the command did not.
+func statusOf(err error, stderr io.Writer) int {
 	var status exitStatus
 	var platform platformError
 	switch {

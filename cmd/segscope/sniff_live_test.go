@@ -116,8 +116,10 @@ func sniffStoppedBy(t *testing.T, sig syscall.Signal) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("exit %d after %v:\n%s", code, sig, stderr)
+	// An interrupt ends the capture with its report and its file whole,
+	// and the exit status says which signal it was (as every command's).
+	if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
+		t.Fatalf("exit %d after %v, want %d:\n%s", code, sig, 128+int(sig), stderr)
 	}
 	m := regexp.MustCompile(`(\d+) written to`).FindStringSubmatch(stderr.String())
 	if m == nil {
