@@ -142,11 +142,12 @@ const (
 	NeedStrace                          // curl before 8.3 cannot log its socket reads: strace a run of the same condition
 	NeedHexTrace                        // --trace-ascii prints a record header's length bytes as dots: --trace (hex) logs them
 	NeedRunKeyLog                       // the key log given has no secret for this connection: the key log of this run
+	NeedNoTunnel                        // TLS inside a proxy's CONNECT tunnel: a capture without the proxy
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace", "run-key-log"}
+	"strace", "hex-trace", "run-key-log", "no-tunnel"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -216,6 +217,7 @@ type Facts struct {
 	ascii        bool // the trace is --trace-ascii
 	keyMissing   bool // a key log was given, with no secret for this connection
 	capturedPast bool // the capture went on after the read (its last packet came later)
+	tunnel       bool // TLS inside a proxy's CONNECT tunnel, which is not walked
 }
 
 // RecoveryFact: the read holds the retransmission of a segment lost

@@ -171,7 +171,8 @@ type Result struct {
 	Refused bool
 
 	content *contentPlacement // where the trace's bytes were found; nil without them
-	last    int64             // the capture's last packet, Unix nanoseconds
+	scan    map[int]*traceScan
+	last    int64 // the capture's last packet, Unix nanoseconds
 }
 
 // Wanted tells which capture connections the explanation needs with their
@@ -209,6 +210,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		r.last = res.Last
 	}
 	scan := scanTrace(t)
+	r.scan = scan
 	if res != nil {
 		r.match(res, scan)
 	}
@@ -259,6 +261,14 @@ func (r *Result) contentCheck() {
 	for _, m := range r.Matches {
 		if told[m.Conn.ID] {
 			continue // its request was named already
+		}
+		if sc := r.scan[m.TraceConn]; sc != nil && sc.tlsHeaders {
+			// curl spoke TLS on it, and the capture's stream is not TLS
+			// from its start (an HTTP proxy's CONNECT before it): the
+			// bytes curl logged are inside the tunnel, not comparable.
+			if a := m.Conn.App; a != nil && a.Protocol != analyze.ProtoTLS {
+				continue
+			}
 		}
 		var first *curltrace.Event
 		n := 0

@@ -57,6 +57,7 @@ type connState struct {
 
 	curlVersion curltrace.Version
 	ascii       bool
+	tunnel      bool // TLS inside an HTTP CONNECT tunnel (a proxy): not placed
 
 	content *contentPlacement
 	// at is where the current event's bytes were found on this
@@ -88,6 +89,9 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)
 			st.tls.fromTrace(sc.tlsVersion, sc.tlsSuite)
+			// curl spoke TLS, and the capture's stream begins in clear
+			// HTTP/1: a proxy's CONNECT, whose tunnel is not walked.
+			st.tunnel = st.layer == LayerHTTP1 && sc.tlsHeaders
 			r.align(st.m, st.segs, sc)
 			st.frames = st.frames.without(sc.ignored)
 		} else {
@@ -390,6 +394,11 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		ev.Facts.MSS = st.mss
 		ev.Facts.Point = st.point
 		ev.Facts.ambiguous = st.m.Ambiguous
+	}
+	if st.tunnel {
+		ev.Facts.tunnel = true
+		st.header = 0
+		return ev
 	}
 	switch st.layer {
 	case LayerH2C, LayerH2TLS:

@@ -27,6 +27,8 @@ const ratePause = 500 * time.Millisecond
 func decide(ev *Event, hasTimes bool) {
 	var v verdict
 	switch {
+	case ev.Facts.tunnel:
+		v = cannotTell(CauseUnknown, NeedNoTunnel)
 	case ev.Conn < 0:
 		v = traceOnly(ev)
 	case ev.Facts.Layer == LayerTLS:

@@ -465,6 +465,8 @@ func needText(n explain.Need) string {
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedNoTunnel:
+		return "the TLS records themselves: this connection went through an HTTP proxy (CONNECT), and segscope does not walk TLS inside the tunnel; capture without the proxy (curl --noproxy '*'), or where the proxy connects on"
 	case explain.NeedRunKeyLog:
 		return "the key log of this run: the one given has no secret for this connection's ClientHello (curl adds each run's keys to $SSLKEYLOGFILE; pass the file the captured run wrote)"
 	case explain.NeedHexTrace:
