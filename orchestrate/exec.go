@@ -36,6 +36,11 @@ func (e Exec) Run(ctx context.Context, c Command) (int, error) {
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
+		if sig, ok := killedBy(ee); ok {
+			// Killed by a signal: as a shell reports it, 128 + its
+			// number (ExitCode says -1).
+			return 128 + sig, nil
+		}
 		return ee.ExitCode(), nil
 	}
 	if err != nil {

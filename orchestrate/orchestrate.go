@@ -206,7 +206,11 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	}
 	out.CurlExit = exit
 	if exit != 0 {
-		out.Errors = append(out.Errors, fmt.Errorf("curl exited with status %d (its message is above); the capture is explained all the same", exit))
+		if exit > 128 {
+			out.Errors = append(out.Errors, fmt.Errorf("curl was killed by signal %d (status %d); the capture is explained all the same", exit-128, exit))
+		} else {
+			out.Errors = append(out.Errors, fmt.Errorf("curl exited with status %d (its message is above); the capture is explained all the same", exit))
+		}
 	}
 	return out, out.explain(trace, name)
 }

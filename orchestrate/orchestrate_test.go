@@ -249,6 +249,10 @@ func TestExecRunner(t *testing.T) {
 	if _, err := (Exec{}).Run(context.Background(), Command{Path: "/nonexistent/curl"}); err == nil {
 		t.Error("no error for a missing binary")
 	}
+	// Killed by a signal: 128 + the signal, as a shell says (was -1).
+	if code, err := (Exec{}).Run(context.Background(), Command{Path: "sh", Args: []string{"-c", "kill -TERM $$"}}); err != nil || code != 143 {
+		t.Errorf("a child killed by SIGTERM: exit %d, %v; want 143", code, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := (Exec{}).Run(ctx, Command{Path: "sleep", Args: []string{"10"}}); !errors.Is(err, context.DeadlineExceeded) {
