@@ -71,6 +71,9 @@ out-of-order bytes for the whole capture unless --max-buffered-total is given.`,
 
 func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	sf, streamed := report.ParseStreamFormat(o.format)
+	if o.writeDir != "" && sf != report.Parquet {
+		return usageError{fmt.Errorf("-w %s: -w is the directory --format parquet writes to; the other formats go to standard output (redirect it to a file)", o.writeDir)}
+	}
 	if streamed {
 		o.format = string(report.JSON) // for the rest of the flags' checks
 	}
@@ -127,7 +130,7 @@ func writeReport(s *streams, r interface {
 func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter analyze.Filter, opts analyze.Options, paths []string) error {
 	o.liveOptions.apply(&opts)
 	if f == report.JSONL {
-		return loadStreamed(s, paths, opts, filter.Match, report.NewAnalysisJSONL(s.out), nil, !o.noProgress)
+		return loadStreamed(s, paths, opts, filter, report.NewAnalysisJSONL(s.out), nil, !o.noProgress)
 	}
 	if o.writeDir == "" {
 		return usageError{report.ErrNoDir}
@@ -138,5 +141,5 @@ func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter a
 	if err != nil {
 		return err
 	}
-	return loadStreamed(s, paths, opts, filter.Match, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
+	return loadStreamed(s, paths, opts, filter, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
 }

@@ -122,6 +122,10 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		return fmt.Errorf("%s not found: install curl (apt-get install curl) or name it with --curl", o.curl)
 	}
 	addrs, ports, err := target(args)
+	var re resolveError
+	if errors.As(err, &re) {
+		return err
+	}
 	if err != nil {
 		return usageError{err}
 	}

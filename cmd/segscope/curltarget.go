@@ -123,7 +123,7 @@ func targetWith(args []string, env func(string) string, lookup func(string) ([]s
 		// Names are resolved as curl would (the hosts file for localhost).
 		names, err := lookup(host)
 		if err != nil || len(names) == 0 {
-			return nil, nil, fmt.Errorf("resolving %s: %v", host, err)
+			return nil, nil, resolveError{host, err}
 		}
 		var ips []netip.Addr
 		for _, n := range names {
@@ -137,6 +137,17 @@ func targetWith(args []string, env func(string) string, lookup func(string) ([]s
 		return nil, nil, errors.New("no http:// or https:// URL among curl's arguments")
 	}
 	return addrs, ports, nil
+}
+
+// resolveError is a name that did not resolve: not a mistake in the
+// command line, but nothing to capture.
+type resolveError struct {
+	host string
+	err  error
+}
+
+func (e resolveError) Error() string {
+	return fmt.Sprintf("resolving %s: %v (curl's --resolve HOST:PORT:ADDRESS names it without a resolver)", e.host, e.err)
 }
 
 // addResolve reads "[+]HOST:PORT:ADDR[,ADDR...]" ("-HOST:PORT" removes).

@@ -106,10 +106,10 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 		}
 		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
 	}
-	if format != report.Table {
-		for _, err := range errs {
-			fmt.Fprintf(s.err, "segscope: %v\n", err)
-		}
+	// The errors go to standard error whatever the format, as every
+	// command's do (the table lists them under itself too).
+	for _, err := range errs {
+		fmt.Fprintf(s.err, "segscope: %v\n", err)
 	}
 	if len(errs) > 0 {
 		return failed(errs)

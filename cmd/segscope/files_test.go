@@ -121,6 +121,18 @@ func TestSilentAcceptance(t *testing.T) {
 	if code, _, stderr = runCmd(t, nil, "sniff", "-i", "lo", "--duration", "-1s"); code != 2 || !strings.Contains(stderr, "--duration -1s") {
 		t.Errorf("--duration -1s: exit %d, stderr %q", code, stderr)
 	}
+	// -w where it means nothing is said, not ignored.
+	if code, _, stderr = runCmd(t, nil, "analyze", "-o", "json", "-w", "out.json", pcaps+"lo-chunked.pcap"); code != 2 || !strings.Contains(stderr, "-w is the directory --format parquet writes to") {
+		t.Errorf("analyze -o json -w: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr = runCmd(t, nil, "sniff", "-i", "lo", "-w", "-"); code != 2 || !strings.Contains(stderr, "-w -: standard output carries sniff's report") {
+		t.Errorf("sniff -w -: exit %d, stderr %q", code, stderr)
+	}
+	// An unknown --conn with a streamed format: an error, and no file
+	// replaced by an empty one.
+	if code, _, stderr = runCmd(t, nil, "analyze", "--conn", "99", "-o", "jsonl", pcaps+"lo-chunked.pcap"); code != 1 || !strings.Contains(stderr, "--conn 99") {
+		t.Errorf("--conn 99 -o jsonl: exit %d, stderr %q", code, stderr)
+	}
 	// Formats in any case; an unknown one is listed with the command's own.
 	if code, out, _ := runCmd(t, nil, "analyze", "--format", "JSON", pcaps+"lo-chunked.pcap"); code != 0 || !strings.HasPrefix(out, "{") {
 		t.Errorf("--format JSON: exit %d, %.40q", code, out)

@@ -93,7 +93,7 @@ func runReport(s *streams, o *reportOptions, paths []string) error {
 	}
 	errs = append(errs, cerrs...)
 	if err := missingIDs(res, ids); err != nil {
-		errs = append(errs, err)
+		return err // a mistake, not a result: no page replaces what -w names
 	}
 	in := htmlreport.Input{Capture: res, Conns: ids, Errors: errs, Options: htmlreport.Options{MaxSegments: o.maxSegments}}
 	if tr != nil {

@@ -55,6 +55,9 @@ segments as soon as it ends (see analyze --idle-timeout), then a final
 
 func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 	sf, streamed := report.ParseStreamFormat(o.format)
+	if o.writeDir != "" {
+		return usageError{fmt.Errorf("-w %s: segments writes to standard output (redirect it to a file); analyze --format parquet -w DIR writes segments.parquet", o.writeDir)}
+	}
 	if streamed && sf != report.JSONL {
 		return usageError{fmt.Errorf("segments --format %s: use jsonl, or analyze --format parquet -w DIR (it writes segments.parquet)", sf)}
 	}
@@ -86,13 +89,7 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 		if !streamed {
 			w = report.NewSegmentsTable(s.out, first, !opts.SegmentsOnly, keepDir)
 		}
-		err := loadStreamed(s, paths, opts, filter.Match, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
-		if err == nil && an != nil {
-			if merr := missingIDs(an.Result(), filter.IDs); merr != nil {
-				return merr
-			}
-		}
-		return err
+		return loadStreamed(s, paths, opts, filter, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
 	}
 	res, errs := load(s, paths, opts, !o.noProgress)
 	if err := missingIDs(res, filter.IDs); err != nil {

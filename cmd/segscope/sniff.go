@@ -75,6 +75,9 @@ func runSniff(s *streams, o *sniffOptions) error {
 			return usageError{fmt.Errorf("--keylog %s: no directory %s to find it in", k, dir)}
 		}
 	}
+	if o.write == "-" {
+		return usageError{errors.New("-w -: standard output carries sniff's report; name a file (tcpdump -w - writes packets to a pipe)")}
+	}
 	if o.duration < 0 {
 		return usageError{fmt.Errorf("--duration %v: a time to capture for (0: until Ctrl-C)", o.duration)}
 	}

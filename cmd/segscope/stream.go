@@ -39,7 +39,8 @@ func (o *liveOptions) apply(opts *analyze.Options) {
 // each connection that passes match to w as soon as it ends; then the
 // result to out.Close. Errors are handled as load does. started, when
 // set, is given the analyzer before the first packet.
-func loadStreamed(s *streams, paths []string, opts analyze.Options, match func(*analyze.Connection) bool, out report.ConnWriter, started func(*analyze.Analyzer), progress bool) error {
+func loadStreamed(s *streams, paths []string, opts analyze.Options, flt analyze.Filter, out report.ConnWriter, started func(*analyze.Analyzer), progress bool) error {
+	match := flt.Match
 	var outErr error
 	opts.Done = func(c *analyze.Connection, ws []analyze.Warning) {
 		if outErr == nil && match(c) {
@@ -59,6 +60,12 @@ func loadStreamed(s *streams, paths []string, opts analyze.Options, match func(*
 	if len(res.Sources) == 0 {
 		out.Close(nil, nil) // nothing written: drop what was started
 		return errors.Join(errs...)
+	}
+	if err := missingIDs(res, flt.IDs); err != nil {
+		// A --conn the capture lacks is a mistake, not a result: no file
+		// is replaced by an empty one.
+		out.Close(nil, nil)
+		return err
 	}
 	if err := out.Close(res, errs); err != nil {
 		return err
