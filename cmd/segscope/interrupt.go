@@ -52,14 +52,7 @@ func watchInterrupts() (end func() (syscall.Signal, bool)) {
 		for {
 			select {
 			case sig := <-ch:
-				interrupts.mu.Lock()
-				if !interrupts.got {
-					interrupts.sig, _ = sig.(syscall.Signal)
-					interrupts.got = true
-				}
-				stop := interrupts.stop
-				interrupts.mu.Unlock()
-				if stop != nil {
+				if stop := interrupts.record(sig); stop != nil {
 					stop()
 				}
 			case <-quit:
@@ -74,16 +67,22 @@ func watchInterrupts() (end func() (syscall.Signal, bool)) {
 		// A signal that came as the watcher quit is still in ch.
 		select {
 		case sig := <-ch:
-			interrupts.mu.Lock()
-			if !interrupts.got {
-				interrupts.sig, _ = sig.(syscall.Signal)
-				interrupts.got = true
-			}
-			interrupts.mu.Unlock()
+			interrupts.record(sig)
 		default:
 		}
 		return interrupts.signal()
 	}
+}
+
+// record keeps the first signal and returns what stops the reading.
+func (s *interruptState) record(sig os.Signal) (stop func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.got {
+		s.sig, _ = sig.(syscall.Signal)
+		s.got = true
+	}
+	return s.stop
 }
 
 // onStop registers what stops the reading when a signal comes (at once
