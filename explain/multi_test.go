@@ -106,3 +106,23 @@ func TestFieldBufferWithHeaders(t *testing.T) {
 	}
 	t.Error("no line 3844")
 }
+
+// TestFieldProxyTunnel: curl 7.88 -k -x http://127.0.0.1:18128 to an
+// HTTPS server (python's ssl http.server) through a CONNECT proxy,
+// captured on the proxy's port: the stream begins with the CONNECT in
+// clear and carries TLS after it, which is not walked. The reads are not
+// refused as another transfer's, nor explained as clear HTTP/1 (it had
+// said 'buffer-cap, certain' for TLS records of 16384): each says why it
+// cannot tell.
+func TestFieldProxyTunnel(t *testing.T) {
+	tr := readTraceGz(t, "proxy-tunnel.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "proxy-tunnel.pcap.gz"), ""))
+	if r.Refused || len(r.Matches) != 1 || len(r.Events) != 4 {
+		t.Fatalf("refused %v, %d matches, %d events, problems %+v", r.Refused, len(r.Matches), len(r.Events), r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedNoTunnel {
+			t.Errorf("line %d (%d bytes): %v %v %v", e.Line, e.Size, e.Cause, e.Confidence, e.Needs)
+		}
+	}
+}
