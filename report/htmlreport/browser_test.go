@@ -49,7 +49,22 @@ var (
 	browserOnce sync.Once
 	browserCtx  context.Context
 	browserErr  error
+	// browserDir and browserStop are the profile and the process to
+	// remove once every test has run (TestMain).
+	browserDir  string
+	browserStop = func() {}
 )
+
+// TestMain stops the shared chromium and removes its profile directory:
+// each run of the tests had left one in the temporary directory.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	browserStop()
+	if browserDir != "" {
+		os.RemoveAll(browserDir)
+	}
+	os.Exit(code)
+}
 
 // browser starts one headless chromium for the whole test binary.
 func browser(t testing.TB) context.Context {
@@ -60,14 +75,17 @@ func browser(t testing.TB) context.Context {
 			browserErr = err
 			return
 		}
+		browserDir = dir
 		opts := []chromedp.ExecAllocatorOption{
 			chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 			chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(dir), chromedp.WindowSize(1400, 1000),
 			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 			chromedp.Flag("force-device-scale-factor", "1"),
 		}
-		actx, _ := chromedp.NewExecAllocator(context.Background(), opts...)
-		browserCtx, _ = chromedp.NewContext(actx)
+		actx, stopAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		var stopCtx context.CancelFunc
+		browserCtx, stopCtx = chromedp.NewContext(actx)
+		browserStop = func() { stopCtx(); stopAlloc() }
 		browserErr = chromedp.Do(browserCtx)
 	})
 	if browserErr != nil {
