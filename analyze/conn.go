@@ -104,6 +104,15 @@ type Connection struct {
 // Dir returns the state of one direction.
 func (c *Connection) Dir(d Dir) *Direction { return &c.Dirs[d] }
 
+// The TCP flag bits of Segment.Flags.
+const (
+	FlagFIN uint8 = 0x01
+	FlagSYN uint8 = 0x02
+	FlagRST uint8 = 0x04
+	FlagPSH uint8 = 0x08
+	FlagACK uint8 = 0x10
+)
+
 // Segment is one captured TCP segment, as a value.
 type Segment struct {
 	Time   int64 // Unix nanoseconds
@@ -111,7 +120,7 @@ type Segment struct {
 	Len    int   // payload bytes on the wire (from the IP length)
 	Packet int   // packet number in the capture
 	Window uint16
-	Flags  uint8 // TCP flags: FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10
+	Flags  uint8 // TCP flags: FlagFIN, FlagSYN, FlagRST, FlagPSH, FlagACK
 	Dir    Dir
 	Kind   Kind
 	// OptionLen is the number of TCP option bytes in the header.

@@ -30,11 +30,11 @@ type decoded struct {
 }
 
 const (
-	flagFIN = 0x01
-	flagSYN = 0x02
-	flagRST = 0x04
-	flagPSH = 0x08
-	flagACK = 0x10
+	flagFIN = FlagFIN
+	flagSYN = FlagSYN
+	flagRST = FlagRST
+	flagPSH = FlagPSH
+	flagACK = FlagACK
 )
 
 // errNotTCP marks a frame that decoded fine but carries no TCP segment.

@@ -20,9 +20,8 @@ import (
 
 // placed is where an event's bytes were found.
 type placed struct {
-	conn  *analyze.Connection
-	off   int64 // on the TCP stream (clear) or the plaintext stream (decrypted TLS)
-	plain bool
+	conn *analyze.Connection
+	off  int64 // on the TCP stream (clear) or the plaintext stream (decrypted TLS)
 	// guessed: the bytes were found on several connections at once, and
 	// neither the trace's ids nor an earlier event decided.
 	guessed bool
@@ -35,7 +34,6 @@ type placed struct {
 type contentSrc struct {
 	c      *analyze.Connection
 	b      [2]*stream.Bytes // by analyze.Dir
-	plain  bool
 	cursor [2]int64
 	bound  int // the trace connection its events belong to; -1 until known
 }
@@ -71,7 +69,7 @@ func contentSources(res *analyze.Result) []*contentSrc {
 		case a.Protocol == analyze.ProtoHTTP1:
 			s.b = a.Bytes
 		case a.Protocol == analyze.ProtoTLS && a.Inner == analyze.ProtoHTTP1 && a.Plain[1].Len() > 0:
-			s.b, s.plain = a.Plain, true
+			s.b = a.Plain
 		default:
 			continue
 		}
@@ -259,7 +257,7 @@ func unitAt(t *curltrace.Trace, i int) unit {
 func (p *contentPlacement) place(t *curltrace.Trace, u unit, h hit, guessed bool) {
 	off := h.off
 	for _, k := range u.events {
-		p.at[k] = append(p.at[k], placed{conn: h.src.c, off: off, plain: h.src.plain, guessed: guessed})
+		p.at[k] = append(p.at[k], placed{conn: h.src.c, off: off, guessed: guessed})
 		off += int64(len(t.Events[k].Data))
 	}
 }
@@ -463,17 +461,6 @@ func (p *contentPlacement) boundTo(ti int) *analyze.Connection {
 		return nil
 	}
 	return p.bound[ti]
-}
-
-// boundConns are the capture connections bound to a trace connection.
-func (p *contentPlacement) boundConns() map[*analyze.Connection]bool {
-	out := map[*analyze.Connection]bool{}
-	if p != nil {
-		for _, c := range p.bound {
-			out[c] = true
-		}
-	}
-	return out
 }
 
 // placedAt is where event i's bytes were found on capture connection c.

@@ -346,9 +346,10 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		inTrace[netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)]++
 	}
 	told := map[netip.AddrPort]bool{}
-	bound := r.content.boundConns()
-	for c := range bound {
-		used[c] = true
+	if r.content != nil {
+		for _, c := range r.content.bound {
+			used[c] = true
+		}
 	}
 	for ti, tc := range r.Trace.Conns {
 		ep := netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)
@@ -392,10 +393,12 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		}
 		m := Match{TraceConn: ti, Conn: found}
 		n := candidates(res, ep, scan[ti])
-		if c, ok := r.byConnectTime(res, ep, tc, used, scan[ti]); ok && tc.LocalPort == 0 && n > inTrace[ep] {
+		if tc.LocalPort == 0 && n > inTrace[ep] {
 			// The order of connection is not evidence; the time curl
 			// connected is.
-			found, m.Conn, m.By = c, c, ByConnectTime
+			if c, ok := r.byConnectTime(res, ep, tc, used, scan[ti]); ok {
+				found, m.Conn, m.By = c, c, ByConnectTime
+			}
 		}
 		used[found] = true
 		if tc.LocalPort != 0 {
@@ -455,9 +458,7 @@ func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltr
 		if _, bad := dateCheck(c, sc); bad {
 			continue
 		}
-		first := time.Unix(0, c.First).UTC()
-		tod := first.Sub(time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC))
-		d := at - tod
+		d := at - timeOfDay(c.First)
 		off := d - zoneOf(d)
 		if off < 0 {
 			off = -off

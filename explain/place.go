@@ -21,7 +21,6 @@ type connState struct {
 	layer   Layer
 	segs    *segIndex // server-to-client data segments (nil without a match)
 	mss     *MSSFact
-	point   *PointFact
 
 	// Clear HTTP/1 (or the plaintext of HTTP/1 inside TLS): the next
 	// received byte, the response header bytes logged since the last
@@ -228,7 +227,6 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 	st.segs = newSegIndex(c, analyze.ServerToClient)
 	st.wins = newWindowIndex(c)
 	st.mss = mssFact(c)
-	st.point = st.m.Point
 	st.synSeen = c.Dir(analyze.ServerToClient).SYN.Seen
 	a := c.App
 	st.layer = LayerHTTP1
@@ -392,7 +390,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	if st.m != nil {
 		ev.Conn = st.m.Conn.ID
 		ev.Facts.MSS = st.mss
-		ev.Facts.Point = st.point
+		ev.Facts.Point = st.m.Point
 		ev.Facts.ambiguous = st.m.Ambiguous
 	}
 	if st.tunnel {

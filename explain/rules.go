@@ -399,4 +399,5 @@ func (r *Result) recordReads() {
 		}
 	}
 }
+
 func sizeOf(f *Facts) int { return f.n }

@@ -74,7 +74,7 @@ func (x *segIndex) in(rng stream.Range) []Seg {
 	for i := x.first(rng.Start); i < len(x.segs) && x.segs[i].Offset < rng.End; i++ {
 		s := x.segs[i]
 		out = append(out, Seg{Packet: s.Packet, Offset: s.Offset, Len: s.Len, Super: x.eff > 0 && s.Len > x.eff,
-			Arrived: time.Unix(0, s.Time), Retrans: s.Kind&analyze.KindRetransmission != 0, Push: s.Flags&0x08 != 0})
+			Arrived: time.Unix(0, s.Time), Retrans: s.Kind&analyze.KindRetransmission != 0, Push: s.Flags&analyze.FlagPSH != 0})
 	}
 	return out
 }
@@ -152,7 +152,7 @@ func newWindowIndex(c *analyze.Connection) *windowIndex {
 	}
 	x := &windowIndex{}
 	for _, s := range c.Segments {
-		if s.Dir != analyze.ClientToServer || s.Ack < 0 || s.Flags&0x02 != 0 {
+		if s.Dir != analyze.ClientToServer || s.Ack < 0 || s.Flags&analyze.FlagSYN != 0 {
 			continue
 		}
 		w := int(s.Window) << shift

@@ -3,6 +3,7 @@ package explain
 import (
 	"time"
 
+	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
 )
 
@@ -14,9 +15,20 @@ func (r *Result) align(m *Match, segs *segIndex, sc *traceScan) {
 		return
 	}
 	e := r.Trace.Events[sc.firstRecv]
-	arrived := time.Unix(0, segs.segs[0].Time).UTC()
-	tod := arrived.Sub(time.Date(arrived.Year(), arrived.Month(), arrived.Day(), 0, 0, 0, 0, time.UTC))
-	m.ClockZone, m.Aligned = zoneOf(e.Time-tod), true
+	m.ClockZone, m.Aligned = zoneOf(e.Time-timeOfDay(segs.segs[0].Time)), true
+}
+
+// midnight is the start of t's day in UTC, the day a trace's times of
+// day are counted from.
+func midnight(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// timeOfDay is a capture time (Unix nanoseconds) as a UTC time of day.
+func timeOfDay(ns int64) time.Duration {
+	t := time.Unix(0, ns)
+	return t.Sub(midnight(t))
 }
 
 // zoneOf is the time zone a clock difference of d stands for: whole
@@ -45,9 +57,8 @@ func quarterHours(d time.Duration) time.Duration {
 
 // readTime puts a trace time of day on the capture's clock.
 func readTime(m *Match, tod time.Duration) time.Time {
-	first := time.Unix(0, m.Conn.First).UTC()
-	midnight := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC)
-	t := midnight.Add(tod - m.ClockZone)
+	first := time.Unix(0, m.Conn.First)
+	t := midnight(first).Add(tod - m.ClockZone)
 	// A read just after midnight of a capture that began before it.
 	if t.Before(first.Add(-12 * time.Hour)) {
 		t = t.Add(24 * time.Hour)
@@ -100,10 +111,9 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		st, skew := x.st, x.skew
 		m := st.m
 		evs := byConn[m.Conn.ID]
-		m.ClockSkew = skew
-		if have {
-			m.ClockSkew = common
-		}
+		// Without a common offset every skew is far off, and each
+		// connection keeps its own below.
+		m.ClockSkew = common
 		if skew > maxSkew || skew < -maxSkew {
 			// Nothing but the order says this connection is the trace's,
 			// and the clocks say it is not; unless the bytes say it is:
@@ -170,7 +180,7 @@ func timeRead(ev *Event, m *Match, st *connState) {
 	if s == nil || st == nil || st.segs == nil || ev.Facts.Layer != LayerHTTP1 {
 		return
 	}
-	if p := st.point; p != nil && p.Where == PointServer {
+	if p := st.m.Point; p != nil && p.Where == PointServer { // st.segs is set only with a match
 		return // the segments' times are when they left, not when they reached curl
 	}
 	s.NextKnown = true
@@ -200,7 +210,7 @@ func pushFact(ev *Event, x *segIndex) *PushFact {
 	}
 	if ev.Range.Start > 0 {
 		prev, ok := x.at(ev.Range.Start - 1)
-		if !ok || prev.Flags&0x08 == 0 {
+		if !ok || prev.Flags&analyze.FlagPSH == 0 {
 			return nil
 		}
 	}

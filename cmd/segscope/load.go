@@ -226,8 +226,8 @@ func missingIDs(res *analyze.Result, ids []int) error {
 	}
 	// Streamed connections are gone from the result: their IDs are the
 	// ones before the count.
-	for id := range res.Streamed + len(res.Connections) {
-		if res.Streamed > 0 {
+	if res.Streamed > 0 {
+		for id := range res.Streamed + len(res.Connections) {
 			have[id] = true
 		}
 	}
