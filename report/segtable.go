@@ -72,20 +72,27 @@ func (s *SegmentsTable) row(cells []string) error {
 		col := segTableCols[i]
 		pad := max(0, col.width-len(c))
 		if col.right {
-			b = append(b, strings.Repeat(" ", pad)...)
+			b = appendSpaces(b, pad)
 			b = append(b, c...)
 		} else {
 			b = append(b, c...)
 			if i < len(cells)-1 {
-				b = append(b, strings.Repeat(" ", pad)...)
+				b = appendSpaces(b, pad)
 			}
 		}
 		b = append(b, ' ')
 	}
-	b = append(append(b[:len(b)-1], ' '), '\n')
+	b = append(b, '\n')
 	s.line = b
 	_, err := s.w.Write(b)
 	return err
+}
+
+func appendSpaces(b []byte, n int) []byte {
+	for range n {
+		b = append(b, ' ')
+	}
+	return b
 }
 
 // Conn writes the segments of one ended connection.

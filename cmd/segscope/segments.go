@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -32,10 +33,11 @@ TCP flags (S F R P, "." for ACK), the raw window field and a class:
   +retransmission, +out-of-order, +duplicate, +keep-alive, +zero-window, +after-gap
                        what else was noticed about the segment
 
-Without --conn every connection is listed, which holds every segment in memory,
-except with --format jsonl: one JSON object per segment, each connection's
-segments as soon as it ends (see analyze --idle-timeout), then a final
-{"record":"summary"} line; memory is then bounded by the connections live at once.`,
+The table and --format jsonl (one JSON object per segment, then a final
+{"record":"summary"} line) are written as the capture is read, each connection's
+segments as soon as it ends (see --idle-timeout): memory is bounded by the
+connections live at once. json and csv hold every segment of the chosen
+connections in memory.`,
 		Example: `  segscope segments --conn 0 pcaps/mtu1440-ts.pcap.gz
   segscope segments --conn 0 --dir server_to_client --format csv capture.pcap`,
 		Args: cobra.MinimumNArgs(1),
@@ -48,6 +50,10 @@ segments as soon as it ends (see analyze --idle-timeout), then a final
 	cmd.Flags().MarkHidden("write-dir") // Parquet comes from analyze
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, csv or jsonl (streamed)"
 	o.formats = "table, json, csv or jsonl"
+	for _, f := range []string{"idle-timeout", "close-grace", "max-live"} {
+		fl := cmd.Flags().Lookup(f)
+		fl.Usage = strings.Replace(fl.Usage, "with --format jsonl or parquet", "with the table or jsonl", 1)
+	}
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
 	cmd.Flags().StringVar(&o.dir, "dir", "", "only one direction: client_to_server (c2s) or server_to_client (s2c)")
 	return cmd
