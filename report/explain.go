@@ -1042,15 +1042,11 @@ func pointSentence(p *explain.PointFact) string {
 	var where string
 	switch {
 	case p.Where != explain.PointUnknown && p.By == "ttl":
-		host, other := "client's", "server's"
+		host, other, ttl, otherTTL := "client", "server's", p.ClientTTL, p.ServerTTL
 		if p.Where == explain.PointServer {
-			host, other = other, host
+			host, other, ttl, otherTTL = "server", "client's", p.ServerTTL, p.ClientTTL
 		}
-		ttl, otherTTL := p.ClientTTL, p.ServerTTL
-		if p.Where == explain.PointServer {
-			ttl, otherTTL = otherTTL, ttl
-		}
-		where = fmt.Sprintf("Captured at the %s (its SYN still had TTL %d; the %s SYN came with %d, past a router)", strings.TrimSuffix(host, "'s"), ttl, other, otherTTL)
+		where = fmt.Sprintf("Captured at the %s (its SYN still had TTL %d; the %s SYN came with %d, past a router)", host, ttl, other, otherTTL)
 	case p.Where != explain.PointUnknown:
 		first, second := p.SynToSynAck, p.SynAckToAck
 		where = fmt.Sprintf("Captured at the %s (the SYN-ACK followed the SYN by %s and the ACK followed it by %s: the round trip lies on the other side)", p.Where, roundDur(first), roundDur(second))
@@ -1279,14 +1275,14 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 			n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, fr.RecordPlain)}
 	}
 	out := []string{fmt.Sprintf("%d of %d reads were one TLS record each (or the rest of one): curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments were.", n, s.Events)}
-	switch {
+	switch whole := wholeRecords(r, e.Size); {
 	case rec == nil || !rec.OverheadKnown || rec.Plain != e.Size:
 	case rec.Plain == maxTLSPlaintext:
 		out = append(out, fmt.Sprintf("The records hold %d bytes of plaintext, the most TLS allows, %d after the record header (%d of overhead with %s).", rec.Plain, rec.Length, rec.Overhead, overheadText(rec)))
-	case wholeRecords(r, e.Size) > 1:
+	case whole > 1:
 		// Said of the reads that were such records, not of every record
 		// of the server: a server can send records of several sizes.
-		out = append(out, fmt.Sprintf("%d of them were whole records of %d bytes of plaintext, %d after the record header (%d of overhead with %s): the server sent records of that size, and that, not the MSS, is where %d comes from.", wholeRecords(r, e.Size), rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
+		out = append(out, fmt.Sprintf("%d of them were whole records of %d bytes of plaintext, %d after the record header (%d of overhead with %s): the server sent records of that size, and that, not the MSS, is where %d comes from.", whole, rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
 	}
 	return out
 }
