@@ -85,7 +85,7 @@ func (s *Store) Parse(name string, r io.Reader) error {
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		reason, _ := s.parseLine(line)
+		reason := s.parseLine(line)
 		if reason == "" {
 			good++
 			continue
@@ -147,9 +147,8 @@ func text(line []byte) bool {
 }
 
 // parseLine adds the secret on line (trimmed, not blank, not a comment)
-// and returns "", or the reason it is malformed; foreign tells that the
-// line does not look like a key log line at all.
-func (s *Store) parseLine(line []byte) (reason string, foreign bool) {
+// and returns "", or the reason it is malformed.
+func (s *Store) parseLine(line []byte) (reason string) {
 	var f [3][]byte // label, client random, secret
 	n := 0
 	for rest := line; len(rest) > 0; n++ {
@@ -163,29 +162,29 @@ func (s *Store) parseLine(line []byte) (reason string, foreign bool) {
 	l, ok := ParseLabel(string(label))
 	if !ok {
 		if n == 3 && isLabel(label) && isHex(rnd) && isHex(secret) {
-			return "", false // a label this package does not keep, such as RSA
+			return "" // a label this package does not keep, such as RSA
 		}
-		return "not a key log line: want LABEL CLIENT_RANDOM SECRET", true
+		return "not a key log line: want LABEL CLIENT_RANDOM SECRET"
 	}
 	if n != 3 {
-		return fmt.Sprintf("%v: want 3 fields (label, client random, secret), got %d", l, n), false
+		return fmt.Sprintf("%v: want 3 fields (label, client random, secret), got %d", l, n)
 	}
 	r, err := ParseRandom(string(rnd))
 	if err != nil {
-		return fmt.Sprintf("%v: %v", l, err), false
+		return fmt.Sprintf("%v: %v", l, err)
 	}
 	if len(secret)%2 != 0 || !isHex(secret) {
-		return fmt.Sprintf("%v: secret is not hex", l), false
+		return fmt.Sprintf("%v: secret is not hex", l)
 	}
 	if size := len(secret) / 2; !l.ValidLength(size) {
-		return fmt.Sprintf("%v: secret is %d bytes, want %s", l, size, l.wantLength()), false
+		return fmt.Sprintf("%v: secret is %d bytes, want %s", l, size, l.wantLength())
 	}
 	// Lock per line, not per Parse: the reader may be slow (a pipe) and
 	// look-ups go on meanwhile.
 	s.mu.Lock()
 	s.add(l, r, s.alloc(len(secret)/2, func(b []byte) { hex.Decode(b, secret) }))
 	s.mu.Unlock()
-	return "", false
+	return ""
 }
 
 // field cuts the first space- or tab-separated field from b, which has no
