@@ -95,7 +95,7 @@ func (x *Bytes) From(off int64) []byte {
 // Next returns the offset of the first captured byte at or after off, and
 // false when there is none.
 func (x *Bytes) Next(off int64) (int64, bool) {
-	i := sort.Search(len(x.runs), func(i int) bool { return x.runs[i].end() > off })
+	i := x.firstEndingAfter(off)
 	if i == len(x.runs) {
 		return 0, false
 	}
@@ -110,9 +110,15 @@ func (x *Bytes) Captured(r Range) bool {
 
 // runOf is the index of the run holding the byte at off, -1 when none.
 func (x *Bytes) runOf(off int64) int {
-	i := sort.Search(len(x.runs), func(i int) bool { return x.runs[i].end() > off })
+	i := x.firstEndingAfter(off)
 	if i == len(x.runs) || x.runs[i].off > off {
 		return -1
 	}
 	return i
+}
+
+// firstEndingAfter is the index of the first run that ends after off
+// (len(x.runs) when none): the run holding off, or the next one.
+func (x *Bytes) firstEndingAfter(off int64) int {
+	return sort.Search(len(x.runs), func(i int) bool { return x.runs[i].end() > off })
 }
