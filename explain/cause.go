@@ -22,28 +22,39 @@ const (
 	CauseMissing                   // some of the bytes are not in the capture
 	CauseUnmatched                 // no capture connection for the event
 	CauseTraceOnly                 // no capture given
+	// Sends (curl's Send header and Send data events).
+	CauseRequestHeader // the request's header block, which curl logs as one event
+	CauseUploadBuffer  // curl filled its upload buffer and the socket took all of it
+	CausePartialSend   // the socket took fewer bytes than curl offered: its send buffer was full
+	CauseBufferRest    // what was left of curl's upload buffer after a partial send
+	CauseUploadChunk   // one chunk of a chunked upload: what curl read from its source, with the framing
 	causeCount
 )
 
 var causeNames = [...]string{
-	CauseUnknown:      "unknown",
-	CauseFullSegment:  "full-segment",
-	CauseShortSegment: "short-segment",
-	CauseChunkWrite:   "chunk-write",
-	CauseBacklog:      "backlog",
-	CauseBufferCap:    "buffer-cap",
-	CauseRateLimit:    "rate-limit",
-	CauseBodyEnd:      "body-end",
-	CauseAfterHeaders: "after-headers",
-	CauseTLSRecord:    "tls-record",
-	CauseH2Frames:     "h2-frames",
-	CauseSuperSegment: "super-segment",
-	CauseWindowFull:   "window-full",
-	CauseLossRecovery: "loss-recovery",
-	CauseSenderPush:   "sender-push",
-	CauseMissing:      "missing",
-	CauseUnmatched:    "unmatched",
-	CauseTraceOnly:    "trace-only",
+	CauseUnknown:       "unknown",
+	CauseFullSegment:   "full-segment",
+	CauseShortSegment:  "short-segment",
+	CauseChunkWrite:    "chunk-write",
+	CauseBacklog:       "backlog",
+	CauseBufferCap:     "buffer-cap",
+	CauseRateLimit:     "rate-limit",
+	CauseBodyEnd:       "body-end",
+	CauseAfterHeaders:  "after-headers",
+	CauseTLSRecord:     "tls-record",
+	CauseH2Frames:      "h2-frames",
+	CauseSuperSegment:  "super-segment",
+	CauseWindowFull:    "window-full",
+	CauseLossRecovery:  "loss-recovery",
+	CauseSenderPush:    "sender-push",
+	CauseMissing:       "missing",
+	CauseUnmatched:     "unmatched",
+	CauseTraceOnly:     "trace-only",
+	CauseRequestHeader: "request-header",
+	CauseUploadBuffer:  "upload-buffer",
+	CausePartialSend:   "partial-send",
+	CauseBufferRest:    "buffer-rest",
+	CauseUploadChunk:   "upload-chunk",
 }
 
 // String returns the cause's name, as the JSON carries it: "full-segment".
@@ -77,10 +88,11 @@ const (
 	NoteChunkFraming                   // N counts chunk framing (size lines and CRLFs)
 	NoteIDsInData                      // curl#18755 wrote its ids inside the event: the header line's N was larger
 	NoteCutAtNUL                       // curl#18755 cut the event's data at a NUL; curl's own lines give N
+	NoteUnplaced                       // a send's bytes could not be placed on the capture's stream
 )
 
 func (n Note) String() string {
-	return [...]string{"", "super-segments", "no-time", "size-lower-bound", "chunk-framing", "ids-in-data", "cut-at-nul"}[min(int(n), 6)]
+	return [...]string{"", "super-segments", "no-time", "size-lower-bound", "chunk-framing", "ids-in-data", "cut-at-nul", "unplaced"}[min(int(n), 7)]
 }
 
 // MarshalText writes the note's name in JSON.

@@ -84,6 +84,11 @@ const (
 	ByRecordSum                 // the reads of one record add up to its plaintext less whole 9-byte frame headers
 	ByMSSPiece                  // a super-segment captured above TSO is cut at the MSS on its way: the read is one piece
 	ByWholeWindow               // the read is the whole window curl advertised, seen from the server's side
+	ByUploadSizes               // curl's upload buffer is the largest send size, which the trace repeats
+	ByBufferSum                 // the sends of one buffer add up to curl's upload buffer
+	BySendPressure              // the capture shows the connection backed up when the send was short
+	ByLastSend                  // the trace logs no later send of the request
+	ByCurlDefault               // curl's upload buffer is libcurl's default, which no send exceeds
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -108,6 +113,11 @@ var inferenceNames = [...]string{
 	ByRecordSum:       "record-sum",
 	ByMSSPiece:        "mss-piece",
 	ByWholeWindow:     "whole-window",
+	ByUploadSizes:     "upload-sizes",
+	ByBufferSum:       "buffer-sum",
+	BySendPressure:    "send-pressure",
+	ByLastSend:        "last-send",
+	ByCurlDefault:     "curl-default",
 }
 
 func (i Inference) String() string {
@@ -198,6 +208,10 @@ type Facts struct {
 	Recovery *RecoveryFact `json:"recovery,omitempty"`
 	Point    *PointFact    `json:"-"` // the connection's, in Match.Point
 	Push     *PushFact     `json:"push,omitempty"`
+	// Sends only.
+	Upload     *UploadFact     `json:"upload,omitempty"`
+	SendBuffer *SendBufferFact `json:"send_buffer,omitempty"`
+	Expect     *ExpectFact     `json:"expect,omitempty"`
 
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection

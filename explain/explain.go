@@ -28,11 +28,14 @@ import (
 	"github.com/segscope/segscope/stream"
 )
 
-// Event explains one Recv data event.
+// Event explains one Recv data event, or one Send header or Send data
+// event (Dir).
 type Event struct {
 	Index int // into the trace's events
 	Line  int
 	Size  int
+	Dir   Direction
+	Kind  curltrace.Kind
 	// Time is the read's time on the capture's clock (zero without
 	// --trace-time or without a matched capture).
 	Time time.Time
@@ -170,7 +173,11 @@ type Result struct {
 	// different transfers (Problem.Kind.Refuses); no event has a cause.
 	Refused bool
 
+	// Sends explains the Send header and Send data events, in trace order.
+	Sends []Event
+
 	content *contentPlacement // where the trace's bytes were found; nil without them
+	uploads *uploadPlan
 	scan    map[int]*traceScan
 	last    int64 // the capture's last packet, Unix nanoseconds
 }
@@ -241,8 +248,10 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		}
 		decide(ev, t.HasTimes)
 	}
+	r.explainSends(conns)
 	r.refuse()
 	r.summarize(res)
+	r.summarizeSends()
 	return r
 }
 
@@ -320,9 +329,11 @@ func (r *Result) refuse() {
 	if !r.Refused {
 		return
 	}
-	for i := range r.Events {
-		ev := &r.Events[i]
-		ev.Cause, ev.Confidence, ev.Inference, ev.Needs = CauseUnmatched, CannotTell, NoInference, []Need{NeedMatchingCapture}
+	for _, evs := range [][]Event{r.Events, r.Sends} {
+		for i := range evs {
+			ev := &evs[i]
+			ev.Cause, ev.Confidence, ev.Inference, ev.Needs = CauseUnmatched, CannotTell, NoInference, []Need{NeedMatchingCapture}
+		}
 	}
 }
 

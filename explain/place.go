@@ -362,7 +362,7 @@ func isFinalStatus(line []byte) bool { return isStatusLine(line) && line[9] != '
 
 // read explains one Recv data event: its facts, placed on the stream.
 func (st *connState) read(i int, e *curltrace.Event) Event {
-	ev := Event{Index: i, Line: e.Line, Size: e.Size, Conn: -1}
+	ev := Event{Index: i, Line: e.Line, Size: e.Size, Conn: -1, Kind: e.Kind}
 	ev.Facts.Layer = st.layer
 	ev.Facts.n, ev.Facts.unmatched, ev.Facts.h2Lines = e.Size, st.capture && st.m == nil, st.h2Lines
 	ev.Facts.snapLost = st.snapLost

@@ -135,32 +135,62 @@ type windowIndex struct {
 	packets []int   // the client's ACK segments' packet numbers, ascending
 	edges   []int64 // ack + window << scale of each
 	windows []int   // the window of each, in bytes
+	times   []int64 // the capture time of each, Unix nanoseconds
 }
 
-// newWindowIndex reads the client's ACKs; nil when the window's scale is
-// not known (the client's SYN was not captured).
+// newWindowIndex reads the client's ACKs: the window curl's side
+// advertised over the server's stream.
 func newWindowIndex(c *analyze.Connection) *windowIndex {
-	cs, ss := c.Dir(analyze.ClientToServer).SYN, c.Dir(analyze.ServerToClient).SYN
-	if !cs.Seen {
+	return newWindowIndexOf(c, analyze.ClientToServer)
+}
+
+// newWindowIndexOf reads the ACKs of direction from: the window that side
+// advertised over the other's stream. nil when the window's scale is not
+// known (that side's SYN was not captured).
+func newWindowIndexOf(c *analyze.Connection, from analyze.Dir) *windowIndex {
+	own, peer := c.Dir(from).SYN, c.Dir(1-from).SYN
+	if !own.Seen {
 		return nil
 	}
 	shift := 0
-	if cs.WindowScale >= 0 && ss.Seen && ss.WindowScale >= 0 {
-		shift = int(min(cs.WindowScale, 14)) // RFC 7323: at most 14
-	} else if !ss.Seen {
-		return nil // whether the scale applies depends on the server's SYN
+	if own.WindowScale >= 0 && peer.Seen && peer.WindowScale >= 0 {
+		shift = int(min(own.WindowScale, 14)) // RFC 7323: at most 14
+	} else if !peer.Seen {
+		return nil // whether the scale applies depends on the other SYN
 	}
 	x := &windowIndex{}
 	for _, s := range c.Segments {
-		if s.Dir != analyze.ClientToServer || s.Ack < 0 || s.Flags&analyze.FlagSYN != 0 {
+		if s.Dir != from || s.Ack < 0 || s.Flags&analyze.FlagSYN != 0 {
 			continue
 		}
 		w := int(s.Window) << shift
 		x.packets = append(x.packets, s.Packet)
 		x.edges = append(x.edges, s.Ack+int64(w))
 		x.windows = append(x.windows, w)
+		x.times = append(x.times, s.Time)
 	}
 	return x
+}
+
+// atTime returns the window advertised last at or before t (Unix
+// nanoseconds): its edge, size, ACK packet and index.
+func (x *windowIndex) atTime(t int64) (edge int64, window, ack, i int, ok bool) {
+	i = sort.Search(len(x.times), func(k int) bool { return x.times[k] > t }) - 1
+	if i < 0 {
+		return 0, 0, 0, 0, false
+	}
+	return x.edges[i], x.windows[i], x.packets[i], i, true
+}
+
+// zeroBetween tells whether a window of zero was advertised by a packet
+// in [from, to].
+func (x *windowIndex) zeroBetween(from, to int) bool {
+	for i := sort.SearchInts(x.packets, from); i < len(x.packets) && x.packets[i] <= to; i++ {
+		if x.windows[i] == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // at returns the window the client had advertised before packet p: its

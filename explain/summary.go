@@ -31,6 +31,9 @@ type Summary struct {
 	MSS  *MSSFact
 	// NoTime: the trace has no --trace-time.
 	NoTime bool
+	// Send condenses the sends (Result.Sends); the fields above are the
+	// reads'.
+	Send SendSummary
 }
 
 // CauseCount is how many events had one cause, and the first of them
@@ -75,12 +78,7 @@ func (r *Result) summarize(res *analyze.Result) {
 	for _, c := range causes {
 		s.Causes = append(s.Causes, *c)
 	}
-	sort.Slice(s.Causes, func(i, j int) bool {
-		if s.Causes[i].Count != s.Causes[j].Count {
-			return s.Causes[i].Count > s.Causes[j].Count
-		}
-		return s.Causes[i].Cause < s.Causes[j].Cause
-	})
+	sortCauses(s.Causes)
 	for n, c := range needs {
 		s.Needs = append(s.Needs, NeedCount{n, c})
 	}
@@ -90,6 +88,16 @@ func (r *Result) summarize(res *analyze.Result) {
 		r.dominantSize()
 	}
 	r.mainConn(conns)
+}
+
+// sortCauses orders causes by count, most common first.
+func sortCauses(cs []CauseCount) {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].Count != cs[j].Count {
+			return cs[i].Count > cs[j].Count
+		}
+		return cs[i].Cause < cs[j].Cause
+	})
 }
 
 func sortedSizes(sizes map[int]int) []analyze.SizeCount {

@@ -64,6 +64,19 @@ type jsonExplainSummary struct {
 	Confidence   map[string]int  `json:"confidence"`
 	Needs        []jsonNeed      `json:"needs"`
 	Sentences    []string        `json:"sentences"`
+	// Sends condenses the Send header and Send data events; the fields
+	// above are the reads'.
+	Sends jsonSendSummary `json:"sends"`
+}
+
+type jsonSendSummary struct {
+	Events   int                     `json:"events"`
+	Headers  int                     `json:"headers"`
+	Bytes    int64                   `json:"bytes"`
+	Buffer   *int                    `json:"upload_buffer"` // null: the trace does not show it
+	BufferBy explain.BufferSource    `json:"upload_buffer_by"`
+	Causes   []jsonCause             `json:"causes"`
+	Requests []explain.UploadSummary `json:"requests"`
 }
 
 type jsonCause struct {
@@ -79,23 +92,27 @@ type jsonNeed struct {
 }
 
 type jsonExplainEvent struct {
-	Line         int              `json:"line"`
-	Size         int              `json:"size"`
-	Time         string           `json:"time,omitempty"`
-	Conn         int              `json:"conn"`
-	Start        int64            `json:"start"`
-	End          int64            `json:"end"`
-	PlainStart   int64            `json:"plain_start,omitempty"`
-	PlainEnd     int64            `json:"plain_end,omitempty"`
-	Segments     []jsonExplainSeg `json:"segments"`
-	Cause        string           `json:"cause"`
-	Confidence   string           `json:"confidence"`
-	Inference    string           `json:"inference,omitempty"`
-	Needs        []explain.Need   `json:"needs"`
-	Notes        []explain.Note   `json:"notes"`
-	Why          string           `json:"why"`
-	ChunkFraming int              `json:"chunk_framing,omitempty"`
-	Facts        explain.Facts    `json:"facts"`
+	Line int `json:"line"`
+	// Direction is "recv" (Recv data) or "send" (Send header, Send data);
+	// Kind names curl's event.
+	Direction    explain.Direction `json:"direction"`
+	Kind         string            `json:"kind"`
+	Size         int               `json:"size"`
+	Time         string            `json:"time,omitempty"`
+	Conn         int               `json:"conn"`
+	Start        int64             `json:"start"`
+	End          int64             `json:"end"`
+	PlainStart   int64             `json:"plain_start,omitempty"`
+	PlainEnd     int64             `json:"plain_end,omitempty"`
+	Segments     []jsonExplainSeg  `json:"segments"`
+	Cause        string            `json:"cause"`
+	Confidence   string            `json:"confidence"`
+	Inference    string            `json:"inference,omitempty"`
+	Needs        []explain.Need    `json:"needs"`
+	Notes        []explain.Note    `json:"notes"`
+	Why          string            `json:"why"`
+	ChunkFraming int               `json:"chunk_framing,omitempty"`
+	Facts        explain.Facts     `json:"facts"`
 }
 
 type jsonExplainSeg struct {
@@ -123,7 +140,7 @@ func (x Explanation) doc() jsonExplain {
 			ZoneHours: m.ClockZone.Hours(), SkewUs: round3(float64(m.ClockSkew) / 1e3), Point: m.Point})
 	}
 	d.Summary = summaryDoc(r)
-	for _, e := range r.Events {
+	for _, e := range inTraceOrder(r) {
 		d.Events = append(d.Events, eventDoc(e))
 	}
 	for _, err := range x.Errors {
@@ -155,14 +172,48 @@ func summaryDoc(r *explain.Result) jsonExplainSummary {
 	for _, n := range s.Needs {
 		js.Needs = append(js.Needs, jsonNeed{n.Need.String(), n.Count, needText(n.Need)})
 	}
+	ss := s.Send
+	js.Sends = jsonSendSummary{Events: ss.Events, Headers: ss.Headers, Bytes: ss.Bytes, BufferBy: ss.BufferBy, Causes: []jsonCause{},
+		Requests: append([]explain.UploadSummary{}, ss.Requests...)}
+	if ss.Buffer > 0 {
+		b := ss.Buffer
+		js.Sends.Buffer = &b
+	}
+	for _, c := range ss.Causes {
+		js.Sends.Causes = append(js.Sends.Causes, jsonCause{c.Cause.String(), c.Count, causeMeaning(c.Cause)})
+	}
 	return js
 }
 
+// inTraceOrder merges the reads and the sends in the order of the trace.
+func inTraceOrder(r *explain.Result) []explain.Event {
+	out := make([]explain.Event, 0, len(r.Events)+len(r.Sends))
+	i, j := 0, 0
+	for i < len(r.Events) || j < len(r.Sends) {
+		if j == len(r.Sends) || (i < len(r.Events) && r.Events[i].Index < r.Sends[j].Index) {
+			out = append(out, r.Events[i])
+			i++
+		} else {
+			out = append(out, r.Sends[j])
+			j++
+		}
+	}
+	return out
+}
+
+// eventWhy explains a read or a send.
+func eventWhy(e explain.Event) string {
+	if e.Dir == explain.DirSend {
+		return sendWhy(e)
+	}
+	return why(e)
+}
+
 func eventDoc(e explain.Event) jsonExplainEvent {
-	je := jsonExplainEvent{Line: e.Line, Size: e.Size, Conn: e.Conn, Start: e.Range.Start, End: e.Range.End,
+	je := jsonExplainEvent{Line: e.Line, Direction: e.Dir, Kind: e.Kind.String(), Size: e.Size, Conn: e.Conn, Start: e.Range.Start, End: e.Range.End,
 		PlainStart: e.Plain.Start, PlainEnd: e.Plain.End, Segments: []jsonExplainSeg{}, Cause: e.Cause.String(),
 		Confidence: e.Confidence.Name(), Needs: append([]explain.Need{}, e.Needs...), Notes: append([]explain.Note{}, e.Notes...),
-		Why: why(e), Facts: e.Facts}
+		Why: eventWhy(e), Facts: e.Facts}
 	if e.Inference != explain.NoInference {
 		je.Inference = e.Inference.String()
 	}
@@ -201,13 +252,13 @@ func (x Explanation) Write(w io.Writer, f Format) error {
 
 func writeExplainCSV(w io.Writer, d jsonExplain) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"line", "size", "time", "conn", "start", "end", "segments", "packets", "cause", "why", "confidence"})
+	cw.Write([]string{"line", "direction", "size", "time", "conn", "start", "end", "segments", "packets", "cause", "why", "confidence"})
 	for _, e := range d.Events {
 		var pk []string
 		for _, s := range e.Segments {
 			pk = append(pk, strconv.Itoa(s.Packet))
 		}
-		if err := cw.Write([]string{strconv.Itoa(e.Line), strconv.Itoa(e.Size), e.Time, strconv.Itoa(e.Conn),
+		if err := cw.Write([]string{strconv.Itoa(e.Line), e.Direction.String(), strconv.Itoa(e.Size), e.Time, strconv.Itoa(e.Conn),
 			strconv.FormatInt(e.Start, 10), strconv.FormatInt(e.End, 10), strconv.Itoa(len(e.Segments)),
 			strings.Join(pk, ";"), e.Cause, e.Why, e.Confidence}); err != nil {
 			return err
@@ -237,6 +288,12 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 		}
 		fmt.Fprintf(w, "\nSizes: %s\n", sizeList(d.Summary.Sizes))
 	}
+	if len(d.Summary.Sends.Causes) > 0 && !d.Refused {
+		fmt.Fprintln(w, "\nSend causes:")
+		for _, c := range d.Summary.Sends.Causes {
+			fmt.Fprintf(w, "  %5d  %-14s %s\n", c.Count, c.Cause, c.Meaning)
+		}
+	}
 	if len(d.Problems) > 0 {
 		fmt.Fprintln(w, "\nProblems:")
 		for _, p := range d.Problems {
@@ -251,6 +308,10 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 		for _, c := range x.Result.Summary.Causes {
 			e := x.Result.Events[c.Example]
 			fmt.Fprintf(w, "  line %d, %d bytes (%s, %s): %s\n", e.Line, e.Size, e.Cause, e.Confidence, why(e))
+		}
+		for _, c := range x.Result.Summary.Send.Causes {
+			e := x.Result.Sends[c.Example]
+			fmt.Fprintf(w, "  line %d, %s %d bytes (%s, %s): %s\n", e.Line, e.Kind, e.Size, e.Cause, e.Confidence, sendWhy(e))
 		}
 	}
 	for _, err := range x.Errors {
@@ -286,8 +347,8 @@ func sizeList(sizes []jsonSizeCount) string {
 
 func writeEventTable(w io.Writer, events []jsonExplainEvent) error {
 	fmt.Fprintln(w, "\nEvents:")
-	return streamTable(w, "rrrrlrll",
-		[]string{"LINE", "N", "CONN", "STREAM", "PACKETS", "LAST BEFORE READ", "CAUSE", "CONFIDENCE"},
+	return streamTable(w, "rlrrrlrll",
+		[]string{"LINE", "DIR", "N", "CONN", "STREAM", "PACKETS", "LAST BEFORE EVENT", "CAUSE", "CONFIDENCE"},
 		func(emit func([]string) error) error {
 			for _, e := range events {
 				conn, rng, pk, before := "-", "", "", ""
@@ -310,7 +371,7 @@ func writeEventTable(w io.Writer, events []jsonExplainEvent) error {
 						before = time.Duration(last * 1e3).Round(time.Microsecond).String()
 					}
 				}
-				if err := emit([]string{strconv.Itoa(e.Line), strconv.Itoa(e.Size), conn, rng, pk, before, e.Cause, e.Confidence}); err != nil {
+				if err := emit([]string{strconv.Itoa(e.Line), e.Direction.String(), strconv.Itoa(e.Size), conn, rng, pk, before, e.Cause, e.Confidence}); err != nil {
 					return err
 				}
 			}
@@ -426,6 +487,16 @@ func causeMeaning(c explain.Cause) string {
 		return "no matching connection in the capture"
 	case explain.CauseTraceOnly:
 		return "no capture: sizes only"
+	case explain.CauseRequestHeader:
+		return "the request head: curl logs it as one event"
+	case explain.CauseUploadBuffer:
+		return "curl filled its upload buffer and the socket took all of it"
+	case explain.CausePartialSend:
+		return "the socket took less than curl offered: its send buffer was full"
+	case explain.CauseBufferRest:
+		return "what was left of curl's upload buffer after a partial send"
+	case explain.CauseUploadChunk:
+		return "one chunk of a chunked upload: a read of curl's source with its framing"
 	}
 	return "cannot tell from the evidence"
 }
@@ -910,6 +981,16 @@ func inferenceText(e explain.Event) string {
 		return "a segment shorter than the MSS is usually one write of a server that writes in pieces; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
 	case explain.ByUnknownOverhead:
 		return "curl reads one record per SSL_read; what the record holds beyond the read is taken as the suite's overhead, which segscope cannot measure without decrypting"
+	case explain.ByUploadSizes:
+		return "the largest send, which the trace repeats, is taken as curl's upload buffer; curl offers the socket a whole buffer, and logs what it took"
+	case explain.ByCurlDefault:
+		return "curl's upload buffer is taken as libcurl's default, as the application did not set CURLOPT_UPLOAD_BUFFERSIZE (the curl tool does not)"
+	case explain.ByBufferSum:
+		return "the sends of this buffer add up to curl's upload buffer exactly; curl offers a whole buffer, and after a short write offers what is left"
+	case explain.BySendPressure:
+		return "the capture shows the socket holding bytes it had not sent when curl logged the send, which is when a write returns short; the trace logs what the socket took, not what curl offered"
+	case explain.ByLastSend:
+		return "the trace logs no later send of this request, and no Content-Length to check it against"
 	}
 	return e.Inference.String()
 }
@@ -998,7 +1079,11 @@ func roundDur(d time.Duration) string {
 func summarySentences(r *explain.Result) []string {
 	s := r.Summary
 	if s.Events == 0 {
-		return []string{"The trace has no Recv data events."}
+		out := []string{"The trace has no Recv data events."}
+		if !r.Refused {
+			out = append(out, uploadSentences(r)...)
+		}
+		return out
 	}
 	top := s.Sizes[0]
 	out := []string{fmt.Sprintf("%d Recv data events, %d bytes; the most common size is %d (%d times).", s.Events, s.Bytes, top.Size, top.Count)}
@@ -1021,6 +1106,7 @@ func summarySentences(r *explain.Result) []string {
 			}
 		}
 	}
+	out = append(out, uploadSentences(r)...)
 	out = append(out, confidenceSentences(s)...)
 	if s.NoTime {
 		out = append(out, "The trace has no times (curl without --trace-time): only what the order and sizes of the events prove is said.")

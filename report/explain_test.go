@@ -188,6 +188,8 @@ func TestExplainJSONFacts(t *testing.T) {
 	var doc struct {
 		Schema string `json:"schema"`
 		Events []struct {
+			Direction  string `json:"direction"`
+			Kind       string `json:"kind"`
 			Size       int    `json:"size"`
 			Cause      string `json:"cause"`
 			Confidence string `json:"confidence"`
@@ -209,10 +211,20 @@ func TestExplainJSONFacts(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Schema != ExplainSchema || len(doc.Events) != 19 {
+	if doc.Schema != ExplainSchema || len(doc.Events) != 20 {
 		t.Fatalf("schema %s, %d events", doc.Schema, len(doc.Events))
 	}
-	e := doc.Events[0]
+	// The request head comes first: curl's HTTP/1-style rendering of the
+	// HEADERS frame, which the decryption found on the wire.
+	h := doc.Events[0]
+	if h.Direction != "send" || h.Kind != "Send header" || h.Cause != "request-header" || h.Confidence != "certain" ||
+		h.Facts.Frames == nil || h.Facts.Frames.Source != "key log" || !strings.Contains(h.Why, "HEADERS frame") {
+		t.Errorf("request head: %+v", h)
+	}
+	e := doc.Events[1]
+	if e.Direction != "recv" || e.Kind != "Recv data" {
+		t.Errorf("second event is not the first read: %+v", e)
+	}
 	if e.Size != 8192 || e.Cause != "h2-frames" || e.Confidence != "certain" || e.Facts.Layer != "h2-tls" ||
 		e.Facts.Frames == nil || e.Facts.Frames.Source != "key log" || e.Facts.Frames.Shape != "whole-frames" ||
 		e.Facts.Record == nil || e.Facts.Record.Overhead != 24 || e.Facts.Record.Version != "TLS 1.2" || e.Why == "" {

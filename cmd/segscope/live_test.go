@@ -90,15 +90,26 @@ func TestCurlExplainsEveryRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			recv := 0
+			recv, sent := 0, 0
 			for _, l := range strings.Split(string(trace), "\n") {
 				if strings.Contains(l, "<= Recv data, ") && !strings.Contains(l, "Recv data, 0 bytes") {
 					recv++
 				}
+				if strings.Contains(l, "=> Send header, ") || strings.Contains(l, "=> Send data, ") {
+					sent++
+				}
 			}
-			events := doc["events"].([]any)
-			if len(events) != recv || recv == 0 {
-				t.Fatalf("%d events explained, the trace has %d Recv data lines", len(events), recv)
+			var events []any
+			sends := 0
+			for _, e := range doc["events"].([]any) {
+				if e.(map[string]any)["direction"] == "send" {
+					sends++
+					continue
+				}
+				events = append(events, e)
+			}
+			if len(events) != recv || recv == 0 || sends != sent || sent == 0 {
+				t.Fatalf("%d reads and %d sends explained, the trace has %d Recv data and %d Send lines", len(events), sends, recv, sent)
 			}
 			for _, e := range events {
 				ev := e.(map[string]any)
@@ -228,10 +239,11 @@ func TestCurlTwoServers(t *testing.T) {
 		} `json:"matches"`
 		Problems []any `json:"problems"`
 		Events   []struct {
-			Line  int    `json:"line"`
-			Conn  int    `json:"conn"`
-			Size  int    `json:"size"`
-			Cause string `json:"cause"`
+			Line      int    `json:"line"`
+			Direction string `json:"direction"`
+			Conn      int    `json:"conn"`
+			Size      int    `json:"size"`
+			Cause     string `json:"cause"`
 		} `json:"events"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
@@ -242,6 +254,9 @@ func TestCurlTwoServers(t *testing.T) {
 	}
 	bytesOn := map[int]int{}
 	for _, e := range doc.Events {
+		if e.Direction != "recv" {
+			continue
+		}
 		if e.Conn < 0 || e.Cause == "unmatched" || e.Cause == "missing" {
 			t.Errorf("line %d (%d bytes): conn %d, %s", e.Line, e.Size, e.Conn, e.Cause)
 		}
@@ -268,8 +283,9 @@ func TestCurlResolve(t *testing.T) {
 	var doc struct {
 		Matches []any `json:"matches"`
 		Events  []struct {
-			Size  int    `json:"size"`
-			Cause string `json:"cause"`
+			Direction string `json:"direction"`
+			Size      int    `json:"size"`
+			Cause     string `json:"cause"`
 		} `json:"events"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
@@ -277,6 +293,9 @@ func TestCurlResolve(t *testing.T) {
 	}
 	total := 0
 	for _, e := range doc.Events {
+		if e.Direction != "recv" {
+			continue
+		}
 		total += e.Size
 		if e.Cause == "unmatched" || e.Cause == "missing" {
 			t.Errorf("a %d-byte read: %s", e.Size, e.Cause)

@@ -346,17 +346,24 @@ func TestExplainCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	recv := strings.Count(string(trace), "<= Recv data, ")
+	sent := strings.Count(string(trace), "=> Send header, ")
 	code, out, _ = runCmd(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "json", pcaps+"mtu1440-ts.pcap.gz")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
 		t.Fatalf("json: exit %d, %v", code, err)
 	}
-	if n := len(doc["events"].([]any)); n != recv || dig(t, doc, "summary", "dominant_cause") != "full-segment" || dig(t, doc, "schema") != "segscope.explain/1" {
+	n := 0
+	for _, e := range doc["events"].([]any) {
+		if e.(map[string]any)["direction"] == "recv" {
+			n++
+		}
+	}
+	if n != recv || len(doc["events"].([]any)) != recv+sent || dig(t, doc, "summary", "dominant_cause") != "full-segment" || dig(t, doc, "schema") != "segscope.explain/1" {
 		t.Errorf("json: %d events (trace has %d), dominant %v", n, recv, dig(t, doc, "summary", "dominant_cause"))
 	}
 	code, out, _ = runCmd(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "csv", pcaps+"mtu1440-ts.pcap.gz")
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || code != 0 || len(rows) != recv+1 || rows[0][8] != "cause" {
+	if err != nil || code != 0 || len(rows) != recv+sent+1 || rows[0][1] != "direction" || rows[0][9] != "cause" {
 		t.Errorf("csv: exit %d, %d rows, err %v", code, len(rows), err)
 	}
 }

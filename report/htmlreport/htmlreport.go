@@ -372,26 +372,34 @@ func FromExplanation(x report.Explanation) Input {
 // MaxExplainSegments segment entries over those reads, each read's first
 // and last segment only (segs counts the entries there were).
 func boundedExplain(x *explain.Result, o Options) (r *explain.Result, cut, segs int) {
-	events := x.Events
+	events, sends := x.Events, x.Sends
 	if len(events) > o.MaxExplainEvents {
 		cut = len(events) - o.MaxExplainEvents
 		events = events[:o.MaxExplainEvents]
 	}
-	for _, e := range events {
-		segs += len(e.Segments)
+	if len(sends) > o.MaxExplainEvents {
+		sends = sends[:o.MaxExplainEvents] // the sends' summary keeps them all
+	}
+	for _, evs := range [][]explain.Event{events, sends} {
+		for _, e := range evs {
+			segs += len(e.Segments)
+		}
 	}
 	if segs <= o.MaxExplainSegments {
 		segs = 0
 	}
-	if cut == 0 && segs == 0 {
+	if cut == 0 && segs == 0 && len(sends) == len(x.Sends) {
 		return x, 0, 0
 	}
 	c := *x
 	c.Events = append([]explain.Event(nil), events...)
+	c.Sends = append([]explain.Event(nil), sends...)
 	if segs > 0 {
-		for i := range c.Events {
-			if s := c.Events[i].Segments; len(s) > 2 {
-				c.Events[i].Segments = []explain.Seg{s[0], s[len(s)-1]}
+		for _, evs := range [][]explain.Event{c.Events, c.Sends} {
+			for i := range evs {
+				if s := evs[i].Segments; len(s) > 2 {
+					evs[i].Segments = []explain.Seg{s[0], s[len(s)-1]}
+				}
 			}
 		}
 	}

@@ -1,0 +1,596 @@
+package explain
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segscope/segscope/curltrace"
+)
+
+// Sends: curl's `Send header` and `Send data` events. What decides a
+// send's N is curl's side, not the network's: curl fills an upload buffer
+// from its source (a file, stdin, a form), offers it to the socket, and
+// logs what the socket took. So the sizes are explained from the trace's
+// own sends, one request at a time: the buffer they fill, the head that
+// shared the first buffer, the sends of one buffer that add up to it
+// (the socket took less, then the rest), the body's end, a chunk's
+// framing. The capture then says how each send travelled (segments,
+// records, frames) and why the socket took less (the server's window).
+
+// Direction is which way an event's bytes went.
+type Direction uint8
+
+const (
+	DirRecv Direction = iota // Recv header, Recv data: what curl received
+	DirSend                  // Send header, Send data: what curl sent
+)
+
+func (d Direction) String() string {
+	if d == DirSend {
+		return "send"
+	}
+	return "recv"
+}
+
+// MarshalText writes the direction's name in JSON.
+func (d Direction) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// BufferSource says how curl's upload buffer was found.
+type BufferSource uint8
+
+const (
+	UploadBufferUnknown  BufferSource = iota // the trace does not show it
+	UploadBufferRepeated                     // the largest send size, repeated in the trace
+	UploadBufferDefault                      // libcurl's default (65536 since 7.62), and no send is larger
+)
+
+func (b BufferSource) String() string {
+	return [...]string{"unknown", "repeated", "curl-default"}[min(int(b), 2)]
+}
+
+// MarshalText writes the buffer source's name in JSON.
+func (b BufferSource) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
+
+// uploadDefault is libcurl's upload buffer unless the application sets
+// CURLOPT_UPLOAD_BUFFERSIZE (the curl tool does not): 64 KiB since 7.62.
+const uploadDefault = 65536
+
+// UploadFact is a send's place in its request, from the trace's sends.
+type UploadFact struct {
+	Source Source `json:"source"`
+	// Buffer is curl's upload buffer (0: the trace does not show it), and
+	// how it was found.
+	Buffer   int          `json:"buffer"`
+	BufferBy BufferSource `json:"buffer_by"`
+	// Head is the request head (Send header) of the request; HeadShared
+	// tells that the head and the body's first bytes filled one buffer
+	// (curl 8 sends them in one write).
+	Head       int  `json:"head"`
+	HeadShared bool `json:"head_shared"`
+	// Body is the request body as curl logged it: the sum of its sends.
+	// ContentLength is the Content-Length curl sent (-1: none).
+	Body          int64 `json:"body"`
+	ContentLength int64 `json:"content_length"`
+	// Offset is where this send starts in the body; Index is its place
+	// among the body's Sends; FullBuffers counts the body's sends that
+	// filled the buffer alone.
+	Offset      int64 `json:"offset"`
+	Index       int   `json:"index"`
+	Sends       int   `json:"sends"`
+	FullBuffers int   `json:"full_buffers"`
+	// Group is the sends that together filled one buffer, this one among
+	// them (1 when it filled the buffer alone; 0 when the sends around it
+	// add up to no buffer); Offered is what curl offered the socket at
+	// this send (the buffer, less the head and the earlier sends of it).
+	Group   int `json:"group"`
+	Offered int `json:"offered"`
+	// Chunked: the request body is chunked (Transfer-Encoding: chunked);
+	// ChunkData and ChunkFraming are this send's chunk data and framing,
+	// read from the bytes curl logged, when it holds whole chunks.
+	Chunked      bool `json:"chunked"`
+	Chunks       int  `json:"chunks,omitempty"`
+	ChunkData    int  `json:"chunk_data,omitempty"`
+	ChunkFraming int  `json:"chunk_framing,omitempty"`
+	LastChunk    bool `json:"last_chunk,omitempty"`
+}
+
+// SendBufferFact is the state of the connection when curl logged a send,
+// as the capture shows it: the bytes curl had written that the socket had
+// not sent yet (Unsent), the bytes in flight, the window the server had
+// advertised last (by packet Packet), and whether it advertised a zero
+// window since the send's first segment.
+type SendBufferFact struct {
+	Source     Source `json:"source"`
+	Packet     int    `json:"packet"`
+	Window     int    `json:"window"`
+	InFlight   int64  `json:"in_flight"`
+	Unsent     int64  `json:"unsent"`
+	ZeroWindow bool   `json:"zero_window"`
+	// Full: the bytes in flight reached the window, within one MSS.
+	Full bool `json:"full"`
+}
+
+// backedUp tells that the socket held bytes it could not send when curl
+// logged the send: its buffer was filling.
+func (b *SendBufferFact) backedUp() bool { return b != nil && b.Unsent > 0 }
+
+// ExpectFact is the wait before a body whose head sent "Expect:
+// 100-continue": from the head to the body's first send (trace times),
+// and how it ended.
+type ExpectFact struct {
+	Source   Source        `json:"source"`
+	Waited   time.Duration `json:"waited_ns"`
+	HasTime  bool          `json:"has_time"`
+	Answered bool          `json:"answered"`  // a 100 Continue came first
+	TimedOut bool          `json:"timed_out"` // curl logged "Done waiting for 100-continue"
+}
+
+// upRequest is one request's sends in the trace.
+type upRequest struct {
+	head      int   // Send header event; -1 when the body's sends came without one
+	headSize  int   //
+	sends     []int // Send data events
+	chunked   bool
+	expect    bool
+	length    int64 // Content-Length, -1 when none
+	answered  bool  // a 100 Continue before the first send
+	timedOut  bool  // "Done waiting for 100-continue" before the first send
+	shared    bool  // head and first body bytes filled one buffer
+	groups    []int // per send: how many sends filled its buffer (0: none)
+	offered   []int
+	full      int
+	body      int64
+	offsets   []int64
+	firstSent bool // a Send data came: 100-continue lines after it are not the wait's
+}
+
+// uploadPlan is what the trace's sends say, before the capture.
+type uploadPlan struct {
+	buffer   int
+	bufferBy BufferSource
+	reqs     []*upRequest
+	of       map[int]*upRequest // event index -> its request
+}
+
+// planUploads groups each connection's sends into requests and finds
+// curl's upload buffer from their sizes.
+func planUploads(t *curltrace.Trace) *uploadPlan {
+	p := &uploadPlan{of: map[int]*upRequest{}}
+	type key struct{ conn, xfer int }
+	cur := map[key]*upRequest{}
+	for i, e := range t.Events {
+		k := key{eventConn(t, i), e.Xfer}
+		q := cur[k]
+		switch {
+		case e.Kind == curltrace.SendHeader && e.Size > 0:
+			q = &upRequest{head: i, headSize: e.Size, length: -1}
+			q.readHead(e.Data)
+			cur[k] = q
+			p.reqs = append(p.reqs, q)
+			p.of[i] = q
+		case e.Kind == curltrace.SendData && e.Size > 0:
+			if q == nil {
+				q = &upRequest{head: -1, length: -1}
+				cur[k] = q
+				p.reqs = append(p.reqs, q)
+			}
+			q.sends = append(q.sends, i)
+			q.firstSent = true
+			p.of[i] = q
+		case q == nil || q.firstSent:
+		case e.Kind == curltrace.RecvHeader && isStatusLine(e.Data) && e.Data[9] == '1':
+			q.answered = true
+		case e.Kind == curltrace.Info && strings.Contains(e.Text, "Done waiting for 100-continue"):
+			q.timedOut = true
+		}
+	}
+	p.findBuffer(t)
+	for _, q := range p.reqs {
+		q.group(t, p.buffer)
+	}
+	return p
+}
+
+// readHead takes what the request head says of its body.
+func (q *upRequest) readHead(head []byte) {
+	for _, line := range bytes.Split(head, []byte("\r\n")) {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		v := strings.TrimSpace(string(value))
+		switch strings.ToLower(strings.TrimSpace(string(name))) {
+		case "transfer-encoding":
+			q.chunked = strings.Contains(strings.ToLower(v), "chunked")
+		case "expect":
+			q.expect = strings.EqualFold(v, "100-continue")
+		case "content-length":
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+				q.length = n
+			}
+		}
+	}
+}
+
+// findBuffer: curl's upload buffer is the largest size a body send had,
+// when several had it; else libcurl's default when the trace names a curl
+// that has it and no send was larger.
+func (p *uploadPlan) findBuffer(t *curltrace.Trace) {
+	largest, n := 0, 0
+	for _, q := range p.reqs {
+		if q.chunked {
+			continue
+		}
+		for _, i := range q.sends {
+			switch s := t.Events[i].Size; {
+			case s > largest:
+				largest, n = s, 1
+			case s == largest:
+				n++
+			}
+		}
+	}
+	switch {
+	case n >= 2 && largest >= 1024:
+		p.buffer, p.bufferBy = largest, UploadBufferRepeated
+	case t.Curl.AtLeast(7, 62) && largest <= uploadDefault && largest > 0:
+		p.buffer, p.bufferBy = uploadDefault, UploadBufferDefault
+	}
+}
+
+// group finds the sends that filled each buffer: curl offers the socket
+// its buffer (after the head, when the head shared it) and logs what the
+// socket took; when that was less, it offers the rest next.
+func (q *upRequest) group(t *curltrace.Trace, buffer int) {
+	n := len(q.sends)
+	q.groups, q.offered, q.offsets = make([]int, n), make([]int, n), make([]int64, n)
+	for k, i := range q.sends {
+		q.offsets[k] = q.body
+		q.body += int64(t.Events[i].Size)
+	}
+	if buffer == 0 || q.chunked || n == 0 {
+		return
+	}
+	size := func(k int) int { return t.Events[q.sends[k]].Size }
+	// The head shared the first buffer when it and the first sends add up
+	// to it.
+	if q.head >= 0 {
+		sum := q.headSize
+		for k := 0; k < n && sum < buffer; k++ {
+			if sum += size(k); sum == buffer {
+				q.shared = true
+			}
+		}
+	}
+	for k := 0; k < n; {
+		sum := 0
+		if k == 0 && q.shared {
+			sum = q.headSize
+		}
+		j := k
+		for ; j < n && sum+size(j) <= buffer; j++ {
+			q.offered[j] = buffer - sum
+			sum += size(j)
+			if sum == buffer {
+				break
+			}
+		}
+		if j < n && sum == buffer {
+			for m := k; m <= j; m++ {
+				q.groups[m] = j - k + 1
+			}
+			if j == k {
+				q.full++
+			}
+			k = j + 1
+			continue
+		}
+		// No buffer fills here: the sizes do not tell what curl offered.
+		if j == k {
+			q.offered[k] = 0
+			j = k + 1
+		}
+		k = j
+	}
+}
+
+// sendKind is what a send is, from the trace's sizes alone.
+func (p *uploadPlan) fact(t *curltrace.Trace, i int) *UploadFact {
+	q := p.of[i]
+	if q == nil {
+		return nil
+	}
+	f := &UploadFact{Source: FromTrace, Buffer: p.buffer, BufferBy: p.bufferBy, Head: q.headSize, HeadShared: q.shared,
+		Body: q.body, ContentLength: q.length, Sends: len(q.sends), FullBuffers: q.full, Chunked: q.chunked, Index: -1}
+	for k, j := range q.sends {
+		if j != i {
+			continue
+		}
+		f.Index, f.Offset, f.Group, f.Offered = k, q.offsets[k], q.groups[k], q.offered[k]
+		if q.chunked {
+			e := t.Events[i]
+			f.Chunks, f.ChunkData, f.ChunkFraming, f.LastChunk = parseChunks(e.Data, e.Size)
+		}
+	}
+	return f
+}
+
+// parseChunks reads the chunks a send holds from the bytes curl logged:
+// how many, their data and framing, and whether the last is the
+// terminating zero chunk. chunks is 0 when the bytes are not whole chunks.
+// A --trace-ascii dump prints CR and LF as they were ("\r\n" restored),
+// and other bytes outside the printable range as '.': the framing is
+// printable, and the data is skipped by its length.
+func parseChunks(b []byte, n int) (chunks, data, framing int, last bool) {
+	if len(b) != n {
+		return 0, 0, 0, false
+	}
+	for len(b) > 0 {
+		line, rest, ok := bytes.Cut(b, []byte("\r\n"))
+		if !ok || len(line) == 0 || len(line) > 16 {
+			return 0, 0, 0, false
+		}
+		hex, _, _ := bytes.Cut(line, []byte(";")) // chunk extensions
+		size, err := strconv.ParseUint(string(hex), 16, 32)
+		if err != nil {
+			return 0, 0, 0, false
+		}
+		if size == 0 {
+			// The last chunk, then trailers up to an empty line.
+			end := bytes.Index(rest, []byte("\r\n"))
+			for end > 0 {
+				rest = rest[end+2:]
+				end = bytes.Index(rest, []byte("\r\n"))
+			}
+			if end != 0 || len(rest) != 2 {
+				return 0, 0, 0, false
+			}
+			return chunks + 1, data, framing + len(b), true
+		}
+		if int64(len(rest)) < int64(size)+2 || string(rest[size:size+2]) != "\r\n" {
+			return 0, 0, 0, false
+		}
+		chunks++
+		data += int(size)
+		framing += len(line) + 4
+		b = rest[size+2:]
+	}
+	return chunks, data, framing, false
+}
+
+// sendRules decides a send's cause from its facts.
+func sendRules(ev *Event) verdict {
+	f := &ev.Facts
+	u := f.Upload
+	switch {
+	case ev.Kind == curltrace.SendHeader:
+		return certain(CauseRequestHeader)
+	case u == nil:
+		return cannotTell(CauseUnknown, NeedStrace)
+	case u.Chunked:
+		return chunkRule(ev, u)
+	case u.Group == 1 && u.Offered == ev.Size:
+		return inferred(CauseUploadBuffer, uploadBy(u))
+	case u.Group > 1 && ev.Size < u.Offered:
+		return inferred(CausePartialSend, ByBufferSum)
+	case u.Group > 1:
+		return inferred(CauseBufferRest, ByBufferSum)
+	case u.Index == u.Sends-1:
+		return bodyEndRule(ev, u)
+	case u.Buffer > 0 && ev.Size < u.Buffer && f.SendBuffer.backedUp():
+		return inferred(CausePartialSend, BySendPressure)
+	}
+	return cannotTell(CauseUnknown, NeedStrace)
+}
+
+// uploadBy names what makes a full send curl's buffer.
+func uploadBy(u *UploadFact) Inference {
+	if u.BufferBy == UploadBufferDefault {
+		return ByCurlDefault
+	}
+	return ByUploadSizes
+}
+
+// bodyEndRule: the last send of a body. Certain when the Content-Length
+// curl sent is what its sends add up to; else that no later send came
+// is what says so.
+func bodyEndRule(ev *Event, u *UploadFact) verdict {
+	if u.ContentLength >= 0 && u.ContentLength == u.Body {
+		return certain(CauseBodyEnd)
+	}
+	return inferred(CauseBodyEnd, ByLastSend)
+}
+
+// chunkRule: a send of a chunked body holds whole chunks (one read of
+// curl's source, framed) or the terminating chunk; anything else is a
+// piece of one, which only a socket that took less explains.
+func chunkRule(ev *Event, u *UploadFact) verdict {
+	switch {
+	case u.Chunks > 0 && u.LastChunk && u.ChunkData == 0:
+		return certain(CauseBodyEnd)
+	case u.Chunks > 0:
+		return certain(CauseUploadChunk)
+	case ev.Facts.SendBuffer.backedUp():
+		return inferred(CausePartialSend, BySendPressure)
+	}
+	return cannotTell(CauseUnknown, NeedStrace)
+}
+
+// explainSends explains every Send header and Send data event: its size
+// from the trace's sends, where it went from the capture.
+func (r *Result) explainSends(conns map[int]*connState) {
+	t := r.Trace
+	plan := planUploads(t)
+	r.uploads = plan
+	sides := map[int]*sendSide{}
+	for i := range t.Events {
+		e := &t.Events[i]
+		if (e.Kind != curltrace.SendHeader && e.Kind != curltrace.SendData) || e.Size == 0 {
+			continue
+		}
+		ti := eventConn(t, i)
+		st := conns[ti]
+		ev := Event{Index: i, Line: e.Line, Size: e.Size, Dir: DirSend, Kind: e.Kind, Conn: -1}
+		ev.Facts.Layer, ev.Facts.n, ev.Facts.curl, ev.Facts.ascii = LayerUnknown, e.Size, t.Curl, t.ASCII
+		ev.tod, ev.hasTOD = e.Time, e.HasTime
+		if e.Kind == curltrace.SendData {
+			ev.Facts.Upload = plan.fact(t, i)
+			ev.Facts.Expect = plan.expect(t, i)
+		}
+		if st != nil {
+			ev.Facts.Layer = st.layer
+		}
+		if st != nil && st.m != nil {
+			ev.Conn = st.m.Conn.ID
+			ev.Facts.Point = st.m.Point
+			s := sides[ti]
+			if s == nil {
+				s = newSendSide(st)
+				sides[ti] = s
+			}
+			if st.tunnel || !s.place(&ev, e) {
+				ev.Notes = append(ev.Notes, NoteUnplaced)
+			}
+			if st.m.Aligned && e.HasTime {
+				timeSend(&ev, st.m)
+				s.pressure(&ev)
+			}
+		}
+		v := sendRules(&ev)
+		ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, fitNeeds(&ev.Facts, v.needs)
+		if !t.HasTimes {
+			ev.Notes = append(ev.Notes, NoteNoTime)
+		}
+		if u := ev.Facts.Upload; u != nil && u.ChunkFraming > 0 {
+			ev.Notes = append(ev.Notes, NoteChunkFraming)
+		}
+		r.Sends = append(r.Sends, ev)
+	}
+}
+
+// expect is the wait before the body's first send, when the head asked
+// for 100 Continue.
+func (p *uploadPlan) expect(t *curltrace.Trace, i int) *ExpectFact {
+	q := p.of[i]
+	if q == nil || !q.expect || len(q.sends) == 0 || q.sends[0] != i || q.head < 0 {
+		return nil
+	}
+	f := &ExpectFact{Source: FromTrace, Answered: q.answered, TimedOut: q.timedOut}
+	h, e := t.Events[q.head], t.Events[i]
+	if h.HasTime && e.HasTime {
+		f.Waited, f.HasTime = e.Time-h.Time, true
+	}
+	return f
+}
+
+// timeSend dates a send on the capture's clock, and its segments against
+// it: Before is how long before curl logged the send a segment was
+// captured (curl logs what the socket took, once it took it; a segment
+// still in the socket's buffer leaves after).
+func timeSend(ev *Event, m *Match) {
+	ev.Time = readTime(m, ev.tod).Add(-m.ClockSkew)
+	if len(ev.Segments) == 0 {
+		return
+	}
+	for j := range ev.Segments {
+		ev.Segments[j].Before = ev.Time.Sub(ev.Segments[j].Arrived)
+	}
+	ev.Facts.Timing = &TimingFact{Source: FromCapture, LastBefore: latest(ev.Segments).Before, FirstBefore: earliest(ev.Segments).Before}
+}
+
+// SendSummary condenses the sends.
+type SendSummary struct {
+	Events  int   // Send header and Send data events
+	Headers int   // of them Send header
+	Bytes   int64 // Send data bytes
+	Causes  []CauseCount
+	// Buffer is curl's upload buffer as the sends show it (0: not shown).
+	Buffer   int
+	BufferBy BufferSource
+	Requests []UploadSummary
+}
+
+// UploadSummary is one request's body as its sends show it.
+type UploadSummary struct {
+	Line          int // the Send header's line (the first send's without one)
+	Conn          int // capture connection; -1 when unmatched
+	Head          int
+	HeadShared    bool
+	Body          int64
+	ContentLength int64
+	Sends         int
+	FullBuffers   int
+	Partial       int // sends the socket took only part of
+	Chunked       bool
+	Chunks        int // chunks (the terminating one included) in sends of whole chunks
+	ChunkData     int64
+	ChunkFraming  int64
+	Last          int // the last send's size
+	// Expect: the first send waited for 100 Continue.
+	Expect *ExpectFact
+}
+
+// summarizeSends counts the sends' causes and sums each request's body.
+func (r *Result) summarizeSends() {
+	s := &r.Summary.Send
+	causes := map[Cause]*CauseCount{}
+	for i, e := range r.Sends {
+		s.Events++
+		if e.Kind == curltrace.SendHeader {
+			s.Headers++
+		} else {
+			s.Bytes += int64(e.Size)
+		}
+		if causes[e.Cause] == nil {
+			causes[e.Cause] = &CauseCount{Cause: e.Cause, Example: i}
+		}
+		causes[e.Cause].Count++
+	}
+	for _, c := range causes {
+		s.Causes = append(s.Causes, *c)
+	}
+	sortCauses(s.Causes)
+	p := r.uploads
+	if p == nil {
+		return
+	}
+	s.Buffer, s.BufferBy = p.buffer, p.bufferBy
+	byIndex := map[int]*Event{}
+	for i := range r.Sends {
+		byIndex[r.Sends[i].Index] = &r.Sends[i]
+	}
+	for _, q := range p.reqs {
+		if len(q.sends) == 0 {
+			continue
+		}
+		u := UploadSummary{Head: q.headSize, HeadShared: q.shared, Body: q.body, ContentLength: q.length, Sends: len(q.sends),
+			FullBuffers: q.full, Chunked: q.chunked, Conn: -1}
+		first := q.head
+		if first < 0 {
+			first = q.sends[0]
+		}
+		u.Line = r.Trace.Events[first].Line
+		for _, i := range q.sends {
+			ev := byIndex[i]
+			if ev == nil {
+				continue
+			}
+			u.Conn = ev.Conn
+			u.Last = ev.Size
+			if ev.Cause == CausePartialSend {
+				u.Partial++
+			}
+			if f := ev.Facts.Upload; f != nil && f.Chunks > 0 {
+				u.Chunks += f.Chunks
+				u.ChunkData += int64(f.ChunkData)
+				u.ChunkFraming += int64(f.ChunkFraming)
+			}
+			if ev.Facts.Expect != nil {
+				u.Expect = ev.Facts.Expect
+			}
+		}
+		s.Requests = append(s.Requests, u)
+	}
+}

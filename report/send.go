@@ -1,0 +1,355 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/explain"
+)
+
+// The words for sends: curl's Send header and Send data events.
+
+// sendWhy explains one send in a sentence, from its facts and cause.
+func sendWhy(e explain.Event) string {
+	s := sendCauseSentence(e)
+	switch e.Confidence {
+	case explain.Inferred:
+		s += " (inferred: " + inferenceText(e) + ")"
+	case explain.CannotTell:
+		s = "cannot tell: " + s
+	}
+	if len(e.Needs) > 0 {
+		var needs []string
+		for _, n := range e.Needs {
+			needs = append(needs, sendNeedText(n))
+		}
+		verb := "to tell"
+		if e.Confidence == explain.Inferred {
+			verb = "to be sure"
+		}
+		s += "; " + verb + ", " + strings.Join(needs, "; ")
+	}
+	return s + expectText(e) + wireText(e) + sendTimingText(e)
+}
+
+// sendNeedText: what is missing for a send; strace shows what curl
+// offered the socket, which the trace does not log.
+func sendNeedText(n explain.Need) string {
+	switch n {
+	case explain.NeedStrace:
+		return "what curl offered the socket: strace -f -e trace=sendto,write,sendmsg curl ... in a run of the same condition (a write returns what the socket took of what it was offered)"
+	case explain.NeedMatchingCapture:
+		return needText(n)
+	}
+	return needText(n)
+}
+
+// bufferName names curl's upload buffer and how it is known.
+func bufferName(u *explain.UploadFact) string {
+	switch u.BufferBy {
+	case explain.UploadBufferRepeated:
+		return fmt.Sprintf("its %d-byte upload buffer", u.Buffer)
+	case explain.UploadBufferDefault:
+		return fmt.Sprintf("its %d-byte upload buffer (libcurl's default)", u.Buffer)
+	}
+	return "its upload buffer"
+}
+
+func sendCauseSentence(e explain.Event) string {
+	u := e.Facts.Upload
+	switch e.Cause {
+	case explain.CauseRequestHeader:
+		return headerSentence(e)
+	case explain.CauseUploadBuffer:
+		if u.HeadShared && u.Index == 0 {
+			return fmt.Sprintf("curl filled %s with the request head (%d bytes, logged apart as Send header) and these %d bytes of body, %d + %d = %d, and the socket took all of it in one write", bufferName(u), u.Head, e.Size, u.Head, e.Size, u.Buffer)
+		}
+		return fmt.Sprintf("curl filled %s from its source and the socket took all of it", bufferName(u))
+	case explain.CausePartialSend:
+		return partialSentence(e)
+	case explain.CauseBufferRest:
+		return fmt.Sprintf("the rest of a buffer the socket had taken only part of: curl offered the %d bytes left of %s, and the socket took them (the sends of that buffer add up to %d)", u.Offered, bufferName(u), u.Buffer)
+	case explain.CauseUploadChunk:
+		what := fmt.Sprintf("one chunk: %d bytes curl read from its source, framed with %d bytes of size line and CRLFs (%d + %d = %d)", u.ChunkData, u.ChunkFraming, u.ChunkData, u.ChunkFraming, e.Size)
+		if u.Chunks > 1 {
+			what = fmt.Sprintf("%d chunks: %d bytes curl read from its source, framed with %d bytes of size lines and CRLFs (%d + %d = %d)", u.Chunks, u.ChunkData, u.ChunkFraming, u.ChunkData, u.ChunkFraming, e.Size)
+		}
+		return what + "; a chunked upload sends each read of its source as it comes"
+	case explain.CauseBodyEnd:
+		return bodyEndSentence(e)
+	case explain.CauseUnmatched:
+		return "no capture connection of this transfer"
+	}
+	if u == nil {
+		return fmt.Sprintf("%d bytes, with no request head before them in the trace", e.Size)
+	}
+	if u.Chunked {
+		return fmt.Sprintf("%d bytes of a chunked body that are not whole chunks, and the capture shows no backed-up connection", e.Size)
+	}
+	return fmt.Sprintf("%d bytes: not %s, not the body's end, and the sends around it add up to no buffer", e.Size, strings.TrimPrefix(bufferName(u), "its "))
+}
+
+func headerSentence(e explain.Event) string {
+	s := fmt.Sprintf("the request head (%d bytes), which curl logs as one event", e.Size)
+	if e.Facts.Layer == explain.LayerH2C || e.Facts.Layer == explain.LayerH2TLS {
+		s = fmt.Sprintf("the request head as curl renders it (%d bytes, HTTP/1-style)", e.Size)
+		if f := e.Facts.Frames; f != nil && f.Extent > 0 {
+			s += fmt.Sprintf("; on the wire it is a %d-byte HEADERS frame (HPACK-coded)", f.Extent)
+		}
+	}
+	if u := e.Facts.Upload; u != nil && u.HeadShared {
+		s += fmt.Sprintf("; it shared curl's first %d-byte upload buffer with the body's first bytes (one write)", u.Buffer)
+	}
+	return s
+}
+
+func partialSentence(e explain.Event) string {
+	u := e.Facts.Upload
+	var s string
+	if e.Inference == explain.ByBufferSum {
+		s = fmt.Sprintf("the socket took %d of the %d bytes curl offered (%s", e.Size, u.Offered, bufferName(u))
+		if u.HeadShared && u.Index == 0 {
+			s += fmt.Sprintf(" less the %d-byte head", u.Head)
+		} else if u.Offered < u.Buffer {
+			s += fmt.Sprintf(" less the %d bytes sent before", u.Buffer-u.Offered)
+		}
+		s += fmt.Sprintf("); the rest went in the next send: the sends of that buffer add up to %d", u.Buffer)
+	} else {
+		s = fmt.Sprintf("%d bytes, less than %s and not the body's end, while the connection was backed up: the socket took part of what curl offered", e.Size, bufferName(u))
+	}
+	return s + pressureText(e.Facts.SendBuffer)
+}
+
+// pressureText says how backed up the connection was when curl logged
+// the send, as the capture shows it.
+func pressureText(b *explain.SendBufferFact) string {
+	if b == nil {
+		return ""
+	}
+	held := fmt.Sprintf("; when curl logged it, the socket still held %d of the bytes curl had written, unsent", b.Unsent)
+	if b.Unsent == 0 {
+		held = "; when curl logged it, the socket had sent all curl had written"
+	}
+	switch {
+	case b.ZeroWindow:
+		return held + fmt.Sprintf(", and the server had advertised a zero window (packet %d): it was not reading", b.Packet)
+	case b.Full:
+		return held + fmt.Sprintf(", and the server's receive window was full (%d bytes in flight, window %d, packet %d): the server read slower than curl wrote", b.InFlight, b.Window, b.Packet)
+	}
+	return held + fmt.Sprintf("; the server's window was not the limit (%d bytes in flight, window %d, packet %d): the path or the congestion window held the bytes back", b.InFlight, b.Window, b.Packet)
+}
+
+func bodyEndSentence(e explain.Event) string {
+	u := e.Facts.Upload
+	if u.Chunked {
+		return "the terminating chunk (0 and an empty line): the body's end"
+	}
+	s := "the last bytes of the body"
+	if u.Sends == 1 {
+		s = fmt.Sprintf("the whole body (%d bytes) in one send", e.Size)
+		if u.Buffer > 0 && e.Size < u.Buffer {
+			s += fmt.Sprintf(", smaller than %s", bufferName(u))
+		}
+	}
+	if u.ContentLength >= 0 && u.ContentLength == u.Body {
+		s += fmt.Sprintf("; the sends add up to the Content-Length curl sent, %s", thousands(u.Body))
+	}
+	if u.Sends > 1 {
+		if a := bodyArithmetic(u, e.Size); a != "" {
+			s += ": " + a
+		}
+	}
+	return s
+}
+
+// bodyArithmetic writes the body (with the head when it shared the first
+// buffer) as whole buffers and the last send, when it is that.
+func bodyArithmetic(u *explain.UploadFact, last int) string {
+	if u.Buffer <= 0 {
+		return ""
+	}
+	total := u.Body
+	lhs := thousands(u.Body)
+	if u.HeadShared {
+		total += int64(u.Head)
+		lhs = fmt.Sprintf("%d (head) + %s", u.Head, thousands(u.Body))
+	}
+	if (total-int64(last))%int64(u.Buffer) != 0 {
+		return fmt.Sprintf("the sends before it add up to %s", thousands(u.Body-int64(last)))
+	}
+	return fmt.Sprintf("%s = %d x %d + %d", lhs, (total-int64(last))/int64(u.Buffer), u.Buffer, last)
+}
+
+// expectText: the wait for 100 Continue before the body.
+func expectText(e explain.Event) string {
+	x := e.Facts.Expect
+	if x == nil {
+		return ""
+	}
+	wait := ""
+	if x.HasTime {
+		wait = " " + roundDur(x.Waited)
+	}
+	switch {
+	case x.TimedOut:
+		return fmt.Sprintf("; before it curl waited%s for 100 Continue, which did not come: it sent the body when its wait ran out (\"Done waiting for 100-continue\"; --expect100-timeout sets it)", wait)
+	case x.Answered:
+		return fmt.Sprintf("; before it curl waited%s for the server's 100 Continue, which came", wait)
+	}
+	return fmt.Sprintf("; the head asked for 100 Continue, and curl sent the body%s after it without logging an answer", wait)
+}
+
+// wireText says how the send travelled: TLS records, HTTP/2 frames,
+// segments.
+func wireText(e explain.Event) string {
+	var parts []string
+	if r := e.Facts.Record; r != nil {
+		src := "decrypted"
+		if r.Source == explain.FromCapture {
+			src = "laid on the record lengths less the suite's overhead, without keys"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s; the first %d bytes on the wire, %d of them plaintext)", countOf(r.Count, "TLS record", "TLS records"), src, r.Wire, r.Plain))
+	}
+	if f := e.Facts.Frames; f != nil && len(f.Frames) > 0 {
+		sizes := make([]explain.Seg, 0, len(f.Frames))
+		for _, x := range f.Frames {
+			sizes = append(sizes, explain.Seg{Len: x.Payload})
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s bytes of payload)", countOf(len(f.Frames), "DATA frame", "DATA frames"), segSizes(sizes)))
+	}
+	if s := e.Facts.Segments; s != nil && s.Count > 0 {
+		seg := fmt.Sprintf("%s (%s)", countOf(s.Count, "segment", "segments"), segSizes(e.Segments))
+		if s.Super > 0 {
+			seg += ", longer than the effective MSS: captured above segmentation offload (GSO/TSO), so the wire's segments are not these"
+		} else if m := e.Facts.MSS; m != nil && s.Full > 0 && s.Count == 1 {
+			seg += fmt.Sprintf(", the client's effective MSS")
+		} else if m != nil && s.Full > 0 {
+			seg += fmt.Sprintf(", %d of them the client's effective MSS %d", s.Full, m.Effective)
+		}
+		if s.Missing > 0 {
+			seg += fmt.Sprintf("; %d bytes are not in the capture", s.Missing)
+		}
+		parts = append(parts, seg)
+	}
+	for _, n := range e.Notes {
+		if n == explain.NoteUnplaced && e.Conn >= 0 {
+			parts = append(parts, unplacedText(e))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; it went out as " + strings.Join(parts, ", in ")
+}
+
+func unplacedText(e explain.Event) string {
+	switch e.Facts.Layer {
+	case explain.LayerH2TLS, explain.LayerTLS:
+		return "records the capture cannot tell without the key log (--keylog)"
+	}
+	return "segments the capture cannot tell: the start of the client's stream is not in it"
+}
+
+// sendTimingText: when the send's segments were captured, against the
+// time curl logged it (curl logs what the socket took; the socket sends it
+// when the windows let it).
+func sendTimingText(e explain.Event) string {
+	t := e.Facts.Timing
+	if t == nil {
+		return ""
+	}
+	a, b := t.FirstBefore, t.LastBefore // positive: before curl logged it
+	switch {
+	case a == b && a >= 0:
+		return fmt.Sprintf("; captured %s before curl logged it", roundDur(a))
+	case a == b:
+		return fmt.Sprintf("; captured %s after curl logged it", roundDur(-a))
+	case b >= 0:
+		return fmt.Sprintf("; captured %s to %s before curl logged it", roundDur(a), roundDur(b))
+	case a <= 0:
+		return fmt.Sprintf("; captured %s to %s after curl logged it (the socket's buffer held them until the windows let them go)", roundDur(-a), roundDur(-b))
+	}
+	return fmt.Sprintf("; captured from %s before to %s after curl logged it", roundDur(a), roundDur(-b))
+}
+
+// uploadSentences: one summary line per request body, and the buffer.
+func uploadSentences(r *explain.Result) []string {
+	s := r.Summary.Send
+	if len(s.Requests) == 0 {
+		return nil // request heads only: nothing was uploaded
+	}
+	var out []string
+	for _, q := range s.Requests {
+		out = append(out, requestSentence(q, s))
+	}
+	switch s.BufferBy {
+	case explain.UploadBufferRepeated:
+		out = append(out, fmt.Sprintf("curl's upload buffer is %d bytes: the largest send, which the trace has %d times.", s.Buffer, sizeCount(r, s.Buffer)))
+	case explain.UploadBufferDefault:
+		out = append(out, fmt.Sprintf("curl's upload buffer is taken to be libcurl's default, %d bytes (curl %s): no send is larger, and none repeats a size that would show another.", s.Buffer, r.Trace.Curl))
+	}
+	return out
+}
+
+func sizeCount(r *explain.Result, size int) int {
+	n := 0
+	for _, e := range r.Sends {
+		if e.Kind == curltrace.SendData && e.Size == size {
+			n++
+		}
+	}
+	return n
+}
+
+func requestSentence(q explain.UploadSummary, s explain.SendSummary) string {
+	where := fmt.Sprintf("line %d", q.Line)
+	if q.Conn >= 0 {
+		where += fmt.Sprintf(", connection %d", q.Conn)
+	}
+	if q.Chunked {
+		out := fmt.Sprintf("Chunked upload (%s): %s in %s", where, thousands(q.Body), countOf(q.Sends, "send", "sends"))
+		if q.Chunks > 0 {
+			out += fmt.Sprintf(", %s of data in %s + %s of framing", thousands(q.ChunkData), countOf(q.Chunks, "chunk", "chunks"), thousands(q.ChunkFraming))
+		}
+		return out + ": curl sends each read of its source as a chunk; N counts the framing." + expectSummary(q)
+	}
+	out := fmt.Sprintf("Upload (%s): %s of body in %s", where, thousands(q.Body), countOf(q.Sends, "send", "sends"))
+	if s.Buffer > 0 && q.FullBuffers > 0 {
+		out += fmt.Sprintf("; %d filled curl's %d-byte upload buffer alone", q.FullBuffers, s.Buffer)
+	}
+	if q.HeadShared {
+		out += fmt.Sprintf("; the head (%d bytes) shared the first buffer", q.Head)
+	}
+	if q.Partial > 0 {
+		out += fmt.Sprintf("; in %s the socket took less than curl offered", countOf(q.Partial, "send", "sends"))
+	}
+	if s.Buffer > 0 && q.Sends > 1 {
+		u := &explain.UploadFact{Buffer: s.Buffer, Head: q.Head, HeadShared: q.HeadShared, Body: q.Body}
+		if a := bodyArithmetic(u, q.Last); a != "" && !strings.HasPrefix(a, "the sends") {
+			out += "; " + a
+		}
+	}
+	return out + "." + expectSummary(q)
+}
+
+func expectSummary(q explain.UploadSummary) string {
+	x := q.Expect
+	if x == nil {
+		return ""
+	}
+	e := explain.Event{Facts: explain.Facts{Expect: x}}
+	return " " + capitalize(strings.TrimPrefix(expectText(e), "; ")) + "."
+}
+
+// thousands writes n with commas: 1,048,576.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
