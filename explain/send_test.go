@@ -1,0 +1,281 @@
+package explain
+
+import (
+	"compress/gzip"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segscope/segscope/curltrace"
+)
+
+// uploads holds real upload runs (testdata/uploads/README.md): curl 7.88
+// and 8.14 against nginx and a Go server, each a capture, the trace, and
+// a separate strace run's socket writes.
+const uploads = "testdata/uploads/runs"
+
+// uploadRun explains one run, with its key log when keys.
+func uploadRun(t testing.TB, name string, keys bool) *Result {
+	t.Helper()
+	dir := filepath.Join(uploads, name)
+	f, err := os.Open(filepath.Join(dir, "trace.txt.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := curltrace.Parse(zr, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := ""
+	if keys {
+		k = filepath.Join(dir, "keys.log")
+	}
+	return Explain(tr, analyzeFor(t, tr, filepath.Join(dir, "cap.pcap.gz"), k))
+}
+
+// sendShape writes a run's sends compactly: cause letter, '~' when
+// inferred, '!' when cannot tell, the size, "xN" for repeats; '(u)' marks
+// a send not placed on the capture.
+func sendShape(r *Result) string {
+	letter := map[Cause]string{CauseRequestHeader: "H", CauseUploadBuffer: "B", CausePartialSend: "P", CauseBufferRest: "R",
+		CauseBodyEnd: "E", CauseUploadChunk: "C", CauseUnknown: "?"}
+	var out []string
+	prev, n := "", 0
+	flush := func() {
+		if n > 1 {
+			prev += fmt.Sprintf("x%d", n)
+		}
+		if n > 0 {
+			out = append(out, prev)
+		}
+	}
+	for _, e := range r.Sends {
+		s := letter[e.Cause] + [...]string{"", "~", "!"}[e.Confidence] + fmt.Sprint(e.Size)
+		if len(e.Segments) == 0 {
+			s += "(u)"
+		}
+		if s == prev {
+			n++
+			continue
+		}
+		flush()
+		prev, n = s, 1
+	}
+	flush()
+	return strings.Join(out, " ")
+}
+
+// TestUploadCauses: every send of every run gets the cause its trace and
+// strace show (GROUND.md of each run): 7.88 sends the head alone and then
+// 65536-byte buffers; 8.14 fills the first buffer with the head and the
+// body's first bytes, so its last send is the head's size; on the slow
+// receiver the socket took less (strace's sendto(65536) = 65160) and curl
+// 8.14 sent the rest alone; a chunked body from a slow pipe is 4000 bytes
+// a read plus 7 of framing. The sends' bytes are the client's payload
+// bytes in the clear (tshark: the sum of tcp.len towards the server).
+func TestUploadCauses(t *testing.T) {
+	for _, tc := range []struct {
+		run     string
+		keys    bool
+		want    string
+		payload int64 // tshark, client to server; 0 inside TLS
+	}{
+		{"c1-small-postd-788", false, "H154 E30000", 30154},
+		{"c1-postd-788-veth", false, "H157 B~65536x15 E51488", 1034685},
+		{"c2-chunk-slow-814-lo", false, "H131 C4007x50 E5", 200486},
+		{"c3-exp-never-814", false, "H177 B~65536x3 E8192", 204977},
+		{"c3-exp-nginx-814", false, "H177 B~65536x3 E8192", 204977},
+		// curl 7.88's refill after a short first buffer: both sends are
+		// short, and only the backed-up socket tells (strace: 65536=65160).
+		{"c4-slowrcv-788-veth", false, "H157 P~65160x2 B~65536x14 E752", 1048733},
+		{"c4-slowrcv-814-veth", false, "H157 P~65003 R~376 P~35824 R~29712 B~65536x14 E157", 1048733},
+		{"c4-tbf-814", false, "H157 B~65379 P~41992 R~23544 B~65536x14 E157", 1048733},
+		{"c5-h1-tls13-814", true, "H156 B~65380 B~65536x15 E156", 0},
+		{"c5-h1-tls13-814", false, "H156 B~65380 B~65536x15 E156", 0},
+		{"c5-h2-814", true, "H154 B~65382 B~65536x15 E154", 0},
+		// HTTP/2 without keys: the sizes still tell, the frames do not.
+		{"c5-h2-814", false, "H154(u) B~65382(u) B~65536(u)x15 E154(u)", 0},
+	} {
+		t.Run(fmt.Sprintf("%s/keys=%v", tc.run, tc.keys), func(t *testing.T) {
+			r := uploadRun(t, tc.run, tc.keys)
+			if got := sendShape(r); got != tc.want {
+				t.Errorf("sends\n got %s\nwant %s", got, tc.want)
+			}
+			if tc.payload == 0 {
+				return
+			}
+			var sum int64
+			for _, e := range r.Sends {
+				sum += int64(e.Size)
+				if e.Range.Start != sum-int64(e.Size) || e.Range.End != sum {
+					t.Errorf("line %d: range %v, the sends before it add up to %d", e.Line, e.Range, sum-int64(e.Size))
+				}
+			}
+			if sum != tc.payload {
+				t.Errorf("sends add up to %d, the client sent %d", sum, tc.payload)
+			}
+		})
+	}
+}
+
+// TestUploadSummary: the body's arithmetic and the buffer, from the sends.
+func TestUploadSummary(t *testing.T) {
+	r := uploadRun(t, "c4-slowrcv-814-veth", false)
+	s := r.Summary.Send
+	if s.Buffer != 65536 || s.BufferBy != UploadBufferRepeated || s.Events != 20 || s.Headers != 1 || s.Bytes != 1048576 || len(s.Requests) != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+	q := s.Requests[0]
+	// 157 + 1048576 = 16 x 65536 + 157: the head shared the first buffer.
+	if q.Body != 1048576 || q.ContentLength != 1048576 || q.Head != 157 || !q.HeadShared || q.Sends != 19 || q.FullBuffers != 14 ||
+		q.Partial != 2 || q.Last != 157 || q.Conn != 0 {
+		t.Errorf("request %+v", q)
+	}
+	r = uploadRun(t, "c2-chunk-slow-814-lo", false)
+	q = r.Summary.Send.Requests[0]
+	// 50 reads of 4000 bytes ("fa0\r\n" + data + "\r\n") and "0\r\n\r\n".
+	if !q.Chunked || q.Chunks != 51 || q.ChunkData != 200000 || q.ChunkFraming != 50*7+5 || q.Body != 200355 {
+		t.Errorf("chunked request %+v", q)
+	}
+	if r.Summary.Send.Buffer != 0 {
+		t.Errorf("a chunked body shows no upload buffer, got %d", r.Summary.Send.Buffer)
+	}
+}
+
+// TestUploadPartialSend: curl 8.14's sendto(65536) returned 65160 on the
+// slow receiver (strace.txt); the trace logs 65003 after the 157-byte
+// head, then the 376 left. When curl logged the rest, the server's window
+// was full: tshark shows its ACK (packet 13) advertising 14480 bytes
+// (calculated window) with 14480 in flight.
+func TestUploadPartialSend(t *testing.T) {
+	r := uploadRun(t, "c4-slowrcv-814-veth", false)
+	p, rest := r.Sends[1], r.Sends[2]
+	u := p.Facts.Upload
+	if p.Size != 65003 || p.Cause != CausePartialSend || p.Inference != ByBufferSum || u == nil || u.Offered != 65379 || u.Group != 2 || !u.HeadShared {
+		t.Fatalf("partial send: %d %v %v, upload %+v", p.Size, p.Cause, p.Inference, u)
+	}
+	if rest.Size != 376 || rest.Cause != CauseBufferRest || rest.Facts.Upload.Offered != 376 {
+		t.Errorf("rest: %d %v, upload %+v", rest.Size, rest.Cause, rest.Facts.Upload)
+	}
+	b := rest.Facts.SendBuffer
+	if b == nil || b.Packet != 13 || b.Window != 14480 || b.InFlight != 14480 || !b.Full || b.Unsent <= 0 {
+		t.Errorf("send buffer when curl logged the rest: %+v", b)
+	}
+	// The wire: 1448-byte segments (the client's MSS 1460 less the
+	// timestamps option), the first shared with the head (packet 4).
+	if p.Facts.MSS == nil || p.Facts.MSS.Effective != 1448 || p.Segments[0].Packet != 4 || p.Range.Start != 157 || p.Range.End != 65160 {
+		t.Errorf("placement: mss %+v, first segment %+v, range %v", p.Facts.MSS, p.Segments[0], p.Range)
+	}
+}
+
+// TestUploadExpect: the wait for 100 Continue, from the trace: a server
+// that never answers (curl waited its 1 s) and nginx, which answers.
+func TestUploadExpect(t *testing.T) {
+	r := uploadRun(t, "c3-exp-never-814", false)
+	x := r.Sends[1].Facts.Expect
+	if x == nil || !x.TimedOut || x.Answered || !x.HasTime || x.Waited < time.Second || x.Waited > 1100*time.Millisecond {
+		t.Errorf("never answered: %+v", x)
+	}
+	r = uploadRun(t, "c3-exp-nginx-814", false)
+	x = r.Sends[1].Facts.Expect
+	if x == nil || x.TimedOut || !x.Answered || x.Waited > 100*time.Millisecond {
+		t.Errorf("nginx: %+v", x)
+	}
+	if r.Sends[2].Facts.Expect != nil {
+		t.Error("only the body's first send waited")
+	}
+}
+
+// TestUploadTLS: each 65536-byte send is one SSL_write of 4 records of
+// 16384 bytes of plaintext, 16406 on the wire (TLS 1.3, AES-256-GCM: 17
+// bytes of overhead); without keys the records are laid on their lengths
+// and hold the same sends.
+func TestUploadTLS(t *testing.T) {
+	with, without := uploadRun(t, "c5-h1-tls13-814", true), uploadRun(t, "c5-h1-tls13-814", false)
+	if len(with.Sends) != len(without.Sends) || len(with.Sends) != 18 {
+		t.Fatalf("%d and %d sends", len(with.Sends), len(without.Sends))
+	}
+	for i := range with.Sends {
+		a, b := with.Sends[i], without.Sends[i]
+		ra, rb := a.Facts.Record, b.Facts.Record
+		if ra == nil || rb == nil || ra.Count != rb.Count || ra.Wire != rb.Wire || a.Plain != b.Plain || ra.Source != FromKeyLog || rb.Source != FromCapture {
+			t.Errorf("line %d: records %+v and %+v, plaintext %v and %v", a.Line, ra, rb, a.Plain, b.Plain)
+		}
+		// Without keys a send's range is its whole records; with keys
+		// only the ciphertext of its plaintext: the latter lies inside.
+		if a.Range.Start < b.Range.Start || a.Range.End > b.Range.End {
+			t.Errorf("line %d: %v not inside %v", a.Line, a.Range, b.Range)
+		}
+	}
+	if e := with.Sends[2]; e.Size != 65536 || e.Facts.Record.Count != 4 || e.Facts.Record.Wire != 16406 || e.Facts.Record.Plain != 16384 {
+		t.Errorf("a full buffer: %d bytes, record %+v", e.Size, e.Facts.Record)
+	}
+}
+
+// TestUploadH2: with the key log each send is placed on the client's DATA
+// frames; tshark shows them as 16384 x 3 + 16230 for the first send
+// (65382 bytes after the 154-byte head), 16384 each after, and 154 last;
+// the HEADERS frame is 69 bytes of payload (78 with its header).
+func TestUploadH2(t *testing.T) {
+	r := uploadRun(t, "c5-h2-814", true)
+	h := r.Sends[0]
+	if h.Kind != curltrace.SendHeader || h.Facts.Frames == nil || h.Facts.Frames.Extent != 78 {
+		t.Errorf("head: %+v", h.Facts.Frames)
+	}
+	frames := func(e Event) []int {
+		var out []int
+		for _, f := range e.Facts.Frames.Frames {
+			out = append(out, f.Payload)
+		}
+		return out
+	}
+	if got := fmt.Sprint(frames(r.Sends[1])); got != "[16384 16384 16384 16230]" {
+		t.Errorf("first send's DATA frames %s", got)
+	}
+	if got := fmt.Sprint(frames(r.Sends[len(r.Sends)-1])); got != "[154]" {
+		t.Errorf("last send's DATA frames %s", got)
+	}
+}
+
+func TestParseChunks(t *testing.T) {
+	for _, tc := range []struct {
+		in                    string
+		chunks, data, framing int
+		last                  bool
+	}{
+		{"fa0\r\n" + strings.Repeat("x", 4000) + "\r\n", 1, 4000, 7, false},
+		{"0\r\n\r\n", 1, 0, 5, true},
+		{"3\r\nabc\r\n0\r\n\r\n", 2, 3, 5 + 5, true},
+		{"3;ext=1\r\nabc\r\n", 1, 3, 11, false},
+		{"3\r\nab", 0, 0, 0, false},      // cut inside the data
+		{"zz\r\nab\r\n", 0, 0, 0, false}, // no size line
+		{"0\r\nTrailer: x\r\n\r\n", 1, 0, 17, true},
+	} {
+		c, d, f, l := parseChunks([]byte(tc.in), len(tc.in))
+		if c != tc.chunks || d != tc.data || f != tc.framing || l != tc.last {
+			t.Errorf("%q: %d chunks, %d data, %d framing, last %v", tc.in, c, d, f, l)
+		}
+	}
+}
+
+// FuzzParseChunks: the bytes curl logged are outside input; whole chunks
+// account for every byte.
+func FuzzParseChunks(f *testing.F) {
+	f.Add([]byte("fa0\r\n" + strings.Repeat("x", 4000) + "\r\n"))
+	f.Add([]byte("0\r\n\r\n"))
+	f.Add([]byte("3\r\nabc\r\n0\r\nA: b\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, d, fr, _ := parseChunks(b, len(b))
+		if c > 0 && d+fr != len(b) {
+			t.Errorf("%q: %d chunks, %d + %d != %d", b, c, d, fr, len(b))
+		}
+	})
+}
