@@ -56,6 +56,10 @@ type plotConn struct {
 	WindowScale [2]int      `json:"window_scale"`
 	// Reads are the trace's reads on this connection; null without.
 	Reads *plotReads `json:"reads"`
+	// Sends are curl's Send header and Send data events on this
+	// connection, in the same columns (start and len on the client's
+	// stream); drawn on the time line only.
+	Sends *plotReads `json:"sends,omitempty"`
 	// HasAck tells whether the segments carry their acknowledgment
 	// numbers (segments.ack): analyze keeps none yet.
 	HasAck bool `json:"has_ack"`

@@ -110,6 +110,19 @@ func addReads(d *plotDoc, x *explain.Result, conns []*analyze.Connection, max in
 		}
 		pc.Reads.add(e, conns[i], &causes, &confs)
 	}
+	sent := 0
+	for _, e := range x.Sends {
+		i, ok := at[e.Conn]
+		if !ok || sent == max {
+			continue
+		}
+		sent++
+		pc := &d.Connections[i]
+		if pc.Sends == nil {
+			pc.Sends = &plotReads{}
+		}
+		pc.Sends.add(e, conns[i], &causes, &confs)
+	}
 	d.Causes, d.Confidences = append([]string{}, causes.list...), append([]string{}, confs.list...)
 	if dropped > 0 {
 		d.Notes = append(d.Notes, fmt.Sprintf("Only the first %d reads are drawn: %d more are in segscope explain's output.", kept, dropped))

@@ -22,7 +22,8 @@
   // full segment, a short one, a super-segment, lost bytes in red).
   var CAUSE = { 'full-segment': '#1f77b4', 'short-segment': '#17becf', backlog: '#ff7f0e', 'buffer-cap': '#31a354',
     'body-end': '#7f7f7f', 'after-headers': '#bcbd22', 'tls-record': '#393b79', 'h2-frames': '#e377c2',
-    'super-segment': '#9467bd', 'sender-push': '#6baed6', missing: '#d62728' };
+    'super-segment': '#9467bd', 'sender-push': '#6baed6', missing: '#d62728',
+    'request-header': '#8c564b', 'upload-buffer': '#2ca02c', 'partial-send': '#ff9896', 'buffer-rest': '#c49c94', 'upload-chunk': '#ffbb78' };
   var UNIT = { 'tls-record': '#b9a3d6', 'h2-frame': '#f4b6d9', 'h2-preface': '#f4b6d9', 'request-header': '#aec7e8',
     'response-header': '#aec7e8', 'interim-header': '#c6dbef', 'request-body': '#98df8a', 'response-body': '#98df8a', chunk: '#ffbb78' };
   var GAP = 'rgba(214,39,40,0.13)', WIN = '#2ca02c', ACK = '#2ca02c', WINLINE = '#bcbd22', MSSLINE = '#333';
@@ -291,7 +292,7 @@
     var sg = decode(pc.segments);
     drawn.segments = sg.n;
     var events = readsOf(pc);
-    timeline(sec, pc, ac, map, sg, events, drawn);
+    timeline(sec, pc, ac, map, sg, events, drawn, readsOf(pc, true));
     stevens(sec, pc, ac, sg, drawn);
     histograms(sec, pc, drawn);
   }
@@ -338,13 +339,14 @@
     { key: 'frame', name: 'HTTP/2 frames', kinds: ['h2-frame', 'h2-preface'] },
     { key: 'msg', name: 'HTTP messages', kinds: ['request-header', 'response-header', 'interim-header', 'request-body', 'response-body'] },
     { key: 'chunk', name: 'chunks', kinds: ['chunk'] },
-    { key: 'read', name: 'curl reads' }
+    { key: 'read', name: 'curl reads' },
+    { key: 'send', name: 'curl sends' }
   ];
   // The connection's reads from the page's columns (every read drawn),
   // each with its full event from the explanation block when it is there.
   var fullByLine = null;
-  function readsOf(pc) {
-    var R = pc.reads, out = [];
+  function readsOf(pc, sends) {
+    var R = sends ? pc.sends : pc.reads, out = [];
     if (!R) return out;
     if (!fullByLine) {
       fullByLine = {};
@@ -355,7 +357,7 @@
       line += R.line[i]; start += R.start[i];
       var e = { line: line, size: R.size[i], start: start, end: start + R.len[i], t: null, first: null,
         cause: (P.causes || [])[R.cause[i]] || '?', confidence: (P.confidences || [])[R.confidence[i]] || '',
-        pkt0: R.first_packet[i], pkt1: R.last_packet[i] };
+        pkt0: R.first_packet[i], pkt1: R.last_packet[i], send: !!sends };
       if (R.t_us[i] != null) { t += R.t_us[i]; first += R.first_us[i]; e.t = t; e.first = first; }
       var f = fullByLine[line];
       e.full = f && f.conn === pc.id ? f : null;
@@ -364,9 +366,10 @@
     return out;
   }
 
-  function timeline(sec, pc, ac, map, sg, events, drawn) {
+  function timeline(sec, pc, ac, map, sg, events, drawn, sendEvents) {
     var v = el('div', { cls: 'view', id: 'view-timeline-' + pc.id });
-    sec.appendChild(el('h3', { text: (events.length ? 'Read timeline' : 'Segments, records, frames and messages') + ' (server > client)' }));
+    var withSends = sendEvents.some(function (e) { return e.t != null; });
+    sec.appendChild(el('h3', { text: (events.length ? 'Read timeline' : 'Segments, records, frames and messages') + ' (server > client)' + (withSends ? ', with curl\'s sends' : '') }));
     sec.appendChild(v);
     if (!events.length) {
       v.appendChild(el('div', { cls: 'hint', text: X ? 'No Recv data event of the trace was placed on this connection: its units are drawn without reads.' :
@@ -379,12 +382,17 @@
       var rt = e.t != null ? e.t : NaN;
       return { e: e, x0: e.start, x1: e.end, t0: e.first != null ? e.first : rt, t1: rt };
     });
+    // Sends sit on the client's stream: drawn on the time line only.
+    var sends = sendEvents.filter(function (e) { return e.t != null; }).map(function (e) {
+      return { e: e, x0: 0, x1: 0, t0: e.first != null ? e.first : e.t, t1: e.t };
+    });
     var units = (map.units || []).filter(function (u) { return u.direction === 'server_to_client'; }).map(function (u) {
       var ft = timeUs(u.first_time) - t0, lt = timeUs(u.last_time) - t0;
       return { u: u, x0: u.start, x1: u.end, t0: ft, t1: isNaN(lt) ? ft : lt };
     });
     var lanes = LANES.filter(function (l) {
       if (l.key === 'read') return events.length > 0;
+      if (l.key === 'send') return sends.length > 0;
       if (!l.kinds) return true;
       return units.some(function (u) { return l.kinds.indexOf(u.u.kind) >= 0; });
     });
@@ -423,6 +431,7 @@
         units.forEach(function (u) { add(u.x0, u.x1); });
       } else {
         reads.forEach(function (r) { add(r.t0, r.t1); });
+        sends.forEach(function (r) { add(r.t0, r.t1); });
       }
       if (!reads.length) segIdx.forEach(function (i) { add(mode === 'offset' ? sg.off[i] : sg.t[i], mode === 'offset' ? sg.off[i] + sg.len[i] : sg.t[i]); });
       if (!isFinite(lo)) { lo = 0; hi = 1; }
@@ -460,7 +469,7 @@
       var selPk = null, selLo = 0, selHi = 0;
       if (sel) {
         selPk = {}; ((sel.e.full || {}).segments || []).forEach(function (s) { selPk[s.packet] = true; });
-        selLo = sel.x0; selHi = sel.x1;
+        if (!sel.e.send) { selLo = sel.x0; selHi = sel.x1; } // a send's range is on the client's stream
       }
       var lit = [];
       // segments
@@ -500,6 +509,15 @@
         nReads += 1;
         if (sel === r && hits.length > before) lit.push(hits[hits.length - 1]);
       });
+      // sends, by time (their offsets are on the client's stream)
+      var sy2 = laneY('send') + 4;
+      if (mode === 'time') sends.forEach(function (r) {
+        var col = causeColour(r.e.cause), before = hits.length, hz = !!r.e.confidence && r.e.confidence !== 'certain';
+        if (sel === r && isFinite(r.t0)) rect(r.t0, r.t1, sy2 + (laneH - 8) / 3, (laneH - 8) / 3, col, { read: r }, false);
+        rect(r.t1, r.t1, sy2, laneH - 8, col, { read: r }, sel && sel !== r, hz);
+        if (sel === r && hits.length > before) lit.push(hits[hits.length - 1]);
+      });
+      drawn.sends = mode === 'time' ? sends.length : 0;
       lit.forEach(outline);
       g.restore();
       drawn.reads = nReads;
@@ -518,12 +536,12 @@
       return null;
     }
     function readLines(r, full) {
-      var c = r.e, e = c.full || {}, l = ['read at trace line ' + c.line + ': Recv data, ' + c.size + ' bytes', 'cause: ' + c.cause + (c.confidence ? ' (' + c.confidence + ')' : ''),
+      var c = r.e, e = c.full || {}, l = [(c.send ? 'send at trace line ' + c.line + ': ' + (e.kind || 'Send') + ', ' : 'read at trace line ' + c.line + ': Recv data, ') + c.size + ' bytes', 'cause: ' + c.cause + (c.confidence ? ' (' + c.confidence + ')' : ''),
         'stream ' + fmtBytes(c.start) + '-' + fmtBytes(c.end) + (e.plain_start != null ? ' (decrypted ' + fmtBytes(e.plain_start) + '-' + fmtBytes(e.plain_end) + ')' : '')];
       var pk = (e.segments || []).map(function (s) { return s.packet; });
       if (pk.length) l.push('packets ' + (pk.length > 12 ? pk.slice(0, 6).join(', ') + ' ... ' + pk.slice(-3).join(', ') + ' (' + pk.length + ')' : pk.join(', ')));
       else if (c.pkt0) l.push('packets ' + c.pkt0 + (c.pkt1 !== c.pkt0 ? ' to ' + c.pkt1 : ''));
-      if (c.t != null) l.push('read at ' + fmtUs(r.t1) + ' after the connection began');
+      if (c.t != null) l.push((c.send ? 'logged at ' : 'read at ') + fmtUs(r.t1) + ' after the connection began');
       if (!c.full) l.push('(its facts are not in this file: the explanation here holds the first ' + P.explain_events + ' reads)');
       if (e.why) l.push(str(e.why));
       ['inference', 'needs', 'notes'].forEach(function (k) {
@@ -589,9 +607,11 @@
     S.select = S.select || {};
     S.select[pc.id] = function (k) { sel = k == null ? null : reads[k]; detail.textContent = sel ? readLines(sel, true).join('\n') : ''; draw(); return drawn.lit; };
     draw();
-    var causes = {};
+    var causes = {}, sendCauses = {};
     events.forEach(function (e) { causes[e.cause] = true; });
+    sends.forEach(function (r) { sendCauses[r.e.cause] = true; });
     v.appendChild(legend(Object.keys(causes).map(function (c) { return ['read: ' + c, causeColour(c)]; })
+      .concat(Object.keys(sendCauses).map(function (c) { return ['send: ' + c, causeColour(c)]; }))
       .concat([['segment full', SEG.full], ['short', SEG['short']], ['super', SEG['super']], ['retransmitted', SEG.retransmission]])
       .concat(lanes.filter(function (l) { return l.kinds; }).map(function (l) { return [l.name, UNIT[l.kinds[l.kinds.length - 1]]]; }))));
   }
