@@ -514,22 +514,22 @@ type SendSummary struct {
 
 // UploadSummary is one request's body as its sends show it.
 type UploadSummary struct {
-	Line          int // the Send header's line (the first send's without one)
-	Conn          int // capture connection; -1 when unmatched
-	Head          int
-	HeadShared    bool
-	Body          int64
-	ContentLength int64
-	Sends         int
-	FullBuffers   int
-	Partial       int // sends the socket took only part of
-	Chunked       bool
-	Chunks        int // chunks (the terminating one included) in sends of whole chunks
-	ChunkData     int64
-	ChunkFraming  int64
-	Last          int // the last send's size
+	Line          int   `json:"line"` // the Send header's line (the first send's without one)
+	Conn          int   `json:"conn"` // capture connection; -1 when unmatched
+	Head          int   `json:"head"`
+	HeadShared    bool  `json:"head_shared"`
+	Body          int64 `json:"body"`
+	ContentLength int64 `json:"content_length"` // -1: none
+	Sends         int   `json:"sends"`
+	FullBuffers   int   `json:"full_buffers"`
+	Partial       int   `json:"partial"` // sends the socket took only part of
+	Chunked       bool  `json:"chunked"`
+	Chunks        int   `json:"chunks"` // chunks (the terminating one included) in sends of whole chunks
+	ChunkData     int64 `json:"chunk_data"`
+	ChunkFraming  int64 `json:"chunk_framing"`
+	Last          int   `json:"last"` // the last send's size
 	// Expect: the first send waited for 100 Continue.
-	Expect *ExpectFact
+	Expect *ExpectFact `json:"expect"`
 }
 
 // summarizeSends counts the sends' causes and sums each request's body.

@@ -50,6 +50,10 @@ func liveServer(t *testing.T, useTLS bool) *httptest.Server {
 			time.Sleep(2 * time.Millisecond)
 		}
 	})
+	mux.HandleFunc("/up", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprintf(w, "%d\n", n)
+	})
 	srv := httptest.NewUnstartedServer(mux)
 	if useTLS {
 		srv.StartTLS()
@@ -308,5 +312,91 @@ func TestCurlResolve(t *testing.T) {
 	code, _, errs = runCmd(t, nil, "curl", "-s", "-o", os.DevNull, "http://127.0.0.1:"+port+"/big")
 	if code != 2 || !strings.Contains(errs, "curl's arguments go after --") {
 		t.Errorf("without --: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestCurlExplainsUpload uploads a file under 'segscope curl' with curl
+// 7.88 and 8.14, over HTTP/1.1 and HTTPS: every Send line of the trace is
+// an event, the body's sends add up to the file, the full ones are curl's
+// 65536-byte upload buffer and the last the body's end, and in the clear
+// each send is placed on the client's stream where the bytes before it
+// end.
+func TestCurlExplainsUpload(t *testing.T) {
+	needLive(t)
+	plain, secure := liveServer(t, false), liveServer(t, true)
+	file := filepath.Join(t.TempDir(), "body.bin")
+	const size = 300000 // 4 x 65536 + 37856
+	if err := os.WriteFile(file, bytes.Repeat([]byte("upload!\n"), size/8), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, curl, url string
+		extra           []string
+	}{
+		{"7.88", "curl", plain.URL, nil},
+		{"8.14", curl8(t), plain.URL, nil},
+		{"8.14-https", curl8(t), secure.URL, []string{"-k", "--http1.1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keep := t.TempDir()
+			args := append([]string{"curl", "-o", "json", "--curl", tc.curl, "--keep", keep, "--", "-s", "-o", os.DevNull, "--data-binary", "@" + file}, tc.extra...)
+			code, out, errs := runCmd(t, nil, append(args, tc.url+"/up")...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %s", code, errs)
+			}
+			var doc struct {
+				Events []struct {
+					Direction string `json:"direction"`
+					Kind      string `json:"kind"`
+					Size      int    `json:"size"`
+					Start     int64  `json:"start"`
+					End       int64  `json:"end"`
+					Cause     string `json:"cause"`
+					Segments  []any  `json:"segments"`
+				} `json:"events"`
+				Summary struct {
+					Sends struct {
+						Buffer   *int `json:"upload_buffer"`
+						Requests []struct {
+							Body int64 `json:"body"`
+						} `json:"requests"`
+					} `json:"sends"`
+				} `json:"summary"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("%v:\n%s", err, out)
+			}
+			trace, err := os.ReadFile(filepath.Join(keep, "trace.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Count(string(trace), "=> Send header, ") + strings.Count(string(trace), "=> Send data, ")
+			var body, sent int64
+			sends := 0
+			causes := map[string]int{}
+			for _, e := range doc.Events {
+				if e.Direction != "send" {
+					continue
+				}
+				sends++
+				causes[e.Cause]++
+				if len(e.Segments) == 0 {
+					t.Errorf("%s of %d bytes: no segments", e.Kind, e.Size)
+				}
+				if e.Kind == "Send data" {
+					body += int64(e.Size)
+				}
+				if tc.extra == nil && e.Start != sent {
+					t.Errorf("%s of %d bytes at %d, the sends before it end at %d", e.Kind, e.Size, e.Start, sent)
+				}
+				sent += int64(e.Size)
+			}
+			if sends != lines || body != size || causes["request-header"] != 1 || causes["body-end"] != 1 || causes["upload-buffer"] < 3 || causes["unknown"] > 0 {
+				t.Errorf("%d sends (trace: %d lines), body %d, causes %v", sends, lines, body, causes)
+			}
+			if b := doc.Summary.Sends.Buffer; b == nil || *b != 65536 || len(doc.Summary.Sends.Requests) != 1 || doc.Summary.Sends.Requests[0].Body != size {
+				t.Errorf("summary: buffer %v, requests %+v", b, doc.Summary.Sends.Requests)
+			}
+		})
 	}
 }
