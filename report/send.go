@@ -229,6 +229,9 @@ func wireText(e explain.Event) string {
 		} else if m != nil && s.Full > 0 {
 			seg += fmt.Sprintf(", %d of them the client's effective MSS %d", s.Full, m.Effective)
 		}
+		if m := e.Facts.MSS; m != nil && s.Exact && s.Super == 0 && s.Count > 1 {
+			seg += ": " + multiple(e.Size, m.Effective)
+		}
 		if s.Missing > 0 {
 			seg += fmt.Sprintf("; %d bytes are not in the capture", s.Missing)
 		}
@@ -270,7 +273,7 @@ func sendTimingText(e explain.Event) string {
 	case b >= 0:
 		return fmt.Sprintf("; captured %s to %s before curl logged it", roundDur(a), roundDur(b))
 	case a <= 0:
-		return fmt.Sprintf("; captured %s to %s after curl logged it (the socket's buffer held them until the windows let them go)", roundDur(-a), roundDur(-b))
+		return fmt.Sprintf("; captured %s to %s after curl logged it", roundDur(-a), roundDur(-b))
 	}
 	return fmt.Sprintf("; captured from %s before to %s after curl logged it", roundDur(a), roundDur(-b))
 }
@@ -310,13 +313,13 @@ func requestSentence(q explain.UploadSummary, s explain.SendSummary) string {
 		where += fmt.Sprintf(", connection %d", q.Conn)
 	}
 	if q.Chunked {
-		out := fmt.Sprintf("Chunked upload (%s): %s in %s", where, thousands(q.Body), countOf(q.Sends, "send", "sends"))
+		out := fmt.Sprintf("Chunked upload (%s): %s bytes in %s", where, thousands(q.Body), countOf(q.Sends, "send", "sends"))
 		if q.Chunks > 0 {
-			out += fmt.Sprintf(", %s of data in %s + %s of framing", thousands(q.ChunkData), countOf(q.Chunks, "chunk", "chunks"), thousands(q.ChunkFraming))
+			out += fmt.Sprintf(", %s bytes of data in %s + %s of framing", thousands(q.ChunkData), countOf(q.Chunks, "chunk", "chunks"), thousands(q.ChunkFraming))
 		}
 		return out + ": curl sends each read of its source as a chunk; N counts the framing." + expectSummary(q)
 	}
-	out := fmt.Sprintf("Upload (%s): %s of body in %s", where, thousands(q.Body), countOf(q.Sends, "send", "sends"))
+	out := fmt.Sprintf("Upload (%s): %s bytes of body in %s", where, thousands(q.Body), countOf(q.Sends, "send", "sends"))
 	if s.Buffer > 0 && q.FullBuffers > 0 {
 		out += fmt.Sprintf("; %d filled curl's %d-byte upload buffer alone", q.FullBuffers, s.Buffer)
 	}
