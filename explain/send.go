@@ -506,6 +506,8 @@ type SendSummary struct {
 	Headers int   // of them Send header
 	Bytes   int64 // Send data bytes
 	Causes  []CauseCount
+	// Confidence counts the sends by confidence.
+	Confidence [3]int
 	// Buffer is curl's upload buffer as the sends show it (0: not shown).
 	Buffer   int
 	BufferBy BufferSource
@@ -547,6 +549,7 @@ func (r *Result) summarizeSends() {
 			causes[e.Cause] = &CauseCount{Cause: e.Cause, Example: i}
 		}
 		causes[e.Cause].Count++
+		s.Confidence[e.Confidence]++
 	}
 	for _, c := range causes {
 		s.Causes = append(s.Causes, *c)

@@ -291,7 +291,7 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 	if len(d.Summary.Sends.Causes) > 0 && !d.Refused {
 		fmt.Fprintln(w, "\nSend causes:")
 		for _, c := range d.Summary.Sends.Causes {
-			fmt.Fprintf(w, "  %5d  %-14s %s\n", c.Count, c.Cause, c.Meaning)
+			fmt.Fprintf(w, "  %5d  %-15s %s\n", c.Count, c.Cause, c.Meaning)
 		}
 	}
 	if len(d.Problems) > 0 {
@@ -1106,8 +1106,8 @@ func summarySentences(r *explain.Result) []string {
 			}
 		}
 	}
-	out = append(out, uploadSentences(r)...)
 	out = append(out, confidenceSentences(s)...)
+	out = append(out, uploadSentences(r)...)
 	if s.NoTime {
 		out = append(out, "The trace has no times (curl without --trace-time): only what the order and sizes of the events prove is said.")
 	}

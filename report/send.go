@@ -294,6 +294,9 @@ func uploadSentences(r *explain.Result) []string {
 	case explain.UploadBufferDefault:
 		out = append(out, fmt.Sprintf("curl's upload buffer is taken to be libcurl's default, %d bytes (curl %s): no send is larger, and none repeats a size that would show another.", s.Buffer, r.Trace.Curl))
 	}
+	c := s.Confidence
+	out = append(out, fmt.Sprintf("Of the %s: certain for %d, inferred for %d, cannot tell for %d (a send's size is curl's doing: the trace's sizes show it, strace -e trace=sendto,write shows what curl offered).",
+		countOf(s.Events, "send", "sends"), c[explain.Certain], c[explain.Inferred], c[explain.CannotTell]))
 	return out
 }
 
