@@ -136,8 +136,8 @@ func pressureText(b *explain.SendBufferFact) string {
 		return held + fmt.Sprintf(", and the server had advertised a zero window (packet %d): it was not reading", b.Packet)
 	case b.Full:
 		return held + fmt.Sprintf(", and the server's receive window was full (%d bytes in flight, window %d, packet %d): the server read slower than curl wrote", b.InFlight, b.Window, b.Packet)
-	case b.InFlight == 0 && b.Unsent > 0:
-		return held + ": curl had just written them, and none had left yet"
+	case b.InFlight == 0:
+		return held + fmt.Sprintf("; nothing was in flight, and the server's window was %d (packet %d)", b.Window, b.Packet)
 	}
 	return held + fmt.Sprintf("; the server's window was not the limit (%d bytes in flight, window %d, packet %d): the path or the congestion window held the bytes back", b.InFlight, b.Window, b.Packet)
 }
