@@ -32,7 +32,7 @@ func newCurlCmd(s *streams) *cobra.Command {
 	o := &curlOptions{}
 	cmd := &cobra.Command{
 		Use:   "curl [flags] -- CURL-ARGS...",
-		Short: "Run curl while capturing, then explain its Recv data sizes",
+		Short: "Run curl while capturing, then explain its Recv data and Send data sizes",
 		Long: `Curl captures the traffic to the URL's host and port (on lo for localhost, or the
 interface that routes to the host), runs the real curl with your arguments plus
 --trace (hex, so bytes match exactly) and --trace-time into a temporary file, with

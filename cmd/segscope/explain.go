@@ -24,7 +24,7 @@ func newExplainCmd(s *streams) *cobra.Command {
 	o := &explainOptions{}
 	cmd := &cobra.Command{
 		Use:   "explain --trace TRACE [CAPTURE...]",
-		Short: "Explain the sizes of curl's 'Recv data, N bytes' lines from a capture of the same transfer",
+		Short: "Explain the sizes of curl's 'Recv data' and 'Send data' lines from a capture of the same transfer",
 		Long: `Explain reads a curl trace (curl --trace or --trace-ascii, plain or gzip-compressed,
 with or without --trace-time and --trace-ids, curl 7.x or 8.x) and a capture of the same
 transfer. It finds the bytes curl logged on the capture's connections (HTTP/1 in the clear
@@ -39,6 +39,13 @@ body, the first read after the headers, the receive window, a loss's recovery, a
 (with the negotiated suite's overhead), HTTP/2 DATA frames (with --keylog the frames each
 read held; without, inferred from the record lengths on the wire), or a capture taken above
 TSO/GRO. It names where the capture was taken (the SYNs' TTLs, the handshake).
+
+Every Send header and Send data event is explained too: its size from curl's side (the
+upload buffer the full sends show, the head sharing the first buffer, the sends of one
+buffer adding up to it when the socket took less, the body's end against the
+Content-Length, a chunk's data and framing), where it went on the client's stream
+(segments, TLS records, HTTP/2 DATA frames), how backed up the socket was when curl logged
+a short send, and the wait for 100 Continue.
 
 Each cause comes with its facts and their sources (capture, trace, key log) and a
 confidence: certain, inferred (with the inference), or cannot tell, with what is
