@@ -382,7 +382,20 @@ func sendRules(ev *Event) verdict {
 	case u.Buffer > 0 && ev.Size < u.Buffer && f.SendBuffer.backedUp():
 		return inferred(CausePartialSend, BySendPressure)
 	}
-	return cannotTell(CauseUnknown, NeedStrace)
+	return cannotTell(CauseUnknown, shortNeeds(ev)...)
+}
+
+// shortNeeds is what would tell why a send was short: the capture, with
+// times, shows whether the socket was backed up when curl logged it;
+// strace shows what curl offered.
+func shortNeeds(ev *Event) []Need {
+	switch {
+	case ev.Conn < 0:
+		return []Need{NeedCapture, NeedStrace}
+	case ev.Time.IsZero():
+		return []Need{NeedTraceTime, NeedStrace}
+	}
+	return []Need{NeedStrace}
 }
 
 // uploadBy names what makes a full send curl's buffer.
@@ -415,7 +428,7 @@ func chunkRule(ev *Event, u *UploadFact) verdict {
 	case ev.Facts.SendBuffer.backedUp():
 		return inferred(CausePartialSend, BySendPressure)
 	}
-	return cannotTell(CauseUnknown, NeedStrace)
+	return cannotTell(CauseUnknown, shortNeeds(ev)...)
 }
 
 // explainSends explains every Send header and Send data event: its size

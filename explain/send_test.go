@@ -1,14 +1,18 @@
 package explain
 
 import (
+	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
 )
 
@@ -242,6 +246,49 @@ func TestUploadH2(t *testing.T) {
 	}
 	if got := fmt.Sprint(frames(r.Sends[len(r.Sends)-1])); got != "[154]" {
 		t.Errorf("last send's DATA frames %s", got)
+	}
+}
+
+// TestUploadWithoutTimes: the same slow-receiver run with the times taken
+// out of the trace, and without the capture. The two short sends of curl
+// 7.88 add up to no buffer, so only a backed-up socket at the moment curl
+// logged them would tell: without times (or without the capture) they
+// cannot be told, and the event says what would tell.
+func TestUploadWithoutTimes(t *testing.T) {
+	dir := filepath.Join(uploads, "c4-slowrcv-788-veth")
+	f, err := os.Open(filepath.Join(dir, "trace.txt.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	untimed := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{6} `).ReplaceAll(raw, nil)
+	tr, err := curltrace.Parse(bytes.NewReader(untimed), "untimed")
+	if err != nil || tr.HasTimes {
+		t.Fatalf("%v, times %v", err, tr.HasTimes)
+	}
+	for _, tc := range []struct {
+		name string
+		res  *analyze.Result
+		need Need
+	}{
+		{"capture", analyzeFor(t, tr, filepath.Join(dir, "cap.pcap.gz"), ""), NeedTraceTime},
+		{"trace only", nil, NeedCapture},
+	} {
+		r := Explain(tr, tc.res)
+		if got := sendShape(r); !strings.HasPrefix(got, "H157") || !strings.Contains(got, "?!65160") || !strings.Contains(got, "E752") {
+			t.Errorf("%s: %s", tc.name, got)
+		}
+		if e := r.Sends[1]; len(e.Needs) != 2 || e.Needs[0] != tc.need || e.Needs[1] != NeedStrace {
+			t.Errorf("%s: needs %v", tc.name, e.Needs)
+		}
 	}
 }
 

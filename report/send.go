@@ -39,8 +39,8 @@ func sendNeedText(n explain.Need) string {
 	switch n {
 	case explain.NeedStrace:
 		return "what curl offered the socket: strace -f -e trace=sendto,write,sendmsg curl ... in a run of the same condition (a write returns what the socket took of what it was offered)"
-	case explain.NeedMatchingCapture:
-		return needText(n)
+	case explain.NeedTraceTime:
+		return "the send times: add --trace-time to curl (the capture then shows whether the socket held unsent bytes when curl logged the send)"
 	}
 	return needText(n)
 }
@@ -87,7 +87,7 @@ func sendCauseSentence(e explain.Event) string {
 	if u.Chunked {
 		return fmt.Sprintf("%d bytes of a chunked body that are not whole chunks, and the capture shows no backed-up connection", e.Size)
 	}
-	return fmt.Sprintf("%d bytes: not %s, not the body's end, and the sends around it add up to no buffer", e.Size, strings.TrimPrefix(bufferName(u), "its "))
+	return fmt.Sprintf("%d bytes: not %s, not the body's end, and the sends around it add up to no buffer", e.Size, "curl's "+strings.TrimPrefix(bufferName(u), "its "))
 }
 
 func headerSentence(e explain.Event) string {
