@@ -168,7 +168,6 @@ func (d *decoder) decodeLayers(p capture.Packet, out *decoded) error {
 			return errFragment
 		}
 		ipStart = offsetOf(p.Data, d.ip4.Contents)
-		ipHeader = len(d.ip4.Contents)
 		ipLen = int(binary.BigEndian.Uint16(d.ip4.Contents[2:4]))
 		out.src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(d.ip4.SrcIP)), uint16(d.tcp.SrcPort))
 		out.dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(d.ip4.DstIP)), uint16(d.tcp.DstPort))

@@ -41,16 +41,16 @@ func needLive(t *testing.T) {
 
 // capturedPacket is a copy of a captured packet with its TCP header decoded.
 type capturedPacket struct {
-	rec              record
-	ok               bool // IPv4 or IPv6 TCP
-	src, dst         net.IP
-	sport, dport     uint16
-	seq, ack         uint32
-	flags            uint8 // FIN 1, SYN 2, RST 4, PSH 8, ACK 16
-	window           uint16
-	tsval            uint32
-	payload          int
-	hasTS, vlanOuter bool
+	rec          record
+	ok           bool // IPv4 or IPv6 TCP
+	src, dst     net.IP
+	sport, dport uint16
+	seq, ack     uint32
+	flags        uint8 // FIN 1, SYN 2, RST 4, PSH 8, ACK 16
+	window       uint16
+	tsval        uint32
+	payload      int
+	hasTS        bool
 }
 
 func decodeCaptured(p Packet) capturedPacket {

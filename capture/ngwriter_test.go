@@ -265,7 +265,7 @@ func TestNgWriterErrors(t *testing.T) {
 		t.Errorf("writes to a full disk: %v, %v", err1, err2)
 	}
 	var buf bytes.Buffer
-	if w, err = NewNgWriter(&buf, layers.LinkTypeEthernet, 0, "lo"); err != nil || buf.Len() == 0 {
+	if _, err = NewNgWriter(&buf, layers.LinkTypeEthernet, 0, "lo"); err != nil || buf.Len() == 0 {
 		t.Errorf("the header is not flushed at once: %d bytes, %v", buf.Len(), err)
 	}
 }

@@ -64,13 +64,13 @@ func (r *pcapReader) readHeader() error {
 	case 0xd4c3b2a1:
 		r.order, r.nsFactor = binary.BigEndian, 1000
 	default:
-		return fmt.Errorf("Unknown magic %x", magic)
+		return fmt.Errorf("unknown magic %x", magic)
 	}
 	if v := r.order.Uint16(hdr[4:6]); v != 2 {
-		return fmt.Errorf("Unknown major version %d", v)
+		return fmt.Errorf("unknown major version %d", v)
 	}
 	if v := r.order.Uint16(hdr[6:8]); v != 4 {
-		return fmt.Errorf("Unknown minor version %d", v)
+		return fmt.Errorf("unknown minor version %d", v)
 	}
 	r.snaplen = r.order.Uint32(hdr[16:20])
 	r.link = layers.LinkType(r.order.Uint32(hdr[20:24]))

@@ -216,6 +216,10 @@ func checkReal(t *testing.T, name string, tr *Trace, exp *expected) {
 	// The 8.14 traces with ids: --trace-config all, or ids,tcp (the
 	// README lists each trace's options).
 	wantIDs := name == "h2-tls13-curl8-all" || name == "mtu1400-curl8"
+	// The curl version comes from the trace's User-Agent.
+	if want := map[bool]int{true: 8, false: 7}[curl8Traces[name]]; tr.Curl.Known() && tr.Curl.Major != want {
+		t.Errorf("curl %v; pcaps/README.md says curl %d", tr.Curl, want)
+	}
 	if tr.InfoStyle != "== Info:" || tr.HasTimes == noTimeTraces[name] || tr.HasIDs != wantIDs {
 		t.Errorf("InfoStyle %q HasTimes %v HasIDs %v; want == Info:, times %v, ids %v", tr.InfoStyle, tr.HasTimes, tr.HasIDs, !noTimeTraces[name], wantIDs)
 	}
@@ -283,8 +287,7 @@ func checkReal(t *testing.T, name string, tr *Trace, exp *expected) {
 	// ways.
 	type dir struct{ sent, recv, sendHdr, recvHdr int }
 	sum := make([]dir, len(tr.Conns))
-	var reqs [][]string
-	reqs = make([][]string, len(tr.Conns))
+	reqs := make([][]string, len(tr.Conns))
 	h2 := false
 	for i, e := range tr.Events {
 		if e.Kind == Info {

@@ -18,7 +18,6 @@ type dataFrame struct {
 	pay    stream.Range // the data bytes on the stream (capture frames only)
 	stream uint32
 	eos    bool
-	frame  int // index into frameIndex.all; -1 for trace frames
 }
 
 // frameIndex lays a connection's DATA frames on the DATA coordinate, with

@@ -84,9 +84,11 @@ func runH2(tb testing.TB, bench int) *h2session {
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
+		//lint:ignore SA1019 the deprecated x/net server serves one net.Conn without a listener, which is what this test needs
 		(&http2.Server{}).ServeConn(sr, &http2.ServeConnOpts{Handler: handler(bench)})
 		sr.Close()
 	}()
+	//lint:ignore SA1019 the deprecated x/net transport speaks h2c over one net.Conn, which is what this test needs
 	cc, err := (&http2.Transport{AllowHTTP: true}).NewClientConn(cr)
 	if err != nil {
 		tb.Fatal(err)

@@ -1159,7 +1159,7 @@ func sameSentences(a, b explain.Cause) bool {
 func confidenceSentences(s explain.Summary) []string {
 	c := s.Confidence
 	if c[explain.Inferred] == 0 && c[explain.CannotTell] == 0 {
-		return []string{fmt.Sprintf("Every cause above is certain: it follows from the facts of each event.")}
+		return []string{"Every cause above is certain: it follows from the facts of each event."}
 	}
 	out := []string{fmt.Sprintf("Certain for %s, inferred for %d, cannot tell for %d.", countOf(c[explain.Certain], "event", "events"), c[explain.Inferred], c[explain.CannotTell])}
 	for _, n := range s.Needs {

@@ -225,7 +225,7 @@ func wireText(e explain.Event) string {
 		if s.Super > 0 {
 			seg += ", longer than the effective MSS: captured above segmentation offload (GSO/TSO), so the wire's segments are not these"
 		} else if m := e.Facts.MSS; m != nil && s.Full > 0 && s.Count == 1 {
-			seg += fmt.Sprintf(", the client's effective MSS")
+			seg += ", the client's effective MSS"
 		} else if m != nil && s.Full > 0 {
 			seg += fmt.Sprintf(", %d of them the client's effective MSS %d", s.Full, m.Effective)
 		}

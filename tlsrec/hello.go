@@ -233,8 +233,6 @@ func (r *reader) bytes(n int) []byte {
 	return p
 }
 
-func (r *reader) skip(n int) { r.bytes(n) }
-
 func (r *reader) u8() int {
 	p := r.bytes(1)
 	if p == nil {

@@ -10,7 +10,7 @@ import (
 
 // runReportCmd runs the report command alone (it does not go through the
 // root command, so it tests the command whatever else is registered).
-func runReportCmd(t *testing.T, args ...string) (err error, stdout, stderr string) {
+func runReportCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	cmd := newReportCmd(&streams{in: strings.NewReader(""), out: &out, err: &errb})
@@ -18,12 +18,12 @@ func runReportCmd(t *testing.T, args ...string) (err error, stdout, stderr strin
 	cmd.SetOut(&out)
 	cmd.SetErr(&errb)
 	err = cmd.Execute()
-	return err, out.String(), errb.String()
+	return out.String(), errb.String(), err
 }
 
 func TestReportCommand(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.html")
-	err, _, stderr := runReportCmd(t, pcaps+"https-h2.pcap.gz", "--trace", pcaps+"https-h2.trace", "--keylog", pcaps+"https-h2.keys", "-q", "-w", path)
+	_, stderr, err := runReportCmd(t, pcaps+"https-h2.pcap.gz", "--trace", pcaps+"https-h2.trace", "--keylog", pcaps+"https-h2.keys", "-q", "-w", path)
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr)
 	}
@@ -42,7 +42,7 @@ func TestReportCommand(t *testing.T) {
 	// A trace of another transfer: the page is written, with why, and the
 	// command fails as explain does.
 	other := filepath.Join(t.TempDir(), "other.html")
-	err, _, _ = runReportCmd(t, pcaps+"snaplen96.pcap", "--trace", pcaps+"python-server.trace", "-q", "-w", other)
+	_, _, err = runReportCmd(t, pcaps+"snaplen96.pcap", "--trace", pcaps+"python-server.trace", "-q", "-w", other)
 	if err == nil || !strings.Contains(err.Error(), "different transfers") {
 		t.Errorf("a trace of another transfer: %v", err)
 	}
@@ -50,7 +50,7 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("the page of a refused trace: %v", serr)
 	}
 	// - writes to standard output; --conn picks the connections.
-	err, stdout, stderr := runReportCmd(t, pcaps+"mtu1440-ts.pcap.gz", "--conn", "0", "-q", "-w", "-")
+	stdout, stderr, err := runReportCmd(t, pcaps+"mtu1440-ts.pcap.gz", "--conn", "0", "-q", "-w", "-")
 	if err != nil || !strings.HasPrefix(stdout, "<!DOCTYPE html>") || !strings.Contains(stdout, `"chosen_by":"conn"`) {
 		t.Errorf("-w -: %v, %q, stdout %.80q", err, stderr, stdout)
 	}
@@ -66,7 +66,7 @@ func TestReportCommandUsage(t *testing.T) {
 		{pcaps + "mtu1440-ts.pcap.gz", "-o", "json"},
 		{pcaps + "mtu1440-ts.pcap.gz", "-o", "page.html"},
 	} {
-		err, _, _ := runReportCmd(t, args...)
+		_, _, err := runReportCmd(t, args...)
 		if err == nil || !isUsageError(err) {
 			t.Errorf("%q: %v, want a usage error", args, err)
 		}
