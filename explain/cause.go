@@ -28,6 +28,8 @@ const (
 	CausePartialSend   // the socket took fewer bytes than curl offered: its send buffer was full
 	CauseBufferRest    // what was left of curl's upload buffer after a partial send
 	CauseUploadChunk   // one chunk of a chunked upload: what curl read from its source, with the framing
+	CauseH2Window      // HTTP/2 flow control: curl sent what the server's stream or connection window allowed
+	CauseFormPart      // a multipart form's part ended: curl's form reader returns at a part's end
 	causeCount
 )
 
@@ -55,6 +57,8 @@ var causeNames = [...]string{
 	CausePartialSend:   "partial-send",
 	CauseBufferRest:    "buffer-rest",
 	CauseUploadChunk:   "upload-chunk",
+	CauseH2Window:      "h2-window",
+	CauseFormPart:      "form-part",
 }
 
 // String returns the cause's name, as the JSON carries it: "full-segment".

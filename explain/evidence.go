@@ -89,6 +89,8 @@ const (
 	BySendPressure              // the capture shows the connection backed up when the send was short
 	ByLastSend                  // the trace logs no later send of the request
 	ByCurlDefault               // curl's upload buffer is libcurl's default, which no send exceeds
+	ByPartBoundary              // the send ends where a form part ends: curl's form reader returns there
+	ByWindowWait                // the send's bytes went out as WINDOW_UPDATEs came: curl's HTTP/2 layer held them, and took what it had room for
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -118,6 +120,8 @@ var inferenceNames = [...]string{
 	BySendPressure:    "send-pressure",
 	ByLastSend:        "last-send",
 	ByCurlDefault:     "curl-default",
+	ByPartBoundary:    "part-boundary",
+	ByWindowWait:      "window-wait",
 }
 
 func (i Inference) String() string {
@@ -212,6 +216,7 @@ type Facts struct {
 	Upload     *UploadFact     `json:"upload,omitempty"`
 	SendBuffer *SendBufferFact `json:"send_buffer,omitempty"`
 	Expect     *ExpectFact     `json:"expect,omitempty"`
+	H2Flow     *H2FlowFact     `json:"h2_flow,omitempty"`
 
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection

@@ -235,6 +235,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 			r.Events = append(r.Events, ev)
 		}
 	}
+	sides := r.placeSends(conns)
 	r.timeReads(conns)
 	r.contentCheck()
 	if r.Buffer == nil {
@@ -248,7 +249,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		}
 		decide(ev, t.HasTimes)
 	}
-	r.explainSends(conns)
+	r.decideSends(conns, sides)
 	r.refuse()
 	r.summarize(res)
 	r.summarizeSends()

@@ -18,6 +18,7 @@ type dataFrame struct {
 	pay    stream.Range // the data bytes on the stream (capture frames only)
 	stream uint32
 	eos    bool
+	seq    int // index among the connection's DATA frames (capture frames), kept by filter
 }
 
 // frameIndex lays a connection's DATA frames on the DATA coordinate, with
@@ -109,7 +110,7 @@ func newFrameIndex(frames []h2.Frame, dec *tlsdec.Direction) *frameIndex {
 			start++
 		}
 		x.data = append(x.data, dataFrame{cum: cum, data: f.Data, pad: pad, pay: stream.Range{Start: start, End: start + int64(f.Data)},
-			stream: f.StreamID, eos: f.Flags&h2.FlagEndStream != 0})
+			stream: f.StreamID, eos: f.Flags&h2.FlagEndStream != 0, seq: len(x.data)})
 		cum += int64(f.Data)
 	}
 	x.interleaved = interleaved(x.data)

@@ -89,7 +89,15 @@ type UploadFact struct {
 	// Chunked: the request body is chunked (Transfer-Encoding: chunked);
 	// ChunkData and ChunkFraming are this send's chunk data and framing,
 	// read from the bytes curl logged, when it holds whole chunks.
-	Chunked      bool `json:"chunked"`
+	Chunked bool `json:"chunked"`
+	// FormPart: the body is a multipart form and this send ends where a
+	// part ends (the next send begins with the boundary), or with a part's
+	// boundary and headers (its data, a file, comes next): curl's form
+	// reader returns at a part's end.
+	FormPart bool `json:"form_part,omitempty"`
+	// Stopped: the sends add up to less than the Content-Length curl sent:
+	// curl stopped the upload (a server's early answer).
+	Stopped      bool `json:"stopped,omitempty"`
 	Chunks       int  `json:"chunks,omitempty"`
 	ChunkData    int  `json:"chunk_data,omitempty"`
 	ChunkFraming int  `json:"chunk_framing,omitempty"`
@@ -113,8 +121,10 @@ type SendBufferFact struct {
 }
 
 // backedUp tells that the socket held bytes it could not send when curl
-// logged the send: its buffer was filling.
-func (b *SendBufferFact) backedUp() bool { return b != nil && b.Unsent > 0 }
+// logged the send, with the server's window full or zero: its buffer was
+// filling because the receiver was not taking the bytes (a held byte
+// alone is a matter of microseconds and of the clocks' alignment).
+func (b *SendBufferFact) backedUp() bool { return b != nil && b.Unsent > 0 && (b.Full || b.ZeroWindow) }
 
 // ExpectFact is the wait before a body whose head sent "Expect:
 // 100-continue": from the head to the body's first send (trace times),
@@ -133,6 +143,7 @@ type upRequest struct {
 	headSize  int   //
 	sends     []int // Send data events
 	chunked   bool
+	boundary  string // multipart/form-data boundary, "" when not a form
 	expect    bool
 	length    int64 // Content-Length, -1 when none
 	answered  bool  // a 100 Continue before the first send
@@ -204,6 +215,14 @@ func (q *upRequest) readHead(head []byte) {
 		switch strings.ToLower(strings.TrimSpace(string(name))) {
 		case "transfer-encoding":
 			q.chunked = strings.Contains(strings.ToLower(v), "chunked")
+		case "content-type":
+			if mt, params, ok := strings.Cut(v, ";"); ok && strings.EqualFold(strings.TrimSpace(mt), "multipart/form-data") {
+				for _, p := range strings.Split(params, ";") {
+					if k, b, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "boundary") {
+						q.boundary = strings.Trim(b, `"`)
+					}
+				}
+			}
 		case "expect":
 			q.expect = strings.EqualFold(v, "100-continue")
 		case "content-length":
@@ -281,8 +300,8 @@ func (q *upRequest) group(t *curltrace.Trace, buffer int) {
 			for m := k; m <= j; m++ {
 				q.groups[m] = j - k + 1
 			}
-			if j == k {
-				q.full++
+			if j == k && !(k == 0 && q.shared) {
+				q.full++ // filled by one send alone (the head shares the first)
 			}
 			k = j + 1
 			continue
@@ -309,6 +328,8 @@ func (p *uploadPlan) fact(t *curltrace.Trace, i int) *UploadFact {
 			continue
 		}
 		f.Index, f.Offset, f.Group, f.Offered = k, q.offsets[k], q.groups[k], q.offered[k]
+		f.FormPart = q.boundary != "" && (k+1 < len(q.sends) && startsPart(t.Events[q.sends[k+1]].Data, q.boundary) || endsAtPartHead(t.Events[i].Data, q.boundary))
+		f.Stopped = q.length >= 0 && q.body < q.length
 		if q.chunked {
 			e := t.Events[i]
 			f.Chunks, f.ChunkData, f.ChunkFraming, f.LastChunk = parseChunks(e.Data, e.Size)
@@ -360,6 +381,26 @@ func parseChunks(b []byte, n int) (chunks, data, framing int, last bool) {
 	return chunks, data, framing, false
 }
 
+// startsPart tells whether a send's bytes begin with a part's delimiter:
+// CRLF, "--" and the boundary (the first part has no CRLF before it).
+// --trace-ascii may print the CR as a dot: a few bytes of slack.
+func startsPart(b []byte, boundary string) bool {
+	i := bytes.Index(b[:min(len(b), len(boundary)+8)], []byte("--"+boundary))
+	return i >= 0 && i <= 4
+}
+
+// endsAtPartHead tells whether a send ends with a part's delimiter and
+// headers, up to the empty line that ends them: curl's form reader
+// returns there before it reads the part's data (a file).
+func endsAtPartHead(b []byte, boundary string) bool {
+	i := bytes.LastIndex(b, []byte("--"+boundary))
+	if i < 0 {
+		return false
+	}
+	j := bytes.Index(b[i:], []byte("\r\n\r\n"))
+	return j >= 0 && i+j+4 == len(b)
+}
+
 // sendRules decides a send's cause from its facts.
 func sendRules(ev *Event) verdict {
 	f := &ev.Facts
@@ -373,11 +414,19 @@ func sendRules(ev *Event) verdict {
 		return chunkRule(ev, u)
 	case u.Group == 1 && u.Offered == ev.Size:
 		return inferred(CauseUploadBuffer, uploadBy(u))
+	case u.Index == u.Sends-1 && !u.Stopped && u.ContentLength >= 0 && u.ContentLength == u.Body:
+		return certain(CauseBodyEnd) // the body ended here, whatever the windows
+	case f.H2Flow.Exhausted() && (f.H2Flow.StreamLeft == 0 || f.H2Flow.ConnLeft == 0):
+		return certain(CauseH2Window) // it took exactly what the window allowed
+	case f.H2Flow.Exhausted():
+		return inferred(CauseH2Window, ByWindowWait)
+	case u.FormPart:
+		return inferred(CauseFormPart, ByPartBoundary)
 	case u.Group > 1 && ev.Size < u.Offered:
 		return inferred(CausePartialSend, ByBufferSum)
 	case u.Group > 1:
 		return inferred(CauseBufferRest, ByBufferSum)
-	case u.Index == u.Sends-1:
+	case u.Index == u.Sends-1 && !u.Stopped:
 		return bodyEndRule(ev, u)
 	case u.Buffer > 0 && ev.Size < u.Buffer && f.SendBuffer.backedUp():
 		return inferred(CausePartialSend, BySendPressure)
@@ -431,9 +480,10 @@ func chunkRule(ev *Event, u *UploadFact) verdict {
 	return cannotTell(CauseUnknown, shortNeeds(ev)...)
 }
 
-// explainSends explains every Send header and Send data event: its size
-// from the trace's sends, where it went from the capture.
-func (r *Result) explainSends(conns map[int]*connState) {
+// placeSends makes an event of every Send header and Send data event, its
+// size facts from the trace's sends and its place on the capture; the
+// sides it returns place and time them.
+func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 	t := r.Trace
 	plan := planUploads(t)
 	r.uploads = plan
@@ -448,8 +498,8 @@ func (r *Result) explainSends(conns map[int]*connState) {
 		ev := Event{Index: i, Line: e.Line, Size: e.Size, Dir: DirSend, Kind: e.Kind, Conn: -1}
 		ev.Facts.Layer, ev.Facts.n, ev.Facts.curl, ev.Facts.ascii = LayerUnknown, e.Size, t.Curl, t.ASCII
 		ev.tod, ev.hasTOD = e.Time, e.HasTime
+		ev.Facts.Upload = plan.fact(t, i)
 		if e.Kind == curltrace.SendData {
-			ev.Facts.Upload = plan.fact(t, i)
 			ev.Facts.Expect = plan.expect(t, i)
 		}
 		if st != nil {
@@ -466,12 +516,27 @@ func (r *Result) explainSends(conns map[int]*connState) {
 			if st.tunnel || !s.place(&ev, e) {
 				ev.Notes = append(ev.Notes, NoteUnplaced)
 			}
-			if st.m.Aligned && e.HasTime {
-				timeSend(&ev, st.m)
-				s.pressure(&ev)
+		}
+		r.Sends = append(r.Sends, ev)
+	}
+	return sides
+}
+
+// decideSends dates the sends on the capture's clock (once timeReads has
+// aligned the clocks), reads the connection's state when each was logged,
+// and decides each one's cause.
+func (r *Result) decideSends(conns map[int]*connState, sides map[int]*sendSide) {
+	t := r.Trace
+	for i := range r.Sends {
+		ev := &r.Sends[i]
+		ti := eventConn(t, ev.Index)
+		if st := conns[ti]; st != nil && st.m != nil && st.m.Aligned && ev.hasTOD {
+			timeSend(ev, st.m)
+			if s := sides[ti]; s != nil {
+				s.pressure(ev)
 			}
 		}
-		v := sendRules(&ev)
+		v := sendRules(ev)
 		ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, fitNeeds(&ev.Facts, v.needs)
 		if !t.HasTimes {
 			ev.Notes = append(ev.Notes, NoteNoTime)
@@ -479,7 +544,6 @@ func (r *Result) explainSends(conns map[int]*connState) {
 		if u := ev.Facts.Upload; u != nil && u.ChunkFraming > 0 {
 			ev.Notes = append(ev.Notes, NoteChunkFraming)
 		}
-		r.Sends = append(r.Sends, ev)
 	}
 }
 
@@ -537,7 +601,9 @@ type UploadSummary struct {
 	ContentLength int64 `json:"content_length"` // -1: none
 	Sends         int   `json:"sends"`
 	FullBuffers   int   `json:"full_buffers"`
-	Partial       int   `json:"partial"` // sends the socket took only part of
+	Partial       int   `json:"partial"`   // sends the socket took only part of
+	H2Window      int   `json:"h2_window"` // sends that used up an HTTP/2 flow-control window
+	FormParts     int   `json:"form_parts"`
 	Chunked       bool  `json:"chunked"`
 	Chunks        int   `json:"chunks"` // chunks (the terminating one included) in sends of whole chunks
 	ChunkData     int64 `json:"chunk_data"`
@@ -595,8 +661,13 @@ func (r *Result) summarizeSends() {
 			}
 			u.Conn = ev.Conn
 			u.Last = ev.Size
-			if ev.Cause == CausePartialSend {
+			switch ev.Cause {
+			case CausePartialSend:
 				u.Partial++
+			case CauseH2Window:
+				u.H2Window++
+			case CauseFormPart:
+				u.FormParts++
 			}
 			if f := ev.Facts.Upload; f != nil && f.Chunks > 0 {
 				u.Chunks += f.Chunks

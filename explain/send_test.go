@@ -50,7 +50,7 @@ func uploadRun(t testing.TB, name string, keys bool) *Result {
 // a send not placed on the capture.
 func sendShape(r *Result) string {
 	letter := map[Cause]string{CauseRequestHeader: "H", CauseUploadBuffer: "B", CausePartialSend: "P", CauseBufferRest: "R",
-		CauseBodyEnd: "E", CauseUploadChunk: "C", CauseUnknown: "?"}
+		CauseBodyEnd: "E", CauseUploadChunk: "C", CauseUnknown: "?", CauseH2Window: "W", CauseFormPart: "F"}
 	var out []string
 	prev, n := "", 0
 	flush := func() {
@@ -289,6 +289,95 @@ func TestUploadWithoutTimes(t *testing.T) {
 		if e := r.Sends[1]; len(e.Needs) != 2 || e.Needs[0] != tc.need || e.Needs[1] != NeedStrace {
 			t.Errorf("%s: needs %v", tc.name, e.Needs)
 		}
+	}
+}
+
+// TestUploadH2Window: a Go h2c server with a 65535-byte stream window that
+// grants 4096 bytes per WINDOW_UPDATE as it reads (testdata/uploads
+// README). tshark shows curl 7.88's first DATA as 16384 x 3 + 16383 =
+// 65535 before the server's SETTINGS, then one 4096-byte frame per grant:
+// each send took exactly what the window allowed. curl 8.14 logs a send
+// when its HTTP/2 layer takes the bytes into its own buffer, so its sends
+// went out only as later grants came: inferred, not certain.
+func TestUploadH2Window(t *testing.T) {
+	r := uploadRun(t, "h2c-window-788-lo", false)
+	if got := sendShape(r); !strings.HasPrefix(got, "H153 W65535 W4096x") {
+		t.Errorf("sends %s", got)
+	}
+	n := 0
+	for _, e := range r.Sends {
+		if e.Cause == CauseH2Window {
+			n++
+			if e.Confidence != Certain || e.Facts.H2Flow == nil || e.Facts.H2Flow.StreamLeft != 0 || e.Facts.H2Flow.Initial != 65535 {
+				t.Errorf("line %d: %v %v, flow %+v", e.Line, e.Cause, e.Confidence, e.Facts.H2Flow)
+			}
+		}
+	}
+	first := r.Sends[1]
+	if n != 60 || first.Size != 65535 || first.Facts.H2Flow.Updates != 0 || len(first.Facts.Frames.Frames) != 4 || first.Facts.Frames.Frames[3].Payload != 16383 {
+		t.Errorf("%d window-limited sends; the first %d bytes, flow %+v", n, first.Size, first.Facts.H2Flow)
+	}
+	if second := r.Sends[2]; second.Size != 4096 || second.Facts.H2Flow.StreamGranted != 4096 {
+		t.Errorf("second send %d bytes, flow %+v", second.Size, second.Facts.H2Flow)
+	}
+	r = uploadRun(t, "h2c-window-814-lo", false)
+	waited := 0
+	for _, e := range r.Sends {
+		if e.Cause == CauseH2Window && e.Confidence == Inferred && e.Inference == ByWindowWait && e.Facts.H2Flow.StreamLeft < 0 {
+			waited++
+		}
+		if e.Cause == CausePartialSend || e.Cause == CauseBufferRest {
+			t.Errorf("line %d: %v: flow control taken for the socket", e.Line, e.Cause)
+		}
+	}
+	if waited != 10 || r.Summary.Send.Requests[0].H2Window != 10 {
+		t.Errorf("curl 8.14: %d sends waited for the window, summary %+v", waited, r.Summary.Send.Requests[0])
+	}
+}
+
+// TestUploadFormPart: curl 7.88 -F file=@300k -F note=hello -F f2=@65537
+// (a field run): the fifth body send, 45461 bytes, ends with the headers
+// of the part whose data is the next file; strace shows it written whole,
+// sendto(..., 45461) = 45461. It is the form reader, not the socket.
+func TestUploadFormPart(t *testing.T) {
+	r := uploadRun(t, "form-788-lo", false)
+	if got := sendShape(r); got != "H192 B~65536x4 F~45461 B~65536 E49" {
+		t.Errorf("sends %s", got)
+	}
+	if q := r.Summary.Send.Requests[0]; q.FormParts != 1 || q.Partial != 0 || q.Body != 373190 || q.ContentLength != 373190 {
+		t.Errorf("request %+v", q)
+	}
+}
+
+// TestUploadStopped: a server that answers 413 before the body: curl
+// 8.14 stopped after its first buffer ("abort upload after having sent
+// 65379 bytes") of a 5 MiB Content-Length. That last send is not the
+// body's end.
+func TestUploadStopped(t *testing.T) {
+	r := uploadRun(t, "early413-814-veth", false)
+	e := r.Sends[len(r.Sends)-1]
+	if e.Size != 65379 || e.Cause != CauseUploadBuffer || !e.Facts.Upload.Stopped || !e.Facts.Upload.HeadShared {
+		t.Errorf("last send %d bytes: %v, upload %+v", e.Size, e.Cause, e.Facts.Upload)
+	}
+	if q := r.Summary.Send.Requests[0]; q.Body != 65379 || q.ContentLength != 5242880 {
+		t.Errorf("request %+v", q)
+	}
+}
+
+// TestUploadClockFromHead: with --limit-rate the only read (the response)
+// is logged 439 ms after its segment came, because curl was pausing; the
+// request head, sent when nothing was queued, aligns the clocks instead,
+// and every send's segments are then captured within a millisecond of
+// curl logging it (as the capture's and the trace's deltas agree).
+func TestUploadClockFromHead(t *testing.T) {
+	r := uploadRun(t, "limit100k-788-lo", false)
+	for _, e := range r.Sends {
+		if tf := e.Facts.Timing; tf == nil || tf.FirstBefore > time.Millisecond || tf.FirstBefore < -time.Millisecond {
+			t.Errorf("line %d: timing %+v", e.Line, tf)
+		}
+	}
+	if rd := r.Events[0]; rd.Facts.Timing == nil || rd.Facts.Timing.LastBefore < 400*time.Millisecond {
+		t.Errorf("the read: %+v", rd.Facts.Timing)
 	}
 }
 

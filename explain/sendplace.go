@@ -28,6 +28,7 @@ type sendSide struct {
 	plain    *tlsdec.Direction // decrypted TLS: the client's plaintext map
 	keyless  *keylessPlain     // TLS without keys: plaintext laid from the record lengths
 	frames   *frameIndex       // HTTP/2: the client's DATA frames
+	flow     *flowLedger       // HTTP/2: the client's windows after each DATA frame
 	headers  []h2.Frame        // HTTP/2: the client's HEADERS frames
 	nheader  int
 	data     int64
@@ -66,6 +67,7 @@ func newSendSide(st *connState) *sendSide {
 	switch a.Protocol {
 	case analyze.ProtoH2C:
 		s.h2From(a.H2[analyze.ClientToServer], nil)
+		s.flowFrom(a.H2)
 	case analyze.ProtoTLS:
 		s.anchored = true // the plaintext starts with the first application data
 		d := a.TLSDec
@@ -73,6 +75,7 @@ func newSendSide(st *connState) *sendSide {
 		switch {
 		case decrypted && a.Inner == analyze.ProtoH2:
 			s.h2From(a.H2[analyze.ClientToServer], d.Client())
+			s.flowFrom(a.H2)
 		case decrypted:
 			s.plain = d.Client()
 		case st.layer == LayerTLS && st.tls != nil && st.tls.overhead > 0 && a.TLS[analyze.ClientToServer] != nil:
@@ -91,6 +94,14 @@ func (s *sendSide) h2From(w *h2.Walker, dec *tlsdec.Direction) {
 		if f.Type == h2.TypeHeaders {
 			s.headers = append(s.headers, f)
 		}
+	}
+}
+
+// flowFrom replays the flow control of the client's DATA, when both
+// directions' frames are known.
+func (s *sendSide) flowFrom(w [2]*h2.Walker) {
+	if w[analyze.ClientToServer] != nil && w[analyze.ServerToClient] != nil {
+		s.flow = newFlowLedger(w[analyze.ClientToServer].Frames(), w[analyze.ServerToClient].Frames())
 	}
 }
 
@@ -197,6 +208,7 @@ func (s *sendSide) placeH2(ev *Event, e *curltrace.Event) bool {
 		f.Headers, _, f.Padding, f.Other = x.between(ext)
 		f.Shape = shapeOf(f, ev.Size)
 		ev.Facts.Frames = f
+		ev.Facts.H2Flow = s.flow.fact(x.data[first].seq, x.data[last].seq)
 	}
 	rng := ext
 	if x.dec != nil {

@@ -137,19 +137,37 @@ func (r *Result) timeReads(conns map[int]*connState) {
 }
 
 // skew is the smallest delay between the capture of a read's last segment
-// and the read, taken as the clocks' offset.
+// and the read, taken as the clocks' offset. A request head counts too:
+// it leaves during curl's send (the connection has nothing queued before
+// it), and curl logs it after, so its first segment bounds the offset
+// the same way; an upload's only read, the response, is logged after curl
+// has dumped the whole body, which can take milliseconds (or a
+// --limit-rate pause). Captured at the server, the head arrives a path's
+// delay late: there only the reads count.
 func (r *Result) skew(m *Match, evs []int) (time.Duration, bool) {
 	var skew time.Duration
 	first := true
+	take := func(lag time.Duration) {
+		if first || lag < skew {
+			skew, first = lag, false
+		}
+	}
 	for _, i := range evs {
 		ev := &r.Events[i]
 		if len(ev.Segments) == 0 {
 			continue
 		}
-		lag := readTime(m, ev.tod).Sub(latest(ev.Segments).Arrived)
-		if first || lag < skew {
-			skew, first = lag, false
+		take(readTime(m, ev.tod).Sub(latest(ev.Segments).Arrived))
+	}
+	if m.Point != nil && m.Point.Where == PointServer {
+		return skew, !first
+	}
+	for i := range r.Sends {
+		ev := &r.Sends[i]
+		if ev.Conn != m.Conn.ID || ev.Kind != curltrace.SendHeader || !ev.hasTOD || len(ev.Segments) == 0 {
+			continue
 		}
+		take(readTime(m, ev.tod).Sub(earliest(ev.Segments).Arrived))
 	}
 	return skew, !first
 }

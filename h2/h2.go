@@ -15,6 +15,7 @@
 package h2
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"strconv"
@@ -109,6 +110,12 @@ type Frame struct {
 	// Truncated: the stream ended inside the frame or a gap fell inside
 	// its payload.
 	Truncated bool
+	// Increment is a WINDOW_UPDATE's window size increment; InitialWindow
+	// a SETTINGS frame's SETTINGS_INITIAL_WINDOW_SIZE, when SetsWindow.
+	// Flow control is the peer's to follow: these say what was granted.
+	Increment     uint32
+	InitialWindow uint32
+	SetsWindow    bool
 }
 
 // StreamInfo is what one direction says about one HTTP/2 stream.
@@ -176,8 +183,10 @@ type Walker struct {
 	hdrN                int
 	need                int // payload bytes of cur still to come
 	cur                 Frame
-	payPos              int  // payload bytes of cur seen (delivered or gap)
-	padLen              int  // DATA/HEADERS/PUSH_PROMISE pad length, once read
+	payPos              int // payload bytes of cur seen (delivered or gap)
+	padLen              int // DATA/HEADERS/PUSH_PROMISE pad length, once read
+	val                 [6]byte
+	valN                int  // bytes of a WINDOW_UPDATE's increment or a SETTINGS entry read so far
 	curIdx              int  // streams index of a HEADERS frame's stream, -1 if none
 	hdrBlock            bool // cur carries a fragment of the block being decoded
 
@@ -403,6 +412,7 @@ func (w *Walker) header() bool {
 	w.need = f.Length
 	w.payPos = 0
 	w.padLen = 0
+	w.valN = 0
 	w.hdrBlock = false
 	w.curIdx = -1
 
@@ -480,6 +490,9 @@ func (w *Walker) payload(p []byte) {
 	if w.payPos == 0 && f.Type == TypeData && f.Flags&FlagPadded != 0 {
 		w.padLen = int(p[0])
 	}
+	if f.Type == TypeWindowUpdate || f.Type == TypeSettings {
+		w.flowValues(p)
+	}
 	if !w.hdrBlock || !w.decoding {
 		return
 	}
@@ -507,6 +520,27 @@ func (w *Walker) payload(p []byte) {
 		frag = frag[n:]
 		if len(w.block) == maxBlockBuf && !w.flush() {
 			return
+		}
+	}
+}
+
+// flowValues reads a WINDOW_UPDATE's increment and a SETTINGS frame's
+// initial window size (identifier 4, RFC 9113 section 6.5.2), which may
+// come over several Data calls.
+func (w *Walker) flowValues(p []byte) {
+	f := &w.cur
+	for _, b := range p {
+		w.val[w.valN] = b
+		w.valN++
+		switch {
+		case f.Type == TypeWindowUpdate && w.valN == 4:
+			f.Increment = binary.BigEndian.Uint32(w.val[:4]) & 0x7fffffff
+			w.valN = 0
+		case f.Type == TypeSettings && w.valN == 6:
+			if binary.BigEndian.Uint16(w.val[:2]) == 4 {
+				f.InitialWindow, f.SetsWindow = binary.BigEndian.Uint32(w.val[2:6]), true
+			}
+			w.valN = 0
 		}
 	}
 }

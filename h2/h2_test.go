@@ -484,3 +484,31 @@ func TestFrameDataExcludesPadding(t *testing.T) {
 		t.Errorf("DATA (length, data) = %v, want [16 5 6 6]", got)
 	}
 }
+
+// What the peer granted: a SETTINGS frame's initial window size and each
+// WINDOW_UPDATE's increment, written by x/net's Framer and read one byte
+// per Data call, so that every value straddles calls.
+func TestFlowValues(t *testing.T) {
+	var buf bytes.Buffer
+	fr := http2.NewFramer(&buf, nil)
+	fr.WriteSettings(http2.Setting{ID: http2.SettingMaxFrameSize, Val: 1 << 20}, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1048576})
+	fr.WriteSettings(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 250})
+	fr.WriteWindowUpdate(0, 983041)
+	fr.WriteWindowUpdate(1, 4096)
+	w := NewWalker(false, Limits{})
+	raw := buf.Bytes()
+	for i := range raw {
+		w.Data(int64(i), raw[i:i+1], stream.Pos{Packet: i})
+	}
+	w.End(int64(len(raw)))
+	fs := w.Frames()
+	if len(fs) != 4 || len(w.Problems()) != 0 {
+		t.Fatalf("%d frames, problems %v", len(fs), w.Problems())
+	}
+	if !fs[0].SetsWindow || fs[0].InitialWindow != 1048576 || fs[1].SetsWindow {
+		t.Errorf("settings: %+v, %+v", fs[0], fs[1])
+	}
+	if fs[2].Increment != 983041 || fs[2].StreamID != 0 || fs[3].Increment != 4096 || fs[3].StreamID != 1 {
+		t.Errorf("window updates: %+v, %+v", fs[2], fs[3])
+	}
+}

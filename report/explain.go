@@ -497,6 +497,10 @@ func causeMeaning(c explain.Cause) string {
 		return "what was left of curl's upload buffer after a partial send"
 	case explain.CauseUploadChunk:
 		return "one chunk of a chunked upload: a read of curl's source with its framing"
+	case explain.CauseH2Window:
+		return "HTTP/2 flow control: curl sent what the server's window allowed"
+	case explain.CauseFormPart:
+		return "a form part ended: curl's form reader returns at a part's end"
 	}
 	return "cannot tell from the evidence"
 }
@@ -991,6 +995,10 @@ func inferenceText(e explain.Event) string {
 		return "the capture shows the socket holding bytes it had not sent when curl logged the send, which is when a write returns short; the trace logs what the socket took, not what curl offered"
 	case explain.ByLastSend:
 		return "the trace logs no later send of this request, and no Content-Length to check it against"
+	case explain.ByWindowWait:
+		return "the windows open when the send's first DATA frame left did not hold all of it: its frames went out as the server's WINDOW_UPDATEs came, so curl's HTTP/2 layer had held them, and N is what it had room for while the window was used up (curl 8 logs a send when its HTTP/2 layer takes the bytes into its own buffer, before they go out)"
+	case explain.ByPartBoundary:
+		return "the send ends where a part of the form ends, as the bytes curl logged show; curl's form reader returns a read there, so the send is short without the socket having taken less (strace shows the write whole)"
 	}
 	return e.Inference.String()
 }

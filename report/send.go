@@ -69,7 +69,11 @@ func sendCauseSentence(e explain.Event) string {
 	case explain.CausePartialSend:
 		return partialSentence(e)
 	case explain.CauseBufferRest:
-		return fmt.Sprintf("the rest of a buffer the socket had taken only part of: curl offered the %d bytes left of %s, and the socket took them (the sends of that buffer add up to %d)", u.Offered, bufferName(u), u.Buffer)
+		return fmt.Sprintf("the rest of a buffer %s had taken only part of: curl offered the %d bytes left of %s, and %s took them (the sends of that buffer add up to %d)", taker(e), u.Offered, bufferName(u), taker(e), u.Buffer)
+	case explain.CauseH2Window:
+		return h2WindowSentence(e)
+	case explain.CauseFormPart:
+		return fmt.Sprintf("%d bytes that end where a part of the multipart form ends (the bytes curl logged show the part's boundary): curl's form reader returns a read at a part's end, so the send is short though the socket took it all", e.Size)
 	case explain.CauseUploadChunk:
 		what := fmt.Sprintf("one chunk: %d bytes curl read from its source, framed with %d bytes of size line and CRLFs (%d + %d = %d)", u.ChunkData, u.ChunkFraming, u.ChunkData, u.ChunkFraming, e.Size)
 		if u.Chunks > 1 {
@@ -104,11 +108,46 @@ func headerSentence(e explain.Event) string {
 	return s
 }
 
+// taker is what takes curl's writes: the socket, or over HTTP/2 curl's
+// HTTP/2 layer, which also holds to the server's flow-control windows.
+func taker(e explain.Event) string {
+	if e.Facts.Layer == explain.LayerH2C || e.Facts.Layer == explain.LayerH2TLS {
+		return "curl's HTTP/2 layer"
+	}
+	return "the socket"
+}
+
+// h2WindowSentence: the send used up a flow-control window.
+func h2WindowSentence(e explain.Event) string {
+	f := e.Facts.H2Flow
+	which, left := "stream", f.StreamLeft
+	if f.ConnLeft < f.StreamLeft {
+		which, left = "connection", f.ConnLeft
+	}
+	var s string
+	if left == 0 {
+		s = fmt.Sprintf("HTTP/2 flow control: curl's HTTP/2 layer took what the server's %s window allowed, and this send used it up exactly", which)
+	} else {
+		s = fmt.Sprintf("HTTP/2 flow control: the server's %s window was used up, and this send's DATA went out only as the server granted more (%d more than the window open when its first frame left)", which, -left)
+	}
+	if f.Updates > 0 {
+		s += fmt.Sprintf("; since stream %d's previous send the server had granted %d (stream) and %d (connection) in %s", f.Stream, f.StreamGranted, f.ConnGranted, countOf(f.Updates, "WINDOW_UPDATE", "WINDOW_UPDATEs"))
+	} else {
+		s += fmt.Sprintf("; the server had granted nothing since stream %d's previous send", f.Stream)
+	}
+	if f.Initial != 65535 {
+		s += fmt.Sprintf(" (its SETTINGS set the stream window to %d)", f.Initial)
+	} else {
+		s += " (the stream window was 65535, HTTP/2's initial one)"
+	}
+	return s
+}
+
 func partialSentence(e explain.Event) string {
 	u := e.Facts.Upload
 	var s string
 	if e.Inference == explain.ByBufferSum {
-		s = fmt.Sprintf("the socket took %d of the %d bytes curl offered (%s", e.Size, u.Offered, bufferName(u))
+		s = fmt.Sprintf("%s took %d of the %d bytes curl offered (%s", taker(e), e.Size, u.Offered, bufferName(u))
 		if u.HeadShared && u.Index == 0 {
 			s += fmt.Sprintf(" less the %d-byte head", u.Head)
 		} else if u.Offered < u.Buffer {
@@ -117,6 +156,12 @@ func partialSentence(e explain.Event) string {
 		s += fmt.Sprintf("); the rest went in the next send: the sends of that buffer add up to %d", u.Buffer)
 	} else {
 		s = fmt.Sprintf("%d bytes, less than %s and not the body's end, while the connection was backed up: the socket took part of what curl offered", e.Size, bufferName(u))
+	}
+	if f := e.Facts.H2Flow; f != nil {
+		return s + fmt.Sprintf("; not the flow-control windows, which still allowed %d (stream) and %d (connection): curl's HTTP/2 layer held the rest", f.StreamLeft, f.ConnLeft)
+	}
+	if taker(e) != "the socket" {
+		return s + "; whether the socket or HTTP/2 flow control held the rest, only the frames would tell (--keylog)"
 	}
 	return s + pressureText(e.Facts.SendBuffer)
 }
@@ -180,6 +225,9 @@ func bodyArithmetic(u *explain.UploadFact, last int) string {
 	if (total-int64(last))%int64(u.Buffer) != 0 {
 		return fmt.Sprintf("the sends before it add up to %s", thousands(u.Body-int64(last)))
 	}
+	if last == u.Buffer {
+		return fmt.Sprintf("%s = %d x %d: the body ended with a full buffer", lhs, total/int64(u.Buffer), u.Buffer)
+	}
 	return fmt.Sprintf("%s = %d x %d + %d", lhs, (total-int64(last))/int64(u.Buffer), u.Buffer, last)
 }
 
@@ -222,6 +270,14 @@ func wireText(e explain.Event) string {
 	}
 	if s := e.Facts.Segments; s != nil && s.Count > 0 {
 		seg := fmt.Sprintf("%s (%s)", countOf(s.Count, "segment", "segments"), segSizes(e.Segments))
+		switch {
+		case s.StartsInside && s.EndsInside:
+			seg += ", the first and last shared with the bytes sent before and after it"
+		case s.StartsInside:
+			seg += ", the first shared with the bytes sent before it"
+		case s.EndsInside:
+			seg += ", the last shared with the bytes sent after it"
+		}
 		if s.Super > 0 {
 			seg += ", longer than the effective MSS: captured above segmentation offload (GSO/TSO), so the wire's segments are not these"
 		} else if m := e.Facts.MSS; m != nil && s.Full > 0 && s.Count == 1 {
@@ -331,6 +387,15 @@ func requestSentence(q explain.UploadSummary, s explain.SendSummary) string {
 	}
 	if q.Partial > 0 {
 		out += fmt.Sprintf("; in %s the socket took less than curl offered", countOf(q.Partial, "send", "sends"))
+	}
+	if q.H2Window > 0 {
+		out += fmt.Sprintf("; %s used up the server's HTTP/2 flow-control window", countOf(q.H2Window, "send", "sends"))
+	}
+	if q.FormParts > 0 {
+		out += fmt.Sprintf("; %s ended where a form part ended", countOf(q.FormParts, "send", "sends"))
+	}
+	if q.ContentLength >= 0 && q.Body < q.ContentLength {
+		out += fmt.Sprintf("; curl stopped the upload after %s of the %s bytes its Content-Length announced (a server that answers before the body ends makes curl stop)", thousands(q.Body), thousands(q.ContentLength))
 	}
 	if s.Buffer > 0 && q.Sends > 1 {
 		u := &explain.UploadFact{Buffer: s.Buffer, Head: q.Head, HeadShared: q.HeadShared, Body: q.Body}
