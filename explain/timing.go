@@ -142,8 +142,10 @@ func (r *Result) timeReads(conns map[int]*connState) {
 // it), and curl logs it after, so its first segment bounds the offset
 // the same way; an upload's only read, the response, is logged after curl
 // has dumped the whole body, which can take milliseconds (or a
-// --limit-rate pause). Captured at the server, the head arrives a path's
-// delay late: there only the reads count.
+// --limit-rate pause). curl 8 logs the head after its send returns
+// (strace: sendto 2 ms before the Send header line); curl 7's trace clock
+// cannot be compared with strace's. Captured at the server, the head
+// arrives a path's delay late: there only the reads count.
 func (r *Result) skew(m *Match, evs []int) (time.Duration, bool) {
 	var skew time.Duration
 	first := true
@@ -164,7 +166,10 @@ func (r *Result) skew(m *Match, evs []int) (time.Duration, bool) {
 	}
 	for i := range r.Sends {
 		ev := &r.Sends[i]
-		if ev.Conn != m.Conn.ID || ev.Kind != curltrace.SendHeader || !ev.hasTOD || len(ev.Segments) == 0 {
+		// Over HTTP/2 curl logs the head when it hands it to its HTTP/2
+		// layer, before the HEADERS frame leaves: no bound.
+		if ev.Conn != m.Conn.ID || ev.Kind != curltrace.SendHeader || !ev.hasTOD || len(ev.Segments) == 0 ||
+			ev.Facts.Layer == LayerH2C || ev.Facts.Layer == LayerH2TLS {
 			continue
 		}
 		take(readTime(m, ev.tod).Sub(earliest(ev.Segments).Arrived))
