@@ -328,7 +328,7 @@ func writeMatch(w io.Writer, m jsonExplainMatch) {
 		if skew < 0 {
 			skew, way = -skew, "behind"
 		}
-		fmt.Fprintf(w, "; trace clock UTC%+03.0f:%02d, %s %s the capture's (taking the quickest read as immediate)", m.ZoneHours, int(absf(m.ZoneHours)*60)%60, skew, way)
+		fmt.Fprintf(w, "; trace clock UTC%+03.0f:%02d, %s %s the capture's (taking the quickest read or HTTP/1 request head as immediate)", m.ZoneHours, int(absf(m.ZoneHours)*60)%60, skew, way)
 	}
 	fmt.Fprintln(w)
 }

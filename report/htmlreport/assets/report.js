@@ -198,7 +198,7 @@
         if (m.clock_aligned) {
           var skew = m.trace_clock_after_capture_us;
           s += '; trace clock UTC' + (m.trace_clock_utc_offset_h >= 0 ? '+' : '') + m.trace_clock_utc_offset_h + 'h, ' +
-            fmtUs(Math.abs(skew)) + (skew < 0 ? ' behind' : ' ahead of') + ' the capture\'s (the quickest read taken as immediate)';
+            fmtUs(Math.abs(skew)) + (skew < 0 ? ' behind' : ' ahead of') + ' the capture\'s (the quickest read or HTTP/1 request head taken as immediate)';
         } else {
           s += '; clocks not aligned: the trace has no times (--trace-time), so reads are laid out by stream offset';
         }
