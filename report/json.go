@@ -78,43 +78,22 @@ type jsonDirs struct {
 	ServerToClient jsonDir `json:"server_to_client"`
 }
 
+// jsonDir is one direction of a connection: the scalar fields of
+// DirFields, in their order, then its runs, sizes and histogram. Both JSON
+// encoders write it with jenc.dir (encoding/json through MarshalJSON), so
+// the fields are declared once.
 type jsonDir struct {
-	Source                 string          `json:"source"`
-	Destination            string          `json:"destination"`
-	SYNSeen                bool            `json:"syn_seen"`
-	MSS                    *int            `json:"mss"`
-	WindowScale            *int            `json:"window_scale"`
-	SACKPermitted          bool            `json:"sack_permitted"`
-	Timestamps             bool            `json:"timestamps"`
-	EffectiveMSS           *int            `json:"effective_mss"`
-	EffectiveMSSInferred   bool            `json:"effective_mss_inferred"`
-	EffectiveMSSArithmetic string          `json:"effective_mss_arithmetic"`
-	OptionBytes            int             `json:"option_bytes"`
-	Packets                int             `json:"packets"`
-	DataSegments           int             `json:"data_segments"`
-	PayloadBytes           int64           `json:"payload_bytes"`
-	MinSegment             int             `json:"min_segment"`
-	MaxSegment             int             `json:"max_segment"`
-	MeanSegment            float64         `json:"mean_segment"`
-	MedianSegment          int             `json:"median_segment"`
-	P95Segment             int             `json:"p95_segment"`
-	FullSizeSegments       int             `json:"full_size_segments"`
-	ShortSegments          int             `json:"short_segments"`
-	SuperSegments          int             `json:"super_segments"`
-	LargestMSSMultiple     float64         `json:"largest_mss_multiple"`
-	RetransmittedSegments  int             `json:"retransmitted_segments"`
-	RetransmittedBytes     int64           `json:"retransmitted_bytes"`
-	OutOfOrderSegments     int             `json:"out_of_order_segments"`
-	DuplicateSegments      int             `json:"duplicate_segments"`
-	ZeroWindows            int             `json:"zero_windows"`
-	KeepAlives             int             `json:"keep_alives"`
-	Resets                 int             `json:"resets"`
-	Fins                   int             `json:"fins"`
-	PushedSegments         int             `json:"pushed_segments"`
-	MissingBytes           int64           `json:"missing_bytes"`
-	PSHRuns                jsonRuns        `json:"psh_runs"`
-	Sizes                  []jsonSizeCount `json:"sizes"`
-	Histogram              []jsonBucket    `json:"histogram"`
+	vals      []fieldValue
+	PSHRuns   jsonRuns
+	Sizes     []jsonSizeCount
+	Histogram []jsonBucket
+}
+
+// MarshalJSON writes the direction as jenc.dir does.
+func (d jsonDir) MarshalJSON() ([]byte, error) {
+	e := &jenc{}
+	e.dir(&d)
+	return e.b, nil
 }
 
 type jsonRuns struct {
@@ -215,32 +194,11 @@ func intPtr(v int) *int { return &v }
 
 func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
 	d := c.Dir(dir)
-	st, e := d.Stats(), d.EffectiveMSS()
-	src, dst := endpoint(c, dir)
+	st := d.Stats()
 	jd := jsonDir{
-		Source: src, Destination: dst,
-		SYNSeen: d.SYN.Seen, SACKPermitted: d.SYN.SACKPermitted, Timestamps: d.SYN.Timestamps,
-		EffectiveMSSInferred: e.Inferred, EffectiveMSSArithmetic: e.Arithmetic(), OptionBytes: e.OptionBytes,
-		Packets: int(d.Packets), DataSegments: int(d.DataSegments), PayloadBytes: d.PayloadBytes,
-		MinSegment: st.Min, MaxSegment: st.Max, MeanSegment: round3(st.Mean),
-		MedianSegment: st.Median, P95Segment: st.P95,
-		FullSizeSegments: st.Full, ShortSegments: st.Short, SuperSegments: st.Super,
-		LargestMSSMultiple:    round3(st.LargestMultiple),
-		RetransmittedSegments: int(d.RetransmittedSegments), RetransmittedBytes: d.RetransmittedBytes,
-		OutOfOrderSegments: int(d.OutOfOrderSegments), DuplicateSegments: int(d.Duplicates),
-		ZeroWindows: int(d.ZeroWindows), KeepAlives: int(d.KeepAlives), Resets: int(d.Resets), Fins: int(d.Fins),
-		PushedSegments: int(d.PushedSegments), MissingBytes: d.MissingBytes,
+		vals:    dirValues(c, dir),
 		PSHRuns: jsonRuns{Count: int(d.Runs.Count), MeanBytes: round3(d.Runs.Mean()), MinBytes: d.Runs.Min, MaxBytes: d.Runs.Max},
 		Sizes:   []jsonSizeCount{}, Histogram: []jsonBucket{},
-	}
-	if d.SYN.MSS > 0 {
-		jd.MSS = intPtr(int(d.SYN.MSS))
-	}
-	if d.SYN.WindowScale >= 0 && d.SYN.Seen {
-		jd.WindowScale = intPtr(int(d.SYN.WindowScale))
-	}
-	if e.Value > 0 {
-		jd.EffectiveMSS = intPtr(e.Value)
 	}
 	for _, s := range st.TopSizes(maxJSONSizes) {
 		jd.Sizes = append(jd.Sizes, jsonSizeCount{s.Size, s.Count})

@@ -199,61 +199,9 @@ func (e *jenc) conn(c *jsonConn) {
 
 func (e *jenc) dir(d *jsonDir) {
 	e.open('{')
-	e.key("source")
-	e.str(d.Source)
-	e.key("destination")
-	e.str(d.Destination)
-	e.key("syn_seen")
-	e.bool(d.SYNSeen)
-	e.key("mss")
-	e.optInt(d.MSS)
-	e.key("window_scale")
-	e.optInt(d.WindowScale)
-	e.key("sack_permitted")
-	e.bool(d.SACKPermitted)
-	e.key("timestamps")
-	e.bool(d.Timestamps)
-	e.key("effective_mss")
-	e.optInt(d.EffectiveMSS)
-	e.key("effective_mss_inferred")
-	e.bool(d.EffectiveMSSInferred)
-	e.key("effective_mss_arithmetic")
-	e.str(d.EffectiveMSSArithmetic)
-	for _, f := range [...]struct {
-		k string
-		v int64
-	}{
-		{"option_bytes", int64(d.OptionBytes)}, {"packets", int64(d.Packets)}, {"data_segments", int64(d.DataSegments)},
-		{"payload_bytes", d.PayloadBytes}, {"min_segment", int64(d.MinSegment)}, {"max_segment", int64(d.MaxSegment)},
-	} {
-		e.key(f.k)
-		e.int(f.v)
-	}
-	e.key("mean_segment")
-	e.float(d.MeanSegment)
-	for _, f := range [...]struct {
-		k string
-		v int64
-	}{
-		{"median_segment", int64(d.MedianSegment)}, {"p95_segment", int64(d.P95Segment)},
-		{"full_size_segments", int64(d.FullSizeSegments)}, {"short_segments", int64(d.ShortSegments)}, {"super_segments", int64(d.SuperSegments)},
-	} {
-		e.key(f.k)
-		e.int(f.v)
-	}
-	e.key("largest_mss_multiple")
-	e.float(d.LargestMSSMultiple)
-	for _, f := range [...]struct {
-		k string
-		v int64
-	}{
-		{"retransmitted_segments", int64(d.RetransmittedSegments)}, {"retransmitted_bytes", d.RetransmittedBytes},
-		{"out_of_order_segments", int64(d.OutOfOrderSegments)}, {"duplicate_segments", int64(d.DuplicateSegments)},
-		{"zero_windows", int64(d.ZeroWindows)}, {"keep_alives", int64(d.KeepAlives)}, {"resets", int64(d.Resets)},
-		{"fins", int64(d.Fins)}, {"pushed_segments", int64(d.PushedSegments)}, {"missing_bytes", d.MissingBytes},
-	} {
-		e.key(f.k)
-		e.int(f.v)
+	for i, f := range DirFields {
+		e.key(f.Name)
+		d.vals[i].json(e, f.Kind)
 	}
 	e.key("psh_runs")
 	e.open('{')

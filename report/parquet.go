@@ -6,6 +6,7 @@ import (
 	"github.com/segscope/segscope/internal/atomicfile"
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -28,57 +29,80 @@ const (
 	ParquetTLSRecords  = "tls_records.parquet" // one row per TLS record
 )
 
-// pqConnDir is one row of connections.parquet: a connection direction
-// with its connection's columns repeated, as in `--format csv`.
-type pqConnDir struct {
-	ID                    int64    `parquet:"id"`
-	Client                string   `parquet:"client"`
-	Server                string   `parquet:"server"`
-	ServerIP              string   `parquet:"server_ip,dict"`
-	ServerPort            int32    `parquet:"server_port"`
-	RolesGuessed          bool     `parquet:"roles_guessed"`
-	Start                 int64    `parquet:"start,timestamp(microsecond)"`
-	StartNs               int64    `parquet:"start_ns"`
-	DurationMs            float64  `parquet:"duration_ms"`
-	ConnPackets           int64    `parquet:"conn_packets"`
-	HandshakeRTTMs        *float64 `parquet:"handshake_rtt_ms,optional"`
-	Protocol              string   `parquet:"protocol,dict"`
-	Direction             string   `parquet:"direction,dict"`
-	Source                string   `parquet:"source"`
-	Destination           string   `parquet:"destination"`
-	SYNSeen               bool     `parquet:"syn_seen"`
-	MSS                   *int32   `parquet:"mss,optional"`
-	WindowScale           *int32   `parquet:"window_scale,optional"`
-	SACKPermitted         bool     `parquet:"sack_permitted"`
-	Timestamps            bool     `parquet:"timestamps"`
-	EffectiveMSS          *int32   `parquet:"effective_mss,optional"`
-	EffectiveMSSInferred  bool     `parquet:"effective_mss_inferred"`
-	OptionBytes           int32    `parquet:"option_bytes"`
-	Packets               int64    `parquet:"packets"`
-	DataSegments          int64    `parquet:"data_segments"`
-	PayloadBytes          int64    `parquet:"payload_bytes"`
-	MinSegment            int32    `parquet:"min_segment"`
-	MedianSegment         int32    `parquet:"median_segment"`
-	P95Segment            int32    `parquet:"p95_segment"`
-	MeanSegment           float64  `parquet:"mean_segment"`
-	MaxSegment            int32    `parquet:"max_segment"`
-	FullSizeSegments      int64    `parquet:"full_size_segments"`
-	ShortSegments         int64    `parquet:"short_segments"`
-	SuperSegments         int64    `parquet:"super_segments"`
-	RetransmittedSegments int64    `parquet:"retransmitted_segments"`
-	RetransmittedBytes    int64    `parquet:"retransmitted_bytes"`
-	OutOfOrderSegments    int64    `parquet:"out_of_order_segments"`
-	DuplicateSegments     int64    `parquet:"duplicate_segments"`
-	ZeroWindows           int64    `parquet:"zero_windows"`
-	KeepAlives            int64    `parquet:"keep_alives"`
-	Resets                int64    `parquet:"resets"`
-	Fins                  int64    `parquet:"fins"`
-	PushedSegments        int64    `parquet:"pushed_segments"`
-	MissingBytes          int64    `parquet:"missing_bytes"`
-	PSHRuns               int64    `parquet:"psh_runs"`
-	// Sizes lists every distinct data segment size with its count, by
-	// size (JSON lists the 32 most common).
-	Sizes []pqSize `parquet:"sizes,list"`
+// connections.parquet has one row per connection direction: the
+// connection's columns (as in `--format csv`), then DirFields, then the
+// direction's runs and every distinct segment size. Its row type is built
+// from DirFields at start, so a field declared there is a column here.
+var (
+	pqConnDirType   = connDirType()
+	pqConnDirStatic = len(pqConnColumns)
+)
+
+// pqConnColumns are the connection's columns of connections.parquet.
+var pqConnColumns = []reflect.StructField{
+	{Name: "ID", Type: reflect.TypeFor[int64](), Tag: `parquet:"id"`},
+	{Name: "Client", Type: reflect.TypeFor[string](), Tag: `parquet:"client"`},
+	{Name: "Server", Type: reflect.TypeFor[string](), Tag: `parquet:"server"`},
+	{Name: "ServerIP", Type: reflect.TypeFor[string](), Tag: `parquet:"server_ip,dict"`},
+	{Name: "ServerPort", Type: reflect.TypeFor[int32](), Tag: `parquet:"server_port"`},
+	{Name: "RolesGuessed", Type: reflect.TypeFor[bool](), Tag: `parquet:"roles_guessed"`},
+	{Name: "Start", Type: reflect.TypeFor[int64](), Tag: `parquet:"start,timestamp(microsecond)"`},
+	{Name: "StartNs", Type: reflect.TypeFor[int64](), Tag: `parquet:"start_ns"`},
+	{Name: "DurationMs", Type: reflect.TypeFor[float64](), Tag: `parquet:"duration_ms"`},
+	{Name: "ConnPackets", Type: reflect.TypeFor[int64](), Tag: `parquet:"conn_packets"`},
+	{Name: "HandshakeRTTMs", Type: reflect.TypeFor[*float64](), Tag: `parquet:"handshake_rtt_ms,optional"`},
+	{Name: "Protocol", Type: reflect.TypeFor[string](), Tag: `parquet:"protocol,dict"`},
+	{Name: "Direction", Type: reflect.TypeFor[string](), Tag: `parquet:"direction,dict"`},
+}
+
+// parquetType is a field kind's Go type for parquet-go, and its tag's
+// options.
+func parquetType(k FieldKind) (reflect.Type, string) {
+	switch k {
+	case FieldInt32:
+		return reflect.TypeFor[int32](), ""
+	case FieldOptInt32:
+		return reflect.TypeFor[*int32](), ",optional"
+	case FieldFloat:
+		return reflect.TypeFor[float64](), ""
+	case FieldBool:
+		return reflect.TypeFor[bool](), ""
+	case FieldString:
+		return reflect.TypeFor[string](), ""
+	}
+	return reflect.TypeFor[int64](), ""
+}
+
+func connDirType() reflect.Type {
+	fields := append([]reflect.StructField{}, pqConnColumns...)
+	for i, f := range DirFields {
+		t, opt := parquetType(f.Kind)
+		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: t, Tag: reflect.StructTag(`parquet:"` + f.Name + opt + `"`)})
+	}
+	fields = append(fields,
+		reflect.StructField{Name: "PSHRuns", Type: reflect.TypeFor[int64](), Tag: `parquet:"psh_runs"`},
+		// Sizes lists every distinct data segment size with its count, by
+		// size (JSON lists the 32 most common).
+		reflect.StructField{Name: "Sizes", Type: reflect.TypeFor[[]pqSize](), Tag: `parquet:"sizes,list"`})
+	return reflect.StructOf(fields)
+}
+
+// setField stores a DirFields value in a row's field.
+func setField(v reflect.Value, k FieldKind, x fieldValue) {
+	switch {
+	case k == FieldOptInt32 && x.Null:
+	case k == FieldOptInt32:
+		n := int32(x.I)
+		v.Set(reflect.ValueOf(&n))
+	case k == FieldFloat:
+		v.SetFloat(x.F)
+	case k == FieldBool:
+		v.SetBool(x.B)
+	case k == FieldString:
+		v.SetString(x.S)
+	default:
+		v.SetInt(x.I)
+	}
 }
 
 type pqSize struct {
@@ -146,12 +170,11 @@ type ParquetWriter struct {
 	dir   string
 	first func() int64
 	files []*atomicfile.File
-	conns *parquet.GenericWriter[pqConnDir]
+	conns *parquet.GenericWriter[any] // rows of pqConnDirType
 	segs  *parquet.GenericWriter[pqSegment]
 	http  *parquet.GenericWriter[pqExchange]
 	tls   *parquet.GenericWriter[pqRecord]
 
-	connRows []pqConnDir
 	segRows  []pqSegment
 	httpRows []pqExchange
 	tlsRows  []pqRecord
@@ -181,7 +204,9 @@ func NewParquet(dir string, first func() int64) (*ParquetWriter, error) {
 		name string
 		mk   func(*os.File)
 	}{
-		{ParquetConnections, func(f *os.File) { p.conns = parquet.NewGenericWriter[pqConnDir](f, opts...) }},
+		{ParquetConnections, func(f *os.File) {
+			p.conns = parquet.NewGenericWriter[any](f, append(opts, parquet.SchemaOf(reflect.New(pqConnDirType).Interface()))...)
+		}},
 		{ParquetSegments, func(f *os.File) { p.segs = parquet.NewGenericWriter[pqSegment](f, opts...) }},
 		{ParquetHTTP, func(f *os.File) { p.http = parquet.NewGenericWriter[pqExchange](f, opts...) }},
 		{ParquetTLSRecords, func(f *os.File) { p.tls = parquet.NewGenericWriter[pqRecord](f, opts...) }},
@@ -225,30 +250,25 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		if dir == analyze.ServerToClient {
 			jd = jc.Directions.ServerToClient
 		}
+		row := reflect.New(pqConnDirType).Elem()
+		for i, v := range []any{int64(c.ID), jc.Client, jc.Server, c.Server.Addr().String(), int32(c.Server.Port()), c.RolesGuessed,
+			c.First / 1000, c.First, jc.DurationMs, int64(jc.Packets), rtt, proto, dir.String()} {
+			row.Field(i).Set(reflect.ValueOf(v))
+		}
+		for i, f := range DirFields {
+			setField(row.Field(pqConnDirStatic+i), f.Kind, jd.vals[i])
+		}
+		n := pqConnDirStatic + len(DirFields)
+		row.Field(n).SetInt(int64(jd.PSHRuns.Count))
 		st := c.Dir(dir).Stats()
-		row := pqConnDir{
-			ID: int64(c.ID), Client: jc.Client, Server: jc.Server,
-			ServerIP: c.Server.Addr().String(), ServerPort: int32(c.Server.Port()),
-			RolesGuessed: c.RolesGuessed, Start: c.First / 1000, StartNs: c.First, DurationMs: jc.DurationMs,
-			ConnPackets: int64(jc.Packets), HandshakeRTTMs: rtt, Protocol: proto,
-			Direction: dir.String(), Source: jd.Source, Destination: jd.Destination,
-			SYNSeen: jd.SYNSeen, MSS: opt32(jd.MSS), WindowScale: opt32(jd.WindowScale),
-			SACKPermitted: jd.SACKPermitted, Timestamps: jd.Timestamps,
-			EffectiveMSS: opt32(jd.EffectiveMSS), EffectiveMSSInferred: jd.EffectiveMSSInferred,
-			OptionBytes: int32(jd.OptionBytes), Packets: int64(jd.Packets), DataSegments: int64(jd.DataSegments),
-			PayloadBytes: jd.PayloadBytes, MinSegment: int32(jd.MinSegment), MedianSegment: int32(jd.MedianSegment),
-			P95Segment: int32(jd.P95Segment), MeanSegment: jd.MeanSegment, MaxSegment: int32(jd.MaxSegment),
-			FullSizeSegments: int64(jd.FullSizeSegments), ShortSegments: int64(jd.ShortSegments), SuperSegments: int64(jd.SuperSegments),
-			RetransmittedSegments: int64(jd.RetransmittedSegments), RetransmittedBytes: jd.RetransmittedBytes,
-			OutOfOrderSegments: int64(jd.OutOfOrderSegments), DuplicateSegments: int64(jd.DuplicateSegments),
-			ZeroWindows: int64(jd.ZeroWindows), KeepAlives: int64(jd.KeepAlives), Resets: int64(jd.Resets), Fins: int64(jd.Fins),
-			PushedSegments: int64(jd.PushedSegments), MissingBytes: jd.MissingBytes, PSHRuns: int64(jd.PSHRuns.Count),
-			Sizes: make([]pqSize, 0, len(st.Sizes)),
-		}
+		sizes := make([]pqSize, 0, len(st.Sizes))
 		for _, s := range st.Sizes {
-			row.Sizes = append(row.Sizes, pqSize{int32(s.Size), int64(s.Count)})
+			sizes = append(sizes, pqSize{int32(s.Size), int64(s.Count)})
 		}
-		p.connRows = append(p.connRows, row)
+		row.Field(n + 1).Set(reflect.ValueOf(sizes))
+		if _, err := p.conns.Write([]any{row.Addr().Interface()}); err != nil {
+			return err
+		}
 	}
 	first := p.first()
 	for _, seg := range c.Segments {
@@ -303,10 +323,6 @@ func (p *ParquetWriter) addApp(c *analyze.Connection, app *jsonApp) {
 func (p *ParquetWriter) flush(all bool) error {
 	const batch = 4096
 	var errs []error
-	if all || len(p.connRows) >= batch {
-		_, err := p.conns.Write(p.connRows)
-		errs, p.connRows = append(errs, err), p.connRows[:0]
-	}
 	if all || len(p.segRows) >= batch {
 		_, err := p.segs.Write(p.segRows)
 		errs, p.segRows = append(errs, err), p.segRows[:0]
@@ -343,12 +359,4 @@ func (p *ParquetWriter) Close(res *analyze.Result, _ []error) error {
 		}
 	}
 	return nil
-}
-
-func opt32(p *int) *int32 {
-	if p == nil {
-		return nil
-	}
-	v := int32(*p)
-	return &v
 }

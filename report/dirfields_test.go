@@ -1,0 +1,199 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/capture"
+)
+
+func analyzeFile(t *testing.T, path string) *analyze.Result {
+	t.Helper()
+	src, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(analyze.Options{})
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	return a.Result()
+}
+
+// TestDirFieldsEveryFormat: every field of DirFields is in the JSON
+// document, in every jsonl line, as a CSV column and as a Parquet column,
+// with the same value (payload_bytes, effective_mss, mean_segment, checked
+// against tshark's sum of tcp.len for pcaps/mtu1440-ts: 87 and 102658).
+func TestDirFieldsEveryFormat(t *testing.T) {
+	res := analyzeFile(t, filepath.Join("..", "pcaps", "mtu1440-ts.pcap.gz"))
+	a := Analysis{Result: res, Connections: res.Connections}
+	var names []string
+	for _, f := range DirFields {
+		names = append(names, f.Name)
+	}
+	want := append(append([]string{}, names...), "psh_runs", "sizes", "histogram")
+
+	// JSON: each direction's keys, in order.
+	var b bytes.Buffer
+	if err := a.Write(&b, JSON); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Connections []struct {
+			Directions map[string]json.RawMessage `json:"directions"`
+		} `json:"connections"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s2c := doc.Connections[0].Directions["server_to_client"]
+	if got := keysInOrder(t, s2c); !slices.Equal(got, want) {
+		t.Errorf("JSON direction keys\n got %v\nwant %v", got, want)
+	}
+	var dir map[string]any
+	json.Unmarshal(s2c, &dir)
+	if dir["payload_bytes"] != 102658.0 || dir["effective_mss"] != 1388.0 {
+		t.Errorf("JSON payload_bytes %v, effective_mss %v", dir["payload_bytes"], dir["effective_mss"])
+	}
+
+	// jsonl: the same object.
+	b.Reset()
+	w := NewAnalysisJSONL(&b)
+	for _, c := range res.Connections {
+		w.Conn(c, nil)
+	}
+	w.w.Flush()
+	line, _ := bufio.NewReader(&b).ReadBytes('\n')
+	var jl struct {
+		Directions map[string]json.RawMessage `json:"directions"`
+	}
+	if err := json.Unmarshal(line, &jl); err != nil {
+		t.Fatal(err)
+	}
+	if got := keysInOrder(t, jl.Directions["server_to_client"]); !slices.Equal(got, want) {
+		t.Errorf("jsonl direction keys %v", got)
+	}
+
+	// CSV: a column each, the same values.
+	b.Reset()
+	if err := a.Write(&b, CSV); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, n := range names {
+		if _, ok := col[n]; !ok {
+			t.Errorf("CSV has no column %s", n)
+		}
+	}
+	if r := rows[2]; r[col["direction"]] != "server_to_client" || r[col["payload_bytes"]] != "102658" || r[col["effective_mss"]] != "1388" ||
+		r[col["mean_segment"]] != strconv.FormatFloat(dir["mean_segment"].(float64), 'f', -1, 64) {
+		t.Errorf("CSV row %v", r)
+	}
+
+	// Parquet: a column each, one row per direction.
+	out := t.TempDir()
+	p, err := NewParquet(out, func() int64 { return res.First })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Connections {
+		if err := p.Conn(c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Close(res, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(out, ParquetConnections))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range pf.Schema().Fields() {
+		cols = append(cols, c.Name())
+	}
+	for _, n := range names {
+		if !slices.Contains(cols, n) {
+			t.Errorf("connections.parquet has no column %s (it has %v)", n, cols)
+		}
+	}
+	if pf.NumRows() != 2 {
+		t.Errorf("%d rows", pf.NumRows())
+	}
+	rd := parquet.NewGenericReader[map[string]any](f, pf.Schema())
+	prow := []map[string]any{{}, {}}
+	if n, _ := rd.Read(prow); n != 2 || prow[1]["payload_bytes"] != int64(102658) || prow[1]["effective_mss"] != int32(1388) {
+		t.Errorf("Parquet rows %d: payload_bytes %v (%T), effective_mss %v (%T)", n, prow[1]["payload_bytes"], prow[1]["payload_bytes"], prow[1]["effective_mss"], prow[1]["effective_mss"])
+	}
+}
+
+// keysInOrder lists a JSON object's keys in the order written.
+func keysInOrder(t *testing.T, raw json.RawMessage) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.Token() // {
+	var keys []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
+// TestREADMEDirFields: README's table of a direction's fields is
+// DirFields' (go test ./report -update rewrites it).
+func TestREADMEDirFields(t *testing.T) {
+	const begin, end = "<!-- dirfields: generated from report.DirFields by go test ./report -update -->\n", "<!-- /dirfields -->"
+	path := filepath.Join("..", "README.md")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q ... %q section", begin, end)
+	}
+	want := dirFieldsMarkdown()
+	if got := s[i+len(begin) : j]; got != want {
+		if *update {
+			if err := os.WriteFile(path, []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("README.md's table of direction fields differs from DirFields (go test ./report -update rewrites it)")
+	}
+}
