@@ -361,7 +361,7 @@ func checkH2(t *testing.T, c *Connection, preface bool, want [2][]expectedFrame)
 		}
 		for i, f := range got {
 			in := completedIn(c, Dir(d), f.End, f.Last)
-			if f.Type != w[i].Type || f.Flags != w[i].Flags || f.StreamID != w[i].Stream || f.Length != w[i].Length || in != w[i].Frame {
+			if uint8(f.Type) != w[i].Type || uint8(f.Flags) != w[i].Flags || f.StreamID != w[i].Stream || f.Length != w[i].Length || in != w[i].Frame {
 				t.Errorf("connection %d %s frame %d: type %d flags %x stream %d length %d in packet %d; tshark %+v", c.ID, Dir(d), i, f.Type, f.Flags, f.StreamID, f.Length, in, w[i])
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/segscope/segscope/h2"
 	"github.com/segscope/segscope/http1"
 	"github.com/segscope/segscope/stream"
 )
@@ -104,7 +103,7 @@ func (a *App) h2Units(out []Unit) []Unit {
 		}
 		for _, f := range w.Frames() {
 			out = append(out, Unit{Dir: Dir(d), Kind: UnitH2Frame, Range: f.Range, First: f.First, Last: f.Last,
-				Exchange: int(f.StreamID), Label: h2.TypeName(f.Type), Size: int64(f.Length), Truncated: f.Truncated})
+				Exchange: int(f.StreamID), Label: f.Type.String(), Size: int64(f.Length), Truncated: f.Truncated})
 		}
 	}
 	return out

@@ -41,11 +41,11 @@ func BenchmarkWalker(b *testing.B) {
 func TestNoAllocPerFrame(t *testing.T) {
 	var unit []byte
 	for i := 0; i < 16; i++ {
-		unit = append(unit, 0, 0x10, 0, TypeData, 0, 0, 0, 0, 1) // 4096 bytes on stream 1
+		unit = append(unit, 0, 0x10, 0, byte(TypeData), 0, 0, 0, 0, 1) // 4096 bytes on stream 1
 		unit = append(unit, make([]byte, 4096)...)
 	}
 	w := NewWalker(false, Limits{MaxFrames: -1})
-	w.Data(0, []byte{0, 0, 0, TypeSettings, 0, 0, 0, 0, 0}, stream.Pos{})
+	w.Data(0, []byte{0, 0, 0, byte(TypeSettings), 0, 0, 0, 0, 0}, stream.Pos{})
 	off := int64(9)
 	feedUnit := func() {
 		for i := 0; i < len(unit); i += 1000 {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"golang.org/x/net/http2/hpack"
 
@@ -39,41 +40,115 @@ func SniffClient(b []byte) (ok, needMore bool) {
 	return n == len(Preface), n < len(Preface)
 }
 
+// FrameType is an HTTP/2 frame type (RFC 9113 section 6 and the IANA
+// registry).
+type FrameType uint8
+
 // Frame types.
 const (
-	TypeData         = 0
-	TypeHeaders      = 1
-	TypePriority     = 2
-	TypeRSTStream    = 3
-	TypeSettings     = 4
-	TypePushPromise  = 5
-	TypePing         = 6
-	TypeGoAway       = 7
-	TypeWindowUpdate = 8
-	TypeContinuation = 9
+	TypeData         FrameType = 0
+	TypeHeaders      FrameType = 1
+	TypePriority     FrameType = 2
+	TypeRSTStream    FrameType = 3
+	TypeSettings     FrameType = 4
+	TypePushPromise  FrameType = 5
+	TypePing         FrameType = 6
+	TypeGoAway       FrameType = 7
+	TypeWindowUpdate FrameType = 8
+	TypeContinuation FrameType = 9
 )
+
+// Flags are a frame's flags; what a bit means depends on the type.
+type Flags uint8
 
 // Frame flags.
 const (
-	FlagEndStream  = 0x1
-	FlagAck        = 0x1 // SETTINGS, PING
-	FlagEndHeaders = 0x4
-	FlagPadded     = 0x8
-	FlagPriority   = 0x20
+	FlagEndStream  Flags = 0x1 // DATA, HEADERS
+	FlagAck        Flags = 0x1 // SETTINGS, PING
+	FlagEndHeaders Flags = 0x4 // HEADERS, PUSH_PROMISE, CONTINUATION
+	FlagPadded     Flags = 0x8 // DATA, HEADERS, PUSH_PROMISE
+	FlagPriority   Flags = 0x20
 )
+
+// Has tells whether every bit of v is set.
+func (f Flags) Has(v Flags) bool { return f&v == v }
 
 var typeNames = [...]string{"DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION", "ALTSVC", "", "ORIGIN"}
 
-// TypeName names a frame type as RFC 9113 and its registry do, or
+// String names a frame type as RFC 9113 and its registry do, or
 // "UNKNOWN_0x.." for an extension type.
-func TypeName(t uint8) string {
+func (t FrameType) String() string {
 	if t == 0x10 {
 		return "PRIORITY_UPDATE"
 	}
 	if int(t) < len(typeNames) && typeNames[t] != "" {
 		return typeNames[t]
 	}
-	return fmt.Sprintf("UNKNOWN_0x%02x", t)
+	return fmt.Sprintf("UNKNOWN_0x%02x", uint8(t))
+}
+
+// flagNames are the flags each type defines (x/net/http2's flagName).
+var flagNames = map[FrameType]map[Flags]string{
+	TypeData:         {FlagEndStream: "END_STREAM", FlagPadded: "PADDED"},
+	TypeHeaders:      {FlagEndStream: "END_STREAM", FlagEndHeaders: "END_HEADERS", FlagPadded: "PADDED", FlagPriority: "PRIORITY"},
+	TypeSettings:     {FlagAck: "ACK"},
+	TypePing:         {FlagAck: "ACK"},
+	TypePushPromise:  {FlagEndHeaders: "END_HEADERS", FlagPadded: "PADDED"},
+	TypeContinuation: {FlagEndHeaders: "END_HEADERS"},
+}
+
+// FlagString names a frame's flags as its type defines them, "|"
+// between; a bit the type does not define is written as 0x..; "" for none.
+func (t FrameType) FlagString(f Flags) string {
+	var parts []string
+	for bit := Flags(1); bit != 0; bit <<= 1 {
+		if f&bit == 0 {
+			continue
+		}
+		if n, ok := flagNames[t][bit]; ok {
+			parts = append(parts, n)
+		} else {
+			parts = append(parts, fmt.Sprintf("0x%02x", uint8(bit)))
+		}
+	}
+	return strings.Join(parts, "|")
+}
+
+// frameCheck is what RFC 9113 section 6 requires of one type's header,
+// on pain of a connection error: which streams it may use, and its length.
+type frameCheck struct {
+	stream0 int8                  // 1: only stream 0; -1: never stream 0; 0: either
+	length  func(int, Flags) bool // the length is valid; nil: any
+}
+
+// frameChecks are the checks by type, in the style of x/net/http2's
+// frameParsers; a type not listed (an extension) is not checked.
+var frameChecks = map[FrameType]frameCheck{
+	TypeData:         {stream0: -1},
+	TypeHeaders:      {stream0: -1},
+	TypePriority:     {stream0: -1, length: func(n int, _ Flags) bool { return n == 5 }},
+	TypeRSTStream:    {stream0: -1, length: func(n int, _ Flags) bool { return n == 4 }},
+	TypeSettings:     {stream0: 1, length: func(n int, f Flags) bool { return n%6 == 0 && !(f.Has(FlagAck) && n != 0) }},
+	TypePushPromise:  {stream0: -1},
+	TypePing:         {stream0: 1, length: func(n int, _ Flags) bool { return n == 8 }},
+	TypeGoAway:       {stream0: 1, length: func(n int, _ Flags) bool { return n >= 8 }},
+	TypeWindowUpdate: {length: func(n int, _ Flags) bool { return n == 4 }},
+	TypeContinuation: {stream0: -1},
+}
+
+// check returns why a frame header is not valid HTTP/2, "" when it is.
+func (f *Frame) check() string {
+	c, ok := frameChecks[f.Type]
+	switch {
+	case !ok:
+	case c.stream0 == -1 && f.StreamID == 0:
+		return f.Type.String() + " on stream 0"
+	case c.stream0 == 1 && f.StreamID != 0:
+		return fmt.Sprintf("%s on stream %d", f.Type, f.StreamID)
+	case c.length != nil && !c.length(f.Length, f.Flags):
+		return fmt.Sprintf("%s with length %d", f.Type, f.Length)
+	}
+	return ""
 }
 
 const (
@@ -96,8 +171,8 @@ type Frame struct {
 	// stream delivered: a frame cut by End ends there, so Len() < 9+Length
 	// (and Truncated is set).
 	stream.Range
-	Type     uint8 // 0 DATA, 1 HEADERS, 2 PRIORITY, 3 RST_STREAM, 4 SETTINGS, 5 PUSH_PROMISE, 6 PING, 7 GOAWAY, 8 WINDOW_UPDATE, 9 CONTINUATION
-	Flags    uint8
+	Type     FrameType
+	Flags    Flags
 	StreamID uint32
 	Length   int // the header's length field (Wireshark's http2.length)
 	// Data is a DATA frame's payload without the pad-length byte and the
@@ -274,6 +349,9 @@ func (w *Walker) Stopped() bool { return w.lost }
 // gap, an HPACK error or a broken block sequence lost the HPACK state).
 func (w *Walker) Decoding() bool { return w.decoding }
 
+// Done tells whether the walk has stopped: sync lost, or the stream ended.
+func (w *Walker) Done() bool { return w.done() }
+
 func (w *Walker) done() bool { return w.lost || w.ended }
 
 func (w *Walker) problem(off int64, format string, args ...any) {
@@ -308,19 +386,10 @@ func (w *Walker) decodeProblem(off int64, format string, args ...any) {
 
 // Data implements stream.Consumer.
 func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
-	if w.done() || len(data) == 0 {
-		return
-	}
 	// Consumers are promised a tiling; be defensive anyway: a hole is a
 	// gap, an overlap is trimmed.
-	gap, data := stream.Trim(w.off, off, data)
-	if gap > 0 {
-		w.Gap(w.off, gap, at)
-		if w.done() {
-			return
-		}
-	}
-	if len(data) == 0 {
+	data, ok := stream.Enter(w, w.off, off, data, at)
+	if !ok {
 		return
 	}
 	w.lastAt = at
@@ -383,25 +452,13 @@ func (w *Walker) header() bool {
 	h := &w.hdr
 	f := &w.cur
 	f.Length = int(h[0])<<16 | int(h[1])<<8 | int(h[2])
-	f.Type, f.Flags = h[3], h[4]
+	f.Type, f.Flags = FrameType(h[3]), Flags(h[4])
 	f.StreamID = (uint32(h[5])<<24 | uint32(h[6])<<16 | uint32(h[7])<<8 | uint32(h[8])) & 0x7fffffff
 	f.End = f.Start + headerLen + int64(f.Length)
-	name := TypeName(f.Type)
-	bad := ""
-	switch {
-	case w.nFrames == 0 && (f.Type != TypeSettings || f.Flags&FlagAck != 0):
+	name := f.Type.String()
+	bad := f.check()
+	if w.nFrames == 0 && (f.Type != TypeSettings || f.Flags.Has(FlagAck)) {
 		bad = fmt.Sprintf("the first frame is %s, not SETTINGS", name)
-	case f.Type <= TypeContinuation && f.Type != TypeSettings && f.Type != TypePing && f.Type != TypeGoAway && f.Type != TypeWindowUpdate && f.StreamID == 0:
-		bad = name + " on stream 0"
-	case (f.Type == TypeSettings || f.Type == TypePing || f.Type == TypeGoAway) && f.StreamID != 0:
-		bad = fmt.Sprintf("%s on stream %d", name, f.StreamID)
-	case f.Type == TypeSettings && (f.Length%6 != 0 || f.Flags&FlagAck != 0 && f.Length != 0),
-		f.Type == TypePing && f.Length != 8,
-		f.Type == TypeGoAway && f.Length < 8,
-		f.Type == TypeWindowUpdate && f.Length != 4,
-		f.Type == TypeRSTStream && f.Length != 4,
-		f.Type == TypePriority && f.Length != 5:
-		bad = fmt.Sprintf("%s with length %d", name, f.Length)
 	}
 	if bad != "" {
 		w.loseSync(f.Start, "frame header: %s: not HTTP/2 or sync lost", bad)
@@ -474,7 +531,7 @@ func (w *Walker) fragment() {
 	}
 	w.fragStart, w.fragEnd = w.preLen, f.Length-pad
 	if w.fragEnd < w.fragStart {
-		w.decodeProblem(f.Start, "%s: padding of %d bytes is longer than the payload", TypeName(f.Type), pad)
+		w.decodeProblem(f.Start, "%s: padding of %d bytes is longer than the payload", f.Type, pad)
 		return
 	}
 	if f.Type == TypePushPromise {
@@ -641,7 +698,7 @@ func (w *Walker) finish() {
 	}
 	if w.hdrBlock && w.decoding && f.Flags&FlagEndHeaders != 0 {
 		if f.Truncated {
-			w.decodeProblem(f.Start, "%s cut by the end of the stream", TypeName(f.Type))
+			w.decodeProblem(f.Start, "%s cut by the end of the stream", f.Type)
 		} else if w.flush() {
 			if err := w.dec.Close(); err != nil {
 				w.decodeProblem(f.Start, "HPACK: %v", err)
@@ -705,7 +762,7 @@ func (w *Walker) Gap(off, n int64, at stream.Pos) {
 	if w.inFrame {
 		w.cur.Truncated = true
 		if w.hdrBlock {
-			w.decodeProblem(w.cur.Start, "gap of %d bytes at %d inside %s", n, start, TypeName(w.cur.Type))
+			w.decodeProblem(w.cur.Start, "gap of %d bytes at %d inside %s", n, start, w.cur.Type)
 			w.hdrBlock = false
 		}
 		k := min(n, int64(w.need))

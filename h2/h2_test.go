@@ -92,8 +92,8 @@ func checkComplete(t *testing.T, client bool, raw []byte, plan []chunk, w *Walke
 			t.Fatalf("frame %d %+v: previous ended at %d", i, f, next)
 		}
 		next = f.End
-		if f.Type != uint8(h.Type) || f.Flags != uint8(h.Flags) || f.StreamID != h.StreamID || f.Length != int(h.Length) {
-			t.Fatalf("frame %d: %s flags 0x%x stream %d length %d; Framer: %v", i, TypeName(f.Type), f.Flags, f.StreamID, f.Length, h)
+		if f.Type != FrameType(h.Type) || f.Flags != Flags(h.Flags) || f.StreamID != h.StreamID || f.Length != int(h.Length) {
+			t.Fatalf("frame %d: %s flags 0x%x stream %d length %d; Framer: %v", i, f.Type, f.Flags, f.StreamID, f.Length, h)
 		}
 		if at := wiretest.PosAt(plan, f.Start); f.First != at {
 			t.Fatalf("frame %d at %d: First %+v, want %+v", i, f.Start, f.First, at)
@@ -241,7 +241,7 @@ func TestCrafted(t *testing.T) {
 			checkComplete(t, false, server, splan, sw)
 			var types []string
 			for _, f := range cw.Frames() {
-				types = append(types, TypeName(f.Type))
+				types = append(types, f.Type.String())
 			}
 			if got := strings.Join(types, " "); got != "SETTINGS HEADERS CONTINUATION CONTINUATION DATA DATA DATA HEADERS WINDOW_UPDATE PING" {
 				t.Fatalf("client frames: %s", got)
@@ -456,10 +456,29 @@ func TestLimits(t *testing.T) {
 }
 
 func TestTypeName(t *testing.T) {
-	for typ, want := range map[uint8]string{0: "DATA", 9: "CONTINUATION", 0xa: "ALTSVC", 0xb: "UNKNOWN_0x0b", 0xc: "ORIGIN", 0x10: "PRIORITY_UPDATE", 0xff: "UNKNOWN_0xff"} {
-		if got := TypeName(typ); got != want {
-			t.Errorf("TypeName(%d) = %q, want %q", typ, got, want)
+	for typ, want := range map[FrameType]string{0: "DATA", 9: "CONTINUATION", 0xa: "ALTSVC", 0xb: "UNKNOWN_0x0b", 0xc: "ORIGIN", 0x10: "PRIORITY_UPDATE", 0xff: "UNKNOWN_0xff"} {
+		if got := typ.String(); got != want {
+			t.Errorf("FrameType(%d) = %q, want %q", typ, got, want)
 		}
+	}
+	// The RFC 9113 types and their flags are named as x/net/http2 names
+	// them.
+	for typ := TypeData; typ <= TypeContinuation; typ++ {
+		if got, want := typ.String(), http2.FrameType(typ).String(); got != want {
+			t.Errorf("FrameType(%d) = %q, x/net says %q", typ, got, want)
+		}
+		for bit := Flags(1); bit != 0; bit <<= 1 {
+			got := typ.FlagString(bit)
+			xs := http2.FrameHeader{Type: http2.FrameType(typ), Flags: http2.Flags(bit)}.String()
+			named := !strings.HasPrefix(got, "0x")
+			xnamed := !strings.Contains(xs, "flags=0x")
+			if named != xnamed || (named && !strings.Contains(xs, "flags="+got+" ")) {
+				t.Errorf("%s flag 0x%02x: %q, x/net's header %q", typ, uint8(bit), got, xs)
+			}
+		}
+	}
+	if got := TypeHeaders.FlagString(FlagEndStream | FlagEndHeaders | 0x40); got != "END_STREAM|END_HEADERS|0x40" {
+		t.Errorf("HEADERS flags: %q", got)
 	}
 }
 

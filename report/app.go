@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/segscope/segscope/analyze"
-	"github.com/segscope/segscope/h2"
 	"github.com/segscope/segscope/http1"
 	"github.com/segscope/segscope/stream"
 	"github.com/segscope/segscope/tlsdec"
@@ -385,7 +384,7 @@ func jsonH2Of(a *analyze.App, out *jsonApp, cm coords) *jsonH2 {
 		}
 		jd := jsonH2Dir{Frames: []jsonFrame{}, Dropped: w.Dropped()}
 		for _, f := range w.Frames() {
-			jd.Frames = append(jd.Frames, jsonFrame{cm.in(analyze.Dir(d)).part(f.Range, f.First, f.Last), h2.TypeName(f.Type), f.Flags, f.StreamID, f.Length, f.Truncated})
+			jd.Frames = append(jd.Frames, jsonFrame{cm.in(analyze.Dir(d)).part(f.Range, f.First, f.Last), f.Type.String(), uint8(f.Flags), f.StreamID, f.Length, f.Truncated})
 		}
 		if d == 0 {
 			j.ClientToServer = jd

@@ -77,3 +77,28 @@ func Trim(next, off int64, data []byte) (gap int64, rest []byte) {
 	}
 	return 0, data
 }
+
+// A Walker is a consumer that can stop: the protocol walkers (HTTP/2
+// frames, TLS records) stop once they lose sync.
+type Walker interface {
+	Gap(off, n int64, at Pos)
+	Done() bool
+}
+
+// Enter is the start of a walker's Data call: nothing when the walker is
+// done or data is empty; a hole before off reported to w as a gap (which
+// may end the walk); bytes before next cut off. It returns what is left to
+// walk, and false when there is nothing.
+func Enter(w Walker, next, off int64, data []byte, at Pos) ([]byte, bool) {
+	if w.Done() || len(data) == 0 {
+		return nil, false
+	}
+	gap, data := Trim(next, off, data)
+	if gap > 0 {
+		w.Gap(next, gap, at)
+		if w.Done() {
+			return nil, false
+		}
+	}
+	return data, len(data) > 0
+}

@@ -263,6 +263,9 @@ func (w *Walker) Problems() []Problem { return w.problems }
 func (w *Walker) Stopped() bool { return w.lost }
 
 // done tells whether further input is ignored.
+// Done tells whether the walk has stopped: sync lost, or the stream ended.
+func (w *Walker) Done() bool { return w.done() }
+
 func (w *Walker) done() bool { return w.lost || w.ended }
 
 func (w *Walker) problem(off int64, format string, args ...any) {
@@ -274,19 +277,10 @@ func (w *Walker) Data(off int64, data []byte, at stream.Pos) {
 	if w.lost && w.gapped && !w.ended && off == at.Start && looksLikeHeader(data) {
 		w.resume(off)
 	}
-	if w.done() || len(data) == 0 {
-		return
-	}
 	// Consumers are promised a tiling; be defensive anyway: a hole is a
 	// gap, an overlap is trimmed.
-	gap, data := stream.Trim(w.off, off, data)
-	if gap > 0 {
-		w.Gap(w.off, gap, at)
-		if w.done() {
-			return
-		}
-	}
-	if len(data) == 0 {
+	data, ok := stream.Enter(w, w.off, off, data, at)
+	if !ok {
 		return
 	}
 	w.lastAt = at
