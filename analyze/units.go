@@ -37,8 +37,8 @@ type Unit struct {
 	// Label describes the unit in a few words: "GET /x", "200", "1000
 	// bytes", "application_data", "DATA".
 	Label string
-	// Size is the payload the unit carries: body or chunk data bytes, TLS
-	// record length, HTTP/2 frame length.
+	// Size is the payload the unit carries: a header's bytes, body or
+	// chunk data bytes, TLS record length, HTTP/2 frame length.
 	Size int64
 	// Truncated units were cut by the end of the capture or a gap.
 	Truncated bool
@@ -155,7 +155,7 @@ func appendMessage(out []Unit, d Dir, ex int, m *http1.Message) []Unit {
 		hdr, body = UnitResponseHeader, UnitResponseBody
 		label = fmt.Sprint(m.Status)
 	}
-	out = append(out, Unit{Dir: d, Kind: hdr, Range: m.Header.Range, First: m.Header.First, Last: m.Header.Last, Exchange: ex, Label: label})
+	out = append(out, Unit{Dir: d, Kind: hdr, Range: m.Header.Range, First: m.Header.First, Last: m.Header.Last, Exchange: ex, Label: label, Size: m.Header.Len()})
 	if m.Body.Len() > 0 || m.BodyBytes > 0 {
 		what := fmt.Sprintf("%d bytes", m.BodyBytes)
 		if m.Chunked {

@@ -186,10 +186,11 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	}
 	out.stop(caps)
 	caps = nil
-	// The trace is named as the report will show it: its path when kept.
+	// The trace is named as the report will show it: its path when kept,
+	// none when it goes with the temporary directory.
 	name := trace
 	if !p.Keep {
-		name = TraceFile
+		name = ""
 	}
 	if cerr := ctx.Err(); cerr != nil {
 		// Stopped by a signal: what curl traced up to then is explained

@@ -14,9 +14,13 @@ import (
 )
 
 // ExplainSchema is the version of `segscope explain --format json`. Version
-// 1 documents gained "confidence", "needs", "notes" and "facts" (per event)
-// and "confidence"/"needs" (summary); every earlier field is kept.
-const ExplainSchema = "segscope.explain/1"
+// 2 names keys as every other document does: "capture_files" (was
+// "capture", an array where analyze's "capture" is an object), the
+// summary's confidence keys in snake_case ("cannot_tell"), null for what
+// is not known ("trace" when curl's trace was not kept, "buffer_size"
+// when no read shows curl's buffer); events carry "direction" and
+// "kind", and the summary "sends".
+const ExplainSchema = "segscope.explain/2"
 
 // Explanation is what `segscope explain` reports.
 type Explanation struct {
@@ -27,8 +31,8 @@ type Explanation struct {
 
 type jsonExplain struct {
 	Schema   string             `json:"schema"`
-	Trace    string             `json:"trace"`
-	Capture  []string           `json:"capture"`
+	Trace    *string            `json:"trace"` // null: curl's trace was not kept (segscope curl without --keep)
+	Capture  []string           `json:"capture_files"`
 	Matches  []jsonExplainMatch `json:"matches"`
 	Summary  jsonExplainSummary `json:"summary"`
 	Events   []jsonExplainEvent `json:"events"`
@@ -60,7 +64,7 @@ type jsonExplainSummary struct {
 	Causes       []jsonCause     `json:"causes"`
 	Dominant     string          `json:"dominant_cause"`
 	DominantSize int             `json:"dominant_size"`
-	BufferSize   int             `json:"buffer_size"`
+	BufferSize   *int            `json:"buffer_size"` // null: no read shows curl's buffer
 	Confidence   map[string]int  `json:"confidence"`
 	Needs        []jsonNeed      `json:"needs"`
 	Sentences    []string        `json:"sentences"`
@@ -125,7 +129,7 @@ type jsonExplainSeg struct {
 
 func (x Explanation) doc() jsonExplain {
 	r := x.Result
-	d := jsonExplain{Schema: ExplainSchema, Trace: r.Trace.Name, Capture: []string{}, Matches: []jsonExplainMatch{},
+	d := jsonExplain{Schema: ExplainSchema, Trace: traceName(r), Capture: []string{}, Matches: []jsonExplainMatch{},
 		Events: []jsonExplainEvent{}, Problems: []string{}, Errors: []string{}}
 	if x.Capture != nil {
 		d.Capture = append(d.Capture, x.Capture.Sources...)
@@ -158,10 +162,11 @@ func summaryDoc(r *explain.Result) jsonExplainSummary {
 		js.Dominant = ""
 	}
 	if r.Buffer != nil {
-		js.BufferSize = r.Buffer.Size
+		b := r.Buffer.Size
+		js.BufferSize = &b
 	}
 	for c, n := range s.Confidence {
-		js.Confidence[explain.Confidence(c).Name()] = n
+		js.Confidence[strings.ReplaceAll(explain.Confidence(c).Name(), "-", "_")] = n
 	}
 	for _, sc := range s.Sizes {
 		js.Sizes = append(js.Sizes, jsonSizeCount{sc.Size, sc.Count})
@@ -183,6 +188,16 @@ func summaryDoc(r *explain.Result) jsonExplainSummary {
 		js.Sends.Causes = append(js.Sends.Causes, jsonCause{c.Cause.String(), c.Count, causeMeaning(c.Cause)})
 	}
 	return js
+}
+
+// traceName is the trace's file name; nil when it was not kept (segscope
+// curl makes one in a temporary directory).
+func traceName(r *explain.Result) *string {
+	if r.Trace.Name == "" {
+		return nil
+	}
+	n := r.Trace.Name
+	return &n
 }
 
 // inTraceOrder merges the reads and the sends in the order of the trace.
@@ -269,7 +284,11 @@ func writeExplainCSV(w io.Writer, d jsonExplain) error {
 }
 
 func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
-	fmt.Fprintf(w, "trace %s", d.Trace)
+	if d.Trace != nil {
+		fmt.Fprintf(w, "trace %s", *d.Trace)
+	} else {
+		fmt.Fprint(w, "curl's trace (not kept: --keep DIR keeps it)")
+	}
 	if len(d.Capture) > 0 {
 		fmt.Fprintf(w, " against %s", strings.Join(d.Capture, ", "))
 	}

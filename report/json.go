@@ -32,7 +32,7 @@ type jsonCapture struct {
 	Malformed  int           `json:"malformed_packets"`
 	SnapCut    int           `json:"snap_cut_packets"`
 	Problems   []jsonProblem `json:"malformed_examples"`
-	Start      string        `json:"start"`
+	Start      *string       `json:"start"` // null: no packet was read
 	DurationS  float64       `json:"duration_s"`
 	Total      int           `json:"connections_total"`
 }
@@ -129,12 +129,16 @@ func (a Analysis) jsonHead() jsonAnalysis {
 		Capture: jsonCapture{
 			Packets: r.Packets, TCPPackets: r.TCPPackets, NonTCP: r.NonTCP,
 			Fragments: r.Fragments, Malformed: r.Malformed, SnapCut: r.SnapCut, Problems: []jsonProblem{},
-			Start: timeString(r.First), DurationS: round3(r.Duration().Seconds()),
+			DurationS: round3(r.Duration().Seconds()),
 			Total: r.Total(),
 		},
 		Connections: []jsonConn{},
 		Warnings:    []jsonWarning{},
 		Errors:      []string{},
+	}
+	if r.Packets > 0 {
+		s := timeString(r.First)
+		out.Capture.Start = &s
 	}
 	for _, p := range r.Problems {
 		out.Capture.Problems = append(out.Capture.Problems, jsonProblem{p.Source, p.Packet, p.Reason})

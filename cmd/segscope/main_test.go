@@ -358,7 +358,7 @@ func TestExplainCommand(t *testing.T) {
 			n++
 		}
 	}
-	if n != recv || len(doc["events"].([]any)) != recv+sent || dig(t, doc, "summary", "dominant_cause") != "full-segment" || dig(t, doc, "schema") != "segscope.explain/1" {
+	if n != recv || len(doc["events"].([]any)) != recv+sent || dig(t, doc, "summary", "dominant_cause") != "full-segment" || dig(t, doc, "schema") != "segscope.explain/2" {
 		t.Errorf("json: %d events (trace has %d), dominant %v", n, recv, dig(t, doc, "summary", "dominant_cause"))
 	}
 	code, out, _ = runCmd(t, nil, "explain", "-t", pcaps+"mtu1440-ts.trace", "-o", "csv", pcaps+"mtu1440-ts.pcap.gz")

@@ -7,7 +7,7 @@
 // by a Content-Security-Policy that names their hashes and permits no
 // network request of any kind), and its data as JSON blocks. Those blocks
 // are the documents `--format json` writes (segscope.analyze/1,
-// segscope.explain/1, segscope.map/1, produced by package report's own
+// segscope.explain/2, segscope.map/1, produced by package report's own
 // writers), plus one compact document of its own (segscope.report/1) with
 // the per-segment columns the graphs need, downsampled past a bound.
 //
@@ -155,10 +155,10 @@ func Write(w io.Writer, in Input) error {
 		r, cut, segs := boundedExplain(in.Explain, in.Options)
 		p.doc.ExplainEvents = len(r.Events)
 		if cut > 0 {
-			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/1) in this file holds the first %d of its %d reads in full; every read is drawn, and the others show their cause, range and packets without their facts (segscope explain --format json has them all).", len(r.Events), len(in.Explain.Events)))
+			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/2) in this file holds the first %d of its %d reads in full; every read is drawn, and the others show their cause, range and packets without their facts (segscope explain --format json has them all).", len(r.Events), len(in.Explain.Events)))
 		}
 		if segs > 0 {
-			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/1) lists only the first and last segment of each read: its %d segment entries are more than the page holds. The timeline lights what carried a read from its stream range.", segs))
+			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/2) lists only the first and last segment of each read: its %d segment entries are more than the page holds. The timeline lights what carried a read from its stream range.", segs))
 		}
 		x := report.Explanation{Result: r, Capture: in.Capture}
 		if err := add("segscope-explain", func(w io.Writer) error { return x.Write(w, report.JSON) }); err != nil {

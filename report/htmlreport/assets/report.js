@@ -189,7 +189,7 @@
       row('Packets', fmtBytes(A.capture.packets) + ' (' + fmtBytes(A.capture.tcp_packets) + ' TCP), ' +
         A.capture.connections_total + ' connection(s), ' + A.capture.duration_s + ' s from ' + (A.capture.start || '?'));
     }
-    row('Trace', X ? X.trace : 'none (give --trace to see curl\'s reads)');
+    row('Trace', X ? (X.trace || 'curl\'s trace, not kept (segscope curl --keep DIR keeps it)') : 'none (give --trace to see curl\'s reads)');
     if (X) {
       var al = [];
       (X.matches || []).forEach(function (m) {
