@@ -1,6 +1,8 @@
 // Package explain joins a curl trace to a capture of the same transfer and
 // says, for every `Recv data, N bytes` event, which segments carried those
-// bytes, when they arrived relative to the read, and why N is what it is.
+// bytes, when they arrived relative to the read, and why N is what it is;
+// and for every `Send header` and `Send data` event (Result.Sends) where
+// its bytes went and why curl sent that many (send.go).
 //
 // Each event's explanation is evidence, then rules: typed facts, each with
 // its source (the capture, the trace, the key log; see Facts), and a cause
