@@ -43,7 +43,7 @@ output comes first, the report after it (use -o to keep the body out of the way)
 Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin+ep $(command -v segscope)`,
 		Example: `  sudo segscope curl -- -o /dev/null http://localhost:8080/big
   sudo segscope curl --keep /tmp/run -- -sk https://127.0.0.1:8443/file -o file`,
-		Args: cobra.MinimumNArgs(1),
+		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() < 0 {
 				if _, err := report.ParseFormat(o.format); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -13,15 +14,30 @@ type usageError struct{ error }
 
 func isUsageError(err error) bool {
 	var u usageError
-	if errors.As(err, &u) {
-		return true
+	return errors.As(err, &u)
+}
+
+// usageArgs marks a command's argument errors as usage errors.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
 	}
-	// cobra's own flag and argument errors.
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
-		strings.HasPrefix(msg, "unknown shorthand flag") || strings.Contains(msg, "flag needs an argument") ||
-		strings.HasPrefix(msg, "invalid argument") || strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "requires at least")
+}
+
+// rootArgs: a word that names no command is a usage error, with cobra's
+// suggestions.
+func rootArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
+	}
+	return usageError{errors.New(msg)}
 }
 
 // streams are where a command reads and writes, injectable for tests.
@@ -42,7 +58,14 @@ after TCP options, the segment size distribution, super-segments left by
 TSO/GRO offload, retransmissions and reordering.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          rootArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
 	}
+	// Flag errors (an unknown flag, a missing value, a bad number) are
+	// usage errors, for every command: cobra asks the parent's function.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

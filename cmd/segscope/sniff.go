@@ -44,7 +44,7 @@ kernel's received and dropped counts.
 Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin+ep $(command -v segscope)`,
 		Example: `  sudo segscope sniff -i lo --port 8080
   sudo segscope sniff -i eth0 --host 10.0.0.5 --duration 30s -w capture.pcapng`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSniff(s, o)
 		},

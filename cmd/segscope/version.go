@@ -82,7 +82,7 @@ func newVersionCmd(s *streams) *cobra.Command {
 The version is the module's for a release (go install ...@v1.2.3, or a build at a
 tagged commit); otherwise the commit built, its time and +dirty if the tree had
 changes, as go build records them in a git clone; otherwise "devel" and why.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := fmt.Fprintln(s.out, versionString())
 			return err
