@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/netip"
 	"os/exec"
 	"strings"
 	"time"
@@ -81,34 +79,6 @@ var urlValued = map[string]bool{
 	"-T": true, "--upload-file": true, "-K": true, "--config": true, "--url-query": true,
 }
 
-// routeInterface names the interface packets to ip leave by: the one that
-// holds the local address a UDP socket connected to ip would use (no
-// packet is sent).
-func routeInterface(ip netip.Addr) (string, error) {
-	if ip.IsLoopback() {
-		return "lo", nil
-	}
-	c, err := net.Dial("udp", netip.AddrPortFrom(ip, 9).String())
-	if err != nil {
-		return "", fmt.Errorf("no route to %s: %w", ip, err)
-	}
-	local := c.LocalAddr().(*net.UDPAddr).IP
-	c.Close()
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return "", err
-	}
-	for _, ifc := range ifs {
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && n.IP.Equal(local) {
-				return ifc.Name, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("no interface holds %s, the address that routes to %s: name one with -i", local, ip)
-}
-
 func runCurl(s *streams, o *curlOptions, args []string) error {
 	if !canCapture {
 		return curlPlatform
@@ -132,9 +102,9 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	iface := o.iface
 	if iface == "" {
 		for _, a := range addrs {
-			i, err := routeInterface(a)
+			i, err := orchestrate.RouteInterface(a)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: name the interface to capture on with -i", err)
 			}
 			if iface != "" && i != iface {
 				return usageError{fmt.Errorf("the URLs are reached by different interfaces (%s, %s): name the one to capture on with -i, or fetch them one at a time", iface, i)}

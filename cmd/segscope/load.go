@@ -1,13 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,7 +95,7 @@ func load(s *streams, paths []string, aopts analyze.Options, progress bool) (*an
 // showing progress on a terminal, until they end or stop says so. It
 // returns the files' errors.
 func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, stop func() bool) (errs []error) {
-	if sorted, moved := timeOrder(paths); moved {
+	if sorted, moved := capture.TimeOrder(paths); moved {
 		fmt.Fprintf(s.err, "segscope: reading the %d files in the order of their first packet (%s), not as given: the shell sorts tcpdump -C/-G names (x.pcap10 before x.pcap2) out of time order\n", len(paths), strings.Join(sorted, ", "))
 		paths = sorted
 	}
@@ -158,50 +156,6 @@ func readAll(s *streams, a *analyze.Analyzer, paths []string, progress bool, sto
 		}
 	}
 	return errs
-}
-
-// timeOrder sorts capture files by the time of their first packet (a
-// file that cannot be read, or without packets, keeps its place among
-// the others' order); with standard input among them nothing moves. It
-// tells whether the order changed.
-func timeOrder(paths []string) ([]string, bool) {
-	if len(paths) < 2 || slices.Contains(paths, "-") {
-		return paths, false
-	}
-	type file struct {
-		path  string
-		first int64
-		ok    bool
-	}
-	files := make([]file, len(paths))
-	for i, p := range paths {
-		files[i].path = p
-		if src, err := capture.Open(p); err == nil {
-			if pk, err := src.ReadPacket(); err == nil {
-				files[i].first, files[i].ok = pk.Timestamp.UnixNano(), true
-			}
-			src.Close()
-		}
-	}
-	// Insertion by time among the files that have one; the others stay.
-	var timed []file
-	for _, f := range files {
-		if f.ok {
-			timed = append(timed, f)
-		}
-	}
-	slices.SortStableFunc(timed, func(a, b file) int { return cmp.Compare(a.first, b.first) })
-	out := make([]string, len(paths))
-	moved, k := false, 0
-	for i, f := range files {
-		if f.ok {
-			f = timed[k]
-			k++
-		}
-		out[i] = f.path
-		moved = moved || out[i] != paths[i]
-	}
-	return out, moved
 }
 
 func isTerminal(w any) bool {
