@@ -54,10 +54,6 @@ var ErrPermission = errors.New("capturing needs root or the CAP_NET_RAW and CAP_
 // that does not exist; the message lists those that do.
 var ErrNoInterface = errors.New("no such interface")
 
-// ErrNeedsPcapBuild is for the caller to return when a full libpcap filter
-// expression is asked of a build without libpcap.
-var ErrNeedsPcapBuild = errors.New("full filter expressions (-f) need segscope built with libpcap: go build -tags pcap ./cmd/segscope (requires libpcap-dev); the default build filters with --host and --port")
-
 // Interfaces lists the names of the network interfaces that exist, in the
 // system's order.
 func Interfaces() ([]string, error) {

@@ -273,7 +273,7 @@ func (l *Lab) shape(ctx context.Context) error {
 		}
 		if err := l.run(ctx, args...); err != nil {
 			if strings.Contains(err.Error(), "qdisc kind is unknown") {
-				return fmt.Errorf("--delay/--loss: %w", ErrNoNetem)
+				return fmt.Errorf("a delay or a loss on the path: %w", ErrNoNetem)
 			}
 			return err
 		}

@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 
@@ -188,6 +187,3 @@ func (s *SegmentsJSONL) Close(res *analyze.Result, errs []error) error {
 	}
 	return s.w.Flush()
 }
-
-// ErrNoDir is returned by parquet output without a directory.
-var ErrNoDir = fmt.Errorf("--format parquet needs a directory to write to (-w DIR)")

@@ -133,7 +133,7 @@ func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter a
 		return loadStreamed(s, paths, opts, filter, report.NewAnalysisJSONL(s.out), nil, !o.noProgress)
 	}
 	if o.writeDir == "" {
-		return usageError{report.ErrNoDir}
+		return usageError{errors.New("--format parquet needs a directory to write to (-w DIR)")}
 	}
 	opts.KeepSegments = filter.Match
 	var an *analyze.Analyzer

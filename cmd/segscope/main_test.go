@@ -556,3 +556,14 @@ func TestCurlTargetRoutes(t *testing.T) {
 		t.Errorf("a bad --resolve: %v", err)
 	}
 }
+
+// A full filter expression needs the libpcap build, and says how to make it.
+func TestSniffFilterNeedsPcap(t *testing.T) {
+	if !canCapture {
+		t.Skip("sniff needs Linux")
+	}
+	code, _, errs := runCmd(t, nil, "sniff", "-i", "lo", "-f", "tcp port 80")
+	if code == 0 || !strings.Contains(errs, "go build -tags pcap ./cmd/segscope") || !strings.Contains(errs, "--host and --port") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}

@@ -29,6 +29,10 @@ type sniffOptions struct {
 	filter   string
 }
 
+// errNeedsPcapBuild: a full libpcap filter expression asked of a build
+// without libpcap.
+var errNeedsPcapBuild = errors.New("full filter expressions (-f) need segscope built with libpcap: go build -tags pcap ./cmd/segscope (requires libpcap-dev); the default build filters with --host and --port")
+
 func newSniffCmd(s *streams) *cobra.Command {
 	o := &sniffOptions{}
 	cmd := &cobra.Command{
@@ -82,7 +86,7 @@ func runSniff(s *streams, o *sniffOptions) error {
 		return usageError{fmt.Errorf("--duration %v: a time to capture for (0: until Ctrl-C)", o.duration)}
 	}
 	if o.filter != "" {
-		return capture.ErrNeedsPcapBuild
+		return errNeedsPcapBuild
 	}
 	// --keylog files may still be growing (a browser's SSLKEYLOGFILE):
 	// they are followed during the capture, and embedded in -w's pcapng.
