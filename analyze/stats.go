@@ -58,7 +58,21 @@ type SizeStats struct {
 
 // TopSizes returns up to n sizes, the most common first.
 func (s SizeStats) TopSizes(n int) []SizeCount {
-	top := append([]SizeCount(nil), s.Sizes...)
+	return topOf(append([]SizeCount(nil), s.Sizes...), n)
+}
+
+// TopCounts returns the n most common sizes of a size -> count map (TLS
+// record lengths, chunk sizes), most common first, the larger size first
+// among equals.
+func TopCounts(m map[int]int, n int) []SizeCount {
+	out := make([]SizeCount, 0, len(m))
+	for size, count := range m {
+		out = append(out, SizeCount{Size: size, Count: count})
+	}
+	return topOf(out, n)
+}
+
+func topOf(top []SizeCount, n int) []SizeCount {
 	sort.SliceStable(top, func(i, j int) bool {
 		if top[i].Count != top[j].Count {
 			return top[i].Count > top[j].Count

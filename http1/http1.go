@@ -682,3 +682,26 @@ func quote(s string) string {
 		return r
 	}, s)+`"`, "?")
 }
+
+// TTFB is an exchange's time to first byte, in nanoseconds of capture
+// time: from the request's last byte to the response's first. An interim
+// 100 Continue counts as the first byte, unless it came before the
+// request's body (which it invited). ok is false when either end was not
+// captured.
+func (e Exchange) TTFB() (ns int64, ok bool) {
+	if e.Request == nil || e.Response == nil || e.Response.Header.First.Time == 0 {
+		return 0, false
+	}
+	last := e.Request.Header.Last
+	if e.Request.Body.Len() > 0 {
+		last = e.Request.Body.Last
+	}
+	first := e.Response.Header.First
+	if len(e.Response.Interim) > 0 && e.Response.Interim[0].Header.First.Time >= last.Time {
+		first = e.Response.Interim[0].Header.First
+	}
+	if last.Time == 0 {
+		return 0, false
+	}
+	return first.Time - last.Time, true
+}

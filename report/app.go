@@ -291,25 +291,10 @@ func jsonStreamOf(s analyze.StreamStats) jsonStream {
 	return js
 }
 
-// TTFB is the time from a request's last byte to its response's first.
+// ttfb is an exchange's time to first byte, in milliseconds.
 func ttfb(e http1.Exchange) (float64, bool) {
-	if e.Request == nil || e.Response == nil || e.Response.Header.First.Time == 0 {
-		return 0, false
-	}
-	last := e.Request.Header.Last
-	if e.Request.Body.Len() > 0 {
-		last = e.Request.Body.Last
-	}
-	// The first response byte: an interim 100 Continue counts, unless it
-	// came before the request's body (which it invited).
-	first := e.Response.Header.First
-	if len(e.Response.Interim) > 0 && e.Response.Interim[0].Header.First.Time >= last.Time {
-		first = e.Response.Interim[0].Header.First
-	}
-	if last.Time == 0 {
-		return 0, false
-	}
-	return round3(float64(first.Time-last.Time) / 1e6), true
+	ns, ok := e.TTFB()
+	return round3(float64(ns) / 1e6), ok
 }
 
 func jsonExchangeOf(i int, e http1.Exchange, cm coords) jsonExchange {
@@ -453,19 +438,11 @@ func jsonDecryptionOf(a *analyze.App) *jsonDecryption {
 	return j
 }
 
+// topCounts is analyze.TopCounts as JSON rows.
 func topCounts(m map[int]int, n int) []jsonSizeCount {
 	out := []jsonSizeCount{}
-	for size, count := range m {
-		out = append(out, jsonSizeCount{size, count})
-	}
-	sort.Slice(out, func(i, k int) bool {
-		if out[i].Count != out[k].Count {
-			return out[i].Count > out[k].Count
-		}
-		return out[i].Size > out[k].Size
-	})
-	if len(out) > n {
-		out = out[:n]
+	for _, c := range analyze.TopCounts(m, n) {
+		out = append(out, jsonSizeCount{c.Size, c.Count})
 	}
 	return out
 }

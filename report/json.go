@@ -130,7 +130,7 @@ func (a Analysis) jsonHead() jsonAnalysis {
 			Packets: r.Packets, TCPPackets: r.TCPPackets, NonTCP: r.NonTCP,
 			Fragments: r.Fragments, Malformed: r.Malformed, SnapCut: r.SnapCut, Problems: []jsonProblem{},
 			DurationS: round3(r.Duration().Seconds()),
-			Total: r.Total(),
+			Total:     r.Total(),
 		},
 		Connections: []jsonConn{},
 		Warnings:    []jsonWarning{},

@@ -3,10 +3,11 @@ package report
 import (
 	"encoding/json"
 
-	"github.com/segscope/segscope/analyze"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/segscope/segscope/analyze"
 )
 
 // jenc appends JSON without reflection, byte for byte what encoding/json

@@ -3,10 +3,11 @@ package report
 import (
 	"errors"
 	"fmt"
-	"github.com/segscope/segscope/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"reflect"
+
+	"github.com/segscope/segscope/internal/atomicfile"
 
 	"github.com/parquet-go/parquet-go"
 

@@ -54,7 +54,7 @@ func (s Segments) rows() []jsonSegment {
 	for _, c := range s.Connections {
 		var carried map[int][]string
 		if s.Carried {
-			carried = carriedBy(c)
+			carried = c.CarriedBy()
 		}
 		for _, seg := range c.Segments {
 			out = append(out, segmentRow(c, seg, s.Result.First, carried))
@@ -74,33 +74,6 @@ func segmentRow(c *analyze.Connection, seg analyze.Segment, first int64, carried
 		Window: int(seg.Window), Options: int(seg.OptionLen), Class: c.Class(seg),
 		Carried: carried[seg.Packet],
 	}
-}
-
-// carriedBy names, per data segment (by packet), the innermost units it
-// carried: inside decrypted TLS the frames and messages, not the records.
-func carriedBy(c *analyze.Connection) map[int][]string {
-	m := c.Map()
-	out := map[int][]string{}
-	for si, seg := range m.Segments {
-		var names []string
-		inner := false
-		for _, ui := range m.SegmentUnits[si] {
-			inner = inner || m.Units[ui].InTLS
-		}
-		for _, ui := range m.SegmentUnits[si] {
-			u := m.Units[ui]
-			if inner && !u.InTLS {
-				continue
-			}
-			name := string(u.Kind) + " " + u.Label
-			if u.Kind == analyze.UnitH2Frame {
-				name += fmt.Sprintf(" s%d", u.Exchange)
-			}
-			names = append(names, name)
-		}
-		out[seg.Packet] = names
-	}
-	return out
 }
 
 // Write renders the segments in the given format.
