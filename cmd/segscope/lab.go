@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -359,8 +360,8 @@ type labCondition struct {
 }
 
 // conditions is the one condition the flags say, or one per --compare
-// value or preset entry: each reparses the flags given, with its own on
-// top.
+// value (the flags given reparsed with its own on top) or preset entry
+// (its values over the options given).
 func (o *labOptions) conditions(flags *pflag.FlagSet) ([]labCondition, error) {
 	if o.compare != "" && o.preset != "" {
 		return nil, usageError{errors.New("--compare and --preset do not go together")}
@@ -402,13 +403,22 @@ func (o *labOptions) conditions(flags *pflag.FlagSet) ([]labCondition, error) {
 	})
 	var conds []labCondition
 	for _, v := range variants {
-		vo := &labOptions{}
-		fs := pflag.NewFlagSet("lab", pflag.ContinueOnError)
-		addLabFlags(fs, vo)
-		if err := fs.Parse(append(append([]string(nil), given...), v.args...)); err != nil {
-			return nil, usageError{fmt.Errorf("%s: %w", v.label, err)}
+		var vo labOptions
+		var changed func(string) bool
+		if v.set != nil {
+			// A preset's values, over the options the command line gave.
+			vo = *o
+			v.set(&vo)
+			changed = func(name string) bool { return flags.Changed(name) || slices.Contains(v.sets, name) }
+		} else {
+			fs := pflag.NewFlagSet("lab", pflag.ContinueOnError)
+			addLabFlags(fs, &vo)
+			if err := fs.Parse(append(append([]string(nil), given...), v.args...)); err != nil {
+				return nil, usageError{fmt.Errorf("%s: %w", v.label, err)}
+			}
+			changed = fs.Changed
 		}
-		e, err := vo.experiment(fs.Changed)
+		e, err := vo.experiment(changed)
 		if err != nil {
 			return nil, err
 		}
@@ -435,11 +445,15 @@ func slug(s string) string {
 	}, s)
 }
 
-// labVariant is one condition of a comparison: a label and the flags
-// that make it.
+// labVariant is one condition of a comparison: a label and what makes
+// it. A --compare value is flags the user wrote (args, parsed as they
+// would be); a preset's is values (set), with the flags they stand for
+// (sets), so that the condition is built as if they had been given.
 type labVariant struct {
 	label string
 	args  []string
+	set   func(o *labOptions)
+	sets  []string
 }
 
 type labPreset struct {
@@ -449,25 +463,25 @@ type labPreset struct {
 
 var labPresets = map[string]labPreset{
 	"1388": {"three ways to get 1388-byte reads", []labVariant{
-		{"IPv4 MTU 1440 + timestamps", []string{"--mtu=1440", "--timestamps=true"}},
-		{"IPv6 MTU 1460 + timestamps", []string{"--ipv6", "--mtu=1460", "--timestamps=true"}},
-		{"TLS 1.3 records of 1388", []string{"--tls=1.3", "--write-size=1388"}},
+		{label: "IPv4 MTU 1440 + timestamps", set: func(o *labOptions) { o.mtu, o.timestamps = 1440, true }, sets: []string{"mtu", "timestamps"}},
+		{label: "IPv6 MTU 1460 + timestamps", set: func(o *labOptions) { o.ipv6, o.mtu, o.timestamps = true, 1460, true }, sets: []string{"ipv6", "mtu", "timestamps"}},
+		{label: "TLS 1.3 records of 1388", set: func(o *labOptions) { o.tls, o.writeSize = "1.3", 1388 }, sets: []string{"tls", "write-size"}},
 	}},
 	"timestamps": {"what the 12 bytes of the timestamps option cost", []labVariant{
-		{"timestamps on", []string{"--timestamps=true"}},
-		{"timestamps off", []string{"--timestamps=false"}},
+		{label: "timestamps on", set: func(o *labOptions) { o.timestamps = true }, sets: []string{"timestamps"}},
+		{label: "timestamps off", set: func(o *labOptions) { o.timestamps = false }, sets: []string{"timestamps"}},
 	}},
 	// Unpaced: tbf cuts a GSO packet longer than its bucket into segments
 	// before the capture sees it (the capture taps after the qdisc), so a
 	// paced lab shows no super-segments even with offloads on.
 	"offloads": {"where the capture sits relative to TSO/GSO/GRO (unpaced; the server's side is captured too)", []labVariant{
-		{"offloads off", []string{"--offloads=off", "--server-capture", "--rate=none"}},
-		{"offloads on", []string{"--offloads=on", "--server-capture", "--rate=none"}},
-		{"GRO only", []string{"--offloads=off", "--gro=true", "--server-capture", "--rate=none"}},
+		{label: "offloads off", set: func(o *labOptions) { o.offloads, o.serverCapture, o.rate = "off", true, "none" }, sets: []string{"offloads", "server-capture", "rate"}},
+		{label: "offloads on", set: func(o *labOptions) { o.offloads, o.serverCapture, o.rate = "on", true, "none" }, sets: []string{"offloads", "server-capture", "rate"}},
+		{label: "GRO only", set: func(o *labOptions) { o.offloads, o.gro, o.serverCapture, o.rate = "off", true, true, "none" }, sets: []string{"offloads", "gro", "server-capture", "rate"}},
 	}},
 	"pacing": {"curl keeping up with the network or not", []labVariant{
-		{"unpaced", []string{"--rate=none"}},
-		{"tbf 20mbit", []string{"--rate=20mbit"}},
+		{label: "unpaced", set: func(o *labOptions) { o.rate = "none" }, sets: []string{"rate"}},
+		{label: "tbf 20mbit", set: func(o *labOptions) { o.rate = "20mbit" }, sets: []string{"rate"}},
 	}},
 }
 

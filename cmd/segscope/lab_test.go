@@ -73,6 +73,15 @@ func TestLabConditionsFromFlags(t *testing.T) {
 	if s := conds[2].exp.Server; s.TLS != "1.3" || s.Body.WriteSize != 1388 || s.Body.Size != 100<<10 {
 		t.Errorf("preset 1388's TLS row: %+v", s)
 	}
+	// A preset's values win over the command line's for what they set,
+	// and the command line's stand for the rest.
+	conds, err = parse("--preset", "offloads", "--rate", "5mbit", "--mtu", "1400")
+	if err != nil || len(conds) != 3 {
+		t.Fatalf("preset offloads: %+v, %v", conds, err)
+	}
+	if p := conds[2].exp.Path; p.Rate != "" || p.MTU != 1400 || !p.GRO || p.TSO || !conds[2].exp.ServerCapture {
+		t.Errorf("preset offloads' GRO row: %+v, server capture %v", p, conds[2].exp.ServerCapture)
+	}
 	conds, err = parse("--offloads", "on", "--gro=false", "--rate", "none")
 	if p := conds[0].exp.Path; err != nil || !p.TSO || !p.GSO || p.GRO || p.Rate != "" {
 		t.Errorf("offloads on, GRO off, unpaced: %+v, %v", p, err)
