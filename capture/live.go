@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 )
 
 // LiveOptions selects an interface and what to capture on it.
@@ -118,3 +119,24 @@ func openFailed(iface, what string, err error) error {
 }
 
 var _ Source = (*Live)(nil)
+
+// liveStats are a live source's packet counts: read from the kernel (or
+// libpcap) until the source closes, final after.
+type liveStats struct {
+	statsMu           sync.Mutex
+	received, dropped uint64
+	statsFinal        bool // the source is closed: the counts are final
+}
+
+// read brings the counts up to date with update (called with statsMu
+// held) unless they are final, and returns them.
+func (s *liveStats) read(name string, update func() error) (received, dropped uint64, err error) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if !s.statsFinal {
+		if err := update(); err != nil {
+			return s.received, s.dropped, &Error{Source: name, Err: fmt.Errorf("reading statistics: %w", err)}
+		}
+	}
+	return s.received, s.dropped, nil
+}

@@ -61,9 +61,7 @@ type Live struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	statsMu           sync.Mutex
-	received, dropped uint64
-	statsFinal        bool // the socket is closed: the counts are final
+	liveStats
 }
 
 // vlanRoom is the space kept in front of a frame to put back the 802.1Q tag
@@ -404,14 +402,7 @@ func (l *Live) Close() error {
 // full, since OpenLive (the kernel's PACKET_STATISTICS). After Close it
 // returns the final counts.
 func (l *Live) Stats() (received, dropped uint64, err error) {
-	l.statsMu.Lock()
-	defer l.statsMu.Unlock()
-	if !l.statsFinal {
-		if err := l.updateStats(); err != nil {
-			return l.received, l.dropped, &Error{Source: l.name, Err: fmt.Errorf("reading statistics: %w", err)}
-		}
-	}
-	return l.received, l.dropped, nil
+	return l.read(l.name, l.updateStats)
 }
 
 // updateStats adds the kernel's counts since the last call (reading them

@@ -30,9 +30,7 @@ type PcapLive struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 
-	statsMu           sync.Mutex
-	received, dropped uint64
-	statsFinal        bool
+	liveStats
 }
 
 // OpenPcapLive opens o.Interface with libpcap and filters with expr
@@ -163,14 +161,7 @@ func (l *PcapLive) Close() error {
 // dropped because its buffer was full, as pcap_stats counts them
 // (tcpdump's "received by filter" and "dropped by kernel").
 func (l *PcapLive) Stats() (received, dropped uint64, err error) {
-	l.statsMu.Lock()
-	defer l.statsMu.Unlock()
-	if !l.statsFinal {
-		if err := l.updateStats(); err != nil {
-			return l.received, l.dropped, &Error{Source: l.name, Err: fmt.Errorf("reading statistics: %w", err)}
-		}
-	}
-	return l.received, l.dropped, nil
+	return l.read(l.name, l.updateStats)
 }
 
 func (l *PcapLive) updateStats() error {
