@@ -1,3 +1,5 @@
+//go:build !noparquet
+
 package report
 
 import (
@@ -23,12 +25,6 @@ import (
 // Unix nanoseconds beside them as INT64 (start_ns, time_ns); strings are
 // dictionary-encoded where they repeat. The schema is documented in README.md; like the JSON
 // schema, a column is only ever added.
-const (
-	ParquetConnections = "connections.parquet" // one row per connection direction
-	ParquetSegments    = "segments.parquet"    // one row per segment
-	ParquetHTTP        = "http.parquet"        // one row per HTTP/1 exchange (clear or decrypted)
-	ParquetTLSRecords  = "tls_records.parquet" // one row per TLS record
-)
 
 // connections.parquet has one row per connection direction: the
 // connection's columns (as in `--format csv`), then DirFields, then the
