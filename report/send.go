@@ -63,9 +63,9 @@ func sendCauseSentence(e explain.Event) string {
 		return headerSentence(e)
 	case explain.CauseUploadBuffer:
 		if u.HeadShared && u.Index == 0 {
-			return fmt.Sprintf("curl filled %s with the request head (%d bytes, logged apart as Send header) and these %d bytes of body, %d + %d = %d, and the socket took all of it in one write", bufferName(u), u.Head, e.Size, u.Head, e.Size, u.Buffer)
+			return fmt.Sprintf("curl filled %s with the request head (%d bytes, logged apart as Send header) and these %d bytes of body, %d + %d = %d, and %s took all of it in one write", bufferName(u), u.Head, e.Size, u.Head, e.Size, u.Buffer, taker(e))
 		}
-		return fmt.Sprintf("curl filled %s from its source and the socket took all of it", bufferName(u))
+		return fmt.Sprintf("curl filled %s from its source and %s took all of it", bufferName(u), taker(e))
 	case explain.CausePartialSend:
 		return partialSentence(e)
 	case explain.CauseBufferRest:
