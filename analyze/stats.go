@@ -1,10 +1,8 @@
 package analyze
 
 import (
-	"fmt"
 	"math"
 	"sort"
-	"strconv"
 )
 
 // SizeCount is how many data segments had one payload size.
@@ -170,31 +168,6 @@ type EffectiveMSS struct {
 	// segments (the most common count); 12 with timestamps.
 	OptionBytes int
 	Timestamps  bool
-}
-
-// Arithmetic spells out how Value was reached, e.g.
-// "1400 (MSS in the server's SYN-ACK) - 12 (timestamps option) = 1388".
-func (e EffectiveMSS) Arithmetic() string {
-	if e.Value == 0 {
-		return "unknown (no data segments)"
-	}
-	if e.Inferred {
-		return fmt.Sprintf("%d (inferred from the segment sizes: no MSS option captured)", e.Value)
-	}
-	who := "client's SYN"
-	if e.MSSFrom == ServerToClient {
-		who = "server's SYN-ACK"
-	}
-	// Concatenation, not fmt: JSON and CSV write this for every
-	// direction of every connection.
-	if e.OptionBytes == 0 {
-		return strconv.Itoa(e.MSS) + " (MSS in the " + who + "; no TCP options on data segments) = " + strconv.Itoa(e.Value)
-	}
-	what := "TCP options"
-	if e.Timestamps && e.OptionBytes == 12 {
-		what = "timestamps option"
-	}
-	return strconv.Itoa(e.MSS) + " (MSS in the " + who + ") - " + strconv.Itoa(e.OptionBytes) + " (" + what + ") = " + strconv.Itoa(e.Value)
 }
 
 // effectiveMSS works out the effective MSS of the data sent by dir.

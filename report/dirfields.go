@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // The fields of one connection direction, declared once. The JSON and
@@ -94,7 +95,7 @@ var DirFields = []DirField{
 		func(r *dirRow) fieldValue { return optV(r.e.Value, r.e.Value > 0) }},
 	{"effective_mss_inferred", FieldBool, "", "the effective MSS was taken from the segment sizes (no MSS option captured)", func(r *dirRow) fieldValue { return boolV(r.e.Inferred) }},
 	{"effective_mss_arithmetic", FieldString, "", "the effective MSS as a sentence: `1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388`",
-		func(r *dirRow) fieldValue { return strV(r.e.Arithmetic()) }},
+		func(r *dirRow) fieldValue { return strV(prose.EffectiveMSS(r.e)) }},
 	{"option_bytes", FieldInt32, "bytes", "the TCP option bytes on data segments (the most common count)", func(r *dirRow) fieldValue { return intV(int64(r.e.OptionBytes)) }},
 	{"packets", FieldInt, "packets", "every packet this way, data or not", func(r *dirRow) fieldValue { return intV(int64(r.d.Packets)) }},
 	{"data_segments", FieldInt, "segments", "segments with payload (retransmissions included; duplicates and keep-alive probes not)", func(r *dirRow) fieldValue { return intV(int64(r.d.DataSegments)) }},

@@ -14,6 +14,7 @@ import (
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/explain"
 	"github.com/segscope/segscope/keylog"
+	"github.com/segscope/segscope/report/prose"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -248,30 +249,10 @@ func TestExplainEveryMode(t *testing.T) {
 				}
 			}
 			for _, e := range x.Result.Events {
-				if w := why(e); strings.Contains(w, "%!") || strings.Contains(w, "#-1") {
+				if w := prose.Why(e); strings.Contains(w, "%!") || strings.Contains(w, "#-1") {
 					t.Errorf("%s (%s) line %d: %s", name, mode, e.Line, w)
 				}
 			}
 		}
-	}
-}
-
-// TestPointSentence: the capture point is said from the TTLs the SYNs
-// carried (the values explain/offload_test.go reads from a capture taken
-// at the server, one router away from curl), and offload is named for
-// the side the capture was taken on.
-func TestPointSentence(t *testing.T) {
-	server := &explain.PointFact{Where: explain.PointServer, By: "ttl", ClientTTL: 63, ServerTTL: 64, Super: 20, Segments: 90, MSS: 1448}
-	want := "Captured at the server (its SYN still had TTL 64; the client's SYN came with 63, past a router), above segmentation offload: 20 of 90 of the server's segments are longer than the MSS 1448, cut at the MSS only after the capture, so the segments curl received and when they reached it are not in the capture; the times are when the server sent them."
-	if got := pointSentence(server); got != want {
-		t.Errorf("server:\n got %q\nwant %q", got, want)
-	}
-	client := &explain.PointFact{Where: explain.PointClient, By: "ttl", ClientTTL: 64, ServerTTL: 63}
-	want = "Captured at the client (its SYN still had TTL 64; the server's SYN came with 63, past a router)."
-	if got := pointSentence(client); got != want {
-		t.Errorf("client:\n got %q\nwant %q", got, want)
-	}
-	if got := pointSentence(&explain.PointFact{Where: explain.PointUnknown}); got != "" {
-		t.Errorf("unknown point without offload: %q, want nothing said", got)
 	}
 }

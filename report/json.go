@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // The JSON documents. Field names are part of the schema documented in
@@ -151,7 +152,7 @@ func (a Analysis) jsonHead() jsonAnalysis {
 		if w.Conn >= 0 && !chosen[w.Conn] {
 			continue
 		}
-		jw := jsonWarning{Direction: w.Dir, Text: WarningText(w)}
+		jw := jsonWarning{Direction: w.Dir, Text: prose.WarningText(w)}
 		if w.Conn >= 0 {
 			id := w.Conn
 			jw.Conn = &id

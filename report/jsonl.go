@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // Streaming formats: written while the capture is read, one connection
@@ -73,7 +74,7 @@ func (j *AnalysisJSONL) Conn(c *analyze.Connection, ws []analyze.Warning) error 
 		return err
 	}
 	for _, w := range ws {
-		if err := j.enc.Encode(jsonlWarning{"warning", w.Conn, w.Dir, WarningText(w)}); err != nil {
+		if err := j.enc.Encode(jsonlWarning{"warning", w.Conn, w.Dir, prose.WarningText(w)}); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/http1"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // streamTable renders a table in a plain style that pastes well into
@@ -336,9 +337,9 @@ func writeNotes(w io.Writer, a Analysis) {
 	for _, wr := range a.Result.Warnings {
 		switch {
 		case wr.Conn < 0:
-			warnings = append(warnings, WarningText(wr))
+			warnings = append(warnings, prose.WarningText(wr))
 		case chosen[wr.Conn]:
-			warnings = append(warnings, fmt.Sprintf("connection %d %s: %s", wr.Conn, wr.Dir, WarningText(wr)))
+			warnings = append(warnings, fmt.Sprintf("connection %d %s: %s", wr.Conn, wr.Dir, prose.WarningText(wr)))
 		}
 	}
 	if len(warnings) > 0 {
@@ -372,7 +373,7 @@ func writeNotes(w io.Writer, a Analysis) {
 		for _, c := range a.Connections {
 			for _, dir := range dirs() {
 				if e := c.Dir(dir).EffectiveMSS(); e.Value > 0 {
-					fmt.Fprintf(w, "  %d %s: %s\n", c.ID, dir.Arrow(), e.Arithmetic())
+					fmt.Fprintf(w, "  %d %s: %s\n", c.ID, dir.Arrow(), prose.EffectiveMSS(e))
 				}
 			}
 		}

@@ -1,0 +1,1091 @@
+package prose
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/explain"
+)
+
+// The words: everything below turns explain's facts into sentences.
+
+func matchHow(r *explain.Result, m explain.Match) string {
+	tc := r.Trace.Conns[m.TraceConn]
+	ep := fmt.Sprintf("server %s:%d", tc.IP.Unmap(), tc.Port)
+	if tc.IP.Unmap().Is6() {
+		ep = fmt.Sprintf("server [%s]:%d", tc.IP.Unmap(), tc.Port)
+	}
+	switch m.By {
+	case explain.ByServerAndClient:
+		return fmt.Sprintf("%s and client port %d (from the trace)", ep, tc.LocalPort)
+	case explain.ByContent:
+		return ep + ", and the bytes curl logged, found on this connection's stream"
+	case explain.ByConnectTime:
+		return ep + ": of the capture's connections to it, the one that connected when the trace's connect line says (the bytes curl logged are on several)"
+	}
+	return ep + ", in the order of connection"
+}
+
+func problemText(p explain.Problem) string {
+	switch p.Kind {
+	case explain.ProblemRequestDiffers:
+		return fmt.Sprintf("trace line %d sent %q but capture connection %d began with %q: the trace and the capture may be of different transfers", p.Line, p.Sent, p.Conn, p.Began)
+	case explain.ProblemAmbiguous:
+		return fmt.Sprintf("trace connection to %s (line %d): %d capture connections to that server could be the trace's %d (none ruled out by its response's Date), and the trace does not name its client port: matched in order of connection (to capture connection %d), a guess; name the right one with --port CLIENT-PORT (curl -w '%%{local_port}' prints it; curl 8.16+ traces name it)", p.Server, p.Line, p.Candidates, p.TraceConns, p.Conn)
+	case explain.ProblemResponseDiffers:
+		return fmt.Sprintf("trace line %d logged the response header %q, but capture connection %d's response has %q: they are of different runs of the transfer, so it was not matched", p.Line, p.Sent, p.Conn, p.Began)
+	case explain.ProblemClockSkew:
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the trace's clock is %s the capture's, where one host's clocks agree to within a second, and only the order of connection paired them (the bytes curl logged could not be compared): they are taken as different transfers, and no cause is given", p.Line, p.Conn, skewText(p.Skew))
+	case explain.ProblemHostClocks:
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are this connection's, but the trace's clock is %s the capture's, more than one host's clocks differ: were they taken on two hosts? Reads are timed with that offset taken out, and no cause that rests on timing is certain", p.Line, p.Conn, skewText(p.Skew))
+	case explain.ProblemContentDiffers:
+		verb := "received"
+		if p.SentDir {
+			verb = "sent"
+		}
+		return fmt.Sprintf("trace line %d: the %d bytes curl %s are not on capture connection %d, which holds that direction whole, from its SYN to its FIN (%s of the trace's events are not there): the trace and the capture are of different transfers, and no cause is given", p.Line, p.Size, verb, p.Conn, countOf(p.Unfound, "event", "events"))
+	}
+	s := fmt.Sprintf("trace connection to %s (line %d): no capture connection to that address and port", p.Server, p.Line)
+	if p.NoTCP && p.SnapCut > 0 {
+		return s + fmt.Sprintf(": the capture's snap length (%d bytes kept) cut all %d of its packets inside their headers, so none could be read; capture whole packets (tcpdump -s 0)", p.SnapLen, p.SnapCut)
+	}
+	if p.NoTCP {
+		return s + " (the capture has no TCP connections)"
+	}
+	var have []string
+	for _, h := range p.Have {
+		have = append(have, h.String())
+	}
+	if p.More {
+		have = append(have, "...")
+	}
+	return s + "; the capture has connections to " + strings.Join(have, ", ") + ": are the trace and the capture of the same transfer?"
+}
+
+// skewText says how far a clock is from another: "1.5s ahead of",
+// "2s behind".
+func skewText(d time.Duration) string {
+	if d < 0 {
+		return roundDur(-d) + " behind"
+	}
+	return roundDur(d) + " ahead of"
+}
+
+// causeMeaning says what a cause means, in a few words.
+func causeMeaning(c explain.Cause) string {
+	switch c {
+	case explain.CauseFullSegment:
+		return "one full-size segment (the effective MSS)"
+	case explain.CauseShortSegment:
+		return "one segment smaller than the MSS: what the sender sent at once"
+	case explain.CauseChunkWrite:
+		return "one segment of whole chunks with their framing: one write of the server"
+	case explain.CauseBacklog:
+		return "several segments were waiting when curl read: the reader was slower than the network"
+	case explain.CauseBufferCap:
+		return "capped by curl's receive buffer while more was waiting"
+	case explain.CauseRateLimit:
+		return "curl paused to hold --limit-rate, then filled its buffer"
+	case explain.CauseBodyEnd:
+		return "the last bytes of the body"
+	case explain.CauseAfterHeaders:
+		return "the first read after the headers: the header bytes are reported apart"
+	case explain.CauseTLSRecord:
+		return "one TLS record's plaintext (or the rest of it): the server chose the record size"
+	case explain.CauseH2Frames:
+		return "HTTP/2 DATA payload: whole frames, or a record's DATA less its frame headers"
+	case explain.CauseSuperSegment:
+		return "one segment merged by TSO/GSO or GRO: the wire segments cannot be told"
+	case explain.CauseSenderPush:
+		return "one push of the server's stack, read whole as it came"
+	case explain.CauseWindowFull:
+		return "the read ended at curl's receive window: the server had sent all it allowed"
+	case explain.CauseLossRecovery:
+		return "bytes after a lost segment waited for its retransmission, then came at once"
+	case explain.CauseMissing:
+		return "bytes missing from the capture"
+	case explain.CauseUnmatched:
+		return "no matching connection in the capture"
+	case explain.CauseTraceOnly:
+		return "no capture: sizes only"
+	case explain.CauseRequestHeader:
+		return "the request head: curl logs it as one event"
+	case explain.CauseUploadBuffer:
+		return "curl filled its upload buffer and the socket (over HTTP/2, curl's HTTP/2 layer) took all of it"
+	case explain.CausePartialSend:
+		return "the socket (over HTTP/2, curl's HTTP/2 layer) took less than curl offered"
+	case explain.CauseBufferRest:
+		return "what was left of curl's upload buffer after a partial send"
+	case explain.CauseUploadChunk:
+		return "one chunk of a chunked upload: a read of curl's source with its framing"
+	case explain.CauseH2Window:
+		return "HTTP/2 flow control: curl sent what the server's window allowed"
+	case explain.CauseFormPart:
+		return "a form part ended: curl's form reader returns at a part's end"
+	}
+	return "cannot tell from the evidence"
+}
+
+// needText says what is missing and how to get it.
+func needText(n explain.Need) string {
+	switch n {
+	case explain.NeedCapture:
+		return "a capture of the same transfer (segscope curl, or tcpdump -s 0 -w FILE while curl runs)"
+	case explain.NeedMatchingCapture:
+		return "a capture of this very transfer: the one given has no connection of it (see the problems)"
+	case explain.NeedFullSnap:
+		return "a capture of whole packets: tcpdump -s 0 (a snap length cut these packets)"
+	case explain.NeedPackets:
+		return "the missing packets: capture with a larger buffer (tcpdump -B 32768) and check the drop count"
+	case explain.NeedTraceTime:
+		return "the read times: add --trace-time to curl"
+	case explain.NeedKeyLog:
+		return "the decrypted frames: pass the key log with --keylog (curl writes it to $SSLKEYLOGFILE)"
+	case explain.NeedFrameTrace:
+		return "curl's own frame lines: --trace-config http/2 (curl 8.3 and later)"
+	case explain.NeedBelowOffload:
+		return "the wire segments: capture with offloads off (ethtool -K IFACE tso off gso off gro off) or on the receiving host"
+	case explain.NeedRecordHeaders:
+		return "the record headers curl logs: curl --trace or --trace-ascii (not -v)"
+	case explain.NeedWholeCapture:
+		return "a capture of the whole transfer: this one ends before the read (stop it only after curl exits; tcpdump -U --immediate-mode writes every packet as it comes, where a buffered tcpdump stopped by a signal can lose the last ones)"
+	case explain.NeedReassembly:
+		return "every byte of the stream: the reassembly bound cut it, raise it with --max-buffered"
+	case explain.NeedSSLTrace:
+		return "each SSL_read: --trace-config ssl (curl 8.3 and later)"
+	case explain.NeedStreamOrder:
+		return "which stream each read belongs to: curl 7 hands over the data of streams that share a connection in its own order, not as the frames came; curl 8 reports each DATA frame as it arrives (--trace-ids names each transfer)"
+	case explain.NeedEarlierCapture:
+		return "a capture started before curl (this one began mid-transfer: without the SYN or the response header, no stream offset is known to be where curl's reads start)"
+	case explain.NeedTCPTrace:
+		return "each socket read: --trace-config tcp (curl 8.3 and later)"
+	case explain.NeedStrace:
+		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedNoTunnel:
+		return "the TLS records themselves: this connection went through an HTTP proxy (CONNECT), and segscope does not walk TLS inside the tunnel; capture without the proxy (curl --noproxy '*'), or where the proxy connects on"
+	case explain.NeedRunKeyLog:
+		return "the key log of this run: the one given has no secret for this connection's ClientHello (curl adds each run's keys to $SSLKEYLOGFILE; pass the file the captured run wrote)"
+	case explain.NeedHexTrace:
+		return "the record lengths: curl --trace (hex) logs each record header whole, where --trace-ascii prints its length bytes as dots; or a capture that holds the records (tcpdump -s 0)"
+	}
+	return "more evidence"
+}
+
+// why explains one event in a sentence, from its facts and cause.
+func why(e explain.Event) string {
+	s := causeSentence(e)
+	switch e.Confidence {
+	case explain.Inferred:
+		s += " (inferred: " + inferenceText(e) + ")"
+	case explain.CannotTell:
+		s = "cannot tell: " + s
+	}
+	if len(e.Needs) > 0 {
+		var needs []string
+		for _, n := range e.Needs {
+			needs = append(needs, needText(n))
+		}
+		verb := "to tell"
+		if e.Confidence == explain.Inferred {
+			verb = "to be sure"
+		}
+		s += "; " + verb + ", " + strings.Join(needs, "; ")
+	}
+	return s + tcpRecvText(e) + timingText(e) + noteText(e)
+}
+
+// tcpRecvText shows curl's own socket read, when it logged one.
+func tcpRecvText(e explain.Event) string {
+	t := e.Facts.TCPRecv
+	if t == nil || e.Cause == explain.CauseBufferCap {
+		return ""
+	}
+	if t.NRead == e.Size {
+		return fmt.Sprintf("; curl's [TCP] recv(len=%d) returned these %d bytes in one socket read (line %d)", t.Len, t.NRead, t.Line)
+	}
+	return fmt.Sprintf("; curl's last socket read before it, [TCP] recv(len=%d), returned %d bytes (line %d)", t.Len, t.NRead, t.Line)
+}
+
+func causeSentence(e explain.Event) string {
+	f := e.Facts
+	switch e.Cause {
+	case explain.CauseFullSegment:
+		return fmt.Sprintf("one segment (packet %d) carrying the effective MSS: %s", e.Segments[0].Packet, mssArithmetic(f.MSS))
+	case explain.CauseShortSegment:
+		than := fmt.Sprintf(", less than the effective MSS %d", effective(f.MSS))
+		if f.MSS == nil {
+			than = " (the effective MSS is not known)"
+		}
+		return fmt.Sprintf("one segment (packet %d) of %d bytes%s: the server's stack sent that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
+	case explain.CauseChunkWrite:
+		c := f.Chunks
+		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF) = %d; the server wrote a chunk at a time and curl read each as it came", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, e.Size)
+	case explain.CauseBacklog:
+		return backlogText(e)
+	case explain.CauseBufferCap:
+		return bufferText(e)
+	case explain.CauseRateLimit:
+		return fmt.Sprintf("curl waited %s after its previous read to hold --limit-rate (its buffer is the rate, %d bytes), then filled the buffer", roundDur(f.Timing.SincePrevious), f.Buffer.Size)
+	case explain.CauseBodyEnd:
+		return fmt.Sprintf("the last %d bytes of the %d-byte body: the response ended there%s", e.Size, f.Body.Length, framing(f.Chunks))
+	case explain.CauseAfterHeaders:
+		h := f.Header
+		s := fmt.Sprintf("packet %d (%d bytes) carried the last %d bytes of the response header and the first body bytes; curl reports the %d header bytes as Recv header, so the first Recv data is smaller%s", h.SharedPacket, h.SharedLen, h.HeaderInSeg, h.Bytes, framing(f.Chunks))
+		if n := len(e.Segments); n > 1 {
+			s += fmt.Sprintf(", and %s more had arrived before the read", countOf(n-1, "segment", "segments"))
+		}
+		return s
+	case explain.CauseTLSRecord:
+		if f.Frames != nil {
+			return framePieceText(e)
+		}
+		return recordText(e)
+	case explain.CauseH2Frames:
+		return framesText(e)
+	case explain.CauseLossRecovery:
+		rc := f.Recovery
+		return fmt.Sprintf("%s (%s): packet %d is the retransmission of a segment lost before the capture point, and %s after it in the stream had arrived up to %s before it; the kernel holds bytes after a hole until it is filled, so curl got them all at once when the retransmission came, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
+	case explain.CauseWindowFull:
+		w := f.Window
+		return fmt.Sprintf("%s (%s), ending where the receive window curl's side advertised ended (%d bytes, in packet %d, up to stream offset %d): the server had sent all the window allowed and waited for curl to read, so N is what the window let through since the read before", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Window, w.Packet, w.Edge)
+	case explain.CauseSenderPush:
+		return senderPushText(e)
+	case explain.CauseSuperSegment:
+		s := e.Segments[0]
+		eff := effective(f.MSS)
+		return fmt.Sprintf("one %d-byte segment (packet %d), longer than the effective MSS %d (%s): the capture point was above TSO/GSO or after GRO, which handed over several wire segments as one", s.Len, s.Packet, eff, multiple(s.Len, eff))
+	case explain.CauseMissing:
+		if f.Segments == nil {
+			return "the capture has none of these bytes"
+		}
+		if f.Segments.PastEnd {
+			return fmt.Sprintf("%d of the %d bytes are past the end of the capture", f.Segments.Missing, e.Size)
+		}
+		return fmt.Sprintf("%d of the %d bytes are not in the capture: packets were missed", f.Segments.Missing, e.Size)
+	case explain.CauseUnmatched:
+		return "no capture connection matched this trace connection"
+	case explain.CauseTraceOnly:
+		return "no capture: the trace alone does not say which segments carried these bytes"
+	}
+	return unknownText(e)
+}
+
+func effective(m *explain.MSSFact) int {
+	if m == nil {
+		return 0
+	}
+	return m.Effective
+}
+
+// mssArithmetic spells out the effective MSS from its facts, e.g.
+// "1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388".
+func mssArithmetic(m *explain.MSSFact) string {
+	if m == nil {
+		return "unknown (no MSS)"
+	}
+	return EffectiveMSS(analyze.EffectiveMSS{Value: m.Effective, MSS: m.MSS, MSSFrom: m.From, OptionBytes: m.OptionBytes,
+		Timestamps: m.Timestamps, Inferred: m.Inferred})
+}
+
+func multiple(n, eff int) string {
+	if eff <= 0 {
+		return "no MSS known"
+	}
+	if n%eff == 0 {
+		return fmt.Sprintf("%d = %d x %d", n, n/eff, eff)
+	}
+	return fmt.Sprintf("%d = %d x %d + %d", n, n/eff, eff, n%eff)
+}
+
+func framing(c *explain.ChunkFact) string {
+	if c == nil || c.Framing == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d of them chunk framing: the size lines and CRLFs are counted in N)", c.Framing)
+}
+
+// senderPushText: several segments of one push that came together, or
+// one segment longer than the MSS passed whole.
+func senderPushText(e explain.Event) string {
+	f := e.Facts
+	if p := f.Push; p != nil {
+		return fmt.Sprintf("%s (%s), the last with the PSH flag and none before it, the segment before them ending a push too: one push of the server's stack, cut at the MSS; they arrived within %s of each other, %s after curl's previous read, so curl took the push as it came", countOf(p.Segments, "segment", "segments"), segSizes(e.Segments), roundDur(p.Span), roundDur(p.Idle))
+	}
+	s := e.Segments[0]
+	eff := effective(f.MSS)
+	return fmt.Sprintf("one %d-byte segment (packet %d), longer than the effective MSS %d and no multiple of it (%s): one push of the server's stack that a veth or loopback path passed whole (GSO), as the server wrote it%s", s.Len, s.Packet, eff, multiple(s.Len, eff), framing(f.Chunks))
+}
+
+func backlogText(e explain.Event) string {
+	f := e.Facts
+	s := f.Segments
+	switch {
+	case f.Buffer != nil && f.Buffer.Filled:
+		return fmt.Sprintf("%d bytes of %d segment(s) (%s) had arrived before curl read; the read equals curl's %d-byte buffer, but the next segment came only after it, so nothing more was waiting", e.Size, s.Count, segSizes(e.Segments), f.Buffer.Size)
+	case s.Count == 1:
+		return fmt.Sprintf("the rest of packet %d (%d bytes), which the previous read stopped inside: these bytes were already waiting", e.Segments[0].Packet, e.Segments[0].Len)
+	case s.Exact:
+		return fmt.Sprintf("%d segments (%s) had arrived before curl read: the reader was slower than the network, so one read took them together%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
+	}
+	return fmt.Sprintf("the bytes of %d segments (%s), cut where the previous and next reads ended: the socket held more than one segment when curl read%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
+}
+
+func bufferText(e explain.Event) string {
+	f := e.Facts
+	b, s := f.Buffer, f.Segments
+	out := fmt.Sprintf("curl's receive buffer is %d bytes%s and the read filled it", b.Size, bufferNote(b))
+	if b.HeaderBytes > 0 {
+		out += fmt.Sprintf(" with the %d header bytes curl logged as Recv header just before (%d + %d = %d)", b.HeaderBytes, b.HeaderBytes, e.Size, b.Size)
+	}
+	switch {
+	case s == nil:
+		return out
+	case e.Confidence != explain.Certain:
+		return out + fmt.Sprintf(" (%d segments: %s)", s.Count, segSizes(e.Segments))
+	case s.EndsInside:
+		return out + fmt.Sprintf(" while more was waiting: it stopped inside packet %d, after %d segments (%s)%s", e.Segments[len(e.Segments)-1].Packet, s.Count, segSizes(e.Segments), framing(f.Chunks))
+	case s.NextArrived:
+		return out + fmt.Sprintf(" while more was waiting: the segment after its last byte had been captured before the read (%d segments: %s)", s.Count, segSizes(e.Segments))
+	}
+	return out + fmt.Sprintf(": [TCP] recv(len=%d) returned %d (line %d)", f.TCPRecv.Len, f.TCPRecv.NRead, f.TCPRecv.Line)
+}
+
+func bufferNote(b *explain.BufferFact) string {
+	switch {
+	case b.Kind == explain.BufferTCPRecv:
+		return fmt.Sprintf(" (curl's [TCP] recv lines ask for len=%d)", b.Size)
+	case b.Size == 102400:
+		return " (the curl tool's default, CURLOPT_BUFFERSIZE 102400)"
+	case b.Size == 16384:
+		return " (libcurl's default, CURL_MAX_WRITE_SIZE 16384)"
+	case b.Kind == explain.BufferLimitRate:
+		return " (no read was larger, and reads of this size stopped inside segments or came after a pause: curl sizes its buffer to --limit-rate when that is below 102400)"
+	}
+	return ""
+}
+
+// recordText: one TLS record's plaintext, with its arithmetic.
+func recordText(e explain.Event) string {
+	r := e.Facts.Record
+	what := "the capture's record walk"
+	if r.Source == explain.FromTrace {
+		what = "laid from the record headers curl logged"
+	}
+	body := "body"
+	switch c := e.Facts.Chunks; {
+	case e.Facts.Layer == explain.LayerH2TLS:
+		body = "DATA (the rest of a frame: no frame header in this record)"
+	case c != nil && c.Data == 0 && c.Framing > 0:
+		body = "chunk framing (size lines and CRLFs)"
+	case c != nil && c.Framing > 0:
+		body = fmt.Sprintf("body (%d of chunk data, %d of chunk framing)", c.Data, c.Framing)
+	}
+	if !r.OverheadKnown {
+		over := overheadGuess(r.Length - r.Before - e.Size)
+		if r.Suite != "" {
+			over = overheadText(r) + ", a suite segscope does not decrypt (its IV, MAC and padding)"
+		}
+		return fmt.Sprintf("TLS record #%d (%s) is %d bytes after its header: %d of %s%s + %d of record overhead (%s); curl reads one record per SSL_read, so the record size the server chose sets N",
+			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Length-r.Before-e.Size, over)
+	}
+	s := fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s)", r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r))
+	s += "; curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments"
+	if sg := e.Facts.Segments; sg != nil && sg.Count > 0 {
+		s += fmt.Sprintf(" (here %s: %s)", countOf(sg.Count, "segment", "segments"), segSizes(e.Segments))
+	}
+	return s
+}
+
+func beforeText(e explain.Event) string {
+	r := e.Facts.Record
+	switch {
+	case r.Before == 0:
+		return ""
+	case e.Facts.Header != nil && !r.SameAsPrevious:
+		return fmt.Sprintf(" + %d of response header (logged as Recv header)", r.Before)
+	}
+	return fmt.Sprintf(" + %d an earlier read took", r.Before)
+}
+
+func overheadText(r *explain.RecordFact) string {
+	v := r.VersionName
+	if v == "" {
+		v = "TLS"
+	}
+	switch {
+	case r.Suite != "":
+		return fmt.Sprintf("%s, %s", v, r.Suite)
+	}
+	return v
+}
+
+// overheadGuess names the suites whose overhead is n bytes, when the
+// version and suite are unknown.
+func overheadGuess(n int) string {
+	switch n {
+	case 17:
+		return "TLS 1.3 (16-byte tag + 1 inner content type)"
+	case 24:
+		return "TLS 1.2 AES-GCM (8-byte explicit nonce + 16-byte tag)"
+	case 16:
+		return "TLS 1.2 ChaCha20-Poly1305 (16-byte tag)"
+	}
+	return "not the overhead of a usual AEAD suite"
+}
+
+// framesText: HTTP/2 DATA frames, with the headers counted from the
+// frames.
+func framesText(e explain.Event) string {
+	f := e.Facts
+	fr, r := f.Frames, f.Record
+	if fr == nil && e.Inference == explain.ByRecordSum {
+		k := (r.Plain - r.ReadBytes) / 9
+		return fmt.Sprintf("TLS record #%d holds %d bytes of plaintext (%d - %d of overhead, %s); its %d reads, this one of %d bytes, add up to %d = %d - %d x 9: the record's DATA less %d HTTP/2 frame header(s), handed over a frame (or the record's piece of one) at a time, if the record held nothing but DATA frames",
+			r.Index, r.Plain, r.Length, r.Overhead, overheadText(r), r.Reads, e.Size, r.ReadBytes, r.Plain, k, k)
+	}
+	if fr == nil {
+		k := (r.Plain - r.Before - e.Size) / 9
+		over := overheadText(r)
+		if r.OverheadGuessed {
+			over = overheadGuess(r.Overhead)
+		}
+		return fmt.Sprintf("TLS record #%d holds %d bytes of plaintext (%d - %d of overhead, %s); %d - %d = %d = %d x 9: %d HTTP/2 frame header(s), if the record held nothing but DATA frames",
+			r.Index, r.Plain-r.Before, r.Length, r.Overhead, over, r.Plain-r.Before, e.Size, r.Plain-r.Before-e.Size, k, k)
+	}
+	src := frameSource(fr.Source)
+	switch fr.Shape {
+	case explain.ShapeRecordData:
+		return recordDataText(e, src)
+	case explain.ShapeSocketRead:
+		lead := 0
+		if fr.Leading {
+			lead = 1
+		}
+		return fmt.Sprintf("the DATA payload of %s (%s) that one socket read took: %d bytes of stream = %d + %d x 9 (frame headers)",
+			frameList(fr.Frames), src, fr.Extent+int64(9*lead), e.Size, fr.Headers+lead)
+	}
+	s := fmt.Sprintf("the whole DATA payload of %s (%s)", frameList(fr.Frames), src)
+	if fr.Padding > 0 {
+		s += fmt.Sprintf(", %d bytes of padding left out", fr.Padding)
+	}
+	if r != nil && r.Source == explain.FromKeyLog {
+		s += fmt.Sprintf("; carried in TLS record #%d", r.Index)
+		if r.Count > 1 {
+			s += fmt.Sprintf(" and %d more", r.Count-1)
+		}
+		s += fmt.Sprintf(" (%d bytes of plaintext)", fr.RecordPlain)
+	}
+	return s + "; curl reported the frame's DATA payload, without its 9-byte header"
+}
+
+func frameSource(s explain.Source) string {
+	switch s {
+	case explain.FromKeyLog:
+		return "decrypted with the key log"
+	case explain.FromTrace:
+		return "curl's FRAME lines"
+	}
+	return "the capture"
+}
+
+// recordDataText: curl 7.88 reports a record's DATA: its plaintext less
+// the frame headers, padding and other frames in it.
+func recordDataText(e explain.Event, src string) string {
+	fr := e.Facts.Frames
+	return fmt.Sprintf("the DATA in TLS record #%d (%s): %s; it holds %s; curl reported what one record delivered, DATA payload only",
+		e.Facts.Record.Index, src, recordArithmetic(e), frameList(fr.Frames))
+}
+
+// framePieceText: part of one DATA frame, cut where a TLS record ends or
+// starts.
+func framePieceText(e explain.Event) string {
+	fr := e.Facts.Frames
+	x := fr.Frames[0]
+	frame := fmt.Sprintf("the %d-byte DATA frame #%d (stream %d)", x.Payload, x.Index, x.Stream)
+	if fr.Source == explain.FromTrace {
+		return fmt.Sprintf("bytes %d-%d of %s, from curl's FRAME line: curl 8 hands a frame over in pieces where a TLS record ends", x.From, x.From+x.InRead, frame)
+	}
+	r := e.Facts.Record
+	rec := fmt.Sprintf("TLS record #%d (%d bytes of plaintext)", r.Index, fr.RecordPlain)
+	switch {
+	case x.From == 0:
+		return fmt.Sprintf("the first %d bytes of %s: %s ends there, and curl hands over what one record holds of a frame", x.InRead, frame, rec)
+	case x.From+x.InRead == x.Payload:
+		return fmt.Sprintf("the rest of %s, its last %d bytes, at the start of %s: the record boundary cut the frame, and curl hands over what one record holds of it", frame, x.InRead, rec)
+	}
+	return fmt.Sprintf("bytes %d-%d of %s, all that %s holds of it: curl hands over what one record holds of a frame", x.From, x.From+x.InRead, frame, rec)
+}
+
+func frameList(fs []explain.FrameRef) string {
+	var sizes []string
+	for i, f := range fs {
+		if i == 6 {
+			sizes = append(sizes, "...")
+			break
+		}
+		s := strconv.Itoa(f.Payload)
+		if !f.Whole() {
+			s = fmt.Sprintf("%d of %d", f.InRead, f.Payload)
+		}
+		sizes = append(sizes, s)
+	}
+	if len(fs) == 1 {
+		return fmt.Sprintf("DATA frame #%d (%s bytes)", fs[0].Index, sizes[0])
+	}
+	return fmt.Sprintf("%d DATA frames (%s)", len(fs), strings.Join(sizes, ", "))
+}
+
+func unknownText(e explain.Event) string {
+	f := e.Facts
+	switch {
+	case f.Layer == explain.LayerH2TLS && f.Record != nil:
+		r := f.Record
+		s := fmt.Sprintf("HTTP/2 inside TLS record #%d (%d bytes", r.Index, r.Length)
+		if r.OverheadKnown {
+			s += fmt.Sprintf(", %d of plaintext", r.Plain)
+		}
+		return s + "): curl reports DATA payload, and which frames the record held is not in the evidence"
+	case f.Layer == explain.LayerH2TLS:
+		return "HTTP/2 inside TLS: which record and frames held these bytes is not in the evidence"
+	case f.Record != nil && f.Record.OverheadKnown:
+		return fmt.Sprintf("TLS record #%d holds %d bytes of plaintext, and the read (%d, after %d) does not match it", f.Record.Index, f.Record.Plain, e.Size, f.Record.Before)
+	case f.Layer == explain.LayerTLS:
+		return "inside TLS, no record header curl logged names the record"
+	}
+	if sg := f.Segments; sg != nil && sg.Super > 0 && f.Point != nil && f.Point.Where != explain.PointClient {
+		return fmt.Sprintf("%s (%s) as the capture shows them, %d longer than the MSS: the capture was taken above the server's segmentation offload, so how these bytes reached curl, and when, is not in it", countOf(sg.Count, "segment", "segments"), segSizes(e.Segments), sg.Super)
+	}
+	if sg := f.Segments; sg != nil && sg.Count == 1 && (sg.StartsInside || sg.EndsInside) {
+		return "part of one segment: another read took the rest, and nothing shows why the read stopped there"
+	}
+	return "nothing in the evidence shows why the read stopped where it did"
+}
+
+func inferenceText(e explain.Event) string {
+	switch e.Inference {
+	case explain.ByFrameHeaders:
+		return "assuming the record held only DATA frames"
+	case explain.ByTraceRecords:
+		return "the record's length is from the header curl logged; its overhead from the difference"
+	case explain.ByMSSFromSizes:
+		return "the MSS is taken from the segment sizes"
+	case explain.ByReadGaps:
+		return fmt.Sprintf("the reads are %s apart and each fills the buffer", roundDur(e.Facts.Timing.SincePrevious))
+	case explain.BySizeOnly:
+		return "N equals the buffer size; nothing shows whether more was waiting"
+	case explain.ByOffloadCapture:
+		return "a segment longer than the MSS can only come from TSO/GSO or GRO"
+	case explain.ByFramePiece:
+		return "curl 8 splits a DATA frame where a TLS record ends"
+	case explain.ByGuessedMatch:
+		return "the capture has more connections to this server than the trace, and the trace does not name its client port: it was matched to the first in order, which may be another transfer's (choose it with --port CLIENT-PORT)"
+	case explain.ByDistantClocks:
+		return "the trace's clock and the capture's are seconds apart, as on two hosts; on one host they would be of different runs of the transfer, and this cause not the read's (see the problems)"
+	case explain.ByMSSPiece:
+		return "the capture was taken above the server's segmentation offload, so its segment was cut at the effective MSS after the capture (by the NIC, or by a router on the path), and the read is exactly one such piece, where the cut falls; the client's own capture would show the piece"
+	case explain.ByWholeWindow:
+		return "the read is exactly the window curl's side had advertised (its ACK is in this capture too): the server sent all it allowed and waited; seen from the server's side, when those bytes reached curl is not known"
+	case explain.ByPushFlags:
+		return "Linux sets PSH on the last segment of each write it sends (and, rarely, inside a long one), so the flags mark the pushes"
+	case explain.ByWholePush:
+		return "a segment longer than the MSS is one GSO unit of the sender; a veth or loopback path delivers it whole, and GRO merges segments only up to a push's end, so a length that is no multiple of the MSS is what the server pushed at once"
+	case explain.ByShortSegment:
+		return "a segment shorter than the MSS is usually one write of a server that writes in pieces; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
+	case explain.ByUnknownOverhead:
+		return "curl reads one record per SSL_read; what the record holds beyond the read is taken as the suite's overhead, which segscope cannot measure without decrypting"
+	case explain.ByUploadSizes:
+		return "the largest send, which the trace repeats, is taken as curl's upload buffer; curl offers the socket a whole buffer, and logs what it took"
+	case explain.ByCurlDefault:
+		return "curl's upload buffer is taken as libcurl's default, as the application did not set CURLOPT_UPLOAD_BUFFERSIZE (the curl tool does not)"
+	case explain.ByBufferSum:
+		return "the sends of this buffer add up to curl's upload buffer exactly; curl offers a whole buffer, and after a short write offers what is left"
+	case explain.BySendPressure:
+		return "the capture shows the socket holding bytes it had not sent when curl logged the send, which is when a write returns short; the trace logs what the socket took, not what curl offered"
+	case explain.ByLastSend:
+		return "the trace logs no later send of this request, and no Content-Length to check it against"
+	case explain.ByWindowWait:
+		return "the windows open when the send's first DATA frame left did not hold all of it: its frames went out as the server's WINDOW_UPDATEs came, so curl's HTTP/2 layer had held them, and N is what it had room for while the window was used up (curl 8 logs a send when its HTTP/2 layer takes the bytes into its own buffer, before they go out)"
+	case explain.ByPartBoundary:
+		return "the send ends where a part of the form ends, as the bytes curl logged show; curl's form reader returns a read there, so the send is short without the socket having taken less (strace shows the write whole)"
+	}
+	return e.Inference.String()
+}
+
+func timingText(e explain.Event) string {
+	t := e.Facts.Timing
+	if t == nil || t.Source != explain.FromCapture || e.Cause == explain.CauseSuperSegment {
+		return ""
+	}
+	s := fmt.Sprintf("; the last segment was captured %s before the read", roundDur(t.LastBefore))
+	if len(e.Segments) > 1 {
+		s += fmt.Sprintf(", the first %s before", roundDur(t.FirstBefore))
+	}
+	return s
+}
+
+// bug18755Text says what curl 8.13-8.16 logged for an event (curl bug
+// 18755): its ids inside the data, the data cut at a NUL, or both.
+func bug18755Text(e explain.Event) string {
+	f := e.Facts.Size
+	s := fmt.Sprintf("curl 8.13-8.16 logged %d bytes here (curl bug 18755): ", f.Logged)
+	ids := ""
+	if f.Inflated > 0 {
+		ids = fmt.Sprintf("its ids (%d bytes) and ", f.Inflated)
+	}
+	switch {
+	case f.LowerBound:
+		return s + ids + "the data up to its first NUL byte if it held one, and nothing in the trace tells the length: N is a lower bound"
+	case f.Cut:
+		return s + ids + fmt.Sprintf("the data up to its first NUL byte; %d, the length curl's own lines give it, is the true size", e.Size)
+	}
+	return s + fmt.Sprintf("its ids (%d bytes) inside the data; %d is the true size", f.Inflated, e.Size)
+}
+
+func noteText(e explain.Event) string {
+	var out []string
+	for _, n := range e.Notes {
+		switch n {
+		case explain.NoteSizeLowerBound, explain.NoteCutAtNUL, explain.NoteIDsInData:
+			out = append(out, bug18755Text(e))
+		case explain.NoteSuperSegments:
+			out = append(out, "the capture holds super-segments (taken above TSO/GSO or after GRO), which does not change the cause")
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return " [" + strings.Join(out, "; ") + "]"
+}
+
+func segSizes(segs []explain.Seg) string {
+	counts := map[int]int{}
+	var order []int
+	for _, s := range segs {
+		if counts[s.Len] == 0 {
+			order = append(order, s.Len)
+		}
+		counts[s.Len]++
+	}
+	var parts []string
+	for _, n := range order {
+		if counts[n] > 1 {
+			parts = append(parts, fmt.Sprintf("%d x%d", n, counts[n]))
+		} else {
+			parts = append(parts, strconv.Itoa(n))
+		}
+	}
+	if len(parts) > 4 {
+		parts = append(parts[:4], "...")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func roundDur(d time.Duration) string {
+	if d < 0 {
+		return "-" + roundDur(-d)
+	}
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
+	return d.Round(10 * time.Microsecond).String()
+}
+
+// summarySentences writes the summary from the counts and from the facts
+// of an event of the dominant cause and size: no sentence is fixed text.
+func summarySentences(r *explain.Result) []string {
+	s := r.Summary
+	if s.Events == 0 {
+		out := []string{"The trace has no Recv data events."}
+		if !r.Refused {
+			out = append(out, uploadSentences(r)...)
+		}
+		return out
+	}
+	top := s.Sizes[0]
+	out := []string{fmt.Sprintf("%d Recv data events, %d bytes; the most common size is %d (%d times).", s.Events, s.Bytes, top.Size, top.Count)}
+	if r.Refused {
+		return append(out, "No cause is given: the trace and the capture are of different transfers (see Problems). Capture the transfer the trace is of, or trace the one the capture is of.")
+	}
+	out = append(out, causeSentences(r, s.Dominant, s.Example)...)
+	if len(s.Causes) > 1 && 4*s.Causes[1].Count >= s.Events && !sameSentences(s.Dominant, s.Causes[1].Cause) {
+		out = append(out, causeSentences(r, s.Causes[1].Cause, s.Causes[1].Example)...)
+	}
+	if r.Buffer != nil {
+		if c := s.Count(explain.CauseBufferCap); c > 0 && s.Dominant != explain.CauseBufferCap && s.Dominant != explain.CauseBacklog {
+			out = append(out, fmt.Sprintf("%d reads filled curl's %d-byte buffer.", c, r.Buffer.Size))
+		}
+	}
+	for _, m := range r.Matches {
+		if m.Conn.ID == s.Conn {
+			if p := pointSentence(m.Point); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	out = append(out, confidenceSentences(s)...)
+	out = append(out, uploadSentences(r)...)
+	if s.NoTime {
+		out = append(out, "The trace has no times (curl without --trace-time): only what the order and sizes of the events prove is said.")
+	}
+	for _, w := range r.Warnings {
+		if w.Conn == s.Conn {
+			out = append(out, "Capture warning: "+WarningText(w)+".")
+		}
+	}
+	return out
+}
+
+// pointSentence names where the capture was taken when the capture
+// shows it, or when offload makes it matter.
+func pointSentence(p *explain.PointFact) string {
+	if p == nil || (p.Where == explain.PointUnknown && p.Super == 0) {
+		return ""
+	}
+	var where string
+	switch {
+	case p.Where != explain.PointUnknown && p.By == "ttl":
+		host, other, ttl, otherTTL := "client", "server's", p.ClientTTL, p.ServerTTL
+		if p.Where == explain.PointServer {
+			host, other, ttl, otherTTL = "server", "client's", p.ServerTTL, p.ClientTTL
+		}
+		where = fmt.Sprintf("Captured at the %s (its SYN still had TTL %d; the %s SYN came with %d, past a router)", host, ttl, other, otherTTL)
+	case p.Where != explain.PointUnknown:
+		first, second := p.SynToSynAck, p.SynAckToAck
+		where = fmt.Sprintf("Captured at the %s (the SYN-ACK followed the SYN by %s and the ACK followed it by %s: the round trip lies on the other side)", p.Where, roundDur(first), roundDur(second))
+	default:
+		where = "Where the capture was taken is not shown (the SYNs' TTLs and the handshake's timing are alike on both sides, as on one host)"
+	}
+	switch {
+	case p.Super == 0:
+		return where + "."
+	case p.Where == explain.PointClient:
+		return fmt.Sprintf("%s, after receive offload: %d of %d of the server's segments are longer than the MSS %d, merged by GRO on curl's host (or passed whole by a veth), and curl's reads can take them whole.", where, p.Super, p.Segments, p.MSS)
+	case p.Where == explain.PointServer:
+		return fmt.Sprintf("%s, above segmentation offload: %d of %d of the server's segments are longer than the MSS %d, cut at the MSS only after the capture, so the segments curl received and when they reached it are not in the capture; the times are when the server sent them.", where, p.Super, p.Segments, p.MSS)
+	}
+	return fmt.Sprintf("%s; %d of %d of the server's segments are longer than the MSS %d: taken above the server's segmentation offload or after curl's receive offload, so reads inside them are not explained as certain.", where, p.Super, p.Segments, p.MSS)
+}
+
+// sameSentences tells whether two causes share their summary sentences.
+func sameSentences(a, b explain.Cause) bool {
+	waiting := func(c explain.Cause) bool { return c == explain.CauseBacklog || c == explain.CauseBufferCap }
+	return waiting(a) && waiting(b)
+}
+
+func confidenceSentences(s explain.Summary) []string {
+	c := s.Confidence
+	if c[explain.Inferred] == 0 && c[explain.CannotTell] == 0 {
+		return []string{"Every cause above is certain: it follows from the facts of each event."}
+	}
+	out := []string{fmt.Sprintf("Certain for %s, inferred for %d, cannot tell for %d.", countOf(c[explain.Certain], "event", "events"), c[explain.Inferred], c[explain.CannotTell])}
+	for _, n := range s.Needs {
+		out = append(out, fmt.Sprintf("For %s, what would tell: %s.", countOf(n.Count, "event", "events"), needText(n.Need)))
+	}
+	return out
+}
+
+// causeSentences explain one of the main causes with the numbers of an
+// example event of it.
+func causeSentences(r *explain.Result, cause explain.Cause, example int) []string {
+	s := r.Summary
+	n := s.Count(cause)
+	e := r.Events[example]
+	switch cause {
+	case explain.CauseFullSegment:
+		out := []string{fmt.Sprintf("%d of %d reads were exactly one full-size segment: curl read faster than the data arrived, so each read took the one segment that was waiting.", n, s.Events)}
+		return append(out, mssSentences(s.MSS)...)
+	case explain.CauseBacklog, explain.CauseBufferCap:
+		out := []string{fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer: the reader was slower than the network, so N is how much was waiting (up to the buffer), not the segment size.",
+			s.Count(explain.CauseBacklog)+s.Count(explain.CauseBufferCap), s.Events)}
+		if s.MSS != nil {
+			out = append(out, fmt.Sprintf("The segments themselves were up to %d bytes (%s).", s.MSS.Effective, mssArithmetic(s.MSS)))
+		}
+		return out
+	case explain.CauseRateLimit:
+		lo, hi := rateGaps(r)
+		gap := roundDur(lo)
+		if hi != lo {
+			gap = roundDur(lo) + " to " + roundDur(hi)
+		}
+		return []string{fmt.Sprintf("%d of %d reads came after curl paused to hold --limit-rate: its buffer is the rate (%d bytes), and each read, %s after the one before, filled it.", n, s.Events, e.Facts.Buffer.Size, gap)}
+	case explain.CauseH2Frames:
+		return h2Sentences(r)
+	case explain.CauseTLSRecord:
+		return tlsSentences(r, e, n)
+	case explain.CauseChunkWrite:
+		c := e.Facts.Chunks
+		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing: the server wrote a chunk at a time and curl read each as it came (%d = %d of data + %d of framing).", n, s.Events, e.Size, c.Data, c.Framing)}
+	case explain.CauseShortSegment:
+		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
+	case explain.CauseLossRecovery:
+		return []string{fmt.Sprintf("%d of %d reads took bytes that had waited behind a lost segment until its retransmission came (line %d: packet %d): N is what the retransmission made readable at once, not a sign of a slow reader.", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
+	case explain.CauseWindowFull:
+		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so N is what the window let through, not the segment size.", n, s.Events, e.Facts.Window.Window, e.Line)}
+	case explain.CauseSenderPush:
+		return []string{fmt.Sprintf("%d of %d reads were one push of the server's stack each, read whole as it came (line %d: %s): curl was waiting, so N is what the server sent at once, not a sign of a slow reader.", n, s.Events, e.Line, senderPushText(e))}
+	case explain.CauseSuperSegment:
+		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver): it was taken above the offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
+	case explain.CauseMissing:
+		return []string{fmt.Sprintf("For %d of %d reads bytes are missing from the capture, so the capture cannot explain them.", n, s.Events)}
+	case explain.CauseAfterHeaders:
+		return []string{fmt.Sprintf("%d of %d reads came right after a response header that ended in the same segment: curl logs the header bytes apart (Recv header), so these reads are smaller than the segment.", n, s.Events)}
+	case explain.CauseBodyEnd:
+		return []string{fmt.Sprintf("%d of %d reads took the last bytes of a body: the response ended there.", n, s.Events)}
+	case explain.CauseUnmatched:
+		if slices.Contains(e.Needs, explain.NeedFullSnap) {
+			return []string{"No connection in the capture matched the trace: the capture's snap length cut every packet inside its headers."}
+		}
+		return []string{"No connection in the capture matched the trace: are they of the same transfer?"}
+	case explain.CauseTraceOnly:
+		return []string{"Without a capture only the sizes are known: give the capture of the same transfer to see which segments made each read."}
+	}
+	return []string{fmt.Sprintf("For %d of %d reads the evidence does not tell the cause.", n, s.Events)}
+}
+
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func h2Sentences(r *explain.Result) []string {
+	// The reads of this cause are not all alike (a frame, several, a
+	// record's DATA, a socket read's; decrypted, or inferred from the
+	// records): one sentence per kind, each with its own count and
+	// example, so no kind is said of reads of another.
+	type kind struct {
+		shape    explain.FrameShape
+		inferred bool // no frames: inferred from the record
+		sum      bool // inferred from the sum of a record's reads
+		several  bool // several whole frames in one read
+		source   explain.Source
+	}
+	var order []kind
+	groups := map[kind][]explain.Event{}
+	for _, ev := range r.Events {
+		if ev.Cause != explain.CauseH2Frames {
+			continue
+		}
+		var k kind
+		if fr := ev.Facts.Frames; fr != nil {
+			k = kind{shape: fr.Shape, several: fr.Shape == explain.ShapeWhole && len(fr.Frames) > 1, source: fr.Source}
+		} else {
+			k = kind{inferred: true, sum: ev.Inference == explain.ByRecordSum}
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], ev)
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, h2Sentence(r, typical(groups[k]), len(groups[k])))
+	}
+	return out
+}
+
+// typical is the first of evs whose size is their most common one.
+func typical(evs []explain.Event) explain.Event {
+	count := map[int]int{}
+	best := evs[0]
+	for _, e := range evs {
+		count[e.Size]++
+		if count[e.Size] > count[best.Size] {
+			best = e
+		}
+	}
+	for _, e := range evs {
+		if e.Size == best.Size {
+			return e
+		}
+	}
+	return best
+}
+
+// h2Sentence says what n reads alike e were.
+func h2Sentence(r *explain.Result, e explain.Event, n int) string {
+	s := r.Summary
+	fr, rec := e.Facts.Frames, e.Facts.Record
+	if fr == nil && rec != nil && e.Inference == explain.ByRecordSum {
+		k := (rec.Plain - rec.ReadBytes) / 9
+		return fmt.Sprintf("%d of %d reads shared a TLS record with other reads, and each record's reads add up to its plaintext less whole 9-byte frame headers (line %d: %d reads, %d bytes = %d - %d x 9): curl handed over a DATA frame, or the record's piece of one, at a time, without the headers, if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Line, rec.Reads, rec.ReadBytes, rec.Plain, k, needOrKeyLog(e))
+	}
+	if fr == nil && rec != nil {
+		k := (rec.Plain - rec.Before - e.Size) / 9
+		return fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, needOrKeyLog(e))
+	}
+	if fr == nil {
+		return fmt.Sprintf("%d of %d reads were HTTP/2 DATA.", n, s.Events)
+	}
+	switch fr.Shape {
+	case explain.ShapeRecordData:
+		return fmt.Sprintf("%d of %d reads were the DATA of one TLS record each: curl reported what one record delivered, DATA payload only, so N is the record's plaintext less its frame headers: here %s (%s).", n, s.Events, recordArithmetic(e), frameList(fr.Frames))
+	case explain.ShapeSocketRead:
+		lead := 0
+		if fr.Leading {
+			lead = 1
+		}
+		return fmt.Sprintf("%d of %d reads were HTTP/2 DATA: curl reports the DATA payload of the frames one socket read took, so N is the bytes read less 9 per frame header: here %d = %d - %d x 9 (line %d).", n, s.Events, e.Size, fr.Extent+int64(9*lead), fr.Headers+lead, e.Line)
+	}
+	if len(fr.Frames) > 1 {
+		return fmt.Sprintf("%d of %d reads were several whole HTTP/2 DATA frames each (%s; line %d: %s): curl handed over what it had of them at once, without their 9-byte headers, so N is their DATA together, not one frame's size.", n, s.Events, frameSource(fr.Source), e.Line, frameList(fr.Frames))
+	}
+	if v := r.Trace.Curl; v.Known() && v.Major < 8 && fr.Source == explain.FromKeyLog {
+		// curl 7 hands over what one record delivered; here that was one
+		// whole frame.
+		return fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl %s hands over the DATA one TLS record delivered, and each of these records held one whole frame, so N is the DATA frame size the server chose (%d at line %d), without its 9-byte header.", n, s.Events, frameSource(fr.Source), v, e.Size, e.Line)
+	}
+	return fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl handed over one DATA frame at a time, without its 9-byte header, so N is the DATA frame size the server chose (%d at line %d), not the TLS record or the segment size.", n, s.Events, frameSource(fr.Source), e.Size, e.Line)
+}
+
+// needOrKeyLog is what would show an event's frames: its first need, else
+// the key log.
+func needOrKeyLog(e explain.Event) string {
+	if len(e.Needs) > 0 {
+		return needText(e.Needs[0])
+	}
+	return needText(explain.NeedKeyLog)
+}
+
+// recordArithmetic: "16366 = 16384 - 2 x 9", from the frames in the record.
+func recordArithmetic(e explain.Event) string {
+	fr := e.Facts.Frames
+	s := fmt.Sprintf("%d = %d - %d x 9", e.Size, fr.RecordPlain, fr.RecordHeaders)
+	if fr.RecordHeaderBytes != 9*fr.RecordHeaders {
+		s = fmt.Sprintf("%d = %d - %d (frame header bytes)", e.Size, fr.RecordPlain, fr.RecordHeaderBytes)
+	}
+	if fr.RecordPadding > 0 {
+		s += fmt.Sprintf(" - %d (padding)", fr.RecordPadding)
+	}
+	if fr.RecordOther > 0 {
+		s += fmt.Sprintf(" - %d (other frames)", fr.RecordOther)
+	}
+	return s
+}
+
+func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
+	s := r.Summary
+	rec := e.Facts.Record
+	if fr := e.Facts.Frames; fr != nil {
+		x := fr.Frames[0]
+		if fr.Source == explain.FromTrace {
+			return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame (line %d: bytes %d-%d of a %d-byte frame, from curl's FRAME lines): curl hands a frame over in pieces where a TLS record ends. To see the records: %s.",
+				n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, needText(explain.NeedKeyLog))}
+		}
+		return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame that a TLS record boundary cut: curl hands over what one record holds of a frame, so these sizes come from where the records end (line %d: bytes %d-%d of a %d-byte frame, in a record of %d bytes of plaintext).",
+			n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, fr.RecordPlain)}
+	}
+	out := []string{fmt.Sprintf("%d of %d reads were one TLS record each (or the rest of one): curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments were.", n, s.Events)}
+	switch whole := wholeRecords(r, e.Size); {
+	case rec == nil || !rec.OverheadKnown || rec.Plain != e.Size:
+	case rec.Plain == maxTLSPlaintext:
+		out = append(out, fmt.Sprintf("The records hold %d bytes of plaintext, the most TLS allows, %d after the record header (%d of overhead with %s).", rec.Plain, rec.Length, rec.Overhead, overheadText(rec)))
+	case whole > 1:
+		// Said of the reads that were such records, not of every record
+		// of the server: a server can send records of several sizes.
+		out = append(out, fmt.Sprintf("%d of them were whole records of %d bytes of plaintext, %d after the record header (%d of overhead with %s): the server sent records of that size, and that, not the MSS, is where %d comes from.", whole, rec.Plain, rec.Length, rec.Overhead, overheadText(rec), e.Size))
+	}
+	return out
+}
+
+// wholeRecords counts the tls-record reads of n bytes that were a whole
+// record's plaintext.
+func wholeRecords(r *explain.Result, n int) int {
+	k := 0
+	for _, e := range r.Events {
+		if rec := e.Facts.Record; e.Cause == explain.CauseTLSRecord && e.Size == n && rec != nil && rec.OverheadKnown && rec.Plain == n && rec.Before == 0 {
+			k++
+		}
+	}
+	return k
+}
+
+// rateGaps is the shortest and longest time between a rate-limit read and
+// the read before it.
+func rateGaps(r *explain.Result) (lo, hi time.Duration) {
+	first := true
+	for _, e := range r.Events {
+		if e.Cause != explain.CauseRateLimit || e.Facts.Timing == nil || !e.Facts.Timing.HasPrevious {
+			continue
+		}
+		d := e.Facts.Timing.SincePrevious
+		if first || d < lo {
+			lo = d
+		}
+		if first || d > hi {
+			hi = d
+		}
+		first = false
+	}
+	return lo, hi
+}
+
+// maxTLSPlaintext is the most plaintext a TLS record may hold (RFC 8446,
+// 5.1).
+const maxTLSPlaintext = 16384
+
+// mssSentences explain the effective MSS from its facts: which MTU the
+// MSS means, which options, and why it is not "MSS 1460 minus headers".
+func mssSentences(m *explain.MSSFact) []string {
+	if m == nil {
+		return nil
+	}
+	out := []string{fmt.Sprintf("A full segment carries %s.", mssArithmetic(m))}
+	if m.Inferred {
+		return out
+	}
+	ipHdr, family := 20, "IPv4"
+	if m.IPv6 {
+		ipHdr, family = 40, "IPv6"
+	}
+	mtu := m.MSS + ipHdr + 20
+	out = append(out, fmt.Sprintf("MSS %d on %s means a path MTU of %d (%d - %d IP header - 20 TCP header = %d): the MSS already leaves out the IP and TCP headers.", m.MSS, family, mtu, mtu, ipHdr, m.MSS))
+	if m.OptionBytes > 0 {
+		what := "negotiated in the SYNs"
+		if m.Timestamps && m.OptionBytes == 12 {
+			what = "the timestamp option, 10 bytes padded to 12, on by default on Linux"
+		}
+		out = append(out, fmt.Sprintf("What is taken out of the MSS is the %d bytes of TCP options every segment carries (%s).", m.OptionBytes, what))
+	}
+	if m.Effective != 1448 {
+		out = append(out, fmt.Sprintf("So %d is not \"MSS 1460 minus TCP headers\": on a standard MTU-1500 path (MSS 1460) a full segment would carry 1448 with timestamps, 1460 without.", m.Effective))
+	}
+	return out
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// EffectiveMSS spells out how a direction's effective MSS comes about:
+// "1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388".
+// Concatenation, not fmt: JSON and CSV write it for every direction of
+// every connection.
+func EffectiveMSS(e analyze.EffectiveMSS) string {
+	if e.Value == 0 {
+		return "unknown (no data segments)"
+	}
+	if e.Inferred {
+		return strconv.Itoa(e.Value) + " (taken from the segment sizes: no MSS option was captured)"
+	}
+	who := "client's SYN"
+	if e.MSSFrom == analyze.ServerToClient {
+		who = "server's SYN-ACK"
+	}
+	if e.OptionBytes == 0 {
+		return strconv.Itoa(e.MSS) + " (MSS in the " + who + "; no TCP options on data segments) = " + strconv.Itoa(e.Value)
+	}
+	what := "TCP options"
+	if e.Timestamps && e.OptionBytes == 12 {
+		what = "timestamps option"
+	}
+	return strconv.Itoa(e.MSS) + " (MSS in the " + who + ") - " + strconv.Itoa(e.OptionBytes) + " (" + what + ") = " + strconv.Itoa(e.Value)
+}

@@ -1,0 +1,46 @@
+package prose
+
+import (
+	"testing"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/explain"
+)
+
+// TestPointSentence: the capture point is said from the TTLs the SYNs
+// carried (the values explain/offload_test.go reads from a capture taken
+// at the server, one router away from curl), and offload is named for
+// the side the capture was taken on.
+func TestPointSentence(t *testing.T) {
+	server := &explain.PointFact{Where: explain.PointServer, By: "ttl", ClientTTL: 63, ServerTTL: 64, Super: 20, Segments: 90, MSS: 1448}
+	want := "Captured at the server (its SYN still had TTL 64; the client's SYN came with 63, past a router), above segmentation offload: 20 of 90 of the server's segments are longer than the MSS 1448, cut at the MSS only after the capture, so the segments curl received and when they reached it are not in the capture; the times are when the server sent them."
+	if got := pointSentence(server); got != want {
+		t.Errorf("server:\n got %q\nwant %q", got, want)
+	}
+	client := &explain.PointFact{Where: explain.PointClient, By: "ttl", ClientTTL: 64, ServerTTL: 63}
+	want = "Captured at the client (its SYN still had TTL 64; the server's SYN came with 63, past a router)."
+	if got := pointSentence(client); got != want {
+		t.Errorf("client:\n got %q\nwant %q", got, want)
+	}
+	if got := pointSentence(&explain.PointFact{Where: explain.PointUnknown}); got != "" {
+		t.Errorf("unknown point without offload: %q, want nothing said", got)
+	}
+}
+
+// The effective MSS as a sentence, for every case the facts allow.
+func TestEffectiveMSS(t *testing.T) {
+	for _, c := range []struct {
+		e    analyze.EffectiveMSS
+		want string
+	}{
+		{analyze.EffectiveMSS{Value: 1388, MSS: 1400, MSSFrom: analyze.ServerToClient, OptionBytes: 12, Timestamps: true}, "1400 (MSS in the server's SYN-ACK) - 12 (timestamps option) = 1388"},
+		{analyze.EffectiveMSS{Value: 1460, MSS: 1460}, "1460 (MSS in the client's SYN; no TCP options on data segments) = 1460"},
+		{analyze.EffectiveMSS{Value: 1428, MSS: 1460, OptionBytes: 32}, "1460 (MSS in the client's SYN) - 32 (TCP options) = 1428"},
+		{analyze.EffectiveMSS{Value: 1448, Inferred: true}, "1448 (taken from the segment sizes: no MSS option was captured)"},
+		{analyze.EffectiveMSS{}, "unknown (no data segments)"},
+	} {
+		if got := EffectiveMSS(c.e); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.e, got, c.want)
+		}
+	}
+}

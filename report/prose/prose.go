@@ -1,0 +1,32 @@
+package prose
+
+import (
+	"github.com/segscope/segscope/explain"
+)
+
+// Why explains one event, a read or a send, in a sentence: its cause with
+// the facts that show it, the inference or what would tell, and its
+// timing.
+func Why(e explain.Event) string {
+	if e.Dir == explain.DirSend {
+		return sendWhy(e)
+	}
+	return why(e)
+}
+
+// Summary is the explanation's summary, one sentence per line: the sizes,
+// the main causes with an example's numbers, the uploads, the capture
+// point, the confidence, and the capture's warnings.
+func Summary(r *explain.Result) []string { return summarySentences(r) }
+
+// CauseMeaning says what a cause means, in a line.
+func CauseMeaning(c explain.Cause) string { return causeMeaning(c) }
+
+// NeedText says what is missing and how to get it.
+func NeedText(n explain.Need) string { return needText(n) }
+
+// ProblemText words a problem that kept the trace and the capture apart.
+func ProblemText(p explain.Problem) string { return problemText(p) }
+
+// MatchHow says how a trace connection was matched to the capture's.
+func MatchHow(r *explain.Result, m explain.Match) string { return matchHow(r, m) }
