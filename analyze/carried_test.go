@@ -29,13 +29,20 @@ func TestTTFBAndCarriedBy(t *testing.T) {
 		t.Errorf("TTFB %d ns, %v", ns, ok)
 	}
 	carried := c.CarriedBy()
-	if got := fmt.Sprint(carried[6]); got != "[request-header GET /100k.bin]" {
+	name := func(p int) string {
+		var out []string
+		for _, u := range carried[p] {
+			out = append(out, fmt.Sprintf("%s %q %d", u.Kind, u.Label, u.Size))
+		}
+		return fmt.Sprint(out)
+	}
+	if got := name(6); got != `[request-header "GET /100k.bin" 87]` {
 		t.Errorf("frame 6 carried %s", got)
 	}
-	if got := fmt.Sprint(carried[8]); got != "[response-header 200]" {
+	if got := name(8); got != `[response-header "200" 258]` {
 		t.Errorf("frame 8 carried %s", got)
 	}
-	if got := fmt.Sprint(carried[10]); got != "[response-body 102400 bytes]" {
+	if got := name(10); got != `[response-body "" 102400]` {
 		t.Errorf("frame 10 carried %s", got)
 	}
 }

@@ -34,9 +34,13 @@ type Unit struct {
 	// Exchange is the HTTP exchange (index) or HTTP/2 stream ID the unit
 	// belongs to; -1 when none.
 	Exchange int
-	// Label describes the unit in a few words: "GET /x", "200", "1000
-	// bytes", "application_data", "DATA".
+	// Label names the unit by what it holds: "GET /x", "200",
+	// "application_data", "DATA"; empty for a body or a chunk, which its
+	// Size (and Chunks) describe (report/prose words them).
 	Label string
+	// Chunks is the number of chunks of a chunked body, those not kept
+	// included.
+	Chunks int
 	// Size is the payload the unit carries: a header's bytes, body or
 	// chunk data bytes, TLS record length, HTTP/2 frame length.
 	Size int64
@@ -157,15 +161,15 @@ func appendMessage(out []Unit, d Dir, ex int, m *http1.Message) []Unit {
 	}
 	out = append(out, Unit{Dir: d, Kind: hdr, Range: m.Header.Range, First: m.Header.First, Last: m.Header.Last, Exchange: ex, Label: label, Size: m.Header.Len()})
 	if m.Body.Len() > 0 || m.BodyBytes > 0 {
-		what := fmt.Sprintf("%d bytes", m.BodyBytes)
+		u := Unit{Dir: d, Kind: body, Range: m.Body.Range, First: m.Body.First, Last: m.Body.Last,
+			Exchange: ex, Size: m.BodyBytes, Truncated: !m.Complete}
 		if m.Chunked {
-			what = fmt.Sprintf("%d bytes in %d chunks", m.BodyBytes, len(m.Chunks)+m.ChunksDropped)
+			u.Chunks = len(m.Chunks) + m.ChunksDropped
 		}
-		out = append(out, Unit{Dir: d, Kind: body, Range: m.Body.Range, First: m.Body.First, Last: m.Body.Last,
-			Exchange: ex, Label: what, Size: m.BodyBytes, Truncated: !m.Complete})
+		out = append(out, u)
 		for _, ch := range m.Chunks {
 			out = append(out, Unit{Dir: d, Kind: UnitChunk, Range: ch.Range, First: ch.First, Last: ch.Last,
-				Exchange: ex, Label: fmt.Sprintf("%d bytes", ch.Size), Size: ch.Size})
+				Exchange: ex, Size: ch.Size})
 		}
 	}
 	return out

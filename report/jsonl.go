@@ -146,7 +146,7 @@ func (s *SegmentsJSONL) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	first := s.first()
 	var carried map[int][]string
 	if s.carried {
-		carried = c.CarriedBy()
+		carried = carriedNames(c)
 	}
 	for _, seg := range c.Segments {
 		if s.dir != nil && seg.Dir != *s.dir {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // MapSchema is the version of `segscope map --format json`.
@@ -71,7 +72,7 @@ type jsonMapSegment struct {
 
 func (b BoundaryMap) unit(i int) jsonUnit {
 	u := b.Map.Units[i]
-	ju := jsonUnit{Index: i, Direction: u.Dir.String(), Kind: string(u.Kind), Label: u.Label, Exchange: u.Exchange,
+	ju := jsonUnit{Index: i, Direction: u.Dir.String(), Kind: string(u.Kind), Label: prose.UnitLabel(u), Exchange: u.Exchange,
 		jsonPart: partOf(u.Range, u.First, u.Last), Size: u.Size, Segments: []int{}, Truncated: u.Truncated}
 	for _, si := range b.Map.UnitSegments[i] {
 		ju.Segments = append(ju.Segments, b.Map.Segments[si].Packet)
@@ -215,7 +216,7 @@ func (b BoundaryMap) segmentTable(w io.Writer) error {
 				for _, ui := range b.Map.SegmentUnits[i] {
 					u := b.Map.Units[ui]
 					lo, hi := max(u.Start, s.Offset)-s.Offset, min(u.End, s.End())-s.Offset
-					carried = append(carried, fmt.Sprintf("%s %s [%d,%d)", u.Kind, u.Label, lo, hi))
+					carried = append(carried, fmt.Sprintf("%s %s [%d,%d)", u.Kind, prose.UnitLabel(u), lo, hi))
 				}
 				if err := emit([]string{strconv.Itoa(s.Packet), strconv.FormatFloat(float64(s.Time-b.Result.First)/1e9, 'f', 6, 64),
 					s.Dir.Arrow(), strconv.FormatInt(s.Offset, 10), strconv.Itoa(s.Len), b.Conn.Class(s), strings.Join(carried, "; ")}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // Segments is what `segscope segments` reports: every segment of the
@@ -54,7 +55,7 @@ func (s Segments) rows() []jsonSegment {
 	for _, c := range s.Connections {
 		var carried map[int][]string
 		if s.Carried {
-			carried = c.CarriedBy()
+			carried = carriedNames(c)
 		}
 		for _, seg := range c.Segments {
 			out = append(out, segmentRow(c, seg, s.Result.First, carried))
@@ -74,6 +75,20 @@ func segmentRow(c *analyze.Connection, seg analyze.Segment, first int64, carried
 		Window: int(seg.Window), Options: int(seg.OptionLen), Class: c.Class(seg),
 		Carried: carried[seg.Packet],
 	}
+}
+
+// carriedNames names, per data segment (by packet), the innermost units
+// it carried.
+func carriedNames(c *analyze.Connection) map[int][]string {
+	out := map[int][]string{}
+	for p, units := range c.CarriedBy() {
+		names := make([]string, 0, len(units))
+		for _, u := range units {
+			names = append(names, prose.UnitName(u))
+		}
+		out[p] = names
+	}
+	return out
 }
 
 // Write renders the segments in the given format.

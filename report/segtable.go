@@ -106,7 +106,7 @@ func (s *SegmentsTable) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	first := s.first()
 	var carried map[int][]string
 	if s.carried {
-		carried = c.CarriedBy()
+		carried = carriedNames(c)
 	}
 	cells := make([]string, 0, len(segTableCols)+1)
 	for _, seg := range c.Segments {

@@ -44,3 +44,23 @@ func TestEffectiveMSS(t *testing.T) {
 		}
 	}
 }
+
+func TestUnitLabel(t *testing.T) {
+	for _, c := range []struct {
+		u    analyze.Unit
+		want string
+	}{
+		{analyze.Unit{Kind: analyze.UnitRequestHeader, Label: "GET /x"}, "GET /x"},
+		{analyze.Unit{Kind: analyze.UnitResponseBody, Size: 102400}, "102400 bytes"},
+		{analyze.Unit{Kind: analyze.UnitResponseBody, Size: 20000, Chunks: 21}, "20000 bytes in 21 chunks"},
+		{analyze.Unit{Kind: analyze.UnitChunk, Size: 1000}, "1000 bytes"},
+		{analyze.Unit{Kind: analyze.UnitH2Frame, Label: "DATA", Exchange: 3}, "DATA"},
+	} {
+		if got := UnitLabel(c.u); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.u, got, c.want)
+		}
+	}
+	if got := UnitName(analyze.Unit{Kind: analyze.UnitH2Frame, Label: "DATA", Exchange: 3}); got != "h2-frame DATA s3" {
+		t.Errorf("UnitName: %q", got)
+	}
+}
