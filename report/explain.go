@@ -285,8 +285,8 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 		fmt.Fprintf(w, " against %s", strings.Join(d.Capture, ", "))
 	}
 	fmt.Fprintln(w)
-	for _, m := range d.Matches {
-		writeMatch(w, m)
+	for _, m := range x.Result.Matches {
+		fmt.Fprintf(w, "  %s\n", prose.MatchLine(x.Result, m))
 	}
 	fmt.Fprintln(w, "\nSummary:")
 	for _, s := range d.Summary.Sentences {
@@ -329,19 +329,6 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 		fmt.Fprintf(w, "\nerror: %v\n", err)
 	}
 	return nil
-}
-
-func writeMatch(w io.Writer, m jsonExplainMatch) {
-	fmt.Fprintf(w, "  trace connection (line %d) = capture connection %d, %s > %s: matched by %s", m.TraceLine, m.Conn, m.Client, m.Server, m.How)
-	if m.Aligned {
-		skew := time.Duration(m.SkewUs * 1e3).Round(time.Microsecond)
-		way := "ahead of"
-		if skew < 0 {
-			skew, way = -skew, "behind"
-		}
-		fmt.Fprintf(w, "; trace clock UTC%+03.0f:%02d, %s %s the capture's (taking the quickest read or HTTP/1 request head as immediate)", m.ZoneHours, int(absf(m.ZoneHours)*60)%60, skew, way)
-	}
-	fmt.Fprintln(w)
 }
 
 func sizeList(sizes []jsonSizeCount) string {
@@ -388,11 +375,4 @@ func writeEventTable(w io.Writer, events []jsonExplainEvent) error {
 			}
 			return nil
 		})
-}
-
-func absf(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }

@@ -1,6 +1,10 @@
 package prose
 
 import (
+	"fmt"
+	"math"
+	"time"
+
 	"github.com/segscope/segscope/explain"
 )
 
@@ -30,3 +34,20 @@ func ProblemText(p explain.Problem) string { return problemText(p) }
 
 // MatchHow says how a trace connection was matched to the capture's.
 func MatchHow(r *explain.Result, m explain.Match) string { return matchHow(r, m) }
+
+// MatchLine says which capture connection a trace connection is, how that
+// was found, and how the two clocks were aligned.
+func MatchLine(r *explain.Result, m explain.Match) string {
+	s := fmt.Sprintf("trace connection (line %d) = capture connection %d, %s > %s: matched by %s",
+		r.Trace.Conns[m.TraceConn].Line, m.Conn.ID, m.Conn.Client, m.Conn.Server, matchHow(r, m))
+	if m.Aligned {
+		skew := m.ClockSkew.Round(time.Microsecond)
+		way := "ahead of"
+		if skew < 0 {
+			skew, way = -skew, "behind"
+		}
+		zh := m.ClockZone.Hours()
+		s += fmt.Sprintf("; trace clock UTC%+03.0f:%02d, %s %s the capture's (taking the quickest read or HTTP/1 request head as immediate)", zh, int(math.Abs(zh)*60)%60, skew, way)
+	}
+	return s
+}
