@@ -33,4 +33,4 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 size=$(stat -c %s "$dir/big.html")
 awk -v s="$start" -v e="$end" -v n="$size" 'BEGIN { printf "write: %.2f s, %d bytes (%.1f MB)\n", e - s, n, n / 1e6 }'
-SEGSCOPE_BENCH_REPORT="$dir/big.html" go test -run '^$' -bench OpenReport -benchtime "${RUNS:-3}x" ./report/htmlreport
+(cd tools/browsertest && SEGSCOPE_BENCH_REPORT="$dir/big.html" go test -run '^$' -bench OpenReport -benchtime "${RUNS:-3}x" ./...)

@@ -94,12 +94,6 @@ type plotSegs struct {
 	Ack []int64 `json:"ack,omitempty"`
 }
 
-// segmentAck gives a segment's acknowledgment as an offset on the other
-// direction's stream (analyze's Segment.Ack, -1 without the ACK flag);
-// the time-sequence graph draws the ACK and advertised-window lines from
-// it. A variable so a test can give made-up ones.
-var segmentAck = func(s analyze.Segment) (int64, bool) { return s.Ack, s.Ack >= 0 }
-
 // Base classes, in the order of analyze's Class names.
 var classBase = []string{"ack", "short", "full", "super", "syn", "syn-ack", "fin", "rst"}
 
@@ -300,13 +294,10 @@ func (w *colWriter) segRow(c *analyze.Connection, g analyze.Segment) {
 func (w *colWriter) every(c *analyze.Connection) {
 	for _, g := range c.Segments {
 		w.segRow(c, g)
-		if segmentAck != nil {
-			a, ok := segmentAck(g)
-			if !ok {
-				a = -1
-			}
-			w.s.Ack = append(w.s.Ack, a)
-		}
+		// The acknowledgment as an offset on the other direction's
+		// stream, -1 without the ACK flag: the time-sequence graph draws
+		// the ACK and advertised-window lines from it.
+		w.s.Ack = append(w.s.Ack, g.Ack)
 	}
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the README's pictures of the HTML report, from the browser tests'
-# own screenshots (headless chromium, see browser_test.go):
+# own screenshots (headless chromium, see tools/browsertest/browser_test.go):
 #
 #   docs/img/report-h2-timeline.png           pcaps/https-h2: curl's reads over TLS records, HTTP/2 frames, segments
 #   docs/img/report-h2-timeline-selected.png  the same with the first read clicked: what carried it, and why
@@ -15,7 +15,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$repo"
-SEGSCOPE_LIVE_TESTS=1 SEGSCOPE_SHOTS="$tmp" go test -count=1 -run 'TestBrowserReports' ./report/htmlreport
+(cd tools/browsertest && SEGSCOPE_LIVE_TESTS=1 SEGSCOPE_SHOTS="$tmp" go test -count=1 -run 'TestBrowserReports' ./...)
 mkdir -p docs/img
 while read -r from to; do
 	cp "$tmp/TestBrowserReports-$from.png" "docs/img/$to.png"

@@ -1,4 +1,4 @@
-package htmlreport
+package browsertest
 
 import (
 	"bytes"
@@ -22,6 +22,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/internal/synthtrace"
+	"github.com/segscope/segscope/report/htmlreport"
 )
 
 // The tests in this file load reports in Debian's chromium, headless,
@@ -275,7 +278,7 @@ func TestBrowserReports(t *testing.T) {
 			in := input(t, []string{pcaps + tc.capture}, pcaps+tc.trace, keys)
 			l := load(t, page(t, in))
 			l.clean(t)
-			conns, _, _ := Choose(in.Capture, in.Explain, nil, 0)
+			conns, _, _ := htmlreport.Choose(in.Capture, in.Explain, nil, 0)
 			reads := 0
 			for _, c := range conns {
 				got := l.Conns[strconv.Itoa(c.ID)]
@@ -400,8 +403,8 @@ func zoom(t *testing.T, l *loaded, conn int) {
 
 func TestBrowserHostileAndBadInput(t *testing.T) {
 	for _, tc := range []struct{ name, capture, trace string }{
-		{"hostile-http", "testdata/hostile-http.pcap", "testdata/hostile-http.trace"},
-		{"hostile-sni", "testdata/hostile-sni.pcap", ""},
+		{"hostile-http", "../../report/htmlreport/testdata/hostile-http.pcap", "../../report/htmlreport/testdata/hostile-http.trace"},
+		{"hostile-sni", "../../report/htmlreport/testdata/hostile-sni.pcap", ""},
 		{"no-tcp", noTCPCapture(t), ""},
 		{"unmatched-trace", pcaps + "lo-http.pcap", pcaps + "https-h2.trace"},
 	} {
@@ -493,24 +496,19 @@ func BenchmarkOpenReport(b *testing.B) {
 	}
 }
 
-// With acknowledgment numbers, the time-sequence graph draws the ACK and
-// window lines. The ACKs here are made up: each client segment
-// acknowledges every server byte captured before it.
+// With acknowledgment numbers (the client's ACKs, which analyze keeps on
+// each segment), the time-sequence graph draws the ACK and window lines.
 func TestBrowserAckLines(t *testing.T) {
 	in := input(t, []string{pcaps + "mtu1440-ts.pcap.gz"}, "", "")
-	c := in.Capture.Connections[0]
-	acks := map[int]int64{}
-	var high int64
-	for _, s := range c.Segments {
-		if s.Dir == analyze.ServerToClient {
-			high = max(high, s.End())
-		} else if s.Flags&0x10 != 0 {
-			acks[s.Packet] = high
+	acked := 0
+	for _, s := range in.Capture.Connections[0].Segments {
+		if s.Dir == analyze.ClientToServer && s.Ack > 0 {
+			acked++
 		}
 	}
-	real := segmentAck
-	segmentAck = func(s analyze.Segment) (int64, bool) { a, ok := acks[s.Packet]; return a, ok }
-	defer func() { segmentAck = real }()
+	if acked == 0 {
+		t.Fatal("the capture's client segments carry no ACK")
+	}
 	l := load(t, page(t, in))
 	l.clean(t)
 	if got := l.Conns["0"].AckLine; got == 0 {
@@ -607,4 +605,52 @@ func TestBrowserReadsPastTheExplanation(t *testing.T) {
 			t.Errorf("read 10: %q lacks %q", detail, want)
 		}
 	}
+}
+
+// BenchmarkOpenReportTrace writes the page of a 100000-read transfer (145
+// MB, each read one segment: the most reads a transfer that size can
+// have), reports its size, and opens it in headless chromium.
+func BenchmarkOpenReportTrace(b *testing.B) {
+	tr, res := synthtrace.Transfer(100000, 1448, 100*time.Microsecond)
+	in := htmlreport.Input{Capture: res, Explain: explain.Explain(tr, res)}
+	path := filepath.Join(b.TempDir(), "trace.html")
+	start := time.Now()
+	if err := htmlreport.WriteFile(path, in); err != nil {
+		b.Fatal(err)
+	}
+	write := time.Since(start)
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := browser(b)
+	var open, pageMs float64
+	var reads int
+	for b.Loop() {
+		tab, cancel := chromedp.NewContext(ctx)
+		t0 := time.Now()
+		err := chromedp.Do(tab, chromedp.EmulateViewport(1400, 1000), chromedp.Navigate("file://"+path),
+			chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)))
+		open += float64(time.Since(t0).Milliseconds())
+		if err != nil {
+			cancel()
+			b.Fatal(err)
+		}
+		ms, err := chromedp.Run(tab, chromedp.Evaluate[float64](`window.segscope.readyMs`))
+		if err == nil {
+			reads, err = chromedp.Run(tab, chromedp.Evaluate[int](`window.segscope.conns[0].reads`))
+		}
+		cancel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pageMs += ms
+	}
+	if reads != 100000 {
+		b.Errorf("%d reads drawn, want 100000", reads)
+	}
+	b.ReportMetric(open/float64(b.N), "open_ms")
+	b.ReportMetric(pageMs/float64(b.N), "page_ms")
+	b.ReportMetric(float64(st.Size())/1e6, "file_MB")
+	b.ReportMetric(float64(write.Milliseconds()), "write_ms")
 }
