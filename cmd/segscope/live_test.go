@@ -36,7 +36,10 @@ func needLive(t *testing.T) {
 
 // liveServer serves /big (1 MB, Content-Length) and /chunked (20 writes of
 // 1000 bytes, flushed) on 127.0.0.1, in clear text or TLS.
-func liveServer(t *testing.T, useTLS bool) *httptest.Server {
+func liveServer(t *testing.T, useTLS bool) *httptest.Server { return liveServerProto(t, useTLS, false) }
+
+// liveServerProto is liveServer, offering HTTP/2 (ALPN h2) when h2.
+func liveServerProto(t *testing.T, useTLS, h2 bool) *httptest.Server {
 	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +58,7 @@ func liveServer(t *testing.T, useTLS bool) *httptest.Server {
 		fmt.Fprintf(w, "%d\n", n)
 	})
 	srv := httptest.NewUnstartedServer(mux)
+	srv.EnableHTTP2 = h2
 	if useTLS {
 		srv.StartTLS()
 	} else {
@@ -323,7 +327,7 @@ func TestCurlResolve(t *testing.T) {
 // end.
 func TestCurlExplainsUpload(t *testing.T) {
 	needLive(t)
-	plain, secure := liveServer(t, false), liveServer(t, true)
+	plain, secure, h2 := liveServer(t, false), liveServer(t, true), liveServerProto(t, true, true)
 	file := filepath.Join(t.TempDir(), "body.bin")
 	const size = 300000 // 4 x 65536 + 37856
 	if err := os.WriteFile(file, bytes.Repeat([]byte("upload!\n"), size/8), 0o644); err != nil {
@@ -336,6 +340,10 @@ func TestCurlExplainsUpload(t *testing.T) {
 		{"7.88", "curl", plain.URL, nil},
 		{"8.14", curl8(t), plain.URL, nil},
 		{"8.14-https", curl8(t), secure.URL, []string{"-k", "--http1.1"}},
+		// HTTP/2 over TLS: segscope curl keeps the key log, so each send
+		// is placed on the DATA frames that carried it.
+		{"8.14-h2", curl8(t), h2.URL, []string{"-k", "--http2"}},
+		{"7.88-h2", "curl", h2.URL, []string{"-k", "--http2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			keep := t.TempDir()

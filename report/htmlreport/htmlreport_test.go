@@ -70,16 +70,6 @@ func readTrace(t testing.TB, path string) *curltrace.Trace {
 	return tr
 }
 
-func recvData(tr *curltrace.Trace) int {
-	n := 0
-	for _, e := range tr.Events {
-		if e.Kind == curltrace.RecvData {
-			n++
-		}
-	}
-	return n
-}
-
 func page(t testing.TB, in Input) []byte {
 	t.Helper()
 	var b bytes.Buffer
