@@ -415,3 +415,42 @@ func FuzzParseChunks(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExplainTrace: any trace the parser accepts is explained without a
+// capture without panicking, and every Send line becomes one send event
+// whose cause has a name.
+func FuzzExplainTrace(f *testing.F) {
+	for _, run := range []string{"c2-chunk-slow-814-lo", "c3-exp-never-814", "form-788-lo"} {
+		b, err := os.ReadFile(filepath.Join(uploads, run, "trace.txt.gz"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			f.Fatal(err)
+		}
+		raw, _ := io.ReadAll(zr)
+		f.Add(raw[:min(len(raw), 2<<10)]) // small seeds: the fuzzer minimizes what it finds
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tr, err := curltrace.Parse(bytes.NewReader(b), "fuzz")
+		if tr == nil || (err != nil && len(tr.Events) == 0) {
+			return
+		}
+		r := Explain(tr, nil)
+		n := 0
+		for _, e := range tr.Events {
+			if (e.Kind == curltrace.SendHeader || e.Kind == curltrace.SendData) && e.Size > 0 {
+				n++
+			}
+		}
+		if len(r.Sends) != n {
+			t.Fatalf("%d send events for %d Send lines", len(r.Sends), n)
+		}
+		for _, e := range r.Sends {
+			if e.Cause.String() == "" {
+				t.Fatalf("line %d: a cause without a name", e.Line)
+			}
+		}
+	})
+}
