@@ -68,6 +68,21 @@ func TestDirFieldsEveryFormat(t *testing.T) {
 		t.Errorf("JSON payload_bytes %v, effective_mss %v", dir["payload_bytes"], dir["effective_mss"])
 	}
 
+	// The table: a column for each field with a Table title.
+	b.Reset()
+	if err := a.Write(&b, Table); err != nil {
+		t.Fatal(err)
+	}
+	header := strings.SplitN(b.String(), "\n", 4)[2]
+	for _, f := range DirFields {
+		if f.Table != "" && !strings.Contains(header, f.Table) {
+			t.Errorf("the table has no column %s: %q", f.Table, header)
+		}
+	}
+	if !strings.Contains(b.String(), "1388 = 1400-12") {
+		t.Errorf("the table's effective MSS cell:\n%s", b.String())
+	}
+
 	// jsonl: the same object.
 	b.Reset()
 	w := NewAnalysisJSONL(&b)

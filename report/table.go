@@ -96,8 +96,18 @@ func (a Analysis) writeTable(w io.Writer) error {
 	fmt.Fprintf(w, "), %s, %d of %d connections shown\n\n", r.Duration().Round(time.Microsecond), len(a.Connections), len(r.Connections))
 
 	if len(a.Connections) > 0 {
-		err := streamTable(w, "llrlrrrrrrrrrrl",
-			[]string{"ID", "DIRECTION", "MSS", "EFFECTIVE MSS", "SEGS", "BYTES", "MIN", "MEDIAN", "MAX", "FULL", "SHORT", "SUPER", "RETX", "RTT ms", "TOP SIZES"},
+		align, header := "ll", []string{"ID", "DIRECTION"}
+		for _, f := range tableFields() {
+			header = append(header, f.Table)
+			if f.Kind == FieldString || f.left {
+				align += "l"
+			} else {
+				align += "r"
+			}
+		}
+		align += "rl"
+		header = append(header, "RTT ms", "TOP SIZES")
+		err := streamTable(w, align, header,
 			func(emit func([]string) error) error {
 				for _, c := range a.Connections {
 					for _, dir := range dirs() {
@@ -275,9 +285,7 @@ func commonChunk(m *http1.Message) string {
 }
 
 func tableRow(c *analyze.Connection, dir analyze.Dir) []string {
-	d := c.Dir(dir)
-	st, e := d.Stats(), d.EffectiveMSS()
-	src, dst := endpoint(c, dir)
+	r := newDirRow(c, dir)
 	id, rtt := "", ""
 	if dir == analyze.ClientToServer {
 		id = strconv.Itoa(c.ID)
@@ -288,30 +296,11 @@ func tableRow(c *analyze.Connection, dir analyze.Dir) []string {
 			rtt = strconv.FormatFloat(ms(v), 'f', 3, 64)
 		}
 	}
-	mss := "-"
-	if d.SYN.MSS > 0 {
-		mss = strconv.Itoa(int(d.SYN.MSS))
+	row := []string{id, r.src + " > " + r.dst}
+	for _, f := range tableFields() {
+		row = append(row, f.tableCell(r))
 	}
-	eff := "-"
-	switch {
-	case e.Inferred:
-		eff = fmt.Sprintf("%d (inferred)", e.Value)
-	case e.Value > 0 && e.OptionBytes > 0:
-		eff = fmt.Sprintf("%d = %d-%d", e.Value, e.MSS, e.OptionBytes)
-	case e.Value > 0:
-		eff = strconv.Itoa(e.Value)
-	}
-	retx := strconv.Itoa(int(d.RetransmittedSegments))
-	if d.OutOfOrderSegments > 0 {
-		retx += fmt.Sprintf(" (+%d ooo)", d.OutOfOrderSegments)
-	}
-	return []string{
-		id, src + " > " + dst, mss, eff,
-		strconv.Itoa(int(d.DataSegments)), strconv.FormatInt(d.PayloadBytes, 10),
-		strconv.Itoa(st.Min), strconv.Itoa(st.Median), strconv.Itoa(st.Max),
-		strconv.Itoa(st.Full), strconv.Itoa(st.Short), strconv.Itoa(st.Super),
-		retx, rtt, topSizes(st, 3),
-	}
+	return append(row, rtt, topSizes(r.st, 3))
 }
 
 // topSizes renders the most common sizes as "1388x755 2776x29".
