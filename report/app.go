@@ -7,6 +7,7 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/http1"
+	"github.com/segscope/segscope/report/prose"
 	"github.com/segscope/segscope/stream"
 	"github.com/segscope/segscope/tlsdec"
 )
@@ -483,7 +484,7 @@ func appSummary(c *analyze.Connection) string {
 			}
 			parts = append(parts, fmt.Sprintf("%s %d records (%s)", analyze.Dir(d).Arrow(), st.Records, strings.Join(sizes, " ")))
 		}
-		return "TLS: " + strings.Join(parts, ", ") + "; " + decryptionSummary(a)
+		return "TLS: " + strings.Join(parts, ", ") + "; " + prose.Decryption(a)
 	case analyze.ProtoH2C:
 		n := 0
 		for _, w := range a.H2 {
@@ -492,57 +493,6 @@ func appSummary(c *analyze.Connection) string {
 		return fmt.Sprintf("HTTP/2 (cleartext): %d streams, %d frames", len(jsonH2Of(a, &jsonApp{}, coords{}).Streams), n)
 	case analyze.ProtoUnknown:
 		return "unrecognised payload (segments only)"
-	}
-	return ""
-}
-
-// decryptionSummary says whether the connection was decrypted, with
-// what, and if not, why and what would do it.
-func decryptionSummary(a *analyze.App) string {
-	c := a.TLSDec
-	if c == nil {
-		return ""
-	}
-	cli, srv := c.Client().Stats(), c.Server().Stats()
-	notDone := cli.Encrypted - cli.Decrypted + srv.Encrypted - srv.Decrypted
-	switch c.Status() {
-	case tlsdec.Decrypted:
-		var what []string
-		switch a.Inner {
-		case analyze.ProtoH2:
-			what = append(what, "HTTP/2 inside")
-		case analyze.ProtoHTTP1:
-			what = append(what, "HTTP/1 inside")
-		case analyze.ProtoUnknown:
-			what = append(what, "unrecognised plaintext")
-		}
-		if c.Resumed() {
-			what = append(what, "resumed session")
-		}
-		s := fmt.Sprintf("decrypted (%s)", strings.Join(append([]string{c.Suite().String()}, what...), ", "))
-		for d, st := range [2]tlsdec.Stats{cli, srv} {
-			dir := analyze.Dir(d).Arrow()
-			switch {
-			case st.Status == tlsdec.AuthFailed:
-				s += fmt.Sprintf("; %s: record %d at offset %d failed authentication (wrong key or corrupted record): not decrypted past it", dir, st.Failed.Record, st.Failed.Offset)
-			case st.Undecryptable > 0:
-				s += fmt.Sprintf("; %s: %d record%s cut by the capture (snap length or loss, first at offset %d) not decryptable", dir, st.Undecryptable, plural(st.Undecryptable), st.FirstCut)
-			}
-		}
-		return s
-	case tlsdec.NoKey:
-		r := c.ClientRandom()
-		if c.KeysGiven() {
-			return fmt.Sprintf("not decrypted: the key log given has no key for client random %x... (%d records): pass the key log of the run this capture is of (curl adds each run's keys to $SSLKEYLOGFILE)", r[:4], notDone)
-		}
-		return fmt.Sprintf("not decrypted: no key for client random %x... (%d records; pass its key log with --keylog)", r[:4], notDone)
-	case tlsdec.Unsupported:
-		return fmt.Sprintf("not decrypted: unsupported %s cipher suite %s (0x%04X)", c.Version(), c.Suite(), uint16(c.Suite()))
-	case tlsdec.NoHello:
-		if a.Streams[0].GapBytes+a.Streams[1].GapBytes > 0 {
-			return fmt.Sprintf("not decrypted: the capture cut the handshake's hellos (a snap length, or loss), so there is no client random to find the keys by (%d records); capture whole packets (tcpdump -s 0)", notDone)
-		}
-		return fmt.Sprintf("not decrypted: the capture lacks the handshake's hellos, so there is no client random to find the keys by (%d records); start the capture before the connection", notDone)
 	}
 	return ""
 }

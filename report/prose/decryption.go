@@ -1,0 +1,67 @@
+package prose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/tlsdec"
+)
+
+// Decryption says whether the connection was decrypted, with
+// what, and if not, why and what would do it.
+func Decryption(a *analyze.App) string {
+	c := a.TLSDec
+	if c == nil {
+		return ""
+	}
+	cli, srv := c.Client().Stats(), c.Server().Stats()
+	notDone := cli.Encrypted - cli.Decrypted + srv.Encrypted - srv.Decrypted
+	switch c.Status() {
+	case tlsdec.Decrypted:
+		var what []string
+		switch a.Inner {
+		case analyze.ProtoH2:
+			what = append(what, "HTTP/2 inside")
+		case analyze.ProtoHTTP1:
+			what = append(what, "HTTP/1 inside")
+		case analyze.ProtoUnknown:
+			what = append(what, "unrecognised plaintext")
+		}
+		if c.Resumed() {
+			what = append(what, "resumed session")
+		}
+		s := fmt.Sprintf("decrypted (%s)", strings.Join(append([]string{c.Suite().String()}, what...), ", "))
+		for d, st := range [2]tlsdec.Stats{cli, srv} {
+			dir := analyze.Dir(d).Arrow()
+			switch {
+			case st.Status == tlsdec.AuthFailed:
+				s += fmt.Sprintf("; %s: record %d at offset %d failed authentication (wrong key or corrupted record): not decrypted past it", dir, st.Failed.Record, st.Failed.Offset)
+			case st.Undecryptable > 0:
+				s += fmt.Sprintf("; %s: %d record%s cut by the capture (snap length or loss, first at offset %d) not decryptable", dir, st.Undecryptable, plural(st.Undecryptable), st.FirstCut)
+			}
+		}
+		return s
+	case tlsdec.NoKey:
+		r := c.ClientRandom()
+		if c.KeysGiven() {
+			return fmt.Sprintf("not decrypted: the key log given has no key for client random %x... (%d records): pass the key log of the run this capture is of (curl adds each run's keys to $SSLKEYLOGFILE)", r[:4], notDone)
+		}
+		return fmt.Sprintf("not decrypted: no key for client random %x... (%d records; pass its key log with --keylog)", r[:4], notDone)
+	case tlsdec.Unsupported:
+		return fmt.Sprintf("not decrypted: unsupported %s cipher suite %s (0x%04X)", c.Version(), c.Suite(), uint16(c.Suite()))
+	case tlsdec.NoHello:
+		if a.Streams[0].GapBytes+a.Streams[1].GapBytes > 0 {
+			return fmt.Sprintf("not decrypted: the capture cut the handshake's hellos (a snap length, or loss), so there is no client random to find the keys by (%d records); capture whole packets (tcpdump -s 0)", notDone)
+		}
+		return fmt.Sprintf("not decrypted: the capture lacks the handshake's hellos, so there is no client random to find the keys by (%d records); start the capture before the connection", notDone)
+	}
+	return ""
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
