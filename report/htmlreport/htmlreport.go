@@ -24,11 +24,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/segscope/segscope/internal/atomicfile"
 	"html"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/segscope/segscope/internal/atomicfile"
+	"github.com/segscope/segscope/report/prose"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/explain"
@@ -155,10 +157,10 @@ func Write(w io.Writer, in Input) error {
 		r, cut, segs := boundedExplain(in.Explain, in.Options)
 		p.doc.ExplainEvents = len(r.Events)
 		if cut > 0 {
-			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/2) in this file holds the first %d of its %d reads in full; every read is drawn, and the others show their cause, range and packets without their facts (segscope explain --format json has them all).", len(r.Events), len(in.Explain.Events)))
+			p.doc.Notes = append(p.doc.Notes, prose.PageExplainCut(len(r.Events), len(in.Explain.Events)))
 		}
 		if segs > 0 {
-			p.doc.Notes = append(p.doc.Notes, fmt.Sprintf("The explanation (segscope.explain/2) lists only the first and last segment of each read: its %d segment entries are more than the page holds. The timeline lights what carried a read from its stream range.", segs))
+			p.doc.Notes = append(p.doc.Notes, prose.PageExplainSegments(segs))
 		}
 		x := report.Explanation{Result: r, Capture: in.Capture}
 		if err := add("segscope-explain", func(w io.Writer) error { return x.Write(w, report.JSON) }); err != nil {

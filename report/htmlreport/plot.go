@@ -2,12 +2,12 @@ package htmlreport
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // plotDoc is the page's own data (schema segscope.report/1): what the
@@ -162,17 +162,16 @@ func build(in Input) built {
 func connNotes(c *analyze.Connection, pc plotConn, o Options) []string {
 	var out []string
 	if pc.Segments.Aggregated {
-		out = append(out, fmt.Sprintf("Connection %d: %d segments are more than this page draws one by one; its data segments are drawn as time bins of %s (each spans its lowest to its highest byte, coloured by the worst it holds), the resent, out-of-order and after-gap segments on top one by one, and pure ACKs are left out. Zooming in shows no more than that: segscope segments --conn %d lists every segment.",
-			c.ID, pc.Segments.Total, time.Duration(pc.Segments.BinUs*1e3).Round(time.Microsecond), c.ID))
+		out = append(out, prose.PageConnBinned(c.ID, pc.Segments.Total, time.Duration(pc.Segments.BinUs*1e3).Round(time.Microsecond)))
 	}
 	if n := pc.Segments.AnomaliesDropped; n > 0 {
-		out = append(out, fmt.Sprintf("Connection %d: %d more resent, out-of-order or after-gap segments show only in the colour of their time bin.", c.ID, n))
+		out = append(out, prose.PageConnAnomalies(c.ID, n))
 	}
 	switch pc.MapDetail {
 	case mapUnits:
-		out = append(out, fmt.Sprintf("Connection %d: its boundary map (segscope.map/1) lists the units without the packets that carried them (more than %d data segments).", c.ID, o.MaxMapSegments))
+		out = append(out, prose.PageMapUnitsOnly(c.ID, o.MaxMapSegments))
 	case mapFirstUnits:
-		out = append(out, fmt.Sprintf("Connection %d: only the first %d of its records, frames and messages are drawn (and listed in its segscope.map/1).", c.ID, o.MaxMapUnits))
+		out = append(out, prose.PageMapFirstUnits(c.ID, o.MaxMapUnits))
 	}
 	return out
 }
@@ -183,9 +182,9 @@ func missing(in Input, chosen []*analyze.Connection) []string {
 	var out []string
 	switch {
 	case len(res.Sources) == 0:
-		out = append(out, "No capture was read: only what the trace tells is shown.")
+		out = append(out, prose.PageNoCapture())
 	case len(res.Connections) == 0:
-		out = append(out, fmt.Sprintf("The capture holds no TCP connection (%d packets read, %d of them not TCP, %d malformed): there are no segments to draw.", res.Packets, res.NonTCP, res.Malformed))
+		out = append(out, prose.PageNoTCP(res.Packets, res.NonTCP, res.Malformed))
 	}
 	if len(in.Conns) > 0 {
 		have := map[int]bool{}
@@ -194,20 +193,20 @@ func missing(in Input, chosen []*analyze.Connection) []string {
 		}
 		for _, id := range in.Conns {
 			if !have[id] {
-				out = append(out, fmt.Sprintf("There is no connection %d in the capture (%d connections).", id, len(res.Connections)))
+				out = append(out, prose.PageNoConnection(id, len(res.Connections)))
 			}
 		}
 	}
 	x := in.Explain
 	if x != nil && len(res.Sources) > 0 && len(x.Matches) == 0 {
-		out = append(out, "Nothing in the capture matches the trace: the reads cannot be placed on any connection, so none is drawn (the largest connections are, without them). The capture may be of another transfer, or taken on another host or interface.")
+		out = append(out, prose.PageNothingMatches())
 	}
 	if x == nil && len(res.Connections) > 0 {
-		out = append(out, "No trace was given (--trace): the read timeline needs curl's trace of the same transfer.")
+		out = append(out, prose.PageNoTrace())
 	}
 	for _, c := range chosen {
 		if len(c.Segments) == 0 && c.Packets > 0 {
-			out = append(out, fmt.Sprintf("Connection %d: its segments were not kept, so its graphs are empty.", c.ID))
+			out = append(out, prose.PageSegmentsNotKept(c.ID))
 		}
 	}
 	return out

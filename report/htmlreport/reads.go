@@ -1,10 +1,9 @@
 package htmlreport
 
 import (
-	"fmt"
-
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // plotReads are one connection's Recv data reads in columns: what the
@@ -125,6 +124,6 @@ func addReads(d *plotDoc, x *explain.Result, conns []*analyze.Connection, max in
 	}
 	d.Causes, d.Confidences = append([]string{}, causes.list...), append([]string{}, confs.list...)
 	if dropped > 0 {
-		d.Notes = append(d.Notes, fmt.Sprintf("Only the first %d reads are drawn: %d more are in segscope explain's output.", kept, dropped))
+		d.Notes = append(d.Notes, prose.PageReadsCut(kept, dropped))
 	}
 }
