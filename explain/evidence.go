@@ -1,9 +1,10 @@
 package explain
 
 import (
-	"github.com/segscope/segscope/curltrace"
 	"strings"
 	"time"
+
+	"github.com/segscope/segscope/curltrace"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/tlsdec"

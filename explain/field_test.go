@@ -1,7 +1,9 @@
 package explain
 
 import (
+	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +20,13 @@ const field = "testdata/field"
 // readTraceGz parses a gzip'd trace of testdata/field.
 func readTraceGz(t testing.TB, name string) *curltrace.Trace {
 	t.Helper()
-	f, err := os.Open(filepath.Join(field, name))
+	return parseGz(t, filepath.Join(field, name))
+}
+
+// gunzip reads a gzip'd file whole.
+func gunzip(t testing.TB, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,9 +35,19 @@ func readTraceGz(t testing.TB, name string) *curltrace.Trace {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := curltrace.Parse(zr, name)
+	b, err := io.ReadAll(zr)
 	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
+}
+
+// parseGz parses a gzip'd trace.
+func parseGz(t testing.TB, path string) *curltrace.Trace {
+	t.Helper()
+	tr, err := curltrace.Parse(bytes.NewReader(gunzip(t, path)), filepath.Base(path))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 	return tr
 }

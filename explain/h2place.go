@@ -274,19 +274,11 @@ func (st *connState) recordsOf(ev *Event, x *frameIndex, ext stream.Range) {
 		return
 	}
 	spans := x.dec.Spans()
-	recs := x.dec.W.Records()
 	whole := stream.Range{Start: spans[i].Plain.Start, End: spans[j].Plain.End}
 	f := ev.Facts.Frames
 	f.RecordPlain = int(whole.Len())
 	f.RecordHeaders, f.RecordHeaderBytes, f.RecordPadding, f.RecordOther = x.between(whole)
-	rec := recs[spans[i].Record]
-	r := &RecordFact{Source: FromKeyLog, Index: spans[i].Record, Count: j - i + 1, Length: rec.Length, Wire: rec.Length + 5,
-		Plain: int(spans[i].Plain.Len()), Overhead: rec.Length - int(spans[i].Plain.Len()), OverheadKnown: true,
-		Before: int(ext.Start - spans[i].Plain.Start)}
-	if t := st.tls; t != nil && t.version != 0 {
-		r.Version, r.VersionName, r.Suite = t.version, t.version.String(), t.suite.String()
-	}
-	ev.Facts.Record = r
+	ev.Facts.Record = decryptedRecord(x.dec, i, j, ext.Start, st.tls)
 	f.RecordCut = cutByRecord(f, ext, spans[i].Plain, spans[j].Plain)
 }
 

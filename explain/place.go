@@ -226,7 +226,7 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection) {
 	st.segs = newSegIndex(c, analyze.ServerToClient)
 	st.wins = newWindowIndex(c)
-	st.mss = mssFact(c)
+	st.mss = mssFactOf(c, analyze.ServerToClient)
 	st.synSeen = c.Dir(analyze.ServerToClient).SYN.Seen
 	a := c.App
 	st.layer = LayerHTTP1
@@ -267,8 +267,9 @@ func traceLayer(tc curltrace.Connection, sc *traceScan) Layer {
 	return LayerHTTP1
 }
 
-func mssFact(c *analyze.Connection) *MSSFact {
-	e := c.Dir(analyze.ServerToClient).EffectiveMSS()
+// mssFactOf is the effective MSS of direction d.
+func mssFactOf(c *analyze.Connection, d analyze.Dir) *MSSFact {
+	e := c.Dir(d).EffectiveMSS()
 	if e.Value == 0 {
 		return nil
 	}

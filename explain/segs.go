@@ -173,13 +173,13 @@ func newWindowIndexOf(c *analyze.Connection, from analyze.Dir) *windowIndex {
 }
 
 // atTime returns the window advertised last at or before t (Unix
-// nanoseconds): its edge, size, ACK packet and index.
-func (x *windowIndex) atTime(t int64) (edge int64, window, ack, i int, ok bool) {
-	i = sort.Search(len(x.times), func(k int) bool { return x.times[k] > t }) - 1
+// nanoseconds): its edge, size and ACK packet.
+func (x *windowIndex) atTime(t int64) (edge int64, window, ack int, ok bool) {
+	i := sort.Search(len(x.times), func(k int) bool { return x.times[k] > t }) - 1
 	if i < 0 {
-		return 0, 0, 0, 0, false
+		return 0, 0, 0, false
 	}
-	return x.edges[i], x.windows[i], x.packets[i], i, true
+	return x.edges[i], x.windows[i], x.packets[i], true
 }
 
 // zeroBetween tells whether a window of zero was advertised by a packet

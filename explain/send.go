@@ -139,22 +139,21 @@ type ExpectFact struct {
 
 // upRequest is one request's sends in the trace.
 type upRequest struct {
-	head      int   // Send header event; -1 when the body's sends came without one
-	headSize  int   //
-	sends     []int // Send data events
-	chunked   bool
-	boundary  string // multipart/form-data boundary, "" when not a form
-	expect    bool
-	length    int64 // Content-Length, -1 when none
-	answered  bool  // a 100 Continue before the first send
-	timedOut  bool  // "Done waiting for 100-continue" before the first send
-	shared    bool  // head and first body bytes filled one buffer
-	groups    []int // per send: how many sends filled its buffer (0: none)
-	offered   []int
-	full      int
-	body      int64
-	offsets   []int64
-	firstSent bool // a Send data came: 100-continue lines after it are not the wait's
+	head     int   // Send header event; -1 when the body's sends came without one
+	headSize int   // its size
+	sends    []int // Send data events
+	chunked  bool
+	boundary string // multipart/form-data boundary, "" when not a form
+	expect   bool
+	length   int64 // Content-Length, -1 when none
+	answered bool  // a 100 Continue before the first send
+	timedOut bool  // "Done waiting for 100-continue" before the first send
+	shared   bool  // head and first body bytes filled one buffer
+	groups   []int // per send: how many sends filled its buffer (0: none)
+	offered  []int
+	full     int
+	body     int64
+	offsets  []int64
 }
 
 // uploadPlan is what the trace's sends say, before the capture.
@@ -188,9 +187,8 @@ func planUploads(t *curltrace.Trace) *uploadPlan {
 				p.reqs = append(p.reqs, q)
 			}
 			q.sends = append(q.sends, i)
-			q.firstSent = true
 			p.of[i] = q
-		case q == nil || q.firstSent:
+		case q == nil || len(q.sends) > 0: // 100-continue lines after the body's first send are not its wait
 		case e.Kind == curltrace.RecvHeader && isStatusLine(e.Data) && e.Data[9] == '1':
 			q.answered = true
 		case e.Kind == curltrace.Info && strings.Contains(e.Text, "Done waiting for 100-continue"):

@@ -2,10 +2,7 @@ package explain
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -25,19 +22,7 @@ const uploads = "testdata/uploads/runs"
 func uploadRun(t testing.TB, name string, keys bool) *Result {
 	t.Helper()
 	dir := filepath.Join(uploads, name)
-	f, err := os.Open(filepath.Join(dir, "trace.txt.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := curltrace.Parse(zr, name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := parseGz(t, filepath.Join(dir, "trace.txt.gz"))
 	k := ""
 	if keys {
 		k = filepath.Join(dir, "keys.log")
@@ -256,19 +241,7 @@ func TestUploadH2(t *testing.T) {
 // cannot be told, and the event says what would tell.
 func TestUploadWithoutTimes(t *testing.T) {
 	dir := filepath.Join(uploads, "c4-slowrcv-788-veth")
-	f, err := os.Open(filepath.Join(dir, "trace.txt.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := gunzip(t, filepath.Join(dir, "trace.txt.gz"))
 	untimed := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{6} `).ReplaceAll(raw, nil)
 	tr, err := curltrace.Parse(bytes.NewReader(untimed), "untimed")
 	if err != nil || tr.HasTimes {
@@ -421,15 +394,7 @@ func FuzzParseChunks(f *testing.F) {
 // whose cause has a name.
 func FuzzExplainTrace(f *testing.F) {
 	for _, run := range []string{"c2-chunk-slow-814-lo", "c3-exp-never-814", "form-788-lo"} {
-		b, err := os.ReadFile(filepath.Join(uploads, run, "trace.txt.gz"))
-		if err != nil {
-			f.Fatal(err)
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			f.Fatal(err)
-		}
-		raw, _ := io.ReadAll(zr)
+		raw := gunzip(f, filepath.Join(uploads, run, "trace.txt.gz"))
 		f.Add(raw[:min(len(raw), 2<<10)]) // small seeds: the fuzzer minimizes what it finds
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

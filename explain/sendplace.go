@@ -105,16 +105,6 @@ func (s *sendSide) flowFrom(w [2]*h2.Walker) {
 	}
 }
 
-// mssFactOf is the effective MSS of direction d.
-func mssFactOf(c *analyze.Connection, d analyze.Dir) *MSSFact {
-	e := c.Dir(d).EffectiveMSS()
-	if e.Value == 0 {
-		return nil
-	}
-	return &MSSFact{Source: FromCapture, Effective: e.Value, MSS: e.MSS, From: e.MSSFrom, FromServer: e.MSSFrom == analyze.ServerToClient,
-		OptionBytes: e.OptionBytes, Timestamps: e.Timestamps, Inferred: e.Inferred, IPv6: c.Server.Addr().Unmap().Is6()}
-}
-
 // place finds where a send's bytes went; false when they could not be
 // placed (the event keeps NoteUnplaced).
 func (s *sendSide) place(ev *Event, e *curltrace.Event) bool {
@@ -141,11 +131,7 @@ func (s *sendSide) place(ev *Event, e *curltrace.Event) bool {
 		if !ok || !ok1 || !ok2 {
 			return false
 		}
-		sp := s.plain.Spans()[i]
-		rec := s.plain.W.Records()[sp.Record]
-		ev.Facts.Record = &RecordFact{Source: FromKeyLog, Index: sp.Record, Count: j - i + 1, Length: rec.Length, Wire: rec.Length + 5,
-			Plain: int(sp.Plain.Len()), Overhead: rec.Length - int(sp.Plain.Len()), OverheadKnown: true, Before: int(rng.Start - sp.Plain.Start)}
-		s.recordNames(ev.Facts.Record)
+		ev.Facts.Record = decryptedRecord(s.plain, i, j, rng.Start, s.tls)
 		ev.Plain, rng = rng, c
 	case s.keyless != nil:
 		f, c, ok := s.keyless.place(rng, e.Kind == curltrace.SendData)
@@ -153,19 +139,13 @@ func (s *sendSide) place(ev *Event, e *curltrace.Event) bool {
 			s.keyless = nil // the records no longer follow the sends
 			return false
 		}
-		s.recordNames(f)
+		s.tls.nameVersion(f)
 		ev.Facts.Record, ev.Plain, rng = f, rng, c
 	case s.layer == LayerTLS:
 		return false
 	}
 	s.segments(ev, rng)
 	return true
-}
-
-func (s *sendSide) recordNames(f *RecordFact) {
-	if t := s.tls; t != nil && t.version != 0 {
-		f.Version, f.VersionName, f.Suite = t.version, t.version.String(), t.suite.String()
-	}
 }
 
 // placeH2: a Send header is curl's rendering of the request's HEADERS
@@ -217,13 +197,10 @@ func (s *sendSide) placeH2(ev *Event, e *curltrace.Event) bool {
 			return false
 		}
 		ev.Plain, rng = ext, c
-		if i, ok1 := x.dec.SpanOf(ext.Start); ok1 {
-			j, _ := x.dec.SpanOf(ext.End - 1)
-			sp := x.dec.Spans()[i]
-			rec := x.dec.W.Records()[sp.Record]
-			ev.Facts.Record = &RecordFact{Source: FromKeyLog, Index: sp.Record, Count: j - i + 1, Length: rec.Length, Wire: rec.Length + 5,
-				Plain: int(sp.Plain.Len()), Overhead: rec.Length - int(sp.Plain.Len()), OverheadKnown: true, Before: int(ext.Start - sp.Plain.Start)}
-			s.recordNames(ev.Facts.Record)
+		i, ok1 := x.dec.SpanOf(ext.Start)
+		j, ok2 := x.dec.SpanOf(ext.End - 1)
+		if ok1 && ok2 {
+			ev.Facts.Record = decryptedRecord(x.dec, i, j, ext.Start, s.tls)
 		}
 	}
 	s.segments(ev, rng)
@@ -248,7 +225,7 @@ func (s *sendSide) pressure(ev *Event) {
 		return
 	}
 	t := ev.Time.UnixNano()
-	edge, w, ack, i, ok := s.wins.atTime(t)
+	edge, w, ack, ok := s.wins.atTime(t)
 	if !ok {
 		return
 	}
@@ -262,7 +239,7 @@ func (s *sendSide) pressure(ev *Event) {
 		first = min(first, sg.Packet)
 	}
 	f := &SendBufferFact{Source: FromCapture, Packet: ack, Window: w, InFlight: max(0, sent-(edge-int64(w))),
-		Unsent: max(0, ev.Range.End-sent), ZeroWindow: w == 0 || (i > 0 && s.wins.zeroBetween(first, ack))}
+		Unsent: max(0, ev.Range.End-sent), ZeroWindow: w == 0 || s.wins.zeroBetween(first, ack)}
 	f.Full = s.eff > 0 && edge-sent < int64(s.eff)
 	ev.Facts.SendBuffer = f
 }

@@ -236,6 +236,26 @@ func (st *connState) captureFact(ev *Event) {
 	}
 }
 
+// decryptedRecord is the record fact of plaintext that starts at start in
+// span i of dec's map and ends in span j: the record its first byte came
+// from, as the decryption shows it, and how many records it spans.
+func decryptedRecord(dec *tlsdec.Direction, i, j int, start int64, t *tlsInfo) *RecordFact {
+	sp := dec.Spans()[i]
+	rec := dec.W.Records()[sp.Record]
+	f := &RecordFact{Source: FromKeyLog, Index: sp.Record, Count: j - i + 1, Length: rec.Length, Wire: rec.Length + 5,
+		Plain: int(sp.Plain.Len()), Overhead: rec.Length - int(sp.Plain.Len()), OverheadKnown: true, Before: int(start - sp.Plain.Start)}
+	t.nameVersion(f)
+	return f
+}
+
+// nameVersion names the record's version and suite, as the ServerHello
+// gave them.
+func (t *tlsInfo) nameVersion(f *RecordFact) {
+	if t != nil && t.version != 0 {
+		f.Version, f.VersionName, f.Suite = t.version, t.version.String(), t.suite.String()
+	}
+}
+
 // readPlain places a read of decrypted HTTP/1 on the plaintext stream,
 // anchored on the decrypted responses as in the clear, and finds its
 // record from the plaintext's map; false when the map does not cover it.
@@ -247,15 +267,9 @@ func (st *connState) readPlain(ev *Event) bool {
 	if !ok1 || !ok2 || !ok3 {
 		return false
 	}
-	sp := st.plain.Spans()[i]
-	rec := st.plain.W.Records()[sp.Record]
-	f := &RecordFact{Source: FromKeyLog, Index: sp.Record, Count: j - i + 1, Length: rec.Length, Wire: rec.Length + 5,
-		Plain: int(sp.Plain.Len()), Overhead: rec.Length - int(sp.Plain.Len()), OverheadKnown: true,
-		Before: int(p.Start - sp.Plain.Start), SameAsPrevious: st.lastRec == sp.Record}
-	if t := st.tls; t.version != 0 {
-		f.Version, f.VersionName, f.Suite = t.version, t.version.String(), t.suite.String()
-	}
-	st.lastRec = sp.Record
+	f := decryptedRecord(st.plain, i, j, p.Start, st.tls)
+	f.SameAsPrevious = st.lastRec == f.Index
+	st.lastRec = f.Index
 	ev.Facts.Record, ev.Plain, ev.Range = f, p, c
 	if st.body != nil {
 		ev.Facts.Body, ev.Facts.Chunks = bodyFact(st.body, p), chunkFact(st.body, p)

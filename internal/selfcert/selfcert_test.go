@@ -1,7 +1,6 @@
 package selfcert
 
 import (
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"net/netip"
@@ -32,5 +31,4 @@ func TestNew(t *testing.T) {
 	if left := time.Until(c.TLS.Leaf.NotAfter); left < 23*time.Hour || left > 25*time.Hour {
 		t.Errorf("valid for %v more", left)
 	}
-	var _ tls.Certificate = c.TLS
 }

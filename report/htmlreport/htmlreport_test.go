@@ -11,11 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
@@ -199,36 +194,6 @@ func TestCSP(t *testing.T) {
 	}
 }
 
-// noTCPCapture writes a pcap of a few UDP packets.
-func noTCPCapture(t testing.TB) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "udp.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		buf := gopacket.NewSerializeBuffer()
-		eth := &layers.Ethernet{SrcMAC: []byte{2, 0, 0, 0, 0, 1}, DstMAC: []byte{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
-		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: []byte{10, 0, 0, 1}, DstIP: []byte{10, 0, 0, 2}}
-		udp := &layers.UDP{SrcPort: 5353, DstPort: 5353}
-		udp.SetNetworkLayerForChecksum(ip)
-		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, gopacket.Payload("<script>x</script>")); err != nil {
-			t.Fatal(err)
-		}
-		ci := gopacket.CaptureInfo{Timestamp: ts(i), CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
-		if err := w.WritePacket(ci, buf.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return path
-}
-
 func TestBadInputSaysWhatIsMissing(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
@@ -237,7 +202,7 @@ func TestBadInputSaysWhatIsMissing(t *testing.T) {
 		want           string
 		conns, drawnBy int
 	}{
-		{"no TCP", []string{noTCPCapture(t)}, "", "holds no TCP connection", 0, 0},
+		{"no TCP", []string{"testdata/no-tcp.pcap"}, "", "holds no TCP connection", 0, 0},
 		{"trace matches nothing", []string{pcaps + "https-h2.pcap.gz"}, pcaps + "mtu1440-ts.trace", "Nothing in the capture matches the trace", 1, 0},
 		{"no trace", []string{pcaps + "mtu1440-ts.pcap.gz"}, "", "No trace was given", 1, 0},
 	} {
@@ -307,8 +272,6 @@ func TestAggregatesPastTheBound(t *testing.T) {
 		t.Errorf("notes %q, map %s", notes, d.Connections[0].MapDetail)
 	}
 }
-
-func ts(i int) time.Time { return time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC) }
 
 // What explain and curl hold is enough for the same page.
 func TestFromExplanation(t *testing.T) {

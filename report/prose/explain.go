@@ -175,9 +175,16 @@ func needText(n explain.Need) string {
 	return "more evidence"
 }
 
-// why explains one event in a sentence, from its facts and cause.
+// why explains one read in a sentence, from its facts and cause.
 func why(e explain.Event) string {
-	s := causeSentence(e)
+	return verdict(e, causeSentence(e), needText) + tcpRecvText(e) + timingText(e) + noteText(e)
+}
+
+// verdict is an event's cause sentence with its confidence: the inference
+// taken, or "cannot tell", and what would tell (or make it sure), each
+// need worded by needWords.
+func verdict(e explain.Event, cause string, needWords func(explain.Need) string) string {
+	s := cause
 	switch e.Confidence {
 	case explain.Inferred:
 		s += " (inferred: " + inferenceText(e) + ")"
@@ -187,7 +194,7 @@ func why(e explain.Event) string {
 	if len(e.Needs) > 0 {
 		var needs []string
 		for _, n := range e.Needs {
-			needs = append(needs, needText(n))
+			needs = append(needs, needWords(n))
 		}
 		verb := "to tell"
 		if e.Confidence == explain.Inferred {
@@ -195,7 +202,7 @@ func why(e explain.Event) string {
 		}
 		s += "; " + verb + ", " + strings.Join(needs, "; ")
 	}
-	return s + tcpRecvText(e) + timingText(e) + noteText(e)
+	return s
 }
 
 // tcpRecvText shows curl's own socket read, when it logged one.

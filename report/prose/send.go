@@ -12,25 +12,7 @@ import (
 
 // sendWhy explains one send in a sentence, from its facts and cause.
 func sendWhy(e explain.Event) string {
-	s := sendCauseSentence(e)
-	switch e.Confidence {
-	case explain.Inferred:
-		s += " (inferred: " + inferenceText(e) + ")"
-	case explain.CannotTell:
-		s = "cannot tell: " + s
-	}
-	if len(e.Needs) > 0 {
-		var needs []string
-		for _, n := range e.Needs {
-			needs = append(needs, sendNeedText(n))
-		}
-		verb := "to tell"
-		if e.Confidence == explain.Inferred {
-			verb = "to be sure"
-		}
-		s += "; " + verb + ", " + strings.Join(needs, "; ")
-	}
-	return s + expectText(e) + wireText(e) + sendTimingText(e)
+	return verdict(e, sendCauseSentence(e), sendNeedText) + expectText(e) + wireText(e) + sendTimingText(e)
 }
 
 // sendNeedText: what is missing for a send; strace shows what curl

@@ -405,7 +405,7 @@ func TestBrowserHostileAndBadInput(t *testing.T) {
 	for _, tc := range []struct{ name, capture, trace string }{
 		{"hostile-http", "../../report/htmlreport/testdata/hostile-http.pcap", "../../report/htmlreport/testdata/hostile-http.trace"},
 		{"hostile-sni", "../../report/htmlreport/testdata/hostile-sni.pcap", ""},
-		{"no-tcp", noTCPCapture(t), ""},
+		{"no-tcp", "../../report/htmlreport/testdata/no-tcp.pcap", ""},
 		{"unmatched-trace", pcaps + "lo-http.pcap", pcaps + "https-h2.trace"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

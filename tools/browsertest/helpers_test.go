@@ -4,13 +4,7 @@ import (
 	"bytes"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
@@ -82,36 +76,4 @@ func page(t testing.TB, in htmlreport.Input) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
-}
-
-func ts(i int) time.Time { return time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC) }
-
-// noTCPCapture writes a capture of three UDP packets.
-func noTCPCapture(t testing.TB) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "udp.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		buf := gopacket.NewSerializeBuffer()
-		eth := &layers.Ethernet{SrcMAC: []byte{2, 0, 0, 0, 0, 1}, DstMAC: []byte{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
-		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: []byte{10, 0, 0, 1}, DstIP: []byte{10, 0, 0, 2}}
-		udp := &layers.UDP{SrcPort: 5353, DstPort: 5353}
-		udp.SetNetworkLayerForChecksum(ip)
-		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, gopacket.Payload("<script>x</script>")); err != nil {
-			t.Fatal(err)
-		}
-		ci := gopacket.CaptureInfo{Timestamp: ts(i), CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
-		if err := w.WritePacket(ci, buf.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return path
 }

@@ -7,6 +7,7 @@
 #   hostile-http.pcap + .trace  curl --request-target '/<script>...' -H 'Host: <script>...'
 #                               against a tiny Python server, --trace-ascii --trace-time
 #   hostile-sni.pcap            openssl s_client -servername '<script>...' against s_server
+#   no-tcp.pcap                 three UDP datagrams holding markup: a capture with no TCP
 #
 # Needs root (tcpdump on lo), curl, python3, openssl. Rerun: sh make-hostile.sh
 set -euo pipefail
@@ -50,4 +51,9 @@ printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 openssl s_client -connect 127.0.0.1:
 	-servername '<script>window.pwned=5</script>' >/dev/null 2>&1 || true
 sleep 1
 kill $dump; wait $dump 2>/dev/null || true
-ls -l hostile-*
+tcpdump -i lo -s 0 -U -c 3 -w no-tcp.pcap 'udp port 30999' 2>/dev/null &
+dump=$!
+sleep 1
+for i in 1 2 3; do printf '<script>x</script>' >/dev/udp/127.0.0.1/30999; sleep 0.1; done
+wait $dump 2>/dev/null || true
+ls -l hostile-* no-tcp.pcap
