@@ -513,6 +513,7 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 			}
 			if st.tunnel || !s.place(&ev, e) {
 				ev.Notes = append(ev.Notes, NoteUnplaced)
+				st.captureFact(&ev) // inside TLS: what kept the records from being read
 			}
 		}
 		r.Sends = append(r.Sends, ev)

@@ -287,11 +287,15 @@ func wireText(e explain.Event) string {
 }
 
 func unplacedText(e explain.Event) string {
-	switch e.Facts.Layer {
-	case explain.LayerH2TLS, explain.LayerTLS:
-		return "records the capture cannot tell without the key log (--keylog)"
+	switch c := e.Facts.Capture; {
+	case e.Facts.Layer != explain.LayerH2TLS && e.Facts.Layer != explain.LayerTLS:
+		return "segments the capture cannot tell: the start of the client's stream is not in it"
+	case c != nil && c.Snapped:
+		return "records the capture cannot tell: its snap length cut the packets (capture whole packets: tcpdump -s 0)"
+	case c != nil && c.SnapCut:
+		return "records the capture cannot tell: packets of the connection are missing from it"
 	}
-	return "segments the capture cannot tell: the start of the client's stream is not in it"
+	return "records the capture cannot tell without the decrypted frames (--keylog with the key log of this run)"
 }
 
 // sendTimingText: when the send's segments were captured, against the
@@ -304,6 +308,8 @@ func sendTimingText(e explain.Event) string {
 	}
 	a, b := t.FirstBefore, t.LastBefore // positive: before curl logged it
 	switch {
+	case a == 0 && b == 0:
+		return "; captured as curl logged it (the clocks are aligned taking the quickest read or HTTP/1 request head as immediate)"
 	case a == b && a >= 0:
 		return fmt.Sprintf("; captured %s before curl logged it", roundDur(a))
 	case a == b:
