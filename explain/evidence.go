@@ -92,6 +92,7 @@ const (
 	ByCurlDefault               // curl's upload buffer is libcurl's default, which no send exceeds
 	ByPartBoundary              // the send ends where a form part ends: curl's form reader returns there
 	ByWindowWait                // the send's bytes went out as WINDOW_UPDATEs came: curl's HTTP/2 layer held them, and took what it had room for
+	ByInitialWindow             // the stream's DATA up to the send is 65535, HTTP/2's initial window
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -123,6 +124,7 @@ var inferenceNames = [...]string{
 	ByCurlDefault:     "curl-default",
 	ByPartBoundary:    "part-boundary",
 	ByWindowWait:      "window-wait",
+	ByInitialWindow:   "initial-window",
 }
 
 func (i Inference) String() string {

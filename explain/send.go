@@ -418,6 +418,12 @@ func sendRules(ev *Event) verdict {
 		return certain(CauseH2Window) // it took exactly what the window allowed
 	case f.H2Flow.Exhausted():
 		return inferred(CauseH2Window, ByWindowWait)
+	case (f.Layer == LayerH2C || f.Layer == LayerH2TLS) && u.Offset+int64(ev.Size) == defaultWindow && !u.Chunked:
+		// The stream's DATA up to here is HTTP/2's initial window: curl's
+		// HTTP/2 layer took the bytes before the server's SETTINGS (or a
+		// WINDOW_UPDATE) had reached it, whatever order the capture shows
+		// them in.
+		return inferred(CauseH2Window, ByInitialWindow)
 	case u.FormPart:
 		return inferred(CauseFormPart, ByPartBoundary)
 	case u.Group > 1 && ev.Size < u.Offered:

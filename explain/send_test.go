@@ -419,3 +419,21 @@ func FuzzExplainTrace(f *testing.F) {
 		}
 	})
 }
+
+// A first send that brings the stream's DATA to 65535, HTTP/2's initial
+// window, is the window's doing even when the capture shows the server's
+// SETTINGS (raising it) before the DATA frames: curl 7.88 under
+// `segscope curl` to a Go h2 server, where the two crossed on loopback.
+func TestUploadInitialWindow(t *testing.T) {
+	ev := &Event{Kind: curltrace.SendData, Size: 65535}
+	ev.Facts.Layer = LayerH2TLS
+	ev.Facts.Upload = &UploadFact{Buffer: 65536, Offset: 0, Index: 0, Sends: 5, ContentLength: 300000, Body: 300000}
+	ev.Facts.H2Flow = &H2FlowFact{StreamLeft: 983041, ConnLeft: 983041, Initial: 1048576}
+	if v := sendRules(ev); v.cause != CauseH2Window || v.conf != Inferred || v.inf != ByInitialWindow {
+		t.Errorf("65535 at the stream's start: %+v", v)
+	}
+	ev.Facts.Upload.Offset = 1 // 1 + 65535 is no initial window
+	if v := sendRules(ev); v.cause == CauseH2Window {
+		t.Errorf("65535 after one byte: %+v", v)
+	}
+}

@@ -614,6 +614,8 @@ func inferenceText(e explain.Event) string {
 		return "the capture shows the socket holding bytes it had not sent when curl logged the send, which is when a write returns short; the trace logs what the socket took, not what curl offered"
 	case explain.ByLastSend:
 		return "the trace logs no later send of this request, and no Content-Length to check it against"
+	case explain.ByInitialWindow:
+		return "the stream's DATA up to the end of this send is 65535 bytes, HTTP/2's initial window: curl's HTTP/2 layer took what it allowed before the server's SETTINGS or WINDOW_UPDATE reached it, which the capture's order of packets cannot show to the microsecond"
 	case explain.ByWindowWait:
 		return "the windows open when the send's first DATA frame left did not hold all of it: its frames went out as the server's WINDOW_UPDATEs came, so curl's HTTP/2 layer had held them, and N is what it had room for while the window was used up (curl 8 logs a send when its HTTP/2 layer takes the bytes into its own buffer, before they go out)"
 	case explain.ByPartBoundary:

@@ -102,6 +102,9 @@ func taker(e explain.Event) string {
 // h2WindowSentence: the send used up a flow-control window.
 func h2WindowSentence(e explain.Event) string {
 	f := e.Facts.H2Flow
+	if e.Inference == explain.ByInitialWindow || f == nil {
+		return fmt.Sprintf("HTTP/2 flow control: %d bytes bring the stream's DATA to 65535, HTTP/2's initial stream window, which curl's HTTP/2 layer may not exceed until the server grants more", e.Size)
+	}
 	which, left := "stream", f.StreamLeft
 	if f.ConnLeft < f.StreamLeft {
 		which, left = "connection", f.ConnLeft
