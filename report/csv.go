@@ -37,9 +37,10 @@ func (a Analysis) writeCSV(w io.Writer) error {
 			for _, s := range jd.Sizes {
 				sizes = append(sizes, fmt.Sprintf("%d:%d", s.Size, s.Count))
 			}
-			row := []string{strconv.Itoa(c.ID), jc.Client, jc.Server, dir.String()}
-			for i, f := range DirFields {
-				row = append(row, jd.vals[i].csv(f.Kind))
+			row := make([]string, 0, 7+len(DirFields))
+			row = append(row, strconv.Itoa(c.ID), jc.Client, jc.Server, dir.String())
+			for _, f := range DirFields {
+				row = append(row, f.get(&jd.row).csv(f.Kind))
 			}
 			row = append(row, strconv.Itoa(jd.PSHRuns.Count), optFloat(jc.Handshake.RTTMs), strings.Join(sizes, ";"))
 			if err := cw.Write(row); err != nil {

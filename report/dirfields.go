@@ -49,7 +49,9 @@ type DirField struct {
 	left  bool // the cell is text: aligned left
 }
 
-// tableFields are the fields analyze's table shows, in schema order.
+// tableDirFields are the fields analyze's table shows, in schema order.
+var tableDirFields = tableFields()
+
 func tableFields() []DirField {
 	var out []DirField
 	for _, f := range DirFields {
@@ -102,10 +104,10 @@ type dirRow struct {
 	src, dst string
 }
 
-func newDirRow(c *analyze.Connection, dir analyze.Dir) *dirRow {
+func newDirRow(c *analyze.Connection, dir analyze.Dir) dirRow {
 	d := c.Dir(dir)
 	src, dst := endpoint(c, dir)
-	return &dirRow{c: c, d: d, st: d.Stats(), e: d.EffectiveMSS(), src: src, dst: dst}
+	return dirRow{c: c, d: d, st: d.Stats(), e: d.EffectiveMSS(), src: src, dst: dst}
 }
 
 // DirFields are the fields of a connection direction, in the order every
@@ -175,16 +177,6 @@ func retxCell(r *dirRow) string {
 		s += fmt.Sprintf(" (+%d ooo)", r.d.OutOfOrderSegments)
 	}
 	return s
-}
-
-// dirValues reads every field of one direction.
-func dirValues(c *analyze.Connection, dir analyze.Dir) []fieldValue {
-	r := newDirRow(c, dir)
-	out := make([]fieldValue, len(DirFields))
-	for i := range DirFields {
-		out[i] = DirFields[i].get(r)
-	}
-	return out
 }
 
 // csv writes a value as a CSV cell: empty for null.

@@ -84,7 +84,7 @@ type jsonDirs struct {
 // encoders write it with jenc.dir (encoding/json through MarshalJSON), so
 // the fields are declared once.
 type jsonDir struct {
-	vals      []fieldValue
+	row       dirRow // what DirFields read, each value when it is written
 	PSHRuns   jsonRuns
 	Sizes     []jsonSizeCount
 	Histogram []jsonBucket
@@ -198,17 +198,17 @@ func jsonConnOf(c *analyze.Connection, withApp bool) jsonConn {
 func intPtr(v int) *int { return &v }
 
 func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
-	d := c.Dir(dir)
-	st := d.Stats()
+	r := newDirRow(c, dir) // the direction's statistics, computed once
+	d := r.d
 	jd := jsonDir{
-		vals:    dirValues(c, dir),
+		row:     r,
 		PSHRuns: jsonRuns{Count: int(d.Runs.Count), MeanBytes: round3(d.Runs.Mean()), MinBytes: d.Runs.Min, MaxBytes: d.Runs.Max},
 		Sizes:   []jsonSizeCount{}, Histogram: []jsonBucket{},
 	}
-	for _, s := range st.TopSizes(maxJSONSizes) {
+	for _, s := range r.st.TopSizes(maxJSONSizes) {
 		jd.Sizes = append(jd.Sizes, jsonSizeCount{s.Size, s.Count})
 	}
-	for _, b := range st.Histogram {
+	for _, b := range r.st.Histogram {
 		jb := jsonBucket{Min: b.Min, Count: b.Count}
 		if b.Min < 65536 {
 			jb.Max = intPtr(b.Max)

@@ -200,9 +200,9 @@ func (e *jenc) conn(c *jsonConn) {
 
 func (e *jenc) dir(d *jsonDir) {
 	e.open('{')
-	for i, f := range DirFields {
+	for _, f := range DirFields {
 		e.key(f.Name)
-		d.vals[i].json(e, f.Kind)
+		f.get(&d.row).json(e, f.Kind)
 	}
 	e.key("psh_runs")
 	e.open('{')

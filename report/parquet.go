@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 
 	"github.com/segscope/segscope/internal/atomicfile"
 
@@ -28,79 +27,11 @@ import (
 
 // connections.parquet has one row per connection direction: the
 // connection's columns (as in `--format csv`), then DirFields, then the
-// direction's runs and every distinct segment size. Its row type is built
-// from DirFields at start, so a field declared there is a column here.
-var (
-	pqConnDirType   = connDirType()
-	pqConnDirStatic = len(pqConnColumns)
-)
-
-// pqConnColumns are the connection's columns of connections.parquet.
-var pqConnColumns = []reflect.StructField{
-	{Name: "ID", Type: reflect.TypeFor[int64](), Tag: `parquet:"id"`},
-	{Name: "Client", Type: reflect.TypeFor[string](), Tag: `parquet:"client"`},
-	{Name: "Server", Type: reflect.TypeFor[string](), Tag: `parquet:"server"`},
-	{Name: "ServerIP", Type: reflect.TypeFor[string](), Tag: `parquet:"server_ip,dict"`},
-	{Name: "ServerPort", Type: reflect.TypeFor[int32](), Tag: `parquet:"server_port"`},
-	{Name: "RolesGuessed", Type: reflect.TypeFor[bool](), Tag: `parquet:"roles_guessed"`},
-	{Name: "Start", Type: reflect.TypeFor[int64](), Tag: `parquet:"start,timestamp(microsecond)"`},
-	{Name: "StartNs", Type: reflect.TypeFor[int64](), Tag: `parquet:"start_ns"`},
-	{Name: "DurationMs", Type: reflect.TypeFor[float64](), Tag: `parquet:"duration_ms"`},
-	{Name: "ConnPackets", Type: reflect.TypeFor[int64](), Tag: `parquet:"conn_packets"`},
-	{Name: "HandshakeRTTMs", Type: reflect.TypeFor[*float64](), Tag: `parquet:"handshake_rtt_ms,optional"`},
-	{Name: "Protocol", Type: reflect.TypeFor[string](), Tag: `parquet:"protocol,dict"`},
-	{Name: "Direction", Type: reflect.TypeFor[string](), Tag: `parquet:"direction,dict"`},
-}
-
-// parquetType is a field kind's Go type for parquet-go, and its tag's
-// options.
-func parquetType(k FieldKind) (reflect.Type, string) {
-	switch k {
-	case FieldInt32:
-		return reflect.TypeFor[int32](), ""
-	case FieldOptInt32:
-		return reflect.TypeFor[*int32](), ",optional"
-	case FieldFloat:
-		return reflect.TypeFor[float64](), ""
-	case FieldBool:
-		return reflect.TypeFor[bool](), ""
-	case FieldString:
-		return reflect.TypeFor[string](), ""
-	}
-	return reflect.TypeFor[int64](), ""
-}
-
-func connDirType() reflect.Type {
-	fields := append([]reflect.StructField{}, pqConnColumns...)
-	for i, f := range DirFields {
-		t, opt := parquetType(f.Kind)
-		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: t, Tag: reflect.StructTag(`parquet:"` + f.Name + opt + `"`)})
-	}
-	fields = append(fields,
-		reflect.StructField{Name: "PSHRuns", Type: reflect.TypeFor[int64](), Tag: `parquet:"psh_runs"`},
-		// Sizes lists every distinct data segment size with its count, by
-		// size (JSON lists the 32 most common).
-		reflect.StructField{Name: "Sizes", Type: reflect.TypeFor[[]pqSize](), Tag: `parquet:"sizes,list"`})
-	return reflect.StructOf(fields)
-}
-
-// setField stores a DirFields value in a row's field.
-func setField(v reflect.Value, k FieldKind, x fieldValue) {
-	switch {
-	case k == FieldOptInt32 && x.Null:
-	case k == FieldOptInt32:
-		n := int32(x.I)
-		v.Set(reflect.ValueOf(&n))
-	case k == FieldFloat:
-		v.SetFloat(x.F)
-	case k == FieldBool:
-		v.SetBool(x.B)
-	case k == FieldString:
-		v.SetString(x.S)
-	default:
-		v.SetInt(x.I)
-	}
-}
+// direction's runs and every distinct segment size. Its row type,
+// pqConnDir, is generated from DirFields into parquet_conndir.go (go test
+// ./report -run TestParquetRowGenerated -update), typed so that
+// parquet-go writes it column by column without reflecting on each row;
+// the test fails when the file and DirFields differ.
 
 type pqSize struct {
 	Size  int32 `parquet:"size"`
@@ -167,11 +98,12 @@ type ParquetWriter struct {
 	dir   string
 	first func() int64
 	files []*atomicfile.File
-	conns *parquet.GenericWriter[any] // rows of pqConnDirType
+	conns *parquet.GenericWriter[pqConnDir]
 	segs  *parquet.GenericWriter[pqSegment]
 	http  *parquet.GenericWriter[pqExchange]
 	tls   *parquet.GenericWriter[pqRecord]
 
+	connRows []pqConnDir
 	segRows  []pqSegment
 	httpRows []pqExchange
 	tlsRows  []pqRecord
@@ -202,7 +134,7 @@ func NewParquet(dir string, first func() int64) (*ParquetWriter, error) {
 		mk   func(*os.File)
 	}{
 		{ParquetConnections, func(f *os.File) {
-			p.conns = parquet.NewGenericWriter[any](f, append(opts, parquet.SchemaOf(reflect.New(pqConnDirType).Interface()))...)
+			p.conns = parquet.NewGenericWriter[pqConnDir](f, opts...)
 		}},
 		{ParquetSegments, func(f *os.File) { p.segs = parquet.NewGenericWriter[pqSegment](f, opts...) }},
 		{ParquetHTTP, func(f *os.File) { p.http = parquet.NewGenericWriter[pqExchange](f, opts...) }},
@@ -247,25 +179,15 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		if dir == analyze.ServerToClient {
 			jd = jc.Directions.ServerToClient
 		}
-		row := reflect.New(pqConnDirType).Elem()
-		for i, v := range []any{int64(c.ID), jc.Client, jc.Server, c.Server.Addr().String(), int32(c.Server.Port()), c.RolesGuessed,
-			c.First / 1000, c.First, jc.DurationMs, int64(jc.Packets), rtt, proto, dir.String()} {
-			row.Field(i).Set(reflect.ValueOf(v))
+		row := pqConnDir{ID: int64(c.ID), Client: jc.Client, Server: jc.Server, ServerIP: c.Server.Addr().String(),
+			ServerPort: int32(c.Server.Port()), RolesGuessed: c.RolesGuessed, Start: c.First / 1000, StartNs: c.First,
+			DurationMs: jc.DurationMs, ConnPackets: int64(jc.Packets), HandshakeRTTMs: rtt, Protocol: proto, Direction: dir.String(),
+			PSHRuns: int64(jd.PSHRuns.Count), Sizes: make([]pqSize, 0, len(jd.row.st.Sizes))}
+		row.setDir(&jd.row)
+		for _, s := range jd.row.st.Sizes {
+			row.Sizes = append(row.Sizes, pqSize{int32(s.Size), int64(s.Count)})
 		}
-		for i, f := range DirFields {
-			setField(row.Field(pqConnDirStatic+i), f.Kind, jd.vals[i])
-		}
-		n := pqConnDirStatic + len(DirFields)
-		row.Field(n).SetInt(int64(jd.PSHRuns.Count))
-		st := c.Dir(dir).Stats()
-		sizes := make([]pqSize, 0, len(st.Sizes))
-		for _, s := range st.Sizes {
-			sizes = append(sizes, pqSize{int32(s.Size), int64(s.Count)})
-		}
-		row.Field(n + 1).Set(reflect.ValueOf(sizes))
-		if _, err := p.conns.Write([]any{row.Addr().Interface()}); err != nil {
-			return err
-		}
+		p.connRows = append(p.connRows, row)
 	}
 	first := p.first()
 	for _, seg := range c.Segments {
@@ -320,6 +242,10 @@ func (p *ParquetWriter) addApp(c *analyze.Connection, app *jsonApp) {
 func (p *ParquetWriter) flush(all bool) error {
 	const batch = 4096
 	var errs []error
+	if all || len(p.connRows) >= batch {
+		_, err := p.conns.Write(p.connRows)
+		errs, p.connRows = append(errs, err), p.connRows[:0]
+	}
 	if all || len(p.segRows) >= batch {
 		_, err := p.segs.Write(p.segRows)
 		errs, p.segRows = append(errs, err), p.segRows[:0]
@@ -356,4 +282,13 @@ func (p *ParquetWriter) Close(res *analyze.Result, _ []error) error {
 		}
 	}
 	return nil
+}
+
+// optInt32 is an optional field's value as Parquet's optional INT32.
+func optInt32(v fieldValue) *int32 {
+	if v.Null {
+		return nil
+	}
+	n := int32(v.I)
+	return &n
 }

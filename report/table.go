@@ -97,7 +97,7 @@ func (a Analysis) writeTable(w io.Writer) error {
 
 	if len(a.Connections) > 0 {
 		align, header := "ll", []string{"ID", "DIRECTION"}
-		for _, f := range tableFields() {
+		for _, f := range tableDirFields {
 			header = append(header, f.Table)
 			if f.Kind == FieldString || f.left {
 				align += "l"
@@ -297,8 +297,8 @@ func tableRow(c *analyze.Connection, dir analyze.Dir) []string {
 		}
 	}
 	row := []string{id, r.src + " > " + r.dst}
-	for _, f := range tableFields() {
-		row = append(row, f.tableCell(r))
+	for _, f := range tableDirFields {
+		row = append(row, f.tableCell(&r))
 	}
 	return append(row, rtt, topSizes(r.st, 3))
 }
