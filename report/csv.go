@@ -14,10 +14,7 @@ import (
 // per connection direction, the connection's columns, then DirFields,
 // then the direction's runs, the handshake and the sizes.
 func analysisCSVHeader() []string {
-	h := []string{"id", "client", "server", "direction"}
-	for _, f := range DirFields {
-		h = append(h, f.Name)
-	}
+	h := append([]string{"id", "client", "server", "direction"}, DirFields.csvHeader()...)
 	return append(h, "psh_runs", "handshake_rtt_ms", "sizes")
 }
 
@@ -39,9 +36,7 @@ func (a Analysis) writeCSV(w io.Writer) error {
 			}
 			row := make([]string, 0, 7+len(DirFields))
 			row = append(row, strconv.Itoa(c.ID), jc.Client, jc.Server, dir.String())
-			for _, f := range DirFields {
-				row = append(row, f.get(&jd.row).csv(f.Kind))
-			}
+			row = DirFields.appendCSV(row, &jd.row)
 			row = append(row, strconv.Itoa(jd.PSHRuns.Count), optFloat(jc.Handshake.RTTMs), strings.Join(sizes, ";"))
 			if err := cw.Write(row); err != nil {
 				return err

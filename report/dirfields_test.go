@@ -187,28 +187,42 @@ func keysInOrder(t *testing.T, raw json.RawMessage) []string {
 	return keys
 }
 
-// TestREADMEDirFields: README's table of a direction's fields is
-// DirFields' (go test ./report -update rewrites it).
-func TestREADMEDirFields(t *testing.T) {
-	const begin, end = "<!-- dirfields: generated from report.DirFields by go test ./report -update -->\n", "<!-- /dirfields -->"
+// TestREADMEFields: README's tables of each record kind's fields are the
+// schema's (go test ./report -update rewrites them).
+func TestREADMEFields(t *testing.T) {
 	path := filepath.Join("..", "README.md")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(b)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q section", begin, end)
-	}
-	want := dirFieldsMarkdown()
-	if got := s[i+len(begin) : j]; got != want {
-		if *update {
-			if err := os.WriteFile(path, []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
+	for _, sec := range readmeFieldTables() {
+		begin, end := "<!-- "+sec.name+": generated from report."+sec.list+" by go test ./report -update -->\n", "<!-- /"+sec.name+" -->"
+		i, j := strings.Index(s, begin), strings.Index(s, end)
+		if i < 0 || j < i {
+			t.Errorf("README.md has no %q ... %q section", begin, end)
+			continue
 		}
-		t.Errorf("README.md's table of direction fields differs from DirFields (go test ./report -update rewrites it)")
+		if got := s[i+len(begin) : j]; got != sec.markdown {
+			if *update {
+				s = s[:i+len(begin)] + sec.markdown + s[j:]
+				continue
+			}
+			t.Errorf("README.md's table of %s differs from the schema (go test ./report -update rewrites it)", sec.list)
+		}
+	}
+	if *update && s != string(b) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readmeFieldTables are README's generated tables: the marker's name,
+// the schema list, its table.
+func readmeFieldTables() []struct{ name, list, markdown string } {
+	return []struct{ name, list, markdown string }{
+		{"dirfields", "DirFields", DirFields.markdown()},
+		{"segmentfields", "SegmentFields", SegmentFields.markdown()},
 	}
 }

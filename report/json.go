@@ -247,10 +247,6 @@ func writeJSONStream(w io.Writer, doc any, key string, next func() (any, bool)) 
 		if !ok {
 			return false
 		}
-		if seg, ok := v.(jsonSegment); ok {
-			e.segment(&seg)
-			return true
-		}
 		buf.Reset()
 		if encErr = enc.Encode(v); encErr != nil {
 			return false

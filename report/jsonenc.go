@@ -200,10 +200,7 @@ func (e *jenc) conn(c *jsonConn) {
 
 func (e *jenc) dir(d *jsonDir) {
 	e.open('{')
-	for _, f := range DirFields {
-		e.key(f.Name)
-		f.get(&d.row).json(e, f.Kind)
-	}
+	DirFields.json(e, &d.row)
 	e.key("psh_runs")
 	e.open('{')
 	e.key("count")
@@ -351,45 +348,5 @@ func (e *jenc) stream(s *jsonStream) {
 	}
 	e.key("memory_bound_hits")
 	e.int(int64(s.BoundHits))
-	e.close('}')
-}
-
-func (e *jenc) segment(s *jsonSegment) {
-	e.open('{')
-	e.key("packet")
-	e.int(int64(s.Packet))
-	e.key("time")
-	e.str(s.Time)
-	e.key("rel_time_s")
-	e.float(s.RelTimeS)
-	e.key("conn")
-	e.int(int64(s.Conn))
-	e.key("direction")
-	e.str(s.Direction)
-	e.key("source")
-	e.str(s.Source)
-	e.key("destination")
-	e.str(s.Dest)
-	e.key("offset")
-	e.int(s.Offset)
-	e.key("len")
-	e.int(int64(s.Len))
-	e.key("flags")
-	e.str(s.Flags)
-	e.key("window")
-	e.int(int64(s.Window))
-	e.key("option_bytes")
-	e.int(int64(s.Options))
-	e.key("class")
-	e.str(s.Class)
-	if len(s.Carried) > 0 {
-		e.key("carried")
-		e.open('[')
-		for _, c := range s.Carried {
-			e.sep()
-			e.str(c)
-		}
-		e.close(']')
-	}
 	e.close('}')
 }

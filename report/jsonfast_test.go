@@ -124,26 +124,6 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 				t.Fatalf("analyze JSON differs from encoding/json's:\n%s", jsonDiff(got.String(), want.String()))
 			}
 
-			s := Segments{Result: res, Connections: res.Connections, Carried: true}
-			got.Reset()
-			want.Reset()
-			if err := s.Write(&got, JSON); err != nil {
-				t.Fatal(err)
-			}
-			rows := s.rows()
-			i = 0
-			doc := jsonSegments{Schema: SegmentsSchema, Source: strings.Join(res.Sources, ", "), Segments: []jsonSegment{}, Errors: []string{}}
-			refJSONStream(&want, doc, "segments", func() (any, bool) {
-				if i == len(rows) {
-					return nil, false
-				}
-				i++
-				return rows[i-1], true
-			})
-			if got.String() != want.String() {
-				t.Fatalf("segments JSON differs from encoding/json's:\n%s", jsonDiff(got.String(), want.String()))
-			}
-
 			// jsonl: one compact line per connection.
 			got.Reset()
 			w := NewAnalysisJSONL(&got)

@@ -143,19 +143,19 @@ func NewSegmentsJSONL(w io.Writer, first func() int64, carried bool, dir *analyz
 // Conn writes the segments of one ended connection.
 func (s *SegmentsJSONL) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	s.nc++
-	first := s.first()
 	var carried map[int][]string
 	if s.carried {
 		carried = carriedNames(c)
 	}
-	for _, seg := range c.Segments {
-		if s.dir != nil && seg.Dir != *s.dir {
+	r := newSegRow(c, s.first(), carried)
+	for i := range c.Segments {
+		r.seg = &c.Segments[i]
+		if s.dir != nil && r.seg.Dir != *s.dir {
 			continue
 		}
 		s.n++
-		row := segmentRow(c, seg, first, carried)
 		s.fast.b = s.fast.b[:0]
-		s.fast.segment(&row)
+		SegmentFields.jsonObject(&s.fast, &r)
 		s.fast.b = append(s.fast.b, '\n')
 		if _, err := s.w.Write(s.fast.b); err != nil {
 			return err

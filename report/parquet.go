@@ -28,34 +28,15 @@ import (
 // connections.parquet has one row per connection direction: the
 // connection's columns (as in `--format csv`), then DirFields, then the
 // direction's runs and every distinct segment size. Its row type,
-// pqConnDir, is generated from DirFields into parquet_conndir.go (go test
+// pqConnDir, is generated from DirFields into parquet_rows.go (go test
 // ./report -run TestParquetRowGenerated -update), typed so that
 // parquet-go writes it column by column without reflecting on each row;
-// the test fails when the file and DirFields differ.
+// the test fails when the file and DirFields differ. segments.parquet's
+// row, pqSegment, is generated the same way from SegmentFields.
 
 type pqSize struct {
 	Size  int32 `parquet:"size"`
 	Count int64 `parquet:"count"`
-}
-
-// pqSegment is one row of segments.parquet.
-type pqSegment struct {
-	Conn        int64  `parquet:"conn"`
-	Packet      int64  `parquet:"packet"`
-	Time        int64  `parquet:"time,timestamp(microsecond)"`
-	TimeNs      int64  `parquet:"time_ns"`
-	Direction   string `parquet:"direction,dict"`
-	Source      string `parquet:"source,dict"`
-	Destination string `parquet:"destination,dict"`
-	Offset      int64  `parquet:"offset"`
-	Len         int32  `parquet:"len"`
-	Flags       string `parquet:"flags,dict"`
-	Window      int32  `parquet:"window"`
-	OptionBytes int32  `parquet:"option_bytes"`
-	Class       string `parquet:"class,dict"`
-	// Ack is the offset on the other direction's stream the segment
-	// acknowledges; NULL without the ACK flag.
-	Ack *int64 `parquet:"ack,optional"`
 }
 
 // pqExchange is one row of http.parquet.
@@ -189,19 +170,12 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		}
 		p.connRows = append(p.connRows, row)
 	}
-	first := p.first()
-	for _, seg := range c.Segments {
-		r := segmentRow(c, seg, first, nil)
-		var ack *int64
-		if seg.Ack >= 0 {
-			a := seg.Ack
-			ack = &a
-		}
-		p.segRows = append(p.segRows, pqSegment{Ack: ack,
-			Conn: int64(c.ID), Packet: int64(seg.Packet), Time: seg.Time / 1000, TimeNs: seg.Time, Direction: r.Direction,
-			Source: r.Source, Destination: r.Dest, Offset: seg.Offset, Len: int32(seg.Len),
-			Flags: r.Flags, Window: int32(seg.Window), OptionBytes: int32(seg.OptionLen), Class: r.Class,
-		})
+	r := newSegRow(c, p.first(), nil)
+	for i := range c.Segments {
+		r.seg = &c.Segments[i]
+		var row pqSegment
+		row.set(&r)
+		p.segRows = append(p.segRows, row)
 	}
 	if app != nil {
 		p.addApp(c, app)
@@ -282,6 +256,15 @@ func (p *ParquetWriter) Close(res *analyze.Result, _ []error) error {
 		}
 	}
 	return nil
+}
+
+// optInt64 is an optional field's value as Parquet's optional INT64.
+func optInt64(v fieldValue) *int64 {
+	if v.Null {
+		return nil
+	}
+	n := v.I
+	return &n
 }
 
 // optInt32 is an optional field's value as Parquet's optional INT32.

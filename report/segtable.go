@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/segscope/segscope/analyze"
@@ -26,15 +25,9 @@ type SegmentsTable struct {
 	line    []byte
 }
 
-// segTableCols are the columns: header, width, right-aligned.
-var segTableCols = []struct {
-	head  string
-	width int
-	right bool
-}{
-	{"PACKET", 8, true}, {"TIME", 12, true}, {"CONN", 6, true}, {"DIR", 3, false}, {"FROM", 21, false},
-	{"OFFSET", 11, true}, {"LEN", 6, true}, {"FLAGS", 6, false}, {"WIN", 6, true}, {"CLASS", 14, false},
-}
+// segTableCols are the table's columns: SegmentFields with a Table
+// title, in order (the last, CARRIED, only when asked for).
+var segTableCols = SegmentFields.tabled()
 
 // NewSegmentsTable writes to w; first gives the capture's first packet
 // time once known, carried adds what each segment carried, dir keeps one
@@ -45,12 +38,9 @@ func NewSegmentsTable(w io.Writer, first func() int64, carried bool, dir *analyz
 
 func (s *SegmentsTable) header() error {
 	s.started = true
-	cells := make([]string, 0, len(segTableCols)+1)
-	for _, c := range segTableCols {
-		cells = append(cells, c.head)
-	}
-	if s.carried {
-		cells = append(cells, "CARRIED")
+	var cells []string
+	for _, c := range s.cols() {
+		cells = append(cells, c.Table)
 	}
 	s.row(cells)
 	n := len(s.line) - 1
@@ -65,13 +55,13 @@ func (s *SegmentsTable) row(cells []string) error {
 	b := s.line[:0]
 	for i, c := range cells {
 		b = append(b, ' ')
-		if i >= len(segTableCols) {
+		col := &segTableCols[i]
+		if col.width == 0 {
 			b = append(b, c...) // CARRIED: the last column, as long as it is
 			continue
 		}
-		col := segTableCols[i]
 		pad := max(0, col.width-len(c))
-		if col.right {
+		if !col.left {
 			b = appendSpaces(b, pad)
 			b = append(b, c...)
 		} else {
@@ -103,32 +93,35 @@ func (s *SegmentsTable) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		}
 	}
 	s.nc++
-	first := s.first()
 	var carried map[int][]string
 	if s.carried {
 		carried = carriedNames(c)
 	}
-	cells := make([]string, 0, len(segTableCols)+1)
-	for _, seg := range c.Segments {
-		if s.dir != nil && seg.Dir != *s.dir {
+	cols := s.cols()
+	cells := make([]string, len(cols))
+	r := newSegRow(c, s.first(), carried)
+	for i := range c.Segments {
+		r.seg = &c.Segments[i]
+		if s.dir != nil && r.seg.Dir != *s.dir {
 			continue
 		}
 		s.n++
-		r := segmentRow(c, seg, first, carried)
-		dir := "c>s"
-		if seg.Dir == analyze.ServerToClient {
-			dir = "s>c"
-		}
-		cells = append(cells[:0], strconv.Itoa(r.Packet), strconv.FormatFloat(r.RelTimeS, 'f', 6, 64), strconv.Itoa(r.Conn), dir,
-			r.Source, strconv.FormatInt(r.Offset, 10), strconv.Itoa(r.Len), r.Flags, strconv.Itoa(r.Window), r.Class)
-		if s.carried {
-			cells = append(cells, strings.Join(r.Carried, "; "))
+		for k := range cols {
+			cells[k] = cols[k].tableCell(&r)
 		}
 		if err := s.row(cells); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// cols are the columns this table shows: CARRIED only when asked for.
+func (s *SegmentsTable) cols() Fields[segRow] {
+	if s.carried {
+		return segTableCols
+	}
+	return segTableCols[:len(segTableCols)-1]
 }
 
 // Close writes the count and the errors, and flushes.

@@ -59,39 +59,84 @@ type pqConnDir struct {
 	Sizes []pqSize `parquet:"sizes,list"`
 }
 
-// setDir fills the DirFields columns from the direction.
+// dirFieldsParquet are the DirFields connections.parquet carries.
+var dirFieldsParquet = DirFields.in(InParquet)
+
+// setDir fills the DirFields columns.
 func (p *pqConnDir) setDir(r *dirRow) {
-	p.F0 = DirFields[0].get(r).S
-	p.F1 = DirFields[1].get(r).S
-	p.F2 = DirFields[2].get(r).B
-	p.F3 = optInt32(DirFields[3].get(r))
-	p.F4 = optInt32(DirFields[4].get(r))
-	p.F5 = DirFields[5].get(r).B
-	p.F6 = DirFields[6].get(r).B
-	p.F7 = optInt32(DirFields[7].get(r))
-	p.F8 = DirFields[8].get(r).B
-	p.F9 = DirFields[9].get(r).S
-	p.F10 = int32(DirFields[10].get(r).I)
-	p.F11 = DirFields[11].get(r).I
-	p.F12 = DirFields[12].get(r).I
-	p.F13 = DirFields[13].get(r).I
-	p.F14 = int32(DirFields[14].get(r).I)
-	p.F15 = int32(DirFields[15].get(r).I)
-	p.F16 = int32(DirFields[16].get(r).I)
-	p.F17 = int32(DirFields[17].get(r).I)
-	p.F18 = DirFields[18].get(r).F
-	p.F19 = DirFields[19].get(r).I
-	p.F20 = DirFields[20].get(r).I
-	p.F21 = DirFields[21].get(r).I
-	p.F22 = DirFields[22].get(r).F
-	p.F23 = DirFields[23].get(r).I
-	p.F24 = DirFields[24].get(r).I
-	p.F25 = DirFields[25].get(r).I
-	p.F26 = DirFields[26].get(r).I
-	p.F27 = DirFields[27].get(r).I
-	p.F28 = DirFields[28].get(r).I
-	p.F29 = DirFields[29].get(r).I
-	p.F30 = DirFields[30].get(r).I
-	p.F31 = DirFields[31].get(r).I
-	p.F32 = DirFields[32].get(r).I
+	fs := dirFieldsParquet
+	p.F0 = fs[0].get(r).S
+	p.F1 = fs[1].get(r).S
+	p.F2 = fs[2].get(r).B
+	p.F3 = optInt32(fs[3].get(r))
+	p.F4 = optInt32(fs[4].get(r))
+	p.F5 = fs[5].get(r).B
+	p.F6 = fs[6].get(r).B
+	p.F7 = optInt32(fs[7].get(r))
+	p.F8 = fs[8].get(r).B
+	p.F9 = fs[9].get(r).S
+	p.F10 = int32(fs[10].get(r).I)
+	p.F11 = fs[11].get(r).I
+	p.F12 = fs[12].get(r).I
+	p.F13 = fs[13].get(r).I
+	p.F14 = int32(fs[14].get(r).I)
+	p.F15 = int32(fs[15].get(r).I)
+	p.F16 = int32(fs[16].get(r).I)
+	p.F17 = int32(fs[17].get(r).I)
+	p.F18 = fs[18].get(r).F
+	p.F19 = fs[19].get(r).I
+	p.F20 = fs[20].get(r).I
+	p.F21 = fs[21].get(r).I
+	p.F22 = fs[22].get(r).F
+	p.F23 = fs[23].get(r).I
+	p.F24 = fs[24].get(r).I
+	p.F25 = fs[25].get(r).I
+	p.F26 = fs[26].get(r).I
+	p.F27 = fs[27].get(r).I
+	p.F28 = fs[28].get(r).I
+	p.F29 = fs[29].get(r).I
+	p.F30 = fs[30].get(r).I
+	p.F31 = fs[31].get(r).I
+	p.F32 = fs[32].get(r).I
+}
+
+// pqSegment is one row of segments.parquet: a column per SegmentFields
+// entry Parquet carries.
+type pqSegment struct {
+	F0  int64  `parquet:"packet"`
+	F1  int64  `parquet:"time,timestamp(microsecond)"`
+	F2  int64  `parquet:"time_ns"`
+	F3  int64  `parquet:"conn"`
+	F4  string `parquet:"direction,dict"`
+	F5  string `parquet:"source,dict"`
+	F6  string `parquet:"destination,dict"`
+	F7  int64  `parquet:"offset"`
+	F8  int32  `parquet:"len"`
+	F9  string `parquet:"flags,dict"`
+	F10 int32  `parquet:"window"`
+	F11 int32  `parquet:"option_bytes"`
+	F12 string `parquet:"class,dict"`
+	F13 *int64 `parquet:"ack,optional"`
+}
+
+// segmentFieldsParquet are the SegmentFields segments.parquet carries.
+var segmentFieldsParquet = SegmentFields.in(InParquet)
+
+// set fills the SegmentFields columns.
+func (p *pqSegment) set(r *segRow) {
+	fs := segmentFieldsParquet
+	p.F0 = fs[0].get(r).I
+	p.F1 = fs[1].get(r).I / 1000
+	p.F2 = fs[2].get(r).I
+	p.F3 = fs[3].get(r).I
+	p.F4 = fs[4].get(r).S
+	p.F5 = fs[5].get(r).S
+	p.F6 = fs[6].get(r).S
+	p.F7 = fs[7].get(r).I
+	p.F8 = int32(fs[8].get(r).I)
+	p.F9 = fs[9].get(r).S
+	p.F10 = int32(fs[10].get(r).I)
+	p.F11 = int32(fs[11].get(r).I)
+	p.F12 = fs[12].get(r).S
+	p.F13 = optInt64(fs[13].get(r))
 }
