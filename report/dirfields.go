@@ -105,4 +105,3 @@ func retxCell(r *dirRow) string {
 	}
 	return s
 }
-
