@@ -222,7 +222,9 @@ func TestREADMEFields(t *testing.T) {
 // the schema list, its table.
 func readmeFieldTables() []struct{ name, list, markdown string } {
 	return []struct{ name, list, markdown string }{
-		{"dirfields", "DirFields", DirFields.markdown()},
-		{"segmentfields", "SegmentFields", SegmentFields.markdown()},
+		{"dirfields", "DirFields", DirFields.markdown(inAll)},
+		{"segmentfields", "SegmentFields", SegmentFields.markdown(inAll)},
+		{"unitfields", "UnitFields", UnitFields.markdown(InJSON | InCSV)},
+		{"eventfields", "EventFields", EventFields.markdown(InJSON | InCSV)},
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/explain"
@@ -35,7 +33,7 @@ type jsonExplain struct {
 	Capture  []string           `json:"capture_files"`
 	Matches  []jsonExplainMatch `json:"matches"`
 	Summary  jsonExplainSummary `json:"summary"`
-	Events   []jsonExplainEvent `json:"events"`
+	Events   []any              `json:"events"` // EventFields, written by the fast encoder
 	Problems []string           `json:"problems"`
 	// Refused: the problems show that the trace and the capture are of
 	// different transfers, and no event has a cause.
@@ -95,42 +93,10 @@ type jsonNeed struct {
 	How    string `json:"how"`
 }
 
-type jsonExplainEvent struct {
-	Line int `json:"line"`
-	// Direction is "recv" (Recv data) or "send" (Send header, Send data);
-	// Kind names curl's event.
-	Direction    explain.Direction `json:"direction"`
-	Kind         string            `json:"kind"`
-	Size         int               `json:"size"`
-	Time         string            `json:"time,omitempty"`
-	Conn         int               `json:"conn"`
-	Start        int64             `json:"start"`
-	End          int64             `json:"end"`
-	PlainStart   int64             `json:"plain_start,omitempty"`
-	PlainEnd     int64             `json:"plain_end,omitempty"`
-	Segments     []jsonExplainSeg  `json:"segments"`
-	Cause        string            `json:"cause"`
-	Confidence   string            `json:"confidence"`
-	Inference    string            `json:"inference,omitempty"`
-	Needs        []explain.Need    `json:"needs"`
-	Notes        []explain.Note    `json:"notes"`
-	Why          string            `json:"why"`
-	ChunkFraming int               `json:"chunk_framing,omitempty"`
-	Facts        explain.Facts     `json:"facts"`
-}
-
-type jsonExplainSeg struct {
-	Packet   int     `json:"packet"`
-	Offset   int64   `json:"offset"`
-	Len      int     `json:"len"`
-	BeforeUs float64 `json:"before_read_us"`
-	Super    bool    `json:"super,omitempty"`
-}
-
 func (x Explanation) doc() jsonExplain {
 	r := x.Result
 	d := jsonExplain{Schema: ExplainSchema, Trace: traceName(r), Capture: []string{}, Matches: []jsonExplainMatch{},
-		Events: []jsonExplainEvent{}, Problems: []string{}, Errors: []string{}}
+		Events: []any{}, Problems: []string{}, Errors: []string{}}
 	if x.Capture != nil {
 		d.Capture = append(d.Capture, x.Capture.Sources...)
 	}
@@ -144,9 +110,6 @@ func (x Explanation) doc() jsonExplain {
 			ZoneHours: m.ClockZone.Hours(), SkewUs: round3(float64(m.ClockSkew) / 1e3), Point: m.Point})
 	}
 	d.Summary = summaryDoc(r)
-	for _, e := range inTraceOrder(r) {
-		d.Events = append(d.Events, eventDoc(e))
-	}
 	for _, err := range x.Errors {
 		d.Errors = append(d.Errors, err.Error())
 	}
@@ -216,58 +179,36 @@ func inTraceOrder(r *explain.Result) []explain.Event {
 	return out
 }
 
-func eventDoc(e explain.Event) jsonExplainEvent {
-	je := jsonExplainEvent{Line: e.Line, Direction: e.Dir, Kind: e.Kind.String(), Size: e.Size, Conn: e.Conn, Start: e.Range.Start, End: e.Range.End,
-		PlainStart: e.Plain.Start, PlainEnd: e.Plain.End, Segments: []jsonExplainSeg{}, Cause: e.Cause.String(),
-		Confidence: e.Confidence.Name(), Needs: append([]explain.Need{}, e.Needs...), Notes: append([]explain.Note{}, e.Notes...),
-		Why: prose.Why(e), Facts: e.Facts}
-	if e.Inference != explain.NoInference {
-		je.Inference = e.Inference.String()
-	}
-	if c := e.Facts.Chunks; c != nil {
-		je.ChunkFraming = c.Framing
-	}
-	if !e.Time.IsZero() {
-		je.Time = e.Time.UTC().Format(time.RFC3339Nano)
-	}
-	for _, sg := range e.Segments {
-		je.Segments = append(je.Segments, jsonExplainSeg{sg.Packet, sg.Offset, sg.Len, round3(float64(sg.Before) / 1e3), sg.Super})
-	}
-	return je
-}
-
 // Write renders the explanation.
 func (x Explanation) Write(w io.Writer, f Format) error {
 	d := x.doc()
 	switch f {
 	case JSON:
+		events := inTraceOrder(x.Result)
 		i := 0
-		events := d.Events
-		d.Events = []jsonExplainEvent{}
-		return writeJSONStream(w, d, "events", func() (any, bool) {
+		return writeJSONStreamFast(w, d, "events", func(e *jenc) bool {
 			if i == len(events) {
-				return nil, false
+				return false
 			}
+			EventFields.jsonObject(e, &eventRow{&events[i]})
 			i++
-			return events[i-1], true
+			return true
 		})
 	case CSV:
-		return writeExplainCSV(w, d)
+		return writeExplainCSV(w, inTraceOrder(x.Result))
 	}
 	return x.writeTable(w, d)
 }
 
-func writeExplainCSV(w io.Writer, d jsonExplain) error {
+func writeExplainCSV(w io.Writer, events []explain.Event) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"line", "direction", "size", "time", "conn", "start", "end", "segments", "packets", "cause", "why", "confidence"})
-	for _, e := range d.Events {
-		var pk []string
-		for _, s := range e.Segments {
-			pk = append(pk, strconv.Itoa(s.Packet))
-		}
-		if err := cw.Write([]string{strconv.Itoa(e.Line), e.Direction.String(), strconv.Itoa(e.Size), e.Time, strconv.Itoa(e.Conn),
-			strconv.FormatInt(e.Start, 10), strconv.FormatInt(e.End, 10), strconv.Itoa(len(e.Segments)),
-			strings.Join(pk, ";"), e.Cause, e.Why, e.Confidence}); err != nil {
+	if err := cw.Write(EventFields.csvHeader()); err != nil {
+		return err
+	}
+	var row []string
+	for i := range events {
+		row = EventFields.appendCSV(row[:0], &eventRow{&events[i]})
+		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
@@ -311,8 +252,8 @@ func (x Explanation) writeTable(w io.Writer, d jsonExplain) error {
 			fmt.Fprintf(w, "  - %s\n", p)
 		}
 	}
-	if len(d.Events) > 0 && !d.Refused {
-		if err := writeEventTable(w, d.Events); err != nil {
+	if events := inTraceOrder(x.Result); len(events) > 0 && !d.Refused {
+		if err := writeEventTable(w, events); err != nil {
 			return err
 		}
 		fmt.Fprintln(w, "\nOne event of each cause, in full:")
@@ -343,36 +284,18 @@ func sizeList(sizes []jsonSizeCount) string {
 	return strings.Join(out, " ")
 }
 
-func writeEventTable(w io.Writer, events []jsonExplainEvent) error {
+func writeEventTable(w io.Writer, events []explain.Event) error {
 	fmt.Fprintln(w, "\nEvents:")
-	return streamTable(w, "rlrrrlrll",
-		[]string{"LINE", "DIR", "N", "CONN", "STREAM", "PACKETS", "LAST BEFORE EVENT", "CAUSE", "CONFIDENCE"},
-		func(emit func([]string) error) error {
-			for _, e := range events {
-				conn, rng, pk, before := "-", "", "", ""
-				if e.Conn >= 0 {
-					conn = strconv.Itoa(e.Conn)
-					if e.End > e.Start {
-						rng = fmt.Sprintf("%d-%d", e.Start, e.End)
-					}
-				}
-				if n := len(e.Segments); n > 0 {
-					pk = strconv.Itoa(e.Segments[0].Packet)
-					if n > 1 {
-						pk = fmt.Sprintf("%d-%d (%d)", e.Segments[0].Packet, e.Segments[n-1].Packet, n)
-					}
-					if e.Time != "" {
-						last := e.Segments[0].BeforeUs // the segment captured last
-						for _, sg := range e.Segments {
-							last = min(last, sg.BeforeUs)
-						}
-						before = time.Duration(last * 1e3).Round(time.Microsecond).String()
-					}
-				}
-				if err := emit([]string{strconv.Itoa(e.Line), e.Direction.String(), strconv.Itoa(e.Size), conn, rng, pk, before, e.Cause, e.Confidence}); err != nil {
-					return err
-				}
+	cols := EventFields.tabled()
+	align, head := cols.tableHead()
+	return streamTable(w, align, head, func(emit func([]string) error) error {
+		cells := make([]string, len(cols))
+		for i := range events {
+			cols.tableCells(cells, &eventRow{&events[i]})
+			if err := emit(cells); err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		return nil
+	})
 }

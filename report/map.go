@@ -41,22 +41,13 @@ type jsonMapConn struct {
 	Protocol string `json:"protocol"`
 }
 
-type jsonUnit struct {
-	Index     int    `json:"index"`
-	Direction string `json:"direction"`
-	Kind      string `json:"kind"`
-	Label     string `json:"label"`
-	Exchange  int    `json:"exchange"`
-	jsonPart
-	Size      int64 `json:"size"`
-	Segments  []int `json:"segments"` // packet numbers
-	Truncated bool  `json:"truncated,omitempty"`
-	// Inside TLS: the unit's range on the decrypted stream, and the
-	// records (indices into units) that carried it; start and end are
-	// then the ciphertext's, on the TCP stream.
-	PlainStart *int64 `json:"plain_start,omitempty"`
-	PlainEnd   *int64 `json:"plain_end,omitempty"`
-	Records    []int  `json:"records,omitempty"`
+// jsonUnit writes a unit's UnitFields as a JSON object.
+type jsonUnit struct{ r unitRow }
+
+func (u jsonUnit) MarshalJSON() ([]byte, error) {
+	var e jenc
+	UnitFields.jsonObject(&e, &u.r)
+	return e.b, nil
 }
 
 type jsonMapSegment struct {
@@ -70,20 +61,9 @@ type jsonMapSegment struct {
 	Units     []int   `json:"units"` // indices into units
 }
 
-func (b BoundaryMap) unit(i int) jsonUnit {
-	u := b.Map.Units[i]
-	ju := jsonUnit{Index: i, Direction: u.Dir.String(), Kind: string(u.Kind), Label: prose.UnitLabel(u), Exchange: u.Exchange,
-		jsonPart: partOf(u.Range, u.First, u.Last), Size: u.Size, Segments: []int{}, Truncated: u.Truncated}
-	for _, si := range b.Map.UnitSegments[i] {
-		ju.Segments = append(ju.Segments, b.Map.Segments[si].Packet)
-	}
-	if u.InTLS {
-		ju.PlainStart, ju.PlainEnd = &u.Plain.Start, &u.Plain.End
-		if b.Map.Records != nil {
-			ju.Records = b.Map.Records[i]
-		}
-	}
-	return ju
+// unit is unit i's row for UnitFields.
+func (b BoundaryMap) unit(i int) unitRow {
+	return unitRow{c: b.Conn, m: &b.Map, i: i, u: &b.Map.Units[i], nested: b.Map.Records != nil}
 }
 
 // Write renders the map.
@@ -99,7 +79,7 @@ func (b BoundaryMap) Write(w io.Writer, f Format) error {
 			Conn:  jsonMapConn{c.ID, c.Client.String(), c.Server.String(), proto},
 			Units: []jsonUnit{}, Segments: []jsonMapSegment{}, Errors: []string{}}
 		for i := range b.Map.Units {
-			doc.Units = append(doc.Units, b.unit(i))
+			doc.Units = append(doc.Units, jsonUnit{b.unit(i)})
 		}
 		for i, s := range b.Map.Segments {
 			js := jsonMapSegment{Packet: s.Packet, Time: timeString(s.Time), RelTimeS: float64(s.Time-b.Result.First) / 1e9,
@@ -112,13 +92,13 @@ func (b BoundaryMap) Write(w io.Writer, f Format) error {
 		return writeJSON(w, doc)
 	case CSV:
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"conn", "direction", "kind", "label", "exchange", "start", "end", "size", "first_packet", "first_offset", "last_packet", "last_offset", "segments", "truncated"})
+		if err := cw.Write(UnitFields.csvHeader()); err != nil {
+			return err
+		}
+		var row []string
 		for i := range b.Map.Units {
-			u := b.unit(i)
-			if err := cw.Write([]string{strconv.Itoa(c.ID), u.Direction, u.Kind, u.Label, strconv.Itoa(u.Exchange),
-				strconv.FormatInt(u.Start, 10), strconv.FormatInt(u.End, 10), strconv.FormatInt(u.Size, 10),
-				strconv.Itoa(u.FirstPacket), strconv.FormatInt(u.FirstOffset, 10), strconv.Itoa(u.LastPacket), strconv.FormatInt(u.LastOffset, 10),
-				strconv.Itoa(len(u.Segments)), strconv.FormatBool(u.Truncated)}); err != nil {
+			r := b.unit(i)
+			if err := cw.Write(UnitFields.appendCSV(row[:0], &r)); err != nil {
 				return err
 			}
 		}
@@ -151,60 +131,29 @@ func place(packet int, off int64) string {
 	return fmt.Sprintf("#%d@%d", packet, off)
 }
 
+// unitTable lists the units, a column per UnitFields entry with a table
+// title. Decrypted, it shows each record on the TCP stream and under it
+// the frames or messages it carried, with their plaintext range (the
+// PLAINTEXT column) and the records they span.
 func (b BoundaryMap) unitTable(w io.Writer) error {
-	if b.Map.Records != nil {
-		return b.nestedTable(w)
+	var cols Fields[unitRow]
+	for _, f := range UnitFields.tabled() {
+		if f.Name != "plaintext" || b.Map.Records != nil {
+			cols = append(cols, f)
+		}
 	}
-	return streamTable(w, "lllrrrllr",
-		[]string{"DIR", "UNIT", "LABEL", "START", "END", "BYTES", "FIRST", "LAST", "SEGS"},
-		func(emit func([]string) error) error {
-			for i := range b.Map.Units {
-				u := b.unit(i)
-				if err := emit([]string{b.Map.Units[i].Dir.Arrow(), unitKind(u), u.Label, strconv.FormatInt(u.Start, 10), strconv.FormatInt(u.End, 10),
-					strconv.FormatInt(u.End-u.Start, 10), place(u.FirstPacket, u.FirstOffset), place(u.LastPacket, u.LastOffset),
-					strconv.Itoa(len(u.Segments))}); err != nil {
-					return err
-				}
+	align, head := cols.tableHead()
+	return streamTable(w, align, head, func(emit func([]string) error) error {
+		cells := make([]string, len(cols))
+		for i := range b.Map.Units {
+			r := b.unit(i)
+			cols.tableCells(cells, &r)
+			if err := emit(cells); err != nil {
+				return err
 			}
-			return nil
-		})
-}
-
-func unitKind(u jsonUnit) string {
-	if u.Truncated {
-		return u.Kind + " (cut)"
-	}
-	return u.Kind
-}
-
-// nestedTable is the unit table of a decrypted connection: each record on
-// the TCP stream, and under it the frames or messages it carried, with
-// their plaintext range and the records they span.
-func (b BoundaryMap) nestedTable(w io.Writer) error {
-	return streamTable(w, "lllrrrlllr",
-		[]string{"DIR", "UNIT", "LABEL", "START", "END", "BYTES", "PLAINTEXT", "FIRST", "LAST", "SEGS"},
-		func(emit func([]string) error) error {
-			for i, mu := range b.Map.Units {
-				u := b.unit(i)
-				kind, label, plain := unitKind(u), u.Label, "-"
-				if mu.InTLS {
-					kind = "└ " + kind
-					plain = fmt.Sprintf("[%d,%d) %dB", mu.Plain.Start, mu.Plain.End, mu.Plain.Len())
-					if mu.Exchange >= 0 && mu.Kind == analyze.UnitH2Frame {
-						label = fmt.Sprintf("%s s%d", label, mu.Exchange)
-					}
-					if n := len(u.Records); n > 1 {
-						label += fmt.Sprintf(" (%d records)", n)
-					}
-				}
-				if err := emit([]string{mu.Dir.Arrow(), kind, label, strconv.FormatInt(u.Start, 10), strconv.FormatInt(u.End, 10),
-					strconv.FormatInt(u.End-u.Start, 10), plain, place(u.FirstPacket, u.FirstOffset), place(u.LastPacket, u.LastOffset),
-					strconv.Itoa(len(u.Segments))}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		}
+		return nil
+	})
 }
 
 func (b BoundaryMap) segmentTable(w io.Writer) error {

@@ -81,9 +81,9 @@ type Field[R any] struct {
 	// dict marks a string of few distinct values: Parquet
 	// dictionary-encodes it.
 	dict bool
-	// omit leaves the JSON key out when the value is null, zero or empty
-	// (encoding/json's omitempty).
-	omit bool
+	// omit leaves the JSON key out: omitEmpty when the value is null,
+	// zero or empty (encoding/json's omitempty), omitNull when null.
+	omit omitMode
 	// obj writes a FieldObject value to JSON; csvCell gives its CSV cell.
 	obj     func(e *jenc, r *R)
 	csvCell func(r *R) string
@@ -125,10 +125,36 @@ func (f Field[R]) only(d Docs) Field[R] {
 	return f
 }
 
+type omitMode uint8
+
+const (
+	omitNever omitMode = iota
+	omitIfEmpty
+	omitIfNull
+)
+
 // omitEmpty leaves the JSON key out when the value is null, zero or empty.
 func (f Field[R]) omitEmpty() Field[R] {
-	f.omit = true
+	f.omit = omitIfEmpty
 	return f
+}
+
+// omitNull leaves the JSON key out when the value is null (a pointer's
+// omitempty).
+func (f Field[R]) omitNull() Field[R] {
+	f.omit = omitIfNull
+	return f
+}
+
+// skip says whether JSON leaves v out.
+func (f *Field[R]) skip(v fieldValue) bool {
+	switch f.omit {
+	case omitIfEmpty:
+		return v.empty()
+	case omitIfNull:
+		return v.Null
+	}
+	return false
 }
 
 // csvAs writes the field's CSV cell (and puts it in CSV).
@@ -210,7 +236,7 @@ func (fs Fields[R]) json(e *jenc, r *R) {
 			continue
 		}
 		if f.obj != nil {
-			if f.omit && f.get != nil && f.get(r).empty() {
+			if f.omit != omitNever && f.get != nil && f.skip(f.get(r)) {
 				continue
 			}
 			e.key(f.Name)
@@ -218,7 +244,7 @@ func (fs Fields[R]) json(e *jenc, r *R) {
 			continue
 		}
 		v := f.get(r)
-		if f.omit && v.empty() {
+		if f.skip(v) {
 			continue
 		}
 		e.key(f.Name)
@@ -231,6 +257,27 @@ func (fs Fields[R]) jsonObject(e *jenc, r *R) {
 	e.open('{')
 	fs.json(e, r)
 	e.close('}')
+}
+
+// tableHead is the table's alignment ("l" or "r" per column) and
+// headings, one per field (the caller picks the fields: tabled()).
+func (fs Fields[R]) tableHead() (align string, head []string) {
+	for _, f := range fs {
+		head = append(head, f.Table)
+		if f.left {
+			align += "l"
+		} else {
+			align += "r"
+		}
+	}
+	return align, head
+}
+
+// tableCells fills cells (one per field) with r's.
+func (fs Fields[R]) tableCells(cells []string, r *R) {
+	for k := range fs {
+		cells[k] = fs[k].tableCell(r)
+	}
 }
 
 // tableCell is a field's cell in its table: "-" for null.
@@ -248,8 +295,9 @@ func (f *Field[R]) tableCell(r *R) string {
 	return v.csv(f.Kind)
 }
 
-// markdown is README's table of the fields.
-func (fs Fields[R]) markdown() string {
+// markdown is README's table of the fields; has is the formats the
+// record is written in at all.
+func (fs Fields[R]) markdown(has Docs) string {
 	var b strings.Builder
 	b.WriteString("| key | type | unit | in | table | meaning |\n|---|---|---|---|---|---|\n")
 	for _, f := range fs {
@@ -260,7 +308,11 @@ func (fs Fields[R]) markdown() string {
 		if col == "" {
 			col = "-"
 		}
-		b.WriteString("| `" + f.Name + "` | " + f.Kind.TypeName() + " | " + unit + " | " + f.In.String() + " | " + col + " | " + f.Doc + " |\n")
+		in := (f.In & has).String()
+		if in == "" {
+			in = "table only"
+		}
+		b.WriteString("| `" + f.Name + "` | " + f.Kind.TypeName() + " | " + unit + " | " + in + " | " + col + " | " + f.Doc + " |\n")
 	}
 	return b.String()
 }

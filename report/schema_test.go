@@ -14,6 +14,7 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/keylog"
 )
 
 // namesIn lists the names of the fields a format carries.
@@ -174,5 +175,161 @@ func TestSegmentFieldsEveryFormat(t *testing.T) {
 	if pr["time_ns"] != int64(1795466674240560000) || pr["len"] != int32(258) || pr["offset"] != int64(0) ||
 		pr["ack"] != int64(87) || pr["option_bytes"] != int32(12) || pr["class"] != "short" {
 		t.Errorf("segments.parquet row %v", pr)
+	}
+}
+
+// TestUnitFieldsEveryFormat: `map` writes UnitFields in JSON, CSV and
+// its unit table, each format the fields it carries, in order. The
+// client's first TLS record of pcaps/h2-tls12 as tshark gives it
+// (tshark -r ... -Y tls.record -T fields -e frame.number -e
+// tls.record.length): packet 6, 512 bytes, so the stream's bytes 0-517;
+// its second record (37 bytes) starts in packet 10.
+func TestUnitFieldsEveryFormat(t *testing.T) {
+	src, err := capture.Open(filepath.Join("..", "pcaps", "h2-tls12.pcap.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	keys := &keylog.Store{}
+	if err := keys.LoadFile(filepath.Join("..", "pcaps", "h2-tls12.keys")); err != nil {
+		t.Fatal(err)
+	}
+	a := analyze.New(analyze.Options{KeepSegments: func(*analyze.Connection) bool { return true }, Keys: keys})
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result()
+	c := res.Connections[0]
+	b := BoundaryMap{Result: res, Conn: c, Map: c.Map()}
+
+	var out bytes.Buffer
+	if err := b.Write(&out, JSON); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Units []json.RawMessage `json:"units"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// A record (no plaintext fields) and a frame inside one (all of them).
+	var inTLS json.RawMessage
+	for _, u := range doc.Units {
+		if strings.Contains(string(u), "plain_start") {
+			inTLS = u
+			break
+		}
+	}
+	all := namesIn(UnitFields, InJSON)
+	if got := keysInOrder(t, doc.Units[0]); !slices.Equal(got, slices.DeleteFunc(slices.Clone(all), func(n string) bool {
+		return n == "truncated" || n == "plain_start" || n == "plain_end" || n == "records"
+	})) {
+		t.Errorf("a record's JSON keys %v (schema %v)", got, all)
+	}
+	if got := keysInOrder(t, inTLS); !slices.Equal(got, slices.DeleteFunc(slices.Clone(all), func(n string) bool { return n == "truncated" })) {
+		t.Errorf("a frame's JSON keys %v (schema %v)", got, all)
+	}
+	var u0 map[string]any
+	json.Unmarshal(doc.Units[0], &u0)
+	if u0["kind"] != "tls-record" || u0["start"] != 0.0 || u0["end"] != 517.0 || u0["size"] != 512.0 || u0["first_packet"] != 6.0 {
+		t.Errorf("the first record in JSON: %v", u0)
+	}
+
+	out.Reset()
+	if err := b.Write(&out, CSV); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&out).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := namesIn(UnitFields, InCSV); !slices.Equal(rows[0], w) {
+		t.Errorf("CSV header %v, want %v", rows[0], w)
+	}
+	if !slices.Equal(rows[2], []string{"0", "client_to_server", "tls-record", "handshake", "-1", "517", "559", "37", "10", "0", "10", "42", "1", "false"}) {
+		t.Errorf("CSV second record %v", rows[2])
+	}
+
+	out.Reset()
+	if err := b.Write(&out, Table); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if h := strings.Fields(lines[3]); !slices.Equal(h, []string{"DIR", "UNIT", "LABEL", "START", "END", "BYTES", "PLAINTEXT", "FIRST", "LAST", "SEGS"}) {
+		t.Errorf("table header %v", h)
+	}
+	if f := strings.Fields(lines[5]); !slices.Equal(f, []string{"c>s", "tls-record", "handshake", "0", "517", "517", "-", "#6@0", "#6@517", "1"}) {
+		t.Errorf("table's first record %v", f)
+	}
+}
+
+// TestEventFieldsEveryFormat: `explain` writes EventFields in JSON, CSV
+// and its Events table, each format the fields it carries, in order.
+// pcaps/lo-http against its trace: the read on trace line 29 is 65536
+// bytes, packets 8 and 10 (tshark -r pcaps/lo-http.pcap -Y tcp.len>0 -T
+// fields -e frame.number -e tcp.len: 32768 each), after the 260-byte
+// response header (packet 6).
+func TestEventFieldsEveryFormat(t *testing.T) {
+	x := explainPair(t, "lo-http", true)
+	var b bytes.Buffer
+	if err := x.Write(&b, JSON); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	raw := doc.Events[1]
+	want := slices.DeleteFunc(namesIn(EventFields, InJSON), func(n string) bool {
+		// in the clear, not chunked, and certain
+		return n == "plain_start" || n == "plain_end" || n == "chunk_framing" || n == "inference"
+	})
+	if got := keysInOrder(t, raw); !slices.Equal(got, want) {
+		t.Errorf("JSON event keys\n got %v\nwant %v", got, want)
+	}
+	var ev struct {
+		Line, Size int
+		Start, End int64
+		Segments   []struct{ Packet, Len int }
+		Cause      string
+	}
+	json.Unmarshal(raw, &ev)
+	if ev.Line != 29 || ev.Size != 65536 || ev.Start != 260 || ev.End != 65796 || len(ev.Segments) != 2 ||
+		ev.Segments[0].Packet != 8 || ev.Segments[1].Len != 32768 || ev.Cause != "backlog" {
+		t.Errorf("JSON event %+v", ev)
+	}
+
+	b.Reset()
+	if err := x.Write(&b, CSV); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := namesIn(EventFields, InCSV); !slices.Equal(rows[0], w) {
+		t.Errorf("CSV header %v, want %v", rows[0], w)
+	}
+	if r := rows[2]; r[0] != "29" || r[2] != "65536" || r[5] != "260" || r[6] != "65796" || r[7] != "2" || r[8] != "8;10" || r[9] != "backlog" {
+		t.Errorf("CSV row %v", r)
+	}
+
+	b.Reset()
+	if err := x.Write(&b, Table); err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(b.String(), "\nEvents:\n")
+	lines := strings.Split(after, "\n")
+	var head []string
+	for _, f := range EventFields.tabled() {
+		head = append(head, f.Table)
+	}
+	if got := strings.Join(strings.Fields(lines[0]), " "); got != strings.Join(head, " ") {
+		t.Errorf("Events table header %q, want %q", got, head)
+	}
+	if f := strings.Fields(lines[3]); len(f) < 9 || !slices.Equal(f[:6], []string{"29", "recv", "65536", "0", "260-65796", "8-10"}) {
+		t.Errorf("Events table row %q", lines[3])
 	}
 }

@@ -96,17 +96,9 @@ func (a Analysis) writeTable(w io.Writer) error {
 	fmt.Fprintf(w, "), %s, %d of %d connections shown\n\n", r.Duration().Round(time.Microsecond), len(a.Connections), len(r.Connections))
 
 	if len(a.Connections) > 0 {
-		align, header := "ll", []string{"ID", "DIRECTION"}
-		for _, f := range tableDirFields {
-			header = append(header, f.Table)
-			if f.Kind == FieldString || f.left {
-				align += "l"
-			} else {
-				align += "r"
-			}
-		}
-		align += "rl"
-		header = append(header, "RTT ms", "TOP SIZES")
+		align, header := tableDirFields.tableHead()
+		align = "ll" + align + "rl"
+		header = append(append([]string{"ID", "DIRECTION"}, header...), "RTT ms", "TOP SIZES")
 		err := streamTable(w, align, header,
 			func(emit func([]string) error) error {
 				for _, c := range a.Connections {
