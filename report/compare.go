@@ -31,57 +31,23 @@ func (c Comparison) Write(w io.Writer, f Format) error {
 	return c.writeTable(w)
 }
 
-// comparisonRows are the table's rows: a name and one cell per condition.
+// rows are the table's rows: a ConditionFields title and one cell per
+// condition (a failed condition's cells say so, but for how it was set up).
 func (c Comparison) rows() [][]string {
-	row := func(name string, cell func(labcompare.Condition) string) []string {
-		out := []string{name}
-		for _, k := range c.Conditions {
-			if k.Failed && name != "path" && name != "server" {
-				out = append(out, "failed")
+	var out [][]string
+	for _, f := range ConditionFields.tabled() {
+		row := []string{f.Table}
+		for i := range c.Conditions {
+			k := &c.Conditions[i]
+			if k.Failed && f.Name != "path" && f.Name != "server" {
+				row = append(row, "failed")
 				continue
 			}
-			out = append(out, cell(k))
+			row = append(row, f.tableCell(&condRow{k}))
 		}
-		return out
+		out = append(out, row)
 	}
-	return [][]string{
-		row("path", func(k labcompare.Condition) string { return LabPath(k.Path) }),
-		row("server", func(k labcompare.Condition) string { return LabServer(k.Server) }),
-		row("MSS the MTU allows", func(k labcompare.Condition) string {
-			return fmt.Sprintf("%d - %d (IP) - 20 (TCP) = %d", k.Path.MTU, k.IPHeader, k.PathMSS)
-		}),
-		row("MSS (SYN)", func(k labcompare.Condition) string { return itoaOr(k.MSS, "not seen") }),
-		row("effective MSS", func(k labcompare.Condition) string {
-			switch {
-			case k.EffectiveMSS == 0:
-				return "unknown"
-			case k.OptionBytes == 0:
-				return fmt.Sprintf("%d (no options)", k.EffectiveMSS)
-			}
-			return fmt.Sprintf("%d = %d - %d (options)", k.EffectiveMSS, k.MSS, k.OptionBytes)
-		}),
-		row("most common segment", func(k labcompare.Condition) string {
-			return fmt.Sprintf("%d x%d of %d", k.TopSegment.Size, k.TopSegment.Count, k.Segments)
-		}),
-		row("super-segments", func(k labcompare.Condition) string {
-			s := fmt.Sprintf("client side %d", k.Super)
-			if k.ServerSuper >= 0 {
-				s += fmt.Sprintf(", server side %d", k.ServerSuper)
-			}
-			return s
-		}),
-		row("most common read", func(k labcompare.Condition) string {
-			return fmt.Sprintf("%d x%d of %d", k.TopRead.Size, k.TopRead.Count, k.Reads)
-		}),
-		row("its cause", func(k labcompare.Condition) string { return fmt.Sprint(k.TopReadWhy) }),
-		row("reads by cause", func(k labcompare.Condition) string {
-			var parts []string
-			for _, cc := range k.Causes {
-				parts = append(parts, fmt.Sprintf("%v %s", cc.Cause, percent(cc.Count, k.Reads)))
-			}
-			return strings.Join(parts, ", ")
-		}),
-	}
+	return out
 }
 
 func (c Comparison) writeTable(w io.Writer) error {
@@ -114,46 +80,19 @@ func (c Comparison) writeCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-type jsonCondition struct {
-	Label        string           `json:"label"`
-	Path         string           `json:"path"`
-	Server       string           `json:"server"`
-	Failed       bool             `json:"failed,omitempty"`
-	PathMSS      int              `json:"path_mss"`
-	MSS          int              `json:"mss"`
-	OptionBytes  int              `json:"option_bytes"`
-	EffectiveMSS int              `json:"effective_mss"`
-	Segments     int              `json:"segments"`
-	TopSegment   jsonSizeCount    `json:"top_segment"`
-	Super        int              `json:"super_segments"`
-	ServerSuper  *int             `json:"server_super_segments,omitempty"`
-	Reads        int              `json:"reads"`
-	TopRead      jsonSizeCount    `json:"top_read"`
-	TopReadCause string           `json:"top_read_cause"`
-	Causes       []jsonCauseShare `json:"causes"`
-}
+// jsonCondition writes a condition's ConditionFields as a JSON object.
+type jsonCondition struct{ r condRow }
 
-type jsonCauseShare struct {
-	Cause string  `json:"cause"`
-	Count int     `json:"count"`
-	Share float64 `json:"share"`
+func (c jsonCondition) MarshalJSON() ([]byte, error) {
+	var e jenc
+	ConditionFields.jsonObject(&e, &c.r)
+	return e.b, nil
 }
 
 func (c Comparison) doc() any {
 	var conds []jsonCondition
-	for _, k := range c.Conditions {
-		j := jsonCondition{Label: k.Label, Path: LabPath(k.Path), Server: LabServer(k.Server), Failed: k.Failed,
-			PathMSS: k.PathMSS, MSS: k.MSS, OptionBytes: k.OptionBytes, EffectiveMSS: k.EffectiveMSS,
-			Segments: k.Segments, TopSegment: jsonSizeCount{k.TopSegment.Size, k.TopSegment.Count},
-			Super: k.Super, Reads: k.Reads, TopRead: jsonSizeCount{k.TopRead.Size, k.TopRead.Count},
-			TopReadCause: fmt.Sprint(k.TopReadWhy)}
-		if k.ServerSuper >= 0 {
-			j.ServerSuper = &k.ServerSuper
-		}
-		for _, cc := range k.Causes {
-			j.Causes = append(j.Causes, jsonCauseShare{fmt.Sprint(cc.Cause), cc.Count, share(cc.Count, k.Reads)})
-		}
-		conds = append(conds, j)
+	for i := range c.Conditions {
+		conds = append(conds, jsonCondition{condRow{&c.Conditions[i]}})
 	}
 	return struct {
 		Schema     string          `json:"schema"`

@@ -2,8 +2,10 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -64,6 +66,54 @@ func TestComparisonGolden(t *testing.T) {
 				t.Errorf("JSON: %+v", doc)
 			}
 		}
+	}
+}
+
+// TestConditionFieldsEveryFormat: the JSON conditions have ConditionFields'
+// keys in order (failed only when true, server_super_segments only when the server's side was captured), and the
+// table's and CSV's rows are the fields with a Table title.
+func TestConditionFieldsEveryFormat(t *testing.T) {
+	c := comparison1388()
+	var b bytes.Buffer
+	if err := c.Write(&b, JSON); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Conditions []json.RawMessage `json:"conditions"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	all := namesIn(ConditionFields, InJSON)
+	if got, want := keysInOrder(t, doc.Conditions[2]), slices.DeleteFunc(slices.Clone(all), func(n string) bool { return n == "failed" }); !slices.Equal(got, want) {
+		t.Errorf("JSON keys of a condition with the server's side\n got %v\nwant %v", got, want)
+	}
+	if got, want := keysInOrder(t, doc.Conditions[0]), slices.DeleteFunc(slices.Clone(all), func(n string) bool { return n == "failed" || n == "server_super_segments" }); !slices.Equal(got, want) {
+		t.Errorf("JSON keys of a condition without the server's side\n got %v\nwant %v", got, want)
+	}
+	if got := keysInOrder(t, doc.Conditions[3]); !slices.Equal(got, all) {
+		t.Errorf("JSON keys of a failed condition\n got %v\nwant %v", got, all)
+	}
+	b.Reset()
+	if err := c.Write(&b, CSV); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles, want []string
+	for _, r := range rows[1:] {
+		titles = append(titles, r[0])
+	}
+	for _, f := range ConditionFields.tabled() {
+		want = append(want, f.Table)
+	}
+	if !slices.Equal(titles, want) {
+		t.Errorf("CSV rows %v, want %v", titles, want)
+	}
+	if rows[3][1] != "1440 - 20 (IP) - 20 (TCP) = 1400" || rows[5][3] != "1448 = 1460 - 12 (options)" || rows[5][4] != "failed" {
+		t.Errorf("CSV cells %v / %v", rows[3], rows[5])
 	}
 }
 

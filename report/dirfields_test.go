@@ -226,5 +226,6 @@ func readmeFieldTables() []struct{ name, list, markdown string } {
 		{"segmentfields", "SegmentFields", SegmentFields.markdown(inAll)},
 		{"unitfields", "UnitFields", UnitFields.markdown(InJSON | InCSV)},
 		{"eventfields", "EventFields", EventFields.markdown(InJSON | InCSV)},
+		{"conditionfields", "ConditionFields", ConditionFields.markdown(InJSON)},
 	}
 }
