@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/http1"
@@ -451,55 +450,9 @@ func topCounts(m map[int]int, n int) []jsonSizeCount {
 // appSummary is one line per connection for the table: what its
 // application layer was.
 func appSummary(c *analyze.Connection) string {
-	a := c.App
-	if a == nil {
-		return ""
+	streams := 0
+	if c.App != nil && c.App.Protocol == analyze.ProtoH2C {
+		streams = len(jsonH2Of(c.App, &jsonApp{}, coords{}).Streams)
 	}
-	switch a.Protocol {
-	case analyze.ProtoHTTP1:
-		n := len(a.HTTP.Exchanges())
-		return fmt.Sprintf("HTTP/1: %d exchange%s", n, plural(n))
-	case analyze.ProtoTLS:
-		var parts []string
-		if ch := a.TLS[0].ClientHello(); ch != nil {
-			if ch.SNI != "" {
-				parts = append(parts, "SNI "+ch.SNI)
-			}
-			if len(ch.ALPN) > 0 {
-				parts = append(parts, "ALPN offered "+strings.Join(ch.ALPN, ","))
-			}
-		}
-		if sh := a.TLS[1].ServerHello(); sh != nil {
-			parts = append(parts, tlsVersion(sh.Version))
-			if sh.ALPN != "" {
-				parts = append(parts, "ALPN "+sh.ALPN)
-			}
-		}
-		for d, w := range a.TLS {
-			st := w.Stats()
-			top := topCounts(st.Sizes, 2)
-			var sizes []string
-			for _, s := range top {
-				sizes = append(sizes, fmt.Sprintf("%dx%d", s.Size, s.Count))
-			}
-			parts = append(parts, fmt.Sprintf("%s %d records (%s)", analyze.Dir(d).Arrow(), st.Records, strings.Join(sizes, " ")))
-		}
-		return "TLS: " + strings.Join(parts, ", ") + "; " + prose.Decryption(a)
-	case analyze.ProtoH2C:
-		n := 0
-		for _, w := range a.H2 {
-			n += len(w.Frames()) + w.Dropped()
-		}
-		return fmt.Sprintf("HTTP/2 (cleartext): %d streams, %d frames", len(jsonH2Of(a, &jsonApp{}, coords{}).Streams), n)
-	case analyze.ProtoUnknown:
-		return "unrecognised payload (segments only)"
-	}
-	return ""
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	return prose.AppSummary(c, streams)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/segscope/segscope/lab/labcompare"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // LabSchema versions the JSON of `segscope lab --compare`.
@@ -40,7 +41,7 @@ func (c Comparison) rows() [][]string {
 		for i := range c.Conditions {
 			k := &c.Conditions[i]
 			if k.Failed && f.Name != "path" && f.Name != "server" {
-				row = append(row, "failed")
+				row = append(row, prose.Failed)
 				continue
 			}
 			row = append(row, f.tableCell(&condRow{k}))
@@ -106,83 +107,4 @@ func share(n, of int) float64 {
 		return 0
 	}
 	return math.Round(float64(n)/float64(of)*1000) / 1000
-}
-
-func percent(n, of int) string {
-	switch {
-	case of == 0:
-		return "-"
-	case n > 0 && n*200 < of: // would round to 0%
-		return "<1%"
-	}
-	return fmt.Sprintf("%.0f%%", float64(n)*100/float64(of))
-}
-
-func itoaOr(n int, none string) string {
-	if n == 0 {
-		return none
-	}
-	return fmt.Sprint(n)
-}
-
-// LabPath says how a lab's path was built, in the flags' terms.
-func LabPath(p labcompare.Path) string {
-	ip := "IPv4"
-	if p.IPv6 {
-		ip = "IPv6"
-	}
-	parts := []string{fmt.Sprintf("%s MTU %d", ip, p.MTU)}
-	if p.MSS != 0 {
-		parts = append(parts, fmt.Sprintf("MSS clamped to %d", p.MSS))
-	}
-	parts = append(parts, "timestamps "+onOff(p.Timestamps), "SACK "+onOff(p.SACK))
-	switch {
-	case p.TSO && p.GSO && p.GRO:
-		parts = append(parts, "offloads on")
-	case !p.TSO && !p.GSO && !p.GRO:
-		parts = append(parts, "offloads off")
-	default:
-		parts = append(parts, fmt.Sprintf("TSO %s GSO %s GRO %s", onOff(p.TSO), onOff(p.GSO), onOff(p.GRO)))
-	}
-	if p.Rate != "" {
-		parts = append(parts, "tbf "+p.Rate)
-	} else {
-		parts = append(parts, "unpaced")
-	}
-	if p.Delay != "" {
-		parts = append(parts, "delay "+p.Delay)
-	}
-	if p.Loss != "" {
-		parts = append(parts, "loss "+p.Loss)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// LabServer says what a lab's built-in server sends.
-func LabServer(s labcompare.ServerConfig) string {
-	proto := "HTTP/1.1"
-	if s.HTTP2 {
-		proto = "HTTP/2"
-	}
-	if s.TLS != "" {
-		proto += " over TLS " + s.TLS
-	}
-	parts := []string{proto, fmt.Sprintf("%d-byte body", s.Body.Size)}
-	if s.Body.Chunked {
-		parts = append(parts, "chunked")
-	}
-	if s.Body.WriteSize > 0 {
-		parts = append(parts, fmt.Sprintf("writes of %d", s.Body.WriteSize))
-	}
-	if s.Body.WriteDelay > 0 {
-		parts = append(parts, fmt.Sprintf("every %v", s.Body.WriteDelay))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
 }

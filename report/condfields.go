@@ -2,9 +2,9 @@ package report
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/segscope/segscope/lab/labcompare"
+	"github.com/segscope/segscope/report/prose"
 )
 
 // The fields of one condition of `segscope lab --compare` / `--preset`,
@@ -22,43 +22,32 @@ type condRow struct {
 // format writes them.
 var ConditionFields = Fields[condRow]{
 	col("label", FieldString, "", "the condition's name: the table's column heading", func(r *condRow) fieldValue { return strV(r.k.Label) }).only(InJSON),
-	col("path", FieldString, "", "how the path was built, in the flags' terms", func(r *condRow) fieldValue { return strV(LabPath(r.k.Path)) }).
+	col("path", FieldString, "", "how the path was built, in the flags' terms", func(r *condRow) fieldValue { return strV(prose.LabPath(r.k.Path)) }).
 		only(InJSON).table("path", nil, true),
-	col("server", FieldString, "", "what the built-in server sent", func(r *condRow) fieldValue { return strV(LabServer(r.k.Server)) }).
+	col("server", FieldString, "", "what the built-in server sent", func(r *condRow) fieldValue { return strV(prose.LabServer(r.k.Server)) }).
 		only(InJSON).table("server", nil, true),
 	col("failed", FieldBool, "", "the run gave nothing to compare (its other cells say `failed`); left out when false",
 		func(r *condRow) fieldValue { return boolV(r.k.Failed) }).only(InJSON).omitEmpty(),
 	col("path_mss", FieldInt, "bytes", "the MSS the path's MTU allows: MTU - IP header - 20", func(r *condRow) fieldValue { return intV(int64(r.k.PathMSS)) }).
 		only(InJSON).table("MSS the MTU allows", func(r *condRow) string {
-		return fmt.Sprintf("%d - %d (IP) - 20 (TCP) = %d", r.k.Path.MTU, r.k.IPHeader, r.k.PathMSS)
+		return prose.PathMSS(r.k.Path.MTU, r.k.IPHeader, r.k.PathMSS)
 	}, true),
 	col("mss", FieldInt, "bytes", "the MSS that bounds the server's segments: the option in the client's SYN, as captured; 0 when not seen", func(r *condRow) fieldValue { return intV(int64(r.k.MSS)) }).
-		only(InJSON).table("MSS (SYN)", func(r *condRow) string { return itoaOr(r.k.MSS, "not seen") }, true),
+		only(InJSON).table("MSS (SYN)", func(r *condRow) string { return prose.SYNMSS(r.k.MSS) }, true),
 	col("option_bytes", FieldInt, "bytes", "the TCP option bytes on the server's data segments", func(r *condRow) fieldValue { return intV(int64(r.k.OptionBytes)) }).only(InJSON),
 	col("effective_mss", FieldInt, "bytes", "the largest payload of the server's segments: MSS - option bytes; 0 when unknown",
 		func(r *condRow) fieldValue { return intV(int64(r.k.EffectiveMSS)) }).only(InJSON).table("effective MSS", func(r *condRow) string {
-		k := r.k
-		switch {
-		case k.EffectiveMSS == 0:
-			return "unknown"
-		case k.OptionBytes == 0:
-			return fmt.Sprintf("%d (no options)", k.EffectiveMSS)
-		}
-		return fmt.Sprintf("%d = %d - %d (options)", k.EffectiveMSS, k.MSS, k.OptionBytes)
+		return prose.LabEffectiveMSS(r.k.EffectiveMSS, r.k.MSS, r.k.OptionBytes)
 	}, true),
 	col("segments", FieldInt, "segments", "the server's data segments as the client captured them", func(r *condRow) fieldValue { return intV(int64(r.k.Segments)) }).only(InJSON),
 	object("top_segment", "", "the most common segment size: `{size, count}`", func(e *jenc, r *condRow) {
 		sizeCountJSON(e, r.k.TopSegment.Size, r.k.TopSegment.Count)
 	}).table("most common segment", func(r *condRow) string {
-		return fmt.Sprintf("%d x%d of %d", r.k.TopSegment.Size, r.k.TopSegment.Count, r.k.Segments)
+		return prose.MostCommon(r.k.TopSegment.Size, r.k.TopSegment.Count, r.k.Segments)
 	}, true),
 	col("super_segments", FieldInt, "segments", "segments longer than the effective MSS on the client's side", func(r *condRow) fieldValue { return intV(int64(r.k.Super)) }).
 		only(InJSON).table("super-segments", func(r *condRow) string {
-		s := fmt.Sprintf("client side %d", r.k.Super)
-		if r.k.ServerSuper >= 0 {
-			s += fmt.Sprintf(", server side %d", r.k.ServerSuper)
-		}
-		return s
+		return prose.SuperSides(r.k.Super, r.k.ServerSuper)
 	}, true),
 	col("server_super_segments", FieldInt, "segments", "the same on the server's side; left out when that side was not captured",
 		func(r *condRow) fieldValue { return optV(r.k.ServerSuper, r.k.ServerSuper >= 0) }).only(InJSON).omitNull(),
@@ -66,7 +55,7 @@ var ConditionFields = Fields[condRow]{
 	object("top_read", "", "the most common read size: `{size, count}`", func(e *jenc, r *condRow) {
 		sizeCountJSON(e, r.k.TopRead.Size, r.k.TopRead.Count)
 	}).table("most common read", func(r *condRow) string {
-		return fmt.Sprintf("%d x%d of %d", r.k.TopRead.Size, r.k.TopRead.Count, r.k.Reads)
+		return prose.MostCommon(r.k.TopRead.Size, r.k.TopRead.Count, r.k.Reads)
 	}, true),
 	col("top_read_cause", FieldString, "", "the most common cause among the most common reads", func(r *condRow) fieldValue { return strV(fmt.Sprint(r.k.TopReadWhy)) }).
 		only(InJSON).table("its cause", nil, true),
@@ -89,11 +78,11 @@ var ConditionFields = Fields[condRow]{
 		}
 		e.close(']')
 	}).table("reads by cause", func(r *condRow) string {
-		var parts []string
-		for _, cc := range r.k.Causes {
-			parts = append(parts, fmt.Sprintf("%v %s", cc.Cause, percent(cc.Count, r.k.Reads)))
+		causes, counts := make([]string, len(r.k.Causes)), make([]int, len(r.k.Causes))
+		for i, cc := range r.k.Causes {
+			causes[i], counts[i] = cc.Cause.String(), cc.Count
 		}
-		return strings.Join(parts, ", ")
+		return prose.CauseShares(causes, counts, r.k.Reads)
 	}, true),
 }
 

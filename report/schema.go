@@ -189,16 +189,6 @@ func (fs Fields[R]) tabled() Fields[R] {
 	return out
 }
 
-// named is the field called name.
-func (fs Fields[R]) named(name string) (Field[R], bool) {
-	for _, f := range fs {
-		if f.Name == name {
-			return f, true
-		}
-	}
-	return Field[R]{}, false
-}
-
 // csvHeader names the CSV columns.
 func (fs Fields[R]) csvHeader() []string {
 	var h []string

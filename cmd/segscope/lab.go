@@ -16,6 +16,7 @@ import (
 	"github.com/segscope/segscope/lab"
 	"github.com/segscope/segscope/report"
 	"github.com/segscope/segscope/report/htmlreport"
+	"github.com/segscope/segscope/report/prose"
 )
 
 type labOptions struct {
@@ -303,7 +304,7 @@ func interrupted(s *streams, ctx context.Context) error {
 // writeLabRun prints one run: the explanation of the client's capture,
 // and the server's capture's analysis when there is one.
 func writeLabRun(s *streams, o *labOptions, r *lab.Run, format report.Format) error {
-	fmt.Fprintf(s.err, "segscope: lab %s: %s; %s; %s\n", r.ID, report.LabPath(r.Path), report.LabServer(r.Server), r.URL)
+	fmt.Fprintf(s.err, "segscope: lab %s: %s; %s; %s\n", r.ID, prose.LabPath(r.Path), prose.LabServer(r.Server), r.URL)
 	if err := labExplanation(r).Write(s.out, format); err != nil {
 		return err
 	}
@@ -345,7 +346,7 @@ func (o *labOptions) writeHTML(s *streams, i, n int, c labCondition, r *lab.Run)
 		path = fmt.Sprintf("%s-%d-%s.html", strings.TrimSuffix(path, ".html"), i+1, c.slug)
 	}
 	in := htmlreport.FromExplanation(labExplanation(r))
-	in.Title = "segscope lab: " + report.LabPath(r.Path) + "; " + report.LabServer(r.Server)
+	in.Title = "segscope lab: " + prose.LabPath(r.Path) + "; " + prose.LabServer(r.Server)
 	if err := htmlreport.WriteFile(path, in); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
