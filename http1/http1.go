@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"strings"
+	"sync"
 
 	"github.com/segscope/segscope/stream"
 )
@@ -162,8 +163,9 @@ type dirParser struct {
 	conn      *Conn
 	response  bool
 	st        state
-	buf       []byte // the header block, chunk-size line or trailers being collected
-	bufStart  int64  // stream offset of buf[0]
+	buf       []byte  // the header block, chunk-size line or trailers being collected
+	bufp      *[]byte // buf's pool entry, nil when buf is not from the pool
+	bufStart  int64   // stream offset of buf[0]
 	bufFirst  stream.Pos
 	msg       *Message
 	exchange  int   // index of msg's exchange, -1 when not kept
@@ -179,7 +181,31 @@ type dirParser struct {
 func (p *dirParser) problem(off int64, format string) {
 	p.conn.problems = append(p.conn.problems, Problem{Problem: stream.Problem{Offset: off, Reason: format}, Response: p.response})
 	p.st = stDead
-	p.buf = nil
+	p.release()
+}
+
+// bufPool holds the buffers header blocks are collected in. A parser
+// holds one only while a block is incomplete, so connections that wait
+// in a body, or have ended, hold none: with tens of thousands of
+// connections that was 1 KB each.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// grab makes sure buf is a pooled buffer.
+func (p *dirParser) grab() {
+	if p.bufp == nil {
+		p.bufp = bufPool.Get().(*[]byte)
+		p.buf = append((*p.bufp)[:0], p.buf...)
+	}
+}
+
+// release returns buf to the pool (unless it grew large); buf is empty
+// after.
+func (p *dirParser) release() {
+	if p.bufp != nil && cap(p.buf) <= 4096 {
+		*p.bufp = p.buf[:0]
+		bufPool.Put(p.bufp)
+	}
+	p.buf, p.bufp = nil, nil
 }
 
 // Data implements stream.Consumer.
@@ -236,13 +262,14 @@ func (p *dirParser) step(off int64, data []byte, at stream.Pos) int {
 		// Collect the two bytes, which may arrive one at a time.
 		need := 2 - len(p.buf)
 		n := min(need, len(data))
+		p.grab()
 		p.buf = append(p.buf, data[:n]...)
 		if len(p.buf) == 2 {
 			if string(p.buf) != "\r\n" {
 				p.problem(off+int64(n)-2, "chunk data not followed by CRLF")
 				return n
 			}
-			p.buf = p.buf[:0]
+			p.release()
 			p.chunk.End, p.chunk.Last = off+int64(n), at
 			p.keepChunk()
 			p.st = stChunkSize
@@ -265,22 +292,34 @@ func (p *dirParser) step(off int64, data []byte, at stream.Pos) int {
 // collect appends data to buf until it holds sep, then calls done with the
 // offset just past sep; it returns how many bytes of data it took.
 func (p *dirParser) collect(off int64, data []byte, at stream.Pos, sep []byte, done func(end int64, at stream.Pos)) int {
-	// Search where sep may straddle the old and the new bytes.
-	from := max(0, len(p.buf)-len(sep)+1)
 	old := len(p.buf)
 	limit := p.conn.opts.MaxHeaderBytes
-	take := min(len(data), limit+len(sep)-old)
-	if p.buf == nil {
-		p.buf = make([]byte, 0, 512) // most header blocks fit: one allocation
+	take := max(min(len(data), limit+len(sep)-old), 0)
+	// Find sep without copying data first: a segment often carries the
+	// header block and a body behind it, and only the header is kept.
+	// Where sep may straddle the old and the new bytes, look at the
+	// joint alone.
+	used := -1
+	if old > 0 {
+		var joint [8]byte
+		tail := p.buf[max(0, old-len(sep)+1):]
+		j := append(append(joint[:0], tail...), data[:min(take, len(sep)-1)]...)
+		if i := bytes.Index(j, sep); i >= 0 {
+			used = i + len(sep) - len(tail)
+		}
 	}
-	p.buf = append(p.buf, data[:max(take, 0)]...)
-	if i := bytes.Index(p.buf[from:], sep); i >= 0 {
-		end := from + i + len(sep)
-		used := end - old
-		p.buf = p.buf[:end]
-		done(p.bufStart+int64(end), at)
+	if used < 0 {
+		if i := bytes.Index(data[:take], sep); i >= 0 {
+			used = i + len(sep)
+		}
+	}
+	p.grab()
+	if used >= 0 {
+		p.buf = append(p.buf, data[:used]...)
+		done(p.bufStart+int64(len(p.buf)), at)
 		return used
 	}
+	p.buf = append(p.buf, data[:take]...)
 	if len(p.buf) > limit {
 		what := "header block"
 		if p.st == stChunkSize {
@@ -291,7 +330,7 @@ func (p *dirParser) collect(off int64, data []byte, at stream.Pos, sep []byte, d
 		p.problem(p.bufStart, what+" longer than "+itoa(int64(limit))+" bytes")
 		return len(data)
 	}
-	return max(take, 0)
+	return take
 }
 
 func leadingCRLF(b []byte) int {
@@ -361,7 +400,7 @@ func (p *dirParser) End(off int64) {
 			p.problem(off, "stream ended "+itoa(p.remain)+" bytes before the end of the body")
 		}
 	}
-	p.buf = nil
+	p.release()
 	p.hash = nil
 	p.msg = nil
 	if c := p.conn; !p.ended {
@@ -396,41 +435,45 @@ func itoa(n int64) string {
 
 // headerDone parses a complete header block held in buf.
 func (p *dirParser) headerDone(end int64, at stream.Pos) {
-	block := p.buf
+	block := bytes.TrimRight(p.buf, "\r\n")
 	start := p.bufStart
-	lines := strings.Split(strings.TrimRight(string(block), "\r\n"), "\n")
-	for i := range lines {
-		lines[i] = strings.TrimSuffix(lines[i], "\r")
-	}
 	m := &Message{Header: Part{stream.Range{Start: start, End: end}, p.bufFirst, at}, ContentLength: -1}
 	m.Body = Part{Range: stream.Range{Start: end, End: end}}
-	p.buf = p.buf[:0]
-	if !p.parseStartLine(m, lines[0], start) {
+	// The lines are read in place: only what a Message keeps is copied.
+	line, rest := nextLine(block)
+	if !p.parseStartLine(m, line, start) {
+		p.release()
 		return
 	}
-	for _, l := range lines[1:] {
-		name, value, ok := strings.Cut(l, ":")
+	for len(rest) > 0 {
+		line, rest = nextLine(rest)
+		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
 			continue
 		}
-		value = strings.TrimSpace(value)
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "content-length":
+		value = bytes.TrimSpace(value)
+		name = bytes.TrimSpace(name)
+		switch {
+		case bytes.EqualFold(name, []byte("content-length")):
 			n, ok := parseDecimal(value)
 			if !ok || (m.ContentLength >= 0 && n != m.ContentLength) {
-				p.problem(start, "bad Content-Length "+quote(value))
+				p.problem(start, "bad Content-Length "+quote(string(value)))
 				return
 			}
 			m.ContentLength = n
-		case "transfer-encoding":
-			codings := strings.Split(strings.ToLower(value), ",")
-			m.Chunked = strings.TrimSpace(codings[len(codings)-1]) == "chunked"
-		case "date":
+		case bytes.EqualFold(name, []byte("transfer-encoding")):
+			last := value
+			if i := bytes.LastIndexByte(value, ','); i >= 0 {
+				last = value[i+1:]
+			}
+			m.Chunked = bytes.EqualFold(bytes.TrimSpace(last), []byte("chunked"))
+		case bytes.EqualFold(name, []byte("date")):
 			if m.Date == "" {
-				m.Date = strings.Clone(value) // not the whole header block kept alive
+				m.Date = string(value)
 			}
 		}
 	}
+	p.release()
 	p.messages++
 	if p.response {
 		p.responseHeader(m, end, at)
@@ -439,28 +482,40 @@ func (p *dirParser) headerDone(end int64, at stream.Pos) {
 	}
 }
 
-func (p *dirParser) parseStartLine(m *Message, line string, off int64) bool {
+// nextLine splits b at its first LF: the line without its CR, and the
+// rest.
+func nextLine(b []byte) (line, rest []byte) {
+	line = b
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		line, rest = b[:i], b[i+1:]
+	}
+	return bytes.TrimSuffix(line, []byte("\r")), rest
+}
+
+func (p *dirParser) parseStartLine(m *Message, line []byte, off int64) bool {
 	if p.response {
-		version, rest, _ := strings.Cut(line, " ")
-		code, _, _ := strings.Cut(rest, " ")
+		version, rest, _ := bytes.Cut(line, []byte(" "))
+		code, _, _ := bytes.Cut(rest, []byte(" "))
 		status, ok := parseDecimal(code)
-		if !strings.HasPrefix(version, "HTTP/1.") || len(code) != 3 || !ok {
+		if !bytes.HasPrefix(version, []byte("HTTP/1.")) || len(code) != 3 || !ok {
 			if p.messages > 0 {
-				p.problem(off, "garbage after a response: "+quote(line))
+				p.problem(off, "garbage after a response: "+quote(string(line)))
 			} else {
-				p.problem(off, "not an HTTP status line: "+quote(line))
+				p.problem(off, "not an HTTP status line: "+quote(string(line)))
 			}
 			return false
 		}
 		m.Version, m.Status = intern(version), int(status)
 		return true
 	}
-	parts := strings.Split(line, " ")
-	if len(parts) != 3 || !isToken(parts[0]) || parts[1] == "" || !strings.HasPrefix(parts[2], "HTTP/1.") {
-		p.problem(off, "not an HTTP request line: "+quote(line))
+	// Exactly three parts: method, target, version.
+	method, rest, _ := bytes.Cut(line, []byte(" "))
+	target, version, ok := bytes.Cut(rest, []byte(" "))
+	if !ok || bytes.IndexByte(version, ' ') >= 0 || !isToken(method) || len(target) == 0 || !bytes.HasPrefix(version, []byte("HTTP/1.")) {
+		p.problem(off, "not an HTTP request line: "+quote(string(line)))
 		return false
 	}
-	m.Method, m.Target, m.Version = intern(parts[0]), parts[1], intern(parts[2])
+	m.Method, m.Target, m.Version = intern(method), string(target), intern(version)
 	return true
 }
 
@@ -473,11 +528,12 @@ func init() {
 	}
 }
 
-func intern(s string) string {
-	if c, ok := common[s]; ok {
+// intern returns the shared copy of a common string, or a new one.
+func intern(b []byte) string {
+	if c, ok := common[string(b)]; ok { // no allocation to look up
 		return c
 	}
-	return s
+	return string(b)
 }
 
 func (p *dirParser) requestHeader(m *Message, end int64, at stream.Pos) {
@@ -575,7 +631,7 @@ func (p *dirParser) startBody(st state, remain int64, at stream.Pos) {
 
 func (p *dirParser) chunkSizeDone(end int64, at stream.Pos) {
 	line := strings.TrimRight(string(p.buf), "\r\n")
-	p.buf = p.buf[:0]
+	p.release()
 	sizeField, _, _ := strings.Cut(line, ";")
 	size, ok := parseHex(strings.TrimSpace(sizeField))
 	if !ok {
@@ -600,7 +656,7 @@ func (p *dirParser) keepChunk() {
 }
 
 func (p *dirParser) trailersDone(end int64, at stream.Pos) {
-	p.buf = p.buf[:0]
+	p.release()
 	p.chunk.End, p.chunk.Last = end, at
 	p.keepChunk()
 	p.endMessage(end, at)
@@ -619,11 +675,11 @@ func (p *dirParser) endMessage(end int64, at stream.Pos) {
 	}
 	p.hash = nil
 	p.st = stStart
-	p.buf = p.buf[:0]
+	p.release()
 }
 
-func isToken(s string) bool {
-	if s == "" {
+func isToken(s []byte) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -635,8 +691,8 @@ func isToken(s string) bool {
 	return true
 }
 
-func parseDecimal(s string) (int64, bool) {
-	if s == "" || len(s) > 18 {
+func parseDecimal(s []byte) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
 		return 0, false
 	}
 	var n int64
