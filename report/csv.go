@@ -24,27 +24,35 @@ func (a Analysis) writeCSV(w io.Writer) error {
 		return err
 	}
 	for _, c := range a.Connections {
-		jc := jsonConnOf(c, false)
-		for _, dir := range dirs() {
-			jd := jc.Directions.ClientToServer
-			if dir == analyze.ServerToClient {
-				jd = jc.Directions.ServerToClient
-			}
-			var sizes []string
-			for _, s := range jd.Sizes {
-				sizes = append(sizes, fmt.Sprintf("%d:%d", s.Size, s.Count))
-			}
-			row := make([]string, 0, 7+len(DirFields))
-			row = append(row, strconv.Itoa(c.ID), jc.Client, jc.Server, dir.String())
-			row = DirFields.appendCSV(row, &jd.row)
-			row = append(row, strconv.Itoa(jd.PSHRuns.Count), optFloat(jc.Handshake.RTTMs), strings.Join(sizes, ";"))
-			if err := cw.Write(row); err != nil {
-				return err
-			}
+		if err := writeCSVConn(cw, c); err != nil {
+			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// writeCSVConn writes a connection's two rows.
+func writeCSVConn(cw *csv.Writer, c *analyze.Connection) error {
+	jc := jsonConnOf(c, false)
+	for _, dir := range dirs() {
+		jd := jc.Directions.ClientToServer
+		if dir == analyze.ServerToClient {
+			jd = jc.Directions.ServerToClient
+		}
+		var sizes []string
+		for _, s := range jd.Sizes {
+			sizes = append(sizes, fmt.Sprintf("%d:%d", s.Size, s.Count))
+		}
+		row := make([]string, 0, 7+len(DirFields))
+		row = append(row, strconv.Itoa(c.ID), jc.Client, jc.Server, dir.String())
+		row = DirFields.appendCSV(row, &jd.row)
+		row = append(row, strconv.Itoa(jd.PSHRuns.Count), optFloat(jc.Handshake.RTTMs), strings.Join(sizes, ";"))
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func optFloat(p *float64) string {

@@ -148,8 +148,19 @@ func (a Analysis) jsonHead() jsonAnalysis {
 	for _, c := range a.Connections {
 		chosen[c.ID] = true
 	}
-	for _, w := range r.Warnings {
-		if w.Conn >= 0 && !chosen[w.Conn] {
+	out.Warnings = jsonWarnings(r.Warnings, func(id int) bool { return chosen[id] })
+	for _, err := range a.Errors {
+		out.Errors = append(out.Errors, err.Error())
+	}
+	return out
+}
+
+// jsonWarnings renders the warnings of the capture (Conn -1) and of the
+// connections keep says are in the output.
+func jsonWarnings(ws []analyze.Warning, keep func(id int) bool) []jsonWarning {
+	out := []jsonWarning{}
+	for _, w := range ws {
+		if w.Conn >= 0 && !keep(w.Conn) {
 			continue
 		}
 		jw := jsonWarning{Direction: w.Dir, Text: prose.WarningText(w)}
@@ -157,10 +168,7 @@ func (a Analysis) jsonHead() jsonAnalysis {
 			id := w.Conn
 			jw.Conn = &id
 		}
-		out.Warnings = append(out.Warnings, jw)
-	}
-	for _, err := range a.Errors {
-		out.Errors = append(out.Errors, err.Error())
+		out = append(out, jw)
 	}
 	return out
 }

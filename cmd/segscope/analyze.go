@@ -38,10 +38,12 @@ Connection IDs count from 0 in order of appearance, like Wireshark's tcp.stream;
 a new SYN on a 4-tuple already seen starts a new connection. An ID marked "?"
 had no captured handshake: its client and server were guessed from the ports.
 
---format jsonl streams: one JSON object per connection (the same as in --format
-json) as soon as it ends (FIN or RST plus --close-grace, or idle past
---idle-timeout), then a final {"record":"summary"} line with the totals and
-the capture's warnings; memory is bounded by the connections live at once.
+--format json and csv are written as the capture is read: each connection as
+soon as it ends (FIN or RST plus --close-grace, or idle past --idle-timeout),
+in ID order, so memory is bounded by the connections live at once; json puts
+the totals after the connections. --format jsonl streams one JSON object per
+connection (the same as in --format json) in the order they end, then a final
+{"record":"summary"} line with the totals and the capture's warnings.
 --format parquet -w DIR streams the same way into DIR/connections.parquet (one
 row per connection direction), DIR/segments.parquet (one row per segment),
 DIR/http.parquet and DIR/tls_records.parquet. Streaming holds at most 32 MiB of
@@ -65,7 +67,7 @@ out-of-order bytes for the whole capture unless --max-buffered-total is given.`,
 	o.formats = "table, json, csv, jsonl or parquet"
 	cmd.Flags().BoolVar(&o.segmentsOnly, "segments-only", false, "skip reassembly and the application layer (faster; no HTTP, TLS or HTTP/2)")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
-	cmd.Flags().IntVar(&o.workers, "workers", 1, "analyze with this many goroutines, each connection on one (the output is the same); 0: one per CPU")
+	cmd.Flags().IntVar(&o.workers, "workers", 1, "the table only: analyze with this many goroutines, each connection on one (the output is the same); 0: one per CPU")
 	return cmd
 }
 
@@ -95,6 +97,11 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	}
 	if streamed {
 		return runAnalyzeStreamed(s, o, sf, filter, opts, paths)
+	}
+	if format == report.JSON || format == report.CSV {
+		// Written as connections end, in ID order: memory holds the live
+		// connections, not every one.
+		return runAnalyzeStreamed(s, o, format, filter, opts, paths)
 	}
 	res, errs := load(s, paths, opts, !o.noProgress)
 	if err := missingIDs(res, filter.IDs); err != nil {
@@ -126,11 +133,17 @@ func writeReport(s *streams, r interface {
 	return failed(errs)
 }
 
-// runAnalyzeStreamed writes jsonl or parquet while the captures are read.
+// runAnalyzeStreamed writes json, csv, jsonl or parquet while the captures
+// are read.
 func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter analyze.Filter, opts analyze.Options, paths []string) error {
 	o.liveOptions.apply(&opts)
-	if f == report.JSONL {
+	switch f {
+	case report.JSONL:
 		return loadStreamed(s, paths, opts, filter, report.NewAnalysisJSONL(s.out), nil, !o.noProgress)
+	case report.JSON:
+		return loadStreamed(s, paths, opts, filter, report.NewAnalysisJSONStream(s.out), nil, !o.noProgress)
+	case report.CSV:
+		return loadStreamed(s, paths, opts, filter, report.NewAnalysisCSVStream(s.out), nil, !o.noProgress)
 	}
 	if o.writeDir == "" {
 		return usageError{errors.New("--format parquet needs a directory to write to (-w DIR)")}

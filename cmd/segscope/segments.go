@@ -52,7 +52,7 @@ connections in memory.`,
 	o.formats = "table, json, csv or jsonl"
 	for _, f := range []string{"idle-timeout", "close-grace", "max-live"} {
 		fl := cmd.Flags().Lookup(f)
-		fl.Usage = strings.Replace(fl.Usage, "with --format jsonl or parquet", "with the table or jsonl", 1)
+		fl.Usage = strings.Replace(fl.Usage, "with --format json, csv, jsonl or parquet", "with the table or jsonl", 1)
 	}
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
 	cmd.Flags().StringVar(&o.dir, "dir", "", "only one direction: client_to_server (c2s) or server_to_client (s2c)")

@@ -23,9 +23,9 @@ type liveOptions struct {
 
 func (o *liveOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.writeDir, "write-dir", "w", "", "with --format parquet: the directory to write the Parquet files to (created if missing)")
-	fs.DurationVar(&o.idleTimeout, "idle-timeout", analyze.DefaultIdleTimeout, "with --format jsonl or parquet: end a connection idle this long (capture time)")
-	fs.DurationVar(&o.closeGrace, "close-grace", analyze.DefaultCloseGrace, "with --format jsonl or parquet: how long after its FINs or RST a connection still takes packets (capture time)")
-	fs.IntVar(&o.maxLive, "max-live", analyze.DefaultMaxLive, "with --format jsonl or parquet: most connections held at once; past it the least recently active one is ended early (reported)")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", analyze.DefaultIdleTimeout, "with --format json, csv, jsonl or parquet: end a connection idle this long (capture time)")
+	fs.DurationVar(&o.closeGrace, "close-grace", analyze.DefaultCloseGrace, "with --format json, csv, jsonl or parquet: how long after its FINs or RST a connection still takes packets (capture time)")
+	fs.IntVar(&o.maxLive, "max-live", analyze.DefaultMaxLive, "with --format json, csv, jsonl or parquet: most connections held at once; past it the least recently active one is ended early (reported)")
 }
 
 func (o *liveOptions) apply(opts *analyze.Options) {
@@ -35,6 +35,14 @@ func (o *liveOptions) apply(opts *analyze.Options) {
 	}
 }
 
+// documentWriter is a ConnWriter of one document in ID order (analyze's
+// JSON and CSV): it is told of the connections it leaves out, and it is
+// finished even when a --conn was missing.
+type documentWriter interface {
+	report.ConnWriter
+	Skip(id int) error
+}
+
 // loadStreamed analyzes the captures in order, as one capture, handing
 // each connection that passes match to w as soon as it ends; then the
 // result to out.Close. Errors are handled as load does. started, when
@@ -42,9 +50,14 @@ func (o *liveOptions) apply(opts *analyze.Options) {
 func loadStreamed(s *streams, paths []string, opts analyze.Options, flt analyze.Filter, out report.ConnWriter, started func(*analyze.Analyzer), progress bool) error {
 	match := flt.Match
 	var outErr error
+	doc, isDoc := out.(documentWriter)
 	opts.Done = func(c *analyze.Connection, ws []analyze.Warning) {
-		if outErr == nil && match(c) {
+		switch {
+		case outErr != nil:
+		case match(c):
 			outErr = out.Conn(c, ws)
+		case isDoc:
+			outErr = doc.Skip(c.ID)
 		}
 	}
 	a := analyze.New(opts)
@@ -61,7 +74,11 @@ func loadStreamed(s *streams, paths []string, opts analyze.Options, flt analyze.
 		out.Close(nil, nil) // nothing written: drop what was started
 		return errors.Join(errs...)
 	}
-	if err := missingIDs(res, flt.IDs); err != nil {
+	if err := missingIDs(res, flt.IDs); err != nil && isDoc {
+		// The document is finished, saying what was missing, as the
+		// whole-capture report did.
+		errs = append(errs, err)
+	} else if err != nil {
 		// A --conn the capture lacks is a mistake, not a result: no file
 		// is replaced by an empty one.
 		out.Close(nil, nil)
