@@ -13,7 +13,7 @@ import (
 // the whole capture cannot hold the rest of the output in memory.
 type reorder struct {
 	emit    func(b []byte) error // writes one record
-	next    int // the lowest ID not yet written or skipped
+	next    int                  // the lowest ID not yet written or skipped
 	held    map[int]heldRec
 	mem     int // bytes held in memory
 	spillAt int
