@@ -70,6 +70,9 @@ type pqRecord struct {
 	LastPacket  int64 `parquet:"last_packet"`
 }
 
+// parquetBatch is how many rows are handed to parquet-go at once.
+const parquetBatch = 4096
+
 // parquetRowGroup bounds the rows buffered before a row group is written:
 // memory stays bounded however long the capture.
 const parquetRowGroup = 64 << 10
@@ -176,6 +179,14 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		var row pqSegment
 		row.set(&r)
 		p.segRows = append(p.segRows, row)
+		if len(p.segRows) == parquetBatch {
+			// A long connection's segments go in batches: its million
+			// rows were held at once (650 MB for a 1.5 GB transfer).
+			if _, err := p.segs.Write(p.segRows); err != nil {
+				return err
+			}
+			p.segRows = p.segRows[:0]
+		}
 	}
 	if app != nil {
 		p.addApp(c, app)
@@ -214,7 +225,7 @@ func (p *ParquetWriter) addApp(c *analyze.Connection, app *jsonApp) {
 
 // flush hands the buffered rows to the writers (which cut row groups).
 func (p *ParquetWriter) flush(all bool) error {
-	const batch = 4096
+	const batch = parquetBatch
 	var errs []error
 	if all || len(p.connRows) >= batch {
 		_, err := p.conns.Write(p.connRows)

@@ -139,20 +139,20 @@ func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter a
 	o.liveOptions.apply(&opts)
 	switch f {
 	case report.JSONL:
-		return loadStreamed(s, paths, opts, filter, report.NewAnalysisJSONL(s.out), nil, !o.noProgress)
+		return loadStreamed(s, paths, opts, filter, func(func() int64) report.ConnWriter { return report.NewAnalysisJSONL(s.out) }, !o.noProgress)
 	case report.JSON:
-		return loadStreamed(s, paths, opts, filter, report.NewAnalysisJSONStream(s.out), nil, !o.noProgress)
+		return loadStreamed(s, paths, opts, filter, func(func() int64) report.ConnWriter { return report.NewAnalysisJSONStream(s.out) }, !o.noProgress)
 	case report.CSV:
-		return loadStreamed(s, paths, opts, filter, report.NewAnalysisCSVStream(s.out), nil, !o.noProgress)
+		return loadStreamed(s, paths, opts, filter, func(func() int64) report.ConnWriter { return report.NewAnalysisCSVStream(s.out) }, !o.noProgress)
 	}
 	if o.writeDir == "" {
 		return usageError{errors.New("--format parquet needs a directory to write to (-w DIR)")}
 	}
 	opts.KeepSegments = filter.Match
-	var an *analyze.Analyzer
-	w, err := report.NewParquet(o.writeDir, func() int64 { return an.First() })
+	var first func() int64
+	w, err := report.NewParquet(o.writeDir, func() int64 { return first() })
 	if err != nil {
 		return err
 	}
-	return loadStreamed(s, paths, opts, filter, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
+	return loadStreamed(s, paths, opts, filter, func(f func() int64) report.ConnWriter { first = f; return w }, !o.noProgress)
 }

@@ -89,13 +89,12 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 		// jsonl and the table are written as connections end: memory
 		// holds the live ones only.
 		o.liveOptions.apply(&opts)
-		var an *analyze.Analyzer
-		first := func() int64 { return an.First() }
-		var w report.ConnWriter = report.NewSegmentsJSONL(s.out, first, !opts.SegmentsOnly, keepDir)
-		if !streamed {
-			w = report.NewSegmentsTable(s.out, first, !opts.SegmentsOnly, keepDir)
-		}
-		return loadStreamed(s, paths, opts, filter, w, func(a *analyze.Analyzer) { an = a }, !o.noProgress)
+		return loadStreamed(s, paths, opts, filter, func(first func() int64) report.ConnWriter {
+			if streamed {
+				return report.NewSegmentsJSONL(s.out, first, !opts.SegmentsOnly, keepDir)
+			}
+			return report.NewSegmentsTable(s.out, first, !opts.SegmentsOnly, keepDir)
+		}, !o.noProgress)
 	}
 	res, errs := load(s, paths, opts, !o.noProgress)
 	if err := missingIDs(res, filter.IDs); err != nil {

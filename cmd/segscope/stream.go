@@ -44,32 +44,37 @@ type documentWriter interface {
 }
 
 // loadStreamed analyzes the captures in order, as one capture, handing
-// each connection that passes match to w as soon as it ends; then the
-// result to out.Close. Errors are handled as load does. started, when
-// set, is given the analyzer before the first packet.
-func loadStreamed(s *streams, paths []string, opts analyze.Options, flt analyze.Filter, out report.ConnWriter, started func(*analyze.Analyzer), progress bool) error {
+// each connection that passes match, as soon as it ends, to the writer mk
+// makes; then the result to its Close. The writer runs on a goroutine of
+// its own (report.Async): first gives it the capture's first frame time
+// as it was when the connection it writes ended. Errors are handled as
+// load does.
+func loadStreamed(s *streams, paths []string, opts analyze.Options, flt analyze.Filter, mk func(first func() int64) report.ConnWriter, progress bool) error {
 	match := flt.Match
+	var aw *report.Async
+	out := mk(func() int64 { return aw.First.Load() })
+	_, isDoc := out.(documentWriter)
+	aw = report.NewAsync(out)
 	var outErr error
-	doc, isDoc := out.(documentWriter)
+	var a *analyze.Analyzer
 	opts.Done = func(c *analyze.Connection, ws []analyze.Warning) {
 		switch {
 		case outErr != nil:
 		case match(c):
-			outErr = out.Conn(c, ws)
+			outErr = aw.Put(c, ws, a.First())
 		case isDoc:
-			outErr = doc.Skip(c.ID)
+			outErr = aw.Skip(c.ID, a.First())
 		}
 	}
-	a := analyze.New(opts)
-	if started != nil {
-		started(a)
-	}
+	a = analyze.New(opts)
 	errs := readAll(s, a, paths, progress, func() bool { return outErr != nil })
-	res := a.Result()
-	errs = append(errs, res.KeyLogErrors...)
-	if outErr != nil {
-		return outErr
+	res := a.Result() // the last connections are handed over here
+	if err := aw.Wait(); err != nil {
+		out.Close(nil, nil) // drop what was started
+		return err
 	}
+	aw.First.Store(res.First)
+	errs = append(errs, res.KeyLogErrors...)
 	if len(res.Sources) == 0 {
 		out.Close(nil, nil) // nothing written: drop what was started
 		return errors.Join(errs...)
