@@ -12,9 +12,10 @@
 # RUNS times under /usr/bin/time; the Markdown table on stdout gives the median
 # wall time, the peak RSS, and the time as a multiple of tcptrace's and of
 # segscope-csv's on the same file. Progress goes to stderr. segscope runs with
-# --format csv, json, jsonl (streamed), parquet (streamed, into a temp dir)
-# and table; SEGSCOPE_PROCS=N also runs segscope-json with GOMAXPROCS=N
-# (segscope-json-pN) to show what the cores add.
+# --format csv, json, jsonl, parquet (into a temp dir) and table, once per
+# core count in CORES (pinned with taskset: "1" is one core, "all" every
+# core), so the table shows what the cores add; tcptrace and tshark run
+# unpinned (they use one core).
 #
 # Environment:
 #   BENCH_DIR    where the generated files go (kept, and reused when present);
@@ -25,6 +26,7 @@
 #                BIG_RESPONSE_BYTES each, ~1.1 GB, with its key log; segscope-keylog
 #                is segscope-json decrypting it)
 #   RUNS         runs per tool and file (default 3)
+#   CORES        core counts segscope runs on (default "1 all"; e.g. "1 2 4 all")
 #   TIMEOUT      seconds after which one run is killed (default: none)
 #   BIG_CONNS, BIG_RESPONSE_BYTES, MANY_CONNS, MANY_REUSED, MANY_RESPONSE_BYTES
 #                override the generated files' shape
@@ -64,7 +66,11 @@ fi
 tools=()
 log "building segscope..."
 if (cd "$repo" && go build -o "$tmp/segscope" ./cmd/segscope) >"$tmp/build.log" 2>&1; then
-	tools+=(segscope-csv segscope-json segscope-json-workers segscope-jsonl segscope-parquet segscope-table)
+	for k in ${CORES:-1 all}; do
+		for t in segscope-csv segscope-json segscope-jsonl segscope-parquet segscope-table; do
+			tools+=("$t@$k")
+		done
+	done
 else
 	log "warning: building ./cmd/segscope failed, skipping segscope:"
 	sed 's/^/    /' "$tmp/build.log" >&2
@@ -140,7 +146,6 @@ tool_cmd() {
 	case $1 in
 	segscope-csv) cmd=("$tmp/segscope" analyze -q --format csv "$2") ;;
 	segscope-json) cmd=("$tmp/segscope" analyze -q --format json "$2") ;;
-	segscope-json-workers) cmd=("$tmp/segscope" analyze -q --format json --workers 0 "$2") ;;
 	segscope-jsonl) cmd=("$tmp/segscope" analyze -q --format jsonl "$2") ;;
 	segscope-parquet) cmd=("$tmp/segscope" analyze -q --format parquet -w "$tmp/parquet" "$2") ;;
 	segscope-table) cmd=("$tmp/segscope" analyze -q "$2") ;;
@@ -156,7 +161,7 @@ measure() {
 	local err=$tmp/run.err tf=$tmp/time.out rc=0 cmd=() pre=()
 	tool_cmd "$1" "$2"
 	if [[ -n $TIMEOUT ]]; then pre=(timeout "$TIMEOUT"); fi
-	if [[ -n ${procs:-} ]]; then pre=(env GOMAXPROCS="$procs" "${pre[@]}"); fi
+	if [[ -n ${cores:-} && $cores != all ]]; then pre=(taskset -c "0-$((cores - 1))" "${pre[@]}"); fi
 	if ((have_time)); then
 		"${pre[@]}" /usr/bin/time -f '%e s %M KiB' -o "$tf" "${cmd[@]}" >/dev/null 2>"$err" || rc=$?
 	else
@@ -180,19 +185,17 @@ for f in "${files[@]}"; do
 	log "warming the page cache with $f..."
 	cat "$f" >/dev/null
 	ftools=("${tools[@]}")
-	if [[ -n ${keylog_for[$f]:-} && " ${tools[*]} " == *" segscope-json "* ]]; then
-		ftools+=(segscope-keylog) # the same analysis, decrypting: the cost of the key log
-	fi
-	if [[ -n ${SEGSCOPE_PROCS:-} && " ${tools[*]} " == *" segscope-json "* ]]; then
-		ftools+=("segscope-json-p$SEGSCOPE_PROCS")
+	if [[ -n ${keylog_for[$f]:-} && " ${tools[*]} " == *" segscope-json@all "* ]]; then
+		ftools+=(segscope-keylog@all) # the same analysis, decrypting: the cost of the key log
 	fi
 	for tool in "${ftools[@]}"; do
-		secs=() peak=0 status=ok procs=
-		if [[ $tool == segscope-json-p* ]]; then
-			procs=${tool#segscope-json-p}
-			tool=segscope-json
+		secs=() peak=0 status=ok cores=
+		label=$tool
+		if [[ $tool == *@* ]]; then
+			cores=${tool#*@}
+			tool=${tool%@*}
+			label="$tool ($cores core$([[ $cores == 1 ]] || echo s))"
 		fi
-		label=$tool${procs:+-p$procs}
 		for ((i = 1; i <= RUNS; i++)); do
 			r=$(measure "$tool" "$f")
 			if [[ $r == fail || $r == timeout ]]; then
@@ -222,13 +225,13 @@ done
 
 # The table, with each time as a multiple of tcptrace's and segscope-csv's on
 # the same file.
-echo "| tool | file | packets | median seconds | peak MiB | x tcptrace | x segscope-csv |"
+echo "| tool | file | packets | median seconds | peak MiB | x tcptrace | x segscope-csv (all cores) |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 if ((${#rows[@]})); then
 	printf '%s\n' "${rows[@]}" | awk -F'|' '
 		{ file[NR] = $1; tool[NR] = $2; pk[NR] = $3; t[NR] = $4; mib[NR] = $5
 		  if ($2 == "tcptrace") tcp[$1] = $4
-		  if ($2 == "segscope-csv") csv[$1] = $4 }
+		  if ($2 == "segscope-csv (all cores)") csv[$1] = $4 }
 		function ratio(a, b) { return (b + 0 > 0 && a ~ /^[0-9.]+$/) ? sprintf("%.2f", a / b) : "-" }
 		END { for (i = 1; i <= NR; i++)
 			printf "| %s | %s | %s | %s | %s | %s | %s |\n", tool[i], file[i], pk[i], t[i], mib[i], ratio(t[i], tcp[file[i]]), ratio(t[i], csv[file[i]]) }'

@@ -30,6 +30,7 @@ func main() {
 	flag.BoolVar(&cfg.IPv6, "ipv6", false, "IPv6 instead of IPv4")
 	flag.IntVar(&cfg.Snaplen, "snaplen", 0, "record at most this many bytes per frame (0: all)")
 	flag.Int64Var(&cfg.Seed, "seed", 1, "seed; the same flags give byte-identical files")
+	flag.Float64Var(&cfg.TimeScale, "time-scale", 1, "multiply every time offset by this: 0.2 opens five times as many connections per second of capture time")
 	tlsVersion := flag.String("tls", "", "1.2 or 1.3: every connection carries one real TLS session (HTTP/1.1, a -response-bytes body) instead of clear HTTP")
 	keyLog := flag.String("keylog", "", "with -tls: write the session's key log (SSLKEYLOGFILE format) here")
 	flag.Parse()

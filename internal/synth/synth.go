@@ -54,6 +54,10 @@ type Config struct {
 	Snaplen           int       // if > 0, record at most this many bytes of each frame (the original length is kept), like tcpdump -s
 	Seed              int64     // seeds ISNs, ports, IDs and timing jitter; the same Config gives byte-identical output
 	Start             time.Time // time of the first packet (default 2026-01-01T00:00:00Z)
+	// TimeScale multiplies every time offset from Start (0 means 1): 0.2
+	// makes the same traffic five times as dense, more connections
+	// opening per second of capture time.
+	TimeScale float64
 	// Request and Response, when set, are what every connection carries
 	// each way instead of generated HTTP (RequestBytes and ResponseBytes
 	// are then their lengths): a recorded TLS session, say (TLSSession).
@@ -471,6 +475,15 @@ func (g *gen) pickPort(host int) uint16 {
 
 func (g *gen) jitter(lo, hi int64) int64 { return lo + g.rng.Int64N(hi-lo+1) }
 
+// at is now as an offset from Start, scaled by TimeScale.
+func (g *gen) at() time.Duration {
+	d := time.Duration(g.now) * time.Microsecond
+	if g.cfg.TimeScale > 0 {
+		d = time.Duration(float64(d) * g.cfg.TimeScale)
+	}
+	return d
+}
+
 // connection writes one connection on tuple t and returns the client's
 // sequence number after its FIN.
 func (g *gen) connection(t *tuple) (uint32, error) {
@@ -653,7 +666,7 @@ func (g *gen) emit(src, dst *endpoint, flags int, seq, ack uint32, payload []byt
 	data := g.buf.Bytes()
 	capLen := min(len(data), g.snaplen)
 	ci := gopacket.CaptureInfo{
-		Timestamp:     g.cfg.Start.Add(time.Duration(g.now) * time.Microsecond),
+		Timestamp:     g.cfg.Start.Add(g.at()),
 		CaptureLength: capLen,
 		Length:        len(data),
 	}
