@@ -26,7 +26,8 @@ type SegmentsTable struct {
 }
 
 // segTableCols are the table's columns: SegmentFields with a Table
-// title, in order (the last, CARRIED, only when asked for).
+// title, in order (CARRIED, the last, only when asked for: its width is
+// 0, as long as it is).
 var segTableCols = SegmentFields.tabled()
 
 // NewSegmentsTable writes to w; first gives the capture's first packet
@@ -118,10 +119,13 @@ func (s *SegmentsTable) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 
 // cols are the columns this table shows: CARRIED only when asked for.
 func (s *SegmentsTable) cols() Fields[segRow] {
-	if s.carried {
-		return segTableCols
+	var out Fields[segRow]
+	for _, f := range segTableCols {
+		if f.Name != "carried" || s.carried {
+			out = append(out, f)
+		}
 	}
-	return segTableCols[:len(segTableCols)-1]
+	return out
 }
 
 // Close writes the count and the errors, and flushes.
