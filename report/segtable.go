@@ -23,6 +23,7 @@ type SegmentsTable struct {
 	n, nc   int
 	started bool
 	line    []byte
+	cols    Fields[segRow] // the columns shown
 }
 
 // segTableCols are the table's columns: SegmentFields with a Table
@@ -34,13 +35,13 @@ var segTableCols = SegmentFields.tabled()
 // time once known, carried adds what each segment carried, dir keeps one
 // direction only.
 func NewSegmentsTable(w io.Writer, first func() int64, carried bool, dir *analyze.Dir) *SegmentsTable {
-	return &SegmentsTable{w: bufio.NewWriterSize(w, 1<<16), first: first, carried: carried, dir: dir}
+	return &SegmentsTable{w: bufio.NewWriterSize(w, 1<<16), first: first, carried: carried, dir: dir, cols: columns(carried)}
 }
 
 func (s *SegmentsTable) header() error {
 	s.started = true
 	var cells []string
-	for _, c := range s.cols() {
+	for _, c := range s.cols {
 		cells = append(cells, c.Table)
 	}
 	s.row(cells)
@@ -56,7 +57,7 @@ func (s *SegmentsTable) row(cells []string) error {
 	b := s.line[:0]
 	for i, c := range cells {
 		b = append(b, ' ')
-		col := &segTableCols[i]
+		col := &s.cols[i]
 		if col.width == 0 {
 			b = append(b, c...) // CARRIED: the last column, as long as it is
 			continue
@@ -98,7 +99,7 @@ func (s *SegmentsTable) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	if s.carried {
 		carried = carriedNames(c)
 	}
-	cols := s.cols()
+	cols := s.cols
 	cells := make([]string, len(cols))
 	r := newSegRow(c, s.first(), carried)
 	for i := range c.Segments {
@@ -117,11 +118,11 @@ func (s *SegmentsTable) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	return nil
 }
 
-// cols are the columns this table shows: CARRIED only when asked for.
-func (s *SegmentsTable) cols() Fields[segRow] {
+// columns are the columns a table shows: CARRIED only when asked for.
+func columns(carried bool) Fields[segRow] {
 	var out Fields[segRow]
 	for _, f := range segTableCols {
-		if f.Name != "carried" || s.carried {
+		if f.Name != "carried" || carried {
 			out = append(out, f)
 		}
 	}
