@@ -276,6 +276,12 @@ func (p *dirParser) step(off int64, data []byte, at stream.Pos) int {
 		}
 		return n
 	case stTrailers:
+		if len(p.buf) == 1 && p.buf[0] == '\r' && data[0] == '\n' {
+			// The empty line that ends the body, split after its CR.
+			p.release()
+			p.trailersDone(off+1, at)
+			return 1
+		}
 		if len(p.buf) == 0 {
 			// No trailers: the empty line alone ends the body.
 			if len(data) >= 2 && data[0] == '\r' && data[1] == '\n' {

@@ -345,3 +345,49 @@ func FuzzConn(f *testing.F) {
 		}
 	})
 }
+
+// TestOneByteAtATime: a response stream given one byte per Data call is
+// parsed as it is given whole, every boundary split at every byte; in
+// particular the empty line ending a chunked body split after its CR
+// (which read the next response's head as trailers).
+func TestOneByteAtATime(t *testing.T) {
+	server := []byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" +
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX-Trailer: 1\r\n\r\n")
+	client := []byte("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\nGET /c HTTP/1.1\r\n\r\n")
+	parse := func(step int) []Exchange {
+		c := NewConn(Options{})
+		for dir, b := range [][]byte{client, server} {
+			cons := c.Client()
+			if dir == 1 {
+				cons = c.Server()
+			}
+			for off := 0; off < len(b); off += step {
+				n := min(step, len(b)-off)
+				cons.Data(int64(off), b[off:off+n], stream.Pos{Packet: off + 1, Start: int64(off)})
+			}
+			cons.End(int64(len(b)))
+		}
+		if len(c.Problems()) > 0 {
+			t.Errorf("step %d: problems %v", step, c.Problems())
+		}
+		return c.Exchanges()
+	}
+	whole := parse(len(server))
+	if len(whole) != 3 || whole[1].Response == nil || len(whole[1].Response.Interim) != 1 || whole[2].Response.Chunks[1].End != int64(len(server)) {
+		t.Fatalf("whole: %+v", whole)
+	}
+	for _, step := range []int{1, 2, 3} {
+		got := parse(step)
+		if len(got) != len(whole) {
+			t.Fatalf("step %d: %d exchanges, want %d", step, len(got), len(whole))
+		}
+		for i := range got {
+			g, w := got[i].Response, whole[i].Response
+			if g.Header.Range != w.Header.Range || g.Body.Range != w.Body.Range || len(g.Interim) != len(w.Interim) || g.BodyBytes != w.BodyBytes {
+				t.Errorf("step %d, response %d: header %v body %v (%d interim, %d bytes); whole: %v %v (%d, %d)", step, i,
+					g.Header.Range, g.Body.Range, len(g.Interim), g.BodyBytes, w.Header.Range, w.Body.Range, len(w.Interim), w.BodyBytes)
+			}
+		}
+	}
+}

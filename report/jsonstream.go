@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"slices"
 
 	"github.com/segscope/segscope/analyze"
 )
@@ -92,6 +93,11 @@ func (s *AnalysisJSONStream) Close(res *analyze.Result, errs []error) error {
 	head := Analysis{Result: res, Errors: errs}.jsonHead()
 	// The connections' warnings were handed over with them (only those
 	// in the output); the result holds the capture's.
+	// Connections end in any order; the whole-capture document lists
+	// their warnings by ID.
+	byConn := func(a, b analyze.Warning) int { return a.Conn - b.Conn }
+	slices.SortStableFunc(s.finish, byConn)
+	slices.SortStableFunc(s.bound, byConn)
 	ws := append(append(append([]analyze.Warning{}, s.finish...), s.bound...), res.Warnings...)
 	head.Warnings = jsonWarnings(ws, func(int) bool { return true })
 	tail, err := json.MarshalIndent(struct {

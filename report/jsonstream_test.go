@@ -132,3 +132,56 @@ func TestReorder(t *testing.T) {
 		t.Errorf("flush: %v, spill file still open: %v", err, r.spill != nil)
 	}
 }
+
+// TestAnalysisJSONStreamWarningsInIDOrder: connections end in any order
+// (a short one inside a long one), and the streamed document lists their
+// warnings by connection ID, as the whole-capture one does: each
+// connection's size and missing-bytes warnings, then the bounds.
+func TestAnalysisJSONStreamWarningsInIDOrder(t *testing.T) {
+	src, err := capture.Open(filepath.Join("..", "pcaps", "lo-methods.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var conns []*analyze.Connection
+	a := analyze.New(analyze.Options{Done: func(c *analyze.Connection, _ []analyze.Warning) { conns = append(conns, c) }})
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result()
+	if len(conns) != 2 {
+		t.Fatalf("%d connections", len(conns))
+	}
+	var b bytes.Buffer
+	js := NewAnalysisJSONStream(&b)
+	for _, c := range []*analyze.Connection{conns[1], conns[0]} { // 1 ends first
+		ws := []analyze.Warning{{Conn: c.ID, Kind: analyze.WarnUnitsDropped, N: 1}, {Conn: c.ID, Kind: analyze.WarnSuperSegments, N: 1, Segments: 1, MSS: 1448, Largest: 2896}}
+		if err := js.Conn(c, ws); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := js.Close(res, nil); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Connections []struct{ ID int }
+		Warnings    []struct {
+			Conn *int
+			Text string
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var ids, warned []int
+	for _, c := range doc.Connections {
+		ids = append(ids, c.ID)
+	}
+	for _, w := range doc.Warnings {
+		warned = append(warned, *w.Conn)
+	}
+	if !slices.Equal(ids, []int{0, 1}) || !slices.Equal(warned, []int{0, 1, 0, 1}) ||
+		!strings.Contains(doc.Warnings[0].Text, "2896") || strings.Contains(doc.Warnings[2].Text, "2896") {
+		t.Errorf("connections %v, warnings of %v: %+v", ids, warned, doc.Warnings)
+	}
+}

@@ -112,6 +112,12 @@ func (r *reorder) drain() error {
 // every connection has ended, so nothing should), and drops the spill
 // file.
 func (r *reorder) flush() error {
+	defer func() {
+		if r.spill != nil {
+			r.spill.Close()
+			r.spill = nil
+		}
+	}()
 	for len(r.held) > 0 {
 		lowest := -1
 		for id := range r.held {
@@ -123,10 +129,6 @@ func (r *reorder) flush() error {
 		if err := r.drain(); err != nil {
 			return err
 		}
-	}
-	if r.spill != nil {
-		r.spill.Close()
-		r.spill = nil
 	}
 	return nil
 }
