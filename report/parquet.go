@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/segscope/segscope/internal/atomicfile"
 
@@ -82,10 +83,10 @@ type ParquetWriter struct {
 	dir   string
 	first func() int64
 	files []*atomicfile.File
-	conns *parquet.GenericWriter[pqConnDir]
-	segs  *parquet.GenericWriter[pqSegment]
-	http  *parquet.GenericWriter[pqExchange]
-	tls   *parquet.GenericWriter[pqRecord]
+	conns *pqFile[pqConnDir]
+	segs  *pqFile[pqSegment]
+	http  *pqFile[pqExchange]
+	tls   *pqFile[pqRecord]
 
 	connRows []pqConnDir
 	segRows  []pqSegment
@@ -117,12 +118,10 @@ func NewParquet(dir string, first func() int64) (*ParquetWriter, error) {
 		name string
 		mk   func(*os.File)
 	}{
-		{ParquetConnections, func(f *os.File) {
-			p.conns = parquet.NewGenericWriter[pqConnDir](f, opts...)
-		}},
-		{ParquetSegments, func(f *os.File) { p.segs = parquet.NewGenericWriter[pqSegment](f, opts...) }},
-		{ParquetHTTP, func(f *os.File) { p.http = parquet.NewGenericWriter[pqExchange](f, opts...) }},
-		{ParquetTLSRecords, func(f *os.File) { p.tls = parquet.NewGenericWriter[pqRecord](f, opts...) }},
+		{ParquetConnections, func(f *os.File) { p.conns = newPQFile(parquet.NewGenericWriter[pqConnDir](f, opts...)) }},
+		{ParquetSegments, func(f *os.File) { p.segs = newPQFile(parquet.NewGenericWriter[pqSegment](f, opts...)) }},
+		{ParquetHTTP, func(f *os.File) { p.http = newPQFile(parquet.NewGenericWriter[pqExchange](f, opts...)) }},
+		{ParquetTLSRecords, func(f *os.File) { p.tls = newPQFile(parquet.NewGenericWriter[pqRecord](f, opts...)) }},
 	} {
 		fh, err := open(f.name)
 		if err != nil {
@@ -134,7 +133,20 @@ func NewParquet(dir string, first func() int64) (*ParquetWriter, error) {
 	return p, nil
 }
 
+// abort stops the files' goroutines and removes the files.
 func (p *ParquetWriter) abort() {
+	if p.conns != nil {
+		p.conns.close()
+	}
+	if p.segs != nil {
+		p.segs.close()
+	}
+	if p.http != nil {
+		p.http.close()
+	}
+	if p.tls != nil {
+		p.tls.close()
+	}
 	for _, f := range p.files {
 		f.Abort()
 	}
@@ -182,10 +194,9 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		if len(p.segRows) == parquetBatch {
 			// A long connection's segments go in batches: its million
 			// rows were held at once (650 MB for a 1.5 GB transfer).
-			if _, err := p.segs.Write(p.segRows); err != nil {
-				return err
+			if p.segRows = p.segs.send(p.segRows); p.segs.failed() {
+				return errParquetWrite
 			}
-			p.segRows = p.segRows[:0]
 		}
 	}
 	if app != nil {
@@ -223,27 +234,88 @@ func (p *ParquetWriter) addApp(c *analyze.Connection, app *jsonApp) {
 	}
 }
 
-// flush hands the buffered rows to the writers (which cut row groups).
+// flush hands the buffered rows to the files' goroutines (whose writers
+// cut row groups).
 func (p *ParquetWriter) flush(all bool) error {
 	const batch = parquetBatch
-	var errs []error
 	if all || len(p.connRows) >= batch {
-		_, err := p.conns.Write(p.connRows)
-		errs, p.connRows = append(errs, err), p.connRows[:0]
+		p.connRows = p.conns.send(p.connRows)
 	}
 	if all || len(p.segRows) >= batch {
-		_, err := p.segs.Write(p.segRows)
-		errs, p.segRows = append(errs, err), p.segRows[:0]
+		p.segRows = p.segs.send(p.segRows)
 	}
 	if all || len(p.httpRows) >= batch {
-		_, err := p.http.Write(p.httpRows)
-		errs, p.httpRows = append(errs, err), p.httpRows[:0]
+		p.httpRows = p.http.send(p.httpRows)
 	}
 	if all || len(p.tlsRows) >= batch {
-		_, err := p.tls.Write(p.tlsRows)
-		errs, p.tlsRows = append(errs, err), p.tlsRows[:0]
+		p.tlsRows = p.tls.send(p.tlsRows)
 	}
-	return errors.Join(errs...)
+	if p.conns.failed() || p.segs.failed() || p.http.failed() || p.tls.failed() {
+		return errParquetWrite // Close says why
+	}
+	return nil
+}
+
+var errParquetWrite = errors.New("a Parquet file could not be written")
+
+// pqFile writes one Parquet file on a goroutine of its own: encoding and
+// compressing segments.parquet was the longest goroutine of a Parquet
+// run, and the files are independent. Batches of rows are handed over
+// whole; the emptied ones come back for reuse.
+type pqFile[T any] struct {
+	w      *parquet.GenericWriter[T]
+	ch     chan []T
+	free   chan []T
+	done   chan struct{}
+	err    error // read after done
+	bad    atomic.Bool
+	closed bool
+}
+
+func newPQFile[T any](w *parquet.GenericWriter[T]) *pqFile[T] {
+	f := &pqFile[T]{w: w, ch: make(chan []T, 2), free: make(chan []T, 4), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		for rows := range f.ch {
+			if f.err == nil {
+				if _, f.err = f.w.Write(rows); f.err != nil {
+					f.bad.Store(true)
+				}
+			}
+			select {
+			case f.free <- rows[:0]:
+			default:
+			}
+		}
+	}()
+	return f
+}
+
+// send hands rows over and returns an empty batch to fill next.
+func (f *pqFile[T]) send(rows []T) []T {
+	if len(rows) == 0 {
+		return rows
+	}
+	f.ch <- rows
+	select {
+	case b := <-f.free:
+		return b
+	default:
+		return make([]T, 0, parquetBatch)
+	}
+}
+
+func (f *pqFile[T]) failed() bool { return f.bad.Load() }
+
+// close waits for what was handed over, then writes the footer.
+func (f *pqFile[T]) close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	close(f.ch)
+	<-f.done
+	return errors.Join(f.err, f.w.Close())
 }
 
 // Close writes what is buffered and the files' footers. With a nil
@@ -253,7 +325,8 @@ func (p *ParquetWriter) Close(res *analyze.Result, _ []error) error {
 		p.abort()
 		return nil
 	}
-	errs := []error{p.flush(true), p.conns.Close(), p.segs.Close(), p.http.Close(), p.tls.Close()}
+	p.flush(true)
+	errs := []error{p.conns.close(), p.segs.close(), p.http.close(), p.tls.close()}
 	if err := errors.Join(errs...); err != nil {
 		p.abort()
 		return fmt.Errorf("writing %s: %w", p.dir, err)
