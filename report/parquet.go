@@ -194,8 +194,8 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		if len(p.segRows) == parquetBatch {
 			// A long connection's segments go in batches: its million
 			// rows were held at once (650 MB for a 1.5 GB transfer).
-			if p.segRows = p.segs.send(p.segRows); p.segs.failed() {
-				return errParquetWrite
+			if p.segRows = p.segs.send(p.segRows); p.segs.failed() != nil {
+				return fmt.Errorf("writing %s: %w", p.dir, p.segs.failed())
 			}
 		}
 	}
@@ -250,13 +250,11 @@ func (p *ParquetWriter) flush(all bool) error {
 	if all || len(p.tlsRows) >= batch {
 		p.tlsRows = p.tls.send(p.tlsRows)
 	}
-	if p.conns.failed() || p.segs.failed() || p.http.failed() || p.tls.failed() {
-		return errParquetWrite // Close says why
+	if err := errors.Join(p.conns.failed(), p.segs.failed(), p.http.failed(), p.tls.failed()); err != nil {
+		return fmt.Errorf("writing %s: %w", p.dir, err)
 	}
 	return nil
 }
-
-var errParquetWrite = errors.New("a Parquet file could not be written")
 
 // pqFile writes one Parquet file on a goroutine of its own: encoding and
 // compressing segments.parquet was the longest goroutine of a Parquet
@@ -267,8 +265,8 @@ type pqFile[T any] struct {
 	ch     chan []T
 	free   chan []T
 	done   chan struct{}
-	err    error // read after done
-	bad    atomic.Bool
+	err    error                 // read after done
+	bad    atomic.Pointer[error] // err, for the analysis goroutine to see early
 	closed bool
 }
 
@@ -279,7 +277,8 @@ func newPQFile[T any](w *parquet.GenericWriter[T]) *pqFile[T] {
 		for rows := range f.ch {
 			if f.err == nil {
 				if _, f.err = f.w.Write(rows); f.err != nil {
-					f.bad.Store(true)
+					err := f.err
+					f.bad.Store(&err)
 				}
 			}
 			select {
@@ -305,7 +304,13 @@ func (f *pqFile[T]) send(rows []T) []T {
 	}
 }
 
-func (f *pqFile[T]) failed() bool { return f.bad.Load() }
+// failed is the error that stopped the file's writer, nil while none.
+func (f *pqFile[T]) failed() error {
+	if e := f.bad.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
 
 // close waits for what was handed over, then writes the footer.
 func (f *pqFile[T]) close() error {
