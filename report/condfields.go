@@ -41,7 +41,7 @@ var ConditionFields = Fields[condRow]{
 	}, true),
 	col("segments", FieldInt, "segments", "the server's data segments as the client captured them", func(r *condRow) fieldValue { return intV(int64(r.k.Segments)) }).only(InJSON),
 	object("top_segment", "", "the most common segment size: `{size, count}`", func(e *jenc, r *condRow) {
-		sizeCountJSON(e, r.k.TopSegment.Size, r.k.TopSegment.Count)
+		e.sizeCount(r.k.TopSegment.Size, r.k.TopSegment.Count)
 	}).table("most common segment", func(r *condRow) string {
 		return prose.MostCommon(r.k.TopSegment.Size, r.k.TopSegment.Count, r.k.Segments)
 	}, true),
@@ -53,7 +53,7 @@ var ConditionFields = Fields[condRow]{
 		func(r *condRow) fieldValue { return optV(r.k.ServerSuper, r.k.ServerSuper >= 0) }).only(InJSON).omitNull(),
 	col("reads", FieldInt, "events", "curl's `Recv data` events", func(r *condRow) fieldValue { return intV(int64(r.k.Reads)) }).only(InJSON),
 	object("top_read", "", "the most common read size: `{size, count}`", func(e *jenc, r *condRow) {
-		sizeCountJSON(e, r.k.TopRead.Size, r.k.TopRead.Count)
+		e.sizeCount(r.k.TopRead.Size, r.k.TopRead.Count)
 	}).table("most common read", func(r *condRow) string {
 		return prose.MostCommon(r.k.TopRead.Size, r.k.TopRead.Count, r.k.Reads)
 	}, true),
@@ -84,13 +84,4 @@ var ConditionFields = Fields[condRow]{
 		}
 		return prose.CauseShares(causes, counts, r.k.Reads)
 	}, true),
-}
-
-func sizeCountJSON(e *jenc, size, count int) {
-	e.open('{')
-	e.key("size")
-	e.int(int64(size))
-	e.key("count")
-	e.int(int64(count))
-	e.close('}')
 }

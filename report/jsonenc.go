@@ -213,21 +213,7 @@ func (e *jenc) dir(d *jsonDir) {
 	e.int(d.PSHRuns.MaxBytes)
 	e.close('}')
 	e.key("sizes")
-	if d.Sizes == nil {
-		e.null()
-	} else {
-		e.open('[')
-		for _, s := range d.Sizes {
-			e.sep()
-			e.open('{')
-			e.key("size")
-			e.int(int64(s.Size))
-			e.key("count")
-			e.int(int64(s.Count))
-			e.close('}')
-		}
-		e.close(']')
-	}
+	e.sizeCounts(d.Sizes)
 	e.key("histogram")
 	if d.Histogram == nil {
 		e.null()
@@ -473,6 +459,16 @@ func (e *jenc) strs(ss []string) {
 	e.close(']')
 }
 
+// sizeCount writes {size, count}.
+func (e *jenc) sizeCount(size, count int) {
+	e.open('{')
+	e.key("size")
+	e.int(int64(size))
+	e.key("count")
+	e.int(int64(count))
+	e.close('}')
+}
+
 // sizeCounts writes [{size, count}]; null for nil.
 func (e *jenc) sizeCounts(sc []jsonSizeCount) {
 	if sc == nil {
@@ -482,12 +478,7 @@ func (e *jenc) sizeCounts(sc []jsonSizeCount) {
 	e.open('[')
 	for _, s := range sc {
 		e.sep()
-		e.open('{')
-		e.key("size")
-		e.int(int64(s.Size))
-		e.key("count")
-		e.int(int64(s.Count))
-		e.close('}')
+		e.sizeCount(s.Size, s.Count)
 	}
 	e.close(']')
 }

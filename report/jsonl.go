@@ -143,11 +143,7 @@ func NewSegmentsJSONL(w io.Writer, first func() int64, carried bool, dir *analyz
 // Conn writes the segments of one ended connection.
 func (s *SegmentsJSONL) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	s.nc++
-	var carried map[int][]string
-	if s.carried {
-		carried = carriedNames(c)
-	}
-	r := newSegRow(c, s.first(), carried)
+	r := newSegRow(c, s.first(), s.carried)
 	for i := range c.Segments {
 		r.seg = &c.Segments[i]
 		if s.dir != nil && r.seg.Dir != *s.dir {

@@ -185,7 +185,7 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		}
 		p.connRows = append(p.connRows, row)
 	}
-	r := newSegRow(c, p.first(), nil)
+	r := newSegRow(c, p.first(), false)
 	for i := range c.Segments {
 		r.seg = &c.Segments[i]
 		var row pqSegment

@@ -24,10 +24,21 @@ func pqColumns[R any](fs Fields[R]) []pqColumn {
 	return out
 }
 
+// pqKinds are the Go type of a kind's column and how its value is taken
+// from the getter's fieldValue (%s).
+var pqKinds = map[FieldKind]struct{ goType, value string }{
+	FieldInt:      {"int64", "%s.I"},
+	FieldTime:     {"int64", "%s.I / 1000"},
+	FieldInt32:    {"int32", "int32(%s.I)"},
+	FieldOptInt32: {"*int32", "optInt32(%s)"},
+	FieldOptInt:   {"*int64", "optInt64(%s)"},
+	FieldFloat:    {"float64", "%s.F"},
+	FieldBool:     {"bool", "%s.B"},
+	FieldString:   {"string", "%s.S"},
+}
+
 // pqStructFields writes one typed struct field per column: F0, F1, ...
 func pqStructFields(b *bytes.Buffer, cols []pqColumn) {
-	goType := map[FieldKind]string{FieldInt: "int64", FieldInt32: "int32", FieldOptInt32: "*int32", FieldOptInt: "*int64",
-		FieldFloat: "float64", FieldBool: "bool", FieldString: "string", FieldTime: "int64"}
 	for i, c := range cols {
 		tag := c.Name
 		switch {
@@ -38,11 +49,11 @@ func pqStructFields(b *bytes.Buffer, cols []pqColumn) {
 		case c.dict:
 			tag += ",dict"
 		}
-		t, ok := goType[c.Kind]
+		k, ok := pqKinds[c.Kind]
 		if !ok {
 			panic(fmt.Sprintf("Parquet has no column type for %s's kind %d", c.Name, c.Kind))
 		}
-		fmt.Fprintf(b, "\tF%d %s `parquet:%q`\n", i, t, tag)
+		fmt.Fprintf(b, "\tF%d %s `parquet:%q`\n", i, k.goType, tag)
 	}
 }
 
@@ -52,24 +63,7 @@ func pqSetter(b *bytes.Buffer, cols []pqColumn, list, row, method, recv string) 
 	fmt.Fprintf(b, "// %s fills the %s columns.\nfunc (p *%s) %s(r *%s) {\n", method, list, recv, method, row)
 	fmt.Fprintf(b, "\tfs := %sParquet\n", strings.ToLower(list[:1])+list[1:])
 	for i, c := range cols {
-		switch c.Kind {
-		case FieldInt:
-			fmt.Fprintf(b, "\tp.F%d = fs[%d].get(r).I\n", i, i)
-		case FieldTime:
-			fmt.Fprintf(b, "\tp.F%d = fs[%d].get(r).I / 1000\n", i, i)
-		case FieldInt32:
-			fmt.Fprintf(b, "\tp.F%d = int32(fs[%d].get(r).I)\n", i, i)
-		case FieldOptInt32:
-			fmt.Fprintf(b, "\tp.F%d = optInt32(fs[%d].get(r))\n", i, i)
-		case FieldOptInt:
-			fmt.Fprintf(b, "\tp.F%d = optInt64(fs[%d].get(r))\n", i, i)
-		case FieldFloat:
-			fmt.Fprintf(b, "\tp.F%d = fs[%d].get(r).F\n", i, i)
-		case FieldBool:
-			fmt.Fprintf(b, "\tp.F%d = fs[%d].get(r).B\n", i, i)
-		case FieldString:
-			fmt.Fprintf(b, "\tp.F%d = fs[%d].get(r).S\n", i, i)
-		}
+		fmt.Fprintf(b, "\tp.F%d = "+pqKinds[c.Kind].value+"\n", i, fmt.Sprintf("fs[%d].get(r)", i))
 	}
 	b.WriteString("}\n")
 }

@@ -26,6 +26,26 @@ func namesIn[R any](fs Fields[R], d Docs) []string {
 	return out
 }
 
+// writeParquet writes res's connections as `analyze --format parquet`
+// does, into a new directory it returns.
+func writeParquet(t *testing.T, res *analyze.Result) string {
+	t.Helper()
+	out := t.TempDir()
+	p, err := NewParquet(out, func() int64 { return res.First })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Connections {
+		if err := p.Conn(c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Close(res, nil); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // parquetColumns reads a Parquet file's column names and its rows.
 func parquetColumns(t *testing.T, path string) ([]string, []map[string]any) {
 	t.Helper()
@@ -156,18 +176,7 @@ func TestSegmentFieldsEveryFormat(t *testing.T) {
 	}
 
 	// segments.parquet: a column per field Parquet carries, in order.
-	out := t.TempDir()
-	p, err := NewParquet(out, func() int64 { return res.First })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range res.Connections {
-		p.Conn(c, nil)
-	}
-	if err := p.Close(res, nil); err != nil {
-		t.Fatal(err)
-	}
-	cols, prows := parquetColumns(t, filepath.Join(out, ParquetSegments))
+	cols, prows := parquetColumns(t, filepath.Join(writeParquet(t, res), ParquetSegments))
 	if w := namesIn(SegmentFields, InParquet); !slices.Equal(cols, w) {
 		t.Errorf("segments.parquet columns %v, want %v", cols, w)
 	}

@@ -21,8 +21,13 @@ type segRow struct {
 	carried map[int][]string // by packet; nil without --keylog's walk
 }
 
-func newSegRow(c *analyze.Connection, first int64, carried map[int][]string) segRow {
-	r := segRow{c: c, first: first, carried: carried}
+// newSegRow starts the rows of c's segments; withCarried names what each
+// data segment carried (the application layer must have been walked).
+func newSegRow(c *analyze.Connection, first int64, withCarried bool) segRow {
+	r := segRow{c: c, first: first}
+	if withCarried {
+		r.carried = carriedNames(c)
+	}
 	for _, d := range dirs() {
 		r.ends[d][0], r.ends[d][1] = endpoint(c, d)
 	}

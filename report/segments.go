@@ -45,11 +45,7 @@ func carriedNames(c *analyze.Connection) map[int][]string {
 // each calls fn with every segment of the chosen connections, in order.
 func (s Segments) each(fn func(r *segRow) error) error {
 	for _, c := range s.Connections {
-		var carried map[int][]string
-		if s.Carried {
-			carried = carriedNames(c)
-		}
-		r := newSegRow(c, s.Result.First, carried)
+		r := newSegRow(c, s.Result.First, s.Carried)
 		for i := range c.Segments {
 			r.seg = &c.Segments[i]
 			if err := fn(&r); err != nil {
@@ -79,11 +75,7 @@ func (s Segments) Write(w io.Writer, f Format) error {
 			}
 			c := s.Connections[ci]
 			if si == 0 {
-				var carried map[int][]string
-				if s.Carried {
-					carried = carriedNames(c)
-				}
-				r = newSegRow(c, s.Result.First, carried)
+				r = newSegRow(c, s.Result.First, s.Carried)
 			}
 			r.seg = &c.Segments[si]
 			si++

@@ -95,13 +95,9 @@ func (s *SegmentsTable) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		}
 	}
 	s.nc++
-	var carried map[int][]string
-	if s.carried {
-		carried = carriedNames(c)
-	}
 	cols := s.cols
 	cells := make([]string, len(cols))
-	r := newSegRow(c, s.first(), carried)
+	r := newSegRow(c, s.first(), s.carried)
 	for i := range c.Segments {
 		r.seg = &c.Segments[i]
 		if s.dir != nil && r.seg.Dir != *s.dir {
