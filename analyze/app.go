@@ -294,7 +294,13 @@ func (a *App) start(p Protocol) {
 		a.cons = a.newHTTP1()
 	case ProtoTLS:
 		in := &inner{a: a}
-		a.TLSDec = tlsdec.New(l.keys, tlsdec.Limits{MaxRecords: l.maxUnits}, &plainDispatcher{in, ClientToServer}, &plainDispatcher{in, ServerToClient})
+		var c, s stream.Consumer = &plainDispatcher{in, ClientToServer}, &plainDispatcher{in, ServerToClient}
+		if a.Plain[0] == nil {
+			// Nothing keeps the plaintext: what the walkers only count
+			// need not be decrypted.
+			c, s = &skipDispatcher{plainDispatcher{in, ClientToServer}}, &skipDispatcher{plainDispatcher{in, ServerToClient}}
+		}
+		a.TLSDec = tlsdec.New(l.keys, tlsdec.Limits{MaxRecords: l.maxUnits}, c, s)
 		a.TLS = [2]*tlsrec.Walker{a.TLSDec.Client().W, a.TLSDec.Server().W}
 		a.cons = [2]stream.Consumer{a.TLSDec.Client(), a.TLSDec.Server()}
 	case ProtoH2C:

@@ -1,6 +1,10 @@
 package analyze
 
-import "github.com/segscope/segscope/stream"
+import (
+	"math"
+
+	"github.com/segscope/segscope/stream"
+)
 
 // maxHeldPlain bounds the plaintext held while the protocol inside TLS is
 // not yet known (the server may speak first, and only the client's first
@@ -128,4 +132,25 @@ func (in *inner) start(p Protocol) {
 		}
 		in.held[d] = nil
 	}
+}
+
+// skipDispatcher is the plaintext consumer of a direction whose
+// plaintext is not kept: a stream.Skipper, so the decrypter decrypts only
+// what the walker reads.
+type skipDispatcher struct{ plainDispatcher }
+
+// Skippable implements stream.Skipper: what the walker only counts, once
+// the protocol is recognised.
+func (x *skipDispatcher) Skippable(off int64) int64 {
+	in := x.in
+	if !in.decided {
+		return 0
+	}
+	switch c := in.cons[x.d].(type) {
+	case nil:
+		return math.MaxInt64 // nothing walks this protocol
+	case stream.Skipper:
+		return c.Skippable(off)
+	}
+	return 0
 }

@@ -17,6 +17,7 @@ package h2
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -811,4 +812,19 @@ func (w *Walker) End(off int64) {
 	}
 	w.block = nil
 	w.ended = true
+}
+
+// Skippable implements stream.Skipper: a DATA frame's payload is only
+// counted (but a padded frame's first byte, its pad length); after the
+// walk stops nothing is read.
+func (w *Walker) Skippable(off int64) int64 {
+	switch {
+	case w.done():
+		return math.MaxInt64
+	case w.prefN < len(Preface) || !w.inFrame || w.cur.Type != TypeData:
+		return 0
+	case w.cur.Flags&FlagPadded != 0 && w.payPos == 0:
+		return 0
+	}
+	return int64(w.need)
 }

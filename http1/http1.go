@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"math"
 	"strings"
 	"sync"
 
@@ -766,4 +767,22 @@ func (e Exchange) TTFB() (ns int64, ok bool) {
 		return 0, false
 	}
 	return first.Time - last.Time, true
+}
+
+// Skippable implements stream.Skipper: a body's bytes are only counted,
+// unless they are hashed; after a problem nothing is read.
+func (p *dirParser) Skippable(off int64) int64 {
+	switch p.st {
+	case stDead:
+		return math.MaxInt64
+	case stBody, stChunkData:
+		if p.hash == nil {
+			return p.remain
+		}
+	case stUntilClose:
+		if p.hash == nil {
+			return math.MaxInt64
+		}
+	}
+	return 0
 }

@@ -60,6 +60,16 @@ type Consumer interface {
 	End(off int64)
 }
 
+// A Skipper is a Consumer that can say, before the next Data call, how
+// many of the bytes from off on it will only count, never read: a body it
+// does not hash, an HTTP/2 DATA payload. A producer for which bytes are
+// costly (a decrypter) may then deliver those bytes as they are, not as
+// the stream's: their length and positions are right, their values are
+// not. 0 means the next byte is read.
+type Skipper interface {
+	Skippable(off int64) int64
+}
+
 // Trim brings a Data call back to the tiling a walker expects when it has
 // consumed everything below next: bytes before next are cut off, and a
 // call that starts past next reports the hole as gap. Consumers are

@@ -57,6 +57,9 @@ type Direction struct {
 	alerts        []Alert
 	nonce         [12]byte
 	aad           [13]byte
+	ctr           [16]byte // lazy: the counter block
+	ks            [64]byte // lazy: keystream, and bytes skipped to reach an offset
+	tail          [64]byte // lazy: a TLS 1.3 record's end, decrypted to find its type
 }
 
 type mark struct {
@@ -220,6 +223,9 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		x.cut(r)
 		return
 	}
+	if x.lazy(r) {
+		return
+	}
 	pt, typ, ok := x.open(r)
 	if !ok {
 		x.fail(r)
@@ -246,6 +252,7 @@ func (x *Direction) open(r *tlsrec.Record) (pt []byte, typ tlsrec.ContentType, o
 			return nil, 0, false
 		}
 		pt, ok = x.open12(r, x.app)
+		x.app.verified = x.app.verified || ok
 		return pt, r.Type, ok
 	}
 	k := x.hs
@@ -259,6 +266,7 @@ func (x *Direction) open(r *tlsrec.Record) (pt []byte, typ tlsrec.ContentType, o
 	}
 	if k != nil {
 		if pt, typ, ok = x.open13(r, k, x.seq); ok {
+			k.verified = true
 			x.seq++
 			return pt, typ, true
 		}
@@ -273,6 +281,7 @@ func (x *Direction) open(r *tlsrec.Record) (pt []byte, typ tlsrec.ContentType, o
 		for seq := uint64(0); seq <= uint64(min(x.encrypted, maxTrials)); seq++ {
 			x.buf = append(x.buf[:0], x.spare...)
 			if pt, typ, ok = x.open13(r, x.app, seq); ok {
+				x.app.verified = true
 				x.onApp, x.seq = true, seq+1
 				return pt, typ, true
 			}
@@ -342,22 +351,27 @@ func (x *Direction) open12(r *tlsrec.Record, k *trafficKeys) ([]byte, bool) {
 func (x *Direction) deliver(r *tlsrec.Record, pt []byte) {
 	base := x.c.s.explicit // payload offset of plaintext byte 0
 	x.addSpan(Span{Record: x.rec, Plain: stream.Range{Start: x.plainOff, End: x.plainOff + int64(len(pt))}, Cipher: r.Start + 5 + int64(base)})
-	if x.inner == nil || len(pt) == 0 {
-		x.plainOff += int64(len(pt))
+	x.deliverRange(pt, base, 0, len(pt))
+	x.plainOff += int64(len(pt))
+}
+
+// deliverRange hands pt[from:to] to the consumer, one Data call per
+// segment that carried it; base is the payload offset of pt[0].
+func (x *Direction) deliverRange(pt []byte, base, from, to int) {
+	if x.inner == nil || from >= to {
 		return
 	}
 	for i, m := range x.marks {
-		from := max(m.off-base, 0)
-		to := len(pt)
+		a := max(m.off-base, from)
+		b := to
 		if i+1 < len(x.marks) {
-			to = min(x.marks[i+1].off-base, len(pt))
+			b = min(x.marks[i+1].off-base, to)
 		}
-		if from >= to {
+		if a >= b {
 			continue
 		}
-		x.inner.Data(x.plainOff+int64(from), pt[from:to], m.at)
+		x.inner.Data(x.plainOff+int64(a), pt[a:b], m.at)
 	}
-	x.plainOff += int64(len(pt))
 }
 
 func (x *Direction) addSpan(s Span) {

@@ -73,10 +73,18 @@ func FuzzConn(f *testing.F) {
 		}
 		f.Add(cli, srv, []byte{0x20, 0xC3, 0x80, 0x05})
 		f.Add(cli, srv, []byte{})
+		f.Add(cli, srv, []byte{0x21, 0xC3, 0x80, 0x05})
 	}
 	f.Fuzz(func(t *testing.T, cli, srv, plan []byte) {
 		cs := [2]*sink{{tb: t}, {tb: t}}
-		c := New(keys, Limits{MaxRecords: 1000}, cs[0], cs[1])
+		cons := [2]stream.Consumer{cs[0], cs[1]}
+		if len(plan) > 0 && plan[0]&1 == 1 {
+			// A consumer that skips, as the walkers do: records are then
+			// decrypted only where it reads (lazy.go).
+			ss := [2]*skipSink{{sink{tb: t}, 1 + int64(plan[0]), int64(plan[0] >> 2)}, {sink{tb: t}, 700 + int64(plan[0]), 9}}
+			cs, cons = [2]*sink{&ss[0].sink, &ss[1].sink}, [2]stream.Consumer{ss[0], ss[1]}
+		}
+		c := New(keys, Limits{MaxRecords: 1000}, cons[0], cons[1])
 		dirs := [2]*Direction{c.Client(), c.Server()}
 		// The client's first 600 bytes (its hello), then the server, then
 		// the rest of the client, each cut by the plan.

@@ -2,6 +2,7 @@ package tlsdec
 
 import (
 	"crypto"
+	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/hmac"
@@ -14,6 +15,13 @@ type trafficKeys struct {
 	aead cipher.AEAD
 	iv   [12]byte
 	ivN  int
+
+	// For decrypting a record's ranges alone (lazy.go): the AES block
+	// cipher, or (nil) the ChaCha20 key.
+	block cipher.Block
+	key   []byte
+	// verified: a record opened and authenticated under these keys.
+	verified bool
 }
 
 // expandLabel is TLS 1.3's HKDF-Expand-Label (RFC 8446, 7.1) with an
@@ -86,7 +94,12 @@ func newTrafficKeys(s suite, key, iv []byte) (trafficKeys, error) {
 	if err != nil {
 		return trafficKeys{}, err
 	}
-	k := trafficKeys{aead: a, ivN: len(iv)}
+	k := trafficKeys{aead: a, ivN: len(iv), key: append([]byte(nil), key...)}
+	if s.aead == aesGCM {
+		if k.block, err = aes.NewCipher(key); err != nil {
+			return trafficKeys{}, err
+		}
+	}
 	copy(k.iv[:], iv)
 	return k, nil
 }

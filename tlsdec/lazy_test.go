@@ -1,0 +1,147 @@
+package tlsdec
+
+import (
+	"bytes"
+	"crypto/tls"
+	"testing"
+
+	"github.com/segscope/segscope/keylog"
+	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsrec"
+)
+
+// skipSink reads the first read bytes of every period and says it only
+// counts the rest, as a walker does a body: the decrypter may hand those
+// over as ciphertext.
+type skipSink struct {
+	sink
+	period, read int64
+}
+
+func (s *skipSink) Skippable(off int64) int64 {
+	if r := off % s.period; r >= s.read {
+		return s.period - r
+	}
+	return 0
+}
+
+// check compares the bytes the sink reads with what was sent, and counts
+// the skipped bytes that were left encrypted (were not decrypted).
+func (s *skipSink) check(t *testing.T, d int, sent []byte) (encrypted int) {
+	t.Helper()
+	if len(s.data) != len(sent) {
+		t.Fatalf("dir %d: %d bytes delivered, %d sent", d, len(s.data), len(sent))
+	}
+	for i := range sent {
+		if int64(i)%s.period < s.read {
+			if s.data[i] != sent[i] {
+				t.Fatalf("dir %d: byte %d read as %#x, sent %#x", d, i, s.data[i], sent[i])
+			}
+		} else if s.data[i] != sent[i] {
+			encrypted++
+		}
+	}
+	return encrypted
+}
+
+// Records decrypted where the consumer reads give the bytes it reads
+// exactly, at every offset inside a record (periods not aligned to the
+// cipher's blocks), leave what it skips undecrypted, and count as
+// decrypted; each suite.
+func TestLazyDecryptsWhatIsRead(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  config
+	}{
+		{"tls13", config{max: tls.VersionTLS13, n: 70000}},
+		{"tls12-aes128", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, n: 40000}},
+		{"tls12-aes256", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}, n: 40000}},
+		{"tls12-chacha", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, n: 40000}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := run(t, tc.cfg)
+			cs := [2]*skipSink{{sink{tb: t}, 1013, 37}, {sink{tb: t}, 3001, 9}}
+			c := New(parseKeys(t, s.keys), Limits{}, cs[0], cs[1])
+			p := plans(s)
+			feed(c, s, p)
+			for d, dir := range []*Direction{c.Client(), c.Server()} {
+				enc := cs[d].check(t, d, s.sent[d])
+				skipped := len(s.sent[d]) - len(s.sent[d])/int(cs[d].period)*int(cs[d].read)
+				// Pieces of 64 bytes and more are decrypted where the sink
+				// reads, and the first record whole: most skipped bytes stay.
+				if enc < skipped/2 {
+					t.Errorf("dir %d: %d of %d skipped bytes left encrypted", d, enc, skipped)
+				}
+				st := dir.Stats()
+				if st.Status != Decrypted || st.Decrypted != st.Encrypted || st.Plaintext != int64(len(s.sent[d])) {
+					t.Errorf("dir %d: %+v", d, st)
+				}
+				checkSpans(t, dir, p[d], &cs[d].sink)
+			}
+		})
+	}
+}
+
+// A wrong key is still told when the consumer skips: the first record
+// under each key is opened whole and fails.
+func TestLazyWrongKey(t *testing.T) {
+	s := run(t, config{max: tls.VersionTLS13, n: 3000})
+	keys := parseKeys(t, s.keys)
+	for r, sec := range keys.All() {
+		keys.Add(keylog.ServerTrafficSecret0, r, bytes.Repeat([]byte{1}, len(sec.ServerTraffic0)))
+	}
+	cs := [2]*skipSink{{sink{tb: t}, 100, 0}, {sink{tb: t}, 100, 0}}
+	c := New(keys, Limits{}, cs[0], cs[1])
+	feed(c, s, plans(s))
+	if st := c.Server().Stats(); st.Status != AuthFailed || len(cs[1].data) != 0 {
+		t.Fatalf("wrong key, skipping consumer: %+v, %d plaintext bytes", st, len(cs[1].data))
+	}
+}
+
+// After a KeyUpdate the first record under the new key is authenticated,
+// and a record with more padding than one piece of its tail still gives
+// its content type.
+func TestLazyKeyUpdateAndPadding(t *testing.T) {
+	s := run(t, config{max: tls.VersionTLS13, n: 2000})
+	keys := parseKeys(t, s.keys)
+	cs := [2]*skipSink{{sink{tb: t}, 1 << 30, 1 << 30}, {sink{tb: t}, 1 << 30, 1 << 30}} // reads everything
+	c := New(keys, Limits{}, cs[0], cs[1])
+	hello := int64(5 + (int(s.client[3])<<8 | int(s.client[4])))
+	c.Client().Data(0, s.client[:hello], stream.Pos{Packet: 1})
+	srv := c.Server()
+	srv.Data(0, s.server, stream.Pos{Packet: 2})
+	var sec keylog.Secrets
+	for _, v := range keys.All() {
+		sec = v
+	}
+	k0, _ := keys13(c.s, sec.ServerTraffic0)
+	next, _ := nextSecret(c.s, sec.ServerTraffic0)
+	k1, _ := keys13(c.s, next)
+	bad, _ := keys13(c.s, sec.ServerTraffic0) // the old key, where the new is due
+	var more []byte
+	more = append(more, seal13(&k0, srv.seq, tlsrec.Handshake, []byte{24, 0, 0, 1, 0}, 0)...)
+	more = append(more, seal13(&k1, 0, tlsrec.ApplicationData, []byte("after the update"), 0)...)
+	more = append(more, seal13(&k1, 1, tlsrec.ApplicationData, []byte("padded"), 200)...)
+	more = append(more, seal13(&k1, 2, tlsrec.Alert, []byte{1, 0}, 70)...)
+	srv.Data(int64(len(s.server)), more, stream.Pos{Packet: 3})
+	want := append(append([]byte(nil), s.sent[1]...), "after the updatepadded"...)
+	if string(cs[1].data) != string(want) {
+		t.Errorf("plaintext ends %q", cs[1].data[max(0, len(cs[1].data)-30):])
+	}
+	// The session's own close_notify came before; the new one is last.
+	st := srv.Stats()
+	if a := st.Alerts; st.Status != Decrypted || st.Decrypted != st.Encrypted || len(a) == 0 || a[len(a)-1].Offset != int64(len(s.server)+len(more))-int64(5+2+1+70+16) || a[len(a)-1].Level != 1 {
+		t.Errorf("%+v", st)
+	}
+
+	// A second update whose records are sealed under the old key: the
+	// first of them fails, though the keys before had authenticated.
+	off := int64(len(s.server) + len(more))
+	more = seal13(&k1, 3, tlsrec.Handshake, []byte{24, 0, 0, 1, 0}, 0)
+	more = append(more, seal13(&bad, 0, tlsrec.ApplicationData, []byte("under the old key"), 0)...)
+	srv.Data(off, more, stream.Pos{Packet: 4})
+	if st := srv.Stats(); st.Status != AuthFailed {
+		t.Errorf("a record under the wrong key after an update: %+v", st)
+	}
+}
