@@ -481,7 +481,6 @@ func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
 	}
 	a.conns[key] = c
 	if a.streaming() {
-		c.key = key
 		a.live.active.pushBack(c)
 		a.live.n++
 	} else {

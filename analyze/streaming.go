@@ -124,8 +124,8 @@ func (a *Analyzer) emit(c *Connection) {
 		a.live.active.remove(c)
 	}
 	a.live.n--
-	if a.conns[c.key] == c {
-		delete(a.conns, c.key)
+	if k := keyOf(c.Client, c.Server); a.conns[k] == c {
+		delete(a.conns, k)
 	}
 	if a.lastConn == c {
 		a.lastConn = nil
