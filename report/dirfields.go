@@ -32,8 +32,17 @@ type dirRow struct {
 }
 
 func newDirRow(c *analyze.Connection, dir analyze.Dir) dirRow {
+	return newDirRowOf(c, dir, c.Client.String(), c.Server.String())
+}
+
+// newDirRowOf takes the endpoints already written as strings (a
+// connection's record writes each once, not once per direction too).
+func newDirRowOf(c *analyze.Connection, dir analyze.Dir, client, server string) dirRow {
 	d := c.Dir(dir)
-	src, dst := endpoint(c, dir)
+	src, dst := client, server
+	if dir == analyze.ServerToClient {
+		src, dst = server, client
+	}
 	return dirRow{c: c, d: d, st: d.Stats(), e: d.EffectiveMSS(), src: src, dst: dst}
 }
 

@@ -198,15 +198,15 @@ func jsonConnOf(c *analyze.Connection, withApp bool) jsonConn {
 	if withApp {
 		jc.App = jsonAppOf(c)
 	}
-	jc.Directions.ClientToServer = jsonDirOf(c, analyze.ClientToServer)
-	jc.Directions.ServerToClient = jsonDirOf(c, analyze.ServerToClient)
+	jc.Directions.ClientToServer = jsonDirOf(c, analyze.ClientToServer, jc.Client, jc.Server)
+	jc.Directions.ServerToClient = jsonDirOf(c, analyze.ServerToClient, jc.Client, jc.Server)
 	return jc
 }
 
 func intPtr(v int) *int { return &v }
 
-func jsonDirOf(c *analyze.Connection, dir analyze.Dir) jsonDir {
-	r := newDirRow(c, dir) // the direction's statistics, computed once
+func jsonDirOf(c *analyze.Connection, dir analyze.Dir, client, server string) jsonDir {
+	r := newDirRowOf(c, dir, client, server) // the direction's statistics, computed once
 	d := r.d
 	jd := jsonDir{
 		row:     r,
