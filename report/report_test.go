@@ -82,3 +82,42 @@ func TestStreamTableAlignsColumns(t *testing.T) {
 		t.Errorf("numbers not right-aligned:\n%s", buf.String())
 	}
 }
+
+// Rows padded by streamTable are the rows tablewriter renders: cells
+// empty, wide (µ, └, ≤, CJK), left and right aligned, and cells it is
+// left to (spaces at an end, a line break).
+func TestStreamTableRowsAsTablewriter(t *testing.T) {
+	rows := [][]string{
+		{"0", "127.0.0.1:44316 > 127.0.0.1:8080", "65483 = 65495-12", "84x1"},
+		{"", "127.0.0.1:8080 > 127.0.0.1:44316", "", "47616x14 17920x14 ..."},
+		{"12345", "└ DATA 8192 µs ≤ 3", "中文", ""},
+		{"7", " leading space", "trailing ", "x"},
+		{"8", "two\nlines", "tab\there", "y"},
+		{"9", "", "", ""},
+	}
+	for _, align := range []string{"rllr", "lrrl"} {
+		var got, want bytes.Buffer
+		for _, out := range []struct {
+			b   *bytes.Buffer
+			pad bool
+		}{{&got, true}, {&want, false}} {
+			err := streamTableRows(out.b, align, []string{"N", "TEXT", "MORE", "LAST"}, func(emit func([]string) error) error {
+				for _, r := range rows {
+					if err := emit(r); err != nil {
+						return err
+					}
+				}
+				return nil
+			}, out.pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got.String() != want.String() {
+			t.Errorf("align %s: padded rows differ from tablewriter's:\n%s\nwant:\n%s", align, got.String(), want.String())
+		}
+		if n := strings.Count(got.String(), "\n"); n < len(rows)+2 {
+			t.Errorf("align %s: %d lines", align, n)
+		}
+	}
+}
