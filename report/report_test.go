@@ -94,6 +94,9 @@ func TestStreamTableRowsAsTablewriter(t *testing.T) {
 		{"7", " leading space", "trailing ", "x"},
 		{"8", "two\nlines", "tab\there", "y"},
 		{"9", "", "", ""},
+		{"10", "GET /a  b", "/nb\u00a0", "/x\u0085y"},
+		{"11", "/ls\u2028z", "\u00a0lead", "bad\xffutf8"},
+		{"12", "a b c", "tail\u200b", "ok"},
 	}
 	for _, align := range []string{"rllr", "lrrl"} {
 		var got, want bytes.Buffer

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
@@ -104,13 +106,18 @@ func plainCell(c string) bool {
 	if c == "" {
 		return true
 	}
-	if c[0] == ' ' || c[len(c)-1] == ' ' {
+	if c[0] == ' ' || c[len(c)-1] == ' ' || !utf8.ValidString(c) {
 		return false
 	}
-	for i := 0; i < len(c); i++ {
-		if b := c[i]; b < ' ' || b == 0x7f {
+	prev := rune(0)
+	for _, r := range c {
+		// tablewriter collapses runs of spaces, trims and replaces other
+		// white space and line breaks (NBSP, NEL, U+2028): such cells are
+		// left to it.
+		if r < ' ' || r == 0x7f || (r == ' ' && prev == ' ') || (r != ' ' && unicode.IsSpace(r)) || unicode.IsControl(r) {
 			return false
 		}
+		prev = r
 	}
 	return true
 }
