@@ -154,3 +154,10 @@ func (x *skipDispatcher) Skippable(off int64) int64 {
 	}
 	return 0
 }
+
+// Stopped implements stream.Stopper: the walker stopped (so the decrypter
+// authenticates the record it stopped in).
+func (x *skipDispatcher) Stopped() bool {
+	s, ok := x.in.cons[x.d].(stream.Stopper)
+	return ok && s.Stopped()
+}

@@ -769,6 +769,10 @@ func (e Exchange) TTFB() (ns int64, ok bool) {
 	return first.Time - last.Time, true
 }
 
+// Stopped implements stream.Stopper: parsing stopped at a problem or an
+// upgrade.
+func (p *dirParser) Stopped() bool { return p.st == stDead }
+
 // Skippable implements stream.Skipper: a body's bytes are only counted,
 // unless they are hashed; after a problem nothing is read.
 func (p *dirParser) Skippable(off int64) int64 {

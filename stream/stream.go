@@ -70,6 +70,14 @@ type Skipper interface {
 	Skippable(off int64) int64
 }
 
+// A Stopper is a walker that can say it has stopped reading: what it read
+// made no sense as its protocol (or the protocol left it, an upgrade). A
+// producer that skipped a check on what it delivered (a decrypter that did
+// not authenticate a record) checks the piece that stopped it.
+type Stopper interface {
+	Stopped() bool
+}
+
 // Trim brings a Data call back to the tiling a walker expects when it has
 // consumed everything below next: bytes before next are cut off, and a
 // call that starts past next reports the hole as gap. Consumers are

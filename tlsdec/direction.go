@@ -60,6 +60,7 @@ type Direction struct {
 	ctr           [16]byte // lazy: the counter block
 	ks            [64]byte // lazy: keystream, and bytes skipped to reach an offset
 	tail          [64]byte // lazy: a TLS 1.3 record's end, decrypted to find its type
+	pieces        [][2]int // lazy: the ranges of the record decrypted in place
 }
 
 type mark struct {

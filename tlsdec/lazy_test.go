@@ -145,3 +145,75 @@ func TestLazyKeyUpdateAndPadding(t *testing.T) {
 		t.Errorf("a record under the wrong key after an update: %+v", st)
 	}
 }
+
+// stopSink is a skipSink that, like a walker reading garbage, stops at the
+// first byte it reads that is not what was sent.
+type stopSink struct {
+	skipSink
+	want    []byte
+	stopped bool
+}
+
+func (s *stopSink) Data(off int64, p []byte, at stream.Pos) {
+	for i, b := range p {
+		o := off + int64(i)
+		if !s.stopped && o%s.period < s.read && o < int64(len(s.want)) && b != s.want[o] {
+			s.stopped = true
+		}
+	}
+	s.skipSink.Data(off, p, at)
+}
+
+func (s *stopSink) Stopped() bool { return s.stopped }
+
+// A record corrupted where the consumer reads stops it, and that record is
+// then authenticated, fails, and is reported as the old path reported it;
+// corrupted where the consumer only counts, nothing it reads changes.
+func TestLazyCorruptedRecord(t *testing.T) {
+	s := run(t, config{max: tls.VersionTLS13, n: 70000})
+	keys := parseKeys(t, s.keys)
+	clean := [2]*stopSink{{skipSink{sink{tb: t}, 3001, 9}, s.sent[0], false}, {skipSink{sink{tb: t}, 3001, 9}, s.sent[1], false}}
+	c := New(keys, Limits{}, clean[0], clean[1])
+	feed(c, s, plans(s))
+	spans := c.Server().Spans()
+	cipherAt := func(p int64) (int64, int) {
+		for _, sp := range spans {
+			if sp.Plain.Contains(p) {
+				return sp.Cipher + p - sp.Plain.Start, sp.Record
+			}
+		}
+		t.Fatalf("plaintext offset %d in no span", p)
+		return 0, 0
+	}
+	for _, tc := range []struct {
+		name  string
+		plain int64 // the plaintext byte whose ciphertext is flipped
+		fails bool
+	}{
+		{"read", 20*3001 + 4, true},
+		{"skipped", 20*3001 + 1500, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			off, rec := cipherAt(tc.plain)
+			bad := *s
+			bad.server = append([]byte(nil), s.server...)
+			bad.server[off] ^= 0x40
+			cs := [2]*stopSink{{skipSink{sink{tb: t}, 3001, 9}, s.sent[0], false}, {skipSink{sink{tb: t}, 3001, 9}, s.sent[1], false}}
+			c := New(keys, Limits{}, cs[0], cs[1])
+			feed(c, &bad, plans(&bad))
+			st := c.Server().Stats()
+			if !tc.fails {
+				if st.Status != Decrypted || cs[1].stopped || st.Decrypted != st.Encrypted {
+					t.Errorf("a flipped byte nobody reads: %+v, stopped %v", st, cs[1].stopped)
+				}
+				return
+			}
+			if st.Status != AuthFailed || st.Failed.Record != rec || !cs[1].stopped {
+				t.Errorf("a flipped byte that was read: %+v (record %d), stopped %v", st, rec, cs[1].stopped)
+			}
+			if st.Decrypted+1 >= st.Encrypted {
+				t.Errorf("records after the failure counted as decrypted: %+v", st)
+			}
+		})
+	}
+}
