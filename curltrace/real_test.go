@@ -80,6 +80,7 @@ var (
 	curl8Traces = map[string]bool{
 		"h2-tls12-curl8": true, "h2-tls13-curl8": true, "h2-tls13-curl8-all": true, "h2-tls13-snap200": true,
 		"h2-tls13-snap96": true, "mtu1400-curl8": true, "python-server": true, "limit-rate-curl8": true, "notime-curl8": true,
+		"earlydata-tls13-curl8": true,
 	}
 	noTimeTraces = map[string]bool{"h2-tls13-notime": true, "notime-curl8": true, "notime-curl788": true}
 )

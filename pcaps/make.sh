@@ -42,11 +42,11 @@ ALL_NAMES=(
     h2-chacha13 h1-chacha12 h1-aes128-12 go-tls13 resumed-tls12 resumed-tls13
     h2-tls13-snap200 h2-tls13-snap96 h2-tls13-notime cbc-tls12
     mtu1400-curl8 ipv6-mtu1280 python-server tbf-offloads-on notime-curl8 notime-curl788
-    paced-chunked
+    paced-chunked earlydata-tls13-curl8 earlydata-rejected
 )
 # captures made with curl 8 (CURL8 below)
 CURL8_NAMES=(h2-tls12-curl8 h2-tls13-curl8 h2-tls13-curl8-all h2-tls13-dsb h2-tls13-snap200
-    h2-tls13-snap96 mtu1400-curl8 python-server limit-rate-curl8 notime-curl8)
+    h2-tls13-snap96 mtu1400-curl8 python-server limit-rate-curl8 notime-curl8 earlydata-tls13-curl8)
 declare -A SEL=()
 if [ "${1:-}" = "--list" ]; then printf '%s\n' "${ALL_NAMES[@]}"; exit 0; fi
 if [ $# -eq 0 ]; then
@@ -1029,6 +1029,39 @@ stop_pid "$CS_PID"
 [ "$(stat -c %s "$OUT/paced-chunked.bin")" -eq 20000 ] || die "paced-chunked: body size"
 gzip -9 -n -c "$TMP/paced-chunked.pcap" >"$HERE/paced-chunked.pcap.gz"
 expect "$HERE/paced-chunked.pcap.gz" --body "/chunked?n=20&size=1000&every=5ms=$OUT/paced-chunked.bin"
+fi
+
+if want earlydata-tls13-curl8; then
+log "45. earlydata-tls13-curl8.pcap.gz: nginx TLS 1.3 with ssl_early_data on, curl 8.14 --tls-earlydata, two URLs with Connection: close: the second connection resumes and sends its request as 0-RTT early data, which nginx accepts"
+BODIES=("/32k.bin=$OUT/earlydata-0.bin" "/small.txt=$OUT/earlydata-1.bin")
+NGX_MORE='ssl_early_data on;' LISTEN="$TLSPORT ssl" PROTOS=TLSv1.3 CURL=$CURL8 tls_run earlydata-tls13-curl8 --tls-earlydata --http1.1 -H 'Connection: close' \
+    "$TLS_BASE/32k.bin" -o "$OUT/earlydata-0.bin" "$TLS_BASE/small.txt" -o "$OUT/earlydata-1.bin"
+grep -q '^CLIENT_EARLY_TRAFFIC_SECRET ' "$HERE/earlydata-tls13-curl8.keys" || die "earlydata-tls13-curl8: curl sent no early data"
+fi
+
+if want earlydata-rejected; then
+log "46. earlydata-rejected.pcap.gz: openssl s_client resumes with -early_data (a GET) after nginx (ssl_early_data on) restarted: new ticket keys, so nginx rejects the early data; no trace (no curl)"
+pair_setup 1500; pair_ipv4; offloads off; pace
+printf 'GET /small.txt HTTP/1.1\r\nHost: segscope.test\r\n\r\n' >"$TMP/early-req.txt"
+ngx() { NGINX_EXTRA="$(tls_conf TLSv1.3 'ssl_early_data on;')" start_nginx $NS_SRV "$TLSPORT ssl"; }
+rm -f "$HERE/earlydata-rejected.keys" "$TMP/early-sess.pem"
+ngx
+start_capture $NS_CLI vc "$TMP/earlydata-rejected.pcap" -s 0
+# the first connection gets a session ticket (allowing early data) and is closed by the client
+(sleep 0.5; printf 'GET /small.txt HTTP/1.1\r\nHost: segscope.test\r\n\r\n'; sleep 1) | ip netns exec $NS_CLI openssl s_client \
+    -connect "10.200.1.1:$TLSPORT" -servername segscope.test -tls1_3 -alpn http/1.1 -sess_out "$TMP/early-sess.pem" \
+    -keylogfile "$HERE/earlydata-rejected.keys" >"$TMP/early-1.out" 2>&1 || true
+stop_pid "$NGINX_PID"
+ngx
+(sleep 1.5) | ip netns exec $NS_CLI openssl s_client -connect "10.200.1.1:$TLSPORT" -servername segscope.test -tls1_3 \
+    -alpn http/1.1 -sess_in "$TMP/early-sess.pem" -early_data "$TMP/early-req.txt" \
+    -keylogfile "$HERE/earlydata-rejected.keys" >"$TMP/early-2.out" 2>&1 || true
+stop_capture
+stop_pid "$NGINX_PID"
+grep -q 'Early data was rejected' "$TMP/early-2.out" || die "earlydata-rejected: openssl did not report the early data rejected"
+gzip -9 -n -c "$TMP/earlydata-rejected.pcap" >"$HERE/earlydata-rejected.pcap.gz"
+expect "$HERE/earlydata-rejected.pcap.gz" --keylog "$HERE/earlydata-rejected.keys"
+tls_summary "$HERE/earlydata-rejected.pcap.gz"
 fi
 
 ns_del $NS_CLI $NS_SRV

@@ -49,6 +49,14 @@ type jsonDecryptDir struct {
 	FailedRecord   *int   `json:"failed_record,omitempty"`
 	FailedOffset   *int64 `json:"failed_offset,omitempty"`
 	PlaintextBytes int64  `json:"plaintext_bytes"`
+	// EarlyData: the client's 0-RTT records, when it sent any.
+	EarlyData *jsonEarlyData `json:"early_data,omitempty"`
+}
+
+type jsonEarlyData struct {
+	Records   int   `json:"records"`
+	Decrypted int   `json:"decrypted"`
+	Accepted  *bool `json:"accepted"` // null when the server's EncryptedExtensions was not decrypted
 }
 
 type jsonStreamsDirs struct {
@@ -428,6 +436,12 @@ func jsonDecryptionOf(a *analyze.App) *jsonDecryption {
 		}
 		if st.Failed.Record >= 0 {
 			jd.FailedRecord, jd.FailedOffset = &st.Failed.Record, &st.Failed.Offset
+		}
+		if e := st.Early; e.Records > 0 {
+			jd.EarlyData = &jsonEarlyData{Records: e.Records, Decrypted: e.Decrypted}
+			if e.Known {
+				jd.EarlyData.Accepted = &e.Accepted
+			}
 		}
 		if d == 0 {
 			j.ClientToServer = jd

@@ -294,8 +294,22 @@ func writeAppTables(w io.Writer, conns []*analyze.Connection) error {
 	return nil
 }
 
+// earlyMissing tells whether the client's 0-RTT data, accepted by the
+// server, is missing from the plaintext stream: a first request there
+// was captured, but not decrypted.
+func earlyMissing(c *analyze.Connection) bool {
+	if c.App == nil || c.App.TLSDec == nil {
+		return false
+	}
+	e := c.App.TLSDec.Client().Stats().Early
+	return e.Accepted && e.Decrypted < e.Records
+}
+
 func exchangeRow(c *analyze.Connection, i int, e http1.Exchange) []string {
 	request := "(not captured)"
+	if i == 0 && earlyMissing(c) {
+		request = "(in 0-RTT data, not decrypted)"
+	}
 	if e.Request != nil {
 		request = e.Request.Method + " " + e.Request.Target
 	}

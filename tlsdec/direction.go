@@ -61,6 +61,14 @@ type Direction struct {
 	ks            [64]byte // lazy: keystream, and bytes skipped to reach an offset
 	tail          [64]byte // lazy: a TLS 1.3 record's end, decrypted to find its type
 	pieces        [][2]int // lazy: the ranges of the record decrypted in place
+
+	// 0-RTT early data (the client's direction, early.go).
+	early        *trafficKeys
+	earlySeq     uint64
+	pastEarly    bool // a record under the handshake keys (or EndOfEarlyData) came
+	pending      []pendingRecord
+	earlyRecords int
+	earlyOpened  int
 }
 
 type mark struct {
@@ -87,6 +95,8 @@ type Stats struct {
 	Failed                              Failure // Record -1 when none
 	Plaintext                           int64   // application data bytes laid on the plaintext stream
 	Alerts                              []Alert
+	// Early is the client's 0-RTT early data (Records 0 when none).
+	Early EarlyData
 }
 
 // Stats returns the direction's counts.
@@ -96,7 +106,8 @@ func (x *Direction) Stats() Stats {
 		first = -1
 	}
 	return Stats{Status: x.status, Encrypted: x.encrypted, Decrypted: x.decrypted, Undecryptable: x.undecryptable,
-		FirstCut: first, Failed: x.failedAt, Plaintext: x.plainOff, Alerts: x.alerts}
+		FirstCut: first, Failed: x.failedAt, Plaintext: x.plainOff, Alerts: x.alerts,
+		Early: EarlyData{Records: x.earlyRecords, Decrypted: x.earlyOpened, Accepted: x.c.earlyAccepted, Known: x.c.earlyKnown, Secret: x.early != nil}}
 }
 
 // Spans maps the plaintext stream onto the records, in order; they tile
@@ -152,6 +163,15 @@ func (x *Direction) Gap(off, n int64, at stream.Pos) {
 
 func (x *Direction) End(off int64) {
 	x.W.End(off)
+	if len(x.pending) > 0 {
+		// Early data held for keys, and no record after it to replay it
+		// at.
+		if x.c.setup(); x.c.status == Decrypted && x.status != AuthFailed {
+			x.status = Decrypted
+			x.replayEarly()
+		}
+		x.pending = nil
+	}
 	if x.inner != nil {
 		x.inner.End(x.plainOff)
 		x.inner = nil
@@ -212,9 +232,15 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		if c.status == NoKey {
 			x.seq++ // the sender used a sequence number all the same
 		}
+		if c.status == NoHello && x.offersEarly() && c.dirs[1].W.ServerHello() == nil {
+			x.holdEarly(r) // 0-RTT data, ahead of the ServerHello that tells the suite
+		}
 		return
 	}
 	x.status = Decrypted
+	if len(x.pending) > 0 {
+		x.replayEarly()
+	}
 	if r.Resync {
 		// Records were lost between sync and resync: their sequence
 		// numbers are unknown, and so are the nonces from here on.
@@ -227,7 +253,27 @@ func (x *Direction) Done(r *tlsrec.Record) {
 	if x.lazy(r) {
 		return
 	}
-	pt, typ, ok := x.open(r)
+	var (
+		pt  []byte
+		typ tlsrec.ContentType
+		ok  bool
+	)
+	if x.mayBeEarly() {
+		if x.openEarly(r) {
+			return
+		}
+		pt, typ, ok = x.open(r)
+		if !ok && x.early == nil {
+			// Not under the handshake keys, before the client's Finished,
+			// behind a ClientHello offering early data: 0-RTT data the
+			// key log has no early secret for.
+			x.earlyRecords++
+			return
+		}
+		x.pastEarly = ok
+	} else {
+		pt, typ, ok = x.open(r)
+	}
 	if !ok {
 		x.fail(r)
 		return
@@ -427,6 +473,18 @@ func (x *Direction) handshake(pt []byte) {
 		case 8: // encrypted_extensions
 			if x.server {
 				x.c.alpn, x.c.alpnSet = alpnOf(body), true
+				x.c.earlyKnown = true
+				eachExtension(body, func(typ int, _ []byte) {
+					if typ == 42 { // early_data: the server accepted 0-RTT
+						x.c.earlyAccepted = true
+					}
+				})
+				// The client's early data goes on its stream now, before
+				// the server's answer to it (0.5-RTT data) is walked.
+				if cli := &x.c.dirs[0]; len(cli.pending) > 0 && cli.status != AuthFailed {
+					cli.status = Decrypted
+					cli.replayEarly()
+				}
 			}
 		case 20: // finished
 			finished = true
@@ -453,8 +511,24 @@ func (x *Direction) handshake(pt []byte) {
 // alpnOf reads the ALPN extension of an EncryptedExtensions body; "" when
 // there is none.
 func alpnOf(b []byte) string {
+	alpn := ""
+	eachExtension(b, func(typ int, data []byte) {
+		if typ != 16 || len(data) < 3 || alpn != "" {
+			return
+		}
+		if pl := int(data[2]); 3+pl <= len(data) {
+			alpn = string(data[3 : 3+pl])
+		}
+	})
+	return alpn
+}
+
+// eachExtension calls fn with each extension of an extension list (a
+// 2-byte length, then type, length, data), up to the first that does not
+// fit.
+func eachExtension(b []byte, fn func(typ int, data []byte)) {
 	if len(b) < 2 {
-		return ""
+		return
 	}
 	n := int(b[0])<<8 | int(b[1])
 	b = b[2:]
@@ -465,19 +539,11 @@ func alpnOf(b []byte) string {
 		typ, l := int(b[0])<<8|int(b[1]), int(b[2])<<8|int(b[3])
 		b = b[4:]
 		if l > len(b) {
-			return ""
+			return
 		}
-		data := b[:l]
+		fn(typ, b[:l])
 		b = b[l:]
-		if typ != 16 || len(data) < 3 {
-			continue
-		}
-		pl := int(data[2])
-		if 3+pl <= len(data) {
-			return string(data[3 : 3+pl])
-		}
 	}
-	return ""
 }
 
 // handshakeReader splits decrypted handshake bytes into messages across

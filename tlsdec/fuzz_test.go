@@ -75,6 +75,20 @@ func FuzzConn(f *testing.F) {
 		f.Add(cli, srv, []byte{})
 		f.Add(cli, srv, []byte{0x21, 0xC3, 0x80, 0x05})
 	}
+	// A real 0-RTT connection (pcaps/earlydata-tls13-curl8, connection 1:
+	// curl 8.14 --tls-earlydata, nginx accepting): its early data and
+	// EndOfEarlyData under the early keys.
+	dir := filepath.Join("testdata", "sessions", "earlydata-curl8")
+	cli, err1 := os.ReadFile(dir + ".client")
+	srv, err2 := os.ReadFile(dir + ".server")
+	if err1 != nil || err2 != nil {
+		f.Fatal(err1, err2)
+	}
+	if err := keys.LoadFile(dir + ".keys"); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(cli, srv, []byte{})
+	f.Add(cli, srv, []byte{0x21, 0x40, 0x07})
 	f.Fuzz(func(t *testing.T, cli, srv, plan []byte) {
 		cs := [2]*sink{{tb: t}, {tb: t}}
 		cons := [2]stream.Consumer{cs[0], cs[1]}

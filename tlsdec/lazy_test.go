@@ -3,6 +3,8 @@ package tlsdec
 import (
 	"bytes"
 	"crypto/tls"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/segscope/segscope/keylog"
@@ -216,4 +218,54 @@ func TestLazyCorruptedRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A real 0-RTT connection in capture order (curl 8.14 --tls-earlydata,
+// nginx accepting; pcaps/earlydata-tls13-curl8 connection 1): the early
+// data comes before the ServerHello, is held, and begins the client's
+// plaintext stream once EncryptedExtensions says the server accepted it,
+// before the server's answer.
+func TestEarlyDataSession(t *testing.T) {
+	dir := filepath.Join("testdata", "sessions", "earlydata-curl8")
+	cli, err1 := os.ReadFile(dir + ".client")
+	srv, err2 := os.ReadFile(dir + ".server")
+	keys := &keylog.Store{}
+	if err := keys.LoadFile(dir + ".keys"); err != nil || err1 != nil || err2 != nil {
+		t.Fatal(err, err1, err2)
+	}
+	// ClientHello (5+652), ChangeCipherSpec (5+1), early data (5+127).
+	early := 657 + 6 + 132
+	var order []string
+	cs := [2]*orderSink{{sink: sink{tb: t}, name: "client", order: &order}, {sink: sink{tb: t}, name: "server", order: &order}}
+	c := New(keys, Limits{}, cs[0], cs[1])
+	c.Client().Data(0, cli[:early], stream.Pos{Packet: 1})
+	c.Server().Data(0, srv, stream.Pos{Packet: 2})
+	c.Client().Data(int64(early), cli[early:], stream.Pos{Packet: 3})
+	c.Client().End(int64(len(cli)))
+	c.Server().End(int64(len(srv)))
+	if !bytes.HasPrefix(cs[0].data, []byte("GET /small.txt HTTP/1.1\r\n")) || len(cs[0].data) != 110 {
+		t.Errorf("client plaintext %q", cs[0].data)
+	}
+	if !bytes.HasPrefix(cs[1].data, []byte("HTTP/1.1 200 OK\r\n")) {
+		t.Errorf("server plaintext %.40q", cs[1].data)
+	}
+	if len(order) == 0 || order[0] != "client" {
+		t.Errorf("delivered in the order %v: the request must come before its answer", order)
+	}
+	st := c.Client().Stats()
+	if want := (EarlyData{Records: 2, Decrypted: 2, Known: true, Accepted: true, Secret: true}); st.Early != want || st.Status != Decrypted || st.Decrypted != st.Encrypted {
+		t.Errorf("client %+v", st)
+	}
+}
+
+// orderSink records which direction's Data came first.
+type orderSink struct {
+	sink
+	name  string
+	order *[]string
+}
+
+func (s *orderSink) Data(off int64, p []byte, at stream.Pos) {
+	*s.order = append(*s.order, s.name)
+	s.sink.Data(off, p, at)
 }

@@ -107,6 +107,9 @@ type Conn struct {
 	alpnSet bool
 	resumed bool
 	random  [32]byte
+	// The server's EncryptedExtensions was read (earlyKnown) and accepted
+	// 0-RTT early data (earlyAccepted).
+	earlyKnown, earlyAccepted bool
 }
 
 // Limits bound what a Conn keeps.
@@ -249,6 +252,13 @@ func (c *Conn) setup() {
 				x.app = &k
 				x.secret = append([]byte(nil), pair[1]...)
 			}
+		}
+	}
+	if sec.ClientEarlyTraffic != nil {
+		// 0-RTT data is protected with the resumed session's suite, which
+		// a server accepting it selects again.
+		if k, err := keys13(s, sec.ClientEarlyTraffic); err == nil {
+			c.dirs[0].early = &k
 		}
 	}
 }

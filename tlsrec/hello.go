@@ -156,6 +156,8 @@ func parseClientHello(b []byte) (*ClientHello, error) {
 						ch.ALPN = append(ch.ALPN, string(p.b))
 					}
 				}
+			case 42: // early_data
+				ch.EarlyData = true
 			case 43: // supported_versions
 				list := data.vec8()
 				for len(list.b) >= 2 {

@@ -120,6 +120,9 @@ type ClientHello struct {
 	// Versions is the supported_versions extension as sent (GREASE values
 	// included), or the legacy version alone when the extension is absent.
 	Versions []uint16
+	// EarlyData: the early_data extension, TLS 1.3 0-RTT: application
+	// data follows the ClientHello before the handshake ends.
+	EarlyData bool
 }
 
 // ServerHello is what a ServerHello says in clear.

@@ -40,6 +40,9 @@ func Decryption(a *analyze.App) string {
 			case st.Undecryptable > 0:
 				s += fmt.Sprintf("; %s: %d record%s cut by the capture (snap length or loss, first at offset %d) not decryptable", dir, st.Undecryptable, plural(st.Undecryptable), st.FirstCut)
 			}
+			if e := st.Early; e.Records > 0 {
+				s += "; " + dir + ": " + earlyData(e)
+			}
 		}
 		return s
 	case tlsdec.NoKey:
@@ -64,4 +67,31 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// earlyData says what became of a client's 0-RTT records.
+func earlyData(e tlsdec.EarlyData) string {
+	s := fmt.Sprintf("%d record%s of 0-RTT early data", e.Records, plural(e.Records))
+	them := "them"
+	if e.Records == 1 {
+		them = "it"
+	}
+	missing := e.Records - e.Decrypted
+	switch {
+	case !e.Known:
+		s += "; whether the server accepted " + them + " is in its EncryptedExtensions, which was not decrypted: not on the plaintext stream"
+	case !e.Accepted:
+		s += ", rejected by the server (it never read " + them + "): not on the plaintext stream"
+	case missing == 0:
+		s += ", accepted by the server: the start of the plaintext stream"
+	default:
+		s += ", accepted by the server, but missing from the plaintext stream"
+	}
+	switch {
+	case missing > 0 && !e.Secret:
+		s += fmt.Sprintf(": %d not decrypted, the key log has no CLIENT_EARLY_TRAFFIC_SECRET for this connection (the client writes one when it sends early data: pass that key log)", missing)
+	case missing > 0:
+		s += fmt.Sprintf(": %d not decrypted with the key log's CLIENT_EARLY_TRAFFIC_SECRET", missing)
+	}
+	return s
 }
