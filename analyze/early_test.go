@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/segscope/segscope/capture"
@@ -48,7 +49,7 @@ func TestEarlyData(t *testing.T) {
 	t.Run("accepted", func(t *testing.T) {
 		c := earlyRun(t, "earlydata-tls13-curl8", "").Connections[1]
 		e := c.App.TLSDec.Client().Stats().Early
-		if want := (tlsdec.EarlyData{Records: 2, Decrypted: 2, Known: true, Accepted: true, Secret: true}); e != want {
+		if want := (tlsdec.EarlyData{Records: 1, Decrypted: 1, Known: true, Accepted: true, Secret: true}); e != want {
 			t.Errorf("early data %+v, want %+v", e, want)
 		}
 		if st := c.App.TLSDec.Client().Stats(); st.Status != tlsdec.Decrypted || st.Decrypted != st.Encrypted {
@@ -68,12 +69,39 @@ func TestEarlyData(t *testing.T) {
 	t.Run("accepted, no early secret", func(t *testing.T) {
 		c := earlyRun(t, "earlydata-tls13-curl8", "CLIENT_EARLY_TRAFFIC_SECRET").Connections[1]
 		e := c.App.TLSDec.Client().Stats().Early
-		if want := (tlsdec.EarlyData{Records: 2, Decrypted: 0, Known: true, Accepted: true}); e != want {
+		if want := (tlsdec.EarlyData{Records: 1, Decrypted: 0, Known: true, Accepted: true}); e != want {
 			t.Errorf("early data %+v, want %+v", e, want)
 		}
-		// Not an authentication failure: the records after it decrypt.
-		if st := c.App.TLSDec.Client().Stats(); st.Status != tlsdec.Decrypted || st.Decrypted != st.Encrypted-2 {
+		// Not an authentication failure: the records after it decrypt
+		// (all but the early data and EndOfEarlyData).
+		st := c.App.TLSDec.Client().Stats()
+		if st.Status != tlsdec.Decrypted || st.Decrypted != st.Encrypted-2 {
 			t.Errorf("client %+v", st)
+		}
+		// The early data is a gap of its length (127 - 17) at the start of
+		// the client's plaintext, where the HTTP/1 walker stops.
+		sp := c.App.TLSDec.Client().Spans()
+		if len(sp) == 0 || !sp[0].Estimated || sp[0].Plain.Start != 0 || sp[0].Plain.End != 110 {
+			t.Errorf("first client span %+v, want an estimated [0,110)", sp)
+		}
+		ps := c.App.HTTP.Problems()
+		if len(ps) == 0 || ps[0].Response || ps[0].Offset != 0 || !strings.Contains(ps[0].Reason, "not decrypted") {
+			t.Errorf("HTTP/1 problems %+v", ps)
+		}
+	})
+	t.Run("accepted, no server handshake secret", func(t *testing.T) {
+		c := earlyRun(t, "earlydata-tls13-curl8", "SERVER_HANDSHAKE_TRAFFIC_SECRET").Connections[1]
+		// The client's EndOfEarlyData says the server accepted.
+		e := c.App.TLSDec.Client().Stats().Early
+		if want := (tlsdec.EarlyData{Records: 1, Decrypted: 1, Known: true, Accepted: true, Secret: true}); e != want {
+			t.Errorf("early data %+v, want %+v", e, want)
+		}
+		srv := c.App.TLSDec.Server().Stats()
+		if srv.Status != tlsdec.Decrypted || srv.NoHandshakeKey == 0 || srv.Decrypted+srv.NoHandshakeKey != srv.Encrypted {
+			t.Errorf("server %+v: its handshake records are not decrypted, the rest are", srv)
+		}
+		if xs := c.App.HTTP.Exchanges(); len(xs) != 1 || xs[0].Request == nil || xs[0].Request.Target != "/small.txt" || xs[0].Response == nil {
+			t.Errorf("exchanges %+v", xs)
 		}
 	})
 	t.Run("rejected", func(t *testing.T) {

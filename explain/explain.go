@@ -28,6 +28,7 @@ import (
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/stream"
+	"github.com/segscope/segscope/tlsdec"
 )
 
 // Event explains one Recv data event, or one Send header or Send data
@@ -315,8 +316,17 @@ func whole(c *analyze.Connection, d analyze.Dir) bool {
 		return false
 	}
 	if a.Protocol == analyze.ProtoTLS {
-		return a.Inner == analyze.ProtoHTTP1 && a.Plain[d].Len() > 0 && a.TLSDec != nil &&
-			a.TLSDec.Server().Stats().Undecryptable == 0 && a.TLSDec.Client().Stats().Undecryptable == 0
+		if a.Inner != analyze.ProtoHTTP1 || a.Plain[d].Len() == 0 || a.TLSDec == nil {
+			return false
+		}
+		// Every record decrypted: none cut, none past a failure or
+		// without a key, no early data left encrypted.
+		for _, st := range []tlsdec.Stats{a.TLSDec.Client().Stats(), a.TLSDec.Server().Stats()} {
+			if st.Undecryptable > 0 || (st.Status != tlsdec.Decrypted && st.Status != tlsdec.NotEncrypted) || st.Early.Decrypted < st.Early.Records {
+				return false
+			}
+		}
+		return true
 	}
 	return a.Protocol == analyze.ProtoHTTP1
 }

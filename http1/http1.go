@@ -382,7 +382,7 @@ func (p *dirParser) Gap(off, n int64, at stream.Pos) {
 		p.msg.Body.End = off + n
 	case stStart:
 		if len(p.buf) == 0 && p.msg == nil && off == 0 {
-			p.problem(off, "data missing under a gap: "+itoa(n)+" bytes at the start of the stream were not captured")
+			p.problem(off, "data missing under a gap: "+itoa(n)+" bytes at the start of the stream were not captured (or, inside TLS, not decrypted)")
 			return
 		}
 		p.problem(off, "data missing under a gap of "+itoa(n)+" bytes where a message header was expected")

@@ -307,8 +307,10 @@ func earlyMissing(c *analyze.Connection) bool {
 
 func exchangeRow(c *analyze.Connection, i int, e http1.Exchange) []string {
 	request := "(not captured)"
-	if i == 0 && earlyMissing(c) {
-		request = "(in 0-RTT data, not decrypted)"
+	if earlyMissing(c) {
+		// The client's stream starts with early data not decrypted: its
+		// walker stopped at that gap.
+		request = "(not parsed: 0-RTT data not decrypted)"
 	}
 	if e.Request != nil {
 		request = e.Request.Method + " " + e.Request.Target

@@ -63,12 +63,14 @@ type Direction struct {
 	pieces        [][2]int // lazy: the ranges of the record decrypted in place
 
 	// 0-RTT early data (the client's direction, early.go).
-	early        *trafficKeys
-	earlySeq     uint64
-	pastEarly    bool // a record under the handshake keys (or EndOfEarlyData) came
-	pending      []pendingRecord
-	earlyRecords int
-	earlyOpened  int
+	early     *trafficKeys
+	earlySeq  uint64
+	pastEarly bool // a record under the handshake keys (or EndOfEarlyData) came
+	pending   []pendingRecord
+	held      []heldEarly
+
+	noHandshakeKey int       // TLS 1.3 handshake records not decrypted: no handshake secret
+	early0         EarlyData // the counts; Known, Accepted and Secret are filled in by Stats
 }
 
 type mark struct {
@@ -97,6 +99,9 @@ type Stats struct {
 	Alerts                              []Alert
 	// Early is the client's 0-RTT early data (Records 0 when none).
 	Early EarlyData
+	// NoHandshakeKey counts TLS 1.3 handshake records not decrypted
+	// because the key log has no handshake secret for this direction.
+	NoHandshakeKey int
 }
 
 // Stats returns the direction's counts.
@@ -107,7 +112,7 @@ func (x *Direction) Stats() Stats {
 	}
 	return Stats{Status: x.status, Encrypted: x.encrypted, Decrypted: x.decrypted, Undecryptable: x.undecryptable,
 		FirstCut: first, Failed: x.failedAt, Plaintext: x.plainOff, Alerts: x.alerts,
-		Early: EarlyData{Records: x.earlyRecords, Decrypted: x.earlyOpened, Accepted: x.c.earlyAccepted, Known: x.c.earlyKnown, Secret: x.early != nil}}
+		Early: x.earlyStats(), NoHandshakeKey: x.noHandshakeKey}
 }
 
 // Spans maps the plaintext stream onto the records, in order; they tile
@@ -165,12 +170,12 @@ func (x *Direction) End(off int64) {
 	x.W.End(off)
 	if len(x.pending) > 0 {
 		// Early data held for keys, and no record after it to replay it
-		// at.
+		// at; when the ServerHello has not come yet, the server's first
+		// encrypted record replays it.
 		if x.c.setup(); x.c.status == Decrypted && x.status != AuthFailed {
 			x.status = Decrypted
 			x.replayEarly()
 		}
-		x.pending = nil
 	}
 	if x.inner != nil {
 		x.inner.End(x.plainOff)
@@ -238,8 +243,18 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		return
 	}
 	x.status = Decrypted
-	if len(x.pending) > 0 {
-		x.replayEarly()
+	if cli := &c.dirs[0]; len(cli.pending) > 0 && cli.status != AuthFailed {
+		// The keys are known now: the client's early data held for them
+		// (the client may even have ended before the ServerHello came).
+		cli.status = Decrypted
+		cli.replayEarly()
+	}
+	if x.hs == nil && x.app == nil && (x.early == nil || !x.mayBeEarly()) {
+		// The key log has no secret for this direction (only the other
+		// side's, or only the early one): not a failure of its records.
+		x.status = NoKey
+		x.seq++
+		return
 	}
 	if r.Resync {
 		// Records were lost between sync and resync: their sequence
@@ -247,6 +262,14 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		x.seqLost = true
 	}
 	if x.seqLost || r.Truncated || len(x.buf) != r.Length {
+		if !x.seqLost && x.mayBeEarly() && r.Length != endOfEarlyDataRecord {
+			// Early data the capture cut: its number is an early one.
+			x.early0.Cut++
+			x.earlySeq++
+			x.holdPlain(r, nil)
+			x.flushEarly()
+			return
+		}
 		x.cut(r)
 		return
 	}
@@ -265,14 +288,28 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		pt, typ, ok = x.open(r)
 		if !ok && x.early == nil {
 			// Not under the handshake keys, before the client's Finished,
-			// behind a ClientHello offering early data: 0-RTT data the
-			// key log has no early secret for.
-			x.earlyRecords++
+			// behind a ClientHello offering early data: 0-RTT data (or
+			// EndOfEarlyData) the key log has no early secret for.
+			if r.Length == endOfEarlyDataRecord {
+				x.pastEarly = true
+			} else {
+				x.holdPlain(r, nil)
+				x.flushEarly()
+			}
 			return
 		}
-		x.pastEarly = ok
+		if ok {
+			x.notEarly()
+		}
 	} else {
 		pt, typ, ok = x.open(r)
+	}
+	if !ok && x.hs == nil && !x.onApp && x.c.version == VersionTLS13 {
+		// A handshake record, and the key log has no handshake secret
+		// for this direction: not a failure; the application keys are
+		// tried on the records after it.
+		x.noHandshakeKey++
+		return
 	}
 	if !ok {
 		x.fail(r)
@@ -306,7 +343,7 @@ func (x *Direction) open(r *tlsrec.Record) (pt []byte, typ tlsrec.ContentType, o
 	if x.onApp || k == nil {
 		k = x.app
 	}
-	trial := !x.onApp && x.app != nil && k != x.app && x.trials < maxTrials
+	trial := !x.onApp && x.app != nil && (k != x.app || x.hs == nil) && x.trials < maxTrials
 	if trial {
 		// A failed Open may overwrite its input: keep a copy to try again.
 		x.spare = append(x.spare[:0], x.buf...)
@@ -421,6 +458,16 @@ func (x *Direction) deliverRange(pt []byte, base, from, to int) {
 	}
 }
 
+// earlyStats is the client's early data counts with what is known of
+// the server's answer.
+func (x *Direction) earlyStats() EarlyData {
+	e := x.early0
+	e.Known, e.Accepted, e.Secret = x.c.earlyKnown, x.c.earlyAccepted, x.early != nil
+	e.NoHello = len(x.pending)
+	e.Records += e.NoHello
+	return e
+}
+
 func (x *Direction) addSpan(s Span) {
 	if len(x.spans) < x.maxSpans {
 		x.spans = append(x.spans, s)
@@ -484,6 +531,8 @@ func (x *Direction) handshake(pt []byte) {
 				if cli := &x.c.dirs[0]; len(cli.pending) > 0 && cli.status != AuthFailed {
 					cli.status = Decrypted
 					cli.replayEarly()
+				} else {
+					cli.flushEarly()
 				}
 			}
 		case 20: // finished

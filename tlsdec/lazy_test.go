@@ -253,7 +253,7 @@ func TestEarlyDataSession(t *testing.T) {
 		t.Errorf("delivered in the order %v: the request must come before its answer", order)
 	}
 	st := c.Client().Stats()
-	if want := (EarlyData{Records: 2, Decrypted: 2, Known: true, Accepted: true, Secret: true}); st.Early != want || st.Status != Decrypted || st.Decrypted != st.Encrypted {
+	if want := (EarlyData{Records: 1, Decrypted: 1, Known: true, Accepted: true, Secret: true}); st.Early != want || st.Status != Decrypted || st.Decrypted != st.Encrypted {
 		t.Errorf("client %+v", st)
 	}
 }
@@ -268,4 +268,31 @@ type orderSink struct {
 func (s *orderSink) Data(off int64, p []byte, at stream.Pos) {
 	*s.order = append(*s.order, s.name)
 	s.sink.Data(off, p, at)
+}
+
+// Early data the capture lost still uses up its early sequence number:
+// EndOfEarlyData after it opens, and says the server accepted.
+func TestEarlyDataCut(t *testing.T) {
+	dir := filepath.Join("testdata", "sessions", "earlydata-curl8")
+	cli, err1 := os.ReadFile(dir + ".client")
+	srv, err2 := os.ReadFile(dir + ".server")
+	keys := &keylog.Store{}
+	if err := keys.LoadFile(dir + ".keys"); err != nil || err1 != nil || err2 != nil {
+		t.Fatal(err, err1, err2)
+	}
+	hello, early := 657+6, 657+6+132
+	cs := [2]*sink{{tb: t}, {tb: t}}
+	c := New(keys, Limits{}, cs[0], cs[1])
+	c.Client().Data(0, cli[:hello+50], stream.Pos{Packet: 1})
+	c.Client().Gap(int64(hello+50), int64(early-hello-50), stream.Pos{Packet: 2})
+	c.Server().Data(0, srv, stream.Pos{Packet: 3})
+	c.Client().Data(int64(early), cli[early:], stream.Pos{Packet: 4})
+	c.Client().End(int64(len(cli)))
+	st := c.Client().Stats()
+	if want := (EarlyData{Records: 1, Cut: 1, Known: true, Accepted: true, Secret: true}); st.Early != want || st.Status != Decrypted {
+		t.Errorf("client %+v", st)
+	}
+	if cs[0].gaps != 110 {
+		t.Errorf("client plaintext gap %d bytes, want the early data's 110", cs[0].gaps)
+	}
 }

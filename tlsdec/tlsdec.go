@@ -223,7 +223,7 @@ func (c *Conn) setup() {
 	if c.keys != nil {
 		sec, ok = c.keys.Lookup(ch.Random)
 	}
-	if !ok || (c.version == VersionTLS13 && sec.ClientTraffic0 == nil && sec.ServerTraffic0 == nil && sec.ClientHandshake == nil && sec.ServerHandshake == nil) ||
+	if !ok || (c.version == VersionTLS13 && sec.ClientTraffic0 == nil && sec.ServerTraffic0 == nil && sec.ClientHandshake == nil && sec.ServerHandshake == nil && sec.ClientEarlyTraffic == nil) ||
 		(c.version == VersionTLS12 && len(sec.MasterSecret) != 48) {
 		// Look again at the next record: a live capture learns the keys
 		// from the client's key log a moment after the handshake.

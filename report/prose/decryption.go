@@ -37,8 +37,13 @@ func Decryption(a *analyze.App) string {
 			switch {
 			case st.Status == tlsdec.AuthFailed:
 				s += fmt.Sprintf("; %s: record %d at offset %d failed authentication (wrong key or corrupted record): not decrypted past it", dir, st.Failed.Record, st.Failed.Offset)
+			case st.Status == tlsdec.NoKey:
+				s += fmt.Sprintf("; %s: not decrypted: the key log has no secret for this direction", dir)
 			case st.Undecryptable > 0:
 				s += fmt.Sprintf("; %s: %d record%s cut by the capture (snap length or loss, first at offset %d) not decryptable", dir, st.Undecryptable, plural(st.Undecryptable), st.FirstCut)
+			}
+			if st.NoHandshakeKey > 0 && st.Status != tlsdec.NoKey {
+				s += fmt.Sprintf("; %s: %d handshake record%s not decrypted: the key log has no handshake secret for this direction", dir, st.NoHandshakeKey, plural(st.NoHandshakeKey))
 			}
 			if e := st.Early; e.Records > 0 {
 				s += "; " + dir + ": " + earlyData(e)
@@ -79,19 +84,29 @@ func earlyData(e tlsdec.EarlyData) string {
 	missing := e.Records - e.Decrypted
 	switch {
 	case !e.Known:
-		s += "; whether the server accepted " + them + " is in its EncryptedExtensions, which was not decrypted: not on the plaintext stream"
+		s += "; whether the server accepted " + them + " is not known (its EncryptedExtensions was not decrypted, nor the client's EndOfEarlyData): not on the plaintext stream"
 	case !e.Accepted:
 		s += ", rejected by the server (it never read " + them + "): not on the plaintext stream"
 	case missing == 0:
 		s += ", accepted by the server: the start of the plaintext stream"
 	default:
-		s += ", accepted by the server, but missing from the plaintext stream"
+		s += ", accepted by the server: the start of the plaintext stream, a gap where not decrypted"
 	}
-	switch {
-	case missing > 0 && !e.Secret:
-		s += fmt.Sprintf(": %d not decrypted, the key log has no CLIENT_EARLY_TRAFFIC_SECRET for this connection (the client writes one when it sends early data: pass that key log)", missing)
-	case missing > 0:
-		s += fmt.Sprintf(": %d not decrypted with the key log's CLIENT_EARLY_TRAFFIC_SECRET", missing)
+	var why []string
+	if e.Cut > 0 {
+		why = append(why, fmt.Sprintf("%d cut by the capture: a snap length or loss", e.Cut))
+	}
+	if e.NoHello > 0 {
+		why = append(why, fmt.Sprintf("%d not tried: no ServerHello after them in the capture to tell the cipher suite", e.NoHello))
+	}
+	switch n := missing - e.Cut - e.NoHello; {
+	case n > 0 && !e.Secret:
+		why = append(why, fmt.Sprintf("%d not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for this connection; the client writes one when it sends early data: pass that key log", n))
+	case n > 0:
+		why = append(why, fmt.Sprintf("%d not decrypted with the key log's CLIENT_EARLY_TRAFFIC_SECRET", n))
+	}
+	if len(why) > 0 {
+		s += " (" + strings.Join(why, "; ") + ")"
 	}
 	return s
 }
