@@ -54,9 +54,12 @@ type jsonDecryptDir struct {
 }
 
 type jsonEarlyData struct {
-	Records   int   `json:"records"`
-	Decrypted int   `json:"decrypted"`
-	Accepted  *bool `json:"accepted"` // null when the server's EncryptedExtensions was not decrypted
+	Records       int   `json:"records"`
+	Decrypted     int   `json:"decrypted"`
+	Cut           int   `json:"cut"`
+	NoServerHello int   `json:"no_server_hello"`
+	Secret        bool  `json:"secret"`
+	Accepted      *bool `json:"accepted"` // null when not known
 }
 
 type jsonStreamsDirs struct {
@@ -438,7 +441,7 @@ func jsonDecryptionOf(a *analyze.App) *jsonDecryption {
 			jd.FailedRecord, jd.FailedOffset = &st.Failed.Record, &st.Failed.Offset
 		}
 		if e := st.Early; e.Records > 0 {
-			jd.EarlyData = &jsonEarlyData{Records: e.Records, Decrypted: e.Decrypted}
+			jd.EarlyData = &jsonEarlyData{Records: e.Records, Decrypted: e.Decrypted, Cut: e.Cut, NoServerHello: e.NoHello, Secret: e.Secret}
 			if e.Known {
 				jd.EarlyData.Accepted = &e.Accepted
 			}
