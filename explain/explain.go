@@ -97,6 +97,11 @@ type Match struct {
 	// clock and an offset taken once, so tens of milliseconds are common).
 	ClockZone, ClockSkew time.Duration
 	Aligned              bool
+	// ClockAsIs: the two clocks are taken as they are (ClockSkew 0): curl
+	// 8's trace clock is the system's, and on the capture's no read came
+	// before its data, so nothing says they are apart (a --limit-rate
+	// run delays every read: its quickest read is not immediate).
+	ClockAsIs bool
 	// Ambiguous: the capture has more connections to the server than the
 	// trace, and the trace does not name its client port: the match in
 	// order of connection is a guess.

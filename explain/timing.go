@@ -107,6 +107,12 @@ func (r *Result) timeReads(conns map[int]*connState) {
 			common, have = skew, true
 		}
 	}
+	// curl 8's trace clock is the system's (to the microsecond): on one
+	// host no offset is needed unless a read seems to come before its
+	// data. curl 7's runs up to a second off, and a capture at the server
+	// is another host's clock: there the quickest read is taken as
+	// immediate.
+	asIs := have && common >= 0 && r.Trace.Curl.AtLeast(8, 0)
 	for _, x := range skews {
 		st, skew := x.st, x.skew
 		m := st.m
@@ -114,6 +120,9 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		// Without a common offset every skew is far off, and each
 		// connection keeps its own below.
 		m.ClockSkew = common
+		if asIs && (m.Point == nil || m.Point.Where != PointServer) {
+			m.ClockSkew, m.ClockAsIs = 0, true
+		}
 		if skew > maxSkew || skew < -maxSkew {
 			// Nothing but the order says this connection is the trace's,
 			// and the clocks say it is not; unless the bytes say it is:

@@ -40,6 +40,10 @@ func MatchHow(r *explain.Result, m explain.Match) string { return matchHow(r, m)
 func MatchLine(r *explain.Result, m explain.Match) string {
 	s := fmt.Sprintf("trace connection (line %d) = capture connection %d, %s > %s: matched by %s",
 		r.Trace.Conns[m.TraceConn].Line, m.Conn.ID, m.Conn.Client, m.Conn.Server, matchHow(r, m))
+	if m.Aligned && m.ClockAsIs {
+		zh := m.ClockZone.Hours()
+		return s + fmt.Sprintf("; trace clock UTC%+03.0f:%02d, taken as the capture's (curl 8's trace clock is the system's, and no read comes before its data)", zh, int(math.Abs(zh)*60)%60)
+	}
 	if m.Aligned {
 		skew := m.ClockSkew.Round(time.Microsecond)
 		way := "ahead of"

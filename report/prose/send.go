@@ -312,7 +312,7 @@ func sendTimingText(e explain.Event) string {
 	a, b := t.FirstBefore, t.LastBefore // positive: before curl logged it
 	switch {
 	case a == 0 && b == 0:
-		return "; captured as curl logged it (the clocks are aligned taking the quickest read or HTTP/1 request head as immediate)"
+		return "; captured as curl logged it, to the microsecond on the clocks as aligned"
 	case a == b && a >= 0:
 		return fmt.Sprintf("; captured %s before curl logged it", roundDur(a))
 	case a == b:
