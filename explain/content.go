@@ -171,10 +171,13 @@ func (x *placer) find(u unit, last bool) bool {
 	h, guessed := choose(hits, t, ti)
 	if guessed {
 		// The same bytes are on several connections: keep every place,
-		// but move on along none, until bytes that differ (a Date, a
-		// body) or the trace's ids tell them apart.
+		// and move on along each, until bytes that differ (a Date, a
+		// body) or the trace's ids tell them apart. (Moving on along
+		// none placed every later read of a body of repeated bytes at
+		// the first one.)
 		for _, o := range hits {
 			p.place(t, u, o, true)
+			o.src.cursor[u.dir] = o.off + int64(len(u.data))
 		}
 		p.guessed = append(p.guessed, u.events...)
 		return true

@@ -225,6 +225,11 @@ func offloadRules(f *Facts) verdict {
 	switch {
 	case f.Body != nil && f.Body.AtEnd:
 		return certain(CauseBodyEnd)
+	case f.Buffer != nil && f.Buffer.Filled:
+		// As large as curl's buffer (with the header, for a body's first
+		// read): the buffer capped it, most likely; whether more was
+		// waiting is what the segments above offload cannot show.
+		return inferred(CauseBufferCap, BySizeOnly, NeedBelowOffload)
 	case f.Header != nil && f.Header.SharedPacket != 0 && f.MSS != nil && f.Header.HeaderInSeg < int64(f.MSS.Effective):
 		// The header's end and the read's first bytes share the first
 		// MSS piece of the segment: they reached curl together, however

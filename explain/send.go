@@ -542,6 +542,11 @@ func (r *Result) decideSends(conns map[int]*connState, sides map[int]*sendSide) 
 			}
 		}
 		v := sendRules(ev)
+		if st := conns[ti]; v.conf == Certain && ev.Conn >= 0 && st != nil && st.m != nil && st.m.Ambiguous {
+			// As for reads: certain of the connection it was matched to;
+			// that the match is this transfer's is the guess.
+			v.conf, v.inf = Inferred, ByGuessedMatch
+		}
 		ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, fitNeeds(&ev.Facts, v.needs)
 		if !t.HasTimes {
 			ev.Notes = append(ev.Notes, NoteNoTime)
