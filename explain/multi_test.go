@@ -3,6 +3,8 @@ package explain
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/segscope/segscope/stream"
 )
 
 // Several connections in one trace, made with two python http.servers on
@@ -124,5 +126,54 @@ func TestFieldProxyTunnel(t *testing.T) {
 		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedNoTunnel {
 			t.Errorf("line %d (%d bytes): %v %v %v", e.Line, e.Size, e.Cause, e.Confidence, e.Needs)
 		}
+	}
+}
+
+// TestFieldGuessRepeatedBytes: two identical runs to a Go server within a
+// second, only the second traced, no port given: the match is a guess
+// (connection 0), and on it each read follows the one before (the bodies
+// repeat one 3000-byte chunk; every read had been placed on the first),
+// and nothing is certain, the request head included.
+func TestFieldGuessRepeatedBytes(t *testing.T) {
+	tr := readTraceGz(t, "guess-repeat.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "guess-repeat.pcap.gz"), ""))
+	if len(r.Matches) != 1 || !r.Matches[0].Ambiguous || r.Matches[0].Conn.ID != 0 {
+		t.Fatalf("matches %+v", r.Matches)
+	}
+	want := []stream.Range{{Start: 125, End: 3132}, {Start: 3132, End: 6139}, {Start: 6139, End: 9146}, {Start: 9146, End: 12153}, {Start: 12153, End: 12158}}
+	if len(r.Events) != len(want) {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	for i, e := range r.Events {
+		if e.Range != want[i] || e.Confidence == Certain {
+			t.Errorf("line %d at %v, %v; want at %v, not certain", e.Line, e.Range, e.Confidence, want[i])
+		}
+	}
+	for _, e := range r.Sends {
+		if e.Confidence == Certain {
+			t.Errorf("send at line %d certain on a guessed match", e.Line)
+		}
+	}
+}
+
+// TestFieldOffloadBufferHeader: captured above curl's GRO, the reads that
+// fill curl's 102400-byte buffer (line 30 with its 258-byte header, line
+// 2131 alone; strace: recvfrom returned 102400) are buffer-cap, inferred:
+// whether more was waiting is what the merged segments cannot show.
+func TestFieldOffloadBufferHeader(t *testing.T) {
+	tr := readTraceGz(t, "offload-buffer-header.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "offload-buffer-header.pcap.gz"), ""))
+	seen := 0
+	for _, e := range r.Events {
+		if e.Line != 30 && e.Line != 2131 {
+			continue
+		}
+		seen++
+		if e.Cause != CauseBufferCap || e.Confidence != Inferred || e.Facts.Buffer == nil || !e.Facts.Buffer.Filled {
+			t.Errorf("line %d (%d bytes): %v %v", e.Line, e.Size, e.Cause, e.Confidence)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d of lines 30 and 2131 found", seen)
 	}
 }
