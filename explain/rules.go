@@ -149,7 +149,9 @@ func clearRules(f *Facts) verdict {
 	s := f.Segments
 	switch {
 	case f.unanchored:
-		return cannotTell(CauseMissing, NeedEarlierCapture)
+		// Not "missing": the capture may well hold these bytes (it
+		// began mid-transfer); nothing says where on its stream.
+		return cannotTell(CauseUnknown, NeedEarlierCapture)
 	case s == nil:
 		return cannotTell(CauseMissing, NeedPackets)
 	case s.Missing > 0 && s.PastEnd && f.capturedPast:
