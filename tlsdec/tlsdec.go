@@ -7,13 +7,17 @@
 //
 // It decrypts TLS 1.3 (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305;
 // handshake keys, application keys, KeyUpdate, HelloRetryRequest, the
-// inner content type and its padding) and TLS 1.2 with those AEADs (any
-// key exchange, resumed sessions). Anything else is reported as
-// unsupported, and its records stay as they are.
+// inner content type and its padding, 0-RTT early data: early.go) and TLS
+// 1.2 with those AEADs (any key exchange, resumed sessions). Anything else
+// is reported as unsupported, and its records stay as they are. When the
+// plaintext's consumer is a stream.Skipper, application data is decrypted
+// only where it reads (lazy.go).
 //
-// It is not a TLS implementation: it verifies nothing but each record's
-// authentication tag, derives nothing from a handshake (the key log gives
-// the secrets), and never sends. It does no reassembly either: a
+// It is not a TLS implementation: it verifies nothing but records'
+// authentication tags (every record's, or with a Skipper the first under
+// each key, handshake records, alerts, and a record that stops a
+// stream.Stopper), derives nothing from a handshake (the key log gives the
+// secrets), and never sends. It does no reassembly either: a
 // Direction is a stream.Consumer fed in stream order by package analyze,
 // and it walks the record layer with a tlsrec.Walker.
 package tlsdec
