@@ -109,7 +109,7 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 	}
 	p := &contentPlacement{at: map[int][]placed{}, conn: map[int]int{}, bound: map[int]*analyze.Connection{},
 		unfound: map[int][]int{}}
-	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}, budget: searchBudget}
+	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}, budget: searchBudget, lost: map[int]bool{}}
 	for i := 0; i < len(t.Events); {
 		u := unitAt(t, i)
 		i = u.next
@@ -150,6 +150,10 @@ type placer struct {
 	srcs    []*contentSrc
 	byTrace map[int]*contentSrc // trace connection -> its capture connection, once found
 	budget  int64               // bytes the searches may still scan
+	// lost: the trace connection's last unit was not found, so where its
+	// cursor stands says nothing: a few bytes (a header's closing CRLF)
+	// that happen to be there are not found by it.
+	lost map[int]bool
 }
 
 // find looks for one unit: where the previous units of its connection
@@ -158,16 +162,21 @@ type placer struct {
 func (x *placer) find(u unit, last bool) bool {
 	t, p := x.t, x.p
 	ti := eventConn(t, u.events[0])
-	hits := contiguous(x.srcs, x.byTrace[ti], u.dir, u.data, t.ASCII)
+	var hits []hit
+	if !x.lost[ti] || len(u.data) >= minSearch {
+		hits = contiguous(x.srcs, x.byTrace[ti], u.dir, u.data, t.ASCII)
+	}
 	if len(hits) == 0 && len(u.data) >= minSearch {
 		hits = search(x.srcs, u.dir, u.data, t.ASCII, &x.budget)
 	}
 	if len(hits) == 0 {
 		if last {
 			p.unfound[ti] = append(p.unfound[ti], u.events...)
+			x.lost[ti] = true
 		}
 		return false
 	}
+	x.lost[ti] = false
 	h, guessed := choose(hits, t, ti)
 	if guessed {
 		// The same bytes are on several connections: keep every place,

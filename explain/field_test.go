@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/segscope/segscope/stream"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
@@ -379,6 +381,42 @@ func TestDistantClocks(t *testing.T) {
 	for _, e := range r.Events {
 		if e.Confidence == Certain || e.Confidence == Inferred && e.Inference != ByDistantClocks && e.Inference != ByShortSegment {
 			t.Errorf("line %d: %v %v", e.Line, e.Confidence, e.Inference)
+		}
+	}
+}
+
+// TestFieldExpectCut: an upload with Expect: 100-continue whose capture
+// ends after the 100 Continue: the body read of the final response (line
+// 650, 10 bytes) is missing, past the capture's end, not placed on the
+// interim response's bytes; on the whole capture it is at 142-152 in
+// packet 11 (tshark: the 200's 127-byte segment).
+func TestFieldExpectCut(t *testing.T) {
+	tr := readTraceGz(t, "expect-cut.trace.gz")
+	for _, tc := range []struct {
+		file   string
+		cause  Cause
+		at     stream.Range
+		packet int
+	}{
+		{"expect-cut.pcap.gz", CauseMissing, stream.Range{}, 0},
+		{"expect-full.pcap.gz", CauseAfterHeaders, stream.Range{Start: 142, End: 152}, 11},
+	} {
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, tc.file), ""))
+		if len(r.Events) != 1 {
+			t.Fatalf("%s: %d events", tc.file, len(r.Events))
+		}
+		e := r.Events[0]
+		if e.Line != 650 || e.Cause != tc.cause {
+			t.Errorf("%s: line %d %v, want line 650 %v", tc.file, e.Line, e.Cause, tc.cause)
+		}
+		if tc.packet == 0 {
+			if len(e.Segments) != 0 {
+				t.Errorf("%s: placed on %d segments (packet %d)", tc.file, len(e.Segments), e.Segments[0].Packet)
+			}
+			continue
+		}
+		if e.Range != tc.at || len(e.Segments) != 1 || e.Segments[0].Packet != tc.packet {
+			t.Errorf("%s: at %v on %d segments, want %v in packet %d", tc.file, e.Range, len(e.Segments), tc.at, tc.packet)
 		}
 	}
 }

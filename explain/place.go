@@ -324,8 +324,14 @@ func (st *connState) recvHeader(e *curltrace.Event) {
 			}
 		}
 		if st.finals < len(st.exchanges) && st.exchanges[st.finals].Response != nil {
-			st.body = st.exchanges[st.finals].Response
-			st.recv = st.body.Header.Start
+			if r := st.exchanges[st.finals].Response; r.Status >= 200 && r.Header.Len() > 0 {
+				st.body = r
+				st.recv = st.body.Header.Start
+			}
+			// Else the capture holds only its interim responses (100
+			// Continue) and not the final header: nothing anchors the
+			// body, whose reads follow the trace's bytes (past the
+			// capture's end, they are missing).
 		}
 		st.finals++
 	}
