@@ -109,7 +109,8 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 	}
 	p := &contentPlacement{at: map[int][]placed{}, conn: map[int]int{}, bound: map[int]*analyze.Connection{},
 		unfound: map[int][]int{}}
-	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}, budget: searchBudget, lost: map[int]bool{}}
+	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}, budget: searchBudget, lost: map[int]bool{},
+		guess: map[int]map[*contentSrc][2]int64{}}
 	for i := 0; i < len(t.Events); {
 		u := unitAt(t, i)
 		i = u.next
@@ -154,6 +155,24 @@ type placer struct {
 	// cursor stands says nothing: a few bytes (a header's closing CRLF)
 	// that happen to be there are not found by it.
 	lost map[int]bool
+	// guess: while a trace connection's bytes are on several capture
+	// connections at once, where its next bytes would be on each. The
+	// candidates' own cursors stay: another trace connection's bytes
+	// (the same request again) may be on one of them.
+	guess map[int]map[*contentSrc][2]int64
+}
+
+// guessed finds u's bytes where the trace connection's previous units,
+// placed by a guess, left off on each candidate.
+func (x *placer) guessed(ti int, u unit) []hit {
+	cands := x.guess[ti]
+	var out []hit
+	for _, s := range x.srcs { // in the capture's order
+		if c, ok := cands[s]; ok && s.matchAt(u.dir, c[u.dir], u.data, x.t.ASCII) {
+			out = append(out, hit{s, c[u.dir]})
+		}
+	}
+	return out
 }
 
 // find looks for one unit: where the previous units of its connection
@@ -162,8 +181,8 @@ type placer struct {
 func (x *placer) find(u unit, last bool) bool {
 	t, p := x.t, x.p
 	ti := eventConn(t, u.events[0])
-	var hits []hit
-	if !x.lost[ti] || len(u.data) >= minSearch {
+	hits := x.guessed(ti, u)
+	if len(hits) == 0 && (!x.lost[ti] || len(u.data) >= minSearch) {
 		hits = contiguous(x.srcs, x.byTrace[ti], u.dir, u.data, t.ASCII)
 	}
 	if len(hits) == 0 && len(u.data) >= minSearch {
@@ -180,17 +199,25 @@ func (x *placer) find(u unit, last bool) bool {
 	h, guessed := choose(hits, t, ti)
 	if guessed {
 		// The same bytes are on several connections: keep every place,
-		// and move on along each, until bytes that differ (a Date, a
-		// body) or the trace's ids tell them apart. (Moving on along
-		// none placed every later read of a body of repeated bytes at
-		// the first one.)
+		// and follow each for this trace connection, until bytes that
+		// differ (a Date, a body) or the trace's ids tell them apart.
+		// (Following none placed every later read of a body of
+		// repeated bytes at the first one.)
+		next := map[*contentSrc][2]int64{}
 		for _, o := range hits {
 			p.place(t, u, o, true)
-			o.src.cursor[u.dir] = o.off + int64(len(u.data))
+			c, ok := x.guess[ti][o.src]
+			if !ok {
+				c = o.src.cursor
+			}
+			c[u.dir] = o.off + int64(len(u.data))
+			next[o.src] = c
 		}
+		x.guess[ti] = next
 		p.guessed = append(p.guessed, u.events...)
 		return true
 	}
+	delete(x.guess, ti)
 	s := h.src
 	s.cursor[u.dir] = h.off + int64(len(u.data))
 	owner := ti

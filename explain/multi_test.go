@@ -177,3 +177,27 @@ func TestFieldOffloadBufferHeader(t *testing.T) {
 		t.Errorf("%d of lines 30 and 2131 found", seen)
 	}
 }
+
+// TestFieldSameRequestTwice: two connections in one curl run send the same
+// request; the first one's bytes are on both capture connections (a
+// guess), and following that guess must leave the second connection's own
+// request where it is: each trace connection is matched to its own, and
+// nothing is refused as another transfer's.
+func TestFieldSameRequestTwice(t *testing.T) {
+	tr := readTraceGz(t, "twice-snap200.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "twice-snap200.pcap.gz"), ""))
+	if r.Refused || len(r.Problems) != 0 {
+		t.Fatalf("refused %v, problems %+v", r.Refused, r.Problems)
+	}
+	if len(r.Matches) != 2 || r.Matches[0].Conn.ID != 0 || r.Matches[1].Conn.ID != 1 {
+		t.Fatalf("matches %+v", r.Matches)
+	}
+	if len(r.Sends) != 2 || r.Sends[0].Conn != 0 || r.Sends[1].Conn != 1 || len(r.Sends[1].Segments) != 1 {
+		t.Errorf("sends %+v", r.Sends)
+	}
+	for i, e := range r.Events {
+		if e.Conn != i || e.Size != 20000 || len(e.Segments) == 0 {
+			t.Errorf("read %d (line %d): connection %d, %d bytes, %d segments", i, e.Line, e.Conn, e.Size, len(e.Segments))
+		}
+	}
+}
