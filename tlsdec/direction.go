@@ -526,14 +526,10 @@ func (x *Direction) handshake(pt []byte) {
 						x.c.earlyAccepted = true
 					}
 				})
-				// The client's early data goes on its stream now, before
-				// the server's answer to it (0.5-RTT data) is walked.
-				if cli := &x.c.dirs[0]; len(cli.pending) > 0 && cli.status != AuthFailed {
-					cli.status = Decrypted
-					cli.replayEarly()
-				} else {
-					cli.flushEarly()
-				}
+				// The client's early data (replayed when this record's
+				// keys were known) goes on its stream now, before the
+				// server's answer to it (0.5-RTT data) is walked.
+				x.c.dirs[0].flushEarly()
 			}
 		case 20: // finished
 			finished = true

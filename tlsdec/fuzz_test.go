@@ -78,15 +78,7 @@ func FuzzConn(f *testing.F) {
 	// A real 0-RTT connection (pcaps/earlydata-tls13-curl8, connection 1:
 	// curl 8.14 --tls-earlydata, nginx accepting): its early data and
 	// EndOfEarlyData under the early keys.
-	dir := filepath.Join("testdata", "sessions", "earlydata-curl8")
-	cli, err1 := os.ReadFile(dir + ".client")
-	srv, err2 := os.ReadFile(dir + ".server")
-	if err1 != nil || err2 != nil {
-		f.Fatal(err1, err2)
-	}
-	if err := keys.LoadFile(dir + ".keys"); err != nil {
-		f.Fatal(err)
-	}
+	cli, srv := earlySession(f, keys)
 	f.Add(cli, srv, []byte{})
 	f.Add(cli, srv, []byte{0x21, 0x40, 0x07})
 	f.Fuzz(func(t *testing.T, cli, srv, plan []byte) {

@@ -7,6 +7,8 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"hash"
+
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // trafficKeys are one direction's record protection: the AEAD and the IV
@@ -90,16 +92,22 @@ func prf12(h crypto.Hash, secret []byte, label string, seed []byte, n int) []byt
 }
 
 func newTrafficKeys(s suite, key, iv []byte) (trafficKeys, error) {
-	a, err := s.newAEAD(key)
-	if err != nil {
+	k := trafficKeys{ivN: len(iv)}
+	copy(k.iv[:], iv)
+	var err error
+	if s.aead == chacha {
+		k.key = append([]byte(nil), key...)
+		k.aead, err = chacha20poly1305.New(key)
+		return k, err
+	}
+	// One AES block cipher for the AEAD and for lazy.go's counter mode.
+	if k.block, err = aes.NewCipher(key); err != nil {
 		return trafficKeys{}, err
 	}
-	k := trafficKeys{aead: a, ivN: len(iv), key: append([]byte(nil), key...)}
-	if s.aead == aesGCM {
-		if k.block, err = aes.NewCipher(key); err != nil {
-			return trafficKeys{}, err
-		}
+	if s.explicit > 0 {
+		k.aead, err = cipher.NewGCMWithNonceSize(k.block, 12)
+	} else {
+		k.aead, err = cipher.NewGCM(k.block)
 	}
-	copy(k.iv[:], iv)
-	return k, nil
+	return k, err
 }

@@ -3,8 +3,6 @@ package tlsdec
 import (
 	"bytes"
 	"crypto/tls"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/segscope/segscope/keylog"
@@ -113,14 +111,8 @@ func TestLazyKeyUpdateAndPadding(t *testing.T) {
 	c.Client().Data(0, s.client[:hello], stream.Pos{Packet: 1})
 	srv := c.Server()
 	srv.Data(0, s.server, stream.Pos{Packet: 2})
-	var sec keylog.Secrets
-	for _, v := range keys.All() {
-		sec = v
-	}
-	k0, _ := keys13(c.s, sec.ServerTraffic0)
-	next, _ := nextSecret(c.s, sec.ServerTraffic0)
-	k1, _ := keys13(c.s, next)
-	bad, _ := keys13(c.s, sec.ServerTraffic0) // the old key, where the new is due
+	k0, k1 := serverUpdateKeys(t, c, keys)
+	bad := k0 // the old key, where the new is due
 	var more []byte
 	more = append(more, seal13(&k0, srv.seq, tlsrec.Handshake, []byte{24, 0, 0, 1, 0}, 0)...)
 	more = append(more, seal13(&k1, 0, tlsrec.ApplicationData, []byte("after the update"), 0)...)
@@ -226,13 +218,8 @@ func TestLazyCorruptedRecord(t *testing.T) {
 // plaintext stream once EncryptedExtensions says the server accepted it,
 // before the server's answer.
 func TestEarlyDataSession(t *testing.T) {
-	dir := filepath.Join("testdata", "sessions", "earlydata-curl8")
-	cli, err1 := os.ReadFile(dir + ".client")
-	srv, err2 := os.ReadFile(dir + ".server")
 	keys := &keylog.Store{}
-	if err := keys.LoadFile(dir + ".keys"); err != nil || err1 != nil || err2 != nil {
-		t.Fatal(err, err1, err2)
-	}
+	cli, srv := earlySession(t, keys)
 	// ClientHello (5+652), ChangeCipherSpec (5+1), early data (5+127).
 	early := 657 + 6 + 132
 	var order []string
@@ -273,13 +260,8 @@ func (s *orderSink) Data(off int64, p []byte, at stream.Pos) {
 // Early data the capture lost still uses up its early sequence number:
 // EndOfEarlyData after it opens, and says the server accepted.
 func TestEarlyDataCut(t *testing.T) {
-	dir := filepath.Join("testdata", "sessions", "earlydata-curl8")
-	cli, err1 := os.ReadFile(dir + ".client")
-	srv, err2 := os.ReadFile(dir + ".server")
 	keys := &keylog.Store{}
-	if err := keys.LoadFile(dir + ".keys"); err != nil || err1 != nil || err2 != nil {
-		t.Fatal(err, err1, err2)
-	}
+	cli, srv := earlySession(t, keys)
 	hello, early := 657+6, 657+6+132
 	cs := [2]*sink{{tb: t}, {tb: t}}
 	c := New(keys, Limits{}, cs[0], cs[1])

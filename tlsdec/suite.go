@@ -2,13 +2,9 @@ package tlsdec
 
 import (
 	"crypto"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/tls"
 	"fmt"
 	"strings"
-
-	"golang.org/x/crypto/chacha20poly1305"
 
 	// The hashes the suites name, registered for crypto.Hash.New.
 	_ "crypto/sha256"
@@ -116,20 +112,6 @@ func lookupSuite(v Version, c CipherSuite) (suite, bool) {
 		return tls12ChaCha, true
 	}
 	return suite{}, false
-}
-
-func (s suite) newAEAD(key []byte) (cipher.AEAD, error) {
-	if s.aead == chacha {
-		return chacha20poly1305.New(key)
-	}
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	if s.explicit > 0 {
-		return cipher.NewGCMWithNonceSize(b, 12)
-	}
-	return cipher.NewGCM(b)
 }
 
 // OverheadOfName is the per-record overhead of a suite named as OpenSSL

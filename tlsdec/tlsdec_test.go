@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -384,6 +386,38 @@ func seal13(k *trafficKeys, seq uint64, typ tlsrec.ContentType, p []byte, pad in
 	return k.aead.Seal(hdr, nonce[:], inner, hdr)
 }
 
+// serverUpdateKeys derives the server's application keys before and after
+// one KeyUpdate from the key log's secret (the session's one), not from the
+// Direction under test, to seal records with.
+func serverUpdateKeys(tb testing.TB, c *Conn, keys *keylog.Store) (k0, k1 trafficKeys) {
+	tb.Helper()
+	var sec keylog.Secrets
+	for _, v := range keys.All() {
+		sec = v
+	}
+	k0, err0 := keys13(c.s, sec.ServerTraffic0)
+	next, err1 := nextSecret(c.s, sec.ServerTraffic0)
+	k1, err2 := keys13(c.s, next)
+	if err0 != nil || err1 != nil || err2 != nil {
+		tb.Fatal(err0, err1, err2)
+	}
+	return k0, k1
+}
+
+// earlySession is a real 0-RTT connection (pcaps/earlydata-tls13-curl8,
+// connection 1: curl 8.14 --tls-earlydata, nginx accepting): each
+// direction's bytes; its key log is loaded into keys.
+func earlySession(tb testing.TB, keys *keylog.Store) (cli, srv []byte) {
+	tb.Helper()
+	dir := filepath.Join("testdata", "sessions", "earlydata-curl8")
+	cli, err1 := os.ReadFile(dir + ".client")
+	srv, err2 := os.ReadFile(dir + ".server")
+	if err := keys.LoadFile(dir + ".keys"); err != nil || err1 != nil || err2 != nil {
+		tb.Fatal(err, err1, err2)
+	}
+	return cli, srv
+}
+
 // A KeyUpdate moves the sender to the next application secret; padded
 // records give back their content without the padding.
 func TestKeyUpdateAndPadding(t *testing.T) {
@@ -398,15 +432,7 @@ func TestKeyUpdateAndPadding(t *testing.T) {
 	if !srv.onApp || srv.app == nil {
 		t.Fatal("the server is not on its application keys")
 	}
-	// Seal the new records with keys derived here from the key log's
-	// secret, not taken from the Direction under test.
-	var sec keylog.Secrets
-	for _, v := range keys.All() {
-		sec = v
-	}
-	k0, _ := keys13(c.s, sec.ServerTraffic0)
-	next, _ := nextSecret(c.s, sec.ServerTraffic0)
-	k1, _ := keys13(c.s, next)
+	k0, k1 := serverUpdateKeys(t, c, keys)
 	var more []byte
 	more = append(more, seal13(&k0, srv.seq, tlsrec.Handshake, []byte{24, 0, 0, 1, 0}, 0)...)
 	more = append(more, seal13(&k1, 0, tlsrec.ApplicationData, []byte("after the update"), 0)...)
