@@ -61,17 +61,21 @@ type Options struct {
 	// or is the least recently active when MaxLive connections are live.
 	// The analyzer then forgets it: memory is bounded by the live
 	// connections, and Result holds no connections. Done must not keep
-	// the connection's App past its return if memory matters.
-	Done func(c *Connection, warnings []Warning)
+	// the connection's App past its return if memory matters. first is
+	// the capture's earliest frame time (Unix nanoseconds) when c ended.
+	// Done is called in the same order whatever Workers is, one call at a
+	// time, but with Workers above 1 not on the goroutine that reads.
+	Done func(c *Connection, warnings []Warning, first int64)
 	// IdleTimeout (0: DefaultIdleTimeout), CloseGrace (0:
 	// DefaultCloseGrace) and MaxLive (0: DefaultMaxLive) bound the live
 	// connections when streaming; they are measured in capture time.
 	IdleTimeout, CloseGrace time.Duration
 	MaxLive                 int
 
-	// Workers, above 1, analyzes with that many goroutines, each
-	// connection on one of them (see workers.go); the result is the same.
-	// Ignored with KeepSegments or Done.
+	// Workers, above 1, tracks connections on that many goroutines
+	// beside the one that reads, each connection on one of them (see
+	// shards.go); the result is the same, streamed or not. Ignored with
+	// KeepSegments.
 	Workers int
 }
 
@@ -201,9 +205,7 @@ type Analyzer struct {
 	nextID int
 	live   liveLists // streaming: the connections not yet handed to Done
 
-	shards  *shards // flow-sharded: the workers
-	inShard bool    // this Analyzer is a worker's
-	seq     int     // in a worker: the global order of the packet tracked
+	shards *shards // flow-sharded: where connections are tracked
 }
 
 // New returns an Analyzer.
@@ -229,7 +231,7 @@ func New(opts Options) *Analyzer {
 	l := &appLimits{maxBuffered: opts.MaxBuffered, budget: &stream.Budget{Max: opts.MaxBufferedTotal}, maxUnits: opts.MaxUnits, hashBodies: opts.HashBodies, keys: opts.Keys}
 	an := &Analyzer{opts: opts, limits: l, dec: newDecoder(), conns: map[Key]*Connection{}}
 	an.res.KeyLogErrors = opts.KeyLogErrors
-	if opts.Workers > 1 && opts.KeepSegments == nil && opts.Done == nil {
+	if opts.Workers > 1 && opts.KeepSegments == nil {
 		an.startShards(opts.Workers)
 	}
 	return an
@@ -282,7 +284,7 @@ type keyLogSource interface {
 // addKeyLogs adds the key logs past the first seen to the key store: a
 // block precedes the packets it decrypts, so it is read before them.
 func (a *Analyzer) addKeyLogs(source string, logs [][]byte, seen int) int {
-	if seen < len(logs) && a.sharded() {
+	if seen < len(logs) && a.shards != nil {
 		a.shards.barrier() // the packets before the block go without its keys
 	}
 	for i := seen; i < len(logs); i++ {
@@ -332,40 +334,12 @@ func (a *Analyzer) Add(p capture.Packet) error {
 		return nil
 	}
 	a.res.TCPPackets++
-	if a.sharded() {
-		a.shards.dispatch(&a.pkt, now, p.Number)
-		return nil
-	}
-	a.track(&a.pkt, now, p.Number)
+	a.route(&a.pkt, now, p.Number)
 	return nil
 }
 
-// track finds (or starts) the packet's connection and accounts the segment.
-func (a *Analyzer) track(p *decoded, now int64, number int) {
-	// Bulk transfers hit the last connection again and again: equality
-	// with its key, either way round, is cheaper than ordering the
-	// endpoints (keyOf).
-	key, c := a.lastKey, a.lastConn
-	if c == nil || !(p.src == key.A && p.dst == key.B || p.src == key.B && p.dst == key.A) {
-		key = keyOf(p.src, p.dst)
-		c = a.conns[key]
-	}
-	synOnly := p.flags&(flagSYN|flagACK) == flagSYN
-	if c == nil || (synOnly && a.isNewConnection(c, p)) {
-		if c != nil {
-			c.closeApp()
-			if a.streaming() {
-				a.emit(c) // no packet can reach it any more
-			}
-		}
-		c = a.newConnection(key, p, now)
-	}
-	a.lastKey, a.lastConn = key, c
-
-	dir := ClientToServer
-	if p.src != c.Client {
-		dir = ServerToClient
-	}
+// track accounts a segment of c sent in direction dir.
+func (a *Analyzer) track(c *Connection, dir Dir, p *decoded, now int64, number int) {
 	d := &c.Dirs[dir]
 	c.Packets++
 	c.Last = now
@@ -409,9 +383,6 @@ func (a *Analyzer) track(p *decoded, now int64, number int) {
 			OptionLen: uint8(p.optionLen), Ack: c.Dirs[1-dir].ackOffset(p),
 		})
 	}
-	if a.streaming() {
-		a.touch(c, p.flags, now)
-	}
 }
 
 // feedApp hands a segment's payload to the connection's reassembly.
@@ -447,21 +418,9 @@ func (c *Connection) closeApp() {
 	}
 }
 
-// isNewConnection tells whether a SYN starts a new connection on a 4-tuple
-// that already has one: it does unless it repeats the client's SYN.
-func (a *Analyzer) isNewConnection(c *Connection, p *decoded) bool {
-	if c.Dirs[ClientToServer].SYN.Seen && p.src == c.Client {
-		return c.Dirs[ClientToServer].isn != p.seq
-	}
-	return true
-}
-
 func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
 	c := &Connection{ID: a.nextID, First: now, Last: now}
 	a.nextID++
-	if a.inShard {
-		c.ID = a.seq // numbered when the workers are done
-	}
 	switch {
 	case p.flags&(flagSYN|flagACK) == flagSYN:
 		c.Client, c.Server = p.src, p.dst
@@ -480,6 +439,9 @@ func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
 		c.keepSegments = a.opts.KeepSegments(c)
 	}
 	a.conns[key] = c
+	if a.shards != nil {
+		c.r.shard = a.shards.shardOf(key)
+	}
 	if a.streaming() {
 		a.live.active.pushBack(c)
 		a.live.n++
@@ -496,14 +458,14 @@ func (a *Analyzer) Connections() []*Connection { return a.res.Connections }
 // Result finishes the analysis and returns it. Call it once, after the
 // last Add or ReadAll.
 func (a *Analyzer) Result() *Result {
-	if a.sharded() {
-		a.res.Connections = a.shards.stop()
-		a.shards = nil
-	}
-	a.res.KeyLog = a.opts.Keys.Len()
 	if a.streaming() {
 		a.flushLive()
 	}
+	if a.shards != nil {
+		a.shards.stop()
+		a.shards = nil
+	}
+	a.res.KeyLog = a.opts.Keys.Len()
 	for _, c := range a.res.Connections {
 		a.res.Warnings = finishConn(c, a.res.Warnings)
 	}

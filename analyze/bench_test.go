@@ -213,7 +213,7 @@ func BenchmarkDecode(b *testing.B) {
 // BenchmarkStreaming analyzes the many-flows capture streaming each
 // connection to a no-op as it ends: the cost of the live lists.
 func BenchmarkStreaming(b *testing.B) {
-	benchmarkAnalyze(b, manyFlowsCfg, Options{Done: func(*Connection, []Warning) {}, CloseGrace: time.Millisecond})
+	benchmarkAnalyze(b, manyFlowsCfg, Options{Done: func(*Connection, []Warning, int64) {}, CloseGrace: time.Millisecond})
 }
 
 // BenchmarkWorkers analyzes the bulk and many-flows captures with 1, 2

@@ -94,11 +94,10 @@ type Connection struct {
 	// when the analyzer was asked to keep them for it.
 	Segments []Segment
 
-	// Streaming: its place on a live list, and when it closed (FIN both
-	// ways or RST; 0 while open). Its map key is keyOf(Client, Server),
-	// not kept: 64 bytes of 25 000 connections in their close grace.
-	prev, next *Connection
-	closedAt   int64
+	// What the router (route.go) keeps of it; its map key is
+	// keyOf(Client, Server), not kept: 64 bytes of 25 000 connections in
+	// their close grace.
+	r routeState
 }
 
 // Dir returns the state of one direction.

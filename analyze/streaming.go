@@ -49,13 +49,13 @@ type liveLists struct {
 	n               int
 }
 
-// connList is an intrusive doubly linked list through Connection.prev/next.
+// connList is an intrusive doubly linked list through routeState.prev/next.
 type connList struct{ head, tail *Connection }
 
 func (l *connList) pushBack(c *Connection) {
-	c.prev, c.next = l.tail, nil
+	c.r.prev, c.r.next = l.tail, nil
 	if l.tail != nil {
-		l.tail.next = c
+		l.tail.r.next = c
 	} else {
 		l.head = c
 	}
@@ -63,17 +63,17 @@ func (l *connList) pushBack(c *Connection) {
 }
 
 func (l *connList) remove(c *Connection) {
-	if c.prev != nil {
-		c.prev.next = c.next
+	if c.r.prev != nil {
+		c.r.prev.r.next = c.r.next
 	} else {
-		l.head = c.next
+		l.head = c.r.next
 	}
-	if c.next != nil {
-		c.next.prev = c.prev
+	if c.r.next != nil {
+		c.r.next.r.prev = c.r.prev
 	} else {
-		l.tail = c.prev
+		l.tail = c.r.prev
 	}
-	c.prev, c.next = nil, nil
+	c.r.prev, c.r.next = nil, nil
 }
 
 func (a *Analyzer) streaming() bool { return a.opts.Done != nil }
@@ -81,10 +81,10 @@ func (a *Analyzer) streaming() bool { return a.opts.Done != nil }
 // touch moves c after a packet of it: to the back of the active list, or
 // onto the closing list once it has closed; then ends what has expired.
 func (a *Analyzer) touch(c *Connection, flags uint8, now int64) {
-	if c.closedAt == 0 {
-		if flags&flagRST != 0 || (c.Dirs[0].Fins > 0 && c.Dirs[1].Fins > 0) {
+	if c.r.closedAt == 0 {
+		if flags&flagRST != 0 || (c.r.fin[0] && c.r.fin[1]) {
 			a.live.active.remove(c)
-			c.closedAt = max(now, 1)
+			c.r.closedAt = max(now, 1)
 			a.live.closing.pushBack(c)
 		} else if a.live.active.tail != c {
 			a.live.active.remove(c)
@@ -99,10 +99,10 @@ func (a *Analyzer) touch(c *Connection, flags uint8, now int64) {
 // least recently active ones while too many are live.
 func (a *Analyzer) expire(now int64) {
 	grace, idle := int64(a.opts.CloseGrace), int64(a.opts.IdleTimeout)
-	for c := a.live.closing.head; c != nil && now-c.closedAt > grace; c = a.live.closing.head {
+	for c := a.live.closing.head; c != nil && now-c.r.closedAt > grace; c = a.live.closing.head {
 		a.emit(c)
 	}
-	for c := a.live.active.head; c != nil && now-c.Last > idle; c = a.live.active.head {
+	for c := a.live.active.head; c != nil && now-c.r.last > idle; c = a.live.active.head {
 		a.res.IdleEnded++
 		a.emit(c)
 	}
@@ -118,7 +118,7 @@ func (a *Analyzer) expire(now int64) {
 
 // emit finishes c, hands it to Done and forgets it.
 func (a *Analyzer) emit(c *Connection) {
-	if c.closedAt != 0 {
+	if c.r.closedAt != 0 {
 		a.live.closing.remove(c)
 	} else {
 		a.live.active.remove(c)
@@ -130,10 +130,17 @@ func (a *Analyzer) emit(c *Connection) {
 	if a.lastConn == c {
 		a.lastConn = nil
 	}
-	ws := finishConn(c, nil)
-	ws = append(ws, boundWarnings(c)...)
 	a.res.Streamed++
-	a.opts.Done(c, ws)
+	if a.shards != nil {
+		a.shards.op(c, opEnd, nil, a.res.First, 0)
+		return
+	}
+	a.opts.Done(c, finished(c), a.res.First)
+}
+
+// finished finishes an ended connection and returns its warnings.
+func finished(c *Connection) []Warning {
+	return append(finishConn(c, nil), boundWarnings(c)...)
 }
 
 // flushLive ends every live connection, in ID order, at the end of the
@@ -141,7 +148,7 @@ func (a *Analyzer) emit(c *Connection) {
 func (a *Analyzer) flushLive() {
 	var all []*Connection
 	for _, l := range []*connList{&a.live.active, &a.live.closing} {
-		for c := l.head; c != nil; c = c.next {
+		for c := l.head; c != nil; c = c.r.next {
 			all = append(all, c)
 		}
 	}
@@ -151,5 +158,6 @@ func (a *Analyzer) flushLive() {
 	}
 }
 
-// First is the time of the earliest frame read so far (Unix nanoseconds).
+// First is the time of the earliest frame read so far (Unix nanoseconds),
+// for the goroutine that reads.
 func (a *Analyzer) First() int64 { return a.res.First }

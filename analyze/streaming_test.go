@@ -15,7 +15,7 @@ import (
 func streamBytes(tb testing.TB, b []byte, opts Options) ([]*Connection, *Result) {
 	tb.Helper()
 	var got []*Connection
-	opts.Done = func(c *Connection, _ []Warning) { got = append(got, c) }
+	opts.Done = func(c *Connection, _ []Warning, _ int64) { got = append(got, c) }
 	res := analyzeBytes(tb, b, opts)
 	return got, res
 }
@@ -87,7 +87,7 @@ func TestHostileBoundsReported(t *testing.T) {
 		}
 		var ws []Warning
 		opts := tc.opts
-		opts.Done = func(_ *Connection, w []Warning) { ws = append(ws, w...) }
+		opts.Done = func(_ *Connection, w []Warning, _ int64) { ws = append(ws, w...) }
 		res := analyzeBytes(t, buf.Bytes(), opts)
 		ws = append(ws, res.Warnings...)
 		found := false

@@ -60,7 +60,7 @@ func TestAnalysisStreamMatchesWhole(t *testing.T) {
 
 			var gotJSON, gotCSV bytes.Buffer
 			js, cs := NewAnalysisJSONStream(&gotJSON), NewAnalysisCSVStream(&gotCSV)
-			res := read(analyze.Options{Keys: ks, Done: func(c *analyze.Connection, ws []analyze.Warning) {
+			res := read(analyze.Options{Keys: ks, Done: func(c *analyze.Connection, ws []analyze.Warning, _ int64) {
 				if err := js.Conn(c, ws); err != nil {
 					t.Fatal(err)
 				}
@@ -144,7 +144,7 @@ func TestAnalysisJSONStreamWarningsInIDOrder(t *testing.T) {
 	}
 	defer src.Close()
 	var conns []*analyze.Connection
-	a := analyze.New(analyze.Options{Done: func(c *analyze.Connection, _ []analyze.Warning) { conns = append(conns, c) }})
+	a := analyze.New(analyze.Options{Done: func(c *analyze.Connection, _ []analyze.Warning, _ int64) { conns = append(conns, c) }})
 	if err := a.ReadAll(src); err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ out-of-order bytes for the whole capture unless --max-buffered-total is given.`,
 	o.formats = "table, json, csv, jsonl or parquet"
 	cmd.Flags().BoolVar(&o.segmentsOnly, "segments-only", false, "skip reassembly and the application layer (faster; no HTTP, TLS or HTTP/2)")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
-	cmd.Flags().IntVar(&o.workers, "workers", 1, "the table only: analyze with this many goroutines, each connection on one (the output is the same); 0: one per CPU")
+	cmd.Flags().IntVar(&o.workers, "workers", 1, "track connections on this many goroutines beside the one that reads, each connection on one (the output is the same, in every format); 0: one per CPU")
 	return cmd
 }
 

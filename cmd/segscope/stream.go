@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -55,19 +56,24 @@ func loadStreamed(s *streams, paths []string, opts analyze.Options, flt analyze.
 	out := mk(func() int64 { return aw.First.Load() })
 	_, isDoc := out.(documentWriter)
 	aw = report.NewAsync(out)
+	// Done runs on the analysis's goroutines one call at a time; the
+	// reading loop only asks whether writing failed.
 	var outErr error
-	var a *analyze.Analyzer
-	opts.Done = func(c *analyze.Connection, ws []analyze.Warning) {
+	var outFailed atomic.Bool
+	opts.Done = func(c *analyze.Connection, ws []analyze.Warning, first int64) {
 		switch {
 		case outErr != nil:
 		case match(c):
-			outErr = aw.Put(c, ws, a.First())
+			outErr = aw.Put(c, ws, first)
 		case isDoc:
-			outErr = aw.Skip(c.ID, a.First())
+			outErr = aw.Skip(c.ID, first)
+		}
+		if outErr != nil {
+			outFailed.Store(true)
 		}
 	}
-	a = analyze.New(opts)
-	errs := readAll(s, a, paths, progress, func() bool { return outErr != nil })
+	a := analyze.New(opts)
+	errs := readAll(s, a, paths, progress, outFailed.Load)
 	res := a.Result() // the last connections are handed over here
 	if err := aw.Wait(); err != nil {
 		out.Close(nil, nil) // drop what was started

@@ -184,13 +184,19 @@ func TestStreamFormatFlags(t *testing.T) {
 	}
 }
 
-// TestWorkersFlag: --workers gives the output of one worker.
+// TestWorkersFlag: --workers gives the output of one worker, in every
+// format (jsonl in the order connections end).
 func TestWorkersFlag(t *testing.T) {
-	for _, f := range []string{pcaps + "lo-keepalive.pcap", pcaps + "mtu1440-tso.pcap.gz"} {
-		_, one, _ := runCmd(t, nil, "analyze", "-q", "--format", "json", f)
-		for _, n := range []string{"0", "3"} {
-			if _, got, _ := runCmd(t, nil, "analyze", "-q", "--format", "json", "--workers", n, f); got != one {
-				t.Errorf("%s --workers %s differs from one worker", f, n)
+	for _, f := range []string{pcaps + "lo-keepalive.pcap", pcaps + "mtu1440-tso.pcap.gz", pcaps + "h2-tls13-dsb.pcapng"} {
+		for _, format := range []string{"table", "json", "csv", "jsonl"} {
+			_, one, _ := runCmd(t, nil, "analyze", "-q", "--format", format, "--workers", "1", f)
+			if len(one) < 100 {
+				t.Fatalf("%s --format %s: %q", f, format, one)
+			}
+			for _, n := range []string{"0", "3"} {
+				if _, got, _ := runCmd(t, nil, "analyze", "-q", "--format", format, "--workers", n, f); got != one {
+					t.Errorf("%s --format %s --workers %s differs from one worker", f, format, n)
+				}
 			}
 		}
 	}

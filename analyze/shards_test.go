@@ -3,10 +3,12 @@ package analyze_test
 import (
 	"bytes"
 	"crypto/tls"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
@@ -40,10 +42,53 @@ func render(t *testing.T, n int, keys string, open func() []capture.Source) stri
 	return out.String()
 }
 
+// renderStreamed analyzes the sources with n workers, streaming with the
+// given bounds, and writes each connection as it is handed over (jsonl, in
+// that order, and the JSON document), then the result's counts.
+func renderStreamed(t *testing.T, n int, keys string, open func() []capture.Source, opts analyze.Options) string {
+	t.Helper()
+	ks := &keylog.Store{}
+	if keys != "" {
+		if err := ks.LoadFile(keys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var lines, doc bytes.Buffer
+	jl, js := report.NewAnalysisJSONL(&lines), report.NewAnalysisJSONStream(&doc)
+	var firsts []int64
+	opts.Workers, opts.Keys = n, ks
+	opts.Done = func(c *analyze.Connection, ws []analyze.Warning, first int64) {
+		firsts = append(firsts, first)
+		if err := jl.Conn(c, ws); err != nil {
+			t.Error(err)
+		}
+		if err := js.Conn(c, ws); err != nil {
+			t.Error(err)
+		}
+	}
+	a := analyze.New(opts)
+	for _, src := range open() {
+		a.ReadAll(src)
+		src.Close()
+	}
+	res := a.Result()
+	if len(res.Connections) != 0 || res.Streamed != len(firsts) {
+		t.Fatalf("%d workers: %d connections kept, %d streamed, %d handed over", n, len(res.Connections), res.Streamed, len(firsts))
+	}
+	if err := jl.Close(res, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := js.Close(res, nil); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s\n%s\nfirst %v\nlive %d idle %d evicted %d\n", lines.String(), doc.String(), firsts, res.MaxLiveSeen, res.IdleEnded, res.Evicted)
+}
+
 // TestWorkersMatchOne: N workers write the very bytes one writes, on every
 // capture in pcaps/ (with its key log, or the keys inside a pcapng file),
 // on all of them read as one capture, and on generated ones (port reuse,
-// retransmissions, super-segments, TLS).
+// retransmissions, super-segments, TLS); streamed too, in the order one
+// worker hands the connections over, with the bounds that end them early.
 func TestWorkersMatchOne(t *testing.T) {
 	var files []string
 	for _, pat := range []string{"*.pcap", "*.pcap.gz", "*.pcapng"} {
@@ -66,12 +111,24 @@ func TestWorkersMatchOne(t *testing.T) {
 			return out
 		}
 	}
+	streamings := []analyze.Options{
+		{},
+		{CloseGrace: time.Millisecond, IdleTimeout: 50 * time.Millisecond, MaxLive: 7},
+	}
 	check := func(name, keys string, open func() []capture.Source) {
 		t.Run(name, func(t *testing.T) {
 			one := render(t, 1, keys, open)
 			for _, n := range []int{2, 5} {
 				if got := render(t, n, keys, open); got != one {
 					t.Fatalf("%d workers differ from one:\n%s", n, firstLineDiff(got, one))
+				}
+			}
+			for i, opts := range streamings {
+				one := renderStreamed(t, 1, keys, open, opts)
+				for _, n := range []int{2, 5} {
+					if got := renderStreamed(t, n, keys, open, opts); got != one {
+						t.Fatalf("streamed with bounds %d: %d workers differ from one:\n%s", i, n, firstLineDiff(got, one))
+					}
 				}
 			}
 		})

@@ -1,0 +1,100 @@
+package analyze
+
+// The router: what is decided for the whole capture, one packet after
+// another in capture order, whether the connections are tracked here or
+// on shards (shards.go). It owns the flow table, numbers connections by
+// their first packet, tells a new SYN on a used 4-tuple from a repeated
+// one, and, when streaming, keeps the live lists and decides when each
+// connection ends. It reads only what it keeps itself (routeState) and
+// what never changes once a connection exists (ID, Client, Server), so a
+// shard may track the connection at the same time.
+
+// routeState is a connection's state the router keeps: its place on a
+// live list, its last packet and when it closed, and the few facts of
+// its packets that decide a connection's start and end, kept as the
+// tracking keeps them in Direction.
+type routeState struct {
+	prev, next *Connection
+	last       int64 // the time of its last packet
+	closedAt   int64 // FIN both ways or RST; 0 while open
+	clientISN  uint32
+	// clientStarted: the client's stream has started (at a SYN or at
+	// data); clientSYN: a SYN from the client was seen. The ISN is the
+	// SYN's when the stream started at it.
+	clientStarted, clientSYN bool
+	fin                      [2]bool // a FIN seen in the direction
+	shard                    uint16  // the shard that tracks it, if any
+}
+
+// see keeps what the router needs of a packet of the connection.
+func (r *routeState) see(dir Dir, p *decoded, now int64) {
+	r.last = now
+	if p.flags&flagFIN != 0 {
+		r.fin[dir] = true
+	}
+	if dir != ClientToServer {
+		return
+	}
+	if p.flags&flagSYN != 0 && !r.clientSYN {
+		r.clientSYN = true
+		if !r.clientStarted {
+			r.clientStarted, r.clientISN = true, p.seq
+		}
+	}
+	r.clientStarted = true
+}
+
+// reopens tells whether a SYN (without ACK) starts a new connection on
+// the 4-tuple of c: it does unless it repeats the client's SYN.
+func (c *Connection) reopens(p *decoded) bool {
+	if c.r.clientSYN && p.src == c.Client {
+		return c.r.clientISN != p.seq
+	}
+	return true
+}
+
+// route finds (or starts) the packet's connection and has it tracked:
+// here, or on the connection's shard.
+func (a *Analyzer) route(p *decoded, now int64, number int) {
+	// Bulk transfers hit the last connection again and again: equality
+	// with its key, either way round, is cheaper than ordering the
+	// endpoints (keyOf).
+	key, c := a.lastKey, a.lastConn
+	if c == nil || !(p.src == key.A && p.dst == key.B || p.src == key.B && p.dst == key.A) {
+		key = keyOf(p.src, p.dst)
+		c = a.conns[key]
+	}
+	if c == nil || (p.flags&(flagSYN|flagACK) == flagSYN && c.reopens(p)) {
+		if c != nil {
+			a.closeApp(c)
+			if a.streaming() {
+				a.emit(c) // no packet can reach it any more
+			}
+		}
+		c = a.newConnection(key, p, now)
+	}
+	a.lastKey, a.lastConn = key, c
+
+	dir := ClientToServer
+	if p.src != c.Client {
+		dir = ServerToClient
+	}
+	c.r.see(dir, p, now)
+	if a.shards != nil {
+		a.shards.op(c, opPacket, p, now, number)
+	} else {
+		a.track(c, dir, p, now, number)
+	}
+	if a.streaming() {
+		a.touch(c, p.flags, now)
+	}
+}
+
+// closeApp ends c's reassembly, where c is tracked.
+func (a *Analyzer) closeApp(c *Connection) {
+	if a.shards != nil {
+		a.shards.op(c, opCloseApp, nil, 0, 0)
+		return
+	}
+	c.closeApp()
+}
