@@ -1,10 +1,16 @@
 package report
 
 import (
+	"bytes"
 	"errors"
+	"io"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/internal/synth"
 )
 
 // recWriter records what it was given, and fails from the connection
@@ -68,3 +74,94 @@ func TestAsync(t *testing.T) {
 		t.Errorf("after a failing write: Wait %v, hand-over stopped %v, %d written", err, stopped, len(w.ids))
 	}
 }
+
+// TestAsyncEncoders: with several encoders, JSON, CSV and jsonl written
+// through Async are the bytes one goroutine writes, connections handed
+// over in end order (not ID order) with some left out, and their
+// warnings; an error stops the hand-over.
+func TestAsyncEncoders(t *testing.T) {
+	b, _, err := synth.Bytes(synth.Config{Connections: 3000, ReusedTuples: 500, ResponseBytes: 3000, Timestamps: true, RetransmitEvery: 5, SuperSegmentEvery: 4, Seed: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ended struct {
+		c  *analyze.Connection
+		ws []analyze.Warning
+	}
+	var conns []ended
+	a := analyze.New(analyze.Options{CloseGrace: time.Millisecond, Done: func(c *analyze.Connection, ws []analyze.Warning, _ int64) {
+		conns = append(conns, ended{c, ws})
+	}})
+	src, _ := capture.NewReader("many", bytes.NewReader(b), int64(len(b)))
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result()
+	if len(conns) != 3000 {
+		t.Fatalf("%d connections", len(conns))
+	}
+	// Connections end in any order, some with warnings.
+	for i := 0; i+10 <= len(conns); i += 10 {
+		slices.Reverse(conns[i : i+10])
+	}
+	for i := range conns {
+		if i%5 == 0 {
+			conns[i].ws = append(conns[i].ws, analyze.Warning{Conn: conns[i].c.ID, Dir: "server_to_client", Kind: analyze.WarnMissingBytes, N: int64(i)})
+		}
+	}
+	for _, mk := range []func(io.Writer) ConnWriter{
+		func(w io.Writer) ConnWriter { return NewAnalysisJSONStream(w) },
+		func(w io.Writer) ConnWriter { return NewAnalysisCSVStream(w) },
+		func(w io.Writer) ConnWriter { return NewAnalysisJSONL(w) },
+	} {
+		write := func(encoders int) string {
+			var out bytes.Buffer
+			w := mk(&out)
+			as := newAsync(w, encoders)
+			if (as.in != nil) != (encoders > 1) {
+				t.Fatalf("%T with %d encoders: encoding apart %v", w, encoders, as.in != nil)
+			}
+			for _, e := range conns {
+				if e.c.ID%7 == 3 {
+					err = as.Skip(e.c.ID, 0)
+				} else {
+					err = as.Put(e.c, e.ws, 0)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := as.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(res, nil); err != nil {
+				t.Fatal(err)
+			}
+			return out.String()
+		}
+		one := write(1)
+		if len(one) < 1<<20 {
+			t.Fatalf("%T: %d bytes", mk(io.Discard), len(one))
+		}
+		for range 3 {
+			if got := write(4); got != one {
+				t.Fatalf("%T: four encoders differ from one: %d bytes against %d", mk(io.Discard), len(got), len(one))
+			}
+		}
+	}
+
+	// A writer that fails: the hand-over stops, Wait says why.
+	w := NewAnalysisJSONL(failingWriter{})
+	as := newAsync(w, 4)
+	stopped := false
+	for i := 0; i < 100000 && !stopped; i++ {
+		stopped = as.Put(conns[i%len(conns)].c, nil, 0) != nil
+	}
+	if err := as.Wait(); !errors.Is(err, errFull) || !stopped {
+		t.Errorf("after a failing write: Wait %v, hand-over stopped %v", err, stopped)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errFull }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"strings"
@@ -45,10 +46,11 @@ type ConnWriter interface {
 // warnings; and a last line {"record":"summary",...} with the capture's
 // totals, its own warnings and the errors.
 type AnalysisJSONL struct {
-	w    *bufio.Writer
-	enc  *json.Encoder
-	fast jenc
-	n    int
+	w   *bufio.Writer
+	enc *json.Encoder
+	n   int
+	own connEncoder // Conn's own
+	b   []byte
 }
 
 // NewAnalysisJSONL returns a writer of `analyze --format jsonl` to w.
@@ -66,19 +68,38 @@ type jsonlWarning struct {
 
 // Conn writes one ended connection and its warnings.
 func (j *AnalysisJSONL) Conn(c *analyze.Connection, ws []analyze.Warning) error {
-	j.n++
-	j.fast.b = j.fast.b[:0]
-	j.fast.connFast(c)
-	j.fast.b = append(j.fast.b, '\n')
-	if _, err := j.w.Write(j.fast.b); err != nil {
-		return err
+	if j.own == nil {
+		j.own = j.encoder()
 	}
-	for _, w := range ws {
-		if err := j.enc.Encode(jsonlWarning{"warning", w.Conn, w.Dir, prose.WarningText(w)}); err != nil {
-			return err
+	j.b = j.own(j.b[:0], c, ws)
+	return j.putEncoded(c, ws, j.b)
+}
+
+// encoder returns an encoder of connections for one goroutine: the
+// connection's line and its warnings' lines.
+func (j *AnalysisJSONL) encoder() connEncoder {
+	var e jenc
+	var warn bytes.Buffer
+	enc := json.NewEncoder(&warn)
+	return func(dst []byte, c *analyze.Connection, ws []analyze.Warning) []byte {
+		e.b = dst
+		e.connFast(c)
+		dst = append(e.b, '\n')
+		e.b = nil
+		for _, w := range ws {
+			warn.Reset()
+			enc.Encode(jsonlWarning{"warning", w.Conn, w.Dir, prose.WarningText(w)}) // strings and ints: no error
+			dst = append(dst, warn.Bytes()...)
 		}
+		return dst
 	}
-	return nil
+}
+
+// putEncoded writes the lines encoder made of c.
+func (j *AnalysisJSONL) putEncoded(_ *analyze.Connection, _ []analyze.Warning, b []byte) error {
+	j.n++
+	_, err := j.w.Write(b)
+	return err
 }
 
 type jsonlSummary struct {

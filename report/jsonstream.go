@@ -53,6 +53,28 @@ func (s *AnalysisJSONStream) start() error {
 // Conn writes one ended connection (when its turn comes) and keeps its
 // warnings for the end.
 func (s *AnalysisJSONStream) Conn(c *analyze.Connection, ws []analyze.Warning) error {
+	s.e.b = s.e.connBytes(s.e.b[:0], c)
+	return s.putEncoded(c, ws, s.e.b)
+}
+
+// encoder returns an encoder of connections for one goroutine.
+func (s *AnalysisJSONStream) encoder() connEncoder {
+	e := &jenc{prefix: s.e.prefix, indent: true}
+	return func(dst []byte, c *analyze.Connection, _ []analyze.Warning) []byte { return e.connBytes(dst, c) }
+}
+
+// connBytes appends c as an element of the document's connections.
+func (e *jenc) connBytes(dst []byte, c *analyze.Connection) []byte {
+	e.b = append(dst, "\n    "...)
+	e.connFast(c)
+	b := e.b
+	e.b = nil
+	return b
+}
+
+// putEncoded writes what encoder made of c (when its turn comes) and
+// keeps its warnings for the end.
+func (s *AnalysisJSONStream) putEncoded(c *analyze.Connection, ws []analyze.Warning, b []byte) error {
 	if !s.started {
 		if err := s.start(); err != nil {
 			return err
@@ -65,9 +87,7 @@ func (s *AnalysisJSONStream) Conn(c *analyze.Connection, ws []analyze.Warning) e
 			s.finish = append(s.finish, w)
 		}
 	}
-	s.e.b = append(s.e.b[:0], "\n    "...)
-	s.e.connFast(c)
-	return s.ord.put(c.ID, s.e.b)
+	return s.ord.put(c.ID, b)
 }
 
 // Skip passes over a connection the output leaves out.
@@ -125,6 +145,8 @@ type AnalysisCSVStream struct {
 	buf     bytes.Buffer
 	cw      *csv.Writer
 	started bool
+	enc     connEncoder // Conn's own
+	b       []byte
 }
 
 // NewAnalysisCSVStream returns a writer of `analyze --format csv` to w.
@@ -149,18 +171,34 @@ func (s *AnalysisCSVStream) start() error {
 }
 
 // Conn writes one ended connection's rows when its turn comes.
-func (s *AnalysisCSVStream) Conn(c *analyze.Connection, _ []analyze.Warning) error {
+func (s *AnalysisCSVStream) Conn(c *analyze.Connection, ws []analyze.Warning) error {
+	if s.enc == nil {
+		s.enc = s.encoder()
+	}
+	s.b = s.enc(s.b[:0], c, ws)
+	return s.putEncoded(c, ws, s.b)
+}
+
+// encoder returns an encoder of connections for one goroutine.
+func (s *AnalysisCSVStream) encoder() connEncoder {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	return func(dst []byte, c *analyze.Connection, _ []analyze.Warning) []byte {
+		buf.Reset()
+		writeCSVConn(cw, c) // into a bytes.Buffer: no error
+		cw.Flush()
+		return append(dst, buf.Bytes()...)
+	}
+}
+
+// putEncoded writes the rows encoder made of c when its turn comes.
+func (s *AnalysisCSVStream) putEncoded(c *analyze.Connection, _ []analyze.Warning, b []byte) error {
 	if !s.started {
 		if err := s.start(); err != nil {
 			return err
 		}
 	}
-	s.buf.Reset()
-	if err := writeCSVConn(s.cw, c); err != nil {
-		return err
-	}
-	s.cw.Flush()
-	return s.ord.put(c.ID, s.buf.Bytes())
+	return s.ord.put(c.ID, b)
 }
 
 // Skip passes over a connection the output leaves out.
