@@ -27,6 +27,8 @@
 #                is segscope-json decrypting it)
 #   RUNS         runs per tool and file (default 3)
 #   CORES        core counts segscope runs on (default "1 all"; e.g. "1 2 4 all")
+#   SHARDS       --workers values segscope-json-wN runs with on all cores
+#                (default "2"; "" for none): the default, 0, fits the CPUs
 #   TIMEOUT      seconds after which one run is killed (default: none)
 #   BIG_CONNS, BIG_RESPONSE_BYTES, MANY_CONNS, MANY_REUSED, MANY_RESPONSE_BYTES
 #                override the generated files' shape
@@ -70,6 +72,11 @@ if (cd "$repo" && go build -o "$tmp/segscope" ./cmd/segscope) >"$tmp/build.log" 
 		for t in segscope-csv segscope-json segscope-jsonl segscope-parquet segscope-table; do
 			tools+=("$t@$k")
 		done
+	done
+	# --workers 0 (the default) tracks on the reading goroutine on two
+	# CPUs or fewer: the shards, measured anyway.
+	for w in ${SHARDS:-2}; do
+		tools+=("segscope-json-w$w@all")
 	done
 else
 	log "warning: building ./cmd/segscope failed, skipping segscope:"
@@ -150,6 +157,7 @@ tool_cmd() {
 	segscope-parquet) cmd=("$tmp/segscope" analyze -q --format parquet -w "$tmp/parquet" "$2") ;;
 	segscope-table) cmd=("$tmp/segscope" analyze -q "$2") ;;
 	segscope-keylog) cmd=("$tmp/segscope" analyze -q --format json --keylog "${keylog_for[$2]}" "$2") ;;
+	segscope-json-w*) cmd=("$tmp/segscope" analyze -q --format json --workers "${1#segscope-json-w}" "$2") ;;
 	tcptrace) cmd=(tcptrace -l -n "$2") ;;
 	tshark) cmd=(tshark -q -z "conv,tcp" -r "$2") ;;
 	esac

@@ -67,7 +67,7 @@ out-of-order bytes for the whole capture unless --max-buffered-total is given.`,
 	o.formats = "table, json, csv, jsonl or parquet"
 	cmd.Flags().BoolVar(&o.segmentsOnly, "segments-only", false, "skip reassembly and the application layer (faster; no HTTP, TLS or HTTP/2)")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
-	cmd.Flags().IntVar(&o.workers, "workers", 1, "track connections on this many goroutines beside the one that reads, each connection on one (the output is the same, in every format); 0: one per CPU")
+	cmd.Flags().IntVar(&o.workers, "workers", 0, "track connections on this many goroutines beside the one that reads, each connection on one (the output is the same, in every format); 0: one per CPU but one, none on 2 CPUs or fewer")
 	return cmd
 }
 
@@ -89,11 +89,11 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	opts := o.streamOptions.options()
 	opts.Keys, opts.KeyLogErrors = o.keys()
 	if o.workers < 0 {
-		return usageError{fmt.Errorf("--workers %d: a number of goroutines, or 0 for one per CPU", o.workers)}
+		return usageError{fmt.Errorf("--workers %d: a number of goroutines, or 0 to fit the CPUs", o.workers)}
 	}
 	opts.Workers = o.workers
-	if o.workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
+	if o.workers == 0 {
+		opts.Workers = autoWorkers(runtime.GOMAXPROCS(0))
 	}
 	if streamed {
 		return runAnalyzeStreamed(s, o, sf, filter, opts, paths)
@@ -155,4 +155,16 @@ func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter a
 		return err
 	}
 	return loadStreamed(s, paths, opts, filter, func(f func() int64) report.ConnWriter { first = f; return w }, !o.noProgress)
+}
+
+// autoWorkers is --workers 0 on n CPUs: the goroutine that reads and
+// routes every packet keeps one CPU, and the others track connections.
+// On two CPUs that does not pay (the reading ahead and the writers have
+// the second: bench/compare.sh, README's Speed), so the tracking stays on
+// the reading goroutine.
+func autoWorkers(n int) int {
+	if n <= 2 {
+		return 1
+	}
+	return n - 1
 }

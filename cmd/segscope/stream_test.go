@@ -187,6 +187,11 @@ func TestStreamFormatFlags(t *testing.T) {
 // TestWorkersFlag: --workers gives the output of one worker, in every
 // format (jsonl in the order connections end).
 func TestWorkersFlag(t *testing.T) {
+	for cpus, want := range map[int]int{1: 1, 2: 1, 3: 2, 8: 7} {
+		if got := autoWorkers(cpus); got != want {
+			t.Errorf("--workers 0 on %d CPUs: %d shards, want %d", cpus, got, want)
+		}
+	}
 	for _, f := range []string{pcaps + "lo-keepalive.pcap", pcaps + "mtu1440-tso.pcap.gz", pcaps + "h2-tls13-dsb.pcapng"} {
 		for _, format := range []string{"table", "json", "csv", "jsonl"} {
 			_, one, _ := runCmd(t, nil, "analyze", "-q", "--format", format, "--workers", "1", f)
