@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/bench/hostile"
 	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/internal/synth"
 	"github.com/segscope/segscope/keylog"
@@ -141,6 +142,16 @@ func TestWorkersMatchOne(t *testing.T) {
 		check(filepath.Base(f), keys, openFiles(f))
 	}
 	check("all as one", "", openFiles(files...))
+
+	// A SYN flood: with MaxLive 7 nearly every connection is evicted.
+	var flood bytes.Buffer
+	if err := hostile.Write(&flood, hostile.Config{Kind: hostile.SYNFlood, Count: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	check("synflood", "", func() []capture.Source {
+		src, _ := capture.NewReader("synflood", bytes.NewReader(flood.Bytes()), int64(flood.Len()))
+		return []capture.Source{src}
+	})
 
 	cli, srv, tlsKeys, err := synth.TLSSession(tls.VersionTLS13, 100000)
 	if err != nil {
