@@ -531,4 +531,7 @@ type ConnFact struct {
 	Source Source `json:"source"`
 	ALPN   string `json:"alpn,omitempty"`
 	ALPNBy Source `json:"alpn_source,omitempty"`
+	// Tunnel: the connection is to an HTTP proxy, and TLS went inside
+	// its CONNECT tunnel, which is not walked.
+	Tunnel bool `json:"tunnel,omitempty"`
 }

@@ -122,6 +122,12 @@ const (
 	ProblemAmbiguous                              // more capture connections to the server than the trace has
 	ProblemContentDiffers                         // bytes curl logged are not on the capture connection, which holds that direction whole
 	ProblemHostClocks                             // the bytes match, but the clocks are too far apart for one host: two hosts' clocks
+	// ProblemOtherRun: the bytes match, but curl 8's clock (the
+	// system's) puts the trace's connection wholly before or after the
+	// capture connection (Skew: how far after its last packet, or
+	// negative, before its first): another run of the same transfer, or
+	// a capture on another host.
+	ProblemOtherRun
 )
 
 // Refuses tells whether a problem shows that the trace and the capture

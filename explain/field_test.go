@@ -420,3 +420,80 @@ func TestFieldExpectCut(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldOtherRun: three curl 8.14 runs of one URL in one second
+// (python's http.server, 102400 bytes of text, one Date), tcpdump on only
+// while the middle one (A, client port 44902) ran. curl 8's trace clock
+// is the system's: the run before (Z) ended 330 ms before the captured
+// connection began, the run after (B) began 450 ms after it ended. Their
+// bytes match, so they were matched and every cause called certain (the
+// two runs' reads are not the capture's); now each is flagged as another
+// run (or another host's clock) and nothing is certain. A itself stays
+// certain, the clock taken as is.
+func TestFieldOtherRun(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		other bool
+		after bool
+	}{{"Z", true, false}, {"A", false, false}, {"B", true, true}} {
+		tr := readTraceGz(t, "other-run-"+tc.name+".trace.gz")
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "other-run.pcap.gz"), ""))
+		if len(r.Matches) != 1 || r.Matches[0].Conn.Client.Port() != 44902 || r.Refused {
+			t.Fatalf("%s: %d matches, refused %v", tc.name, len(r.Matches), r.Refused)
+		}
+		var other []Problem
+		for _, p := range r.Problems {
+			if p.Kind == ProblemOtherRun {
+				other = append(other, p)
+			}
+		}
+		certain := r.Summary.Confidence[Certain] + r.Summary.Send.Confidence[Certain]
+		switch {
+		case !tc.other && (len(other) != 0 || !r.Matches[0].ClockAsIs || r.Summary.Confidence[Inferred] != 0):
+			t.Errorf("%s, the captured run: problems %+v, clock as is %v, confidence %v", tc.name, r.Problems, r.Matches[0].ClockAsIs, r.Summary.Confidence)
+		case tc.other && (len(other) != 1 || certain != 0 || r.Matches[0].ClockAsIs):
+			t.Errorf("%s, another run: problems %+v, %d certain, clock as is %v", tc.name, r.Problems, certain, r.Matches[0].ClockAsIs)
+		case tc.other && tc.after && (other[0].Skew < 300*time.Millisecond || other[0].Skew > 600*time.Millisecond):
+			t.Errorf("%s: %v after the capture's connection, want about 450ms", tc.name, other[0].Skew)
+		case tc.other && !tc.after && (other[0].Skew > -250*time.Millisecond || other[0].Skew < -500*time.Millisecond):
+			t.Errorf("%s: %v before the capture's connection, want about -330ms", tc.name, other[0].Skew)
+		}
+	}
+}
+
+// TestFieldTraceBodyEnd: A's trace alone, one read of 102400 bytes,
+// curl's buffer and the whole Content-Length: the body ended there (it had
+// said "capped by curl's receive buffer while more was waiting").
+func TestFieldTraceBodyEnd(t *testing.T) {
+	tr := readTraceGz(t, "other-run-A.trace.gz")
+	r := Explain(tr, nil)
+	if len(r.Events) != 1 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	e := r.Events[0]
+	if e.Size != 102400 || e.Cause != CauseBodyEnd || e.Confidence != Certain || e.Facts.Body == nil || e.Facts.Body.Source != FromTrace || e.Facts.Body.Length != 102400 {
+		t.Errorf("%d bytes: %s %s, body %+v", e.Size, e.Cause, e.Confidence, e.Facts.Body)
+	}
+}
+
+// TestFieldH2CSnap: h2c (nginx, --http2-prior-knowledge, curl 8.14)
+// captured with tcpdump -s 96: the frames are cut, and what would tell is
+// whole packets, not a key log (there is no TLS).
+func TestFieldH2CSnap(t *testing.T) {
+	tr := readTraceGz(t, "h2c-snap96.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "h2c-snap96.pcap.gz"), ""))
+	if len(r.Events) != 19 || len(r.Sends) != 1 {
+		t.Fatalf("%d events, %d sends", len(r.Events), len(r.Sends))
+	}
+	for _, e := range append(r.Events, r.Sends...) {
+		if e.Dir == DirSend {
+			if c := e.Facts.Capture; c == nil || !c.Snapped || e.Facts.Layer != LayerH2C {
+				t.Errorf("send line %d: capture fact %+v, layer %v", e.Line, c, e.Facts.Layer)
+			}
+			continue
+		}
+		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedFullSnap {
+			t.Errorf("line %d: %s %s %v", e.Line, e.Cause, e.Confidence, e.Needs)
+		}
+	}
+}

@@ -114,8 +114,10 @@ func TestFieldBufferWithHeaders(t *testing.T) {
 // captured on the proxy's port: the stream begins with the CONNECT in
 // clear and carries TLS after it, which is not walked. The reads are not
 // refused as another transfer's, nor explained as clear HTTP/1 (it had
-// said 'buffer-cap, certain' for TLS records of 16384): each says why it
-// cannot tell.
+// said 'buffer-cap, certain' for TLS records of 16384): each is what the
+// record headers curl logged tell, as without a capture (a record each,
+// inferred), and says the tunnel is why it is not certain. The CONNECT
+// itself is in the clear, placed; the GET inside the tunnel is not.
 func TestFieldProxyTunnel(t *testing.T) {
 	tr := readTraceGz(t, "proxy-tunnel.trace.gz")
 	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "proxy-tunnel.pcap.gz"), ""))
@@ -123,9 +125,14 @@ func TestFieldProxyTunnel(t *testing.T) {
 		t.Fatalf("refused %v, %d matches, %d events, problems %+v", r.Refused, len(r.Matches), len(r.Events), r.Problems)
 	}
 	for _, e := range r.Events {
-		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedNoTunnel {
-			t.Errorf("line %d (%d bytes): %v %v %v", e.Line, e.Size, e.Cause, e.Confidence, e.Needs)
+		rec := e.Facts.Record
+		if e.Cause != CauseTLSRecord || e.Confidence != Inferred || e.Inference != ByTraceRecords || len(e.Needs) != 1 || e.Needs[0] != NeedNoTunnel ||
+			rec == nil || rec.Source != FromTrace || rec.Length-rec.Before-e.Size != 17 || e.Facts.Conn == nil || !e.Facts.Conn.Tunnel {
+			t.Errorf("line %d (%d bytes): %v %v %v %v, record %+v", e.Line, e.Size, e.Cause, e.Confidence, e.Inference, e.Needs, rec)
 		}
+	}
+	if len(r.Sends) != 2 || len(r.Sends[0].Segments) != 1 || r.Sends[0].Range.Start != 0 || len(r.Sends[1].Segments) != 0 || r.Sends[1].Facts.Conn == nil || !r.Sends[1].Facts.Conn.Tunnel {
+		t.Errorf("sends: %+v", r.Sends)
 	}
 }
 

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +57,12 @@ type connState struct {
 
 	curlVersion curltrace.Version
 	ascii       bool
-	tunnel      bool // TLS inside an HTTP CONNECT tunnel (a proxy): not placed
+	tunnel      bool  // TLS inside an HTTP CONNECT tunnel (a proxy): not placed
+	inner       Layer // in a tunnel: what the trace says the TLS carried
+	// clearCut: HTTP/2 in the clear whose server stream the capture cut
+	// (a snap length, lost packets); nil when whole.
+	clearCut *CaptureFact
+	tbody    traceBody
 
 	content *contentPlacement
 	// at is where the current event's bytes were found on this
@@ -91,6 +97,11 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 			// curl spoke TLS, and the capture's stream begins in clear
 			// HTTP/1: a proxy's CONNECT, whose tunnel is not walked.
 			st.tunnel = st.layer == LayerHTTP1 && sc.tlsHeaders
+			if st.tunnel {
+				// What the trace tells of the TLS inside: the record
+				// headers curl logged, laid as without a capture.
+				st.inner, st.recs = traceLayer(tc, sc), &recordLayer{}
+			}
 			r.align(st.m, st.segs, sc)
 			st.frames = st.frames.without(sc.ignored)
 		} else {
@@ -239,6 +250,7 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 	case analyze.ProtoH2C:
 		st.layer = LayerH2C
 		st.frames = newFrameIndex(a.H2[analyze.ServerToClient].Frames(), nil)
+		st.clearCut = cutFact(a)
 	case analyze.ProtoTLS:
 		st.tls = newTLSInfo(a)
 		st.recs = &recordLayer{caps: a.TLS[analyze.ServerToClient].Records(), tls: st.tls}
@@ -253,6 +265,20 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 			st.frames = newFrameIndex(a.H2[analyze.ServerToClient].Frames(), a.TLSDec.Server())
 		}
 	}
+}
+
+// cutFact says whether the capture cut the server's stream of a
+// connection in the clear, and how: a snap length, or packets it lost.
+func cutFact(a *analyze.App) *CaptureFact {
+	st := a.Streams[analyze.ServerToClient]
+	if st.GapCount == 0 && st.BoundHits == 0 {
+		return nil
+	}
+	f := &CaptureFact{Source: FromCapture, SnapCut: true, BoundHits: int(st.BoundHits)}
+	for _, g := range st.Gaps {
+		f.Snapped = f.Snapped || g.Reason == stream.GapSnapLength
+	}
+	return f
 }
 
 // traceLayer guesses what a connection without a capture carried, from
@@ -304,10 +330,57 @@ func (st *connState) feed(i int, e *curltrace.Event) (Event, bool) {
 	return Event{}, false
 }
 
+// traceBody follows an HTTP/1 response body through the trace alone: the
+// Content-Length curl logged, and the bytes of the Recv data since its
+// header.
+type traceBody struct {
+	inHeader bool  // between a final status line and the empty line
+	length   int64 // the Content-Length; -1 when none, chunked, or unknown
+	got      int64
+}
+
+// header follows a response header line.
+func (b *traceBody) header(line []byte) {
+	switch {
+	case isFinalStatus(line):
+		*b = traceBody{inHeader: true, length: -1}
+	case isStatusLine(line):
+		*b = traceBody{length: -1} // an interim response (100 Continue)
+	case !b.inHeader:
+	case len(line) <= 2 || line[0] == '\r':
+		b.inHeader = false
+	default:
+		name, value, _ := strings.Cut(string(line), ":")
+		value = strings.TrimSpace(value)
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "content-length":
+			if n, err := strconv.ParseInt(value, 10, 64); err == nil && n >= 0 && b.length == -1 {
+				b.length = n
+			} else {
+				b.inHeader, b.length = false, -1 // two, or not a number: not followed
+			}
+		case "transfer-encoding":
+			b.inHeader, b.length = false, -1 // the framing is in the body: not followed
+		}
+	}
+}
+
+// read counts a read of the body and tells whether it ends the body.
+func (b *traceBody) read(n int) bool {
+	if b.inHeader || b.length < 0 || b.got >= b.length {
+		return false
+	}
+	b.got += int64(n)
+	return b.got == b.length
+}
+
 // recvHeader counts a response header line, and anchors the stream
 // position on the capture's response when a status line starts one.
 func (st *connState) recvHeader(e *curltrace.Event) {
-	if st.layer == LayerTLS {
+	if st.layer != LayerH2C && st.layer != LayerH2TLS {
+		st.tbody.header(e.Data)
+	}
+	if st.layer == LayerTLS || st.tunnel && st.inner == LayerTLS {
 		st.recs.consume(e.Size) // HTTP/2's Recv header lines are curl's rendering, not the bytes of a record
 	}
 	if isStatusLine(e.Data) {
@@ -400,18 +473,37 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		ev.Facts.Point = st.m.Point
 		ev.Facts.ambiguous = st.m.Ambiguous
 	}
+	ends := st.tbody.read(e.Size)
 	if st.tunnel {
-		ev.Facts.tunnel = true
+		// The TLS inside is not walked: the trace's record headers
+		// are what is known, as without a capture.
+		ev.Facts.tunnel, ev.Facts.Layer = true, st.inner
+		ev.Facts.Conn = &ConnFact{Source: FromCapture, Tunnel: true}
+		ev.Facts.Record, _ = st.recs.recordFact(ev.Size)
+		if st.header > 0 {
+			ev.Facts.Header = &HeaderFact{Source: FromTrace, Bytes: st.header}
+		}
+		if ends {
+			ev.Facts.Body = &BodyFact{Source: FromTrace, Length: st.tbody.length, AtEnd: true}
+		}
 		st.header = 0
 		return ev
 	}
 	switch st.layer {
 	case LayerH2C, LayerH2TLS:
 		st.readH2(&ev, e.Xfer)
+		if ev.Facts.Capture == nil && st.clearCut != nil {
+			ev.Facts.Capture = st.clearCut
+		}
 	case LayerTLS:
 		st.readTLS(&ev)
 	default:
 		st.readClear(&ev)
+	}
+	if ends && ev.Facts.Body == nil && st.m == nil {
+		// No capture connection: the trace's own Content-Length says
+		// this read took the body's last bytes.
+		ev.Facts.Body = &BodyFact{Source: FromTrace, Length: st.tbody.length, AtEnd: true}
 	}
 	st.header = 0
 	return ev

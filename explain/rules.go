@@ -27,9 +27,7 @@ const ratePause = 500 * time.Millisecond
 func decide(ev *Event, hasTimes bool) {
 	var v verdict
 	switch {
-	case ev.Facts.tunnel:
-		v = cannotTell(CauseUnknown, NeedNoTunnel)
-	case ev.Conn < 0:
+	case ev.Conn < 0 || ev.Facts.tunnel:
 		v = traceOnly(ev)
 	case ev.Facts.Layer == LayerTLS:
 		v = tlsRules(&ev.Facts)
@@ -88,6 +86,8 @@ func traceOnly(ev *Event) verdict {
 	f := &ev.Facts
 	need := NeedCapture
 	switch {
+	case f.tunnel:
+		need = NeedNoTunnel
 	case f.unmatched && f.snapLost:
 		need = NeedFullSnap
 	case f.unmatched:
@@ -98,6 +98,11 @@ func traceOnly(ev *Event) verdict {
 	}
 	if r := f.Record; r != nil && !r.SameAsPrevious && tlsOverhead(r.Length-r.Before-ev.Size) {
 		return inferred(CauseTLSRecord, ByTraceRecords, need)
+	}
+	if b := f.Body; b != nil && b.AtEnd {
+		// The Content-Length curl logged ends here: nothing of the
+		// body was left to wait, whatever the buffer.
+		return certain(CauseBodyEnd)
 	}
 	if b := f.Buffer; b != nil && b.Filled {
 		return inferred(CauseBufferCap, BySizeOnly, need)
@@ -268,10 +273,15 @@ func bufferRule(f *Facts) verdict {
 		return inferred(CauseRateLimit, ByReadGaps)
 	}
 	switch {
-	case s.EndsInside || s.NextArrived || (f.TCPRecv != nil && f.TCPRecv.NRead == f.TCPRecv.Len):
+	case s.EndsInside || s.NextArrived:
 		return certain(CauseBufferCap)
 	case f.Body != nil && f.Body.AtEnd:
-		return certain(CauseBodyEnd) // nothing came after it: the buffer size is a coincidence
+		// Nothing came after it: the buffer size is a coincidence (a
+		// recv that filled its length says only that at least that much
+		// was there).
+		return certain(CauseBodyEnd)
+	case f.TCPRecv != nil && f.TCPRecv.NRead == f.TCPRecv.Len:
+		return certain(CauseBufferCap)
 	case s.NextKnown:
 		return certain(CauseBacklog) // nothing more was waiting: the buffer size is a coincidence
 	}
@@ -372,6 +382,8 @@ func h2Need(f *Facts) []Need {
 		return []Need{NeedFullSnap}
 	case c != nil && c.SnapCut:
 		return []Need{NeedPackets} // lost, not cut: no snap length in play
+	case f.Layer == LayerH2C:
+		return []Need{NeedFrameTrace} // in the clear: no key to ask for
 	case f.h2Lines:
 		return []Need{NeedKeyLog, NeedFrameTrace}
 	}

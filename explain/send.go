@@ -517,9 +517,17 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 				s = newSendSide(st)
 				sides[ti] = s
 			}
-			if st.tunnel || !s.place(&ev, e) {
+			// In a tunnel only the CONNECT itself is in the clear.
+			inTunnel := st.tunnel && !bytes.HasPrefix(e.Data, []byte("CONNECT "))
+			if inTunnel {
+				ev.Facts.Conn = &ConnFact{Source: FromCapture, Tunnel: true}
+			}
+			if inTunnel || !s.place(&ev, e) {
 				ev.Notes = append(ev.Notes, NoteUnplaced)
 				st.captureFact(&ev) // inside TLS: what kept the records from being read
+				if ev.Facts.Capture == nil && st.clearCut != nil {
+					ev.Facts.Capture = st.clearCut
+				}
 			}
 		}
 		r.Sends = append(r.Sends, ev)
@@ -546,6 +554,10 @@ func (r *Result) decideSends(conns map[int]*connState, sides map[int]*sendSide) 
 			// As for reads: certain of the connection it was matched to;
 			// that the match is this transfer's is the guess.
 			v.conf, v.inf = Inferred, ByGuessedMatch
+		}
+		if v.conf == Certain && ev.Facts.distant {
+			// The clocks say the capture may be of another run.
+			v.conf, v.inf = Inferred, ByDistantClocks
 		}
 		ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, fitNeeds(&ev.Facts, v.needs)
 		if !t.HasTimes {

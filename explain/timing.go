@@ -112,16 +112,37 @@ func (r *Result) timeReads(conns map[int]*connState) {
 	// data. curl 7's runs up to a second off, and a capture at the server
 	// is another host's clock: there the quickest read is taken as
 	// immediate.
-	asIs := have && common >= 0 && r.Trace.Curl.AtLeast(8, 0)
+	curl8 := r.Trace.Curl.AtLeast(8, 0)
+	asIs := have && common >= 0 && curl8
 	for _, x := range skews {
 		st, skew := x.st, x.skew
 		m := st.m
 		evs := byConn[m.Conn.ID]
+		client := m.Point == nil || m.Point.Where != PointServer
 		// Without a common offset every skew is far off, and each
 		// connection keeps its own below.
 		m.ClockSkew = common
-		if asIs && (m.Point == nil || m.Point.Where != PointServer) {
+		if asIs && client {
 			m.ClockSkew, m.ClockAsIs = 0, true
+		}
+		outside := time.Duration(0)
+		if curl8 && client {
+			outside = r.outsideConn(m, evs)
+		}
+		if outside != 0 && skew <= maxSkew && skew >= -maxSkew {
+			// curl 8's clock is the system's: the trace's connection
+			// cannot have begun after the capture's ended, nor ended
+			// before it began, on one host.
+			r.Problems = append(r.Problems, Problem{Kind: ProblemOtherRun, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: outside})
+			m.ClockSkew, m.ClockAsIs = skew, false
+			for _, i := range evs {
+				r.Events[i].Facts.distant = true
+			}
+			for i := range r.Sends {
+				if r.Sends[i].Conn == m.Conn.ID {
+					r.Sends[i].Facts.distant = true
+				}
+			}
 		}
 		if skew > maxSkew || skew < -maxSkew {
 			// Nothing but the order says this connection is the trace's,
@@ -143,6 +164,50 @@ func (r *Result) timeReads(conns map[int]*connState) {
 			ev.Facts.capturedPast = r.last > ev.Time.UnixNano()
 		}
 	}
+}
+
+// otherRunSlack is how far, on one host's clock, curl 8 may log a
+// connection's first event after the connection's last captured packet
+// (it logs the request head once its send returns) or its last read
+// before the first packet: scheduling, never a transfer's length.
+const otherRunSlack = 100 * time.Millisecond
+
+// outsideConn tells whether a curl 8 trace's events on m (the reads evs
+// and m's sends, on the trace's clock taken as the capture's) lie wholly
+// after the capture connection's last packet (how far after, positive)
+// or wholly before its first (how far before, negative); 0 when they
+// overlap it.
+func (r *Result) outsideConn(m *Match, evs []int) time.Duration {
+	var lo, hi time.Duration
+	seen := false
+	see := func(tod time.Duration) {
+		if !seen || tod < lo {
+			lo = tod
+		}
+		if !seen || tod > hi {
+			hi = tod
+		}
+		seen = true
+	}
+	for _, i := range evs {
+		see(r.Events[i].tod)
+	}
+	for i := range r.Sends {
+		if ev := &r.Sends[i]; ev.Conn == m.Conn.ID && ev.hasTOD {
+			see(ev.tod)
+		}
+	}
+	if !seen {
+		return 0
+	}
+	first, last := time.Unix(0, m.Conn.First), time.Unix(0, m.Conn.Last)
+	if d := readTime(m, lo).Sub(last); d > otherRunSlack {
+		return d
+	}
+	if d := readTime(m, hi).Sub(first); d < -otherRunSlack {
+		return d
+	}
+	return 0
 }
 
 // skew is the smallest delay between the capture of a read's last segment

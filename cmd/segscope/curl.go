@@ -79,6 +79,42 @@ var urlValued = map[string]bool{
 	"-T": true, "--upload-file": true, "-K": true, "--config": true, "--url-query": true,
 }
 
+// shortValued are curl's one-letter options that take a value: in a
+// cluster such as -sSo, what follows one of them is its value.
+const shortValued = "AbcCdDeEFHKmoPQrtTuUwxXyYz"
+
+// followsRedirects tells whether curl's arguments ask it to follow
+// redirects (-L, --location, --location-trusted, also inside a cluster
+// of short options such as -sSL).
+func followsRedirects(args []string) bool {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--location" || a == "--location-trusted":
+			return true
+		case a == "--":
+			return false
+		case strings.HasPrefix(a, "--"):
+			if !strings.Contains(a, "=") && urlValued[a] {
+				i++ // its value
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j := 1; j < len(a); j++ {
+				if a[j] == 'L' {
+					return true
+				}
+				if strings.IndexByte(shortValued, a[j]) >= 0 {
+					if j == len(a)-1 {
+						i++ // its value is the next argument
+					}
+					break
+				}
+			}
+		}
+	}
+	return false
+}
+
 func runCurl(s *streams, o *curlOptions, args []string) error {
 	if !canCapture {
 		return curlPlatform
@@ -114,7 +150,12 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	}
 	// The filter captures only the target: the orchestrator keeps every
 	// segment and unit of it for explain, and the kept file is
-	// capture.pcapng, as before.
+	// capture.pcapng, as before. Following redirects (-L), curl may
+	// connect to any port of the target's hosts (http to https, another
+	// port of the same server): every port is captured.
+	if followsRedirects(args) {
+		ports = nil
+	}
 	live := capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: ports}
 	// Ctrl-C (or SIGTERM, SIGHUP) stops curl and the capture: what curl
 	// traced until then is explained, the temporary directory (with the

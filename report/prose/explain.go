@@ -42,6 +42,12 @@ func problemText(p explain.Problem) string {
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the trace's clock is %s the capture's, where one host's clocks agree to within a second, and only the order of connection paired them (the bytes curl logged could not be compared): they are taken as different transfers, and no cause is given", p.Line, p.Conn, skewText(p.Skew))
 	case explain.ProblemHostClocks:
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are this connection's, but the trace's clock is %s the capture's, more than one host's clocks differ: were they taken on two hosts? Reads are timed with that offset taken out, and no cause that rests on timing is certain", p.Line, p.Conn, skewText(p.Skew))
+	case explain.ProblemOtherRun:
+		when := roundDur(p.Skew) + " after its last packet"
+		if p.Skew < 0 {
+			when = roundDur(-p.Skew) + " before its first"
+		}
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are on this connection, but curl 8's trace clock, which is the system's, puts the trace's connection wholly outside it, %s: this is another run of the same transfer, or the capture was taken on a host whose clock is that far off. Reads are timed with the quickest read taken as immediate, and no cause is certain; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Conn, when)
 	case explain.ProblemContentDiffers:
 		verb := "received"
 		if p.SentDir {
@@ -808,8 +814,24 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		out := []string{fmt.Sprintf("%d of %d reads were exactly one full-size segment: curl read faster than the data arrived, so each read took the one segment that was waiting.", n, s.Events)}
 		return append(out, mssSentences(s.MSS)...)
 	case explain.CauseBacklog, explain.CauseBufferCap:
-		out := []string{fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer: the reader was slower than the network, so N is how much was waiting (up to the buffer), not the segment size.",
-			s.Count(explain.CauseBacklog)+s.Count(explain.CauseBufferCap), s.Events)}
+		waiting, sure := 0, 0
+		for _, e := range r.Events {
+			if e.Cause == explain.CauseBacklog || e.Cause == explain.CauseBufferCap {
+				waiting++
+				if e.Confidence == explain.Certain {
+					sure++
+				}
+			}
+		}
+		var out []string
+		switch {
+		case sure == waiting:
+			out = append(out, fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer: the reader was slower than the network, so N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events))
+		case sure > 0:
+			out = append(out, fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer (certain for %d of them, inferred for the others): the reader was slower than the network, so N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events, sure))
+		default:
+			out = append(out, fmt.Sprintf("%d of %d reads are taken to have found several segments waiting or filled curl's buffer, inferred and not certain (see each event): if so, the reader was slower than the network, and N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events))
+		}
 		if s.MSS != nil {
 			out = append(out, fmt.Sprintf("The segments themselves were up to %d bytes (%s).", s.MSS.Effective, mssArithmetic(s.MSS)))
 		}

@@ -291,8 +291,14 @@ func wireText(e explain.Event) string {
 
 func unplacedText(e explain.Event) string {
 	switch c := e.Facts.Capture; {
+	case e.Facts.Conn != nil && e.Facts.Conn.Tunnel:
+		return "segments the capture cannot tell: they went inside the proxy's CONNECT tunnel, whose TLS segscope does not walk"
+	case e.Facts.Layer == explain.LayerH2C && c != nil && c.Snapped:
+		return "frames the capture cannot tell: its snap length cut the packets (capture whole packets: tcpdump -s 0)"
+	case e.Facts.Layer == explain.LayerH2C:
+		return "frames the capture cannot tell: the connection's HTTP/2 frames could not be read from it (packets missing or cut, or its start not captured)"
 	case e.Facts.Layer != explain.LayerH2TLS && e.Facts.Layer != explain.LayerTLS:
-		return "segments the capture cannot tell: the start of the client's stream is not in it"
+		return "segments the capture cannot tell: the bytes curl logged were not found on the connection's stream as captured (packets missing or cut by a snap length, or its start not captured)"
 	case c != nil && c.Snapped:
 		return "records the capture cannot tell: its snap length cut the packets (capture whole packets: tcpdump -s 0)"
 	case c != nil && c.SnapCut:
