@@ -40,7 +40,8 @@ type Options struct {
 	SegmentsOnly bool
 	// MaxBuffered bounds the out-of-order bytes held per direction
 	// (0: stream.DefaultMaxBuffered, 4 MiB); MaxBufferedTotal bounds them
-	// for the whole capture (0: DefaultMaxBufferedTotal).
+	// for the whole capture (0: DefaultMaxBufferedTotal), in BudgetShares
+	// shares by flow.
 	MaxBuffered, MaxBufferedTotal int64
 	// MaxUnits bounds the HTTP exchanges, chunks, TLS records and HTTP/2
 	// frames kept per connection and direction (0: DefaultMaxUnits); past
@@ -75,7 +76,8 @@ type Options struct {
 	// Workers, above 1, tracks connections on that many goroutines
 	// beside the one that reads, each connection on one of them (see
 	// shards.go); the result is the same, streamed or not. Ignored with
-	// KeepSegments.
+	// KeepBytes (it is asked from the tracking, and keeps every byte of
+	// a few connections).
 	Workers int
 }
 
@@ -228,10 +230,9 @@ func New(opts Options) *Analyzer {
 	if opts.MaxLive <= 0 {
 		opts.MaxLive = DefaultMaxLive
 	}
-	l := &appLimits{maxBuffered: opts.MaxBuffered, budget: &stream.Budget{Max: opts.MaxBufferedTotal}, maxUnits: opts.MaxUnits, hashBodies: opts.HashBodies, keys: opts.Keys}
-	an := &Analyzer{opts: opts, limits: l, dec: newDecoder(), conns: map[Key]*Connection{}}
+	an := &Analyzer{opts: opts, limits: newLimits(&opts), dec: newDecoder(), conns: map[Key]*Connection{}}
 	an.res.KeyLogErrors = opts.KeyLogErrors
-	if opts.Workers > 1 && opts.KeepSegments == nil {
+	if opts.Workers > 1 && opts.KeepBytes == nil {
 		an.startShards(opts.Workers)
 	}
 	return an
@@ -389,7 +390,7 @@ func (a *Analyzer) track(c *Connection, dir Dir, p *decoded, now int64, number i
 func (a *Analyzer) feedApp(c *Connection, dir Dir, p *decoded, off int64, now int64, number int) {
 	if p.payload > 0 {
 		if c.App == nil {
-			c.App = newApp(a.limits)
+			c.App = newApp(a.limits, c.r.share)
 			if c.keepSegments && a.opts.KeepBytes != nil && a.opts.KeepBytes(c) {
 				c.App.keepBytes(a.opts.MaxKeptBytes)
 			}
@@ -439,8 +440,9 @@ func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
 		c.keepSegments = a.opts.KeepSegments(c)
 	}
 	a.conns[key] = c
+	c.r.share = shareOf(key)
 	if a.shards != nil {
-		c.r.shard = a.shards.shardOf(key)
+		c.r.shard = uint16(int(c.r.share) % len(a.shards.workers))
 	}
 	if a.streaming() {
 		a.live.active.pushBack(c)
@@ -472,7 +474,7 @@ func (a *Analyzer) Result() *Result {
 	for _, c := range a.res.Connections {
 		a.res.Warnings = append(a.res.Warnings, boundWarnings(c)...)
 	}
-	if hits := a.limits.budget.Hits(); hits > 0 {
+	if hits := a.limits.budgetHits(); hits > 0 {
 		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnCaptureBound, N: int64(hits), Bound: a.opts.MaxBufferedTotal})
 	}
 	if a.res.Evicted > 0 {

@@ -75,17 +75,48 @@ const sniffLimit = len(h2.Preface)
 
 type appLimits struct {
 	maxBuffered int64
-	budget      *stream.Budget
-	maxUnits    int
-	hashBodies  bool
-	keys        tlsdec.Keys
+	// budgets are the whole capture's reassembly bound in BudgetShares
+	// shares, each connection drawing on the share of its flow (see
+	// BudgetShares).
+	budgets    [BudgetShares]stream.Budget
+	maxUnits   int
+	hashBodies bool
+	keys       tlsdec.Keys
 }
 
-func newApp(l *appLimits) *App {
+// BudgetShares is how many shares the whole capture's reassembly bound
+// (Options.MaxBufferedTotal) is split in, by flow: a
+// connection holds out-of-order bytes from one share, and every
+// connection of a share is tracked on one goroutine, so which connection
+// finds the bound hit depends on capture order only, not on how many
+// shards there are or how they ran (one shared count made it differ from
+// run to run). A flood on some connections cannot take the whole bound
+// from the others either. It also bounds the shards that can have work.
+const BudgetShares = 8
+
+func newLimits(o *Options) *appLimits {
+	l := &appLimits{maxBuffered: o.MaxBuffered, maxUnits: o.MaxUnits, hashBodies: o.HashBodies, keys: o.Keys}
+	for i := range l.budgets {
+		l.budgets[i].Max = max(1, o.MaxBufferedTotal/BudgetShares)
+	}
+	return l
+}
+
+// budgetHits counts the times a connection found its share of the bound
+// exhausted.
+func (l *appLimits) budgetHits() int64 {
+	var n int64
+	for i := range l.budgets {
+		n += l.budgets[i].Hits()
+	}
+	return n
+}
+
+func newApp(l *appLimits, share uint8) *App {
 	a := &App{live: &live{limits: l, fin: [2]int64{-1, -1}}}
 	for d := range a.reasm {
 		a.disp[d] = dispatcher{a, Dir(d)}
-		a.reasm[d] = stream.NewReassembler(&a.disp[d], l.maxBuffered, l.budget)
+		a.reasm[d] = stream.NewReassembler(&a.disp[d], l.maxBuffered, &l.budgets[share])
 	}
 	return a
 }

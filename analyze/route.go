@@ -1,5 +1,7 @@
 package analyze
 
+import "net/netip"
+
 // The router: what is decided for the whole capture, one packet after
 // another in capture order, whether the connections are tracked here or
 // on shards (shards.go). It owns the flow table, numbers connections by
@@ -24,6 +26,26 @@ type routeState struct {
 	clientStarted, clientSYN bool
 	fin                      [2]bool // a FIN seen in the direction
 	shard                    uint16  // the shard that tracks it, if any
+	share                    uint8   // its share of the reassembly bound
+}
+
+// shareOf is the share of the reassembly bound a connection with key k
+// draws on: a hash of its 4-tuple that is the same in every run (FNV-1a),
+// so that the shares, and the shards made of them, are too.
+func shareOf(k Key) uint8 {
+	h := uint64(14695981039346656037)
+	mix := func(ap netip.AddrPort) {
+		a := ap.Addr().As16()
+		for _, b := range a {
+			h = (h ^ uint64(b)) * 1099511628211
+		}
+		p := ap.Port()
+		h = (h ^ uint64(p>>8)) * 1099511628211
+		h = (h ^ uint64(p&0xff)) * 1099511628211
+	}
+	mix(k.A)
+	mix(k.B)
+	return uint8(h % BudgetShares)
 }
 
 // see keeps what the router needs of a packet of the connection.

@@ -1,16 +1,14 @@
 package analyze
 
-import (
-	"hash/maphash"
-	"sync"
-)
+import "sync"
 
 // Flow-sharded analysis (Options.Workers > 1): the reading goroutine
 // decodes every frame and routes it (route.go): what is global, the flow
 // table, connection IDs, the capture clock, the live lists and when each
 // connection ends, is decided there exactly as one analyzer decides it.
 // Each connection is tracked (reassembled, parsed) on one of N shards, by
-// a hash of its 4-tuple, so its packets reach that shard in capture order.
+// its share of the reassembly bound (a hash of its 4-tuple), so its
+// packets reach that shard in capture order.
 // The router's decisions about a connection travel on the same queue as
 // its packets ("close its reassembly", "it ended"), at the point of the
 // capture where they were taken, so a shard acts on them where one
@@ -23,12 +21,14 @@ import (
 //
 // What could tell the two apart is ordered by hand: a key log block read
 // from a pcapng file waits until the shards have tracked every packet
-// before it. The whole-capture reassembly bound is shared: when it is hit,
-// which connection waits first can differ from one run to the next.
+// before it; the whole-capture reassembly bound is split in shares by
+// flow, and a share's connections are all on one shard (app.go's
+// BudgetShares), so they meet its bound in capture order.
 //
-// Shards are not used when segments are kept per connection
-// (KeepSegments): those who keep them keep every byte of a few
-// connections, and ask about each one (KeepBytes) from the tracking.
+// Shards are not used when bytes are kept per connection (KeepBytes):
+// that is asked about each connection from the tracking, and those who
+// keep them (explain) keep every byte of a few connections. KeepSegments
+// is asked by the router, when the connection starts.
 
 // opKind is what a shard is asked to do with a connection.
 type opKind uint8
@@ -78,7 +78,6 @@ type ended struct {
 }
 
 type shards struct {
-	seed    maphash.Seed
 	workers []*worker
 	pending []*segBatch // the batch being filled, per shard
 	free    chan *segBatch
@@ -97,13 +96,12 @@ type worker struct {
 	in chan *segBatch
 }
 
-// maxShards bounds Options.Workers: past the cores, shards only cost.
-const maxShards = 1024
-
-// startShards starts n shards sharing a's limits (bounds, keys).
+// startShards starts n shards sharing a's limits (bounds, keys). A
+// connection's shard is its share of the reassembly bound's, so there is
+// work for at most BudgetShares.
 func (a *Analyzer) startShards(n int) {
-	n = min(n, maxShards)
-	s := &shards{seed: maphash.MakeSeed(), free: make(chan *segBatch, 8*n)}
+	n = min(n, BudgetShares)
+	s := &shards{free: make(chan *segBatch, 8*n)}
 	if a.streaming() {
 		s.ends = make(chan ended, 4*batchOps)
 		s.collected.Add(1)
@@ -212,11 +210,6 @@ func (s *shards) op(c *Connection, kind opKind, p *decoded, now int64, number in
 			}
 		}
 	}
-}
-
-// shardOf returns the shard that tracks the connection with key k.
-func (s *shards) shardOf(k Key) uint16 {
-	return uint16(maphash.Comparable(s.seed, k) % uint64(len(s.workers)))
 }
 
 // batch returns an empty batch, a used one when the shards have handed

@@ -21,6 +21,10 @@ import (
 // render analyzes the sources with n workers and renders the JSON and
 // CSV documents.
 func render(t *testing.T, n int, keys string, open func() []capture.Source) string {
+	return renderWith(t, n, keys, open, analyze.Options{})
+}
+
+func renderWith(t *testing.T, n int, keys string, open func() []capture.Source, opts analyze.Options) string {
 	t.Helper()
 	ks := &keylog.Store{}
 	if keys != "" {
@@ -28,7 +32,8 @@ func render(t *testing.T, n int, keys string, open func() []capture.Source) stri
 			t.Fatal(err)
 		}
 	}
-	a := analyze.New(analyze.Options{Workers: n, Keys: ks})
+	opts.Workers, opts.Keys = n, ks
+	a := analyze.New(opts)
 	for _, src := range open() {
 		a.ReadAll(src) // a cut capture keeps what was read
 		src.Close()
@@ -186,4 +191,37 @@ func firstLineDiff(a, b string) string {
 		}
 	}
 	return "lengths differ"
+}
+
+// TestWorkersMatchOneAtTheBound: floods of segments after gaps and out of
+// any window hit the whole capture's reassembly bound (1 MiB here) many
+// times; which connection finds it hit decides gaps, their reasons and
+// packets. With one count shared by the shards that followed the order in
+// which they ran, and differed from one goroutine's and from run to run
+// (30 hits against 35); with the bound in shares by flow, each share's
+// connections on one shard, it is the same bytes every time.
+func TestWorkersMatchOneAtTheBound(t *testing.T) {
+	for _, cfg := range []hostile.Config{
+		{Kind: hostile.Gaps, Count: 20000, Conns: 50},
+		{Kind: hostile.OutOfWindow, Count: 20000, Conns: 20},
+	} {
+		var buf bytes.Buffer
+		if err := hostile.Write(&buf, cfg); err != nil {
+			t.Fatal(err)
+		}
+		open := func() []capture.Source {
+			src, _ := capture.NewReader(string(cfg.Kind), bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+			return []capture.Source{src}
+		}
+		opts := analyze.Options{MaxBufferedTotal: 1 << 20}
+		one := renderWith(t, 1, "", open, opts)
+		if !strings.Contains(one, "reassembly bound for the whole capture") {
+			t.Fatalf("%s: the bound was not hit", cfg.Kind)
+		}
+		for _, n := range []int{2, 3, 5, 5, 8} {
+			if got := renderWith(t, n, "", open, opts); got != one {
+				t.Fatalf("%s: %d workers differ from one:\n%s", cfg.Kind, n, firstLineDiff(got, one))
+			}
+		}
+	}
 }

@@ -107,7 +107,7 @@ func (a *Async) run() {
 // write writes one item, unless the writer has failed.
 func (a *Async) write(it asyncItem) {
 	if a.err != nil {
-		return // drain: the analysis stops at its next Put
+		return // drain: Put says so, and the caller stops the analysis
 	}
 	a.First.Store(it.first)
 	switch {

@@ -22,12 +22,16 @@ func (b *Budget) take(n int64) bool {
 	if b == nil {
 		return true
 	}
-	if b.Max > 0 && b.used.Load()+n > b.Max {
-		b.hits.Add(1)
-		return false
+	for {
+		used := b.used.Load()
+		if b.Max > 0 && used+n > b.Max {
+			b.hits.Add(1)
+			return false
+		}
+		if b.used.CompareAndSwap(used, used+n) {
+			return true
+		}
 	}
-	b.used.Add(n)
-	return true
 }
 
 func (b *Budget) give(n int64) {

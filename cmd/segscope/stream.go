@@ -56,10 +56,12 @@ func loadStreamed(s *streams, paths []string, opts analyze.Options, flt analyze.
 	out := mk(func() int64 { return aw.First.Load() })
 	_, isDoc := out.(documentWriter)
 	aw = report.NewAsync(out)
-	// Done runs on the analysis's goroutines one call at a time; the
-	// reading loop only asks whether writing failed.
+	// Done runs on the analysis's goroutines one call at a time. Once
+	// writing failed, the analysis stops at its next packet (a pipe from
+	// tcpdump into a full disk must not run on until tcpdump ends).
 	var outErr error
 	var outFailed atomic.Bool
+	var a *analyze.Analyzer
 	opts.Done = func(c *analyze.Connection, ws []analyze.Warning, first int64) {
 		switch {
 		case outErr != nil:
@@ -68,11 +70,11 @@ func loadStreamed(s *streams, paths []string, opts analyze.Options, flt analyze.
 		case isDoc:
 			outErr = aw.Skip(c.ID, first)
 		}
-		if outErr != nil {
-			outFailed.Store(true)
+		if outErr != nil && !outFailed.Swap(true) {
+			a.Stop()
 		}
 	}
-	a := analyze.New(opts)
+	a = analyze.New(opts)
 	errs := readAll(s, a, paths, progress, outFailed.Load)
 	res := a.Result() // the last connections are handed over here
 	if err := aw.Wait(); err != nil {

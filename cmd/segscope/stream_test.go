@@ -2,8 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/segscope/segscope/bench/hostile"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -203,6 +207,62 @@ func TestWorkersFlag(t *testing.T) {
 					t.Errorf("%s --format %s --workers %s differs from one worker", f, format, n)
 				}
 			}
+		}
+		// Parquet keeps every segment: the shards keep them too.
+		files := map[string][]byte{}
+		for _, n := range []string{"1", "3"} {
+			dir := t.TempDir()
+			if code, _, stderr := runCmd(t, nil, "analyze", "-q", "--format", "parquet", "-w", dir, "--workers", n, f); code != 0 {
+				t.Fatalf("%s parquet --workers %s: exit %d, %s", f, n, code, stderr)
+			}
+			for _, name := range []string{"connections.parquet", "segments.parquet"} {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil || len(b) < 1000 {
+					t.Fatalf("%s: %d bytes, %v", name, len(b), err)
+				}
+				if one, ok := files[name]; ok && !bytes.Equal(one, b) {
+					t.Errorf("%s parquet --workers %s: %s differs from one worker's", f, n, name)
+				}
+				files[name] = b
+			}
+		}
+	}
+}
+
+// countingReader counts the bytes read from r.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestStreamedWriteFailureStops: once the output cannot be written, the
+// analysis stops at its next packet instead of reading the rest of its
+// input (a tcpdump pipe into a full disk ran until tcpdump ended).
+func TestStreamedWriteFailureStops(t *testing.T) {
+	var flood bytes.Buffer
+	if err := hostile.Write(&flood, hostile.Config{Kind: hostile.SYNFlood, Count: 300000}); err != nil {
+		t.Fatal(err)
+	}
+	total := flood.Len()
+	for _, workers := range []string{"1", "3"} {
+		in := &countingReader{r: bytes.NewReader(flood.Bytes())}
+		var errb bytes.Buffer
+		code := run([]string{"analyze", "-q", "--format", "jsonl", "--max-live", "1000", "--workers", workers, "-"}, in, fullWriter{}, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "no space left") {
+			t.Errorf("--workers %s: exit %d, %q", workers, code, errb.String())
+		}
+		if in.n > total/2 {
+			t.Errorf("--workers %s: read %d of %d bytes after the output failed", workers, in.n, total)
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 func WarningText(w analyze.Warning) string {
 	switch w.Kind {
 	case analyze.WarnCaptureBound:
-		return fmt.Sprintf("the reassembly bound for the whole capture (%d MiB of out-of-order bytes) was hit %d times: bytes that would not fit became gaps (raise it with --max-buffered-total)", w.Bound>>20, w.N)
+		return fmt.Sprintf("the reassembly bound for the whole capture (%d MiB of out-of-order bytes, in %d shares by connection) was hit %d times: bytes that would not fit in a connection's share became gaps (raise it with --max-buffered-total)", w.Bound>>20, analyze.BudgetShares, w.N)
 	case analyze.WarnEvicted:
 		return fmt.Sprintf("%d connections were ended before they closed or went idle because %d were live at once (a SYN flood, or more concurrent connections than the bound): a later packet of one started a new connection without a handshake (raise the bound with --max-live)", w.N, w.Bound)
 	case analyze.WarnMalformed:

@@ -14,7 +14,7 @@ func TestWarningText(t *testing.T) {
 		w    analyze.Warning
 		want []string
 	}{
-		{analyze.Warning{Kind: analyze.WarnCaptureBound, N: 7, Bound: 256 << 20}, []string{"(256 MiB of out-of-order bytes) was hit 7 times", "--max-buffered-total"}},
+		{analyze.Warning{Kind: analyze.WarnCaptureBound, N: 7, Bound: 256 << 20}, []string{"(256 MiB of out-of-order bytes, in 8 shares by connection) was hit 7 times", "--max-buffered-total"}},
 		{analyze.Warning{Kind: analyze.WarnEvicted, N: 4900, Bound: 100}, []string{"4900 connections were ended", "because 100 were live at once", "--max-live"}},
 		{analyze.Warning{Kind: analyze.WarnMalformed, N: 3}, []string{"3 malformed packets skipped"}},
 		{analyze.Warning{Kind: analyze.WarnMissingBytes, N: 1448}, []string{"1448 bytes of this direction were never captured"}},
