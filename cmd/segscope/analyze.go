@@ -166,5 +166,5 @@ func autoWorkers(n int) int {
 	if n <= 2 {
 		return 1
 	}
-	return n - 1
+	return min(n-1, analyze.BudgetShares)
 }

@@ -191,7 +191,7 @@ func TestStreamFormatFlags(t *testing.T) {
 // TestWorkersFlag: --workers gives the output of one worker, in every
 // format (jsonl in the order connections end).
 func TestWorkersFlag(t *testing.T) {
-	for cpus, want := range map[int]int{1: 1, 2: 1, 3: 2, 8: 7} {
+	for cpus, want := range map[int]int{1: 1, 2: 1, 3: 2, 8: 7, 64: 8} {
 		if got := autoWorkers(cpus); got != want {
 			t.Errorf("--workers 0 on %d CPUs: %d shards, want %d", cpus, got, want)
 		}
