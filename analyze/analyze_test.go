@@ -105,14 +105,14 @@ func TestRetransmissionReorderingAndGaps(t *testing.T) {
 	}
 	frames := append(handshake(1000, sisn, 1460, 1460),
 		seg(0, 10*ms, 1),
-		seg(2, 11*ms, 2),  // skips segment 1: a hole opens
-		seg(1, 12*ms, 3),  // fills it 1 ms later: reordering
-		seg(3, 20*ms, 4),  //
-		seg(5, 21*ms, 5),  // skips segment 4
-		seg(4, 500*ms, 6), // fills it long after: lost before the capture point
-		seg(0, 600*ms, 7), // bytes seen before: a retransmission
-		seg(0, 600*ms, 7), // the same packet captured twice
-		seg(7, 700*ms, 8), // skips segment 6, never filled
+		seg(2, 11*ms, 2),                      // skips segment 1: a hole opens
+		seg(1, 11*ms+100*time.Microsecond, 3), // fills it within the RTT (200 us): reordering
+		seg(3, 20*ms, 4),                      //
+		seg(5, 21*ms, 5),                      // skips segment 4
+		seg(4, 500*ms, 6),                     // fills it long after: lost before the capture point
+		seg(0, 600*ms, 7),                     // bytes seen before: a retransmission
+		seg(0, 600*ms, 7),                     // the same packet captured twice
+		seg(7, 700*ms, 8),                     // skips segment 6, never filled
 	)
 	d := feed(t, frames...).Connections[0].Dir(ServerToClient)
 	if int(d.OutOfOrderSegments) != 1 {
@@ -338,19 +338,21 @@ func TestIPv6ExtensionHeadersLeaveThePayloadLength(t *testing.T) {
 	}
 }
 
-// More holes than are tracked, all filled within a millisecond: nothing is
-// missing and nothing was retransmitted (the reviewer's 66-hole case).
+// More holes than are tracked, all filled within the RTT (5 ms) of the
+// highest byte: nothing is missing and nothing was retransmitted (the
+// reviewer's 66-hole case).
 func TestManyHolesFilledLate(t *testing.T) {
 	const sisn, n = 5000, 2400 // 1200 holes: more than maxHoles
 	frames := handshake(1000, sisn, 1460, 1460)
+	frames[1].at, frames[2].at = 2500*time.Microsecond, 5*ms // a 5 ms RTT
 	seg := func(i int, at time.Duration) frame {
 		return frame{seq: sisn + 1 + uint32(i*100), ack: 1001, flags: flagACK, payload: 100, ts: true, tsval: uint32(i), ipID: uint16(i + 1), at: at}
 	}
 	for i := 0; i < n; i += 2 { // every other segment: n/2 holes
-		frames = append(frames, seg(i, ms+time.Duration(i)*time.Microsecond))
+		frames = append(frames, seg(i, 6*ms+time.Duration(i)*time.Microsecond))
 	}
 	for i := 1; i < n; i += 2 { // then the missing ones, shortly after
-		frames = append(frames, seg(i, 2*ms+time.Duration(i)*time.Microsecond))
+		frames = append(frames, seg(i, 9*ms+time.Duration(i)*time.Microsecond))
 	}
 	d := feed(t, frames...).Connections[0].Dir(ServerToClient)
 	if d.RetransmittedSegments != 0 || d.MissingBytes != 0 || int(d.OutOfOrderSegments) < n/2-n/2/10 {
@@ -386,5 +388,61 @@ func TestReassemblyBoundIsReported(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no warning about the bound: %+v", res.Warnings)
+	}
+}
+
+// TestRetransmissionAsWireshark: a segment filling a hole is reordered
+// only within the handshake RTT of the highest byte's arrival (3 ms
+// without a handshake), and not when it ends at the highest byte; one
+// that comes at the byte two duplicate ACKs asked for, within 20 ms of the
+// last, is a fast retransmission, however soon. tshark classes these
+// frames the same way (a tbf-lossy capture had 6 hole-fillers 2.4 ms
+// after the highest byte, with a 79 us RTT, called reordered).
+func TestRetransmissionAsWireshark(t *testing.T) {
+	const cisn, sisn = 1000, 5000
+	us := time.Microsecond
+	seg := func(i int, at time.Duration, id uint16) frame {
+		return frame{seq: sisn + 1 + uint32(i*1000), ack: cisn + 1, flags: flagACK, payload: 1000, ts: true, tsval: uint32(at / us), ipID: id, at: at}
+	}
+	dupAck := func(i int, at time.Duration) frame { // the client asks again for segment i
+		return frame{client: true, seq: cisn + 1, ack: sisn + 1 + uint32(i*1000), flags: flagACK, ts: true, tsval: uint32(at / us), at: at}
+	}
+	for _, tc := range []struct {
+		name       string
+		rtt        time.Duration
+		frames     func() []frame
+		retx, ooo  int32
+		kindOfLast Kind
+	}{
+		{"within the RTT", 2 * ms, func() []frame {
+			return []frame{seg(0, 10*ms, 1), seg(2, 11*ms, 2), seg(1, 12*ms, 3)}
+		}, 0, 1, KindOutOfOrder},
+		{"after the RTT, within 3 ms", 100 * us, func() []frame {
+			return []frame{seg(0, 10*ms, 1), seg(2, 11*ms, 2), seg(1, 13*ms, 3)}
+		}, 1, 0, KindRetransmission},
+		{"after two duplicate ACKs", 50 * ms, func() []frame {
+			return []frame{seg(0, 100*ms, 1), dupAck(1, 100*ms+100*us), seg(2, 101*ms, 2), dupAck(1, 101*ms+100*us), dupAck(1, 101*ms+200*us), seg(1, 101*ms+500*us, 3)}
+		}, 1, 0, KindRetransmission},
+		{"one duplicate ACK is not enough", 50 * ms, func() []frame {
+			return []frame{seg(0, 100*ms, 1), dupAck(1, 100*ms+100*us), seg(2, 101*ms, 2), seg(1, 101*ms+500*us, 3)}
+		}, 0, 1, KindOutOfOrder},
+	} {
+		frames := handshake(cisn, sisn, 1460, 1460)
+		frames[1].at, frames[2].at = tc.rtt/2, tc.rtt
+		frames = append(frames, tc.frames()...)
+		a := New(Options{KeepSegments: func(*Connection) bool { return true }})
+		for i, f := range frames {
+			p := build(t, f)
+			p.Number = i + 1
+			if err := a.Add(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := a.Result().Connections[0]
+		d := c.Dir(ServerToClient)
+		last := c.Segments[len(c.Segments)-1]
+		if d.RetransmittedSegments != tc.retx || d.OutOfOrderSegments != tc.ooo || last.Kind&(KindRetransmission|KindOutOfOrder) != tc.kindOfLast {
+			t.Errorf("%s: %d retransmitted, %d out of order, last %v; want %d, %d, %v", tc.name, d.RetransmittedSegments, d.OutOfOrderSegments, last.Kind, tc.retx, tc.ooo, tc.kindOfLast)
+		}
 	}
 }

@@ -365,10 +365,10 @@ func (a *Analyzer) track(c *Connection, dir Dir, p *decoded, now int64, number i
 	}
 
 	window := defaultRTTWindow
-	if rtt, ok := c.Handshake.RTT(); ok && int64(rtt) > window {
+	if rtt, ok := c.Handshake.RTT(); ok && rtt > 0 {
 		window = int64(rtt)
 	}
-	off, kind := d.segment(p, now, window)
+	off, kind := d.segment(p, now, window, &c.Dirs[1-dir])
 	if !a.opts.SegmentsOnly && kind&(KindDuplicate|KindKeepAlive) == 0 {
 		a.feedApp(c, dir, p, off, now, number)
 	}

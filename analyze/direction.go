@@ -47,12 +47,24 @@ type Direction struct {
 	lastOff  int64  // its stream offset
 	highest  int64  // end offset of the highest byte seen
 	runBytes int64
-	holes    []hole
-	sizes    sizeCounts
-	optLens  [11]uint16     // data segments by TCP option words (0..10), saturating
-	recent   [1]fingerprint // the last data packet, to spot one captured twice
-	nRecent  uint8
-	started  bool
+	// highestAt is when highest last grew (Wireshark's nextseqtime): a
+	// segment filling a hole soon after it was reordered, not resent.
+	highestAt int64
+	// As the sender of ACKs: the last ACK number, when it was sent, and
+	// how many duplicate ACKs of it followed (Wireshark's lastack,
+	// lastacktime, dupacknum); the window with it, to tell a duplicate
+	// from a window update.
+	lastAckAt int64
+	lastAck   uint32
+	lastWin   uint16
+	dupAcks   uint16
+	acked     bool
+	holes     []hole
+	sizes     sizeCounts
+	optLens   [11]uint16     // data segments by TCP option words (0..10), saturating
+	recent    [1]fingerprint // the last data packet, to spot one captured twice
+	nRecent   uint8
+	started   bool
 }
 
 type hole struct {
@@ -129,13 +141,15 @@ func (d *Direction) ackOffset(p *decoded) int64 {
 }
 
 // segment accounts one packet sent in this direction and returns the
-// stream offset and kind of its payload. rttWindow is how long after a hole
-// opens a segment filling it still counts as reordering, not loss.
-func (d *Direction) segment(p *decoded, now int64, rttWindow int64) (off int64, kind Kind) {
+// stream offset and kind of its payload. rev is the other direction (its
+// ACKs); oooWindow is how long after the highest byte grew a segment
+// filling a hole still counts as reordering, not loss.
+func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Direction) (off int64, kind Kind) {
 	d.Packets++
 	if !d.started {
 		d.start(p.seq, p.flags&flagSYN != 0)
 	}
+	defer d.ack(p, now)
 	if p.flags&flagRST != 0 {
 		d.Resets++
 	}
@@ -194,25 +208,30 @@ func (d *Direction) segment(p *decoded, now int64, rttWindow int64) (off int64, 
 			kind |= KindAfterGap
 		}
 		fresh = n
-		d.highest = end
+		d.highest, d.highestAt = end, now
 	default:
-		filled, opened := d.fill(off, end)
-		fresh = filled
+		highest, since := d.highest, now-d.highestAt
+		fresh = d.fill(off, end)
 		if end > d.highest {
 			fresh += end - d.highest
-			d.highest = end
+			d.highest, d.highestAt = end, now
 		}
 		switch {
 		case fresh < n:
 			kind |= KindRetransmission
 			d.RetransmittedSegments++
 			d.RetransmittedBytes += n - fresh
-		case now-opened <= rttWindow:
+		case rev.fastRetransmit(p.seq, now):
+			// Resent at the hole curl's side kept asking for.
+			kind |= KindRetransmission
+			d.RetransmittedSegments++
+			d.RetransmittedBytes += n
+		case since < oooWindow && end != highest:
 			kind |= KindOutOfOrder
 			d.OutOfOrderSegments++
 		default:
-			// It fills a hole long after the bytes behind it arrived: the
-			// original was lost before the capture point.
+			// It fills a hole a while after the bytes behind it arrived:
+			// the original was lost before the capture point.
 			kind |= KindRetransmission
 			d.RetransmittedSegments++
 			d.RetransmittedBytes += n
@@ -227,6 +246,31 @@ func (d *Direction) segment(p *decoded, now int64, rttWindow int64) (off int64, 
 		d.runBytes = 0
 	}
 	return off, kind
+}
+
+// ack keeps what this direction's ACKs say, as Wireshark counts
+// duplicate ACKs: a segment without payload, SYN, FIN or RST that repeats
+// the last ACK number with the same window, sent at the sender's highest
+// byte.
+func (d *Direction) ack(p *decoded, now int64) {
+	if p.flags&flagACK == 0 {
+		return
+	}
+	switch {
+	case d.acked && p.ack == d.lastAck && p.payload == 0 && p.flags&(flagSYN|flagFIN|flagRST) == 0 &&
+		p.window != 0 && p.window == d.lastWin && d.offset(p.seq) == d.highest:
+		d.dupAcks++
+	case !d.acked || p.ack != d.lastAck:
+		d.dupAcks = 0
+	}
+	d.acked, d.lastAck, d.lastWin, d.lastAckAt = true, p.ack, p.window, now
+}
+
+// fastRetransmit tells whether a segment at seq, from the other
+// direction, comes after at least two duplicate ACKs of it from this one,
+// the last less than 20 ms before (Wireshark's fast retransmission).
+func (d *Direction) fastRetransmit(seq uint32, now int64) bool {
+	return d.acked && d.dupAcks >= 2 && d.lastAck == seq && now-d.lastAckAt < int64(20*time.Millisecond)
 }
 
 func (d *Direction) seenRecently(fp fingerprint) bool {
@@ -263,10 +307,10 @@ func (d *Direction) addHole(start, end, now int64) {
 }
 
 // fill removes [start, end) from the holes and returns how many bytes of
-// it were holes, and when the earliest of those holes opened.
-func (d *Direction) fill(start, end int64) (filled, opened int64) {
+// it were holes.
+func (d *Direction) fill(start, end int64) (filled int64) {
 	if len(d.holes) == 0 {
-		return 0, 0
+		return 0
 	}
 	kept := d.holes[:0]
 	var split []hole
@@ -275,9 +319,6 @@ func (d *Direction) fill(start, end int64) (filled, opened int64) {
 		if lo >= hi {
 			kept = append(kept, h)
 			continue
-		}
-		if filled == 0 || h.opened < opened {
-			opened = h.opened
 		}
 		filled += hi - lo
 		if h.start < lo {
@@ -291,7 +332,7 @@ func (d *Direction) fill(start, end int64) (filled, opened int64) {
 	}
 	d.holes = append(kept, split...)
 	slices.SortFunc(d.holes, func(a, b hole) int { return cmp.Compare(a.start, b.start) })
-	return filled, opened
+	return filled
 }
 
 // finish closes the streaming state: the last run, the holes left.
@@ -340,6 +381,7 @@ type effective struct {
 	inferred, timestamps bool
 }
 
-// defaultRTTWindow is how long after a hole opens a filling segment still
-// counts as reordered (as Wireshark's 3 ms) when the RTT is unknown.
+// defaultRTTWindow is how long after the highest byte grew a segment
+// filling a hole still counts as reordered when the handshake RTT is
+// unknown (Wireshark's 3 ms; with the RTT, the RTT).
 const defaultRTTWindow = int64(3 * time.Millisecond)

@@ -93,6 +93,7 @@ const (
 	ByPartBoundary              // the send ends where a form part ends: curl's form reader returns there
 	ByWindowWait                // the send's bytes went out as WINDOW_UPDATEs came: curl's HTTP/2 layer held them, and took what it had room for
 	ByInitialWindow             // the stream's DATA up to the send is 65535, HTTP/2's initial window
+	ByServerResend              // seen from the server, which sent the bytes twice: the first copy taken as lost on the way
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -125,6 +126,7 @@ var inferenceNames = [...]string{
 	ByPartBoundary:    "part-boundary",
 	ByWindowWait:      "window-wait",
 	ByInitialWindow:   "initial-window",
+	ByServerResend:    "server-resend",
 }
 
 func (i Inference) String() string {
@@ -160,11 +162,12 @@ const (
 	NeedHexTrace                        // --trace-ascii prints a record header's length bytes as dots: --trace (hex) logs them
 	NeedRunKeyLog                       // the key log given has no secret for this connection: the key log of this run
 	NeedNoTunnel                        // TLS inside a proxy's CONNECT tunnel: a capture without the proxy
+	NeedClientCapture                   // captured at the server: which copy of resent bytes reached curl, and when
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace", "run-key-log", "no-tunnel"}
+	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -302,6 +305,10 @@ type SegmentFact struct {
 	// NextKnown).
 	NextArrived bool `json:"next_arrived"`
 	NextKnown   bool `json:"next_known"`
+	// Resent counts, in a capture at the server, the segments whose
+	// bytes the server sent more than once (the copy listed is the last):
+	// which copy reached curl, and when, is not in the capture.
+	Resent int `json:"resent,omitempty"`
 	// Piece: the read is one effective-MSS piece of a super-segment,
 	// where cutting the segment at the MSS (as the sender's NIC or a
 	// router does) puts a boundary on each side of it.

@@ -116,7 +116,7 @@ var pairs = []struct {
 	{"ipv6-mtu1460", CauseFullSegment, 1388, map[Cause]int{CauseFullSegment: 69, CauseBacklog: 1, CauseSenderPush: 1, CauseBodyEnd: 1}, [3]int{71, 1, 0}},
 	{"limit-rate-curl8", CauseRateLimit, 51200, map[Cause]int{CauseRateLimit: 4, CauseBufferCap: 1, CauseBodyEnd: 1}, [3]int{2, 4, 0}},
 	{"limit-rate", CauseBufferCap, 51200, map[Cause]int{CauseShortSegment: 1, CauseBufferCap: 4, CauseBodyEnd: 1}, [3]int{5, 1, 0}},
-	{"lo-chunked", CauseChunkWrite, 1007, map[Cause]int{CauseChunkWrite: 20, CauseAfterHeaders: 1}, [3]int{21, 0, 0}},
+	{"lo-chunked", CauseChunkWrite, 1007, map[Cause]int{CauseChunkWrite: 19, CauseBodyEnd: 1, CauseAfterHeaders: 1}, [3]int{21, 0, 0}},
 	{"lo-http", CauseBacklog, 65536, map[Cause]int{CauseShortSegment: 1, CauseBacklog: 15, CauseBodyEnd: 1}, [3]int{16, 1, 0}},
 	{"lo-keepalive", CauseBodyEnd, 36864, map[Cause]int{CauseBacklog: 1, CauseBodyEnd: 3}, [3]int{4, 0, 0}},
 	{"lo-methods", CauseShortSegment, 10000, map[Cause]int{CauseShortSegment: 3, CauseBodyEnd: 1, CauseAfterHeaders: 3}, [3]int{4, 3, 0}},
@@ -279,6 +279,13 @@ func TestChunkWrites(t *testing.T) {
 		}
 		if n < 18 {
 			t.Errorf("%s: %d chunk-write reads of 1007 bytes, want at least 18", name, n)
+		}
+		// The terminating chunk alone ("0\r\n\r\n") is the body's end, not
+		// a chunk the server wrote.
+		for _, e := range r.Events {
+			if c := e.Facts.Chunks; c != nil && c.Last && c.Data == 0 && e.Cause != CauseBodyEnd {
+				t.Errorf("%s line %d: the terminating chunk is %s", name, e.Line, e.Cause)
+			}
 		}
 	}
 }

@@ -497,3 +497,42 @@ func TestFieldH2CSnap(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldLossTbf: nginx serving 300000 bytes of text through a router
+// whose tbf queue (limit 12000) drops, curl 7.88, tcpdump at the client's
+// and the server's veth at once. analyze counts retransmissions as tshark
+// does (36 at the client, 58 at the server, none out of order: six
+// hole-fillers had been called reordered, arriving after the RTT but
+// within 3 ms). From the server, the reads the client's capture shows
+// waiting for a resent segment were "backlog, certain" on the dropped
+// copies; now they are loss-recovery, inferred (the last copy listed),
+// and every other cause is the client capture's.
+func TestFieldLossTbf(t *testing.T) {
+	tr := readTraceGz(t, "loss-tbf.trace.gz")
+	want := map[string]int32{"client": 36, "server": 58}
+	causes := map[string]map[int]string{}
+	for _, side := range []string{"client", "server"} {
+		res := analyzeFor(t, tr, filepath.Join(field, "loss-tbf."+side+".pcap.gz"), "")
+		d := res.Connections[0].Dir(analyze.ServerToClient)
+		if d.RetransmittedSegments != want[side] || d.OutOfOrderSegments != 0 {
+			t.Errorf("%s: %d retransmitted, %d out of order; tshark: %d and 0", side, d.RetransmittedSegments, d.OutOfOrderSegments, want[side])
+		}
+		r := Explain(tr, res)
+		causes[side] = map[int]string{}
+		for _, e := range r.Events {
+			causes[side][e.Line] = e.Cause.String() + " " + e.Confidence.String()
+			if side == "server" && e.Confidence == Certain && e.Facts.Segments != nil && e.Facts.Segments.Resent > 0 && e.Facts.Segments.Count > 1 {
+				t.Errorf("server line %d: %s %s on segments the server sent twice", e.Line, e.Cause, e.Confidence)
+			}
+		}
+		if n := r.Summary.Count(CauseLossRecovery); n != 13 {
+			t.Errorf("%s: %d loss-recovery reads, want 13", side, n)
+		}
+	}
+	for line, c := range causes["client"] {
+		s := causes["server"][line]
+		if c != s && !(c == "loss-recovery certain" && s == "loss-recovery inferred") {
+			t.Errorf("line %d: client %s, server %s", line, c, s)
+		}
+	}
+}

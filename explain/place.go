@@ -235,7 +235,7 @@ func scanTrace(t *curltrace.Trace) map[int]*traceScan {
 // fromCapture sets the layer and the walkers' findings of the matched
 // capture connection.
 func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection) {
-	st.segs = newSegIndex(c, analyze.ServerToClient)
+	st.segs = newSegIndex(c, analyze.ServerToClient, st.m != nil && st.m.Point != nil && st.m.Point.Where == PointServer)
 	st.wins = newWindowIndex(c)
 	st.mss = mssFactOf(c, analyze.ServerToClient)
 	st.synSeen = c.Dir(analyze.ServerToClient).SYN.Seen

@@ -169,6 +169,15 @@ func clearRules(f *Facts) verdict {
 		return cannotTell(CauseMissing, NeedPackets)
 	case s.Super > 0 && f.Point.aboveOffload():
 		return offloadRules(f)
+	case s.Resent > 0 && s.Count > 1 && f.Point != nil && f.Point.Where == PointServer:
+		// Seen from the server, which sent some of these bytes twice:
+		// which copy reached curl, and when, is not in the capture, so
+		// neither is whether the segments waited for each other. (A
+		// read of one segment is that segment, whichever copy came.)
+		if f.Recovery != nil {
+			return inferred(CauseLossRecovery, ByServerResend, NeedClientCapture)
+		}
+		return cannotTell(CauseUnknown, NeedClientCapture)
 	case f.Buffer != nil && f.Buffer.Filled:
 		return bufferRule(f)
 	case s.Count == 1 && s.Exact && s.Super == 1:
@@ -180,7 +189,7 @@ func clearRules(f *Facts) verdict {
 		return certain(CauseFullSegment)
 	case f.Header != nil && f.Header.SharedPacket != 0:
 		return certain(CauseAfterHeaders)
-	case s.Count == 1 && s.Exact && f.Chunks != nil && f.Chunks.Aligned:
+	case s.Count == 1 && s.Exact && f.Chunks != nil && f.Chunks.Aligned && f.Chunks.Data > 0:
 		return certain(CauseChunkWrite)
 	case f.Body != nil && f.Body.AtEnd:
 		return certain(CauseBodyEnd) // the sender stopped because the body did

@@ -23,6 +23,9 @@ type Seg struct {
 	// bytes (the original was lost before the capture point).
 	Retrans bool
 	Push    bool // the PSH flag: the sender's stack ended a push here
+	// Resent: captured at the server, its bytes were sent more than once
+	// (this is the last copy).
+	Resent bool
 }
 
 // End is the stream offset just past the segment.
@@ -31,15 +34,21 @@ func (s Seg) End() int64 { return s.Offset + int64(s.Len) }
 // segIndex is one direction's data segments in stream order, each byte
 // range once, sorted once so that every read is found by binary search.
 type segIndex struct {
-	segs []analyze.Segment
-	eff  int // effective MSS: longer segments are super-segments
+	segs   []analyze.Segment
+	resent []bool // per segment: another copy of some of its bytes was captured (a capture at the server only)
+	eff    int    // effective MSS: longer segments are super-segments
 }
 
 // newSegIndex keeps the data segments of direction d in stream order:
 // the copy captured first of each byte range. A retransmission stays when
 // it is the only copy of some bytes (the original was lost before the
 // capture point) or brings new bytes along.
-func newSegIndex(c *analyze.Connection, d analyze.Dir) *segIndex {
+//
+// sent (a capture at the sender's side: atSender) keeps the last copy
+// instead, and marks the bytes sent more than once: a copy sent again
+// was most likely lost on the way, and which one reached the receiver is
+// not in the capture.
+func newSegIndex(c *analyze.Connection, d analyze.Dir, atSender bool) *segIndex {
 	var all []analyze.Segment
 	for _, s := range c.Segments {
 		if s.Dir == d && s.Len > 0 && s.Kind&(analyze.KindDuplicate|analyze.KindKeepAlive) == 0 {
@@ -50,14 +59,31 @@ func newSegIndex(c *analyze.Connection, d analyze.Dir) *segIndex {
 		if all[i].Offset != all[j].Offset {
 			return all[i].Offset < all[j].Offset
 		}
+		if atSender {
+			return all[i].Time > all[j].Time
+		}
 		return all[i].Time < all[j].Time
 	})
 	x := &segIndex{eff: c.Dir(d).EffectiveMSS().Value}
 	covered := int64(-1 << 62)
+	var dropped []analyze.Segment
 	for _, s := range all {
 		if s.End() > covered {
 			x.segs = append(x.segs, s)
 			covered = s.End()
+		} else if atSender {
+			dropped = append(dropped, s)
+		}
+	}
+	if atSender {
+		x.resent = make([]bool, len(x.segs))
+		for i, s := range x.segs {
+			x.resent[i] = s.Kind&analyze.KindRetransmission != 0
+		}
+		for _, s := range dropped {
+			for i := x.first(s.Offset); i < len(x.segs) && x.segs[i].Offset < s.End(); i++ {
+				x.resent[i] = true
+			}
 		}
 	}
 	return x
@@ -74,7 +100,8 @@ func (x *segIndex) in(rng stream.Range) []Seg {
 	for i := x.first(rng.Start); i < len(x.segs) && x.segs[i].Offset < rng.End; i++ {
 		s := x.segs[i]
 		out = append(out, Seg{Packet: s.Packet, Offset: s.Offset, Len: s.Len, Super: x.eff > 0 && s.Len > x.eff,
-			Arrived: time.Unix(0, s.Time), Retrans: s.Kind&analyze.KindRetransmission != 0, Push: s.Flags&analyze.FlagPSH != 0})
+			Arrived: time.Unix(0, s.Time), Retrans: s.Kind&analyze.KindRetransmission != 0, Push: s.Flags&analyze.FlagPSH != 0,
+			Resent: x.resent != nil && x.resent[i]})
 	}
 	return out
 }
@@ -115,6 +142,9 @@ func segmentFact(segs []Seg, rng stream.Range, eff int) *SegmentFact {
 		}
 		if eff > 0 && s.Len == eff {
 			f.Full++
+		}
+		if s.Resent {
+			f.Resent++
 		}
 	}
 	f.Missing = rng.Len() - f.Covered

@@ -49,7 +49,7 @@ type sentMark struct {
 func newSendSide(st *connState) *sendSide {
 	m := st.m
 	c := m.Conn
-	s := &sendSide{m: m, layer: st.layer, segs: newSegIndex(c, analyze.ClientToServer), wins: newWindowIndexOf(c, analyze.ServerToClient),
+	s := &sendSide{m: m, layer: st.layer, segs: newSegIndex(c, analyze.ClientToServer, false), wins: newWindowIndexOf(c, analyze.ServerToClient),
 		mss: mssFactOf(c, analyze.ClientToServer), anchored: c.Dir(analyze.ClientToServer).SYN.Seen, streams: st.streams, tls: st.tls,
 		content: st.content}
 	s.eff = s.segs.eff

@@ -171,6 +171,8 @@ func needText(n explain.Need) string {
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedClientCapture:
+		return "a capture at curl's host: seen from the server, which sent some of these bytes more than once, which copy reached curl, and when, is not in the capture"
 	case explain.NeedNoTunnel:
 		return "the TLS records themselves: this connection went through an HTTP proxy (CONNECT), and segscope does not walk TLS inside the tunnel; capture without the proxy (curl --noproxy '*'), or where the proxy connects on"
 	case explain.NeedRunKeyLog:
@@ -261,6 +263,9 @@ func causeSentence(e explain.Event) string {
 		return framesText(e)
 	case explain.CauseLossRecovery:
 		rc := f.Recovery
+		if e.Inference == explain.ByServerResend {
+			return fmt.Sprintf("%s (%s): packet %d is the server's resending of bytes it had sent before, and it had sent %s after them up to %s earlier; if the first copy was lost on the way, curl's kernel held the bytes after the hole until the resent ones came, and curl got them all at once, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
+		}
 		return fmt.Sprintf("%s (%s): packet %d is the retransmission of a segment lost before the capture point, and %s after it in the stream had arrived up to %s before it; the kernel holds bytes after a hole until it is filled, so curl got them all at once when the retransmission came, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
 	case explain.CauseWindowFull:
 		w := f.Window
@@ -596,8 +601,10 @@ func inferenceText(e explain.Event) string {
 		return "curl 8 splits a DATA frame where a TLS record ends"
 	case explain.ByGuessedMatch:
 		return "the capture has more connections to this server than the trace, and the trace does not name its client port: it was matched to the first in order, which may be another transfer's (choose it with --port CLIENT-PORT)"
+	case explain.ByServerResend:
+		return "seen from the server, which sent these bytes again: the first copy is taken as lost on the way, and the bytes after it as waiting in curl's socket for the resent one"
 	case explain.ByDistantClocks:
-		return "the trace's clock and the capture's are seconds apart, as on two hosts; on one host they would be of different runs of the transfer, and this cause not the read's (see the problems)"
+		return "the trace's clock and the capture's disagree (see the problems): as on two hosts, or the trace and the capture are of different runs of the transfer, and this cause not the read's"
 	case explain.ByMSSPiece:
 		return "the capture was taken above the server's segmentation offload, so its segment was cut at the effective MSS after the capture (by the NIC, or by a router on the path), and the read is exactly one such piece, where the cut falls; the client's own capture would show the piece"
 	case explain.ByWholeWindow:
@@ -771,6 +778,8 @@ func pointSentence(p *explain.PointFact) string {
 	case p.Where != explain.PointUnknown:
 		first, second := p.SynToSynAck, p.SynAckToAck
 		where = fmt.Sprintf("Captured at the %s (the SYN-ACK followed the SYN by %s and the ACK followed it by %s: the round trip lies on the other side)", p.Where, roundDur(first), roundDur(second))
+	case p.ClientTTL == 0 || p.ServerTTL == 0:
+		where = "Where the capture was taken is not shown (it lacks a SYN, so neither the SYNs' TTLs nor the handshake's timing can tell)"
 	default:
 		where = "Where the capture was taken is not shown (the SYNs' TTLs and the handshake's timing are alike on both sides, as on one host)"
 	}
@@ -853,6 +862,9 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	case explain.CauseShortSegment:
 		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseLossRecovery:
+		if e.Inference == explain.ByServerResend {
+			return []string{fmt.Sprintf("%d of %d reads took bytes the server sent again (line %d: packet %d): seen from the server, the first copies are taken as lost on the way, and N as what the resent bytes made readable at once, not a sign of a slow reader (inferred: a capture at curl's host would show it).", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
+		}
 		return []string{fmt.Sprintf("%d of %d reads took bytes that had waited behind a lost segment until its retransmission came (line %d: packet %d): N is what the retransmission made readable at once, not a sign of a slow reader.", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
 	case explain.CauseWindowFull:
 		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so N is what the window let through, not the segment size.", n, s.Events, e.Facts.Window.Window, e.Line)}
