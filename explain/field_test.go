@@ -8,12 +8,11 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/segscope/segscope/stream"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
+	"github.com/segscope/segscope/stream"
 )
 
 // field is where the field captures are (testdata/field/README.md).

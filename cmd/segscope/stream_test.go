@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/segscope/segscope/bench/hostile"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/segscope/segscope/bench/hostile"
 )
 
 // pcapFiles lists the captures in pcaps/, with the key log beside each
