@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/segscope/segscope/bench/hostile"
@@ -230,15 +231,16 @@ func TestWorkersFlag(t *testing.T) {
 	}
 }
 
-// countingReader counts the bytes read from r.
+// countingReader counts the bytes read from r (by the capture's read-ahead
+// goroutine, which may still be ending when the command returns).
 type countingReader struct {
 	r io.Reader
-	n int
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += n
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -262,8 +264,8 @@ func TestStreamedWriteFailureStops(t *testing.T) {
 		if code != 1 || !strings.Contains(errb.String(), "no space left") {
 			t.Errorf("--workers %s: exit %d, %q", workers, code, errb.String())
 		}
-		if in.n > total/2 {
-			t.Errorf("--workers %s: read %d of %d bytes after the output failed", workers, in.n, total)
+		if n := in.n.Load(); n > int64(total/2) {
+			t.Errorf("--workers %s: read %d of %d bytes after the output failed", workers, n, total)
 		}
 	}
 }
