@@ -94,6 +94,7 @@ const (
 	ByWindowWait                // the send's bytes went out as WINDOW_UPDATEs came: curl's HTTP/2 layer held them, and took what it had room for
 	ByInitialWindow             // the stream's DATA up to the send is 65535, HTTP/2's initial window
 	ByServerResend              // seen from the server, which sent the bytes twice: the first copy taken as lost on the way
+	ByWholeChunks               // a segment of whole chunks is taken as the server's write: the capture does not show writes
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -127,6 +128,7 @@ var inferenceNames = [...]string{
 	ByWindowWait:      "window-wait",
 	ByInitialWindow:   "initial-window",
 	ByServerResend:    "server-resend",
+	ByWholeChunks:     "whole-chunks",
 }
 
 func (i Inference) String() string {
@@ -163,11 +165,12 @@ const (
 	NeedRunKeyLog                       // the key log given has no secret for this connection: the key log of this run
 	NeedNoTunnel                        // TLS inside a proxy's CONNECT tunnel: a capture without the proxy
 	NeedClientCapture                   // captured at the server: which copy of resent bytes reached curl, and when
+	NeedStraceServer                    // the server's writes: strace its sends (or its own log)
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture"}
+	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {

@@ -535,3 +535,24 @@ func TestFieldLossTbf(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldOneHost: curl 7.88 and python's http.server on 127.0.0.1 in a
+// namespace whose loopback has MTU 1500, tcpdump on that loopback: 12 of
+// the 15 server segments are GSO segments of up to 45 x 1448, which
+// loopback hands to curl's socket whole. Both ends share an address, so
+// the capture is on curl's host and its segments are what curl received:
+// nothing is "above offload, cannot tell" (a read of 80720 bytes had
+// been unknown), and the point says why.
+func TestFieldOneHost(t *testing.T) {
+	tr := readTraceGz(t, "onehost-lo1500.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "onehost-lo1500.pcap.gz"), ""))
+	if len(r.Matches) != 1 || len(r.Events) != 4 {
+		t.Fatalf("%d matches, %d events", len(r.Matches), len(r.Events))
+	}
+	if p := r.Matches[0].Point; p == nil || p.Where != PointClient || p.By != "one-host" || p.Super != 12 {
+		t.Errorf("capture point %+v", p)
+	}
+	if r.Summary.Confidence[Certain] != 4 {
+		t.Errorf("confidence %v, causes %+v", r.Summary.Confidence, r.Summary.Causes)
+	}
+}

@@ -57,6 +57,19 @@ const (
 
 // pointOf reads the capture point of c's capture.
 func pointOf(c *analyze.Connection) *PointFact {
+	f := pointFacts(c)
+	if c.Client.Addr() == c.Server.Addr() {
+		// Both ends on one address: curl and the server shared a host,
+		// and the capture was on it; loopback hands segments over whole,
+		// so they are what curl's socket received.
+		f.Where, f.By = PointClient, "one-host"
+	}
+	return f
+}
+
+// pointFacts reads what tells the capture point: the SYNs' TTLs, the
+// handshake's gaps, and the server's segments longer than the MSS.
+func pointFacts(c *analyze.Connection) *PointFact {
 	d := c.Dir(analyze.ServerToClient)
 	f := &PointFact{Source: FromCapture, Segments: int(d.DataSegments), MSS: d.EffectiveMSS().Value}
 	for _, s := range c.Segments {

@@ -190,7 +190,10 @@ func clearRules(f *Facts) verdict {
 	case f.Header != nil && f.Header.SharedPacket != 0:
 		return certain(CauseAfterHeaders)
 	case s.Count == 1 && s.Exact && f.Chunks != nil && f.Chunks.Aligned && f.Chunks.Data > 0:
-		return certain(CauseChunkWrite)
+		// That the segment holds whole chunks is a fact; that it was
+		// one write of the server is not in the capture (a send of three
+		// chunks, or a chunk in three sends under TCP_CORK, looks alike).
+		return inferred(CauseChunkWrite, ByWholeChunks, NeedStraceServer)
 	case f.Body != nil && f.Body.AtEnd:
 		return certain(CauseBodyEnd) // the sender stopped because the body did
 	case f.Window != nil && !s.EndsInside && (f.Point == nil || f.Point.Where != PointServer):

@@ -89,7 +89,7 @@ func causeMeaning(c explain.Cause) string {
 	case explain.CauseShortSegment:
 		return "one segment smaller than the MSS: what the sender sent at once"
 	case explain.CauseChunkWrite:
-		return "one segment of whole chunks with their framing: one write of the server"
+		return "one segment of whole chunks with their framing: taken as one write of the server"
 	case explain.CauseBacklog:
 		return "several segments were waiting when curl read: the reader was slower than the network"
 	case explain.CauseBufferCap:
@@ -171,6 +171,8 @@ func needText(n explain.Need) string {
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedStraceServer:
+		return "the server's writes: strace -f -e trace=write,writev,sendto,sendmsg its process (or its own log of what it wrote)"
 	case explain.NeedClientCapture:
 		return "a capture at curl's host: seen from the server, which sent some of these bytes more than once, which copy reached curl, and when, is not in the capture"
 	case explain.NeedNoTunnel:
@@ -238,7 +240,7 @@ func causeSentence(e explain.Event) string {
 		return fmt.Sprintf("one segment (packet %d) of %d bytes%s: the server's stack sent that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
 	case explain.CauseChunkWrite:
 		c := f.Chunks
-		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF) = %d; the server wrote a chunk at a time and curl read each as it came", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, e.Size)
+		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF) = %d; curl read it as it came, and the segment is taken as one write of the server", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, e.Size)
 	case explain.CauseBacklog:
 		return backlogText(e)
 	case explain.CauseBufferCap:
@@ -601,6 +603,8 @@ func inferenceText(e explain.Event) string {
 		return "curl 8 splits a DATA frame where a TLS record ends"
 	case explain.ByGuessedMatch:
 		return "the capture has more connections to this server than the trace, and the trace does not name its client port: it was matched to the first in order, which may be another transfer's (choose it with --port CLIENT-PORT)"
+	case explain.ByWholeChunks:
+		return "a segment of whole chunks is taken as one write of the server; the capture does not show its writes"
 	case explain.ByServerResend:
 		return "seen from the server, which sent these bytes again: the first copy is taken as lost on the way, and the bytes after it as waiting in curl's socket for the resent one"
 	case explain.ByDistantClocks:
@@ -769,6 +773,10 @@ func pointSentence(p *explain.PointFact) string {
 	}
 	var where string
 	switch {
+	case p.By == "one-host" && p.Super == 0:
+		return "" // nothing it changes
+	case p.By == "one-host":
+		where = "Captured on the one host both ends are on (client and server share an address): the segments are as curl's socket received them"
 	case p.Where != explain.PointUnknown && p.By == "ttl":
 		host, other, ttl, otherTTL := "client", "server's", p.ClientTTL, p.ServerTTL
 		if p.Where == explain.PointServer {
@@ -786,6 +794,8 @@ func pointSentence(p *explain.PointFact) string {
 	switch {
 	case p.Super == 0:
 		return where + "."
+	case p.By == "one-host":
+		return fmt.Sprintf("%s: %d of %d of the server's segments are longer than the MSS %d, handed over whole on the host (loopback passes GSO segments as they are), and curl's reads can take them whole.", where, p.Super, p.Segments, p.MSS)
 	case p.Where == explain.PointClient:
 		return fmt.Sprintf("%s, after receive offload: %d of %d of the server's segments are longer than the MSS %d, merged by GRO on curl's host (or passed whole by a veth), and curl's reads can take them whole.", where, p.Super, p.Segments, p.MSS)
 	case p.Where == explain.PointServer:
@@ -858,7 +868,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		return tlsSentences(r, e, n)
 	case explain.CauseChunkWrite:
 		c := e.Facts.Chunks
-		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing: the server wrote a chunk at a time and curl read each as it came (%d = %d of data + %d of framing).", n, s.Events, e.Size, c.Data, c.Framing)}
+		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing, read as it came (%d = %d of data + %d of framing): each segment is taken as one write of the server, which the capture does not show (a write of several chunks, or a chunk written in pieces under TCP_CORK, leaves the same segment).", n, s.Events, e.Size, c.Data, c.Framing)}
 	case explain.CauseShortSegment:
 		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseLossRecovery:
