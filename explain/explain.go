@@ -22,6 +22,7 @@ package explain
 import (
 	"math"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -249,6 +250,13 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 			r.Events = append(r.Events, ev)
 		}
 	}
+	for ti := -1; ti < len(t.Conns); ti++ {
+		if st := conns[ti]; st != nil {
+			st.tbody.flush()
+			r.Summary.CutBodies = append(r.Summary.CutBodies, st.tbody.cuts...)
+		}
+	}
+	slices.SortFunc(r.Summary.CutBodies, func(a, b CutBody) int { return a.Line - b.Line })
 	sides := r.placeSends(conns)
 	r.timeReads(conns)
 	r.contentCheck()

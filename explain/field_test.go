@@ -556,3 +556,19 @@ func TestFieldOneHost(t *testing.T) {
 		t.Errorf("confidence %v, causes %+v", r.Summary.Confidence, r.Summary.Causes)
 	}
 }
+
+// TestFieldCutBody: a server announces Content-Length 200000, sends 50000
+// bytes and closes (curl 8.14 exits 18): the summary says the body
+// stopped short, from the trace alone, and the last read is not called
+// the body's end.
+func TestFieldCutBody(t *testing.T) {
+	r := Explain(readTraceGz(t, "cut-body.trace.gz"), nil)
+	if len(r.Summary.CutBodies) != 1 || r.Summary.CutBodies[0] != (CutBody{Line: 22, Got: 50000, Length: 200000}) {
+		t.Errorf("cut bodies %+v", r.Summary.CutBodies)
+	}
+	for _, e := range r.Events {
+		if e.Cause == CauseBodyEnd {
+			t.Errorf("line %d is called the body's end", e.Line)
+		}
+	}
+}

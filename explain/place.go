@@ -337,15 +337,33 @@ type traceBody struct {
 	inHeader bool  // between a final status line and the empty line
 	length   int64 // the Content-Length; -1 when none, chunked, or unknown
 	got      int64
+	line     int // of the last read
+	cuts     []CutBody // bodies before this one that stopped short
+}
+
+// flush keeps the body followed so far if it stopped short.
+func (b *traceBody) flush() {
+	if c, ok := b.cut(); ok {
+		b.cuts = append(b.cuts, c)
+	}
+}
+
+// cut tells whether the body's reads stopped short of its Content-Length.
+func (b *traceBody) cut() (CutBody, bool) {
+	if b.inHeader || b.length < 0 || b.got == 0 || b.got >= b.length {
+		return CutBody{}, false
+	}
+	return CutBody{Line: b.line, Got: b.got, Length: b.length}, true
 }
 
 // header follows a response header line.
 func (b *traceBody) header(line []byte) {
 	switch {
 	case isFinalStatus(line):
-		*b = traceBody{inHeader: true, length: -1}
+		b.flush()
+		*b = traceBody{inHeader: true, length: -1, cuts: b.cuts}
 	case isStatusLine(line):
-		*b = traceBody{length: -1} // an interim response (100 Continue)
+		*b = traceBody{length: -1, cuts: b.cuts} // an interim response (100 Continue)
 	case !b.inHeader:
 	case len(line) <= 2 || line[0] == '\r':
 		b.inHeader = false
@@ -474,6 +492,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		ev.Facts.ambiguous = st.m.Ambiguous
 	}
 	ends := st.tbody.read(e.Size)
+	st.tbody.line = e.Line
 	if st.tunnel {
 		// The TLS inside is not walked: the trace's record headers
 		// are what is known, as without a capture.

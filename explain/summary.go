@@ -34,6 +34,17 @@ type Summary struct {
 	// Send condenses the sends (Result.Sends); the fields above are the
 	// reads'.
 	Send SendSummary
+	// CutBodies are the HTTP/1 responses whose Recv data, as curl logged
+	// it, stopped short of their Content-Length (the transfer ended early,
+	// curl's exit 18, or the trace was cut).
+	CutBodies []CutBody
+}
+
+// CutBody is a response body the trace shows cut short: curl logged Got of
+// its Length bytes, the last at Line.
+type CutBody struct {
+	Line        int
+	Got, Length int64
 }
 
 // CauseCount is how many events had one cause, and the first of them

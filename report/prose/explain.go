@@ -757,6 +757,9 @@ func summarySentences(r *explain.Result) []string {
 	if s.NoTime {
 		out = append(out, "The trace has no times (curl without --trace-time): only what the order and sizes of the events prove is said.")
 	}
+	for _, c := range s.CutBodies {
+		out = append(out, fmt.Sprintf("The response body stopped at %d of the %d bytes its Content-Length announced (the last read at line %d): the transfer ended early (curl exits 18), or the trace was cut.", c.Got, c.Length, c.Line))
+	}
 	for _, w := range r.Warnings {
 		if w.Conn == s.Conn {
 			out = append(out, "Capture warning: "+WarningText(w)+".")
