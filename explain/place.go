@@ -337,7 +337,7 @@ type traceBody struct {
 	inHeader bool  // between a final status line and the empty line
 	length   int64 // the Content-Length; -1 when none, chunked, or unknown
 	got      int64
-	line     int // of the last read
+	line     int       // of the last read
 	cuts     []CutBody // bodies before this one that stopped short
 }
 
