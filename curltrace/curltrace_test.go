@@ -912,3 +912,21 @@ func TestConnectLines(t *testing.T) {
 		t.Errorf("IP %v", tr.Conns[0].IP)
 	}
 }
+
+// TestBodyInTrace: `curl --trace - URL > f` puts the body between the
+// trace's lines: the first binary line is named as that, not only as "not
+// a curl trace line", and what came before it is kept.
+func TestBodyInTrace(t *testing.T) {
+	s := "== Info:   Trying 127.0.0.1:8080...\n" +
+		"== Info: Connected to 127.0.0.1 (127.0.0.1) port 8080 (#0)\n" +
+		"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xed\xbd\x07`\x1cI\x96%&/m\xca{\x7fJ\xf5J\xd7\xe0t\xa1\x08\x80`\x13$\xd8\x90@\x10\xec\xc1\x88\xcd\xe6\x92\xec\x1diG#)\xab*\x81\xcaeVe]f\x16@\xcc\xed\x9d\xbc\xf7\xde{\xef\xbd\xf7\xde\n"
+	tr, pe := parseErr(t, s)
+	if pe.Line != 3 || pe.Hint != hintBinary || len(tr.Events) != 2 {
+		t.Errorf("line %d, hint %q, %d events before it", pe.Line, pe.Hint, len(tr.Events))
+	}
+	// A line of text that is not the trace's keeps the general hint.
+	_, pe = parseErr(t, "== Info:   Trying 127.0.0.1:8080...\nhello world\n")
+	if pe.Hint != hintLine {
+		t.Errorf("text line: hint %q", pe.Hint)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf8"
 )
 
 // maxLine bounds one line (its newline excluded); a longer one is a
@@ -22,6 +23,8 @@ const maxSize = 1 << 50
 const (
 	hintLine = "expected an event header, an info line or a dump line"
 	hintV    = "this looks like curl -v output; use --trace or --trace-ascii"
+	// hintBinary: the body went into the same file or pipe as the trace.
+	hintBinary = "binary bytes among the trace's lines: a response body written into the same file (curl --trace - or -o with the trace's name)? Write the trace to a file of its own: curl --trace FILE -o BODY"
 	// hintCapture: the trace and capture arguments swapped, most likely.
 	hintCapture = "this is a capture file (pcap, pcapng or gzip), not a trace: the trace is what curl --trace FILE wrote"
 )
@@ -270,7 +273,22 @@ func (p *parser) badLine(n int, line []byte) error {
 	if n == 1 && looksCapture(line) {
 		return p.errAt(n, line, "not a curl trace line", hintCapture)
 	}
+	if n > 1 && looksBinary(line) {
+		return p.errAt(n, line, "not a curl trace line", hintBinary)
+	}
 	return p.errAt(n, line, "not a curl trace line", hintLine)
+}
+
+// looksBinary tells a line of binary bytes (a body written into the same
+// stream as the trace, say) from a line of text.
+func looksBinary(line []byte) bool {
+	bad := 0
+	for _, c := range line {
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			bad++
+		}
+	}
+	return bad > 0 && bad*20 >= len(line) || !utf8.Valid(line)
 }
 
 // looksCapture tells whether a first line starts as a pcap, pcapng or
