@@ -166,11 +166,12 @@ const (
 	NeedNoTunnel                        // TLS inside a proxy's CONNECT tunnel: a capture without the proxy
 	NeedClientCapture                   // captured at the server: which copy of resent bytes reached curl, and when
 	NeedStraceServer                    // the server's writes: strace its sends (or its own log)
+	NeedPriorKnowledge                  // HTTP/2 after an h2c upgrade (101) is not walked: --http2-prior-knowledge
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes"}
+	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -235,6 +236,7 @@ type Facts struct {
 	// reads start (the capture began mid-transfer).
 	unanchored bool
 	snapLost   bool // the capture's snap length cut every frame inside its headers
+	upgraded   bool // after a 101 (h2c upgrade): the connection no longer carries HTTP/1
 	// unattributed: HTTP/2 streams interleaved on the connection and
 	// curl 7 does not say which a read is of, nor hands them over in the
 	// frames' order: no place on the frames can be given.

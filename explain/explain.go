@@ -281,6 +281,29 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 // contentCheck finds the events whose bytes are on no capture
 // connection, where the connection matched to theirs holds that direction
 // whole: the capture is of another transfer.
+// upgradeAt is the index of the first 101 response to HTTP/2 (Upgrade:
+// h2c) curl logged on trace connection ti, -1 when none.
+func (r *Result) upgradeAt(ti int) int {
+	t := r.Trace
+	at := -1
+	for i := range t.Events {
+		e := &t.Events[i]
+		if e.Kind != curltrace.RecvHeader || eventConn(t, i) != ti {
+			continue
+		}
+		switch {
+		case isStatusLine(e.Data):
+			at = -1
+			if isUpgrade(e.Data) {
+				at = i
+			}
+		case at >= 0 && isH2CUpgradeField(e.Data):
+			return at
+		}
+	}
+	return -1
+}
+
 func (r *Result) contentCheck() {
 	cp := r.content
 	if cp == nil {
@@ -304,7 +327,11 @@ func (r *Result) contentCheck() {
 		}
 		var first *curltrace.Event
 		n := 0
+		upgrade := r.upgradeAt(m.TraceConn)
 		for _, i := range cp.unfound[m.TraceConn] {
+			if upgrade >= 0 && i > upgrade {
+				continue // HTTP/2 after an h2c upgrade: not HTTP/1 bytes on the stream
+			}
 			e := &r.Trace.Events[i]
 			d, _ := checkable(e)
 			if len(e.Data) < minSearch || !whole(m.Conn, d) {

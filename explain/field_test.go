@@ -572,3 +572,22 @@ func TestFieldCutBody(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldH2CUpgrade: curl 8.14 --http2 on an http:// URL asks a Go
+// server (x/net/http2/h2c, h2c-upgrade-srv.go.txt) to upgrade; the 101
+// switches the connection to HTTP/2, whose frames analyze does not walk
+// after an upgrade. The trace was refused as "another transfer's" (curl's
+// renderings of the HTTP/2 headers are not on the stream); now it is
+// matched, and every read says why it cannot tell.
+func TestFieldH2CUpgrade(t *testing.T) {
+	tr := readTraceGz(t, "h2c-upgrade.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "h2c-upgrade.pcap.gz"), ""))
+	if r.Refused || len(r.Matches) != 1 || len(r.Events) != 26 || len(r.Problems) != 0 {
+		t.Fatalf("refused %v, %d matches, %d events, problems %+v", r.Refused, len(r.Matches), len(r.Events), r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedPriorKnowledge || len(e.Segments) != 0 {
+			t.Errorf("line %d: %s %s %v, %d segments", e.Line, e.Cause, e.Confidence, e.Needs, len(e.Segments))
+		}
+	}
+}

@@ -58,6 +58,8 @@ type connState struct {
 	curlVersion curltrace.Version
 	ascii       bool
 	tunnel      bool  // TLS inside an HTTP CONNECT tunnel (a proxy): not placed
+	upgraded    bool  // a 101 response switched the connection to HTTP/2 (h2c upgrade): not placed after it
+	in101       bool  // in the header block of a 101
 	inner       Layer // in a tunnel: what the trace says the TLS carried
 	// clearCut: HTTP/2 in the clear whose server stream the capture cut
 	// (a snap length, lost packets); nil when whole.
@@ -405,6 +407,9 @@ func (st *connState) recvHeader(e *curltrace.Event) {
 		// A new response: header bytes of an interim one (100
 		// Continue) before it did not share the body's segment.
 		st.header = 0
+		st.in101 = isUpgrade(e.Data) && (st.layer == LayerHTTP1 || st.layer == LayerUnknown)
+	} else if st.in101 && isH2CUpgradeField(e.Data) {
+		st.upgraded = true
 	}
 	if (st.layer == LayerHTTP1 || st.plain != nil) && isFinalStatus(e.Data) {
 		st.body = nil
@@ -446,6 +451,15 @@ func (st *connState) responseAt(off int64) (int, bool) {
 // isStatusLine tells whether a Recv header event is an HTTP/1 status line.
 func isStatusLine(line []byte) bool {
 	return len(line) >= 12 && string(line[:7]) == "HTTP/1." && line[9] >= '1' && line[9] <= '9'
+}
+
+// isUpgrade tells whether a status line is a 101 Switching Protocols.
+func isUpgrade(line []byte) bool { return isStatusLine(line) && string(line[9:12]) == "101" }
+
+// isH2CUpgradeField tells whether a header line is "Upgrade: h2c".
+func isH2CUpgradeField(line []byte) bool {
+	name, value, ok := strings.Cut(string(line), ":")
+	return ok && strings.EqualFold(strings.TrimSpace(name), "upgrade") && strings.EqualFold(strings.TrimSpace(value), "h2c")
 }
 
 // isFinalH2Status tells whether a Recv header event is curl's rendering
@@ -490,6 +504,13 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		ev.Facts.MSS = st.mss
 		ev.Facts.Point = st.m.Point
 		ev.Facts.ambiguous = st.m.Ambiguous
+	}
+	if st.upgraded {
+		// HTTP/2 after an h2c upgrade: the reads are DATA the frames of
+		// which are not walked, not HTTP/1 bytes.
+		ev.Facts.upgraded = true
+		st.header = 0
+		return ev
 	}
 	ends := st.tbody.read(e.Size)
 	st.tbody.line = e.Line

@@ -27,6 +27,8 @@ const ratePause = 500 * time.Millisecond
 func decide(ev *Event, hasTimes bool) {
 	var v verdict
 	switch {
+	case ev.Facts.upgraded:
+		v = cannotTell(CauseUnknown, NeedPriorKnowledge)
 	case ev.Conn < 0 || ev.Facts.tunnel:
 		v = traceOnly(ev)
 	case ev.Facts.Layer == LayerTLS:

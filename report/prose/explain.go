@@ -171,6 +171,8 @@ func needText(n explain.Need) string {
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedPriorKnowledge:
+		return "the HTTP/2 frames: this connection switched from HTTP/1.1 to HTTP/2 with a 101 (curl --http2 on an http:// URL: an h2c upgrade), and segscope does not walk the frames after an upgrade; curl --http2-prior-knowledge speaks HTTP/2 from the start, whose frames it reads"
 	case explain.NeedStraceServer:
 		return "the server's writes: strace -f -e trace=write,writev,sendto,sendmsg its process (or its own log of what it wrote)"
 	case explain.NeedClientCapture:
