@@ -138,7 +138,7 @@ type Kind uint8
 
 const (
 	KindRetransmission Kind = 1 << iota // carries bytes seen before, or fills a hole too late to be reordering
-	KindOutOfOrder                      // fills a hole shortly after it opened
+	KindOutOfOrder                      // fills a hole within the RTT of the highest byte's arrival
 	KindDuplicate                       // the same packet captured twice
 	KindKeepAlive                       // a keep-alive probe
 	KindZeroWindow                      // advertises a zero receive window

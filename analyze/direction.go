@@ -69,7 +69,6 @@ type Direction struct {
 
 type hole struct {
 	start, end int64
-	opened     int64 // when the bytes after it arrived
 	// merged holes also span bytes that were seen (see maxHoles): what
 	// remains of them at the end is not counted as missing.
 	merged bool
@@ -204,7 +203,7 @@ func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Directi
 	switch {
 	case off >= d.highest:
 		if off > d.highest {
-			d.addHole(d.highest, off, now)
+			d.addHole(d.highest, off)
 			kind |= KindAfterGap
 		}
 		fresh = n
@@ -290,7 +289,7 @@ func (d *Direction) remember(fp fingerprint) {
 	}
 }
 
-func (d *Direction) addHole(start, end, now int64) {
+func (d *Direction) addHole(start, end int64) {
 	if len(d.holes) == maxHoles {
 		// Merge the two holes with the fewest seen bytes between them.
 		best := 0
@@ -303,7 +302,7 @@ func (d *Direction) addHole(start, end, now int64) {
 		d.holes[best].merged = true
 		d.holes = append(d.holes[:best+1], d.holes[best+2:]...)
 	}
-	d.holes = append(d.holes, hole{start: start, end: end, opened: now})
+	d.holes = append(d.holes, hole{start: start, end: end})
 }
 
 // fill removes [start, end) from the holes and returns how many bytes of
@@ -322,12 +321,12 @@ func (d *Direction) fill(start, end int64) (filled int64) {
 		}
 		filled += hi - lo
 		if h.start < lo {
-			kept = append(kept, hole{h.start, lo, h.opened, h.merged})
+			kept = append(kept, hole{h.start, lo, h.merged})
 		}
 		if hi < h.end {
 			// Splitting can add a hole; hold it until the loop is done
 			// so kept never overtakes the range being read.
-			split = append(split, hole{hi, h.end, h.opened, h.merged})
+			split = append(split, hole{hi, h.end, h.merged})
 		}
 	}
 	d.holes = append(kept, split...)

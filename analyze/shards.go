@@ -1,6 +1,10 @@
 package analyze
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/segscope/segscope/internal/inorder"
+)
 
 // Flow-sharded analysis (Options.Workers > 1): the reading goroutine
 // decodes every frame and routes it (route.go): what is global, the flow
@@ -154,19 +158,10 @@ func (s *shards) run(w *worker, b *segBatch) {
 // collect calls done with the ended connections in the order they ended.
 func (s *shards) collect(done func(*Connection, []Warning, int64)) {
 	defer s.collected.Done()
-	held := map[int]ended{}
-	next := 0
+	var q inorder.Queue[ended]
+	emit := func(e ended) { done(e.c, e.ws, e.first) }
 	for e := range s.ends {
-		held[e.order] = e
-		for {
-			e, ok := held[next]
-			if !ok {
-				break
-			}
-			delete(held, next)
-			next++
-			done(e.c, e.ws, e.first)
-		}
+		q.Put(e.order, e, emit)
 	}
 }
 

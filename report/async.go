@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/internal/inorder"
 )
 
 // Async runs a ConnWriter on a goroutine of its own, so encoding the
@@ -143,20 +144,9 @@ func (a *Async) encode(enc connEncoder) {
 // over: an item waits here until every earlier one has been written.
 func (a *Async) runInOrder() {
 	defer close(a.done)
-	held := map[int]asyncItem{}
-	next := 0
+	var q inorder.Queue[asyncItem]
 	for it := range a.ch {
-		held[it.seq] = it
-		for {
-			it, ok := held[next]
-			if !ok {
-				break
-			}
-			delete(held, next)
-			next++
-			a.write(it) // not encoded only once the writer failed
-
-		}
+		q.Put(it.seq, it, a.write) // not encoded only once the writer failed
 	}
 }
 
