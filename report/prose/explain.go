@@ -827,6 +827,19 @@ func confidenceSentences(s explain.Summary) []string {
 	return out
 }
 
+// certainOf counts the reads of the given causes, and the certain ones.
+func certainOf(r *explain.Result, causes ...explain.Cause) (n, sure int) {
+	for _, e := range r.Events {
+		if slices.Contains(causes, e.Cause) {
+			n++
+			if e.Confidence == explain.Certain {
+				sure++
+			}
+		}
+	}
+	return n, sure
+}
+
 // causeSentences explain one of the main causes with the numbers of an
 // example event of it.
 func causeSentences(r *explain.Result, cause explain.Cause, example int) []string {
@@ -835,18 +848,15 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	e := r.Events[example]
 	switch cause {
 	case explain.CauseFullSegment:
-		out := []string{fmt.Sprintf("%d of %d reads were exactly one full-size segment: curl read faster than the data arrived, so each read took the one segment that was waiting.", n, s.Events)}
+		var out []string
+		if _, sure := certainOf(r, explain.CauseFullSegment); sure == n {
+			out = append(out, fmt.Sprintf("%d of %d reads were exactly one full-size segment: curl read faster than the data arrived, so each read took the one segment that was waiting.", n, s.Events))
+		} else {
+			out = append(out, fmt.Sprintf("%d of %d reads are taken to be exactly one full-size segment (certain for %d; see each event): if so, curl read faster than the data arrived, and each read took the one segment that was waiting.", n, s.Events, sure))
+		}
 		return append(out, mssSentences(s.MSS)...)
 	case explain.CauseBacklog, explain.CauseBufferCap:
-		waiting, sure := 0, 0
-		for _, e := range r.Events {
-			if e.Cause == explain.CauseBacklog || e.Cause == explain.CauseBufferCap {
-				waiting++
-				if e.Confidence == explain.Certain {
-					sure++
-				}
-			}
-		}
+		waiting, sure := certainOf(r, explain.CauseBacklog, explain.CauseBufferCap)
 		var out []string
 		switch {
 		case sure == waiting:
