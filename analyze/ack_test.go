@@ -47,7 +47,7 @@ func TestAckMatchesTshark(t *testing.T) {
 		src.Close()
 		n := 0
 		for _, c := range a.Result().Connections {
-			for _, s := range c.Segments {
+			for _, s := range c.Segments.All() {
 				if w, ok := want[s.Packet]; !ok || s.Ack != w {
 					t.Errorf("%s packet %d: ack %d, tshark %d", name, s.Packet, s.Ack, w)
 				}

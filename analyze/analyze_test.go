@@ -65,14 +65,14 @@ func TestEffectiveMSSFromSYNs(t *testing.T) {
 	if len(st.Histogram) != 2 || st.Histogram[0] != want[0] || st.Histogram[1] != want[1] {
 		t.Errorf("histogram = %+v, want %+v", st.Histogram, want)
 	}
-	if got := c.Class(c.Segments[len(c.Segments)-2]); got != "full" {
+	if got := c.Class(*c.Segments.At(c.Segments.Len() - 2)); got != "full" {
 		t.Errorf("class of a 1388-byte segment = %q", got)
 	}
-	if got := c.Class(c.Segments[0]); got != "syn" {
+	if got := c.Class(*c.Segments.At(0)); got != "syn" {
 		t.Errorf("class of the SYN = %q", got)
 	}
-	if c.Segments[0].Offset != -1 || c.Segments[3].Offset != 0 || c.Segments[5].Offset != 1388 {
-		t.Errorf("offsets: SYN %d, request %d, second data %d", c.Segments[0].Offset, c.Segments[3].Offset, c.Segments[5].Offset)
+	if c.Segments.At(0).Offset != -1 || c.Segments.At(3).Offset != 0 || c.Segments.At(5).Offset != 1388 {
+		t.Errorf("offsets: SYN %d, request %d, second data %d", c.Segments.At(0).Offset, c.Segments.At(3).Offset, c.Segments.At(5).Offset)
 	}
 }
 
@@ -86,7 +86,7 @@ func TestSequenceWrap(t *testing.T) {
 		t.Fatalf("across the wrap: %d segments, %d retransmitted, %d out of order, %d missing", int(d.DataSegments), int(d.RetransmittedSegments), int(d.OutOfOrderSegments), d.MissingBytes)
 	}
 	var offs []int64
-	for _, s := range c.Segments {
+	for _, s := range c.Segments.All() {
 		if s.Dir == ServerToClient && s.Len > 0 {
 			offs = append(offs, s.Offset)
 		}
@@ -440,7 +440,7 @@ func TestRetransmissionAsWireshark(t *testing.T) {
 		}
 		c := a.Result().Connections[0]
 		d := c.Dir(ServerToClient)
-		last := c.Segments[len(c.Segments)-1]
+		last := *c.Segments.Last()
 		if d.RetransmittedSegments != tc.retx || d.OutOfOrderSegments != tc.ooo || last.Kind&(KindRetransmission|KindOutOfOrder) != tc.kindOfLast {
 			t.Errorf("%s: %d retransmitted, %d out of order, last %v; want %d, %d, %v", tc.name, d.RetransmittedSegments, d.OutOfOrderSegments, last.Kind, tc.retx, tc.ooo, tc.kindOfLast)
 		}

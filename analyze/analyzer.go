@@ -373,12 +373,7 @@ func (a *Analyzer) track(c *Connection, dir Dir, p *decoded, now int64, number i
 		a.feedApp(c, dir, p, off, now, number)
 	}
 	if c.keepSegments {
-		if len(c.Segments) == cap(c.Segments) && len(c.Segments) >= 1024 {
-			// Double, where append grows large slices by a quarter: a
-			// transfer of a million segments spent 0.8 s copying them.
-			c.Segments = append(make([]Segment, 0, 2*len(c.Segments)), c.Segments...)
-		}
-		c.Segments = append(c.Segments, Segment{
+		c.Segments.Append(Segment{
 			Time: now, Offset: off, Len: p.payload, Packet: number,
 			Window: p.window, Flags: p.flags, Dir: dir, Kind: kind,
 			OptionLen: uint8(p.optionLen), Ack: c.Dirs[1-dir].ackOffset(p),

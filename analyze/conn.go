@@ -92,7 +92,7 @@ type Connection struct {
 	App *App
 	// Segments holds every segment of the connection in capture order,
 	// when the analyzer was asked to keep them for it.
-	Segments []Segment
+	Segments Segments
 
 	// What the router (route.go) keeps of it; its map key is
 	// keyOf(Client, Server), not kept: 64 bytes of 25 000 connections in

@@ -100,14 +100,3 @@ func FlagString(f uint8) string {
 	}
 	return string(b)
 }
-
-// OnlyDir keeps the segments sent in one direction, in place.
-func OnlyDir(segs []Segment, d Dir) []Segment {
-	out := segs[:0]
-	for _, s := range segs {
-		if s.Dir == d {
-			out = append(out, s)
-		}
-	}
-	return out
-}

@@ -34,7 +34,7 @@ func FuzzAdd(f *testing.F) {
 			t.Fatalf("packets %d != tcp %d + other %d + fragments %d + malformed %d", res.Packets, res.TCPPackets, res.NonTCP, res.Fragments, res.Malformed)
 		}
 		for _, c := range res.Connections {
-			for _, s := range c.Segments {
+			for _, s := range c.Segments.All() {
 				if s.Len < 0 || s.Len > len(data) {
 					t.Fatalf("segment length %d from a %d-byte frame", s.Len, len(data))
 				}

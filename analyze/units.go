@@ -191,7 +191,7 @@ type Map struct {
 // Map intersects the connection's units with its data segments.
 func (c *Connection) Map() Map {
 	m := Map{Units: c.Units()}
-	for _, s := range c.Segments {
+	for _, s := range c.Segments.All() {
 		if s.Len > 0 && s.Kind&(KindDuplicate|KindKeepAlive) == 0 {
 			m.Segments = append(m.Segments, s)
 		}

@@ -72,7 +72,7 @@ func pointOf(c *analyze.Connection) *PointFact {
 func pointFacts(c *analyze.Connection) *PointFact {
 	d := c.Dir(analyze.ServerToClient)
 	f := &PointFact{Source: FromCapture, Segments: int(d.DataSegments), MSS: d.EffectiveMSS().Value}
-	for _, s := range c.Segments {
+	for _, s := range c.Segments.All() {
 		if s.Dir == analyze.ServerToClient && f.MSS > 0 && s.Len > f.MSS && s.Kind&(analyze.KindDuplicate|analyze.KindKeepAlive) == 0 {
 			f.Super++
 		}

@@ -50,7 +50,7 @@ type segIndex struct {
 // not in the capture.
 func newSegIndex(c *analyze.Connection, d analyze.Dir, atSender bool) *segIndex {
 	var all []analyze.Segment
-	for _, s := range c.Segments {
+	for _, s := range c.Segments.All() {
 		if s.Dir == d && s.Len > 0 && s.Kind&(analyze.KindDuplicate|analyze.KindKeepAlive) == 0 {
 			all = append(all, s)
 		}
@@ -189,7 +189,7 @@ func newWindowIndexOf(c *analyze.Connection, from analyze.Dir) *windowIndex {
 		return nil // whether the scale applies depends on the other SYN
 	}
 	x := &windowIndex{}
-	for _, s := range c.Segments {
+	for _, s := range c.Segments.All() {
 		if s.Dir != from || s.Ack < 0 || s.Flags&analyze.FlagSYN != 0 {
 			continue
 		}

@@ -54,7 +54,7 @@ func newSendSide(st *connState) *sendSide {
 		content: st.content}
 	s.eff = s.segs.eff
 	var hi int64
-	for _, sg := range c.Segments {
+	for _, sg := range c.Segments.All() {
 		if sg.Dir == analyze.ClientToServer && sg.Len > 0 && sg.End() > hi {
 			hi = sg.End()
 			s.sent = append(s.sent, sentMark{sg.Time, hi})

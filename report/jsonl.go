@@ -165,8 +165,8 @@ func NewSegmentsJSONL(w io.Writer, first func() int64, carried bool, dir *analyz
 func (s *SegmentsJSONL) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	s.nc++
 	r := newSegRow(c, s.first(), s.carried)
-	for i := range c.Segments {
-		r.seg = &c.Segments[i]
+	for i := range c.Segments.Len() {
+		r.seg = c.Segments.At(i)
 		if s.dir != nil && r.seg.Dir != *s.dir {
 			continue
 		}

@@ -186,8 +186,8 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 		p.connRows = append(p.connRows, row)
 	}
 	r := newSegRow(c, p.first(), false)
-	for i := range c.Segments {
-		r.seg = &c.Segments[i]
+	for i := range c.Segments.Len() {
+		r.seg = c.Segments.At(i)
 		var row pqSegment
 		row.set(&r)
 		p.segRows = append(p.segRows, row)

@@ -46,8 +46,8 @@ func carriedNames(c *analyze.Connection) map[int][]string {
 func (s Segments) each(fn func(r *segRow) error) error {
 	for _, c := range s.Connections {
 		r := newSegRow(c, s.Result.First, s.Carried)
-		for i := range c.Segments {
-			r.seg = &c.Segments[i]
+		for i := range c.Segments.Len() {
+			r.seg = c.Segments.At(i)
 			if err := fn(&r); err != nil {
 				return err
 			}
@@ -67,7 +67,7 @@ func (s Segments) Write(w io.Writer, f Format) error {
 		ci, si := 0, 0
 		var r segRow
 		return writeJSONStreamFast(w, doc, "segments", func(e *jenc) bool {
-			for ci < len(s.Connections) && si == len(s.Connections[ci].Segments) {
+			for ci < len(s.Connections) && si == s.Connections[ci].Segments.Len() {
 				ci, si = ci+1, 0
 			}
 			if ci == len(s.Connections) {
@@ -77,7 +77,7 @@ func (s Segments) Write(w io.Writer, f Format) error {
 			if si == 0 {
 				r = newSegRow(c, s.Result.First, s.Carried)
 			}
-			r.seg = &c.Segments[si]
+			r.seg = c.Segments.At(si)
 			si++
 			SegmentFields.jsonObject(e, &r)
 			return true

@@ -98,8 +98,8 @@ func (s *SegmentsTable) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 	cols := s.cols
 	cells := make([]string, len(cols))
 	r := newSegRow(c, s.first(), s.carried)
-	for i := range c.Segments {
-		r.seg = &c.Segments[i]
+	for i := range c.Segments.Len() {
+		r.seg = c.Segments.At(i)
 		if s.dir != nil && r.seg.Dir != *s.dir {
 			continue
 		}

@@ -103,7 +103,7 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 	conns := res.Select(filter)
 	if keepDir != nil {
 		for _, c := range conns {
-			c.Segments = analyze.OnlyDir(c.Segments, *keepDir)
+			c.Segments.OnlyDir(*keepDir)
 		}
 	}
 	return writeReport(s, report.Segments{Result: res, Connections: conns, Errors: errs, Carried: !opts.SegmentsOnly}, format, res, errs)

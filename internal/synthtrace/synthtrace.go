@@ -27,15 +27,15 @@ func Transfer(n, size int, every time.Duration) (*curltrace.Trace, *analyze.Resu
 	c.Dirs[analyze.ServerToClient].SYN.Seen = true
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c.First = day.Add(start).UnixNano()
-	c.Segments = append(c.Segments, analyze.Segment{Time: c.First, Offset: 0, Len: 17, Packet: 1, Dir: analyze.ServerToClient})
+	c.Segments.Append(analyze.Segment{Time: c.First, Offset: 0, Len: 17, Packet: 1, Dir: analyze.ServerToClient})
 	for i := range n {
 		at := start + time.Duration(i+1)*every
 		t.Events = append(t.Events, curltrace.Event{Kind: curltrace.RecvData, Line: 3 + i, Size: size, HeaderSize: size,
 			HasTime: true, Time: at, At: curltrace.TimeOfDay(at), Xfer: -1, Conn: -1})
-		c.Segments = append(c.Segments, analyze.Segment{Time: day.Add(at - 20*time.Microsecond).UnixNano(),
+		c.Segments.Append(analyze.Segment{Time: day.Add(at - 20*time.Microsecond).UnixNano(),
 			Offset: 17 + int64(i*size), Len: size, Packet: 2 + i, Dir: analyze.ServerToClient})
 	}
 	t.EventConn = make([]int, len(t.Events))
-	c.Last = c.Segments[len(c.Segments)-1].Time
+	c.Last = c.Segments.Last().Time
 	return t, &analyze.Result{Sources: []string{"synthetic"}, First: c.First, Last: c.Last, Connections: []*analyze.Connection{c}}
 }

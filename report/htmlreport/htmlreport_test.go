@@ -257,8 +257,8 @@ func TestAggregatesPastTheBound(t *testing.T) {
 	in.Options = Options{MaxSegments: 10, MaxMapSegments: 10}
 	d := plot(t, page(t, in))
 	s := d.Connections[0].Segments
-	if !s.Aggregated || len(s.T) >= len(c.Segments) || len(s.N) != len(s.T) || s.Total != len(c.Segments) {
-		t.Fatalf("not aggregated: %d rows of %d segments", len(s.T), len(c.Segments))
+	if !s.Aggregated || len(s.T) >= c.Segments.Len() || len(s.N) != len(s.T) || s.Total != c.Segments.Len() {
+		t.Fatalf("not aggregated: %d rows of %d segments", len(s.T), c.Segments.Len())
 	}
 	sum := 0
 	for _, n := range s.N {

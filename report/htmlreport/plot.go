@@ -130,7 +130,7 @@ func build(in Input) built {
 	d.Missing = append(d.Missing, missing(in, chosen)...)
 	total := 0
 	for _, c := range chosen {
-		total += len(c.Segments)
+		total += c.Segments.Len()
 	}
 	share := in.Options.MaxSegments
 	if len(chosen) > 0 {
@@ -205,7 +205,7 @@ func missing(in Input, chosen []*analyze.Connection) []string {
 		out = append(out, prose.PageNoTrace())
 	}
 	for _, c := range chosen {
-		if len(c.Segments) == 0 && c.Packets > 0 {
+		if c.Segments.Len() == 0 && c.Packets > 0 {
 			out = append(out, prose.PageSegmentsNotKept(c.ID))
 		}
 	}
@@ -234,7 +234,7 @@ func plotConnOf(res *analyze.Result, c *analyze.Connection, full bool, share int
 			pc.WindowScale[d] = int(dir.SYN.WindowScale)
 		}
 	}
-	pc.Segments = segsOf(c, full || len(c.Segments) <= share, share)
+	pc.Segments = segsOf(c, full || c.Segments.Len() <= share, share)
 	pc.HasAck = pc.Segments.Ack != nil
 	return pc
 }
@@ -272,7 +272,7 @@ func (w *colWriter) row(t int64, d analyze.Dir, off int64, n, cls, win int, pkt 
 }
 
 func segsOf(c *analyze.Connection, full bool, share int) plotSegs {
-	s := plotSegs{Total: len(c.Segments), T: []int64{}, Dir: []int{}, Off: []int64{}, Len: []int{}, Class: []int{}, Win: []int{}, Pkt: []int64{}}
+	s := plotSegs{Total: c.Segments.Len(), T: []int64{}, Dir: []int{}, Off: []int64{}, Len: []int{}, Class: []int{}, Win: []int{}, Pkt: []int64{}}
 	w := colWriter{s: &s, first: c.First}
 	if full {
 		w.every(c)
@@ -291,7 +291,7 @@ func (w *colWriter) segRow(c *analyze.Connection, g analyze.Segment) {
 
 // every writes every segment, with its acknowledgment when known.
 func (w *colWriter) every(c *analyze.Connection) {
-	for _, g := range c.Segments {
+	for _, g := range c.Segments.All() {
 		w.segRow(c, g)
 		// The acknowledgment as an offset on the other direction's
 		// stream, -1 without the ACK flag: the time-sequence graph draws
@@ -334,7 +334,7 @@ func (w *colWriter) bins(c *analyze.Connection, n int) {
 		}
 		cur[d] = bin{}
 	}
-	for _, g := range c.Segments {
+	for _, g := range c.Segments.All() {
 		if g.Len == 0 {
 			continue
 		}
@@ -353,7 +353,7 @@ func (w *colWriter) bins(c *analyze.Connection, n int) {
 // bins they sit in: resent, out of order, after a gap (up to a bound).
 func (w *colWriter) anomalies(c *analyze.Connection) {
 	kept := 0
-	for _, g := range c.Segments {
+	for _, g := range c.Segments.All() {
 		if g.Len == 0 || g.Kind&(analyze.KindRetransmission|analyze.KindOutOfOrder|analyze.KindAfterGap) == 0 {
 			continue
 		}
