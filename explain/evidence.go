@@ -344,6 +344,12 @@ type HeaderFact struct {
 	SharedPacket int   `json:"shared_packet,omitempty"`
 	SharedLen    int   `json:"shared_len,omitempty"`
 	HeaderInSeg  int64 `json:"header_in_segment,omitempty"`
+	// LoggedFor is how long before the read's line curl logged the
+	// header's first line (FirstLine), from the trace's times: a read
+	// that returned the header too came before that, so the read's
+	// line is that much late, or more.
+	LoggedFor time.Duration `json:"logged_for_ns,omitempty"`
+	FirstLine int           `json:"first_line,omitempty"`
 }
 
 // BodyFact places the read in its response body.
@@ -361,8 +367,11 @@ type ChunkFact struct {
 	Whole   int    `json:"whole"`   // chunks wholly inside the read
 	Data    int    `json:"data"`    // chunk data bytes in the read
 	Framing int    `json:"framing"` // size lines and CRLFs in the read
-	Last    bool   `json:"last"`    // the terminating 0 chunk is in the read
-	Aligned bool   `json:"aligned"` // the read is exactly whole chunks
+	// Trailers counts the trailer fields after the last chunk in the read
+	// (without the empty line that ends them, which is framing).
+	Trailers int  `json:"trailers,omitempty"`
+	Last     bool `json:"last"`    // the terminating 0 chunk is in the read
+	Aligned  bool `json:"aligned"` // the read is exactly whole chunks
 }
 
 // RecordFact is the TLS record a read came from.

@@ -591,3 +591,47 @@ func TestFieldH2CUpgrade(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldTrailers: a Go server's chunked response with two trailer
+// fields (review4-srv.go.txt, /trailers). The last read, 38 bytes, is
+// "0\r\n" + "X-Checksum: abc123\r\n" + "X-Count: 20\r\n" + "\r\n" in the
+// trace: 5 bytes of chunk framing and 33 of trailer fields, which had
+// all been called framing.
+func TestFieldTrailers(t *testing.T) {
+	tr := readTraceGz(t, "trailers.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "trailers.pcap.gz"), ""))
+	last := r.Events[len(r.Events)-1]
+	c := last.Facts.Chunks
+	if last.Line != 3830 || last.Size != 38 || last.Cause != CauseBodyEnd || c == nil || c.Framing != 5 || c.Trailers != 33 || !c.Last {
+		t.Fatalf("last read: line %d, %d bytes, %s, chunks %+v", last.Line, last.Size, last.Cause, c)
+	}
+	for _, e := range r.Events[:len(r.Events)-1] {
+		if c := e.Facts.Chunks; c != nil && c.Trailers != 0 {
+			t.Errorf("line %d: %d trailer bytes before the last chunk", e.Line, c.Trailers)
+		}
+	}
+}
+
+// TestFieldBigHeader: 40 600 bytes of response header and a 50 000-byte
+// body (review4-srv.go.txt, /bighdr), curl 8.14. curl's strace shows one
+// recvfrom of 90 600 bytes 120 us after the last segment; the trace logs
+// the Recv data 5.25 ms later, after dumping the header lines. The read
+// was said to come 5.25 ms after the segments: the line's lateness is now
+// a fact (logged_for), and the prose says the line does not date the read.
+func TestFieldBigHeader(t *testing.T) {
+	tr := readTraceGz(t, "bighdr.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "bighdr.pcap.gz"), ""))
+	if len(r.Events) != 1 {
+		t.Fatalf("%d reads", len(r.Events))
+	}
+	e := r.Events[0]
+	h, tm := e.Facts.Header, e.Facts.Timing
+	if e.Cause != CauseAfterHeaders || h == nil || h.Bytes != 40600 || h.FirstLine != 11 || tm == nil {
+		t.Fatalf("read: %s, header %+v, timing %+v", e.Cause, h, tm)
+	}
+	// The header's first line was logged 4.87 ms before the data's, and
+	// the last segment came 5.25 ms before: the read fits between.
+	if h.LoggedFor < 4800*time.Microsecond || h.LoggedFor > 4900*time.Microsecond || tm.LastBefore < h.LoggedFor {
+		t.Errorf("header logged for %v, last segment %v before the data's line", h.LoggedFor, tm.LastBefore)
+	}
+}

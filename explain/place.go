@@ -28,6 +28,10 @@ type connState struct {
 	// read, and the responses, to anchor each one on the capture.
 	recv      int64
 	header    int
+	// The header's first line since the last read: its time and line.
+	headerTOD    time.Duration
+	headerLine   int
+	headerHasTOD bool
 	finals    int
 	exchanges []http1.Exchange
 	body      *http1.Message // the response the reads belong to
@@ -434,6 +438,9 @@ func (st *connState) recvHeader(e *curltrace.Event) {
 	if st.located {
 		st.recv = st.at.off
 	}
+	if st.header == 0 {
+		st.headerTOD, st.headerLine, st.headerHasTOD = e.Time, e.Line, e.HasTime
+	}
 	st.recv += int64(e.Size)
 	st.header += e.Size
 }
@@ -574,6 +581,9 @@ func (st *connState) readClear(ev *Event) {
 	}
 	if st.header > 0 {
 		ev.Facts.Header = headerFact(st.header, ev.Segments, ev.Range)
+		if st.headerHasTOD && ev.hasTOD && ev.tod > st.headerTOD {
+			ev.Facts.Header.LoggedFor, ev.Facts.Header.FirstLine = ev.tod-st.headerTOD, st.headerLine
+		}
 	}
 	if st.body != nil {
 		ev.Facts.Body = bodyFact(st.body, ev.Range)
@@ -651,9 +661,17 @@ func chunkFact(m *http1.Message, rng stream.Range) *ChunkFact {
 		ch := chs[k]
 		in := min(ch.End, rng.End) - max(ch.Start, rng.Start)
 		data := max(0, min(ch.Data.End, rng.End)-max(ch.Data.Start, rng.Start))
+		trailers := int64(0)
+		if ch.Size == 0 {
+			// The last chunk's range runs on over its trailer fields to
+			// the empty line: those are not framing.
+			t := stream.Range{Start: ch.Data.End, End: max(ch.Data.End, ch.End-2)}
+			trailers = max(0, min(t.End, rng.End)-max(t.Start, rng.Start))
+		}
 		f.Chunks++
 		f.Data += int(data)
-		f.Framing += int(in - data)
+		f.Trailers += int(trailers)
+		f.Framing += int(in - data - trailers)
 		if ch.Start >= rng.Start && ch.End <= rng.End {
 			f.Whole++
 		}

@@ -54,7 +54,7 @@ func decide(ev *Event, hasTimes bool) {
 	if s := ev.Facts.Segments; s != nil && s.Super > 0 && ev.Cause != CauseSuperSegment && ev.Inference != ByMSSPiece && ev.Inference != ByWholePush {
 		ev.Notes = append(ev.Notes, NoteSuperSegments)
 	}
-	if c := ev.Facts.Chunks; c != nil && c.Framing > 0 {
+	if c := ev.Facts.Chunks; c != nil && (c.Framing > 0 || c.Trailers > 0) {
 		ev.Notes = append(ev.Notes, NoteChunkFraming)
 	}
 }

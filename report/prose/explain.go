@@ -242,7 +242,7 @@ func causeSentence(e explain.Event) string {
 		return fmt.Sprintf("one segment (packet %d) of %d bytes%s: the server's stack sent that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
 	case explain.CauseChunkWrite:
 		c := f.Chunks
-		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF) = %d; curl read it as it came, and the segment is taken as one write of the server", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, e.Size)
+		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF)%s = %d; curl read it as it came, and the segment is taken as one write of the server", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, plusTrailers(c), e.Size)
 	case explain.CauseBacklog:
 		return backlogText(e)
 	case explain.CauseBufferCap:
@@ -255,7 +255,11 @@ func causeSentence(e explain.Event) string {
 		h := f.Header
 		s := fmt.Sprintf("packet %d (%d bytes) carried the last %d bytes of the response header and the first body bytes; curl reports the %d header bytes as Recv header, so the first Recv data is smaller%s", h.SharedPacket, h.SharedLen, h.HeaderInSeg, h.Bytes, framing(f.Chunks))
 		if n := len(e.Segments); n > 1 {
-			s += fmt.Sprintf(", and %s more had arrived before the read", countOf(n-1, "segment", "segments"))
+			when := "the read"
+			if lateLog(e) {
+				when = "curl logged the read"
+			}
+			s += fmt.Sprintf(", and %s more had arrived before %s", countOf(n-1, "segment", "segments"), when)
 		}
 		return s
 	case explain.CauseTLSRecord:
@@ -324,10 +328,29 @@ func multiple(n, eff int) string {
 }
 
 func framing(c *explain.ChunkFact) string {
-	if c == nil || c.Framing == 0 {
+	if c == nil || c.Framing == 0 && c.Trailers == 0 {
 		return ""
 	}
+	if c.Trailers > 0 {
+		return fmt.Sprintf(" (%d of them chunk framing and %d the trailer fields after the last chunk: the size lines, CRLFs and trailers are counted in N)", c.Framing, c.Trailers)
+	}
 	return fmt.Sprintf(" (%d of them chunk framing: the size lines and CRLFs are counted in N)", c.Framing)
+}
+
+// plusTrailers and commaTrailers add the trailer fields after the last
+// chunk to a sum or a list of a read's parts, when it holds any.
+func plusTrailers(c *explain.ChunkFact) string {
+	if c.Trailers == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" + %d of trailer fields", c.Trailers)
+}
+
+func commaTrailers(c *explain.ChunkFact) string {
+	if c.Trailers == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d of trailer fields", c.Trailers)
 }
 
 // senderPushText: several segments of one push that came together, or
@@ -401,10 +424,12 @@ func recordText(e explain.Event) string {
 	switch c := e.Facts.Chunks; {
 	case e.Facts.Layer == explain.LayerH2TLS:
 		body = "DATA (the rest of a frame: no frame header in this record)"
+	case c != nil && c.Data == 0 && c.Trailers > 0:
+		body = fmt.Sprintf("chunk framing and trailer fields (%d of framing, %d of trailers)", c.Framing, c.Trailers)
 	case c != nil && c.Data == 0 && c.Framing > 0:
 		body = "chunk framing (size lines and CRLFs)"
-	case c != nil && c.Framing > 0:
-		body = fmt.Sprintf("body (%d of chunk data, %d of chunk framing)", c.Data, c.Framing)
+	case c != nil && (c.Framing > 0 || c.Trailers > 0):
+		body = fmt.Sprintf("body (%d of chunk data, %d of chunk framing%s)", c.Data, c.Framing, commaTrailers(c))
 	}
 	if !r.OverheadKnown {
 		over := overheadGuess(r.Length - r.Before - e.Size)
@@ -648,11 +673,29 @@ func timingText(e explain.Event) string {
 	if t == nil || t.Source != explain.FromCapture || e.Cause == explain.CauseSuperSegment {
 		return ""
 	}
+	if h := e.Facts.Header; lateLog(e) {
+		// curl logs a read's body bytes after the header lines it
+		// parsed from it: the line is late by that logging, or more.
+		s := fmt.Sprintf("; the last segment was captured %s before curl logged the read", roundDur(t.LastBefore))
+		if len(e.Segments) > 1 {
+			s += fmt.Sprintf(" (the first %s before)", roundDur(t.FirstBefore))
+		}
+		return s + fmt.Sprintf(", which is not when it read: curl logged the %d header bytes first, from line %d, %s earlier, and a read that returned them too came before that", h.Bytes, h.FirstLine, roundDur(h.LoggedFor))
+	}
 	s := fmt.Sprintf("; the last segment was captured %s before the read", roundDur(t.LastBefore))
 	if len(e.Segments) > 1 {
 		s += fmt.Sprintf(", the first %s before", roundDur(t.FirstBefore))
 	}
 	return s
+}
+
+// lateLog tells whether curl spent long enough logging a read's header
+// lines before its data that the data's line does not date the read: when
+// the read's last segment came after the header's first line was logged,
+// the header was read before, and the data's read after that line.
+func lateLog(e explain.Event) bool {
+	h, t := e.Facts.Header, e.Facts.Timing
+	return h != nil && h.LoggedFor >= 100*time.Microsecond && t != nil && t.Source == explain.FromCapture && t.LastBefore >= h.LoggedFor
 }
 
 // bug18755Text says what curl 8.13-8.16 logged for an event (curl bug
@@ -883,7 +926,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		return tlsSentences(r, e, n)
 	case explain.CauseChunkWrite:
 		c := e.Facts.Chunks
-		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing, read as it came (%d = %d of data + %d of framing): each segment is taken as one write of the server, which the capture does not show (a write of several chunks, or a chunk written in pieces under TCP_CORK, leaves the same segment).", n, s.Events, e.Size, c.Data, c.Framing)}
+		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing, read as it came (%d = %d of data + %d of framing%s): each segment is taken as one write of the server, which the capture does not show (a write of several chunks, or a chunk written in pieces under TCP_CORK, leaves the same segment).", n, s.Events, e.Size, c.Data, c.Framing, plusTrailers(c))}
 	case explain.CauseShortSegment:
 		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseLossRecovery:

@@ -2,6 +2,7 @@ package prose
 
 import (
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/explain"
@@ -62,5 +63,26 @@ func TestUnitLabel(t *testing.T) {
 	}
 	if got := UnitName(analyze.Unit{Kind: analyze.UnitH2Frame, Label: "DATA", Exchange: 3}); got != "h2-frame DATA s3" {
 		t.Errorf("UnitName: %q", got)
+	}
+}
+
+// TestUTCOffset: zones off the hour (Kathmandu +05:45, St John's -03:30)
+// were rounded to the next hour (UTC+06:45 for +05:45).
+func TestUTCOffset(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "UTC+00:00"},
+		{5*time.Hour + 45*time.Minute, "UTC+05:45"},
+		{5*time.Hour + 30*time.Minute, "UTC+05:30"},
+		{-(3*time.Hour + 30*time.Minute), "UTC-03:30"},
+		{-15 * time.Minute, "UTC-00:15"},
+		{-8 * time.Hour, "UTC-08:00"},
+		{14 * time.Hour, "UTC+14:00"},
+	} {
+		if got := utcOffset(c.d); got != c.want {
+			t.Errorf("utcOffset(%v) = %s, want %s", c.d, got, c.want)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package prose
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/segscope/segscope/explain"
@@ -35,14 +34,24 @@ func ProblemText(p explain.Problem) string { return problemText(p) }
 // MatchHow says how a trace connection was matched to the capture's.
 func MatchHow(r *explain.Result, m explain.Match) string { return matchHow(r, m) }
 
+// utcOffset writes a zone offset as UTC+05:45: hours and minutes apart,
+// so a zone 45 minutes off the hour is not rounded to the next one.
+func utcOffset(d time.Duration) string {
+	sign := '+'
+	if d < 0 {
+		sign, d = '-', -d
+	}
+	m := int(d.Round(time.Minute) / time.Minute)
+	return fmt.Sprintf("UTC%c%02d:%02d", sign, m/60, m%60)
+}
+
 // MatchLine says which capture connection a trace connection is, how that
 // was found, and how the two clocks were aligned.
 func MatchLine(r *explain.Result, m explain.Match) string {
 	s := fmt.Sprintf("trace connection (line %d) = capture connection %d, %s > %s: matched by %s",
 		r.Trace.Conns[m.TraceConn].Line, m.Conn.ID, m.Conn.Client, m.Conn.Server, matchHow(r, m))
 	if m.Aligned && m.ClockAsIs {
-		zh := m.ClockZone.Hours()
-		return s + fmt.Sprintf("; trace clock UTC%+03.0f:%02d, taken as the capture's (curl 8's trace clock is the system's, and no read comes before its data)", zh, int(math.Abs(zh)*60)%60)
+		return s + fmt.Sprintf("; trace clock %s, taken as the capture's (curl 8's trace clock is the system's, and no read comes before its data)", utcOffset(m.ClockZone))
 	}
 	if m.Aligned {
 		skew := m.ClockSkew.Round(time.Microsecond)
@@ -50,8 +59,7 @@ func MatchLine(r *explain.Result, m explain.Match) string {
 		if skew < 0 {
 			skew, way = -skew, "behind"
 		}
-		zh := m.ClockZone.Hours()
-		s += fmt.Sprintf("; trace clock UTC%+03.0f:%02d, %s %s the capture's (taking the quickest read or HTTP/1 request head as immediate)", zh, int(math.Abs(zh)*60)%60, skew, way)
+		s += fmt.Sprintf("; trace clock %s, %s %s the capture's (taking the quickest read or HTTP/1 request head as immediate)", utcOffset(m.ClockZone), skew, way)
 	}
 	return s
 }
