@@ -26,15 +26,15 @@ type connState struct {
 	// Clear HTTP/1 (or the plaintext of HTTP/1 inside TLS): the next
 	// received byte, the response header bytes logged since the last
 	// read, and the responses, to anchor each one on the capture.
-	recv      int64
-	header    int
+	recv   int64
+	header int
 	// The header's first line since the last read: its time and line.
 	headerTOD    time.Duration
 	headerLine   int
 	headerHasTOD bool
-	finals    int
-	exchanges []http1.Exchange
-	body      *http1.Message // the response the reads belong to
+	finals       int
+	exchanges    []http1.Exchange
+	body         *http1.Message // the response the reads belong to
 
 	recs    *recordLayer      // TLS: records laid from the trace's headers and the capture
 	plain   *tlsdec.Direction // HTTP/1 inside TLS, decrypted: the plaintext stream's map
