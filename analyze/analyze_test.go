@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/segscope/segscope/capture"
 )
 
 const ms = time.Millisecond
@@ -443,6 +444,42 @@ func TestRetransmissionAsWireshark(t *testing.T) {
 		last := *c.Segments.Last()
 		if d.RetransmittedSegments != tc.retx || d.OutOfOrderSegments != tc.ooo || last.Kind&(KindRetransmission|KindOutOfOrder) != tc.kindOfLast {
 			t.Errorf("%s: %d retransmitted, %d out of order, last %v; want %d, %d, %v", tc.name, d.RetransmittedSegments, d.OutOfOrderSegments, last.Kind, tc.retx, tc.ooo, tc.kindOfLast)
+		}
+	}
+}
+
+// TestTwoInterfaces: dumpcap -i lo -i any (testdata/two-interfaces.pcapng.gz)
+// wrote every packet of one curl download (nginx, 40 000 bytes) twice, the
+// "any" copies first and then the loopback ones, so each copy comes 14
+// packets after its first. tshark calls 8 of them retransmissions; they
+// are the same packets (same IP ID, TSval and window): duplicates, each
+// direction's bytes once (tshark -T fields -e frame.interface_id -e tcp.len).
+func TestTwoInterfaces(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		src, err := capture.Open("testdata/two-interfaces.pcapng.gz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := New(Options{Workers: workers})
+		if err := a.ReadAll(src); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		res := a.Result()
+		if res.Packets != 28 || len(res.Connections) != 1 {
+			t.Fatalf("workers %d: %d packets, %d connections", workers, res.Packets, len(res.Connections))
+		}
+		c := res.Connections[0]
+		for _, w := range []struct {
+			dir              Dir
+			data, dup        int32
+			bytes, retx, ooo int64
+		}{{ClientToServer, 1, 1, 86, 0, 0}, {ServerToClient, 3, 3, 40242, 0, 0}} {
+			d := c.Dir(w.dir)
+			if d.DataSegments != w.data || d.Duplicates != w.dup || d.PayloadBytes != w.bytes || int64(d.RetransmittedSegments) != w.retx || int64(d.OutOfOrderSegments) != w.ooo {
+				t.Errorf("workers %d, %s: %d data segments, %d duplicates, %d bytes, %d retransmitted, %d out of order; want %+v",
+					workers, w.dir, d.DataSegments, d.Duplicates, d.PayloadBytes, d.RetransmittedSegments, d.OutOfOrderSegments, w)
+			}
 		}
 	}
 }

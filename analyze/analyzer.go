@@ -196,6 +196,9 @@ type Analyzer struct {
 	limits  *appLimits
 	dec     *decoder
 	conns   map[Key]*Connection
+	// dups remembers recent data packets once a capture shows a second
+	// interface (see dupTable); nil before.
+	dups *dupTable
 	res     Result
 	source  string
 	pkt     decoded
@@ -335,6 +338,9 @@ func (a *Analyzer) Add(p capture.Packet) error {
 		return nil
 	}
 	a.res.TCPPackets++
+	if p.Interface != 0 && a.dups == nil {
+		a.dups = new(dupTable)
+	}
 	a.route(&a.pkt, now, p.Number)
 	return nil
 }

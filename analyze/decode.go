@@ -27,6 +27,9 @@ type decoded struct {
 	hasTSval   bool
 	tsval      uint32
 	synOptions SYNOptions // filled for SYN segments only
+	// dup: the router found the same packet captured before, on another
+	// interface (dupTable).
+	dup bool
 }
 
 const (

@@ -175,7 +175,7 @@ func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Directi
 	}
 
 	fp := fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: uint32(p.payload), ipID: p.ipID, window: p.window}
-	if (p.ipID != 0 || p.hasTSval) && d.seenRecently(fp) {
+	if (p.ipID != 0 || p.hasTSval) && (p.dup || d.seenRecently(fp)) {
 		d.Duplicates++
 		return off, kind | KindDuplicate
 	}

@@ -26,6 +26,9 @@ type Packet struct {
 	// Number counts packets from 1 in the order the source yields them,
 	// like Wireshark's frame.number.
 	Number int
+	// Interface is the pcapng interface the frame was captured on (0 in
+	// pcap files and live captures).
+	Interface int
 }
 
 // Source is anything that yields frames: a capture file, standard input, a

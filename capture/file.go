@@ -229,6 +229,7 @@ func (f *File) ReadPacket() (Packet, error) {
 		Length:    ci.Length,
 		LinkType:  lt,
 		Number:    f.number,
+		Interface: ci.InterfaceIndex,
 	}, nil
 }
 

@@ -112,7 +112,17 @@ func traceOnly(ev *Event) verdict {
 	if f.unmatched {
 		return cannotTell(CauseUnmatched, need)
 	}
-	return cannotTell(CauseTraceOnly, need)
+	return cannotTell(noSegments(need), need)
+}
+
+// noSegments is the cause of a read the trace alone does not explain:
+// without a capture, trace-only; inside a proxy's tunnel, where there is
+// a capture, unknown.
+func noSegments(need Need) Cause {
+	if need == NeedNoTunnel {
+		return CauseUnknown
+	}
+	return CauseTraceOnly
 }
 
 // h2TraceOnly: HTTP/2 over TLS with the trace alone. curl's FRAME lines
@@ -125,7 +135,7 @@ func h2TraceOnly(f *Facts, need Need) verdict {
 	}
 	r := f.Record
 	if r == nil || r.SameAsPrevious {
-		return cannotTell(CauseTraceOnly, need)
+		return cannotTell(noSegments(need), need)
 	}
 	left := r.Length - r.Before - f.n
 	var fits []Cause
@@ -142,7 +152,7 @@ func h2TraceOnly(f *Facts, need Need) verdict {
 		r.Overhead, r.Plain, r.OverheadGuessed = overhead, r.Length-overhead, true // the inference, kept with the facts
 		return inferred(fits[0], ByTraceRecords, need)
 	}
-	return cannotTell(CauseTraceOnly, need)
+	return cannotTell(noSegments(need), need)
 }
 
 // tlsOverhead tells whether n bytes are one record's overhead with a

@@ -1,0 +1,44 @@
+package analyze
+
+// dupTable finds a data packet captured twice when the copies are far
+// apart in the file. A pcapng file of several interfaces (dumpcap -i lo
+// -i any, both ports of a bridge) holds each packet once per interface,
+// and dumpcap writes each interface's packets in blocks, so the second
+// copy can come dozens of packets after the first: the last data packet
+// of its direction (Direction.recent) no longer matches, and the copy
+// counted as a retransmission, its bytes twice. Only the router uses it,
+// in capture order, so the result does not depend on the shards.
+//
+// It remembers the most recent data packets by a 64-bit hash of their
+// connection, direction and fingerprint in a fixed table (512 KiB, no
+// allocation per packet); a newer packet overwrites an older one in its
+// slot, so only copies within about the last 65 000 data packets are
+// found.
+type dupTable [1 << 16]uint64
+
+// seen tells whether p, of connection id in direction dir, was seen
+// before, and remembers it.
+func (t *dupTable) seen(id int, dir Dir, p *decoded) bool {
+	if p.ipID == 0 && !p.hasTSval {
+		return false // nothing tells a copy from a resend with the same bytes
+	}
+	h := mix(uint64(id)<<1 | uint64(dir))
+	h = mix(h ^ uint64(p.seq)<<32 ^ uint64(p.ack))
+	h = mix(h ^ uint64(p.tsval)<<32 ^ uint64(uint32(p.payload)))
+	h = mix(h^uint64(p.ipID)<<16^uint64(p.window)) | 1 // 0 is an empty slot
+	slot := &t[h&(uint64(len(t))-1)]
+	if *slot == h {
+		return true
+	}
+	*slot = h
+	return false
+}
+
+// mix is splitmix64's finaliser.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
