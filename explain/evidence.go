@@ -247,6 +247,7 @@ type Facts struct {
 	ascii        bool // the trace is --trace-ascii
 	keyMissing   bool // a key log was given, with no secret for this connection
 	capturedPast bool // the capture went on after the read (its last packet came later)
+	timed        bool // the read was dated on the capture's clock (capturedPast is known)
 	tunnel       bool // TLS inside a proxy's CONNECT tunnel, which is not walked
 }
 

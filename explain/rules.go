@@ -48,6 +48,15 @@ func decide(ev *Event, hasTimes bool) {
 		v.conf, v.inf = Inferred, ByDistantClocks
 	}
 	ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, fitNeeds(&ev.Facts, v.needs)
+	if f := &ev.Facts; f.timed && !f.capturedPast {
+		// The capture's last packet came before the read: packets
+		// missing for it may simply not have been captured yet.
+		for i, n := range ev.Needs {
+			if n == NeedPackets {
+				ev.Needs[i] = NeedWholeCapture
+			}
+		}
+	}
 	if !hasTimes {
 		ev.Notes = append(ev.Notes, NoteNoTime)
 	}

@@ -161,7 +161,7 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		for _, i := range evs {
 			ev := &r.Events[i]
 			timeRead(ev, m, st)
-			ev.Facts.capturedPast = r.last > ev.Time.UnixNano()
+			ev.Facts.capturedPast, ev.Facts.timed = r.last > ev.Time.UnixNano(), true
 		}
 	}
 }
