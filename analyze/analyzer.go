@@ -198,10 +198,10 @@ type Analyzer struct {
 	conns   map[Key]*Connection
 	// dups remembers recent data packets once a capture shows a second
 	// interface (see dupTable); nil before.
-	dups *dupTable
-	res     Result
-	source  string
-	pkt     decoded
+	dups   *dupTable
+	res    Result
+	source string
+	pkt    decoded
 
 	// The last connection looked up: bulk transfers hit it again and again.
 	lastKey  Key
