@@ -110,6 +110,9 @@ type Match struct {
 	// Point is where the capture was taken, and whether the server's
 	// segments show offload.
 	Point *PointFact
+	// KeyMissing: the connection is TLS, a key log was given, and it
+	// holds no secret for this connection (another run's key log).
+	KeyMissing bool
 }
 
 // ProblemKind names what went wrong joining the trace to the capture.

@@ -680,3 +680,22 @@ func TestCaptureEndsEarly(t *testing.T) {
 		t.Fatal("no read past the capture's end")
 	}
 }
+
+// TestKeyLogOfAnotherRun: a key log without this connection's secret was
+// dropped without a word (review round 4); the match now says so.
+func TestKeyLogOfAnotherRun(t *testing.T) {
+	tr := readTrace(t, filepath.Join(pcaps, "h2-tls12.trace"))
+	for _, c := range []struct {
+		keys    string
+		missing bool
+	}{{"go-tls13.keys", true}, {"h2-tls12.keys", false}, {"", false}} {
+		keys := c.keys
+		if keys != "" {
+			keys = filepath.Join(pcaps, keys)
+		}
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(pcaps, "h2-tls12.pcap.gz"), keys))
+		if len(r.Matches) != 1 || r.Matches[0].KeyMissing != c.missing {
+			t.Errorf("key log %q: %d matches, key missing %v", c.keys, len(r.Matches), len(r.Matches) > 0 && r.Matches[0].KeyMissing)
+		}
+	}
+}

@@ -259,6 +259,7 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 		st.clearCut = cutFact(a)
 	case analyze.ProtoTLS:
 		st.tls = newTLSInfo(a)
+		st.m.KeyMissing = st.tls.keyMissing
 		st.recs = &recordLayer{caps: a.TLS[analyze.ServerToClient].Records(), tls: st.tls}
 		st.layer = LayerTLS
 		if st.tls.h2(tc) {

@@ -53,6 +53,8 @@ type jsonExplainMatch struct {
 	// Point is where the capture was taken (client, server, unknown),
 	// with its evidence.
 	Point *explain.PointFact `json:"capture_point,omitempty"`
+	// KeyMissing: TLS, and the key log given has no secret for it.
+	KeyMissing bool `json:"key_missing,omitempty"`
 }
 
 type jsonExplainSummary struct {
@@ -107,7 +109,7 @@ func (x Explanation) doc() jsonExplain {
 	for _, m := range r.Matches {
 		d.Matches = append(d.Matches, jsonExplainMatch{TraceLine: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID,
 			Client: m.Conn.Client.String(), Server: m.Conn.Server.String(), How: prose.MatchHow(r, m), Aligned: m.Aligned,
-			ZoneHours: m.ClockZone.Hours(), SkewUs: round3(float64(m.ClockSkew) / 1e3), Point: m.Point})
+			ZoneHours: m.ClockZone.Hours(), SkewUs: round3(float64(m.ClockSkew) / 1e3), Point: m.Point, KeyMissing: m.KeyMissing})
 	}
 	d.Summary = summaryDoc(r)
 	for _, err := range x.Errors {

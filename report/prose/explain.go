@@ -154,7 +154,7 @@ func needText(n explain.Need) string {
 	case explain.NeedFrameTrace:
 		return "curl's own frame lines: --trace-config http/2 (curl 8.3 and later)"
 	case explain.NeedBelowOffload:
-		return "the wire segments: capture with offloads off (ethtool -K IFACE tso off gso off gro off) or on the receiving host"
+		return "the wire segments: capture with offloads off (ethtool -K IFACE tso off gso off gro off) where you capture"
 	case explain.NeedRecordHeaders:
 		return "the record headers curl logs: curl --trace or --trace-ascii (not -v)"
 	case explain.NeedWholeCapture:
@@ -939,7 +939,10 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	case explain.CauseSenderPush:
 		return []string{fmt.Sprintf("%d of %d reads were one push of the server's stack each, read whole as it came (line %d: %s): curl was waiting, so N is what the server sent at once, not a sign of a slow reader.", n, s.Events, e.Line, senderPushText(e))}
 	case explain.CauseSuperSegment:
-		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver): it was taken above the offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
+		if p := e.Facts.Point; p != nil && p.Where == explain.PointServer {
+			return []string{"The capture holds super-segments (several MSS merged by TSO/GSO): it was taken on the server's side, above its offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
+		}
+		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver). Taken on the server's side above its offload, they are not what curl's socket received; taken on curl's host after GRO, they are; where it was taken is not shown, so reads inside them are not certain. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
 	case explain.CauseMissing:
 		return []string{fmt.Sprintf("For %d of %d reads bytes are missing from the capture, so the capture cannot explain them.", n, s.Events)}
 	case explain.CauseAfterHeaders:

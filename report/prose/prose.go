@@ -50,6 +50,9 @@ func utcOffset(d time.Duration) string {
 func MatchLine(r *explain.Result, m explain.Match) string {
 	s := fmt.Sprintf("trace connection (line %d) = capture connection %d, %s > %s: matched by %s",
 		r.Trace.Conns[m.TraceConn].Line, m.Conn.ID, m.Conn.Client, m.Conn.Server, matchHow(r, m))
+	if m.KeyMissing {
+		s += "; the key log given has no secret for it (of another run?), so it is not decrypted"
+	}
 	if m.Aligned && m.ClockAsIs {
 		return s + fmt.Sprintf("; trace clock %s, taken as the capture's (curl 8's trace clock is the system's, and no read comes before its data)", utcOffset(m.ClockZone))
 	}
