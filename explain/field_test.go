@@ -681,9 +681,10 @@ func TestCaptureEndsEarly(t *testing.T) {
 	}
 }
 
-// TestKeyLogOfAnotherRun: a key log without this connection's secret was
-// dropped without a word (review round 4); the match now says so.
-func TestKeyLogOfAnotherRun(t *testing.T) {
+// TestKeyLogMissingNamed: a key log without this connection's secret was
+// dropped without a word where every read is certain without it (review
+// round 4); the match now says so.
+func TestKeyLogMissingNamed(t *testing.T) {
 	tr := readTrace(t, filepath.Join(pcaps, "h2-tls12.trace"))
 	for _, c := range []struct {
 		keys    string
