@@ -160,7 +160,7 @@ func (p *parser) run(lr *lineReader) error {
 			return &ParseError{Name: name, Line: p.blank, Text: "", Reason: "blank line in a curl trace", Hint: hintLine}
 		}
 		if !term && p.cutFirstHexLine(line) {
-			return p.truncated(lr.n, "inside line")
+			return p.truncated(lr.n, "inside it, before its newline")
 		}
 		if err := p.line(lr.n, line); err != nil {
 			if !term && len(p.t.Events) > 0 {
@@ -169,7 +169,7 @@ func (p *parser) run(lr *lineReader) error {
 				if p.ev >= 0 {
 					p.partialDump(line)
 				}
-				return p.truncated(lr.n, "inside line")
+				return p.truncated(lr.n, "inside it, before its newline")
 			}
 			return err
 		}

@@ -51,13 +51,19 @@ func TestContentDiffers(t *testing.T) {
 }
 
 // TestZoneOf: a trace clock's offset is a time zone from UTC-12:00 to
-// UTC+14:00 in whole quarter hours; times of day wrap at midnight.
+// UTC+14:00, in whole or half hours or one of the zones off by a quarter
+// (+05:45, +08:45, +12:45, +13:45); times of day wrap at midnight.
 func TestZoneOf(t *testing.T) {
 	for _, c := range []struct{ d, want time.Duration }{
 		{0, 0},
 		{5*time.Hour + 44*time.Minute, 5*time.Hour + 45*time.Minute},
 		{-13 * time.Hour, 11 * time.Hour},
-		{-(23*time.Hour + 50*time.Minute), 15 * time.Minute}, // 00:10, to the nearest quarter hour
+		{-(23*time.Hour + 50*time.Minute), 0}, // 00:10: no zone is +00:15
+		{14*time.Minute + 50*time.Second, 0},  // two runs 14m50s apart (review round 4)
+		{-(14*time.Minute + 50*time.Second), 0},
+		{-(3*time.Hour + 25*time.Minute), -(3*time.Hour + 30*time.Minute)},
+		{12*time.Hour + 50*time.Minute, 12*time.Hour + 45*time.Minute},
+		{9*time.Hour + 40*time.Minute, 9*time.Hour + 30*time.Minute},
 		{14 * time.Hour, 14 * time.Hour},
 		{-12 * time.Hour, -12 * time.Hour},
 	} {

@@ -31,9 +31,9 @@ func timeOfDay(ns int64) time.Duration {
 	return t.Sub(midnight(t))
 }
 
-// zoneOf is the time zone a clock difference of d stands for: whole
-// quarter hours from UTC-12:00 to UTC+14:00 (times of day wrap at
-// midnight, so d is taken modulo a day into that range).
+// zoneOf is the time zone a clock difference of d stands for: the
+// nearest offset a zone uses, from UTC-12:00 to UTC+14:00 (times of day
+// wrap at midnight, so d is taken modulo a day into that range).
 func zoneOf(d time.Duration) time.Duration {
 	const day = 24 * time.Hour
 	d %= day
@@ -43,16 +43,35 @@ func zoneOf(d time.Duration) time.Duration {
 	if d < -12*time.Hour {
 		d += day
 	}
-	return quarterHours(d)
+	return nearestZone(d)
 }
 
-// quarterHours rounds a clock difference to whole quarter hours.
-func quarterHours(d time.Duration) time.Duration {
-	const q, half = 15 * time.Minute, 7*time.Minute + 30*time.Second
-	if d < 0 {
-		return -((-d + half).Truncate(q))
+// Zones are whole or half hours from UTC, but for Nepal (+05:45), Eucla
+// (+08:45) and the Chatham Islands (+12:45, +13:45 in summer): a quarter
+// hour elsewhere is a clock off, not a zone (two runs 14 minutes 50
+// apart were taken for UTC-00:15 and 9 s of skew).
+var quarterZones = []time.Duration{
+	5*time.Hour + 45*time.Minute, 8*time.Hour + 45*time.Minute,
+	12*time.Hour + 45*time.Minute, 13*time.Hour + 45*time.Minute,
+}
+
+// nearestZone rounds a clock difference to the nearest zone offset.
+func nearestZone(d time.Duration) time.Duration {
+	best := roundTo(d, 30*time.Minute)
+	for _, z := range quarterZones {
+		if (d - z).Abs() < (d - best).Abs() {
+			best = z
+		}
 	}
-	return (d + half).Truncate(q)
+	return best
+}
+
+// roundTo rounds d to the nearest multiple of q, halves away from zero.
+func roundTo(d, q time.Duration) time.Duration {
+	if d < 0 {
+		return -((-d + q/2).Truncate(q))
+	}
+	return (d + q/2).Truncate(q)
 }
 
 // readTime puts a trace time of day on the capture's clock.
