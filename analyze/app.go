@@ -40,6 +40,16 @@ type App struct {
 	Bytes [2]*stream.Bytes
 	Plain [2]*stream.Bytes
 
+	// Tunnel is what went through an HTTP proxy's CONNECT tunnel on this
+	// connection: the origin's TLS, walked (and decrypted, with the keys)
+	// on this connection's stream from the offsets in HTTP.UpgradedAt,
+	// as a connection of its own would be. Its Protocol is ProtoTLS, or
+	// ProtoUnknown for anything else (not walked); nil without a tunnel.
+	// Its Streams and Bytes are the outer connection's.
+	Tunnel *App
+	// base is, in a tunnel, where its bytes begin on each direction.
+	base *[2]int64
+
 	// live is the state of reassembly and recognition, dropped when both
 	// directions have ended so a finished connection keeps only results.
 	*live
@@ -181,6 +191,9 @@ func (a *App) close(d Dir, end int64) {
 	}
 	if a.reasm[0] == nil && a.reasm[1] == nil {
 		a.live = nil
+		if a.Tunnel != nil {
+			a.Tunnel.live = nil
+		}
 	}
 }
 
@@ -201,7 +214,16 @@ func (x *dispatcher) Data(off int64, data []byte, at stream.Pos) {
 		b.Data(off, data)
 	}
 	if c := a.cons[x.d]; c != nil {
+		if a.tunnelled() {
+			a.toTunnel(x.d, off, data, at)
+			return
+		}
 		c.Data(off, data, at)
+		if a.tunnelled() {
+			// This data ended the proxy's response: what follows it
+			// is the tunnel's.
+			a.toTunnel(x.d, off, data, at)
+		}
 		return
 	}
 	if a.Protocol != ProtoNone {
@@ -221,6 +243,9 @@ func (x *dispatcher) Data(off int64, data []byte, at stream.Pos) {
 	if !decided {
 		return
 	}
+	if a.base != nil && p != ProtoTLS {
+		p = ProtoUnknown // in a tunnel only TLS is walked
+	}
 	a.start(p) // replays what was held
 	if c := a.cons[x.d]; c != nil && take < len(data) {
 		c.Data(off+int64(take), data[take:], at)
@@ -233,6 +258,13 @@ func (x *dispatcher) Gap(off, n int64, at stream.Pos) {
 		return
 	}
 	if c := a.cons[x.d]; c != nil {
+		if a.tunnelled() {
+			if start := a.HTTP.UpgradedAt[x.d]; off+n > start {
+				lo := max(off, start)
+				a.tunnel(x.d).Gap(lo, off+n-lo, at)
+			}
+			return
+		}
 		c.Gap(off, n, at)
 		return
 	}
@@ -253,6 +285,43 @@ func (x *dispatcher) End(off int64) {
 	if c := x.a.cons[x.d]; c != nil {
 		c.End(off)
 	}
+	if t := x.a.Tunnel; t != nil {
+		t.disp[x.d].End(off)
+	}
+}
+
+// tunnelled tells that the connection's HTTP/1 established a proxy's
+// CONNECT tunnel: bytes after HTTP.UpgradedAt are the tunnel's.
+func (a *App) tunnelled() bool {
+	return a.Protocol == ProtoHTTP1 && a.HTTP != nil && a.HTTP.Tunnel && a.HTTP.UpgradedAt != nil
+}
+
+// tunnel returns the tunnel's consumer of direction d, starting it.
+func (a *App) tunnel(d Dir) stream.Consumer {
+	if a.Tunnel == nil {
+		t := &App{live: &live{limits: a.limits, fin: [2]int64{-1, -1}}, base: a.HTTP.UpgradedAt}
+		for d := range t.disp {
+			t.disp[d] = dispatcher{t, Dir(d)}
+			if a.Plain[d] != nil {
+				t.Plain[d] = &stream.Bytes{Limit: a.Plain[d].Limit}
+			}
+		}
+		a.Tunnel = t
+	}
+	return &a.Tunnel.disp[d]
+}
+
+// toTunnel hands the tunnel its bytes of data: those from where the
+// proxy's response (or the CONNECT request) ended.
+func (a *App) toTunnel(d Dir, off int64, data []byte, at stream.Pos) {
+	start := a.HTTP.UpgradedAt[d]
+	if off+int64(len(data)) <= start {
+		return
+	}
+	if off < start {
+		data, off = data[start-off:], start
+	}
+	a.tunnel(d).Data(off, data, at)
 }
 
 // recognise tells the protocol from the first bytes a direction sent;
@@ -333,6 +402,11 @@ func (a *App) start(p Protocol) {
 		}
 		a.TLSDec = tlsdec.New(l.keys, tlsdec.Limits{MaxRecords: l.maxUnits}, c, s)
 		a.TLS = [2]*tlsrec.Walker{a.TLSDec.Client().W, a.TLSDec.Server().W}
+		if a.base != nil {
+			// In a tunnel the records begin after the CONNECT exchange.
+			a.TLS[0].StartAt(a.base[0])
+			a.TLS[1].StartAt(a.base[1])
+		}
 		a.cons = [2]stream.Consumer{a.TLSDec.Client(), a.TLSDec.Server()}
 	case ProtoH2C:
 		a.cons = a.newH2()

@@ -440,3 +440,54 @@ func TestAdvmssOneSide(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectTunnel: curl 8.14 -x http://proxy https://origin (a Go
+// CONNECT proxy, nginx TLS 1.2 serving 40 000 bytes), both legs captured,
+// with the key log (explain/testdata/field/proxy-tls12.*). The TLS inside
+// the tunnel (connection 0, after the proxy's 39-byte response) is walked
+// and decrypted: its records are the proxy-to-origin leg's (connection 1),
+// 39 bytes further on, and carry the same GET.
+func TestConnectTunnel(t *testing.T) {
+	ks := &keylog.Store{}
+	if err := ks.LoadFile("../explain/testdata/field/proxy-tls12.keys"); err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 3} {
+		src, err := capture.Open("../explain/testdata/field/proxy-tls12.pcap.gz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := New(Options{Keys: ks, Workers: workers})
+		if err := a.ReadAll(src); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		cs := a.Result().Connections
+		if len(cs) != 2 || cs[0].App == nil || cs[1].App == nil {
+			t.Fatalf("%d connections", len(cs))
+		}
+		proxy, origin := cs[0].App, cs[1].App
+		tu := proxy.Tunnel
+		if proxy.Protocol != ProtoHTTP1 || tu == nil || tu.Protocol != ProtoTLS || tu.Inner != ProtoHTTP1 || origin.Protocol != ProtoTLS || origin.Tunnel != nil {
+			t.Fatalf("proxy %s tunnel %+v, origin %s", proxy.Protocol, tu, origin.Protocol)
+		}
+		if up := proxy.HTTP.UpgradedAt; up == nil || *up != [2]int64{114, 39} || !proxy.HTTP.Tunnel {
+			t.Fatalf("upgraded at %v", up)
+		}
+		for d, shift := range []int64{114, 39} {
+			in, out := tu.TLS[d].Records(), origin.TLS[d].Records()
+			if len(in) != len(out) || len(in) == 0 {
+				t.Fatalf("workers %d, dir %d: %d records in the tunnel, %d on the origin's leg", workers, d, len(in), len(out))
+			}
+			for i := range in {
+				if in[i].Start != out[i].Start+shift || in[i].End != out[i].End+shift || in[i].Type != out[i].Type {
+					t.Errorf("dir %d record %d: %v in the tunnel, %v on the origin's leg", d, i, in[i].Range, out[i].Range)
+				}
+			}
+		}
+		ex := tu.HTTP.Exchanges()
+		if tu.TLSDec.Status() != tlsdec.Decrypted || len(ex) != 1 || ex[0].Request.Target != "/40k.txt" || ex[0].Response.BodyBytes != 40000 {
+			t.Errorf("tunnel: %v, %d exchanges", tu.TLSDec.Status(), len(ex))
+		}
+	}
+}

@@ -120,6 +120,9 @@ type Conn struct {
 	// switched the connection to another protocol: the offsets in each
 	// direction where HTTP/1 ended.
 	UpgradedAt *[2]int64
+	// Tunnel tells that the upgrade was a CONNECT's 2xx (an HTTP proxy):
+	// the bytes after UpgradedAt are a tunnel's, TLS to the origin mostly.
+	Tunnel bool
 }
 
 // NewConn returns an empty connection.
@@ -610,6 +613,7 @@ func (p *dirParser) responseHeader(m *Message, end int64, at stream.Pos) {
 	case m.Status == 101 || (method == "CONNECT" && m.Status/100 == 2):
 		m.Complete = true
 		c.UpgradedAt = &[2]int64{c.req.parsed, end}
+		c.Tunnel = method == "CONNECT"
 		c.req.st, p.st = stDead, stDead
 	case method == "HEAD" || m.Status == 204 || m.Status == 304:
 		p.endMessage(end, at)

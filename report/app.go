@@ -26,6 +26,13 @@ type jsonApp struct {
 	HTTP2       *jsonH2          `json:"http2"`
 	Problems    []jsonAppProblem `json:"problems"`
 	UpgradedAt  *[2]int64        `json:"upgraded_at,omitempty"`
+	// Tunnel is what went through an HTTP proxy's CONNECT tunnel (TLS to
+	// the origin), on this connection's stream offsets after upgraded_at.
+	Tunnel *jsonApp `json:"tunnel,omitempty"`
+
+	// src and cm are where the fast JSON path appends the exchanges from.
+	src *analyze.App
+	cm  coords
 }
 
 type jsonDecryption struct {
@@ -247,11 +254,15 @@ type jsonH2Stream struct {
 }
 
 func jsonAppOf(c *analyze.Connection) *jsonApp {
-	a := c.App
-	if a == nil {
+	if c.App == nil {
 		return nil
 	}
+	return jsonAppOfApp(c.App)
+}
+
+func jsonAppOfApp(a *analyze.App) *jsonApp {
 	out, cm := jsonAppHead(a)
+	out.src, out.cm = a, cm
 	out.HTTP = []jsonExchange{}
 	if a.HTTP != nil {
 		for i, e := range a.HTTP.Exchanges() {
@@ -288,6 +299,9 @@ func jsonAppHead(a *analyze.App) (*jsonApp, coords) {
 			out.Problems = append(out.Problems, jsonAppProblem{d.String(), p.Offset, p.Reason})
 		}
 		out.UpgradedAt = a.HTTP.UpgradedAt
+		if a.Tunnel != nil {
+			out.Tunnel = jsonAppOfApp(a.Tunnel)
+		}
 	case a.H2[0] != nil:
 		out.HTTP2 = jsonH2Of(a, out, cm)
 	}

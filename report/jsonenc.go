@@ -303,6 +303,17 @@ func (e *jenc) app(a *jsonApp) {
 		}
 		e.close(']')
 	}
+	if a.Tunnel != nil {
+		// The tunnel's exchanges come from its own walker.
+		e.key("tunnel")
+		app, cm := e.httpApp, e.httpCM
+		e.httpApp, e.httpCM = nil, coords{}
+		if t := a.Tunnel.src; t != nil && t.HTTP != nil {
+			e.httpApp, e.httpCM = t, a.Tunnel.cm
+		}
+		e.app(a.Tunnel)
+		e.httpApp, e.httpCM = app, cm
+	}
 	e.close('}')
 }
 

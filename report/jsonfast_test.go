@@ -73,6 +73,10 @@ func pcapResults(t *testing.T) map[string]*analyze.Result {
 	if len(files) < 10 {
 		t.Fatalf("only %d captures in pcaps/", len(files))
 	}
+	// TLS inside a proxy's CONNECT tunnel: HTTP/1 and HTTP/2 within.
+	for _, f := range []string{"proxy-tls12.pcap.gz", "proxy-h2.pcap.gz"} {
+		files = append(files, filepath.Join("..", "explain", "testdata", "field", f))
+	}
 	for _, f := range files {
 		ks := &keylog.Store{}
 		k := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(f, ".gz"), ".pcap"), ".pcapng") + ".keys"

@@ -206,8 +206,16 @@ func (p *ParquetWriter) Conn(c *analyze.Connection, _ []analyze.Warning) error {
 }
 
 func (p *ParquetWriter) addApp(c *analyze.Connection, app *jsonApp) {
+	p.addUnits(c, app, 0)
+	if t := app.Tunnel; t != nil {
+		// A proxy's CONNECT tunnel: its exchanges follow the CONNECT's.
+		p.addUnits(c, t, len(app.HTTP))
+	}
+}
+
+func (p *ParquetWriter) addUnits(c *analyze.Connection, app *jsonApp, first int) {
 	for _, e := range app.HTTP {
-		row := pqExchange{Conn: int64(c.ID), Index: int32(e.Index), InTLS: app.Inner != "", TTFBMs: e.TTFBMs}
+		row := pqExchange{Conn: int64(c.ID), Index: int32(first + e.Index), InTLS: app.Inner != "", TTFBMs: e.TTFBMs}
 		if m := e.Request; m != nil {
 			row.Method, row.Target = m.Method, m.Target
 			row.RequestHeader, row.RequestBody = m.HeaderBytes, m.BodyBytes

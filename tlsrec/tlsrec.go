@@ -225,6 +225,11 @@ func NewWalker(l Limits) *Walker {
 	}
 }
 
+// StartAt makes the walk begin at stream offset off: the records start
+// there, after bytes that are not TLS (an HTTP proxy's CONNECT exchange,
+// whose tunnel the TLS runs in). Call it before any Data.
+func (w *Walker) StartAt(off int64) { w.off = off }
+
 // SetSink makes w hand every record's payload to s.
 func (w *Walker) SetSink(s Sink) { w.sink = s }
 

@@ -11,14 +11,21 @@ import (
 // AppSummary is one line per connection for the tables: what its
 // application layer was; h2Streams counts an h2c connection's streams.
 func AppSummary(c *analyze.Connection, h2Streams int) string {
-	a := c.App
-	if a == nil {
+	if c.App == nil {
 		return ""
 	}
+	return appLine(c.App, h2Streams)
+}
+
+func appLine(a *analyze.App, h2Streams int) string {
 	switch a.Protocol {
 	case analyze.ProtoHTTP1:
 		n := len(a.HTTP.Exchanges())
-		return fmt.Sprintf("HTTP/1: %d exchange%s", n, plural(n))
+		s := fmt.Sprintf("HTTP/1: %d exchange%s", n, plural(n))
+		if t := a.Tunnel; t != nil {
+			s += "; through its CONNECT tunnel, " + appLine(t, 0)
+		}
+		return s
 	case analyze.ProtoTLS:
 		var parts []string
 		if ch := a.TLS[0].ClientHello(); ch != nil {
