@@ -110,29 +110,80 @@ func TestFieldBufferWithHeaders(t *testing.T) {
 }
 
 // TestFieldProxyTunnel: curl 7.88 -k -x http://127.0.0.1:18128 to an
-// HTTPS server (python's ssl http.server) through a CONNECT proxy,
-// captured on the proxy's port: the stream begins with the CONNECT in
-// clear and carries TLS after it, which is not walked. The reads are not
-// refused as another transfer's, nor explained as clear HTTP/1 (it had
-// said 'buffer-cap, certain' for TLS records of 16384): each is what the
-// record headers curl logged tell, as without a capture (a record each,
-// inferred), and says the tunnel is why it is not certain. The CONNECT
-// itself is in the clear, placed; the GET inside the tunnel is not.
+// HTTPS server (python's ssl http.server, TLS 1.3) through a CONNECT
+// proxy, captured on the proxy's port: the stream begins with the CONNECT
+// in clear and carries TLS after it. The tunnel had not been walked, and
+// the reads were inferred from the record headers curl logged; analyze
+// now walks it, and each read is a whole record of the capture's walk,
+// certain, without keys: tshark shows records of 16401 bytes in packets
+// 14 (two), 16 and 1265 in 17. The CONNECT is placed in the clear, the
+// GET inside the tunnel on its record.
 func TestFieldProxyTunnel(t *testing.T) {
 	tr := readTraceGz(t, "proxy-tunnel.trace.gz")
 	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "proxy-tunnel.pcap.gz"), ""))
 	if r.Refused || len(r.Matches) != 1 || len(r.Events) != 4 {
 		t.Fatalf("refused %v, %d matches, %d events, problems %+v", r.Refused, len(r.Matches), len(r.Events), r.Problems)
 	}
+	lastPackets := []int{14, 14, 16, 17}
+	for i, e := range r.Events {
+		rec := e.Facts.Record
+		if e.Cause != CauseTLSRecord || e.Confidence != Certain || rec == nil || rec.Length-rec.Before-e.Size != 17 || len(e.Segments) == 0 ||
+			e.Segments[len(e.Segments)-1].Packet != lastPackets[i] || e.Facts.Conn != nil && e.Facts.Conn.Tunnel {
+			t.Errorf("line %d (%d bytes): %v %v %v, record %+v, %d segments", e.Line, e.Size, e.Cause, e.Confidence, e.Needs, rec, len(e.Segments))
+		}
+	}
+	if len(r.Sends) != 2 || r.Sends[0].Range != (stream.Range{Start: 0, End: 114}) || r.Sends[0].Facts.Layer != LayerHTTP1 ||
+		len(r.Sends[1].Segments) != 1 || r.Sends[1].Segments[0].Packet != 11 || r.Sends[1].Facts.Layer != LayerTLS {
+		t.Errorf("sends: %+v", r.Sends)
+	}
+
+	// Where analyze could not walk the tunnel (its bytes not TLS to it),
+	// the reads are what the record headers curl logged tell, as without
+	// a capture (a record each, inferred), and say the tunnel is why.
+	res := analyzeFor(t, tr, filepath.Join(field, "proxy-tunnel.pcap.gz"), "")
+	res.Connections[0].App.Tunnel = nil
+	r = Explain(tr, res)
 	for _, e := range r.Events {
 		rec := e.Facts.Record
 		if e.Cause != CauseTLSRecord || e.Confidence != Inferred || e.Inference != ByTraceRecords || len(e.Needs) != 1 || e.Needs[0] != NeedNoTunnel ||
 			rec == nil || rec.Source != FromTrace || rec.Length-rec.Before-e.Size != 17 || e.Facts.Conn == nil || !e.Facts.Conn.Tunnel {
-			t.Errorf("line %d (%d bytes): %v %v %v %v, record %+v", e.Line, e.Size, e.Cause, e.Confidence, e.Inference, e.Needs, rec)
+			t.Errorf("not walked, line %d (%d bytes): %v %v %v %v, record %+v", e.Line, e.Size, e.Cause, e.Confidence, e.Inference, e.Needs, rec)
 		}
 	}
 	if len(r.Sends) != 2 || len(r.Sends[0].Segments) != 1 || r.Sends[0].Range.Start != 0 || len(r.Sends[1].Segments) != 0 || r.Sends[1].Facts.Conn == nil || !r.Sends[1].Facts.Conn.Tunnel {
-		t.Errorf("sends: %+v", r.Sends)
+		t.Errorf("not walked, sends: %+v", r.Sends)
+	}
+}
+
+// TestFieldProxyWalked: curl 8.14 -x http://proxy (a Go CONNECT proxy,
+// review4-srv.go.txt) to nginx, TLS 1.2 with HTTP/1.1 and TLS 1.3 with
+// HTTP/2, both legs captured, with the key log. Every read is placed on
+// the tunnel's decrypted records (had been inferred, or cannot tell, with
+// "segscope does not walk TLS inside the tunnel"). tshark, decrypting the
+// tunnel: TLS 1.2's records of 16408, 16408 and 7498 bytes start at
+// offsets 1359, 17772 and 34185 of the proxy's stream, the first after a
+// 242-byte response header.
+func TestFieldProxyWalked(t *testing.T) {
+	tr := readTraceGz(t, "proxy-tls12.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "proxy-tls12.pcap.gz"), filepath.Join(field, "proxy-tls12.keys")))
+	want := []stream.Range{{Start: 1614, End: 17756}, {Start: 17785, End: 34169}, {Start: 34198, End: 41672}}
+	if len(r.Matches) != 1 || r.Matches[0].Conn.ID != 0 || len(r.Events) != len(want) {
+		t.Fatalf("%d matches, %d events", len(r.Matches), len(r.Events))
+	}
+	for i, e := range r.Events {
+		if e.Cause != CauseTLSRecord || e.Confidence != Certain || e.Range != want[i] {
+			t.Errorf("line %d: %s %s %v, want %v", e.Line, e.Cause, e.Confidence, e.Range, want[i])
+		}
+	}
+	tr = readTraceGz(t, "proxy-h2.trace.gz")
+	r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "proxy-h2.pcap.gz"), filepath.Join(field, "proxy-h2.keys")))
+	if len(r.Events) != 7 {
+		t.Fatalf("h2: %d events", len(r.Events))
+	}
+	for _, e := range r.Events {
+		if e.Confidence != Certain || e.Cause != CauseTLSRecord && e.Cause != CauseH2Frames || e.Facts.Frames == nil {
+			t.Errorf("h2, line %d: %s %s %v", e.Line, e.Cause, e.Confidence, e.Needs)
+		}
 	}
 }
 

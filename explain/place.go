@@ -61,7 +61,13 @@ type connState struct {
 
 	curlVersion curltrace.Version
 	ascii       bool
-	tunnel      bool  // TLS inside an HTTP CONNECT tunnel (a proxy): not placed
+	tunnel      bool  // TLS inside an HTTP CONNECT tunnel (a proxy) that analyze did not walk: not placed
+	// walked: the capture's TLS inside a proxy's CONNECT tunnel, as
+	// analyze walked it (App.Tunnel): the reads are placed on it, and
+	// the proxy's response (proxyLeft bytes of header lines curl logs
+	// before the tunnel's) is not the origin's.
+	walked    bool
+	proxyLeft int64
 	upgraded    bool  // a 101 response switched the connection to HTTP/2 (h2c upgrade): not placed after it
 	in101       bool  // in the header block of a 101
 	inner       Layer // in a tunnel: what the trace says the TLS carried
@@ -250,6 +256,10 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 	if a == nil {
 		return
 	}
+	if t := a.Tunnel; t != nil && t.Protocol == analyze.ProtoTLS && a.HTTP != nil && a.HTTP.UpgradedAt != nil {
+		st.walked, st.proxyLeft = true, a.HTTP.UpgradedAt[analyze.ServerToClient]
+		a = t
+	}
 	switch a.Protocol {
 	case analyze.ProtoHTTP1:
 		st.exchanges = a.HTTP.Exchanges()
@@ -402,6 +412,12 @@ func (b *traceBody) read(n int) bool {
 // recvHeader counts a response header line, and anchors the stream
 // position on the capture's response when a status line starts one.
 func (st *connState) recvHeader(e *curltrace.Event) {
+	if st.proxyLeft > 0 {
+		// The proxy's response to the CONNECT, in the clear before the
+		// tunnel: none of the origin's records or responses.
+		st.proxyLeft -= int64(e.Size)
+		return
+	}
 	if st.layer != LayerH2C && st.layer != LayerH2TLS {
 		st.tbody.header(e.Data)
 	}

@@ -491,7 +491,7 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 	t := r.Trace
 	plan := planUploads(t)
 	r.uploads = plan
-	sides := map[int]*sendSide{}
+	sides, connects := map[int]*sendSide{}, map[int]*sendSide{}
 	for i := range t.Events {
 		e := &t.Events[i]
 		if (e.Kind != curltrace.SendHeader && e.Kind != curltrace.SendData) || e.Size == 0 {
@@ -516,6 +516,12 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 			if s == nil {
 				s = newSendSide(st)
 				sides[ti] = s
+			}
+			if st.walked && bytes.HasPrefix(e.Data, []byte("CONNECT ")) {
+				if connects[ti] == nil {
+					connects[ti] = connectSide(st)
+				}
+				s, ev.Facts.Layer = connects[ti], LayerHTTP1
 			}
 			// In a tunnel only the CONNECT itself is in the clear.
 			inTunnel := st.tunnel && !bytes.HasPrefix(e.Data, []byte("CONNECT "))

@@ -64,6 +64,9 @@ func newSendSide(st *connState) *sendSide {
 	if a == nil {
 		return s
 	}
+	if st.walked {
+		a = a.Tunnel // the CONNECT itself goes through connectSide
+	}
 	switch a.Protocol {
 	case analyze.ProtoH2C:
 		s.h2From(a.H2[analyze.ClientToServer], nil)
@@ -83,6 +86,14 @@ func newSendSide(st *connState) *sendSide {
 		}
 	}
 	return s
+}
+
+// connectSide places the CONNECT curl sent to a proxy, in the clear
+// before the tunnel analyze walked: HTTP/1 from the stream's start.
+func connectSide(st *connState) *sendSide {
+	c := st.m.Conn
+	return &sendSide{m: st.m, layer: LayerHTTP1, segs: newSegIndex(c, analyze.ClientToServer, false), wins: newWindowIndexOf(c, analyze.ServerToClient),
+		mss: mssFactOf(c, analyze.ClientToServer), anchored: c.Dir(analyze.ClientToServer).SYN.Seen, content: st.content}
 }
 
 func (s *sendSide) h2From(w *h2.Walker, dec *tlsdec.Direction) {

@@ -178,7 +178,7 @@ func needText(n explain.Need) string {
 	case explain.NeedClientCapture:
 		return "a capture at curl's host: seen from the server, which sent some of these bytes more than once, which copy reached curl, and when, is not in the capture"
 	case explain.NeedNoTunnel:
-		return "the TLS records themselves: this connection went through an HTTP proxy (CONNECT), and segscope does not walk TLS inside the tunnel; capture without the proxy (curl --noproxy '*'), or where the proxy connects on"
+		return "the TLS records themselves: this connection went through an HTTP proxy (CONNECT), and the capture does not show TLS inside the tunnel (its start is missing or cut); capture the whole connection with whole packets, or without the proxy (curl --noproxy '*')"
 	case explain.NeedRunKeyLog:
 		return "the key log of this run: the one given has no secret for this connection's ClientHello (curl adds each run's keys to $SSLKEYLOGFILE; pass the file the captured run wrote)"
 	case explain.NeedHexTrace:
