@@ -61,16 +61,16 @@ type connState struct {
 
 	curlVersion curltrace.Version
 	ascii       bool
-	tunnel      bool  // TLS inside an HTTP CONNECT tunnel (a proxy) that analyze did not walk: not placed
+	tunnel      bool // TLS inside an HTTP CONNECT tunnel (a proxy) that analyze did not walk: not placed
 	// walked: the capture's TLS inside a proxy's CONNECT tunnel, as
 	// analyze walked it (App.Tunnel): the reads are placed on it, and
 	// the proxy's response (proxyLeft bytes of header lines curl logs
 	// before the tunnel's) is not the origin's.
 	walked    bool
 	proxyLeft int64
-	upgraded    bool  // a 101 response switched the connection to HTTP/2 (h2c upgrade): not placed after it
-	in101       bool  // in the header block of a 101
-	inner       Layer // in a tunnel: what the trace says the TLS carried
+	upgraded  bool  // a 101 response switched the connection to HTTP/2 (h2c upgrade): not placed after it
+	in101     bool  // in the header block of a 101
+	inner     Layer // in a tunnel: what the trace says the TLS carried
 	// clearCut: HTTP/2 in the clear whose server stream the capture cut
 	// (a snap length, lost packets); nil when whole.
 	clearCut *CaptureFact
