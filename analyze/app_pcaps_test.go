@@ -489,5 +489,21 @@ func TestConnectTunnel(t *testing.T) {
 		if tu.TLSDec.Status() != tlsdec.Decrypted || len(ex) != 1 || ex[0].Request.Target != "/40k.txt" || ex[0].Response.BodyBytes != 40000 {
 			t.Errorf("tunnel: %v, %d exchanges", tu.TLSDec.Status(), len(ex))
 		}
+		// The map: the CONNECT's units, then the tunnel's records and the
+		// GET inside them on the TCP stream (its first record at 1359,
+		// after 5 bytes of header and 8 of explicit nonce), exchange 1.
+		var body, get *Unit
+		units := cs[0].Units()
+		for i := range units {
+			switch u := &units[i]; {
+			case u.Kind == UnitRequestHeader && u.Label == "GET /40k.txt":
+				get = u
+			case u.Kind == UnitResponseBody:
+				body = u
+			}
+		}
+		if len(units) != 20 || get == nil || body == nil || get.Exchange != 1 || get.Range != (stream.Range{Start: 737, End: 823}) || body.Range != (stream.Range{Start: 1614, End: 41672}) {
+			t.Errorf("%d units, GET %+v, body %+v", len(units), get, body)
+		}
 	}
 }

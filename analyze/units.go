@@ -56,14 +56,34 @@ type Unit struct {
 // Units lists the connection's application units, by direction then
 // offset (a body before the chunks inside it).
 func (c *Connection) Units() []Unit {
-	a := c.App
-	if a == nil {
+	if c.App == nil {
 		return nil
 	}
-	var out []Unit
+	out := c.App.units(nil)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Dir != out[j].Dir {
+			return out[i].Dir < out[j].Dir
+		}
+		return out[i].Start < out[j].Start
+	})
+	return out
+}
+
+// units appends a's units, a proxy's CONNECT tunnel's after the CONNECT
+// (their exchanges numbered after its exchanges).
+func (a *App) units(out []Unit) []Unit {
 	switch a.Protocol {
 	case ProtoHTTP1:
 		out = a.httpUnits(out)
+		if a.Tunnel != nil {
+			n, first := len(out), len(a.HTTP.Exchanges())
+			out = a.Tunnel.units(out)
+			for i := n; i < len(out); i++ {
+				if out[i].Exchange >= 0 && out[i].Kind != UnitH2Frame && out[i].Kind != UnitH2Preface {
+					out[i].Exchange += first
+				}
+			}
+		}
 	case ProtoTLS:
 		for d, w := range a.TLS {
 			for _, r := range w.Records() {
@@ -82,12 +102,6 @@ func (c *Connection) Units() []Unit {
 	case ProtoH2C:
 		out = a.h2Units(out)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Dir != out[j].Dir {
-			return out[i].Dir < out[j].Dir
-		}
-		return out[i].Start < out[j].Start
-	})
 	return out
 }
 
