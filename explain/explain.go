@@ -324,8 +324,8 @@ func (r *Result) contentCheck() {
 			// curl spoke TLS on it, and the capture's stream is not TLS
 			// from its start (an HTTP proxy's CONNECT before it): the
 			// bytes curl logged are inside the tunnel, not comparable.
-			if a := m.Conn.App; a != nil && a.Protocol != analyze.ProtoTLS {
-				continue
+			if a := m.Conn.App; a != nil && (a.Protocol != analyze.ProtoTLS || a.HTTP != nil && a.HTTP.Tunnel) {
+				continue // or inside an HTTPS proxy's TLS, the CONNECT's tunnel
 			}
 		}
 		var first *curltrace.Event

@@ -259,3 +259,26 @@ func TestFieldSameRequestTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldHTTPSProxy: curl 8.14 -x https://127.0.0.1:13129 (a Go CONNECT
+// proxy behind TLS, https-proxy-srv.go.txt) to nginx TLS 1.2, with the
+// key log of both sessions. The capture's connection decrypts to the
+// CONNECT and its 200, and inside that the origin's TLS, which is not
+// walked: the GET curl logged is not on the decrypted stream, and the
+// trace had been refused as another transfer's. It is matched; the reads
+// cannot tell and name the proxy's leg to the origin.
+func TestFieldHTTPSProxy(t *testing.T) {
+	tr := readTraceGz(t, "https-proxy.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "https-proxy.pcap.gz"), filepath.Join(field, "https-proxy.keys")))
+	if r.Refused || len(r.Matches) != 1 || len(r.Problems) != 0 || len(r.Events) != 3 {
+		t.Fatalf("refused %v, %d matches, problems %+v, %d events", r.Refused, len(r.Matches), r.Problems, len(r.Events))
+	}
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedOriginLeg || len(e.Segments) != 0 {
+			t.Errorf("line %d: %s %s %v", e.Line, e.Cause, e.Confidence, e.Needs)
+		}
+	}
+	if len(r.Sends) != 2 || len(r.Sends[0].Segments) != 1 || len(r.Sends[1].Segments) != 0 || r.Sends[1].Facts.Conn == nil || !r.Sends[1].Facts.Conn.Tunnel {
+		t.Errorf("sends %+v", r.Sends)
+	}
+}

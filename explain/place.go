@@ -68,9 +68,12 @@ type connState struct {
 	// before the tunnel's) is not the origin's.
 	walked    bool
 	proxyLeft int64
-	upgraded  bool  // a 101 response switched the connection to HTTP/2 (h2c upgrade): not placed after it
-	in101     bool  // in the header block of a 101
-	inner     Layer // in a tunnel: what the trace says the TLS carried
+	// nested: an HTTPS proxy (curl -x https://): the CONNECT went inside
+	// the proxy's TLS, and the origin's TLS inside that, not walked.
+	nested   bool
+	upgraded bool  // a 101 response switched the connection to HTTP/2 (h2c upgrade): not placed after it
+	in101    bool  // in the header block of a 101
+	inner    Layer // in a tunnel: what the trace says the TLS carried
 	// clearCut: HTTP/2 in the clear whose server stream the capture cut
 	// (a snap length, lost packets); nil when whole.
 	clearCut *CaptureFact
@@ -277,6 +280,7 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 		}
 		if a.Inner == analyze.ProtoHTTP1 && a.HTTP != nil && st.tls.decrypted {
 			st.exchanges, st.plain = a.HTTP.Exchanges(), a.TLSDec.Server()
+			st.nested = a.HTTP.Tunnel
 		}
 		if a.Inner == analyze.ProtoH2 && a.H2[analyze.ServerToClient] != nil {
 			st.frames = newFrameIndex(a.H2[analyze.ServerToClient].Frames(), a.TLSDec.Server())
@@ -533,6 +537,14 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		// HTTP/2 after an h2c upgrade: the reads are DATA the frames of
 		// which are not walked, not HTTP/1 bytes.
 		ev.Facts.upgraded = true
+		st.header = 0
+		return ev
+	}
+	if st.nested {
+		// The origin's TLS inside the HTTPS proxy's: the decrypted
+		// stream holds the inner records, not the reads' bytes.
+		ev.Facts.nested = true
+		ev.Facts.Conn = &ConnFact{Source: FromCapture, Tunnel: true}
 		st.header = 0
 		return ev
 	}

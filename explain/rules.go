@@ -29,6 +29,8 @@ func decide(ev *Event, hasTimes bool) {
 	switch {
 	case ev.Facts.upgraded:
 		v = cannotTell(CauseUnknown, NeedPriorKnowledge)
+	case ev.Facts.nested:
+		v = cannotTell(CauseUnknown, NeedOriginLeg)
 	case ev.Conn < 0 || ev.Facts.tunnel:
 		v = traceOnly(ev)
 	case ev.Facts.Layer == LayerTLS:

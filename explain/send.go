@@ -524,7 +524,7 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 				s, ev.Facts.Layer = connects[ti], LayerHTTP1
 			}
 			// In a tunnel only the CONNECT itself is in the clear.
-			inTunnel := st.tunnel && !bytes.HasPrefix(e.Data, []byte("CONNECT "))
+			inTunnel := (st.tunnel || st.nested) && !bytes.HasPrefix(e.Data, []byte("CONNECT "))
 			if inTunnel {
 				ev.Facts.Conn = &ConnFact{Source: FromCapture, Tunnel: true}
 			}

@@ -171,6 +171,8 @@ func needText(n explain.Need) string {
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedOriginLeg:
+		return "the origin's TLS records: curl went through an HTTPS proxy (-x https://), whose own TLS carries the CONNECT and, inside it, the origin's TLS, which segscope does not walk; capture where the proxy connects to the origin (the same records), or go through an http:// proxy"
 	case explain.NeedPriorKnowledge:
 		return "the HTTP/2 frames: this connection switched from HTTP/1.1 to HTTP/2 with a 101 (curl --http2 on an http:// URL: an h2c upgrade), and segscope does not walk the frames after an upgrade; curl --http2-prior-knowledge speaks HTTP/2 from the start, whose frames it reads"
 	case explain.NeedStraceServer:
@@ -589,6 +591,8 @@ func frameList(fs []explain.FrameRef) string {
 func unknownText(e explain.Event) string {
 	f := e.Facts
 	switch {
+	case slices.Contains(e.Needs, explain.NeedOriginLeg):
+		return "the read's bytes came through the origin's TLS, inside the HTTPS proxy's TLS: the capture's decrypted stream holds the origin's records, not these bytes"
 	case f.Layer == explain.LayerH2TLS && f.Record != nil:
 		r := f.Record
 		s := fmt.Sprintf("HTTP/2 inside TLS record #%d (%d bytes", r.Index, r.Length)

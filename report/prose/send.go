@@ -292,7 +292,7 @@ func wireText(e explain.Event) string {
 func unplacedText(e explain.Event) string {
 	switch c := e.Facts.Capture; {
 	case e.Facts.Conn != nil && e.Facts.Conn.Tunnel:
-		return "segments the capture cannot tell: they went inside the proxy's CONNECT tunnel, where the capture does not show TLS"
+		return "segments the capture cannot tell: they went through the proxy's CONNECT tunnel, whose TLS is not walked (the capture does not show it, or it runs inside an HTTPS proxy's own TLS)"
 	case e.Facts.Layer == explain.LayerH2C && c != nil && c.Snapped:
 		return "frames the capture cannot tell: its snap length cut the packets (capture whole packets: tcpdump -s 0)"
 	case e.Facts.Layer == explain.LayerH2C:
