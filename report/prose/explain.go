@@ -172,7 +172,7 @@ func needText(n explain.Need) string {
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
 	case explain.NeedOriginLeg:
-		return "the origin's TLS records: curl went through an HTTPS proxy (-x https://), whose own TLS carries the CONNECT and, inside it, the origin's TLS, which segscope does not walk; capture where the proxy connects to the origin (the same records), or go through an http:// proxy"
+		return "the origin's TLS records: curl went through an HTTPS proxy (-x https://), whose own TLS carries the CONNECT and, inside it, the origin's TLS, which segscope does not walk; go through an http:// proxy (its tunnel is walked) or without one (curl --noproxy '*')"
 	case explain.NeedPriorKnowledge:
 		return "the HTTP/2 frames: this connection switched from HTTP/1.1 to HTTP/2 with a 101 (curl --http2 on an http:// URL: an h2c upgrade), and segscope does not walk the frames after an upgrade; curl --http2-prior-knowledge speaks HTTP/2 from the start, whose frames it reads"
 	case explain.NeedStraceServer:
