@@ -91,7 +91,7 @@ func causeMeaning(c explain.Cause) string {
 	case explain.CauseChunkWrite:
 		return "one segment of whole chunks with their framing: taken as one write of the server"
 	case explain.CauseBacklog:
-		return "several segments were waiting when curl read: the reader was slower than the network"
+		return "several segments were waiting when curl read, and one read took them"
 	case explain.CauseBufferCap:
 		return "capped by curl's receive buffer while more was waiting"
 	case explain.CauseRateLimit:
@@ -107,7 +107,7 @@ func causeMeaning(c explain.Cause) string {
 	case explain.CauseSuperSegment:
 		return "one segment merged by TSO/GSO or GRO: the wire segments cannot be told"
 	case explain.CauseSenderPush:
-		return "one push of the server's stack, read whole as it came"
+		return "one run between PSH flags, read whole as it came"
 	case explain.CauseWindowFull:
 		return "the read ended at curl's receive window: the server had sent all it allowed"
 	case explain.CauseLossRecovery:
@@ -360,7 +360,7 @@ func commaTrailers(c *explain.ChunkFact) string {
 func senderPushText(e explain.Event) string {
 	f := e.Facts
 	if p := f.Push; p != nil {
-		return fmt.Sprintf("%s (%s), the last with the PSH flag and none before it, the segment before them ending a push too: one push of the server's stack, cut at the MSS; they arrived within %s of each other, %s after curl's previous read, so curl took the push as it came", countOf(p.Segments, "segment", "segments"), segSizes(e.Segments), roundDur(p.Span), roundDur(p.Idle))
+		return fmt.Sprintf("%s (%s), the last with the PSH flag and none before it, the segment before them ending a push too: one run between PSH flags, cut at the MSS: what the server's stack pushed at once (a write, or a piece of a long one); they arrived within %s of each other, %s after curl's previous read, so curl took them as they came", countOf(p.Segments, "segment", "segments"), segSizes(e.Segments), roundDur(p.Span), roundDur(p.Idle))
 	}
 	s := e.Segments[0]
 	eff := effective(f.MSS)
@@ -376,7 +376,7 @@ func backlogText(e explain.Event) string {
 	case s.Count == 1:
 		return fmt.Sprintf("the rest of packet %d (%d bytes), which the previous read stopped inside: these bytes were already waiting", e.Segments[0].Packet, e.Segments[0].Len)
 	case s.Exact:
-		return fmt.Sprintf("%d segments (%s) had arrived before curl read: the reader was slower than the network, so one read took them together%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
+		return fmt.Sprintf("%d segments (%s) had all arrived before curl read, so one read took them together: curl read less often than they came%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
 	}
 	return fmt.Sprintf("the bytes of %d segments (%s), cut where the previous and next reads ended: the socket held more than one segment when curl read%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
 }
@@ -645,7 +645,7 @@ func inferenceText(e explain.Event) string {
 	case explain.ByWholeWindow:
 		return "the read is exactly the window curl's side had advertised (its ACK is in this capture too): the server sent all it allowed and waited; seen from the server's side, when those bytes reached curl is not known"
 	case explain.ByPushFlags:
-		return "Linux sets PSH on the last segment of each write it sends (and, rarely, inside a long one), so the flags mark the pushes"
+		return "Linux sets PSH on the last segment of each write, and inside long writes too (sendfile, or every half window), so a run between PSH flags is a write or a piece of one; a shaper on the path can also bunch segments"
 	case explain.ByWholePush:
 		return "a segment longer than the MSS is one GSO unit of the sender; a veth or loopback path delivers it whole, and GRO merges segments only up to a push's end, so a length that is no multiple of the MSS is what the server pushed at once"
 	case explain.ByShortSegment:
@@ -907,11 +907,11 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		var out []string
 		switch {
 		case sure == waiting:
-			out = append(out, fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer: the reader was slower than the network, so N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events))
+			out = append(out, fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer: curl read after more than one segment had come, so N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events))
 		case sure > 0:
-			out = append(out, fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer (certain for %d of them, inferred for the others): the reader was slower than the network, so N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events, sure))
+			out = append(out, fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer (certain for %d of them, inferred for the others): curl read after more than one segment had come, so N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events, sure))
 		default:
-			out = append(out, fmt.Sprintf("%d of %d reads are taken to have found several segments waiting or filled curl's buffer, inferred and not certain (see each event): if so, the reader was slower than the network, and N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events))
+			out = append(out, fmt.Sprintf("%d of %d reads are taken to have found several segments waiting or filled curl's buffer, inferred and not certain (see each event): if so, curl read after more than one segment had come, and N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events))
 		}
 		if s.MSS != nil {
 			out = append(out, fmt.Sprintf("The segments themselves were up to %d bytes (%s).", s.MSS.Effective, mssArithmetic(s.MSS)))
@@ -941,7 +941,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	case explain.CauseWindowFull:
 		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so N is what the window let through, not the segment size.", n, s.Events, e.Facts.Window.Window, e.Line)}
 	case explain.CauseSenderPush:
-		return []string{fmt.Sprintf("%d of %d reads were one push of the server's stack each, read whole as it came (line %d: %s): curl was waiting, so N is what the server sent at once, not a sign of a slow reader.", n, s.Events, e.Line, senderPushText(e))}
+		return []string{fmt.Sprintf("%d of %d reads were one run between PSH flags each, read whole as it came (line %d: %s): curl was waiting, so N is what arrived at once (a write of the server, a piece of a long one, or a burst the path let through), not a sign of a slow reader.", n, s.Events, e.Line, senderPushText(e))}
 	case explain.CauseSuperSegment:
 		if p := e.Facts.Point; p != nil && p.Where == explain.PointServer {
 			return []string{"The capture holds super-segments (several MSS merged by TSO/GSO): it was taken on the server's side, above its offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
