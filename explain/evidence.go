@@ -361,6 +361,9 @@ type BodyFact struct {
 	Length  int64  `json:"length"`
 	AtEnd   bool   `json:"at_end"`   // the read ends where the body ends
 	AtStart bool   `json:"at_start"` // the read starts where the body starts
+	// Chunked: Length counts the chunk framing; Data is the body's data.
+	Chunked bool  `json:"chunked,omitempty"`
+	Data    int64 `json:"data_bytes,omitempty"`
 }
 
 // ChunkFact counts the chunks of a chunked body inside the read.

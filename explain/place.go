@@ -673,7 +673,11 @@ func bodyFact(m *http1.Message, rng stream.Range) *BodyFact {
 	if !b.Overlaps(rng) {
 		return nil
 	}
-	return &BodyFact{Source: FromCapture, Length: b.Len(), AtEnd: rng.End == b.End, AtStart: rng.Start == b.Start}
+	f := &BodyFact{Source: FromCapture, Length: b.Len(), AtEnd: rng.End == b.End, AtStart: rng.Start == b.Start}
+	if m.Chunked {
+		f.Chunked, f.Data = true, m.BodyBytes
+	}
+	return f
 }
 
 // chunkFact counts the chunks of a chunked body inside rng.

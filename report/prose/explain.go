@@ -252,6 +252,9 @@ func causeSentence(e explain.Event) string {
 	case explain.CauseRateLimit:
 		return fmt.Sprintf("curl waited %s after its previous read to hold --limit-rate (its buffer is the rate, %d bytes), then filled the buffer", roundDur(f.Timing.SincePrevious), f.Buffer.Size)
 	case explain.CauseBodyEnd:
+		if b := f.Body; b.Chunked {
+			return fmt.Sprintf("the last %d bytes of the chunked body (%d bytes with its framing, %d of data): the response ended there%s", e.Size, b.Length, b.Data, framing(f.Chunks))
+		}
 		return fmt.Sprintf("the last %d bytes of the %d-byte body: the response ended there%s", e.Size, f.Body.Length, framing(f.Chunks))
 	case explain.CauseAfterHeaders:
 		h := f.Header
