@@ -338,7 +338,7 @@ func (a *Analyzer) Add(p capture.Packet) error {
 		return nil
 	}
 	a.res.TCPPackets++
-	if p.Interface != 0 && a.dups == nil {
+	if (p.Interface != 0 || p.Interfaces > 1) && a.dups == nil {
 		a.dups = new(dupTable)
 	}
 	a.route(&a.pkt, now, p.Number)

@@ -10,11 +10,12 @@ package analyze
 // in capture order, so the result does not depend on the shards.
 //
 // It remembers the most recent data packets by a 64-bit hash of their
-// connection, direction and fingerprint in a fixed table (512 KiB, no
-// allocation per packet); a newer packet overwrites an older one in its
-// slot, so only copies within about the last 65 000 data packets are
-// found.
-type dupTable [1 << 16]uint64
+// connection, direction and fingerprint, in a fixed table of buckets of
+// four (512 KiB, no allocation per packet): a bucket forgets its oldest
+// when a fifth hash comes, so copies are found within about the last
+// 50 000 data packets (one slot per hash lost about one copy in 300 to
+// another packet's hash, 200 packets apart on a router's two sides).
+type dupTable [1 << 14][4]uint64
 
 // seen tells whether p, of connection id in direction dir, was seen
 // before, and remembers it.
@@ -26,11 +27,14 @@ func (t *dupTable) seen(id int, dir Dir, p *decoded) bool {
 	h = mix(h ^ uint64(p.seq)<<32 ^ uint64(p.ack))
 	h = mix(h ^ uint64(p.tsval)<<32 ^ uint64(uint32(p.payload)))
 	h = mix(h^uint64(p.ipID)<<16^uint64(p.window)) | 1 // 0 is an empty slot
-	slot := &t[h&(uint64(len(t))-1)]
-	if *slot == h {
-		return true
+	b := &t[h>>50]                                     // the top bits pick the bucket
+	for _, x := range b {
+		if x == h {
+			return true
+		}
 	}
-	*slot = h
+	copy(b[1:], b[:3])
+	b[0] = h
 	return false
 }
 

@@ -27,8 +27,9 @@ type Packet struct {
 	// like Wireshark's frame.number.
 	Number int
 	// Interface is the pcapng interface the frame was captured on (0 in
-	// pcap files and live captures).
-	Interface int
+	// pcap files and live captures), and Interfaces how many the file
+	// has described so far (0 or 1 but for pcapng of several).
+	Interface, Interfaces int
 }
 
 // Source is anything that yields frames: a capture file, standard input, a

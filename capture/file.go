@@ -187,6 +187,15 @@ func (f *File) Interrupt() {
 	}
 }
 
+// interfaces is how many interfaces a pcapng file has described so far
+// (dumpcap writes them all before the first packet); 0 for pcap.
+func (f *File) interfaces() int {
+	if f.ng == nil {
+		return 0
+	}
+	return f.ng.NInterfaces()
+}
+
 // Close closes the underlying file (standard input is left open).
 func (f *File) Close() error {
 	if f.pcap != nil {
@@ -224,12 +233,13 @@ func (f *File) ReadPacket() (Packet, error) {
 	}
 	f.number++
 	return Packet{
-		Data:      data,
-		Timestamp: ci.Timestamp,
-		Length:    ci.Length,
-		LinkType:  lt,
-		Number:    f.number,
-		Interface: ci.InterfaceIndex,
+		Data:       data,
+		Timestamp:  ci.Timestamp,
+		Length:     ci.Length,
+		LinkType:   lt,
+		Number:     f.number,
+		Interface:  ci.InterfaceIndex,
+		Interfaces: f.interfaces(),
 	}, nil
 }
 

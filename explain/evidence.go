@@ -95,6 +95,7 @@ const (
 	ByInitialWindow             // the stream's DATA up to the send is 65535, HTTP/2's initial window
 	ByServerResend              // seen from the server, which sent the bytes twice: the first copy taken as lost on the way
 	ByWholeChunks               // a segment of whole chunks is taken as the server's write: the capture does not show writes
+	ByPause                     // curl waited with the bytes there, at a buffer size the trace names: --limit-rate at that rate, or its output blocked
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -129,6 +130,7 @@ var inferenceNames = [...]string{
 	ByInitialWindow:   "initial-window",
 	ByServerResend:    "server-resend",
 	ByWholeChunks:     "whole-chunks",
+	ByPause:           "pause",
 }
 
 func (i Inference) String() string {

@@ -304,8 +304,13 @@ func tcpNeed(f *Facts) []Need {
 // the reads are that far apart.
 func bufferRule(f *Facts) verdict {
 	s := f.Segments
-	if f.Buffer.Kind == BufferLimitRate && paused(*f) {
-		return inferred(CauseRateLimit, ByReadGaps)
+	if paused(*f) {
+		if f.Buffer.Kind == BufferLimitRate {
+			return inferred(CauseRateLimit, ByReadGaps)
+		}
+		// The buffer has a size of its own (the curl tool's 102400 is
+		// also --limit-rate 100k's): curl waited with the bytes there.
+		return inferred(CauseRateLimit, ByPause)
 	}
 	switch {
 	case s.EndsInside || s.NextArrived:

@@ -250,6 +250,9 @@ func causeSentence(e explain.Event) string {
 	case explain.CauseBufferCap:
 		return bufferText(e)
 	case explain.CauseRateLimit:
+		if e.Inference == explain.ByPause {
+			return fmt.Sprintf("curl waited %s after its previous read, the first of these bytes there for %s, then filled its %d-byte buffer: it paused (--limit-rate at %d bytes a second, or its output blocked)", roundDur(f.Timing.SincePrevious), roundDur(f.Timing.FirstBefore), f.Buffer.Size, f.Buffer.Size)
+		}
 		return fmt.Sprintf("curl waited %s after its previous read to hold --limit-rate (its buffer is the rate, %d bytes), then filled the buffer", roundDur(f.Timing.SincePrevious), f.Buffer.Size)
 	case explain.CauseBodyEnd:
 		if b := f.Body; b.Chunked {
@@ -627,6 +630,8 @@ func inferenceText(e explain.Event) string {
 		return "the record's length is from the header curl logged; its overhead from the difference"
 	case explain.ByMSSFromSizes:
 		return "the MSS is taken from the segment sizes"
+	case explain.ByPause:
+		return "curl read long after the bytes came, at its buffer's size; nothing in the trace says --limit-rate"
 	case explain.ByReadGaps:
 		return fmt.Sprintf("the reads are %s apart and each fills the buffer", roundDur(e.Facts.Timing.SincePrevious))
 	case explain.BySizeOnly:
@@ -925,6 +930,9 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		gap := roundDur(lo)
 		if hi != lo {
 			gap = roundDur(lo) + " to " + roundDur(hi)
+		}
+		if e.Inference == explain.ByPause {
+			return []string{fmt.Sprintf("%d of %d reads came after curl paused with the bytes waiting, %s after the read before, and filled its %d-byte buffer: --limit-rate at that rate (--limit-rate 100k is 102400 bytes a second, the curl tool's buffer), or its output blocked; the trace does not say which.", n, s.Events, gap, e.Facts.Buffer.Size)}
 		}
 		return []string{fmt.Sprintf("%d of %d reads came after curl paused to hold --limit-rate: its buffer is the rate (%d bytes), and each read, %s after the one before, filled it.", n, s.Events, e.Facts.Buffer.Size, gap)}
 	case explain.CauseH2Frames:
