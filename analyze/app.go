@@ -186,6 +186,9 @@ func (a *App) close(d Dir, end int64) {
 	if r := a.reasm[d]; r != nil {
 		r.Close(end)
 		a.Streams[d] = StreamStats{Delivered: r.Delivered, Gaps: r.Gaps, GapCount: int32(r.GapCount), GapBytes: r.GapBytes, BoundHits: int32(r.BoundHits)}
+		if t := a.Tunnel; t != nil {
+			t.Streams[d] = tunnelStats(a.Streams[d], a.HTTP.UpgradedAt[d])
+		}
 		a.reasm[d] = nil
 		a.sniff[d] = nil
 	}
@@ -195,6 +198,28 @@ func (a *App) close(d Dir, end int64) {
 			a.Tunnel.live = nil
 		}
 	}
+}
+
+// tunnelStats is what of a direction's reassembly falls in a tunnel that
+// begins at base: the bytes delivered past it and its gaps there. (The
+// memory bound's hits are the connection's: they stay with it.)
+func tunnelStats(s StreamStats, base int64) StreamStats {
+	t := StreamStats{Delivered: max(0, s.Delivered-base), GapCount: s.GapCount, GapBytes: s.GapBytes}
+	// Gaps are kept from the first on: those before base are all known.
+	for _, g := range s.Gaps {
+		switch {
+		case g.End <= base:
+			t.GapCount--
+			t.GapBytes -= g.Len()
+		case g.Start < base:
+			t.GapBytes -= base - g.Start
+			g.Start = base
+			fallthrough
+		default:
+			t.Gaps = append(t.Gaps, g)
+		}
+	}
+	return t
 }
 
 // dispatcher is the reassembler's consumer for one direction: it holds the

@@ -282,3 +282,39 @@ func TestFieldHTTPSProxy(t *testing.T) {
 		t.Errorf("sends %+v", r.Sends)
 	}
 }
+
+// TestFieldSquid407: squid answers the first CONNECT with a 407 and the
+// second, on the same connection, with a 200 (squid-407.*, curl 7.88).
+// With the key log the first read is the 782 bytes of body after the
+// origin's 242-byte header in the tunnel's first application record:
+// 5720-6502 (tshark: that record starts at offset 5473, 1041 bytes after
+// its 5-byte header: 242 + 782 + 17). The origin's header had been taken
+// for the proxy's and every read was "cannot tell". Without the key log,
+// the records curl logged are laid from the tunnel's start, certain,
+// the first at 5473 (they had all been 3501 bytes early: the 407 and the
+// 200).
+func TestFieldSquid407(t *testing.T) {
+	tr := readTraceGz(t, "squid-407.trace.gz")
+	// With keys a read is placed on the ciphertext of its plaintext;
+	// without them on its whole record (5 bytes of header and 1041).
+	for _, c := range []struct {
+		keys  string
+		first stream.Range
+	}{{filepath.Join(field, "squid-407.keys"), stream.Range{Start: 5720, End: 6502}}, {"", stream.Range{Start: 5473, End: 6519}}} {
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "squid-407.pcap.gz"), c.keys))
+		if len(r.Matches) != 1 || len(r.Events) != 40 {
+			t.Fatalf("keys %q: %d matches, %d events", c.keys, len(r.Matches), len(r.Events))
+		}
+		for _, e := range r.Events {
+			if e.Cause != CauseTLSRecord || e.Confidence != Certain {
+				t.Errorf("keys %q, line %d: %s %s %v", c.keys, e.Line, e.Cause, e.Confidence, e.Needs)
+			}
+		}
+		if first := r.Events[0]; first.Size != 782 || first.Range != c.first {
+			t.Errorf("keys %q: first read %d bytes at %v, want %v", c.keys, first.Size, first.Range, c.first)
+		}
+		if len(r.Sends) != 3 || r.Sends[1].Range != (stream.Range{Start: 114, End: 269}) {
+			t.Errorf("keys %q: sends %+v", c.keys, r.Sends)
+		}
+	}
+}

@@ -64,10 +64,12 @@ type connState struct {
 	tunnel      bool // TLS inside an HTTP CONNECT tunnel (a proxy) that analyze did not walk: not placed
 	// walked: the capture's TLS inside a proxy's CONNECT tunnel, as
 	// analyze walked it (App.Tunnel): the reads are placed on it, and
-	// the proxy's response (proxyLeft bytes of header lines curl logs
-	// before the tunnel's) is not the origin's.
-	walked    bool
-	proxyLeft int64
+	// the proxy's responses (header lines curl logs before the tunnel's:
+	// a 407 and the 2xx after it) are not the origin's. inProxy holds
+	// until the blank line after the proxy's 2xx; proxyOK is that 2xx.
+	walked  bool
+	inProxy bool
+	proxyOK bool
 	// nested: an HTTPS proxy (curl -x https://): the CONNECT went inside
 	// the proxy's TLS, and the origin's TLS inside that, not walked.
 	nested   bool
@@ -260,7 +262,7 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 		return
 	}
 	if t := a.Tunnel; t != nil && t.Protocol == analyze.ProtoTLS && a.HTTP != nil && a.HTTP.UpgradedAt != nil {
-		st.walked, st.proxyLeft = true, a.HTTP.UpgradedAt[analyze.ServerToClient]
+		st.walked, st.inProxy = true, true
 		a = t
 	}
 	switch a.Protocol {
@@ -274,6 +276,10 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 		st.tls = newTLSInfo(a)
 		st.m.KeyMissing = st.tls.keyMissing
 		st.recs = &recordLayer{caps: a.TLS[analyze.ServerToClient].Records(), tls: st.tls}
+		if st.walked {
+			// The tunnel's records begin after the proxy's response.
+			st.recs.next = c.App.HTTP.UpgradedAt[analyze.ServerToClient]
+		}
 		st.layer = LayerTLS
 		if st.tls.h2(tc) {
 			st.layer = LayerH2TLS
@@ -416,10 +422,16 @@ func (b *traceBody) read(n int) bool {
 // recvHeader counts a response header line, and anchors the stream
 // position on the capture's response when a status line starts one.
 func (st *connState) recvHeader(e *curltrace.Event) {
-	if st.proxyLeft > 0 {
-		// The proxy's response to the CONNECT, in the clear before the
-		// tunnel: none of the origin's records or responses.
-		st.proxyLeft -= int64(e.Size)
+	if st.inProxy {
+		// The proxy's responses to the CONNECT, in the clear before the
+		// tunnel: none of the origin's records or responses. Its 407
+		// bodies curl does not log.
+		switch {
+		case isStatusLine(e.Data):
+			st.proxyOK = e.Data[9] == '2'
+		case st.proxyOK && isBlankLine(e.Data):
+			st.inProxy = false
+		}
 		return
 	}
 	if st.layer != LayerH2C && st.layer != LayerH2TLS {
@@ -480,6 +492,10 @@ func (st *connState) responseAt(off int64) (int, bool) {
 func isStatusLine(line []byte) bool {
 	return len(line) >= 12 && string(line[:7]) == "HTTP/1." && line[9] >= '1' && line[9] <= '9'
 }
+
+// isBlankLine tells whether a header line is the empty line ending a
+// header block.
+func isBlankLine(line []byte) bool { return string(line) == "\r\n" || string(line) == "\n" }
 
 // isUpgrade tells whether a status line is a 101 Switching Protocols.
 func isUpgrade(line []byte) bool { return isStatusLine(line) && string(line[9:12]) == "101" }
