@@ -190,6 +190,10 @@ type connState struct {
 	// 8.x traces the TLS handshake before the connect line, and the
 	// events after the "Trying" line get the connection once it is known.
 	pend int
+	// from is the line where each connection's lines begin (its "Trying"
+	// line, else its connect line), by index into Conns: with ids, an
+	// event belongs to the latest connection of its id begun by then.
+	from map[int]int
 }
 
 // setup is a connection being set up, from its "Trying" line on: the ALPN
@@ -197,14 +201,41 @@ type connState struct {
 type setup struct {
 	conn int // index into Conns once connected, else -1
 	alpn ALPN
+	// Where it was tried (its "Trying" line and address), the local port
+	// a "[TCP] local address" line gave, and whether a request head was
+	// sent on it before it connected (a proxy's CONNECT).
+	line      int
+	addr      netip.AddrPort
+	localPort uint16
+	sent      bool
 }
 
-// trying starts the setup of a connection (id -1 without ids).
-func (s *connState) trying(id int) {
+// trying starts the setup of a connection (id -1 without ids) at event i.
+// A setup before it that never connected but sent a request head was a
+// connection of its own that curl gave up (a proxy that answered the
+// CONNECT with a 407 and closed; curl 8 logs no connect line for it): it
+// becomes one, with the events since its "Trying" line.
+func (s *connState) trying(t *Trace, id, i int, line int, ap netip.AddrPort) {
 	if s.setup == nil {
 		s.setup = map[int]*setup{}
 	}
-	s.setup[id] = &setup{conn: -1}
+	if su := s.setup[id]; su != nil && su.conn < 0 && su.sent && su.addr.IsValid() {
+		c := Connection{ID: id, Host: su.addr.Addr().String(), IP: su.addr.Addr(), Port: su.addr.Port(), LocalPort: su.localPort, Line: su.line}
+		if id < 0 {
+			c.ID = len(t.Conns)
+		}
+		k := s.add(t, c)
+		s.from[k] = su.line
+		if s.pend >= 0 {
+			for j := s.pend; j < i; j++ {
+				if t.EventConn[j] == -1 {
+					t.EventConn[j] = k
+				}
+			}
+			s.pend = -1
+		}
+	}
+	s.setup[id] = &setup{conn: -1, line: line, addr: ap}
 }
 
 // connected gives the connection set up under id the ALPN lines seen
@@ -221,6 +252,10 @@ func (s *connState) connected(t *Trace, id, k int) {
 		return
 	}
 	su.conn = k
+	s.from[k] = su.line
+	if t.Conns[k].LocalPort == 0 {
+		t.Conns[k].LocalPort = su.localPort
+	}
 	mergeALPN(&t.Conns[k].ALPN, su.alpn)
 }
 
@@ -306,7 +341,9 @@ func (s *connState) add(t *Trace, c Connection) int {
 	if s.byID == nil {
 		s.byID = map[int][]int{}
 		s.byHost = map[string]int{}
+		s.from = map[int]int{}
 	}
+	s.from[k] = c.Line
 	s.byID[c.ID] = append(s.byID[c.ID], k)
 	s.byHost[c.Host] = k
 	return k
@@ -317,10 +354,19 @@ func (s *connState) add(t *Trace, c Connection) int {
 func (s *connState) event(t *Trace, i int) int {
 	e := &t.Events[i]
 	if e.Kind != Info {
+		if su := s.setup[e.Conn]; e.Kind == SendHeader && su != nil && su.conn < 0 {
+			su.sent = true
+		}
 		return s.cur
 	}
 	tags, msg := splitComponents(e.Text)
 	msg = strings.TrimLeft(msg, " ")
+	if su := s.setup[e.Conn]; su != nil && su.conn < 0 && len(tags) == 1 && tags[0] == "TCP" {
+		// curl 8.3+ --trace-config tcp: "[TCP] local address IP port N...".
+		if p, ok := parseLocalAddress(msg); ok {
+			su.localPort = p
+		}
+	}
 	if tags != nil {
 		// A filter's own trace ("[HAPPY-EYEBALLS] Connected to ..."), not
 		// the transfer's connect line.
@@ -355,7 +401,7 @@ func (s *connState) event(t *Trace, i int) int {
 	}
 	if ap, ok := parseTrying(msg); ok {
 		s.lastTry = ap
-		s.trying(e.Conn)
+		s.trying(t, e.Conn, i, e.Line, ap)
 		if e.Conn < 0 {
 			// A new connection: what follows is not the last one's.
 			if s.pend < 0 {
@@ -411,8 +457,8 @@ func (s *connState) byIDAt(t *Trace, id, line int) int {
 	if len(ks) == 0 {
 		return -1
 	}
-	// Conns are in line order: the last one with Line <= line.
-	j := sort.Search(len(ks), func(j int) bool { return t.Conns[ks[j]].Line > line })
+	// Conns are in line order: the last one begun at or before line.
+	j := sort.Search(len(ks), func(j int) bool { return s.from[ks[j]] > line })
 	if j == 0 {
 		return ks[0]
 	}
@@ -492,6 +538,22 @@ func port(s string) (uint16, string, bool) {
 		return 0, s, false
 	}
 	return uint16(n), s[k:], true
+}
+
+// parseLocalAddress parses "local address IP port N..." of curl 8's
+// [TCP] filter.
+func parseLocalAddress(msg string) (uint16, bool) {
+	s, ok := strings.CutPrefix(msg, "local address ")
+	if !ok {
+		return 0, false
+	}
+	_, s, ok = strings.Cut(s, " port ")
+	if !ok {
+		return 0, false
+	}
+	s = strings.TrimRight(s, ".")
+	n, err := strconv.ParseUint(s, 10, 16)
+	return uint16(n), err == nil
 }
 
 // parseTrying parses "Trying IP:port..." ("Trying [::1]:8080...").

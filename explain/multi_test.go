@@ -1,9 +1,11 @@
 package explain
 
 import (
+	"bytes"
 	"path/filepath"
 	"testing"
 
+	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/stream"
 )
 
@@ -316,5 +318,55 @@ func TestFieldSquid407(t *testing.T) {
 		if len(r.Sends) != 3 || r.Sends[1].Range != (stream.Range{Start: 114, End: 269}) {
 			t.Errorf("keys %q: sends %+v", c.keys, r.Sends)
 		}
+	}
+}
+
+// TestFieldTinyproxy407: tinyproxy answers the CONNECT with a 407 and
+// closes; curl 8.14 connects again with the credentials. curl 8 logs no
+// connect line for the first connection and keeps connection id 0 for
+// the second: the trace had one connection, matched to the capture's
+// first (the 407's), and the tunnel, on the second, was read as missing.
+// Now each attempt is a trace connection of its own: the first with the
+// 114-byte CONNECT on capture connection 0 (port 48640), the second on
+// capture connection 1, the port its "[TCP] local address" line names
+// (48656, as tshark's tcp.stream 1), every read certain there.
+func TestFieldTinyproxy407(t *testing.T) {
+	tr := readTraceGz(t, "tinyproxy-407.trace.gz")
+	if len(tr.Conns) != 2 || tr.Conns[0].Port != 13133 || tr.Conns[1].LocalPort != 48656 {
+		t.Fatalf("trace connections %+v", tr.Conns)
+	}
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tinyproxy-407.pcap.gz"), filepath.Join(field, "tinyproxy-407.keys")))
+	if len(r.Matches) != 2 || r.Matches[0].Conn.ID != 0 || r.Matches[1].Conn.ID != 1 || r.Matches[1].Conn.Client.Port() != 48656 {
+		t.Fatalf("matches %+v", r.Matches)
+	}
+	if len(r.Events) != 40 {
+		t.Fatalf("%d reads", len(r.Events))
+	}
+	for _, e := range r.Events {
+		if e.Conn != 1 || e.Cause != CauseTLSRecord || e.Confidence != Certain {
+			t.Errorf("line %d: connection %d, %s %s %v", e.Line, e.Conn, e.Cause, e.Confidence, e.Needs)
+		}
+	}
+	if len(r.Sends) < 2 || r.Sends[0].Conn != 0 || r.Sends[0].Size != 114 || r.Sends[1].Conn != 1 || r.Sends[1].Range != (stream.Range{Start: 0, End: 155}) {
+		t.Errorf("sends %+v", r.Sends[:min(2, len(r.Sends))])
+	}
+
+	// Without --trace-config: no ids, no local port; the attempts split
+	// all the same, in order.
+	tr = readTraceGz(t, "tinyproxy-407-plain.trace.gz")
+	if len(tr.Conns) != 2 || tr.Conns[0].Line >= tr.Conns[1].Line {
+		t.Fatalf("plain trace connections %+v", tr.Conns)
+	}
+	sends := 0
+	for i, e := range tr.Events {
+		if e.Kind == curltrace.SendHeader && bytes.HasPrefix(e.Data, []byte("CONNECT ")) {
+			if tr.EventConn[i] != sends {
+				t.Errorf("CONNECT at line %d on trace connection %d, want %d", e.Line, tr.EventConn[i], sends)
+			}
+			sends++
+		}
+	}
+	if sends != 2 {
+		t.Errorf("%d CONNECTs", sends)
 	}
 }
