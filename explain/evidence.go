@@ -96,6 +96,7 @@ const (
 	ByServerResend              // seen from the server, which sent the bytes twice: the first copy taken as lost on the way
 	ByWholeChunks               // a segment of whole chunks is taken as the server's write: the capture does not show writes
 	ByPause                     // curl waited with the bytes there, at a buffer size the trace names: --limit-rate at that rate, or its output blocked
+	ByNagle                     // short segments that each left as the one before was acknowledged: Nagle held the server's small writes
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -131,6 +132,7 @@ var inferenceNames = [...]string{
 	ByServerResend:    "server-resend",
 	ByWholeChunks:     "whole-chunks",
 	ByPause:           "pause",
+	ByNagle:           "nagle",
 }
 
 func (i Inference) String() string {
@@ -225,6 +227,7 @@ type Facts struct {
 	Recovery *RecoveryFact `json:"recovery,omitempty"`
 	Point    *PointFact    `json:"-"` // the connection's, in Match.Point
 	Push     *PushFact     `json:"push,omitempty"`
+	Nagle    *NagleFact    `json:"nagle,omitempty"`
 	// Sends only.
 	Upload     *UploadFact     `json:"upload,omitempty"`
 	SendBuffer *SendBufferFact `json:"send_buffer,omitempty"`
@@ -275,6 +278,17 @@ type PushFact struct {
 	Segments int           `json:"segments"`
 	Span     time.Duration `json:"span_ns"`
 	Idle     time.Duration `json:"idle_ns"`
+}
+
+// NagleFact: the read's one short segment left Delay after curl's side
+// acknowledged all the data before it (AckPacket, a pure ACK), and the
+// connection's short segments all left that way, never two small ones
+// unacknowledged at once: Nagle's algorithm held the server's small
+// writes (see nagleIndex).
+type NagleFact struct {
+	Source    Source        `json:"source"`
+	AckPacket int           `json:"ack_packet"`
+	Delay     time.Duration `json:"delay_ns"`
 }
 
 // WindowFact is the receive window curl's side had advertised when the

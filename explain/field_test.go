@@ -700,3 +700,38 @@ func TestKeyLogMissingNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldNagle: a Go server with TCP_NODELAY off writing 37-byte pieces
+// (nagle-37.*; its strace: every body write 37 bytes). Each short segment
+// left right after the client's ACK of the one before, never two small
+// ones unacknowledged: Nagle held the writes, so a segment is several
+// (111, 148, 185 bytes), which had been called one write per segment.
+// The same server's trickle with TCP_NODELAY on (1 to 3 bytes every
+// 30 ms, one write per segment) is not taken for Nagle.
+func TestFieldNagle(t *testing.T) {
+	tr := readTraceGz(t, "nagle-37.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "nagle-37.pcap.gz"), ""))
+	nagle := 0
+	for _, e := range r.Events {
+		if e.Inference != ByNagle {
+			continue
+		}
+		nagle++
+		if e.Cause != CauseShortSegment || e.Facts.Nagle == nil || e.Facts.Nagle.Delay > time.Millisecond || e.Facts.Nagle.AckPacket >= e.Segments[0].Packet {
+			t.Errorf("line %d: %s, nagle %+v", e.Line, e.Cause, e.Facts.Nagle)
+		}
+		if e.Facts.Chunks == nil && e.Facts.Header == nil && e.Size%37 != 0 {
+			t.Errorf("line %d: %d bytes, not whole 37-byte writes", e.Line, e.Size)
+		}
+	}
+	if nagle < 60 {
+		t.Errorf("%d reads taken for Nagle, want the short segments (65)", nagle)
+	}
+	tr = readTraceGz(t, "trickle-nodelay.trace.gz")
+	r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "trickle-nodelay.pcap.gz"), ""))
+	for _, e := range r.Events {
+		if e.Inference == ByNagle || e.Facts.Nagle != nil {
+			t.Errorf("trickle, line %d taken for Nagle", e.Line)
+		}
+	}
+}

@@ -70,6 +70,7 @@ type connState struct {
 	walked  bool
 	inProxy bool
 	proxyOK bool
+	nagle   *nagleIndex // the server's short segments Nagle's algorithm held
 	// nested: an HTTPS proxy (curl -x https://): the CONNECT went inside
 	// the proxy's TLS, and the origin's TLS inside that, not walked.
 	nested   bool
@@ -255,6 +256,10 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 	st.segs = newSegIndex(c, analyze.ServerToClient, st.m != nil && st.m.Point != nil && st.m.Point.Where == PointServer)
 	st.wins = newWindowIndex(c)
 	st.mss = mssFactOf(c, analyze.ServerToClient)
+	if m := st.mss; m != nil {
+		rtt, _ := c.Handshake.RTT()
+		st.nagle = newNagleIndex(c, m.Effective, rtt)
+	}
 	st.synSeen = c.Dir(analyze.ServerToClient).SYN.Seen
 	a := c.App
 	st.layer = LayerHTTP1
@@ -617,6 +622,9 @@ func (st *connState) readClear(ev *Event) {
 	}
 	ev.Segments = st.segs.in(ev.Range)
 	ev.Facts.Segments = st.segs.fact(ev.Segments, ev.Range)
+	if len(ev.Segments) == 1 {
+		ev.Facts.Nagle = st.nagle.fact(ev.Segments[0].Packet)
+	}
 	ev.Facts.Recovery = recoveryFact(ev.Segments)
 	if n := len(ev.Segments); n > 0 && st.wins != nil {
 		last := ev.Segments[n-1]

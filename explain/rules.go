@@ -227,6 +227,10 @@ func clearRules(f *Facts) verdict {
 		return certain(CauseLossRecovery) // the bytes were readable only once the hole was filled
 	case f.Push != nil:
 		return inferred(CauseSenderPush, ByPushFlags)
+	case s.Count == 1 && s.Exact && f.Nagle != nil:
+		// Held until the ACK of the data before it: the writes made
+		// meanwhile, not one (the capture does not show the writes).
+		return inferred(CauseShortSegment, ByNagle, NeedStraceServer)
 	case s.Count == 1 && s.Exact:
 		// That curl read one segment is a fact; why the sender stopped
 		// short of the MSS is not in the capture: one write of the
