@@ -108,7 +108,8 @@ var EventFields = Fields[eventRow]{
 		func(e *jenc, r *eventRow) { e.any(r.e.Facts) }),
 }
 
-// packetsCell is the table's PACKETS: "17", or "17-33 (12)".
+// packetsCell is the table's PACKETS: "17", or "17-33 (12)": the
+// first and last packet of the read's segments, and how many.
 func packetsCell(r *eventRow) string {
 	s := r.e.Segments
 	switch len(s) {
@@ -117,7 +118,13 @@ func packetsCell(r *eventRow) string {
 	case 1:
 		return strconv.Itoa(s[0].Packet)
 	}
-	return fmt.Sprintf("%d-%d (%d)", s[0].Packet, s[len(s)-1].Packet, len(s))
+	// The segments are in stream order; a retransmission can make the
+	// last byte's packet come before the first's: give the span.
+	lo, hi := s[0].Packet, s[0].Packet
+	for _, g := range s[1:] {
+		lo, hi = min(lo, g.Packet), max(hi, g.Packet)
+	}
+	return fmt.Sprintf("%d-%d (%d)", lo, hi, len(s))
 }
 
 // beforeCell is how long before the event its last segment was captured,
