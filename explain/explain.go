@@ -260,6 +260,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		}
 	}
 	slices.SortFunc(r.Summary.CutBodies, func(a, b CutBody) int { return a.Line - b.Line })
+	r.Summary.Stops = stopLines(t)
 	sides := r.placeSends(conns)
 	r.timeReads(conns)
 	r.contentCheck()

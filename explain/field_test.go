@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -733,5 +734,20 @@ func TestFieldNagle(t *testing.T) {
 		if e.Inference == ByNagle || e.Facts.Nagle != nil {
 			t.Errorf("trickle, line %d taken for Nagle", e.Line)
 		}
+	}
+}
+
+// TestFieldCurlStopped: curl --max-filesize 50000 on a chunked response
+// (max-filesize.*, exit 63). Nothing said curl had ended the transfer;
+// its own message is in the summary.
+func TestFieldCurlStopped(t *testing.T) {
+	tr := readTraceGz(t, "max-filesize.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "max-filesize.pcap.gz"), ""))
+	if len(r.Summary.Stops) != 1 || r.Summary.Stops[0].Line != 5257 || !strings.HasPrefix(r.Summary.Stops[0].Text, "Exceeded the maximum allowed file size (50000)") {
+		t.Errorf("stops %+v", r.Summary.Stops)
+	}
+	tr = readTrace(t, filepath.Join(pcaps, "h2-tls12.trace"))
+	if s := Explain(tr, nil).Summary.Stops; len(s) != 0 {
+		t.Errorf("a whole transfer: stops %+v", s)
 	}
 }

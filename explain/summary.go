@@ -2,8 +2,10 @@ package explain
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
 )
 
 // Summary condenses the events: computed from them, with the facts a
@@ -38,6 +40,54 @@ type Summary struct {
 	// it, stopped short of their Content-Length (the transfer ended early,
 	// curl's exit 18, or the trace was cut).
 	CutBodies []CutBody
+	// Stops are curl's own messages that it stopped the transfer (a
+	// limit hit, a timeout, a failed write of the output): the last reads
+	// end there because curl ended them.
+	Stops []TraceLine
+}
+
+// TraceLine is one info line of the trace.
+type TraceLine struct {
+	Line int
+	Text string
+}
+
+// stopMessages begin curl's messages for a transfer it ended itself (its
+// failf texts, which the trace logs as info lines).
+var stopMessages = []string{
+	"Exceeded the maximum allowed file size",
+	"Maximum file size exceeded",
+	"Operation timed out",
+	"Operation too slow",
+	"Failed writing",
+	"Failure writing output",
+	"client returned ERROR on write",
+	"Callback aborted",
+	"transfer closed with",
+	"Recv failure",
+	"Connection died",
+}
+
+// stopLines finds curl's messages that it ended the transfer.
+func stopLines(t *curltrace.Trace) []TraceLine {
+	var out []TraceLine
+	for i := range t.Events {
+		e := &t.Events[i]
+		if e.Kind != curltrace.Info {
+			continue
+		}
+		msg := strings.TrimSpace(e.Text)
+		if _, rest, ok := strings.Cut(msg, "] "); ok && strings.HasPrefix(msg, "[") {
+			msg = rest // a filter's tag
+		}
+		for _, p := range stopMessages {
+			if strings.HasPrefix(msg, p) {
+				out = append(out, TraceLine{e.Line, msg})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // CutBody is a response body the trace shows cut short: curl logged Got of
