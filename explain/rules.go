@@ -285,6 +285,10 @@ func offloadRules(f *Facts) verdict {
 		return wholeSuper(f)
 	case s.Piece:
 		return inferred(CauseFullSegment, ByMSSPiece, NeedBelowOffload)
+	case f.Window != nil && !s.EndsInside && (f.Point == nil || f.Point.Where != PointServer):
+		// The read ends at the window's edge: the server could send no
+		// more until curl read, however the segments were merged.
+		return certain(CauseWindowFull)
 	case f.Window != nil && !s.EndsInside && f.n == f.Window.Window:
 		// The read is all the window curl had advertised: the server
 		// sent that much and waited, whatever the path did.

@@ -617,7 +617,11 @@ func unknownText(e explain.Event) string {
 		return "inside TLS, no record header curl logged names the record"
 	}
 	if sg := f.Segments; sg != nil && sg.Super > 0 && f.Point != nil && f.Point.Where != explain.PointClient {
-		return fmt.Sprintf("%s (%s) as the capture shows them, %d longer than the MSS: the capture was taken above the server's segmentation offload, so how these bytes reached curl, and when, is not in it", countOf(sg.Count, "segment", "segments"), segSizes(e.Segments), sg.Super)
+		where := "the capture was taken above the server's segmentation offload, so how these bytes reached curl, and when, is not in it"
+		if f.Point.Where != explain.PointServer {
+			where = "where the capture was taken is not shown, and taken above the server's segmentation offload it does not show how these bytes reached curl, or when"
+		}
+		return fmt.Sprintf("%s (%s) as the capture shows them, %d longer than the MSS: %s", countOf(sg.Count, "segment", "segments"), segSizes(e.Segments), sg.Super, where)
 	}
 	if sg := f.Segments; sg != nil && sg.Count == 1 && (sg.StartsInside || sg.EndsInside) {
 		return "part of one segment: another read took the rest, and nothing shows why the read stopped there"
