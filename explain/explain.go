@@ -20,6 +20,7 @@
 package explain
 
 import (
+	"bytes"
 	"math"
 	"net/netip"
 	"slices"
@@ -173,6 +174,11 @@ type Problem struct {
 	// sent (else received).
 	Unfound, Size int
 	SentDir       bool
+	// ProblemNoConnection through a proxy: the target of curl's CONNECT
+	// (Tunnel), and the capture connection to it (TunnelConn, -1: none):
+	// the proxy's leg to the origin, not curl's connection.
+	Tunnel     netip.AddrPort
+	TunnelConn int
 }
 
 // Result is the explanation of a trace.
@@ -462,7 +468,15 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			continue
 		}
 		if found == nil {
-			r.Problems = append(r.Problems, noConnection(res, ep, tc.Line))
+			p := noConnection(res, ep, tc.Line)
+			p.Tunnel, p.TunnelConn = r.connectTarget(ti), -1
+			for _, c := range res.Connections {
+				if p.Tunnel.IsValid() && unmap(c.Server) == p.Tunnel {
+					p.TunnelConn = c.ID
+					break
+				}
+			}
+			r.Problems = append(r.Problems, p)
 			continue
 		}
 		m := Match{TraceConn: ti, Conn: found}
@@ -548,6 +562,23 @@ func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltr
 		return nil, false
 	}
 	return best, true
+}
+
+// connectTarget is the host and port of the CONNECT curl sent a proxy on
+// trace connection ti, when it sent one with an IP address.
+func (r *Result) connectTarget(ti int) netip.AddrPort {
+	t := r.Trace
+	for i, e := range t.Events {
+		if e.Kind != curltrace.SendHeader || eventConn(t, i) != ti || !bytes.HasPrefix(e.Data, []byte("CONNECT ")) {
+			continue
+		}
+		target, _, _ := strings.Cut(string(e.Data[len("CONNECT "):]), " ")
+		if ap, err := netip.ParseAddrPort(target); err == nil {
+			return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		}
+		return netip.AddrPort{}
+	}
+	return netip.AddrPort{}
 }
 
 // noConnection names the endpoints the capture does have, to make a

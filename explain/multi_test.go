@@ -370,3 +370,23 @@ func TestFieldTinyproxy407(t *testing.T) {
 		t.Errorf("%d CONNECTs", sends)
 	}
 }
+
+// TestProxyOriginLegOnly: a capture of only the proxy's connection to the
+// origin (proxy-tls12.* without its connection 0, as review round 5's
+// tcpdump on the origin's port took it) said only "no capture connection
+// to that address and port: are the trace and the capture of the same
+// transfer?". It now names curl's CONNECT and the capture connection to
+// its target.
+func TestProxyOriginLegOnly(t *testing.T) {
+	tr := readTraceGz(t, "proxy-tls12.trace.gz")
+	res := analyzeFor(t, tr, filepath.Join(field, "proxy-tls12.pcap.gz"), filepath.Join(field, "proxy-tls12.keys"))
+	res.Connections = res.Connections[1:]
+	r := Explain(tr, res)
+	if len(r.Matches) != 0 || len(r.Problems) != 1 {
+		t.Fatalf("%d matches, problems %+v", len(r.Matches), r.Problems)
+	}
+	p := r.Problems[0]
+	if p.Kind != ProblemNoConnection || p.Tunnel.String() != "127.0.0.1:18446" || p.TunnelConn != 1 || p.Server.Port() != 13128 {
+		t.Errorf("problem %+v", p)
+	}
+}
