@@ -196,9 +196,10 @@ type Analyzer struct {
 	limits  *appLimits
 	dec     *decoder
 	conns   map[Key]*Connection
-	// dups remembers recent data packets once a capture shows a second
-	// interface (see dupTable); nil before.
-	dups   *dupTable
+	// multi: the capture has several interfaces (a pcapng of lo and any,
+	// a router's two sides); each connection is then seen on one, the
+	// first it appeared on, and its copies on the others are duplicates.
+	multi  bool
 	res    Result
 	source string
 	pkt    decoded
@@ -338,9 +339,8 @@ func (a *Analyzer) Add(p capture.Packet) error {
 		return nil
 	}
 	a.res.TCPPackets++
-	if (p.Interface != 0 || p.Interfaces > 1) && a.dups == nil {
-		a.dups = new(dupTable)
-	}
+	a.multi = a.multi || p.Interface != 0 || p.Interfaces > 1
+	a.pkt.iface = int32(p.Interface)
 	a.route(&a.pkt, now, p.Number)
 	return nil
 }
@@ -351,7 +351,11 @@ func (a *Analyzer) track(c *Connection, dir Dir, p *decoded, now int64, number i
 	c.Packets++
 	c.Last = now
 
-	if p.flags&flagSYN != 0 {
+	switch {
+	case p.dup:
+		// A copy on another interface: its SYN options and times are the
+		// other side of a router's, not this view's.
+	case p.flags&flagSYN != 0:
 		if !d.SYN.Seen {
 			d.SYN = p.synOptions
 			// A SYN seen after data from this side does not move the
@@ -366,7 +370,7 @@ func (a *Analyzer) track(c *Connection, dir Dir, p *decoded, now int64, number i
 		if dir == ServerToClient && p.flags&flagACK != 0 && c.Handshake.SYNACK == 0 {
 			c.Handshake.SYNACK = now
 		}
-	} else if dir == ClientToServer && p.flags&flagACK != 0 && c.Handshake.SYNACK != 0 && c.Handshake.ACK == 0 {
+	case dir == ClientToServer && p.flags&flagACK != 0 && c.Handshake.SYNACK != 0 && c.Handshake.ACK == 0:
 		c.Handshake.ACK = now
 	}
 
@@ -421,7 +425,7 @@ func (c *Connection) closeApp() {
 }
 
 func (a *Analyzer) newConnection(key Key, p *decoded, now int64) *Connection {
-	c := &Connection{ID: a.nextID, First: now, Last: now}
+	c := &Connection{ID: a.nextID, First: now, Last: now, iface: p.iface}
 	a.nextID++
 	switch {
 	case p.flags&(flagSYN|flagACK) == flagSYN:

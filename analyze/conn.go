@@ -83,10 +83,14 @@ type Connection struct {
 	// server was taken to be the endpoint with the lower port.
 	RolesGuessed bool
 	keepSegments bool
-	Packets      int32
-	Handshake    Handshake
-	First, Last  int64 // Unix nanoseconds of the first and last packet
-	Dirs         [2]Direction
+	// iface is the capture interface the connection is seen on: its
+	// first packet's (in time order; see capture's merge). Its packets on
+	// other interfaces are copies.
+	iface       int32
+	Packets     int32
+	Handshake   Handshake
+	First, Last int64 // Unix nanoseconds of the first and last packet
+	Dirs        [2]Direction
 	// App holds the reassembled streams' application layer; nil when the
 	// connection carried no payload or the analysis was segments-only.
 	App *App

@@ -27,9 +27,10 @@ type decoded struct {
 	hasTSval   bool
 	tsval      uint32
 	synOptions SYNOptions // filled for SYN segments only
-	// dup: the router found the same packet captured before, on another
-	// interface (dupTable).
-	dup bool
+	// iface is the capture interface the packet came on; dup tells the
+	// router found it on another than its connection's (a copy).
+	iface int32
+	dup   bool
 }
 
 const (

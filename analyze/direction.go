@@ -145,6 +145,16 @@ func (d *Direction) ackOffset(p *decoded) int64 {
 // filling a hole still counts as reordering, not loss.
 func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Direction) (off int64, kind Kind) {
 	d.Packets++
+	if p.dup {
+		// A copy of the connection's packet on another interface: counted,
+		// and nothing else (not data, no ACK, no FIN, no window).
+		d.Duplicates++
+		off = -1
+		if d.started {
+			off = d.lastOff + int64(int32(p.seq-d.lastRaw))
+		}
+		return off, KindDuplicate
+	}
 	if !d.started {
 		d.start(p.seq, p.flags&flagSYN != 0)
 	}
@@ -175,7 +185,7 @@ func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Directi
 	}
 
 	fp := fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: uint32(p.payload), ipID: p.ipID, window: p.window}
-	if (p.ipID != 0 || p.hasTSval) && (p.dup || d.seenRecently(fp)) {
+	if (p.ipID != 0 || p.hasTSval) && d.seenRecently(fp) {
 		d.Duplicates++
 		return off, kind | KindDuplicate
 	}

@@ -102,7 +102,7 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 		dir = ServerToClient
 	}
 	c.r.see(dir, p, now)
-	p.dup = a.dups != nil && p.payload > 0 && a.dups.seen(c.ID, dir, p)
+	p.dup = a.multi && p.iface != c.iface
 	if a.shards != nil {
 		a.shards.op(c, opPacket, p, now, number)
 	} else {

@@ -40,8 +40,9 @@ type File struct {
 	ng   *pcapgo.NgReader
 	tap  *secretsTap // under ng: collects its Decryption Secrets Blocks
 
-	number int   // packets returned so far
-	err    error // the error that ended the file; returned again on later reads
+	number int    // packets returned so far
+	err    error  // the error that ended the file; returned again on later reads
+	merge  *merge // a pcapng file of several interfaces: its packets in time order
 
 	read  *atomic.Int64 // bytes of the file read so far, for progress
 	total int64         // size of the file, 0 when unknown (stdin)
@@ -208,7 +209,24 @@ func (f *File) Close() error {
 }
 
 // ReadPacket returns the next frame; its Data is reused by the next call.
+// A pcapng file of several interfaces is returned in time order (each
+// packet keeps its Number, its place in the file): dumpcap writes each
+// interface's packets in blocks.
 func (f *File) ReadPacket() (Packet, error) {
+	if f.merge != nil {
+		return f.merge.next(f.readFrame)
+	}
+	p, err := f.readFrame()
+	if err == nil && p.Interfaces > 1 {
+		f.merge = &merge{}
+		f.merge.push(p)
+		return f.merge.next(f.readFrame)
+	}
+	return p, err
+}
+
+// readFrame returns the file's next frame.
+func (f *File) readFrame() (Packet, error) {
 	if f.err != nil {
 		return Packet{}, f.err
 	}

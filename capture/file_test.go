@@ -301,3 +301,73 @@ func TestOpenDirectory(t *testing.T) {
 		t.Errorf("Open(directory): %v", err)
 	}
 }
+
+// TestMergeInterfaces: a pcapng of two interfaces written in blocks per
+// interface (dumpcap on a router's two sides: 6, 295, 366 and 137 frames
+// by interface) comes back in time order, every frame once, each with its
+// place in the file; a copy of the file cut short gives the frames before
+// the cut, then the error.
+func TestMergeInterfaces(t *testing.T) {
+	const path = "../explain/testdata/field/router-two-sides.pcapng.gz"
+	read := func(src Source) ([]Packet, error) {
+		var out []Packet
+		for {
+			p, err := src.ReadPacket()
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				return out, err
+			}
+			p.Data = append([]byte(nil), p.Data...)
+			out = append(out, p)
+		}
+	}
+	src, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := read(src)
+	src.Close()
+	if err != nil || len(ps) != 804 {
+		t.Fatalf("%d frames, %v; tshark counts 804", len(ps), err)
+	}
+	seen := make([]bool, len(ps)+1)
+	for i, p := range ps {
+		if i > 0 && p.Timestamp.Before(ps[i-1].Timestamp) {
+			t.Fatalf("frame %d (file %d) at %v before frame %d's %v", i+1, p.Number, p.Timestamp, ps[i-1].Number, ps[i-1].Timestamp)
+		}
+		if p.Number < 1 || p.Number > len(ps) || seen[p.Number] || p.Interfaces != 2 {
+			t.Fatalf("frame number %d (interfaces %d) twice or out of range", p.Number, p.Interfaces)
+		}
+		seen[p.Number] = true
+	}
+	moved := 0
+	for i, p := range ps {
+		if p.Number != i+1 {
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Error("every frame in file order: the test file is not out of order")
+	}
+
+	// Cut inside the last frames: what came before is read, then the cut.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(zr)
+	cut, err := NewReader("cut", bytes.NewReader(raw[:len(raw)*9/10]), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := read(cut)
+	if !errors.Is(err, ErrTruncated) || len(got) < 700 || len(got) >= 804 {
+		t.Errorf("cut file: %d frames, %v", len(got), err)
+	}
+}

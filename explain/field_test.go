@@ -751,3 +751,56 @@ func TestFieldCurlStopped(t *testing.T) {
 		t.Errorf("a whole transfer: stops %+v", s)
 	}
 }
+
+// TestFieldRouterTwoSides: dumpcap on both sides of a lossy router
+// (router-two-sides.*). The capture is read in time order, and the
+// connection as seen on the interface its first packet came on, the
+// client's side: tshark on that interface alone counts 209 data segments
+// and 41 retransmissions of the server's (276 on the whole file, whose
+// copies it takes for resends). Every read is explained as from that
+// interface alone.
+func TestFieldRouterTwoSides(t *testing.T) {
+	tr := readTraceGz(t, "router-two-sides.trace.gz")
+	both := analyzeFor(t, tr, filepath.Join(field, "router-two-sides.pcapng.gz"), "")
+	if len(both.Connections) != 1 {
+		t.Fatalf("%d connections", len(both.Connections))
+	}
+	d := both.Connections[0].Dir(analyze.ServerToClient)
+	if d.DataSegments != 209 || d.PayloadBytes != 300190 || d.RetransmittedSegments != 41 || d.OutOfOrderSegments != 0 {
+		t.Errorf("server: %d data segments, %d bytes, %d retransmitted, %d out of order", d.DataSegments, d.PayloadBytes, d.RetransmittedSegments, d.OutOfOrderSegments)
+	}
+
+	// The client's side alone: the packets of interface 0.
+	src, err := capture.Open(filepath.Join(field, "router-two-sides.pcapng.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(AnalyzeOptions(tr))
+	for {
+		p, err := src.ReadPacket()
+		if err != nil {
+			break
+		}
+		if p.Interface == 0 {
+			p.Interfaces = 1
+			if err := a.Add(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	one := Explain(tr, a.Result())
+	r := Explain(tr, both)
+	if len(r.Events) != len(one.Events) || len(r.Events) == 0 {
+		t.Fatalf("%d reads, %d from the client's side alone", len(r.Events), len(one.Events))
+	}
+	for i, e := range r.Events {
+		o := one.Events[i]
+		if e.Cause != o.Cause || e.Confidence != o.Confidence || e.Range != o.Range || len(e.Segments) != len(o.Segments) {
+			t.Errorf("line %d: %s %s %v, from the client's side alone %s %s %v", e.Line, e.Cause, e.Confidence, e.Range, o.Cause, o.Confidence, o.Range)
+		}
+	}
+	if p := r.Matches[0].Point; p == nil || p.Where != PointClient {
+		t.Errorf("capture point %+v", p)
+	}
+}

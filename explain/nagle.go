@@ -53,6 +53,9 @@ func newNagleIndex(c *analyze.Connection, mss int, rtt time.Duration) *nagleInde
 		short, unheld int
 	)
 	for _, s := range c.Segments.All() {
+		if s.Kind&analyze.KindDuplicate != 0 {
+			continue // a copy on another interface, or the same packet captured twice
+		}
 		if s.Dir == analyze.ClientToServer {
 			if s.Ack > acked {
 				acked, ackAt, ackPacket, ackPure = s.Ack, s.Time, s.Packet, s.Len == 0

@@ -190,7 +190,7 @@ func newWindowIndexOf(c *analyze.Connection, from analyze.Dir) *windowIndex {
 	}
 	x := &windowIndex{}
 	for _, s := range c.Segments.All() {
-		if s.Dir != from || s.Ack < 0 || s.Flags&analyze.FlagSYN != 0 {
+		if s.Dir != from || s.Ack < 0 || s.Flags&analyze.FlagSYN != 0 || s.Kind&analyze.KindDuplicate != 0 {
 			continue
 		}
 		w := int(s.Window) << shift

@@ -55,7 +55,7 @@ func newSendSide(st *connState) *sendSide {
 	s.eff = s.segs.eff
 	var hi int64
 	for _, sg := range c.Segments.All() {
-		if sg.Dir == analyze.ClientToServer && sg.Len > 0 && sg.End() > hi {
+		if sg.Dir == analyze.ClientToServer && sg.Len > 0 && sg.End() > hi && sg.Kind&analyze.KindDuplicate == 0 {
 			hi = sg.End()
 			s.sent = append(s.sent, sentMark{sg.Time, hi})
 		}
