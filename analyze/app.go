@@ -43,7 +43,8 @@ type App struct {
 	// Tunnel is what went through an HTTP proxy's CONNECT tunnel on this
 	// connection: the origin's TLS, walked (and decrypted, with the keys)
 	// on this connection's stream from the offsets in HTTP.UpgradedAt,
-	// as a connection of its own would be. Its Protocol is ProtoTLS, or
+	// as a connection of its own would be, or clear HTTP/1 (curl -p to
+	// an http:// URL). Its Protocol is ProtoTLS or ProtoHTTP1, or
 	// ProtoUnknown for anything else (not walked); nil without a tunnel.
 	// Its Streams and Bytes are the outer connection's.
 	Tunnel *App
@@ -268,8 +269,8 @@ func (x *dispatcher) Data(off int64, data []byte, at stream.Pos) {
 	if !decided {
 		return
 	}
-	if a.base != nil && p != ProtoTLS {
-		p = ProtoUnknown // in a tunnel only TLS is walked
+	if a.base != nil && p != ProtoTLS && p != ProtoHTTP1 {
+		p = ProtoUnknown // in a tunnel TLS and clear HTTP/1 are walked
 	}
 	a.start(p) // replays what was held
 	if c := a.cons[x.d]; c != nil && take < len(data) {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/stream"
 )
@@ -388,5 +389,30 @@ func TestProxyOriginLegOnly(t *testing.T) {
 	p := r.Problems[0]
 	if p.Kind != ProblemNoConnection || p.Tunnel.String() != "127.0.0.1:18446" || p.TunnelConn != 1 || p.Server.Port() != 13128 {
 		t.Errorf("problem %+v", p)
+	}
+}
+
+// TestFieldProxyTunnelHTTP: curl -p (proxytunnel) to an http:// URL: the
+// CONNECT, then clear HTTP/1 inside the tunnel (proxytunnel-http.*). The
+// tunnel was not walked (not TLS), and the last read, the terminating
+// chunks with the last and its trailers, was "short-segment, inferred";
+// it is the body's end, its 25116 bytes data, framing and the 33 bytes of
+// trailer fields, and the GET is placed right after the 114-byte CONNECT.
+func TestFieldProxyTunnelHTTP(t *testing.T) {
+	tr := readTraceGz(t, "proxytunnel-http.trace.gz")
+	res := analyzeFor(t, tr, filepath.Join(field, "proxytunnel-http.pcap.gz"), "")
+	if a := res.Connections[0].App; a.Tunnel == nil || a.Tunnel.Protocol != analyze.ProtoHTTP1 || len(a.Tunnel.HTTP.Exchanges()) != 1 {
+		t.Fatalf("tunnel %+v", a.Tunnel)
+	}
+	r := Explain(tr, res)
+	if len(r.Events) != 3 {
+		t.Fatalf("%d reads", len(r.Events))
+	}
+	last := r.Events[2]
+	if c := last.Facts.Chunks; last.Cause != CauseBodyEnd || last.Confidence != Certain || c == nil || c.Trailers != 33 || !c.Last || c.Data+c.Framing+c.Trailers != last.Size {
+		t.Errorf("last read: %s %s, chunks %+v", last.Cause, last.Confidence, last.Facts.Chunks)
+	}
+	if len(r.Sends) != 2 || r.Sends[1].Range != (stream.Range{Start: 114, End: 201}) {
+		t.Errorf("sends %+v", r.Sends)
 	}
 }

@@ -266,7 +266,7 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 	if a == nil {
 		return
 	}
-	if t := a.Tunnel; t != nil && t.Protocol == analyze.ProtoTLS && a.HTTP != nil && a.HTTP.UpgradedAt != nil {
+	if t := a.Tunnel; t != nil && (t.Protocol == analyze.ProtoTLS || t.Protocol == analyze.ProtoHTTP1) && a.HTTP != nil && a.HTTP.UpgradedAt != nil {
 		st.walked, st.inProxy = true, true
 		a = t
 	}

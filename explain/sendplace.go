@@ -66,6 +66,9 @@ func newSendSide(st *connState) *sendSide {
 	}
 	if st.walked {
 		a = a.Tunnel // the CONNECT itself goes through connectSide
+		if a.Protocol == analyze.ProtoHTTP1 {
+			s.next = c.App.HTTP.UpgradedAt[analyze.ClientToServer] // clear HTTP/1 after the CONNECT
+		}
 	}
 	switch a.Protocol {
 	case analyze.ProtoH2C:
