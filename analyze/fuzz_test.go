@@ -24,7 +24,9 @@ func FuzzAdd(f *testing.F) {
 	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
 		a := New(Options{KeepSegments: func(*Connection) bool { return true }})
 		for i := 0; i < 3; i++ { // the same frame again: exercises retransmission paths
-			p := capture.Packet{Data: data, Timestamp: time.Unix(1, int64(i)), Length: len(data), LinkType: layers.LinkType(lt), Number: i + 1}
+			// The second time on another interface: a copy (the paths of
+			// a pcapng of several interfaces).
+			p := capture.Packet{Data: data, Timestamp: time.Unix(1, int64(i)), Length: len(data), LinkType: layers.LinkType(lt), Number: i + 1, Interface: i & 1}
 			if err := a.Add(p); err != nil {
 				return
 			}

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"os"
@@ -19,6 +20,11 @@ func FuzzReader(f *testing.F) {
 		f.Add(b[:min(len(b), 4096)])
 		ng := toPcapngFuzzSeed(b)
 		f.Add(ng)
+	}
+	// A pcapng of two interfaces, written in blocks per interface: read
+	// in time order (merge).
+	if b, err := gunzipFile("../analyze/testdata/two-interfaces.pcapng.gz"); err == nil {
+		f.Add(b[:min(len(b), 8192)])
 	}
 	f.Add([]byte{0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a})
 	f.Add([]byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0})
@@ -53,6 +59,20 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// gunzipFile reads a gzip-compressed file whole.
+func gunzipFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 // checkKeyLogs fails if src's key logs hold more bytes than its input.
