@@ -73,6 +73,9 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	if err != nil {
 		return err
 	}
+	if err := notAnInput(o.html, append(append([]string{o.trace}, o.keylogs...), paths...)...); err != nil {
+		return err
+	}
 	f, err := os.Open(o.trace)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", o.trace, errors.Unwrap(err))

@@ -71,6 +71,9 @@ are drawn as time bins, and the page says so.`,
 }
 
 func runReport(s *streams, o *reportOptions, paths []string) error {
+	if err := notAnInput(o.output, append(append([]string{o.trace}, o.keylogs...), paths...)...); err != nil {
+		return err
+	}
 	ids, err := parseIDs(o.conns)
 	if err != nil {
 		return err

@@ -72,3 +72,46 @@ func TestReportCommandUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputOverInput: the page or the --html file named as one of the
+// inputs (the capture, the trace, a key log; also through another path)
+// is refused, and the input is left as it was (review round 8: the capture
+// became an HTML page).
+func TestOutputOverInput(t *testing.T) {
+	dir := t.TempDir()
+	inputs := map[string]string{"in.pcap.gz": pcaps + "mtu1440-ts.pcap.gz", "in.trace": pcaps + "mtu1440-ts.trace"}
+	for name, src := range inputs {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	capPath, trace := filepath.Join(dir, "in.pcap.gz"), filepath.Join(dir, "in.trace")
+	link := filepath.Join(dir, "link.pcap.gz")
+	if err := os.Symlink(capPath, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][]string{
+		{"report", capPath, "-q", "-w", capPath},
+		{"report", capPath, "--trace", trace, "-q", "-w", trace},
+		{"report", capPath, "-q", "-w", link},
+		{"explain", "-q", "--trace", trace, capPath, "--html", trace},
+		{"explain", "-q", "--trace", trace, capPath, "--html", capPath},
+	} {
+		var out, errb bytes.Buffer
+		code := run(c, strings.NewReader(""), &out, &errb)
+		if code == 0 || !strings.Contains(errb.String(), "refusing to write over it") {
+			t.Errorf("%v: exit %d, %q", c, code, errb.String())
+		}
+	}
+	for name, src := range inputs {
+		want, _ := os.ReadFile(src)
+		got, _ := os.ReadFile(filepath.Join(dir, name))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s was written over", name)
+		}
+	}
+}
