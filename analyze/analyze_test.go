@@ -1,12 +1,16 @@
 package analyze
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
 	"github.com/segscope/segscope/capture"
 )
 
@@ -483,5 +487,63 @@ func TestTwoInterfaces(t *testing.T) {
 					workers, w.dir, d.DataSegments, d.Duplicates, d.PayloadBytes, d.RetransmittedSegments, d.OutOfOrderSegments, w)
 			}
 		}
+	}
+}
+
+// TestAsymmetricInterfaces: a connection whose directions each show on
+// one interface only (asymmetric routing, a bond's slaves), made from the
+// router capture: the client's packets of its side, the server's of the
+// other. Each direction is the connection's own, not a copy: tshark on
+// that file counts the server's 277 data segments, 67 retransmissions and
+// 1 out of order; they had all been dropped as copies.
+func TestAsymmetricInterfaces(t *testing.T) {
+	src, err := capture.Open("../explain/testdata/field/router-two-sides.pcapng.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var buf bytes.Buffer
+	w, err := pcapgo.NewNgWriterInterface(&buf, pcapgo.NgInterface{Name: "client-side", LinkType: layers.LinkTypeEthernet, SnapLength: 262144}, pcapgo.NgWriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.AddInterface(pcapgo.NgInterface{Name: "server-side", LinkType: layers.LinkTypeEthernet, SnapLength: 262144}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, err := src.ReadPacket()
+		if err != nil {
+			break
+		}
+		fromServer := bytes.Contains(p.Data[26:30], []byte{10, 66, 2, 2}) // the IPv4 source
+		if fromServer != (p.Interface == 1) {
+			continue
+		}
+		ci := gopacket.CaptureInfo{Timestamp: p.Timestamp, CaptureLength: len(p.Data), Length: p.Length, InterfaceIndex: p.Interface}
+		if err := w.WritePacket(ci, p.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	asym, err := capture.NewReader("asymmetric", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(Options{})
+	if err := a.ReadAll(asym); err != nil {
+		t.Fatal(err)
+	}
+	cs := a.Result().Connections
+	if len(cs) != 1 {
+		t.Fatalf("%d connections", len(cs))
+	}
+	d := cs[0].Dir(ServerToClient)
+	if d.DataSegments != 277 || d.RetransmittedSegments+d.OutOfOrderSegments != 68 || d.Duplicates != 0 || !d.SYN.Seen {
+		t.Errorf("server: %d data segments, %d retransmitted, %d duplicates, SYN seen %v", d.DataSegments, d.RetransmittedSegments, d.Duplicates, d.SYN.Seen)
+	}
+	if c := cs[0].Dir(ClientToServer); c.DataSegments != 1 || c.Duplicates != 0 {
+		t.Errorf("client: %d data segments, %d duplicates", c.DataSegments, c.Duplicates)
 	}
 }

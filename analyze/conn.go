@@ -84,9 +84,11 @@ type Connection struct {
 	RolesGuessed bool
 	keepSegments bool
 	// iface is the capture interface the connection is seen on: its
-	// first packet's (in time order; see capture's merge). Its packets on
-	// other interfaces are copies.
+	// first packet's (in time order; see capture's merge). ifaces has,
+	// by direction, a bit for each interface (mod 64) that direction was
+	// seen on (see copyOf).
 	iface       int32
+	ifaces      [2]uint64
 	Packets     int32
 	Handshake   Handshake
 	First, Last int64 // Unix nanoseconds of the first and last packet

@@ -102,7 +102,7 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 		dir = ServerToClient
 	}
 	c.r.see(dir, p, now)
-	p.dup = a.multi && p.iface != c.iface
+	p.dup = a.multi && c.copyOf(dir, p.iface)
 	if a.shards != nil {
 		a.shards.op(c, opPacket, p, now, number)
 	} else {
@@ -111,6 +111,22 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 	if a.streaming() {
 		a.touch(c, p.flags, now)
 	}
+}
+
+// copyOf tells whether a packet of direction dir on interface iface is a
+// copy of one seen on the connection's own interface, and notes the
+// interface. It is when its direction was seen there (a router's two
+// sides, lo and any), or when the other direction was seen on this
+// interface too (then this interface carries the whole connection, and
+// its copies come first on one side of a router); a direction that only
+// ever shows on another interface (asymmetric routing, a bond's slaves)
+// is the connection's own.
+func (c *Connection) copyOf(dir Dir, iface int32) bool {
+	bit := uint64(1) << (uint32(iface) & 63)
+	own := uint64(1) << (uint32(c.iface) & 63)
+	copied := iface != c.iface && (c.ifaces[dir]&own != 0 || c.ifaces[1-dir]&bit != 0)
+	c.ifaces[dir] |= bit
+	return copied
 }
 
 // closeApp ends c's reassembly, where c is tracked.
