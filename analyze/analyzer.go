@@ -196,6 +196,13 @@ type Analyzer struct {
 	limits  *appLimits
 	dec     *decoder
 	conns   map[Key]*Connection
+	// dups finds copies of data packets once the capture has shown one
+	// (prev: the data packet before, to see the first).
+	dups *dupTable
+	prev struct {
+		c  *Connection
+		fp fingerprint
+	}
 	// multi: the capture has several interfaces (a pcapng of lo and any,
 	// a router's two sides); each connection is then seen on one, the
 	// first it appeared on, and its copies on the others are duplicates.

@@ -103,6 +103,9 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 	}
 	c.r.see(dir, p, now)
 	p.dup = a.multi && c.copyOf(dir, p.iface)
+	if p.payload > 0 && !p.dup && (p.ipID != 0 || p.hasTSval) {
+		p.dup = a.copied(c, dir, p)
+	}
 	if a.shards != nil {
 		a.shards.op(c, opPacket, p, now, number)
 	} else {
@@ -111,6 +114,20 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 	if a.streaming() {
 		a.touch(c, p.flags, now)
 	}
+}
+
+// copied tells whether data packet p was captured before (dupTable),
+// turning the table on at the first packet that repeats the one before.
+func (a *Analyzer) copied(c *Connection, dir Dir, p *decoded) bool {
+	fp := fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: uint32(p.payload), ipID: p.ipID, window: p.window}
+	if a.dups == nil {
+		if a.prev.c == c && a.prev.fp == fp {
+			a.dups = new(dupTable)
+		}
+		a.prev.c, a.prev.fp = c, fp
+		return false // the repeat itself is the direction's recent one
+	}
+	return a.dups.seen(c.ID, dir, p)
 }
 
 // copyOf tells whether a packet of direction dir on interface iface is a
