@@ -743,8 +743,12 @@ func TestFieldNagle(t *testing.T) {
 func TestFieldCurlStopped(t *testing.T) {
 	tr := readTraceGz(t, "max-filesize.trace.gz")
 	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "max-filesize.pcap.gz"), ""))
-	if len(r.Summary.Stops) != 1 || r.Summary.Stops[0].Line != 5257 || !strings.HasPrefix(r.Summary.Stops[0].Text, "Exceeded the maximum allowed file size (50000)") {
+	if len(r.Summary.Stops) != 1 || r.Summary.Stops[0].Line != 5257 || !r.Summary.Stops[0].ByCurl || !strings.HasPrefix(r.Summary.Stops[0].Text, "Exceeded the maximum allowed file size (50000)") {
 		t.Errorf("stops %+v", r.Summary.Stops)
+	}
+	// The server closed early (curl exits 18): not curl's doing.
+	if s := Explain(readTraceGz(t, "cut-body.trace.gz"), nil).Summary.Stops; len(s) != 1 || s[0].ByCurl || !strings.HasPrefix(s[0].Text, "end of response with 150000 bytes missing") {
+		t.Errorf("cut body: stops %+v", s)
 	}
 	tr = readTrace(t, filepath.Join(pcaps, "h2-tls12.trace"))
 	if s := Explain(tr, nil).Summary.Stops; len(s) != 0 {

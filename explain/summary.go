@@ -40,35 +40,45 @@ type Summary struct {
 	// it, stopped short of their Content-Length (the transfer ended early,
 	// curl's exit 18, or the trace was cut).
 	CutBodies []CutBody
-	// Stops are curl's own messages that it stopped the transfer (a
-	// limit hit, a timeout, a failed write of the output): the last reads
-	// end there because curl ended them.
+	// Stops are curl's messages that a transfer ended early: by curl
+	// itself (a limit hit, a timeout, a failed write of the output) or by
+	// the other end (a stream reset, a connection closed too soon). The
+	// last reads or sends end there because the transfer did.
 	Stops []TraceLine
 }
 
-// TraceLine is one info line of the trace.
+// TraceLine is one info line of the trace; ByCurl tells that curl ended
+// the transfer itself (else the other end, or the network, did).
 type TraceLine struct {
-	Line int
-	Text string
+	Line   int
+	Text   string
+	ByCurl bool
 }
 
-// stopMessages begin curl's messages for a transfer it ended itself (its
-// failf texts, which the trace logs as info lines).
-var stopMessages = []string{
-	"Exceeded the maximum allowed file size",
-	"Maximum file size exceeded",
-	"Operation timed out",
-	"Operation too slow",
-	"Failed writing",
-	"Failure writing output",
-	"client returned ERROR on write",
-	"Callback aborted",
-	"transfer closed with",
-	"Recv failure",
-	"Connection died",
+// stopMessages begin curl's messages for a transfer that ended early
+// (its failf texts, which the trace logs as info lines), and tell whether
+// curl ended it itself.
+var stopMessages = []struct {
+	prefix string
+	byCurl bool
+}{
+	{"Exceeded the maximum allowed file size", true},
+	{"Maximum file size exceeded", true},
+	{"Operation timed out", true},
+	{"Operation too slow", true},
+	{"Failed writing", true},
+	{"Failure writing output", true},
+	{"client returned ERROR on write", true},
+	{"Callback aborted", true},
+	{"transfer closed with", false},
+	{"end of response with", false}, // curl 8: "end of response with 150000 bytes missing"
+	{"Recv failure", false},
+	{"Send failure", false},
+	{"HTTP/2 stream", false}, // "HTTP/2 stream 1 was not closed cleanly: INTERNAL_ERROR (err 2)"
+	{"stream error", false},
 }
 
-// stopLines finds curl's messages that it ended the transfer.
+// stopLines finds curl's messages that the transfer ended early.
 func stopLines(t *curltrace.Trace) []TraceLine {
 	var out []TraceLine
 	for i := range t.Events {
@@ -81,8 +91,8 @@ func stopLines(t *curltrace.Trace) []TraceLine {
 			msg = rest // a filter's tag
 		}
 		for _, p := range stopMessages {
-			if strings.HasPrefix(msg, p) {
-				out = append(out, TraceLine{e.Line, msg})
+			if strings.HasPrefix(msg, p.prefix) && (p.prefix != "HTTP/2 stream" || strings.Contains(msg, "not closed cleanly")) {
+				out = append(out, TraceLine{e.Line, msg, p.byCurl})
 				break
 			}
 		}

@@ -828,7 +828,11 @@ func summarySentences(r *explain.Result) []string {
 		out = append(out, "The trace has no times (curl without --trace-time): only what the order and sizes of the events prove is said.")
 	}
 	for _, l := range s.Stops {
-		out = append(out, fmt.Sprintf("curl ended the transfer itself (line %d: %q): the reads stop there because curl stopped reading, not because the body or the connection did.", l.Line, l.Text))
+		if l.ByCurl {
+			out = append(out, fmt.Sprintf("curl ended the transfer itself (line %d: %q): the reads stop there because curl stopped reading, not because the body or the connection did.", l.Line, l.Text))
+			continue
+		}
+		out = append(out, fmt.Sprintf("The transfer ended early (line %d, curl's message: %q): the other end reset or closed it, and what was read or sent stops there.", l.Line, l.Text))
 	}
 	for _, c := range s.CutBodies {
 		out = append(out, fmt.Sprintf("The response body stopped at %d of the %d bytes its Content-Length announced (the last read at line %d): the transfer ended early (curl exits 18), or the trace was cut.", c.Got, c.Length, c.Line))

@@ -339,7 +339,7 @@ func uploadSentences(r *explain.Result) []string {
 	}
 	var out []string
 	for _, q := range s.Requests {
-		out = append(out, requestSentence(q, s))
+		out = append(out, requestSentence(q, s, r.Summary.Stops))
 	}
 	switch s.BufferBy {
 	case explain.UploadBufferRepeated:
@@ -363,7 +363,7 @@ func sizeCount(r *explain.Result, size int) int {
 	return n
 }
 
-func requestSentence(q explain.UploadSummary, s explain.SendSummary) string {
+func requestSentence(q explain.UploadSummary, s explain.SendSummary, stops []explain.TraceLine) string {
 	where := fmt.Sprintf("line %d", q.Line)
 	if q.Conn >= 0 {
 		where += fmt.Sprintf(", connection %d", q.Conn)
@@ -392,7 +392,12 @@ func requestSentence(q explain.UploadSummary, s explain.SendSummary) string {
 		out += fmt.Sprintf("; %s ended where a form part ended", countOf(q.FormParts, "send", "sends"))
 	}
 	if q.ContentLength >= 0 && q.Body < q.ContentLength {
-		out += fmt.Sprintf("; curl stopped the upload after %s of the %s bytes its Content-Length announced (a server that answers before the body ends makes curl stop)", thousands(q.Body), thousands(q.ContentLength))
+		out += fmt.Sprintf("; curl stopped the upload after %s of the %s bytes its Content-Length announced", thousands(q.Body), thousands(q.ContentLength))
+		if len(stops) > 0 {
+			out += fmt.Sprintf(" (line %d, curl's message: %q)", stops[0].Line, stops[0].Text)
+		} else {
+			out += " (a server that answers before the body ends makes curl stop; so does a reset of the stream or the connection)"
+		}
 	}
 	if s.Buffer > 0 && q.Sends > 1 {
 		u := &explain.UploadFact{Buffer: s.Buffer, Head: q.Head, HeadShared: q.HeadShared, Body: q.Body}
