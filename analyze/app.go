@@ -187,16 +187,18 @@ func (a *App) close(d Dir, end int64) {
 	if r := a.reasm[d]; r != nil {
 		r.Close(end)
 		a.Streams[d] = StreamStats{Delivered: r.Delivered, Gaps: r.Gaps, GapCount: int32(r.GapCount), GapBytes: r.GapBytes, BoundHits: int32(r.BoundHits)}
-		if t := a.Tunnel; t != nil {
-			t.Streams[d] = tunnelStats(a.Streams[d], a.HTTP.UpgradedAt[d])
+		// Tunnels (a proxy chain nests them) end with the stream; their
+		// offsets are the stream's.
+		for t, up := a.Tunnel, a.HTTP; t != nil && up != nil && up.UpgradedAt != nil; t, up = t.Tunnel, t.HTTP {
+			t.Streams[d] = tunnelStats(a.Streams[d], up.UpgradedAt[d])
 		}
 		a.reasm[d] = nil
 		a.sniff[d] = nil
 	}
 	if a.reasm[0] == nil && a.reasm[1] == nil {
 		a.live = nil
-		if a.Tunnel != nil {
-			a.Tunnel.live = nil
+		for t := a.Tunnel; t != nil; t = t.Tunnel {
+			t.live = nil
 		}
 	}
 }
