@@ -930,3 +930,23 @@ func TestBodyInTrace(t *testing.T) {
 		t.Errorf("text line: hint %q", pe.Hint)
 	}
 }
+
+// TestHappyEyeballsLocalPort: curl 8 tries ::1 and 127.0.0.1 under one
+// connection id, each with its "[TCP] local address" line; the connect
+// line's address picks the winner's port (the last line's had won, and a
+// match by that port excluded the right capture connection; code review).
+func TestHappyEyeballsLocalPort(t *testing.T) {
+	const p = "[0-0] "
+	tr := "10:00:00.000001 " + p + "== Info:   Trying [::1]:3128...\n" +
+		"10:00:00.000002 " + p + "== Info: [TCP] local address ::1 port 50000...\n" +
+		"10:00:00.200001 " + p + "== Info:   Trying 127.0.0.1:3128...\n" +
+		"10:00:00.200002 " + p + "== Info: [TCP] local address 127.0.0.1 port 50002...\n" +
+		"10:00:00.300003 " + p + "== Info: Connected to localhost (::1) port 3128\n"
+	x, err := Parse(strings.NewReader(tr), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Conns) != 1 || x.Conns[0].LocalPort != 50000 || x.Conns[0].IP.String() != "::1" {
+		t.Errorf("connections %+v", x.Conns)
+	}
+}

@@ -208,6 +208,10 @@ type setup struct {
 	addr      netip.AddrPort
 	localPort uint16
 	sent      bool
+	// ports are the local ports of the attempts made so far, by the
+	// address tried (happy eyeballs tries ::1 and 127.0.0.1 under one
+	// id): the connect line's address picks the one that won.
+	ports map[netip.Addr]uint16
 }
 
 // trying starts the setup of a connection (id -1 without ids) at event i.
@@ -235,7 +239,13 @@ func (s *connState) trying(t *Trace, id, i int, line int, ap netip.AddrPort) {
 			s.pend = -1
 		}
 	}
-	s.setup[id] = &setup{conn: -1, line: line, addr: ap}
+	next := &setup{conn: -1, line: line, addr: ap, ports: map[netip.Addr]uint16{}}
+	if su := s.setup[id]; su != nil && su.conn < 0 && !su.sent {
+		for a, p := range su.ports {
+			next.ports[a] = p // another attempt of the same connection
+		}
+	}
+	s.setup[id] = next
 }
 
 // connected gives the connection set up under id the ALPN lines seen
@@ -253,8 +263,8 @@ func (s *connState) connected(t *Trace, id, k int) {
 	}
 	su.conn = k
 	s.from[k] = su.line
-	if t.Conns[k].LocalPort == 0 {
-		t.Conns[k].LocalPort = su.localPort
+	if p, ok := su.ports[t.Conns[k].IP.Unmap()]; ok && t.Conns[k].LocalPort == 0 {
+		t.Conns[k].LocalPort = p
 	}
 	mergeALPN(&t.Conns[k].ALPN, su.alpn)
 }
@@ -365,6 +375,9 @@ func (s *connState) event(t *Trace, i int) int {
 		// curl 8.3+ --trace-config tcp: "[TCP] local address IP port N...".
 		if p, ok := parseLocalAddress(msg); ok {
 			su.localPort = p
+			if su.ports != nil {
+				su.ports[su.addr.Addr().Unmap()] = p
+			}
 		}
 	}
 	if tags != nil {
