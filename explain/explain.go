@@ -486,6 +486,16 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			// connected is.
 			if c, ok := r.byConnectTime(res, ep, tc, used, scan[ti]); ok {
 				found, m.Conn, m.By = c, c, ByConnectTime
+				if r.clockRoughNear(res, ep, c, tc, used) {
+					// curl 7's trace clock runs up to a second off the
+					// system's (269 and 359 ms in two runs): another
+					// candidate that near makes the choice a guess.
+					m.Ambiguous = true
+					if !told[ep] {
+						told[ep] = true
+						r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: c.ID, Candidates: n, TraceConns: inTrace[ep]})
+					}
+				}
 			}
 		}
 		used[found] = true
@@ -514,6 +524,26 @@ func (r *Result) addMatch(res *analyze.Result, m Match) {
 			r.Warnings = append(r.Warnings, w)
 		}
 	}
+}
+
+// clockRoughNear tells whether, with a trace clock that is not the
+// system's (curl 7), another candidate connection to ep began within a
+// second of the chosen one: the connect line's time cannot tell them
+// apart (review round 8: three runs 0.3 s apart, curl 7.88's clock
+// 359 ms ahead, the next run's connection chosen).
+func (r *Result) clockRoughNear(res *analyze.Result, ep netip.AddrPort, chosen *analyze.Connection, tc curltrace.Connection, used map[*analyze.Connection]bool) bool {
+	if c := r.Trace.Curl; c.Known() && c.AtLeast(8, 0) {
+		return false
+	}
+	for _, c := range res.Connections {
+		if c == chosen || used[c] || unmap(c.Server) != ep {
+			continue
+		}
+		if d := time.Duration(c.First - chosen.First).Abs(); d < time.Second {
+			return true
+		}
+	}
+	return false
 }
 
 // connectMargin is how much nearer in time to the trace's connect line

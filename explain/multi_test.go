@@ -71,20 +71,23 @@ func TestFieldSeveralConnections(t *testing.T) {
 // `curl --limit-rate 40k` first, then, 0.3 s later, curl 7.88 traced
 // (its -w '%{local_port}' said 45630: capture connection 1). The bytes
 // cannot tell the two apart; the trace's connect line, 0.3 s after the
-// first connection's SYN and within milliseconds of the second's, does.
+// first connection's SYN and within milliseconds of the second's, points
+// at the second. curl 7's trace clock runs up to a second off, though
+// (359 ms ahead in review round 8, where the same choice took the wrong
+// run): the match is a guess, listed, and no read is certain.
 func TestFieldSameBytesTwice(t *testing.T) {
 	tr := readTraceGz(t, "multi-same.trace.gz")
 	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "multi-same.pcap.gz"), ""))
-	if len(r.Matches) != 1 || len(r.Problems) != 0 {
+	if len(r.Matches) != 1 || len(r.Problems) != 1 || r.Problems[0].Kind != ProblemAmbiguous {
 		t.Fatalf("matches %+v, problems %+v", r.Matches, r.Problems)
 	}
 	m := r.Matches[0]
-	if m.Conn.ID != 1 || m.Conn.Client.Port() != 45630 || m.By != ByConnectTime || m.Ambiguous {
+	if m.Conn.ID != 1 || m.Conn.Client.Port() != 45630 || m.By != ByConnectTime || !m.Ambiguous {
 		t.Errorf("matched to connection %d (port %d) by %v, ambiguous %v", m.Conn.ID, m.Conn.Client.Port(), m.By, m.Ambiguous)
 	}
 	for _, e := range r.Events {
-		if e.Conn != 1 || len(e.Segments) == 0 {
-			t.Errorf("line %d on connection %d, %d segments", e.Line, e.Conn, len(e.Segments))
+		if e.Conn != 1 || len(e.Segments) == 0 || e.Confidence == Certain {
+			t.Errorf("line %d on connection %d, %d segments, %s", e.Line, e.Conn, len(e.Segments), e.Confidence)
 		}
 	}
 }
