@@ -179,6 +179,9 @@ type Problem struct {
 	// the proxy's leg to the origin, not curl's connection.
 	Tunnel     netip.AddrPort
 	TunnelConn int
+	// ProblemAmbiguous: the guess was by the connect line's time (curl
+	// 7's clock), not the order of connection.
+	ByTime bool
 }
 
 // Result is the explanation of a trace.
@@ -493,7 +496,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 					m.Ambiguous = true
 					if !told[ep] {
 						told[ep] = true
-						r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: c.ID, Candidates: n, TraceConns: inTrace[ep]})
+						r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: c.ID, Candidates: n, TraceConns: inTrace[ep], ByTime: true})
 					}
 				}
 			}

@@ -35,7 +35,11 @@ func problemText(p explain.Problem) string {
 	case explain.ProblemRequestDiffers:
 		return fmt.Sprintf("trace line %d sent %q but capture connection %d began with %q: the trace and the capture may be of different transfers", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemAmbiguous:
-		return fmt.Sprintf("trace connection to %s (line %d): %d capture connections to that server could be the trace's %d (none ruled out by its response's Date), and the trace does not name its client port: matched in order of connection (to capture connection %d), a guess; name the right one with --port CLIENT-PORT (curl -w '%%{local_port}' prints it; curl 8.16+ traces name it)", p.Server, p.Line, p.Candidates, p.TraceConns, p.Conn)
+		how := "in order of connection"
+		if p.ByTime {
+			how = "by the time of the trace's connect line, which curl 7's clock, up to a second off, cannot tell within a second"
+		}
+		return fmt.Sprintf("trace connection to %s (line %d): %d capture connections to that server could be the trace's %d (none ruled out by its response's Date), and the trace does not name its client port: matched %s (to capture connection %d), a guess; name the right one with --port CLIENT-PORT (curl -w '%%{local_port}' prints it; curl 8.16+ traces name it)", p.Server, p.Line, p.Candidates, p.TraceConns, how, p.Conn)
 	case explain.ProblemResponseDiffers:
 		return fmt.Sprintf("trace line %d logged the response header %q, but capture connection %d's response has %q: they are of different runs of the transfer, so it was not matched", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemClockSkew:
