@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -610,6 +611,43 @@ func TestInterleavedCopies(t *testing.T) {
 				t.Errorf("connection %d %s: %d data, %d bytes, %d retransmitted, %d duplicates; the original %d, %d, %d",
 					i, d, g.DataSegments, g.PayloadBytes, g.RetransmittedSegments, g.Duplicates, o.DataSegments, o.PayloadBytes, o.RetransmittedSegments)
 			}
+		}
+	}
+}
+
+// TestInferMSSNotFromOffload: without the SYNs the MSS is guessed from the
+// segment sizes, but not from super-segments (review round 8: a capture
+// cut after the handshake, of GRO'd segments on a 1500-byte path, got an
+// MSS of 32768, then 65160): sizes above the most common that are not rare,
+// or a guess past a jumbo frame's payload between two hosts, leave it
+// unknown. On loopback 65483 is the path's own.
+func TestInferMSSNotFromOffload(t *testing.T) {
+	conn := func(client, server string, sizes ...int) *Connection {
+		c := &Connection{Client: netip.MustParseAddrPort(client), Server: netip.MustParseAddrPort(server)}
+		for _, n := range sizes {
+			c.Dirs[ServerToClient].sizes.add(n)
+		}
+		return c
+	}
+	rep := func(n, k int) []int {
+		out := make([]int, k)
+		for i := range out {
+			out[i] = n
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		c    *Connection
+		want int
+	}{
+		{"wire segments", conn("10.0.0.2:40000", "10.0.0.1:80", append(rep(1448, 50), 600, 300)...), 1448},
+		{"super-segments above", conn("10.0.0.2:40000", "10.0.0.1:80", append(rep(32768, 3), 60760, 47784, 31856, 7240)...), 0},
+		{"one size past a jumbo frame", conn("10.0.0.2:40000", "10.0.0.1:80", append(rep(65160, 3), 14480, 4052)...), 0},
+		{"loopback", conn("127.0.0.1:40000", "127.0.0.1:8080", append(rep(65483, 10), 1000)...), 65483},
+	} {
+		if e := effectiveMSS(c.c, ServerToClient); e.Value != c.want || e.Inferred != (c.want > 0) {
+			t.Errorf("%s: %d (inferred %v), want %d", c.name, e.Value, e.Inferred, c.want)
 		}
 	}
 }

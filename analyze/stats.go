@@ -199,8 +199,24 @@ func effectiveMSS(c *Connection, dir Dir) EffectiveMSS {
 	}
 	e.MSS = 0
 	e.Value = inferMSS(d.sizes)
+	if e.Value > maxWireMSS && !onOneHost(c) {
+		// Between two hosts no wire segment is that long (a 9000-byte
+		// jumbo frame carries 8960): the sizes are offload's.
+		e.Value = 0
+	}
 	e.Inferred = e.Value > 0
 	return e
+}
+
+// maxWireMSS is the most payload a TCP segment carries on a wire between
+// hosts: a 9000-byte jumbo frame less 40 bytes of IPv4 and TCP headers.
+const maxWireMSS = 8960
+
+// onOneHost tells whether both ends are on the capturing host's loopback
+// (or share an address), where segments of 64 KB are the path's own.
+func onOneHost(c *Connection) bool {
+	a, b := c.Client.Addr().Unmap(), c.Server.Addr().Unmap()
+	return a == b || a.IsLoopback() && b.IsLoopback()
 }
 
 // sizeBetween tells whether a segment size lies in (lo, hi].
@@ -215,20 +231,35 @@ func sizeBetween(sizes sizeCounts, lo, hi int) bool {
 
 // inferMSS guesses the effective MSS from segment sizes alone: the most
 // common size in the upper half of the sizes seen (the full segments of a
-// bulk transfer), the larger on a tie.
+// bulk transfer), the larger on a tie. No guess (0) when segments larger
+// than it are not rare: super-segments of offload, whose sizes say
+// nothing of the MSS (review round 8: a capture without its SYN, of
+// GRO'd segments on a 1500-byte path, was given an MSS of 32768, and the
+// warning said no wire segment carried more).
 func inferMSS(sizes sizeCounts) int {
 	if len(sizes) == 0 {
 		return 0
 	}
 	largest := sizes[len(sizes)-1].size
 	best := sizeCount{}
+	upper := 0
 	for _, c := range sizes {
 		if 2*c.size < largest {
 			continue
 		}
+		upper += int(c.count)
 		if c.count >= best.count {
 			best = c
 		}
+	}
+	above := 0
+	for _, c := range sizes {
+		if c.size > best.size {
+			above += int(c.count)
+		}
+	}
+	if 20*above > upper {
+		return 0
 	}
 	return int(best.size)
 }
