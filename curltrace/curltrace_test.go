@@ -604,10 +604,10 @@ func TestVerboseFile(t *testing.T) {
 > Host: 127.0.0.1:8080
 `
 	tr, pe := parseErr(t, s)
-	if pe.Line != 3 || pe.Text != "> GET /small.txt HTTP/1.1" || pe.Hint != "this looks like curl -v output; use --trace or --trace-ascii" {
+	if pe.Line != 3 || pe.Text != "> GET /small.txt HTTP/1.1" || pe.Hint != hintV {
 		t.Errorf("%+v", pe)
 	}
-	if !strings.HasSuffix(pe.Error(), `line 3: not a curl trace line: "> GET /small.txt HTTP/1.1" (this looks like curl -v output; use --trace or --trace-ascii)`) {
+	if !strings.HasSuffix(pe.Error(), `line 3: not a curl trace line: "> GET /small.txt HTTP/1.1" (this looks like curl -v output (or its progress meter); use --trace FILE or --trace-ascii FILE)`) {
 		t.Errorf("%s", pe.Error())
 	}
 	if len(tr.Events) != 2 || len(tr.Conns) != 1 {

@@ -22,7 +22,7 @@ const maxSize = 1 << 50
 
 const (
 	hintLine = "expected an event header, an info line or a dump line"
-	hintV    = "this looks like curl -v output; use --trace or --trace-ascii"
+	hintV    = "this looks like curl -v output (or its progress meter); use --trace FILE or --trace-ascii FILE"
 	// hintBinary: the body went into the same file or pipe as the trace.
 	hintBinary = "binary bytes among the trace's lines: a response body written into the same file (curl --trace - or -o with the trace's name)? Write the trace to a file of its own: curl --trace FILE -o BODY"
 	// hintCapture: the trace and capture arguments swapped, most likely.
@@ -307,6 +307,9 @@ func looksCapture(line []byte) bool {
 // looksVerbose tells whether the line is one of curl -v's "> ", "< ",
 // "{ [", "} [" lines (after an optional --trace-time/--trace-ids prefix).
 func looksVerbose(line []byte) bool {
+	if bytes.Contains(line, []byte("% Total")) {
+		return true // the progress meter's header, in 2>&1 of curl -v
+	}
 	_, _, _, _, rest := parsePrefix(line)
 	if len(rest) == 1 && (rest[0] == '>' || rest[0] == '<') {
 		return true

@@ -128,7 +128,10 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 		return errors.New("the trace and the capture are of different transfers: the problems listed above say why; no cause was given")
 	}
 	if len(paths) > 0 && len(x.Result.Matches) == 0 {
-		return fmt.Errorf("nothing in the capture matched the trace: %d problem(s) listed above", len(x.Result.Problems))
+		if len(x.Result.Trace.Conns) == 0 {
+			return errors.New("the trace has no connection: curl did not connect (its info lines say why), so there is nothing to match in the capture")
+		}
+		return fmt.Errorf("nothing in the capture matched the trace: the problems listed above say why (%d)", len(x.Result.Problems))
 	}
 	return nil
 }
