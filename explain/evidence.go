@@ -172,11 +172,12 @@ const (
 	NeedStraceServer                    // the server's writes: strace its sends (or its own log)
 	NeedPriorKnowledge                  // HTTP/2 after an h2c upgrade (101) is not walked: --http2-prior-knowledge
 	NeedOriginLeg                       // TLS inside an HTTPS proxy's TLS is not walked: the proxy's leg to the origin
+	NeedTransferIDs                     // curl 7's parallel transfers: which connection each event is of
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge", "origin-leg"}
+	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge", "origin-leg", "transfer-ids"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -256,6 +257,7 @@ type Facts struct {
 	timed        bool // the read was dated on the capture's clock (capturedPast is known)
 	tunnel       bool // TLS inside a proxy's CONNECT tunnel, which is not walked
 	nested       bool // TLS inside an HTTPS proxy's TLS (curl -x https://), not walked
+	parallel     bool // curl 7's parallel transfers without ids: the read's connection is not known
 }
 
 // RecoveryFact: the read holds the retransmission of a segment lost

@@ -206,7 +206,10 @@ type Result struct {
 	content *contentPlacement // where the trace's bytes were found; nil without them
 	uploads *uploadPlan
 	scan    map[int]*traceScan
-	last    int64 // the capture's last packet, Unix nanoseconds
+	// parallel: curl 7 without ids ran transfers in parallel (see
+	// parallelNoIDs): which connection an event is of is not known.
+	parallel bool
+	last     int64 // the capture's last packet, Unix nanoseconds
 }
 
 // Wanted tells which capture connections the explanation needs with their
@@ -245,10 +248,16 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 	}
 	scan := scanTrace(t)
 	r.scan = scan
+	r.parallel = parallelNoIDs(t)
 	if res != nil {
 		r.match(res, scan)
 	}
 	conns := r.connStates(res != nil, scan)
+	if r.parallel {
+		for _, st := range conns {
+			st.parallel = true
+		}
+	}
 	if res != nil && res.TCPPackets == 0 && res.SnapCut > 0 {
 		for _, st := range conns {
 			st.snapLost = true
@@ -419,6 +428,35 @@ func eventConn(t *curltrace.Trace, i int) int {
 // match finds the capture connection of each trace connection: the same
 // server address and port (and client port, when the trace names it),
 // in the order the connections were opened.
+// parallelNoIDs tells whether the trace has no ids and opened a connection
+// before the one before it had sent its request: curl -Z (or
+// --parallel-immediate) with curl 7, which then logs every event after
+// its last connect line under the last connection, so which connection an
+// event is of is not in the trace (review round 7: three connections, the
+// requests of all three taken for the last's, and the pair refused).
+func parallelNoIDs(t *curltrace.Trace) bool {
+	if len(t.Conns) < 2 || t.Curl.Known() && t.Curl.AtLeast(8, 0) {
+		return false
+	}
+	firstSend := map[int]int{}
+	for i, e := range t.Events {
+		if e.Conn >= 0 {
+			return false // ids name each event's connection
+		}
+		if k := t.EventConn[i]; k >= 0 && e.Kind == curltrace.SendHeader {
+			if _, ok := firstSend[k]; !ok {
+				firstSend[k] = e.Line
+			}
+		}
+	}
+	for k := 1; k < len(t.Conns); k++ {
+		if l, ok := firstSend[k-1]; !ok || t.Conns[k].Line < l {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 	used := map[*analyze.Connection]bool{}
 	// How many connections each server has in the trace: more in the
@@ -511,7 +549,9 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 				r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: found.ID, Candidates: n, TraceConns: inTrace[ep]})
 			}
 		}
-		if p, bad := r.requestCheck(found, scan[ti]); bad {
+		if p, bad := r.requestCheck(found, scan[ti]); bad && !r.parallel {
+			// (With curl 7's parallel transfers the trace's first request
+			// on a connection may be another connection's.)
 			r.Problems = append(r.Problems, p)
 		}
 		r.addMatch(res, m)

@@ -419,3 +419,28 @@ func TestFieldProxyTunnelHTTP(t *testing.T) {
 		t.Errorf("sends %+v", r.Sends)
 	}
 }
+
+// TestFieldParallelCurl7: curl 7.88 -Z --parallel-immediate opened three
+// connections before any request (parallel-curl7.*): it logs every event
+// after its last connect line under the last connection, so the GET of
+// a=1 was taken for connection 2's, whose decrypted first request is a=3,
+// and the pair was refused as different transfers. Which connection an
+// event is of is not in such a trace: nothing is refused, and every read
+// cannot tell, naming trace ids.
+func TestFieldParallelCurl7(t *testing.T) {
+	tr := readTraceGz(t, "parallel-curl7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "parallel-curl7.pcap.gz"), filepath.Join(field, "parallel-curl7.keys")))
+	if r.Refused || len(r.Matches) != 3 || len(r.Events) != 3 {
+		t.Fatalf("refused %v, %d matches, %d reads, problems %+v", r.Refused, len(r.Matches), len(r.Events), r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedTransferIDs || len(e.Segments) != 0 {
+			t.Errorf("line %d: %s %s %v, %d segments", e.Line, e.Cause, e.Confidence, e.Needs, len(e.Segments))
+		}
+	}
+	for _, e := range r.Sends {
+		if len(e.Segments) != 0 {
+			t.Errorf("send at line %d placed on connection %d", e.Line, e.Conn)
+		}
+	}
+}

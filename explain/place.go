@@ -71,6 +71,9 @@ type connState struct {
 	inProxy bool
 	proxyOK bool
 	nagle   *nagleIndex // the server's short segments Nagle's algorithm held
+	// parallel: curl 7 ran transfers in parallel without ids: the
+	// connection the trace puts an event on is not known to be its own.
+	parallel bool
 	// nested: an HTTPS proxy (curl -x https://): the CONNECT went inside
 	// the proxy's TLS, and the origin's TLS inside that, not walked.
 	nested   bool
@@ -553,6 +556,13 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		ev.Facts.MSS = st.mss
 		ev.Facts.Point = st.m.Point
 		ev.Facts.ambiguous = st.m.Ambiguous
+	}
+	if st.parallel && !st.located && st.m != nil {
+		// curl 7's parallel transfers: the trace's connection for this
+		// read is a guess, and its bytes were not found on it.
+		ev.Facts.parallel = true
+		st.header = 0
+		return ev
 	}
 	if st.upgraded {
 		// HTTP/2 after an h2c upgrade: the reads are DATA the frames of

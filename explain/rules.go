@@ -31,6 +31,8 @@ func decide(ev *Event, hasTimes bool) {
 		v = cannotTell(CauseUnknown, NeedPriorKnowledge)
 	case ev.Facts.nested:
 		v = cannotTell(CauseUnknown, NeedOriginLeg)
+	case ev.Facts.parallel:
+		v = cannotTell(CauseUnknown, NeedTransferIDs)
 	case ev.Conn < 0 || ev.Facts.tunnel:
 		v = traceOnly(ev)
 	case ev.Facts.Layer == LayerTLS:

@@ -528,7 +528,11 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 			if inTunnel {
 				ev.Facts.Conn = &ConnFact{Source: FromCapture, Tunnel: true}
 			}
-			if inTunnel || !s.place(&ev, e) {
+			// curl 7's parallel transfers: the connection is a guess,
+			// and only bytes found on it place a send.
+			_, found := s.content.placedAt(ev.Index, st.m.Conn)
+			guessed := st.parallel && !found
+			if inTunnel || guessed || !s.place(&ev, e) {
 				ev.Notes = append(ev.Notes, NoteUnplaced)
 				st.captureFact(&ev) // inside TLS: what kept the records from being read
 				if ev.Facts.Capture == nil && st.clearCut != nil {

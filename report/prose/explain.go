@@ -178,6 +178,8 @@ func needText(n explain.Need) string {
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedTransferIDs:
+		return "which connection each event is of: curl 7 ran the transfers in parallel (-Z) and logs every event after its last connect line under the last connection; trace each transfer on its own, or with curl 8.3+ and --trace-ids"
 	case explain.NeedOriginLeg:
 		return "the origin's TLS records: curl went through an HTTPS proxy (-x https://), whose own TLS carries the CONNECT and, inside it, the origin's TLS, which segscope does not walk; go through an http:// proxy (its tunnel is walked) or without one (curl --noproxy '*')"
 	case explain.NeedPriorKnowledge:
@@ -607,6 +609,8 @@ func frameList(fs []explain.FrameRef) string {
 func unknownText(e explain.Event) string {
 	f := e.Facts
 	switch {
+	case slices.Contains(e.Needs, explain.NeedTransferIDs):
+		return "curl 7 logged this read under the last connection it opened, and its bytes were not found there: which connection it came on is not in the trace"
 	case slices.Contains(e.Needs, explain.NeedOriginLeg):
 		return "the read's bytes came through the origin's TLS, inside the HTTPS proxy's TLS: the capture's decrypted stream holds the origin's records, not these bytes"
 	case f.Layer == explain.LayerH2TLS && f.Record != nil:
