@@ -173,11 +173,12 @@ const (
 	NeedPriorKnowledge                  // HTTP/2 after an h2c upgrade (101) is not walked: --http2-prior-knowledge
 	NeedOriginLeg                       // TLS inside an HTTPS proxy's TLS is not walked: the proxy's leg to the origin
 	NeedTransferIDs                     // curl 7's parallel transfers: which connection each event is of
+	NeedSupportedSuite                  // the key log was given, but the suite is not one segscope decrypts (CBC)
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge", "origin-leg", "transfer-ids"}
+	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge", "origin-leg", "transfer-ids", "supported-suite"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -258,6 +259,10 @@ type Facts struct {
 	tunnel       bool // TLS inside a proxy's CONNECT tunnel, which is not walked
 	nested       bool // TLS inside an HTTPS proxy's TLS (curl -x https://), not walked
 	parallel     bool // curl 7's parallel transfers without ids: the read's connection is not known
+	// tlsStatus is the decryption's status of the read's TLS connection,
+	// and keysGiven whether a key log was given (captureFact sets them).
+	tlsStatus tlsdec.Status
+	keysGiven bool
 }
 
 // RecoveryFact: the read holds the retransmission of a segment lost

@@ -1,6 +1,10 @@
 package explain
 
-import "time"
+import (
+	"time"
+
+	"github.com/segscope/segscope/tlsdec"
+)
 
 // The rules: every cause an event can get, and the facts it needs, in one
 // place. Each rule is tried in order; the first that holds decides. A
@@ -89,6 +93,10 @@ func fitNeeds(f *Facts, needs []Need) []Need {
 			n = NeedHexTrace
 		case f.keyMissing && n == NeedKeyLog:
 			n = NeedRunKeyLog
+		case f.keysGiven && n == NeedKeyLog && f.tlsStatus == tlsdec.Unsupported:
+			n = NeedSupportedSuite // the key log was given: the suite is why
+		case f.keysGiven && n == NeedKeyLog && f.tlsStatus == tlsdec.Decrypted:
+			n = NeedPackets // decrypted: this record is what the capture lacks
 		}
 		out = append(out, n)
 	}

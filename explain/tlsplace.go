@@ -28,6 +28,7 @@ type tlsInfo struct {
 	plain      map[int]int // server record index -> plaintext bytes, when decrypted
 	decrypted  bool
 	keyMissing bool // a key log was given, with no secret for this connection
+	keysGiven  bool // a key log was given
 	// versionName and suiteName name them when the ServerHello was not
 	// captured whole, from curl's "SSL connection using" line (overhead
 	// then comes from the trace too).
@@ -52,7 +53,8 @@ func newTLSInfo(a *analyze.App) *tlsInfo {
 		return t
 	}
 	t.overhead, t.version, t.suite, t.status = d.Overhead(), d.Version(), d.Suite(), d.Status()
-	t.keyMissing = t.status == tlsdec.NoKey && d.KeysGiven()
+	t.keysGiven = d.KeysGiven()
+	t.keyMissing = t.status == tlsdec.NoKey && t.keysGiven
 	t.alpn, t.alpnKnown = d.ALPN()
 	st := d.Server().Stats()
 	t.snapCut = st.Undecryptable > 0 || a.TLS[analyze.ServerToClient].Stopped()
@@ -224,6 +226,7 @@ func (st *connState) captureFact(ev *Event) {
 		return
 	}
 	ev.Facts.keyMissing = st.tls.keyMissing
+	ev.Facts.tlsStatus, ev.Facts.keysGiven = st.tls.status, st.tls.keysGiven
 	if st.tls.snapCut || !st.tls.decrypted {
 		ev.Facts.Capture = &CaptureFact{Source: FromCapture, SnapCut: st.tls.snapCut, Snapped: st.tls.snapped, BoundHits: st.tls.boundHits, TLSStatus: st.tls.status.String()}
 	}

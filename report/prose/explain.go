@@ -178,6 +178,8 @@ func needText(n explain.Need) string {
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+	case explain.NeedSupportedSuite:
+		return "the decrypted records: the key log was given, but the connection's cipher suite (TLS 1.2 CBC, or TLS 1.1 and older) is not one segscope decrypts; tshark -o tls.keylog_file:KEYLOG decrypts it"
 	case explain.NeedTransferIDs:
 		return "which connection each event is of: curl 7 ran the transfers in parallel (-Z) and logs every event after its last connect line under the last connection; trace each transfer on its own, or with curl 8.3+ and --trace-ids"
 	case explain.NeedOriginLeg:

@@ -303,6 +303,8 @@ func unplacedText(e explain.Event) string {
 		return "records the capture cannot tell: its snap length cut the packets (capture whole packets: tcpdump -s 0)"
 	case c != nil && c.SnapCut:
 		return "records the capture cannot tell: packets of the connection are missing from it"
+	case c != nil && c.TLSStatus == "unsupported":
+		return "records the capture cannot tell: the connection's cipher suite (TLS 1.2 CBC, or TLS 1.1 and older) is not one segscope decrypts, key log or not (tshark -o tls.keylog_file:KEYLOG decrypts it)"
 	}
 	return "records the capture cannot tell without the decrypted frames (--keylog with the key log of this run)"
 }
