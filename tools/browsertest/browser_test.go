@@ -501,7 +501,7 @@ func BenchmarkOpenReport(b *testing.B) {
 func TestBrowserAckLines(t *testing.T) {
 	in := input(t, []string{pcaps + "mtu1440-ts.pcap.gz"}, "", "")
 	acked := 0
-	for _, s := range in.Capture.Connections[0].Segments {
+	for _, s := range in.Capture.Connections[0].Segments.All() {
 		if s.Dir == analyze.ClientToServer && s.Ack > 0 {
 			acked++
 		}
