@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/stream"
 )
@@ -441,6 +442,45 @@ func TestFieldParallelCurl7(t *testing.T) {
 	for _, e := range r.Sends {
 		if len(e.Segments) != 0 {
 			t.Errorf("send at line %d placed on connection %d", e.Line, e.Conn)
+		}
+	}
+}
+
+// TestFieldSameFileTwiceHeadless: the same file fetched twice 1.3 s apart
+// (python's http.server: a Date a second apart), the first run traced
+// (same-file-twice.*). Taken without its first seven frames (its SYN, the
+// request and the response header: a capture started mid-transfer), the
+// traced run's connection holds only body bytes, which the other run's
+// whole connection holds too: the bytes bound the trace to that one, its
+// Date ruled it out, and the pair was refused as different transfers
+// (review round 8). The search now goes on: the traced run's own
+// connection is matched, and its reads say the capture began too late.
+func TestFieldSameFileTwiceHeadless(t *testing.T) {
+	tr := readTraceGz(t, "same-file-twice.trace.gz")
+	src, err := capture.Open(filepath.Join(field, "same-file-twice.pcap.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(AnalyzeOptions(tr))
+	for {
+		p, err := src.ReadPacket()
+		if err != nil {
+			break
+		}
+		if p.Number > 7 {
+			if err := a.Add(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r := Explain(tr, a.Result())
+	if r.Refused || len(r.Matches) != 1 || r.Matches[0].Conn.Client.Port() != 38872 {
+		t.Fatalf("refused %v, matches %+v, problems %+v", r.Refused, r.Matches, r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || len(e.Needs) != 1 || e.Needs[0] != NeedEarlierCapture {
+			t.Errorf("line %d: %s %s %v", e.Line, e.Cause, e.Confidence, e.Needs)
 		}
 	}
 }
