@@ -80,6 +80,10 @@ type fingerprint struct {
 	ipID, window         uint16
 }
 
+func fingerprintOf(p *decoded) fingerprint {
+	return fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: uint32(p.payload), ipID: p.ipID, window: p.window}
+}
+
 // RunStats summarises PSH-delimited runs of bytes.
 type RunStats struct {
 	Count    int32
@@ -184,7 +188,7 @@ func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Directi
 		return off, kind
 	}
 
-	fp := fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: uint32(p.payload), ipID: p.ipID, window: p.window}
+	fp := fingerprintOf(p)
 	if (p.ipID != 0 || p.hasTSval) && d.seenRecently(fp) {
 		d.Duplicates++
 		return off, kind | KindDuplicate

@@ -19,17 +19,15 @@ package analyze
 // another packet's hash, 200 packets apart on a router's two sides).
 type dupTable [1 << 14][4]uint64
 
-// seen tells whether p, of connection id in direction dir, was seen
-// before, and remembers it.
-func (t *dupTable) seen(id int, dir Dir, p *decoded) bool {
-	if p.ipID == 0 && !p.hasTSval {
-		return false // nothing tells a copy from a resend with the same bytes
-	}
+// seen tells whether the packet fp of connection id in direction dir was
+// seen before, and remembers it. (The router asks only for packets whose
+// IP ID or TSval tells a copy from a resend with the same bytes.)
+func (t *dupTable) seen(id int, dir Dir, fp fingerprint) bool {
 	h := mix(uint64(id)<<1 | uint64(dir))
-	h = mix(h ^ uint64(p.seq)<<32 ^ uint64(p.ack))
-	h = mix(h ^ uint64(p.tsval)<<32 ^ uint64(uint32(p.payload)))
-	h = mix(h^uint64(p.ipID)<<16^uint64(p.window)) | 1 // 0 is an empty slot
-	b := &t[h>>50]                                     // the top bits pick the bucket
+	h = mix(h ^ uint64(fp.seq)<<32 ^ uint64(fp.ack))
+	h = mix(h ^ uint64(fp.tsval)<<32 ^ uint64(fp.len))
+	h = mix(h^uint64(fp.ipID)<<16^uint64(fp.window)) | 1 // 0 is an empty slot
+	b := &t[h>>50]                                       // the top bits pick the bucket
 	for _, x := range b {
 		if x == h {
 			return true

@@ -119,7 +119,7 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 // copied tells whether data packet p was captured before (dupTable),
 // turning the table on at the first packet that repeats the one before.
 func (a *Analyzer) copied(c *Connection, dir Dir, p *decoded) bool {
-	fp := fingerprint{seq: p.seq, ack: p.ack, tsval: p.tsval, len: uint32(p.payload), ipID: p.ipID, window: p.window}
+	fp := fingerprintOf(p)
 	if a.dups == nil {
 		if a.prev.c == c && a.prev.fp == fp {
 			a.dups = new(dupTable)
@@ -127,7 +127,7 @@ func (a *Analyzer) copied(c *Connection, dir Dir, p *decoded) bool {
 		a.prev.c, a.prev.fp = c, fp
 		return false // the repeat itself is the direction's recent one
 	}
-	return a.dups.seen(c.ID, dir, p)
+	return a.dups.seen(c.ID, dir, fp)
 }
 
 // copyOf tells whether a packet of direction dir on interface iface is a

@@ -201,13 +201,11 @@ type connState struct {
 type setup struct {
 	conn int // index into Conns once connected, else -1
 	alpn ALPN
-	// Where it was tried (its "Trying" line and address), the local port
-	// a "[TCP] local address" line gave, and whether a request head was
-	// sent on it before it connected (a proxy's CONNECT).
-	line      int
-	addr      netip.AddrPort
-	localPort uint16
-	sent      bool
+	// Where it was tried (its "Trying" line and address), and whether a
+	// request head was sent on it before it connected (a proxy's CONNECT).
+	line int
+	addr netip.AddrPort
+	sent bool
 	// ports are the local ports of the attempts made so far, by the
 	// address tried (happy eyeballs tries ::1 and 127.0.0.1 under one
 	// id): the connect line's address picks the one that won.
@@ -224,7 +222,7 @@ func (s *connState) trying(t *Trace, id, i int, line int, ap netip.AddrPort) {
 		s.setup = map[int]*setup{}
 	}
 	if su := s.setup[id]; su != nil && su.conn < 0 && su.sent && su.addr.IsValid() {
-		c := Connection{ID: id, Host: su.addr.Addr().String(), IP: su.addr.Addr(), Port: su.addr.Port(), LocalPort: su.localPort, Line: su.line}
+		c := Connection{ID: id, Host: su.addr.Addr().String(), IP: su.addr.Addr(), Port: su.addr.Port(), LocalPort: su.ports[su.addr.Addr().Unmap()], Line: su.line}
 		if id < 0 {
 			c.ID = len(t.Conns)
 		}
@@ -373,11 +371,8 @@ func (s *connState) event(t *Trace, i int) int {
 	msg = strings.TrimLeft(msg, " ")
 	if su := s.setup[e.Conn]; su != nil && su.conn < 0 && len(tags) == 1 && tags[0] == "TCP" {
 		// curl 8.3+ --trace-config tcp: "[TCP] local address IP port N...".
-		if p, ok := parseLocalAddress(msg); ok {
-			su.localPort = p
-			if su.ports != nil {
-				su.ports[su.addr.Addr().Unmap()] = p
-			}
+		if p, ok := parseLocalAddress(msg); ok && su.ports != nil {
+			su.ports[su.addr.Addr().Unmap()] = p
 		}
 	}
 	if tags != nil {

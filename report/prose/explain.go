@@ -258,7 +258,7 @@ func causeSentence(e explain.Event) string {
 		return fmt.Sprintf("one segment (packet %d) of %d bytes%s: the server's stack sent that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
 	case explain.CauseChunkWrite:
 		c := f.Chunks
-		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF)%s = %d; curl read it as it came, and the segment is taken as one write of the server", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, plusTrailers(c), e.Size)
+		return fmt.Sprintf("one segment (packet %d) holding %d whole chunk(s): %d bytes of data + %d of chunk framing (size line and CRLF)%s = %d; curl read it as it came, and the segment is taken as one write of the server", e.Segments[0].Packet, c.Whole, c.Data, c.Framing, trailers(c, " + "), e.Size)
 	case explain.CauseBacklog:
 		return backlogText(e)
 	case explain.CauseBufferCap:
@@ -359,20 +359,13 @@ func framing(c *explain.ChunkFact) string {
 	return fmt.Sprintf(" (%d of them chunk framing: the size lines and CRLFs are counted in N)", c.Framing)
 }
 
-// plusTrailers and commaTrailers add the trailer fields after the last
-// chunk to a sum or a list of a read's parts, when it holds any.
-func plusTrailers(c *explain.ChunkFact) string {
+// trailers adds the trailer fields after the last chunk to a sum (sep
+// " + ") or a list (", ") of a read's parts, when it holds any.
+func trailers(c *explain.ChunkFact, sep string) string {
 	if c.Trailers == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" + %d of trailer fields", c.Trailers)
-}
-
-func commaTrailers(c *explain.ChunkFact) string {
-	if c.Trailers == 0 {
-		return ""
-	}
-	return fmt.Sprintf(", %d of trailer fields", c.Trailers)
+	return fmt.Sprintf("%s%d of trailer fields", sep, c.Trailers)
 }
 
 // senderPushText: several segments of one push that came together, or
@@ -451,7 +444,7 @@ func recordText(e explain.Event) string {
 	case c != nil && c.Data == 0 && c.Framing > 0:
 		body = "chunk framing (size lines and CRLFs)"
 	case c != nil && (c.Framing > 0 || c.Trailers > 0):
-		body = fmt.Sprintf("body (%d of chunk data, %d of chunk framing%s)", c.Data, c.Framing, commaTrailers(c))
+		body = fmt.Sprintf("body (%d of chunk data, %d of chunk framing%s)", c.Data, c.Framing, trailers(c, ", "))
 	}
 	if !r.OverheadKnown {
 		over := overheadGuess(r.Length - r.Before - e.Size)
@@ -971,10 +964,10 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		return tlsSentences(r, e, n)
 	case explain.CauseChunkWrite:
 		c := e.Facts.Chunks
-		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing, read as it came (%d = %d of data + %d of framing%s): each segment is taken as one write of the server, which the capture does not show (a write of several chunks, or a chunk written in pieces under TCP_CORK, leaves the same segment).", n, s.Events, e.Size, c.Data, c.Framing, plusTrailers(c))}
+		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing, read as it came (%d = %d of data + %d of framing%s): each segment is taken as one write of the server, which the capture does not show (a write of several chunks, or a chunk written in pieces under TCP_CORK, leaves the same segment).", n, s.Events, e.Size, c.Data, c.Framing, trailers(c, " + "))}
 	case explain.CauseShortSegment:
-		if k := countInference(r, explain.ByNagle); k > 0 {
-			return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS; %d of them left each right after curl's side acknowledged the one before, and no two small segments were ever unacknowledged at once: Nagle's algorithm held what the server wrote until then (it did not set TCP_NODELAY), so each segment is what waited for the ACK (several writes, or part of one), not a write (line %d).", n, s.Events, k, firstInference(r, explain.ByNagle))}
+		if k, line := byInference(r, explain.ByNagle); k > 0 {
+			return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS; %d of them left each right after curl's side acknowledged the one before, and no two small segments were ever unacknowledged at once: Nagle's algorithm held what the server wrote until then (it did not set TCP_NODELAY), so each segment is what waited for the ACK (several writes, or part of one), not a write (line %d).", n, s.Events, k, line)}
 		}
 		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseLossRecovery:
@@ -1167,25 +1160,18 @@ func wholeRecords(r *explain.Result, n int) int {
 	return k
 }
 
-// countInference counts the reads resting on inference i, and
-// firstInference is the line of the first.
-func countInference(r *explain.Result, i explain.Inference) int {
-	n := 0
+// byInference counts the reads resting on inference i, and gives the line
+// of the first.
+func byInference(r *explain.Result, i explain.Inference) (n, line int) {
 	for _, e := range r.Events {
 		if e.Inference == i {
+			if n == 0 {
+				line = e.Line
+			}
 			n++
 		}
 	}
-	return n
-}
-
-func firstInference(r *explain.Result, i explain.Inference) int {
-	for _, e := range r.Events {
-		if e.Inference == i {
-			return e.Line
-		}
-	}
-	return 0
+	return n, line
 }
 
 // rateGaps is the shortest and longest time between a rate-limit read and
