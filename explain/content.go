@@ -3,6 +3,7 @@ package explain
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/curltrace"
@@ -110,7 +111,14 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 	p := &contentPlacement{at: map[int][]placed{}, conn: map[int]int{}, bound: map[int]*analyze.Connection{},
 		unfound: map[int][]int{}}
 	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}, budget: searchBudget, lost: map[int]bool{},
-		guess: map[int]map[*contentSrc][2]int64{}}
+		guess: map[int]map[*contentSrc][2]int64{}, began: map[int]int{}}
+	for i, e := range t.Events {
+		if k := t.EventConn[i]; k >= 0 {
+			if _, ok := x.began[k]; !ok {
+				x.began[k] = e.Line
+			}
+		}
+	}
 	for i := 0; i < len(t.Events); {
 		u := unitAt(t, i)
 		i = u.next
@@ -160,6 +168,9 @@ type placer struct {
 	// candidates' own cursors stay: another trace connection's bytes
 	// (the same request again) may be on one of them.
 	guess map[int]map[*contentSrc][2]int64
+	// began is the line of each trace connection's first event: a unit
+	// logged before it is not that connection's.
+	began map[int]int
 }
 
 // guessed finds u's bytes where the trace connection's previous units,
@@ -188,6 +199,12 @@ func (x *placer) find(u unit, last bool) bool {
 	if len(hits) == 0 && len(u.data) >= minSearch {
 		hits = search(x.srcs, u.dir, u.data, t.ASCII, &x.budget)
 	}
+	// Bytes found on a connection no trace connection open by then could
+	// own are not this unit's: an HTTPS response's header lines, the same
+	// as a later clear connection's to another port, had been moved onto
+	// it (the later connection's reads then laid 126 bytes late).
+	line := t.Events[u.events[0]].Line
+	hits = slices.DeleteFunc(hits, func(h hit) bool { return !x.mayOwn(h.src, ti, line) })
 	if len(hits) == 0 {
 		if last {
 			p.unfound[ti] = append(p.unfound[ti], u.events...)
@@ -231,7 +248,7 @@ func (x *placer) find(u unit, last bool) bool {
 		// The trace did not say (no ids after a connection was left) or
 		// said another server: the first trace connection to this server
 		// not yet bound takes it.
-		if tj := unboundConn(t, x.byTrace, s.c); tj >= 0 {
+		if tj := unboundConn(t, x.byTrace, s.c, x.began, line); tj >= 0 {
 			s.bound, x.byTrace[tj] = tj, s
 			p.bound[tj] = s.c
 			owner = tj
@@ -381,13 +398,29 @@ func sameServer(t *curltrace.Trace, ti int, c *analyze.Connection) bool {
 
 // unboundConn is the first trace connection to c's server that no capture
 // connection was found for yet; -1 when none.
-func unboundConn(t *curltrace.Trace, byTrace map[int]*contentSrc, c *analyze.Connection) int {
+func unboundConn(t *curltrace.Trace, byTrace map[int]*contentSrc, c *analyze.Connection, began map[int]int, line int) int {
 	for tj := range t.Conns {
-		if byTrace[tj] == nil && sameServer(t, tj, c) {
+		if b, ok := began[tj]; byTrace[tj] == nil && sameServer(t, tj, c) && ok && b <= line {
 			return tj
 		}
 	}
 	return -1
+}
+
+// mayOwn tells whether bytes found on s at a unit of trace connection ti
+// logged at line can be that unit's: s is bound to a trace connection
+// begun by then, or the unit's own connection is to s's server, or an
+// unbound trace connection to it had connected by then.
+func (x *placer) mayOwn(s *contentSrc, ti, line int) bool {
+	t := x.t
+	switch {
+	case s.bound >= 0:
+		b, ok := x.began[s.bound]
+		return ok && b <= line
+	case sameServer(t, ti, s.c):
+		return true
+	}
+	return unboundConn(t, x.byTrace, s.c, x.began, line) >= 0
 }
 
 // matchAt tells whether want is the stream's bytes at off.

@@ -484,3 +484,27 @@ func TestFieldSameFileTwiceHeadless(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldEarlierConnectionsBytes: an HTTPS transfer, then the same file
+// in the clear on another port (https-then-http-snap200.*, a snap length
+// of 200, no key log). The HTTPS response's first header lines, logged
+// decrypted, are byte for byte the clear response's, which the capture
+// holds: they were taken for the clear connection's, which curl opened
+// only later, and its one read was laid 125 bytes late and called
+// missing. The clear read is the body, bytes 242-40242 (tshark: the
+// header is frame 20's 242 bytes), in two segments that had both come.
+func TestFieldEarlierConnectionsBytes(t *testing.T) {
+	tr := readTraceGz(t, "https-then-http-snap200.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "https-then-http-snap200.pcap.gz"), ""))
+	if len(r.Events) != 4 {
+		t.Fatalf("%d reads", len(r.Events))
+	}
+	for _, e := range r.Events[:3] {
+		if e.Conn != 0 || e.Cause != CauseTLSRecord || e.Confidence != Certain {
+			t.Errorf("line %d: connection %d, %s %s", e.Line, e.Conn, e.Cause, e.Confidence)
+		}
+	}
+	if e := r.Events[3]; e.Conn != 1 || e.Range != (stream.Range{Start: 242, End: 40242}) || e.Cause != CauseBacklog || len(e.Segments) != 2 {
+		t.Errorf("clear read: connection %d at %v, %s, %d segments", e.Conn, e.Range, e.Cause, len(e.Segments))
+	}
+}
