@@ -72,6 +72,14 @@ type Options struct {
 	// connections when streaming; they are measured in capture time.
 	IdleTimeout, CloseGrace time.Duration
 	MaxLive                 int
+	// HoldClosed holds a connection that closed cleanly (a FIN each way,
+	// each acknowledged) whole for CloseGrace, as one closed otherwise,
+	// so that packets still coming count in it. Without it (and without
+	// KeepSegments) the connection is handed over at once and only a tomb
+	// is held (see streaming.go):
+	// the memory of a few hundred bytes instead of a few kilobytes for
+	// each connection closed in the last CloseGrace.
+	HoldClosed bool
 
 	// Workers, above 1, tracks connections on that many goroutines
 	// beside the one that reads, each connection on one of them (see
@@ -114,6 +122,9 @@ type Warning struct {
 	// For WarnDirectionBound: the direction also has bytes the capture
 	// never saw, so holes that would not fill held the bound.
 	Lost bool
+	// For WarnLate: how many connections the N late packets came for,
+	// and the ID of the first.
+	Conns, First int
 }
 
 // WarningKind tells what a Warning is about.
@@ -141,9 +152,13 @@ const (
 	// WarnSnapCut: N frames were cut inside their headers by the snap
 	// length (at most Bound bytes kept) and not analyzed.
 	WarnSnapCut
+	// WarnLate: N packets came for Conns connections (the first: First)
+	// after they had closed cleanly and been handed over when streaming;
+	// they are not counted in them.
+	WarnLate
 )
 
-var warningKindNames = [...]string{"", "capture-bound", "evicted", "malformed", "missing-bytes", "direction-bound", "units-dropped", "super-segments", "snap-cut"}
+var warningKindNames = [...]string{"", "capture-bound", "evicted", "malformed", "missing-bytes", "direction-bound", "units-dropped", "super-segments", "snap-cut", "late"}
 
 func (k WarningKind) String() string {
 	if int(k) < len(warningKindNames) && k != 0 {
@@ -184,6 +199,9 @@ type Result struct {
 	Streamed, IdleEnded, Evicted int
 	// MaxLiveSeen is the most connections live at once when streaming.
 	MaxLiveSeen int
+	// Late counts packets that came for LateConns connections after they
+	// closed cleanly and were handed over (see WarnLate).
+	Late, LateConns int
 }
 
 // Total is the number of connections: those listed plus those streamed.
@@ -217,6 +235,7 @@ type Analyzer struct {
 
 	nextID int
 	live   liveLists // streaming: the connections not yet handed to Done
+	tombs  tombs     // streaming: the connections handed over at a clean close
 
 	shards *shards // flow-sharded: where connections are tracked
 }
@@ -492,6 +511,11 @@ func (a *Analyzer) Result() *Result {
 	if a.res.Evicted > 0 {
 		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnEvicted, N: int64(a.res.Evicted), Bound: int64(a.opts.MaxLive)})
 	}
+	if a.tombs.late > 0 {
+		a.res.Late, a.res.LateConns = a.tombs.late, a.tombs.lateConns
+		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnLate, N: int64(a.tombs.late), Conns: a.tombs.lateConns, First: a.tombs.firstLate})
+	}
+	a.tombs = tombs{}
 	if a.res.Malformed > 0 {
 		a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnMalformed, N: int64(a.res.Malformed)})
 	}

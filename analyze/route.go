@@ -27,6 +27,17 @@ type routeState struct {
 	fin                      [2]bool // a FIN seen in the direction
 	shard                    uint16  // the shard that tracks it, if any
 	share                    uint8   // its share of the reassembly bound
+	// finAcked: the other side acknowledged the direction's FIN, whose
+	// acknowledgment number is finAck.
+	finAcked [2]bool
+	finAck   [2]uint32
+}
+
+// closedDone tells whether the connection closed with a FIN each way and
+// each was acknowledged: nothing more is due on it, but for a FIN resent
+// because its acknowledgment was lost past the capture point.
+func (r *routeState) closedDone() bool {
+	return r.fin[0] && r.fin[1] && r.finAcked[0] && r.finAcked[1]
 }
 
 // shareOf is the share of the reassembly bound a connection with key k
@@ -53,6 +64,10 @@ func (r *routeState) see(dir Dir, p *decoded, now int64) {
 	r.last = now
 	if p.flags&flagFIN != 0 {
 		r.fin[dir] = true
+		r.finAck[dir] = p.seq + uint32(p.payload) + 1
+	}
+	if o := 1 - dir; p.flags&flagACK != 0 && r.fin[o] && int32(p.ack-r.finAck[o]) >= 0 {
+		r.finAcked[o] = true
 	}
 	if dir != ClientToServer {
 		return
@@ -85,6 +100,15 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 	if c == nil || !(p.src == key.A && p.dst == key.B || p.src == key.B && p.dst == key.A) {
 		key = keyOf(p.src, p.dst)
 		c = a.conns[key]
+	}
+	if c == nil && len(a.tombs.m) > 0 {
+		// A late packet is counted, and then its tomb expires if its
+		// grace is over, as a closing connection's would (touch).
+		late := a.lateFor(key, p)
+		a.expire(a.res.Last)
+		if late {
+			return
+		}
 	}
 	if c == nil || (p.flags&(flagSYN|flagACK) == flagSYN && c.reopens(p)) {
 		if c != nil {

@@ -147,6 +147,7 @@ func TestWorkersMatchOne(t *testing.T) {
 		check(filepath.Base(f), keys, openFiles(f))
 	}
 	check("all as one", "", openFiles(files...))
+	check("late-fin", "", openFiles("testdata/late-fin.pcap")) // late packets for a tomb
 
 	// A SYN flood: with MaxLive 7 nearly every connection is evicted.
 	var flood bytes.Buffer

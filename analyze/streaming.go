@@ -12,8 +12,17 @@ import (
 // Time is capture time (the latest frame timestamp seen), never the wall
 // clock, so the same capture always streams the same way. A connection
 // ends:
-//   - CloseGrace after it closed (a FIN each way, or a RST): the last ACK
-//     and a retransmitted FIN still count for it (Zeek's tcp_close_delay);
+//   - when a FIN each way was acknowledged each way: nothing more is due
+//     on it. It is handed over then, and a tomb holds its 4-tuple for
+//     CloseGrace, so that a packet still coming (a FIN resent because the
+//     last ACK was lost past the capture point) is counted as late
+//     (Result.Late, WarnLate), not taken for a new connection. Not with
+//     Options.HoldClosed; nor when segments are kept (a late packet is
+//     one of the list); nor in a capture of several interfaces or with
+//     copies (their copies of the last ACK come after it);
+//   - CloseGrace after it closed otherwise (a FIN each way, or a RST):
+//     the last ACK and a retransmitted FIN still count for it (Zeek's
+//     tcp_close_delay);
 //   - after IdleTimeout without a packet (Zeek's tcp_inactivity_timeout);
 //   - when a new SYN reuses its 4-tuple;
 //   - early, when MaxLive connections are live and it is the least
@@ -27,7 +36,8 @@ const (
 	// DefaultCloseGrace covers the last ACK and a FIN resent up to three
 	// times from a 200 ms RTO; memory holds rate x grace closed
 	// connections (5 s, Zeek's tcp_close_delay, held 11 000 and 61 MiB at
-	// 2 000 connections a second).
+	// 2 000 connections a second), but for those closed cleanly, of which
+	// only a tomb is held.
 	DefaultCloseGrace = 2 * time.Second
 	// DefaultMaxLive bounds the live connections: one costs about 1.3 KB
 	// of heap with its map entry and the collector's headroom (a SYN
@@ -91,6 +101,9 @@ func (a *Analyzer) touch(c *Connection, flags uint8, now int64) {
 			a.live.active.pushBack(c)
 		}
 	}
+	if c.r.closedDone() && !a.opts.HoldClosed && a.opts.KeepSegments == nil && !a.multi && a.dups == nil {
+		a.bury(c)
+	}
 	a.expire(a.res.Last)
 	a.res.MaxLiveSeen = max(a.res.MaxLiveSeen, a.live.n)
 }
@@ -101,6 +114,9 @@ func (a *Analyzer) expire(now int64) {
 	grace, idle := int64(a.opts.CloseGrace), int64(a.opts.IdleTimeout)
 	for c := a.live.closing.head; c != nil && now-c.r.closedAt > grace; c = a.live.closing.head {
 		a.emit(c)
+	}
+	for len(a.tombs.queue) > a.tombs.head && now-a.tombs.queue[a.tombs.head].at > grace {
+		a.tombs.pop()
 	}
 	for c := a.live.active.head; c != nil && now-c.r.last > idle; c = a.live.active.head {
 		a.res.IdleEnded++
@@ -136,6 +152,91 @@ func (a *Analyzer) emit(c *Connection) {
 		return
 	}
 	a.opts.Done(c, finished(c), a.res.First)
+}
+
+// tombs are what is kept of the connections handed over as soon as they
+// closed cleanly (bury), for their grace: a map by 4-tuple, and the order
+// they closed in (queue[head:]) to expire them.
+type tombs struct {
+	m     map[Key]tomb
+	queue []tombRef
+	head  int
+	// late: the packets that came for a tomb, and the connections they
+	// came for (how many, and the first's ID) for WarnLate.
+	late, lateConns, firstLate int
+}
+
+// tomb is what a late packet needs of its connection: to be told from a
+// new connection's first packet (reopens), and counted.
+type tomb struct {
+	id        int
+	at        int64 // when it closed
+	clientISN uint32
+	clientSYN bool
+	clientIsA bool // the client is the key's A
+	late      bool // a packet came for it
+}
+
+type tombRef struct {
+	key Key
+	at  int64
+}
+
+// bury hands c over now that it closed cleanly and keeps its tomb.
+func (a *Analyzer) bury(c *Connection) {
+	key := keyOf(c.Client, c.Server)
+	at := c.r.closedAt
+	t := tomb{id: c.ID, at: at, clientISN: c.r.clientISN, clientSYN: c.r.clientSYN, clientIsA: key.A == c.Client}
+	a.emit(c)
+	if a.tombs.m == nil {
+		a.tombs.m = map[Key]tomb{}
+	}
+	a.tombs.m[key] = t
+	a.tombs.queue = append(a.tombs.queue, tombRef{key, at})
+}
+
+// pop forgets the tomb that closed first, unless its 4-tuple was buried
+// again since.
+func (t *tombs) pop() {
+	r := t.queue[t.head]
+	t.queue[t.head] = tombRef{}
+	t.head++
+	if tb, ok := t.m[r.key]; ok && tb.at == r.at {
+		delete(t.m, r.key)
+	}
+	// Reuse the queue's array once half of it is spent.
+	if t.head > len(t.queue)/2 && t.head > 1024 {
+		n := copy(t.queue, t.queue[t.head:])
+		clear(t.queue[n:])
+		t.queue, t.head = t.queue[:n], 0
+	}
+}
+
+// lateFor tells whether p, of no live connection, is a late packet of a
+// buried one on its 4-tuple, and counts it. A SYN that starts a new
+// connection is not: the tomb is forgotten.
+func (a *Analyzer) lateFor(key Key, p *decoded) bool {
+	t, ok := a.tombs.m[key]
+	if !ok {
+		return false
+	}
+	if p.flags&(flagSYN|flagACK) == flagSYN {
+		fromClient := (p.src == key.A) == t.clientIsA
+		if !t.clientSYN || !fromClient || t.clientISN != p.seq {
+			delete(a.tombs.m, key)
+			return false
+		}
+	}
+	a.tombs.late++
+	if !t.late {
+		t.late = true
+		a.tombs.m[key] = t
+		if a.tombs.lateConns == 0 {
+			a.tombs.firstLate = t.id
+		}
+		a.tombs.lateConns++
+	}
+	return true
 }
 
 // finished finishes an ended connection and returns its warnings.

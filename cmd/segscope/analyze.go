@@ -41,7 +41,11 @@ had no captured handshake: its client and server were guessed from the ports.
 --format json and csv are written as the capture is read: each connection as
 soon as it ends (FIN or RST plus --close-grace, or idle past --idle-timeout),
 in ID order, so memory is bounded by the connections live at once; json puts
-the totals after the connections. --format jsonl streams one JSON object per
+the totals after the connections. A connection whose FINs were both
+acknowledged ends at once: only its 4-tuple is held for --close-grace, and a
+packet that still comes in that time (a FIN resent because the last ACK was
+lost past the capture point) is reported as late, not counted in it; given
+--close-grace, such a connection is held whole for it and counts them. --format jsonl streams one JSON object per
 connection (the same as in --format json) in the order they end, then a final
 {"record":"summary"} line with the totals and the capture's warnings.
 --format parquet -w DIR streams the same way into DIR/connections.parquet (one
@@ -57,6 +61,7 @@ out-of-order bytes for the whole capture unless --max-buffered-total is given.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.bufferedSet = cmd.Flags().Changed("max-buffered-total")
+			o.graceSet = cmd.Flags().Changed("close-grace")
 			return runAnalyze(s, o, args)
 		},
 	}

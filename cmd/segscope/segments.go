@@ -54,6 +54,9 @@ connections in memory.`,
 		fl := cmd.Flags().Lookup(f)
 		fl.Usage = strings.Replace(fl.Usage, "with --format json, csv, jsonl or parquet", "with the table or jsonl", 1)
 	}
+	// Segments are kept, so a connection closed cleanly is held too.
+	fl := cmd.Flags().Lookup("close-grace")
+	fl.Usage, _, _ = strings.Cut(fl.Usage, ";")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
 	cmd.Flags().StringVar(&o.dir, "dir", "", "only one direction: client_to_server (c2s) or server_to_client (s2c)")
 	return cmd

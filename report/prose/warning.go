@@ -14,6 +14,13 @@ func WarningText(w analyze.Warning) string {
 		return fmt.Sprintf("the reassembly bound for the whole capture (%d MiB of out-of-order bytes, in %d shares by connection) was hit %d times: bytes that would not fit in a connection's share became gaps (raise it with --max-buffered-total)", w.Bound>>20, analyze.BudgetShares, w.N)
 	case analyze.WarnEvicted:
 		return fmt.Sprintf("%d connections were ended before they closed or went idle because %d were live at once (a SYN flood, or more concurrent connections than the bound): a later packet of one started a new connection without a handshake (raise the bound with --max-live)", w.N, w.Bound)
+	case analyze.WarnLate:
+		// Connections closed cleanly are written at once when streaming.
+		what, them := fmt.Sprintf("connection %d after it", w.First), "it"
+		if w.Conns > 1 {
+			what, them = fmt.Sprintf("%d connections (the first: %d) after they", w.Conns, w.First), "them"
+		}
+		return fmt.Sprintf("%d packets came for %s had closed (a FIN each way, each acknowledged) and been written: they are not counted in %s (a FIN resent then means the last ACK was lost past the capture point); give --close-grace to hold such connections that long and count them", w.N, what, them)
 	case analyze.WarnMalformed:
 		return fmt.Sprintf("%d malformed packets skipped", w.N)
 	case analyze.WarnMissingBytes:
