@@ -74,9 +74,8 @@ type Options struct {
 	MaxLive                 int
 	// HoldClosed holds a connection that closed cleanly (a FIN each way,
 	// each acknowledged) whole for CloseGrace, as one closed otherwise,
-	// so that packets still coming count in it. Without it (and without
-	// KeepSegments) the connection is handed over at once and only a tomb
-	// is held (see streaming.go):
+	// so that packets still coming count in it. Without it the connection
+	// is handed over at once and only a tomb is held (see streaming.go):
 	// the memory of a few hundred bytes instead of a few kilobytes for
 	// each connection closed in the last CloseGrace.
 	HoldClosed bool

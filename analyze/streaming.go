@@ -16,10 +16,10 @@ import (
 //     on it. It is handed over then, and a tomb holds its 4-tuple for
 //     CloseGrace, so that a packet still coming (a FIN resent because the
 //     last ACK was lost past the capture point) is counted as late
-//     (Result.Late, WarnLate), not taken for a new connection. Not with
-//     Options.HoldClosed; nor when segments are kept (a late packet is
-//     one of the list); nor in a capture of several interfaces or with
-//     copies (their copies of the last ACK come after it);
+//     (Result.Late, WarnLate), not taken for a new connection (nor listed
+//     in its Segments). Not with Options.HoldClosed, nor in a capture of
+//     several interfaces or with copies (their copies of the last ACK
+//     come after it);
 //   - CloseGrace after it closed otherwise (a FIN each way, or a RST):
 //     the last ACK and a retransmitted FIN still count for it (Zeek's
 //     tcp_close_delay);
@@ -101,7 +101,7 @@ func (a *Analyzer) touch(c *Connection, flags uint8, now int64) {
 			a.live.active.pushBack(c)
 		}
 	}
-	if c.r.closedDone() && !a.opts.HoldClosed && a.opts.KeepSegments == nil && !a.multi && a.dups == nil {
+	if c.r.closedDone() && !a.opts.HoldClosed && !a.multi && a.dups == nil {
 		a.bury(c)
 	}
 	a.expire(a.res.Last)

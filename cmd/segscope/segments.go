@@ -54,7 +54,8 @@ connections in memory.`,
 		fl := cmd.Flags().Lookup(f)
 		fl.Usage = strings.Replace(fl.Usage, "with --format json, csv, jsonl or parquet", "with the table or jsonl", 1)
 	}
-	// Segments are kept, so a connection closed cleanly is held too.
+	// Every segment is listed, so a connection closed cleanly is held too
+	// (runSegments sets HoldClosed).
 	fl := cmd.Flags().Lookup("close-grace")
 	fl.Usage, _, _ = strings.Cut(fl.Usage, ";")
 	cmd.Flags().StringSliceVar(&o.conns, "conn", nil, "only these connection IDs (repeatable, or comma-separated)")
@@ -92,6 +93,7 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 		// jsonl and the table are written as connections end: memory
 		// holds the live ones only.
 		o.liveOptions.apply(&opts)
+		opts.HoldClosed = true // a FIN resent after the last ACK is a segment to list
 		return loadStreamed(s, paths, opts, filter, func(first func() int64) report.ConnWriter {
 			if streamed {
 				return report.NewSegmentsJSONL(s.out, first, !opts.SegmentsOnly, keepDir)

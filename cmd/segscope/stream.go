@@ -28,7 +28,7 @@ type liveOptions struct {
 func (o *liveOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.writeDir, "write-dir", "w", "", "with --format parquet: the directory to write the Parquet files to (created if missing)")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", analyze.DefaultIdleTimeout, "with --format json, csv, jsonl or parquet: end a connection idle this long (capture time)")
-	fs.DurationVar(&o.closeGrace, "close-grace", analyze.DefaultCloseGrace, "with --format json, csv, jsonl or parquet: how long after its FINs or RST a connection still takes packets (capture time); a connection whose FINs were both acknowledged is written at once, and packets that still come are reported as late, unless this is given (not with parquet)")
+	fs.DurationVar(&o.closeGrace, "close-grace", analyze.DefaultCloseGrace, "with --format json, csv, jsonl or parquet: how long after its FINs or RST a connection still takes packets (capture time); a connection whose FINs were both acknowledged is written at once, and packets that still come are reported as late, unless this is given")
 	fs.IntVar(&o.maxLive, "max-live", analyze.DefaultMaxLive, "with --format json, csv, jsonl or parquet: most connections held at once; past it the least recently active one is ended early (reported)")
 }
 

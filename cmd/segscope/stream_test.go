@@ -274,7 +274,8 @@ func TestStreamedWriteFailureStops(t *testing.T) {
 // were both acknowledged at once and reports what still came for it as
 // late (analyze/testdata/late-fin.pcap: curl's FIN resent five times
 // after the last ACK was dropped past tcpdump); --close-grace given holds
-// it whole for the grace, and counts them in it, as the table does.
+// it whole for the grace, and counts them in it, as the table does;
+// segments, which lists every segment, always holds it.
 func TestCloseGraceHoldsCleanClose(t *testing.T) {
 	const f = "../../analyze/testdata/late-fin.pcap"
 	for _, tc := range []struct {
@@ -306,5 +307,10 @@ func TestCloseGraceHoldsCleanClose(t *testing.T) {
 		if tc.late == "" && len(doc.Warnings) != 0 || tc.late != "" && (len(doc.Warnings) != 1 || !strings.HasPrefix(doc.Warnings[0].Text, tc.late)) {
 			t.Errorf("%v: warnings %+v, want %q", tc.args, doc.Warnings, tc.late)
 		}
+	}
+	// segments lists every one of the 23 packets tshark reads.
+	code, out, stderr := runCmd(t, nil, "segments", "-q", "-o", "jsonl", f)
+	if n := strings.Count(out, `{"packet":`); code != 0 || n != 23 {
+		t.Errorf("segments: exit %d, %d segments, want 23: %s", code, n, stderr)
 	}
 }
