@@ -185,6 +185,14 @@ func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Directi
 			d.KeepAlives++
 			kind |= KindKeepAlive
 		}
+		// A FIN past the highest byte ends the stream there: the bytes
+		// before it that the capture never saw are missing (tshark's
+		// "previous segment not captured" on the FIN).
+		if p.flags&(flagFIN|flagSYN) == flagFIN && off > d.highest {
+			d.addHole(d.highest, off)
+			kind |= KindAfterGap
+			d.highest, d.highestAt = off, now
+		}
 		return off, kind
 	}
 

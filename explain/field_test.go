@@ -808,3 +808,57 @@ func TestFieldRouterTwoSides(t *testing.T) {
 		t.Errorf("capture point %+v", p)
 	}
 }
+
+// TestFieldFINAfterLoss: fin-after-loss.pcap.gz read without its packet
+// 12 (the last data segment, 1731 bytes, as tshark lists it), the way a
+// capture under load loses one: the FIN after it ends the stream 1731
+// bytes past the bytes seen. Those bytes are missing (they were counted
+// as none, the connection held whole from SYN to FIN, and the pair refused
+// as different transfers), and the read of them, line 252, misses its
+// 1731 bytes for want of packets, not of a longer capture.
+func TestFieldFINAfterLoss(t *testing.T) {
+	tr := readTraceGz(t, "fin-after-loss.trace.gz")
+	src, err := capture.Open(filepath.Join(field, "fin-after-loss.pcap.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(AnalyzeOptions(tr))
+	for n := 1; ; n++ {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 12 {
+			continue
+		}
+		if err := a.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := a.Result()
+	c := res.Connections[0]
+	if got := c.Dir(analyze.ServerToClient).MissingBytes; got != 1731 {
+		t.Errorf("missing bytes %d, want 1731", got)
+	}
+	if g := c.App.Streams[analyze.ServerToClient]; g.GapBytes != 1731 || len(g.Gaps) != 1 || g.Gaps[0].Start != 14669 {
+		t.Errorf("gaps %+v, want 1731 bytes from 14669", g)
+	}
+	r := Explain(tr, res)
+	if len(r.Problems) != 0 {
+		t.Fatalf("problems %+v", r.Problems)
+	}
+	var last *Event
+	for i := range r.Events {
+		if r.Events[i].Kind == curltrace.RecvData {
+			last = &r.Events[i]
+		}
+	}
+	if last == nil || last.Line != 252 || last.Cause != CauseMissing || !slices.Contains(last.Needs, NeedPackets) ||
+		last.Facts.Segments == nil || last.Facts.Segments.Missing != 1731 || last.Facts.Segments.PastEnd {
+		t.Fatalf("last read %+v", last)
+	}
+}

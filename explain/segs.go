@@ -37,6 +37,10 @@ type segIndex struct {
 	segs   []analyze.Segment
 	resent []bool // per segment: another copy of some of its bytes was captured (a capture at the server only)
 	eff    int    // effective MSS: longer segments are super-segments
+	// fin is where the direction's FIN ended its stream (0 without one):
+	// bytes before it that no segment carries were missed, not past the
+	// capture's end.
+	fin int64
 }
 
 // newSegIndex keeps the data segments of direction d in stream order:
@@ -50,7 +54,11 @@ type segIndex struct {
 // not in the capture.
 func newSegIndex(c *analyze.Connection, d analyze.Dir, atSender bool) *segIndex {
 	var all []analyze.Segment
+	var fin int64
 	for _, s := range c.Segments.All() {
+		if s.Dir == d && s.Flags&analyze.FlagFIN != 0 && s.Kind&analyze.KindDuplicate == 0 {
+			fin = max(fin, s.End())
+		}
 		if s.Dir == d && s.Len > 0 && s.Kind&(analyze.KindDuplicate|analyze.KindKeepAlive) == 0 {
 			all = append(all, s)
 		}
@@ -64,7 +72,7 @@ func newSegIndex(c *analyze.Connection, d analyze.Dir, atSender bool) *segIndex 
 		}
 		return all[i].Time < all[j].Time
 	})
-	x := &segIndex{eff: c.Dir(d).EffectiveMSS().Value}
+	x := &segIndex{eff: c.Dir(d).EffectiveMSS().Value, fin: fin}
 	covered := int64(-1 << 62)
 	var dropped []analyze.Segment
 	for _, s := range all {
@@ -115,9 +123,10 @@ func (x *segIndex) at(off int64) (analyze.Segment, bool) {
 	return analyze.Segment{}, false
 }
 
-// end is the stream offset past the last byte captured.
+// end is the stream offset past the last byte captured, or of the FIN
+// that ended the stream.
 func (x *segIndex) end() int64 {
-	var e int64
+	e := x.fin
 	for _, s := range x.segs[max(0, len(x.segs)-8):] {
 		e = max(e, s.End())
 	}
