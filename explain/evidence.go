@@ -97,6 +97,7 @@ const (
 	ByWholeChunks               // a segment of whole chunks is taken as the server's write: the capture does not show writes
 	ByPause                     // curl waited with the bytes there, at a buffer size the trace names: --limit-rate at that rate, or its output blocked
 	ByNagle                     // short segments that each left as the one before was acknowledged: Nagle held the server's small writes
+	ByServerWindow              // seen from the server, the read ends where the window curl's side advertised ended
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -133,6 +134,7 @@ var inferenceNames = [...]string{
 	ByWholeChunks:     "whole-chunks",
 	ByPause:           "pause",
 	ByNagle:           "nagle",
+	ByServerWindow:    "server-window",
 }
 
 func (i Inference) String() string {

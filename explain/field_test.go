@@ -862,3 +862,44 @@ func TestFieldFINAfterLoss(t *testing.T) {
 		t.Fatalf("last read %+v", last)
 	}
 }
+
+// TestFieldServerWindow: one transfer captured at the client's and at the
+// server's end of a routed path (server-window.*). Reads that end at the
+// edge of curl's advertised window are window-full from either side:
+// certain at the client, inferred at the server, which cannot see when
+// the bytes reached curl (they had been "backlog, certain" there). A read
+// that fills curl's buffer and stops inside a segment is buffer-cap from
+// either side (from the server, which resent three segments, it had been
+// inferred loss recovery).
+func TestFieldServerWindow(t *testing.T) {
+	tr := readTraceGz(t, "server-window.trace.gz")
+	type got struct {
+		cause Cause
+		conf  Confidence
+		by    Inference
+	}
+	want := map[string]map[int]got{
+		"client": {1119: {CauseBufferCap, Certain, NoInference}, 2720: {CauseWindowFull, Certain, NoInference}, 3931: {CauseWindowFull, Certain, NoInference}},
+		"server": {1119: {CauseBufferCap, Certain, NoInference}, 2720: {CauseWindowFull, Inferred, ByServerWindow}, 3931: {CauseWindowFull, Inferred, ByServerWindow}},
+	}
+	for side, lines := range want {
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "server-window."+side+".pcap.gz"), ""))
+		seen := 0
+		for _, e := range r.Events {
+			w, ok := lines[e.Line]
+			if !ok {
+				continue
+			}
+			seen++
+			if g := (got{e.Cause, e.Confidence, e.Inference}); g != w {
+				t.Errorf("%s, line %d: %v %v %v, want %v", side, e.Line, g.cause, g.conf, g.by, w)
+			}
+			if w.cause == CauseWindowFull && (e.Facts.Window == nil || e.Facts.Window.Edge != e.Range.End) {
+				t.Errorf("%s, line %d: window %+v, want its edge at the read's end %d", side, e.Line, e.Facts.Window, e.Range.End)
+			}
+		}
+		if seen != len(lines) {
+			t.Errorf("%s: %d of the %d lines found", side, seen, len(lines))
+		}
+	}
+}

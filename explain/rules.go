@@ -202,6 +202,11 @@ func clearRules(f *Facts) verdict {
 		return cannotTell(CauseMissing, NeedPackets)
 	case s.Super > 0 && f.Point.aboveOffload():
 		return offloadRules(f)
+	case f.Buffer != nil && f.Buffer.Filled && s.EndsInside && !paused(*f):
+		// The read filled curl's buffer and stopped inside a segment,
+		// the rest of which had come with it (a socket receives whole
+		// segments), wherever the capture was taken.
+		return certain(CauseBufferCap)
 	case s.Resent > 0 && s.Count > 1 && f.Point != nil && f.Point.Where == PointServer:
 		// Seen from the server, which sent some of these bytes twice:
 		// which copy reached curl, and when, is not in the capture, so
@@ -233,6 +238,11 @@ func clearRules(f *Facts) verdict {
 		// The sender stopped because the window did (seen from the
 		// server, what had reached curl by the read is not known).
 		return certain(CauseWindowFull)
+	case f.Window != nil && !s.EndsInside:
+		// Seen from the server: it sent up to the window's edge, where
+		// the read ends, and waited. That the bytes were all waiting in
+		// curl's socket (backlog) would hide why they stopped there.
+		return inferred(CauseWindowFull, ByServerWindow, NeedClientCapture)
 	case f.Recovery != nil && s.Count > 1:
 		return certain(CauseLossRecovery) // the bytes were readable only once the hole was filled
 	case f.Push != nil:

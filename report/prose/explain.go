@@ -665,6 +665,8 @@ func inferenceText(e explain.Event) string {
 		return "the capture was taken above the server's segmentation offload, so its segment was cut at the effective MSS after the capture (by the NIC, or by a router on the path), and the read is exactly one such piece, where the cut falls; the client's own capture would show the piece"
 	case explain.ByWholeWindow:
 		return "the read is exactly the window curl's side had advertised (its ACK is in this capture too): the server sent all it allowed and waited; seen from the server's side, when those bytes reached curl is not known"
+	case explain.ByServerWindow:
+		return "the read ends where the receive window curl's side advertised ended, as the server saw it (its ACK is in this capture): the server sent all it allowed and waited; seen from the server's side, when those bytes reached curl is not known"
 	case explain.ByPushFlags:
 		return "Linux sets PSH on the last segment of each write, and inside long writes too (sendfile, or every half window), so a run between PSH flags is a write or a piece of one; a shaper on the path can also bunch segments"
 	case explain.ByWholePush:
