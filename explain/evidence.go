@@ -473,11 +473,12 @@ const (
 	ShapeWhole                 // whole DATA frames (curl 8 hands over one frame at a time)
 	ShapeRecordData            // all the DATA of whole TLS records, less their frame headers (curl 7.88: one event per record)
 	ShapePiece                 // a piece of one frame, cut where a TLS record ends or starts
-	ShapeSocketRead            // h2c: the DATA of what one socket read took
+	ShapeSocketRead            // h2c, curl 7: the DATA of what one socket read took
+	ShapeReadPiece             // h2c, curl 8: a piece of one frame, cut where a socket read ended (curl 8 hands over the DATA each read brings, frame by frame)
 )
 
 func (s FrameShape) String() string {
-	return [...]string{"unknown", "whole-frames", "record-data", "frame-piece", "socket-read"}[min(int(s), 4)]
+	return [...]string{"unknown", "whole-frames", "record-data", "frame-piece", "socket-read", "read-piece"}[min(int(s), 5)]
 }
 
 // MarshalText writes the shape's name in JSON.

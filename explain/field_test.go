@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -901,5 +902,55 @@ func TestFieldServerWindow(t *testing.T) {
 		if seen != len(lines) {
 			t.Errorf("%s: %d of the %d lines found", side, seen, len(lines))
 		}
+	}
+}
+
+// TestFieldH2cCurl8Pieces: curl 8.14 over h2c reads its socket 16384
+// bytes at a time (h2c-curl8-pieces.strace.gz) and logs the DATA each
+// read brings frame by frame: a read that is part of a frame is a piece,
+// ending where a recvfrom ended, and the read's size is not the socket
+// read's less 9 per frame header (it had said so, certain).
+func TestFieldH2cCurl8Pieces(t *testing.T) {
+	tr := readTraceGz(t, "h2c-curl8-pieces.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "h2c-curl8-pieces.pcap.gz"), ""))
+	// Where curl's socket reads ended on the server's stream, from strace.
+	ends := map[int64]bool{}
+	var off int64
+	for _, line := range strings.Split(string(gunzip(t, filepath.Join(field, "h2c-curl8-pieces.strace.gz"))), "\n") {
+		if i := strings.LastIndex(line, ") = "); i >= 0 && strings.Contains(line, "recvfrom(5") {
+			n, err := strconv.ParseInt(strings.TrimSpace(line[i+4:]), 10, 64)
+			if err != nil {
+				continue // -1 EAGAIN
+			}
+			off += n
+			ends[off] = true
+		}
+	}
+	if len(ends) < 20 {
+		t.Fatalf("%d socket reads in the strace", len(ends))
+	}
+	pieces := 0
+	for _, e := range r.Events {
+		fr := e.Facts.Frames
+		if e.Kind != curltrace.RecvData || fr == nil {
+			continue
+		}
+		if fr.Shape == ShapeSocketRead {
+			t.Errorf("line %d: taken as all one socket read took", e.Line)
+		}
+		if fr.Shape != ShapeReadPiece {
+			continue
+		}
+		pieces++
+		f := fr.Frames[0]
+		if f.From == 0 && !ends[e.Range.End] {
+			t.Errorf("line %d: a frame's first piece ending at %d, where no recvfrom ended", e.Line, e.Range.End)
+		}
+		if e.Line == 9277 && (f.Index != 10 || f.InRead != 3374 || f.Payload != 16384 || e.Cause != CauseH2Frames || e.Confidence != Certain) {
+			t.Errorf("line 9277: %+v %v %v", f, e.Cause, e.Confidence)
+		}
+	}
+	if pieces != 46 {
+		t.Errorf("%d pieces of frames, want 46", pieces)
 	}
 }

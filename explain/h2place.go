@@ -228,7 +228,7 @@ func (x *frameIndex) fact(at int64, n int) *FrameFact {
 	for _, r := range refs[:len(refs)-1] {
 		f.Padding += r.Padding
 	}
-	if f.Shape = shapeOf(f, n); f.Shape == ShapeUnknown && len(refs) == 1 {
+	if f.Shape = shapeOf(f, n, false); f.Shape == ShapeUnknown && len(refs) == 1 {
 		f.Shape = ShapePiece // where it was cut is not in the trace
 	}
 	return f
@@ -250,13 +250,13 @@ func (st *connState) h2FromCapture(ev *Event, x *frameIndex, at int64) {
 		ev.Plain = ext
 		c, ok := x.dec.ToCipher(ext)
 		if !ok {
-			f.Shape = shapeOf(f, ev.Size)
+			f.Shape = shapeOf(f, ev.Size, st.isCurl8())
 			return
 		}
 		rng = c
 		st.recordsOf(ev, x, ext)
 	}
-	f.Shape = shapeOf(f, ev.Size)
+	f.Shape = shapeOf(f, ev.Size, st.isCurl8())
 	ev.Range = rng
 	if st.segs != nil {
 		ev.Segments = st.segs.in(rng)
@@ -291,8 +291,14 @@ func cutByRecord(f *FrameFact, ext, firstSpan, lastSpan stream.Range) bool {
 	return startCut || endCut
 }
 
-// shapeOf tells how a read sits on its frames and records.
-func shapeOf(f *FrameFact, n int) FrameShape {
+// isCurl8 tells whether the trace is curl 8's: its version line, or its
+// [HTTP/2] stream lines.
+func (st *connState) isCurl8() bool { return st.curl8 || st.curlVersion.AtLeast(8, 0) }
+
+// shapeOf tells how a read sits on its frames and records; curl8: the
+// trace is curl 8's, which hands over the DATA of each socket read a frame
+// at a time (curl 7 all of it at once).
+func shapeOf(f *FrameFact, n int, curl8 bool) FrameShape {
 	whole := true
 	for _, x := range f.Frames {
 		whole = whole && x.Whole()
@@ -304,7 +310,9 @@ func shapeOf(f *FrameFact, n int) FrameShape {
 		return ShapePiece
 	case f.RecordPlain > 0 && n == f.RecordPlain-f.RecordHeaderBytes-f.RecordPadding-f.RecordOther:
 		return ShapeRecordData
-	case f.RecordPlain == 0 && f.Source != FromTrace:
+	case f.RecordPlain == 0 && f.Source != FromTrace && curl8 && len(f.Frames) == 1:
+		return ShapeReadPiece
+	case f.RecordPlain == 0 && f.Source != FromTrace && !curl8:
 		return ShapeSocketRead
 	}
 	return ShapeUnknown

@@ -432,7 +432,7 @@ func h2Placed(f *Facts) verdict {
 		return cannotTell(CauseMissing, NeedPackets)
 	}
 	switch f.Frames.Shape {
-	case ShapeWhole, ShapeRecordData, ShapeSocketRead:
+	case ShapeWhole, ShapeRecordData, ShapeSocketRead, ShapeReadPiece:
 		return certain(CauseH2Frames)
 	case ShapePiece:
 		return certain(CauseTLSRecord)

@@ -200,7 +200,7 @@ func (s *sendSide) placeH2(ev *Event, e *curltrace.Event) bool {
 		ext = x.extent(at, ev.Size, first, last)
 		f := &FrameFact{Source: x.src, Frames: refs, Extent: ext.Len(), Leading: refs[0].From == 0}
 		f.Headers, _, f.Padding, f.Other = x.between(ext)
-		f.Shape = shapeOf(f, ev.Size)
+		f.Shape = shapeOf(f, ev.Size, false)
 		ev.Facts.Frames = f
 		ev.Facts.H2Flow = s.flow.fact(x.data[first].seq, x.data[last].seq)
 	}

@@ -529,6 +529,9 @@ func framesText(e explain.Event) string {
 		}
 		return fmt.Sprintf("the DATA payload of %s (%s) that one socket read took: %d bytes of stream = %d + %d x 9 (frame headers)",
 			frameList(fr.Frames), src, fr.Extent+int64(9*lead), e.Size, fr.Headers+lead)
+	case explain.ShapeReadPiece:
+		return fmt.Sprintf("%s of DATA frame #%d (%d of its %d bytes) (%s): curl 8 hands over the DATA each socket read brings, a frame at a time, so a frame that a read %s is reported in pieces",
+			pieceWhere(fr.Frames[0]), fr.Frames[0].Index, e.Size, fr.Frames[0].Payload, src, pieceCut(fr.Frames[0]))
 	}
 	s := fmt.Sprintf("the whole DATA payload of %s (%s)", frameList(fr.Frames), src)
 	if fr.Padding > 0 {
@@ -580,6 +583,28 @@ func framePieceText(e explain.Event) string {
 		return fmt.Sprintf("the rest of %s, its last %d bytes, at the start of %s: the record boundary cut the frame, and curl hands over what one record holds of it", frame, x.InRead, rec)
 	}
 	return fmt.Sprintf("bytes %d-%d of %s, all that %s holds of it: curl hands over what one record holds of a frame", x.From, x.From+x.InRead, frame, rec)
+}
+
+// pieceWhere names the part of a frame a read took.
+func pieceWhere(f explain.FrameRef) string {
+	switch {
+	case f.From == 0:
+		return "the first part"
+	case f.From+f.InRead == f.Payload:
+		return "the rest"
+	}
+	return "a middle part"
+}
+
+// pieceCut says where the socket reads cut the frame around a piece.
+func pieceCut(f explain.FrameRef) string {
+	switch {
+	case f.From == 0:
+		return "ended inside"
+	case f.From+f.InRead == f.Payload:
+		return "began inside"
+	}
+	return "began and ended inside"
 }
 
 func frameList(fs []explain.FrameRef) string {
@@ -1082,6 +1107,8 @@ func h2Sentence(r *explain.Result, e explain.Event, n int) string {
 	switch fr.Shape {
 	case explain.ShapeRecordData:
 		return fmt.Sprintf("%d of %d reads were the DATA of one TLS record each: curl reported what one record delivered, DATA payload only, so N is the record's plaintext less its frame headers: here %s (%s).", n, s.Events, recordArithmetic(e), frameList(fr.Frames))
+	case explain.ShapeReadPiece:
+		return fmt.Sprintf("%d of %d reads were pieces of HTTP/2 DATA frames: curl 8 hands over the DATA each socket read brings, a frame at a time, so a frame that a socket read ended inside is reported in pieces (line %d: %d of frame #%d's %d bytes).", n, s.Events, e.Line, e.Size, fr.Frames[0].Index, fr.Frames[0].Payload)
 	case explain.ShapeSocketRead:
 		lead := 0
 		if fr.Leading {
