@@ -954,3 +954,20 @@ func TestFieldH2cCurl8Pieces(t *testing.T) {
 		t.Errorf("%d pieces of frames, want 46", pieces)
 	}
 }
+
+// TestFieldExpectLate: curl's wait for 100 Continue ran out (0.1 s), it
+// sent the body, and the server's 100 Continue came 0.3 s after the head,
+// during the body (line 25638): the first send says so, not that it
+// never came.
+func TestFieldExpectLate(t *testing.T) {
+	r := Explain(readTraceGz(t, "expect-late.trace.gz"), nil)
+	for _, e := range r.Sends {
+		if x := e.Facts.Expect; x != nil {
+			if e.Line != 13 || !x.TimedOut || x.Answered || x.LateLine != 25638 {
+				t.Errorf("line %d: expect %+v, want timed out at line 13 and the 100 at line 25638", e.Line, x)
+			}
+			return
+		}
+	}
+	t.Fatal("no send with the wait for 100 Continue")
+}

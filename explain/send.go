@@ -135,6 +135,9 @@ type ExpectFact struct {
 	HasTime  bool          `json:"has_time"`
 	Answered bool          `json:"answered"`  // a 100 Continue came first
 	TimedOut bool          `json:"timed_out"` // curl logged "Done waiting for 100-continue"
+	// LateLine is the trace line of a 100 Continue that came after curl
+	// stopped waiting and began the body; 0 when none did.
+	LateLine int `json:"late_line,omitempty"`
 }
 
 // upRequest is one request's sends in the trace.
@@ -148,6 +151,7 @@ type upRequest struct {
 	length   int64 // Content-Length, -1 when none
 	answered bool  // a 100 Continue before the first send
 	timedOut bool  // "Done waiting for 100-continue" before the first send
+	lateLine int   // a 1xx logged after the wait ran out and the body began
 	shared   bool  // head and first body bytes filled one buffer
 	groups   []int // per send: how many sends filled its buffer (0: none)
 	offered  []int
@@ -188,7 +192,13 @@ func planUploads(t *curltrace.Trace) *uploadPlan {
 			}
 			q.sends = append(q.sends, i)
 			p.of[i] = q
-		case q == nil || len(q.sends) > 0: // 100-continue lines after the body's first send are not its wait
+		case q == nil:
+		case len(q.sends) > 0:
+			// 100-continue lines after the body's first send are not its
+			// wait, but one that came late is worth saying.
+			if q.timedOut && q.lateLine == 0 && e.Kind == curltrace.RecvHeader && isStatusLine(e.Data) && e.Data[9] == '1' {
+				q.lateLine = e.Line
+			}
 		case e.Kind == curltrace.RecvHeader && isStatusLine(e.Data) && e.Data[9] == '1':
 			q.answered = true
 		case e.Kind == curltrace.Info && strings.Contains(e.Text, "Done waiting for 100-continue"):
@@ -586,7 +596,7 @@ func (p *uploadPlan) expect(t *curltrace.Trace, i int) *ExpectFact {
 	if q == nil || !q.expect || len(q.sends) == 0 || q.sends[0] != i || q.head < 0 {
 		return nil
 	}
-	f := &ExpectFact{Source: FromTrace, Answered: q.answered, TimedOut: q.timedOut}
+	f := &ExpectFact{Source: FromTrace, Answered: q.answered, TimedOut: q.timedOut, LateLine: q.lateLine}
 	h, e := t.Events[q.head], t.Events[i]
 	if h.HasTime && e.HasTime {
 		f.Waited, f.HasTime = e.Time-h.Time, true

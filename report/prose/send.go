@@ -227,6 +227,8 @@ func expectText(e explain.Event) string {
 		wait = " " + roundDur(x.Waited)
 	}
 	switch {
+	case x.TimedOut && x.LateLine > 0:
+		return fmt.Sprintf("; before it curl waited%s for 100 Continue, which had not come when its wait ran out: it sent the body then (\"Done waiting for 100-continue\"; --expect100-timeout sets it), and the 100 Continue came later, during the body (line %d)", wait, x.LateLine)
 	case x.TimedOut:
 		return fmt.Sprintf("; before it curl waited%s for 100 Continue, which did not come: it sent the body when its wait ran out (\"Done waiting for 100-continue\"; --expect100-timeout sets it)", wait)
 	case x.Answered:
