@@ -428,7 +428,11 @@ func h2Placed(f *Facts) verdict {
 	}
 	if in != f.n {
 		// The frames found hold less than the read: some of its bytes
-		// fell in a hole of the capture.
+		// fell in a hole of the capture, or in packets its snap length
+		// cut (they are there, their frames not readable).
+		if c := f.Capture; c != nil && c.SnapCut && c.Snapped {
+			return cannotTell(CauseUnknown, NeedFullSnap)
+		}
 		return cannotTell(CauseMissing, NeedPackets)
 	}
 	switch f.Frames.Shape {
