@@ -98,6 +98,8 @@ const (
 	ByPause                     // curl waited with the bytes there, at a buffer size the trace names: --limit-rate at that rate, or its output blocked
 	ByNagle                     // short segments that each left as the one before was acknowledged: Nagle held the server's small writes
 	ByServerWindow              // seen from the server, the read ends where the window curl's side advertised ended
+	ByChunkRest                 // curl 7: the send begins inside a chunk and ends where one ends: the rest of a write of one chunk
+	ByChunkCut                  // curl 7: the send ends inside a chunk, which curl 7 writes whole
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -135,6 +137,8 @@ var inferenceNames = [...]string{
 	ByPause:           "pause",
 	ByNagle:           "nagle",
 	ByServerWindow:    "server-window",
+	ByChunkRest:       "chunk-rest",
+	ByChunkCut:        "chunk-cut",
 }
 
 func (i Inference) String() string {

@@ -3,6 +3,7 @@ package explain
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -994,5 +995,58 @@ func TestFieldH2cSnapNotMissing(t *testing.T) {
 	}
 	if !found {
 		t.Error("no line 2393")
+	}
+}
+
+// TestFieldChunkedUnderPressure: chunked uploads from a pipe into a socket
+// that takes less than curl offers (chunk-pressure-7, -8). Each Send data
+// is checked against strace of the same run: with curl 7.88, partial-send
+// exactly where the sendto returned less than it was given and buffer-rest
+// where it took the rest whole; curl 8.14, which cuts its writes anywhere
+// in a buffer of chunks, makes neither claim (29 of its sends had been
+// partial, 12 of them whole writes), and its last send, data then the terminating chunk, is
+// the body's end.
+func TestFieldChunkedUnderPressure(t *testing.T) {
+	for _, v := range []string{"7", "8"} {
+		tr := readTraceGz(t, "chunk-pressure-"+v+".trace.gz")
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "chunk-pressure-"+v+".pcap.gz"), ""))
+		type call struct{ req, ret int }
+		var calls []call
+		for _, line := range strings.Split(strings.TrimSpace(string(gunzip(t, filepath.Join(field, "chunk-pressure-"+v+".strace.gz")))), "\n") {
+			var fd int
+			var c call
+			if _, err := fmt.Sscanf(line, "sendto(%d, %d) = %d", &fd, &c.req, &c.ret); err != nil {
+				t.Fatalf("strace %q: %v", line, err)
+			}
+			calls = append(calls, c)
+		}
+		var sends []Event
+		for _, e := range r.Sends {
+			if e.Kind == curltrace.SendData {
+				sends = append(sends, e)
+			}
+		}
+		calls = calls[1:] // the request head
+		if len(sends) != len(calls) {
+			t.Fatalf("curl %s: %d sends, %d sendto calls", v, len(sends), len(calls))
+		}
+		for k, e := range sends {
+			c := calls[k]
+			if c.ret != e.Size {
+				t.Fatalf("curl %s, line %d: %d bytes, sendto returned %d", v, e.Line, e.Size, c.ret)
+			}
+			partial := c.ret < c.req
+			switch {
+			case v == "7" && e.Cause != CauseBodyEnd && partial != (e.Cause == CausePartialSend):
+				t.Errorf("curl 7, line %d: %v, sendto took %d of %d", e.Line, e.Cause, c.ret, c.req)
+			case v == "7" && k > 0 && calls[k-1].ret < calls[k-1].req && !partial && e.Cause != CauseBufferRest && e.Cause != CauseBodyEnd:
+				t.Errorf("curl 7, line %d: %v, the whole rest of a partial write", e.Line, e.Cause)
+			case v == "8" && (e.Cause == CausePartialSend || e.Cause == CauseBufferRest):
+				t.Errorf("curl 8, line %d: %v %v, sendto took %d of %d", e.Line, e.Cause, e.Inference, c.ret, c.req)
+			}
+			if k == len(sends)-1 && (e.Cause != CauseBodyEnd || e.Confidence != Certain) {
+				t.Errorf("curl %s, last send (line %d): %v %v", v, e.Line, e.Cause, e.Confidence)
+			}
+		}
 	}
 }

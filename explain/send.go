@@ -102,6 +102,18 @@ type UploadFact struct {
 	ChunkData    int  `json:"chunk_data,omitempty"`
 	ChunkFraming int  `json:"chunk_framing,omitempty"`
 	LastChunk    bool `json:"last_chunk,omitempty"`
+	// ChunkBounds: the whole chunked body was read across its sends, and
+	// StartsChunk, EndsChunk tell whether this send begins and ends where
+	// a chunk does; EndsBody, that it ends the body (the terminating
+	// chunk's end). ChunkWrites: the trace is curl 7's, which frames each
+	// read of its source as a chunk and writes it on its own, so a send
+	// that begins inside a chunk is the rest of a write the socket took
+	// only part of (curl 8 fills its buffer with chunks across writes).
+	ChunkBounds bool `json:"chunk_bounds,omitempty"`
+	ChunkWrites bool `json:"chunk_writes,omitempty"`
+	StartsChunk bool `json:"starts_chunk,omitempty"`
+	EndsChunk   bool `json:"ends_chunk,omitempty"`
+	EndsBody    bool `json:"ends_body,omitempty"`
 }
 
 // SendBufferFact is the state of the connection when curl logged a send,
@@ -158,6 +170,11 @@ type upRequest struct {
 	full     int
 	body     int64
 	offsets  []int64
+	// chunk boundaries of a chunked body read across its sends (body
+	// offsets where a chunk, or the terminating chunk's trailers, end);
+	// chunkLast is where the body ends, 0 when not read.
+	chunkEnds map[int64]bool
+	chunkLast int64
 }
 
 // uploadPlan is what the trace's sends say, before the capture.
@@ -277,6 +294,9 @@ func (q *upRequest) group(t *curltrace.Trace, buffer int) {
 		q.offsets[k] = q.body
 		q.body += int64(t.Events[i].Size)
 	}
+	if q.chunked {
+		q.chunkEnds, q.chunkLast = chunkBounds(t, q.sends)
+	}
 	if buffer == 0 || q.chunked || n == 0 {
 		return
 	}
@@ -341,9 +361,76 @@ func (p *uploadPlan) fact(t *curltrace.Trace, i int) *UploadFact {
 		if q.chunked {
 			e := t.Events[i]
 			f.Chunks, f.ChunkData, f.ChunkFraming, f.LastChunk = parseChunks(e.Data, e.Size)
+			if q.chunkLast > 0 {
+				end := f.Offset + int64(e.Size)
+				f.ChunkBounds = true
+				f.ChunkWrites = t.Curl.Known() && !t.Curl.AtLeast(8, 0)
+				f.StartsChunk = f.Offset == 0 || q.chunkEnds[f.Offset]
+				f.EndsChunk = q.chunkEnds[end]
+				f.EndsBody = end == q.chunkLast
+			}
 		}
 	}
 	return f
+}
+
+// chunkBounds reads a chunked body across its sends, from the bytes curl
+// logged: the body offsets where each chunk ends, and where the body does
+// (after the terminating chunk and its trailers); last is 0 when the
+// bytes are not a chunked body (a send's bytes not all logged, a size
+// line unreadable, or no terminating chunk).
+func chunkBounds(t *curltrace.Trace, sends []int) (ends map[int64]bool, last int64) {
+	var body []byte
+	for _, i := range sends {
+		e := t.Events[i]
+		if len(e.Data) != e.Size {
+			return nil, 0
+		}
+		body = append(body, e.Data...)
+	}
+	// --trace-ascii prints a CR or LF as '.' when its pair is in another
+	// send (curl 8 cuts its writes anywhere): either stands for it.
+	crlf := func(b []byte) bool {
+		return len(b) >= 2 && (b[0] == '\r' || b[0] == '.') && (b[1] == '\n' || b[1] == '.')
+	}
+	ends = map[int64]bool{}
+	var off int64
+	for int(off) < len(body) {
+		b := body[off:]
+		n := 0
+		for n < len(b) && n < 8 && strings.IndexByte("0123456789abcdefABCDEF", b[n]) >= 0 {
+			n++
+		}
+		if n == 0 || !crlf(b[n:]) {
+			return nil, 0
+		}
+		size, err := strconv.ParseUint(string(b[:n]), 16, 32)
+		if err != nil {
+			return nil, 0
+		}
+		head := int64(n + 2)
+		if size == 0 {
+			// No trailers: the empty line ends the body; trailers up to
+			// one, as curl logged them.
+			rest := b[head:]
+			switch k := bytes.Index(rest, []byte("\r\n\r\n")); {
+			case crlf(rest):
+				off += head + 2
+			case k >= 0:
+				off += head + int64(k) + 4
+			default:
+				return nil, 0
+			}
+			ends[off] = true
+			return ends, off
+		}
+		off += head + int64(size) + 2
+		if int(off) > len(body) || !crlf(body[off-2:off]) {
+			return nil, 0
+		}
+		ends[off] = true
+	}
+	return nil, 0
 }
 
 // parseChunks reads the chunks a send holds from the bytes curl logged:
@@ -488,6 +575,19 @@ func chunkRule(ev *Event, u *UploadFact) verdict {
 		return certain(CauseBodyEnd)
 	case u.Chunks > 0:
 		return certain(CauseUploadChunk)
+	case u.EndsBody:
+		return certain(CauseBodyEnd) // it ends with the terminating chunk
+	case u.ChunkWrites && !u.StartsChunk && u.EndsChunk:
+		return inferred(CauseBufferRest, ByChunkRest)
+	case u.ChunkWrites && !u.EndsChunk:
+		// It stops inside a chunk, which curl 7 writes whole: the socket
+		// took less than it offered.
+		return inferred(CausePartialSend, ByChunkCut)
+	case u.ChunkBounds:
+		// curl 8 fills its buffer with chunks, cut where the buffer is
+		// full: a send that is no whole chunks may be a whole write as
+		// well as a partial one, backed-up socket or not (strace of a run
+		// showed 29 of 73 such sends whole).
 	case ev.Facts.SendBuffer.backedUp():
 		return inferred(CausePartialSend, BySendPressure)
 	}

@@ -690,6 +690,10 @@ func inferenceText(e explain.Event) string {
 		return "the capture was taken above the server's segmentation offload, so its segment was cut at the effective MSS after the capture (by the NIC, or by a router on the path), and the read is exactly one such piece, where the cut falls; the client's own capture would show the piece"
 	case explain.ByWholeWindow:
 		return "the read is exactly the window curl's side had advertised (its ACK is in this capture too): the server sent all it allowed and waited; seen from the server's side, when those bytes reached curl is not known"
+	case explain.ByChunkRest:
+		return "the send begins inside a chunk, where the send before it stopped, and ends where a chunk ends: curl 7 frames each read of its source as a chunk (its size line, the data, CRLF) and writes it on its own, so it is what was left of a write the socket had taken only part of"
+	case explain.ByChunkCut:
+		return "the send ends inside a chunk, and curl 7 writes each chunk (its size line, the data, CRLF) on its own: the socket took less than curl offered, and the rest went in the next send"
 	case explain.ByServerWindow:
 		return "the read ends where the receive window curl's side advertised ended, as the server saw it (its ACK is in this capture): the server sent all it allowed and waited; seen from the server's side, when those bytes reached curl is not known"
 	case explain.ByPushFlags:

@@ -174,6 +174,9 @@ func pressureText(b *explain.SendBufferFact) string {
 
 func bodyEndSentence(e explain.Event) string {
 	u := e.Facts.Upload
+	if u.Chunked && !(u.Chunks > 0 && u.ChunkData == 0) {
+		return "the body's last bytes, up to the terminating chunk (0 and an empty line): the body's end"
+	}
 	if u.Chunked {
 		return "the terminating chunk (0 and an empty line): the body's end"
 	}
