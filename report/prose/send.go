@@ -44,8 +44,16 @@ func sendCauseSentence(e explain.Event) string {
 	case explain.CauseRequestHeader:
 		return headerSentence(e)
 	case explain.CauseUploadBuffer:
+		tls := e.Facts.Layer == explain.LayerTLS
 		if u.HeadShared && u.Index == 0 {
-			return fmt.Sprintf("curl filled %s with the request head (%d bytes, logged apart as Send header) and these %d bytes of body, %d + %d = %d, and %s took all of it in one write", bufferName(u), u.Head, e.Size, u.Head, e.Size, u.Buffer, taker(e))
+			how := "in one write"
+			if tls {
+				how = "in records, as the socket took them (how many writes and waits that was is not in the trace)"
+			}
+			return fmt.Sprintf("curl filled %s with the request head (%d bytes, logged apart as Send header) and these %d bytes of body, %d + %d = %d, and %s took all of it %s", bufferName(u), u.Head, e.Size, u.Head, e.Size, u.Buffer, taker(e), how)
+		}
+		if tls {
+			return fmt.Sprintf("curl filled %s from its source and %s took all of it, writing it to the socket in records as the socket took them (how many writes and waits that was is not in the trace)", bufferName(u), taker(e)) + pressureText(e.Facts.SendBuffer)
 		}
 		return fmt.Sprintf("curl filled %s from its source and %s took all of it", bufferName(u), taker(e))
 	case explain.CausePartialSend:
@@ -93,8 +101,13 @@ func headerSentence(e explain.Event) string {
 // taker is what takes curl's writes: the socket, or over HTTP/2 curl's
 // HTTP/2 layer, which also holds to the server's flow-control windows.
 func taker(e explain.Event) string {
-	if e.Facts.Layer == explain.LayerH2C || e.Facts.Layer == explain.LayerH2TLS {
+	switch e.Facts.Layer {
+	case explain.LayerH2C, explain.LayerH2TLS:
 		return "curl's HTTP/2 layer"
+	case explain.LayerTLS:
+		// curl logs a send once TLS took all of it: the socket writes
+		// under it (short ones too, and waits) are not in the trace.
+		return "curl's TLS layer"
 	}
 	return "the socket"
 }
@@ -168,6 +181,10 @@ func pressureText(b *explain.SendBufferFact) string {
 		return held + fmt.Sprintf(", and the server's receive window was full (%d bytes in flight, window %d, packet %d): the server read slower than curl wrote", b.InFlight, b.Window, b.Packet)
 	case b.InFlight == 0:
 		return held + fmt.Sprintf("; nothing was in flight, and the server's window was %d (packet %d)", b.Window, b.Packet)
+	case b.Unsent == 0:
+		// Nothing waited to be sent: the send buffer was full of bytes
+		// sent and not yet acknowledged.
+		return held + fmt.Sprintf(", %d of them not yet acknowledged (the server's window %d, packet %d): nothing waited to be sent, so neither the window nor the path held bytes back; a socket takes no more than the room in its send buffer, which bytes in flight fill until acknowledged (its size: tcp_wmem, SO_SNDBUF)", b.InFlight, b.Window, b.Packet)
 	}
 	return held + fmt.Sprintf("; the server's window was not the limit (%d bytes in flight, window %d, packet %d): the path or the congestion window held the bytes back", b.InFlight, b.Window, b.Packet)
 }

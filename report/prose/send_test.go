@@ -1,0 +1,35 @@
+package prose
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/segscope/segscope/explain"
+)
+
+// TestSendTakerAndPressure: a send over TLS is taken by curl's TLS layer,
+// which writes it to the socket in records (review 11: "the socket took
+// all of it in one write" where strace showed a short write and waits);
+// a partial send with nothing left unsent blames the send buffer, not the
+// path (it had said the path held back bytes while saying none waited).
+func TestSendTakerAndPressure(t *testing.T) {
+	u := &explain.UploadFact{Buffer: 65536, BufferBy: explain.UploadBufferRepeated, Sends: 3, Index: 1, Offered: 65536}
+	tls := explain.Event{Cause: explain.CauseUploadBuffer, Size: 65536}
+	tls.Facts.Upload, tls.Facts.Layer = u, explain.LayerTLS
+	tls.Facts.SendBuffer = &explain.SendBufferFact{Packet: 9, Window: 65536, InFlight: 65536, Unsent: 12000, Full: true}
+	got := sendCauseSentence(tls)
+	for _, want := range []string{"curl's TLS layer took all of it", "in records as the socket took them", "the socket still held 12000 of the bytes"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("TLS: %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "the socket took all") {
+		t.Errorf("TLS: %q", got)
+	}
+	got = pressureText(&explain.SendBufferFact{Packet: 46, Window: 65536, InFlight: 20272})
+	for _, want := range []string{"had sent all curl had written, 20272 of them not yet acknowledged", "neither the window nor the path held bytes back", "tcp_wmem"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("nothing unsent: %q lacks %q", got, want)
+		}
+	}
+}
