@@ -1050,3 +1050,33 @@ func TestFieldChunkedUnderPressure(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldPacedNotNagle: paced-1000's /close connection (1) is one
+// 1000-byte write every 3 ms; each segment left 3 ms after curl's ACK, as
+// held ones do, but all but one are 1000 bytes: writes that Nagle held
+// add up to sizes that vary. /chunked (0) is 1200-byte chunks, paced too.
+func TestFieldPacedNotNagle(t *testing.T) {
+	src, err := capture.Open(filepath.Join(field, "paced-1000.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(analyze.Options{KeepSegments: func(*analyze.Connection) bool { return true }})
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result()
+	if len(res.Connections) != 2 {
+		t.Fatalf("%d connections", len(res.Connections))
+	}
+	for _, c := range res.Connections {
+		rtt, _ := c.Handshake.RTT()
+		x := newNagleIndex(c, c.Dir(analyze.ServerToClient).EffectiveMSS().Value, rtt)
+		if x == nil || x.likely {
+			t.Errorf("connection %d: %d segments taken as released by Nagle", c.ID, len(x.released))
+		}
+		if c.ID == 1 && len(x.released) < 50 {
+			t.Errorf("connection 1: %d segments left right after an ACK, want the 57 paced ones", len(x.released))
+		}
+	}
+}
