@@ -1080,3 +1080,16 @@ func TestFieldPacedNotNagle(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldRetriedNotStopped: a reset on a reused connection that curl
+// retried on a fresh one (retry-reset.trace.gz) is not the transfer
+// ending early.
+func TestFieldRetriedNotStopped(t *testing.T) {
+	r := Explain(readTraceGz(t, "retry-reset.trace.gz"), nil)
+	if s := r.Summary.Stops; len(s) != 0 {
+		t.Errorf("stops %+v", s)
+	}
+	if n := len(r.Events); n != 2 || r.Events[1].Size != 3000 {
+		t.Errorf("%d reads, want the two whole 3000-byte bodies", n)
+	}
+}

@@ -91,13 +91,28 @@ func stopLines(t *curltrace.Trace) []TraceLine {
 			msg = rest // a filter's tag
 		}
 		for _, p := range stopMessages {
-			if strings.HasPrefix(msg, p.prefix) && (p.prefix != "HTTP/2 stream" || strings.Contains(msg, "not closed cleanly")) {
+			if strings.HasPrefix(msg, p.prefix) && (p.prefix != "HTTP/2 stream" || strings.Contains(msg, "not closed cleanly")) && !retried(t, i) {
 				out = append(out, TraceLine{e.Line, msg, p.byCurl})
 				break
 			}
 		}
 	}
 	return out
+}
+
+// retried tells whether curl went on after the message of event i on a
+// fresh connection ("Connection died, retrying a fresh connect": a
+// reused connection the server had closed), so nothing ended early.
+func retried(t *curltrace.Trace, i int) bool {
+	for _, e := range t.Events[i+1:] {
+		if e.Kind != curltrace.Info {
+			return false
+		}
+		if strings.HasPrefix(strings.TrimSpace(e.Text), "Connection died, retrying") {
+			return true
+		}
+	}
+	return false
 }
 
 // CutBody is a response body the trace shows cut short: curl logged Got of
