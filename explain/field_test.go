@@ -1093,3 +1093,42 @@ func TestFieldRetriedNotStopped(t *testing.T) {
 		t.Errorf("%d reads, want the two whole 3000-byte bodies", n)
 	}
 }
+
+// TestFieldH2cCaptureEndsEarly: h2c-curl8-pieces read without its packets
+// after the 60th, as a tcpdump stopped before curl exits leaves it: the
+// reads past the capture's end are missing for a capture of the whole
+// transfer (review 10: "nothing in the evidence shows why", no advice).
+func TestFieldH2cCaptureEndsEarly(t *testing.T) {
+	tr := readTraceGz(t, "h2c-curl8-pieces.trace.gz")
+	src, err := capture.Open(filepath.Join(field, "h2c-curl8-pieces.pcap.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(AnalyzeOptions(tr))
+	for range 60 {
+		p, err := src.ReadPacket()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := Explain(tr, a.Result())
+	past := 0
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell {
+			continue
+		}
+		if len(e.Needs) == 0 {
+			t.Errorf("line %d (%v): cannot tell, and nothing would tell", e.Line, e.Cause)
+		}
+		if e.Cause == CauseMissing && slices.Contains(e.Needs, NeedWholeCapture) {
+			past++
+		}
+	}
+	if past < 10 {
+		t.Errorf("%d reads past the capture's end asking for the whole transfer", past)
+	}
+}

@@ -399,6 +399,10 @@ func h2Rules(f *Facts) verdict {
 	switch {
 	case f.unattributed:
 		return cannotTell(CauseUnknown, NeedStreamOrder)
+	case fr == nil && f.timed && !f.capturedPast:
+		// No frame of it captured, and the capture ended before the
+		// read: it did not last the transfer.
+		return cannotTell(CauseMissing, NeedWholeCapture)
 	case fr != nil && fr.Source != FromTrace:
 		return h2Placed(f)
 	case fr != nil && fr.Shape == ShapeWhole:
