@@ -536,6 +536,9 @@ func (p *contentPlacement) boundTo(ti int) *analyze.Connection {
 }
 
 // placedAt is where event i's bytes were found on capture connection c.
+// several tells whether event i's bytes are on more than one connection.
+func (p *contentPlacement) several(i int) bool { return p != nil && len(p.at[i]) > 1 }
+
 func (p *contentPlacement) placedAt(i int, c *analyze.Connection) (placed, bool) {
 	if p == nil {
 		return placed{}, false

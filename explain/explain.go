@@ -24,6 +24,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -328,7 +329,9 @@ func (r *Result) upgradeAt(ti int) int {
 
 func (r *Result) contentCheck() {
 	cp := r.content
-	if cp == nil {
+	if cp == nil || r.parallel {
+		// Parallel transfers without ids: an event's connection is a
+		// guess, so bytes not on it do not show another transfer.
 		return
 	}
 	told := map[int]bool{}
@@ -435,7 +438,7 @@ func eventConn(t *curltrace.Trace, i int) int {
 // event is of is not in the trace (review round 7: three connections, the
 // requests of all three taken for the last's, and the pair refused).
 func parallelNoIDs(t *curltrace.Trace) bool {
-	if len(t.Conns) < 2 || t.Curl.Known() && t.Curl.AtLeast(8, 0) {
+	if len(t.Conns) < 2 {
 		return false
 	}
 	firstSend := map[int]int{}
@@ -454,7 +457,50 @@ func parallelNoIDs(t *curltrace.Trace) bool {
 			return true
 		}
 	}
+	// curl 8 sends each request before the next connection opens, but
+	// the transfers still run at once: a connection opens before the one
+	// before it was done with ("Connection #0 to host ... left intact"
+	// after the second "Connected to").
+	ended := map[int]int{} // curl's connection number: the line it was done at
+	for _, e := range t.Events {
+		if e.Kind == curltrace.Info {
+			if n, ok := connDone(e.Text); ok {
+				if _, seen := ended[n]; !seen {
+					ended[n] = e.Line
+				}
+			}
+		}
+	}
+	for k := 1; k < len(t.Conns); k++ {
+		if l, ok := ended[k-1]; ok && t.Conns[k].Line < l {
+			return true
+		}
+	}
 	return false
+}
+
+// connDone reads the number of the connection curl says it is done with:
+// "Connection #0 to host h left intact", "Closing connection 0",
+// "shutting down connection #0".
+func connDone(text string) (int, bool) {
+	text = strings.TrimSpace(text)
+	var rest string
+	switch {
+	case strings.HasPrefix(text, "Connection #") && strings.HasSuffix(text, "left intact"):
+		rest = strings.TrimPrefix(text, "Connection #")
+	case strings.HasPrefix(text, "Closing connection "):
+		rest = strings.TrimPrefix(strings.TrimPrefix(text, "Closing connection "), "#")
+	case strings.HasPrefix(text, "shutting down connection #"):
+		rest = strings.TrimPrefix(text, "shutting down connection #")
+	default:
+		return 0, false
+	}
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	n, err := strconv.Atoi(rest[:end])
+	return n, err == nil
 }
 
 func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {

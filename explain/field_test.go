@@ -1132,3 +1132,25 @@ func TestFieldH2cCaptureEndsEarly(t *testing.T) {
 		t.Errorf("%d reads past the capture's end asking for the whole transfer", past)
 	}
 }
+
+// TestFieldParallelSameFileCurl8: curl 8.14 -Z fetching one file twice at
+// once, without --trace-ids (parallel-same-file-8): strace showed the two
+// sockets reading in turns, while the trace logs every event after the
+// second connect line under the second connection, and the same bytes are
+// on both. No read may be placed, certain, on a connection; none is
+// refused as another transfer's.
+func TestFieldParallelSameFileCurl8(t *testing.T) {
+	tr := readTraceGz(t, "parallel-same-file-8.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "parallel-same-file-8.pcap.gz"), ""))
+	if r.Refused || len(r.Problems) != 0 {
+		t.Fatalf("refused %v, problems %+v", r.Refused, r.Problems)
+	}
+	if len(r.Events) != 280 {
+		t.Fatalf("%d reads", len(r.Events))
+	}
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || !slices.Contains(e.Needs, NeedTransferIDs) {
+			t.Errorf("line %d: %v %v on connection %d, needs %v", e.Line, e.Cause, e.Confidence, e.Conn, e.Needs)
+		}
+	}
+}

@@ -344,6 +344,12 @@ func (st *connState) feed(i int, e *curltrace.Event) (Event, bool) {
 	st.located = false
 	if st.m != nil {
 		st.at, st.located = st.content.placedAt(i, st.m.Conn)
+		if st.parallel && st.content.several(i) {
+			// Parallel transfers without ids, and the same bytes on
+			// several connections (one file fetched twice): which one
+			// the read came on is not known.
+			st.located = false
+		}
 	}
 	switch e.Kind {
 	case curltrace.Info:
@@ -557,10 +563,11 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		ev.Facts.Point = st.m.Point
 		ev.Facts.ambiguous = st.m.Ambiguous
 	}
-	if st.parallel && !st.located && st.m != nil {
-		// curl 7's parallel transfers: the trace's connection for this
-		// read is a guess, and its bytes were not found on it.
-		ev.Facts.parallel = true
+	if st.parallel && !st.located && (st.m != nil || st.capture) {
+		// Parallel transfers without ids: the trace's connection for
+		// this read is a guess (or none), and its bytes were not found
+		// on it.
+		ev.Facts.parallel, ev.Facts.unmatched = true, false
 		st.header = 0
 		return ev
 	}

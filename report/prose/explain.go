@@ -181,7 +181,7 @@ func needText(n explain.Need) string {
 	case explain.NeedSupportedSuite:
 		return "the decrypted records: the key log was given, but the connection's cipher suite (TLS 1.2 CBC, or TLS 1.1 and older) is not one segscope decrypts; tshark -o tls.keylog_file:KEYLOG decrypts it"
 	case explain.NeedTransferIDs:
-		return "which connection each event is of: curl 7 ran the transfers in parallel (-Z) and logs every event after its last connect line under the last connection; trace each transfer on its own, or with curl 8.3+ and --trace-ids"
+		return "which connection each event is of: curl ran the transfers in parallel (-Z) and its trace names no connection per event (curl 7 logs every event after its last connect line under the last connection); trace each transfer on its own, or with curl 8.3+ and --trace-ids"
 	case explain.NeedOriginLeg:
 		return "the origin's TLS records: curl went through an HTTPS proxy (-x https://), whose own TLS carries the CONNECT and, inside it, the origin's TLS, which segscope does not walk; go through an http:// proxy (its tunnel is walked) or without one (curl --noproxy '*')"
 	case explain.NeedPriorKnowledge:
@@ -630,7 +630,7 @@ func unknownText(e explain.Event) string {
 	f := e.Facts
 	switch {
 	case slices.Contains(e.Needs, explain.NeedTransferIDs):
-		return "curl 7 logged this read under the last connection it opened, and its bytes were not found there: which connection it came on is not in the trace"
+		return "curl logged this read without naming its connection, while transfers ran in parallel, and its bytes were not found on the connection it was taken for: which connection it came on is not in the trace"
 	case slices.Contains(e.Needs, explain.NeedOriginLeg):
 		return "the read's bytes came through the origin's TLS, inside the HTTPS proxy's TLS: the capture's decrypted stream holds the origin's records, not these bytes"
 	case f.Layer == explain.LayerH2TLS && f.Record != nil:
