@@ -100,6 +100,7 @@ const (
 	ByServerWindow              // seen from the server, the read ends where the window curl's side advertised ended
 	ByChunkRest                 // curl 7: the send begins inside a chunk and ends where one ends: the rest of a write of one chunk
 	ByChunkCut                  // curl 7: the send ends inside a chunk, which curl 7 writes whole
+	ByStrayStop                 // a read of the trace stopped where one read of this capture's stream could not: maybe another run's trace
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -139,6 +140,7 @@ var inferenceNames = [...]string{
 	ByServerWindow:    "server-window",
 	ByChunkRest:       "chunk-rest",
 	ByChunkCut:        "chunk-cut",
+	ByStrayStop:       "stray-stop",
 }
 
 func (i Inference) String() string {
@@ -257,6 +259,7 @@ type Facts struct {
 	unattributed bool
 	ambiguous    bool // the connection was matched by order among several candidates
 	distant      bool // the trace's and the capture's clocks are too far apart for one host
+	stray        bool // a read of the connection stopped where one read of its stream could not (ProblemStrayStop)
 	curl         curltrace.Version
 	ascii        bool // the trace is --trace-ascii
 	keyMissing   bool // a key log was given, with no secret for this connection
@@ -526,7 +529,9 @@ type BufferFact struct {
 	Source Source     `json:"source"`
 	Size   int        `json:"size"`
 	Kind   BufferKind `json:"kind"`
-	Filled bool       `json:"filled"` // N == Size, or N + HeaderBytes == Size
+	// Filled: N == Size, or N + HeaderBytes == Size. A read that did not
+	// fill it has the fact only when it stopped inside a segment.
+	Filled bool `json:"filled"`
 	// HeaderBytes: the read that filled the buffer also held the response
 	// header curl logged as Recv header just before it (N + HeaderBytes ==
 	// Size), so the Recv data line shows less than the buffer.

@@ -134,6 +134,12 @@ const (
 	// negative, before its first): another run of the same transfer, or
 	// a capture on another host.
 	ProblemOtherRun
+	// ProblemStrayStop: the read at Line (Size bytes) stopped inside
+	// packet Packet of connection Conn with room left in curl's Buffer:
+	// one read of that stream takes all that waits, so the trace may be
+	// of another run of the transfer (curl 7's trace clock cannot tell),
+	// or curl was slowed. The connection's causes are inferred.
+	ProblemStrayStop
 )
 
 // Refuses tells whether a problem shows that the trace and the capture
@@ -183,6 +189,9 @@ type Problem struct {
 	// ProblemAmbiguous: the guess was by the connect line's time (curl
 	// 7's clock), not the order of connection.
 	ByTime bool
+	// ProblemStrayStop: the packet the read stopped inside, and curl's
+	// buffer.
+	Packet, Buffer int
 }
 
 // Result is the explanation of a trace.
@@ -287,11 +296,21 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 		r.inferBuffer()
 	}
 	r.recordReads()
+	stray := map[int]bool{}
 	for i := range r.Events {
 		ev := &r.Events[i]
 		if ev.Facts.Layer == LayerHTTP1 || ev.Facts.Layer == LayerUnknown {
 			r.bufferFacts(ev)
 		}
+		if ev.Conn >= 0 && !stray[ev.Conn] && strayStop(&ev.Facts) {
+			stray[ev.Conn] = true
+			r.Problems = append(r.Problems, Problem{Kind: ProblemStrayStop, Line: ev.Line, Conn: ev.Conn,
+				Size: ev.Size, Packet: ev.Segments[len(ev.Segments)-1].Packet, Buffer: ev.Facts.Buffer.Size})
+		}
+	}
+	for i := range r.Events {
+		ev := &r.Events[i]
+		ev.Facts.stray = ev.Conn >= 0 && stray[ev.Conn]
 		decide(ev, t.HasTimes)
 	}
 	r.decideSends(conns, sides)

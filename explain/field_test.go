@@ -1154,3 +1154,26 @@ func TestFieldParallelSameFileCurl8(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldOtherRunCurl7: the trace of a second run of the same request
+// (other-run-7.trace.gz, same Date, curl 7's trace clock) against the
+// first run's capture: one read stops inside a segment with room left in
+// curl's buffer, which a read of that stream cannot; the problem names it
+// and nothing is certain. The first run's own trace has no such read.
+func TestFieldOtherRunCurl7(t *testing.T) {
+	own := readTraceGz(t, "other-run-7.own.trace.gz")
+	r := Explain(own, analyzeFor(t, own, filepath.Join(field, "other-run-7.pcap.gz"), ""))
+	if len(r.Problems) != 0 {
+		t.Errorf("own trace: problems %+v", r.Problems)
+	}
+	tr := readTraceGz(t, "other-run-7.trace.gz")
+	r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "other-run-7.pcap.gz"), ""))
+	if len(r.Problems) != 1 || r.Problems[0].Kind != ProblemStrayStop || r.Problems[0].Buffer != 102400 || r.Refused {
+		t.Fatalf("other run: problems %+v, refused %v", r.Problems, r.Refused)
+	}
+	for _, e := range r.Events {
+		if e.Confidence == Certain {
+			t.Errorf("line %d: %v certain", e.Line, e.Cause)
+		}
+	}
+}

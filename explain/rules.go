@@ -54,6 +54,8 @@ func decide(ev *Event, hasTimes bool) {
 		v.conf, v.inf = Inferred, ByGuessedMatch
 	case ev.Facts.distant:
 		v.conf, v.inf = Inferred, ByDistantClocks
+	case ev.Facts.stray:
+		v.conf, v.inf = Inferred, ByStrayStop
 	}
 	ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, fitNeeds(&ev.Facts, v.needs)
 	if f := &ev.Facts; f.timed && !f.capturedPast {
@@ -256,12 +258,29 @@ func clearRules(f *Facts) verdict {
 		// short of the MSS is not in the capture: one write of the
 		// server, or a window, or its stack's own packet sizes.
 		return inferred(CauseShortSegment, ByShortSegment)
+	case strayStop(f):
+		// It stopped inside a segment, which came whole, with room left
+		// in curl's buffer: one read takes all that waits. Not the
+		// socket's doing: a rate limit, or the trace of another run
+		// (review 12: two runs in one second, one Date).
+		return cannotTell(CauseUnknown, NeedStrace)
 	case s.Count > 1:
 		return certain(CauseBacklog)
 	case s.StartsInside:
 		return certain(CauseBacklog) // the rest of a segment an earlier read stopped inside
 	}
 	return cannotTell(CauseUnknown, tcpNeed(f)...)
+}
+
+// strayStop tells whether a read of the clear stopped inside a segment
+// with room left in curl's buffer (as the trace shows it: not one taken
+// from reads that stop inside segments, as a rate limit's), not at the
+// body's end, and not after a pause (a rate limit): a segment reaches the
+// socket whole, and one read takes all that waits, up to the buffer.
+func strayStop(f *Facts) bool {
+	s := f.Segments
+	return s != nil && s.EndsInside && f.Buffer != nil && f.Buffer.Source == FromTrace && !f.Buffer.Filled && !paused(*f) &&
+		(f.Body == nil || !f.Body.AtEnd) && (f.Point == nil || !f.Point.aboveOffload() || s.Super == 0)
 }
 
 // wholeSuper: the read is one whole segment longer than the MSS, as the

@@ -473,6 +473,9 @@ func (r *Result) bufferFacts(ev *Event) {
 		f.Filled = true
 	case h != nil && h.Bytes > 0 && ev.Size+h.Bytes == b.Size:
 		f.Filled, f.HeaderBytes = true, h.Bytes
+	case ev.Facts.Segments != nil && ev.Facts.Segments.EndsInside:
+		// Room left in the buffer, and the read stopped inside a
+		// segment: the buffer is part of why that is odd (clearRules).
 	default:
 		return
 	}

@@ -52,6 +52,8 @@ func problemText(p explain.Problem) string {
 			when = roundDur(-p.Skew) + " before its first"
 		}
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are on this connection, but curl 8's trace clock, which is the system's, puts the trace's connection wholly outside it, %s: this is another run of the same transfer, or the capture was taken on a host whose clock is that far off. Reads are timed with the quickest read taken as immediate, and no cause is certain; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Conn, when)
+	case explain.ProblemStrayStop:
+		return fmt.Sprintf("trace line %d: the %d bytes curl read stopped inside packet %d of capture connection %d, with room left in curl's %d-byte buffer; a segment reaches the socket whole, and one read takes all that is waiting, so no read of this connection's stream stops there: the trace may be of another run of the same transfer (two runs in one second share a Date, and curl 7's trace clock cannot tell them apart), or curl was slowed (--limit-rate). The connection's causes are inferred; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Size, p.Packet, p.Conn, p.Buffer)
 	case explain.ProblemContentDiffers:
 		verb := "received"
 		if p.SentDir {
@@ -684,6 +686,8 @@ func inferenceText(e explain.Event) string {
 		return "a segment of whole chunks is taken as one write of the server; the capture does not show its writes"
 	case explain.ByServerResend:
 		return "seen from the server, which sent these bytes again: the first copy is taken as lost on the way, and the bytes after it as waiting in curl's socket for the resent one"
+	case explain.ByStrayStop:
+		return "a read of this trace stopped where no read of this capture connection's stream can (see the problems): the trace may be of another run than the capture, and this cause not the read's"
 	case explain.ByDistantClocks:
 		return "the trace's clock and the capture's disagree (see the problems): as on two hosts, or the trace and the capture are of different runs of the transfer, and this cause not the read's"
 	case explain.ByMSSPiece:
