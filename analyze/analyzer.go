@@ -124,6 +124,9 @@ type Warning struct {
 	// For WarnLate: how many connections the N late packets came for,
 	// and the ID of the first.
 	Conns, First int
+	// For WarnOverlap: the source that began N nanoseconds before the
+	// end of the sources before it.
+	Source string
 }
 
 // WarningKind tells what a Warning is about.
@@ -155,9 +158,13 @@ const (
 	// after they had closed cleanly and been handed over when streaming;
 	// they are not counted in them.
 	WarnLate
+	// WarnOverlap: Source began N ns before the end of the sources read
+	// before it: another capture of the same traffic, read as another
+	// capture point (its copies are duplicates).
+	WarnOverlap
 )
 
-var warningKindNames = [...]string{"", "capture-bound", "evicted", "malformed", "missing-bytes", "direction-bound", "units-dropped", "super-segments", "snap-cut", "late"}
+var warningKindNames = [...]string{"", "capture-bound", "evicted", "malformed", "missing-bytes", "direction-bound", "units-dropped", "super-segments", "snap-cut", "late", "overlap"}
 
 func (k WarningKind) String() string {
 	if int(k) < len(warningKindNames) && k != 0 {
@@ -223,10 +230,13 @@ type Analyzer struct {
 	// multi: the capture has several interfaces (a pcapng of lo and any,
 	// a router's two sides); each connection is then seen on one, the
 	// first it appeared on, and its copies on the others are duplicates.
-	multi  bool
-	res    Result
-	source string
-	pkt    decoded
+	multi bool
+	// ifaceBase is added to the interface of the packets of a source
+	// that overlaps the ones before it in time (overlaps).
+	ifaceBase int32
+	res       Result
+	source    string
+	pkt       decoded
 
 	// The last connection looked up: bulk transfers hit it again and again.
 	lastKey  Key
@@ -275,6 +285,7 @@ func (a *Analyzer) ReadAll(src capture.Source) error {
 	a.res.Sources = append(a.res.Sources, src.Name())
 	secrets, _ := src.(keyLogSource)
 	seen := 0
+	first := true
 	for {
 		if a.stopped.Load() {
 			return ErrStopped
@@ -292,11 +303,34 @@ func (a *Analyzer) ReadAll(src capture.Source) error {
 		if err != nil {
 			return err
 		}
+		if first {
+			first = false
+			a.overlaps(src.Name(), p.Timestamp.UnixNano())
+		}
 		if err := a.Add(p); err != nil {
 			return &capture.Error{Source: src.Name(), Packet: p.Number, Err: err}
 		}
 	}
 }
+
+// overlaps starts a source whose first packet is at t: when it falls
+// within the time the sources before it held, it is not the next
+// piece of one capture (tcpdump -C/-G rotates in time order) but another
+// capture of the same traffic (two capture points): its packets are read
+// as coming on interfaces of their own, so that those of a connection an
+// earlier file holds are copies (duplicates), not retransmissions.
+func (a *Analyzer) overlaps(name string, t int64) {
+	if len(a.res.Sources) < 2 || a.res.TCPPackets == 0 || t >= a.res.Last || t < a.res.First {
+		return // the next piece, or a capture of another time given out of order
+	}
+	a.ifaceBase = int32(len(a.res.Sources)-1) * sourceIfaces
+	a.multi = true
+	a.res.Warnings = append(a.res.Warnings, Warning{Conn: -1, Kind: WarnOverlap, Source: name, N: a.res.Last - t})
+}
+
+// sourceIfaces spaces the interfaces of overlapping sources apart (the
+// interface bits of a connection are taken mod 64: see copyOf).
+const sourceIfaces = 16
 
 // ErrStopped is what ReadAll returns when Stop ended it early.
 var ErrStopped = errors.New("stopped before the end of the capture")
@@ -365,7 +399,7 @@ func (a *Analyzer) Add(p capture.Packet) error {
 	}
 	a.res.TCPPackets++
 	a.multi = a.multi || p.Interface != 0 || p.Interfaces > 1
-	a.pkt.iface = int32(p.Interface)
+	a.pkt.iface = a.ifaceBase + int32(p.Interface)
 	a.route(&a.pkt, now, p.Number)
 	return nil
 }

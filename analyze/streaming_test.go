@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segscope/segscope/bench/hostile"
+	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/internal/synth"
 )
 
@@ -174,5 +175,60 @@ func TestStreamingHoldsNoCleanClose(t *testing.T) {
 	_, held := streamBytes(t, b, Options{HoldClosed: true})
 	if res.MaxLiveSeen > 20 || held.MaxLiveSeen < 1900 {
 		t.Errorf("max live %d, held whole %d; want a handful, about 2000", res.MaxLiveSeen, held.MaxLiveSeen)
+	}
+}
+
+// TestOverlappingFiles: the client's and the server's capture of one
+// transfer (explain/testdata/field/server-window.*) given as two files.
+// The second begins before the first ends: another capture point, not
+// the next piece of one capture, so its packets of the connection are
+// copies. The counts are the first file's alone (8 retransmissions:
+// tshark's 7, and frame 123, the second copy of frame 103's bytes, which
+// it calls out of order), read whole or streamed, with the overlap warned
+// about; files of other times, in either order, are not.
+func TestOverlappingFiles(t *testing.T) {
+	files := []string{"../explain/testdata/field/server-window.client.pcap.gz", "../explain/testdata/field/server-window.server.pcap.gz"}
+	read := func(opts Options, paths ...string) *Result {
+		a := New(opts)
+		for _, p := range paths {
+			src, err := capture.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.ReadAll(src); err != nil {
+				t.Fatal(err)
+			}
+			src.Close()
+		}
+		return a.Result()
+	}
+	alone := read(Options{}, files[0]).Connections[0].Dirs[ServerToClient]
+	var streamed []*Connection
+	for _, res := range []*Result{
+		read(Options{}, files...),
+		read(Options{HoldClosed: true, Done: func(c *Connection, _ []Warning, _ int64) { streamed = append(streamed, c) }}, files...),
+	} {
+		cs := res.Connections
+		if res.Streamed > 0 {
+			cs = streamed
+		}
+		if len(cs) != 1 {
+			t.Fatalf("%d connections", len(cs))
+		}
+		d := cs[0].Dirs[ServerToClient]
+		if d.DataSegments != alone.DataSegments || d.RetransmittedSegments != alone.RetransmittedSegments || alone.RetransmittedSegments != 8 || d.PayloadBytes != alone.PayloadBytes || d.Duplicates == 0 {
+			t.Errorf("two files: %d segments, %d retransmitted, %d bytes, %d copies; the client's alone: %d, %d, %d",
+				d.DataSegments, d.RetransmittedSegments, d.PayloadBytes, d.Duplicates, alone.DataSegments, alone.RetransmittedSegments, alone.PayloadBytes)
+		}
+		if len(res.Warnings) != 1 || res.Warnings[0].Kind != WarnOverlap || res.Warnings[0].Source != files[1] {
+			t.Errorf("warnings %+v", res.Warnings)
+		}
+	}
+	// Captures of other times, in either order, are not overlapping.
+	if res := read(Options{}, "testdata/late-fin.pcap", "testdata/advmss-server.pcap.gz"); len(res.Warnings) != 0 {
+		t.Errorf("an earlier capture after a later one: warnings %+v", res.Warnings)
+	}
+	if res := read(Options{}, "testdata/advmss-server.pcap.gz", "testdata/late-fin.pcap"); len(res.Warnings) != 0 {
+		t.Errorf("files in time order: warnings %+v", res.Warnings)
 	}
 }

@@ -142,6 +142,9 @@ func writeReport(s *streams, r interface {
 // are read.
 func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter analyze.Filter, opts analyze.Options, paths []string) error {
 	o.liveOptions.apply(&opts)
+	// A second file may be another capture of the same traffic: its
+	// copies of a connection the first wrote at its close would be late.
+	opts.HoldClosed = opts.HoldClosed || len(paths) > 1
 	switch f {
 	case report.JSONL:
 		return loadStreamed(s, paths, opts, filter, func(func() int64) report.ConnWriter { return report.NewAnalysisJSONL(s.out) }, !o.noProgress)

@@ -2,6 +2,7 @@ package prose
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/segscope/segscope/analyze"
 )
@@ -21,6 +22,9 @@ func WarningText(w analyze.Warning) string {
 			what, them = fmt.Sprintf("%d connections (the first: %d) after they", w.Conns, w.First), "them"
 		}
 		return fmt.Sprintf("%d packets came for %s had closed (a FIN each way, each acknowledged) and been written: they are not counted in %s (a FIN resent then means the last ACK was lost past the capture point); give --close-grace to hold such connections that long and count them", w.N, what, them)
+	case analyze.WarnOverlap:
+		return fmt.Sprintf("%s begins %s before the end of the files read before it: not the next piece of one capture (rotated files follow each other in time) but another capture of the same traffic, as from a second capture point; its packets of the connections the earlier files hold were counted as copies (duplicates), seen from the earlier capture. To compare capture points, analyze each file alone",
+			w.Source, time.Duration(w.N).Round(time.Microsecond))
 	case analyze.WarnMalformed:
 		return fmt.Sprintf("%d malformed packets skipped", w.N)
 	case analyze.WarnMissingBytes:

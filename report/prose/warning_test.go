@@ -18,6 +18,7 @@ func TestWarningText(t *testing.T) {
 		{analyze.Warning{Kind: analyze.WarnEvicted, N: 4900, Bound: 100}, []string{"4900 connections were ended", "because 100 were live at once", "--max-live"}},
 		{analyze.Warning{Kind: analyze.WarnLate, N: 9, Conns: 1, First: 0}, []string{"9 packets came for connection 0 after it had closed (a FIN each way, each acknowledged)", "not counted in it", "--close-grace"}},
 		{analyze.Warning{Kind: analyze.WarnLate, N: 4, Conns: 2, First: 17}, []string{"4 packets came for 2 connections (the first: 17) after they had closed", "not counted in them"}},
+		{analyze.Warning{Kind: analyze.WarnOverlap, N: 231390000, Source: "server.pcap"}, []string{"server.pcap begins 231.39ms before the end of the files read before it", "another capture of the same traffic", "copies (duplicates)"}},
 		{analyze.Warning{Kind: analyze.WarnMalformed, N: 3}, []string{"3 malformed packets skipped"}},
 		{analyze.Warning{Kind: analyze.WarnMissingBytes, N: 1448}, []string{"1448 bytes of this direction were never captured"}},
 		{analyze.Warning{Kind: analyze.WarnDirectionBound, N: 2}, []string{"was hit 2 times", "--max-buffered)"}},
