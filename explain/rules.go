@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"slices"
 	"time"
 
 	"github.com/segscope/segscope/tlsdec"
@@ -58,6 +59,11 @@ func decide(ev *Event, hasTimes bool) {
 		v.conf, v.inf = Inferred, ByStrayStop
 	}
 	ev.Cause, ev.Confidence, ev.Inference, ev.Needs = v.cause, v.conf, v.inf, fitNeeds(&ev.Facts, v.needs)
+	if ev.hasTOD {
+		// The trace has its times: what they could not tell (the
+		// clocks not aligned), strace does.
+		ev.Needs = withoutTraceTime(ev.Needs)
+	}
 	if f := &ev.Facts; f.timed && !f.capturedPast {
 		// The capture's last packet came before the read: packets
 		// missing for it may simply not have been captured yet.
@@ -76,6 +82,23 @@ func decide(ev *Event, hasTimes bool) {
 	if c := ev.Facts.Chunks; c != nil && (c.Framing > 0 || c.Trailers > 0) {
 		ev.Notes = append(ev.Notes, NoteChunkFraming)
 	}
+}
+
+// withoutTraceTime replaces NeedTraceTime with NeedStrace, once.
+func withoutTraceTime(needs []Need) []Need {
+	if !slices.Contains(needs, NeedTraceTime) {
+		return needs
+	}
+	var out []Need
+	for _, n := range needs {
+		if n == NeedTraceTime {
+			n = NeedStrace
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // fitNeeds keeps the advice to what this user can do: curl before 8.3

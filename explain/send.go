@@ -542,9 +542,11 @@ func shortNeeds(ev *Event) []Need {
 	switch {
 	case ev.Conn < 0:
 		return []Need{NeedCapture, NeedStrace}
-	case ev.Time.IsZero():
+	case ev.Time.IsZero() && !ev.hasTOD:
 		return []Need{NeedTraceTime, NeedStrace}
 	}
+	// With times that could not be put on the capture's clock, strace
+	// is what tells (review 11: "add --trace-time" to a trace that had it).
 	return []Need{NeedStrace}
 }
 
