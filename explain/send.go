@@ -750,9 +750,11 @@ type UploadSummary struct {
 	FormParts     int   `json:"form_parts"`
 	Chunked       bool  `json:"chunked"`
 	Chunks        int   `json:"chunks"` // chunks (the terminating one included) in sends of whole chunks
-	ChunkData     int64 `json:"chunk_data"`
-	ChunkFraming  int64 `json:"chunk_framing"`
-	Last          int   `json:"last"` // the last send's size
+	// Terminated: the terminating chunk is one of Chunks.
+	Terminated   bool  `json:"terminated,omitempty"`
+	ChunkData    int64 `json:"chunk_data"`
+	ChunkFraming int64 `json:"chunk_framing"`
+	Last         int   `json:"last"` // the last send's size
 	// Expect: the first send waited for 100 Continue.
 	Expect *ExpectFact `json:"expect"`
 }
@@ -815,6 +817,7 @@ func (r *Result) summarizeSends() {
 			}
 			if f := ev.Facts.Upload; f != nil && f.Chunks > 0 {
 				u.Chunks += f.Chunks
+				u.Terminated = u.Terminated || f.LastChunk
 				u.ChunkData += int64(f.ChunkData)
 				u.ChunkFraming += int64(f.ChunkFraming)
 			}

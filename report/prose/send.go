@@ -394,8 +394,13 @@ func requestSentence(q explain.UploadSummary, s explain.SendSummary, stops []exp
 	}
 	if q.Chunked {
 		out := fmt.Sprintf("Chunked upload (%s): %s bytes in %s", where, thousands(q.Body), countOf(q.Sends, "send", "sends"))
-		if q.Chunks > 0 {
-			out += fmt.Sprintf(", %s bytes of data in %s + %s of framing", thousands(q.ChunkData), countOf(q.Chunks, "chunk", "chunks"), thousands(q.ChunkFraming))
+		if data := q.Chunks; data > 0 {
+			end := ""
+			if q.Terminated {
+				data--
+				end = " and the terminating one"
+			}
+			out += fmt.Sprintf(", %s bytes of data in %s%s + %s of framing", thousands(q.ChunkData), countOf(data, "chunk", "chunks"), end, thousands(q.ChunkFraming))
 		}
 		return out + ": curl sends each read of its source as a chunk; N counts the framing." + expectSummary(q)
 	}

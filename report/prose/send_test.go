@@ -33,3 +33,14 @@ func TestSendTakerAndPressure(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkedUploadCount: the terminating chunk is not counted as one of
+// the data chunks (review 11: "60,000 bytes of data in 21 chunks" for 20
+// and the terminating one).
+func TestChunkedUploadCount(t *testing.T) {
+	q := explain.UploadSummary{Line: 4, Conn: 0, Chunked: true, Body: 60145, Sends: 21, Chunks: 21, Terminated: true, ChunkData: 60000, ChunkFraming: 145}
+	got := requestSentence(q, explain.SendSummary{}, nil)
+	if want := "60,000 bytes of data in 20 chunks and the terminating one + 145 of framing"; !strings.Contains(got, want) {
+		t.Errorf("%q lacks %q", got, want)
+	}
+}
