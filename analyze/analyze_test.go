@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -645,6 +646,11 @@ func TestInferMSSNotFromOffload(t *testing.T) {
 		{"super-segments above", conn("10.0.0.2:40000", "10.0.0.1:80", append(rep(32768, 3), 60760, 47784, 31856, 7240)...), 0},
 		{"one size past a jumbo frame", conn("10.0.0.2:40000", "10.0.0.1:80", append(rep(65160, 3), 14480, 4052)...), 0},
 		{"loopback", conn("127.0.0.1:40000", "127.0.0.1:8080", append(rep(65483, 10), 1000)...), 65483},
+		// Review 12: begun mid-transfer after GRO, the server's sizes of
+		// a real capture: 1448 x164, and whole multiples of it but one.
+		{"GRO units of wire segments", conn("10.212.1.2:40000", "10.212.2.2:19200", slices.Concat(rep(1448, 164), rep(2896, 55), rep(5792, 27), rep(8688, 13), rep(4344, 12), rep(7240, 9), []int{9440, 1040, 258})...), 1448},
+		{"one request", conn("10.0.0.2:40000", "10.0.0.1:80", 88), 0},
+		{"short writes", conn("10.0.0.2:40000", "10.0.0.1:80", rep(120, 30)...), 0},
 	} {
 		if e := effectiveMSS(c.c, ServerToClient); e.Value != c.want || e.Inferred != (c.want > 0) {
 			t.Errorf("%s: %d (inferred %v), want %d", c.name, e.Value, e.Inferred, c.want)

@@ -1277,7 +1277,7 @@ func capitalize(s string) string {
 // every connection.
 func EffectiveMSS(e analyze.EffectiveMSS) string {
 	if e.Value == 0 {
-		return "unknown (no data segments)"
+		return "unknown (no MSS option captured, and no segment size shows it)"
 	}
 	if e.Inferred {
 		return strconv.Itoa(e.Value) + " (taken from the segment sizes: no MSS option was captured)"

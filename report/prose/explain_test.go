@@ -38,7 +38,7 @@ func TestEffectiveMSS(t *testing.T) {
 		{analyze.EffectiveMSS{Value: 1460, MSS: 1460}, "1460 (MSS in the client's SYN; no TCP options on data segments) = 1460"},
 		{analyze.EffectiveMSS{Value: 1428, MSS: 1460, OptionBytes: 32}, "1460 (MSS in the client's SYN) - 32 (TCP options) = 1428"},
 		{analyze.EffectiveMSS{Value: 1448, Inferred: true}, "1448 (taken from the segment sizes: no MSS option was captured)"},
-		{analyze.EffectiveMSS{}, "unknown (no data segments)"},
+		{analyze.EffectiveMSS{}, "unknown (no MSS option captured, and no segment size shows it)"},
 	} {
 		if got := EffectiveMSS(c.e); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.e, got, c.want)
