@@ -182,11 +182,12 @@ const (
 	NeedOriginLeg                       // TLS inside an HTTPS proxy's TLS is not walked: the proxy's leg to the origin
 	NeedTransferIDs                     // curl 7's parallel transfers: which connection each event is of
 	NeedSupportedSuite                  // the key log was given, but the suite is not one segscope decrypts (CBC)
+	NeedConnInCapture                   // the capture has the trace's other connections, not this one (a filter left it out)
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge", "origin-leg", "transfer-ids", "supported-suite"}
+	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge", "origin-leg", "transfer-ids", "supported-suite", "conn-in-capture"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -246,7 +247,9 @@ type Facts struct {
 
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection
-	h2Lines   bool // the trace has curl 8.3+'s [HTTP/2] stream lines but no FRAME lines
+	// othersMatched: the capture has other connections of the trace.
+	othersMatched bool
+	h2Lines       bool // the trace has curl 8.3+'s [HTTP/2] stream lines but no FRAME lines
 	// unanchored: the capture has neither the server's SYN nor the
 	// response's header, so no stream offset is known to be where the
 	// reads start (the capture began mid-transfer).

@@ -192,6 +192,9 @@ type Problem struct {
 	// ProblemStrayStop: the packet the read stopped inside, and curl's
 	// buffer.
 	Packet, Buffer int
+	// ProblemNoConnection: other connections of the trace are in the
+	// capture (it is of this transfer, not all of it).
+	OthersMatched bool
 }
 
 // Result is the explanation of a trace.
@@ -261,6 +264,9 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 	r.parallel = parallelNoIDs(t)
 	if res != nil {
 		r.match(res, scan)
+		for i := range r.Problems {
+			r.Problems[i].OthersMatched = r.Problems[i].Kind == ProblemNoConnection && len(r.Matches) > 0
+		}
 	}
 	conns := r.connStates(res != nil, scan)
 	if r.parallel {

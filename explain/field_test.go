@@ -1177,3 +1177,18 @@ func TestFieldOtherRunCurl7(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldRedirectUncaptured: curl -L to another port that the capture's
+// filter left out: the trace's first connection is in the capture, its
+// second is not, which the problem says as such (not "are they of the
+// same transfer?").
+func TestFieldRedirectUncaptured(t *testing.T) {
+	tr := readTraceGz(t, "redirect-uncaptured.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "redirect-uncaptured.pcap"), ""))
+	if len(r.Matches) != 1 || len(r.Problems) != 1 {
+		t.Fatalf("%d matches, problems %+v", len(r.Matches), r.Problems)
+	}
+	if p := r.Problems[0]; p.Kind != ProblemNoConnection || !p.OthersMatched || p.Server.Port() != 19397 {
+		t.Errorf("problem %+v", p)
+	}
+}

@@ -138,6 +138,8 @@ func traceOnly(ev *Event) verdict {
 		need = NeedNoTunnel
 	case f.unmatched && f.snapLost:
 		need = NeedFullSnap
+	case f.unmatched && f.othersMatched:
+		need = NeedConnInCapture
 	case f.unmatched:
 		need = NeedMatchingCapture
 	}

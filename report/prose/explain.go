@@ -78,6 +78,9 @@ func problemText(p explain.Problem) string {
 	if p.Tunnel.IsValid() && p.TunnelConn >= 0 {
 		return s + fmt.Sprintf("; curl went through that proxy to %s (its CONNECT), and capture connection %d is to %s: the proxy's own connection to the origin, whose records are the same but whose segments are not what curl received. Capture curl's connection to the proxy (%s)", p.Tunnel, p.TunnelConn, p.Tunnel, p.Server)
 	}
+	if p.OthersMatched {
+		return s + "; the capture has the trace's other connections (to " + strings.Join(have, ", ") + "): it missed this one, as a capture filter on a host or port does (a redirect to another host, say); capture with a filter that takes it in"
+	}
 	return s + "; the capture has connections to " + strings.Join(have, ", ") + ": are the trace and the capture of the same transfer?"
 }
 
@@ -150,6 +153,8 @@ func needText(n explain.Need) string {
 	switch n {
 	case explain.NeedCapture:
 		return "a capture of the same transfer (segscope curl, or tcpdump -s 0 -w FILE while curl runs)"
+	case explain.NeedConnInCapture:
+		return "a capture that holds this connection too: the one given has the trace's other connections but not this one (see the problems)"
 	case explain.NeedMatchingCapture:
 		return "a capture of this very transfer: the one given has no connection of it (see the problems)"
 	case explain.NeedFullSnap:
@@ -1028,6 +1033,11 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	case explain.CauseUnmatched:
 		if slices.Contains(e.Needs, explain.NeedFullSnap) {
 			return []string{"No connection in the capture matched the trace: the capture's snap length cut every packet inside its headers."}
+		}
+		if len(r.Matches) > 0 {
+			// Some of the trace's connections are there: the capture is of
+			// this transfer, not of all of it.
+			return []string{fmt.Sprintf("%d of %d reads came on a connection the capture does not have (see the problems), though it has the trace's other connections: the capture missed that one (a capture filter on a host or port leaves out, say, a redirect to another host).", n, s.Events)}
 		}
 		return []string{"No connection in the capture matched the trace: are they of the same transfer?"}
 	case explain.CauseTraceOnly:
