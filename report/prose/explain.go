@@ -905,7 +905,9 @@ func pointSentence(p *explain.PointFact) string {
 		if p.Where == explain.PointServer {
 			host, other, ttl, otherTTL = "server", "client's", p.ServerTTL, p.ClientTTL
 		}
-		where = fmt.Sprintf("Captured at the %s (its SYN still had TTL %d; the %s SYN came with %d, past a router)", host, ttl, other, otherTTL)
+		// The TTLs place no router between the capture and that end: on
+		// its host, or on the link before the first router.
+		where = fmt.Sprintf("Captured on the %s's side (its SYN still had TTL %d, so no router was between; the %s SYN came with %d, past a router)", host, ttl, other, otherTTL)
 	case p.Where != explain.PointUnknown:
 		first, second := p.SynToSynAck, p.SynAckToAck
 		where = fmt.Sprintf("Captured at the %s (the SYN-ACK followed the SYN by %s and the ACK followed it by %s: the round trip lies on the other side)", p.Where, roundDur(first), roundDur(second))
@@ -922,7 +924,7 @@ func pointSentence(p *explain.PointFact) string {
 	case p.Where == explain.PointClient:
 		return fmt.Sprintf("%s, after receive offload: %d of %d of the server's segments are longer than the MSS %d, merged by GRO on curl's host (or passed whole by a veth), and curl's reads can take them whole.", where, p.Super, p.Segments, p.MSS)
 	case p.Where == explain.PointServer:
-		return fmt.Sprintf("%s, above segmentation offload: %d of %d of the server's segments are longer than the MSS %d, cut at the MSS only after the capture, so the segments curl received and when they reached it are not in the capture; the times are when the server sent them.", where, p.Super, p.Segments, p.MSS)
+		return fmt.Sprintf("%s: %d of %d of the server's segments are longer than the MSS %d, units of its segmentation offload (TSO/GSO), cut at the MSS where the path requires it (its NIC, or a router to a smaller MTU; a veth or a bridge passes them whole, and curl's host may take them so): the segments curl received, and when they reached it, are not in this capture; the times are when they passed the capture point.", where, p.Super, p.Segments, p.MSS)
 	}
 	return fmt.Sprintf("%s; %d of %d of the server's segments are longer than the MSS %d: taken above the server's segmentation offload or after curl's receive offload, so reads inside them are not explained as certain.", where, p.Super, p.Segments, p.MSS)
 }

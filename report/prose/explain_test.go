@@ -14,12 +14,15 @@ import (
 // the side the capture was taken on.
 func TestPointSentence(t *testing.T) {
 	server := &explain.PointFact{Where: explain.PointServer, By: "ttl", ClientTTL: 63, ServerTTL: 64, Super: 20, Segments: 90, MSS: 1448}
-	want := "Captured at the server (its SYN still had TTL 64; the client's SYN came with 63, past a router), above segmentation offload: 20 of 90 of the server's segments are longer than the MSS 1448, cut at the MSS only after the capture, so the segments curl received and when they reached it are not in the capture; the times are when the server sent them."
+	// Not "at the server": the TTLs put no router between the capture
+	// and the server, which a router's interface toward it fits too;
+	// and a veth passes offload's units whole to curl (review 12).
+	want := "Captured on the server's side (its SYN still had TTL 64, so no router was between; the client's SYN came with 63, past a router): 20 of 90 of the server's segments are longer than the MSS 1448, units of its segmentation offload (TSO/GSO), cut at the MSS where the path requires it (its NIC, or a router to a smaller MTU; a veth or a bridge passes them whole, and curl's host may take them so): the segments curl received, and when they reached it, are not in this capture; the times are when they passed the capture point."
 	if got := pointSentence(server); got != want {
 		t.Errorf("server:\n got %q\nwant %q", got, want)
 	}
 	client := &explain.PointFact{Where: explain.PointClient, By: "ttl", ClientTTL: 64, ServerTTL: 63}
-	want = "Captured at the client (its SYN still had TTL 64; the server's SYN came with 63, past a router)."
+	want = "Captured on the client's side (its SYN still had TTL 64, so no router was between; the server's SYN came with 63, past a router)."
 	if got := pointSentence(client); got != want {
 		t.Errorf("client:\n got %q\nwant %q", got, want)
 	}
