@@ -168,7 +168,7 @@ func needText(n explain.Need) string {
 	case explain.NeedFrameTrace:
 		return "curl's own frame lines: --trace-config http/2 (curl 8.3 and later)"
 	case explain.NeedBelowOffload:
-		return "the wire segments: capture with offloads off (ethtool -K IFACE tso off gso off gro off) where you capture"
+		return "the wire segments: offloads off where you capture (ethtool -K IFACE gro off, and tso off gso off on the sender's interface: a veth or bridge path carries the sender's TSO/GSO units whole, whatever the capturing side's settings)"
 	case explain.NeedRecordHeaders:
 		return "the record headers curl logs: curl --trace or --trace-ascii (not -v)"
 	case explain.NeedWholeCapture:
