@@ -305,7 +305,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 	stray := map[int]bool{}
 	for i := range r.Events {
 		ev := &r.Events[i]
-		if ev.Facts.Layer == LayerHTTP1 || ev.Facts.Layer == LayerUnknown {
+		if ev.Facts.Layer == LayerHTTP1 || ev.Facts.Layer == LayerUnknown || ev.Facts.Frames != nil {
 			r.bufferFacts(ev)
 		}
 		if ev.Conn >= 0 && !stray[ev.Conn] && strayStop(&ev.Facts) {

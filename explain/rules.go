@@ -304,7 +304,7 @@ func clearRules(f *Facts) verdict {
 // socket whole, and one read takes all that waits, up to the buffer.
 func strayStop(f *Facts) bool {
 	s := f.Segments
-	return s != nil && s.EndsInside && f.Buffer != nil && f.Buffer.Source == FromTrace && !f.Buffer.Filled && !paused(*f) &&
+	return f.Layer == LayerHTTP1 && s != nil && s.EndsInside && f.Buffer != nil && f.Buffer.Source == FromTrace && !f.Buffer.Filled && !paused(*f) &&
 		(f.Body == nil || !f.Body.AtEnd) && (f.Point == nil || !f.Point.aboveOffload() || s.Super == 0)
 }
 
@@ -482,6 +482,15 @@ func h2Placed(f *Facts) verdict {
 			return cannotTell(CauseUnknown, NeedFullSnap)
 		}
 		return cannotTell(CauseMissing, NeedPackets)
+	}
+	if b := f.Buffer; b != nil && b.Filled {
+		// curl's buffer size: its HTTP/2 layer hands over up to that.
+		// Stopped inside a frame, more had come (review 10: curl 7.88's
+		// 102400-byte read of 35 frames across 27 records).
+		if x := f.Frames.Frames[len(f.Frames.Frames)-1]; x.From+x.InRead < x.Payload {
+			return certain(CauseBufferCap)
+		}
+		return inferred(CauseBufferCap, BySizeOnly)
 	}
 	switch f.Frames.Shape {
 	case ShapeWhole, ShapeRecordData, ShapeSocketRead, ShapeReadPiece:

@@ -30,3 +30,30 @@ func TestNoTraceTimeAdviceWithTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestH2BufferCap: curl 7.88 hands HTTP/2 DATA over up to its buffer
+// (review 10: a read of 102400 bytes, 35 decrypted frames across 27
+// records, the last cut after 1359 of its 3000 bytes, had been "which
+// frames the record held is not in the evidence" with the key log given).
+// Stopped inside a frame, the buffer capped it: certain; at a frame's end,
+// whether more was waiting is not shown: inferred.
+func TestH2BufferCap(t *testing.T) {
+	for _, c := range []struct {
+		last FrameRef
+		conf Confidence
+	}{
+		{FrameRef{Index: 295, From: 0, InRead: 1359, Payload: 3000}, Certain},
+		{FrameRef{Index: 295, From: 0, InRead: 3000, Payload: 3000}, Inferred},
+	} {
+		frames := []FrameRef{{Index: 294, From: 0, InRead: 101041 - 0, Payload: 101041}, c.last}
+		n := frames[0].InRead + c.last.InRead
+		ev := Event{Kind: curltrace.RecvData, Size: n, Conn: 0}
+		ev.Facts = Facts{Layer: LayerH2TLS, n: n,
+			Frames: &FrameFact{Source: FromKeyLog, Frames: frames, Shape: ShapeUnknown},
+			Buffer: &BufferFact{Source: FromTrace, Size: n, Kind: BufferCurlTool, Filled: true}}
+		decide(&ev, true)
+		if ev.Cause != CauseBufferCap || ev.Confidence != c.conf {
+			t.Errorf("last frame %d of %d: %v %v, want buffer-cap %v", c.last.InRead, c.last.Payload, ev.Cause, ev.Confidence, c.conf)
+		}
+	}
+}

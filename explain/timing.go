@@ -379,9 +379,18 @@ func bufferOf(t *curltrace.Trace, conns map[int]*connState) *BufferFact {
 	hit := map[int]bool{}
 	largest := 0
 	header := map[int]int{} // response header bytes logged since the connection's last read
+	toolH2 := false         // an HTTP/2 read of the curl tool's 102400 bytes
 	for i, e := range t.Events {
 		ci := eventConn(t, i)
-		if st := conns[ci]; st == nil || (st.layer != LayerHTTP1 && st.layer != LayerUnknown) {
+		st := conns[ci]
+		if st != nil && (st.layer == LayerH2C || st.layer == LayerH2TLS) {
+			// HTTP/2 reads are frames, or (curl 7) what its layer had,
+			// up to the buffer: only the tool's 102400 names it (a
+			// 16384-byte read is a whole frame as often).
+			toolH2 = toolH2 || e.Kind == curltrace.RecvData && e.Size == 102400
+			continue
+		}
+		if st == nil || (st.layer != LayerHTTP1 && st.layer != LayerUnknown) {
 			continue
 		}
 		if e.TCPRecv != nil && e.TCPRecv.Len >= 1024 {
@@ -403,7 +412,7 @@ func bufferOf(t *curltrace.Trace, conns map[int]*connState) *BufferFact {
 		return &BufferFact{Source: FromTrace, Size: size, Kind: BufferTCPRecv}
 	}
 	switch {
-	case largest <= 102400 && hit[102400]:
+	case largest <= 102400 && (hit[102400] || toolH2):
 		return &BufferFact{Source: FromTrace, Size: 102400, Kind: BufferCurlTool}
 	case largest <= 16384 && hit[16384]:
 		return &BufferFact{Source: FromTrace, Size: 16384, Kind: BufferLibcurl}
@@ -473,7 +482,7 @@ func (r *Result) bufferFacts(ev *Event) {
 		f.Filled = true
 	case h != nil && h.Bytes > 0 && ev.Size+h.Bytes == b.Size:
 		f.Filled, f.HeaderBytes = true, h.Bytes
-	case ev.Facts.Segments != nil && ev.Facts.Segments.EndsInside:
+	case ev.Facts.Layer == LayerHTTP1 && ev.Facts.Segments != nil && ev.Facts.Segments.EndsInside:
 		// Room left in the buffer, and the read stopped inside a
 		// segment: the buffer is part of why that is odd (clearRules).
 	default:

@@ -640,6 +640,10 @@ func unknownText(e explain.Event) string {
 		return "curl logged this read without naming its connection, while transfers ran in parallel, and its bytes were not found on the connection it was taken for: which connection it came on is not in the trace"
 	case slices.Contains(e.Needs, explain.NeedOriginLeg):
 		return "the read's bytes came through the origin's TLS, inside the HTTPS proxy's TLS: the capture's decrypted stream holds the origin's records, not these bytes"
+	case (f.Layer == explain.LayerH2TLS || f.Layer == explain.LayerH2C) && f.Frames != nil && len(f.Frames.Frames) > 0 && f.Frames.Source != explain.FromTrace:
+		// The frames are known (decrypted, or h2c): what is not is why
+		// curl handed over this much.
+		return fmt.Sprintf("the read is the DATA of %s (%s), and nothing in the evidence shows why curl handed over this much at once", frameList(f.Frames.Frames), frameSource(f.Frames.Source))
 	case f.Layer == explain.LayerH2TLS && f.Record != nil:
 		r := f.Record
 		s := fmt.Sprintf("HTTP/2 inside TLS record #%d (%d bytes", r.Index, r.Length)
