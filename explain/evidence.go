@@ -101,6 +101,7 @@ const (
 	ByChunkRest                 // curl 7: the send begins inside a chunk and ends where one ends: the rest of a write of one chunk
 	ByChunkCut                  // curl 7: the send ends inside a chunk, which curl 7 writes whole
 	ByStrayStop                 // a read of the trace stopped where one read of this capture's stream could not: maybe another run's trace
+	BySendPause                 // curl waited before the send with the socket free: it paced itself (--limit-rate)
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -141,6 +142,7 @@ var inferenceNames = [...]string{
 	ByChunkRest:       "chunk-rest",
 	ByChunkCut:        "chunk-cut",
 	ByStrayStop:       "stray-stop",
+	BySendPause:       "send-pause",
 }
 
 func (i Inference) String() string {

@@ -1192,3 +1192,27 @@ func TestFieldRedirectUncaptured(t *testing.T) {
 		t.Errorf("problem %+v", p)
 	}
 }
+
+// TestFieldLimitRateUpload: curl 8.14 --limit-rate 20k sends 20480-byte
+// slices a second apart (limit-rate-up, strace: each sendto whole): they
+// are a paced upload's, not curl's upload buffer's size.
+func TestFieldLimitRateUpload(t *testing.T) {
+	tr := readTraceGz(t, "limit-rate-up.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "limit-rate-up.pcap.gz"), ""))
+	want := map[int]Cause{11: CauseRateLimit, 332: CauseRateLimit, 653: CauseRateLimit, 974: CauseRateLimit, 1038: CauseBodyEnd}
+	seen := 0
+	for _, e := range r.Sends {
+		if c, ok := want[e.Line]; ok {
+			seen++
+			if e.Cause != c {
+				t.Errorf("line %d (%d bytes): %v %v, want %v", e.Line, e.Size, e.Cause, e.Inference, c)
+			}
+		}
+		if u := e.Facts.Upload; u != nil && u.Buffer == 20480 {
+			t.Errorf("line %d: upload buffer taken as %d", e.Line, u.Buffer)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of %d sends found", seen, len(want))
+	}
+}

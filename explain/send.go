@@ -64,6 +64,11 @@ type UploadFact struct {
 	// how it was found.
 	Buffer   int          `json:"buffer"`
 	BufferBy BufferSource `json:"buffer_by"`
+	// Paused is how long curl waited after the request's send before
+	// this one, when that was a pause (--limit-rate); 0 otherwise. Paced:
+	// the upload's sends of its largest size mostly came after pauses.
+	Paused time.Duration `json:"paused_ns,omitempty"`
+	Paced  bool          `json:"paced,omitempty"`
 	// Head is the request head (Send header) of the request; HeadShared
 	// tells that the head and the body's first bytes filled one buffer
 	// (curl 8 sends them in one write).
@@ -183,6 +188,8 @@ type uploadPlan struct {
 	bufferBy BufferSource
 	reqs     []*upRequest
 	of       map[int]*upRequest // event index -> its request
+	// pacedUp: the upload came in slices after pauses (--limit-rate).
+	pacedUp bool
 }
 
 // planUploads groups each connection's sends into requests and finds
@@ -277,11 +284,61 @@ func (p *uploadPlan) findBuffer(t *curltrace.Trace) {
 		}
 	}
 	switch {
+	case n >= 2 && largest >= 1024 && p.paced(t, largest):
+		// Sends of one size, each after a pause: --limit-rate's slices,
+		// not the buffer (review 11: 51200 a second at --limit-rate 50k).
+		if t.Curl.AtLeast(7, 62) && largest <= uploadDefault {
+			p.buffer, p.bufferBy = uploadDefault, UploadBufferDefault
+		}
 	case n >= 2 && largest >= 1024:
 		p.buffer, p.bufferBy = largest, UploadBufferRepeated
 	case t.Curl.AtLeast(7, 62) && largest <= uploadDefault && largest > 0:
 		p.buffer, p.bufferBy = uploadDefault, UploadBufferDefault
 	}
+}
+
+// pauseBefore is how long curl waited after the send before event i of
+// its request, when the trace has times and that was at least ratePause;
+// 0 otherwise.
+func (p *uploadPlan) pauseBefore(t *curltrace.Trace, i int) time.Duration {
+	q := p.of[i]
+	if q == nil {
+		return 0
+	}
+	prev := q.head
+	for _, j := range q.sends {
+		if j == i {
+			break
+		}
+		prev = j
+	}
+	if prev < 0 || prev == i || !t.Events[prev].HasTime || !t.Events[i].HasTime {
+		return 0
+	}
+	if d := t.Events[i].Time - t.Events[prev].Time; d >= ratePause {
+		return d
+	}
+	return 0
+}
+
+// paced tells whether most sends of size n but a request's first came
+// after a pause: curl holding --limit-rate sends a slice at a time (curl
+// 8 a few slices of its buffer a second, not all after a pause).
+func (p *uploadPlan) paced(t *curltrace.Trace, n int) bool {
+	sends, paused := 0, 0
+	for _, q := range p.reqs {
+		for k, i := range q.sends {
+			if k == 0 || t.Events[i].Size != n {
+				continue
+			}
+			sends++
+			if p.pauseBefore(t, i) > 0 {
+				paused++
+			}
+		}
+	}
+	p.pacedUp = sends > 0 && 2*paused >= sends
+	return p.pacedUp
 }
 
 // group finds the sends that filled each buffer: curl offers the socket
@@ -356,6 +413,7 @@ func (p *uploadPlan) fact(t *curltrace.Trace, i int) *UploadFact {
 			continue
 		}
 		f.Index, f.Offset, f.Group, f.Offered = k, q.offsets[k], q.groups[k], q.offered[k]
+		f.Paused, f.Paced = p.pauseBefore(t, i), p.pacedUp
 		f.FormPart = q.boundary != "" && (k+1 < len(q.sends) && startsPart(t.Events[q.sends[k+1]].Data, q.boundary) || endsAtPartHead(t.Events[i].Data, q.boundary))
 		f.Stopped = q.length >= 0 && q.body < q.length
 		if q.chunked {
@@ -507,6 +565,10 @@ func sendRules(ev *Event) verdict {
 		return cannotTell(CauseUnknown, NeedStrace)
 	case u.Chunked:
 		return chunkRule(ev, u)
+	case u.Paced && ev.Size != u.Buffer && !u.Chunked && !f.SendBuffer.backedUp() && !(u.Index == u.Sends-1 && u.ContentLength >= 0 && u.ContentLength == u.Body):
+		// curl waited before it with the socket free: it was pacing
+		// itself (--limit-rate), and N is its slice, not the socket's.
+		return inferred(CauseRateLimit, BySendPause)
 	case u.Group == 1 && u.Offered == ev.Size:
 		return inferred(CauseUploadBuffer, uploadBy(u))
 	case u.Index == u.Sends-1 && !u.Stopped && u.ContentLength >= 0 && u.ContentLength == u.Body:

@@ -695,6 +695,8 @@ func inferenceText(e explain.Event) string {
 		return "a segment of whole chunks is taken as one write of the server; the capture does not show its writes"
 	case explain.ByServerResend:
 		return "seen from the server, which sent these bytes again: the first copy is taken as lost on the way, and the bytes after it as waiting in curl's socket for the resent one"
+	case explain.BySendPause:
+		return "the upload's sends mostly came after pauses though the socket was not backed up: curl was pacing itself, as --limit-rate does (the trace does not name the option)"
 	case explain.ByStrayStop:
 		return "a read of this trace stopped where no read of this capture connection's stream can (see the problems): the trace may be of another run than the capture, and this cause not the read's"
 	case explain.ByDistantClocks:

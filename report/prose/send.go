@@ -58,6 +58,11 @@ func sendCauseSentence(e explain.Event) string {
 		return fmt.Sprintf("curl filled %s from its source and %s took all of it", bufferName(u), taker(e))
 	case explain.CausePartialSend:
 		return partialSentence(e)
+	case explain.CauseRateLimit:
+		if u.Paused > 0 {
+			return fmt.Sprintf("curl waited %s after its send before, with the socket free, then sent %d bytes: a slice of a paced upload (--limit-rate), not what its buffer or the socket held it to", roundDur(u.Paused), e.Size)
+		}
+		return fmt.Sprintf("%d bytes of a paced upload (its sends mostly come after pauses, with the socket free: --limit-rate): a slice curl sent, not what its buffer or the socket held it to", e.Size)
 	case explain.CauseBufferRest:
 		return fmt.Sprintf("the rest of a buffer %s had taken only part of: curl offered the %d bytes left of %s, and %s took them (the sends of that buffer add up to %d)", taker(e), u.Offered, bufferName(u), taker(e), u.Buffer)
 	case explain.CauseH2Window:
