@@ -478,6 +478,11 @@ func TestTwoInterfaces(t *testing.T) {
 			t.Fatalf("workers %d: %d packets, %d connections", workers, res.Packets, len(res.Connections))
 		}
 		c := res.Connections[0]
+		// Its packets are the 14 on its own interface (tshark -Y
+		// frame.interface_id==0), not the copies too (review 13).
+		if c.Packets != 14 || c.Dirs[ClientToServer].Packets+c.Dirs[ServerToClient].Packets != 14 {
+			t.Errorf("workers %d: %d packets (%d + %d), want the 14 on one interface", workers, c.Packets, c.Dirs[0].Packets, c.Dirs[1].Packets)
+		}
 		for _, w := range []struct {
 			dir              Dir
 			data, dup        int32

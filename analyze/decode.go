@@ -31,6 +31,10 @@ type decoded struct {
 	// router found it on another than its connection's (a copy).
 	iface int32
 	dup   bool
+	// copy: dup because it is a copy on another interface than its
+	// connection's; not one of the connection's packets there, as
+	// tshark on that interface alone counts them.
+	copy bool
 }
 
 const (

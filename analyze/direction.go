@@ -148,7 +148,9 @@ func (d *Direction) ackOffset(p *decoded) int64 {
 // ACKs); oooWindow is how long after the highest byte grew a segment
 // filling a hole still counts as reordering, not loss.
 func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Direction) (off int64, kind Kind) {
-	d.Packets++
+	if !p.copy {
+		d.Packets++
+	}
 	if p.dup {
 		// A copy of the connection's packet on another interface: counted,
 		// and nothing else (not data, no ACK, no FIN, no window).

@@ -96,19 +96,19 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 	// Bulk transfers hit the last connection again and again: equality
 	// with its key, either way round, is cheaper than ordering the
 	// endpoints (keyOf).
+	if a.streaming() {
+		// A packet past a closed connection's grace belongs to none:
+		// end (or forget the tomb of) what expired before looking it up
+		// (review 13: one past the grace was counted, the next was not).
+		a.expire(a.res.Last)
+	}
 	key, c := a.lastKey, a.lastConn
 	if c == nil || !(p.src == key.A && p.dst == key.B || p.src == key.B && p.dst == key.A) {
 		key = keyOf(p.src, p.dst)
 		c = a.conns[key]
 	}
-	if c == nil && len(a.tombs.m) > 0 {
-		// A late packet is counted, and then its tomb expires if its
-		// grace is over, as a closing connection's would (touch).
-		late := a.lateFor(key, p)
-		a.expire(a.res.Last)
-		if late {
-			return
-		}
+	if c == nil && len(a.tombs.m) > 0 && a.lateFor(key, p) {
+		return
 	}
 	if c == nil || (p.flags&(flagSYN|flagACK) == flagSYN && c.reopens(p)) {
 		if c != nil {
@@ -127,6 +127,7 @@ func (a *Analyzer) route(p *decoded, now int64, number int) {
 	}
 	c.r.see(dir, p, now)
 	p.dup = a.multi && c.copyOf(dir, p.iface)
+	p.copy = p.dup
 	if p.payload > 0 && !p.dup && (p.ipID != 0 || p.hasTSval) {
 		p.dup = a.copied(c, dir, p)
 	}

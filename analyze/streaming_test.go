@@ -108,11 +108,11 @@ func TestHostileBoundsReported(t *testing.T) {
 // server's last ACK (frame 12, then curl's ACK of the server's FIN in 13)
 // never reached curl, which resent its FIN five times, each ACKed (frames
 // 14-23, at 0.21-3.34 s). Streamed, the connection is handed over at
-// frame 13 and a tomb counts frames 14-21 (inside the 2 s grace) and 22
-// (the one that ends it, as a closing connection's would) as late; 23
-// starts a connection of its own, as it did when the closed connection
-// was held whole (HoldClosed), which counts the late ones in it. Read
-// whole, the 23 frames (tshark's count) are one connection.
+// frame 13 and a tomb counts frames 14-21 (inside the 2 s grace) as late;
+// 22 and 23, past the grace, are a connection of their own, as they are
+// when the closed connection is held whole (HoldClosed), which counts the
+// late ones in it. Read whole, the 23 frames (tshark's count) are one
+// connection.
 func TestStreamingLateAfterCleanClose(t *testing.T) {
 	b, err := os.ReadFile("testdata/late-fin.pcap")
 	if err != nil {
@@ -135,23 +135,23 @@ func TestStreamingLateAfterCleanClose(t *testing.T) {
 		t.Errorf("read whole: %v, want %v", got, want)
 	}
 	got, res := streamBytes(t, b, Options{})
-	if want := []conn{{0, 13, 1}, {1, 1, 0}}; !reflect.DeepEqual(connsOf(got), want) {
+	if want := []conn{{0, 13, 1}, {1, 2, 1}}; !reflect.DeepEqual(connsOf(got), want) {
 		t.Errorf("streamed: %v, want %v", connsOf(got), want)
 	}
-	if res.Late != 9 || res.LateConns != 1 || res.MaxLiveSeen != 1 {
-		t.Errorf("late %d for %d connections, max live %d; want 9, 1, 1", res.Late, res.LateConns, res.MaxLiveSeen)
+	if res.Late != 8 || res.LateConns != 1 || res.MaxLiveSeen != 1 {
+		t.Errorf("late %d for %d connections, max live %d; want 8, 1, 1", res.Late, res.LateConns, res.MaxLiveSeen)
 	}
-	if want := (Warning{Conn: -1, Kind: WarnLate, N: 9, Conns: 1, First: 0}); len(res.Warnings) != 1 || res.Warnings[0] != want {
+	if want := (Warning{Conn: -1, Kind: WarnLate, N: 8, Conns: 1, First: 0}); len(res.Warnings) != 1 || res.Warnings[0] != want {
 		t.Errorf("warnings %+v, want %+v", res.Warnings, want)
 	}
 	got, res = streamBytes(t, b, Options{HoldClosed: true})
-	if want := []conn{{0, 22, 6}, {1, 1, 0}}; !reflect.DeepEqual(connsOf(got), want) || res.Late != 0 || len(res.Warnings) != 0 {
+	if want := []conn{{0, 21, 5}, {1, 2, 1}}; !reflect.DeepEqual(connsOf(got), want) || res.Late != 0 || len(res.Warnings) != 0 {
 		t.Errorf("held: %v, late %d, warnings %v; want %v and none late", connsOf(got), res.Late, res.Warnings, want)
 	}
 	// Kept segments (Parquet) end at the clean close too.
 	got, res = streamBytes(t, b, Options{KeepSegments: func(*Connection) bool { return true }})
-	if got[0].Packets != 13 || got[0].Segments.Len() != 13 || res.Late != 9 {
-		t.Errorf("segments kept: %d packets, %d segments, %d late; want 13, 13, 9", got[0].Packets, got[0].Segments.Len(), res.Late)
+	if got[0].Packets != 13 || got[0].Segments.Len() != 13 || res.Late != 8 {
+		t.Errorf("segments kept: %d packets, %d segments, %d late; want 13, 13, 8", got[0].Packets, got[0].Segments.Len(), res.Late)
 	}
 }
 
@@ -224,11 +224,23 @@ func TestOverlappingFiles(t *testing.T) {
 			t.Errorf("warnings %+v", res.Warnings)
 		}
 	}
+	// The server's file first: the client's begins 17 us before it, and
+	// overlaps all of it (review 13: it had been taken for another time).
+	if res := read(Options{}, files[1], files[0]); len(res.Warnings) != 1 || res.Warnings[0].Kind != WarnOverlap {
+		t.Errorf("server's file first: warnings %+v", res.Warnings)
+	}
 	// Captures of other times, in either order, are not overlapping.
 	if res := read(Options{}, "testdata/late-fin.pcap", "testdata/advmss-server.pcap.gz"); len(res.Warnings) != 0 {
 		t.Errorf("an earlier capture after a later one: warnings %+v", res.Warnings)
 	}
-	if res := read(Options{}, "testdata/advmss-server.pcap.gz", "testdata/late-fin.pcap"); len(res.Warnings) != 0 {
+	res := read(Options{KeepSegments: func(*Connection) bool { return true }}, "testdata/advmss-server.pcap.gz", "testdata/late-fin.pcap")
+	if len(res.Warnings) != 0 {
 		t.Errorf("files in time order: warnings %+v", res.Warnings)
+	}
+	// Packet numbers count across the files, as mergecap -a numbers them.
+	first := res.Packets - 23 // late-fin.pcap holds 23 frames
+	last := res.Connections[len(res.Connections)-1]
+	if s := last.Segments.At(0); s.Packet != first+1 {
+		t.Errorf("the second file's first packet is number %d, want %d", s.Packet, first+1)
 	}
 }

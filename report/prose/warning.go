@@ -23,8 +23,14 @@ func WarningText(w analyze.Warning) string {
 		}
 		return fmt.Sprintf("%d packets came for %s had closed (a FIN each way, each acknowledged) and been written: they are not counted in %s (a FIN resent then means the last ACK was lost past the capture point); give --close-grace to hold such connections that long and count them", w.N, what, them)
 	case analyze.WarnOverlap:
-		return fmt.Sprintf("%s begins %s before the end of the files read before it: not the next piece of one capture (rotated files follow each other in time) but another capture of the same traffic, as from a second capture point; its packets of the connections the earlier files hold were counted as copies (duplicates), seen from the earlier capture. To compare capture points, analyze each file alone",
+		s := fmt.Sprintf("%s begins %s before the end of the files read before it: not the next piece of one capture (rotated files follow each other in time) but another capture of the same traffic, as from a second capture point; its packets of the connections the earlier files hold were counted as copies (duplicates), seen from the earlier capture. To compare capture points, analyze each file alone",
 			w.Source, time.Duration(w.N).Round(time.Microsecond))
+		if w.Bound == 1 {
+			// Streamed, connections end as capture time passes, and the
+			// files are read one after the other.
+			s += "; and as this format writes connections as they end, one that ended (its close grace over) before this file was read is counted again from it: merge the files first (mergecap -w merged.pcap FILES) to read them as one capture"
+		}
+		return s
 	case analyze.WarnMalformed:
 		return fmt.Sprintf("%d malformed packets skipped", w.N)
 	case analyze.WarnMissingBytes:
