@@ -662,3 +662,21 @@ func TestInferMSSNotFromOffload(t *testing.T) {
 		}
 	}
 }
+
+// TestHandshakeRTTResentSYN: testdata/synack-lost.pcap is the handshake of
+// a curl download whose server's SYN-ACKs an nftables rule dropped for
+// 2.5 s after tcpdump saw them (review 13): curl resent its SYN at 1.03,
+// 2.06 and 3.08 s, and the last was answered. The RTT is from that SYN to
+// the ACK (frames 8 and 10), as tshark's initial_rtt (61 us): it had been
+// 3079 ms, from the first SYN.
+func TestHandshakeRTTResentSYN(t *testing.T) {
+	res, err := analyzeFile(t, "testdata/synack-lost.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.Connections[0].Handshake
+	rtt, ok := h.RTT()
+	if !ok || rtt != 61*time.Microsecond || h.SYNACK-h.SYN != 39000 {
+		t.Errorf("rtt %v (ok %v), SYN to SYN-ACK %d ns; want 61us, 39000", rtt, ok, h.SYNACK-h.SYN)
+	}
+}
