@@ -492,7 +492,8 @@ func TestFieldSameFileTwiceHeadless(t *testing.T) {
 // holds: they were taken for the clear connection's, which curl opened
 // only later, and its one read was laid 125 bytes late and called
 // missing. The clear read is the body, bytes 242-40242 (tshark: the
-// header is frame 20's 242 bytes), in two segments that had both come.
+// header is frame 20's 242 bytes), in two segments that had both come,
+// and it ends the 40000 bytes of Content-Length curl logged.
 func TestFieldEarlierConnectionsBytes(t *testing.T) {
 	tr := readTraceGz(t, "https-then-http-snap200.trace.gz")
 	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "https-then-http-snap200.pcap.gz"), ""))
@@ -504,7 +505,7 @@ func TestFieldEarlierConnectionsBytes(t *testing.T) {
 			t.Errorf("line %d: connection %d, %s %s", e.Line, e.Conn, e.Cause, e.Confidence)
 		}
 	}
-	if e := r.Events[3]; e.Conn != 1 || e.Range != (stream.Range{Start: 242, End: 40242}) || e.Cause != CauseBacklog || len(e.Segments) != 2 {
+	if e := r.Events[3]; e.Conn != 1 || e.Range != (stream.Range{Start: 242, End: 40242}) || e.Cause != CauseBodyEnd || len(e.Segments) != 2 {
 		t.Errorf("clear read: connection %d at %v, %s, %d segments", e.Conn, e.Range, e.Cause, len(e.Segments))
 	}
 }

@@ -617,9 +617,10 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	default:
 		st.readClear(&ev)
 	}
-	if ends && ev.Facts.Body == nil && st.m == nil {
-		// No capture connection: the trace's own Content-Length says
-		// this read took the body's last bytes.
+	if ends && ev.Facts.Body == nil {
+		// No capture connection, or one whose response the capture does
+		// not show whole (a snap length cut its header): the trace's own
+		// Content-Length says this read took the body's last bytes.
 		ev.Facts.Body = &BodyFact{Source: FromTrace, Length: st.tbody.length, AtEnd: true}
 	}
 	st.header = 0
