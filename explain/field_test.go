@@ -1216,3 +1216,61 @@ func TestFieldLimitRateUpload(t *testing.T) {
 		t.Errorf("%d of %d sends found", seen, len(want))
 	}
 }
+
+// TestFieldTLSGapKeyLog: tls-gap-4k read without frames 22 and 23, which
+// held the start (and the header) of one 4 KB record: with the key log,
+// every read after it had been put one record late, certain (review 14).
+// Each read is now on the record it is on in the whole capture, and the
+// lost record's read is not certain.
+func TestFieldTLSGapKeyLog(t *testing.T) {
+	tr := readTraceGz(t, "tls-gap-4k.trace.gz")
+	keys := filepath.Join(field, "tls-gap-4k.keys")
+	whole := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tls-gap-4k.pcap.gz"), keys))
+	opts := AnalyzeOptions(tr)
+	opts.Keys = &keylog.Store{}
+	if err := opts.Keys.LoadFile(keys); err != nil {
+		t.Fatal(err)
+	}
+	src, err := capture.Open(filepath.Join(field, "tls-gap-4k.pcap.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(opts)
+	for n := 1; ; n++ {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 22 || n == 23 {
+			continue
+		}
+		if err := a.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cut := Explain(tr, a.Result())
+	if len(cut.Events) != len(whole.Events) || len(cut.Events) < 15 {
+		t.Fatalf("%d reads, %d on the whole capture", len(cut.Events), len(whole.Events))
+	}
+	placed := 0
+	for i, e := range cut.Events {
+		w := whole.Events[i]
+		if e.Line == 313 && e.Confidence == Certain {
+			t.Errorf("line 313, the lost record's read: %v certain at %v", e.Cause, e.Range)
+		}
+		if e.Range.Len() == 0 {
+			continue
+		}
+		placed++
+		if e.Range.End <= w.Range.Start || e.Range.Start >= w.Range.End {
+			t.Errorf("line %d at %v, on the whole capture at %v", e.Line, e.Range, w.Range)
+		}
+	}
+	if placed < len(cut.Events)-1 {
+		t.Errorf("%d of %d reads placed", placed, len(cut.Events))
+	}
+}
