@@ -1274,3 +1274,63 @@ func TestFieldTLSGapKeyLog(t *testing.T) {
 		t.Errorf("%d of %d reads placed", placed, len(cut.Events))
 	}
 }
+
+// TestCaptureBegunInsideTLS: pcaps/go-tls13 read from its 31st packet, as
+// a tcpdump started during the download: the capture's stream begins
+// inside TLS, which the sniffing took for clear HTTP/1, and curl logged
+// TLS: that had been called an HTTP proxy's CONNECT tunnel (review 14),
+// with advice to capture without the proxy. No CONNECT is in the capture.
+func TestCaptureBegunInsideTLS(t *testing.T) {
+	tr := readTrace(t, filepath.Join(pcaps, "go-tls13.trace"))
+	src, err := capture.Open(filepath.Join(pcaps, "go-tls13.pcap.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(AnalyzeOptions(tr))
+	for n := 1; ; n++ {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 30 {
+			if err := a.Add(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r := Explain(tr, a.Result())
+	for _, e := range r.Events {
+		if e.Facts.tunnel || slices.Contains(e.Needs, NeedNoTunnel) {
+			t.Errorf("line %d: taken as inside a proxy's tunnel (%v, needs %v)", e.Line, e.Cause, e.Needs)
+		}
+	}
+}
+
+// TestFieldUploadAtServer: an upload captured at the server's end of a
+// routed path: bytes on their way look unsent from there, so no send
+// carries what curl's socket held (review 14: "the socket still held
+// 328103 ... unsent; nothing was in flight", where the client's capture
+// had 173167 unsent and 154936 in flight).
+func TestFieldUploadAtServer(t *testing.T) {
+	tr := readTraceGz(t, "upload-at-server.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "upload-at-server.pcap.gz"), ""))
+	if len(r.Matches) != 1 || r.Matches[0].Point == nil || r.Matches[0].Point.Where != PointServer {
+		t.Fatalf("matches %+v", r.Matches)
+	}
+	sends := 0
+	for _, e := range r.Sends {
+		if e.Kind == curltrace.SendData {
+			sends++
+		}
+		if e.Facts.SendBuffer != nil {
+			t.Errorf("line %d: send buffer %+v from the server's side", e.Line, e.Facts.SendBuffer)
+		}
+	}
+	if sends < 4 {
+		t.Errorf("%d sends", sends)
+	}
+}

@@ -119,7 +119,7 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 			st.tls.fromTrace(sc.tlsVersion, sc.tlsSuite)
 			// curl spoke TLS, and the capture's stream begins in clear
 			// HTTP/1: a proxy's CONNECT, whose tunnel is not walked.
-			st.tunnel = st.layer == LayerHTTP1 && sc.tlsHeaders
+			st.tunnel = st.layer == LayerHTTP1 && sc.tlsHeaders && connectSeen(st.m.Conn)
 			if st.tunnel {
 				// What the trace tells of the TLS inside: the record
 				// headers curl logged, laid as without a capture.
@@ -531,6 +531,26 @@ func isFinalH2Status(line []byte) bool {
 // isFinalStatus tells whether a Recv header event is an HTTP/1 status
 // line of a final (not 1xx) response.
 func isFinalStatus(line []byte) bool { return isStatusLine(line) && line[9] != '1' }
+
+// connectSeen tells whether the capture shows an HTTP CONNECT on c: a
+// proxy's tunnel, not a capture begun inside TLS that the sniffing took
+// for clear HTTP/1 (review 14: a capture started 0.8 s into an HTTPS
+// download was said to go through a proxy).
+func connectSeen(c *analyze.Connection) bool {
+	a := c.App
+	if a == nil || a.HTTP == nil {
+		return false
+	}
+	if a.HTTP.Tunnel {
+		return true
+	}
+	for _, x := range a.HTTP.Exchanges() {
+		if x.Request != nil && x.Request.Method == "CONNECT" {
+			return true
+		}
+	}
+	return false
+}
 
 // read explains one Recv data event: its facts, placed on the stream.
 func (st *connState) read(i int, e *curltrace.Event) Event {
