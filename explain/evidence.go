@@ -251,7 +251,10 @@ type Facts struct {
 	unmatched bool // a capture was given, but not of this connection
 	// othersMatched: the capture has other connections of the trace.
 	othersMatched bool
-	h2Lines       bool // the trace has curl 8.3+'s [HTTP/2] stream lines but no FRAME lines
+	// sslTraced: the trace has curl's [SSL] read lines (--trace-config
+	// ssl): not to be asked for.
+	sslTraced bool
+	h2Lines   bool // the trace has curl 8.3+'s [HTTP/2] stream lines but no FRAME lines
 	// unanchored: the capture has neither the server's SYN nor the
 	// response's header, so no stream offset is known to be where the
 	// reads start (the capture began mid-transfer).

@@ -71,8 +71,9 @@ type connState struct {
 	inProxy bool
 	proxyOK bool
 	nagle   *nagleIndex // the server's short segments Nagle's algorithm held
-	// othersMatched: other connections of the trace are in the capture.
-	othersMatched bool
+	// othersMatched: other connections of the trace are in the capture;
+	// sslTraced: the trace has [SSL] read lines.
+	othersMatched, sslTraced bool
 	// parallel: curl 7 ran transfers in parallel without ids: the
 	// connection the trace puts an event on is not known to be its own.
 	parallel bool
@@ -102,8 +103,12 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		byTrace[r.Matches[i].TraceConn] = &r.Matches[i]
 	}
 	out := map[int]*connState{-1: {capture: capture, layer: LayerUnknown, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII}}
+	sslTraced := false
+	for i := range r.Trace.Events {
+		sslTraced = sslTraced || r.Trace.Events[i].SSLRecv != nil
+	}
 	for ti, tc := range r.Trace.Conns {
-		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII, othersMatched: len(r.Matches) > 0}
+		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII, othersMatched: len(r.Matches) > 0, sslTraced: sslTraced}
 		sc := seen[ti]
 		if sc == nil {
 			sc = newTraceScan()
@@ -557,7 +562,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	ev := Event{Index: i, Line: e.Line, Size: e.Size, Conn: -1, Kind: e.Kind}
 	ev.Facts.Layer = st.layer
 	ev.Facts.n, ev.Facts.unmatched, ev.Facts.h2Lines = e.Size, st.capture && st.m == nil, st.h2Lines
-	ev.Facts.othersMatched = st.othersMatched
+	ev.Facts.othersMatched, ev.Facts.sslTraced = st.othersMatched, st.sslTraced
 	ev.Facts.snapLost = st.snapLost
 	ev.Facts.curl, ev.Facts.ascii = st.curlVersion, st.ascii
 	if e.SizeLowerBound || e.Inflated > 0 || e.Cut != curltrace.NotCut {

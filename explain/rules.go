@@ -114,6 +114,8 @@ func fitNeeds(f *Facts, needs []Need) []Need {
 			n = NeedStrace
 		case old && (n == NeedFrameTrace || n == NeedSSLTrace):
 			continue
+		case f.sslTraced && n == NeedSSLTrace:
+			continue // given (segscope curl adds it): ask for nothing it has
 		case f.ascii && n == NeedRecordHeaders:
 			n = NeedHexTrace
 		case f.keyMissing && n == NeedKeyLog:

@@ -57,3 +57,16 @@ func TestH2BufferCap(t *testing.T) {
 		}
 	}
 }
+
+// TestNoSSLTraceAdviceWhenGiven: segscope curl traces with --trace-config
+// ssl; a read it cannot explain was told to add it (review 14).
+func TestNoSSLTraceAdviceWhenGiven(t *testing.T) {
+	v814 := curltrace.Version{Major: 8, Minor: 14, Patch: 1}
+	for _, given := range []bool{false, true} {
+		f := Facts{curl: v814, sslTraced: given}
+		got := slices.Contains(fitNeeds(&f, []Need{NeedSSLTrace}), NeedSSLTrace)
+		if got == given {
+			t.Errorf("[SSL] lines in the trace %v: needs --trace-config ssl %v", given, got)
+		}
+	}
+}
