@@ -186,7 +186,7 @@ func needText(n explain.Need) string {
 	case explain.NeedStrace:
 		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
 	case explain.NeedSupportedSuite:
-		return "the decrypted records: the key log was given, but the connection's cipher suite (TLS 1.2 CBC, or TLS 1.1 and older) is not one segscope decrypts; tshark -o tls.keylog_file:KEYLOG decrypts it"
+		return "the decrypted records: the key log was given, but the connection's cipher suite is not one segscope decrypts (it decrypts AES-GCM and ChaCha20-Poly1305, not CBC, CCM or TLS 1.1 and older); tshark -o tls.keylog_file:KEYLOG decrypts it"
 	case explain.NeedTransferIDs:
 		return "which connection each event is of: curl ran the transfers in parallel (-Z) and its trace names no connection per event (curl 7 logs every event after its last connect line under the last connection); trace each transfer on its own, or with curl 8.3+ and --trace-ids"
 	case explain.NeedOriginLeg:
