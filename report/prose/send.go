@@ -334,7 +334,7 @@ func unplacedText(e explain.Event) string {
 	case c != nil && c.SnapCut:
 		return "records the capture cannot tell: packets of the connection are missing from it"
 	case c != nil && c.TLSStatus == "unsupported":
-		return "records the capture cannot tell: the connection's cipher suite (TLS 1.2 CBC, or TLS 1.1 and older) is not one segscope decrypts, key log or not (tshark -o tls.keylog_file:KEYLOG decrypts it)"
+		return "records the capture cannot tell: the connection's cipher suite is not one segscope decrypts (not AES-GCM or ChaCha20-Poly1305), key log or not (tshark -o tls.keylog_file:KEYLOG decrypts it)"
 	}
 	return "records the capture cannot tell without the decrypted frames (--keylog with the key log of this run)"
 }
