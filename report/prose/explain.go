@@ -866,7 +866,7 @@ func summarySentences(r *explain.Result) []string {
 	}
 	for _, m := range r.Matches {
 		if m.Conn.ID == s.Conn {
-			if p := pointSentence(m.Point); p != "" {
+			if p := matchPointSentence(r, m); p != "" {
 				out = append(out, p)
 			}
 		}
@@ -892,6 +892,18 @@ func summarySentences(r *explain.Result) []string {
 		}
 	}
 	return out
+}
+
+// matchPointSentence is pointSentence for match m, which names its
+// connection when the trace matched several: its counts are that
+// connection's (review 14: "11 of 14 segments" read as the capture's, of
+// 31).
+func matchPointSentence(r *explain.Result, m explain.Match) string {
+	p := pointSentence(m.Point)
+	if p != "" && len(r.Matches) > 1 {
+		p = fmt.Sprintf("On capture connection %d (the one with the most reads): %s%s", m.Conn.ID, strings.ToLower(p[:1]), p[1:])
+	}
+	return p
 }
 
 // pointSentence names where the capture was taken when the capture

@@ -1,6 +1,7 @@
 package prose
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,22 @@ func TestUTCOffset(t *testing.T) {
 		if got := utcOffset(c.d); got != c.want {
 			t.Errorf("utcOffset(%v) = %s, want %s", c.d, got, c.want)
 		}
+	}
+}
+
+// TestPointSentenceNamesItsConnection: with several connections matched,
+// the capture-point sentence's counts are its connection's, and it says
+// which (review 14: "11 of 14 of the server's segments" read as the
+// capture's, which had 31).
+func TestPointSentenceNamesItsConnection(t *testing.T) {
+	point := &explain.PointFact{Where: explain.PointClient, By: "ttl", ClientTTL: 64, ServerTTL: 63, Super: 11, Segments: 14, MSS: 1448}
+	r := &explain.Result{Matches: []explain.Match{{Conn: &analyze.Connection{ID: 0}}, {Conn: &analyze.Connection{ID: 1}, Point: point}}}
+	got := matchPointSentence(r, r.Matches[1])
+	if !strings.HasPrefix(got, "On capture connection 1 (the one with the most reads): captured on the client's side") || !strings.Contains(got, "11 of 14") {
+		t.Errorf("%q", got)
+	}
+	r.Matches = r.Matches[1:]
+	if got := matchPointSentence(r, r.Matches[0]); !strings.HasPrefix(got, "Captured on the client's side") {
+		t.Errorf("one connection: %q", got)
 	}
 }
