@@ -1197,8 +1197,16 @@ func TestFieldRedirectUncaptured(t *testing.T) {
 // slices a second apart (limit-rate-up, strace: each sendto whole): they
 // are a paced upload's, not curl's upload buffer's size.
 func TestFieldLimitRateUpload(t *testing.T) {
-	tr := readTraceGz(t, "limit-rate-up.trace.gz")
-	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "limit-rate-up.pcap.gz"), ""))
+	for _, name := range []string{"limit-rate-up", "limit-rate-up-notime"} {
+		t.Run(name, func(t *testing.T) { limitRateUpload(t, name) })
+	}
+}
+
+// limitRateUpload checks one of the runs: with --trace-time the pauses
+// are the trace's, without it the capture's bursts a second apart.
+func limitRateUpload(t *testing.T, name string) {
+	tr := readTraceGz(t, name+".trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, name+".pcap.gz"), ""))
 	want := map[int]Cause{11: CauseRateLimit, 332: CauseRateLimit, 653: CauseRateLimit, 974: CauseRateLimit, 1038: CauseBodyEnd}
 	seen := 0
 	for _, e := range r.Sends {

@@ -724,6 +724,9 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 // and decides each one's cause.
 func (r *Result) decideSends(conns map[int]*connState, sides map[int]*sendSide) {
 	t := r.Trace
+	if !t.HasTimes {
+		r.pacedByCapture()
+	}
 	for i := range r.Sends {
 		ev := &r.Sends[i]
 		ti := eventConn(t, ev.Index)
@@ -751,6 +754,79 @@ func (r *Result) decideSends(conns map[int]*connState, sides map[int]*sendSide) 
 			ev.Notes = append(ev.Notes, NoteChunkFraming)
 		}
 	}
+}
+
+// pacedByCapture finds, in a trace without times, the uploads whose sends
+// of their largest size mostly left in bursts after a silence of half a
+// second or more (the capture's times): curl pacing itself (--limit-rate),
+// whose slices are not its upload buffer (review 11: "curl's upload buffer
+// is 30720 bytes" at --limit-rate 30k without --trace-time). A burst is a
+// send whose segments span under a quarter of the silence before it: a
+// server reading slowly spreads them instead.
+func (r *Result) pacedByCapture() {
+	var req []*Event
+	flush := func() {
+		defer func() { req = req[:0] }()
+		largest := 0
+		for _, ev := range req {
+			if ev.Kind == curltrace.SendData {
+				largest = max(largest, ev.Size)
+			}
+		}
+		n, paused := 0, 0
+		gaps := make([]time.Duration, len(req))
+		for k := 1; k < len(req); k++ {
+			prev, ev := req[k-1], req[k]
+			if ev.Size != largest {
+				continue
+			}
+			n++
+			if len(prev.Segments) == 0 || len(ev.Segments) == 0 {
+				continue
+			}
+			gap := ev.Segments[0].Arrived.Sub(prev.Segments[len(prev.Segments)-1].Arrived)
+			span := ev.Segments[len(ev.Segments)-1].Arrived.Sub(ev.Segments[0].Arrived)
+			if gap >= ratePause && 4*span < gap {
+				paused++
+				gaps[k] = gap
+			}
+		}
+		if n == 0 || 2*paused < n {
+			return
+		}
+		for k, ev := range req {
+			u := ev.Facts.Upload
+			u.Paced, u.Paused = true, gaps[k]
+			if u.BufferBy == UploadBufferRepeated && u.Buffer == largest {
+				u.FullBuffers, u.Group = 0, 0 // the slices filled no buffer
+				u.Buffer, u.BufferBy = 0, UploadBufferUnknown
+				if r.Trace.Curl.AtLeast(7, 62) && largest <= uploadDefault {
+					u.Buffer, u.BufferBy = uploadDefault, UploadBufferDefault
+				}
+			}
+		}
+	}
+	var head *Event // the request's head, whose fact names the buffer too
+	for i := range r.Sends {
+		ev := &r.Sends[i]
+		u := ev.Facts.Upload
+		if ev.Kind == curltrace.SendHeader && u != nil {
+			flush()
+			head = ev
+			continue
+		}
+		if ev.Kind != curltrace.SendData || u == nil || u.Chunked {
+			continue
+		}
+		if u.Index == 0 || len(req) > 0 && req[len(req)-1].Conn != ev.Conn {
+			flush()
+		}
+		if len(req) == 0 && head != nil && head.Conn == ev.Conn {
+			req = append(req, head) // not a send of the body: its size is not compared
+		}
+		req = append(req, ev)
+	}
+	flush()
 }
 
 // expect is the wait before the body's first send, when the head asked
@@ -885,6 +961,9 @@ func (r *Result) summarizeSends() {
 			}
 			if ev.Facts.Expect != nil {
 				u.Expect = ev.Facts.Expect
+			}
+			if f := ev.Facts.Upload; f != nil && f.Paced && f.FullBuffers == 0 {
+				u.FullBuffers = 0 // its slices, found paced by the capture, filled no buffer
 			}
 		}
 		s.Requests = append(s.Requests, u)
