@@ -1342,3 +1342,21 @@ func TestFieldUploadAtServer(t *testing.T) {
 		t.Errorf("%d sends", sends)
 	}
 }
+
+// TestFieldHeaderSplitNoStrayStop: the status line came 50 ms before the
+// rest of the header (header-split): curl's second read took the rest of
+// the header and 102285 bytes of body, filling its 102400-byte buffer with
+// only some of the header lines curl logged. That read is not one that
+// stopped short (review 15: it was listed as a stray stop, another run's).
+func TestFieldHeaderSplitNoStrayStop(t *testing.T) {
+	tr := readTraceGz(t, "header-split.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "header-split.pcap.gz"), ""))
+	if len(r.Problems) != 0 {
+		t.Errorf("problems %+v", r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Inference == ByStrayStop {
+			t.Errorf("line %d: %v %v", e.Line, e.Cause, e.Inference)
+		}
+	}
+}

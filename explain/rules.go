@@ -306,7 +306,11 @@ func clearRules(f *Facts) verdict {
 // socket whole, and one read takes all that waits, up to the buffer.
 func strayStop(f *Facts) bool {
 	s := f.Segments
+	// A read right after header lines may have shared curl's buffer with
+	// any of them (the status line can come in a read of its own: review
+	// 15), so whether it filled the buffer is not known.
 	return f.Layer == LayerHTTP1 && s != nil && s.EndsInside && f.Buffer != nil && f.Buffer.Source == FromTrace && !f.Buffer.Filled && !paused(*f) &&
+		(f.Header == nil || f.Header.Bytes == 0) &&
 		(f.Body == nil || !f.Body.AtEnd) && (f.Point == nil || !f.Point.aboveOffload() || s.Super == 0)
 }
 
