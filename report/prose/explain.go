@@ -272,7 +272,7 @@ func causeSentence(e explain.Event) string {
 		return bufferText(e)
 	case explain.CauseRateLimit:
 		if e.Inference == explain.ByPause {
-			return fmt.Sprintf("curl waited %s after its previous read, the first of these bytes there for %s, then filled its %d-byte buffer: it paused (--limit-rate at %d bytes a second, or its output blocked)", roundDur(f.Timing.SincePrevious), roundDur(f.Timing.FirstBefore), f.Buffer.Size, f.Buffer.Size)
+			return fmt.Sprintf("curl waited %s after its previous read, the first of these bytes there for %s, then filled its %d-byte buffer: it paused (--limit-rate at %d bytes a second, its output blocked, or other transfers kept it busy)", roundDur(f.Timing.SincePrevious), roundDur(f.Timing.FirstBefore), f.Buffer.Size, f.Buffer.Size)
 		}
 		return fmt.Sprintf("curl waited %s after its previous read to hold --limit-rate (its buffer is the rate, %d bytes), then filled the buffer", roundDur(f.Timing.SincePrevious), f.Buffer.Size)
 	case explain.CauseBodyEnd:
@@ -1015,7 +1015,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 			gap = roundDur(lo) + " to " + roundDur(hi)
 		}
 		if e.Inference == explain.ByPause {
-			return []string{fmt.Sprintf("%d of %d reads came after curl paused with the bytes waiting, %s after the read before, and filled its %d-byte buffer: --limit-rate at that rate (--limit-rate 100k is 102400 bytes a second, the curl tool's buffer), or its output blocked; the trace does not say which.", n, s.Events, gap, e.Facts.Buffer.Size)}
+			return []string{fmt.Sprintf("%d of %d reads came after curl paused with the bytes waiting, %s after the read before, and filled its %d-byte buffer: --limit-rate at that rate (--limit-rate 100k is 102400 bytes a second, the curl tool's buffer), its output blocked, or other transfers kept it busy; the trace does not say which.", n, s.Events, gap, e.Facts.Buffer.Size)}
 		}
 		return []string{fmt.Sprintf("%d of %d reads came after curl paused to hold --limit-rate: its buffer is the rate (%d bytes), and each read, %s after the one before, filled it.", n, s.Events, e.Facts.Buffer.Size, gap)}
 	case explain.CauseH2Frames:

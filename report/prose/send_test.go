@@ -3,6 +3,7 @@ package prose
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/explain"
 )
@@ -42,5 +43,17 @@ func TestChunkedUploadCount(t *testing.T) {
 	got := requestSentence(q, explain.SendSummary{}, nil)
 	if want := "60,000 bytes of data in 20 chunks and the terminating one + 145 of framing"; !strings.Contains(got, want) {
 		t.Errorf("%q lacks %q", got, want)
+	}
+}
+
+// TestPauseNamesItsCauses: a read after curl paused, with nothing in the
+// trace naming --limit-rate, may be the rate, a blocked output or other
+// transfers keeping curl busy (review 15: -Z with three URLs, no limit).
+func TestPauseNamesItsCauses(t *testing.T) {
+	e := explain.Event{Cause: explain.CauseRateLimit, Inference: explain.ByPause, Size: 102400}
+	e.Facts.Timing = &explain.TimingFact{SincePrevious: 665 * time.Millisecond, FirstBefore: 666 * time.Millisecond, HasPrevious: true}
+	e.Facts.Buffer = &explain.BufferFact{Size: 102400, Filled: true}
+	if got := causeSentence(e); !strings.Contains(got, "or other transfers kept it busy") {
+		t.Errorf("%q", got)
 	}
 }
