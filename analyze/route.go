@@ -84,10 +84,14 @@ func (r *routeState) see(dir Dir, p *decoded, now int64) {
 // reopens tells whether a SYN (without ACK) starts a new connection on
 // the 4-tuple of c: it does unless it repeats the client's SYN.
 func (c *Connection) reopens(p *decoded) bool {
-	if c.r.clientSYN && p.src == c.Client {
-		return c.r.clientISN != p.seq
-	}
-	return true
+	return reopensAfter(c.r.clientSYN, p.src == c.Client, c.r.clientISN, p.seq)
+}
+
+// reopensAfter is reopens for a connection whose client SYN (clientSYN)
+// had sequence number isn: a SYN with seq from the client side
+// (fromClient) repeats it when the numbers agree.
+func reopensAfter(clientSYN, fromClient bool, isn, seq uint32) bool {
+	return !clientSYN || !fromClient || isn != seq
 }
 
 // route finds (or starts) the packet's connection and has it tracked:

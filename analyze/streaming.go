@@ -220,12 +220,9 @@ func (a *Analyzer) lateFor(key Key, p *decoded) bool {
 	if !ok {
 		return false
 	}
-	if p.flags&(flagSYN|flagACK) == flagSYN {
-		fromClient := (p.src == key.A) == t.clientIsA
-		if !t.clientSYN || !fromClient || t.clientISN != p.seq {
-			delete(a.tombs.m, key)
-			return false
-		}
+	if p.flags&(flagSYN|flagACK) == flagSYN && reopensAfter(t.clientSYN, (p.src == key.A) == t.clientIsA, t.clientISN, p.seq) {
+		delete(a.tombs.m, key)
+		return false
 	}
 	a.tombs.late++
 	if !t.late {

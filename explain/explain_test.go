@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -49,6 +50,14 @@ func readTrace(t testing.TB, path string) *curltrace.Trace {
 // connections keep their segments, no unit bound, the key log if given.
 func analyzeFor(t testing.TB, tr *curltrace.Trace, path, keys string) *analyze.Result {
 	t.Helper()
+	return analyzeSome(t, tr, path, keys, nil)
+}
+
+// analyzeSome is analyzeFor with only the packets keep says (numbered
+// from 1; all when keep is nil), as a capture that lost the others, or
+// was started late or stopped early, would hold them.
+func analyzeSome(t testing.TB, tr *curltrace.Trace, path, keys string, keep func(n int) bool) *analyze.Result {
+	t.Helper()
 	opts := AnalyzeOptions(tr)
 	if keys != "" {
 		opts.Keys = &keylog.Store{}
@@ -62,8 +71,26 @@ func analyzeFor(t testing.TB, tr *curltrace.Trace, path, keys string) *analyze.R
 	}
 	defer src.Close()
 	a := analyze.New(opts)
-	if err := a.ReadAll(src); err != nil {
-		t.Logf("%v (explained as far as it goes)", err) // truncated.pcap is cut short on purpose
+	if keep == nil {
+		if err := a.ReadAll(src); err != nil {
+			t.Logf("%v (explained as far as it goes)", err) // truncated.pcap is cut short on purpose
+		}
+		return a.Result()
+	}
+	for n := 1; ; n++ {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !keep(n) {
+			continue
+		}
+		if err := a.Add(p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return a.Result()
 }

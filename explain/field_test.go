@@ -16,7 +16,6 @@ import (
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
 	"github.com/segscope/segscope/curltrace"
-	"github.com/segscope/segscope/keylog"
 	"github.com/segscope/segscope/stream"
 )
 
@@ -648,27 +647,9 @@ func TestFieldBigHeader(t *testing.T) {
 // capture buffer; what would tell is a capture of the whole transfer.
 func TestCaptureEndsEarly(t *testing.T) {
 	tr := readTrace(t, filepath.Join(pcaps, "h2-tls12.trace"))
-	opts := AnalyzeOptions(tr)
-	opts.Keys = &keylog.Store{}
-	if err := opts.Keys.LoadFile(filepath.Join(pcaps, "h2-tls12.keys")); err != nil {
-		t.Fatal(err)
-	}
-	src, err := capture.Open(filepath.Join(pcaps, "h2-tls12.pcap.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	a := analyze.New(opts)
-	for range 114 { // frame 115 on is not captured
-		p, err := src.ReadPacket()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Add(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r := Explain(tr, a.Result())
+	res := analyzeSome(t, tr, filepath.Join(pcaps, "h2-tls12.pcap.gz"), filepath.Join(pcaps, "h2-tls12.keys"),
+		func(n int) bool { return n <= 114 }) // frame 115 on is not captured
+	r := Explain(tr, res)
 	short := 0
 	for _, e := range r.Events {
 		if e.Confidence != CannotTell {
@@ -820,28 +801,7 @@ func TestFieldRouterTwoSides(t *testing.T) {
 // 1731 bytes for want of packets, not of a longer capture.
 func TestFieldFINAfterLoss(t *testing.T) {
 	tr := readTraceGz(t, "fin-after-loss.trace.gz")
-	src, err := capture.Open(filepath.Join(field, "fin-after-loss.pcap.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	a := analyze.New(AnalyzeOptions(tr))
-	for n := 1; ; n++ {
-		p, err := src.ReadPacket()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 12 {
-			continue
-		}
-		if err := a.Add(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	res := a.Result()
+	res := analyzeSome(t, tr, filepath.Join(field, "fin-after-loss.pcap.gz"), "", func(n int) bool { return n != 12 })
 	c := res.Connections[0]
 	if got := c.Dir(analyze.ServerToClient).MissingBytes; got != 1731 {
 		t.Errorf("missing bytes %d, want 1731", got)
@@ -1100,22 +1060,7 @@ func TestFieldRetriedNotStopped(t *testing.T) {
 // transfer (review 10: "nothing in the evidence shows why", no advice).
 func TestFieldH2cCaptureEndsEarly(t *testing.T) {
 	tr := readTraceGz(t, "h2c-curl8-pieces.trace.gz")
-	src, err := capture.Open(filepath.Join(field, "h2c-curl8-pieces.pcap.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	a := analyze.New(AnalyzeOptions(tr))
-	for range 60 {
-		p, err := src.ReadPacket()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Add(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r := Explain(tr, a.Result())
+	r := Explain(tr, analyzeSome(t, tr, filepath.Join(field, "h2c-curl8-pieces.pcap.gz"), "", func(n int) bool { return n <= 60 }))
 	past := 0
 	for _, e := range r.Events {
 		if e.Confidence != CannotTell {
@@ -1234,33 +1179,7 @@ func TestFieldTLSGapKeyLog(t *testing.T) {
 	tr := readTraceGz(t, "tls-gap-4k.trace.gz")
 	keys := filepath.Join(field, "tls-gap-4k.keys")
 	whole := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tls-gap-4k.pcap.gz"), keys))
-	opts := AnalyzeOptions(tr)
-	opts.Keys = &keylog.Store{}
-	if err := opts.Keys.LoadFile(keys); err != nil {
-		t.Fatal(err)
-	}
-	src, err := capture.Open(filepath.Join(field, "tls-gap-4k.pcap.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	a := analyze.New(opts)
-	for n := 1; ; n++ {
-		p, err := src.ReadPacket()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 22 || n == 23 {
-			continue
-		}
-		if err := a.Add(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cut := Explain(tr, a.Result())
+	cut := Explain(tr, analyzeSome(t, tr, filepath.Join(field, "tls-gap-4k.pcap.gz"), keys, func(n int) bool { return n != 22 && n != 23 }))
 	if len(cut.Events) != len(whole.Events) || len(cut.Events) < 15 {
 		t.Fatalf("%d reads, %d on the whole capture", len(cut.Events), len(whole.Events))
 	}
@@ -1290,27 +1209,7 @@ func TestFieldTLSGapKeyLog(t *testing.T) {
 // with advice to capture without the proxy. No CONNECT is in the capture.
 func TestCaptureBegunInsideTLS(t *testing.T) {
 	tr := readTrace(t, filepath.Join(pcaps, "go-tls13.trace"))
-	src, err := capture.Open(filepath.Join(pcaps, "go-tls13.pcap.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	a := analyze.New(AnalyzeOptions(tr))
-	for n := 1; ; n++ {
-		p, err := src.ReadPacket()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n > 30 {
-			if err := a.Add(p); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	r := Explain(tr, a.Result())
+	r := Explain(tr, analyzeSome(t, tr, filepath.Join(pcaps, "go-tls13.pcap.gz"), "", func(n int) bool { return n > 30 }))
 	for _, e := range r.Events {
 		if e.Facts.tunnel || slices.Contains(e.Needs, NeedNoTunnel) {
 			t.Errorf("line %d: taken as inside a proxy's tunnel (%v, needs %v)", e.Line, e.Cause, e.Needs)

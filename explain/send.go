@@ -446,44 +446,27 @@ func chunkBounds(t *curltrace.Trace, sends []int) (ends map[int64]bool, last int
 		}
 		body = append(body, e.Data...)
 	}
-	// --trace-ascii prints a CR or LF as '.' when its pair is in another
-	// send (curl 8 cuts its writes anywhere): either stands for it.
-	crlf := func(b []byte) bool {
-		return len(b) >= 2 && (b[0] == '\r' || b[0] == '.') && (b[1] == '\n' || b[1] == '.')
-	}
 	ends = map[int64]bool{}
 	var off int64
 	for int(off) < len(body) {
+		// --trace-ascii prints a CR or LF as '.' when its pair is in
+		// another send (curl 8 cuts its writes anywhere): lenient.
 		b := body[off:]
-		n := 0
-		for n < len(b) && n < 8 && strings.IndexByte("0123456789abcdefABCDEF", b[n]) >= 0 {
-			n++
-		}
-		if n == 0 || !crlf(b[n:]) {
+		head, size, ok := chunkHead(b, true)
+		if !ok {
 			return nil, 0
 		}
-		size, err := strconv.ParseUint(string(b[:n]), 16, 32)
-		if err != nil {
-			return nil, 0
-		}
-		head := int64(n + 2)
 		if size == 0 {
-			// No trailers: the empty line ends the body; trailers up to
-			// one, as curl logged them.
-			rest := b[head:]
-			switch k := bytes.Index(rest, []byte("\r\n\r\n")); {
-			case crlf(rest):
-				off += head + 2
-			case k >= 0:
-				off += head + int64(k) + 4
-			default:
+			n, ok := trailerEnd(b[head:], true)
+			if !ok {
 				return nil, 0
 			}
+			off += int64(head + n)
 			ends[off] = true
 			return ends, off
 		}
-		off += head + int64(size) + 2
-		if int(off) > len(body) || !crlf(body[off-2:off]) {
+		off += int64(head) + int64(size) + 2
+		if int(off) > len(body) || !crlfAt(body[off-2:], true) {
 			return nil, 0
 		}
 		ends[off] = true
@@ -502,36 +485,66 @@ func parseChunks(b []byte, n int) (chunks, data, framing int, last bool) {
 		return 0, 0, 0, false
 	}
 	for len(b) > 0 {
-		line, rest, ok := bytes.Cut(b, []byte("\r\n"))
-		if !ok || len(line) == 0 || len(line) > 16 {
-			return 0, 0, 0, false
-		}
-		hex, _, _ := bytes.Cut(line, []byte(";")) // chunk extensions
-		size, err := strconv.ParseUint(string(hex), 16, 32)
-		if err != nil {
+		head, size, ok := chunkHead(b, false)
+		if !ok {
 			return 0, 0, 0, false
 		}
 		if size == 0 {
 			// The last chunk, then trailers up to an empty line.
-			end := bytes.Index(rest, []byte("\r\n"))
-			for end > 0 {
-				rest = rest[end+2:]
-				end = bytes.Index(rest, []byte("\r\n"))
-			}
-			if end != 0 || len(rest) != 2 {
+			if t, ok := trailerEnd(b[head:], false); !ok || head+t != len(b) {
 				return 0, 0, 0, false
 			}
 			return chunks + 1, data, framing + len(b), true
 		}
-		if int64(len(rest)) < int64(size)+2 || string(rest[size:size+2]) != "\r\n" {
+		end := head + int(size) + 2
+		if end > len(b) || !crlfAt(b[end-2:], false) {
 			return 0, 0, 0, false
 		}
 		chunks++
 		data += int(size)
-		framing += len(line) + 4
-		b = rest[size+2:]
+		framing += head + 2
+		b = b[end:]
 	}
 	return chunks, data, framing, false
+}
+
+// chunkHead reads the size line that starts b (extensions after ';'
+// allowed): its length with its CRLF, and the chunk's size. lenient takes
+// a '.' for the CR or the LF (crlfAt).
+func chunkHead(b []byte, lenient bool) (head int, size uint64, ok bool) {
+	i := 0
+	for i < len(b) && i <= 16 && b[i] != '\r' && (!lenient || b[i] != '.') {
+		i++
+	}
+	if i == 0 || i > 16 || !crlfAt(b[i:], lenient) {
+		return 0, 0, false
+	}
+	hex, _, _ := bytes.Cut(b[:i], []byte(";"))
+	size, err := strconv.ParseUint(string(hex), 16, 32)
+	return i + 2, size, err == nil
+}
+
+// trailerEnd is the length of what follows the terminating chunk's size
+// line: its empty line, or trailer lines up to one.
+func trailerEnd(b []byte, lenient bool) (int, bool) {
+	if crlfAt(b, lenient) {
+		return 2, true
+	}
+	if k := bytes.Index(b, []byte("\r\n\r\n")); k >= 0 {
+		return k + 4, true
+	}
+	return 0, false
+}
+
+// crlfAt tells whether b begins with CRLF; lenient, with a '.' for either.
+func crlfAt(b []byte, lenient bool) bool {
+	if len(b) < 2 {
+		return false
+	}
+	if lenient {
+		return (b[0] == '\r' || b[0] == '.') && (b[1] == '\n' || b[1] == '.')
+	}
+	return b[0] == '\r' && b[1] == '\n'
 }
 
 // startsPart tells whether a send's bytes begin with a part's delimiter:

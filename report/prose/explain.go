@@ -537,8 +537,9 @@ func framesText(e explain.Event) string {
 		return fmt.Sprintf("the DATA payload of %s (%s) that one socket read took: %d bytes of stream = %d + %d x 9 (frame headers)",
 			frameList(fr.Frames), src, fr.Extent+int64(9*lead), e.Size, fr.Headers+lead)
 	case explain.ShapeReadPiece:
+		part, cut := pieceOf(fr.Frames[0])
 		return fmt.Sprintf("%s of DATA frame #%d (%d of its %d bytes) (%s): curl 8 hands over the DATA each socket read brings, a frame at a time, so a frame that a read %s is reported in pieces",
-			pieceWhere(fr.Frames[0]), fr.Frames[0].Index, e.Size, fr.Frames[0].Payload, src, pieceCut(fr.Frames[0]))
+			part, fr.Frames[0].Index, e.Size, fr.Frames[0].Payload, src, cut)
 	}
 	s := fmt.Sprintf("the whole DATA payload of %s (%s)", frameList(fr.Frames), src)
 	if fr.Padding > 0 {
@@ -592,26 +593,16 @@ func framePieceText(e explain.Event) string {
 	return fmt.Sprintf("bytes %d-%d of %s, all that %s holds of it: curl hands over what one record holds of a frame", x.From, x.From+x.InRead, frame, rec)
 }
 
-// pieceWhere names the part of a frame a read took.
-func pieceWhere(f explain.FrameRef) string {
+// pieceOf names the part of a frame a read took, and where the socket
+// reads cut the frame around it.
+func pieceOf(f explain.FrameRef) (part, cut string) {
 	switch {
 	case f.From == 0:
-		return "the first part"
+		return "the first part", "ended inside"
 	case f.From+f.InRead == f.Payload:
-		return "the rest"
+		return "the rest", "began inside"
 	}
-	return "a middle part"
-}
-
-// pieceCut says where the socket reads cut the frame around a piece.
-func pieceCut(f explain.FrameRef) string {
-	switch {
-	case f.From == 0:
-		return "ended inside"
-	case f.From+f.InRead == f.Payload:
-		return "began inside"
-	}
-	return "began and ended inside"
+	return "a middle part", "began and ended inside"
 }
 
 func frameList(fs []explain.FrameRef) string {
