@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -86,6 +87,13 @@ type Options struct {
 	// KeepBytes (it is asked from the tracking, and keeps every byte of
 	// a few connections).
 	Workers int
+
+	// Decoders, above 1, reads a plain pcap file in ranges decoded on
+	// that many goroutines (see ranges.go); the result is the same. 0:
+	// one per CPU (GOMAXPROCS); 1: read in order, on a read-ahead.
+	Decoders int
+	// rangeSize overrides rangeSize, for tests.
+	rangeSize int64
 }
 
 // Defaults of the bounds in Options.
@@ -219,6 +227,7 @@ type Analyzer struct {
 	opts    Options
 	limits  *appLimits
 	dec     *decoder
+	rereads int // ranges read again: their guessed start was wrong (ranges.go)
 	conns   map[Key]*Connection
 	// dups finds copies of data packets once the capture has shown one
 	// (prev: the data packet before, to see the first).
@@ -271,6 +280,9 @@ func New(opts Options) *Analyzer {
 	if opts.MaxLive <= 0 {
 		opts.MaxLive = DefaultMaxLive
 	}
+	if opts.Decoders == 0 {
+		opts.Decoders = runtime.GOMAXPROCS(0)
+	}
 	an := &Analyzer{opts: opts, limits: newLimits(&opts), dec: newDecoder(), conns: map[Key]*Connection{}}
 	an.res.KeyLogErrors = opts.KeyLogErrors
 	if opts.Workers > 1 && opts.KeepBytes == nil {
@@ -291,6 +303,11 @@ func (a *Analyzer) ReadAll(src capture.Source) error {
 	// Packet numbers count across the files, as in one capture of them
 	// all (mergecap -a): this one's start after the frames read before.
 	a.numBase = a.res.Packets
+	if f, ok := src.(*capture.File); ok && a.opts.Decoders > 1 {
+		if rg := f.Ranges(); rg != nil {
+			return a.readRanges(rg)
+		}
+	}
 	for {
 		if a.stopped.Load() {
 			return ErrStopped
@@ -380,8 +397,21 @@ func (a *Analyzer) addKeyLogs(source string, logs [][]byte, seen int) int {
 // returned; the error is for a frame the analysis cannot go on past (an
 // unsupported link type).
 func (a *Analyzer) Add(p capture.Packet) error {
+	err := a.dec.decode(p, &a.pkt)
+	return a.take(&a.pkt, err, frameMeta{now: p.Timestamp.UnixNano(), number: p.Number, capLen: len(p.Data), length: p.Length, iface: p.Interface, ifaces: p.Interfaces})
+}
+
+// frameMeta is what Add needs of a packet besides its decoding.
+type frameMeta struct {
+	now                    int64
+	number, capLen, length int
+	iface, ifaces          int
+}
+
+// take counts a frame decoded into pkt (or not: err) and routes it.
+func (a *Analyzer) take(pkt *decoded, err error, f frameMeta) error {
 	a.res.Packets++
-	now := p.Timestamp.UnixNano()
+	now := f.now
 	if a.res.First == 0 || now < a.res.First {
 		a.res.First = now
 	}
@@ -389,7 +419,6 @@ func (a *Analyzer) Add(p capture.Packet) error {
 		a.res.Last = now
 	}
 
-	err := a.dec.decode(p, &a.pkt)
 	switch {
 	case err == nil:
 	case errors.Is(err, errNotTCP):
@@ -400,23 +429,23 @@ func (a *Analyzer) Add(p capture.Packet) error {
 		return nil
 	case errors.As(err, new(UnsupportedLinkTypeError)):
 		return err
-	case len(p.Data) < p.Length:
+	case f.capLen < f.length:
 		// The snap length cut the frame inside its headers: not a
 		// malformed packet, but one the capture did not keep enough of.
 		a.res.SnapCut++
-		a.res.SnapLen = max(a.res.SnapLen, len(p.Data))
+		a.res.SnapLen = max(a.res.SnapLen, f.capLen)
 		return nil
 	default:
 		a.res.Malformed++
 		if len(a.res.Problems) < maxProblemExamples {
-			a.res.Problems = append(a.res.Problems, PacketProblem{a.source, p.Number, err.Error()})
+			a.res.Problems = append(a.res.Problems, PacketProblem{a.source, f.number, err.Error()})
 		}
 		return nil
 	}
 	a.res.TCPPackets++
-	a.multi = a.multi || p.Interface != 0 || p.Interfaces > 1
-	a.pkt.iface = a.ifaceBase + int32(p.Interface)
-	a.route(&a.pkt, now, a.numBase+p.Number)
+	a.multi = a.multi || f.iface != 0 || f.ifaces > 1
+	pkt.iface = a.ifaceBase + int32(f.iface)
+	a.route(pkt, now, a.numBase+f.number)
 	return nil
 }
 

@@ -46,6 +46,7 @@ type File struct {
 
 	read  *atomic.Int64 // bytes of the file read so far, for progress
 	total int64         // size of the file, 0 when unknown (stdin)
+	file  *os.File      // the regular file opened by name, for Ranges
 
 	intrOnce sync.Once
 }
@@ -78,6 +79,9 @@ func Open(path string) (*File, error) {
 		return nil, err
 	}
 	src.closer = f
+	if size > 0 {
+		src.file = f
+	}
 	return src, nil
 }
 

@@ -1,0 +1,182 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// rangeRecord is a record as ReadPacket or the ranges give it.
+type rangeRecord struct {
+	data        []byte
+	time        int64
+	length, num int
+}
+
+// readInOrder reads path with ReadPacket: its records and the error that
+// ended them (nil at the end of the file).
+func readInOrder(t *testing.T, path string) ([]rangeRecord, error) {
+	t.Helper()
+	src, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var out []rangeRecord
+	for {
+		p, err := src.ReadPacket()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, rangeRecord{bytes.Clone(p.Data), p.Timestamp.UnixNano(), p.Length, p.Number})
+	}
+}
+
+// readRanges reads path's ranges of size bytes in order, confirming each
+// as analyze does, and counts the ranges read again.
+func readRanges(t *testing.T, path string, size int64) ([]rangeRecord, error, int) {
+	t.Helper()
+	src, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	rg := src.Ranges()
+	if rg == nil {
+		t.Fatalf("%s: no ranges", path)
+	}
+	var (
+		out   []rangeRecord
+		r     Range
+		again int
+		next  = rg.Start()
+	)
+	for k := 0; rg.Start()+int64(k)*size < rg.Size(); k++ {
+		from, to := rg.Start()+int64(k)*size, rg.Start()+int64(k+1)*size
+		rg.ReadRange(from, to, k == 0, &r)
+		if r.Start != next || !r.Found {
+			again++
+			rg.ReadRange(next, max(to, next), true, &r)
+		}
+		for _, rec := range r.Records {
+			out = append(out, rangeRecord{bytes.Clone(r.Buf[rec.Off : rec.Off+rec.CapLen]), rec.Time, rec.Length, len(out) + 1})
+		}
+		next = r.End
+		if r.Err != nil {
+			return out, rg.Wrap(r.Err, len(out)+1), again
+		}
+	}
+	return out, nil, again
+}
+
+func sameRecords(t *testing.T, name string, got, want []rangeRecord, gotErr, wantErr error) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d records from the ranges, %d in order", name, len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if !bytes.Equal(g.data, w.data) || g.time != w.time || g.length != w.length || g.num != w.num {
+			t.Fatalf("%s: record %d differs: %d bytes at %d (%d) vs %d bytes at %d (%d)", name, i+1, len(g.data), g.time, g.length, len(w.data), w.time, w.length)
+		}
+	}
+	if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+		t.Fatalf("%s: ranges end with %v, ReadPacket with %v", name, gotErr, wantErr)
+	}
+}
+
+// TestRangesMatchReadPacket: read in ranges of any size, confirmed in
+// order, a file gives the records ReadPacket gives, byte for byte, and
+// the same error where it is cut or corrupt.
+func TestRangesMatchReadPacket(t *testing.T) {
+	files, _ := filepath.Glob("../pcaps/*.pcap")
+	if len(files) < 5 {
+		t.Fatalf("only %d pcap files in pcaps/", len(files))
+	}
+	dir := t.TempDir()
+	// Cut and damaged copies of one with many records.
+	b, err := os.ReadFile(realCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	files = append(files,
+		write("cut-in-data.pcap", b[:len(b)/2+7]),
+		write("cut-in-header.pcap", b[:cutInHeader(b, 40)]),
+		write("header-only.pcap", b[:24]),
+	)
+	bad := bytes.Clone(b)
+	binary.LittleEndian.PutUint32(bad[recordAt(b, 30)+8:], 1<<30) // a capture length past any snap length
+	files = append(files, write("corrupt.pcap", bad))
+
+	for _, path := range files {
+		want, wantErr := readInOrder(t, path)
+		for _, size := range []int64{1, 97, 1500, 4096, 1 << 20} {
+			got, gotErr, _ := readRanges(t, path, size)
+			sameRecords(t, filepath.Base(path), got, want, gotErr, wantErr)
+		}
+	}
+	// The damaged ones end where ReadPacket says they do.
+	if _, err := readInOrder(t, filepath.Join(dir, "cut-in-header.pcap")); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("cut in a header: %v", err)
+	}
+	if _, err := readInOrder(t, filepath.Join(dir, "corrupt.pcap")); err == nil {
+		t.Fatal("corrupt record read without error")
+	}
+}
+
+// recordAt returns the offset of pcap record n (from 0) in b.
+func recordAt(b []byte, n int) int {
+	off := 24
+	for range n {
+		off += 16 + int(binary.LittleEndian.Uint32(b[off+8:]))
+	}
+	return off
+}
+
+// cutInHeader is an offset inside record n's header.
+func cutInHeader(b []byte, n int) int { return recordAt(b, n) + 9 }
+
+// FuzzRanges: any bytes, read in ranges of any size and confirmed in
+// order, give what ReadPacket gives, and never panic.
+func FuzzRanges(f *testing.F) {
+	if b, err := os.ReadFile(realCapture); err == nil {
+		// Small seeds: each run writes a file and opens it three times,
+		// and a large input takes the fuzzer long to minimize.
+		f.Add(b[:min(len(b), 1200)], uint16(300))
+		f.Add(b[:min(len(b), 700)], uint16(1))
+	}
+	f.Add([]byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0}, uint16(5))
+	f.Fuzz(func(t *testing.T, b []byte, size uint16) {
+		path := filepath.Join(t.TempDir(), "f.pcap")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := Open(path)
+		if err != nil {
+			return
+		}
+		rg := src.Ranges()
+		src.Close()
+		if rg == nil {
+			return // not a plain pcap
+		}
+		want, wantErr := readInOrder(t, path)
+		// At most 64 ranges: each costs a few system calls.
+		got, gotErr, _ := readRanges(t, path, max(int64(size)+1, int64(len(b)/64)))
+		sameRecords(t, "fuzz", got, want, gotErr, wantErr)
+	})
+}
