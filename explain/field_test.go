@@ -1259,3 +1259,33 @@ func TestFieldHeaderSplitNoStrayStop(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldWindowRest: under --limit-rate 50k (curl's buffer 51200)
+// from nginx on lo, line 6428 filled the buffer and stopped inside
+// packet 12 (strace: recvfrom 51200), and line 9629 took the rest of it,
+// 8962 bytes, up to the edge of the window curl had advertised (strace:
+// recvfrom 8962). The server stopped at the edge: window-full, certain;
+// its start is where the read before stopped, not a window's worth.
+func TestFieldWindowRest(t *testing.T) {
+	tr := readTraceGz(t, "window-rest-7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "window-rest-7.pcapng.gz"), ""))
+	found := 0
+	for _, e := range r.Events {
+		switch e.Line {
+		case 6428:
+			found++
+			if e.Cause != CauseBufferCap || e.Range.End != 153600 || !e.Facts.Segments.EndsInside {
+				t.Errorf("line 6428: %v, ends at %d, inside %v; want buffer-cap ending at 153600 inside a segment", e.Cause, e.Range.End, e.Facts.Segments.EndsInside)
+			}
+		case 9629:
+			found++
+			w := e.Facts.Window
+			if e.Cause != CauseWindowFull || e.Confidence != Certain || e.Size != 8962 || !e.Facts.Segments.StartsInside || w == nil || w.Edge != 162562 || e.Range.Start != 153600 {
+				t.Errorf("line 9629: %v %v, %d bytes from %d, starts inside %v, window %+v", e.Cause, e.Confidence, e.Size, e.Range.Start, e.Facts.Segments.StartsInside, w)
+			}
+		}
+	}
+	if found != 2 {
+		t.Fatalf("%d of the 2 lines found", found)
+	}
+}

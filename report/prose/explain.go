@@ -306,7 +306,14 @@ func causeSentence(e explain.Event) string {
 		return fmt.Sprintf("%s (%s): packet %d is the retransmission of a segment lost before the capture point, and %s after it in the stream had arrived up to %s before it; the kernel holds bytes after a hole until it is filled, so curl got them all at once when the retransmission came, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
 	case explain.CauseWindowFull:
 		w := f.Window
-		return fmt.Sprintf("%s (%s), ending where the receive window curl's side advertised ended (%d bytes, in packet %d, up to stream offset %d): the server had sent all the window allowed and waited for curl to read, so N is what the window let through since the read before", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Window, w.Packet, w.Edge)
+		head := fmt.Sprintf("%s (%s), ending where the receive window curl's side advertised ended (%d bytes, in packet %d, up to stream offset %d): the server had sent all the window allowed and waited for curl to read", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Window, w.Packet, w.Edge)
+		if sg := f.Segments; sg != nil && sg.StartsInside && len(e.Segments) > 0 {
+			// The read before stopped inside a segment (its buffer was
+			// full): this one is the rest, not a window's worth (review
+			// 16: 79872 of a 94208-byte window).
+			return fmt.Sprintf("%s; the read before stopped inside packet %d, at stream offset %d, so N is what was left from there to the window's edge (%d - %d), not what the window let through", head, e.Segments[0].Packet, e.Range.Start, w.Edge, e.Range.Start)
+		}
+		return head + ", so N is what the window let through since the read before"
 	case explain.CauseSenderPush:
 		return senderPushText(e)
 	case explain.CauseSuperSegment:
@@ -1027,7 +1034,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		}
 		return []string{fmt.Sprintf("%d of %d reads took bytes that had waited behind a lost segment until its retransmission came (line %d: packet %d): N is what the retransmission made readable at once, not a sign of a slow reader.", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
 	case explain.CauseWindowFull:
-		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so N is what the window let through, not the segment size.", n, s.Events, e.Facts.Window.Window, e.Line)}
+		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so the window's edge, not the segment size, ended them.", n, s.Events, e.Facts.Window.Window, e.Line)}
 	case explain.CauseSenderPush:
 		return []string{fmt.Sprintf("%d of %d reads were one run between PSH flags each, read whole as it came (line %d: %s): curl was waiting, so N is what arrived at once (a write of the server, a piece of a long one, or a burst the path let through), not a sign of a slow reader.", n, s.Events, e.Line, senderPushText(e))}
 	case explain.CauseSuperSegment:
@@ -1279,8 +1286,11 @@ func mssSentences(m *explain.MSSFact) []string {
 		}
 		out = append(out, fmt.Sprintf("What is taken out of the MSS is the %d bytes of TCP options every segment carries (%s).", m.OptionBytes, what))
 	}
-	if m.Effective != 1448 {
-		out = append(out, fmt.Sprintf("So %d is not \"MSS 1460 minus TCP headers\": on a standard MTU-1500 path (MSS 1460) a full segment would carry 1448 with timestamps, 1460 without.", m.Effective))
+	// Said only where the path is not the usual one, and with the
+	// usual one of the family (review 16: IPv6's 1440 and IPv4 without
+	// timestamps were set against IPv4's 1460 with them).
+	if std := 1500 - ipHdr - 20; m.MSS != std {
+		out = append(out, fmt.Sprintf("So %d is not what a standard MTU-1500 path gives: there the MSS on %s is %d, and a full segment carries %d with timestamps, %d without.", m.Effective, family, std, std-12, std))
 	}
 	return out
 }

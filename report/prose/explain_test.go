@@ -107,3 +107,53 @@ func TestPointSentenceNamesItsConnection(t *testing.T) {
 		t.Errorf("one connection: %q", got)
 	}
 }
+
+// TestWindowFullRest: a read that ends at the window's edge but starts
+// where the read before stopped inside a segment is the rest of what
+// waited, not what the window let through (review 16: 79872 bytes of a
+// 94208-byte window were called the window's worth).
+func TestWindowFullRest(t *testing.T) {
+	e := explain.Event{
+		Size: 8962, Cause: explain.CauseWindowFull,
+		Segments: []explain.Seg{{Packet: 12, Offset: 128258, Len: 34304}},
+		Facts: explain.Facts{
+			Segments: &explain.SegmentFact{Count: 1, StartsInside: true},
+			Window:   &explain.WindowFact{Edge: 162562, Window: 81920, Packet: 10},
+		},
+	}
+	e.Range.Start, e.Range.End = 153600, 162562
+	got := causeSentence(e)
+	if !strings.Contains(got, "the read before stopped inside packet 12, at stream offset 153600, so N is what was left from there to the window's edge (162562 - 153600), not what the window let through") || strings.Contains(got, "since the read before") {
+		t.Errorf("rest of a window:\n%s", got)
+	}
+	e.Facts.Segments.StartsInside = false
+	if got := causeSentence(e); !strings.HasSuffix(got, "so N is what the window let through since the read before") {
+		t.Errorf("a window's worth:\n%s", got)
+	}
+}
+
+// TestMSSStandardPaths: the standard MTU-1500 path is the family's, and
+// a capture of one is not told it is not (review 16: IPv6 with MSS 1440
+// and IPv4 without timestamps were set against IPv4's 1448).
+func TestMSSStandardPaths(t *testing.T) {
+	for _, c := range []struct {
+		m    explain.MSSFact
+		want string // the "So" sentence, "" for none
+	}{
+		{explain.MSSFact{MSS: 1440, Effective: 1428, OptionBytes: 12, Timestamps: true, IPv6: true}, ""},
+		{explain.MSSFact{MSS: 1460, Effective: 1460}, ""},
+		{explain.MSSFact{MSS: 1460, Effective: 1448, OptionBytes: 12, Timestamps: true}, ""},
+		{explain.MSSFact{MSS: 1400, Effective: 1388, OptionBytes: 12, Timestamps: true}, "So 1388 is not what a standard MTU-1500 path gives: there the MSS on IPv4 is 1460, and a full segment carries 1448 with timestamps, 1460 without."},
+		{explain.MSSFact{MSS: 1220, Effective: 1208, OptionBytes: 12, Timestamps: true, IPv6: true}, "So 1208 is not what a standard MTU-1500 path gives: there the MSS on IPv6 is 1440, and a full segment carries 1428 with timestamps, 1440 without."},
+	} {
+		got := ""
+		for _, s := range mssSentences(&c.m) {
+			if strings.HasPrefix(s, "So ") {
+				got = s
+			}
+		}
+		if got != c.want {
+			t.Errorf("%+v:\n got %q\nwant %q", c.m, got, c.want)
+		}
+	}
+}
