@@ -472,6 +472,10 @@ type FrameFact struct {
 	Shape       FrameShape `json:"shape"`
 	RecordPlain int        `json:"record_plain,omitempty"`
 	RecordCut   bool       `json:"record_cut"`
+	// RecordLost: the read's bytes are in TLS records that were not
+	// decrypted (lost, or cut by a snap length): which records, where
+	// they were and where they ended are not known.
+	RecordLost bool `json:"record_lost,omitempty"`
 	// What the records held besides DATA payload: frame headers (how
 	// many, and their bytes inside the records), padding, other frames.
 	RecordHeaders     int `json:"record_headers,omitempty"`

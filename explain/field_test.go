@@ -1289,3 +1289,61 @@ func TestFieldWindowRest(t *testing.T) {
 		t.Fatalf("%d of the 2 lines found", found)
 	}
 }
+
+// TestFieldH2TLSGap: HTTP/2 over TLS 1.3 from a Go server
+// (h2-gap-go-srv.go.txt), decrypted with the key log, the test dropping
+// the one packet that held a whole record, as a capture that lost it.
+// curl 8 (packet 27: a 26-byte record, the last 9 bytes of DATA frame
+// #4): line 5422 is those 9 bytes, the rest of the frame, and had been
+// placed at the start of the next record, certain, inside line 5428's
+// range. curl 7 with ChaCha20 (packet 21: an 8108-byte record, 8091 of
+// plaintext): line 1810 had been "what one socket read took", certain,
+// on the next record. The decryption does not know where a lost record
+// ended; curl's trace does (its Recv SSL data header lines): each read
+// is on the record the trace gives, as tshark shows it on the whole
+// capture, inferred, and no two reads overlap.
+func TestFieldH2TLSGap(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		drop  int
+		line  int
+		plain int // the lost record's plaintext (tshark on the whole capture)
+	}{
+		{"h2-gap-go-curl8", 27, 5422, 9},
+		{"h2-gap-go-chacha-curl7", 21, 1810, 8091},
+	} {
+		tr := readTraceGz(t, c.name+".trace.gz")
+		pc, keys := filepath.Join(field, c.name+".pcap.gz"), filepath.Join(field, c.name+".keys")
+		r := Explain(tr, analyzeSome(t, tr, pc, keys, func(n int) bool { return n != c.drop }))
+		found := false
+		var prev stream.Range
+		for _, e := range r.Events {
+			if e.Dir == DirSend {
+				continue
+			}
+			if e.Range.Len() > 0 && prev.Len() > 0 && e.Range.Overlaps(prev) {
+				t.Errorf("%s: line %d at %v overlaps the read before at %v", c.name, e.Line, e.Range, prev)
+			}
+			if e.Range.Len() > 0 {
+				prev = e.Range
+			}
+			if e.Line != c.line {
+				continue
+			}
+			found = true
+			if rec := e.Facts.Record; e.Cause != CauseTLSRecord || e.Confidence != Inferred || rec == nil || rec.Source != FromTrace || rec.Plain != c.plain || e.Facts.Frames == nil || !e.Facts.Frames.RecordLost {
+				t.Errorf("%s: line %d: %v %v, record %+v, frames %+v", c.name, e.Line, e.Cause, e.Confidence, e.Facts.Record, e.Facts.Frames)
+			}
+		}
+		if !found {
+			t.Errorf("%s: line %d not found", c.name, c.line)
+		}
+		// On the whole capture the same reads are placed on their records.
+		whole := Explain(tr, analyzeFor(t, tr, pc, keys))
+		for _, e := range whole.Events {
+			if e.Line == c.line && (e.Confidence != Certain || e.Facts.Frames == nil || e.Facts.Frames.RecordLost) {
+				t.Errorf("%s whole: line %d %v %v", c.name, e.Line, e.Cause, e.Confidence)
+			}
+		}
+	}
+}

@@ -249,6 +249,18 @@ func (st *connState) h2FromCapture(ev *Event, x *frameIndex, at int64) {
 	if x.dec != nil {
 		ev.Plain = ext
 		c, ok := x.dec.ToCipher(ext)
+		if ok && x.dec.Estimated(ext) {
+			// Its bytes are in a record that was not decrypted (cut by
+			// a gap or a snap length): the frame says which bytes they
+			// are, not where on the stream, nor in which record (review
+			// 17: the end of a frame whose record was lost was placed at
+			// the start of the next record, certain).
+			ok, f.RecordLost = false, true
+			if r := ev.Facts.Record; r != nil && r.Source == FromTrace && r.OverheadKnown {
+				// curl logged the lost record's header: its plaintext.
+				f.RecordPlain = r.Plain
+			}
+		}
 		if !ok {
 			f.Shape = shapeOf(f, ev.Size, st.isCurl8())
 			return
@@ -303,9 +315,16 @@ func shapeOf(f *FrameFact, n int, curl8 bool) FrameShape {
 	for _, x := range f.Frames {
 		whole = whole && x.Whole()
 	}
+	last := f.Frames[len(f.Frames)-1]
 	switch {
 	case whole:
 		return ShapeWhole
+	case f.RecordLost && curl8 && len(f.Frames) == 1 && last.From+last.InRead == last.Payload:
+		// The rest of a frame a read began inside: it starts where that
+		// read stopped and ends with the frame, whatever records came.
+		return ShapeReadPiece
+	case f.RecordLost:
+		return ShapeUnknown // where the lost records ended is not known
 	case f.RecordCut && len(f.Frames) == 1:
 		return ShapePiece
 	case f.RecordPlain > 0 && n == f.RecordPlain-f.RecordHeaderBytes-f.RecordPadding-f.RecordOther:

@@ -453,7 +453,7 @@ func h2Rules(f *Facts) verdict {
 		// No frame of it captured, and the capture ended before the
 		// read: it did not last the transfer.
 		return cannotTell(CauseMissing, NeedWholeCapture)
-	case fr != nil && fr.Source != FromTrace:
+	case fr != nil && fr.Source != FromTrace && !(fr.RecordLost && r != nil && r.Source == FromTrace):
 		return h2Placed(f)
 	case fr != nil && fr.Shape == ShapeWhole:
 		return certain(CauseH2Frames) // the trace's own FRAME lines give the frames
@@ -503,6 +503,11 @@ func h2Placed(f *Facts) verdict {
 		return certain(CauseH2Frames)
 	case ShapePiece:
 		return certain(CauseTLSRecord)
+	}
+	if f.Frames.RecordLost {
+		// Its bytes came in records the capture lost: where they ended
+		// decided N.
+		return cannotTell(CauseMissing, h2Need(f)...)
 	}
 	return cannotTell(CauseUnknown, tcpNeed(f)...)
 }

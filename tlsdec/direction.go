@@ -139,6 +139,23 @@ func (x *Direction) ToCipher(p stream.Range) (c stream.Range, ok bool) {
 	return stream.Range{Start: a.Cipher + p.Start - a.Plain.Start, End: b.Cipher + p.End - b.Plain.Start}, true
 }
 
+// Estimated tells whether any of plaintext range p lies in a record that
+// was not decrypted (its span's place and length are the record's less
+// the suite's overhead, estimated), or off the spans: where the bytes
+// were, and in which record, is then not known.
+func (x *Direction) Estimated(p stream.Range) bool {
+	i, ok := x.SpanOf(p.Start)
+	if !ok {
+		return true
+	}
+	for ; i < len(x.spans) && x.spans[i].Plain.Start < max(p.End, p.Start+1); i++ {
+		if x.spans[i].Estimated {
+			return true
+		}
+	}
+	return false
+}
+
 // SpanOf returns the index of the span holding plaintext offset off.
 func (x *Direction) SpanOf(off int64) (int, bool) {
 	i := sort.Search(len(x.spans), func(i int) bool { return x.spans[i].Plain.End > off })
