@@ -1347,3 +1347,28 @@ func TestFieldH2TLSGap(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldPacedAfterAck: a python server (paced-after-ack-srv.py.txt,
+// TCP_NODELAY off) writing 200 sizes of 50-300 bytes about 170 us apart
+// in a namespace over a veth; its own log of the writes is
+// paced-after-ack.writes.gz. A segment Nagle held leaves at most a round
+// trip after the ACK at the client's side; 68 of those left 150-300 us
+// after it, writes made after the ACK, and had been counted as held
+// (163 of 166 short segments).
+func TestFieldPacedAfterAck(t *testing.T) {
+	tr := readTraceGz(t, "paced-after-ack.trace.gz")
+	res := analyzeFor(t, tr, filepath.Join(field, "paced-after-ack.pcapng.gz"), "")
+	r := Explain(tr, res)
+	held := 0
+	for _, e := range r.Events {
+		if g := e.Facts.Nagle; g != nil {
+			held++
+			if g.Delay > 200*time.Microsecond {
+				t.Errorf("line %d: held by Nagle, left %v after the ACK", e.Line, g.Delay)
+			}
+		}
+	}
+	if held == 0 || held > 110 {
+		t.Errorf("%d reads held by Nagle, want the ~95 that left within a round trip of the ACK", held)
+	}
+}

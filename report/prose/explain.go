@@ -260,7 +260,7 @@ func causeSentence(e explain.Event) string {
 			than = " (the effective MSS is not known)"
 		}
 		if g := f.Nagle; g != nil {
-			return fmt.Sprintf("one segment (packet %d) of %d bytes%s, which left %s after curl's side acknowledged all the data before it (packet %d): Nagle's algorithm holds a small segment while an earlier small one is unacknowledged, so the segment is what waited for that ACK (several writes of the server, or part of one), not a write%s", e.Segments[0].Packet, e.Size, than, roundDur(g.Delay), g.AckPacket, framing(f.Chunks))
+			return fmt.Sprintf("one segment (packet %d) of %d bytes%s, which left %s after curl's side acknowledged all the data before it (packet %d): Nagle's algorithm holds a small segment while an earlier small one is unacknowledged, so the segment is what the server had written by the time that ACK came (one write, several, or part of one), not a segment per write%s", e.Segments[0].Packet, e.Size, than, roundDur(g.Delay), g.AckPacket, framing(f.Chunks))
 		}
 		return fmt.Sprintf("one segment (packet %d) of %d bytes%s: the server's stack sent that much at once%s", e.Segments[0].Packet, e.Size, than, framing(f.Chunks))
 	case explain.CauseChunkWrite:
@@ -714,7 +714,7 @@ func inferenceText(e explain.Event) string {
 	case explain.ByWholePush:
 		return "a segment longer than the MSS is one GSO unit of the sender; a veth or loopback path delivers it whole, and GRO merges segments only up to a push's end, so a length that is no multiple of the MSS is what the server pushed at once"
 	case explain.ByNagle:
-		return "the server's short segments each left as the one before was acknowledged, never two unacknowledged, as Nagle's algorithm sends; the capture does not show the writes themselves"
+		return "the server's short segments each left as the one before was acknowledged, never two unacknowledged, as Nagle's algorithm sends; the capture does not show the writes themselves, and a server writing just after each ACK would look alike"
 	case explain.ByShortSegment:
 		return "a segment shorter than the MSS is usually one write of a server that writes in pieces; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
 	case explain.ByUnknownOverhead:
@@ -1025,7 +1025,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		return []string{fmt.Sprintf("%d of %d reads were one segment of whole chunks with their framing, read as it came (%d = %d of data + %d of framing%s): each segment is taken as one write of the server, which the capture does not show (a write of several chunks, or a chunk written in pieces under TCP_CORK, leaves the same segment).", n, s.Events, e.Size, c.Data, c.Framing, trailers(c, " + "))}
 	case explain.CauseShortSegment:
 		if k, line := byInference(r, explain.ByNagle); k > 0 {
-			return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS; %d of them left each right after curl's side acknowledged the one before, and no two small segments were ever unacknowledged at once: Nagle's algorithm held what the server wrote until then (it did not set TCP_NODELAY), so each segment is what waited for the ACK (several writes, or part of one), not a write (line %d).", n, s.Events, k, line)}
+			return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS; %d of them left each right after curl's side acknowledged the one before, and no two small segments were ever unacknowledged at once: most likely Nagle's algorithm held what the server wrote until the ACK (it did not set TCP_NODELAY), so each segment is what it had written by then (one write, several, or part of one); a server writing just after each ACK would look the same, which only its writes tell (line %d).", n, s.Events, k, line)}
 		}
 		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseLossRecovery:
