@@ -185,11 +185,14 @@ const (
 	NeedTransferIDs                     // curl 7's parallel transfers: which connection each event is of
 	NeedSupportedSuite                  // the key log was given, but the suite is not one segscope decrypts (CBC)
 	NeedConnInCapture                   // the capture has the trace's other connections, not this one (a filter left it out)
+	NeedKeyAuth                         // the key log has this connection, but the server's records fail to authenticate with it
+	NeedServerSecret                    // the key log has this connection's handshake secrets, not the server's application secret
 )
 
 var needNames = [...]string{"", "capture", "matching-capture", "full-snap", "packets", "trace-time", "key-log",
 	"frame-trace", "below-offload", "record-headers", "tcp-trace", "whole-capture", "reassembly", "ssl-trace", "earlier-capture", "stream-order",
-	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge", "origin-leg", "transfer-ids", "supported-suite", "conn-in-capture"}
+	"strace", "hex-trace", "run-key-log", "no-tunnel", "client-capture", "server-writes", "prior-knowledge", "origin-leg", "transfer-ids", "supported-suite", "conn-in-capture",
+	"key-auth", "server-secret"}
 
 func (n Need) String() string {
 	if int(n) < len(needNames) && n > 0 {
@@ -279,6 +282,10 @@ type Facts struct {
 	// tlsStatus is the decryption's status of the read's TLS connection,
 	// and keysGiven whether a key log was given (captureFact sets them).
 	tlsStatus tlsdec.Status
+	// serverKey is the status of the server's direction, which a key
+	// log may fail for alone (a wrong secret, a missing line).
+	serverKey tlsdec.Status
+	noAppKey  bool
 	keysGiven bool
 }
 

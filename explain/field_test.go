@@ -1372,3 +1372,64 @@ func TestFieldPacedAfterAck(t *testing.T) {
 		t.Errorf("%d reads held by Nagle, want the ~95 that left within a round trip of the ACK", held)
 	}
 }
+
+// TestKeyLogFailsServer: a key log with this connection's client random
+// that does not decrypt the server's records asks for a key log that
+// does, not for packets (review 17: "the missing packets: capture with
+// a larger buffer" for a capture that dropped none). A secret edited
+// (TLS 1.2 CLIENT_RANDOM line) fails authentication; a TLS 1.3 key log
+// without SERVER_TRAFFIC_SECRET_0 has no key for the server's data.
+func TestKeyLogFailsServer(t *testing.T) {
+	dir := t.TempDir()
+	edit := func(name string, f func(line string) string) string {
+		b, err := os.ReadFile(filepath.Join(pcaps, name+".keys"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l = f(l); l != "" {
+				out = append(out, l)
+			}
+		}
+		p := filepath.Join(dir, name+".keys")
+		if err := os.WriteFile(p, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, c := range []struct {
+		name string
+		keys string
+		want Need
+	}{
+		{"h2-tls12", edit("h2-tls12", func(l string) string {
+			f := strings.Fields(l)
+			return f[0] + " " + f[1] + " " + strings.Repeat("ab", len(f[2])/2)
+		}), NeedKeyAuth},
+		{"h2-tls13-curl8", edit("h2-tls13-curl8", func(l string) string {
+			if strings.HasPrefix(l, "SERVER_TRAFFIC_SECRET_0 ") {
+				return ""
+			}
+			return l
+		}), NeedServerSecret},
+	} {
+		tr := readTrace(t, filepath.Join(pcaps, c.name+".trace"))
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(pcaps, c.name+".pcap.gz"), c.keys))
+		asked := 0
+		for _, e := range r.Events {
+			if e.Dir == DirSend {
+				continue
+			}
+			if slices.Contains(e.Needs, NeedPackets) {
+				t.Errorf("%s: line %d asks for packets the capture has (%v)", c.name, e.Line, e.Needs)
+			}
+			if slices.Contains(e.Needs, c.want) {
+				asked++
+			}
+		}
+		if asked == 0 {
+			t.Errorf("%s: no read asks for %v", c.name, c.want)
+		}
+	}
+}

@@ -120,6 +120,10 @@ func fitNeeds(f *Facts, needs []Need) []Need {
 			n = NeedHexTrace
 		case f.keyMissing && n == NeedKeyLog:
 			n = NeedRunKeyLog
+		case f.keysGiven && n == NeedKeyLog && f.serverKey == tlsdec.AuthFailed:
+			n = NeedKeyAuth // review 17: it had asked for the packets
+		case f.keysGiven && n == NeedKeyLog && f.noAppKey:
+			n = NeedServerSecret
 		case f.keysGiven && n == NeedKeyLog && f.tlsStatus == tlsdec.Unsupported:
 			n = NeedSupportedSuite // the key log was given: the suite is why
 		case f.keysGiven && n == NeedKeyLog && f.tlsStatus == tlsdec.Decrypted:

@@ -29,6 +29,10 @@ type tlsInfo struct {
 	decrypted  bool
 	keyMissing bool // a key log was given, with no secret for this connection
 	keysGiven  bool // a key log was given
+	// serverStatus is the server direction's decryption status; noAppKey:
+	// it is NoKey for want of the server's application secret.
+	serverStatus tlsdec.Status
+	noAppKey     bool
 	// versionName and suiteName name them when the ServerHello was not
 	// captured whole, from curl's "SSL connection using" line (overhead
 	// then comes from the trace too).
@@ -57,6 +61,7 @@ func newTLSInfo(a *analyze.App) *tlsInfo {
 	t.keyMissing = t.status == tlsdec.NoKey && t.keysGiven
 	t.alpn, t.alpnKnown = d.ALPN()
 	st := d.Server().Stats()
+	t.serverStatus, t.noAppKey = st.Status, st.NoAppKey
 	t.snapCut = st.Undecryptable > 0 || a.TLS[analyze.ServerToClient].Stopped()
 	t.boundHits = int(a.Streams[analyze.ServerToClient].BoundHits)
 	for _, g := range a.Streams[analyze.ServerToClient].Gaps {
@@ -247,6 +252,7 @@ func (st *connState) captureFact(ev *Event) {
 	}
 	ev.Facts.keyMissing = st.tls.keyMissing
 	ev.Facts.tlsStatus, ev.Facts.keysGiven = st.tls.status, st.tls.keysGiven
+	ev.Facts.serverKey, ev.Facts.noAppKey = st.tls.serverStatus, st.tls.noAppKey
 	if st.tls.snapCut || !st.tls.decrypted {
 		ev.Facts.Capture = &CaptureFact{Source: FromCapture, SnapCut: st.tls.snapCut, Snapped: st.tls.snapped, BoundHits: st.tls.boundHits, TLSStatus: st.tls.status.String()}
 	}

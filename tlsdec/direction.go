@@ -70,6 +70,7 @@ type Direction struct {
 	held      []heldEarly
 
 	noHandshakeKey int       // TLS 1.3 handshake records not decrypted: no handshake secret
+	noAppKey       bool      // past the handshake, no application secret: NoKey (stop)
 	early0         EarlyData // the counts; Known, Accepted and Secret are filled in by Stats
 }
 
@@ -102,6 +103,10 @@ type Stats struct {
 	// NoHandshakeKey counts TLS 1.3 handshake records not decrypted
 	// because the key log has no handshake secret for this direction.
 	NoHandshakeKey int
+	// NoAppKey: Status is NoKey because the key log has no application
+	// secret for this direction (SERVER_TRAFFIC_SECRET_0 or
+	// CLIENT_TRAFFIC_SECRET_0 missing), past a handshake decrypted.
+	NoAppKey bool
 }
 
 // Stats returns the direction's counts.
@@ -112,7 +117,7 @@ func (x *Direction) Stats() Stats {
 	}
 	return Stats{Status: x.status, Encrypted: x.encrypted, Decrypted: x.decrypted, Undecryptable: x.undecryptable,
 		FirstCut: first, Failed: x.failedAt, Plaintext: x.plainOff, Alerts: x.alerts,
-		Early: x.earlyStats(), NoHandshakeKey: x.noHandshakeKey}
+		Early: x.earlyStats(), NoHandshakeKey: x.noHandshakeKey, NoAppKey: x.noAppKey}
 }
 
 // Spans maps the plaintext stream onto the records, in order; they tile
@@ -189,7 +194,7 @@ func (x *Direction) End(off int64) {
 		// Early data held for keys, and no record after it to replay it
 		// at; when the ServerHello has not come yet, the server's first
 		// encrypted record replays it.
-		if x.c.setup(); x.c.status == Decrypted && x.status != AuthFailed {
+		if x.c.setup(); x.c.status == Decrypted && x.status != AuthFailed && !x.noAppKey {
 			x.status = Decrypted
 			x.replayEarly()
 		}
@@ -211,7 +216,7 @@ func (x *Direction) isEncrypted(r *tlsrec.Record) bool {
 
 // Payload implements tlsrec.Sink.
 func (x *Direction) Payload(r *tlsrec.Record, p []byte, at stream.Pos) {
-	if x.status == AuthFailed || !x.isEncrypted(r) || x.c.status == NoKey || (x.c.ready && x.c.status != Decrypted) {
+	if x.status == AuthFailed || x.noAppKey || !x.isEncrypted(r) || x.c.status == NoKey || (x.c.ready && x.c.status != Decrypted) {
 		return // nothing will be decrypted: copy nothing
 	}
 	if len(x.buf)+len(p) > maxPayload {
@@ -244,7 +249,7 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		return
 	}
 	x.encrypted++
-	if x.status == AuthFailed {
+	if x.status == AuthFailed || x.noAppKey {
 		return
 	}
 	c := x.c
@@ -326,6 +331,15 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		// for this direction: not a failure; the application keys are
 		// tried on the records after it.
 		x.noHandshakeKey++
+		return
+	}
+	if !ok && x.app == nil && x.onApp {
+		// Past this direction's Finished, and the key log has no
+		// application secret for it: no record can authenticate, and
+		// none failed to (review 17: a key log without
+		// SERVER_TRAFFIC_SECRET_0 was "wrong key or corrupted record").
+		x.noAppKey = true
+		x.stop(r, NoKey)
 		return
 	}
 	if !ok {
@@ -515,8 +529,11 @@ func (x *Direction) cut(r *tlsrec.Record) {
 }
 
 // fail stops decrypting this direction at record r.
-func (x *Direction) fail(r *tlsrec.Record) {
-	x.status = AuthFailed
+func (x *Direction) fail(r *tlsrec.Record) { x.stop(r, AuthFailed) }
+
+// stop ends this direction's decryption at record r, with status st.
+func (x *Direction) stop(r *tlsrec.Record, st Status) {
+	x.status = st
 	x.failedAt = Failure{Record: x.rec, Offset: r.Start}
 	if x.inner != nil {
 		x.inner.End(x.plainOff)

@@ -43,11 +43,23 @@ func (o *captureOptions) keys() (*keylog.Store, []error) {
 	ks := &keylog.Store{}
 	var errs []error
 	for _, path := range o.keylogs {
+		before := ks.Len()
 		if err := ks.LoadFile(path); err != nil {
 			errs = append(errs, fmt.Errorf("--keylog: %w", err))
+		} else if ks.Len() == before && !hasKeyLines(path) {
+			// Review 17: an empty file was taken in silence, and the
+			// advice then asked for the key log.
+			errs = append(errs, fmt.Errorf("--keylog %s: no key log lines in it (CLIENT_RANDOM, *_TRAFFIC_SECRET_0, ...): nothing to decrypt with", path))
 		}
 	}
 	return ks, errs
+}
+
+// hasKeyLines tells whether the key log at path has any secret for the
+// Store (its client randoms may all have been in an earlier file).
+func hasKeyLines(path string) bool {
+	one := &keylog.Store{}
+	return one.LoadFile(path) == nil && one.Len() > 0
 }
 
 func (o *captureOptions) parse() (report.Format, analyze.Filter, error) {

@@ -567,3 +567,22 @@ func TestSniffFilterNeedsPcap(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestEmptyKeyLog: a --keylog file with no key lines is an error naming
+// it, and the analysis still runs (review 17: it was taken in silence).
+func TestEmptyKeyLog(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.keys")
+	if err := os.WriteFile(empty, []byte("# nothing\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, nil, "analyze", "-q", "--keylog", empty, "../../pcaps/h2-tls12.pcap.gz")
+	if code != 1 || !strings.Contains(stderr, "--keylog "+empty+": no key log lines in it") || !strings.Contains(stdout, "TLS 1.2") {
+		t.Fatalf("exit %d\nstderr: %s\nstdout: %.300s", code, stderr, stdout)
+	}
+	// The same file after one with this capture's key: it adds nothing,
+	// and says so; the first decrypts.
+	code, _, stderr = runCmd(t, nil, "analyze", "-q", "--keylog", "../../pcaps/h2-tls12.keys", "--keylog", empty, "../../pcaps/h2-tls12.pcap.gz")
+	if code != 1 || !strings.Contains(stderr, empty) {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}

@@ -37,6 +37,8 @@ func Decryption(a *analyze.App) string {
 			switch {
 			case st.Status == tlsdec.AuthFailed:
 				s += fmt.Sprintf("; %s: record %d at offset %d failed authentication (wrong key or corrupted record): not decrypted past it", dir, st.Failed.Record, st.Failed.Offset)
+			case st.Status == tlsdec.NoKey && st.NoAppKey:
+				s += fmt.Sprintf("; %s: not decrypted past the handshake (from record %d at offset %d): the key log has no application traffic secret for this direction (%s_TRAFFIC_SECRET_0)", dir, st.Failed.Record, st.Failed.Offset, [2]string{"CLIENT", "SERVER"}[d])
 			case st.Status == tlsdec.NoKey:
 				s += fmt.Sprintf("; %s: not decrypted: the key log has no secret for this direction", dir)
 			case st.Undecryptable > 0:

@@ -199,6 +199,10 @@ func needText(n explain.Need) string {
 		return "a capture at curl's host: seen from the server, which sent some of these bytes more than once, which copy reached curl, and when, is not in the capture"
 	case explain.NeedNoTunnel:
 		return "the TLS records themselves: this connection went through an HTTP proxy (CONNECT), and the capture does not show TLS inside the tunnel (its start is missing or cut); capture the whole connection with whole packets, or without the proxy (curl --noproxy '*')"
+	case explain.NeedKeyAuth:
+		return "a key log that decrypts this connection: the one given has its client random, but the server's records fail authentication with the secret there (a key log of another run with the same random, or an edited line); pass the file curl wrote in the captured run"
+	case explain.NeedServerSecret:
+		return "the server's application secret: the key log given has this connection's handshake secrets but no SERVER_TRAFFIC_SECRET_0 line, so the server's data records are not decrypted; pass the whole file curl wrote in the captured run"
 	case explain.NeedRunKeyLog:
 		return "the key log of this run: the one given has no secret for this connection's ClientHello (curl adds each run's keys to $SSLKEYLOGFILE; pass the file the captured run wrote)"
 	case explain.NeedHexTrace:
