@@ -19,6 +19,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
@@ -210,7 +212,7 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 		if exit > 128 {
 			out.Errors = append(out.Errors, fmt.Errorf("curl was killed by signal %d (status %d); the capture is explained all the same", exit-128, exit))
 		} else {
-			out.Errors = append(out.Errors, fmt.Errorf("curl exited with status %d (its message is above); the capture is explained all the same", exit))
+			out.Errors = append(out.Errors, fmt.Errorf("curl exited with status %d (%s); the capture is explained all the same", exit, exitNote(p.Args, exit)))
 		}
 	}
 	return out, out.explain(trace, name)
@@ -251,12 +253,49 @@ func (out *Outcome) explain(path, name string) error {
 	return nil
 }
 
+// exitNote says where curl's message for a failure is: above, unless -s
+// without -S kept it back (review 16); then what the status means, for
+// the common ones (curl's man page, EXIT CODES).
+func exitNote(args []string, exit int) string {
+	silent, show := false, false
+	for _, a := range args {
+		switch {
+		case a == "--silent":
+			silent = true
+		case a == "--show-error":
+			show = true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-':
+			// A cluster of short flags (-sSL); a value-taking flag
+			// ends it, and what follows is its value (-o-s).
+			for _, c := range a[1:] {
+				if strings.ContainsRune("oOdDeEHuUxXAbcCrTwzKmYyP", c) {
+					break
+				}
+				silent = silent || c == 's'
+				show = show || c == 'S'
+			}
+		}
+	}
+	if !silent || show {
+		return "its message is above"
+	}
+	meaning := map[int]string{6: "could not resolve the host", 7: "could not connect", 18: "the transfer ended early", 22: "an HTTP error with --fail", 28: "timed out", 35: "the TLS handshake failed", 52: "the server replied nothing", 56: "receiving failed"}[exit]
+	if meaning == "" {
+		return "-s kept its message back: see EXIT CODES in man curl"
+	}
+	return "-s kept its message back: " + meaning
+}
+
+// curlArgs are the user's arguments, then the trace's: curl keeps the
+// last of -v, --trace and --trace-ascii (review 16: a -v of the user's
+// after them left no trace, and nothing to explain), and the trace
+// options are global, so they hold across --next.
 func curlArgs(p Plan, trace string) []string {
-	args := []string{"--trace", trace, "--trace-time"}
+	args := append(slices.Clone(p.Args), "--trace", trace, "--trace-time")
 	if p.TraceConfig {
 		args = append(args, "--trace-config", "ids,tcp,ssl,http/2")
 	}
-	return append(args, p.Args...)
+	return args
 }
 
 func wait(ctx context.Context, d time.Duration) {

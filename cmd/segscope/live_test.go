@@ -420,3 +420,33 @@ func TestCurlExplainsUpload(t *testing.T) {
 		})
 	}
 }
+
+// TestCurlVerbose: a -v among curl's arguments does not replace the
+// trace segscope asks for (review 16: curl keeps the last of -v and
+// --trace, and there was no trace to explain, exit 1).
+func TestCurlVerbose(t *testing.T) {
+	needLive(t)
+	srv := liveServer(t, false)
+	code, out, errs := runCmd(t, nil, "curl", "-o", "json", "--", "-s", "-o", os.DevNull, srv.URL+"/big", "-v")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errs)
+	}
+	var doc struct {
+		Events []struct {
+			Direction string `json:"direction"`
+			Size      int    `json:"size"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	recv := 0
+	for _, e := range doc.Events {
+		if e.Direction == "recv" {
+			recv += e.Size
+		}
+	}
+	if recv != 1<<20 { // liveServer's /big
+		t.Fatalf("%d bytes of reads explained, want 1048576", recv)
+	}
+}
