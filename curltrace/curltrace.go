@@ -331,7 +331,11 @@ type Trace struct {
 	// Curl is the curl version of the trace's User-Agent (zero when the
 	// trace does not show it): how curl hands data over differs between
 	// 7.x and 8.x.
-	Curl   Version
+	Curl Version
+	// Args are curl's command-line arguments when whoever made the trace
+	// ran curl and says so (segscope curl): a trace file does not hold
+	// them, and Parse leaves Args nil.
+	Args   []string
 	Events []Event
 	Conns  []Connection
 	// IDsInData tells that the trace shows curl#18755 (curl 8.13 to 8.16

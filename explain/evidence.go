@@ -555,6 +555,9 @@ type BufferFact struct {
 	// header curl logged as Recv header just before it (N + HeaderBytes ==
 	// Size), so the Recv data line shows less than the buffer.
 	HeaderBytes int `json:"header_bytes,omitempty"`
+	// LimitRate is the --limit-rate curl ran with, from its arguments
+	// when segscope ran it (a trace file does not record them).
+	LimitRate string `json:"limit_rate,omitempty"`
 }
 
 // TCPRecvFact is the [TCP] recv line curl logged for the read (curl 8.3+

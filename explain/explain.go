@@ -301,6 +301,9 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 	if r.Buffer == nil {
 		r.inferBuffer()
 	}
+	if r.Buffer != nil {
+		r.Buffer.LimitRate = limitRateArg(t.Args)
+	}
 	r.recordReads()
 	stray := map[int]bool{}
 	for i := range r.Events {
@@ -831,4 +834,16 @@ func firstRequest(c *analyze.Connection) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// limitRateArg is the value of --limit-rate among curl's arguments, ""
+// when it was not given (or they are not known).
+func limitRateArg(args []string) string {
+	rate := ""
+	for i, a := range args {
+		if a == "--limit-rate" && i+1 < len(args) {
+			rate = args[i+1] // the last one given counts
+		}
+	}
+	return rate
 }

@@ -729,3 +729,19 @@ func TestRequestDiffers(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitRateArg(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"-s", "--limit-rate", "50k", "http://x/"}, "50k"},
+		{[]string{"--limit-rate", "50k", "--limit-rate", "1M", "http://x/"}, "1M"},
+		{[]string{"http://x/", "--limit-rate"}, ""},
+	} {
+		if got := limitRateArg(c.args); got != c.want {
+			t.Errorf("%v: %q, want %q", c.args, got, c.want)
+		}
+	}
+}

@@ -117,6 +117,8 @@ type Outcome struct {
 	// Interrupted: ctx was cancelled (a signal) before curl was done;
 	// Explanation is of what it traced until then.
 	Interrupted bool
+
+	args []string // the user's curl arguments, for the explanation
 }
 
 // Files in Dir.
@@ -139,7 +141,7 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	if p.Runner == nil {
 		p.Runner = Exec{}
 	}
-	out = &Outcome{Dir: p.Dir}
+	out = &Outcome{Dir: p.Dir, args: p.Args}
 	if out.Dir == "" {
 		// The directories of runs killed before they could remove theirs
 		// (SIGKILL) go first: they hold traces and TLS key logs.
@@ -249,6 +251,7 @@ func (out *Outcome) explain(path, name string) error {
 		out.Errors = append(out.Errors, terr)
 	}
 	out.Trace = tr
+	tr.Args = out.args // what --limit-rate curl ran with, which the trace does not say
 	out.Explanation = explain.Explain(tr, out.Captures[0].Result)
 	return nil
 }

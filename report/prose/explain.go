@@ -682,6 +682,9 @@ func inferenceText(e explain.Event) string {
 	case explain.ByMSSFromSizes:
 		return "the MSS is taken from the segment sizes"
 	case explain.ByPause:
+		if b := e.Facts.Buffer; b != nil && b.LimitRate != "" {
+			return fmt.Sprintf("curl read long after the bytes came, at its buffer's size, and it ran with --limit-rate %s", b.LimitRate)
+		}
 		return "curl read long after the bytes came, at its buffer's size; nothing in the trace says --limit-rate"
 	case explain.ByReadGaps:
 		return fmt.Sprintf("the reads are %s apart and each fills the buffer", roundDur(e.Facts.Timing.SincePrevious))
@@ -1017,7 +1020,17 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 			gap = roundDur(lo) + " to " + roundDur(hi)
 		}
 		if e.Inference == explain.ByPause {
-			return []string{fmt.Sprintf("%d of %d reads came after curl paused with the bytes waiting, %s after the read before, and filled its %d-byte buffer: --limit-rate at that rate (--limit-rate 100k is 102400 bytes a second, the curl tool's buffer), its output blocked, or other transfers kept it busy; the trace does not say which.", n, s.Events, gap, e.Facts.Buffer.Size)}
+			b := e.Facts.Buffer
+			if b.LimitRate != "" {
+				return []string{fmt.Sprintf("%d of %d reads came after curl paused with the bytes waiting, %s after the read before, and filled its %d-byte buffer: curl ran with --limit-rate %s, which paces its reads so (a blocked output or other transfers would pause it too).", n, s.Events, gap, b.Size, b.LimitRate)}
+			}
+			// The rate a --limit-rate would need for these pauses, from
+			// the buffer and the gaps: not a fixed example (review 16).
+			rate := rateOf(b.Size, hi)
+			if hi != lo {
+				rate = rateOf(b.Size, hi) + " to " + rateOf(b.Size, lo)
+			}
+			return []string{fmt.Sprintf("%d of %d reads came after curl paused with the bytes waiting, %s after the read before, and filled its %d-byte buffer: a --limit-rate of about %s (the buffer once per pause), its output blocked, or other transfers kept it busy; the trace does not say which.", n, s.Events, gap, b.Size, rate)}
 		}
 		return []string{fmt.Sprintf("%d of %d reads came after curl paused to hold --limit-rate: its buffer is the rate (%d bytes), and each read, %s after the one before, filled it.", n, s.Events, e.Facts.Buffer.Size, gap)}
 	case explain.CauseH2Frames:
@@ -1329,4 +1342,19 @@ func EffectiveMSS(e analyze.EffectiveMSS) string {
 		what = "timestamps option"
 	}
 	return strconv.Itoa(e.MSS) + " (MSS in the " + who + ") - " + strconv.Itoa(e.OptionBytes) + " (" + what + ") = " + strconv.Itoa(e.Value)
+}
+
+// rateOf is n bytes every d as a rate, in curl's --limit-rate units.
+func rateOf(n int, d time.Duration) string {
+	if d <= 0 {
+		return "?"
+	}
+	r := float64(n) / d.Seconds()
+	switch {
+	case r >= 1<<20:
+		return fmt.Sprintf("%.3gM (%.0f bytes a second)", r/(1<<20), r)
+	case r >= 1<<10:
+		return fmt.Sprintf("%.3gk (%.0f bytes a second)", r/(1<<10), r)
+	}
+	return fmt.Sprintf("%.0f bytes a second", r)
 }

@@ -157,3 +157,25 @@ func TestMSSStandardPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestPauseRate: the rate a pause-paced read implies is computed from
+// the buffer and the gaps (review 16: a fixed "--limit-rate 100k is
+// 102400 bytes a second" was printed for a 51200-byte buffer), and the
+// --limit-rate curl ran with, when segscope ran it, is named.
+func TestPauseRate(t *testing.T) {
+	if got := rateOf(51200, time.Second); got != "50k (51200 bytes a second)" {
+		t.Errorf("rateOf(51200, 1s) = %q", got)
+	}
+	if got := rateOf(102400, 500*time.Millisecond); got != "200k (204800 bytes a second)" {
+		t.Errorf("rateOf(102400, 500ms) = %q", got)
+	}
+	e := explain.Event{Cause: explain.CauseRateLimit, Inference: explain.ByPause, Size: 102400}
+	e.Facts.Buffer = &explain.BufferFact{Size: 102400, Filled: true, LimitRate: "100k"}
+	if got := inferenceText(e); !strings.Contains(got, "it ran with --limit-rate 100k") || strings.Contains(got, "nothing in the trace") {
+		t.Errorf("with the argument: %q", got)
+	}
+	e.Facts.Buffer.LimitRate = ""
+	if got := inferenceText(e); !strings.Contains(got, "nothing in the trace says --limit-rate") {
+		t.Errorf("without: %q", got)
+	}
+}
