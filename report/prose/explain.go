@@ -949,7 +949,7 @@ func pointSentence(p *explain.PointFact) string {
 	case p.Where == explain.PointServer:
 		return fmt.Sprintf("%s: %d of %d of the server's segments are longer than the MSS %d, units of its segmentation offload (TSO/GSO), cut at the MSS where the path requires it (its NIC, or a router to a smaller MTU; a veth or a bridge passes them whole, and curl's host may take them so): the segments curl received, and when they reached it, are not in this capture; the times are when they passed the capture point.", where, p.Super, p.Segments, p.MSS)
 	}
-	return fmt.Sprintf("%s; %d of %d of the server's segments are longer than the MSS %d: taken above the server's segmentation offload or after curl's receive offload, so reads inside them are not explained as certain.", where, p.Super, p.Segments, p.MSS)
+	return fmt.Sprintf("%s; %d of %d of the server's segments are longer than the MSS %d: taken above the server's segmentation offload or after curl's receive offload, so a read whose size turns on how they reached curl is not explained as certain (one a TLS record or the body's end decides still is).", where, p.Super, p.Segments, p.MSS)
 }
 
 // sameSentences tells whether two causes share their summary sentences.
