@@ -41,7 +41,7 @@ func readInOrder(t *testing.T, path string) ([]rangeRecord, error) {
 
 // readRanges reads path's ranges of size bytes in order, confirming each
 // as analyze does, and counts the ranges read again.
-func readRanges(t *testing.T, path string, size int64) ([]rangeRecord, error, int) {
+func readRanges(t *testing.T, path string, size int64) ([]rangeRecord, int, error) {
 	t.Helper()
 	src, err := Open(path)
 	if err != nil {
@@ -70,10 +70,10 @@ func readRanges(t *testing.T, path string, size int64) ([]rangeRecord, error, in
 		}
 		next = r.End
 		if r.Err != nil {
-			return out, rg.Wrap(r.Err, len(out)+1), again
+			return out, again, rg.Wrap(r.Err, len(out)+1)
 		}
 	}
-	return out, nil, again
+	return out, again, nil
 }
 
 func sameRecords(t *testing.T, name string, got, want []rangeRecord, gotErr, wantErr error) {
@@ -125,7 +125,7 @@ func TestRangesMatchReadPacket(t *testing.T) {
 	for _, path := range files {
 		want, wantErr := readInOrder(t, path)
 		for _, size := range []int64{1, 97, 1500, 4096, 1 << 20} {
-			got, gotErr, _ := readRanges(t, path, size)
+			got, _, gotErr := readRanges(t, path, size)
 			sameRecords(t, filepath.Base(path), got, want, gotErr, wantErr)
 		}
 	}
@@ -176,7 +176,7 @@ func FuzzRanges(f *testing.F) {
 		}
 		want, wantErr := readInOrder(t, path)
 		// At most 64 ranges: each costs a few system calls.
-		got, gotErr, _ := readRanges(t, path, max(int64(size)+1, int64(len(b)/64)))
+		got, _, gotErr := readRanges(t, path, max(int64(size)+1, int64(len(b)/64)))
 		sameRecords(t, "fuzz", got, want, gotErr, wantErr)
 	})
 }
