@@ -99,7 +99,11 @@ type Match struct {
 	// that returned its last byte (curl 7.x times events with a monotonic
 	// clock and an offset taken once, so tens of milliseconds are common).
 	ClockZone, ClockSkew time.Duration
-	Aligned              bool
+	// ClockByH2Head: the offset is the HTTP/2 request head's, taken as
+	// sent as curl logged it, as every read came later than that allows
+	// for the quickest to be immediate (curl held its reads back).
+	ClockByH2Head bool
+	Aligned       bool
 	// ClockAsIs: the two clocks are taken as they are (ClockSkew 0): curl
 	// 8's trace clock is the system's, and on the capture's no read came
 	// before its data, so nothing says they are apart (a --limit-rate

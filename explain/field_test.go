@@ -1433,3 +1433,49 @@ func TestKeyLogFailsServer(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldH2LimitRateClock: curl 7.88 uploading 300 000 bytes over h2c
+// with --limit-rate 100k (h2c-limit-rate-up-srv.go.txt reads 4 KiB
+// every 3 ms), under strace: the response's one read returned at
+// 22.833423, 337.6 ms after its packet was captured (22.495796), as curl
+// paused. Taken as immediate, it had put the trace clock 337 ms off, and
+// every send 337 ms after curl logged it. The HTTP/2 request head,
+// which leaves as curl logs it, now sets the offset.
+func TestFieldH2LimitRateClock(t *testing.T) {
+	tr := readTraceGz(t, "h2c-limit-rate-up-7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "h2c-limit-rate-up-7.pcap.gz"), ""))
+	if len(r.Matches) != 1 || !r.Matches[0].ClockByH2Head {
+		t.Fatalf("matches %+v: want the clock set by the HTTP/2 head", r.Matches)
+	}
+	for _, e := range r.Events {
+		if e.Line != 18795 {
+			continue
+		}
+		late := e.Facts.Timing.LastBefore
+		if d := late - 337600*time.Microsecond; d < -5*time.Millisecond || d > 5*time.Millisecond {
+			t.Errorf("line 18795 read %v after its last segment; strace: 337.6ms", late)
+		}
+		return
+	}
+	t.Fatal("line 18795 not found")
+}
+
+// TestFieldLimitRateFirstSend: curl 8.14 --limit-rate 100k uploading
+// 300 000 bytes over HTTP/1 (the h2c-limit-rate-up server), under
+// strace: the first sendto took 65536 bytes, the 156-byte head and 65380
+// of body, curl's upload buffer, and no pause came before it; it had
+// been "a slice curl sent" (rate-limit) because the later 65536-byte
+// sends came after pauses.
+func TestFieldLimitRateFirstSend(t *testing.T) {
+	tr := readTraceGz(t, "limit-rate-up-64k-8.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "limit-rate-up-64k-8.pcap.gz"), ""))
+	for _, e := range r.Sends {
+		if e.Line == 15 {
+			if e.Size != 65380 || e.Cause != CauseUploadBuffer {
+				t.Errorf("line 15: %d bytes, %v; want 65380, upload-buffer", e.Size, e.Cause)
+			}
+			return
+		}
+	}
+	t.Fatal("line 15 not found")
+}

@@ -578,9 +578,14 @@ func sendRules(ev *Event) verdict {
 		return cannotTell(CauseUnknown, NeedStrace)
 	case u.Chunked:
 		return chunkRule(ev, u)
-	case u.Paced && ev.Size != u.Buffer && !u.Chunked && !f.SendBuffer.backedUp() && !(u.Index == u.Sends-1 && u.ContentLength >= 0 && u.ContentLength == u.Body):
+	case u.Paced && ev.Size != u.Buffer && !u.Chunked && !f.SendBuffer.backedUp() && !(u.Index == u.Sends-1 && u.ContentLength >= 0 && u.ContentLength == u.Body) &&
+		!(u.Index == 0 && u.HeadShared && u.Head+ev.Size == u.Buffer) && !initialWindow(ev):
 		// curl waited before it with the socket free: it was pacing
 		// itself (--limit-rate), and N is its slice, not the socket's.
+		// Not the first send when the head and it fill the buffer, nor
+		// one that ends HTTP/2's initial window: those are what the
+		// buffer and the window held it to (review 19: 156 + 65380 =
+		// 65536, strace's first sendto, had been a slice).
 		return inferred(CauseRateLimit, BySendPause)
 	case u.Group == 1 && u.Offered == ev.Size:
 		return inferred(CauseUploadBuffer, uploadBy(u))
@@ -590,7 +595,7 @@ func sendRules(ev *Event) verdict {
 		return certain(CauseH2Window) // it took exactly what the window allowed
 	case f.H2Flow.Exhausted():
 		return inferred(CauseH2Window, ByWindowWait)
-	case (f.Layer == LayerH2C || f.Layer == LayerH2TLS) && u.Offset+int64(ev.Size) == defaultWindow && !u.Chunked:
+	case initialWindow(ev):
 		// The stream's DATA up to here is HTTP/2's initial window: curl's
 		// HTTP/2 layer took the bytes before the server's SETTINGS (or a
 		// WINDOW_UPDATE) had reached it, whatever order the capture shows
@@ -608,6 +613,13 @@ func sendRules(ev *Event) verdict {
 		return inferred(CausePartialSend, BySendPressure)
 	}
 	return cannotTell(CauseUnknown, shortNeeds(ev)...)
+}
+
+// initialWindow: an HTTP/2 send whose stream DATA, up to its end, is the
+// initial window (65535).
+func initialWindow(ev *Event) bool {
+	f, u := &ev.Facts, ev.Facts.Upload
+	return (f.Layer == LayerH2C || f.Layer == LayerH2TLS) && u.Offset+int64(ev.Size) == defaultWindow && !u.Chunked
 }
 
 // shortNeeds is what would tell why a send was short: the capture, with

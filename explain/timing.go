@@ -257,18 +257,46 @@ func (r *Result) skew(m *Match, evs []int) (time.Duration, bool) {
 	if m.Point != nil && m.Point.Where == PointServer {
 		return skew, !first
 	}
+	var (
+		floor    time.Duration
+		hasFloor bool
+	)
 	for i := range r.Sends {
 		ev := &r.Sends[i]
-		// Over HTTP/2 curl logs the head when it hands it to its HTTP/2
-		// layer, before the HEADERS frame leaves: no bound.
-		if ev.Conn != m.Conn.ID || ev.Kind != curltrace.SendHeader || !ev.hasTOD || len(ev.Segments) == 0 ||
-			ev.Facts.Layer == LayerH2C || ev.Facts.Layer == LayerH2TLS {
+		if ev.Conn != m.Conn.ID || ev.Kind != curltrace.SendHeader || !ev.hasTOD || len(ev.Segments) == 0 {
 			continue
 		}
-		take(readTime(m, ev.tod).Sub(earliest(ev.Segments).Arrived))
+		lag := readTime(m, ev.tod).Sub(earliest(ev.Segments).Arrived)
+		if ev.Facts.Layer == LayerH2C || ev.Facts.Layer == LayerH2TLS {
+			// Over HTTP/2 curl logs the head when it hands it to its
+			// HTTP/2 layer, before the HEADERS frame leaves: the offset
+			// is at least this (the head is not captured before it is
+			// logged).
+			if !hasFloor || lag > floor {
+				floor, hasFloor = lag, true
+			}
+			continue
+		}
+		take(lag)
+	}
+	if hasFloor && (first || skew-floor > heldReads) {
+		// The quickest read taken as immediate would have the head leave
+		// long after curl logged it; an HTTP/2 head leaves within a
+		// moment (HEADERS are not flow-controlled), a read can be held
+		// back by curl (review 19: curl 7.88 with --limit-rate over
+		// HTTP/2, its one read 337 ms after the response's packet by
+		// strace, had been taken as immediate, and the head as sent 337
+		// ms after it was logged). The head sets the offset.
+		skew, first = floor, false
+		m.ClockByH2Head = true
 	}
 	return skew, !first
 }
+
+// heldReads is how much later than an HTTP/2 head allows the quickest
+// read may come and still be taken as immediate: scheduling, never a
+// pause of curl's.
+const heldReads = 50 * time.Millisecond
 
 // maxSkew is the most the clocks of a trace and a capture taken on one
 // host are apart once aligned: curl 7.x's trace clock runs up to a second

@@ -62,7 +62,11 @@ func MatchLine(r *explain.Result, m explain.Match) string {
 		if skew < 0 {
 			skew, way = -skew, "behind"
 		}
-		s += fmt.Sprintf("; trace clock %s, %s %s the capture's (taking the quickest read or HTTP/1 request head as immediate)", utcOffset(m.ClockZone), skew, way)
+		how := "taking the quickest read or HTTP/1 request head as immediate"
+		if m.ClockByH2Head {
+			how = "taking the HTTP/2 request head as sent when curl logged it: every read came later than the head allows, held back by curl"
+		}
+		s += fmt.Sprintf("; trace clock %s, %s %s the capture's (%s)", utcOffset(m.ClockZone), skew, way, how)
 	}
 	return s
 }
