@@ -437,3 +437,26 @@ func TestUploadInitialWindow(t *testing.T) {
 		t.Errorf("65535 after one byte: %+v", v)
 	}
 }
+
+// TestFlowGrantsSharedFrame: when a send ends inside the next one's first
+// DATA frame (curl 8), the grants between the two are not counted at
+// frames: not "nothing granted" (review 19), but unknown (-1).
+func TestFlowGrantsSharedFrame(t *testing.T) {
+	l := &flowLedger{last: map[uint32]int{}, marks: []flowMark{
+		{stream: 1, streamCap: 65535, connCap: 65535, streamSent: 16384, connSent: 16384, initial: 65535},
+		{stream: 1, streamCap: 65535, connCap: 65535, streamSent: 32768, connSent: 32768, initial: 65535},
+		{stream: 1, streamCap: 98303, connCap: 98303, streamSent: 49152, connSent: 49152, initial: 65535, streamUpd: 32768, connUpd: 32768, updates: 2},
+	}}
+	if f := l.fact(0, 1); f.Updates != 0 {
+		t.Fatalf("first send: %+v", f)
+	}
+	// The next send begins in frame 1, where the first ended.
+	if f := l.fact(1, 2); f.Updates != -1 || f.StreamGranted != 0 {
+		t.Errorf("shared frame: %+v, want Updates -1", f)
+	}
+	// Not shared: the grants between are counted.
+	l = &flowLedger{last: map[uint32]int{1: 0}, marks: l.marks}
+	if f := l.fact(2, 2); f.Updates != 2 || f.StreamGranted != 32768 {
+		t.Errorf("apart: %+v, want 2 updates granting 32768", f)
+	}
+}

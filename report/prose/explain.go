@@ -328,10 +328,17 @@ func causeSentence(e explain.Event) string {
 		if f.Segments == nil {
 			return "the capture has none of these bytes"
 		}
-		if f.Segments.PastEnd {
-			return fmt.Sprintf("%d of the %d bytes are past the end of the capture", f.Segments.Missing, e.Size)
+		// Missing counts stream bytes: inside TLS (or HTTP/2 framing)
+		// the read's N is fewer than the stream bytes that carried it
+		// (review 19: "106 of the 17 bytes").
+		of := fmt.Sprintf("%d of the %d bytes", f.Segments.Missing, e.Size)
+		if n := e.Range.Len(); n > 0 && n != int64(e.Size) {
+			of = fmt.Sprintf("%d of the %d bytes of stream that carried its %d", f.Segments.Missing, n, e.Size)
 		}
-		return fmt.Sprintf("%d of the %d bytes are not in the capture: packets were missed", f.Segments.Missing, e.Size)
+		if f.Segments.PastEnd {
+			return of + " are past the end of the capture"
+		}
+		return of + " are not in the capture: packets were missed"
 	case explain.CauseUnmatched:
 		return "no capture connection matched this trace connection"
 	case explain.CauseTraceOnly:
@@ -407,7 +414,14 @@ func backlogText(e explain.Event) string {
 	case s.Count == 1:
 		return fmt.Sprintf("the rest of packet %d (%d bytes), which the previous read stopped inside: these bytes were already waiting", e.Segments[0].Packet, e.Segments[0].Len)
 	case s.Exact:
-		return fmt.Sprintf("%d segments (%s) had all arrived before curl read, so one read took them together: curl read less often than they came%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
+		why := "curl read less often than they came"
+		if t := f.Timing; t != nil && t.Source == explain.FromCapture && t.FirstBefore-t.LastBefore < time.Millisecond && t.LastBefore >= 0 {
+			// A burst: not a slow reader, one that woke once for it
+			// (review 19: 3 segments of one write within 42 us, read
+			// 200 us later).
+			why = fmt.Sprintf("they came within %s of each other, a burst that one read took whole", roundDur(t.FirstBefore-t.LastBefore))
+		}
+		return fmt.Sprintf("%d segments (%s) had all arrived before curl read, so one read took them together: %s%s", s.Count, segSizes(e.Segments), why, framing(f.Chunks))
 	}
 	return fmt.Sprintf("the bytes of %d segments (%s), cut where the previous and next reads ended: the socket held more than one segment when curl read%s", s.Count, segSizes(e.Segments), framing(f.Chunks))
 }

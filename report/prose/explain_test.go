@@ -179,3 +179,19 @@ func TestPauseRate(t *testing.T) {
 		t.Errorf("without: %q", got)
 	}
 }
+
+// TestMissingStreamBytes: the bytes missing are stream bytes; inside TLS
+// they are more than N (review 19: "106 of the 17 bytes").
+func TestMissingStreamBytes(t *testing.T) {
+	e := explain.Event{Size: 17, Cause: explain.CauseMissing}
+	e.Range.Start, e.Range.End = 6162, 6268
+	e.Facts.Segments = &explain.SegmentFact{Missing: 106, PastEnd: true}
+	if got, want := causeSentence(e), "106 of the 106 bytes of stream that carried its 17 are past the end of the capture"; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	e.Range.End = e.Range.Start + 17
+	e.Facts.Segments = &explain.SegmentFact{Missing: 5}
+	if got, want := causeSentence(e), "5 of the 17 bytes are not in the capture: packets were missed"; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}

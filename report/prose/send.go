@@ -133,9 +133,12 @@ func h2WindowSentence(e explain.Event) string {
 	} else {
 		s = fmt.Sprintf("HTTP/2 flow control: the server's %s window was used up, and this send's DATA went out only as the server granted more (%d more than the window open when its first frame left)", which, -left)
 	}
-	if f.Updates > 0 {
+	switch {
+	case f.Updates < 0:
+		s += fmt.Sprintf("; what the server granted since stream %d's previous send is not told apart: that send ended inside this one's first DATA frame", f.Stream)
+	case f.Updates > 0:
 		s += fmt.Sprintf("; since stream %d's previous send the server had granted %d (stream) and %d (connection) in %s", f.Stream, f.StreamGranted, f.ConnGranted, countOf(f.Updates, "WINDOW_UPDATE", "WINDOW_UPDATEs"))
-	} else {
+	default:
 		s += fmt.Sprintf("; the server had granted nothing since stream %d's previous send", f.Stream)
 	}
 	if f.Initial != 65535 {
