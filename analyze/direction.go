@@ -249,7 +249,10 @@ func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Directi
 			kind |= KindRetransmission
 			d.RetransmittedSegments++
 			d.RetransmittedBytes += n
-		case since < oooWindow && end != highest:
+		case since >= 0 && since < oooWindow && end != highest:
+			// (A capture clock that stepped back gives a negative gap:
+			// Wireshark's is unsigned, so it wraps and the segment is a
+			// retransmission there; so here (review 18: 5 of 127).)
 			kind |= KindOutOfOrder
 			d.OutOfOrderSegments++
 		default:
