@@ -162,14 +162,21 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 			}
 		}()
 	}
-	keys := filepath.Join(out.Dir, KeysFile)
-	trace := filepath.Join(out.Dir, TraceFile)
-	// A key log from an earlier run in a kept directory would be followed
-	// from its start: begin empty.
-	os.Remove(keys)
-	os.Remove(trace)
+	// A kept directory may hold an earlier run's files: this run writes
+	// its own beside them, in a directory of its own, and they replace
+	// the earlier ones only once curl has traced (review 21: a mistyped
+	// interface had deleted the earlier trace, key log and capture).
+	work := out.Dir
+	if p.Keep && p.Dir != "" {
+		if work, err = os.MkdirTemp(out.Dir, ".segscope-run-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(work) // empty once published
+	}
+	keys := filepath.Join(work, KeysFile)
+	trace := filepath.Join(work, TraceFile)
 
-	caps, err := startCaptures(p, out.Dir, keys)
+	caps, err := startCaptures(p, work, keys)
 	defer func() { // only on the early returns: the normal path stops them itself
 		for _, r := range caps {
 			if r.sess != nil {
@@ -190,6 +197,17 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	}
 	out.stop(caps)
 	caps = nil
+	if work != out.Dir {
+		if _, err := os.Stat(trace); err == nil {
+			var perr error
+			trace, keys, perr = out.publish(work, trace, keys)
+			if perr != nil {
+				out.Errors = append(out.Errors, perr)
+			}
+		} else {
+			out.Errors = append(out.Errors, fmt.Errorf("%s is kept as it was: this run wrote no trace", out.Dir))
+		}
+	}
 	// The trace is named as the report will show it: its path when kept,
 	// none when it goes with the temporary directory.
 	name := trace
@@ -218,6 +236,35 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 		}
 	}
 	return out, out.explain(trace, name)
+}
+
+// publish moves this run's files from work into the kept directory,
+// replacing an earlier run's (and removing an earlier key log this run
+// has none for, which would not be its keys), and returns the trace's and
+// the key log's new paths.
+func (out *Outcome) publish(work, trace, keys string) (string, string, error) {
+	var errs []error
+	move := func(from string) string {
+		to := filepath.Join(out.Dir, filepath.Base(from))
+		if _, err := os.Stat(from); err != nil {
+			if err := os.Remove(to); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			return to
+		}
+		if err := os.Rename(from, to); err != nil {
+			errs = append(errs, err)
+			return from
+		}
+		return to
+	}
+	trace, keys = move(trace), move(keys)
+	for i := range out.Captures {
+		if c := &out.Captures[i]; c.File != "" && filepath.Dir(c.File) == work {
+			c.File = move(c.File)
+		}
+	}
+	return trace, keys, errors.Join(errs...)
 }
 
 // stop stops every capture, in order. (sniffer analyses a capture again

@@ -260,3 +260,61 @@ func TestExecRunner(t *testing.T) {
 		t.Errorf("error %v, want the deadline", err)
 	}
 }
+
+// TestKeptDirSurvivesFailedRun: a kept directory's files from an earlier
+// run stay as they were when this run fails before curl traced (a
+// mistyped interface: the capture does not start; curl writing no
+// trace), and are replaced, a key log this run has none for removed,
+// once it traced (review 21: the earlier run's files had been deleted
+// first).
+func TestKeptDirSurvivesFailedRun(t *testing.T) {
+	dir := t.TempDir()
+	old := map[string]string{TraceFile: "old trace", KeysFile: "old keys", "client.pcapng": "old capture"}
+	for n, c := range old {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(when string) {
+		t.Helper()
+		for n, c := range old {
+			if b, err := os.ReadFile(filepath.Join(dir, n)); err != nil || string(b) != c {
+				t.Errorf("%s: %s is %q (%v), want %q", when, n, b, err, c)
+			}
+		}
+		if m, _ := filepath.Glob(filepath.Join(dir, ".segscope-run-*")); len(m) > 0 {
+			t.Errorf("%s: left %v", when, m)
+		}
+	}
+	ev := &events{}
+	p := plan(ev, &fakeRunner{ev: ev}, &fakeCapturer{name: "client", ev: ev, fail: errors.New("no interface eth9")})
+	p.Dir, p.Keep = dir, true
+	if _, err := Run(context.Background(), p); err == nil {
+		t.Fatal("a capture that does not start: no error")
+	}
+	same("capture failed")
+
+	p = plan(ev, &fakeRunner{ev: ev, noTrace: true, exit: 1}, &fakeCapturer{name: "client", ev: ev})
+	p.Dir, p.Keep = dir, true
+	Run(context.Background(), p)
+	same("no trace")
+
+	p = plan(ev, &fakeRunner{ev: ev}, &fakeCapturer{name: "client", ev: ev})
+	p.Dir, p.Keep = dir, true
+	out, err := Run(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "client.pcapng")); string(b) != "pcapng" {
+		t.Errorf("capture after a run: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, TraceFile)); len(b) < 1000 {
+		t.Errorf("trace after a run: %d bytes", len(b))
+	}
+	if _, err := os.Stat(filepath.Join(dir, KeysFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the earlier run's key log stayed beside this run's files (%v)", err)
+	}
+	if out.Captures[0].File != filepath.Join(dir, "client.pcapng") {
+		t.Errorf("capture file %q", out.Captures[0].File)
+	}
+}

@@ -82,6 +82,17 @@ func runSniff(s *streams, o *sniffOptions) error {
 	if o.write == "-" {
 		return usageError{errors.New("-w -: standard output carries sniff's report; name a file (tcpdump -w - writes packets to a pipe)")}
 	}
+	// A key log is followed as it grows: -w onto it would replace it
+	// with the capture, and a browser's later secrets would go to the
+	// deleted file (review 21).
+	if err := notAnInput(o.write, o.keylogs...); err != nil {
+		return err
+	}
+	for _, k := range o.keylogs {
+		if k == o.write || filepath.Clean(k) == filepath.Clean(o.write) {
+			return usageError{fmt.Errorf("%s is also an input of this command (--keylog): refusing to write over it", o.write)}
+		}
+	}
 	if o.duration < 0 {
 		return usageError{fmt.Errorf("--duration %v: a time to capture for (0: until Ctrl-C)", o.duration)}
 	}
