@@ -276,6 +276,15 @@ func (f *File) wrap(err error) error {
 		return io.EOF
 	case errors.Is(err, io.ErrUnexpectedEOF) && f.tap != nil && f.tap.blockLen > maxBlock:
 		err = fmt.Errorf("pcapng block at byte %d declares a length of %d bytes, more than any block holds (%d MiB): the file is corrupt there, not cut short", f.tap.blockStart, f.tap.blockLen, maxBlock>>20)
+	case errors.Is(err, io.ErrUnexpectedEOF) && f.tap != nil && f.total > 0 && !f.compressed && f.tap.blockLen >= 12 &&
+		f.tap.blockStart+int64(f.tap.blockLen) <= f.total:
+		// The block's declared length fits in the file, yet it could not
+		// be read whole: its fields disagree (a trailer that does not
+		// repeat the length, a packet longer than its block), not a cut
+		// (review 21: "capture ends in the middle of a packet").
+		// (Where: NgReader reads through a buffer, so the tap's block is
+		// ahead of the one that failed.)
+		err = errors.New("the pcapng block holding it (or one just before) is damaged: its contents do not fit the length its header declares, and the file goes on past it, so it was not cut short")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = ErrTruncated
 	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):

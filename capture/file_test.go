@@ -371,3 +371,55 @@ func TestMergeInterfaces(t *testing.T) {
 		t.Errorf("cut file: %d frames, %v", len(got), err)
 	}
 }
+
+// TestPcapngDamagedNotCut: a pcapng packet block whose header declares
+// less than its packet needs, in the middle of the file, is damage, not a
+// cut (review 21: "capture ends in the middle of a packet (file cut
+// short?)"); a file that ends inside a block is a cut.
+func TestPcapngDamagedNotCut(t *testing.T) {
+	b, err := os.ReadFile("../pcaps/ipv6-mtu1460.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The 20th block (an Enhanced Packet Block of 1508 bytes): its
+	// header's length made 64, less than its captured length needs.
+	off := 0
+	for range 19 {
+		off += int(binary.LittleEndian.Uint32(b[off+4:]))
+	}
+	n := int(binary.LittleEndian.Uint32(b[off+4:]))
+	bad := bytes.Clone(b)
+	binary.LittleEndian.PutUint32(bad[off+4:], 64)
+	dir := t.TempDir()
+	read := func(data []byte) error {
+		p := filepath.Join(dir, "f.pcapng")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		for {
+			if _, err := src.ReadPacket(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := read(bad); errors.Is(err, ErrTruncated) || err == io.EOF || !strings.Contains(err.Error(), "not cut short") {
+		t.Errorf("damaged block: %v", err)
+	}
+	// Review 21's: the header of the block at byte 6824 says 124 bytes,
+	// its trailer 120 (NgReader then reads across the next block).
+	dmg, err := os.ReadFile("testdata/damaged-block.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := read(dmg); errors.Is(err, ErrTruncated) || err == io.EOF || !strings.Contains(err.Error(), "is damaged") {
+		t.Errorf("review 21's damaged block: %v", err)
+	}
+	if err := read(b[:off+n/2]); !errors.Is(err, ErrTruncated) {
+		t.Errorf("cut inside a block: %v", err)
+	}
+}

@@ -445,3 +445,13 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 		t.Errorf("Lookup allocates %v times", n)
 	}
 }
+
+// TestParseBOM: a key log saved with a UTF-8 byte order mark (a Windows
+// editor) is read (review 21: its first line was "not a key log line").
+func TestParseBOM(t *testing.T) {
+	const rnd = "eac25d8675b8954691e41860875817a0ed49cf9c489e3ab3dcf8c69cac5b5bc9"
+	var s Store
+	if err := s.Parse("bom.keys", strings.NewReader("\xef\xbb\xbfCLIENT_RANDOM "+rnd+" "+strings.Repeat("02", 48)+"\r\n")); err != nil || s.Len() != 1 {
+		t.Fatalf("Len %d, %v", s.Len(), err)
+	}
+}

@@ -79,6 +79,11 @@ func (s *Store) Parse(name string, r io.Reader) error {
 	for sc.Scan() {
 		lineNo++
 		line := bytes.TrimSpace(sc.Bytes())
+		if lineNo == 1 {
+			// A byte order mark, as Windows editors save UTF-8 (review
+			// 21: the first line was "not a key log line").
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
 		if !text(line) {
 			return s.stop(first, good, name, lineNo, line, "binary data: not a key log")
 		}

@@ -586,3 +586,16 @@ func TestEmptyKeyLog(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }
+
+// TestSniffWriteOverKeyLog: sniff -w onto its own --keylog is refused
+// before anything is captured, and the key log stays (review 21).
+func TestSniffWriteOverKeyLog(t *testing.T) {
+	keys := filepath.Join(t.TempDir(), "sslkeys.log")
+	if err := os.WriteFile(keys, []byte("CLIENT_RANDOM 00 00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, nil, "sniff", "-i", "lo", "--duration", "1s", "-q", "-w", keys, "--keylog", keys)
+	if b, _ := os.ReadFile(keys); code != 2 || !strings.Contains(stderr, "refusing to write over it") || string(b) != "CLIENT_RANDOM 00 00\n" {
+		t.Fatalf("exit %d, stderr %q, key log now %q", code, stderr, b)
+	}
+}
