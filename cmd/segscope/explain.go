@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -63,7 +62,7 @@ clocks), no cause is given and the exit status is 1.`,
 		},
 	}
 	o.captureOptions.addFlags(cmd.Flags())
-	cmd.Flags().StringVarP(&o.trace, "trace", "t", "", "the curl trace file (curl --trace FILE or --trace-ascii FILE)")
+	cmd.Flags().StringVarP(&o.trace, "trace", "t", "", "the curl trace file (curl --trace FILE or --trace-ascii FILE); - reads it from standard input")
 	cmd.Flags().StringVar(&o.html, "html", "", "also write the HTML report (timeline, time-sequence graph, histograms) to this file")
 	return cmd
 }
@@ -76,12 +75,7 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	if err := notAnInput(o.html, append(append([]string{o.trace}, o.keylogs...), paths...)...); err != nil {
 		return err
 	}
-	f, err := os.Open(o.trace)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", o.trace, errors.Unwrap(err))
-	}
-	defer f.Close()
-	tr, terr := curltrace.Parse(f, o.trace)
+	tr, terr := readTrace(s, o.trace, paths)
 	if tr == nil || (terr != nil && len(tr.Events) == 0) {
 		return terr // nothing of a trace to explain
 	}

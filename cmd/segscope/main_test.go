@@ -599,3 +599,20 @@ func TestSniffWriteOverKeyLog(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q, key log now %q", code, stderr, b)
 	}
 }
+
+// TestTraceFromStdin: --trace - reads the trace from standard input
+// (review 21: "reading -: no such file or directory"), and not with a
+// capture on - too.
+func TestTraceFromStdin(t *testing.T) {
+	tr, err := os.ReadFile("../../pcaps/mtu1440-ts.trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, tr, "explain", "-q", "--trace", "-", "../../pcaps/mtu1440-ts.pcap.gz")
+	if code != 0 || !strings.Contains(out, "trace stdin against ../../pcaps/mtu1440-ts.pcap.gz") || !strings.Contains(out, "70 Recv data events, 102400 bytes") {
+		t.Fatalf("exit %d, stderr %s\n%.400s", code, stderr, out)
+	}
+	if code, _, stderr := runCmd(t, tr, "explain", "--trace", "-", "-"); code != 2 || !strings.Contains(stderr, "only one of them can come from standard input") {
+		t.Errorf("both on stdin: exit %d, %s", code, stderr)
+	}
+}

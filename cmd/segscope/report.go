@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -60,7 +61,7 @@ are drawn as time bins, and the page says so.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&o.trace, "trace", "t", "", "the curl trace of the same transfer (curl --trace or --trace-ascii, best with --trace-time)")
+	fs.StringVarP(&o.trace, "trace", "t", "", "the curl trace of the same transfer (curl --trace or --trace-ascii, best with --trace-time); - reads it from standard input")
 	fs.StringVarP(&o.output, "write", "w", "", "the HTML file to write (- for standard output); written under a temporary name and renamed into place")
 	fs.StringVarP(&o.format, "format", "o", "html", "output format: html (the only one; -o is the format in every command, -w the file)")
 	fs.StringSliceVar(&o.conns, "conn", nil, "draw these connection IDs (repeatable, or comma-separated)")
@@ -81,7 +82,7 @@ func runReport(s *streams, o *reportOptions, paths []string) error {
 	var tr *curltrace.Trace
 	var errs []error
 	if o.trace != "" {
-		if tr, err = readTrace(o.trace); err != nil {
+		if tr, err = readTrace(s, o.trace, paths); err != nil {
 			if tr == nil || len(tr.Events) == 0 {
 				return err
 			}
@@ -127,7 +128,16 @@ func runReport(s *streams, o *reportOptions, paths []string) error {
 	return nil
 }
 
-func readTrace(path string) (*curltrace.Trace, error) {
+// readTrace parses the trace at path; "-" is standard input (curl
+// --trace - ... | segscope explain --trace - CAPTURE), which the captures
+// then cannot also be read from (review 21: "reading -: no such file").
+func readTrace(s *streams, path string, captures []string) (*curltrace.Trace, error) {
+	if path == "-" {
+		if slices.Contains(captures, "-") {
+			return nil, usageError{errors.New("--trace - and a capture on -: only one of them can come from standard input")}
+		}
+		return curltrace.Parse(s.in, "stdin")
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, errors.Unwrap(err))
