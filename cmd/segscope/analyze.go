@@ -91,6 +91,9 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	if filter.IDs, err = parseIDs(o.conns); err != nil {
 		return err
 	}
+	if err := errors.Join(o.streamOptions.check(), o.liveOptions.check()); err != nil {
+		return usageError{err}
+	}
 	opts := o.streamOptions.options()
 	opts.Keys, opts.KeyLogErrors = o.keys()
 	if o.workers < 0 {

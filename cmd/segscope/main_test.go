@@ -616,3 +616,30 @@ func TestTraceFromStdin(t *testing.T) {
 		t.Errorf("both on stdin: exit %d, %s", code, stderr)
 	}
 }
+
+// TestNegativeBounds: a negative bound is a command-line mistake (exit
+// 2), not the default (review 21), and so is a shell completion does not
+// know.
+func TestNegativeBounds(t *testing.T) {
+	const capture = "../../pcaps/mtu1440-ts.pcap.gz"
+	for _, args := range [][]string{
+		{"analyze", "--max-live", "-5", capture},
+		{"analyze", "--idle-timeout", "-1s", capture},
+		{"analyze", "--close-grace", "-1s", capture},
+		{"analyze", "--max-buffered", "-1", capture},
+		{"analyze", "--max-buffered-total", "-1", capture},
+		{"analyze", "--max-units", "-1", capture},
+		{"segments", "--max-live", "-1", capture},
+		{"map", "--max-units", "-1", "--conn", "0", capture},
+		{"report", "--max-segments", "-1", "-w", filepath.Join(t.TempDir(), "r.html"), capture},
+		{"completion", "bsah"},
+	} {
+		code, _, stderr := runCmd(t, nil, args...)
+		if code != 2 || !strings.Contains(stderr, args[1]) {
+			t.Errorf("%v: exit %d, %q", args, code, stderr)
+		}
+	}
+	if code, out, _ := runCmd(t, nil, "completion", "bash"); code != 0 || !strings.Contains(out, "bash completion") {
+		t.Errorf("completion bash: exit %d", code)
+	}
+}

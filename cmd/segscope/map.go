@@ -63,6 +63,9 @@ func runMap(s *streams, o *mapOptions, paths []string) error {
 		return err
 	}
 	filter.IDs = []int{o.conn}
+	if err := o.streamOptions.check(); err != nil {
+		return err
+	}
 	opts := o.streamOptions.options()
 	opts.KeepSegments = filter.Match
 	opts.Keys, opts.KeyLogErrors = o.keys()
@@ -97,6 +100,19 @@ func (o *streamOptions) addFlags(fs interface {
 	fs.Int64Var(&o.maxBufferedTotal, "max-buffered-total", analyze.DefaultMaxBufferedTotal, "out-of-order bytes held for the whole capture")
 	fs.IntVar(&o.maxUnits, "max-units", analyze.DefaultMaxUnits, "HTTP exchanges, chunks, TLS records and HTTP/2 frames listed per connection and direction; more are counted, not listed")
 	fs.BoolVar(&o.hashBodies, "hash-bodies", false, "compute the SHA-256 of every HTTP/1 body (body_sha256 in JSON)")
+}
+
+// check refuses negative bounds (review 21).
+func (o *streamOptions) check() error {
+	switch {
+	case o.maxBuffered < 0:
+		return usageError{fmt.Errorf("--max-buffered %d: a number of bytes, not negative", o.maxBuffered)}
+	case o.maxBufferedTotal < 0:
+		return usageError{fmt.Errorf("--max-buffered-total %d: a number of bytes, not negative", o.maxBufferedTotal)}
+	case o.maxUnits < 0:
+		return usageError{fmt.Errorf("--max-units %d: a number of units, not negative", o.maxUnits)}
+	}
+	return nil
 }
 
 func (o *streamOptions) options() analyze.Options {

@@ -72,6 +72,9 @@ are drawn as time bins, and the page says so.`,
 }
 
 func runReport(s *streams, o *reportOptions, paths []string) error {
+	if o.maxSegments < 0 {
+		return usageError{fmt.Errorf("--max-segments %d: a number of segments, not negative", o.maxSegments)}
+	}
 	if err := notAnInput(o.output, append(append([]string{o.trace}, o.keylogs...), paths...)...); err != nil {
 		return err
 	}

@@ -70,5 +70,22 @@ TSO/GRO offload, retransmissions and reordering.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newAnalyzeCmd(s), newSegmentsCmd(s), newMapCmd(s), newExplainCmd(s), newSniffCmd(s), newCurlCmd(s), newReportCmd(s), newLabCmd(s), newVersionCmd(s))
+	// cobra's completion command prints its help and exits 0 for a shell
+	// it does not know, so `source <(segscope completion bsah)` failed
+	// in silence (review 21): an unknown shell is a usage error.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usageError{fmt.Errorf("completion %s: no such shell; use bash, zsh, fish or powershell", args[0])}
+				}
+				return nil
+			}
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				return cmd.Help() // no shell named: the list of shells
+			}
+		}
+	}
 	return root
 }

@@ -89,6 +89,9 @@ func runSegments(s *streams, o *segmentsOptions, paths []string) error {
 	// segment carried inside TLS.
 	opts := analyze.Options{KeepSegments: filter.Match, SegmentsOnly: len(o.keylogs) == 0}
 	opts.Keys, opts.KeyLogErrors = o.keys()
+	if err := o.liveOptions.check(); err != nil {
+		return err
+	}
 	if streamed || format == report.Table {
 		// jsonl and the table are written as connections end: memory
 		// holds the live ones only.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,20 @@ func (o *liveOptions) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", analyze.DefaultIdleTimeout, "with --format json, csv, jsonl or parquet: end a connection idle this long (capture time)")
 	fs.DurationVar(&o.closeGrace, "close-grace", analyze.DefaultCloseGrace, "with --format json, csv, jsonl or parquet: how long after its FINs or RST a connection still takes packets (capture time); a connection whose FINs were both acknowledged is written at once, and packets that still come are reported as late, unless this is given")
 	fs.IntVar(&o.maxLive, "max-live", analyze.DefaultMaxLive, "with --format json, csv, jsonl or parquet: most connections held at once; past it the least recently active one is ended early (reported)")
+}
+
+// check refuses negative bounds: a command-line mistake, not "the
+// default" (review 21: --max-live -5 ran with the default).
+func (o *liveOptions) check() error {
+	switch {
+	case o.idleTimeout < 0:
+		return usageError{fmt.Errorf("--idle-timeout %v: a time, not negative", o.idleTimeout)}
+	case o.closeGrace < 0:
+		return usageError{fmt.Errorf("--close-grace %v: a time, not negative", o.closeGrace)}
+	case o.maxLive < 0:
+		return usageError{fmt.Errorf("--max-live %d: a number of connections, not negative", o.maxLive)}
+	}
+	return nil
 }
 
 func (o *liveOptions) apply(opts *analyze.Options) {
