@@ -183,16 +183,16 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	st := out.Captures[0].Stats
 	fmt.Fprintln(s.out)
 	x := report.Explanation{Result: out.Explanation, Capture: out.Captures[0].Result, Errors: out.Errors}
-	if err := x.Write(s.out, format); err != nil {
-		return err
-	}
-	if o.html != "" {
+	if o.html != "" { // before standard output, which a pipe may close (explain.go)
 		in := htmlreport.FromExplanation(x)
 		in.Title = "segscope curl " + strings.Join(args, " ")
 		if err := htmlreport.WriteFile(o.html, in); err != nil {
 			return err
 		}
 		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
+	}
+	if err := x.Write(s.out, format); err != nil {
+		return err
 	}
 	fmt.Fprintf(s.err, "segscope: %s: %d packets captured, %d dropped by the kernel", iface, st.Received, st.Dropped)
 	if o.keep != "" {

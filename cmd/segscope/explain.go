@@ -101,14 +101,17 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	} else {
 		x.Result = explain.Explain(tr, nil)
 	}
-	if err := x.Write(s.out, format); err != nil {
-		return err
-	}
+	// The file first: standard output may be a pipe its reader closes
+	// early (| head), which ends the process at its next write (review
+	// 21: --html was never written).
 	if o.html != "" {
 		if err := htmlreport.WriteFile(o.html, htmlreport.FromExplanation(x)); err != nil {
 			return err
 		}
 		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
+	}
+	if err := x.Write(s.out, format); err != nil {
+		return err
 	}
 	// The errors go to standard error whatever the format, as every
 	// command's do (the table lists them under itself too).

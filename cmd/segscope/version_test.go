@@ -2,6 +2,8 @@ package main
 
 import (
 	"debug/buildinfo"
+	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -86,4 +88,36 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 		t.Errorf("segscope version:\n%s\nwant (from its build information)\n%s", got, want)
 	}
 	t.Logf("%s (main module %s %s, vcs.revision %q)", got, bi.Main.Path, bi.Main.Version, settings["vcs.revision"])
+}
+
+// TestHTMLBeforeClosedPipe: explain --html writes its file before
+// standard output, which a reader like head closes early and so ends
+// the process (SIGPIPE; review 21: the file was never written).
+func TestHTMLBeforeClosedPipe(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command to build segscope with")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "segscope")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	html := filepath.Join(dir, "r.html")
+	cmd := exec.Command(bin, "explain", "-q", "-o", "json", "--trace", "../../pcaps/mtu1440-ts.trace", "../../pcaps/mtu1440-ts.pcap.gz", "--html", html)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 100)
+	if _, err := io.ReadFull(stdout, buf); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Close() // as head -c 100 does
+	cmd.Wait()     // killed by SIGPIPE, or done
+	if st, err := os.Stat(html); err != nil || st.Size() < 10000 {
+		t.Fatalf("the HTML report: %v", err)
+	}
 }
