@@ -147,12 +147,14 @@ loop:
 			})
 		}
 	}
+	stopped := time.Since(start)
 	res, st, err := sess.Stop()
+	var we sniffer.WriteError
+	writeFailed := errors.As(err, &we)
 	if file != nil {
 		// What was captured is kept, an interrupt or a key log that never
 		// came included; only a failed write keeps the file that was there.
-		var we sniffer.WriteError
-		if errors.As(err, &we) {
+		if writeFailed {
 			file.Abort()
 		} else if cerr := file.Commit(); cerr != nil {
 			err = errors.Join(err, cerr)
@@ -167,10 +169,17 @@ loop:
 		return werr
 	}
 	fmt.Fprintf(s.err, "%s: %d packets received by the filter, %d dropped by the kernel", o.iface, st.Received, st.Dropped)
-	if o.write != "" {
+	switch {
+	case o.write != "" && writeFailed:
+		// Review 21: "209 written to s.pcapng" of a file left as it was.
+		fmt.Fprintf(s.err, ", nothing written to %s (writing failed after %d packets; what was there is kept)", o.write, st.Written)
+	case o.write != "":
 		fmt.Fprintf(s.err, ", %d written to %s", st.Written, o.write)
 	}
 	fmt.Fprintln(s.err)
+	if writeFailed {
+		fmt.Fprintf(s.err, "segscope: the capture stopped when writing failed, %s after it began: the report above covers the packets until then\n", stopped.Round(time.Millisecond))
+	}
 	if st.Dropped > 0 {
 		fmt.Fprintf(s.err, "segscope: warning: the kernel dropped %d packets (the reader fell behind): connections that lost packets show gaps and false retransmissions\n", st.Dropped)
 	}
