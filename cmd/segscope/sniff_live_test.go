@@ -216,6 +216,7 @@ func TestSniffWriteFull(t *testing.T) {
 	if !strings.Contains(stderr.String(), "/dev/full") || !strings.Contains(stderr.String(), "no space left on device") {
 		t.Errorf("the error does not name the file and the full disk:\n%s", stderr)
 	}
+
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v to fail: it should fail before capturing", d)
 	}
@@ -274,5 +275,43 @@ func TestSniffKeyLogTypo(t *testing.T) {
 	// The capture is kept all the same: only a failed write drops it.
 	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
 		t.Errorf("the -w file after a key log error: %v", err)
+	}
+}
+
+// TestSniffDiskFillsUp: the disk fills up during the capture (a 256 KiB
+// tmpfs, 180 KB responses on lo): the file that was there is kept,
+// nothing is said to be written, and the report says the capture
+// stopped (review 21: "209 written to s.pcapng", and a report of the
+// first 307 ms of 2 s that did not say it was cut short).
+func TestSniffDiskFillsUp(t *testing.T) {
+	needLabRoot(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	target := filepath.Join(dir, "s.pcapng")
+	if err := os.WriteFile(target, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv, port := bodyServer(t)
+	cmd, stderr := segscopeChild(t, os.Args[0], nil, "sniff", "-i", "lo", "-q", "--port", port, "--duration", "3s", "-w", target)
+	time.Sleep(500 * time.Millisecond)
+	for range 6 {
+		if resp, err := http.Get(srv.URL); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit %d, want 1:\n%s", code, stderr)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "precious" {
+		t.Errorf("the file that was there: %.20q", b)
+	}
+	e := stderr.String()
+	if regexp.MustCompile(`\d+ written to`).MatchString(e) || !strings.Contains(e, "nothing written to "+target) || !strings.Contains(e, "the capture stopped when writing failed") {
+		t.Errorf("stderr:\n%s", e)
 	}
 }
