@@ -906,9 +906,15 @@ func summarySentences(r *explain.Result) []string {
 		out = append(out, fmt.Sprintf("The response body stopped at %d of the %d bytes its Content-Length announced (the last read at line %d): the transfer ended early (curl exits 18), or the trace was cut.", c.Got, c.Length, c.Line))
 	}
 	for _, w := range r.Warnings {
-		if w.Conn == s.Conn {
-			out = append(out, "Capture warning: "+WarningText(w)+".")
+		if w.Conn != s.Conn {
+			continue
 		}
+		if len(r.Matches) > 1 && w.Conn >= 0 {
+			// Several connections matched: say whose (the counts are).
+			out = append(out, fmt.Sprintf("Capture warning, connection %d %s: %s.", w.Conn, w.Dir, WarningText(w)))
+			continue
+		}
+		out = append(out, "Capture warning: "+WarningText(w)+".")
 	}
 	return out
 }

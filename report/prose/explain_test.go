@@ -1,6 +1,10 @@
 package prose
 
 import (
+	"fmt"
+	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/curltrace"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +197,46 @@ func TestMissingStreamBytes(t *testing.T) {
 	e.Facts.Segments = &explain.SegmentFact{Missing: 5}
 	if got, want := causeSentence(e), "5 of the 17 bytes are not in the capture: packets were missed"; got != want {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestWarningNamesConnection: with several matched connections a
+// capture warning says whose counts it gives.
+func TestWarningNamesConnection(t *testing.T) {
+	f, err := os.Open("../../pcaps/mtu1440-ts.trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := curltrace.Parse(f, "mtu1440-ts.trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := capture.Open("../../pcaps/mtu1440-ts.pcap.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(explain.AnalyzeOptions(tr))
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	r := explain.Explain(tr, a.Result())
+	w := analyze.Warning{Conn: r.Summary.Conn, Dir: analyze.ServerToClient.String(), Kind: analyze.WarnSuperSegments, N: 3, Segments: 40, MSS: 1448, Largest: 4344}
+	r.Warnings = []analyze.Warning{w}
+	find := func() string {
+		for _, l := range summarySentences(r) {
+			if strings.HasPrefix(l, "Capture warning") {
+				return l
+			}
+		}
+		return ""
+	}
+	if got := find(); !strings.HasPrefix(got, "Capture warning: ") {
+		t.Errorf("one match: %q", got)
+	}
+	r.Matches = append(r.Matches, explain.Match{Conn: &analyze.Connection{ID: 9}})
+	if got := find(); !strings.HasPrefix(got, fmt.Sprintf("Capture warning, connection %d %s: ", w.Conn, w.Dir)) {
+		t.Errorf("two matches: %q", got)
 	}
 }
