@@ -674,6 +674,9 @@ func (r *Result) clockRoughNear(res *analyze.Result, ep netip.AddrPort, chosen *
 // one candidate's handshake must be than every other's to be chosen by it.
 const connectMargin = 100 * time.Millisecond
 
+// curl8ConnectMargin is connectMargin for curl 8's trace clock.
+const curl8ConnectMargin = 2 * time.Millisecond
+
 // byConnectTime chooses, among the capture connections to ep not yet
 // matched nor ruled out by their Date, the one whose first packet came
 // when the trace says curl connected (its connect line's time, on the
@@ -712,7 +715,15 @@ func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltr
 			second = off
 		}
 	}
-	if best == nil || bestOff > maxSkew || (second >= 0 && second < bestOff+connectMargin) {
+	margin := connectMargin
+	if c := r.Trace.Curl; c.Known() && c.AtLeast(8, 0) {
+		// curl 8's trace clock is the system's, to the microsecond: two
+		// handshakes a few milliseconds apart are told apart (review 20:
+		// runs 7.5 ms apart, the trace's connect line 45 us after its
+		// own SYN, had been matched "in the order of connection").
+		margin = curl8ConnectMargin
+	}
+	if best == nil || bestOff > maxSkew || (second >= 0 && second < bestOff+margin) {
 		return nil, false
 	}
 	return best, true

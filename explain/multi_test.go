@@ -2,8 +2,10 @@ package explain
 
 import (
 	"bytes"
+	"net/netip"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
@@ -507,5 +509,39 @@ func TestFieldEarlierConnectionsBytes(t *testing.T) {
 	}
 	if e := r.Events[3]; e.Conn != 1 || e.Range != (stream.Range{Start: 242, End: 40242}) || e.Cause != CauseBodyEnd || len(e.Segments) != 2 {
 		t.Errorf("clear read: connection %d at %v, %s, %d segments", e.Conn, e.Range, e.Cause, len(e.Segments))
+	}
+}
+
+// TestConnectTimeCurl8: curl 8's trace clock is the system's, so two
+// handshakes to one server 7.5 ms apart are told apart by the trace's
+// connect line (review 20: it connected 45 us after its own SYN, and the
+// other run's connection, 7.5 ms earlier, had been chosen "in the order
+// of connection", as the 100 ms margin curl 7's clock needs was applied).
+func TestConnectTimeCurl8(t *testing.T) {
+	srv := netip.MustParseAddrPort("127.0.0.1:19002")
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) int64 { return day.Add(15*time.Hour + d).UnixNano() }
+	res := &analyze.Result{Connections: []*analyze.Connection{
+		{ID: 10, Server: srv, Client: netip.MustParseAddrPort("127.0.0.1:38804"), First: at(13856 * time.Microsecond)},
+		{ID: 11, Server: srv, Client: netip.MustParseAddrPort("127.0.0.1:38806"), First: at(21407 * time.Microsecond)},
+	}}
+	tc := curltrace.Connection{Line: 2, IP: srv.Addr(), Port: srv.Port()}
+	for _, c := range []struct {
+		curl curltrace.Version
+		want int // the connection chosen, -1 none
+	}{
+		{curltrace.Version{Major: 8, Minor: 14}, 11},
+		{curltrace.Version{Major: 7, Minor: 88}, -1}, // curl 7's clock: 100 ms are needed
+	} {
+		tr := &curltrace.Trace{Curl: c.curl, Conns: []curltrace.Connection{tc},
+			Events: []curltrace.Event{{Line: 2, HasTime: true, Time: 15*time.Hour + 21452*time.Microsecond}}}
+		r := &Result{Trace: tr}
+		got, ok := r.byConnectTime(res, srv, tc, map[*analyze.Connection]bool{}, nil)
+		switch {
+		case c.want < 0 && ok:
+			t.Errorf("curl %v: chose %d, want none", c.curl, got.ID)
+		case c.want >= 0 && (!ok || got.ID != c.want):
+			t.Errorf("curl %v: %v %v, want %d", c.curl, got, ok, c.want)
+		}
 	}
 }

@@ -293,8 +293,10 @@ func clearRules(f *Facts) verdict {
 		// It stopped inside a segment, which came whole, with room left
 		// in curl's buffer: one read takes all that waits. Not the
 		// socket's doing: a rate limit, or the trace of another run
-		// (review 12: two runs in one second, one Date).
-		return cannotTell(CauseUnknown, NeedStrace)
+		// (review 12: two runs in one second, one Date). curl 8.3+
+		// logs its socket reads (review 20: the advice had said "this
+		// curl, before 8.3" of curl 8.14).
+		return cannotTell(CauseUnknown, tcpNeed(f)...)
 	case s.Count > 1:
 		return certain(CauseBacklog)
 	case s.StartsInside:

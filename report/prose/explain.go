@@ -53,7 +53,7 @@ func problemText(p explain.Problem) string {
 		}
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are on this connection, but curl 8's trace clock, which is the system's, puts the trace's connection wholly outside it, %s: this is another run of the same transfer, or the capture was taken on a host whose clock is that far off. Reads are timed with the quickest read taken as immediate, and no cause is certain; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Conn, when)
 	case explain.ProblemStrayStop:
-		return fmt.Sprintf("trace line %d: the %d bytes curl read stopped inside packet %d of capture connection %d, with room left in curl's %d-byte buffer; a segment reaches the socket whole, and one read takes all that is waiting, so no read of this connection's stream stops there: the trace may be of another run of the same transfer (two runs in one second share a Date, and curl 7's trace clock cannot tell them apart), or curl was slowed (--limit-rate). The connection's causes are inferred; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Size, p.Packet, p.Conn, p.Buffer)
+		return fmt.Sprintf("trace line %d: the %d bytes curl read stopped inside packet %d of capture connection %d, with room left in curl's %d-byte buffer; a segment reaches the socket whole, and one read takes all that is waiting, so no read of this connection's stream stops there: the trace may be of another run of the same transfer (two runs in one second share a Date), or curl was slowed (--limit-rate). The connection's causes are inferred; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Size, p.Packet, p.Conn, p.Buffer)
 	case explain.ProblemContentDiffers:
 		verb := "received"
 		if p.SentDir {
@@ -184,7 +184,7 @@ func needText(n explain.Need) string {
 	case explain.NeedTCPTrace:
 		return "each socket read: --trace-config tcp (curl 8.3 and later)"
 	case explain.NeedStrace:
-		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (this curl, before 8.3, cannot log them; curl 8.3+ --trace-config tcp does)"
+		return "each socket read: strace -f -e trace=read,recvfrom curl ... in a run of the same condition (curl 8.3 and later log them with --trace-config tcp; older ones cannot)"
 	case explain.NeedSupportedSuite:
 		return "the decrypted records: the key log was given, but the connection's cipher suite is not one segscope decrypts (it decrypts AES-GCM and ChaCha20-Poly1305, not CBC, CCM or TLS 1.1 and older); tshark -o tls.keylog_file:KEYLOG decrypts it"
 	case explain.NeedTransferIDs:
