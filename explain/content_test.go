@@ -85,6 +85,7 @@ func TestH2DateDiffers(t *testing.T) {
 		}
 		other := *tr
 		other.Events = append([]curltrace.Event(nil), tr.Events...)
+		noHello(&other) // else the ClientHello's random decides first
 		changed := false
 		for i, e := range other.Events {
 			if e.Kind == curltrace.RecvHeader && len(e.Data) > 30 && string(e.Data[:6]) == "date: " {
@@ -120,6 +121,58 @@ func TestKeyLogOfAnotherRun(t *testing.T) {
 	for _, e := range Explain(tr, res).Events {
 		if len(e.Needs) == 0 || e.Needs[0] != NeedKeyLog {
 			t.Errorf("no key log, line %d: %v", e.Line, e.Needs)
+		}
+	}
+}
+
+// noHello makes the ClientHello dumps of t unreadable, as a trace
+// without them (--trace-ascii): t's events must be its own copy.
+func noHello(t *curltrace.Trace) {
+	for i, e := range t.Events {
+		if e.Kind == curltrace.SendSSL && len(e.Data) >= 38 && e.Data[0] == 1 {
+			d := append([]byte(nil), e.Data...)
+			d[0] = 0
+			t.Events[i].Data = d
+		}
+	}
+}
+
+// TestHelloDiffers: the ClientHello curl dumped (--trace hex) names its
+// TLS session; a capture connection to the same server whose ClientHello
+// has another random is another transfer's (review 20: another client's
+// HTTPS run 30 ms apart, no key log, was matched in the order of
+// connection and every cause called certain); and the connection that
+// has it is matched by it.
+func TestHelloDiffers(t *testing.T) {
+	for _, name := range []string{"https-h2", "h2-tls13-curl8", "go-tls13"} {
+		tr := readTrace(t, filepath.Join(pcaps, name+".trace"))
+		res := analyzeFor(t, tr, captureOf(t, name), "")
+		r := Explain(tr, res)
+		for _, m := range r.Matches {
+			if m.By != ByClientRandom {
+				t.Fatalf("%s: %+v", name, r.Matches)
+			}
+		}
+		if len(r.Matches) != len(tr.Conns) {
+			t.Fatalf("%s: %d matches for %d trace connections", name, len(r.Matches), len(tr.Conns))
+		}
+		other := *tr
+		other.Events = append([]curltrace.Event(nil), tr.Events...)
+		for i, e := range other.Events {
+			if e.Kind == curltrace.SendSSL && len(e.Data) >= 38 && e.Data[0] == 1 {
+				d := append([]byte(nil), e.Data...)
+				d[10] ^= 0xff // another random
+				other.Events[i].Data = d
+			}
+		}
+		r = Explain(&other, res)
+		if len(r.Matches) != 0 || !r.Refused || len(r.Problems) != len(tr.Conns) {
+			t.Errorf("%s: another session: %d matches, refused %v, problems %+v", name, len(r.Matches), r.Refused, r.Problems)
+		}
+		for _, p := range r.Problems {
+			if p.Kind != ProblemHelloDiffers {
+				t.Errorf("%s: problem %+v", name, p)
+			}
 		}
 	}
 }

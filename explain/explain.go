@@ -21,6 +21,7 @@ package explain
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"net/netip"
 	"slices"
@@ -74,6 +75,7 @@ const (
 	ByServerAndClient                // same server, and the client port the trace names (curl 8.16+)
 	ByContent                        // the bytes curl logged are this connection's
 	ByConnectTime                    // of several to the server, the one that connected when the trace did
+	ByClientRandom                   // its ClientHello carries the random curl's trace dumped
 )
 
 func (m MatchBy) String() string {
@@ -84,6 +86,8 @@ func (m MatchBy) String() string {
 		return "content"
 	case ByConnectTime:
 		return "connect-time"
+	case ByClientRandom:
+		return "client-random"
 	}
 	return "server-in-order"
 }
@@ -144,13 +148,18 @@ const (
 	// of another run of the transfer (curl 7's trace clock cannot tell),
 	// or curl was slowed. The connection's causes are inferred.
 	ProblemStrayStop
+	// ProblemHelloDiffers: the trace dumped the ClientHello it sent
+	// (curl --trace), and capture connection Conn to the same server
+	// sent one with another random (Sent, Began: the two, shortened):
+	// another TLS session, so another transfer.
+	ProblemHelloDiffers
 )
 
 // Refuses tells whether a problem shows that the trace and the capture
 // are of different transfers: then no cause is given.
 func (k ProblemKind) Refuses() bool {
 	switch k {
-	case ProblemRequestDiffers, ProblemResponseDiffers, ProblemClockSkew, ProblemContentDiffers:
+	case ProblemRequestDiffers, ProblemResponseDiffers, ProblemClockSkew, ProblemContentDiffers, ProblemHelloDiffers:
 		return true
 	}
 	return false
@@ -569,10 +578,31 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			}
 			differs = &p
 		}
+		// The ClientHello curl dumped (--trace hex) names its TLS
+		// session: a capture connection that sent it is this one, one
+		// that sent another is not (review 20: another client's HTTPS
+		// run, 30 ms apart, was matched in the order of connection and
+		// every cause called certain).
+		rnd, hasRnd := traceRandom(r.Trace, ti)
+		if hasRnd {
+			if c := byRandom(res, ep, rnd, used); c != nil {
+				used[c] = true
+				r.addMatch(res, Match{TraceConn: ti, Conn: c, By: ByClientRandom})
+				continue
+			}
+		}
 		var found *analyze.Connection
 		for _, c := range res.Connections {
 			if used[c] || unmap(c.Server) != ep || (tc.LocalPort != 0 && c.Client.Port() != tc.LocalPort) {
 				continue
+			}
+			if hasRnd {
+				if p, bad := helloCheck(c, rnd, tc.Line); bad {
+					if differs == nil {
+						differs = &p
+					}
+					continue
+				}
 			}
 			// A response of another run of the same request carries
 			// another Date: that connection is not this one.
@@ -861,4 +891,62 @@ func limitRateArg(args []string) string {
 		}
 	}
 	return rate
+}
+
+// traceRandom is the random of the ClientHello curl dumped on trace
+// connection ti (its Send SSL data, in a --trace hex dump: --trace-ascii
+// prints most bytes as dots).
+func traceRandom(t *curltrace.Trace, ti int) ([32]byte, bool) {
+	var rnd [32]byte
+	if t.ASCII {
+		return rnd, false
+	}
+	for i := range t.Events {
+		e := &t.Events[i]
+		if e.Kind != curltrace.SendSSL || e.Cut != curltrace.NotCut || eventConn(t, i) != ti {
+			continue
+		}
+		// A handshake message: type 1 (ClientHello), a 3-byte length,
+		// legacy_version 3.x, then the random.
+		if d := e.Data; len(d) >= 38 && d[0] == 1 && d[4] == 3 {
+			copy(rnd[:], d[6:38])
+			return rnd, true
+		}
+	}
+	return rnd, false
+}
+
+// captureRandom is the random of the ClientHello c's client sent, as the
+// capture shows it.
+func captureRandom(c *analyze.Connection) ([32]byte, bool) {
+	if c.App == nil || c.App.TLS[analyze.ClientToServer] == nil {
+		return [32]byte{}, false
+	}
+	if ch := c.App.TLS[analyze.ClientToServer].ClientHello(); ch != nil {
+		return ch.Random, true
+	}
+	return [32]byte{}, false
+}
+
+// byRandom is the capture connection to ep whose ClientHello has rnd.
+func byRandom(res *analyze.Result, ep netip.AddrPort, rnd [32]byte, used map[*analyze.Connection]bool) *analyze.Connection {
+	for _, c := range res.Connections {
+		if used[c] || unmap(c.Server) != ep {
+			continue
+		}
+		if cr, ok := captureRandom(c); ok && cr == rnd {
+			return c
+		}
+	}
+	return nil
+}
+
+// helloCheck: c's ClientHello has another random than rnd, the one the
+// trace connection at line sent.
+func helloCheck(c *analyze.Connection, rnd [32]byte, line int) (Problem, bool) {
+	cr, ok := captureRandom(c)
+	if !ok || cr == rnd {
+		return Problem{}, false
+	}
+	return Problem{Kind: ProblemHelloDiffers, Line: line, Conn: c.ID, Sent: fmt.Sprintf("%x...", rnd[:8]), Began: fmt.Sprintf("%x...", cr[:8])}, true
 }

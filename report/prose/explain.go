@@ -26,6 +26,8 @@ func matchHow(r *explain.Result, m explain.Match) string {
 		return ep + ", and the bytes curl logged, found on this connection's stream"
 	case explain.ByConnectTime:
 		return ep + ": of the capture's connections to it, the one that connected when the trace's connect line says (the bytes curl logged are on several)"
+	case explain.ByClientRandom:
+		return ep + ", and the random of the ClientHello curl dumped, which this connection's carries"
 	}
 	return ep + ", in the order of connection"
 }
@@ -40,6 +42,8 @@ func problemText(p explain.Problem) string {
 			how = "by the time of the trace's connect line, which curl 7's clock, up to a second off, cannot tell within a second"
 		}
 		return fmt.Sprintf("trace connection to %s (line %d): %d capture connections to that server could be the trace's %d (none ruled out by its response's Date), and the trace does not name its client port: matched %s (to capture connection %d), a guess; name the right one with --port CLIENT-PORT (curl -w '%%{local_port}' prints it; curl 8.16+ traces name it)", p.Server, p.Line, p.Candidates, p.TraceConns, how, p.Conn)
+	case explain.ProblemHelloDiffers:
+		return fmt.Sprintf("trace connection (line %d) sent a ClientHello with random %s (curl dumped it), but capture connection %d's ClientHello has %s: another TLS session, so another transfer; it was not matched", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemResponseDiffers:
 		return fmt.Sprintf("trace line %d logged the response header %q, but capture connection %d's response has %q: they are of different runs of the transfer, so it was not matched", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemClockSkew:
