@@ -202,6 +202,9 @@ type Problem struct {
 	// ProblemAmbiguous: the guess was by the connect line's time (curl
 	// 7's clock), not the order of connection.
 	ByTime bool
+	// NoDate: the trace shows no response Date of this connection's, so
+	// none of the candidates could be ruled out by it.
+	NoDate bool
 	// ProblemStrayStop: the packet the read stopped inside, and curl's
 	// buffer.
 	Packet, Buffer int
@@ -636,7 +639,15 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		if tc.LocalPort == 0 && n > inTrace[ep] {
 			// The order of connection is not evidence; the time curl
 			// connected is.
-			if c, ok := r.byConnectTime(res, ep, tc, used, scan[ti]); ok {
+			c, ok := r.byConnectTime(res, ep, tc, used, scan[ti])
+			if !ok && c != nil && c != found {
+				// Not decisive among the nearest, but the connect line
+				// rules out what is far from it: the first of those near
+				// it, not the first in the capture (review 20: a run 4 s
+				// earlier was chosen for curl 8 -Z's two connections).
+				found, m.Conn = c, c
+			}
+			if ok {
 				found, m.Conn, m.By = c, c, ByConnectTime
 				if r.clockRoughNear(res, ep, c, tc, used) {
 					// curl 7's trace clock runs up to a second off the
@@ -645,7 +656,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 					m.Ambiguous = true
 					if !told[ep] {
 						told[ep] = true
-						r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: c.ID, Candidates: n, TraceConns: inTrace[ep], ByTime: true})
+						r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: c.ID, Candidates: n, TraceConns: inTrace[ep], ByTime: true, NoDate: scan[ti] == nil || scan[ti].date == ""})
 					}
 				}
 			}
@@ -657,7 +668,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			m.Ambiguous = true
 			if !told[ep] {
 				told[ep] = true
-				r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: found.ID, Candidates: n, TraceConns: inTrace[ep]})
+				r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: found.ID, Candidates: n, TraceConns: inTrace[ep], NoDate: scan[ti] == nil || scan[ti].date == ""})
 			}
 		}
 		if p, bad := r.requestCheck(found, scan[ti]); bad && !r.parallel {
@@ -711,7 +722,9 @@ const curl8ConnectMargin = 2 * time.Millisecond
 // matched nor ruled out by their Date, the one whose first packet came
 // when the trace says curl connected (its connect line's time, on the
 // capture's clock modulo the time zone): decisive only when that one is
-// within maxSkew and every other is connectMargin further off.
+// within maxSkew and every other is connectMargin further off. When
+// several are that near, it returns the first of them in capture order,
+// and false.
 func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltrace.Connection, used map[*analyze.Connection]bool, sc *traceScan) (*analyze.Connection, bool) {
 	var at time.Duration
 	found := false
@@ -726,6 +739,7 @@ func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltr
 	}
 	var best *analyze.Connection
 	bestOff, second := time.Duration(-1), time.Duration(-1)
+	offs := map[*analyze.Connection]time.Duration{}
 	for _, c := range res.Connections {
 		if used[c] || unmap(c.Server) != ep {
 			continue
@@ -738,6 +752,7 @@ func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltr
 		if off < 0 {
 			off = -off
 		}
+		offs[c] = off
 		switch {
 		case bestOff < 0 || off < bestOff:
 			best, second, bestOff = c, bestOff, off
@@ -753,8 +768,17 @@ func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltr
 		// own SYN, had been matched "in the order of connection").
 		margin = curl8ConnectMargin
 	}
-	if best == nil || bestOff > maxSkew || (second >= 0 && second < bestOff+margin) {
+	if best == nil || bestOff > maxSkew {
 		return nil, false
+	}
+	if second >= 0 && second < bestOff+margin {
+		// Several near the connect line: the first of them in the
+		// capture's order, not decided.
+		for _, c := range res.Connections {
+			if off, ok := offs[c]; ok && off < bestOff+margin {
+				return c, false
+			}
+		}
 	}
 	return best, true
 }

@@ -41,7 +41,12 @@ func problemText(p explain.Problem) string {
 		if p.ByTime {
 			how = "by the time of the trace's connect line, which curl 7's clock, up to a second off, cannot tell within a second"
 		}
-		return fmt.Sprintf("trace connection to %s (line %d): %d capture connections to that server could be the trace's %d (none ruled out by its response's Date), and the trace does not name its client port: matched %s (to capture connection %d), a guess; name the right one with --port CLIENT-PORT (curl -w '%%{local_port}' prints it; curl 8.16+ traces name it)", p.Server, p.Line, p.Candidates, p.TraceConns, how, p.Conn)
+		date := "none ruled out by its response's Date"
+		if p.NoDate {
+			// Review 20: said of a connection the trace showed no Date of.
+			date = "the trace shows no response Date of this connection's to rule any out"
+		}
+		return fmt.Sprintf("trace connection to %s (line %d): %d capture connections to that server could be the trace's %d (%s), and the trace does not name its client port: matched %s (to capture connection %d), a guess; name the right one with --port CLIENT-PORT (curl -w '%%{local_port}' prints it; curl 8.16+ traces name it)", p.Server, p.Line, p.Candidates, p.TraceConns, date, how, p.Conn)
 	case explain.ProblemHelloDiffers:
 		return fmt.Sprintf("trace connection (line %d) sent a ClientHello with random %s (curl dumped it), but capture connection %d's ClientHello has %s: another TLS session, so another transfer; it was not matched", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemResponseDiffers:
