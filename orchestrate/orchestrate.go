@@ -200,7 +200,7 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	if work != out.Dir {
 		if _, err := os.Stat(trace); err == nil {
 			var perr error
-			trace, keys, perr = out.publish(work, trace, keys)
+			trace, perr = out.publish(work, trace, keys)
 			if perr != nil {
 				out.Errors = append(out.Errors, perr)
 			}
@@ -240,9 +240,9 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 
 // publish moves this run's files from work into the kept directory,
 // replacing an earlier run's (and removing an earlier key log this run
-// has none for, which would not be its keys), and returns the trace's and
-// the key log's new paths.
-func (out *Outcome) publish(work, trace, keys string) (string, string, error) {
+// has none for, which would not be its keys), and returns the trace's new
+// path.
+func (out *Outcome) publish(work, trace, keys string) (string, error) {
 	var errs []error
 	move := func(from string) string {
 		to := filepath.Join(out.Dir, filepath.Base(from))
@@ -258,13 +258,14 @@ func (out *Outcome) publish(work, trace, keys string) (string, string, error) {
 		}
 		return to
 	}
-	trace, keys = move(trace), move(keys)
+	trace = move(trace)
+	move(keys)
 	for i := range out.Captures {
 		if c := &out.Captures[i]; c.File != "" && filepath.Dir(c.File) == work {
 			c.File = move(c.File)
 		}
 	}
-	return trace, keys, errors.Join(errs...)
+	return trace, errors.Join(errs...)
 }
 
 // stop stops every capture, in order. (sniffer analyses a capture again
