@@ -587,7 +587,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		// run, 30 ms apart, was matched in the order of connection and
 		// every cause called certain).
 		rnd, hasRnd := traceRandom(r.Trace, ti)
-		if hasRnd {
+		if hasRnd && !r.parallel {
 			if c := byRandom(res, ep, rnd, used); c != nil {
 				used[c] = true
 				r.addMatch(res, Match{TraceConn: ti, Conn: c, By: ByClientRandom})
@@ -599,7 +599,18 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			if used[c] || unmap(c.Server) != ep || (tc.LocalPort != 0 && c.Client.Port() != tc.LocalPort) {
 				continue
 			}
-			if hasRnd {
+			if r.parallel {
+				// Parallel transfers without ids: which trace connection
+				// a ClientHello is of is not known, only that it is the
+				// trace's (curl 7 logs every event after its last
+				// connect line under that connection).
+				if p, bad := helloOfNone(c, r.Trace, tc.Line); bad {
+					if differs == nil {
+						differs = &p
+					}
+					continue
+				}
+			} else if hasRnd {
 				if p, bad := helloCheck(c, rnd, tc.Line); bad {
 					if differs == nil {
 						differs = &p
@@ -921,23 +932,55 @@ func limitRateArg(args []string) string {
 // connection ti (its Send SSL data, in a --trace hex dump: --trace-ascii
 // prints most bytes as dots).
 func traceRandom(t *curltrace.Trace, ti int) ([32]byte, bool) {
-	var rnd [32]byte
-	if t.ASCII {
-		return rnd, false
-	}
 	for i := range t.Events {
-		e := &t.Events[i]
-		if e.Kind != curltrace.SendSSL || e.Cut != curltrace.NotCut || eventConn(t, i) != ti {
-			continue
-		}
-		// A handshake message: type 1 (ClientHello), a 3-byte length,
-		// legacy_version 3.x, then the random.
-		if d := e.Data; len(d) >= 38 && d[0] == 1 && d[4] == 3 {
-			copy(rnd[:], d[6:38])
+		if rnd, ok := helloRandom(t, i); ok && eventConn(t, i) == ti {
 			return rnd, true
 		}
 	}
+	return [32]byte{}, false
+}
+
+// traceRandoms are the randoms of every ClientHello the trace dumped,
+// whichever connection it is logged under.
+func traceRandoms(t *curltrace.Trace) [][32]byte {
+	var out [][32]byte
+	for i := range t.Events {
+		if rnd, ok := helloRandom(t, i); ok {
+			out = append(out, rnd)
+		}
+	}
+	return out
+}
+
+// helloRandom is the random of event i when it is a ClientHello curl
+// dumped: a handshake message of type 1, a 3-byte length, legacy_version
+// 3.x, then the random.
+func helloRandom(t *curltrace.Trace, i int) ([32]byte, bool) {
+	var rnd [32]byte
+	e := &t.Events[i]
+	if t.ASCII || e.Kind != curltrace.SendSSL || e.Cut != curltrace.NotCut {
+		return rnd, false
+	}
+	if d := e.Data; len(d) >= 38 && d[0] == 1 && d[4] == 3 {
+		copy(rnd[:], d[6:38])
+		return rnd, true
+	}
 	return rnd, false
+}
+
+// helloOfNone: c's ClientHello has a random that none of the trace's
+// dumped ClientHellos has (and the trace dumped some).
+func helloOfNone(c *analyze.Connection, t *curltrace.Trace, line int) (Problem, bool) {
+	cr, ok := captureRandom(c)
+	if !ok {
+		return Problem{}, false
+	}
+	all := traceRandoms(t)
+	if len(all) == 0 || slices.Contains(all, cr) {
+		return Problem{}, false
+	}
+	first := all[0]
+	return Problem{Kind: ProblemHelloDiffers, Line: line, Conn: c.ID, Sent: fmt.Sprintf("%x...", first[:8]), Began: fmt.Sprintf("%x...", cr[:8])}, true
 }
 
 // captureRandom is the random of the ClientHello c's client sent, as the

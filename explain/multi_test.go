@@ -446,6 +446,18 @@ func TestFieldParallelCurl7(t *testing.T) {
 			t.Errorf("send at line %d placed on connection %d", e.Line, e.Conn)
 		}
 	}
+	// The ClientHellos curl dumped are all logged under the last
+	// connection: none binds a trace connection, none is ruled out, and
+	// the same holds without the key log.
+	r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "parallel-curl7.pcap.gz"), ""))
+	if r.Refused || len(r.Matches) != 3 {
+		t.Fatalf("without keys: refused %v, %d matches, problems %+v", r.Refused, len(r.Matches), r.Problems)
+	}
+	for _, m := range r.Matches {
+		if m.By == ByClientRandom {
+			t.Errorf("trace connection %d bound by a ClientHello logged under another", m.TraceConn)
+		}
+	}
 }
 
 // TestFieldSameFileTwiceHeadless: the same file fetched twice 1.3 s apart
