@@ -107,6 +107,10 @@ type Stats struct {
 	// secret for this direction (SERVER_TRAFFIC_SECRET_0 or
 	// CLIENT_TRAFFIC_SECRET_0 missing), past a handshake decrypted.
 	NoAppKey bool
+	// SeqLost: records went by unwalked (a gap over a header), so the
+	// sequence numbers of every record after are unknown: the
+	// Undecryptable ones from FirstCut on are whole records, not cut.
+	SeqLost bool
 }
 
 // Stats returns the direction's counts.
@@ -117,7 +121,7 @@ func (x *Direction) Stats() Stats {
 	}
 	return Stats{Status: x.status, Encrypted: x.encrypted, Decrypted: x.decrypted, Undecryptable: x.undecryptable,
 		FirstCut: first, Failed: x.failedAt, Plaintext: x.plainOff, Alerts: x.alerts,
-		Early: x.earlyStats(), NoHandshakeKey: x.noHandshakeKey, NoAppKey: x.noAppKey}
+		Early: x.earlyStats(), NoHandshakeKey: x.noHandshakeKey, NoAppKey: x.noAppKey, SeqLost: x.seqLost}
 }
 
 // Spans maps the plaintext stream onto the records, in order; they tile

@@ -41,6 +41,10 @@ func Decryption(a *analyze.App) string {
 				s += fmt.Sprintf("; %s: not decrypted past the handshake (from record %d at offset %d): the key log has no application traffic secret for this direction (%s_TRAFFIC_SECRET_0)", dir, st.Failed.Record, st.Failed.Offset, [2]string{"CLIENT", "SERVER"}[d])
 			case st.Status == tlsdec.NoKey:
 				s += fmt.Sprintf("; %s: not decrypted: the key log has no secret for this direction", dir)
+			case st.Undecryptable > 0 && st.SeqLost:
+				// Review 17: "cut by the capture ... first at offset X" of
+				// whole records after one the capture lost.
+				s += fmt.Sprintf("; %s: %d record%s from offset %d on not decryptable: the capture lost bytes before it, record headers among them, so the records' sequence numbers are not known", dir, st.Undecryptable, plural(st.Undecryptable), st.FirstCut)
 			case st.Undecryptable > 0:
 				s += fmt.Sprintf("; %s: %d record%s cut by the capture (snap length or loss, first at offset %d) not decryptable", dir, st.Undecryptable, plural(st.Undecryptable), st.FirstCut)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/explain"
+	"github.com/segscope/segscope/keylog"
 )
 
 // TestPointSentence: the capture point is said from the TTLs the SYNs
@@ -238,5 +239,38 @@ func TestWarningNamesConnection(t *testing.T) {
 	r.Matches = append(r.Matches, explain.Match{Conn: &analyze.Connection{ID: 9}})
 	if got := find(); !strings.HasPrefix(got, fmt.Sprintf("Capture warning, connection %d %s: ", w.Conn, w.Dir)) {
 		t.Errorf("two matches: %q", got)
+	}
+}
+
+// TestDecryptionSeqLost: records after one the capture lost whole are
+// not "cut by the capture" (review 17: "5 records cut by the capture
+// (snap length or loss, first at offset 83922)", where 83922 begins a
+// whole record after the lost bytes 83891-83922). h2-gap-go-curl8 with
+// packet 27 dropped, as explain/field_test.go's TestFieldH2TLSGap.
+func TestDecryptionSeqLost(t *testing.T) {
+	const dir = "../../explain/testdata/field/"
+	keys := &keylog.Store{}
+	if err := keys.LoadFile(dir + "h2-gap-go-curl8.keys"); err != nil {
+		t.Fatal(err)
+	}
+	src, err := capture.Open(dir + "h2-gap-go-curl8.pcap.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(analyze.Options{Keys: keys})
+	for {
+		p, err := src.ReadPacket()
+		if err != nil {
+			break
+		}
+		if p.Number != 27 {
+			a.Add(p)
+		}
+	}
+	res := a.Result()
+	got := Decryption(res.Connections[0].App)
+	if want := "s>c: 5 records from offset 83922 on not decryptable: the capture lost bytes before it"; !strings.Contains(got, want) || strings.Contains(got, "cut by the capture") {
+		t.Errorf("got %q\nwant it to hold %q", got, want)
 	}
 }
