@@ -34,16 +34,11 @@ func TestRangesMatchInOrder(t *testing.T) {
 	}
 	open := func(paths ...string) func() []capture.Source {
 		return func() []capture.Source {
-			var out []capture.Source
-			for _, p := range paths {
-				src, err := capture.Open(p)
-				if err != nil {
-					t.Fatal(err)
+			out := openFiles(t, paths...)()
+			for _, src := range out {
+				if src.(*capture.File).Ranges() == nil {
+					t.Fatalf("%s has no ranges", src.Name())
 				}
-				if src.Ranges() == nil {
-					t.Fatalf("%s has no ranges", p)
-				}
-				out = append(out, src)
 			}
 			return out
 		}
@@ -119,13 +114,7 @@ func gunzipTo(t *testing.T, path, dir string) string {
 // order, and the guesses were wrong (so this test tests the confirming).
 func TestRangesWrongGuess(t *testing.T) {
 	const path = "testdata/pcap-in-pcap.pcap"
-	open := func() []capture.Source {
-		src, err := capture.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return []capture.Source{src}
-	}
+	open := openFiles(t, path)
 	one := renderWith(t, 1, "", open, analyze.Options{Decoders: 1})
 	a := analyze.New(analyze.WithRangeSize(analyze.Options{Decoders: 2}, 1000))
 	src := open()[0]

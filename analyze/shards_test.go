@@ -90,6 +90,21 @@ func renderStreamed(t *testing.T, n int, keys string, open func() []capture.Sour
 	return fmt.Sprintf("%s\n%s\nfirst %v\nlive %d idle %d evicted %d\n", lines.String(), doc.String(), firsts, res.MaxLiveSeen, res.IdleEnded, res.Evicted)
 }
 
+// openFiles opens the captures at paths, anew at each call.
+func openFiles(t *testing.T, paths ...string) func() []capture.Source {
+	return func() []capture.Source {
+		var out []capture.Source
+		for _, p := range paths {
+			src, err := capture.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, src)
+		}
+		return out
+	}
+}
+
 // TestWorkersMatchOne: N workers write the very bytes one writes, on every
 // capture in pcaps/ (with its key log, or the keys inside a pcapng file),
 // on all of them read as one capture, and on generated ones (port reuse,
@@ -103,19 +118,6 @@ func TestWorkersMatchOne(t *testing.T) {
 	}
 	if len(files) < 10 {
 		t.Fatalf("only %d captures", len(files))
-	}
-	openFiles := func(paths ...string) func() []capture.Source {
-		return func() []capture.Source {
-			var out []capture.Source
-			for _, p := range paths {
-				src, err := capture.Open(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, src)
-			}
-			return out
-		}
 	}
 	streamings := []analyze.Options{
 		{},
@@ -144,10 +146,10 @@ func TestWorkersMatchOne(t *testing.T) {
 		if _, err := os.Stat(keys); err != nil {
 			keys = ""
 		}
-		check(filepath.Base(f), keys, openFiles(f))
+		check(filepath.Base(f), keys, openFiles(t, f))
 	}
-	check("all as one", "", openFiles(files...))
-	check("late-fin", "", openFiles("testdata/late-fin.pcap")) // late packets for a tomb
+	check("all as one", "", openFiles(t, files...))
+	check("late-fin", "", openFiles(t, "testdata/late-fin.pcap")) // late packets for a tomb
 
 	// A SYN flood: with MaxLive 7 nearly every connection is evicted.
 	var flood bytes.Buffer

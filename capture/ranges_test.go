@@ -5,44 +5,27 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
-// rangeRecord is a record as ReadPacket or the ranges give it.
-type rangeRecord struct {
-	data        []byte
-	time        int64
-	length, num int
-}
-
-// readInOrder reads path with ReadPacket: its records and the error that
-// ended them (nil at the end of the file).
-func readInOrder(t *testing.T, path string) ([]rangeRecord, error) {
+// readInOrder reads path with ReadPacket (file_test.go's readAll): its
+// records and the error that ended them (nil at the end of the file).
+func readInOrder(t *testing.T, path string) ([]record, error) {
 	t.Helper()
 	src, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	var out []rangeRecord
-	for {
-		p, err := src.ReadPacket()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, rangeRecord{bytes.Clone(p.Data), p.Timestamp.UnixNano(), p.Length, p.Number})
-	}
+	return readAll(src)
 }
 
 // readRanges reads path's ranges of size bytes in order, confirming each
 // as analyze does, and counts the ranges read again.
-func readRanges(t *testing.T, path string, size int64) ([]rangeRecord, int, error) {
+func readRanges(t *testing.T, path string, size int64) ([]record, int, error) {
 	t.Helper()
 	src, err := Open(path)
 	if err != nil {
@@ -53,8 +36,13 @@ func readRanges(t *testing.T, path string, size int64) ([]rangeRecord, int, erro
 	if rg == nil {
 		t.Fatalf("%s: no ranges", path)
 	}
+	return rangeRecords(rg, size)
+}
+
+// rangeRecords reads rg in ranges of size bytes, as readRanges does.
+func rangeRecords(rg *Ranges, size int64) ([]record, int, error) {
 	var (
-		out   []rangeRecord
+		out   []record
 		r     Range
 		again int
 		next  = rg.Start()
@@ -67,7 +55,7 @@ func readRanges(t *testing.T, path string, size int64) ([]rangeRecord, int, erro
 			rg.ReadRange(next, max(to, next), true, &r)
 		}
 		for _, rec := range r.Records {
-			out = append(out, rangeRecord{bytes.Clone(r.Buf[rec.Off : rec.Off+rec.CapLen]), rec.Time, rec.Length, len(out) + 1})
+			out = append(out, record{bytes.Clone(r.Buf[rec.Off : rec.Off+rec.CapLen]), time.Unix(0, rec.Time), rec.Length, rg.LinkType(), len(out) + 1})
 		}
 		next = r.End
 		if r.Err != nil {
@@ -77,17 +65,11 @@ func readRanges(t *testing.T, path string, size int64) ([]rangeRecord, int, erro
 	return out, again, nil
 }
 
-func sameRecords(t *testing.T, name string, got, want []rangeRecord, gotErr, wantErr error) {
+// sameRecords: the ranges gave the records ReadPacket gave, and ended
+// with the same error.
+func sameRecords(t *testing.T, name string, got, want []record, gotErr, wantErr error) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d records from the ranges, %d in order", name, len(got), len(want))
-	}
-	for i := range got {
-		g, w := got[i], want[i]
-		if !bytes.Equal(g.data, w.data) || g.time != w.time || g.length != w.length || g.num != w.num {
-			t.Fatalf("%s: record %d differs: %d bytes at %d (%d) vs %d bytes at %d (%d)", name, i+1, len(g.data), g.time, g.length, len(w.data), w.time, w.length)
-		}
-	}
+	samePackets(t, name, got, want)
 	if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
 		t.Fatalf("%s: ranges end with %v, ReadPacket with %v", name, gotErr, wantErr)
 	}
@@ -214,29 +196,10 @@ func TestRangesFileCutWhileRead(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The file's size as opened, the records as they are now.
-		var (
-			got  []rangeRecord
-			r    Range
-			next = rg.Start()
-			end  error
-		)
-		for k := 0; rg.Start()+int64(k)*4096 < rg.Size() && end == nil; k++ {
-			from, to := rg.Start()+int64(k)*4096, rg.Start()+int64(k+1)*4096
-			rg.ReadRange(from, to, k == 0, &r)
-			if r.Start != next || !r.Found {
-				rg.ReadRange(next, max(to, next), true, &r)
-			}
-			for _, rec := range r.Records {
-				got = append(got, rangeRecord{bytes.Clone(r.Buf[rec.Off : rec.Off+rec.CapLen]), rec.Time, rec.Length, len(got) + 1})
-			}
-			next = r.End
-			if r.Err != nil {
-				end = rg.Wrap(r.Err, len(got)+1)
-			}
-		}
+		got, _, end := rangeRecords(rg, 4096)
 		src.Close()
-		if end != nil {
-			end = &Error{Source: cutFile, Packet: end.(*Error).Packet, Err: end.(*Error).Err} // named as the cut file is
+		if e, ok := end.(*Error); ok {
+			end = &Error{Source: cutFile, Packet: e.Packet, Err: e.Err} // named as the cut file is
 		}
 		sameRecords(t, fmt.Sprintf("cut at %d", cut), got, want, end, wantErr)
 	}

@@ -91,8 +91,11 @@ func runAnalyze(s *streams, o *analyzeOptions, paths []string) error {
 	if filter.IDs, err = parseIDs(o.conns); err != nil {
 		return err
 	}
-	if err := errors.Join(o.streamOptions.check(), o.liveOptions.check()); err != nil {
-		return usageError{err}
+	if err := o.streamOptions.check(); err != nil {
+		return err
+	}
+	if err := o.liveOptions.check(); err != nil {
+		return err
 	}
 	opts := o.streamOptions.options()
 	opts.Keys, opts.KeyLogErrors = o.keys()
