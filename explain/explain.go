@@ -202,8 +202,9 @@ type Problem struct {
 	// ProblemAmbiguous: the guess was by the connect line's time (curl
 	// 7's clock), not the order of connection.
 	ByTime bool
-	// NoDate: the trace shows no response Date of this connection's, so
-	// none of the candidates could be ruled out by it.
+	// NoDate: the trace shows no response Date of this connection's, or
+	// the capture none of its candidates' (encrypted), so none could be
+	// ruled out by it.
 	NoDate bool
 	// ProblemStrayStop: the packet the read stopped inside, and curl's
 	// buffer.
@@ -562,6 +563,10 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			used[c] = true
 		}
 	}
+	var randoms [][32]byte // every ClientHello the trace dumped: parallel transfers without ids
+	if r.parallel {
+		randoms = traceRandoms(r.Trace)
+	}
 	for ti, tc := range r.Trace.Conns {
 		ep := netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)
 		var differs *Problem
@@ -604,7 +609,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 				// a ClientHello is of is not known, only that it is the
 				// trace's (curl 7 logs every event after its last
 				// connect line under that connection).
-				if p, bad := helloOfNone(c, r.Trace, tc.Line); bad {
+				if p, bad := helloOfNone(c, randoms, tc.Line); bad {
 					if differs == nil {
 						differs = &p
 					}
@@ -667,7 +672,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 					m.Ambiguous = true
 					if !told[ep] {
 						told[ep] = true
-						r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: c.ID, Candidates: n, TraceConns: inTrace[ep], ByTime: true, NoDate: scan[ti] == nil || scan[ti].date == ""})
+						r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: c.ID, Candidates: n, TraceConns: inTrace[ep], ByTime: true, NoDate: noDates(res, ep, scan[ti])})
 					}
 				}
 			}
@@ -679,7 +684,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			m.Ambiguous = true
 			if !told[ep] {
 				told[ep] = true
-				r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: found.ID, Candidates: n, TraceConns: inTrace[ep], NoDate: scan[ti] == nil || scan[ti].date == ""})
+				r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: found.ID, Candidates: n, TraceConns: inTrace[ep], NoDate: noDates(res, ep, scan[ti])})
 			}
 		}
 		if p, bad := r.requestCheck(found, scan[ti]); bad && !r.parallel {
@@ -867,37 +872,58 @@ func candidates(res *analyze.Result, ep netip.AddrPort, sc *traceScan) int {
 // a trace connection with the capture connection's first response: two
 // runs of one request differ there (to the second).
 func dateCheck(c *analyze.Connection, sc *traceScan) (Problem, bool) {
-	if sc == nil || sc.date == "" || c.App == nil {
+	if sc == nil || sc.date == "" {
 		return Problem{}, false
+	}
+	date, name, ok := responseDate(c)
+	if !ok || date == sc.date {
+		return Problem{}, false
+	}
+	return Problem{Kind: ProblemResponseDiffers, Line: sc.dateLine, Conn: c.ID, Sent: name + ": " + sc.date, Began: name + ": " + date}, true
+}
+
+// noDates tells that no Date could rule out a capture connection to ep:
+// the trace shows none for its connection, or the capture none for those
+// (HTTPS without the key log; review 20, and this session's last read).
+func noDates(res *analyze.Result, ep netip.AddrPort, sc *traceScan) bool {
+	if sc == nil || sc.date == "" {
+		return true
+	}
+	for _, c := range res.Connections {
+		if unmap(c.Server) == ep {
+			if _, _, ok := responseDate(c); ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// responseDate is the Date of c's first final response as the capture
+// shows it (HTTP/2: decoded by HPACK, clear or decrypted), and the
+// field's name as written; false when it shows none (no response, none
+// with a Date, TLS not decrypted).
+func responseDate(c *analyze.Connection) (date, name string, ok bool) {
+	if c.App == nil {
+		return "", "", false
 	}
 	if w := c.App.H2[analyze.ServerToClient]; w != nil {
-		// HTTP/2 (clear, or decrypted): the first final response's date
-		// field, as HPACK decoded it.
 		for _, st := range w.Streams() {
-			if st.Status < 200 {
-				continue
+			if st.Status >= 200 {
+				return st.Date, "date", st.Date != ""
 			}
-			if st.Date == "" || st.Date == sc.date {
-				return Problem{}, false
-			}
-			return Problem{Kind: ProblemResponseDiffers, Line: sc.dateLine, Conn: c.ID, Sent: "date: " + sc.date, Began: "date: " + st.Date}, true
 		}
-		return Problem{}, false
+		return "", "", false
 	}
 	if c.App.HTTP == nil {
-		return Problem{}, false
+		return "", "", false
 	}
 	for _, ex := range c.App.HTTP.Exchanges() {
-		m := ex.Response
-		if m == nil || m.Status < 200 {
-			continue
+		if m := ex.Response; m != nil && m.Status >= 200 {
+			return m.Date, "Date", m.Date != ""
 		}
-		if m.Date == "" || m.Date == sc.date {
-			return Problem{}, false
-		}
-		return Problem{Kind: ProblemResponseDiffers, Line: sc.dateLine, Conn: c.ID, Sent: "Date: " + sc.date, Began: "Date: " + m.Date}, true
 	}
-	return Problem{}, false
+	return "", "", false
 }
 
 func firstRequest(c *analyze.Connection) (string, bool) {
@@ -969,13 +995,12 @@ func helloRandom(t *curltrace.Trace, i int) ([32]byte, bool) {
 }
 
 // helloOfNone: c's ClientHello has a random that none of the trace's
-// dumped ClientHellos has (and the trace dumped some).
-func helloOfNone(c *analyze.Connection, t *curltrace.Trace, line int) (Problem, bool) {
+// dumped ClientHellos (all) has, and the trace dumped some.
+func helloOfNone(c *analyze.Connection, all [][32]byte, line int) (Problem, bool) {
 	cr, ok := captureRandom(c)
 	if !ok {
 		return Problem{}, false
 	}
-	all := traceRandoms(t)
 	if len(all) == 0 || slices.Contains(all, cr) {
 		return Problem{}, false
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -458,6 +459,28 @@ func TestFieldParallelCurl7(t *testing.T) {
 			t.Errorf("trace connection %d bound by a ClientHello logged under another", m.TraceConn)
 		}
 	}
+	// One of the three ClientHellos another: the capture connection that
+	// sent the real one is none of the trace's.
+	other := *tr
+	other.Events = slices.Clone(tr.Events)
+	for i, e := range other.Events {
+		if e.Kind == curltrace.SendSSL && len(e.Data) >= 38 && e.Data[0] == 1 {
+			d := slices.Clone(e.Data)
+			d[10] ^= 0xff
+			other.Events[i].Data = d
+			break
+		}
+	}
+	r = Explain(&other, analyzeFor(t, tr, filepath.Join(field, "parallel-curl7.pcap.gz"), ""))
+	hello := 0
+	for _, p := range r.Problems {
+		if p.Kind == ProblemHelloDiffers {
+			hello++
+		}
+	}
+	if hello == 0 || len(r.Matches) != 2 {
+		t.Errorf("one ClientHello another: %d matches, problems %+v", len(r.Matches), r.Problems)
+	}
 }
 
 // TestFieldSameFileTwiceHeadless: the same file fetched twice 1.3 s apart
@@ -557,6 +580,27 @@ func TestConnectTimeCurl8(t *testing.T) {
 		decided := c.curl.Major >= 8
 		if got == nil || got.ID != c.want || ok != decided {
 			t.Errorf("curl %v: %v decided %v, want %d decided %v", c.curl, got, ok, c.want, decided)
+		}
+	}
+}
+
+// TestNoDates: whether a Date could rule out capture connections: the
+// clear capture shows its response's, HTTPS without the key log none, so
+// "none ruled out by its response's Date" is not said of it.
+func TestNoDates(t *testing.T) {
+	sc := &traceScan{date: "Mon, 07 Dec 2026 15:25:20 GMT"}
+	for _, c := range []struct {
+		name string
+		want bool
+	}{{"mtu1440-ts", false}, {"https-h2", true}} {
+		tr := readTrace(t, filepath.Join(pcaps, c.name+".trace"))
+		res := analyzeFor(t, tr, captureOf(t, c.name), "")
+		ep := unmap(res.Connections[0].Server)
+		if got := noDates(res, ep, sc); got != c.want {
+			t.Errorf("%s: noDates %v, want %v", c.name, got, c.want)
+		}
+		if !noDates(res, ep, &traceScan{}) {
+			t.Errorf("%s: a trace without a Date", c.name)
 		}
 	}
 }

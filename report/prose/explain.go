@@ -43,8 +43,9 @@ func problemText(p explain.Problem) string {
 		}
 		date := "none ruled out by its response's Date"
 		if p.NoDate {
-			// Review 20: said of a connection the trace showed no Date of.
-			date = "the trace shows no response Date of this connection's to rule any out"
+			// Review 20: said of a connection the trace showed no Date of,
+			// or of HTTPS the capture could not read a Date in.
+			date = "no response Date, in the trace or the capture, to rule any out"
 		}
 		return fmt.Sprintf("trace connection to %s (line %d): %d capture connections to that server could be the trace's %d (%s), and the trace does not name its client port: matched %s (to capture connection %d), a guess; name the right one with --port CLIENT-PORT (curl -w '%%{local_port}' prints it; curl 8.16+ traces name it)", p.Server, p.Line, p.Candidates, p.TraceConns, date, how, p.Conn)
 	case explain.ProblemHelloDiffers:
