@@ -270,7 +270,6 @@ func (w *Walker) Problems() []Problem { return w.problems }
 // over a header): records after that point are unknown.
 func (w *Walker) Stopped() bool { return w.lost }
 
-// done tells whether further input is ignored.
 // Done tells whether the walk has stopped: sync lost, or the stream ended.
 func (w *Walker) Done() bool { return w.done() }
 
@@ -354,7 +353,11 @@ func looksLikeHeader(b []byte) bool {
 // resume restarts the walk at off, a segment start where a header sits,
 // after sync was lost at a gap.
 func (w *Walker) resume(off int64) {
-	w.problem(off, "resynchronised on a record header at a segment start; %d bytes before it not walked", off-w.off)
+	if n := off - w.off; n > 0 {
+		w.problem(off, "resynchronised on a record header at a segment start; %d bytes before it not walked", n)
+	} else {
+		w.problem(off, "resynchronised on a record header at the segment after the gap")
+	}
 	w.stats.Resyncs++
 	w.lost, w.gapped = false, false
 	w.off = off
