@@ -111,7 +111,7 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 	p := &contentPlacement{at: map[int][]placed{}, conn: map[int]int{}, bound: map[int]*analyze.Connection{},
 		unfound: map[int][]int{}}
 	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}, budget: searchBudget, lost: map[int]bool{},
-		guess: map[int]map[*contentSrc][2]int64{}, began: map[int]int{}}
+		guess: map[int]map[*contentSrc][2]int64{}, began: map[int]int{}, parallel: parallelNoIDs(t)}
 	for i, e := range t.Events {
 		if k := t.EventConn[i]; k >= 0 {
 			if _, ok := x.began[k]; !ok {
@@ -137,8 +137,12 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 		}
 	}
 	// A guess made before the bytes told the connections apart is settled
-	// by what they told.
+	// by what they told. (Not when transfers ran in parallel without ids:
+	// which trace connection an event was logged under is no evidence.)
 	for _, i := range p.guessed {
+		if x.parallel {
+			break
+		}
 		ti := eventConn(t, i)
 		if c := p.bound[ti]; c != nil {
 			for _, at := range p.at[i] {
@@ -171,6 +175,13 @@ type placer struct {
 	// began is the line of each trace connection's first event: a unit
 	// logged before it is not that connection's.
 	began map[int]int
+	// parallel: the transfers ran at once and the trace names no
+	// connection per event (parallelNoIDs): the connection an event is
+	// logged under does not choose among connections holding its bytes
+	// (review 20: a file fetched from two servers at once, the first
+	// transfer's reads put on the other server's connection, the only
+	// one to the last connect line's server).
+	parallel bool
 }
 
 // guessed finds u's bytes where the trace connection's previous units,
@@ -193,7 +204,17 @@ func (x *placer) find(u unit, last bool) bool {
 	t, p := x.t, x.p
 	ti := eventConn(t, u.events[0])
 	hits := x.guessed(ti, u)
-	if len(hits) == 0 && (!x.lost[ti] || len(u.data) >= minSearch) {
+	switch {
+	case x.parallel && (!x.lost[ti] || len(u.data) >= minSearch):
+		// The trace connection an event is logged under is not its
+		// own: where the events before it left off on each connection
+		// is as good a place as where its guess chain did.
+		for _, h := range contiguous(x.srcs, nil, u.dir, u.data, t.ASCII) {
+			if !slices.ContainsFunc(hits, func(o hit) bool { return o.src == h.src }) {
+				hits = append(hits, h)
+			}
+		}
+	case len(hits) == 0 && (!x.lost[ti] || len(u.data) >= minSearch):
 		hits = contiguous(x.srcs, x.byTrace[ti], u.dir, u.data, t.ASCII)
 	}
 	if len(hits) == 0 && len(u.data) >= minSearch {
@@ -214,6 +235,9 @@ func (x *placer) find(u unit, last bool) bool {
 	}
 	x.lost[ti] = false
 	h, guessed := choose(hits, t, ti)
+	if x.parallel && len(hits) > 1 {
+		h, guessed = hits[0], true
+	}
 	if guessed {
 		// The same bytes are on several connections: keep every place,
 		// and follow each for this trace connection, until bytes that

@@ -1100,6 +1100,40 @@ func TestFieldParallelSameFileCurl8(t *testing.T) {
 	}
 }
 
+// TestFieldParallelTwoServersCurl8: curl 8.14 -Z fetching one file twice
+// from one nginx port and once from another, without --trace-ids
+// (parallel-two-servers-8, review 20's F2): every event after the third
+// connect line is logged under it, and the only capture connection to its
+// server is the third. The first transfer's reads had been put there,
+// certain, with a trace clock 30 ms off to fit them; the bytes are on all
+// three, so no read may be placed on one. The request heads name their
+// server (Host) and stay certain.
+func TestFieldParallelTwoServersCurl8(t *testing.T) {
+	tr := readTraceGz(t, "parallel-two-servers-8.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "parallel-two-servers-8.pcap.gz"), ""))
+	if r.Refused || len(r.Problems) != 0 || len(r.Matches) != 3 {
+		t.Fatalf("refused %v, problems %+v, %d matches", r.Refused, r.Problems, len(r.Matches))
+	}
+	for _, m := range r.Matches {
+		if m.ClockSkew != 0 {
+			t.Errorf("trace connection %d: clock %v off", m.TraceConn, m.ClockSkew)
+		}
+	}
+	if len(r.Events) != 9 {
+		t.Fatalf("%d reads", len(r.Events))
+	}
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || !slices.Contains(e.Needs, NeedTransferIDs) {
+			t.Errorf("line %d: %v %v on connection %d, needs %v", e.Line, e.Cause, e.Confidence, e.Conn, e.Needs)
+		}
+	}
+	for i, s := range r.Sends {
+		if s.Confidence != Certain || s.Conn != i {
+			t.Errorf("send line %d: %v on connection %d", s.Line, s.Confidence, s.Conn)
+		}
+	}
+}
+
 // TestFieldOtherRunCurl7: the trace of a second run of the same request
 // (other-run-7.trace.gz, same Date, curl 7's trace clock) against the
 // first run's capture: one read stops inside a segment with room left in
