@@ -202,7 +202,7 @@ func BenchmarkDecode(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		for _, p := range frames {
-			if err := dec.decode(p, &out); err != nil {
+			if err := dec.decode(&p, &out); err != nil {
 				b.Fatal(err)
 			}
 		}

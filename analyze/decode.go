@@ -127,7 +127,7 @@ func offsetOf(frame, sub []byte) int { return cap(frame) - cap(sub) }
 // decode fills out from one frame. It returns errNotTCP for frames without
 // TCP, errFragment for IP fragments that cannot be decoded alone, and any
 // other error for a malformed frame.
-func (d *decoder) decode(p capture.Packet, out *decoded) error {
+func (d *decoder) decode(p *capture.Packet, out *decoded) error {
 	if fastDecode(p, out) {
 		return nil
 	}
@@ -136,7 +136,7 @@ func (d *decoder) decode(p capture.Packet, out *decoded) error {
 
 // decodeLayers is decode by gopacket's parser, for every frame fastDecode
 // leaves to it.
-func (d *decoder) decodeLayers(p capture.Packet, out *decoded) error {
+func (d *decoder) decodeLayers(p *capture.Packet, out *decoded) error {
 	first, err := firstLayer(p.LinkType, p.Data)
 	if err != nil {
 		return err

@@ -24,10 +24,10 @@ type dupTable [1 << 14][4]uint64
 // IP ID or TSval tells a copy from a resend with the same bytes.)
 func (t *dupTable) seen(id int, dir Dir, fp fingerprint) bool {
 	h := mix(uint64(id)<<1 | uint64(dir))
-	h = mix(h ^ uint64(fp.seq)<<32 ^ uint64(fp.ack))
-	h = mix(h ^ uint64(fp.tsval)<<32 ^ uint64(fp.len))
-	h = mix(h^uint64(fp.ipID)<<16^uint64(fp.window)) | 1 // 0 is an empty slot
-	b := &t[h>>50]                                       // the top bits pick the bucket
+	h = mix(h ^ fp.seqAck)
+	h = mix(h ^ fp.tsLen)
+	h = mix(h^uint64(fp.idWin)) | 1 // 0 is an empty slot
+	b := &t[h>>50]                  // the top bits pick the bucket
 	for _, x := range b {
 		if x == h {
 			return true

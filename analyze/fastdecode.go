@@ -23,7 +23,7 @@ import (
 // decode then asks gopacket, so errors and edge cases have one source.
 // fastdecode_test.go checks the two agree on every capture in pcaps/ and
 // FuzzFastDecode on any bytes.
-func fastDecode(p capture.Packet, out *decoded) bool {
+func fastDecode(p *capture.Packet, out *decoded) bool {
 	data := p.Data
 	var etype uint16
 	switch p.LinkType {

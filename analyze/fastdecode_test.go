@@ -42,10 +42,10 @@ func sameDecoding(t *testing.T, dec *decoder, p capture.Packet) bool {
 	// garbage that differs.
 	fast.tsval, slow.tsval = 1, 2
 	fast.synOptions.MSS, slow.synOptions.MSS = 3, 4
-	if !fastDecode(p, &fast) {
+	if !fastDecode(&p, &fast) {
 		return false
 	}
-	if err := dec.decodeLayers(p, &slow); err != nil {
+	if err := dec.decodeLayers(&p, &slow); err != nil {
 		t.Fatalf("packet %d (link type %v, % x): the fast path decoded it, gopacket says %v", p.Number, p.LinkType, p.Data, err)
 	}
 	if f, s := viewOf(p.Data, fast), viewOf(p.Data, slow); !reflect.DeepEqual(f, s) {
@@ -87,7 +87,7 @@ func TestFastDecodeMatchesGopacket(t *testing.T) {
 				fast++
 			}
 			var d decoded
-			if dec.decodeLayers(p, &d) == nil {
+			if dec.decodeLayers(&p, &d) == nil {
 				tcp++
 			}
 		}
@@ -134,10 +134,10 @@ func TestFastDecodeLeavesToGopacket(t *testing.T) {
 	for _, c := range cases {
 		p := capture.Packet{Data: c.frame, Length: len(c.frame), LinkType: layers.LinkTypeEthernet, Timestamp: time.Unix(1, 0)}
 		var d decoded
-		if fastDecode(p, &d) {
+		if fastDecode(&p, &d) {
 			t.Errorf("%s: taken by the fast path", c.name)
 		}
-		err := dec.decode(p, &d)
+		err := dec.decode(&p, &d)
 		switch {
 		case c.wantErr == nil && err != nil:
 			t.Errorf("%s: %v, want a decoded segment", c.name, err)
@@ -148,7 +148,7 @@ func TestFastDecodeLeavesToGopacket(t *testing.T) {
 	// And a frame it does take, with its values.
 	p := capture.Packet{Data: good, Length: len(good), LinkType: layers.LinkTypeEthernet}
 	var d decoded
-	if !fastDecode(p, &d) || d.synOptions.MSS != 1460 || !d.synOptions.Timestamps || !d.hasTSval || d.flags != flagSYN || d.seq != 1 {
+	if !fastDecode(&p, &d) || d.synOptions.MSS != 1460 || !d.synOptions.Timestamps || !d.hasTSval || d.flags != flagSYN || d.seq != 1 {
 		t.Errorf("a SYN with MSS 1460 and timestamps: %+v", d)
 	}
 }

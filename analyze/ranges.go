@@ -59,7 +59,7 @@ func decodeRange(dec *decoder, link capture.Packet, r *decodedRange) {
 		link.Length = rec.Length
 		r.recs = append(r.recs, decodedRecord{})
 		d := &r.recs[len(r.recs)-1]
-		d.err = dec.decode(link, &d.p)
+		d.err = dec.decode(&link, &d.p)
 	}
 }
 
@@ -165,8 +165,9 @@ func (a *Analyzer) readRanges(rg *capture.Ranges) error {
 				a.overlaps(rg.Name(), rec.Time)
 			}
 			d := &r.recs[i]
-			f := frameMeta{now: rec.Time, number: number, capLen: int(rec.CapLen), length: rec.Length}
-			if err := a.take(&d.p, d.err, f); err != nil {
+			m := &a.meta
+			m.now, m.number, m.capLen, m.length, m.iface, m.ifaces = rec.Time, number, int(rec.CapLen), rec.Length, 0, 0
+			if err := a.take(&d.p, d.err, m); err != nil {
 				return &capture.Error{Source: rg.Name(), Packet: number, Err: err}
 			}
 		}

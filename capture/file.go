@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -217,52 +218,54 @@ func (f *File) Close() error {
 // packet keeps its Number, its place in the file): dumpcap writes each
 // interface's packets in blocks.
 func (f *File) ReadPacket() (Packet, error) {
-	if f.merge != nil {
-		return f.merge.next(f.readFrame)
-	}
-	p, err := f.readFrame()
-	if err == nil && p.Interfaces > 1 {
-		f.merge = &merge{}
-		f.merge.push(p)
-		return f.merge.next(f.readFrame)
-	}
+	var p Packet
+	err := f.ReadInto(&p)
 	return p, err
 }
 
-// readFrame returns the file's next frame.
-func (f *File) readFrame() (Packet, error) {
-	if f.err != nil {
-		return Packet{}, f.err
+// ReadInto is ReadPacket filling p in place (a reader of many frames
+// saves the copies of returning them).
+func (f *File) ReadInto(p *Packet) error {
+	if f.merge != nil {
+		return f.merge.next(f.readFrame, p)
 	}
-	var (
-		data []byte
-		ci   gopacket.CaptureInfo
-		err  error
-		lt   layers.LinkType
-	)
+	err := f.readFrame(p)
+	if err == nil && p.Interfaces > 1 {
+		f.merge = &merge{}
+		f.merge.push(*p)
+		return f.merge.next(f.readFrame, p)
+	}
+	return err
+}
+
+// readFrame reads the file's next frame into p.
+func (f *File) readFrame(p *Packet) error {
+	if f.err != nil {
+		return f.err
+	}
+	var err error
 	if f.pcap != nil {
-		data, ci, err = f.pcap.next()
-		lt = f.pcap.link
+		err = f.pcap.next(p)
+		p.LinkType = f.pcap.link
+		p.Interface, p.Interfaces = 0, 0
 	} else {
-		data, ci, err = f.ng.ZeroCopyReadPacketData()
+		var ci gopacket.CaptureInfo
+		p.Data, ci, err = f.ng.ZeroCopyReadPacketData()
+		p.Timestamp, p.Length, p.Interface = ci.Timestamp, ci.Length, ci.InterfaceIndex
+		p.LinkType = 0
 		if err == nil && len(ci.AncillaryData) > 0 {
-			lt, _ = ci.AncillaryData[0].(layers.LinkType)
+			p.LinkType, _ = ci.AncillaryData[0].(layers.LinkType)
 		}
+		p.Interfaces = f.interfaces()
 	}
 	if err != nil {
+		*p = Packet{}
 		f.err = f.wrap(err)
-		return Packet{}, f.err
+		return f.err
 	}
 	f.number++
-	return Packet{
-		Data:       data,
-		Timestamp:  ci.Timestamp,
-		Length:     ci.Length,
-		LinkType:   lt,
-		Number:     f.number,
-		Interface:  ci.InterfaceIndex,
-		Interfaces: f.interfaces(),
-	}, nil
+	p.Number = f.number
+	return nil
 }
 
 func (f *File) wrap(err error) error {
@@ -277,13 +280,16 @@ func (f *File) wrap(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF) && f.tap != nil && f.tap.blockLen > maxBlock:
 		err = fmt.Errorf("pcapng block at byte %d declares a length of %d bytes, more than any block holds (%d MiB): the file is corrupt there, not cut short", f.tap.blockStart, f.tap.blockLen, maxBlock>>20)
 	case errors.Is(err, io.ErrUnexpectedEOF) && f.tap != nil && f.total > 0 && !f.compressed && f.tap.blockLen >= 12 &&
-		f.tap.blockStart+int64(f.tap.blockLen) <= f.total:
+		f.tap.blockStart+int64(f.tap.blockLen) <= f.total,
+		f.tap != nil && strings.HasSuffix(err.Error(), bufio.ErrNegativeCount.Error()):
 		// The block's declared length fits in the file, yet it could not
 		// be read whole: its fields disagree (a trailer that does not
 		// repeat the length, a packet longer than its block), not a cut
 		// (review 21: "capture ends in the middle of a packet").
 		// (Where: NgReader reads through a buffer, so the tap's block is
-		// ahead of the one that failed.)
+		// ahead of the one that failed.) Where int has 32 bits, NgReader
+		// computes the rest of such a block as negative and says so in
+		// text only ("could not discard -8 bytes: bufio: negative count").
 		err = errors.New("the pcapng block holding it (or one just before) is damaged: its contents do not fit the length its header declares, and the file goes on past it, so it was not cut short")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = ErrTruncated

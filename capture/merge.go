@@ -35,27 +35,29 @@ func (m *merge) push(p Packet) {
 }
 
 // next reads until the window is full (or the file ends), then hands out
-// the earliest packet held. Its Data is valid until the next call.
-func (m *merge) next(read func() (Packet, error)) (Packet, error) {
+// the earliest packet held into out. Its Data is valid until the next call.
+func (m *merge) next(read func(*Packet) error, out *Packet) error {
 	if m.out != nil {
 		m.free = append(m.free, m.out)
 		m.out = nil
 	}
 	for m.err == nil && len(m.h) < mergePackets && m.bytes < mergeBytes {
-		p, err := read()
-		if err != nil {
+		var p Packet
+		if err := read(&p); err != nil {
 			m.err = err
 			break
 		}
 		m.push(p)
 	}
 	if len(m.h) == 0 {
-		return Packet{}, m.err
+		*out = Packet{}
+		return m.err
 	}
 	p := heap.Pop(&m.h).(Packet)
 	m.bytes -= len(p.Data)
 	m.out = p.Data
-	return p, nil
+	*out = p
+	return nil
 }
 
 // packetHeap orders packets by time, then by their place in the file.

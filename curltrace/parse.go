@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -17,8 +18,9 @@ import (
 const maxLine = 1 << 20
 
 // maxSize bounds an event's N; larger is a ParseError (no curl read or
-// write comes near it, and it keeps the arithmetic far from overflow).
-const maxSize = 1 << 50
+// write comes near it, and it keeps the arithmetic far from overflow):
+// 2^50, or 2^30 where int has 32 bits (so segscope builds for them).
+const maxSize = 1<<50*(strconv.IntSize/64) + 1<<30*(1-strconv.IntSize/64)
 
 const (
 	hintLine = "expected an event header, an info line or a dump line"
