@@ -152,6 +152,13 @@ func (rg *Ranges) ReadRange(off, end int64, exact bool, out *Range) {
 		}
 		out.Records = append(out.Records, Record{Off: int32(pos + 16), CapLen: int32(caplen), Length: length, Time: t})
 		pos += 16 + caplen
+		// Each header is read after the one before it: a chain of cache
+		// misses. Records of a bulk transfer have one size, so the
+		// header a few records on is, most likely, where this one's
+		// length says: ask for it now.
+		if k := pos + 4*(16+caplen); k+128 <= len(out.Buf) {
+			prefetch(&out.Buf[k])
+		}
 	}
 	out.End = off + int64(pos)
 }
