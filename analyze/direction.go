@@ -171,7 +171,13 @@ func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Directi
 	if !d.started {
 		d.start(p.seq, p.flags&flagSYN != 0)
 	}
-	defer d.ack(p, now)
+	off, kind = d.sent(p, now, oooWindow, rev)
+	d.ack(p, now) // after: its duplicate-ACK test reads the offset sent moved
+	return off, kind
+}
+
+// sent is segment for a packet that is not a copy, but for its ACK.
+func (d *Direction) sent(p *decoded, now int64, oooWindow int64, rev *Direction) (off int64, kind Kind) {
 	if p.flags&flagRST != 0 {
 		d.Resets++
 	}

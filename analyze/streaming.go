@@ -104,7 +104,10 @@ func (a *Analyzer) touch(c *Connection, flags uint8, now int64) {
 	if c.r.closedDone() && !a.opts.HoldClosed && !a.multi && a.dups == nil {
 		a.bury(c)
 	}
-	a.expire(a.res.Last)
+	// route expired what the packet's time ends before it looked c up;
+	// only the bound on live connections can have been passed since (a
+	// new one). (Expiring in full twice a packet was 2.4% of a bulk read.)
+	a.evictOverBound()
 	a.res.MaxLiveSeen = max(a.res.MaxLiveSeen, a.live.n)
 }
 
@@ -122,6 +125,12 @@ func (a *Analyzer) expire(now int64) {
 		a.res.IdleEnded++
 		a.emit(c)
 	}
+	a.evictOverBound()
+}
+
+// evictOverBound ends the least recently active connections (closed
+// ones first) while too many are live.
+func (a *Analyzer) evictOverBound() {
 	for a.live.n > a.opts.MaxLive {
 		if c := a.live.closing.head; c != nil {
 			a.emit(c)
