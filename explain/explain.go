@@ -1014,10 +1014,7 @@ func captureRandom(c *analyze.Connection) ([32]byte, bool) {
 	if c.App == nil || c.App.TLS[analyze.ClientToServer] == nil {
 		return [32]byte{}, false
 	}
-	if ch := c.App.TLS[analyze.ClientToServer].ClientHello(); ch != nil {
-		return ch.Random, true
-	}
-	return [32]byte{}, false
+	return c.App.TLS[analyze.ClientToServer].ClientRandom()
 }
 
 // byRandom is the capture connection to ep whose ClientHello has rnd.

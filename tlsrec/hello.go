@@ -43,6 +43,19 @@ func (w *Walker) helloRecord() {
 	}
 }
 
+// cutClientRandom is the random of the ClientHello whose start the
+// buffer holds, when it holds that far (the message header, the legacy
+// version and the 32 random bytes); nil otherwise.
+func (h *hello) cutClientRandom() *[32]byte {
+	b := h.buf[h.pos:]
+	if len(b) < 4+2+32 || b[0] != 1 {
+		return nil
+	}
+	r := new([32]byte)
+	copy(r[:], b[6:38])
+	return r
+}
+
 // helloDone stops looking for a hello and frees the buffer.
 func (w *Walker) helloDone() {
 	h := &w.hs

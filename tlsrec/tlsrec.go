@@ -207,6 +207,9 @@ type Walker struct {
 	hs hello
 	ch *ClientHello
 	sh *ServerHello
+	// cutRandom is the random of a ClientHello the capture cut after it
+	// (a snap length): enough to name the connection, not to read it.
+	cutRandom *[32]byte
 }
 
 // NewWalker returns a Walker for one direction.
@@ -259,6 +262,20 @@ func (w *Walker) Stats() Stats {
 
 // ClientHello returns the first ClientHello this direction sent, or nil.
 func (w *Walker) ClientHello() *ClientHello { return w.ch }
+
+// ClientRandom is the random of the first ClientHello this direction
+// sent: of a whole one, or of one the capture cut after its first 38
+// bytes (a snap length keeps them: tcpdump -s 200 does), which
+// ClientHello does not return.
+func (w *Walker) ClientRandom() ([32]byte, bool) {
+	switch {
+	case w.ch != nil:
+		return w.ch.Random, true
+	case w.cutRandom != nil:
+		return *w.cutRandom, true
+	}
+	return [32]byte{}, false
+}
 
 // ServerHello returns the ServerHello this direction sent, or nil.
 func (w *Walker) ServerHello() *ServerHello { return w.sh }
@@ -443,6 +460,7 @@ func (w *Walker) Gap(off, n int64, at stream.Pos) {
 	if w.inRecord {
 		w.cur.Truncated = true
 		if w.hs.capturing {
+			w.cutRandom = w.hs.cutClientRandom()
 			w.helloFail(w.cur.Start, "handshake: a gap inside the hello leaves it unread")
 		}
 		if n <= int64(w.need) {

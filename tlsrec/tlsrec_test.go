@@ -399,3 +399,36 @@ func TestHelloSpansRecords(t *testing.T) {
 		t.Fatalf("%d records, want %d", len(w.Records()), want)
 	}
 }
+
+// TestClientRandomSnapCut: a snap length keeps a ClientHello's first
+// bytes only (tcpdump -s 200: 134 of its 517); the random, at bytes 11-42
+// of the record, is still there and names the connection (a key log's
+// lines, a curl trace's dump), though the hello is not read.
+func TestClientRandomSnapCut(t *testing.T) {
+	s := runTLS(t, sessionConfig{maxVersion: tls.VersionTLS13, n: 10})
+	rec := s.client[:5+(int(s.client[3])<<8|int(s.client[4]))]
+	var want [32]byte
+	copy(want[:], rec[11:43])
+	for _, kept := range []int{43, 134, len(rec) - 1} {
+		w := NewWalker(Limits{})
+		w.Data(0, rec[:kept], stream.Pos{})
+		w.Gap(int64(kept), int64(len(rec)-kept), stream.Pos{Packet: 1})
+		got, ok := w.ClientRandom()
+		if w.ClientHello() != nil || !ok || got != want {
+			t.Errorf("%d of %d bytes kept: hello %v, random %x (%v), want %x", kept, len(rec), w.ClientHello(), got[:4], ok, want[:4])
+		}
+	}
+	// One byte short of the random: none.
+	w := NewWalker(Limits{})
+	w.Data(0, rec[:42], stream.Pos{})
+	w.Gap(42, int64(len(rec)-42), stream.Pos{Packet: 1})
+	if _, ok := w.ClientRandom(); ok {
+		t.Error("a random taken from 31 of its 32 bytes")
+	}
+	// A whole hello gives the same random through both.
+	w = NewWalker(Limits{})
+	w.Data(0, rec, stream.Pos{})
+	if got, ok := w.ClientRandom(); !ok || got != want || w.ClientHello() == nil || w.ClientHello().Random != want {
+		t.Errorf("whole hello: random %x (%v)", got[:4], ok)
+	}
+}
