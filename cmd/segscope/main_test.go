@@ -368,6 +368,31 @@ func TestExplainCommand(t *testing.T) {
 	}
 }
 
+// TestExplainTwoCapturePoints: a client's capture and the server's given
+// together (explain/testdata/field/two-points-*: two clients fetched one
+// file at once, the traced one from 10.44.1.2; tshark: its connection is
+// 10.44.1.2:44514, the other's 10.44.2.2:45356, only the server's file
+// holds both). Read together, each connection is seen from the server's
+// file, read first, and the trace was matched, as a guess, to the other
+// client's connection; the client's file alone holds only its own.
+func TestExplainTwoCapturePoints(t *testing.T) {
+	field := "../../explain/testdata/field/"
+	code, out, errs := runCmd(t, nil, "explain", "-o", "json", "--trace", field+"two-points.trace.gz",
+		field+"two-points-server.pcap.gz", field+"two-points-client.pcap.gz")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v, stderr %q", code, err, errs)
+	}
+	m := doc["matches"].([]any)
+	files := doc["capture_files"].([]any)
+	if len(m) != 1 || m[0].(map[string]any)["client"] != "10.44.1.2:44514" || len(files) != 1 || files[0] != field+"two-points-client.pcap.gz" {
+		t.Errorf("matched %v from %v", m, files)
+	}
+	if !strings.Contains(errs, "explained from "+field+"two-points-client.pcap.gz alone") {
+		t.Errorf("stderr %q", errs)
+	}
+}
+
 func TestExplainErrors(t *testing.T) {
 	dir := t.TempDir()
 	trace, _ := os.ReadFile(pcaps + "mtu1440-ts.trace")
