@@ -880,7 +880,7 @@ func summarySentences(r *explain.Result) []string {
 		return out
 	}
 	top := s.Sizes[0]
-	out := []string{fmt.Sprintf("%d Recv data events, %d bytes; the most common size is %d (%d times).", s.Events, s.Bytes, top.Size, top.Count)}
+	out := []string{fmt.Sprintf("%d Recv data event%s, %d bytes; the most common size is %d (%s).", s.Events, plural(s.Events), s.Bytes, top.Size, times(top.Count))}
 	if r.Refused {
 		return append(out, "No cause is given: the trace and the capture are of different transfers (see Problems). Capture the transfer the trace is of, or trace the one the capture is of.")
 	}
@@ -890,7 +890,7 @@ func summarySentences(r *explain.Result) []string {
 	}
 	if r.Buffer != nil {
 		if c := s.Count(explain.CauseBufferCap); c > 0 && s.Dominant != explain.CauseBufferCap && s.Dominant != explain.CauseBacklog {
-			out = append(out, fmt.Sprintf("%d reads filled curl's %d-byte buffer.", c, r.Buffer.Size))
+			out = append(out, fmt.Sprintf("%d read%s filled curl's %d-byte buffer.", c, plural(c), r.Buffer.Size))
 		}
 	}
 	for _, m := range r.Matches {
@@ -1387,4 +1387,15 @@ func rateOf(n int, d time.Duration) string {
 		return fmt.Sprintf("%.3gk (%.0f bytes a second)", r/(1<<10), r)
 	}
 	return fmt.Sprintf("%.0f bytes a second", r)
+}
+
+// times is "once", "twice" or "N times".
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
 }
