@@ -563,7 +563,7 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			used[c] = true
 		}
 	}
-	var randoms [][32]byte // every ClientHello the trace dumped: parallel transfers without ids
+	var randoms []helloRand // every ClientHello the trace dumped: parallel transfers without ids
 	if r.parallel {
 		randoms = traceRandoms(r.Trace)
 	}
@@ -955,21 +955,20 @@ func limitRateArg(args []string) string {
 }
 
 // traceRandom is the random of the ClientHello curl dumped on trace
-// connection ti (its Send SSL data, in a --trace hex dump: --trace-ascii
-// prints most bytes as dots).
-func traceRandom(t *curltrace.Trace, ti int) ([32]byte, bool) {
+// connection ti (its Send SSL data).
+func traceRandom(t *curltrace.Trace, ti int) (helloRand, bool) {
 	for i := range t.Events {
 		if rnd, ok := helloRandom(t, i); ok && eventConn(t, i) == ti {
 			return rnd, true
 		}
 	}
-	return [32]byte{}, false
+	return helloRand{}, false
 }
 
 // traceRandoms are the randoms of every ClientHello the trace dumped,
 // whichever connection it is logged under.
-func traceRandoms(t *curltrace.Trace) [][32]byte {
-	var out [][32]byte
+func traceRandoms(t *curltrace.Trace) []helloRand {
+	var out []helloRand
 	for i := range t.Events {
 		if rnd, ok := helloRandom(t, i); ok {
 			out = append(out, rnd)
@@ -978,34 +977,87 @@ func traceRandoms(t *curltrace.Trace) [][32]byte {
 	return out
 }
 
+// helloRand is a ClientHello's random as curl's trace dumped it: every
+// byte with --trace (hex); with --trace-ascii the bytes 0x20-0x7e as
+// themselves and every other as '.', so a '.' stands for a '.' or any
+// byte outside that range. About a third of a random's bytes print, so
+// the ascii dump still tells one connection's random from another's (a
+// wrong one agrees on its printed bytes about once in 256^12).
+type helloRand struct {
+	b     [32]byte
+	ascii bool
+}
+
+// matches tells whether the capture's random c is the one dumped.
+func (r helloRand) matches(c [32]byte) bool {
+	if !r.ascii {
+		return r.b == c
+	}
+	for i, t := range r.b {
+		printed := c[i] >= 0x20 && c[i] < 0x7f
+		if t == '.' && printed && c[i] != '.' || t != '.' && t != c[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// String is the random as the trace shows it: its first bytes in hex,
+// or the whole of it as --trace-ascii printed it.
+func (r helloRand) String() string {
+	if r.ascii {
+		return "'" + string(r.b[:]) + "' (as --trace-ascii prints it)"
+	}
+	return fmt.Sprintf("%x...", r.b[:8])
+}
+
+// shown is the capture's random c as the trace would show it.
+func (r helloRand) shown(c [32]byte) string {
+	if !r.ascii {
+		return fmt.Sprintf("%x...", c[:8])
+	}
+	b := c
+	for i, x := range b {
+		if x < 0x20 || x >= 0x7f {
+			b[i] = '.'
+		}
+	}
+	return fmt.Sprintf("%x... ('%s')", c[:8], b[:])
+}
+
 // helloRandom is the random of event i when it is a ClientHello curl
 // dumped: a handshake message of type 1, a 3-byte length, legacy_version
-// 3.x, then the random.
-func helloRandom(t *curltrace.Trace, i int) ([32]byte, bool) {
-	var rnd [32]byte
+// 3.x, then the random. In a --trace-ascii dump the type and version
+// print as dots: the info line curl writes before it names the message
+// ("TLS handshake, Client hello (1):").
+func helloRandom(t *curltrace.Trace, i int) (helloRand, bool) {
 	e := &t.Events[i]
-	if t.ASCII || e.Kind != curltrace.SendSSL || e.Cut != curltrace.NotCut {
-		return rnd, false
+	d := e.Data
+	if e.Kind != curltrace.SendSSL || e.Cut != curltrace.NotCut || len(d) < 38 {
+		return helloRand{}, false
 	}
-	if d := e.Data; len(d) >= 38 && d[0] == 1 && d[4] == 3 {
-		copy(rnd[:], d[6:38])
-		return rnd, true
+	r := helloRand{ascii: t.ASCII}
+	copy(r.b[:], d[6:38])
+	if !t.ASCII {
+		return r, d[0] == 1 && d[4] == 3
 	}
-	return rnd, false
+	named := i > 0 && t.Events[i-1].Kind == curltrace.Info && strings.Contains(t.Events[i-1].Text, "Client hello (1)")
+	return r, named && d[0] == '.' && d[4] == '.'
 }
 
 // helloOfNone: c's ClientHello has a random that none of the trace's
 // dumped ClientHellos (all) has, and the trace dumped some.
-func helloOfNone(c *analyze.Connection, all [][32]byte, line int) (Problem, bool) {
+func helloOfNone(c *analyze.Connection, all []helloRand, line int) (Problem, bool) {
 	cr, ok := captureRandom(c)
-	if !ok {
+	if !ok || len(all) == 0 {
 		return Problem{}, false
 	}
-	if len(all) == 0 || slices.Contains(all, cr) {
-		return Problem{}, false
+	for _, r := range all {
+		if r.matches(cr) {
+			return Problem{}, false
+		}
 	}
-	first := all[0]
-	return Problem{Kind: ProblemHelloDiffers, Line: line, Conn: c.ID, Sent: fmt.Sprintf("%x...", first[:8]), Began: fmt.Sprintf("%x...", cr[:8])}, true
+	return Problem{Kind: ProblemHelloDiffers, Line: line, Conn: c.ID, Sent: all[0].String(), Began: all[0].shown(cr)}, true
 }
 
 // captureRandom is the random of the ClientHello c's client sent, as the
@@ -1018,12 +1070,12 @@ func captureRandom(c *analyze.Connection) ([32]byte, bool) {
 }
 
 // byRandom is the capture connection to ep whose ClientHello has rnd.
-func byRandom(res *analyze.Result, ep netip.AddrPort, rnd [32]byte, used map[*analyze.Connection]bool) *analyze.Connection {
+func byRandom(res *analyze.Result, ep netip.AddrPort, rnd helloRand, used map[*analyze.Connection]bool) *analyze.Connection {
 	for _, c := range res.Connections {
 		if used[c] || unmap(c.Server) != ep {
 			continue
 		}
-		if cr, ok := captureRandom(c); ok && cr == rnd {
+		if cr, ok := captureRandom(c); ok && rnd.matches(cr) {
 			return c
 		}
 	}
@@ -1032,10 +1084,10 @@ func byRandom(res *analyze.Result, ep netip.AddrPort, rnd [32]byte, used map[*an
 
 // helloCheck: c's ClientHello has another random than rnd, the one the
 // trace connection at line sent.
-func helloCheck(c *analyze.Connection, rnd [32]byte, line int) (Problem, bool) {
+func helloCheck(c *analyze.Connection, rnd helloRand, line int) (Problem, bool) {
 	cr, ok := captureRandom(c)
-	if !ok || cr == rnd {
+	if !ok || rnd.matches(cr) {
 		return Problem{}, false
 	}
-	return Problem{Kind: ProblemHelloDiffers, Line: line, Conn: c.ID, Sent: fmt.Sprintf("%x...", rnd[:8]), Began: fmt.Sprintf("%x...", cr[:8])}, true
+	return Problem{Kind: ProblemHelloDiffers, Line: line, Conn: c.ID, Sent: rnd.String(), Began: rnd.shown(cr)}, true
 }

@@ -1134,6 +1134,40 @@ func TestFieldParallelTwoServersCurl8(t *testing.T) {
 	}
 }
 
+// TestFieldASCIIHelloRandom: --trace-ascii prints a ClientHello's random
+// bytes 0x20-0x7e as themselves and the rest as dots, which still tells
+// one random from another (review 23). ascii-hello-run1: curl 7.88
+// --http1.1 to a Go TLS server, no key log: against its own capture the
+// trace is matched by the random; against the next run's capture (same
+// command, same bytes) it had been matched in the order of connection,
+// 12 causes certain; now refused, the two randoms named. 7clients: the
+// traced curl 7.88 among six others to one server (tshark: its
+// connection is 127.0.0.1:56844, the seventh), captured with a snap length
+// of 200 (the ClientHellos cut after their randoms): it had been matched,
+// a guess, to the first.
+func TestFieldASCIIHelloRandom(t *testing.T) {
+	tr := readTraceGz(t, "ascii-hello-run1.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "ascii-hello-run1.pcap.gz"), ""))
+	if r.Refused || len(r.Matches) != 1 || r.Matches[0].By != ByClientRandom {
+		t.Errorf("own capture: refused %v, matches %+v, problems %+v", r.Refused, r.Matches, r.Problems)
+	}
+	r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "ascii-hello-run2.pcap.gz"), ""))
+	if !r.Refused || len(r.Problems) != 1 || r.Problems[0].Kind != ProblemHelloDiffers ||
+		!strings.HasPrefix(r.Problems[0].Sent, `'..A"S..E.t...-5v.~....#\.....'N.'`) || !strings.HasPrefix(r.Problems[0].Began, "cfc70127c0a71fab") {
+		t.Errorf("next run's capture: refused %v, problems %+v", r.Refused, r.Problems)
+	}
+	for _, e := range r.Events {
+		if e.Confidence == Certain {
+			t.Errorf("next run's capture: line %d %v certain", e.Line, e.Cause)
+		}
+	}
+	tr = readTraceGz(t, "ascii-hello-7clients.trace.gz")
+	r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "ascii-hello-7clients-s200.pcap.gz"), ""))
+	if len(r.Matches) != 1 || r.Matches[0].By != ByClientRandom || r.Matches[0].Conn.Client.Port() != 56844 {
+		t.Errorf("7 clients: matches %+v", r.Matches)
+	}
+}
+
 // TestFieldOtherRunCurl7: the trace of a second run of the same request
 // (other-run-7.trace.gz, same Date, curl 7's trace clock) against the
 // first run's capture: one read stops inside a segment with room left in
