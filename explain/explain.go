@@ -153,13 +153,19 @@ const (
 	// sent one with another random (Sent, Began: the two, shortened):
 	// another TLS session, so another transfer.
 	ProblemHelloDiffers
+	// ProblemReadBeforeData: both ends of capture connection Conn are on
+	// one host, where curl 8's trace clock is the capture's, and curl
+	// logged a read Skew (negative) before the capture shows its bytes:
+	// the trace is of another run of the transfer (review 23: the next
+	// run, the same bytes and Date, had its clock moved 20 ms to fit).
+	ProblemReadBeforeData
 )
 
 // Refuses tells whether a problem shows that the trace and the capture
 // are of different transfers: then no cause is given.
 func (k ProblemKind) Refuses() bool {
 	switch k {
-	case ProblemRequestDiffers, ProblemResponseDiffers, ProblemClockSkew, ProblemContentDiffers, ProblemHelloDiffers:
+	case ProblemRequestDiffers, ProblemResponseDiffers, ProblemClockSkew, ProblemContentDiffers, ProblemHelloDiffers, ProblemReadBeforeData:
 		return true
 	}
 	return false

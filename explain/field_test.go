@@ -424,6 +424,22 @@ func TestFieldExpectCut(t *testing.T) {
 	}
 }
 
+// TestFieldReadBeforeData: two curl 8.14 --trace-ascii runs of one URL
+// back to back in one second (python's http.server on 127.0.0.1, 200000
+// bytes of text: the same bytes, the same Date), the capture cut to the
+// second run's connection, the first run's trace. The bytes match, and the
+// clock was moved 23 ms to fit the reads; on one host curl 8's clock is
+// the capture's, so a read logged before its bytes were captured refuses
+// the pair.
+func TestFieldReadBeforeData(t *testing.T) {
+	tr := readTraceGz(t, "read-before-data.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "read-before-data.pcap.gz"), ""))
+	if !r.Refused || len(r.Problems) != 1 || r.Problems[0].Kind != ProblemReadBeforeData ||
+		r.Problems[0].Skew > -20*time.Millisecond || r.Problems[0].Skew < -30*time.Millisecond {
+		t.Errorf("refused %v, problems %+v", r.Refused, r.Problems)
+	}
+}
+
 // TestFieldOtherRun: three curl 8.14 runs of one URL in one second
 // (python's http.server, 102400 bytes of text, one Date), tcpdump on only
 // while the middle one (A, client port 44902) ran. curl 8's trace clock
@@ -432,13 +448,20 @@ func TestFieldExpectCut(t *testing.T) {
 // bytes match, so they were matched and every cause called certain (the
 // two runs' reads are not the capture's); now each is flagged as another
 // run (or another host's clock) and nothing is certain. A itself stays
-// certain, the clock taken as is.
+// certain, the clock taken as is. Both ends are on one host (127.0.0.1),
+// one clock: Z's reads come before the capture shows their bytes, which
+// refuses it as another run's.
 func TestFieldOtherRun(t *testing.T) {
+	tr := readTraceGz(t, "other-run-Z.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "other-run.pcap.gz"), ""))
+	if !r.Refused || len(r.Problems) != 1 || r.Problems[0].Kind != ProblemReadBeforeData || r.Problems[0].Skew > -300*time.Millisecond {
+		t.Errorf("Z: refused %v, problems %+v", r.Refused, r.Problems)
+	}
 	for _, tc := range []struct {
 		name  string
 		other bool
 		after bool
-	}{{"Z", true, false}, {"A", false, false}, {"B", true, true}} {
+	}{{"A", false, false}, {"B", true, true}} {
 		tr := readTraceGz(t, "other-run-"+tc.name+".trace.gz")
 		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "other-run.pcap.gz"), ""))
 		if len(r.Matches) != 1 || r.Matches[0].Conn.Client.Port() != 44902 || r.Refused {

@@ -144,8 +144,14 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		if asIs && client {
 			m.ClockSkew, m.ClockAsIs = 0, true
 		}
+		// One host, one clock: a read cannot be logged before its bytes
+		// passed the capture; the trace is another run's.
+		before := curl8 && m.Point != nil && m.Point.By == "one-host" && skew < -oneHostSlack
+		if before {
+			r.Problems = append(r.Problems, Problem{Kind: ProblemReadBeforeData, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: skew})
+		}
 		outside := time.Duration(0)
-		if curl8 && client {
+		if curl8 && client && !before {
 			outside = r.outsideConn(m, evs)
 		}
 		if outside != 0 && skew <= maxSkew && skew >= -maxSkew {
@@ -184,6 +190,12 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		}
 	}
 }
+
+// oneHostSlack is how far before the capture of its bytes curl 8 may
+// log a read when curl, the server and the capture share one host and
+// one clock: the clocks' resolution, never scheduling (the capture
+// stamps a packet before the reader can take it).
+const oneHostSlack = time.Millisecond
 
 // otherRunSlack is how far, on one host's clock, curl 8 may log a
 // connection's first event after the connection's last captured packet
