@@ -102,6 +102,7 @@ const (
 	ByChunkCut                  // curl 7: the send ends inside a chunk, which curl 7 writes whole
 	ByStrayStop                 // a read of the trace stopped where one read of this capture's stream could not: maybe another run's trace
 	BySendPause                 // curl waited before the send with the socket free: it paced itself (--limit-rate)
+	ByServerSegments            // seen from the server: its segments left apart; GRO on curl's host may have merged them, and when they arrived is not known
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -143,6 +144,7 @@ var inferenceNames = [...]string{
 	ByChunkCut:        "chunk-cut",
 	ByStrayStop:       "stray-stop",
 	BySendPause:       "send-pause",
+	ByServerSegments:  "server-segments",
 }
 
 func (i Inference) String() string {
@@ -178,7 +180,7 @@ const (
 	NeedHexTrace                        // --trace-ascii prints a record header's length bytes as dots: --trace (hex) logs them
 	NeedRunKeyLog                       // the key log given has no secret for this connection: the key log of this run
 	NeedNoTunnel                        // TLS inside a proxy's CONNECT tunnel: a capture without the proxy
-	NeedClientCapture                   // captured at the server: which copy of resent bytes reached curl, and when
+	NeedClientCapture                   // captured at the server: how and when its segments reached curl (a resent copy, GRO)
 	NeedStraceServer                    // the server's writes: strace its sends (or its own log)
 	NeedPriorKnowledge                  // HTTP/2 after an h2c upgrade (101) is not walked: --http2-prior-knowledge
 	NeedOriginLeg                       // TLS inside an HTTPS proxy's TLS is not walked: the proxy's leg to the origin

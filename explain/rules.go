@@ -297,6 +297,18 @@ func clearRules(f *Facts) verdict {
 		// logs its socket reads (review 20: the advice had said "this
 		// curl, before 8.3" of curl 8.14).
 		return cannotTell(CauseUnknown, tcpNeed(f)...)
+	case s.EndsInside:
+		// It stopped inside a segment, which reached the socket whole:
+		// the rest was waiting, so the read did not take all that
+		// waited; curl asked for no more (its buffer, which the trace
+		// does not show, or a rate limit). Not backlog (review 22: a
+		// --limit-rate read, "N is how much was waiting").
+		return cannotTell(CauseUnknown, tcpNeed(f)...)
+	case s.Count > 1 && f.Point != nil && f.Point.Where == PointServer:
+		// Seen from the server (review 22: TSO off there, GRO on at
+		// curl's host, which took 1448 x3 + 664 as one 5008-byte unit
+		// a read took as it came, 20 ms after the one before).
+		return inferred(CauseBacklog, ByServerSegments, NeedClientCapture)
 	case s.Count > 1:
 		return certain(CauseBacklog)
 	case s.StartsInside:

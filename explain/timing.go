@@ -474,7 +474,14 @@ func (r *Result) inferBuffer() {
 	n := 0
 	for _, e := range r.Events {
 		f := e.Facts
-		if e.Size != largest || f.Layer != LayerHTTP1 {
+		// A body's first read shares curl's buffer with the header curl
+		// logged apart (review 22: 258 + 50942 = 51200 with --limit-rate
+		// 50k, curl 8's reads capped at the rate).
+		size := e.Size
+		if h := f.Header; h != nil && h.Bytes > 0 && size+h.Bytes == largest {
+			size = largest
+		}
+		if size != largest || f.Layer != LayerHTTP1 {
 			continue
 		}
 		if (f.Segments != nil && f.Segments.EndsInside) || paused(f) {

@@ -208,7 +208,7 @@ func needText(n explain.Need) string {
 	case explain.NeedStraceServer:
 		return "the server's writes: strace -f -e trace=write,writev,sendto,sendmsg its process (or its own log of what it wrote)"
 	case explain.NeedClientCapture:
-		return "a capture at curl's host: seen from the server, which sent some of these bytes more than once, which copy reached curl, and when, is not in the capture"
+		return "a capture at curl's host: seen from the server, how and when its segments reached curl (which copy of bytes it sent twice, whether GRO on curl's host merged segments) is not in the capture"
 	case explain.NeedNoTunnel:
 		return "the TLS records themselves: this connection went through an HTTP proxy (CONNECT), and the capture does not show TLS inside the tunnel (its start is missing or cut); capture the whole connection with whole packets, or without the proxy (curl --noproxy '*')"
 	case explain.NeedKeyAuth:
@@ -740,6 +740,8 @@ func inferenceText(e explain.Event) string {
 		return "the send begins inside a chunk, where the send before it stopped, and ends where a chunk ends: curl 7 frames each read of its source as a chunk (its size line, the data, CRLF) and writes it on its own, so it is what was left of a write the socket had taken only part of"
 	case explain.ByChunkCut:
 		return "the send ends inside a chunk, and curl 7 writes each chunk (its size line, the data, CRLF) on its own: the socket took less than curl offered, and the rest went in the next send"
+	case explain.ByServerSegments:
+		return "the capture was taken on the server's side, where these segments left one by one; how they reached curl is not in it (GRO on curl's host merges segments of one burst into one, which a read then takes as it comes), nor when they arrived"
 	case explain.ByServerWindow:
 		return "the read ends where the receive window curl's side advertised ended, as the server saw it (its ACK is in this capture): the server sent all it allowed and waited; seen from the server's side, when those bytes reached curl is not known"
 	case explain.ByPushFlags:
@@ -784,7 +786,12 @@ func timingText(e explain.Event) string {
 		if len(e.Segments) > 1 {
 			s += fmt.Sprintf(" (the first %s before)", roundDur(t.FirstBefore))
 		}
-		return s + fmt.Sprintf(", which may be later than the read: curl logged the %d header bytes first, from line %d, %s earlier, and a read that returned them too came before that", h.Bytes, h.FirstLine, roundDur(h.LoggedFor))
+		if h.SharedPacket != 0 {
+			// The header's end and these bytes came in one segment,
+			// so in one read.
+			return s + fmt.Sprintf(", which may be later than the read: curl logged the %d header bytes first, from line %d, %s earlier, and the read that returned them with these came before that", h.Bytes, h.FirstLine, roundDur(h.LoggedFor))
+		}
+		return s + fmt.Sprintf(", which may be later than the read: curl logged the %d header bytes first, from line %d, %s earlier, and if one read returned them with these, it came before that", h.Bytes, h.FirstLine, roundDur(h.LoggedFor))
 	}
 	s := fmt.Sprintf("; the last segment was captured %s before the read", roundDur(t.LastBefore))
 	if len(e.Segments) > 1 {
@@ -798,9 +805,14 @@ func timingText(e explain.Event) string {
 // read that returned the header too came before them). Whether it did is
 // not compared with the segments' times: with curl 7 those rest on the
 // clocks' alignment.
+// lateLog tells whether curl logged the read's bytes after header lines
+// a read returning them too may have held: not when the read's first
+// segment was captured after curl had logged the header (review 22: the
+// header was read alone, then the body, 0.8 ms later).
 func lateLog(e explain.Event) bool {
 	h, t := e.Facts.Header, e.Facts.Timing
-	return h != nil && h.LoggedFor >= 100*time.Microsecond && t != nil && t.Source == explain.FromCapture
+	return h != nil && h.LoggedFor >= 100*time.Microsecond && t != nil && t.Source == explain.FromCapture &&
+		(h.SharedPacket != 0 || t.FirstBefore >= h.LoggedFor)
 }
 
 // bug18755Text says what curl 8.13-8.16 logged for an event (curl bug
