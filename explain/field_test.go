@@ -496,6 +496,31 @@ func TestFieldGROServerSide(t *testing.T) {
 	}
 }
 
+// TestFieldDropH2TLS12: curl 7.88 --http2 from nginx (TLS 1.2,
+// AES-128-GCM, 4 KiB records), one packet of the capture deleted
+// (editcap, packet 20: record #11 whole), with the key log (review 23).
+// Every record after the drop had been left undecrypted (its sequence
+// number unknown), and the next read called "the capture has none of
+// these bytes" of bytes packet 20 holds (tshark: seq 18006, 4125 bytes).
+// The next record's tag tells one record was lost: every read but the
+// lost record's is as against the whole capture.
+func TestFieldDropH2TLS12(t *testing.T) {
+	tr := readTraceGz(t, "drop-h2-tls12.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "drop-h2-tls12.pcap.gz"), filepath.Join(field, "drop-h2-tls12.keys")))
+	for _, e := range r.Events {
+		switch {
+		case e.Line == 997:
+			if e.Confidence == Certain || len(e.Segments) != 0 {
+				t.Errorf("line 997, in the dropped packet: %v %v on %d segments", e.Cause, e.Confidence, len(e.Segments))
+			}
+		case e.Line == 1256 && (e.Cause != CauseH2Frames || e.Confidence != Certain || len(e.Segments) != 1 || e.Segments[0].Packet != 20):
+			t.Errorf("line 1256: %v %v on %+v", e.Cause, e.Confidence, e.Segments)
+		case e.Line != 997 && e.Confidence != Certain:
+			t.Errorf("line %d: %v %v", e.Line, e.Cause, e.Confidence)
+		}
+	}
+}
+
 // TestFieldOtherRun: three curl 8.14 runs of one URL in one second
 // (python's http.server, 102400 bytes of text, one Date), tcpdump on only
 // while the middle one (A, client port 44902) ran. curl 8's trace clock

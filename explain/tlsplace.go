@@ -285,6 +285,9 @@ func resyncedBy(dec *tlsdec.Direction, k int) bool {
 // from, as the decryption shows it, and how many records it spans.
 func decryptedRecord(dec *tlsdec.Direction, i, j int, start int64, t *tlsInfo) *RecordFact {
 	sp := dec.Spans()[i]
+	if sp.Record < 0 || sp.Record >= len(dec.W.Records()) {
+		return nil // records a gap took: the walk has none of them
+	}
 	rec := dec.W.Records()[sp.Record]
 	f := &RecordFact{Source: FromKeyLog, Index: sp.Record, Count: j - i + 1, Length: rec.Length, Wire: rec.Length + 5,
 		Plain: int(sp.Plain.Len()), Overhead: rec.Length - int(sp.Plain.Len()), OverheadKnown: true, Before: int(start - sp.Plain.Start)}
@@ -319,6 +322,9 @@ func (st *connState) readPlain(ev *Event) bool {
 		return false
 	}
 	f := decryptedRecord(st.plain, i, j, p.Start, st.tls)
+	if f == nil {
+		return false
+	}
 	f.SameAsPrevious = st.lastRec == f.Index
 	st.lastRec = f.Index
 	ev.Facts.Record, ev.Plain, ev.Range = f, p, c

@@ -33,6 +33,8 @@ type Direction struct {
 	ccs     bool // TLS 1.2: ChangeCipherSpec seen, records are encrypted
 	seqLost bool // records went by unwalked: sequence numbers unknown
 	trials  int
+	lastEnd int64 // stream offset where the last record walked ended
+	resumed int   // times decryption went on past records a gap took (resume)
 
 	status   Status // AuthFailed stops the direction
 	failedAt Failure
@@ -111,6 +113,10 @@ type Stats struct {
 	// sequence numbers of every record after are unknown: the
 	// Undecryptable ones from FirstCut on are whole records, not cut.
 	SeqLost bool
+	// Resumed counts the gaps that took whole records (a packet the
+	// capture dropped) after which decryption went on: the next record's
+	// tag told how many were lost.
+	Resumed int
 }
 
 // Stats returns the direction's counts.
@@ -121,7 +127,7 @@ func (x *Direction) Stats() Stats {
 	}
 	return Stats{Status: x.status, Encrypted: x.encrypted, Decrypted: x.decrypted, Undecryptable: x.undecryptable,
 		FirstCut: first, Failed: x.failedAt, Plaintext: x.plainOff, Alerts: x.alerts,
-		Early: x.earlyStats(), NoHandshakeKey: x.noHandshakeKey, NoAppKey: x.noAppKey, SeqLost: x.seqLost}
+		Early: x.earlyStats(), NoHandshakeKey: x.noHandshakeKey, NoAppKey: x.noAppKey, SeqLost: x.seqLost, Resumed: x.resumed}
 }
 
 // Spans maps the plaintext stream onto the records, in order; they tile
@@ -241,6 +247,7 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		x.buf = x.buf[:0]
 		x.marks = x.marks[:0]
 		x.rec++
+		x.lastEnd = r.End
 	}()
 	if r.Type == tlsrec.ChangeCipherSpec {
 		if sh := x.c.dirs[1].W.ServerHello(); sh != nil && Version(sh.Version) != VersionTLS13 {
@@ -282,7 +289,7 @@ func (x *Direction) Done(r *tlsrec.Record) {
 		x.seq++
 		return
 	}
-	if r.Resync {
+	if r.Resync && !x.seqLost && !x.resume(r) {
 		// Records were lost between sync and resync: their sequence
 		// numbers are unknown, and so are the nonces from here on.
 		x.seqLost = true
@@ -361,6 +368,58 @@ func (x *Direction) Done(r *tlsrec.Record) {
 			x.alerts = append(x.alerts, Alert{Offset: r.Start, Level: pt[0], Description: pt[1]})
 		}
 	}
+}
+
+// maxLost bounds the sequence numbers tried on the record the walk
+// resumed on after a gap: how many records the gap may have held.
+const maxLost = 64
+
+// resume finds the sequence number of r, the record the walk picked up
+// again on after a gap took one or more whole records with it (a packet
+// the capture dropped): one at least was lost, and the first number
+// whose tag authenticates r is its own. The records lost become one gap
+// on the plaintext stream (the gap's bytes less each record's header and
+// overhead), and decryption goes on. False when r cannot tell (cut, no
+// keys yet, or no number up to maxLost opens it).
+func (x *Direction) resume(r *tlsrec.Record) bool {
+	c := x.c
+	k := x.app
+	if k == nil || r.Truncated || len(x.buf) != r.Length || (c.version == VersionTLS13 && !x.onApp) {
+		return false
+	}
+	gap := r.Start - x.lastEnd
+	per := int64(5 + c.s.overhead(c.version))
+	saved := append(x.spare[:0], x.buf...)
+	x.spare = saved
+	base := x.seq
+	for lost := uint64(1); lost <= maxLost && int64(lost)*per <= gap; lost++ {
+		x.buf = append(x.buf[:0], saved...)
+		var ok bool
+		if c.version == VersionTLS12 {
+			x.seq = base + lost
+			_, ok = x.open12(r, k)
+		} else {
+			_, _, ok = x.open13(r, k, base+lost)
+		}
+		if !ok {
+			continue
+		}
+		x.buf = append(x.buf[:0], saved...)
+		x.seq = base + lost
+		// The lost records' plaintext, as one gap (TLS 1.3 padding
+		// makes it a bound, not a length).
+		n := gap - int64(lost)*per
+		x.addSpan(Span{Record: -1, Plain: stream.Range{Start: x.plainOff, End: x.plainOff + n}, Cipher: x.lastEnd, Estimated: true})
+		if x.inner != nil && n > 0 {
+			x.inner.Gap(x.plainOff, n, r.First)
+		}
+		x.plainOff += n
+		x.resumed++
+		return true
+	}
+	x.buf = append(x.buf[:0], saved...)
+	x.seq = base
+	return false
 }
 
 // open decrypts the record in x.buf in place.

@@ -78,7 +78,10 @@ func (s Status) String() string {
 
 // Span maps one record's application data onto both coordinates.
 type Span struct {
-	Record int          // index of the record in the direction's record walk
+	// Record is the index of the record in the direction's record walk;
+	// -1 for records a gap took whole, which the walk never saw (their
+	// plaintext Estimated, Cipher where the first of them began).
+	Record int
 	Plain  stream.Range // on the plaintext stream
 	// Cipher is the TCP stream offset of the plaintext's first byte inside
 	// the record: the record's start, its 5-byte header, the explicit

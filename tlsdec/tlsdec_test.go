@@ -340,6 +340,72 @@ func TestGapInsideRecord(t *testing.T) {
 	}
 }
 
+// TestGapOverRecords: a gap takes one or more whole records with it (a
+// packet the capture dropped; review 23: every record after was left
+// undecrypted). The walk picks up again at the next record header, whose
+// tag tells how many records were lost: every record after decrypts, and
+// the lost ones are one gap on the plaintext stream, of their plaintext's
+// length (crypto/tls does not pad).
+func TestGapOverRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  config
+		lost int
+	}{
+		{"tls12-gcm", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, n: 30000}, 1},
+		{"tls12-chacha", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, n: 30000}, 2},
+		{"tls13", config{max: tls.VersionTLS13, n: 30000}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := run(t, tc.cfg)
+			var bounds []int
+			for off := 0; off+5 <= len(s.server); off += 5 + (int(s.server[off+3])<<8 | int(s.server[off+4])) {
+				bounds = append(bounds, off)
+			}
+			bounds = append(bounds, len(s.server))
+			j := len(bounds) / 2 // an application data record in the middle
+			from, to := bounds[j], bounds[j+tc.lost]
+			var plan []wiretest.Chunk
+			add := func(lo, hi int, gap bool) {
+				for off := lo; off < hi; {
+					n := min(1448, hi-off)
+					if gap {
+						n = hi - off
+					}
+					plan = append(plan, wiretest.Chunk{Off: int64(off), N: n, Gap: gap, At: stream.Pos{Packet: len(plan), Start: int64(off)}})
+					off += n
+				}
+			}
+			add(0, from, false)
+			add(from, to, true)
+			add(to, len(s.server), false)
+			cs := [2]*sink{{tb: t}, {tb: t}}
+			c := New(parseKeys(t, s.keys), Limits{}, cs[0], cs[1])
+			wiretest.Feed(c.Client(), s.client, plans(s)[0], true)
+			wiretest.Feed(c.Server(), s.server, plan, true)
+			st := c.Server().Stats()
+			if st.Status != Decrypted || st.SeqLost || st.Resumed != 1 || st.Undecryptable != 0 {
+				t.Fatalf("%+v", st)
+			}
+			lostPlain := 0
+			for k := j; k < j+tc.lost; k++ {
+				lostPlain += bounds[k+1] - bounds[k] - 5 - c.Server().c.s.overhead(c.Server().c.version)
+			}
+			if int64(len(cs[1].data)) != int64(len(s.sent[1])) || cs[1].gaps != int64(lostPlain) {
+				t.Fatalf("plaintext %d bytes, %d in gaps; sent %d, lost %d", len(cs[1].data), cs[1].gaps, len(s.sent[1]), lostPlain)
+			}
+			for i := range cs[1].data {
+				if cs[1].data[i] != s.sent[1][i] && cs[1].data[i] != 0 {
+					t.Fatalf("plaintext byte %d wrong", i)
+				}
+			}
+			if !bytes.HasSuffix(cs[1].data, s.sent[1][len(s.sent[1])-1000:]) {
+				t.Error("the records after the gap did not decrypt")
+			}
+		})
+	}
+}
+
 // A live capture learns the keys a moment after the handshake, from the
 // client's key log: the records after that decrypt, with the sequence
 // numbers counted through the records before.
