@@ -1219,9 +1219,19 @@ func h2Sentence(r *explain.Result, e explain.Event, n int) string {
 	if v := r.Trace.Curl; v.Known() && v.Major < 8 && fr.Source == explain.FromKeyLog {
 		// curl 7 hands over what one record delivered; here that was one
 		// whole frame.
-		return fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl %s hands over the DATA one TLS record delivered, and each of these records held one whole frame, so N is the size of the DATA frame the server sent (%d at line %d: its choice, or what curl's flow-control window let through), without its 9-byte header.", n, s.Events, frameSource(fr.Source), v, e.Size, e.Line)
+		return fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl %s hands over the DATA one TLS record delivered, and each of these records held one whole frame, so N is the size of the DATA frame the server sent (%d at line %d: %s), without its 9-byte header.", n, s.Events, frameSource(fr.Source), v, e.Size, e.Line, frameWhy(fr))
 	}
-	return fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl handed over one DATA frame at a time, without its 9-byte header, so N is the size of the DATA frame the server sent (%d at line %d: its choice, or what curl's flow-control window let through), not the TLS record or the segment size.", n, s.Events, frameSource(fr.Source), e.Size, e.Line)
+	return fmt.Sprintf("%d of %d reads were whole HTTP/2 DATA frames (%s): curl handed over one DATA frame at a time, without its 9-byte header, so N is the size of the DATA frame the server sent (%d at line %d: %s), not the TLS record or the segment size.", n, s.Events, frameSource(fr.Source), e.Size, e.Line, frameWhy(fr))
+}
+
+// frameWhy says why a whole DATA frame had its size: the stream's last
+// one holds what was left of the body (review 23: the 1696-byte rest of
+// 100000 bytes had been "its choice, or what the window let through").
+func frameWhy(fr *explain.FrameFact) string {
+	if len(fr.Frames) == 1 && fr.Frames[0].EOS {
+		return "the stream's last DATA frame (END_STREAM), what was left of the body"
+	}
+	return "its choice, or what curl's flow-control window let through"
 }
 
 // needOrKeyLog is what would show an event's frames: its first need, else
