@@ -747,7 +747,7 @@ func inferenceText(e explain.Event) string {
 	case explain.ByPushFlags:
 		return "Linux sets PSH on the last segment of each write, and inside long writes too (sendfile, or every half window), so a run between PSH flags is a write or a piece of one; a shaper on the path can also bunch segments"
 	case explain.ByWholePush:
-		return "a segment longer than the MSS is one GSO unit of the sender; a veth or loopback path delivers it whole, and GRO merges segments only up to a push's end, so a length that is no multiple of the MSS is what the server pushed at once"
+		return "a segment longer than the MSS is a GSO unit of the sender, which a veth or loopback path delivers whole, or wire segments GRO merged on curl's host, which it does only up to a push's end: either way, a length that is no multiple of the MSS is what the server pushed at once"
 	case explain.ByNagle:
 		return "the server's short segments each left as the one before was acknowledged, never two unacknowledged, as Nagle's algorithm sends; the capture does not show the writes themselves, and a server writing just after each ACK would look alike"
 	case explain.ByShortSegment:
@@ -1054,7 +1054,13 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 			out = append(out, fmt.Sprintf("%d of %d reads are taken to have found several segments waiting or filled curl's buffer, inferred and not certain (see each event): if so, curl read after more than one segment had come, and N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events))
 		}
 		if s.MSS != nil {
-			out = append(out, fmt.Sprintf("The segments themselves were up to %d bytes (%s).", s.MSS.Effective, mssArithmetic(s.MSS)))
+			if sup := superOf(r, s.Conn); sup > 0 {
+				// Review 22: "up to 1448" beside 65160-byte units a
+				// veth passed whole to curl's socket.
+				out = append(out, fmt.Sprintf("A segment on the wire carries at most %d bytes (%s); %d of the server's segments in the capture are longer, units of its offload or merged by GRO, and where the path hands them on whole (a veth, loopback, GRO on curl's host) they reach curl's socket so.", s.MSS.Effective, mssArithmetic(s.MSS), sup))
+			} else {
+				out = append(out, fmt.Sprintf("The segments themselves were up to %d bytes (%s).", s.MSS.Effective, mssArithmetic(s.MSS)))
+			}
 		}
 		return out
 	case explain.CauseRateLimit:
@@ -1422,4 +1428,15 @@ func times(n int) string {
 		return "twice"
 	}
 	return fmt.Sprintf("%d times", n)
+}
+
+// superOf is how many of capture connection conn's server segments are
+// longer than the effective MSS, as its match's capture point counted.
+func superOf(r *explain.Result, conn int) int {
+	for _, m := range r.Matches {
+		if m.Conn != nil && m.Conn.ID == conn && m.Point != nil {
+			return m.Point.Super
+		}
+	}
+	return 0
 }
