@@ -204,8 +204,9 @@ func tlsHeaders(t *Trace) {
 
 // asciiHeader reads a record header from --trace-ascii, which prints a
 // byte outside 0x20-0x7E as a dot: the type (20-24) and version (3, x)
-// always are, and a length byte only when it is below 0x20 (a record is
-// at most 0x4800 long, so a printed high byte is at most 0x48).
+// always are, and a length byte only when it is below 0x20 or above 0x7e
+// (a record is at most 0x4800 long, so a printed high byte is at most
+// 0x48), or a '.' itself.
 func asciiHeader(d []byte) (TLSHeader, bool) {
 	if d[0] != '.' || d[1] != '.' || d[2] != '.' {
 		return TLSHeader{}, false
@@ -219,7 +220,10 @@ func asciiHeader(d []byte) (TLSHeader, bool) {
 		h.Length, h.LengthMask = int(hi)<<8, 0xff00
 		h.LengthMax = int(hi)<<8 | 0xff
 	} else {
-		h.LengthMax = 0x1fff // a dot: below 0x20 (or a '.' itself, 0x2e, past any record)
+		// A dot: below 0x20, or a '.' itself (0x2e: an 11776-12031-byte
+		// record, which a server with 12 KiB records sends; review 23:
+		// 11877 was taken for no record the capture had).
+		h.LengthMax, h.HighDot = 0x2eff, true
 	}
 	if lo != '.' {
 		h.Length |= int(lo)

@@ -225,6 +225,9 @@ type TLSHeader struct {
 	// or 0 when both length bytes were dots).
 	ASCII      bool
 	LengthMask uint16
+	// HighDot: --trace-ascii printed the length's high byte as a dot: it
+	// is below 0x20, or 0x2e ('.').
+	HighDot bool
 }
 
 // Fits tells whether a record of length n can be the one this header
@@ -234,6 +237,8 @@ func (h TLSHeader) Fits(n int) bool {
 	case h.LengthKnown:
 		return n == h.Length
 	case n < 0 || (h.LengthMax > 0 && n > h.LengthMax):
+		return false
+	case h.HighDot && n>>8 >= 0x20 && n>>8 != 0x2e:
 		return false
 	}
 	return uint16(n)&h.LengthMask == uint16(h.Length)&h.LengthMask

@@ -950,3 +950,22 @@ func TestHappyEyeballsLocalPort(t *testing.T) {
 		t.Errorf("connections %+v", x.Conns)
 	}
 }
+
+// TestASCIIHeaderHighDot: --trace-ascii prints a record length's high byte
+// 0x2e as '.', like any byte below 0x20: "....e" is 0x0065-0x1f65 or
+// 0x2e65 (review 23: an 11877-byte record, 0x2e65, of a Go server's, fit
+// no header and was left unplaced).
+func TestASCIIHeaderHighDot(t *testing.T) {
+	h, ok := asciiHeader([]byte("....e"))
+	if !ok || !h.HighDot || h.LengthKnown {
+		t.Fatalf("%+v %v", h, ok)
+	}
+	for n, want := range map[int]bool{0x2e65: true, 0x1f65: true, 0x65: true, 0x2065: false, 0x2d65: false, 0x2f65: false, 0x2e66: false} {
+		if h.Fits(n) != want {
+			t.Errorf("Fits(%#x) = %v, want %v", n, !want, want)
+		}
+	}
+	if h, _ := asciiHeader([]byte("...@.")); h.HighDot || !h.Fits(0x4011) || h.Fits(0x3f11) {
+		t.Errorf("...@.: %+v", h)
+	}
+}
