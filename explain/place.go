@@ -297,6 +297,7 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 		}
 		st.layer = LayerTLS
 		if st.tls.h2(tc) {
+			st.recs.h2 = true
 			st.layer = LayerH2TLS
 		}
 		if a.Inner == analyze.ProtoHTTP1 && a.HTTP != nil && st.tls.decrypted {

@@ -117,6 +117,9 @@ type recordLayer struct {
 	idx  int   // index of the next record
 	lost bool  // a header without a length broke the chain
 	cur  *laidRecord
+	// h2: HTTP/2 inside, where curl hands over a record's DATA a frame
+	// (or a piece) at a time: a read is not a record's whole plaintext.
+	h2 bool
 }
 
 // header lays the record whose header curl logged.
@@ -134,12 +137,15 @@ func (l *recordLayer) header(h *curltrace.TLSHeader) {
 		return
 	}
 	if l.lost || !h.LengthKnown {
-		if !l.lost && l.tls != nil && l.tls.overhead > 0 {
+		if !l.lost && l.tls != nil && l.tls.overhead > 0 && !l.h2 {
 			// In a gap of the capture, its length not logged
 			// (--trace-ascii): the read of it gives it (one record per
 			// SSL_read), so that the next record is found where it
 			// starts (review 14: the reads after a gap of several
-			// records had each been put on a later one, certain).
+			// records had each been put on a later one, certain). Not
+			// under HTTP/2, where reads are frames or pieces of them
+			// (review 23: a 16401-byte record laid as 35 bytes, from
+			// its first read of 18).
 			l.cur = &laidRecord{rng: stream.Range{Start: l.next, End: -1}, length: -1, src: FromTrace, index: l.idx}
 			l.idx++
 			return
