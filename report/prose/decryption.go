@@ -48,6 +48,9 @@ func Decryption(a *analyze.App) string {
 			case st.Undecryptable > 0:
 				s += fmt.Sprintf("; %s: %d record%s cut by the capture (snap length or loss, first at offset %d) not decryptable", dir, st.Undecryptable, plural(st.Undecryptable), st.FirstCut)
 			}
+			if st.Resumed > 0 {
+				s += fmt.Sprintf("; %s: whole records lost by the capture at %d place%s (a dropped packet), the next record's tag telling how many: decryption went on after them", dir, st.Resumed, plural(st.Resumed))
+			}
 			if st.NoHandshakeKey > 0 && st.Status != tlsdec.NoKey {
 				s += fmt.Sprintf("; %s: %d handshake record%s not decrypted: the key log has no handshake secret for this direction", dir, st.NoHandshakeKey, plural(st.NoHandshakeKey))
 			}
