@@ -258,6 +258,11 @@ func clearRules(f *Facts) verdict {
 			return inferred(CauseFullSegment, ByMSSFromSizes)
 		}
 		return certain(CauseFullSegment)
+	case f.Header != nil && f.Header.SharedPacket != 0 && f.Body != nil && f.Body.AtEnd && s.Count > 1:
+		// The whole body came in the read that followed its header: it
+		// stopped because the body did (review 22: 170 + 50096 bytes
+		// over 14 segments, "the first read after the headers" alone).
+		return certain(CauseBodyEnd)
 	case f.Header != nil && f.Header.SharedPacket != 0:
 		return certain(CauseAfterHeaders)
 	case s.Count == 1 && s.Exact && f.Chunks != nil && f.Chunks.Aligned && f.Chunks.Data > 0:
