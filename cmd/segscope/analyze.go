@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -26,7 +27,8 @@ func newAnalyzeCmd(s *streams) *cobra.Command {
 		Use:   "analyze FILE...",
 		Short: "Report each TCP connection's segmentation",
 		Long: `Analyze reads one or more captures (pcap or pcapng, optionally gzip-compressed;
-"-" reads standard input) as one capture, in the order given, and prints one row
+"-" reads standard input) as one capture, in the order of their first packets
+(tcpdump -C/-G pieces in time order, whatever the shell's sort), and prints one row
 per connection direction: the MSS its sender advertised, the effective MSS (the
 MSS minus the TCP option bytes each data segment carries), how many data
 segments and bytes it sent, their sizes (min, median, max, the most common),
@@ -161,6 +163,13 @@ func runAnalyzeStreamed(s *streams, o *analyzeOptions, f report.Format, filter a
 	}
 	if o.writeDir == "" {
 		return usageError{errors.New("--format parquet needs a directory to write to (-w DIR)")}
+	}
+	for _, name := range []string{report.ParquetConnections, report.ParquetSegments, report.ParquetHTTP, report.ParquetTLSRecords} {
+		// Review 24: a capture named connections.parquet in DIR was
+		// replaced by the output, exit 0.
+		if err := notAnInput(filepath.Join(o.writeDir, name), append(paths, o.keylogs...)...); err != nil {
+			return err
+		}
 	}
 	opts.KeepSegments = filter.Match
 	var first func() int64

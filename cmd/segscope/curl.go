@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -123,6 +124,18 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if err := dirExists("--html", o.html); err != nil {
+		return err
+	}
+	if o.keep != "" {
+		var kept []string
+		for _, f := range []string{orchestrate.TraceFile, orchestrate.KeysFile, "capture.pcapng"} {
+			kept = append(kept, filepath.Join(o.keep, f))
+		}
+		if err := notAnOutput(o.html, kept...); err != nil {
+			return err
+		}
+	}
 	bin, err := exec.LookPath(o.curl)
 	if err != nil {
 		return fmt.Errorf("%s not found: install curl (apt-get install curl) or name it with --curl", o.curl)
@@ -183,16 +196,21 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	st := out.Captures[0].Stats
 	fmt.Fprintln(s.out)
 	x := report.Explanation{Result: out.Explanation, Capture: out.Captures[0].Result, Errors: out.Errors}
+	var htmlErr error
 	if o.html != "" { // before standard output, which a pipe may close (explain.go)
 		in := htmlreport.FromExplanation(x)
 		in.Title = "segscope curl " + strings.Join(args, " ")
-		if err := htmlreport.WriteFile(o.html, in); err != nil {
-			return err
+		if htmlErr = htmlreport.WriteFile(o.html, in); htmlErr == nil {
+			fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
 		}
-		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
 	}
+	// A page that could not be written does not cost the report the run
+	// made (review 24: nothing printed, after the whole transfer).
 	if err := x.Write(s.out, format); err != nil {
 		return err
+	}
+	if htmlErr != nil {
+		return htmlErr
 	}
 	fmt.Fprintf(s.err, "segscope: %s: %d packets captured, %d dropped by the kernel", iface, st.Received, st.Dropped)
 	if o.keep != "" {

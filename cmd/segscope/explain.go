@@ -77,6 +77,9 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	if err := notAnInput(o.html, append(append([]string{o.trace}, o.keylogs...), paths...)...); err != nil {
 		return err
 	}
+	if err := dirExists("--html", o.html); err != nil {
+		return err
+	}
 	tr, terr := readTrace(s, o.trace, paths)
 	if tr == nil || (terr != nil && len(tr.Events) == 0) {
 		return terr // nothing of a trace to explain
@@ -110,14 +113,19 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	// The file first: standard output may be a pipe its reader closes
 	// early (| head), which ends the process at its next write (review
 	// 21: --html was never written).
+	var htmlErr error
 	if o.html != "" {
-		if err := htmlreport.WriteFile(o.html, htmlreport.FromExplanation(x)); err != nil {
-			return err
+		if htmlErr = htmlreport.WriteFile(o.html, htmlreport.FromExplanation(x)); htmlErr == nil {
+			fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
 		}
-		fmt.Fprintf(s.err, "segscope: wrote %s\n", o.html)
 	}
+	// A page that could not be written (a full disk) does not cost the
+	// report on standard output (review 24).
 	if err := x.Write(s.out, format); err != nil {
 		return err
+	}
+	if htmlErr != nil {
+		return htmlErr
 	}
 	// The errors go to standard error whatever the format, as every
 	// command's do (the table lists them under itself too).

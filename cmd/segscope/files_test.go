@@ -175,3 +175,37 @@ func TestLabFlagRange(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputsNotInputs (review 24): a capture named connections.parquet in
+// the Parquet directory was replaced by the output, exit 0; a page that
+// could not be written took the report on standard output with it; a
+// missing directory for --html was found only after the work.
+func TestOutputsNotInputs(t *testing.T) {
+	dir := t.TempDir()
+	in, err := os.ReadFile(pcaps + "lo-chunked.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(dir, "connections.parquet")
+	if err := os.WriteFile(victim, in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, nil, "analyze", "-q", "--format", "parquet", "-w", dir, victim)
+	if b, _ := os.ReadFile(victim); code != 2 || !bytes.Equal(b, in) || !strings.Contains(stderr, "is also an input") {
+		t.Errorf("parquet over its input: exit %d, input kept %v, stderr %q", code, bytes.Equal(b, in), stderr)
+	}
+	tr, capf := pcaps+"mtu1440-ts.trace", pcaps+"mtu1440-ts.pcap.gz"
+	code, out, stderr := runCmd(t, nil, "explain", "--trace", tr, "--html", filepath.Join(dir, "no-such-dir", "x.html"), capf)
+	if code != 2 || out != "" || !strings.Contains(stderr, "no-such-dir") {
+		t.Errorf("--html in a missing directory: exit %d, stdout %d bytes, stderr %q", code, len(out), stderr)
+	}
+	// /dev/full takes the open and fails the writes: the page is lost,
+	// the report is not.
+	if _, err := os.Stat("/dev/full"); err != nil {
+		return // not Linux
+	}
+	code, out, stderr = runCmd(t, nil, "explain", "--trace", tr, "--html", "/dev/full", capf)
+	if code != 1 || !strings.Contains(out, "full-segment") || !strings.Contains(stderr, "/dev/full") {
+		t.Errorf("--html /dev/full: exit %d, stdout %d bytes, stderr %q", code, len(out), stderr)
+	}
+}

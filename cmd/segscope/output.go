@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // notAnInput refuses an output file that is one of the files the command
@@ -19,12 +20,60 @@ func notAnInput(out string, inputs ...string) error {
 		return nil
 	}
 	for _, in := range inputs {
-		if in == "" || in == "-" {
+		if in == "-" {
+			// Standard input: /dev/stdin, /dev/fd/0 or the file or pipe
+			// it was redirected from (review 24: the pipe read from,
+			// opened for writing, blocked once full, past any signal).
+			if ist, err := os.Stdin.Stat(); err == nil && os.SameFile(ost, ist) {
+				return usageError{fmt.Errorf("%s is standard input, which this command reads: refusing to write to it", out)}
+			}
+			continue
+		}
+		if in == "" {
 			continue
 		}
 		if ist, err := os.Stat(in); err == nil && os.SameFile(ost, ist) {
 			return usageError{fmt.Errorf("%s is also an input of this command: refusing to write over it", out)}
 		}
+	}
+	return nil
+}
+
+// notAnOutput refuses out when it is one of the files another output of
+// the same command writes (review 24: curl --keep DIR --html
+// DIR/capture.pcapng replaced the kept capture with the page, exit 0).
+// The files may not exist yet: the paths are compared cleaned.
+func notAnOutput(out string, others ...string) error {
+	if out == "" || out == "-" {
+		return nil
+	}
+	for _, o := range others {
+		if filepath.Clean(o) == filepath.Clean(out) {
+			return usageError{fmt.Errorf("%s is also written by this command (%s): refusing to write it twice", out, o)}
+		}
+		a, err1 := os.Stat(out)
+		b, err2 := os.Stat(o)
+		if err1 == nil && err2 == nil && os.SameFile(a, b) {
+			return usageError{fmt.Errorf("%s is also written by this command (%s): refusing to write it twice", out, o)}
+		}
+	}
+	return nil
+}
+
+// dirExists checks, before any work, that out's directory is there: a
+// report written after a long capture or analysis must not fail then for
+// a typo (review 24).
+func dirExists(flag, out string) error {
+	if out == "" || out == "-" {
+		return nil
+	}
+	dir := filepath.Dir(out)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return usageError{fmt.Errorf("%s %s: %w", flag, out, err)}
+	}
+	if !st.IsDir() {
+		return usageError{fmt.Errorf("%s %s: %s is not a directory", flag, out, dir)}
 	}
 	return nil
 }

@@ -9,7 +9,8 @@
 // is nothing to keep, and renaming over it would replace the device. A
 // symbolic link is followed: a link to a regular file has that file
 // replaced (the link stays), any other link (/dev/stdout, /proc/self/fd/N)
-// is written through in place. A file replaced keeps its permissions.
+// is written through in place. A file replaced keeps its permissions; a
+// new one has 0666 less the umask, as any program's new file.
 //
 // It is not a lock: two writers of one path both succeed, the last rename
 // winning.
@@ -17,8 +18,10 @@ package atomicfile
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // File is an output being written. Write to it as to an *os.File, then
@@ -28,7 +31,7 @@ type File struct {
 	*os.File
 	path   string      // the name given
 	target string      // the file renamed over: path, or where its links lead
-	mode   os.FileMode // of the file replaced; 0644 for a new one
+	mode   os.FileMode // of the file replaced; 0 for a new one (made 0666 less the umask)
 	done   bool
 	direct bool // written in place (not a regular file)
 }
@@ -37,7 +40,7 @@ type File struct {
 // directory (so that the rename stays on one file system), named after
 // path and starting with a dot.
 func Create(path string) (*File, error) {
-	target, mode := path, os.FileMode(0o644)
+	target, mode := path, os.FileMode(0)
 	if st, err := os.Lstat(path); err == nil {
 		if st.Mode()&os.ModeSymlink != 0 {
 			// Replace what the link leads to, not the link; where it
@@ -58,7 +61,7 @@ func Create(path string) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".segscope-*")
+	f, err := createTemp(dir, "."+base+".segscope-")
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -68,6 +71,22 @@ func Create(path string) (*File, error) {
 		return nil, err
 	}
 	return &File{File: f, path: path, target: target, mode: mode}, nil
+}
+
+// createTemp creates a new file dir/prefix+N with mode 0666 less the
+// umask, as any new file is (os.CreateTemp makes it 0600: a file meant to
+// be private stays private under a umask of 077, and one meant to be
+// shared is shared under 022; review 24: a sniff -w capture holding TLS
+// secrets was 0644 under umask 077).
+func createTemp(dir, prefix string) (*os.File, error) {
+	for i := 0; ; i++ {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if os.IsExist(err) && i < 100 {
+			continue
+		}
+		return f, err
+	}
 }
 
 // direct opens path to be written in place.
@@ -83,7 +102,8 @@ func direct(path string) (*File, error) {
 func (f *File) Path() string { return f.path }
 
 // Commit closes the file and renames it to its final name (with the
-// permissions of the file it replaces, 0644 for a new one).
+// permissions of the file it replaces; a new one's are 0666 less the
+// umask).
 func (f *File) Commit() error {
 	if f.done {
 		return errors.New("atomicfile: " + f.path + " committed or aborted already")
@@ -92,7 +112,10 @@ func (f *File) Commit() error {
 	if f.direct {
 		return f.Close()
 	}
-	err := f.Chmod(f.mode)
+	var err error
+	if f.mode != 0 {
+		err = f.Chmod(f.mode) // the permissions of the file replaced
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
