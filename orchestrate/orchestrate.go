@@ -152,8 +152,16 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 			return nil, err
 		}
 		defer os.RemoveAll(out.Dir)
-	} else if err := os.MkdirAll(out.Dir, 0o755); err != nil {
-		return nil, err
+	} else {
+		// A kept directory this run makes goes again if the run leaves
+		// nothing in it (review 24: curl failing on its options left an
+		// empty one, where the README says DIR is left as it was).
+		if _, err := os.Stat(out.Dir); errors.Is(err, os.ErrNotExist) {
+			defer os.Remove(out.Dir) // only when empty
+		}
+		if err := os.MkdirAll(out.Dir, 0o755); err != nil {
+			return nil, err
+		}
 	}
 	if p.Server != nil {
 		defer func() {
@@ -276,7 +284,7 @@ func (out *Outcome) stop(caps []*running) {
 		c, err := r.stop()
 		out.Captures = append(out.Captures, c)
 		if err != nil {
-			out.Errors = append(out.Errors, fmt.Errorf("%s capture: %w", c.Name, err))
+			out.Errors = append(out.Errors, fmt.Errorf("%s: %w", captureLabel(c.Name), err))
 		}
 		if c.Stats.Dropped > 0 {
 			out.Errors = append(out.Errors, fmt.Errorf("%s capture: the kernel dropped %d packets: reads that needed them are explained as missing", c.Name, c.Stats.Dropped))
@@ -425,7 +433,7 @@ func startCaptures(p Plan, dir, keys string) ([]*running, error) {
 		if err != nil {
 			r.close()
 			os.Remove(r.path)
-			return rs, fmt.Errorf("%s capture: %w", c.Name, err)
+			return rs, fmt.Errorf("%s: %w", captureLabel(c.Name), err)
 		}
 		r.sess = sess
 		rs = append(rs, r)
@@ -434,4 +442,13 @@ func startCaptures(p Plan, dir, keys string) ([]*running, error) {
 		}
 	}
 	return rs, nil
+}
+
+// captureLabel names a capture in messages: "client capture", or
+// "capture" for segscope curl's one (not "capture capture").
+func captureLabel(name string) string {
+	if name == "capture" {
+		return name
+	}
+	return name + " capture"
 }

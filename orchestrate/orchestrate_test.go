@@ -317,4 +317,13 @@ func TestKeptDirSurvivesFailedRun(t *testing.T) {
 	if out.Captures[0].File != filepath.Join(dir, "client.pcapng") {
 		t.Errorf("capture file %q", out.Captures[0].File)
 	}
+	// A kept directory the run made, and a run that traced nothing: the
+	// directory goes again (review 24: left behind empty).
+	fresh := filepath.Join(t.TempDir(), "new")
+	p = plan(ev, &fakeRunner{ev: ev, noTrace: true, exit: 2}, &fakeCapturer{name: "client", ev: ev})
+	p.Dir, p.Keep = fresh, true
+	out, _ = Run(context.Background(), p)
+	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) || out == nil || out.CurlExit != 2 {
+		t.Errorf("a new kept directory after a run without a trace: %v, outcome %+v", err, out)
+	}
 }

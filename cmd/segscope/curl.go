@@ -191,6 +191,13 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		if sig.sig != 0 {
 			return exitStatus(128 + int(sig.sig))
 		}
+		if out != nil && out.CurlExit != 0 {
+			// curl failed before it traced anything (a bad option, a
+			// host it could not resolve): its status is the run's
+			// (review 24: 1 where curl alone gave 2).
+			fmt.Fprintf(s.err, "segscope: %v\n", err)
+			return exitStatus(out.CurlExit)
+		}
 		return err
 	}
 	st := out.Captures[0].Stats
