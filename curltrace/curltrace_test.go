@@ -969,3 +969,27 @@ func TestASCIIHeaderHighDot(t *testing.T) {
 		t.Errorf("...@.: %+v", h)
 	}
 }
+
+// TestBadDumpLineDropsItsEvent: a dump line that does not fit its event's
+// header (review 24: "Recv data, 4294967296 bytes" over a 2776-byte dump)
+// ends the parse with an error naming it, and the event is not kept: its
+// size and bytes disagree, so nothing may be explained from it.
+func TestBadDumpLineDropsItsEvent(t *testing.T) {
+	in := "== Info: Connected to 127.0.0.1 (127.0.0.1) port 80 (#0)\n" +
+		"<= Recv data, 4294967296 bytes (0x100000000)\n" +
+		hexRow(0, strings.Repeat("a", 16), "") +
+		hexRow(0x10, strings.Repeat("b", 8), "")
+	tr, err := Parse(strings.NewReader(in), "big.trace")
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 4 || !strings.Contains(pe.Reason, "expected 16") {
+		t.Fatalf("error %v", err)
+	}
+	for _, e := range tr.Events {
+		if e.Kind == RecvData {
+			t.Errorf("the damaged event was kept: %+v", e)
+		}
+	}
+	if len(tr.Events) != 1 || len(tr.EventConn) != 1 {
+		t.Errorf("%d events, %d attributions", len(tr.Events), len(tr.EventConn))
+	}
+}

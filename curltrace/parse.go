@@ -173,6 +173,13 @@ func (p *parser) run(lr *lineReader) error {
 				}
 				return p.truncated(lr.n, "inside it, before its newline")
 			}
+			if p.ev >= 0 {
+				// The event whose dump the bad line is in: its size and
+				// bytes disagree, so it is not kept (review 24: a header's
+				// 4294967296 bytes over a 2776-byte dump were explained as
+				// bytes the capture missed). The error names it.
+				p.dropOpen()
+			}
 			return err
 		}
 	}
@@ -765,4 +772,15 @@ func (p *parser) finish() {
 		}
 		t.EventConn[i] = p.conns.byIDAt(t, id, e.Line)
 	}
+}
+
+// dropOpen removes the event whose dump is open: a line of it was not
+// what its header announced.
+func (p *parser) dropOpen() {
+	t := p.t
+	t.Events = t.Events[:p.ev]
+	if len(t.EventConn) > p.ev {
+		t.EventConn = t.EventConn[:p.ev]
+	}
+	p.ev = -1
 }
