@@ -171,6 +171,53 @@ func (k ProblemKind) Refuses() bool {
 	return false
 }
 
+// ClockBack is where the trace's clock went back: at Line, By before the
+// line before it. curl writes its lines in order, so the clock of the
+// host stepped (an NTP correction, an edited trace): its times are not
+// used, as in a trace without --trace-time (review 24: one line 4 s back
+// had the whole trace aligned 4 s off, "two hosts?").
+type ClockBack struct {
+	Line int
+	By   time.Duration
+}
+
+// clockBackSlack is how far a trace time may go back from the line before
+// without the clock having stepped: never, but for rounding.
+const clockBackSlack = time.Millisecond
+
+// clockBack finds the first trace line whose time is before the line
+// before it by more than clockBackSlack (across midnight, times wrap:
+// a day's jump back is the next day).
+func clockBack(t *curltrace.Trace) ClockBack {
+	if !t.HasTimes {
+		return ClockBack{}
+	}
+	var prev time.Duration
+	have := false
+	for _, e := range t.Events {
+		if !e.HasTime {
+			continue
+		}
+		if d := prev - e.Time; have && d > clockBackSlack && d < 12*time.Hour {
+			return ClockBack{Line: e.Line, By: d}
+		}
+		prev, have = e.Time, true
+	}
+	return ClockBack{}
+}
+
+// withoutTimes is t with its times taken off.
+func withoutTimes(t *curltrace.Trace) *curltrace.Trace {
+	out := *t
+	out.HasTimes = false
+	out.Events = slices.Clone(t.Events)
+	for i := range out.Events {
+		e := &out.Events[i]
+		e.HasTime, e.Time, e.At = false, 0, curltrace.NoTime
+	}
+	return &out
+}
+
 // Problem is something that kept the trace and the capture apart.
 type Problem struct {
 	Kind   ProblemKind
@@ -222,11 +269,14 @@ type Problem struct {
 
 // Result is the explanation of a trace.
 type Result struct {
-	Trace    *curltrace.Trace
-	Matches  []Match
-	Events   []Event
-	Summary  Summary
-	Problems []Problem
+	Trace *curltrace.Trace
+	// ClockBack: the trace's clock went back (Line 0 when not); its
+	// times were then taken off, Trace has none.
+	ClockBack ClockBack
+	Matches   []Match
+	Events    []Event
+	Summary   Summary
+	Problems  []Problem
 	// Buffer is curl's receive buffer as the trace shows it (nil when no
 	// read of the clear shows one).
 	Buffer *BufferFact
@@ -273,12 +323,16 @@ func unmap(ap netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(ap.Addr
 // Explain joins the trace's Recv data events to the capture. res may be
 // nil: then only what the trace tells is reported.
 func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
+	back := clockBack(t)
+	if back.Line != 0 {
+		t = withoutTimes(t)
+	}
 	var cp *contentPlacement
 	if res != nil {
 		cp = placeByContent(t, res)
 		t = cp.reattributed(t)
 	}
-	r := &Result{Trace: t, content: cp}
+	r := &Result{Trace: t, content: cp, ClockBack: back}
 	if res != nil {
 		r.last = res.Last
 	}

@@ -916,7 +916,10 @@ func summarySentences(r *explain.Result) []string {
 	}
 	out = append(out, confidenceSentences(s)...)
 	out = append(out, uploadSentences(r)...)
-	if s.NoTime {
+	switch b := r.ClockBack; {
+	case b.Line != 0:
+		out = append(out, fmt.Sprintf("The trace's clock goes back %s at line %d, from the line before (its host's clock stepped, or the trace was edited): its times are not used, and only what the order and sizes of the events prove is said.", roundDur(b.By), b.Line))
+	case s.NoTime:
 		out = append(out, "The trace has no times (curl without --trace-time): only what the order and sizes of the events prove is said.")
 	}
 	for _, l := range s.Stops {
