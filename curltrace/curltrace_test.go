@@ -976,7 +976,7 @@ func TestASCIIHeaderHighDot(t *testing.T) {
 // size and bytes disagree, so nothing may be explained from it.
 func TestBadDumpLineDropsItsEvent(t *testing.T) {
 	in := "== Info: Connected to 127.0.0.1 (127.0.0.1) port 80 (#0)\n" +
-		"<= Recv data, 4294967296 bytes (0x100000000)\n" +
+		"<= Recv data, 1000000000 bytes (0x3b9aca00)\n" +
 		hexRow(0, strings.Repeat("a", 16), "") +
 		hexRow(0x10, strings.Repeat("b", 8), "")
 	tr, err := Parse(strings.NewReader(in), "big.trace")

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -651,8 +652,8 @@ func parseIDs(b []byte) (int, int, int, bool) {
 // digits parses 1 to max decimal digits at the start of b.
 func digits(b []byte, max int) (v, n int, ok bool) {
 	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-		if n == max {
-			return 0, 0, false
+		if n == max || v > (math.MaxInt-9)/10 {
+			return 0, 0, false // too long, or past int (32-bit platforms)
 		}
 		v = v*10 + int(b[n]-'0')
 		n++
