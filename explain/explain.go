@@ -804,10 +804,21 @@ const curl8ConnectMargin = 2 * time.Millisecond
 func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltrace.Connection, used map[*analyze.Connection]bool, sc *traceScan) (*analyze.Connection, bool) {
 	var at time.Duration
 	found := false
+	trying := "Trying " + ep.String() + "..."
 	for _, e := range r.Trace.Events {
-		if e.Line == tc.Line && e.HasTime {
-			at, found = e.Time, true
+		if e.Line > tc.Line {
 			break
+		}
+		switch {
+		case e.Line == tc.Line && e.HasTime && !found:
+			at, found = e.Time, true
+		case e.Kind == curltrace.Info && e.HasTime && strings.Contains(e.Text, trying):
+			// curl's "Trying IP:port..." is logged as it sends the SYN;
+			// curl 8 logs "Connected to" only after the TLS handshake
+			// (review 25: milliseconds later, past other clients' SYNs,
+			// and six of eight concurrent traces were matched to the
+			// last connection). The last one before the connect line.
+			at, found = e.Time, true
 		}
 	}
 	if !found {

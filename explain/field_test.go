@@ -521,6 +521,36 @@ func TestFieldDropH2TLS12(t *testing.T) {
 	}
 }
 
+// TestFieldEightClientsTrying: eight curl 8.14 --trace-ascii runs at
+// once to nginx TLS 1.3 on 127.0.0.1:20502, tcpdump -s 100 (the
+// ClientHellos cut inside their randoms), each trace cut after its first
+// 400 lines (review 25). curl 8 logs "Connected to" after the TLS
+// handshake: matched by that line's time, six of eight traces had been
+// given the last connection, without "a guess". Its "Trying" line is the
+// SYN's time: the random's printable bytes (the oracle, from the cut
+// packets) give trace 1 client port 44922, trace 7 44938, trace 3 44892;
+// 1 and 7 are now matched so, 3 (no SYN alone near its Trying line) is a
+// guess, said as such.
+func TestFieldEightClientsTrying(t *testing.T) {
+	for _, tc := range []struct {
+		n, port int
+		guess   bool
+	}{{1, 44922, false}, {7, 44938, false}, {3, 0, true}} {
+		tr := readTraceGz(t, fmt.Sprintf("eight-clients-%d.trace.gz", tc.n))
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "eight-clients-s100.pcap.gz"), ""))
+		if len(r.Matches) != 1 {
+			t.Fatalf("trace %d: %d matches", tc.n, len(r.Matches))
+		}
+		m := r.Matches[0]
+		switch {
+		case tc.guess && !m.Ambiguous:
+			t.Errorf("trace %d: matched to %v by %v, not as a guess", tc.n, m.Conn.Client, m.By)
+		case !tc.guess && (m.Ambiguous || int(m.Conn.Client.Port()) != tc.port):
+			t.Errorf("trace %d: matched to %v (ambiguous %v), want port %d", tc.n, m.Conn.Client, m.Ambiguous, tc.port)
+		}
+	}
+}
+
 // TestFieldOtherRun: three curl 8.14 runs of one URL in one second
 // (python's http.server, 102400 bytes of text, one Date), tcpdump on only
 // while the middle one (A, client port 44902) ran. curl 8's trace clock

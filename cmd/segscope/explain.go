@@ -183,7 +183,12 @@ func fromOnePoint(s *streams, tr *curltrace.Trace, res *analyze.Result, together
 		sel.Connections = one.Select(flt)
 		r := explain.Explain(tr, &sel)
 		scores = append(scores, fmt.Sprintf("%d from %s alone", certainOf(r), p))
-		if better(r, best) {
+		// On a tie the file taken at curl's side wins over the files read
+		// together: there a connection can be seen from a copy at the
+		// server (review 25: the server's capture in pieces, its copies
+		// of the last piece taken for retransmissions, reads timed 32 ms
+		// off).
+		if better(r, best) || (best == together && !better(best, r) && atClient(r)) {
 			best, bestRes, bestPath = r, one, p
 		}
 	}
@@ -207,6 +212,17 @@ func better(a, b *explain.Result) bool {
 		return ga < gb
 	}
 	return certainOf(a) > certainOf(b)
+}
+
+// atClient tells whether every connection r matched was captured at
+// curl's side.
+func atClient(r *explain.Result) bool {
+	for _, m := range r.Matches {
+		if m.Point == nil || m.Point.Where != explain.PointClient {
+			return false
+		}
+	}
+	return len(r.Matches) > 0
 }
 
 func guessed(r *explain.Result) int {

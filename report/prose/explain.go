@@ -793,6 +793,12 @@ func timingText(e explain.Event) string {
 		}
 		return s + fmt.Sprintf(", which may be later than the read: curl logged the %d header bytes first, from line %d, %s earlier, and if one read returned them with these, it came before that", h.Bytes, h.FirstLine, roundDur(h.LoggedFor))
 	}
+	if sg := e.Facts.Segments; sg != nil && sg.Missing > 0 {
+		// Bytes of the read the capture lost: its last segment is not
+		// in it (review 25: "the last segment was captured 393us before
+		// the read" of a record whose end was in a dropped packet).
+		return fmt.Sprintf("; the capture lost %d of its bytes, and the last segment it holds was captured %s before the read", sg.Missing, roundDur(t.LastBefore))
+	}
 	s := fmt.Sprintf("; the last segment was captured %s before the read", roundDur(t.LastBefore))
 	if len(e.Segments) > 1 {
 		s += fmt.Sprintf(", the first %s before", roundDur(t.FirstBefore))
