@@ -200,7 +200,7 @@ func needText(n explain.Need) string {
 	case explain.NeedSupportedSuite:
 		return "the decrypted records: the key log was given, but the connection's cipher suite is not one segscope decrypts (it decrypts AES-GCM and ChaCha20-Poly1305, not CBC, CCM or TLS 1.1 and older); tshark -o tls.keylog_file:KEYLOG decrypts it"
 	case explain.NeedTransferIDs:
-		return "which connection each event is of: curl ran the transfers in parallel (-Z) and its trace names no connection per event (curl 7 logs every event after its last connect line under the last connection); trace each transfer on its own, or with curl 8.3+ and --trace-ids"
+		return "which connection each event is of: curl ran the transfers in parallel (-Z) and its trace names no connection per event (it logs every event after its last connect line under the last connection); trace each transfer on its own, or with curl 8.3+ and --trace-ids"
 	case explain.NeedOriginLeg:
 		return "the origin's TLS records: curl went through an HTTPS proxy (-x https://), whose own TLS carries the CONNECT and, inside it, the origin's TLS, which segscope does not walk; go through an http:// proxy (its tunnel is walked) or without one (curl --noproxy '*')"
 	case explain.NeedPriorKnowledge:
