@@ -1059,12 +1059,13 @@ type helloRand struct {
 	ascii bool
 }
 
-// matches tells whether the capture's random c is the one dumped.
-func (r helloRand) matches(c [32]byte) bool {
+// matches tells whether the capture's random c (or the first bytes of
+// it a snap length left) is the one dumped.
+func (r helloRand) matches(c []byte) bool {
 	if !r.ascii {
-		return r.b == c
+		return bytes.Equal(r.b[:len(c)], c)
 	}
-	for i, t := range r.b {
+	for i, t := range r.b[:len(c)] {
 		printed := c[i] >= 0x20 && c[i] < 0x7f
 		if t == '.' && printed && c[i] != '.' || t != '.' && t != c[i] {
 			return false
@@ -1082,18 +1083,19 @@ func (r helloRand) String() string {
 	return fmt.Sprintf("%x...", r.b[:8])
 }
 
-// shown is the capture's random c as the trace would show it.
-func (r helloRand) shown(c [32]byte) string {
+// shown is the capture's random c (or its first bytes) as the trace
+// would show it.
+func (r helloRand) shown(c []byte) string {
 	if !r.ascii {
 		return fmt.Sprintf("%x...", c[:8])
 	}
-	b := c
+	b := append([]byte(nil), c...)
 	for i, x := range b {
 		if x < 0x20 || x >= 0x7f {
 			b[i] = '.'
 		}
 	}
-	return fmt.Sprintf("%x... ('%s')", c[:8], b[:])
+	return fmt.Sprintf("%x... ('%s')", c[:8], b)
 }
 
 // helloRandom is the random of event i when it is a ClientHello curl
@@ -1132,25 +1134,32 @@ func helloOfNone(c *analyze.Connection, all []helloRand, line int) (Problem, boo
 }
 
 // captureRandom is the random of the ClientHello c's client sent, as the
-// capture shows it.
-func captureRandom(c *analyze.Connection) ([32]byte, bool) {
+// capture shows it: whole, or the first bytes a snap length left.
+func captureRandom(c *analyze.Connection) ([]byte, bool) {
 	if c.App == nil || c.App.TLS[analyze.ClientToServer] == nil {
-		return [32]byte{}, false
+		return nil, false
 	}
-	return c.App.TLS[analyze.ClientToServer].ClientRandom()
+	p := c.App.TLS[analyze.ClientToServer].ClientRandomPrefix()
+	return p, len(p) > 0
 }
 
-// byRandom is the capture connection to ep whose ClientHello has rnd.
+// byRandom is the capture connection to ep whose ClientHello has rnd: the
+// only one. A random cut short, or printed mostly as dots, may fit
+// several; then none is chosen by it.
 func byRandom(res *analyze.Result, ep netip.AddrPort, rnd helloRand, used map[*analyze.Connection]bool) *analyze.Connection {
+	var found *analyze.Connection
 	for _, c := range res.Connections {
 		if used[c] || unmap(c.Server) != ep {
 			continue
 		}
 		if cr, ok := captureRandom(c); ok && rnd.matches(cr) {
-			return c
+			if found != nil {
+				return nil
+			}
+			found = c
 		}
 	}
-	return nil
+	return found
 }
 
 // helloCheck: c's ClientHello has another random than rnd, the one the

@@ -524,7 +524,8 @@ func TestFieldDropH2TLS12(t *testing.T) {
 // TestFieldEightClientsTrying: eight curl 8.14 --trace-ascii runs at
 // once to nginx TLS 1.3 on 127.0.0.1:20502, tcpdump -s 100 (the
 // ClientHellos cut inside their randoms), each trace cut after its first
-// 400 lines (review 25). curl 8 logs "Connected to" after the TLS
+// 400 lines (review 25; eight-clients-s80 is the same cut to 80 bytes a
+// packet with editcap -s 80). curl 8 logs "Connected to" after the TLS
 // handshake: matched by that line's time, six of eight traces had been
 // given the last connection, without "a guess". Its "Trying" line is the
 // SYN's time: the random's printable bytes (the oracle, from the cut
@@ -537,7 +538,14 @@ func TestFieldEightClientsTrying(t *testing.T) {
 		guess   bool
 	}{{1, 44922, false}, {7, 44938, false}, {3, 0, true}} {
 		tr := readTraceGz(t, fmt.Sprintf("eight-clients-%d.trace.gz", tc.n))
+		// -s 100 cut the randoms after 23 bytes: those tell every trace's
+		// connection (the oracle above); cut to 80 bytes (3 of them) they
+		// do not, and the Trying line decides.
 		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "eight-clients-s100.pcap.gz"), ""))
+		if want := map[int]int{1: 44922, 3: 44892, 7: 44938}[tc.n]; len(r.Matches) != 1 || r.Matches[0].By != ByClientRandom || int(r.Matches[0].Conn.Client.Port()) != want {
+			t.Errorf("trace %d, 23 bytes of each random: %+v, want port %d by the random", tc.n, r.Matches, want)
+		}
+		r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "eight-clients-s80.pcap.gz"), ""))
 		if len(r.Matches) != 1 {
 			t.Fatalf("trace %d: %d matches", tc.n, len(r.Matches))
 		}

@@ -43,18 +43,21 @@ func (w *Walker) helloRecord() {
 	}
 }
 
-// cutClientRandom is the random of the ClientHello whose start the
-// buffer holds, when it holds that far (the message header, the legacy
-// version and the 32 random bytes); nil otherwise.
-func (h *hello) cutClientRandom() *[32]byte {
+// cutClientRandom is what the buffer holds of the random of the
+// ClientHello whose start it holds: all 32 bytes, or the first of them
+// when a snap length cut it inside (tcpdump -s 100 keeps 23); nil when
+// fewer than minRandomPrefix are there.
+func (h *hello) cutClientRandom() []byte {
 	b := h.buf[h.pos:]
-	if len(b) < 4+2+32 || b[0] != 1 {
+	if len(b) < 6+minRandomPrefix || b[0] != 1 {
 		return nil
 	}
-	r := new([32]byte)
-	copy(r[:], b[6:38])
-	return r
+	return append([]byte(nil), b[6:min(len(b), 38)]...)
 }
+
+// minRandomPrefix is the fewest bytes of a cut random kept: fewer do not
+// tell one ClientHello from another.
+const minRandomPrefix = 8
 
 // helloDone stops looking for a hello and frees the buffer.
 func (w *Walker) helloDone() {

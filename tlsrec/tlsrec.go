@@ -207,9 +207,10 @@ type Walker struct {
 	hs hello
 	ch *ClientHello
 	sh *ServerHello
-	// cutRandom is the random of a ClientHello the capture cut after it
-	// (a snap length): enough to name the connection, not to read it.
-	cutRandom *[32]byte
+	// cutRandom is the random (or its first bytes) of a ClientHello the
+	// capture cut (a snap length): enough to name the connection, not to
+	// read it.
+	cutRandom []byte
 }
 
 // NewWalker returns a Walker for one direction.
@@ -266,15 +267,26 @@ func (w *Walker) ClientHello() *ClientHello { return w.ch }
 // ClientRandom is the random of the first ClientHello this direction
 // sent: of a whole one, or of one the capture cut after its first 38
 // bytes (a snap length keeps them: tcpdump -s 200 does), which
-// ClientHello does not return.
+// ClientHello does not return. ClientRandomPrefix gives what a shorter
+// cut left of it.
 func (w *Walker) ClientRandom() ([32]byte, bool) {
 	switch {
 	case w.ch != nil:
 		return w.ch.Random, true
-	case w.cutRandom != nil:
-		return *w.cutRandom, true
+	case len(w.cutRandom) == 32:
+		return [32]byte(w.cutRandom), true
 	}
 	return [32]byte{}, false
+}
+
+// ClientRandomPrefix is what the capture holds of the first ClientHello's
+// random: all 32 bytes, or its first 8 to 31 when a snap length cut the
+// hello inside it; nil when none.
+func (w *Walker) ClientRandomPrefix() []byte {
+	if w.ch != nil {
+		return w.ch.Random[:]
+	}
+	return w.cutRandom
 }
 
 // ServerHello returns the ServerHello this direction sent, or nil.
