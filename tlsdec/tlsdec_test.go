@@ -406,6 +406,66 @@ func TestGapOverRecords(t *testing.T) {
 	}
 }
 
+// TestGapOverHeaderMidSegment: the usual drop, one 1448-byte segment of a
+// bulk transfer whose records span many segments: it takes a record's end
+// and the next one's header, and no later header starts a segment (review
+// 25: the walk, and so decryption, stopped there for good). The walk picks
+// up again on the next copy of the sender's bulk record header inside a
+// segment, and decryption goes on.
+func TestGapOverHeaderMidSegment(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  config
+	}{
+		{"tls12-gcm", config{max: tls.VersionTLS12, suites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, n: 200000}},
+		{"tls13", config{max: tls.VersionTLS13, n: 200000}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := run(t, tc.cfg)
+			var bounds []int
+			for off := 0; off+5 <= len(s.server); off += 5 + (int(s.server[off+3])<<8 | int(s.server[off+4])) {
+				bounds = append(bounds, off)
+			}
+			plan := wiretest.Split(len(s.server), func() int { return 1448 }, func(i int) stream.Pos { return stream.Pos{Packet: i} })
+			// A segment in the second half holding a record header not at
+			// its start.
+			gap := -1
+			for i := len(plan) / 2; i < len(plan) && gap < 0; i++ {
+				ch := plan[i]
+				for _, b := range bounds {
+					if int64(b) > ch.Off && int64(b)+5 <= ch.Off+int64(ch.N) {
+						gap = i
+						break
+					}
+				}
+			}
+			if gap < 0 {
+				t.Fatal("no segment holds a header inside it")
+			}
+			plan[gap].Gap = true
+			cs := [2]*sink{{tb: t}, {tb: t}}
+			c := New(parseKeys(t, s.keys), Limits{}, cs[0], cs[1])
+			wiretest.Feed(c.Client(), s.client, plans(s)[0], true)
+			wiretest.Feed(c.Server(), s.server, plan, true)
+			st := c.Server().Stats()
+			if st.Status != Decrypted || st.SeqLost || st.Resumed != 1 {
+				t.Fatalf("%+v", st)
+			}
+			if int64(len(cs[1].data)) != int64(len(s.sent[1])) {
+				t.Fatalf("plaintext %d bytes, sent %d", len(cs[1].data), len(s.sent[1]))
+			}
+			for i := range cs[1].data {
+				if cs[1].data[i] != s.sent[1][i] && cs[1].data[i] != 0 {
+					t.Fatalf("plaintext byte %d wrong", i)
+				}
+			}
+			if !bytes.HasSuffix(cs[1].data, s.sent[1][len(s.sent[1])-20000:]) {
+				t.Error("the records after the gap did not decrypt")
+			}
+		})
+	}
+}
+
 // A live capture learns the keys a moment after the handshake, from the
 // client's key log: the records after that decrypt, with the sequence
 // numbers counted through the records before.
