@@ -804,22 +804,39 @@ const curl8ConnectMargin = 2 * time.Millisecond
 func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltrace.Connection, used map[*analyze.Connection]bool, sc *traceScan) (*analyze.Connection, bool) {
 	var at time.Duration
 	found := false
+	// curl logs "Connected to" once the TCP handshake is done, but curl 8
+	// only after the TLS handshake too (review 25: milliseconds later,
+	// past other clients' SYNs; six of eight concurrent traces had been
+	// matched to the last connection). Where TLS records were logged
+	// before the connect line, the "Trying IP:port..." line before them,
+	// logged as curl sent the SYN, dates the connection instead: when it
+	// is the only one to this server since the connect line before (curl
+	// -Z logs the Trying lines of all its connections first, which then
+	// do not say which is which).
 	trying := "Trying " + ep.String() + "..."
+	connLine := map[int]bool{}
+	for _, c := range r.Trace.Conns {
+		connLine[c.Line] = true
+	}
+	var tryAt time.Duration
+	tries, tls := 0, false
 	for _, e := range r.Trace.Events {
 		if e.Line > tc.Line {
 			break
 		}
 		switch {
-		case e.Line == tc.Line && e.HasTime && !found:
+		case e.Line == tc.Line && e.HasTime:
 			at, found = e.Time, true
+		case connLine[e.Line]:
+			tries, tls = 0, false // another connection's: its Trying lines are its own
 		case e.Kind == curltrace.Info && e.HasTime && strings.Contains(e.Text, trying):
-			// curl's "Trying IP:port..." is logged as it sends the SYN;
-			// curl 8 logs "Connected to" only after the TLS handshake
-			// (review 25: milliseconds later, past other clients' SYNs,
-			// and six of eight concurrent traces were matched to the
-			// last connection). The last one before the connect line.
-			at, found = e.Time, true
+			tryAt, tries, tls = e.Time, tries+1, false
+		case e.Kind == curltrace.SendSSL || e.Kind == curltrace.RecvSSL:
+			tls = true
 		}
+	}
+	if found && tries == 1 && tls {
+		at = tryAt
 	}
 	if !found {
 		return nil, false
