@@ -139,10 +139,10 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 	// A guess made before the bytes told the connections apart is settled
 	// by what they told. (Not when transfers ran in parallel without ids:
 	// which trace connection an event was logged under is no evidence.)
+	if x.parallel {
+		return p
+	}
 	for _, i := range p.guessed {
-		if x.parallel {
-			break
-		}
 		ti := eventConn(t, i)
 		if c := p.bound[ti]; c != nil {
 			for _, at := range p.at[i] {
@@ -234,9 +234,9 @@ func (x *placer) find(u unit, last bool) bool {
 		return false
 	}
 	x.lost[ti] = false
-	h, guessed := choose(hits, t, ti)
-	if x.parallel && len(hits) > 1 {
-		h, guessed = hits[0], true
+	h, guessed := hits[0], true
+	if !x.parallel || len(hits) == 1 {
+		h, guessed = choose(hits, t, ti)
 	}
 	if guessed {
 		// The same bytes are on several connections: keep every place,

@@ -1241,11 +1241,7 @@ func TestFieldParallelSameFileCurl8(t *testing.T) {
 	if len(r.Events) != 280 {
 		t.Fatalf("%d reads", len(r.Events))
 	}
-	for _, e := range r.Events {
-		if e.Confidence != CannotTell || !slices.Contains(e.Needs, NeedTransferIDs) {
-			t.Errorf("line %d: %v %v on connection %d, needs %v", e.Line, e.Cause, e.Confidence, e.Conn, e.Needs)
-		}
-	}
+	cannotTellWhichConn(t, r)
 }
 
 // TestFieldParallelTwoServersCurl8: curl 8.14 -Z fetching one file twice
@@ -1270,11 +1266,7 @@ func TestFieldParallelTwoServersCurl8(t *testing.T) {
 	if len(r.Events) != 9 {
 		t.Fatalf("%d reads", len(r.Events))
 	}
-	for _, e := range r.Events {
-		if e.Confidence != CannotTell || !slices.Contains(e.Needs, NeedTransferIDs) {
-			t.Errorf("line %d: %v %v on connection %d, needs %v", e.Line, e.Cause, e.Confidence, e.Conn, e.Needs)
-		}
-	}
+	cannotTellWhichConn(t, r)
 	for i, s := range r.Sends {
 		if s.Confidence != Certain || s.Conn != i {
 			t.Errorf("send line %d: %v on connection %d", s.Line, s.Confidence, s.Conn)
@@ -1694,4 +1686,15 @@ func TestFieldLimitRateFirstSend(t *testing.T) {
 		}
 	}
 	t.Fatal("line 15 not found")
+}
+
+// cannotTellWhichConn checks that no read of r is placed on a connection:
+// parallel transfers without ids, the same bytes on several.
+func cannotTellWhichConn(t *testing.T, r *Result) {
+	t.Helper()
+	for _, e := range r.Events {
+		if e.Confidence != CannotTell || !slices.Contains(e.Needs, NeedTransferIDs) {
+			t.Errorf("line %d: %v %v on connection %d, needs %v", e.Line, e.Cause, e.Confidence, e.Conn, e.Needs)
+		}
+	}
 }
