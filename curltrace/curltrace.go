@@ -365,7 +365,15 @@ type Trace struct {
 	// "Connected to"), or to none if it never comes; the "Trying" line
 	// itself gets -1.
 	EventConn []int
+	// Skipped lists the stretches of lines after the first event that are
+	// not curl's (curl --trace - without -o writes the body into the same
+	// stream, between the events): Parse goes on at the next event header,
+	// also one that follows such text on its line.
+	Skipped []LineSpan
 }
+
+// LineSpan is the lines First to Last of a file, both included.
+type LineSpan struct{ First, Last int }
 
 // ParseError points at the first line that does not fit.
 type ParseError struct {

@@ -993,3 +993,47 @@ func TestBadDumpLineDropsItsEvent(t *testing.T) {
 		t.Errorf("%d events, %d attributions", len(tr.Events), len(tr.EventConn))
 	}
 }
+
+// TestBodyBetweenEvents: curl --trace - without -o writes the body into
+// the trace's stream after each Recv event, its last bytes without a
+// newline before the next header. Those lines are skipped (Skipped), with
+// their blank and overlong lines, and the header after them is read.
+func TestBodyBetweenEvents(t *testing.T) {
+	head := "== Info: Connected to h (127.0.0.1) port 80 (#0)\n" +
+		"<= Recv data, 3 bytes (0x3)\n0000: abc\n"
+	for _, tc := range []struct {
+		name, body, next string
+		skipped          []LineSpan
+		lastLine         int
+	}{
+		{"glued", "abc", "<= Recv data, 2 bytes (0x2)\n0000: de\n", []LineSpan{{4, 4}}, 4},
+		{"glued after time and ids", "ab\ncd12:", "12:00:00.000001 [0-0] == Info: Connection #0 to host h left intact\n", []LineSpan{{4, 5}}, 5},
+		{"own lines, a blank one", "x\n\n> quoted\n", "== Info: Closing connection 0\n", []LineSpan{{4, 6}}, 7},
+		{"overlong", strings.Repeat("y", maxLine+5) + "\nz\n", "== Info: Closing connection 0\n", []LineSpan{{4, 5}}, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := parseString(t, head+tc.body+tc.next)
+			if !reflect.DeepEqual(tr.Skipped, tc.skipped) {
+				t.Errorf("skipped %v, want %v", tr.Skipped, tc.skipped)
+			}
+			last := tr.Events[len(tr.Events)-1]
+			if len(tr.Events) != 3 || last.Line != tc.lastLine || len(tr.Events[1].Data) != 3 {
+				t.Errorf("%d events, the last at line %d, want 3 and line %d", len(tr.Events), last.Line, tc.lastLine)
+			}
+		})
+	}
+	// Before any Recv header or data nothing is skipped: a file that is
+	// not a trace, or curl -v output, is an error at its first odd line.
+	if _, pe := parseErr(t, "== Info: x\nhello\n"); pe.Line != 2 {
+		t.Errorf("line %d", pe.Line)
+	}
+	// A dump line past its event is an error still, and so is a header
+	// the file ends in after the body.
+	if _, pe := parseErr(t, head+"0040: abc\n"); pe.Line != 4 || !strings.Contains(pe.Reason, "past the 3 bytes") {
+		t.Errorf("%+v", pe)
+	}
+	tr, err := Parse(strings.NewReader(head+"body\n<= Recv da"), "t")
+	if !errors.Is(err, ErrTruncated) || len(tr.Events) != 2 || !reflect.DeepEqual(tr.Skipped, []LineSpan{{4, 4}}) {
+		t.Errorf("cut header after the body: %v, %d events, skipped %v", err, len(tr.Events), tr.Skipped)
+	}
+}

@@ -41,17 +41,29 @@ type lineReader struct {
 	buf  []byte
 	n    int
 	head []byte // the start of an overlong line, for the error
+	// more: the last line was overlong and the next call returns more of
+	// it, under the same number.
+	more bool
 }
 
 // next returns the next line and whether it ended with "\n". The line is
 // valid until the next call. io.EOF when nothing is left, errLong when
-// the line is over maxLine (the rest of it is not read).
+// the line is over maxLine (the rest of it is not read: the next call
+// returns it, or its next maxLine bytes, as a line of the same number).
 func (lr *lineReader) next() ([]byte, bool, error) {
 	lr.buf = lr.buf[:0]
+	cont := lr.more
+	lr.more = false
+	count := func() {
+		if !cont {
+			lr.n++
+		}
+	}
 	for {
 		frag, err := lr.br.ReadSlice('\n')
 		if len(lr.buf)+len(frag) > maxLine+1 {
-			lr.n++
+			count()
+			lr.more = err != nil // the fragment did not end the line
 			lr.head = append(lr.head[:0], lr.buf[:min(len(lr.buf), 80)]...)
 			lr.head = append(lr.head, frag[:min(len(frag), 80-len(lr.head))]...)
 			return nil, false, errLong
@@ -65,7 +77,7 @@ func (lr *lineReader) next() ([]byte, bool, error) {
 				lr.buf = append(lr.buf, frag...)
 				line = lr.buf
 			}
-			lr.n++
+			count()
 			line = line[:len(line)-1]
 			if len(line) > 0 && line[len(line)-1] == '\r' {
 				line = line[:len(line)-1]
@@ -78,7 +90,7 @@ func (lr *lineReader) next() ([]byte, bool, error) {
 			if len(lr.buf) == 0 {
 				return nil, false, io.EOF
 			}
-			lr.n++
+			count()
 			line := lr.buf
 			if line[len(line)-1] == '\r' {
 				line = line[:len(line)-1]
@@ -107,6 +119,11 @@ type parser struct {
 	blank int // line number of a blank line not yet known to be trailing; 0 when none
 
 	oldOrder bool // a filter line had curl 8.3-8.14's "-> nread, err=E"
+
+	// written: an event curl hands to the output (Recv header or data)
+	// came; only after one can other text be between the events.
+	written bool
+	term    bool // the line being read ended with a newline
 }
 
 // Parse reads a whole trace. On a line that does not fit it returns a
@@ -144,6 +161,10 @@ func (p *parser) run(lr *lineReader) error {
 			break
 		}
 		if err == errLong {
+			if p.skippable(nil) {
+				p.skip(lr.n)
+				continue
+			}
 			return &ParseError{Name: name, Line: lr.n, Text: string(lr.head), Reason: "line longer than 1 MB"}
 		}
 		if err != nil {
@@ -160,11 +181,18 @@ func (p *parser) run(lr *lineReader) error {
 			continue
 		}
 		if p.blank != 0 {
-			return &ParseError{Name: name, Line: p.blank, Text: "", Reason: "blank line in a curl trace", Hint: hintLine}
+			if !p.skippable(nil) {
+				return &ParseError{Name: name, Line: p.blank, Text: "", Reason: "blank line in a curl trace", Hint: hintLine}
+			}
+			for b := p.blank; b < lr.n; b++ {
+				p.skip(b)
+			}
+			p.blank = 0
 		}
 		if !term && p.cutFirstHexLine(line) {
 			return p.truncated(lr.n, "inside it, before its newline")
 		}
+		p.term = term
 		if err := p.line(lr.n, line); err != nil {
 			if !term && len(p.t.Events) > 0 {
 				// The last line, without its newline: the file was cut
@@ -227,7 +255,15 @@ func (p *parser) line(n int, line []byte) error {
 	}
 	h, ok := parseHead(line)
 	if !ok {
-		return p.badLine(n, line)
+		if !p.skippable(line) {
+			return p.badLine(n, line)
+		}
+		p.skip(n)
+		// curl writes the body to the same stream without a newline at
+		// its end: the next event's header follows it on the line.
+		if h, ok = headInside(line); !ok {
+			return nil
+		}
 	}
 	if h.kind != Info && h.size != h.hex {
 		return p.errAt(n, line, fmt.Sprintf("size %d does not match 0x%x", h.size, h.hex), "")
@@ -255,6 +291,7 @@ func (p *parser) line(n int, line []byte) error {
 	}
 	t.Events = append(t.Events, ev)
 	t.EventConn = append(t.EventConn, p.conns.event(t, len(t.Events)-1))
+	p.written = p.written || h.kind == RecvHeader || h.kind == RecvData
 	if h.kind != Info && h.size > 0 {
 		p.ev = len(t.Events) - 1
 		p.lines = 0
@@ -264,6 +301,68 @@ func (p *parser) line(n int, line []byte) error {
 		t.Events[len(t.Events)-1].Exact = true
 	}
 	return nil
+}
+
+// skippable tells whether line, neither a header nor an info line, is
+// text between events (Trace.Skipped): after an event whose dump it
+// closes, and not a dump line (one past its event's bytes is an error).
+// line is nil for a blank or overlong line.
+func (p *parser) skippable(line []byte) bool {
+	if !p.written {
+		return false // a file that is not a trace, or curl -v output
+	}
+	if line != nil && !p.term && cutHead(line) {
+		return false // the file ends inside a header line
+	}
+	if p.ev >= 0 && !p.closeDump() {
+		return false
+	}
+	if _, _, ok := dumpPrefix(line); ok && line != nil {
+		return false
+	}
+	return true
+}
+
+// cutHead tells whether line, the last of the file and without its
+// newline, is the start of an event header or info line.
+func cutHead(line []byte) bool {
+	if i := max(bytes.LastIndex(line, []byte("<=")), bytes.LastIndex(line, []byte("=>")), bytes.LastIndex(line, []byte("=="))); i >= 0 {
+		return true
+	}
+	_, _, _, _, rest := parsePrefix(line)
+	return len(rest) < len(line) || len(line) < 3 && (line[0] == '<' || line[0] == '=')
+}
+
+// skip adds line n to Trace.Skipped.
+func (p *parser) skip(n int) {
+	t := p.t
+	if k := len(t.Skipped); k > 0 && t.Skipped[k-1].Last >= n-1 {
+		t.Skipped[k-1].Last = max(t.Skipped[k-1].Last, n)
+		return
+	}
+	t.Skipped = append(t.Skipped, LineSpan{First: n, Last: n})
+}
+
+// headInside finds an event header or "== Info:" line at the end of line,
+// after other text: the header that begins where the earliest marker's
+// optional timestamp and ids begin.
+func headInside(line []byte) (head, bool) {
+	var best head
+	found, at := false, len(line)
+	for _, m := range []string{"<= ", "=> ", "== Info: "} {
+		i := bytes.LastIndex(line, []byte(m))
+		if i <= 0 {
+			continue
+		}
+		// A timestamp and ids come before the marker: "12:34:56.789012 [0-1] ".
+		for s := max(0, i-40); s <= i && s < at; s++ {
+			if h, ok := parseHead(line[s:]); ok {
+				best, found, at = h, true, s
+				break
+			}
+		}
+	}
+	return best, found
 }
 
 // badLine explains a line that is neither a header nor an info line.

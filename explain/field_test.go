@@ -1698,3 +1698,62 @@ func cannotTellWhichConn(t *testing.T, r *Result) {
 		}
 	}
 }
+
+// TestFieldBodyInTrace: curl --trace - (and --trace-ascii -) without -o,
+// stdout redirected to the trace: the body lands between the events, its
+// last bytes glued to the next header. The parse had stopped at the first
+// body line and the rest of the trace was lost. The body's lines are
+// skipped, and the reads are curl's socket reads, as strace has them
+// (less the header bytes curl logged first).
+func TestFieldBodyInTrace(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		skipped []curltrace.LineSpan
+	}{
+		{"body-in-trace-ascii-788", []curltrace.LineSpan{{First: 1623, Last: 2838}, {First: 3117, Last: 3298}}},
+		{"body-in-trace-hex-814", []curltrace.LineSpan{{First: 539, Last: 561}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := readTraceGz(t, tc.name+".trace.gz")
+			if !slices.Equal(tr.Skipped, tc.skipped) {
+				t.Errorf("skipped %v, want %v", tr.Skipped, tc.skipped)
+			}
+			// The socket reads, from strace: each read's bytes are the
+			// Recv header and data events logged after it.
+			var reads []int
+			for _, line := range strings.Split(string(gunzip(t, filepath.Join(field, tc.name+".strace.gz"))), "\n") {
+				if i := strings.LastIndex(line, ") = "); i >= 0 && strings.Contains(line, "recvfrom(") {
+					if n, err := strconv.Atoi(strings.TrimSpace(line[i+4:])); err == nil && n > 0 {
+						reads = append(reads, n)
+					}
+				}
+			}
+			var logged []int
+			sum := 0
+			for _, e := range tr.Events {
+				switch e.Kind {
+				case curltrace.RecvHeader:
+					sum += e.Size
+				case curltrace.RecvData:
+					logged = append(logged, sum+e.Size)
+					sum = 0
+				}
+			}
+			if !slices.Equal(logged, reads) {
+				t.Errorf("reads logged %v, strace %v", logged, reads)
+			}
+			r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, tc.name+".pcap.gz"), ""))
+			if len(r.Matches) != 1 || r.Refused {
+				t.Fatalf("%d matches, refused %v", len(r.Matches), r.Refused)
+			}
+			for _, e := range r.Events {
+				if e.Kind == curltrace.RecvData && e.Confidence != Certain {
+					t.Errorf("line %d: %v %v", e.Line, e.Cause, e.Confidence)
+				}
+			}
+			if last := r.Events[len(r.Events)-1]; last.Cause != CauseBodyEnd {
+				t.Errorf("last read (line %d) %v, want body-end", last.Line, last.Cause)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segscope/segscope/analyze"
+	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/explain"
 )
 
@@ -886,6 +887,34 @@ func roundDur(d time.Duration) string {
 		return d.Round(time.Microsecond).String()
 	}
 	return d.Round(10 * time.Microsecond).String()
+}
+
+// skippedSentence says which lines of the trace were not curl's.
+func skippedSentence(spans []curltrace.LineSpan) string {
+	if len(spans) == 0 {
+		return ""
+	}
+	lines := 0
+	for _, sp := range spans {
+		lines += sp.Last - sp.First + 1
+	}
+	where, verb := fmt.Sprintf("Line %d of the trace is not a curl trace line", spans[0].First), "it comes"
+	if lines > 1 {
+		where, verb = fmt.Sprintf("Lines %d-%d", spans[0].First, spans[0].Last), "they come"
+		if spans[0].First == spans[0].Last {
+			where = fmt.Sprintf("Line %d", spans[0].First)
+		}
+		switch more := len(spans) - 1; more {
+		case 0:
+		case 1:
+			where += " and one more stretch"
+		default:
+			where += fmt.Sprintf(" and %d more stretches", more)
+		}
+		where += fmt.Sprintf(" of the trace (%d lines) are not curl trace lines", lines)
+	}
+	return fmt.Sprintf("%s: %s after its Recv events, where curl --trace - without -o writes the body into the same stream, and %s skipped. To keep them apart, write the trace to a file of its own (--trace FILE) or the body elsewhere (-o FILE).",
+		where, verb, map[bool]string{true: "was", false: "were"}[lines == 1])
 }
 
 // summarySentences writes the summary from the counts and from the facts

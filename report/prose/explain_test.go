@@ -276,3 +276,22 @@ func TestDecryptionSeqLost(t *testing.T) {
 		t.Errorf("got %q\nwant it to hold %q", got, want)
 	}
 }
+
+// TestSkippedSentence: the lines counted and named from the spans.
+func TestSkippedSentence(t *testing.T) {
+	for _, tc := range []struct {
+		spans []curltrace.LineSpan
+		want  string
+	}{
+		{nil, ""},
+		{[]curltrace.LineSpan{{First: 7, Last: 7}}, "Line 7 of the trace is not a curl trace line: it comes after"},
+		{[]curltrace.LineSpan{{First: 7, Last: 9}}, "Lines 7-9 of the trace (3 lines) are not"},
+		{[]curltrace.LineSpan{{First: 7, Last: 7}, {First: 20, Last: 20}}, "Line 7 and one more stretch of the trace (2 lines) are not curl trace lines: they"},
+		{[]curltrace.LineSpan{{First: 7, Last: 9}, {First: 20, Last: 29}, {First: 40, Last: 40}}, "Lines 7-9 and 2 more stretches of the trace (14 lines) are not"},
+	} {
+		got := skippedSentence(tc.spans)
+		if !strings.HasPrefix(got, tc.want) || (tc.want == "") != (got == "") {
+			t.Errorf("%v: %q, want %q...", tc.spans, got, tc.want)
+		}
+	}
+}

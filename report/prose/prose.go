@@ -20,7 +20,15 @@ func Why(e explain.Event) string {
 // Summary is the explanation's summary, one sentence per line: the sizes,
 // the main causes with an example's numbers, the uploads, the capture
 // point, the confidence, and the capture's warnings.
-func Summary(r *explain.Result) []string { return summarySentences(r) }
+func Summary(r *explain.Result) []string {
+	out := summarySentences(r)
+	if r.Trace != nil {
+		if s := skippedSentence(r.Trace.Skipped); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // CauseMeaning says what a cause means, in a line.
 func CauseMeaning(c explain.Cause) string { return causeMeaning(c) }
