@@ -33,6 +33,11 @@ func (d Dir) Arrow() string {
 // allocating.
 type Key struct{ A, B netip.AddrPort }
 
+// joins tells whether src and dst are k's endpoints, either way round.
+func (k *Key) joins(src, dst netip.AddrPort) bool {
+	return src == k.A && dst == k.B || src == k.B && dst == k.A
+}
+
 func keyOf(src, dst netip.AddrPort) Key {
 	if src.Compare(dst) <= 0 {
 		return Key{src, dst}

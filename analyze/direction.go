@@ -61,6 +61,7 @@ type Direction struct {
 	acked     bool
 	holes     []hole
 	sizes     sizeCounts
+	sizeHint  uint8          // index in sizes of the last size counted: a bulk transfer repeats it
 	optLens   [11]uint16     // data segments by TCP option words (0..10), saturating
 	recent    [1]fingerprint // the last data packet, to spot one captured twice
 	nRecent   uint8
@@ -225,7 +226,11 @@ func (d *Direction) sent(p *decoded, now int64, oooWindow int64, rev *Direction)
 
 	d.DataSegments++
 	d.PayloadBytes += n
-	d.sizes.add(p.payload)
+	if i := int(d.sizeHint); i < len(d.sizes) && d.sizes[i].size == uint32(p.payload) {
+		d.sizes[i].count++
+	} else {
+		d.sizeHint = uint8(d.sizes.add(p.payload))
+	}
 	// TCP options come in 32-bit words (the data offset counts them). The
 	// counts only pick the most common, so they may saturate.
 	if n := &d.optLens[p.optionLen/4]; *n < ^uint16(0) {

@@ -19,17 +19,19 @@ type sizeCounts []sizeCount
 
 type sizeCount struct{ size, count uint32 }
 
-func (s *sizeCounts) add(n int) {
+// add counts a segment of n bytes and returns its size's index.
+func (s *sizeCounts) add(n int) int {
 	c := *s
 	i := sort.Search(len(c), func(i int) bool { return c[i].size >= uint32(n) })
 	if i < len(c) && c[i].size == uint32(n) {
 		c[i].count++
-		return
+		return i
 	}
 	c = append(c, sizeCount{})
 	copy(c[i+1:], c[i:])
 	c[i] = sizeCount{uint32(n), 1}
 	*s = c
+	return i
 }
 
 // Bucket is one histogram bar: segments with Min <= size <= Max.

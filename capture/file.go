@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,6 +83,9 @@ func Open(path string) (*File, error) {
 	src.closer = f
 	if size > 0 {
 		src.file = f
+		if src.pcap != nil && !src.compressed {
+			src.pcap.inline = runtime.GOMAXPROCS(0) == 1
+		}
 	}
 	return src, nil
 }

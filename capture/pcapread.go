@@ -46,6 +46,14 @@ type pcapReader struct {
 	join  []byte        // a record that straddles chunks, copied whole
 	err   error         // what ended the file, once cur is used up
 	intr  chan struct{} // closed by Interrupt: a wait for the next chunk ends
+	// inline: read each chunk when it is needed, in this goroutine, into
+	// cur. Set for a regular file when the program has one core to run
+	// on: a goroutine reading ahead cannot overlap the copy with the
+	// analysis there, and rotating four 1 MiB buffers through the cache
+	// made the kernel's copy slower than into one (real-1500 read alone
+	// on one core: 170 ms with the goroutine, 150 ms inline, dd 120 ms).
+	// A pipe is always read ahead: Interrupt cannot end a read(2).
+	inline bool
 }
 
 // pcapgo's bound on a record's length when the snap length is smaller.
@@ -174,6 +182,9 @@ func (r *pcapReader) nextChunk() error {
 	if r.err != nil {
 		return r.err
 	}
+	if r.inline {
+		return r.readInline()
+	}
 	if r.ahead == nil {
 		r.startAhead()
 	}
@@ -213,8 +224,9 @@ type chunk struct {
 }
 
 const (
-	chunkSize   = 1 << 20
-	chunksAhead = 3
+	chunkSize       = 1 << 20
+	chunksAhead     = 3
+	inlineChunkSize = 2 << 20
 )
 
 func (r *pcapReader) startAhead() {
@@ -246,6 +258,32 @@ func (r *pcapReader) startAhead() {
 			}
 		}
 	}()
+}
+
+// readInline reads the next chunk into cur's buffer.
+func (r *pcapReader) readInline() error {
+	select {
+	case <-r.intr:
+		r.err = ErrInterrupted
+		return r.err
+	default:
+	}
+	if r.cur == nil {
+		r.cur = make([]byte, inlineChunkSize)
+	}
+	buf := r.cur[:cap(r.cur)]
+	n, err := r.br.Read(buf)
+	for n == 0 && err == nil {
+		n, err = r.br.Read(buf)
+	}
+	r.cur, r.pos = buf[:n], 0
+	if err != nil {
+		r.err = err
+		if n == 0 {
+			return err
+		}
+	}
+	return nil
 }
 
 // stop ends the reading goroutine.

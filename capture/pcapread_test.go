@@ -59,14 +59,22 @@ func TestPcapInPlaceMatchesPcapgo(t *testing.T) {
 			if err := os.WriteFile(path, in, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			opened, err := Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, gotErr := readAll(opened)
-			opened.Close()
 			name := fmt.Sprintf("%s cut at %d", filepath.Base(f), cut)
-			samePackets(t, name+" (Open)", got, want)
+			var gotErr error
+			for _, inline := range []bool{false, true} {
+				opened, err := Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opened.pcap.inline = inline // as on one core, or on several
+				got, err := readAll(opened)
+				opened.Close()
+				samePackets(t, fmt.Sprintf("%s (Open, inline %v)", name, inline), got, want)
+				if inline && (err == nil) != (gotErr == nil) {
+					t.Errorf("%s: inline read ends with %v, read ahead with %v", name, err, gotErr)
+				}
+				gotErr = err
+			}
 			src, err := NewReader("buf", bytes.NewReader(in), int64(len(in)))
 			if err != nil {
 				t.Fatal(err)
@@ -108,6 +116,21 @@ func TestPcapLargeRecord(t *testing.T) {
 	recs := mustRead(t, "big", buf.Bytes())
 	if len(recs) != 2 || !bytes.Equal(recs[0].data, big) || len(recs[1].data) != 60 {
 		t.Fatalf("%d records", len(recs))
+	}
+	// The same through one chunk read inline, reused for every read.
+	path := filepath.Join(t.TempDir(), "big.pcap")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.pcap.inline = true
+	recs, err = readAll(f)
+	if err != nil || len(recs) != 2 || !bytes.Equal(recs[0].data, big) || len(recs[1].data) != 60 {
+		t.Fatalf("inline: %d records, %v", len(recs), err)
 	}
 }
 
