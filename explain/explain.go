@@ -159,6 +159,15 @@ const (
 	// the trace is of another run of the transfer (review 23: the next
 	// run, the same bytes and Date, had its clock moved 20 ms to fit).
 	ProblemReadBeforeData
+	// ProblemReadsEarly: curl 8 logged a read of capture connection Conn
+	// Skew (negative) before the capture shows its bytes, and the capture
+	// is not shown to be on another host than curl (one address for both
+	// ends refuses: ProblemReadBeforeData): another run of the same
+	// transfer, or a capture on a host whose clock is that far ahead. The
+	// connection's causes are inferred (review 26: the next run, 85 ms
+	// later across a veth, had the trace clock moved to fit, every cause
+	// certain).
+	ProblemReadsEarly
 )
 
 // Refuses tells whether a problem shows that the trace and the capture

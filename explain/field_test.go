@@ -1757,3 +1757,27 @@ func TestFieldBodyInTrace(t *testing.T) {
 		})
 	}
 }
+
+// TestFieldOtherRunVeth: run A's curl 8 trace against run B's capture,
+// taken across a veth (two addresses, so not shown to be one host): the
+// trace clock had been moved 23 ms to fit, every cause certain. A read
+// logged before its bytes is a problem now, and no cause is certain;
+// run B's own trace has no problem and certain causes.
+func TestFieldOtherRunVeth(t *testing.T) {
+	pcap := filepath.Join(field, "other-run-veth-8-B.pcap.gz")
+	tr := readTraceGz(t, "other-run-veth-8-A.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, pcap, ""))
+	if len(r.Problems) != 1 || r.Problems[0].Kind != ProblemReadsEarly || r.Problems[0].Skew > -twoHostSlack {
+		t.Fatalf("problems %+v", r.Problems)
+	}
+	for _, e := range append(r.Events, r.Sends...) {
+		if e.Confidence == Certain {
+			t.Errorf("line %d: %v certain", e.Line, e.Cause)
+		}
+	}
+	tr = readTraceGz(t, "other-run-veth-8-B.trace.gz")
+	r = Explain(tr, analyzeFor(t, tr, pcap, ""))
+	if len(r.Problems) != 0 || len(r.Events) != 1 || r.Events[0].Confidence != Certain || r.Events[0].Cause != CauseBodyEnd {
+		t.Errorf("run B: problems %+v, events %+v", r.Problems, r.Events)
+	}
+}

@@ -154,20 +154,19 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		if curl8 && client && !before {
 			outside = r.outsideConn(m, evs)
 		}
+		if outside == 0 && curl8 && client && !before && skew < -twoHostSlack && skew >= -maxSkew {
+			// Nothing shows curl and the capture on two hosts, whose
+			// clocks could be that far apart; on one they are not.
+			r.Problems = append(r.Problems, Problem{Kind: ProblemReadsEarly, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: skew})
+			r.distantConn(m, evs)
+		}
 		if outside != 0 && skew <= maxSkew && skew >= -maxSkew {
 			// curl 8's clock is the system's: the trace's connection
 			// cannot have begun after the capture's ended, nor ended
 			// before it began, on one host.
 			r.Problems = append(r.Problems, Problem{Kind: ProblemOtherRun, Line: r.Trace.Conns[m.TraceConn].Line, Conn: m.Conn.ID, Skew: outside})
 			m.ClockSkew, m.ClockAsIs = skew, false
-			for _, i := range evs {
-				r.Events[i].Facts.distant = true
-			}
-			for i := range r.Sends {
-				if r.Sends[i].Conn == m.Conn.ID {
-					r.Sends[i].Facts.distant = true
-				}
-			}
+			r.distantConn(m, evs)
 		}
 		if skew > maxSkew || skew < -maxSkew {
 			// Nothing but the order says this connection is the trace's,
@@ -190,6 +189,25 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		}
 	}
 }
+
+// distantConn marks the reads evs and the sends of m's connection as
+// timed across clocks that may not agree: no cause of theirs is certain.
+func (r *Result) distantConn(m *Match, evs []int) {
+	for _, i := range evs {
+		r.Events[i].Facts.distant = true
+	}
+	for i := range r.Sends {
+		if r.Sends[i].Conn == m.Conn.ID {
+			r.Sends[i].Facts.distant = true
+		}
+	}
+}
+
+// twoHostSlack is how far apart two hosts' clocks may be and still be
+// taken as kept together (NTP keeps a network's within milliseconds):
+// a curl 8 read logged further ahead of its bytes than this, on a
+// capture not shown to be on another host, needs another explanation.
+const twoHostSlack = 10 * time.Millisecond
 
 // oneHostSlack is how far before the capture of its bytes curl 8 may
 // log a read when curl, the server and the capture share one host and

@@ -56,7 +56,7 @@ func problemText(p explain.Problem) string {
 	case explain.ProblemClockSkew:
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the trace's clock is %s the capture's, where one host's clocks agree to within a second, and only the order of connection paired them (the bytes curl logged could not be compared): they are taken as different transfers, and no cause is given", p.Line, p.Conn, skewText(p.Skew))
 	case explain.ProblemHostClocks:
-		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are this connection's, but the trace's clock is %s the capture's, more than one host's clocks differ: were they taken on two hosts? Reads are timed with that offset taken out, and no cause that rests on timing is certain", p.Line, p.Conn, skewText(p.Skew))
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are this connection's, but the trace's clock is %s the capture's, further apart than one host's clocks are: were they taken on two hosts, or is the trace of another run? Reads are timed with that offset taken out, and no cause that rests on timing is certain", p.Line, p.Conn, skewText(p.Skew))
 	case explain.ProblemOtherRun:
 		when := roundDur(p.Skew) + " after its last packet"
 		if p.Skew < 0 {
@@ -65,6 +65,8 @@ func problemText(p explain.Problem) string {
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are on this connection, but curl 8's trace clock, which is the system's, puts the trace's connection wholly outside it, %s: this is another run of the same transfer, or the capture was taken on a host whose clock is that far off. Reads are timed with the quickest read taken as immediate, and no cause is certain; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Conn, when)
 	case explain.ProblemReadBeforeData:
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: both ends are on one host, where curl 8's trace clock is the capture's, yet curl logged a read %s before the capture shows its bytes: the trace is of another run of the transfer, so no cause is given; trace and capture one run (segscope curl does both)", p.Line, p.Conn, roundDur(-p.Skew))
+	case explain.ProblemReadsEarly:
+		return fmt.Sprintf("trace connection (line %d) and capture connection %d: curl logged a read %s before the capture shows its bytes, and curl 8's trace clock is the system's: the trace is of another run of the same transfer (every run of a URL that does not change logs the same bytes), or the capture was taken on a host whose clock is that far ahead of curl's. Reads are timed with that offset taken out, and no cause is certain; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Conn, roundDur(-p.Skew))
 	case explain.ProblemStrayStop:
 		return fmt.Sprintf("trace line %d: the %d bytes curl read stopped inside packet %d of capture connection %d, with room left in curl's %d-byte buffer; a segment reaches the socket whole, and one read takes all that is waiting, so no read of this connection's stream stops there: the trace may be of another run of the same transfer (two runs in one second share a Date), or curl was slowed (--limit-rate). The connection's causes are inferred; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Size, p.Packet, p.Conn, p.Buffer)
 	case explain.ProblemContentDiffers:
