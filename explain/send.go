@@ -710,6 +710,17 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 		}
 		if st != nil && st.m != nil {
 			ev.Conn = st.m.Conn.ID
+			if st.parallel {
+				// curl 7's parallel transfers: the connection is the
+				// last one connected, a guess, until the send's bytes
+				// are found on one.
+				if _, found := st.content.placedAt(ev.Index, st.m.Conn); !found {
+					ev.Conn = -1
+					ev.Notes = append(ev.Notes, NoteUnplaced)
+					r.Sends = append(r.Sends, ev)
+					continue
+				}
+			}
 			ev.Facts.Point = st.m.Point
 			s := sides[ti]
 			if s == nil {
@@ -727,11 +738,7 @@ func (r *Result) placeSends(conns map[int]*connState) map[int]*sendSide {
 			if inTunnel {
 				ev.Facts.Conn = &ConnFact{Source: FromCapture, Tunnel: true}
 			}
-			// curl 7's parallel transfers: the connection is a guess,
-			// and only bytes found on it place a send.
-			_, found := s.content.placedAt(ev.Index, st.m.Conn)
-			guessed := st.parallel && !found
-			if inTunnel || guessed || !s.place(&ev, e) {
+			if inTunnel || !s.place(&ev, e) {
 				ev.Notes = append(ev.Notes, NoteUnplaced)
 				st.captureFact(&ev) // inside TLS: what kept the records from being read
 				if ev.Facts.Capture == nil && st.clearCut != nil {
