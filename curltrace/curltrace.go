@@ -282,10 +282,14 @@ type Connection struct {
 	// (up to 8.1), else the connection id of the line's --trace-ids
 	// prefix, else the connection's index in order of appearance in the
 	// file (which equals curl's numbering within one run of curl).
-	ID        int
-	Host      string
-	IP        netip.Addr
-	Port      uint16
+	ID   int
+	Host string
+	IP   netip.Addr
+	Port uint16
+	// Unix is the socket's path where curl connected to a Unix socket
+	// (--unix-socket, --abstract-unix-socket: "Connected to H (/path)
+	// port P"); IP is then zero. No TCP carries such a connection.
+	Unix      string
 	LocalIP   netip.Addr // zero when the trace does not say (curl < 8.16)
 	LocalPort uint16     // 0 when unknown
 	Line      int        // line of the connect info line

@@ -492,7 +492,7 @@ func parseConnect(msg string) (Connection, bool) {
 		if j < 0 {
 			return c, false
 		}
-		c.IP, _ = netip.ParseAddr(s[:j])
+		c.IP, c.Unix = addrOrSocket(s[:j])
 		s, ok = strings.CutPrefix(s[j+1:], " port ")
 		if !ok {
 			return c, false
@@ -517,7 +517,7 @@ func parseConnect(msg string) (Connection, bool) {
 		if j < 0 {
 			return c, false
 		}
-		c.IP, _ = netip.ParseAddr(s[:j])
+		c.IP, c.Unix = addrOrSocket(s[:j])
 		if c.Port, s, ok = port(s[j+6:]); !ok {
 			return c, false
 		}
@@ -537,6 +537,18 @@ func parseConnect(msg string) (Connection, bool) {
 		return c, true
 	}
 	return c, false
+}
+
+// addrOrSocket reads a connect line's address: an IP, or the path of a
+// Unix socket (abstract ones start with '@').
+func addrOrSocket(s string) (netip.Addr, string) {
+	if ip, err := netip.ParseAddr(s); err == nil {
+		return ip, ""
+	}
+	if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "@") {
+		return netip.Addr{}, s
+	}
+	return netip.Addr{}, ""
 }
 
 // port parses a port number at the start of s and returns the rest.

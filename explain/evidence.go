@@ -254,6 +254,7 @@ type Facts struct {
 
 	n         int  // the event's N, for the rules
 	unmatched bool // a capture was given, but not of this connection
+	unix      bool // the connection is to a Unix socket: only strace shows its reads
 	// othersMatched: the capture has other connections of the trace.
 	othersMatched bool
 	// sslTraced: the trace has curl's [SSL] read lines (--trace-config

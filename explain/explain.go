@@ -168,6 +168,10 @@ const (
 	// later across a veth, had the trace clock moved to fit, every cause
 	// certain).
 	ProblemReadsEarly
+	// ProblemUnixSocket: the trace connection at Line is to the Unix
+	// socket Socket (curl --unix-socket): no TCP carried it, and no
+	// capture connection is matched to it.
+	ProblemUnixSocket
 )
 
 // Refuses tells whether a problem shows that the trace and the capture
@@ -274,6 +278,8 @@ type Problem struct {
 	// ProblemNoConnection: other connections of the trace are in the
 	// capture (it is of this transfer, not all of it).
 	OthersMatched bool
+	// ProblemUnixSocket: the socket's path.
+	Socket string
 }
 
 // Result is the explanation of a trace.
@@ -637,6 +643,10 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		randoms = traceRandoms(r.Trace)
 	}
 	for ti, tc := range r.Trace.Conns {
+		if tc.Unix != "" {
+			r.Problems = append(r.Problems, Problem{Kind: ProblemUnixSocket, Line: tc.Line, Socket: tc.Unix})
+			continue
+		}
 		ep := netip.AddrPortFrom(tc.IP.Unmap(), tc.Port)
 		var differs *Problem
 		if c := r.content.boundTo(ti); c != nil {

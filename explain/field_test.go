@@ -1781,3 +1781,35 @@ func TestFieldOtherRunVeth(t *testing.T) {
 		t.Errorf("run B: problems %+v, events %+v", r.Problems, r.Events)
 	}
 }
+
+// TestFieldUnixSocket: curl --unix-socket: no TCP carries the transfer.
+// The connection is named as the socket, with or without a capture (one
+// of another transfer here), and the reads are explained from the trace:
+// strace has the first socket read at 102400 bytes, 62 of them header.
+func TestFieldUnixSocket(t *testing.T) {
+	for _, name := range []string{"unix-788.trace.gz", "unix-814.trace.gz"} {
+		tr := readTraceGz(t, name)
+		if len(tr.Conns) != 1 || tr.Conns[0].Unix != "/tmp/s13/u.sock" || tr.Conns[0].IP.IsValid() {
+			t.Fatalf("%s: connections %+v", name, tr.Conns)
+		}
+		for _, res := range []*analyze.Result{nil, analyzeFor(t, tr, filepath.Join(field, "body-in-trace-ascii-788.pcap.gz"), "")} {
+			r := Explain(tr, res)
+			if res != nil && (len(r.Problems) != 1 || r.Problems[0].Kind != ProblemUnixSocket || r.Problems[0].Socket != "/tmp/s13/u.sock") {
+				t.Errorf("%s: problems %+v", name, r.Problems)
+			}
+			if len(r.Events) != 2 {
+				t.Fatalf("%s: %d reads", name, len(r.Events))
+			}
+			first, last := r.Events[0], r.Events[1]
+			if first.Size != 102338 || first.Cause != CauseBufferCap || first.Confidence != Inferred || first.Facts.Buffer == nil || first.Facts.Buffer.HeaderBytes != 62 {
+				t.Errorf("%s (capture %v): first read %d %v %v %+v", name, res != nil, first.Size, first.Cause, first.Confidence, first.Facts.Buffer)
+			}
+			if res != nil && (len(first.Needs) != 1 || first.Needs[0] != NeedStrace) {
+				t.Errorf("%s: needs %v", name, first.Needs)
+			}
+			if last.Size != 8062 || last.Cause != CauseBodyEnd || last.Confidence != Certain {
+				t.Errorf("%s: last read %d %v %v", name, last.Size, last.Cause, last.Confidence)
+			}
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 type connState struct {
 	m       *Match // nil when the trace connection was not matched
 	capture bool   // a capture was given
+	unix    bool   // the connection is to a Unix socket: no capture can hold it
 	layer   Layer
 	segs    *segIndex // server-to-client data segments (nil without a match)
 	mss     *MSSFact
@@ -108,7 +109,8 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		sslTraced = sslTraced || r.Trace.Events[i].SSLRecv != nil
 	}
 	for ti, tc := range r.Trace.Conns {
-		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII, othersMatched: len(r.Matches) > 0, sslTraced: sslTraced}
+		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII, othersMatched: len(r.Matches) > 0, sslTraced: sslTraced,
+			unix: tc.Unix != ""}
 		sc := seen[ti]
 		if sc == nil {
 			sc = newTraceScan()
@@ -562,7 +564,8 @@ func connectSeen(c *analyze.Connection) bool {
 func (st *connState) read(i int, e *curltrace.Event) Event {
 	ev := Event{Index: i, Line: e.Line, Size: e.Size, Conn: -1, Kind: e.Kind}
 	ev.Facts.Layer = st.layer
-	ev.Facts.n, ev.Facts.unmatched, ev.Facts.h2Lines = e.Size, st.capture && st.m == nil, st.h2Lines
+	ev.Facts.n, ev.Facts.unmatched, ev.Facts.h2Lines = e.Size, st.capture && st.m == nil && !st.unix, st.h2Lines
+	ev.Facts.unix = st.unix
 	ev.Facts.othersMatched, ev.Facts.sslTraced = st.othersMatched, st.sslTraced
 	ev.Facts.snapLost = st.snapLost
 	ev.Facts.curl, ev.Facts.ascii = st.curlVersion, st.ascii
@@ -659,6 +662,11 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 func (st *connState) readClear(ev *Event) {
 	ev.Range = st.nextRead(ev.Size)
 	if st.segs == nil {
+		if st.header > 0 {
+			// The header curl logged just before: it may have shared
+			// the read's buffer (bufferFacts).
+			ev.Facts.Header = &HeaderFact{Source: FromTrace, Bytes: st.header}
+		}
 		return
 	}
 	if st.body == nil && !st.synSeen {

@@ -142,6 +142,8 @@ func traceOnly(ev *Event) verdict {
 	switch {
 	case f.tunnel:
 		need = NeedNoTunnel
+	case f.unix:
+		need = NeedStrace
 	case f.unmatched && f.snapLost:
 		need = NeedFullSnap
 	case f.unmatched && f.othersMatched:

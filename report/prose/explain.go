@@ -65,6 +65,8 @@ func problemText(p explain.Problem) string {
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: the bytes curl logged are on this connection, but curl 8's trace clock, which is the system's, puts the trace's connection wholly outside it, %s: this is another run of the same transfer, or the capture was taken on a host whose clock is that far off. Reads are timed with the quickest read taken as immediate, and no cause is certain; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Conn, when)
 	case explain.ProblemReadBeforeData:
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: both ends are on one host, where curl 8's trace clock is the capture's, yet curl logged a read %s before the capture shows its bytes: the trace is of another run of the transfer, so no cause is given; trace and capture one run (segscope curl does both)", p.Line, p.Conn, roundDur(-p.Skew))
+	case explain.ProblemUnixSocket:
+		return fmt.Sprintf("trace connection (line %d) is to the Unix socket %s (curl --unix-socket): no TCP carried it, so no capture holds its segments, and its reads are explained from the trace alone", p.Line, p.Socket)
 	case explain.ProblemReadsEarly:
 		return fmt.Sprintf("trace connection (line %d) and capture connection %d: curl logged a read %s before the capture shows its bytes, and curl 8's trace clock is the system's: the trace is of another run of the same transfer (every run of a URL that does not change logs the same bytes), or the capture was taken on a host whose clock is that far ahead of curl's. Reads are timed with that offset taken out, and no cause is certain; to tell, trace and capture one run (segscope curl does both)", p.Line, p.Conn, roundDur(-p.Skew))
 	case explain.ProblemStrayStop:
@@ -718,6 +720,9 @@ func inferenceText(e explain.Event) string {
 	case explain.ByReadGaps:
 		return fmt.Sprintf("the reads are %s apart and each fills the buffer", roundDur(e.Facts.Timing.SincePrevious))
 	case explain.BySizeOnly:
+		if b := e.Facts.Buffer; b != nil && b.HeaderBytes > 0 {
+			return "N and the header bytes before it make the buffer size; nothing shows whether more was waiting"
+		}
 		return "N equals the buffer size; nothing shows whether more was waiting"
 	case explain.ByOffloadCapture:
 		return "a segment longer than the MSS can only come from TSO/GSO or GRO"
