@@ -147,6 +147,9 @@ func (s *sendSide) place(ev *Event, e *curltrace.Event) bool {
 		}
 		ev.Facts.Record = decryptedRecord(s.plain, i, j, rng.Start, s.tls)
 		ev.Plain, rng = rng, c
+		s.segments(ev, rng)
+		s.shareByRecords(ev, s.plain, i, j)
+		return true
 	case s.keyless != nil:
 		f, c, ok := s.keyless.place(rng, e.Kind == curltrace.SendData)
 		if !ok {
@@ -215,10 +218,30 @@ func (s *sendSide) placeH2(ev *Event, e *curltrace.Event) bool {
 		j, ok2 := x.dec.SpanOf(ext.End - 1)
 		if ok1 && ok2 {
 			ev.Facts.Record = decryptedRecord(x.dec, i, j, ext.Start, s.tls)
+			s.segments(ev, rng)
+			s.shareByRecords(ev, x.dec, i, j)
+			return true
 		}
 	}
 	s.segments(ev, rng)
 	return true
+}
+
+// shareByRecords tells whether the send's first and last segments carried
+// bytes before and after its records (i to j of dec), not only the
+// records' own header and tag around its plaintext (review 26: a 76-byte
+// segment holding one 71-byte record of a 47-byte HEADERS frame was
+// "shared with the bytes sent before and after it").
+func (s *sendSide) shareByRecords(ev *Event, dec *tlsdec.Direction, i, j int) {
+	f := ev.Facts.Segments
+	recs, spans := dec.W.Records(), dec.Spans()
+	a, b := spans[i].Record, spans[j].Record
+	if f == nil || a < 0 || b < 0 || a >= len(recs) || b >= len(recs) {
+		return
+	}
+	whole := stream.Range{Start: recs[a].Start, End: recs[b].End}
+	wf := s.segs.fact(s.segs.in(whole), whole)
+	f.StartsInside, f.EndsInside = wf.StartsInside, wf.EndsInside
 }
 
 // segments finds the client segments that carried rng, and the state of
