@@ -1813,3 +1813,23 @@ func TestFieldUnixSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldH2UnmatchedNotTraceOnly: an HTTP/2-over-TLS trace against a
+// capture of another transfer: its reads are unmatched, not "trace-only"
+// ("no capture: sizes only", review 26, of a capture of the proxy's leg).
+func TestFieldH2UnmatchedNotTraceOnly(t *testing.T) {
+	tr := readTraceGz(t, "drop-h2-tls12.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "body-in-trace-ascii-788.pcap.gz"), ""))
+	n := 0
+	for _, e := range r.Events {
+		if e.Cause == CauseTraceOnly {
+			t.Errorf("line %d: trace-only with a capture given", e.Line)
+		}
+		if e.Cause == CauseUnmatched {
+			n++
+		}
+	}
+	if len(r.Matches) != 0 || n == 0 {
+		t.Errorf("%d matches, %d unmatched reads of %d", len(r.Matches), n, len(r.Events))
+	}
+}

@@ -165,18 +165,18 @@ func traceOnly(ev *Event) verdict {
 	if b := f.Buffer; b != nil && b.Filled {
 		return inferred(CauseBufferCap, BySizeOnly, need)
 	}
-	if f.unmatched {
-		return cannotTell(CauseUnmatched, need)
-	}
-	return cannotTell(noSegments(need), need)
+	return cannotTell(noSegments(f, need), need)
 }
 
 // noSegments is the cause of a read the trace alone does not explain:
-// without a capture, trace-only; inside a proxy's tunnel, where there is
-// a capture, unknown.
-func noSegments(need Need) Cause {
-	if need == NeedNoTunnel {
+// without a capture, trace-only; with one that has not its connection,
+// unmatched; inside a proxy's tunnel, where there is a capture, unknown.
+func noSegments(f *Facts, need Need) Cause {
+	switch {
+	case need == NeedNoTunnel:
 		return CauseUnknown
+	case f.unmatched:
+		return CauseUnmatched
 	}
 	return CauseTraceOnly
 }
@@ -191,7 +191,7 @@ func h2TraceOnly(f *Facts, need Need) verdict {
 	}
 	r := f.Record
 	if r == nil || r.SameAsPrevious {
-		return cannotTell(noSegments(need), need)
+		return cannotTell(noSegments(f, need), need)
 	}
 	left := r.Length - r.Before - f.n
 	var fits []Cause
@@ -208,7 +208,7 @@ func h2TraceOnly(f *Facts, need Need) verdict {
 		r.Overhead, r.Plain, r.OverheadGuessed = overhead, r.Length-overhead, true // the inference, kept with the facts
 		return inferred(fits[0], ByTraceRecords, need)
 	}
-	return cannotTell(noSegments(need), need)
+	return cannotTell(noSegments(f, need), need)
 }
 
 // tlsOverhead tells whether n bytes are one record's overhead with a
