@@ -505,7 +505,7 @@ func TestFieldGROServerSide(t *testing.T) {
 // The next record's tag tells one record was lost: every read but the
 // lost record's is as against the whole capture.
 func TestFieldDropH2TLS12(t *testing.T) {
-	tr := readTraceGz(t, "drop-h2-tls12.trace.gz")
+	tr := readTraceGz(t, "manyframes-788.trace.gz")
 	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "drop-h2-tls12.pcap.gz"), filepath.Join(field, "drop-h2-tls12.keys")))
 	for _, e := range r.Events {
 		switch {
@@ -1818,7 +1818,7 @@ func TestFieldUnixSocket(t *testing.T) {
 // capture of another transfer: its reads are unmatched, not "trace-only"
 // ("no capture: sizes only", review 26, of a capture of the proxy's leg).
 func TestFieldH2UnmatchedNotTraceOnly(t *testing.T) {
-	tr := readTraceGz(t, "drop-h2-tls12.trace.gz")
+	tr := readTraceGz(t, "manyframes-788.trace.gz")
 	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "body-in-trace-ascii-788.pcap.gz"), ""))
 	n := 0
 	for _, e := range r.Events {
