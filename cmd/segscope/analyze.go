@@ -60,7 +60,7 @@ out-of-order bytes for the whole capture unless --max-buffered-total is given.`,
   segscope analyze --format csv rotated-*.pcap > sizes.csv
   segscope analyze --format jsonl day.pcap | jq 'select(.id) | .directions.server_to_client.retransmitted_segments'
   segscope analyze --format parquet -w out/ rotated-*.pcap`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+		Args: captureArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.bufferedSet = cmd.Flags().Changed("max-buffered-total")
 			o.graceSet = cmd.Flags().Changed("close-grace")

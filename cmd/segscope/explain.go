@@ -60,6 +60,9 @@ clocks), no cause is given and the exit status is 1.`,
 			if o.trace == "" {
 				return usageError{errors.New("--trace is required: the curl --trace or --trace-ascii output to explain")}
 			}
+			if err := stdinOnce(args); err != nil {
+				return usageError{err}
+			}
 			return runExplain(s, o, args)
 		},
 	}

@@ -209,3 +209,29 @@ func TestOutputsNotInputs(t *testing.T) {
 		t.Errorf("--html /dev/full: exit %d, stdout %d bytes, stderr %q", code, len(out), stderr)
 	}
 }
+
+// TestStdinOnce: standard input twice among the captures is a usage error
+// before any reading, for every command that takes captures (review 24:
+// analyze - - read it once, then reported it empty).
+func TestStdinOnce(t *testing.T) {
+	in, err := os.ReadFile(pcaps + "lo-chunked.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"analyze", "-q", "-", "-"},
+		{"segments", "-", pcaps + "lo-chunked.pcap", "-"},
+		{"map", "-", "-"},
+		{"report", "-w", filepath.Join(t.TempDir(), "r.html"), "-", "-"},
+		{"explain", "--trace", pcaps + "mtu1440-ts.trace", "-", "-"},
+	} {
+		code, out, stderr := runCmd(t, in, args...)
+		if code != 2 || out != "" || !strings.Contains(stderr, "standard input (-) is given 2 times") {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q", args, code, len(out), stderr)
+		}
+	}
+	// Once is fine.
+	if code, out, _ := runCmd(t, in, "analyze", "-q", "-"); code != 0 || out == "" {
+		t.Errorf("analyze -: exit %d", code)
+	}
+}

@@ -31,7 +31,7 @@ where they sat inside it.`,
 		Example: `  segscope map --conn 0 pcaps/lo-chunked.pcap
   segscope map --conn 0 --by segment pcaps/https-tls13.pcap.gz
   segscope map --conn 0 --format csv pcaps/h2c.pcap > frames.csv`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+		Args: captureArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("conn") {
 				return usageError{fmt.Errorf("--conn is required: which connection to map (IDs are in 'segscope analyze')")}

@@ -47,7 +47,7 @@ are drawn as time bins, and the page says so.`,
 		Example: `  segscope report pcaps/https-h2.pcap.gz --trace pcaps/https-h2.trace --keylog pcaps/https-h2.keys -w h2.html
   segscope report pcaps/mtu1440-ts.pcap.gz --trace pcaps/mtu1440-ts.trace -w report.html
   segscope report big.pcap --conn 3 --conn 7 -w two.html`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+		Args: captureArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// -o is the format in every command, as -w is the file: the
 			// page's format is html, and an old '-o FILE' is told so.

@@ -27,6 +27,32 @@ func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
+// captureArgs checks the capture arguments with v, and that standard
+// input ("-") is among them at most once: a second read of it finds it
+// empty (review 24: analyze - - reported "reading stdin: empty file").
+func captureArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return usageArgs(func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return err
+		}
+		return stdinOnce(args)
+	})
+}
+
+// stdinOnce refuses standard input given twice among the captures.
+func stdinOnce(paths []string) error {
+	n := 0
+	for _, p := range paths {
+		if p == "-" {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("standard input (-) is given %d times: it can be read once", n)
+	}
+	return nil
+}
+
 // rootArgs: a word that names no command is a usage error, with cobra's
 // suggestions.
 func rootArgs(cmd *cobra.Command, args []string) error {

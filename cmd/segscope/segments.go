@@ -40,7 +40,7 @@ connections live at once. json and csv hold every segment of the chosen
 connections in memory.`,
 		Example: `  segscope segments --conn 0 pcaps/mtu1440-ts.pcap.gz
   segscope segments --conn 0 --dir server_to_client --format csv capture.pcap`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+		Args: captureArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSegments(s, o, args)
 		},
