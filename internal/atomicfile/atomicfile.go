@@ -18,6 +18,7 @@ package atomicfile
 
 import (
 	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -98,6 +99,35 @@ func direct(path string) (*File, error) {
 	return &File{File: f, path: path, target: path, direct: true}, nil
 }
 
+// Write writes to the file; an error names the file asked for, not the
+// temporary one (a full disk said "write .r.html.segscope-1x2y: no space
+// left on device", a name gone once the write failed).
+func (f *File) Write(b []byte) (int, error) {
+	n, err := f.File.Write(b)
+	return n, f.named(err)
+}
+
+// WriteString is Write of a string.
+func (f *File) WriteString(s string) (int, error) {
+	n, err := f.File.WriteString(s)
+	return n, f.named(err)
+}
+
+// ReadFrom is io.ReaderFrom's, as *os.File's, with its errors named so.
+func (f *File) ReadFrom(r io.Reader) (int64, error) {
+	n, err := f.File.ReadFrom(r)
+	return n, f.named(err)
+}
+
+// named puts the final name in a path error about the temporary file.
+func (f *File) named(err error) error {
+	var pe *os.PathError
+	if err != nil && errors.As(err, &pe) && pe.Path == f.File.Name() {
+		return &os.PathError{Op: pe.Op, Path: f.path, Err: pe.Err}
+	}
+	return err
+}
+
 // Path is the file's final name.
 func (f *File) Path() string { return f.path }
 
@@ -125,7 +155,7 @@ func (f *File) Commit() error {
 	if err != nil {
 		os.Remove(f.Name())
 	}
-	return err
+	return f.named(err)
 }
 
 // Abort closes and removes the temporary file; what was at the final name

@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -144,5 +145,29 @@ func TestSymlinks(t *testing.T) {
 	missing := filepath.Join(dir, "nodir", "x.html")
 	if _, err := Create(missing); err == nil || !strings.Contains(err.Error(), missing) || strings.Contains(err.Error(), "segscope-") {
 		t.Errorf("missing directory: %v", err)
+	}
+}
+
+// TestErrorsNameTheFile: a failed write names the file asked for, not the
+// temporary one, which is gone once the write failed (a full disk said
+// "write .r.html.segscope-1x2y: no space left on device").
+func TestErrorsNameTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.html")
+	for _, write := range []func(*File) error{
+		func(f *File) error { _, err := f.Write([]byte("x")); return err },
+		func(f *File) error { _, err := f.WriteString("x"); return err },
+		func(f *File) error { _, err := f.ReadFrom(strings.NewReader("x")); return err },
+	} {
+		f, err := Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.File.Close() // every write fails now, as on a full disk
+		err = write(f)
+		var pe *os.PathError
+		if !errors.As(err, &pe) || pe.Path != path || strings.Contains(err.Error(), ".segscope-") {
+			t.Errorf("error %v, want one about %s", err, path)
+		}
+		f.Abort()
 	}
 }
