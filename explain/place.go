@@ -47,6 +47,13 @@ type connState struct {
 	// "[HTTP/2] [1] OPENED stream" lines), and the DATA read on each.
 	streams    map[int]uint32
 	streamData map[uint32]int64
+	// HTTP/2 without ids (curl 7): the server's bytes the frames lie on
+	// (clear or decrypted; nil when not kept), where on each stream's
+	// DATA its reads found so far left off, and whether a read was left
+	// without a stream (attribute).
+	h2bytes *stream.Bytes
+	h2at    map[uint32]int64
+	h2lost  bool
 
 	synSeen bool         // the server's SYN was captured: its stream starts at the connection's start
 	curl8   bool         // curl 8's [HTTP/2] stream lines: it reports DATA as the frames come
@@ -288,6 +295,7 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 	case analyze.ProtoH2C:
 		st.layer = LayerH2C
 		st.frames = newFrameIndex(a.H2[analyze.ServerToClient].Frames(), nil)
+		st.h2bytes = a.Bytes[analyze.ServerToClient]
 		st.clearCut = cutFact(a)
 	case analyze.ProtoTLS:
 		st.tls = newTLSInfo(a)
@@ -308,6 +316,7 @@ func (st *connState) fromCapture(c *analyze.Connection, tc curltrace.Connection)
 		}
 		if a.Inner == analyze.ProtoH2 && a.H2[analyze.ServerToClient] != nil {
 			st.frames = newFrameIndex(a.H2[analyze.ServerToClient].Frames(), a.TLSDec.Server())
+			st.h2bytes = a.Plain[analyze.ServerToClient]
 		}
 	}
 }
@@ -637,7 +646,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	}
 	switch st.layer {
 	case LayerH2C, LayerH2TLS:
-		st.readH2(&ev, e.Xfer)
+		st.readH2(&ev, e.Xfer, e.Data)
 		if ev.Facts.Capture == nil && st.clearCut != nil {
 			ev.Facts.Capture = st.clearCut
 		}
