@@ -1175,6 +1175,41 @@ func TestFieldChunkedUnderPressure(t *testing.T) {
 			if k == len(sends)-1 && (e.Cause != CauseBodyEnd || e.Confidence != Certain) {
 				t.Errorf("curl %s, last send (line %d): %v %v", v, e.Line, e.Cause, e.Confidence)
 			}
+			// The rest of a chunk write: what the sendto calls of that
+			// write took before it, of what the first was given.
+			if u := e.Facts.Upload; v == "7" && e.Cause == CauseBufferRest {
+				took, j := 0, k-1
+				for ; j >= 0 && calls[j].ret < calls[j].req; j-- {
+					took += calls[j].ret
+				}
+				if u.ChunkWrite != calls[j+1].req || u.ChunkBefore != took {
+					t.Errorf("curl 7, line %d: chunk of %d, %d before; strace: %d, %d", e.Line, u.ChunkWrite, u.ChunkBefore, calls[j+1].req, took)
+				}
+			}
+		}
+		// The body's chunks, read across the sends: curl 7 writes each
+		// chunk on its own (strace: a sendto given what is left of the
+		// one before, or a new chunk), of the 400 000 bytes of the pipe
+		// (review 27: chunks a short write cut were left out, "0 bytes
+		// of data in 0 chunks").
+		if len(r.Summary.Send.Requests) != 1 {
+			t.Fatalf("curl %s: %d requests", v, len(r.Summary.Send.Requests))
+		}
+		q := r.Summary.Send.Requests[0]
+		if q.ChunkData != 400000 || !q.Terminated || q.ChunkFraming != q.Body-q.ChunkData {
+			t.Errorf("curl %s: %d bytes of data in %d chunks + %d of framing, terminated %v", v, q.ChunkData, q.Chunks, q.ChunkFraming, q.Terminated)
+		}
+		if v == "7" {
+			writes, left := 0, 0
+			for _, c := range calls {
+				if left == 0 {
+					writes, left = writes+1, c.req
+				}
+				left -= c.ret
+			}
+			if q.Chunks != writes {
+				t.Errorf("curl 7: %d chunks, strace %d chunk writes", q.Chunks, writes)
+			}
 		}
 	}
 }

@@ -119,6 +119,11 @@ type UploadFact struct {
 	StartsChunk bool `json:"starts_chunk,omitempty"`
 	EndsChunk   bool `json:"ends_chunk,omitempty"`
 	EndsBody    bool `json:"ends_body,omitempty"`
+	// ChunkWrite is the chunk (size line, data and CRLF) this send lies
+	// in, when it lies in one, and ChunkBefore how much of it the sends
+	// before it took.
+	ChunkWrite  int `json:"chunk_write,omitempty"`
+	ChunkBefore int `json:"chunk_before,omitempty"`
 }
 
 // SendBufferFact is the state of the connection when curl logged a send,
@@ -180,6 +185,10 @@ type upRequest struct {
 	// chunkLast is where the body ends, 0 when not read.
 	chunkEnds map[int64]bool
 	chunkLast int64
+	// The body's chunks (the terminating one included), their data and
+	// framing, when it was read (chunkLast > 0).
+	chunks                  int
+	chunkData, chunkFraming int64
 }
 
 // uploadPlan is what the trace's sends say, before the capture.
@@ -352,7 +361,8 @@ func (q *upRequest) group(t *curltrace.Trace, buffer int) {
 		q.body += int64(t.Events[i].Size)
 	}
 	if q.chunked {
-		q.chunkEnds, q.chunkLast = chunkBounds(t, q.sends)
+		q.chunkEnds, q.chunkLast, q.chunks, q.chunkData = chunkBounds(t, q.sends)
+		q.chunkFraming = q.chunkLast - q.chunkData
 	}
 	if buffer == 0 || q.chunked || n == 0 {
 		return
@@ -426,6 +436,9 @@ func (p *uploadPlan) fact(t *curltrace.Trace, i int) *UploadFact {
 				f.StartsChunk = f.Offset == 0 || q.chunkEnds[f.Offset]
 				f.EndsChunk = q.chunkEnds[end]
 				f.EndsBody = end == q.chunkLast
+				if a, b, ok := chunkAround(q.chunkEnds, f.Offset, end); ok {
+					f.ChunkWrite, f.ChunkBefore = int(b-a), int(f.Offset-a)
+				}
 			}
 		}
 	}
@@ -434,15 +447,16 @@ func (p *uploadPlan) fact(t *curltrace.Trace, i int) *UploadFact {
 
 // chunkBounds reads a chunked body across its sends, from the bytes curl
 // logged: the body offsets where each chunk ends, and where the body does
-// (after the terminating chunk and its trailers); last is 0 when the
+// (after the terminating chunk and its trailers), and its chunks (the
+// terminating one included) and their data; last is 0 when the
 // bytes are not a chunked body (a send's bytes not all logged, a size
 // line unreadable, or no terminating chunk).
-func chunkBounds(t *curltrace.Trace, sends []int) (ends map[int64]bool, last int64) {
+func chunkBounds(t *curltrace.Trace, sends []int) (ends map[int64]bool, last int64, chunks int, data int64) {
 	var body []byte
 	for _, i := range sends {
 		e := t.Events[i]
 		if len(e.Data) != e.Size {
-			return nil, 0
+			return nil, 0, 0, 0
 		}
 		body = append(body, e.Data...)
 	}
@@ -454,24 +468,43 @@ func chunkBounds(t *curltrace.Trace, sends []int) (ends map[int64]bool, last int
 		b := body[off:]
 		head, size, ok := chunkHead(b, true)
 		if !ok {
-			return nil, 0
+			return nil, 0, 0, 0
 		}
 		if size == 0 {
 			n, ok := trailerEnd(b[head:], true)
 			if !ok {
-				return nil, 0
+				return nil, 0, 0, 0
 			}
 			off += int64(head + n)
 			ends[off] = true
-			return ends, off
+			return ends, off, chunks + 1, data
 		}
+		chunks++
+		data += int64(size)
 		off += int64(head) + int64(size) + 2
 		if int(off) > len(body) || !crlfAt(body[off-2:], true) {
-			return nil, 0
+			return nil, 0, 0, 0
 		}
 		ends[off] = true
 	}
-	return nil, 0
+	return nil, 0, 0, 0
+}
+
+// chunkAround finds the chunk whose bytes [a, b) hold the body bytes
+// [from, to): none when a chunk ends between them.
+func chunkAround(ends map[int64]bool, from, to int64) (a, b int64, ok bool) {
+	b = -1
+	for e := range ends {
+		switch {
+		case e > from && e < to:
+			return 0, 0, false
+		case e <= from && e > a:
+			a = e
+		case e >= to && (b < 0 || e < b):
+			b = e
+		}
+	}
+	return a, b, b >= 0
 }
 
 // parseChunks reads the chunks a send holds from the bytes curl logged:
@@ -919,7 +952,7 @@ type UploadSummary struct {
 	H2Window      int   `json:"h2_window"` // sends that used up an HTTP/2 flow-control window
 	FormParts     int   `json:"form_parts"`
 	Chunked       bool  `json:"chunked"`
-	Chunks        int   `json:"chunks"` // chunks (the terminating one included) in sends of whole chunks
+	Chunks        int   `json:"chunks"` // the body's chunks (the terminating one included), read across its sends; 0 when not readable
 	// Terminated: the terminating chunk is one of Chunks.
 	Terminated   bool  `json:"terminated,omitempty"`
 	ChunkData    int64 `json:"chunk_data"`
@@ -970,6 +1003,13 @@ func (r *Result) summarizeSends() {
 			first = q.sends[0]
 		}
 		u.Line = r.Trace.Events[first].Line
+		if q.chunkLast > 0 {
+			// The chunks of the whole body, read across its sends: a
+			// chunk a short write cut is in two sends, whole in neither
+			// (review 27: "36,876 bytes of data in 1 chunk" of 102,400
+			// in 2).
+			u.Chunks, u.Terminated, u.ChunkData, u.ChunkFraming = q.chunks, true, q.chunkData, q.chunkFraming
+		}
 		for _, i := range q.sends {
 			ev := byIndex[i]
 			if ev == nil {
@@ -985,12 +1025,7 @@ func (r *Result) summarizeSends() {
 			case CauseFormPart:
 				u.FormParts++
 			}
-			if f := ev.Facts.Upload; f != nil && f.Chunks > 0 {
-				u.Chunks += f.Chunks
-				u.Terminated = u.Terminated || f.LastChunk
-				u.ChunkData += int64(f.ChunkData)
-				u.ChunkFraming += int64(f.ChunkFraming)
-			}
+
 			if ev.Facts.Expect != nil {
 				u.Expect = ev.Facts.Expect
 			}

@@ -64,6 +64,10 @@ func sendCauseSentence(e explain.Event) string {
 		}
 		return fmt.Sprintf("%d bytes of a paced upload (its sends mostly come after pauses, with the socket free: --limit-rate): a slice curl sent, not what its buffer or the socket held it to", e.Size)
 	case explain.CauseBufferRest:
+		if u.ChunkWrites && u.ChunkWrite > 0 {
+			return fmt.Sprintf("the rest of a chunk %s had taken only part of: curl 7 writes each chunk (size line, data, CRLF) whole; the sends before took %d bytes of this %d-byte one, and this send the %d left (%d + %d = %d)",
+				taker(e), u.ChunkBefore, u.ChunkWrite, e.Size, u.ChunkBefore, e.Size, u.ChunkWrite)
+		}
 		return fmt.Sprintf("the rest of a buffer %s had taken only part of: curl offered the %d bytes left of %s, and %s took them (the sends of that buffer add up to %d)", taker(e), u.Offered, bufferName(u), taker(e), u.Buffer)
 	case explain.CauseH2Window:
 		return h2WindowSentence(e)
