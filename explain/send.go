@@ -401,12 +401,12 @@ func (q *upRequest) group(t *curltrace.Trace, buffer int) {
 			k = j + 1
 			continue
 		}
-		// No buffer fills here: the sizes do not tell what curl offered.
-		if j == k {
-			q.offered[k] = 0
-			j = k + 1
-		}
-		k = j
+		// No buffer fills from here: the sizes do not tell what curl
+		// offered. The next send may begin a buffer (review 27: after a
+		// form part's short read, 50680 + 14856 = 65536 had been passed
+		// over with it).
+		q.offered[k] = 0
+		k++
 	}
 }
 
@@ -634,12 +634,15 @@ func sendRules(ev *Event) verdict {
 		// WINDOW_UPDATE) had reached it, whatever order the capture shows
 		// them in.
 		return inferred(CauseH2Window, ByInitialWindow)
-	case u.FormPart:
-		return inferred(CauseFormPart, ByPartBoundary)
 	case u.Group > 1 && ev.Size < u.Offered:
 		return inferred(CausePartialSend, ByBufferSum)
 	case u.Group > 1:
+		// Before a form part's end: the rest of a short write may end
+		// where a part does (review 27: 47784 + 17752, the file part's
+		// end, had been "form-part").
 		return inferred(CauseBufferRest, ByBufferSum)
+	case u.FormPart:
+		return inferred(CauseFormPart, ByPartBoundary)
 	case u.Index == u.Sends-1 && !u.Stopped:
 		return bodyEndRule(ev, u)
 	case u.Buffer > 0 && ev.Size < u.Buffer && f.SendBuffer.backedUp():

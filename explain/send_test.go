@@ -460,3 +460,38 @@ func TestFlowGrantsSharedFrame(t *testing.T) {
 		t.Errorf("apart: %+v, want 2 updates granting 32768", f)
 	}
 }
+
+// TestUploadFormSplit: after a form part's short read (the head and 1337
+// bytes, one write), curl 8.14 offered a full buffer the socket took in
+// two (strace: sendto(65536) = 50680, then 14856). The buffer's sends are
+// found past the short read (they had been "cannot tell: the sends around
+// it add up to no buffer"); the last buffer, 37017 bytes (the file's end
+// and the last part), no sizes show, so its short send stays cannot tell.
+func TestUploadFormSplit(t *testing.T) {
+	r := uploadRun(t, "form-split-814-veth", false)
+	if got := sendShape(r); got != "H197 F~1337 P~50680 R~14856 ?!36200 E817" {
+		t.Errorf("sends %s", got)
+	}
+	for _, e := range r.Sends {
+		if u := e.Facts.Upload; e.Size == 50680 && (u == nil || u.Offered != 65536) {
+			t.Errorf("50680: offered %+v", u)
+		}
+	}
+}
+
+// TestRestBeforeFormPart: the rest of a buffer the socket took in two
+// that ends where a form part ends is the buffer's rest, not a form
+// part's short read (review 27, curl 8.14 -F with a 5 MB file: strace
+// read(65536) = 65536, sendto(65536) = 47784, sendto(17752) = 17752).
+func TestRestBeforeFormPart(t *testing.T) {
+	ev := &Event{Kind: curltrace.SendData, Size: 17752}
+	ev.Facts.Upload = &UploadFact{Buffer: 65536, Group: 2, Offered: 17752, FormPart: true, Index: 5, Sends: 9, ContentLength: -1}
+	if v := sendRules(ev); v.cause != CauseBufferRest {
+		t.Errorf("%v %v", v.cause, v.conf)
+	}
+	// Alone, a send that ends at a part's end is the form reader's.
+	ev.Facts.Upload.Group, ev.Facts.Upload.Offered = 0, 0
+	if v := sendRules(ev); v.cause != CauseFormPart {
+		t.Errorf("alone: %v %v", v.cause, v.conf)
+	}
+}
