@@ -272,6 +272,19 @@ func expectText(e explain.Event) string {
 	return fmt.Sprintf("; the head asked for 100 Continue, and curl sent the body%s after it without logging an answer", wait)
 }
 
+// sendOffloadText says where a send's segments longer than the MSS come
+// from, as far as the capture point tells (review 27: a capture at the
+// server with GRO on had them "captured above segmentation offload").
+func sendOffloadText(p *explain.PointFact) string {
+	switch {
+	case p != nil && p.Where == explain.PointClient:
+		return "captured above segmentation offload (GSO/TSO) on curl's host"
+	case p != nil && p.Where == explain.PointServer:
+		return "merged by receive offload (GRO/LRO) on the server's host, where it was captured"
+	}
+	return "units of segmentation offload (GSO/TSO) on curl's host, or merged by receive offload (GRO/LRO) where the capture was taken (which side that was is not shown)"
+}
+
 // wireText says how the send travelled: TLS records, HTTP/2 frames,
 // segments.
 func wireText(e explain.Event) string {
@@ -301,7 +314,7 @@ func wireText(e explain.Event) string {
 			seg += ", the last shared with the bytes sent after it"
 		}
 		if s.Super > 0 {
-			seg += ", longer than the effective MSS: captured above segmentation offload (GSO/TSO), so the wire's segments are not these"
+			seg += ", longer than the effective MSS: " + sendOffloadText(e.Facts.Point) + ", so the wire's segments are not these"
 		} else if m := e.Facts.MSS; m != nil && s.Full > 0 && s.Count == 1 {
 			seg += ", the client's effective MSS"
 		} else if m != nil && s.Full > 0 {

@@ -57,3 +57,23 @@ func TestPauseNamesItsCauses(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// TestSendOffloadText: a send's super-segments are named after the
+// capture point: TSO/GSO at curl's side, GRO at the server's, either
+// where the point is not shown (review 27: GRO at the server was called
+// segmentation offload).
+func TestSendOffloadText(t *testing.T) {
+	for _, tc := range []struct {
+		p    *explain.PointFact
+		want string
+	}{
+		{&explain.PointFact{Where: explain.PointClient}, "(GSO/TSO) on curl's host"},
+		{&explain.PointFact{Where: explain.PointServer}, "receive offload (GRO/LRO) on the server's host"},
+		{&explain.PointFact{}, "which side that was is not shown"},
+		{nil, "which side that was is not shown"},
+	} {
+		if got := sendOffloadText(tc.p); !strings.Contains(got, tc.want) {
+			t.Errorf("%+v: %q", tc.p, got)
+		}
+	}
+}
