@@ -191,6 +191,12 @@ func pressureText(b *explain.SendBufferFact) string {
 		return held + fmt.Sprintf(", and the server had advertised a zero window (packet %d): it was not reading", b.Packet)
 	case b.Full:
 		return held + fmt.Sprintf(", and the server's receive window was full (%d bytes in flight, window %d, packet %d): the server read slower than curl wrote", b.InFlight, b.Window, b.Packet)
+	case b.InFlight == 0 && b.Unsent > 0:
+		// Nothing in flight, the window open: TCP had nothing to wait
+		// for, so it was not holding them (review 27: a tbf shaper's
+		// queue, below TCP and before tcpdump, was "the socket still
+		// held 91596 bytes").
+		return fmt.Sprintf("; when curl logged it, the capture had not yet seen %d of the bytes curl had written, though nothing was in flight and the server's window was %d (packet %d): TCP had no window to wait for, so they were queued below it, in a qdisc or shaper before the capture point, or the trace's clock is a little off the capture's", b.Unsent, b.Window, b.Packet)
 	case b.InFlight == 0:
 		return held + fmt.Sprintf("; nothing was in flight, and the server's window was %d (packet %d)", b.Window, b.Packet)
 	case b.Unsent == 0:

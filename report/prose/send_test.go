@@ -77,3 +77,17 @@ func TestSendOffloadText(t *testing.T) {
 		}
 	}
 }
+
+// TestPressureNothingInFlight: bytes curl wrote that the capture had not
+// seen, with nothing in flight and the window open, are not said to be
+// held by the socket (review 27: a shaper's queue below TCP).
+func TestPressureNothingInFlight(t *testing.T) {
+	got := pressureText(&explain.SendBufferFact{Unsent: 91596, Window: 88064, Packet: 16})
+	if strings.Contains(got, "socket still held") || !strings.Contains(got, "capture had not yet seen 91596") || !strings.Contains(got, "qdisc or shaper") {
+		t.Errorf("%q", got)
+	}
+	got = pressureText(&explain.SendBufferFact{Unsent: 5000, InFlight: 30000, Window: 30000, Full: true, Packet: 9})
+	if !strings.Contains(got, "the socket still held 5000") {
+		t.Errorf("window full: %q", got)
+	}
+}
