@@ -169,17 +169,21 @@ type upRequest struct {
 	sends    []int // Send data events
 	chunked  bool
 	boundary string // multipart/form-data boundary, "" when not a form
-	expect   bool
-	length   int64 // Content-Length, -1 when none
-	answered bool  // a 100 Continue before the first send
-	timedOut bool  // "Done waiting for 100-continue" before the first send
-	lateLine int   // a 1xx logged after the wait ran out and the body began
-	shared   bool  // head and first body bytes filled one buffer
-	groups   []int // per send: how many sends filled its buffer (0: none)
-	offered  []int
-	full     int
-	body     int64
-	offsets  []int64
+	// answer is the final response's status line when it came before any
+	// of the body was sent (answerLine its trace line; 0 when none).
+	answer     string
+	answerLine int
+	expect     bool
+	length     int64 // Content-Length, -1 when none
+	answered   bool  // a 100 Continue before the first send
+	timedOut   bool  // "Done waiting for 100-continue" before the first send
+	lateLine   int   // a 1xx logged after the wait ran out and the body began
+	shared     bool  // head and first body bytes filled one buffer
+	groups     []int // per send: how many sends filled its buffer (0: none)
+	offered    []int
+	full       int
+	body       int64
+	offsets    []int64
 	// chunk boundaries of a chunked body read across its sends (body
 	// offsets where a chunk, or the terminating chunk's trailers, end);
 	// chunkLast is where the body ends, 0 when not read.
@@ -234,6 +238,8 @@ func planUploads(t *curltrace.Trace) *uploadPlan {
 			}
 		case e.Kind == curltrace.RecvHeader && isStatusLine(e.Data) && e.Data[9] == '1':
 			q.answered = true
+		case e.Kind == curltrace.RecvHeader && isStatusLine(e.Data) && q.answerLine == 0 && q.head >= 0:
+			q.answer, q.answerLine = strings.TrimSpace(string(e.Data)), e.Line
 		case e.Kind == curltrace.Info && strings.Contains(e.Text, "Done waiting for 100-continue"):
 			q.timedOut = true
 		}
@@ -961,6 +967,13 @@ type UploadSummary struct {
 	ChunkData    int64 `json:"chunk_data"`
 	ChunkFraming int64 `json:"chunk_framing"`
 	Last         int   `json:"last"` // the last send's size
+	// Unsent: the head announced a body (a Content-Length above 0, or
+	// chunked) and the server's final answer (Answer, at AnswerLine) came
+	// before any of it was sent: curl sent none.
+	Unsent      bool   `json:"unsent,omitempty"`
+	Answer      string `json:"answer,omitempty"`
+	AnswerLine  int    `json:"answer_line,omitempty"`
+	AskedExpect bool   `json:"asked_expect,omitempty"` // the head asked for 100 Continue
 	// Expect: the first send waited for 100 Continue.
 	Expect *ExpectFact `json:"expect"`
 }
@@ -997,6 +1010,16 @@ func (r *Result) summarizeSends() {
 	}
 	for _, q := range p.reqs {
 		if len(q.sends) == 0 {
+			if q.answerLine > 0 && (q.length > 0 || q.chunked) {
+				// The server answered before the body (review 27: a 413
+				// to Expect: 100-continue, and nothing said of the body).
+				u := UploadSummary{Line: r.Trace.Events[q.head].Line, Conn: -1, Head: q.headSize, ContentLength: q.length, Chunked: q.chunked,
+					Unsent: true, Answer: q.answer, AnswerLine: q.answerLine, AskedExpect: q.expect}
+				if ev := byIndex[q.head]; ev != nil {
+					u.Conn = ev.Conn
+				}
+				s.Requests = append(s.Requests, u)
+			}
 			continue
 		}
 		u := UploadSummary{Head: q.headSize, HeadShared: q.shared, Body: q.body, ContentLength: q.length, Sends: len(q.sends),

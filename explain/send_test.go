@@ -495,3 +495,17 @@ func TestRestBeforeFormPart(t *testing.T) {
 		t.Errorf("alone: %v %v", v.cause, v.conf)
 	}
 }
+
+// TestUploadAnsweredFirst: the head announced 102 400 bytes and asked for
+// 100 Continue; nginx answered 413 first, and curl sent none of the body.
+// The summary says so (review 27: nothing was said of the upload).
+func TestUploadAnsweredFirst(t *testing.T) {
+	r := uploadRun(t, "expect413-788-veth", false)
+	if len(r.Summary.Send.Requests) != 1 {
+		t.Fatalf("%d requests", len(r.Summary.Send.Requests))
+	}
+	q := r.Summary.Send.Requests[0]
+	if !q.Unsent || q.ContentLength != 102400 || !q.AskedExpect || q.Answer != "HTTP/1.1 413 Request Entity Too Large" || q.AnswerLine != 11 || q.Sends != 0 || q.Conn != 0 {
+		t.Errorf("%+v", q)
+	}
+}

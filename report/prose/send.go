@@ -426,6 +426,17 @@ func requestSentence(q explain.UploadSummary, s explain.SendSummary, stops []exp
 	if q.Conn >= 0 {
 		where += fmt.Sprintf(", connection %d", q.Conn)
 	}
+	if q.Unsent {
+		body := "a chunked body"
+		if q.ContentLength > 0 {
+			body = fmt.Sprintf("a %s-byte body", thousands(q.ContentLength))
+		}
+		asked := ""
+		if q.AskedExpect {
+			asked = " and asked for 100 Continue"
+		}
+		return fmt.Sprintf("Upload (%s): the head announced %s%s; the server's answer, %q (line %d), came before any of it, and curl sent none of the body.", where, body, asked, q.Answer, q.AnswerLine)
+	}
 	if q.Chunked {
 		out := fmt.Sprintf("Chunked upload (%s): %s bytes in %s", where, thousands(q.Body), countOf(q.Sends, "send", "sends"))
 		if data := q.Chunks; data > 0 {
