@@ -304,10 +304,19 @@ func wireText(e explain.Event) string {
 	}
 	if f := e.Facts.Frames; f != nil && len(f.Frames) > 0 {
 		sizes := make([]explain.Seg, 0, len(f.Frames))
+		whole := true
 		for _, x := range f.Frames {
-			sizes = append(sizes, explain.Seg{Len: x.Payload})
+			sizes = append(sizes, explain.Seg{Len: x.InRead})
+			whole = whole && x.Whole()
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s bytes of payload)", countOf(len(f.Frames), "DATA frame", "DATA frames"), segSizes(sizes)))
+		// What of each frame's payload the send holds: a frame it shares
+		// with the send before or after counts its part (review 27:
+		// "16384 x2, 27" of a 32768-byte send).
+		of := "bytes of payload"
+		if !whole {
+			of = "bytes of their payload in this send"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s %s)", countOf(len(f.Frames), "DATA frame", "DATA frames"), segSizes(sizes), of))
 	}
 	if s := e.Facts.Segments; s != nil && s.Count > 0 {
 		seg := fmt.Sprintf("%s (%s)", countOf(s.Count, "segment", "segments"), segSizes(e.Segments))
