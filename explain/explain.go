@@ -265,6 +265,9 @@ type Problem struct {
 	// the proxy's leg to the origin, not curl's connection.
 	Tunnel     netip.AddrPort
 	TunnelConn int
+	// ProxyForm: Tunnel is the origin of an absolute-form request (curl
+	// through an HTTP proxy to an http:// URL), not a CONNECT's.
+	ProxyForm bool
 	// ProblemAmbiguous: the guess was by the connect line's time (curl
 	// 7's clock), not the order of connection.
 	ByTime bool
@@ -719,7 +722,8 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		}
 		if found == nil {
 			p := noConnection(res, ep, tc.Line)
-			p.Tunnel, p.TunnelConn = r.connectTarget(ti), -1
+			p.Tunnel, p.ProxyForm = r.connectTarget(ti)
+			p.TunnelConn = -1
 			for _, c := range res.Connections {
 				if p.Tunnel.IsValid() && unmap(c.Server) == p.Tunnel {
 					p.TunnelConn = c.ID
@@ -906,21 +910,38 @@ func (r *Result) byConnectTime(res *analyze.Result, ep netip.AddrPort, tc curltr
 	return best, true
 }
 
-// connectTarget is the host and port of the CONNECT curl sent a proxy on
-// trace connection ti, when it sent one with an IP address.
-func (r *Result) connectTarget(ti int) netip.AddrPort {
+// connectTarget is the origin curl asked a proxy for on trace connection
+// ti, when it named it by IP address: the target of its CONNECT, or of
+// its first request in absolute form ("GET http://10.0.0.2:8080/x", as
+// curl asks an HTTP proxy for an http:// URL; review 26); absolute tells
+// which.
+func (r *Result) connectTarget(ti int) (target netip.AddrPort, absolute bool) {
 	t := r.Trace
 	for i, e := range t.Events {
-		if e.Kind != curltrace.SendHeader || eventConn(t, i) != ti || !bytes.HasPrefix(e.Data, []byte("CONNECT ")) {
+		if e.Kind != curltrace.SendHeader || eventConn(t, i) != ti {
 			continue
 		}
-		target, _, _ := strings.Cut(string(e.Data[len("CONNECT "):]), " ")
-		if ap, err := netip.ParseAddrPort(target); err == nil {
-			return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		if rest, ok := bytes.CutPrefix(e.Data, []byte("CONNECT ")); ok {
+			hostport, _, _ := strings.Cut(string(rest), " ")
+			if ap, err := netip.ParseAddrPort(hostport); err == nil {
+				return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), false
+			}
+			return netip.AddrPort{}, false
 		}
-		return netip.AddrPort{}
+		_, uri, _ := strings.Cut(string(e.Data), " ")
+		if rest, ok := strings.CutPrefix(uri, "http://"); ok {
+			hostport, _, _ := strings.Cut(rest, "/")
+			hostport, _, _ = strings.Cut(hostport, " ")
+			if ap, err := netip.ParseAddrPort(hostport); err == nil {
+				return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+			}
+			if ip, err := netip.ParseAddr(strings.Trim(hostport, "[]")); err == nil {
+				return netip.AddrPortFrom(ip.Unmap(), 80), true
+			}
+		}
+		return netip.AddrPort{}, false
 	}
-	return netip.AddrPort{}
+	return netip.AddrPort{}, false
 }
 
 // noConnection names the endpoints the capture does have, to make a

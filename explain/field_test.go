@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -1886,5 +1887,21 @@ func TestFieldH2UnmatchedNotTraceOnly(t *testing.T) {
 	}
 	if len(r.Matches) != 0 || n == 0 {
 		t.Errorf("%d matches, %d unmatched reads of %d", len(r.Matches), n, len(r.Events))
+	}
+}
+
+// TestFieldProxyHTTPLeg: curl through an HTTP proxy to an http:// URL
+// sends its request in absolute form; a capture of the proxy's own leg
+// to the origin is named as that leg, as a CONNECT's target is (review
+// 26: "are the trace and the capture of the same transfer?").
+func TestFieldProxyHTTPLeg(t *testing.T) {
+	tr := readTraceGz(t, "proxy-http-leg.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "proxy-http-leg.pcap.gz"), ""))
+	if len(r.Problems) != 1 {
+		t.Fatalf("problems %+v", r.Problems)
+	}
+	p := r.Problems[0]
+	if p.Kind != ProblemNoConnection || !p.ProxyForm || p.Tunnel != netip.MustParseAddrPort("127.0.0.2:19451") || p.TunnelConn != 0 || p.Server != netip.MustParseAddrPort("127.0.0.1:19450") {
+		t.Errorf("%+v", p)
 	}
 }

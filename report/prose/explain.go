@@ -92,6 +92,9 @@ func problemText(p explain.Problem) string {
 	if p.More {
 		have = append(have, "...")
 	}
+	if p.Tunnel.IsValid() && p.TunnelConn >= 0 && p.ProxyForm {
+		return s + fmt.Sprintf("; curl asked that proxy for %s (its request names the origin: an HTTP proxy), and capture connection %d is to %s: the proxy's own connection to the origin, whose segments are not what curl received. Capture curl's connection to the proxy (%s)", p.Tunnel, p.TunnelConn, p.Tunnel, p.Server)
+	}
 	if p.Tunnel.IsValid() && p.TunnelConn >= 0 {
 		return s + fmt.Sprintf("; curl went through that proxy to %s (its CONNECT), and capture connection %d is to %s: the proxy's own connection to the origin, whose records are the same but whose segments are not what curl received. Capture curl's connection to the proxy (%s)", p.Tunnel, p.TunnelConn, p.Tunnel, p.Server)
 	}
