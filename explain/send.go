@@ -44,11 +44,18 @@ const (
 	UploadBufferUnknown  BufferSource = iota // the trace does not show it
 	UploadBufferRepeated                     // the largest send size, repeated in the trace
 	UploadBufferDefault                      // libcurl's default (65536 since 7.62), and no send is larger
+	// UploadBufferSums: libcurl's default, which the sends add up to more
+	// often than to the largest size they repeat (short writes repeat
+	// sizes too).
+	UploadBufferSums
 )
 
 func (b BufferSource) String() string {
-	return [...]string{"unknown", "repeated", "curl-default"}[min(int(b), 2)]
+	return [...]string{"unknown", "repeated", "curl-default", "curl-default-sums"}[min(int(b), 3)]
 }
+
+// Default tells whether the buffer is taken to be libcurl's default.
+func (b BufferSource) Default() bool { return b == UploadBufferDefault || b == UploadBufferSums }
 
 // MarshalText writes the buffer source's name in JSON.
 func (b BufferSource) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
@@ -199,8 +206,11 @@ type upRequest struct {
 type uploadPlan struct {
 	buffer   int
 	bufferBy BufferSource
-	reqs     []*upRequest
-	of       map[int]*upRequest // event index -> its request
+	// UploadBufferSums: the buffers the sends fill, and the largest size
+	// they repeat, which is not the buffer.
+	fillsOf, repeated int
+	reqs              []*upRequest
+	of                map[int]*upRequest // event index -> its request
 	// pacedUp: the upload came in slices after pauses (--limit-rate).
 	pacedUp bool
 }
@@ -305,6 +315,13 @@ func (p *uploadPlan) findBuffer(t *curltrace.Trace) {
 		if t.Curl.AtLeast(7, 62) && largest <= uploadDefault {
 			p.buffer, p.bufferBy = uploadDefault, UploadBufferDefault
 		}
+	case n >= 2 && largest >= 1024 && largest < uploadDefault && t.Curl.AtLeast(7, 62) && p.fills(t, uploadDefault) > p.fills(t, largest):
+		// Short writes repeat sizes too (review 28: curl 8.14 -F into a
+		// small send buffer sent 28960 twice, each the part of a 65536-byte
+		// buffer the socket took): libcurl's default, whose buffers the
+		// sends add up to more often, is the buffer.
+		p.buffer, p.bufferBy = uploadDefault, UploadBufferSums
+		p.fillsOf, p.repeated = p.fills(t, uploadDefault), largest
 	case n >= 2 && largest >= 1024:
 		p.buffer, p.bufferBy = largest, UploadBufferRepeated
 	case t.Curl.AtLeast(7, 62) && largest <= uploadDefault && largest > 0:
@@ -354,6 +371,39 @@ func (p *uploadPlan) paced(t *curltrace.Trace, n int) bool {
 	}
 	p.pacedUp = sends > 0 && 2*paused >= sends
 	return p.pacedUp
+}
+
+// fills counts the buffers of size buffer the sends fill: one send of
+// that size, or consecutive sends that add up to it (the first with the
+// head, where the head shares it), as group finds them.
+func (p *uploadPlan) fills(t *curltrace.Trace, buffer int) int {
+	n := 0
+	for _, q := range p.reqs {
+		if q.chunked {
+			continue
+		}
+		size := func(k int) int { return t.Events[q.sends[k]].Size }
+		for k := 0; k < len(q.sends); {
+			sum := 0
+			if k == 0 && q.head >= 0 {
+				sum = q.headSize
+				if sum+size(0) > buffer || sum+size(0) < buffer && len(q.sends) == 1 {
+					sum = 0
+				}
+			}
+			j := k
+			for ; j < len(q.sends) && sum+size(j) < buffer; j++ {
+				sum += size(j)
+			}
+			if j < len(q.sends) && sum+size(j) == buffer {
+				n++
+				k = j + 1
+				continue
+			}
+			k++
+		}
+	}
+	return n
 }
 
 // group finds the sends that filled each buffer: curl offers the socket
@@ -681,7 +731,7 @@ func shortNeeds(ev *Event) []Need {
 
 // uploadBy names what makes a full send curl's buffer.
 func uploadBy(u *UploadFact) Inference {
-	if u.BufferBy == UploadBufferDefault {
+	if u.BufferBy.Default() {
 		return ByCurlDefault
 	}
 	return ByUploadSizes
@@ -944,7 +994,10 @@ type SendSummary struct {
 	// Buffer is curl's upload buffer as the sends show it (0: not shown).
 	Buffer   int
 	BufferBy BufferSource
-	Requests []UploadSummary
+	// UploadBufferSums: how many buffers the sends fill, and the largest
+	// size they repeat.
+	BufferFills, Repeated int
+	Requests              []UploadSummary
 }
 
 // UploadSummary is one request's body as its sends show it.
@@ -1003,7 +1056,7 @@ func (r *Result) summarizeSends() {
 	if p == nil {
 		return
 	}
-	s.Buffer, s.BufferBy = p.buffer, p.bufferBy
+	s.Buffer, s.BufferBy, s.BufferFills, s.Repeated = p.buffer, p.bufferBy, p.fillsOf, p.repeated
 	byIndex := map[int]*Event{}
 	for i := range r.Sends {
 		byIndex[r.Sends[i].Index] = &r.Sends[i]

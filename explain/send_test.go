@@ -509,3 +509,29 @@ func TestUploadAnsweredFirst(t *testing.T) {
 		t.Errorf("%+v", q)
 	}
 }
+
+// TestBufferFromSums: curl 8.14 -F of 555 341 bytes into a small send
+// buffer (review 28, c-form-814: tcp_wmem 4096 8192 16384, a slow reader).
+// The trace's sends, as logged; 28960 is the largest size it repeats, but
+// both were short writes (strace: sendto(29712) = 28960 and
+// sendto(65536) = 28960). The sends add up to libcurl's 65536-byte buffer
+// 8 times (strace: every sendto group began with 65536), to 28960 twice.
+func TestBufferFromSums(t *testing.T) {
+	sizes := []int{21522, 15928, 14480, 13408, 15552, 20272, 28960, 752, 28960, 21720, 10136, 4720, 20272, 23168, 14480, 7616, 10136,
+		23168, 20272, 11960, 18824, 20272, 24616, 1824, 14104, 20272, 26064, 5096, 19520, 20272, 20272, 5472, 20592, 10659}
+	head := "POST /up HTTP/1.1\r\nHost: h\r\nUser-Agent: curl/8.14.1\r\nContent-Length: 555341\r\n" +
+		"Content-Type: multipart/form-data; boundary=------------------------x\r\n\r\n"
+	head += strings.Repeat("x", 198-len(head)) // the logged head was 198 bytes
+	tr := &curltrace.Trace{Curl: curltrace.Version{Major: 8, Minor: 14, Patch: 1}}
+	tr.Events = append(tr.Events, curltrace.Event{Kind: curltrace.SendHeader, Size: len(head), Data: []byte(head), Line: 1})
+	for i, n := range sizes {
+		tr.Events = append(tr.Events, curltrace.Event{Kind: curltrace.SendData, Size: n, Line: 2 + i})
+	}
+	for range tr.Events {
+		tr.EventConn = append(tr.EventConn, -1)
+	}
+	p := planUploads(tr)
+	if p.buffer != 65536 || p.bufferBy != UploadBufferSums || p.fillsOf != 8 || p.repeated != 28960 {
+		t.Errorf("buffer %d by %v, %d fills, repeated %d", p.buffer, p.bufferBy, p.fillsOf, p.repeated)
+	}
+}
