@@ -44,6 +44,7 @@ type lineReader struct {
 	// more: the last line was overlong and the next call returns more of
 	// it, under the same number.
 	more bool
+	cr   bool // the line returned ended with a "\r" that was taken off
 }
 
 // next returns the next line and whether it ended with "\n". The line is
@@ -52,6 +53,7 @@ type lineReader struct {
 // returns it, or its next maxLine bytes, as a line of the same number).
 func (lr *lineReader) next() ([]byte, bool, error) {
 	lr.buf = lr.buf[:0]
+	lr.cr = false
 	cont := lr.more
 	lr.more = false
 	count := func() {
@@ -80,7 +82,7 @@ func (lr *lineReader) next() ([]byte, bool, error) {
 			count()
 			line = line[:len(line)-1]
 			if len(line) > 0 && line[len(line)-1] == '\r' {
-				line = line[:len(line)-1]
+				line, lr.cr = line[:len(line)-1], true
 			}
 			return line, true, nil
 		case err == bufio.ErrBufferFull:
@@ -93,7 +95,7 @@ func (lr *lineReader) next() ([]byte, bool, error) {
 			count()
 			line := lr.buf
 			if line[len(line)-1] == '\r' {
-				line = line[:len(line)-1]
+				line, lr.cr = line[:len(line)-1], true
 			}
 			return line, false, nil
 		default:
@@ -124,6 +126,12 @@ type parser struct {
 	// came; only after one can other text be between the events.
 	written bool
 	term    bool // the line being read ended with a newline
+	// body is what curl wrote to the trace's stream after the last Recv
+	// event, still to come: that event's bytes (Trace.Skipped). bodyDots:
+	// a '.' in it stands for any byte (--trace-ascii). full is scratch.
+	body     []byte
+	bodyDots bool
+	full     []byte
 }
 
 // Parse reads a whole trace. On a line that does not fit it returns a
@@ -161,6 +169,7 @@ func (p *parser) run(lr *lineReader) error {
 			break
 		}
 		if err == errLong {
+			p.body = nil // its bytes are not read: the body cannot be followed
 			if p.skippable(nil) {
 				p.skip(lr.n)
 				continue
@@ -172,6 +181,18 @@ func (p *parser) run(lr *lineReader) error {
 		}
 		if lr.n == 1 {
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
+		if p.ev >= 0 && !p.inDump(line) && p.closeDump() {
+			p.expectBody(p.t.Events[len(p.t.Events)-1])
+		}
+		if p.body != nil {
+			rest, ate := p.eatBody(lr.n, line, lr.cr, term)
+			if ate && rest == nil {
+				continue
+			}
+			if ate {
+				line = rest // the next event's header, after the body's last bytes
+			}
 		}
 		if len(line) == 0 {
 			// Blank lines are not curl's; allow them only at the end.
@@ -301,6 +322,65 @@ func (p *parser) line(n int, line []byte) error {
 		t.Events[len(t.Events)-1].Exact = true
 	}
 	return nil
+}
+
+// inDump tells whether line goes on the open event's dump.
+func (p *parser) inDump(line []byte) bool {
+	off, _, ok := dumpPrefix(line)
+	return ok && off < int64(p.t.Events[p.ev].Size)
+}
+
+// expectBody follows a Recv event whose dump just closed: curl --trace -
+// without -o writes its bytes (the body, or with -i the header) into the
+// same stream right after it, so the next bytes, if they are these, are
+// skipped whole, whatever they look like (review 28: a body holding
+// trace-like lines had them parsed as events: a request head, a read, a
+// connection). Only where the trace already showed such text, or the
+// event is 16 bytes or more, which no event's header line begins with by
+// chance.
+func (p *parser) expectBody(e Event) {
+	p.body = nil
+	if (e.Kind != RecvData && e.Kind != RecvHeader) || len(e.Data) != e.Size || e.Size == 0 {
+		return
+	}
+	if e.Size >= 16 || len(p.t.Skipped) > 0 {
+		p.body, p.bodyDots = e.Data, p.t.ASCII && !e.Exact
+	}
+}
+
+// eatBody takes line (its "\r" and "\n" as they were) as the next bytes
+// of the expected body when they are: it returns true, and what of the
+// line comes after the body's end (nil when nothing: the line was body
+// bytes only). On bytes that differ it stops expecting the body.
+func (p *parser) eatBody(n int, line []byte, cr, term bool) ([]byte, bool) {
+	full := append(p.full[:0], line...)
+	if cr {
+		full = append(full, '\r')
+	}
+	if term {
+		full = append(full, '\n')
+	}
+	p.full = full
+	k := min(len(full), len(p.body))
+	for i := 0; i < k; i++ {
+		if full[i] != p.body[i] && !(p.bodyDots && p.body[i] == '.') {
+			p.body = nil
+			return nil, false
+		}
+	}
+	p.body = p.body[k:]
+	if len(p.body) == 0 {
+		p.body = nil
+	}
+	p.skip(n)
+	if k == len(full) {
+		return nil, true
+	}
+	rest := bytes.TrimSuffix(bytes.TrimSuffix(full[k:], []byte("\n")), []byte("\r"))
+	if len(rest) == 0 {
+		return nil, true
+	}
+	return rest, true
 }
 
 // skippable tells whether line, neither a header nor an info line, is

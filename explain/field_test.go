@@ -1905,3 +1905,49 @@ func TestFieldProxyHTTPLeg(t *testing.T) {
 		t.Errorf("%+v", p)
 	}
 }
+
+// TestFieldTraceLikeBody: curl --trace - without -o, of a body whose lines
+// quote a curl trace (connect lines, Send header and Recv data headers with
+// their dumps, with times and ids). After each Recv data event curl writes
+// its bytes into the stream: they are skipped whole, so the events are
+// curl's own: one request head, reads that add up to the body and hold its
+// bytes, one connection (review 28: the quoted lines were events).
+func TestFieldTraceLikeBody(t *testing.T) {
+	body := gunzip(t, filepath.Join(field, "trace-like-body.txt.gz"))
+	for _, name := range []string{"trace-like-body-788-ascii.trace.gz", "trace-like-body-814-hex.trace.gz"} {
+		tr := readTraceGz(t, name)
+		if len(tr.Conns) != 1 || len(tr.Skipped) == 0 {
+			t.Fatalf("%s: %d connections, skipped %v", name, len(tr.Conns), tr.Skipped)
+		}
+		var heads, off int
+		for _, e := range tr.Events {
+			switch e.Kind {
+			case curltrace.SendHeader, curltrace.SendData:
+				heads++
+			case curltrace.RecvData:
+				if off+e.Size > len(body) {
+					t.Fatalf("%s, line %d: %d bytes past the body's %d", name, e.Line, off+e.Size, len(body))
+				}
+				want := body[off : off+e.Size]
+				for i := range e.Data {
+					if e.Data[i] != want[i] && !(tr.ASCII && e.Data[i] == '.') {
+						t.Fatalf("%s, line %d: byte %d is %q, the body's %q", name, e.Line, i, e.Data[i], want[i])
+					}
+				}
+				off += e.Size
+			}
+		}
+		if heads != 1 || off != len(body) {
+			t.Errorf("%s: %d sends, reads of %d bytes, the body %d", name, heads, off, len(body))
+		}
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "trace-like-body.pcap.gz"), ""))
+		if len(r.Matches) != 1 || len(r.Problems) != 0 {
+			t.Errorf("%s: %d matches, problems %+v", name, len(r.Matches), r.Problems)
+		}
+		for _, e := range r.Events {
+			if e.Confidence != Certain {
+				t.Errorf("%s, line %d: %v %v", name, e.Line, e.Cause, e.Confidence)
+			}
+		}
+	}
+}
