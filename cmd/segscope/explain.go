@@ -141,7 +141,7 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	if x.Result.Refused {
 		return errors.New("the trace and the capture are of different transfers: the problems listed above say why; no cause was given")
 	}
-	if len(paths) > 0 && len(x.Result.Matches) == 0 {
+	if len(paths) > 0 && len(x.Result.Matches) == 0 && !onlyUnixSockets(x.Result.Trace) {
 		if len(x.Result.Trace.Conns) == 0 {
 			return errors.New("the trace has no connection: curl did not connect (its info lines say why), so there is nothing to match in the capture")
 		}
@@ -247,4 +247,16 @@ func certainOf(r *explain.Result) int {
 		}
 	}
 	return n
+}
+
+// onlyUnixSockets tells whether every connection of the trace is to a
+// Unix socket (curl --unix-socket): no capture can hold one, so none
+// matching is no failure.
+func onlyUnixSockets(t *curltrace.Trace) bool {
+	for _, c := range t.Conns {
+		if c.Unix == "" {
+			return false
+		}
+	}
+	return len(t.Conns) > 0
 }

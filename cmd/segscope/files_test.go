@@ -235,3 +235,21 @@ func TestStdinOnce(t *testing.T) {
 		t.Errorf("analyze -: exit %d", code)
 	}
 }
+
+// TestExplainUnixSocketExit: a trace of curl --unix-socket against a
+// capture (which cannot hold it) is explained from the trace, exit 0.
+func TestExplainUnixSocketExit(t *testing.T) {
+	dir := t.TempDir()
+	tr := filepath.Join(dir, "unix.trace")
+	b, err := os.ReadFile("../../explain/testdata/field/unix-788.trace.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tr+".gz", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, nil, "explain", "--trace", tr+".gz", pcaps+"lo-chunked.pcap")
+	if code != 0 || !strings.Contains(out, "Unix socket /tmp/s13/u.sock") || !strings.Contains(out, "buffer-cap") {
+		t.Errorf("exit %d, stderr %q, stdout %q", code, stderr, out)
+	}
+}
