@@ -437,6 +437,14 @@ func unboundConn(t *curltrace.Trace, byTrace map[int]*contentSrc, c *analyze.Con
 // unbound trace connection to it had connected by then.
 func (x *placer) mayOwn(s *contentSrc, ti, line int) bool {
 	t := x.t
+	if t.HasIDs && ti >= 0 {
+		// The trace's ids name the event's connection: its bytes are on
+		// that one, to its server (review 29: curl -Z fetched one file
+		// over HTTP/2 and over HTTP/1; the HTTP/2 reads, found in the
+		// HTTP/1 connection's clear bytes, were moved onto it, and the
+		// pair refused as different transfers).
+		return s.bound == ti || s.bound < 0 && sameServer(t, ti, s.c)
+	}
 	switch {
 	case s.bound >= 0:
 		b, ok := x.began[s.bound]

@@ -607,3 +607,28 @@ func TestNoDates(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldSameFileH2AndH1: curl 8 -Z fetched one file over HTTP/2 (TLS)
+// and over HTTP/1 from one host; its trace names each event's connection
+// (ids). The HTTP/2 reads' bytes are also in the HTTP/1 connection's clear
+// stream: they stay on the connection the ids name (review 29: moved onto
+// the HTTP/1 one, the pair was refused as different transfers).
+func TestFieldSameFileH2AndH1(t *testing.T) {
+	tr := readTraceGz(t, "z-h2-h1-same-8.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "z-h2-h1-same-8.pcapng.gz"), filepath.Join(field, "z-h2-h1-same-8.keys")))
+	if r.Refused || len(r.Problems) != 0 || len(r.Matches) != 2 {
+		t.Fatalf("refused %v, %d matches, problems %+v", r.Refused, len(r.Matches), r.Problems)
+	}
+	for _, e := range r.Events {
+		ti := tr.EventConn[e.Index]
+		var want *analyze.Connection
+		for _, m := range r.Matches {
+			if m.TraceConn == ti {
+				want = m.Conn
+			}
+		}
+		if want == nil || e.Conn != want.ID || e.Confidence != Certain {
+			t.Errorf("line %d (trace connection %d): capture connection %d, %v %v", e.Line, ti, e.Conn, e.Cause, e.Confidence)
+		}
+	}
+}
