@@ -66,6 +66,9 @@ type Direction struct {
 	recent    [1]fingerprint // the last data packet, to spot one captured twice
 	nRecent   uint8
 	started   bool
+	syns      uint8  // SYNs this side sent, saturating
+	synSeq    uint32 // the last one's sequence number
+	synID     uint64 // and its IP ID and timestamp, to tell a copy
 }
 
 type hole struct {
@@ -192,6 +195,18 @@ func (d *Direction) sent(p *decoded, now int64, oooWindow int64, rev *Direction)
 	off = d.offset(p.seq)
 	if p.flags&flagSYN != 0 {
 		off = d.offset(p.seq+1) - 1
+		// A SYN again with the first one's sequence number: resent, as
+		// tshark flags it (review 29: a SYN resent a second later was a
+		// plain syn, and the connection's RETX 0).
+		// The same packet captured twice (its IP ID and timestamp too) is
+		// a copy, not a SYN resent.
+		id := uint64(p.ipID)<<32 | uint64(p.tsval)
+		if d.syns > 0 && p.seq == d.synSeq && !(id == d.synID && (p.ipID != 0 || p.hasTSval)) {
+			kind |= KindRetransmission
+			d.RetransmittedSegments++
+		}
+		d.syns = min(d.syns+1, 255)
+		d.synSeq, d.synID = p.seq, id
 	}
 	n := int64(p.payload)
 	if n == 0 {

@@ -78,7 +78,7 @@ var DirFields = Fields[dirRow]{
 	col("short_segments", FieldInt, "segments", "segments shorter than the effective MSS", func(r *dirRow) fieldValue { return intV(int64(r.st.Short)) }).table("SHORT", nil, false),
 	col("super_segments", FieldInt, "segments", "segments longer than the effective MSS: merged by TSO/GSO or GRO before the capture point", func(r *dirRow) fieldValue { return intV(int64(r.st.Super)) }).table("SUPER", nil, false),
 	col("largest_mss_multiple", FieldFloat, "MSS", "the largest segment divided by the effective MSS", func(r *dirRow) fieldValue { return floatV(round3(r.st.LargestMultiple)) }),
-	col("retransmitted_segments", FieldInt, "segments", "segments that resent bytes already seen (see \"How segscope counts\")", func(r *dirRow) fieldValue { return intV(int64(r.d.RetransmittedSegments)) }).table("RETX", retxCell, false),
+	col("retransmitted_segments", FieldInt, "segments", "segments that resent bytes already seen, and SYNs resent (see \"How segscope counts\")", func(r *dirRow) fieldValue { return intV(int64(r.d.RetransmittedSegments)) }).table("RETX", retxCell, false),
 	col("retransmitted_bytes", FieldInt, "bytes", "the bytes they resent", func(r *dirRow) fieldValue { return intV(r.d.RetransmittedBytes) }),
 	col("out_of_order_segments", FieldInt, "segments", "segments that came before bytes ahead of them in the stream", func(r *dirRow) fieldValue { return intV(int64(r.d.OutOfOrderSegments)) }),
 	col("duplicate_segments", FieldInt, "segments", "segments whose bytes and flags had all been seen (two capture points, or a copy)", func(r *dirRow) fieldValue { return intV(int64(r.d.Duplicates)) }),
