@@ -253,3 +253,25 @@ func TestExplainUnixSocketExit(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout %q", code, stderr, out)
 	}
 }
+
+// TestReportNothingReadKeepsFile: a capture cut inside its first packet
+// gives nothing to report; the page -w names is left as it was (review
+// 29: it was replaced by an empty report, exit 1).
+func TestReportNothingReadKeepsFile(t *testing.T) {
+	dir := t.TempDir()
+	in, err := os.ReadFile(pcaps + "lo-chunked.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	capf, page := filepath.Join(dir, "cut.pcap"), filepath.Join(dir, "r.html")
+	if err := os.WriteFile(capf, in[:30], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(page, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, nil, "report", "-w", page, capf)
+	if b, _ := os.ReadFile(page); code != 1 || string(b) != "keep" || !strings.Contains(stderr, "cut.pcap: packet 1") {
+		t.Errorf("exit %d, page %q, stderr %q", code, b, stderr)
+	}
+}

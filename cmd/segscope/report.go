@@ -95,7 +95,9 @@ func runReport(s *streams, o *reportOptions, paths []string) error {
 	opts := reportAnalyzeOptions(ids, tr)
 	opts.Keys, opts.KeyLogErrors = o.keys()
 	res, cerrs := load(s, paths, opts, !o.noProgress)
-	if len(res.Sources) == 0 {
+	if len(res.Sources) == 0 || res.Packets == 0 && len(cerrs) > 0 {
+		// Nothing was read: a page of nothing would replace what -w
+		// names (review 29: a capture cut inside its first packet).
 		return errors.Join(cerrs...)
 	}
 	errs = append(errs, cerrs...)
