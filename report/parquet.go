@@ -5,6 +5,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -83,6 +84,7 @@ type ParquetWriter struct {
 	dir   string
 	first func() int64
 	files []*atomicfile.File
+	made  bool // dir was made for these files: removed again if they are
 	conns *pqFile[pqConnDir]
 	segs  *pqFile[pqSegment]
 	http  *pqFile[pqExchange]
@@ -97,31 +99,34 @@ type ParquetWriter struct {
 // NewParquet creates dir (if missing) and its Parquet files. first gives
 // the capture's first frame time.
 func NewParquet(dir string, first func() int64) (*ParquetWriter, error) {
+	_, statErr := os.Stat(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	p := &ParquetWriter{dir: dir, first: first}
+	p := &ParquetWriter{dir: dir, first: first, made: os.IsNotExist(statErr)}
 	// Each file is written under a temporary name and renamed into place
 	// when the run completes: a failed run (a full disk, an unreadable
 	// input) leaves no half-written file and no earlier file removed.
-	open := func(name string) (*os.File, error) {
+	// Written through the atomicfile, so a failed write names the file
+	// asked for, not the temporary one.
+	open := func(name string) (io.Writer, error) {
 		f, err := atomicfile.Create(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
 		p.files = append(p.files, f)
-		return f.File, nil
+		return f, nil
 	}
 	opts := []parquet.WriterOption{parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(parquetRowGroup),
 		parquet.CreatedBy("segscope", "", "")}
 	for _, f := range []struct {
 		name string
-		mk   func(*os.File)
+		mk   func(io.Writer)
 	}{
-		{ParquetConnections, func(f *os.File) { p.conns = newPQFile(parquet.NewGenericWriter[pqConnDir](f, opts...)) }},
-		{ParquetSegments, func(f *os.File) { p.segs = newPQFile(parquet.NewGenericWriter[pqSegment](f, opts...)) }},
-		{ParquetHTTP, func(f *os.File) { p.http = newPQFile(parquet.NewGenericWriter[pqExchange](f, opts...)) }},
-		{ParquetTLSRecords, func(f *os.File) { p.tls = newPQFile(parquet.NewGenericWriter[pqRecord](f, opts...)) }},
+		{ParquetConnections, func(f io.Writer) { p.conns = newPQFile(parquet.NewGenericWriter[pqConnDir](f, opts...)) }},
+		{ParquetSegments, func(f io.Writer) { p.segs = newPQFile(parquet.NewGenericWriter[pqSegment](f, opts...)) }},
+		{ParquetHTTP, func(f io.Writer) { p.http = newPQFile(parquet.NewGenericWriter[pqExchange](f, opts...)) }},
+		{ParquetTLSRecords, func(f io.Writer) { p.tls = newPQFile(parquet.NewGenericWriter[pqRecord](f, opts...)) }},
 	} {
 		fh, err := open(f.name)
 		if err != nil {
@@ -149,6 +154,9 @@ func (p *ParquetWriter) abort() {
 	}
 	for _, f := range p.files {
 		f.Abort()
+	}
+	if p.made {
+		os.Remove(p.dir) // only if empty: the files it was made for are gone
 	}
 }
 

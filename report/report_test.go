@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -122,5 +124,31 @@ func TestStreamTableRowsAsTablewriter(t *testing.T) {
 		if n := strings.Count(got.String(), "\n"); n < len(rows)+2 {
 			t.Errorf("align %s: %d lines", align, n)
 		}
+	}
+}
+
+// TestParquetAbortRemovesMadeDir: a run whose files are not kept (nothing
+// read, or a write failed: review 29, a full disk) removes the directory
+// it made for them, and leaves one that was there.
+func TestParquetAbortRemovesMadeDir(t *testing.T) {
+	parent := t.TempDir()
+	made := filepath.Join(parent, "pq")
+	p, err := NewParquet(made, func() int64 { return 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(made); !os.IsNotExist(err) {
+		t.Errorf("%s left: %v", made, err)
+	}
+	p, err = NewParquet(parent, func() int64 { return 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close(nil, nil)
+	if _, err := os.Stat(parent); err != nil {
+		t.Errorf("the directory that was there: %v", err)
 	}
 }
