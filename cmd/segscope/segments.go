@@ -37,7 +37,9 @@ The table and --format jsonl (one JSON object per segment, then a final
 {"record":"summary"} line) are written as the capture is read, each connection's
 segments as soon as it ends (see --idle-timeout): memory is bounded by the
 connections live at once. json and csv hold every segment of the chosen
-connections in memory.`,
+connections in memory. Connection IDs are those of analyze --format jsonl: a
+connection idle past --idle-timeout is ended there and a later packet of it
+starts a new one, where the analyze table holds it to the end.`,
 		Example: `  segscope segments --conn 0 pcaps/mtu1440-ts.pcap.gz
   segscope segments --conn 0 --dir server_to_client --format csv capture.pcap`,
 		Args: captureArgs(cobra.MinimumNArgs(1)),
