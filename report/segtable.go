@@ -135,9 +135,17 @@ func (s *SegmentsTable) Close(res *analyze.Result, errs []error) error {
 			return err
 		}
 	}
-	fmt.Fprintf(s.w, "%d segments in %d connections\n", s.n, s.nc)
+	fmt.Fprintf(s.w, "%d segment%s in %d connection%s\n", s.n, plural(s.n), s.nc, plural(s.nc))
 	for _, err := range errs {
 		fmt.Fprintf(s.w, "error: %v\n", err)
 	}
 	return s.w.Flush()
+}
+
+// plural is "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -36,7 +36,8 @@ how many were full-size, short, or super-segments longer than the MSS (left by
 TSO/GSO/GRO offload), retransmissions and the handshake RTT. Warnings under the
 table say what the numbers mean about where the capture was taken.
 
-Connection IDs count from 0 in order of appearance, like Wireshark's tcp.stream;
+Connection IDs count from 0 in order of appearance (packets in time order), like
+Wireshark's tcp.stream;
 a new SYN on a 4-tuple already seen starts a new connection. An ID marked "?"
 had no captured handshake: its client and server were guessed from the ports.
 

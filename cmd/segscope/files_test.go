@@ -155,7 +155,7 @@ func TestSegmentsTableStreams(t *testing.T) {
 	rows := strings.Count(js, `"packet":`)
 	lines := strings.Split(strings.TrimSpace(table), "\n")
 	if len(lines) != rows+3 || !strings.HasPrefix(strings.TrimSpace(lines[0]), "PACKET") || !strings.HasPrefix(lines[1], "-----") ||
-		lines[len(lines)-1] != strconv.Itoa(rows)+" segments in 1 connections" {
+		lines[len(lines)-1] != strconv.Itoa(rows)+" segments in 1 connection" {
 		t.Errorf("%d lines for %d rows; first %q, last %q", len(lines), rows, lines[0], lines[len(lines)-1])
 	}
 	if f := strings.Fields(lines[2]); len(f) < 10 || f[0] != "3" || f[3] != "c>s" || f[9] != "syn" {

@@ -73,7 +73,8 @@ func (o *captureOptions) parse() (report.Format, analyze.Filter, error) {
 	}
 	var flt analyze.Filter
 	for _, h := range o.hosts {
-		a, err := netip.ParseAddr(h)
+		// "[fd00::2]", as addresses with a port are written, is taken too.
+		a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"))
 		if err != nil {
 			return "", flt, usageError{fmt.Errorf("--host %q: not an IP address (names are not resolved)", h)}
 		}

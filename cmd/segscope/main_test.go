@@ -213,7 +213,7 @@ func TestSegmentsListEveryDataSegment(t *testing.T) {
 
 	// The table form lists the same segments.
 	_, table, _ := runCmd(t, nil, "segments", "--conn", "0", "--dir", "s2c", pcaps+"mtu1440-ts.pcap.gz")
-	if !strings.Contains(table, strconv.Itoa(packets)+" segments in 1 connections") {
+	if !strings.Contains(table, strconv.Itoa(packets)+" segments in 1 connection") {
 		t.Errorf("table footer missing:\n%s", table)
 	}
 }
