@@ -37,9 +37,9 @@ TSO/GSO/GRO offload), retransmissions and the handshake RTT. Warnings under the
 table say what the numbers mean about where the capture was taken.
 
 Connection IDs count from 0 in order of appearance (packets in time order), like
-Wireshark's tcp.stream;
-a new SYN on a 4-tuple already seen starts a new connection. An ID marked "?"
-had no captured handshake: its client and server were guessed from the ports.
+Wireshark's tcp.stream; a new SYN on a 4-tuple already seen starts a new
+connection. An ID marked "?" had no captured handshake: its client and server
+were guessed from the ports.
 
 --format json and csv are written as the capture is read: each connection as
 soon as it ends (FIN or RST plus --close-grace, or idle past --idle-timeout),
