@@ -899,6 +899,20 @@ func roundDur(d time.Duration) string {
 	return d.Round(10 * time.Microsecond).String()
 }
 
+// unixOnly tells whether every connection of the trace is to a Unix
+// socket.
+func unixOnly(t *curltrace.Trace) bool {
+	if t == nil || len(t.Conns) == 0 {
+		return false
+	}
+	for _, c := range t.Conns {
+		if c.Unix == "" {
+			return false
+		}
+	}
+	return true
+}
+
 // skippedSentence says which lines of the trace were not curl's.
 func skippedSentence(spans []curltrace.LineSpan) string {
 	if len(spans) == 0 {
@@ -1094,6 +1108,17 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		waiting, sure := certainOf(r, explain.CauseBacklog, explain.CauseBufferCap)
 		var out []string
 		switch {
+		case unixOnly(r.Trace) && r.Buffer != nil:
+			// No segments carry a Unix socket's bytes (review 28: "found
+			// several segments waiting" of curl --unix-socket).
+			with := ""
+			for _, e := range r.Events {
+				if b := e.Facts.Buffer; b != nil && b.HeaderBytes > 0 && (e.Cause == explain.CauseBufferCap || e.Cause == explain.CauseBacklog) {
+					with = fmt.Sprintf(" (line %d with the %d header bytes curl logged before it)", e.Line, b.HeaderBytes)
+					break
+				}
+			}
+			return []string{fmt.Sprintf("%d of %d reads are taken to have filled curl's %d-byte buffer: their size is the buffer's%s; the connection is a Unix socket, which no segments carry, and nothing shows whether more was waiting.", waiting, s.Events, r.Buffer.Size, with)}
 		case sure == waiting:
 			out = append(out, fmt.Sprintf("%d of %d reads took several segments at once or filled curl's buffer: curl read after more than one segment had come, so N is how much was waiting (up to the buffer), not the segment size.", waiting, s.Events))
 		case sure > 0:
