@@ -153,9 +153,9 @@ func causeMeaning(c explain.Cause) string {
 	case explain.CauseRequestHeader:
 		return "the request head: curl logs it as one event"
 	case explain.CauseUploadBuffer:
-		return "curl filled its upload buffer and the socket (over HTTP/2, curl's HTTP/2 layer) took all of it"
+		return "curl filled its upload buffer and the socket (or, over HTTP/2, curl's HTTP/2 layer) took all of it"
 	case explain.CausePartialSend:
-		return "the socket (over HTTP/2, curl's HTTP/2 layer) took less than curl offered"
+		return "the socket (or, over HTTP/2, curl's HTTP/2 layer) took less than curl offered"
 	case explain.CauseBufferRest:
 		return "what was left of curl's upload buffer after a partial send"
 	case explain.CauseUploadChunk:
