@@ -244,10 +244,7 @@ func (r *pcapReader) startAhead() {
 			case <-a.done:
 				return
 			}
-			n, err := src.Read(buf)
-			for n == 0 && err == nil {
-				n, err = src.Read(buf)
-			}
+			n, err := readChunk(src, buf)
 			select {
 			case a.full <- chunk{buf[:n], err}:
 			case <-a.done:
@@ -272,10 +269,7 @@ func (r *pcapReader) readInline() error {
 		r.cur = make([]byte, inlineChunkSize)
 	}
 	buf := r.cur[:cap(r.cur)]
-	n, err := r.br.Read(buf)
-	for n == 0 && err == nil {
-		n, err = r.br.Read(buf)
-	}
+	n, err := readChunk(r.br, buf)
 	r.cur, r.pos = buf[:n], 0
 	if err != nil {
 		r.err = err
@@ -284,6 +278,16 @@ func (r *pcapReader) readInline() error {
 		}
 	}
 	return nil
+}
+
+// readChunk reads once into buf, again while a read returns nothing and
+// no error.
+func readChunk(src io.Reader, buf []byte) (int, error) {
+	n, err := src.Read(buf)
+	for n == 0 && err == nil {
+		n, err = src.Read(buf)
+	}
+	return n, err
 }
 
 // stop ends the reading goroutine.

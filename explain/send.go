@@ -373,9 +373,8 @@ func (p *uploadPlan) paced(t *curltrace.Trace, n int) bool {
 	return p.pacedUp
 }
 
-// fills counts the buffers of size buffer the sends fill: one send of
-// that size, or consecutive sends that add up to it (the first with the
-// head, where the head shares it), as group finds them.
+// fills counts the buffers of size buffer the sends fill, as group finds
+// them.
 func (p *uploadPlan) fills(t *curltrace.Trace, buffer int) int {
 	n := 0
 	for _, q := range p.reqs {
@@ -383,27 +382,49 @@ func (p *uploadPlan) fills(t *curltrace.Trace, buffer int) int {
 			continue
 		}
 		size := func(k int) int { return t.Events[q.sends[k]].Size }
-		for k := 0; k < len(q.sends); {
-			sum := 0
-			if k == 0 && q.head >= 0 {
-				sum = q.headSize
-				if sum+size(0) > buffer || sum+size(0) < buffer && len(q.sends) == 1 {
-					sum = 0
-				}
-			}
-			j := k
-			for ; j < len(q.sends) && sum+size(j) < buffer; j++ {
-				sum += size(j)
-			}
-			if j < len(q.sends) && sum+size(j) == buffer {
-				n++
-				k = j + 1
-				continue
-			}
-			k++
+		head := 0
+		if q.head >= 0 && sharesHead(q.headSize, size, len(q.sends), buffer) {
+			head = q.headSize
 		}
+		bufferRuns(size, len(q.sends), head, buffer, func(k, j int) { n++ })
 	}
 	return n
+}
+
+// sharesHead tells whether the request head shared the first buffer: it
+// and the first sends add up to it.
+func sharesHead(headSize int, size func(int) int, n, buffer int) bool {
+	sum := headSize
+	for k := 0; k < n && sum < buffer; k++ {
+		if sum += size(k); sum == buffer {
+			return true
+		}
+	}
+	return false
+}
+
+// bufferRuns calls fill for each run of sends k..j that filled one buffer:
+// they add up to it, the first run with head (the head's size when it
+// shared the buffer, else 0). A send no run takes may begin the next run
+// (review 27: after a form part's short read, 50680 + 14856 = 65536 had
+// been passed over with it).
+func bufferRuns(size func(int) int, n, head, buffer int, fill func(k, j int)) {
+	for k := 0; k < n; {
+		sum := 0
+		if k == 0 {
+			sum = head
+		}
+		j := k
+		for ; j < n && sum+size(j) < buffer; j++ {
+			sum += size(j)
+		}
+		if j < n && sum+size(j) == buffer {
+			fill(k, j)
+			k = j + 1
+			continue
+		}
+		k++
+	}
 }
 
 // group finds the sends that filled each buffer: curl offers the socket
@@ -424,46 +445,26 @@ func (q *upRequest) group(t *curltrace.Trace, buffer int) {
 		return
 	}
 	size := func(k int) int { return t.Events[q.sends[k]].Size }
-	// The head shared the first buffer when it and the first sends add up
-	// to it.
-	if q.head >= 0 {
-		sum := q.headSize
-		for k := 0; k < n && sum < buffer; k++ {
-			if sum += size(k); sum == buffer {
-				q.shared = true
-			}
-		}
+	head := 0
+	if q.head >= 0 && sharesHead(q.headSize, size, n, buffer) {
+		q.shared, head = true, q.headSize
 	}
-	for k := 0; k < n; {
+	// What curl offered is known only in a run that filled a buffer: the
+	// buffer less the sends of it before (offered stays 0 elsewhere).
+	bufferRuns(size, n, head, buffer, func(k, j int) {
 		sum := 0
-		if k == 0 && q.shared {
-			sum = q.headSize
+		if k == 0 {
+			sum = head
 		}
-		j := k
-		for ; j < n && sum+size(j) <= buffer; j++ {
-			q.offered[j] = buffer - sum
-			sum += size(j)
-			if sum == buffer {
-				break
-			}
+		for m := k; m <= j; m++ {
+			q.offered[m] = buffer - sum
+			sum += size(m)
+			q.groups[m] = j - k + 1
 		}
-		if j < n && sum == buffer {
-			for m := k; m <= j; m++ {
-				q.groups[m] = j - k + 1
-			}
-			if j == k && !(k == 0 && q.shared) {
-				q.full++ // filled by one send alone (the head shares the first)
-			}
-			k = j + 1
-			continue
+		if j == k && !(k == 0 && q.shared) {
+			q.full++ // filled by one send alone (the head shares the first)
 		}
-		// No buffer fills from here: the sizes do not tell what curl
-		// offered. The next send may begin a buffer (review 27: after a
-		// form part's short read, 50680 + 14856 = 65536 had been passed
-		// over with it).
-		q.offered[k] = 0
-		k++
-	}
+	})
 }
 
 // sendKind is what a send is, from the trace's sizes alone.
