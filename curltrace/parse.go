@@ -406,7 +406,7 @@ func (p *parser) skippable(line []byte) bool {
 // cutHead tells whether line, the last of the file and without its
 // newline, is the start of an event header or info line.
 func cutHead(line []byte) bool {
-	if i := max(bytes.LastIndex(line, []byte("<=")), bytes.LastIndex(line, []byte("=>")), bytes.LastIndex(line, []byte("=="))); i >= 0 {
+	if bytes.Contains(line, []byte("<=")) || bytes.Contains(line, []byte("=>")) || bytes.Contains(line, []byte("==")) {
 		return true
 	}
 	_, _, _, _, rest := parsePrefix(line)
