@@ -63,7 +63,7 @@ type Direction struct {
 	sizes     sizeCounts
 	sizeHint  uint8          // index in sizes of the last size counted: a bulk transfer repeats it
 	optLens   [11]uint16     // data segments by TCP option words (0..10), saturating
-	recent    [1]fingerprint // the last data packet, to spot one captured twice
+	recent    [1]fingerprint // the last packet with data, FIN or RST, to spot one captured twice
 	nRecent   uint8
 	started   bool
 	syns      uint8  // SYNs this side sent, saturating
@@ -79,7 +79,8 @@ type hole struct {
 }
 
 // fingerprint identifies a packet well enough to spot it captured twice:
-// its sequence and ACK numbers, TSval, payload length, IP ID and window,
+// its sequence and ACK numbers, TSval, payload length (its flags in the
+// top byte: a bare FIN is not the bare RST after it), IP ID and window,
 // packed in three words so the compiler keeps it in registers (six
 // fields were copied through memory, 4% of reading real-1500).
 type fingerprint struct {
@@ -90,7 +91,7 @@ type fingerprint struct {
 func fingerprintOf(p *decoded) fingerprint {
 	return fingerprint{
 		seqAck: uint64(p.seq)<<32 | uint64(p.ack),
-		tsLen:  uint64(p.tsval)<<32 | uint64(uint32(p.payload)),
+		tsLen:  uint64(p.tsval)<<32 | uint64(uint32(p.payload)^uint32(p.flags)<<24),
 		idWin:  uint32(p.ipID)<<16 | uint32(p.window),
 	}
 }
@@ -182,6 +183,17 @@ func (d *Direction) segment(p *decoded, now int64, oooWindow int64, rev *Directi
 
 // sent is segment for a packet that is not a copy, but for its ACK.
 func (d *Direction) sent(p *decoded, now int64, oooWindow int64, rev *Direction) (off int64, kind Kind) {
+	// A packet with data, FIN or RST that repeats the one before it
+	// exactly (its IP ID or timestamp too) is that packet captured twice:
+	// a duplicate, and nothing else (a FIN copy counted twice in fins).
+	if p.payload > 0 || p.flags&(flagFIN|flagRST) != 0 {
+		fp := fingerprintOf(p)
+		if (p.ipID != 0 || p.hasTSval) && d.seenRecently(fp) {
+			d.Duplicates++
+			return d.offset(p.seq), KindDuplicate
+		}
+		d.remember(fp)
+	}
 	if p.flags&flagRST != 0 {
 		d.Resets++
 	}
@@ -226,13 +238,6 @@ func (d *Direction) sent(p *decoded, now int64, oooWindow int64, rev *Direction)
 		}
 		return off, kind
 	}
-
-	fp := fingerprintOf(p)
-	if (p.ipID != 0 || p.hasTSval) && d.seenRecently(fp) {
-		d.Duplicates++
-		return off, kind | KindDuplicate
-	}
-	d.remember(fp)
 
 	if n == 1 && off == d.highest-1 && p.flags&(flagSYN|flagFIN|flagRST) == 0 {
 		d.KeepAlives++

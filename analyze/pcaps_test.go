@@ -185,3 +185,38 @@ func TestClockSteppedBack(t *testing.T) {
 		t.Errorf("%d retransmitted, %d out of order; tshark: 5, 97", d.RetransmittedSegments, d.OutOfOrderSegments)
 	}
 }
+
+// TestEveryPacketCapturedTwice: pcaps/lo-methods.pcap merged with itself
+// by mergecap (analyze/testdata/lo-methods-twice.pcap), as a capture of a
+// mirrored port holds each packet twice. tshark calls each FIN's copy a
+// retransmission; segscope counts every copy of a packet with data, FIN
+// or RST as a duplicate and nothing else, so the counts are the single
+// capture's (a FIN's copy was counted twice in fins).
+func TestEveryPacketCapturedTwice(t *testing.T) {
+	once, err := analyzeFile(t, "../pcaps/lo-methods.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, err := analyzeFile(t, "testdata/lo-methods-twice.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(once.Connections) != 2 || len(twice.Connections) != 2 {
+		t.Fatalf("%d and %d connections, want 2 and 2", len(once.Connections), len(twice.Connections))
+	}
+	for i := range once.Connections {
+		for _, dir := range []Dir{ClientToServer, ServerToClient} {
+			o, w := once.Connections[i].Dir(dir), twice.Connections[i].Dir(dir)
+			if o.Duplicates != 0 || o.Fins != 1 {
+				t.Fatalf("conn %d %v: the single capture has %d duplicates and %d FINs; want 0 and 1 (tshark)", i, dir, o.Duplicates, o.Fins)
+			}
+			if w.Fins != o.Fins || w.Resets != o.Resets || w.DataSegments != o.DataSegments || w.PayloadBytes != o.PayloadBytes ||
+				w.RetransmittedSegments != o.RetransmittedSegments || w.ZeroWindows != o.ZeroWindows || w.Packets != 2*o.Packets {
+				t.Errorf("conn %d %v: twice %+v\nonce %+v", i, dir, *w, *o)
+			}
+			if want := o.DataSegments + o.Fins + o.Resets; w.Duplicates != want {
+				t.Errorf("conn %d %v: %d duplicates, want %d (%d data segments, %d FINs, %d RSTs)", i, dir, w.Duplicates, want, o.DataSegments, o.Fins, o.Resets)
+			}
+		}
+	}
+}

@@ -84,8 +84,8 @@ var DirFields = Fields[dirRow]{
 	col("duplicate_segments", FieldInt, "segments", "segments whose bytes and flags had all been seen (two capture points, or a copy)", func(r *dirRow) fieldValue { return intV(int64(r.d.Duplicates)) }),
 	col("zero_windows", FieldInt, "segments", "segments advertising a zero window", func(r *dirRow) fieldValue { return intV(int64(r.d.ZeroWindows)) }),
 	col("keep_alives", FieldInt, "segments", "keep-alive probes", func(r *dirRow) fieldValue { return intV(int64(r.d.KeepAlives)) }),
-	col("resets", FieldInt, "segments", "segments with RST", func(r *dirRow) fieldValue { return intV(int64(r.d.Resets)) }),
-	col("fins", FieldInt, "segments", "segments with FIN", func(r *dirRow) fieldValue { return intV(int64(r.d.Fins)) }),
+	col("resets", FieldInt, "segments", "segments with RST, not counting copies (duplicates)", func(r *dirRow) fieldValue { return intV(int64(r.d.Resets)) }),
+	col("fins", FieldInt, "segments", "segments with FIN, not counting copies (duplicates)", func(r *dirRow) fieldValue { return intV(int64(r.d.Fins)) }),
 	col("pushed_segments", FieldInt, "segments", "data segments with PSH", func(r *dirRow) fieldValue { return intV(int64(r.d.PushedSegments)) }),
 	col("missing_bytes", FieldInt, "bytes", "stream bytes the capture never saw (Zeek's `missed_bytes`)", func(r *dirRow) fieldValue { return intV(r.d.MissingBytes) }),
 }
