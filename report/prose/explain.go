@@ -501,7 +501,13 @@ func recordText(e explain.Event) string {
 	if !r.OverheadKnown {
 		over := overheadGuess(r.Length - r.Before - e.Size)
 		if r.Suite != "" {
-			over = overheadText(r) + ", a suite segscope does not decrypt (its IV, MAC and padding)"
+			// A CBC record adds an IV, a MAC and padding; other suites
+			// segscope does not decrypt (CCM) add a nonce and a tag.
+			parts := "its nonce and tag"
+			if cbcSuite(r.Suite) {
+				parts = "its IV, MAC and padding"
+			}
+			over = overheadText(r) + ", a suite segscope does not decrypt (" + parts + ")"
 		}
 		return fmt.Sprintf("TLS record #%d (%s) is %d bytes after its header: %d of %s%s + %d of record overhead (%s); curl reads one record per SSL_read, so the record size the server chose sets N",
 			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Length-r.Before-e.Size, over)
@@ -535,6 +541,24 @@ func overheadText(r *explain.RecordFact) string {
 		return fmt.Sprintf("%s, %s", v, r.Suite)
 	}
 	return v
+}
+
+// cbcSuite tells a CBC suite by its IANA name (..._CBC_...) or OpenSSL's,
+// which names the AEAD mode (GCM, CCM, CHACHA20-POLY1305) and not CBC
+// ("ECDHE-RSA-AES128-SHA256").
+func cbcSuite(name string) bool {
+	if strings.Contains(name, "CBC") {
+		return true
+	}
+	if strings.HasPrefix(name, "TLS_") {
+		return false
+	}
+	for _, aead := range []string{"GCM", "CCM", "POLY1305"} {
+		if strings.Contains(name, aead) {
+			return false
+		}
+	}
+	return true
 }
 
 // overheadGuess names the suites whose overhead is n bytes, when the

@@ -295,3 +295,22 @@ func TestSkippedSentence(t *testing.T) {
 		}
 	}
 }
+
+// TestCBCSuite: only CBC suites are said to add an IV, a MAC and padding
+// (review: a CCM suite's record was said to).
+func TestCBCSuite(t *testing.T) {
+	for name, want := range map[string]bool{
+		"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256":  true,
+		"ECDHE-RSA-AES128-SHA256":                true,
+		"AES256-SHA":                             true,
+		"TLS_ECDHE_ECDSA_WITH_AES_128_CCM":       false,
+		"TLS_AES_128_CCM_8_SHA256":               false,
+		"ECDHE-ECDSA-AES128-CCM8":                false,
+		"ECDHE-ARIA128-GCM-SHA256":               false,
+		"TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256": false,
+	} {
+		if got := cbcSuite(name); got != want {
+			t.Errorf("cbcSuite(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
