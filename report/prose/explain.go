@@ -127,7 +127,7 @@ func causeMeaning(c explain.Cause) string {
 	case explain.CauseBufferCap:
 		return "capped by curl's receive buffer while more was waiting"
 	case explain.CauseRateLimit:
-		return "curl paused to hold --limit-rate, then filled its buffer"
+		return "curl paused reading (--limit-rate, or its output or other transfers held it), then filled its buffer"
 	case explain.CauseBodyEnd:
 		return "the last bytes of the body"
 	case explain.CauseAfterHeaders:
