@@ -1040,3 +1040,42 @@ func TestBodyBetweenEvents(t *testing.T) {
 		t.Errorf("cut header after the body: %v, %d events, skipped %v", err, len(tr.Events), tr.Skipped)
 	}
 }
+
+// TestCutHead: the last line of a file, without its newline, is a header
+// cut short only when it is one, whole or in part; a body ending in
+// base64's "==" is text (it was taken for a cut header: "trace cut short").
+func TestCutHead(t *testing.T) {
+	for line, want := range map[string]bool{
+		"<":                           true,
+		"=":                           true,
+		"==":                          true,
+		"== In":                       true,
+		"<= Recv da":                  true,
+		"=> Send data, 12":            true,
+		"12:":                         true,
+		"12:34:56.78":                 true,
+		"12:34:56.789012 ":            true,
+		"12:34:56.789012 [0-":         true,
+		"12:34:56.789012 [0-0] <= Re": true,
+		"[0-x] == Info":               true,
+		"some body text<= Recv da":    true,
+		"aGVsbG8gd29ybGQ==":           false,
+		"key=value&other==":           false,
+		"a => b":                      true, // a marker with its space: cannot tell it from a glued header
+		"plain text":                  false,
+		"12 bytes":                    false,
+		"[note]":                      false,
+	} {
+		if got := cutHead([]byte(line)); got != want {
+			t.Errorf("cutHead(%q) = %v, want %v", line, got, want)
+		}
+	}
+	// A body written between the events whose bytes are not the read's
+	// (curl writes a chunked body decoded), ending the file in "==".
+	s := "== Info: x\n<= Recv header, 4 bytes (0x4)\n0000: 48 54 54 50                                     HTTP\n" +
+		"<= Recv data, 3 bytes (0x3)\n0000: 61 62 63                                        abc\nZm9vYmFy=="
+	tr, err := Parse(strings.NewReader(s), "t")
+	if err != nil || len(tr.Events) != 3 || len(tr.Skipped) != 1 || tr.Skipped[0] != (LineSpan{First: 6, Last: 6}) {
+		t.Errorf("body ending in ==: %v, %d events, skipped %v", err, len(tr.Events), tr.Skipped)
+	}
+}

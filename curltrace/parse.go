@@ -404,13 +404,61 @@ func (p *parser) skippable(line []byte) bool {
 }
 
 // cutHead tells whether line, the last of the file and without its
-// newline, is the start of an event header or info line.
+// newline, is the start of an event header or info line: a marker cut
+// anywhere ("<", "== In", "<= Recv da"), after a timestamp and ids or part
+// of them, or a marker with its space glued after other text. Text that
+// only ends in "==" (a base64 body's padding) is not.
 func cutHead(line []byte) bool {
-	if bytes.Contains(line, []byte("<=")) || bytes.Contains(line, []byte("=>")) || bytes.Contains(line, []byte("==")) {
-		return true
+	if len(line) == 0 {
+		return false
 	}
 	_, _, _, _, rest := parsePrefix(line)
-	return len(rest) < len(line) || len(line) < 3 && (line[0] == '<' || line[0] == '=')
+	if len(rest) < len(line) && len(rest) == 0 {
+		return true // a timestamp, ids: the marker never came
+	}
+	if len(rest) == len(line) && (cutTime(line) || cutIDs(line)) {
+		return true
+	}
+	if len(rest) < len(line) && cutIDs(rest) {
+		return true
+	}
+	for _, m := range [...]string{"<= ", "=> ", "== Info: "} {
+		if bytes.HasPrefix(rest, []byte(m)) || bytes.HasPrefix([]byte(m), rest) {
+			return true
+		}
+		if bytes.Contains(line, []byte(m[:3])) {
+			return true // glued after a body's text
+		}
+	}
+	return false
+}
+
+// cutTime tells whether b is the start of a "HH:MM:SS.uuuuuu " timestamp
+// cut short (three bytes at least: "12:").
+func cutTime(b []byte) bool {
+	const shape = "00:00:00.000000 "
+	if len(b) < 3 || len(b) >= len(shape) {
+		return false
+	}
+	for i, c := range b {
+		if shape[i] == '0' && (c < '0' || c > '9') || shape[i] != '0' && c != shape[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// cutIDs tells whether b is the start of curl 8's "[0-1] " ids cut short.
+func cutIDs(b []byte) bool {
+	if len(b) < 2 || b[0] != '[' {
+		return false
+	}
+	for _, c := range b[1:] {
+		if (c < '0' || c > '9') && c != '-' && c != 'x' {
+			return false
+		}
+	}
+	return true
 }
 
 // skip adds line n to Trace.Skipped.

@@ -46,7 +46,7 @@ func curlVersion(t *Trace) Version {
 		default:
 			continue
 		}
-		k := bytes.Index(bytes.ToLower(s), []byte("user-agent: curl/"))
+		k := bytes.Index(asciiLower(s), []byte("user-agent: curl/"))
 		if k < 0 {
 			continue
 		}
@@ -55,6 +55,20 @@ func curlVersion(t *Trace) Version {
 		}
 	}
 	return Version{}
+}
+
+// asciiLower lowers ASCII letters only, keeping every other byte where it
+// was: bytes.ToLower turns a byte that is not UTF-8 into three, and an
+// index into its result overran the line (found by FuzzParse).
+func asciiLower(s []byte) []byte {
+	out := make([]byte, len(s))
+	for i, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // parseVersion reads "8.14.1" (up to a space, CR or bracket).
