@@ -103,6 +103,7 @@ const (
 	ByStrayStop                 // a read of the trace stopped where one read of this capture's stream could not: maybe another run's trace
 	BySendPause                 // curl waited before the send with the socket free: it paced itself (--limit-rate)
 	ByServerSegments            // seen from the server: its segments left apart; GRO on curl's host may have merged them, and when they arrived is not known
+	ByBufferFromReads           // curl's buffer size is taken from the reads (--limit-rate's): no trace line or option names it
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -145,6 +146,7 @@ var inferenceNames = [...]string{
 	ByStrayStop:       "stray-stop",
 	BySendPause:       "send-pause",
 	ByServerSegments:  "server-segments",
+	ByBufferFromReads: "buffer-from-reads",
 }
 
 func (i Inference) String() string {

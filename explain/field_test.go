@@ -479,7 +479,7 @@ func TestFieldLimitRateHeaderShared(t *testing.T) {
 		line  int
 		cause Cause
 		conf  Confidence
-	}{{43, CauseBufferCap, Certain}, {3229, CauseRateLimit, Inferred}, {6430, CauseBodyEnd, Certain}}
+	}{{43, CauseBufferCap, Inferred}, {3229, CauseRateLimit, Inferred}, {6430, CauseBodyEnd, Certain}}
 	for i, w := range want {
 		if e := r.Events[i]; e.Line != w.line || e.Cause != w.cause || e.Confidence != w.conf {
 			t.Errorf("line %d: %v %v, want line %d %v %v", e.Line, e.Cause, e.Confidence, w.line, w.cause, w.conf)

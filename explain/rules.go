@@ -241,7 +241,7 @@ func clearRules(f *Facts) verdict {
 		// The read filled curl's buffer and stopped inside a segment,
 		// the rest of which had come with it (a socket receives whole
 		// segments), wherever the capture was taken.
-		return certain(CauseBufferCap)
+		return capped(f)
 	case s.Resent > 0 && s.Count > 1 && f.Point != nil && f.Point.Where == PointServer:
 		// Seen from the server, which sent some of these bytes twice:
 		// which copy reached curl, and when, is not in the capture, so
@@ -401,6 +401,20 @@ func tcpNeed(f *Facts) []Need {
 	return []Need{NeedTCPTrace}
 }
 
+// capped: the read filled curl's buffer while more was waiting. Certain
+// when the buffer's size is known; taken from the reads alone (as
+// --limit-rate sizes it, no trace line or option naming it), it is what
+// a capture of another run, where reads stop anywhere, would give too
+// (review 31: 79872-byte reads that ended at the window in their own
+// capture were "capped by the --limit-rate buffer, certain" in the other
+// run's).
+func capped(f *Facts) verdict {
+	if f.Buffer.Kind == BufferLimitRate && f.Buffer.LimitRate == "" {
+		return inferred(CauseBufferCap, ByBufferFromReads, tcpNeed(f)...)
+	}
+	return certain(CauseBufferCap)
+}
+
 // bufferRule: the read is as large as curl's buffer. It was capped when
 // more was waiting: the read stopped inside a segment, or the next one
 // had been captured before the read. curl paused for --limit-rate when
@@ -417,7 +431,7 @@ func bufferRule(f *Facts) verdict {
 	}
 	switch {
 	case s.EndsInside || s.NextArrived:
-		return certain(CauseBufferCap)
+		return capped(f)
 	case f.Body != nil && f.Body.AtEnd:
 		// Nothing came after it: the buffer size is a coincidence (a
 		// recv that filled its length says only that at least that much

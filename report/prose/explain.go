@@ -456,7 +456,7 @@ func bufferText(e explain.Event) string {
 	switch {
 	case s == nil:
 		return out
-	case e.Confidence != explain.Certain:
+	case e.Confidence != explain.Certain && e.Inference != explain.ByBufferFromReads:
 		return out + fmt.Sprintf(" (%d segments: %s)", s.Count, segSizes(e.Segments))
 	case s.EndsInside:
 		return out + fmt.Sprintf(" while more was waiting: it stopped inside packet %d, after %d segments (%s)%s", e.Segments[len(e.Segments)-1].Packet, s.Count, segSizes(e.Segments), framing(f.Chunks))
@@ -763,6 +763,8 @@ func inferenceText(e explain.Event) string {
 		return "seen from the server, which sent these bytes again: the first copy is taken as lost on the way, and the bytes after it as waiting in curl's socket for the resent one"
 	case explain.BySendPause:
 		return "the upload's sends mostly came after pauses though the socket was not backed up: curl was pacing itself, as --limit-rate does (the trace does not name the option)"
+	case explain.ByBufferFromReads:
+		return "curl's buffer size is taken from the reads, as --limit-rate sets it; nothing in the trace names the option, and a capture of another run, where the reads stop anywhere, would look the same"
 	case explain.ByStrayStop:
 		return "a read of this trace stopped where no read of this capture connection's stream can (see the problems): the trace may be of another run than the capture, and this cause not the read's"
 	case explain.ByDistantClocks:
