@@ -104,6 +104,7 @@ const (
 	BySendPause                 // curl waited before the send with the socket free: it paced itself (--limit-rate)
 	ByServerSegments            // seen from the server: its segments left apart; GRO on curl's host may have merged them, and when they arrived is not known
 	ByBufferFromReads           // curl's buffer size is taken from the reads (--limit-rate's): no trace line or option names it
+	ByHeldMSS                   // most of the sender's segments had this size, below the MSS, and left without PSH: a path MTU it learnt
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -147,6 +148,7 @@ var inferenceNames = [...]string{
 	BySendPause:       "send-pause",
 	ByServerSegments:  "server-segments",
 	ByBufferFromReads: "buffer-from-reads",
+	ByHeldMSS:         "held-mss",
 }
 
 func (i Inference) String() string {
@@ -386,6 +388,16 @@ type MSSFact struct {
 	Timestamps  bool        `json:"timestamps"`
 	Inferred    bool        `json:"inferred"`
 	IPv6        bool        `json:"ipv6"`
+	// Largest is the longest data segment this direction sent in the
+	// capture, when shorter than Effective (0 otherwise). Held is the size most of its segments had when that is
+	// below Effective and most left without PSH (the stack cut them, not
+	// the writes): the sender's segments were held below the MSS the
+	// SYNs allow, as a path MTU it learnt does (ICMP "fragmentation
+	// needed", review 31); HeldSegments of DataSegments had it.
+	Largest      int `json:"largest_segment,omitempty"`
+	Held         int `json:"held,omitempty"`
+	HeldSegments int `json:"held_segments,omitempty"`
+	DataSegments int `json:"data_segments,omitempty"`
 }
 
 // HeaderFact: the response header curl logged as Recv header right before

@@ -1951,3 +1951,48 @@ func TestFieldTraceLikeBody(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldPathMTUHeld: review 31. A router's link at MTU 1280 between
+// ends at 1500 (both SYNs: MSS 1460, 1440 on IPv6); the server learnt the
+// path MTU from ICMP "fragmentation needed" (11 in its capture, MTU 1280)
+// and cut its segments at 1228 (1208 on IPv6). nginx wrote the file in two
+// sendfile calls, so reads of one 1228-byte segment were not "one write per
+// segment" (short-segment): they are full segments of the held size,
+// inferred. tshark: 80 of 86 data segments 1228, 31 pushed (client); 80 of
+// 97, 11 of 1448 (server); IPv6 82 of 88 at 1208.
+func TestFieldPathMTUHeld(t *testing.T) {
+	for _, c := range []struct {
+		trace, capture            string
+		held, segs, data, largest int
+		full, short               int
+	}{
+		{"pmtud-1280-7.trace.gz", "pmtud-1280-7.pcap.gz", 1228, 80, 86, 1228, 73, 3},
+		{"pmtud-1280-7.trace.gz", "pmtud-1280-7-server.pcap.gz", 1228, 80, 97, 0, 65, 1},
+		{"pmtud6-1280-8.trace.gz", "pmtud6-1280-8.pcap.gz", 1208, 82, 88, 1208, 78, -1},
+	} {
+		tr := readTraceGz(t, c.trace)
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, c.capture), ""))
+		m := r.Summary.MSS
+		if m == nil || m.Held != c.held || m.HeldSegments != c.segs || m.DataSegments != c.data || m.Largest != c.largest {
+			t.Fatalf("%s: MSS fact %+v, want held %d in %d of %d, largest %d", c.capture, m, c.held, c.segs, c.data, c.largest)
+		}
+		full, short := 0, 0
+		for _, e := range r.Events {
+			switch {
+			case e.Cause == CauseFullSegment && e.Inference == ByHeldMSS:
+				full++
+				if e.Size != c.held || len(e.Segments) != 1 {
+					t.Errorf("%s line %d: %d bytes in %d segments taken as a held full segment", c.capture, e.Line, e.Size, len(e.Segments))
+				}
+			case e.Cause == CauseShortSegment:
+				short++
+				if e.Size == c.held {
+					t.Errorf("%s line %d: a %d-byte read is short-segment", c.capture, e.Line, e.Size)
+				}
+			}
+		}
+		if full != c.full || (c.short >= 0 && short != c.short) {
+			t.Errorf("%s: %d held full segments, %d short; want %d and %d", c.capture, full, short, c.full, c.short)
+		}
+	}
+}

@@ -287,6 +287,12 @@ func clearRules(f *Facts) verdict {
 		return certain(CauseLossRecovery) // the bytes were readable only once the hole was filled
 	case f.Push != nil:
 		return inferred(CauseSenderPush, ByPushFlags)
+	case s.Count == 1 && s.Exact && f.MSS != nil && f.MSS.Held > 0 && s.Largest == f.MSS.Held:
+		// One segment of the size most of the sender's had, below the
+		// MSS, cut by its stack (they mostly left without PSH): a full
+		// segment of the path it learnt, not one write (review 31: path
+		// MTU discovery to 1280, "one write per segment").
+		return inferred(CauseFullSegment, ByHeldMSS)
 	case s.Count == 1 && s.Exact && f.Nagle != nil:
 		// Held until the ACK of the data before it: the writes made
 		// meanwhile, not one (the capture does not show the writes).

@@ -117,7 +117,7 @@ func skewText(d time.Duration) string {
 func causeMeaning(c explain.Cause) string {
 	switch c {
 	case explain.CauseFullSegment:
-		return "one full-size segment (the effective MSS)"
+		return "one full-size segment (the effective MSS, or the smaller size the sender held its segments to)"
 	case explain.CauseShortSegment:
 		return "one segment smaller than the MSS: what the sender sent at once"
 	case explain.CauseChunkWrite:
@@ -277,6 +277,9 @@ func causeSentence(e explain.Event) string {
 	f := e.Facts
 	switch e.Cause {
 	case explain.CauseFullSegment:
+		if m := f.MSS; e.Inference == explain.ByHeldMSS && m != nil {
+			return fmt.Sprintf("one segment (packet %d) of %d bytes, the size %d of the server's %d data segments had, below the effective MSS %d (%s): a full segment as the server cut them", e.Segments[0].Packet, e.Size, m.HeldSegments, m.DataSegments, m.Effective, mssArithmetic(m))
+		}
 		return fmt.Sprintf("one segment (packet %d) carrying the effective MSS: %s", e.Segments[0].Packet, mssArithmetic(f.MSS))
 	case explain.CauseShortSegment:
 		than := fmt.Sprintf(", less than the effective MSS %d", effective(f.MSS))
@@ -765,6 +768,8 @@ func inferenceText(e explain.Event) string {
 		return "the upload's sends mostly came after pauses though the socket was not backed up: curl was pacing itself, as --limit-rate does (the trace does not name the option)"
 	case explain.ByBufferFromReads:
 		return "curl's buffer size is taken from the reads, as --limit-rate sets it; nothing in the trace names the option, and a capture of another run, where the reads stop anywhere, would look the same"
+	case explain.ByHeldMSS:
+		return "most of the server's segments had this size and left without PSH, so its stack, not its writes, cut them there: it held them below the MSS the SYNs allow, as a path MTU it learnt on the way does (" + heldMTU(e.Facts.MSS) + "); segscope does not read the ICMP messages that would tell which"
 	case explain.ByStrayStop:
 		return "a read of this trace stopped where no read of this capture connection's stream can (see the problems): the trace may be of another run than the capture, and this cause not the read's"
 	case explain.ByDistantClocks:
@@ -1157,6 +1162,10 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 				// Review 22: "up to 1448" beside 65160-byte units a
 				// veth passed whole to curl's socket.
 				out = append(out, fmt.Sprintf("A segment on the wire carries at most %d bytes (%s); %d of the server's segments in the capture are longer, units of its offload or merged by GRO, and where the path hands them on whole (a veth, loopback, GRO on curl's host) they reach curl's socket so.", s.MSS.Effective, mssArithmetic(s.MSS), sup))
+			} else if m := s.MSS; m.Largest > 0 && m.Largest < m.Effective {
+				// Review 31: "up to 1448" of a capture whose largest was
+				// 1228 (path MTU discovery).
+				out = append(out, fmt.Sprintf("The server's segments were up to %d bytes, less than the %d a full one carries (%s).", m.Largest, m.Effective, mssArithmetic(m)))
 			} else {
 				out = append(out, fmt.Sprintf("The segments themselves were up to %d bytes (%s).", s.MSS.Effective, mssArithmetic(s.MSS)))
 			}
@@ -1446,6 +1455,16 @@ func mssSentences(m *explain.MSSFact) []string {
 		return nil
 	}
 	out := []string{fmt.Sprintf("A full segment carries %s.", mssArithmetic(m))}
+	if m.Held > 0 {
+		largest := ""
+		if m.Largest > 0 {
+			largest = " (none longer)"
+			if m.Largest != m.Held {
+				largest = fmt.Sprintf(" (the largest %d)", m.Largest)
+			}
+		}
+		out = append(out, fmt.Sprintf("Yet %d of the server's %d data segments were %d bytes%s, and most left without PSH: its stack held them below the MSS, as a path MTU it learnt on the way does (%s), which the SYNs, advertising each end's own link, do not show.", m.HeldSegments, m.DataSegments, m.Held, largest, heldMTU(m)))
+	}
 	if m.Inferred {
 		return out
 	}
@@ -1454,7 +1473,11 @@ func mssSentences(m *explain.MSSFact) []string {
 		ipHdr, family = 40, "IPv6"
 	}
 	mtu := m.MSS + ipHdr + 20
-	out = append(out, fmt.Sprintf("MSS %d on %s means a path MTU of %d (%d - %d IP header - 20 TCP header = %d): the MSS already leaves out the IP and TCP headers.", m.MSS, family, mtu, mtu, ipHdr, m.MSS))
+	if m.Held > 0 {
+		out = append(out, fmt.Sprintf("MSS %d on %s is what an MTU of %d at the end that sent it gives (%d - %d IP header - 20 TCP header = %d): the MSS already leaves out the IP and TCP headers.", m.MSS, family, mtu, mtu, ipHdr, m.MSS))
+	} else {
+		out = append(out, fmt.Sprintf("MSS %d on %s means a path MTU of %d (%d - %d IP header - 20 TCP header = %d): the MSS already leaves out the IP and TCP headers.", m.MSS, family, mtu, mtu, ipHdr, m.MSS))
+	}
 	if m.OptionBytes > 0 {
 		what := "negotiated in the SYNs"
 		if m.Timestamps && m.OptionBytes == 12 {
@@ -1469,6 +1492,20 @@ func mssSentences(m *explain.MSSFact) []string {
 		out = append(out, fmt.Sprintf("So %d is not what a standard MTU-1500 path gives: there the MSS on %s is %d, and a full segment carries %d with timestamps, %d without.", m.Effective, family, std, std-12, std))
 	}
 	return out
+}
+
+// heldMTU is the MTU a held segment size means: "1228 + 12 of TCP
+// options + 40 of IP and TCP headers = 1280; an ICMP "fragmentation
+// needed" from a router, or a route's MTU on the server's side".
+func heldMTU(m *explain.MSSFact) string {
+	if m == nil || m.Held == 0 {
+		return "an ICMP \"fragmentation needed\" from a router, or a route's MTU on the server's side"
+	}
+	hdr, icmp := 40, "an ICMP \"fragmentation needed\""
+	if m.IPv6 {
+		hdr, icmp = 60, "an ICMPv6 \"packet too big\""
+	}
+	return fmt.Sprintf("%d + %d of TCP options + %d of IP and TCP headers = an MTU of %d; %s from a router, or a route's MTU on the server's side", m.Held, m.OptionBytes, hdr, m.Held+m.OptionBytes+hdr, icmp)
 }
 
 func capitalize(s string) string {
