@@ -483,8 +483,18 @@ func (a *Analyzer) track(c *Connection, dir Dir, p *decoded, now int64, number i
 	switch {
 	case p.dup:
 		// A copy on another interface: its SYN options and times are the
-		// other side of a router's, not this view's.
+		// other side of a router's, not this view's; its TTL tells that
+		// the capture holds both sides of a router.
+		if p.flags&flagSYN != 0 && d.SYN.Seen && p.ttl != d.SYN.TTL && d.SYN.CopyTTL == 0 {
+			d.SYN.CopyTTL = p.ttl
+		}
 	case p.flags&flagSYN != 0:
+		if d.SYN.Seen && p.ttl != d.SYN.TTL && d.SYN.CopyTTL == 0 {
+			// The SYN again with another TTL: a copy from the other
+			// side of a router (tcpdump -i any there), not resent by
+			// its host, whose TTL does not change.
+			d.SYN.CopyTTL = p.ttl
+		}
 		if !d.SYN.Seen {
 			d.SYN = p.synOptions
 			// A SYN seen after data from this side does not move the

@@ -56,6 +56,10 @@ type SYNOptions struct {
 	// initial value (64, 128, 255) on the host that sent it, lower past
 	// each router. It tells where the capture was taken.
 	TTL uint8
+	// CopyTTL is the TTL of the same SYN captured again on another
+	// interface, when it differs (0 otherwise): a router captured on
+	// both sides (tcpdump -i any), the SYN as it came in and went out.
+	CopyTTL uint8
 }
 
 // Handshake holds the times (Unix nanoseconds, 0 when not captured) of the

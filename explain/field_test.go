@@ -1996,3 +1996,34 @@ func TestFieldPathMTUHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldRouterBothSides: review 31. tcpdump -i any on a router between
+// client and server namespaces holds each packet twice, on its way in and
+// out (router-any-h1.pcap: the first 16 packets of that capture; tshark:
+// SYN TTL 64 on ifindex 587 and 63 on 590, SYN-ACK 64 on 590 and 63 on
+// 587). It was "not shown (the SYNs' TTLs ... alike on both sides, as on
+// one host)"; now the capture point is a router that forwarded them.
+func TestFieldRouterBothSides(t *testing.T) {
+	src, err := capture.Open(filepath.Join(field, "router-any-h1.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := analyze.New(analyze.Options{})
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result()
+	if len(res.Connections) != 1 {
+		t.Fatalf("%d connections, want 1", len(res.Connections))
+	}
+	c := res.Connections[0]
+	cs, ss := c.Dir(analyze.ClientToServer).SYN, c.Dir(analyze.ServerToClient).SYN
+	if cs.TTL != 64 || cs.CopyTTL != 63 || ss.TTL != 64 || ss.CopyTTL != 63 {
+		t.Errorf("SYN TTLs %d/%d, SYN-ACK %d/%d; want 64/63 both", cs.TTL, cs.CopyTTL, ss.TTL, ss.CopyTTL)
+	}
+	p := pointOf(c)
+	if p.By != "forwarded" || p.Where != PointUnknown || p.ClientCopyTTL != 63 || p.ServerCopyTTL != 63 {
+		t.Errorf("point %+v, want forwarded, unknown side, copies at 63", p)
+	}
+}

@@ -37,6 +37,11 @@ type PointFact struct {
 	// ClientTTL and ServerTTL are the TTLs (hop limits) of the two SYNs.
 	ClientTTL uint8 `json:"client_ttl,omitempty"`
 	ServerTTL uint8 `json:"server_ttl,omitempty"`
+	// ClientCopyTTL and ServerCopyTTL are the TTLs of the SYNs' copies
+	// on another interface of the capture, when they differ: a router
+	// captured on both sides (By "forwarded").
+	ClientCopyTTL uint8 `json:"client_copy_ttl,omitempty"`
+	ServerCopyTTL uint8 `json:"server_copy_ttl,omitempty"`
 	// SynToSynAck and SynAckToAck are the handshake's two gaps.
 	SynToSynAck time.Duration `json:"syn_to_synack_ns"`
 	SynAckToAck time.Duration `json:"synack_to_ack_ns"`
@@ -80,6 +85,14 @@ func pointFacts(c *analyze.Connection) *PointFact {
 	cs, ss := c.Dir(analyze.ClientToServer).SYN, c.Dir(analyze.ServerToClient).SYN
 	if cs.Seen && ss.Seen {
 		f.ClientTTL, f.ServerTTL = cs.TTL, ss.TTL
+		f.ClientCopyTTL, f.ServerCopyTTL = cs.CopyTTL, ss.CopyTTL
+		if cs.CopyTTL != 0 && ss.CopyTTL != 0 {
+			// Each SYN twice, on two interfaces, one TTL apart: a
+			// router that forwarded them, captured on both sides
+			// (review 31: "alike on both sides, as on one host").
+			f.By = "forwarded"
+			return f
+		}
 		// A SYN leaves its host with the initial TTL and loses one at
 		// each router: the side whose SYN still has it is where the
 		// capture was taken.

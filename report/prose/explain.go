@@ -1051,7 +1051,7 @@ func matchPointSentence(r *explain.Result, m explain.Match) string {
 // pointSentence names where the capture was taken when the capture
 // shows it, or when offload makes it matter.
 func pointSentence(p *explain.PointFact) string {
-	if p == nil || (p.Where == explain.PointUnknown && p.Super == 0) {
+	if p == nil || (p.Where == explain.PointUnknown && p.Super == 0 && p.By != "forwarded") {
 		return ""
 	}
 	var where string
@@ -1060,6 +1060,8 @@ func pointSentence(p *explain.PointFact) string {
 		return "" // nothing it changes
 	case p.By == "one-host":
 		where = "Captured on the one host both ends are on (client and server share an address): the segments are as curl's socket received them"
+	case p.By == "forwarded":
+		where = fmt.Sprintf("Captured on a router between them, on both sides (each SYN is in the capture twice, on two interfaces: the client's with TTL %d and %d, the server's with %d and %d, as it came in and went out)", p.ClientTTL, p.ClientCopyTTL, p.ServerTTL, p.ServerCopyTTL)
 	case p.Where != explain.PointUnknown && p.By == "ttl":
 		host, other, ttl, otherTTL := "client", "server's", p.ClientTTL, p.ServerTTL
 		if p.Where == explain.PointServer {
@@ -1082,9 +1084,9 @@ func pointSentence(p *explain.PointFact) string {
 	case p.By == "one-host":
 		return fmt.Sprintf("%s: %d of %d of the server's segments are longer than the MSS %d, handed over whole on the host (loopback passes GSO segments as they are), and curl's reads can take them whole.", where, p.Super, p.Segments, p.MSS)
 	case p.Where == explain.PointClient:
-		return fmt.Sprintf("%s, after receive offload: %d of %d of the server's segments are longer than the MSS %d, merged by GRO on curl's host (or passed whole by a veth), and curl's reads can take them whole.", where, p.Super, p.Segments, p.MSS)
+		return fmt.Sprintf("%s, after receive offload: %d of %d of the server's segments are longer than the MSS %d, merged by GRO on curl's host or a router before it (or passed whole by a veth), and curl's reads can take them whole.", where, p.Super, p.Segments, p.MSS)
 	case p.Where == explain.PointServer:
-		return fmt.Sprintf("%s: %d of %d of the server's segments are longer than the MSS %d, units of its segmentation offload (TSO/GSO), cut at the MSS where the path requires it (its NIC, or a router to a smaller MTU; a veth or a bridge passes them whole, and curl's host may take them so): the segments curl received, and when they reached it, are not in this capture; the times are when they passed the capture point.", where, p.Super, p.Segments, p.MSS)
+		return fmt.Sprintf("%s: %d of %d of the server's segments are longer than the MSS %d, units of its segmentation offload (TSO/GSO), or merged by GRO at the capture point (a router's interface facing the server sees its SYN with the TTL it left with too), cut at the MSS where the path requires it (its NIC, or a router to a smaller MTU; a veth or a bridge passes them whole, and curl's host may take them so): the segments curl received, and when they reached it, are not in this capture; the times are when they passed the capture point.", where, p.Super, p.Segments, p.MSS)
 	}
 	return fmt.Sprintf("%s; %d of %d of the server's segments are longer than the MSS %d: taken above the server's segmentation offload or after curl's receive offload, so a read whose size turns on how they reached curl is not explained as certain (one a TLS record or the body's end decides still is).", where, p.Super, p.Segments, p.MSS)
 }

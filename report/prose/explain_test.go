@@ -23,7 +23,7 @@ func TestPointSentence(t *testing.T) {
 	// Not "at the server": the TTLs put no router between the capture
 	// and the server, which a router's interface toward it fits too;
 	// and a veth passes offload's units whole to curl (review 12).
-	want := "Captured on the server's side (its SYN still had TTL 64, so no router was between; the client's SYN came with 63, past a router): 20 of 90 of the server's segments are longer than the MSS 1448, units of its segmentation offload (TSO/GSO), cut at the MSS where the path requires it (its NIC, or a router to a smaller MTU; a veth or a bridge passes them whole, and curl's host may take them so): the segments curl received, and when they reached it, are not in this capture; the times are when they passed the capture point."
+	want := "Captured on the server's side (its SYN still had TTL 64, so no router was between; the client's SYN came with 63, past a router): 20 of 90 of the server's segments are longer than the MSS 1448, units of its segmentation offload (TSO/GSO), or merged by GRO at the capture point (a router's interface facing the server sees its SYN with the TTL it left with too), cut at the MSS where the path requires it (its NIC, or a router to a smaller MTU; a veth or a bridge passes them whole, and curl's host may take them so): the segments curl received, and when they reached it, are not in this capture; the times are when they passed the capture point."
 	if got := pointSentence(server); got != want {
 		t.Errorf("server:\n got %q\nwant %q", got, want)
 	}
@@ -31,6 +31,13 @@ func TestPointSentence(t *testing.T) {
 	want = "Captured on the client's side (its SYN still had TTL 64, so no router was between; the server's SYN came with 63, past a router)."
 	if got := pointSentence(client); got != want {
 		t.Errorf("client:\n got %q\nwant %q", got, want)
+	}
+	// Review 31: tcpdump -i any on a router holds each SYN twice, one
+	// TTL apart; it was "alike on both sides, as on one host".
+	router := &explain.PointFact{By: "forwarded", ClientTTL: 64, ClientCopyTTL: 63, ServerTTL: 64, ServerCopyTTL: 63}
+	want = "Captured on a router between them, on both sides (each SYN is in the capture twice, on two interfaces: the client's with TTL 64 and 63, the server's with 64 and 63, as it came in and went out)."
+	if got := pointSentence(router); got != want {
+		t.Errorf("router:\n got %q\nwant %q", got, want)
 	}
 	if got := pointSentence(&explain.PointFact{Where: explain.PointUnknown}); got != "" {
 		t.Errorf("unknown point without offload: %q, want nothing said", got)
