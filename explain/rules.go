@@ -253,7 +253,10 @@ func clearRules(f *Facts) verdict {
 		return cannotTell(CauseUnknown, NeedClientCapture)
 	case f.Buffer != nil && f.Buffer.Filled:
 		return bufferRule(f)
-	case s.Count == 1 && s.Exact && s.Super == 1:
+	case s.Count == 1 && s.Exact && s.Super == 1 && (f.Body == nil || !f.Body.AtEnd):
+		// (A whole one that ends the body is body-end below: review 31
+		// had it sender-push, inferred, at the client and body-end,
+		// certain, at the server.)
 		return wholeSuper(f)
 	case s.Count == 1 && s.Exact && f.MSS != nil && s.Largest == f.MSS.Effective:
 		if f.MSS.Inferred {

@@ -70,3 +70,28 @@ func TestNoSSLTraceAdviceWhenGiven(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeSuperAtBodyEnd: review 31 (client capture past a router, the
+// server's TSO on): the body's last 3600 bytes came as one 3600-byte
+// segment, read whole. Captured at the client it was sender-push,
+// inferred; at the server body-end, certain. The body's end decides,
+// wherever the capture was taken; a whole one before it stays the
+// sender's push.
+func TestWholeSuperAtBodyEnd(t *testing.T) {
+	for _, atEnd := range []bool{true, false} {
+		ev := Event{Kind: curltrace.RecvData, Size: 3600, Conn: 0}
+		ev.Facts = Facts{Layer: LayerHTTP1, n: 3600,
+			Segments: &SegmentFact{Source: FromCapture, Count: 1, Covered: 3600, Super: 1, Largest: 3600, Exact: true},
+			MSS:      &MSSFact{Source: FromCapture, Effective: 1448, MSS: 1460},
+			Point:    &PointFact{Source: FromCapture, Where: PointClient, By: "ttl", Super: 53, Segments: 155, MSS: 1448},
+			Body:     &BodyFact{Source: FromCapture, Length: 300000, AtEnd: atEnd}}
+		decide(&ev, true)
+		want, conf := CauseBodyEnd, Certain
+		if !atEnd {
+			want, conf = CauseSenderPush, Inferred
+		}
+		if ev.Cause != want || ev.Confidence != conf {
+			t.Errorf("at end %v: %v %v, want %v %v", atEnd, ev.Cause, ev.Confidence, want, conf)
+		}
+	}
+}

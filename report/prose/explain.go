@@ -793,7 +793,7 @@ func inferenceText(e explain.Event) string {
 	case explain.ByNagle:
 		return "the server's short segments each left as the one before was acknowledged, never two unacknowledged, as Nagle's algorithm sends; the capture does not show the writes themselves, and a server writing just after each ACK would look alike"
 	case explain.ByShortSegment:
-		return "a segment shorter than the MSS is usually one write of a server that writes in pieces; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
+		return "a segment shorter than the MSS is usually one write of a server that writes in pieces, or the end of a longer one after full segments; a full receive window, the congestion window or the sender's own packet sizes (loopback, large writes) cut segments too, and the capture does not show the server's writes"
 	case explain.ByUnknownOverhead:
 		return "curl reads one record per SSL_read; what the record holds beyond the read is taken as the suite's overhead, which segscope cannot measure without decrypting"
 	case explain.ByUploadSizes:
@@ -1204,7 +1204,7 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		if k, line := byInference(r, explain.ByNagle); k > 0 {
 			return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS; %d of them left each right after curl's side acknowledged the one before, and no two small segments were ever unacknowledged at once: most likely Nagle's algorithm held what the server wrote until the ACK (it did not set TCP_NODELAY), so each segment is what it had written by then (one write, several, or part of one); a server writing just after each ACK would look the same, which only its writes tell (line %d).", n, s.Events, k, line)}
 		}
-		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces (the capture does not show its writes).", n, s.Events)}
+		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces, or the end of a longer write after full segments (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseLossRecovery:
 		if e.Inference == explain.ByServerResend {
 			return []string{fmt.Sprintf("%d of %d reads took bytes the server sent again (line %d: packet %d): seen from the server, the first copies are taken as lost on the way, and N as what the resent bytes made readable at once, not a sign of a slow reader (inferred: a capture at curl's host would show it).", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
@@ -1217,6 +1217,11 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	case explain.CauseSuperSegment:
 		if p := e.Facts.Point; p != nil && p.Where == explain.PointServer {
 			return []string{"The capture holds super-segments (several MSS merged by TSO/GSO): it was taken on the server's side, above its offload, so it cannot show the segments curl's socket received. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
+		}
+		if p := e.Facts.Point; p != nil && p.Where == explain.PointClient {
+			// Review 31: "where it was taken is not shown" beside
+			// "Captured on the client's side".
+			return []string{"The capture holds super-segments, taken on curl's side after receive offload: they are the segments curl's socket received, and these reads each took one whole; what each was made of on the wire (the sender's TSO/GSO unit passed whole by a veth or bridge, or wire segments GRO merged on curl's host or a router before it) is not in the capture. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
 		}
 		return []string{"The capture holds super-segments (several MSS merged by TSO/GSO on the sender or GRO on the receiver). Taken on the server's side above its offload, they are not what curl's socket received; taken on curl's host after GRO, they are; where it was taken is not shown, so reads inside them are not certain. " + capitalize(needText(explain.NeedBelowOffload)) + "."}
 	case explain.CauseMissing:
