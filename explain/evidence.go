@@ -105,6 +105,7 @@ const (
 	ByServerSegments            // seen from the server: its segments left apart; GRO on curl's host may have merged them, and when they arrived is not known
 	ByBufferFromReads           // curl's buffer size is taken from the reads (--limit-rate's): no trace line or option names it
 	ByHeldMSS                   // most of the sender's segments had this size, below the MSS, and left without PSH: a path MTU it learnt
+	ByRecordLeft                // the read stopped inside a TLS record whose plaintext is its length less the suite's overhead (TLS 1.3 padding aside)
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -149,6 +150,7 @@ var inferenceNames = [...]string{
 	ByServerSegments:  "server-segments",
 	ByBufferFromReads: "buffer-from-reads",
 	ByHeldMSS:         "held-mss",
+	ByRecordLeft:      "record-left",
 }
 
 func (i Inference) String() string {

@@ -2027,3 +2027,38 @@ func TestFieldRouterBothSides(t *testing.T) {
 		t.Errorf("point %+v, want forwarded, unknown side, copies at 63", p)
 	}
 }
+
+// TestFieldTLSRecordHalved: review 30. curl 8.14 --http1.1 --limit-rate 8k
+// over TLS 1.3 (nginx, 16 KiB records): curl's buffer is 8192, so each
+// 16384-byte record (tshark: 16401 on the wire, frames 13, 15, 16) is read
+// in two halves; strace: one 16401-byte socket read per record. The first
+// half was "cannot tell" (with the key log: "pass the key log"), the second
+// "the record size the server chose sets N". A read that stops inside a
+// record holding more is buffer-cap: certain with the key log, inferred
+// (record-left) from the wire alone.
+func TestFieldTLSRecordHalved(t *testing.T) {
+	want := []struct {
+		line  int
+		cause Cause
+	}{{270, CauseBufferCap}, {767, CauseTLSRecord}, {1284, CauseBufferCap}, {1797, CauseTLSRecord}, {2314, CauseBufferCap}, {2827, CauseTLSRecord}, {3344, CauseTLSRecord}}
+	for _, keys := range []string{filepath.Join(field, "tls13-limit8k-8.keys"), ""} {
+		tr := readTraceGz(t, "tls13-limit8k-8.trace.gz")
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tls13-limit8k-8.pcap.gz"), keys))
+		if len(r.Events) != len(want) {
+			t.Fatalf("keys %q: %d reads, want %d", keys, len(r.Events), len(want))
+		}
+		for i, w := range want {
+			e := r.Events[i]
+			conf := Certain
+			if keys == "" && w.cause == CauseBufferCap {
+				conf = Inferred
+			}
+			if e.Line != w.line || e.Cause != w.cause || e.Confidence != conf {
+				t.Errorf("keys %q: line %d %v %v, want line %d %v %v", keys, e.Line, e.Cause, e.Confidence, w.line, w.cause, conf)
+			}
+			if r := e.Facts.Record; w.cause == CauseBufferCap && (r == nil || r.Plain != 16384 || r.Plain-r.Before-e.Size != 8192) {
+				t.Errorf("keys %q: line %d record %+v, want 16384 of plaintext with 8192 left", keys, e.Line, r)
+			}
+		}
+	}
+}

@@ -465,6 +465,14 @@ func tlsRules(f *Facts) verdict {
 		return unknownOverhead(f)
 	case r.Plain-r.Before == sizeOf(f):
 		return certain(CauseTLSRecord)
+	case r.Plain-r.Before > sizeOf(f) && r.Source == FromKeyLog:
+		// The read stopped inside the record, which held more: SSL_read
+		// returns up to what it is asked for, so curl asked for no more,
+		// its buffer (review 30: --limit-rate 8k, 16 KiB records read in
+		// two 8192-byte halves; the first was "cannot tell").
+		return certain(CauseBufferCap)
+	case r.Plain-r.Before > sizeOf(f):
+		return inferred(CauseBufferCap, ByRecordLeft)
 	case r.Source == FromKeyLog:
 		return cannotTell(CauseUnknown, NeedSSLTrace)
 	}

@@ -296,6 +296,9 @@ func causeSentence(e explain.Event) string {
 	case explain.CauseBacklog:
 		return backlogText(e)
 	case explain.CauseBufferCap:
+		if f.Layer == explain.LayerTLS && f.Record != nil {
+			return recordCapText(e)
+		}
 		return bufferText(e)
 	case explain.CauseRateLimit:
 		if e.Inference == explain.ByPause {
@@ -469,6 +472,37 @@ func bufferText(e explain.Event) string {
 	return out + fmt.Sprintf(": [TCP] recv(len=%d) returned %d (line %d)", f.TCPRecv.Len, f.TCPRecv.NRead, f.TCPRecv.Line)
 }
 
+// tlsCaps counts the buffer-cap reads of HTTP/1 inside TLS, with the line
+// of the first.
+func tlsCaps(r *explain.Result) (n, line int) {
+	for _, e := range r.Events {
+		if e.Cause == explain.CauseBufferCap && e.Facts.Layer == explain.LayerTLS {
+			if n == 0 {
+				line = e.Line
+			}
+			n++
+		}
+	}
+	return n, line
+}
+
+// recordCapText: a read of HTTP/1 in TLS that stopped inside a record
+// holding more: curl's SSL_read asked for no more.
+func recordCapText(e explain.Event) string {
+	r := e.Facts.Record
+	asked, with := e.Size, ""
+	if h := e.Facts.Header; h != nil && h.Bytes > 0 && !r.SameAsPrevious && r.Before == h.Bytes {
+		asked += r.Before
+		with = fmt.Sprintf(" (%d of them the response header curl logged as Recv header just before: %d + %d)", r.Before, r.Before, e.Size)
+	}
+	took := ""
+	if r.SameAsPrevious && r.Before > 0 {
+		took = fmt.Sprintf(", %d of it taken by the reads before", r.Before)
+	}
+	return fmt.Sprintf("curl's SSL_read took %d bytes%s from TLS record #%d, which holds %d bytes of plaintext%s (%d on the wire, %s): the record had %d more, and SSL_read returns what it is asked for up to the record's end, so curl asked for no more: its buffer (or its room) ended the read, not the record",
+		asked, with, r.Index, r.Plain, took, r.Length, overheadText(r), r.Plain-r.Before-e.Size)
+}
+
 func bufferNote(b *explain.BufferFact) string {
 	switch {
 	case b.Kind == explain.BufferTCPRecv:
@@ -516,7 +550,13 @@ func recordText(e explain.Event) string {
 			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Length-r.Before-e.Size, over)
 	}
 	s := fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s)", r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r))
-	s += "; curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments"
+	if r.SameAsPrevious && r.Before > 0 {
+		// Review 30: the rest of a record an 8192-byte buffer had
+		// halved was "the record size the server chose sets N".
+		s += "; SSL_read returns at most what is left of one record, so N is what the reads before left of it, whatever the segments"
+	} else {
+		s += "; curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments"
+	}
 	if sg := e.Facts.Segments; sg != nil && sg.Count > 0 {
 		s += fmt.Sprintf(" (here %s: %s)", countOf(sg.Count, "segment", "segments"), segSizes(e.Segments))
 	}
@@ -770,6 +810,8 @@ func inferenceText(e explain.Event) string {
 		return "curl's buffer size is taken from the reads, as --limit-rate sets it; nothing in the trace names the option, and a capture of another run, where the reads stop anywhere, would look the same"
 	case explain.ByHeldMSS:
 		return "most of the server's segments had this size and left without PSH, so its stack, not its writes, cut them there: it held them below the MSS the SYNs allow, as a path MTU it learnt on the way does (" + heldMTU(e.Facts.MSS) + "); segscope does not read the ICMP messages that would tell which"
+	case explain.ByRecordLeft:
+		return "the record's plaintext is its length less the suite's overhead, from the wire without the key log; TLS 1.3 padding, which only the key log shows, would make it smaller"
 	case explain.ByStrayStop:
 		return "a read of this trace stopped where no read of this capture connection's stream can (see the problems): the trace may be of another run than the capture, and this cause not the read's"
 	case explain.ByDistantClocks:
@@ -1139,6 +1181,14 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		return append(out, mssSentences(s.MSS)...)
 	case explain.CauseBacklog, explain.CauseBufferCap:
 		waiting, sure := certainOf(r, explain.CauseBacklog, explain.CauseBufferCap)
+		if k, line := tlsCaps(r); k == waiting {
+			// Reads inside a TLS record come from the record, not the
+			// segments (review 30: "took several segments at once").
+			if sure == waiting {
+				return []string{fmt.Sprintf("%d of %d reads stopped inside a TLS record that held more (line %d): SSL_read returns what it is asked for up to the record's end, so curl asked for no more; its buffer, not the record or the segments, ended them.", k, s.Events, line)}
+			}
+			return []string{fmt.Sprintf("%d of %d reads are taken to have stopped inside a TLS record that held more (line %d; inferred, see each event): if so, curl asked SSL_read for no more, and its buffer, not the record or the segments, ended them.", k, s.Events, line)}
+		}
 		var out []string
 		switch {
 		case unixOnly(r.Trace) && r.Buffer != nil:
