@@ -94,6 +94,9 @@ type Plan struct {
 	Stdout, Stderr io.Writer
 	Env            []string
 	OnStart        func(name string, s Session) // called as each capture starts (to warn of a small buffer)
+	// KeyLogCopy, when set, is a key log (the user's SSLKEYLOGFILE) that
+	// this run's keys are appended to once curl exits.
+	KeyLogCopy string
 }
 
 // Captured is what one capture point saw.
@@ -179,6 +182,10 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 		if work, err = os.MkdirTemp(out.Dir, ".segscope-run-"); err != nil {
 			return nil, err
 		}
+		// Clean, as filepath.Dir is: "./.segscope-run-1" for --keep .
+		// never equalled the capture's directory, and the capture went
+		// with the work directory (review 32).
+		work = filepath.Clean(work)
 		defer os.RemoveAll(work) // empty once published
 	}
 	keys := filepath.Join(work, KeysFile)
@@ -205,6 +212,11 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 	}
 	out.stop(caps)
 	caps = nil
+	if p.KeyLogCopy != "" {
+		if err := appendFile(p.KeyLogCopy, keys); err != nil {
+			out.Errors = append(out.Errors, fmt.Errorf("adding this run's keys to SSLKEYLOGFILE %s: %w", p.KeyLogCopy, err))
+		}
+	}
 	if work != out.Dir {
 		if _, err := os.Stat(trace); err == nil {
 			var perr error
@@ -244,6 +256,26 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 		}
 	}
 	return out, out.explain(trace, name)
+}
+
+// appendFile appends the file from (when there is one) to to.
+func appendFile(to, from string) error {
+	b, err := os.ReadFile(from)
+	if errors.Is(err, os.ErrNotExist) || len(b) == 0 {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(to, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // publish moves this run's files from work into the kept directory,

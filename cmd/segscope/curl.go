@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -68,52 +70,11 @@ Capturing needs root, or the capabilities: sudo setcap cap_net_raw,cap_net_admin
 	return cmd
 }
 
-// urlValued are curl options whose value may hold "://" without being a
-// URL curl fetches.
-var urlValued = map[string]bool{
-	"-e": true, "--referer": true, "-x": true, "--proxy": true, "--preproxy": true,
-	"-H": true, "--header": true, "--proxy-header": true, "-d": true, "--data": true,
-	"--data-ascii": true, "--data-binary": true, "--data-raw": true, "--data-urlencode": true,
-	"--json": true, "-F": true, "--form": true, "--form-string": true, "-A": true,
-	"--user-agent": true, "-b": true, "--cookie": true, "-w": true, "--write-out": true,
-	"--doh-url": true, "--connect-to": true, "--resolve": true, "-o": true, "--output": true,
-	"-T": true, "--upload-file": true, "-K": true, "--config": true, "--url-query": true,
-}
-
-// shortValued are curl's one-letter options that take a value: in a
-// cluster such as -sSo, what follows one of them is its value.
-const shortValued = "AbcCdDeEFHKmoPQrtTuUwxXyYz"
-
 // followsRedirects tells whether curl's arguments ask it to follow
 // redirects (-L, --location, --location-trusted, also inside a cluster
 // of short options such as -sSL).
-func followsRedirects(args []string) bool {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--location" || a == "--location-trusted":
-			return true
-		case a == "--":
-			return false
-		case strings.HasPrefix(a, "--"):
-			if !strings.Contains(a, "=") && urlValued[a] {
-				i++ // its value
-			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			for j := 1; j < len(a); j++ {
-				if a[j] == 'L' {
-					return true
-				}
-				if strings.IndexByte(shortValued, a[j]) >= 0 {
-					if j == len(a)-1 {
-						i++ // its value is the next argument
-					}
-					break
-				}
-			}
-		}
-	}
-	return false
+func followsRedirects(line curlLine) bool {
+	return line.has("-L", "--location", "--location-trusted")
 }
 
 func runCurl(s *streams, o *curlOptions, args []string) error {
@@ -127,6 +88,10 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	if err := dirExists("--html", o.html); err != nil {
 		return err
 	}
+	line, err := parseCurlLine(args)
+	if err != nil {
+		return usageError{err}
+	}
 	if o.keep != "" {
 		var kept []string
 		for _, f := range []string{orchestrate.TraceFile, orchestrate.KeysFile, "capture.pcapng"} {
@@ -135,18 +100,33 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		if err := notAnOutput(o.html, kept...); err != nil {
 			return err
 		}
+		// curl's own downloads too (review 32: -o DIR/trace.txt, or -O
+		// of keys.txt into --keep ., was replaced by segscope's file).
+		for _, out := range line.outputs() {
+			if err := notAnOutput(out.path, kept...); err != nil {
+				return usageError{fmt.Errorf("curl writes %s (%s), which --keep %s keeps segscope's file as: keep them in another directory", out.path, out.flag, o.keep)}
+			}
+		}
 	}
 	bin, err := exec.LookPath(o.curl)
 	if err != nil {
 		return fmt.Errorf("%s not found: install curl (apt-get install curl) or name it with --curl", o.curl)
 	}
-	addrs, ports, err := target(args)
+	addrs, ports, err := line.target(os.Getenv, net.LookupHost)
 	var re resolveError
 	if errors.As(err, &re) {
-		return err
+		// curl may resolve what segscope cannot (its resolver, a
+		// typo): it runs alone, and its status is the run's (review 32:
+		// exit 1 where curl alone gave 6).
+		fmt.Fprintf(s.err, "segscope: %v: nothing to capture; curl runs without a capture\n", err)
+		return runCurlAlone(s, o.curl, args)
 	}
 	if err != nil {
 		return usageError{err}
+	}
+	for _, t := range line.values("--trace", "--trace-ascii") {
+		// curl takes the last trace option: segscope's, after the user's.
+		fmt.Fprintf(s.err, "segscope: curl's trace goes to segscope, not to %s (keep it with --keep DIR, as DIR/%s)\n", t, orchestrate.TraceFile)
 	}
 	iface := o.iface
 	if iface == "" {
@@ -166,7 +146,7 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	// capture.pcapng, as before. Following redirects (-L), curl may
 	// connect to any port of the target's hosts (http to https, another
 	// port of the same server): every port is captured.
-	if followsRedirects(args) {
+	if followsRedirects(line) {
 		ports = nil
 	}
 	live := capture.LiveOptions{Interface: iface, Hosts: addrs, Ports: ports}
@@ -177,7 +157,10 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	defer stop()
 	out, err := orchestrate.Run(ctx, orchestrate.Plan{
 		Curl: bin, Args: args, TraceConfig: orchestrate.CurlAtLeast(bin, 8, 3),
-		Dir: o.keep, Keep: o.keep != "", Settle: o.settle,
+		// The user's own key log gets this run's keys too (review 32: it
+		// was left empty, segscope's temporary one set in its place).
+		KeyLogCopy: os.Getenv("SSLKEYLOGFILE"),
+		Dir:        o.keep, Keep: o.keep != "", Settle: o.settle,
 		Captures: []orchestrate.Capture{{Name: "capture", Source: orchestrate.Local{}, Options: sniffer.Options{Live: live}}},
 		Stdin:    s.in, Stdout: s.out, Stderr: s.err,
 		OnStart: func(_ string, sess orchestrate.Session) {
@@ -235,6 +218,25 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		return errReported // the capture or the trace failed: scripts must see it
 	}
 	return nil
+}
+
+// runCurlAlone runs curl with the user's arguments and nothing else,
+// passing its output and status through.
+func runCurlAlone(s *streams, bin string, args []string) error {
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.in, s.out, s.err
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee) && ee.ExitCode() > 0:
+		return exitStatus(ee.ExitCode())
+	case err != nil:
+		return fmt.Errorf("running curl: %w", err)
+	}
+	// curl reached it where segscope could not look it up: nothing was
+	// captured, so nothing is explained.
+	fmt.Fprintf(s.err, "segscope: curl succeeded, but nothing was captured to explain: name the address with curl's --resolve HOST:PORT:ADDRESS\n")
+	return errReported
 }
 
 // exitStatus passes curl's exit status through.

@@ -18,7 +18,11 @@ func TestFollowsRedirects(t *testing.T) {
 		{[]string{"--header", "-L", "http://h/"}, false},
 		{[]string{"http://h/", "--", "-L"}, false},
 	} {
-		if got := followsRedirects(tc.args); got != tc.want {
+		line, err := parseCurlLine(tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := followsRedirects(line); got != tc.want {
 			t.Errorf("%q: %v, want %v", tc.args, got, tc.want)
 		}
 	}

@@ -40,35 +40,43 @@ func target(args []string) ([]netip.Addr, []uint16, error) {
 }
 
 func targetWith(args []string, env func(string) string, lookup func(string) ([]string, error)) ([]netip.Addr, []uint16, error) {
+	line, err := parseCurlLine(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return line.target(env, lookup)
+}
+
+// target is targetWith for a parsed command line.
+func (line curlLine) target(env func(string) string, lookup func(string) ([]string, error)) ([]netip.Addr, []uint16, error) {
 	r := curlRoutes{resolve: map[string][]netip.Addr{}, env: env}
+	for _, o := range line.opts {
+		switch o.name {
+		case "--resolve":
+			if err := r.addResolve(o.value); err != nil {
+				return nil, nil, err
+			}
+		case "--connect-to":
+			if err := r.addConnectTo(o.value); err != nil {
+				return nil, nil, err
+			}
+		case "-x", "--proxy":
+			r.proxy, r.proxySet = o.value, true
+		case "--noproxy":
+			r.noProxy = o.value
+		}
+	}
+	// Over a Unix socket curl connects to no host: it resolves none
+	// (review 32: http://docker/ was refused, "resolving docker"), and
+	// loopback is as good a place to listen as any.
+	unix := line.has("--unix-socket", "--abstract-unix-socket")
+	def := "http"
+	if v := line.values("--proto-default"); len(v) > 0 {
+		def = v[len(v)-1]
+	}
 	var urls []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, inline := strings.Cut(a, "=")
-		if !inline || !strings.HasPrefix(a, "--") {
-			name, val = a, ""
-			if urlValued[a] && i+1 < len(args) {
-				i++
-				val = args[i]
-			}
-		}
-		switch {
-		case name == "--resolve":
-			if err := r.addResolve(val); err != nil {
-				return nil, nil, err
-			}
-		case name == "--connect-to":
-			if err := r.addConnectTo(val); err != nil {
-				return nil, nil, err
-			}
-		case name == "-x" || name == "--proxy":
-			r.proxy, r.proxySet = val, true
-		case name == "--noproxy":
-			r.noProxy = val
-		case urlValued[name] || strings.HasPrefix(a, "-"):
-		case strings.Contains(a, "://"):
-			urls = append(urls, a)
-		}
+	for _, u := range line.urls {
+		urls = append(urls, withScheme(u, def))
 	}
 	var addrs []netip.Addr
 	var ports []uint16
@@ -99,6 +107,14 @@ func targetWith(args []string, env func(string) string, lookup func(string) ([]s
 			}
 		}
 		host := u.Hostname()
+		if unix {
+			p, err := strconv.ParseUint(port, 10, 16)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: bad port %q", a, port)
+			}
+			add([]netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1})}, uint16(p))
+			continue
+		}
 		if proxy := r.proxyFor(u.Scheme, host); proxy != "" {
 			h, p, err := proxyAddr(proxy)
 			if err != nil {
@@ -134,9 +150,24 @@ func targetWith(args []string, env func(string) string, lookup func(string) ([]s
 		add(ips, uint16(p))
 	}
 	if len(ports) == 0 {
-		return nil, nil, errors.New("no http:// or https:// URL among curl's arguments")
+		return nil, nil, errors.New("no URL among curl's arguments")
 	}
 	return addrs, ports, nil
+}
+
+// withScheme is u as curl reads it: without a scheme, the one its host's
+// first label names (ftp.example.com is FTP), else --proto-default's, else
+// http (review 32: "localhost:18500/x" was refused).
+func withScheme(u, def string) string {
+	if strings.Contains(u, "://") {
+		return u
+	}
+	for _, p := range []string{"ftp", "dict", "ldap", "imap", "smtp", "pop3"} {
+		if strings.HasPrefix(strings.ToLower(u), p+".") {
+			return p + "://" + u
+		}
+	}
+	return def + "://" + u
 }
 
 // resolveError is a name that did not resolve: not a mistake in the

@@ -450,3 +450,44 @@ func TestCurlVerbose(t *testing.T) {
 		t.Fatalf("%d bytes of reads explained, want 1048576", recv)
 	}
 }
+
+// TestCurlKeepsUserFiles: what review 32 found lost. --keep . kept the
+// trace and key log but threw the capture away (the work directory's
+// path, "./.segscope-run-N", never equalled the capture's cleaned one);
+// curl's own download named like a kept file was replaced by it; the
+// user's SSLKEYLOGFILE got none of the run's keys.
+func TestCurlKeepsUserFiles(t *testing.T) {
+	needLive(t)
+	srv := liveServer(t, true)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	userKeys := filepath.Join(dir, "user.keys")
+	t.Setenv("SSLKEYLOGFILE", userKeys)
+	code, _, errs := runCmd(t, nil, "curl", "--keep", ".", "--", "-sk", "-o", os.DevNull, srv.URL+"/big")
+	if code != 0 {
+		t.Fatalf("--keep .: exit %d, stderr %s", code, errs)
+	}
+	for _, f := range []string{"capture.pcapng", "trace.txt", "keys.txt"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("--keep .: %s: %v", f, err)
+		}
+	}
+	kept, _ := os.ReadFile(filepath.Join(dir, "keys.txt"))
+	got, _ := os.ReadFile(userKeys)
+	if len(kept) == 0 || !bytes.Equal(got, kept) {
+		t.Errorf("SSLKEYLOGFILE holds %d bytes, the run's key log %d: want the same keys", len(got), len(kept))
+	}
+	// curl's download where --keep puts segscope's trace: refused before
+	// anything runs, and nothing is written there.
+	code, _, errs = runCmd(t, nil, "curl", "--keep", "out", "--", "-sk", "--create-dirs", "-o", "out/trace.txt", srv.URL+"/big")
+	if code != 2 || !strings.Contains(errs, "curl writes out/trace.txt (-o out/trace.txt)") {
+		t.Errorf("-o into --keep: exit %d, stderr %q", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "trace.txt")); err == nil {
+		t.Error("-o into --keep: out/trace.txt was written")
+	}
+	code, _, errs = runCmd(t, nil, "curl", "--keep", ".", "--", "-skO", srv.URL+"/keys.txt")
+	if code != 2 || !strings.Contains(errs, "curl writes keys.txt") {
+		t.Errorf("-O keys.txt into --keep .: exit %d, stderr %q", code, errs)
+	}
+}

@@ -448,8 +448,44 @@ func TestCurlTarget(t *testing.T) {
 	if err != nil || len(addrs) != 2 || addrs[1].String() != "127.0.0.2" || !slices.Equal(ports, []uint16{19501, 19510}) {
 		t.Errorf("two URLs: %v %v %v", addrs, ports, err)
 	}
-	if _, _, err = target([]string{"-s", "localhost"}); err == nil {
+	if _, _, err = target([]string{"-s", "-o", "/dev/null"}); err == nil {
 		t.Error("no URL: no error")
+	}
+	// As curl reads them (review 32): a URL without a scheme is http; a
+	// clustered -x is the proxy and -e's value no URL; a value-taking
+	// option at the end is curl's error, not segscope's --trace eaten;
+	// over a Unix socket no name is looked up; after -- every argument
+	// is a URL.
+	for _, c := range []struct {
+		args  []string
+		addrs string
+		ports []uint16
+		err   string
+	}{
+		{[]string{"-s", "127.0.0.1:18500/x"}, "127.0.0.1", []uint16{18500}, ""},
+		{[]string{"-sx", "127.0.0.3:3128", "-o", "/dev/null", "http://127.0.0.1:18500/x"}, "127.0.0.3", []uint16{3128}, ""},
+		{[]string{"-sx127.0.0.4:3128", "http://127.0.0.1:18500/x"}, "127.0.0.4", []uint16{3128}, ""},
+		{[]string{"-se", "http://10.99.99.99/", "http://127.0.0.1:18500/x"}, "127.0.0.1", []uint16{18500}, ""},
+		{[]string{"-s", "http://127.0.0.1:18500/x", "-o"}, "", nil, "curl option -o: requires parameter"},
+		{[]string{"-S", "http://127.0.0.1:18500/x", "--header"}, "", nil, "curl option --header: requires parameter"},
+		{[]string{"--unix-socket", "/run/docker.sock", "http://docker/v1/info"}, "127.0.0.1", []uint16{80}, ""},
+		{[]string{"-s", "--", "127.0.0.5:81/-L"}, "127.0.0.5", []uint16{81}, ""},
+		{[]string{"ftp.example.test/x"}, "", nil, "only http and https URLs are explained"},
+	} {
+		addrs, ports, err := targetWith(c.args, func(string) string { return "" }, func(h string) ([]string, error) { return nil, fmt.Errorf("lookup %s: no such host", h) })
+		var got []string
+		for _, a := range addrs {
+			got = append(got, a.String())
+		}
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: %v, want error %q", c.args, err, c.err)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, " ") != c.addrs || !slices.Equal(ports, c.ports) {
+			t.Errorf("%q: %v %v %v, want %s %v", c.args, got, ports, err, c.addrs, c.ports)
+		}
 	}
 	// Every address a name resolves to is captured: curl may use any.
 	if addrs, _, err = target([]string{"http://localhost:9/"}); err != nil || len(addrs) == 0 || !addrs[0].IsLoopback() {
@@ -556,7 +592,7 @@ func TestCurlTargetRoutes(t *testing.T) {
 		ports []uint16
 	}{
 		{[]string{"--resolve", "example.test:18080:127.0.0.1", "http://example.test:18080/x"}, nil, "127.0.0.1", []uint16{18080}},
-		{[]string{"--resolve=example.test:443:[::1],127.0.0.2", "https://example.test/"}, nil, "::1 127.0.0.2", []uint16{443}},
+		{[]string{"--resolve", "example.test:443:[::1],127.0.0.2", "https://example.test/"}, nil, "::1 127.0.0.2", []uint16{443}},
 		{[]string{"--connect-to", "example.test:443:127.0.0.3:8443", "https://example.test/"}, nil, "127.0.0.3", []uint16{8443}},
 		{[]string{"--connect-to", "::127.0.0.4:", "http://example.test:81/"}, nil, "127.0.0.4", []uint16{81}},
 		{[]string{"-x", "127.0.0.5:3128", "http://example.test/"}, nil, "127.0.0.5", []uint16{3128}},

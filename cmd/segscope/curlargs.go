@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// curlLongValued are curl's long options that take a value (curl 7.88's
+// and 8.14's "curl --help all", every option shown with an argument):
+// curl reads it from the next argument, never after "=".
+var curlLongValued = map[string]bool{}
+
+func init() {
+	for _, o := range []string{
+		"--abstract-unix-socket", "--alt-svc", "--aws-sigv4", "--cacert", "--capath", "--cert",
+		"--cert-type", "--ciphers", "--config", "--connect-timeout", "--connect-to", "--continue-at",
+		"--cookie", "--cookie-jar", "--create-file-mode", "--crlfile", "--curves", "--data",
+		"--data-ascii", "--data-binary", "--data-raw", "--data-urlencode", "--delegation", "--dns-interface",
+		"--dns-ipv4-addr", "--dns-ipv6-addr", "--dns-servers", "--doh-url", "--dump-header", "--ech",
+		"--egd-file", "--engine", "--etag-compare", "--etag-save", "--expect100-timeout", "--form",
+		"--form-string", "--ftp-account", "--ftp-alternative-to-user", "--ftp-method", "--ftp-port", "--ftp-ssl-ccc-mode",
+		"--happy-eyeballs-timeout-ms", "--haproxy-clientip", "--header", "--hostpubmd5", "--hostpubsha256", "--hsts",
+		"--interface", "--ip-tos", "--ipfs-gateway", "--json", "--keepalive-cnt", "--keepalive-time",
+		"--key", "--key-type", "--krb", "--libcurl", "--limit-rate", "--local-port",
+		"--login-options", "--mail-auth", "--mail-from", "--mail-rcpt", "--max-filesize", "--max-redirs",
+		"--max-time", "--netrc-file", "--noproxy", "--oauth2-bearer", "--output", "--output-dir",
+		"--parallel-max", "--pass", "--pinnedpubkey", "--preproxy", "--proto", "--proto-default",
+		"--proto-redir", "--proxy", "--proxy-cacert", "--proxy-capath", "--proxy-cert", "--proxy-cert-type",
+		"--proxy-ciphers", "--proxy-crlfile", "--proxy-header", "--proxy-key", "--proxy-key-type", "--proxy-pass",
+		"--proxy-pinnedpubkey", "--proxy-service-name", "--proxy-tls13-ciphers", "--proxy-tlsauthtype", "--proxy-tlspassword", "--proxy-tlsuser",
+		"--proxy-user", "--proxy1.0", "--pubkey", "--quote", "--random-file", "--range",
+		"--rate", "--referer", "--request", "--request-target", "--resolve", "--retry",
+		"--retry-delay", "--retry-max-time", "--sasl-authzid", "--service-name", "--sigalgs", "--socks4",
+		"--socks4a", "--socks5", "--socks5-gssapi-service", "--socks5-hostname", "--speed-limit", "--speed-time",
+		"--ssl-sessions", "--stderr", "--telnet-option", "--tftp-blksize", "--time-cond", "--tls-max",
+		"--tls13-ciphers", "--tlsauthtype", "--tlspassword", "--tlsuser", "--trace", "--trace-ascii",
+		"--trace-config", "--unix-socket", "--upload-file", "--upload-flags", "--url", "--url-query",
+		"--user", "--user-agent", "--variable", "--vlan-priority", "--write-out",
+	} {
+		curlLongValued[o] = true
+	}
+}
+
+// curlShortValued are curl's one-letter options that take a value: in a
+// cluster such as -sSo FILE or -sxPROXY, what follows one of them (the rest
+// of the cluster, or else the next argument) is its value.
+const curlShortValued = "ACDEFHKPQTUXYbcdemortuwxyz"
+
+// curlOpt is one option as curl reads it: "-o" or "--output", and its
+// value when it takes one.
+type curlOpt struct {
+	name, value string
+}
+
+// curlLine is curl's command line as curl reads it: its options, each with
+// its value, and the URLs (the arguments that are neither, and --url's).
+type curlLine struct {
+	opts []curlOpt
+	urls []string
+}
+
+// has tells whether any of the options names was given.
+func (l curlLine) has(names ...string) bool {
+	for _, o := range l.opts {
+		for _, n := range names {
+			if o.name == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// values are the values of the options names, in order.
+func (l curlLine) values(names ...string) []string {
+	var out []string
+	for _, o := range l.opts {
+		for _, n := range names {
+			if o.name == n {
+				out = append(out, o.value)
+			}
+		}
+	}
+	return out
+}
+
+// parseCurlLine reads curl's arguments as curl does. An option that takes
+// a value and ends the line without one is an error, as curl says it: left
+// so, it would take segscope's own --trace for its value (review 32: the
+// body written to a file named "--trace", exit 3 instead of curl's 2).
+func parseCurlLine(args []string) (curlLine, error) {
+	var l curlLine
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			// curl reads every argument after it as a URL.
+			l.urls = append(l.urls, args[i+1:]...)
+			return l, nil
+		case strings.HasPrefix(a, "--") && len(a) > 2:
+			o := curlOpt{name: a}
+			if curlLongValued[a] {
+				if i+1 >= len(args) {
+					return l, fmt.Errorf("curl option %s: requires parameter", a)
+				}
+				i++
+				o.value = args[i]
+			}
+			l.opts = append(l.opts, o)
+			if a == "--url" {
+				l.urls = append(l.urls, o.value)
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j := 1; j < len(a); j++ {
+				o := curlOpt{name: "-" + a[j:j+1]}
+				if strings.IndexByte(curlShortValued, a[j]) < 0 {
+					l.opts = append(l.opts, o)
+					continue
+				}
+				switch {
+				case j+1 < len(a):
+					o.value = a[j+1:]
+				case i+1 < len(args):
+					i++
+					o.value = args[i]
+				default:
+					return l, fmt.Errorf("curl option %s: requires parameter", o.name)
+				}
+				l.opts = append(l.opts, o)
+				break
+			}
+		default:
+			l.urls = append(l.urls, a)
+		}
+	}
+	return l, nil
+}
+
+// curlOutput is a file curl writes a body to, and the option that says so.
+type curlOutput struct {
+	path, flag string
+}
+
+// outputs are the files curl writes bodies to: each -o/--output (not "-"
+// or /dev/null), and with -O/--remote-name (or --remote-name-all) every
+// URL's last path segment, in --output-dir when it is given.
+func (l curlLine) outputs() []curlOutput {
+	dir := ""
+	if v := l.values("--output-dir"); len(v) > 0 {
+		dir = v[len(v)-1]
+	}
+	at := func(p string) string {
+		if dir != "" && !filepath.IsAbs(p) {
+			return filepath.Join(dir, p)
+		}
+		return p
+	}
+	var out []curlOutput
+	for _, o := range l.opts {
+		if (o.name == "-o" || o.name == "--output") && o.value != "-" && o.value != os.DevNull {
+			out = append(out, curlOutput{at(o.value), o.name + " " + o.value})
+		}
+	}
+	if l.has("-O", "--remote-name", "--remote-name-all") {
+		for _, u := range l.urls {
+			p := u
+			if i := strings.IndexAny(p, "?#"); i >= 0 {
+				p = p[:i]
+			}
+			if i := strings.Index(p, "://"); i >= 0 {
+				p = p[i+3:]
+			}
+			if i := strings.LastIndexByte(p, '/'); i >= 0 && i+1 < len(p) {
+				out = append(out, curlOutput{at(p[i+1:]), "-O " + u})
+			}
+		}
+	}
+	return out
+}
