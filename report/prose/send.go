@@ -335,7 +335,10 @@ func wireText(e explain.Event) string {
 		} else if m != nil && s.Full > 0 {
 			seg += fmt.Sprintf(", %d of them the client's effective MSS %d", s.Full, m.Effective)
 		}
-		if m := e.Facts.MSS; m != nil && s.Exact && s.Super == 0 && s.Count > 1 {
+		if m := e.Facts.MSS; m != nil && s.Exact && s.Super == 0 && s.Count > 1 && cutAtMSS(e.Size, m.Effective, s) {
+			// Only where the segments are that sum: on loopback they
+			// follow the writes and the window (review 32: "32768 x2:
+			// 65536 = 1 x 65483 + 53").
 			seg += ": " + multiple(e.Size, m.Effective)
 		}
 		if s.Missing > 0 {
@@ -352,6 +355,19 @@ func wireText(e explain.Event) string {
 		return ""
 	}
 	return "; it went out as " + strings.Join(parts, ", in ")
+}
+
+// cutAtMSS tells whether n bytes went out as full segments of eff and
+// what was left, as s counts them.
+func cutAtMSS(n, eff int, s *explain.SegmentFact) bool {
+	if eff <= 0 {
+		return false
+	}
+	full, rest := n/eff, 0
+	if n%eff != 0 {
+		rest = 1
+	}
+	return s.Full == full && s.Count == full+rest
 }
 
 func unplacedText(e explain.Event) string {
