@@ -1062,7 +1062,7 @@ func summarySentences(r *explain.Result) []string {
 		out = append(out, fmt.Sprintf("The transfer ended early (line %d, curl's message: %q): the other end reset or closed it, and what was read or sent stops there.", l.Line, l.Text))
 	}
 	for _, c := range s.CutBodies {
-		out = append(out, fmt.Sprintf("The response body stopped at %d of the %d bytes its Content-Length announced (the last read at line %d): the transfer ended early (curl exits 18), or the trace was cut.", c.Got, c.Length, c.Line))
+		out = append(out, fmt.Sprintf("The response body stopped at %d of the %d bytes its Content-Length announced (the last read at line %d): the transfer ended early (the connection closed, as curl exit 18 says, or a timeout or an interrupt stopped curl), or the trace was cut.", c.Got, c.Length, c.Line))
 	}
 	for _, w := range r.Warnings {
 		if w.Conn != s.Conn {
