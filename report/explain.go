@@ -202,6 +202,12 @@ func (x Explanation) Write(w io.Writer, f Format) error {
 	return x.writeTable(w, d)
 }
 
+// Problems are the explanation's problems as the table lists them: CSV,
+// which has no place for them, leaves them to standard error.
+func (x Explanation) Problems() []string {
+	return x.doc().Problems
+}
+
 func writeExplainCSV(w io.Writer, events []explain.Event) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(EventFields.csvHeader()); err != nil {

@@ -202,6 +202,16 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	if htmlErr != nil {
 		return htmlErr
 	}
+	if format == report.CSV {
+		// CSV has no place for them (review 32: curl's failure was
+		// said nowhere).
+		for _, p := range x.Problems() {
+			fmt.Fprintf(s.err, "segscope: problem: %s\n", p)
+		}
+		for _, err := range x.Errors {
+			fmt.Fprintf(s.err, "segscope: %v\n", err)
+		}
+	}
 	fmt.Fprintf(s.err, "segscope: %s: %d packets captured, %d dropped by the kernel", iface, st.Received, st.Dropped)
 	if o.keep != "" {
 		fmt.Fprintf(s.err, "; kept in %s", o.keep)

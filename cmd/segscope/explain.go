@@ -130,6 +130,13 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 	if htmlErr != nil {
 		return htmlErr
 	}
+	// CSV has no place for the problems the errors below point to
+	// (review 32: "the problems listed above" listed nowhere).
+	if format == report.CSV {
+		for _, p := range x.Problems() {
+			fmt.Fprintf(s.err, "segscope: problem: %s\n", p)
+		}
+	}
 	// The errors go to standard error whatever the format, as every
 	// command's do (the table lists them under itself too).
 	for _, err := range errs {

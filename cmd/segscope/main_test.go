@@ -704,3 +704,14 @@ func TestNegativeBounds(t *testing.T) {
 		t.Errorf("completion bash: exit %d", code)
 	}
 }
+
+// TestExplainCSVProblems: CSV has no place for problems, so a refused pair
+// lists them on standard error, where the error points (review 32: "the
+// problems listed above say why", listed nowhere).
+func TestExplainCSVProblems(t *testing.T) {
+	code, out, errs := runCmd(t, nil, "explain", "-o", "csv", "--trace", "../../pcaps/python-server.trace", "../../pcaps/snaplen96.pcap")
+	if code != 1 || !strings.Contains(errs, "segscope: problem: trace connection (line 2) and capture connection 0:") ||
+		strings.Index(errs, "problem:") > strings.Index(errs, "the problems listed above") || !strings.HasPrefix(out, "line,") {
+		t.Errorf("exit %d\nstderr %s\nstdout %.100s", code, errs, out)
+	}
+}
