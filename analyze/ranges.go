@@ -174,7 +174,7 @@ func (a *Analyzer) readRanges(rg *capture.Ranges) error {
 		next = r.rg.End
 		rg.Consumed(next)
 		if r.rg.Err != nil {
-			return rg.Wrap(r.rg.Err, number+1)
+			return rg.Wrap(r.rg.Err, number+1, r.rg.End)
 		}
 		free <- r
 	}

@@ -53,12 +53,19 @@ type Error struct {
 	// Packet is the number of the packet being read when it failed; 0 for
 	// a failure in the file header.
 	Packet int
+	// Offset is where that packet's record begins in a pcap file (in
+	// the decompressed stream of a gzip'd one); 0 when not told (pcapng
+	// errors name their block's byte themselves).
+	Offset int64
 	Err    error
 }
 
 func (e *Error) Error() string {
-	if e.Packet == 0 {
+	switch {
+	case e.Packet == 0:
 		return fmt.Sprintf("reading %s: %v", e.Source, e.Err)
+	case e.Offset > 0:
+		return fmt.Sprintf("reading %s: packet %d (its record at byte %d): %v", e.Source, e.Packet, e.Offset, e.Err)
 	}
 	return fmt.Sprintf("reading %s: packet %d: %v", e.Source, e.Packet, e.Err)
 }

@@ -295,12 +295,19 @@ func (f *File) wrap(err error) error {
 		// computes the rest of such a block as negative and says so in
 		// text only ("could not discard -8 bytes: bufio: negative count").
 		err = errors.New("the pcapng block holding it (or one just before) is damaged: its contents do not fit the length its header declares, and the file goes on past it, so it was not cut short")
+	case errors.Is(err, io.ErrUnexpectedEOF) && f.compressed:
+		// Review 32: a gzip file cut in half was not named as one.
+		err = fmt.Errorf("the gzip stream ends early: %w", ErrTruncated)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = ErrTruncated
 	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
 		err = fmt.Errorf("decompressing: %w", err)
 	}
-	return &Error{Source: f.name, Packet: f.number + 1, Err: err}
+	e := &Error{Source: f.name, Packet: f.number + 1, Err: err}
+	if f.pcap != nil {
+		e.Offset = f.pcap.recStart
+	}
+	return e
 }
 
 // countingReader counts the bytes read through it, for progress reports.

@@ -199,7 +199,13 @@ func TestTruncatedCaptureKeepsWhatWasRead(t *testing.T) {
 		if !errors.Is(err, ErrTruncated) || !errors.As(err, &ce) || ce.Packet != 6 || ce.Source != name {
 			t.Fatalf("%s: err = %v, want ErrTruncated at packet 6", name, err)
 		}
-		if want := "reading " + name + ": packet 6: capture ends in the middle of a packet"; !strings.HasPrefix(err.Error(), want) {
+		// Where: the record's byte (review 32), and a gzip'd file's cut
+		// is named as the gzip stream's.
+		want := fmt.Sprintf("reading %s: packet 6 (its record at byte %d): capture ends in the middle of a packet", name, off)
+		if strings.HasSuffix(name, ".gz") {
+			want = fmt.Sprintf("reading %s: packet 6 (its record at byte %d): the gzip stream ends early: capture ends in the middle of a packet", name, off)
+		}
+		if !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("message %q does not start with %q", err, want)
 		}
 		// The error sticks: the source does not go on past the cut.
@@ -409,6 +415,19 @@ func TestPcapngDamagedNotCut(t *testing.T) {
 	}
 	if err := read(bad); errors.Is(err, ErrTruncated) || err == io.EOF || !strings.Contains(err.Error(), "not cut short") {
 		t.Errorf("damaged block: %v", err)
+	}
+	// A length no block can have (review 32: 13, and the error named the
+	// garbage 13 bytes on): named at its own byte.
+	for _, c := range []struct {
+		length uint32
+		why    string
+	}{{13, "not a multiple of 4"}, {16, "less than such a block's 32"}} {
+		bad := bytes.Clone(b)
+		binary.LittleEndian.PutUint32(bad[off+4:], c.length)
+		want := fmt.Sprintf("pcapng block at byte %d (type 0x6) declares a length of %d bytes: %s, so the file is corrupt there", off, c.length, c.why)
+		if err := read(bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("length %d: %v, want %q", c.length, err, want)
+		}
 	}
 	// Review 21's: the header of the block at byte 6824 says 124 bytes,
 	// its trailer 120 (NgReader then reads across the next block).

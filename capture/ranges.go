@@ -286,7 +286,7 @@ func u32(b []byte, swap bool) uint32 {
 }
 
 // Wrap makes err, from the range's record that would have been packet
-// number, the error ReadPacket returns there.
-func (rg *Ranges) Wrap(err error, number int) error {
-	return &Error{Source: rg.name, Packet: number, Err: err}
+// number, beginning at byte off, the error ReadPacket returns there.
+func (rg *Ranges) Wrap(err error, number int, off int64) error {
+	return &Error{Source: rg.name, Packet: number, Offset: off, Err: err}
 }

@@ -59,7 +59,7 @@ func rangeRecords(rg *Ranges, size int64) ([]record, int, error) {
 		}
 		next = r.End
 		if r.Err != nil {
-			return out, again, rg.Wrap(r.Err, len(out)+1)
+			return out, again, rg.Wrap(r.Err, len(out)+1, r.End)
 		}
 	}
 	return out, again, nil
@@ -199,7 +199,7 @@ func TestRangesFileCutWhileRead(t *testing.T) {
 		got, _, end := rangeRecords(rg, 4096)
 		src.Close()
 		if e, ok := end.(*Error); ok {
-			end = &Error{Source: cutFile, Packet: e.Packet, Err: e.Err} // named as the cut file is
+			end = &Error{Source: cutFile, Packet: e.Packet, Offset: e.Offset, Err: e.Err} // named as the cut file is
 		}
 		sameRecords(t, fmt.Sprintf("cut at %d", cut), got, want, end, wantErr)
 	}

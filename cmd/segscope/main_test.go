@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
@@ -237,7 +238,16 @@ func TestTruncatedCaptureReportsThenFails(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	wantErr := "reading " + pcaps + "truncated.pcap: packet " + strconv.Itoa(int(want["frames"].(float64))+1) + ": capture ends in the middle of a packet"
+	// The cut record's byte: past the file header and tshark's frames.
+	raw, err := os.ReadFile(pcaps + "truncated.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := 24
+	for range int(want["frames"].(float64)) {
+		off += 16 + int(binary.LittleEndian.Uint32(raw[off+8:]))
+	}
+	wantErr := fmt.Sprintf("reading %struncated.pcap: packet %d (its record at byte %d): capture ends in the middle of a packet", pcaps, int(want["frames"].(float64))+1, off)
 	if !strings.Contains(out, frames+" packets") || !strings.Contains(out, wantErr) {
 		t.Errorf("report of the cut capture lacks %q or %q:\n%s", frames+" packets", wantErr, out)
 	}
