@@ -2,6 +2,7 @@ package curltrace
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -1077,5 +1078,22 @@ func TestCutHead(t *testing.T) {
 	tr, err := Parse(strings.NewReader(s), "t")
 	if err != nil || len(tr.Events) != 3 || len(tr.Skipped) != 1 || tr.Skipped[0] != (LineSpan{First: 6, Last: 6}) {
 		t.Errorf("body ending in ==: %v, %d events, skipped %v", err, len(tr.Events), tr.Skipped)
+	}
+}
+
+// TestGzipCutShort: a gzip'd trace cut in half is named as such, and what
+// was read before is kept (review 32: "reading line 3417: unexpected EOF").
+func TestGzipCutShort(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(pcaps, "mtu1440-ts.trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(raw)
+	zw.Close()
+	tr, err := Parse(bytes.NewReader(b.Bytes()[:b.Len()/2]), "t.gz")
+	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), "the gzip stream ends early") || len(tr.Events) < 2 {
+		t.Errorf("%v, %d events", err, len(tr.Events))
 	}
 }

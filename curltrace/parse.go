@@ -106,7 +106,8 @@ func (lr *lineReader) next() ([]byte, bool, error) {
 
 // parser holds the state of one Parse.
 type parser struct {
-	t *Trace
+	gzip bool // the trace is read through gzip
+	t    *Trace
 
 	// The event whose dump is open, -1 when none.
 	ev      int
@@ -151,6 +152,7 @@ func Parse(r io.Reader, name string) (*Trace, error) {
 			return t, fmt.Errorf("%s: gzip: %w", name, err)
 		}
 		br = bufio.NewReaderSize(zr, 64<<10)
+		p.gzip = true
 	}
 	lr := &lineReader{br: br}
 	err := p.run(lr)
@@ -175,6 +177,10 @@ func (p *parser) run(lr *lineReader) error {
 				continue
 			}
 			return &ParseError{Name: name, Line: lr.n, Text: string(lr.head), Reason: "line longer than 1 MB"}
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) && p.gzip {
+			// A gzip stream cut short (review 32: "unexpected EOF").
+			return fmt.Errorf("%s: line %d: the gzip stream ends early: %w", name, lr.n+1, ErrTruncated)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: reading line %d: %w", name, lr.n+1, err)
