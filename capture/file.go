@@ -125,7 +125,11 @@ func NewReader(name string, r io.Reader, size int64) (*File, error) {
 		// need not be large, as br is.
 		src.ng, err = pcapgo.NewNgReader(bufio.NewReaderSize(src.tap, 64<<10), pcapgo.NgReaderOptions{WantMixedLinkType: true})
 	default:
-		return nil, &Error{Source: name, Err: fmt.Errorf("not a pcap or pcapng capture: it starts with bytes % x (%q)", magic, printable(magic))}
+		what := ""
+		if head, _ := br.Peek(64); looksLikeTrace(head) {
+			what = ": it looks like a curl trace, which goes after --trace"
+		}
+		return nil, &Error{Source: name, Err: fmt.Errorf("not a pcap or pcapng capture: it starts with bytes % x (%q)%s", magic, printable(magic), what)}
 	}
 	if err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -308,6 +312,20 @@ func (f *File) wrap(err error) error {
 		e.Offset = f.pcap.recStart
 	}
 	return e
+}
+
+// looksLikeTrace tells whether a file starts as curl's --trace output
+// does: an info line or an event, after a --trace-time timestamp or not.
+func looksLikeTrace(head []byte) bool {
+	if len(head) > 16 && head[2] == ':' && head[5] == ':' && head[8] == '.' && head[15] == ' ' {
+		head = head[16:]
+	}
+	for _, m := range []string{"== Info:", "=> Send", "<= Recv"} {
+		if bytes.HasPrefix(head, []byte(m)) {
+			return true
+		}
+	}
+	return false
 }
 
 // countingReader counts the bytes read through it, for progress reports.
