@@ -307,6 +307,10 @@ type RecoveryFact struct {
 	Packet int           `json:"packet"`
 	Waited int           `json:"waited"`
 	Before time.Duration `json:"before_ns"`
+	// Retransmission: the capture classes Packet a retransmission (of a
+	// segment lost before the capture point); else out of order (resent,
+	// or reordered on the way).
+	Retransmission bool `json:"retransmission"`
 }
 
 // PushFact: the read is exactly one push of the server's stack: its

@@ -749,11 +749,13 @@ func (st *connState) nextRead(n int) stream.Range {
 // retransmission that later segments of the read had arrived before: the
 // bytes after the hole could not be read until it came.
 func recoveryFact(segs []Seg) *RecoveryFact {
+	// Any segment that bytes after it in the stream had arrived before
+	// filled a hole: a retransmission, or one the capture calls out of
+	// order (review 30: a resent copy tshark and segscope class so, which
+	// came 632 ms after the segment behind it, was "backlog: curl read
+	// less often than they came").
 	for i, r := range segs {
-		if !r.Retrans {
-			continue
-		}
-		f := &RecoveryFact{Source: FromCapture, Packet: r.Packet}
+		f := &RecoveryFact{Source: FromCapture, Packet: r.Packet, Retransmission: r.Retrans}
 		for _, s := range segs[i+1:] {
 			if s.Arrived.Before(r.Arrived) {
 				f.Waited++

@@ -3,6 +3,7 @@ package explain
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/segscope/segscope/curltrace"
 )
@@ -93,5 +94,28 @@ func TestWholeSuperAtBodyEnd(t *testing.T) {
 		if ev.Cause != want || ev.Confidence != conf {
 			t.Errorf("at end %v: %v %v, want %v %v", atEnd, ev.Cause, ev.Confidence, want, conf)
 		}
+	}
+}
+
+// TestRecoveryOutOfOrderFiller: review 30. Packet 208 (121632-123080), a
+// resent copy of a dropped segment that tshark and segscope class out of
+// order, came 631.78 ms after packet 148 (123080-124528), which waited
+// behind the hole; one read took both. It was "backlog: curl read less
+// often than they came"; the hole held packet 148, whatever the filler is
+// called.
+func TestRecoveryOutOfOrderFiller(t *testing.T) {
+	at := time.Unix(1000, 0)
+	segs := []Seg{
+		{Packet: 208, Offset: 121632, Len: 1448, Arrived: at.Add(5221617 * time.Microsecond)},
+		{Packet: 148, Offset: 123080, Len: 1448, Arrived: at.Add(4590796 * time.Microsecond)},
+	}
+	f := recoveryFact(segs)
+	if f == nil || f.Packet != 208 || f.Waited != 1 || f.Before != 630821*time.Microsecond || f.Retransmission {
+		t.Fatalf("recovery %+v, want packet 208, 1 waited 630.821ms, not a retransmission", f)
+	}
+	// In stream order, as they came: no hole.
+	segs[0].Arrived, segs[1].Arrived = segs[1].Arrived, segs[0].Arrived
+	if f := recoveryFact(segs); f != nil {
+		t.Errorf("in order: %+v", f)
 	}
 }

@@ -143,7 +143,7 @@ func causeMeaning(c explain.Cause) string {
 	case explain.CauseWindowFull:
 		return "the read ended at curl's receive window: the server had sent all it allowed"
 	case explain.CauseLossRecovery:
-		return "bytes after a lost segment waited for its retransmission, then came at once"
+		return "bytes after a hole waited for the segment that filled it (a retransmission, or one out of order), then came at once"
 	case explain.CauseMissing:
 		return "bytes missing from the capture"
 	case explain.CauseUnmatched:
@@ -332,6 +332,9 @@ func causeSentence(e explain.Event) string {
 		rc := f.Recovery
 		if e.Inference == explain.ByServerResend {
 			return fmt.Sprintf("%s (%s): packet %d is the server's resending of bytes it had sent before, and it had sent %s after them up to %s earlier; if the first copy was lost on the way, curl's kernel held the bytes after the hole until the resent ones came, and curl got them all at once, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
+		}
+		if !rc.Retransmission {
+			return fmt.Sprintf("%s (%s): packet %d filled a hole (the capture classes it out of order: a resent copy of a segment lost before the capture point, or one reordered on the way), and %s after it in the stream had arrived up to %s before it; the kernel holds bytes after a hole until it is filled, so curl got them all at once when it came, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
 		}
 		return fmt.Sprintf("%s (%s): packet %d is the retransmission of a segment lost before the capture point, and %s after it in the stream had arrived up to %s before it; the kernel holds bytes after a hole until it is filled, so curl got them all at once when the retransmission came, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
 	case explain.CauseWindowFull:
