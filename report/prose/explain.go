@@ -302,7 +302,11 @@ func causeSentence(e explain.Event) string {
 		return bufferText(e)
 	case explain.CauseRateLimit:
 		if e.Inference == explain.ByPause {
-			return fmt.Sprintf("curl waited %s after its previous read, the first of these bytes there for %s, then filled its %d-byte buffer: it paused (--limit-rate at %d bytes a second, its output blocked, or other transfers kept it busy)", roundDur(f.Timing.SincePrevious), roundDur(f.Timing.FirstBefore), f.Buffer.Size, f.Buffer.Size)
+			// No rate from the buffer: curl sizes its buffer to
+			// --limit-rate only below 102400 (review 30: "--limit-rate at
+			// 102400 bytes a second" of a 300k limit), and one gap is not
+			// the rate curl averages.
+			return fmt.Sprintf("curl waited %s after its previous read, the first of these bytes there for %s, then filled its %d-byte buffer: it paused (--limit-rate, its output blocked, or other transfers kept it busy)", roundDur(f.Timing.SincePrevious), roundDur(f.Timing.FirstBefore), f.Buffer.Size)
 		}
 		return fmt.Sprintf("curl waited %s after its previous read to hold --limit-rate (its buffer is the rate, %d bytes), then filled the buffer", roundDur(f.Timing.SincePrevious), f.Buffer.Size)
 	case explain.CauseBodyEnd:
