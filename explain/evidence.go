@@ -106,6 +106,7 @@ const (
 	ByBufferFromReads           // curl's buffer size is taken from the reads (--limit-rate's): no trace line or option names it
 	ByHeldMSS                   // most of the sender's segments had this size, below the MSS, and left without PSH: a path MTU it learnt
 	ByRecordLeft                // the read stopped inside a TLS record whose plaintext is its length less the suite's overhead (TLS 1.3 padding aside)
+	ByWindowRemainder           // the read ended less than a segment before the window's edge, and the server sent more only once the window moved
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -151,6 +152,7 @@ var inferenceNames = [...]string{
 	ByBufferFromReads: "buffer-from-reads",
 	ByHeldMSS:         "held-mss",
 	ByRecordLeft:      "record-left",
+	ByWindowRemainder: "window-remainder",
 }
 
 func (i Inference) String() string {
@@ -344,6 +346,11 @@ type WindowFact struct {
 	Edge   int64  `json:"edge"`   // the window's end on the server's stream
 	Window int    `json:"window"` // its size in bytes, scaled
 	Packet int    `json:"packet"` // the ACK that advertised it
+	// Short: the read ended this many bytes (less than a segment) before
+	// the edge, and the server sent no more until an ACK (Reopened, its
+	// packet) moved the edge: it left the window's last bytes unsent.
+	Short    int `json:"short,omitempty"`
+	Reopened int `json:"reopened,omitempty"`
 }
 
 // SegmentFact is what the segments that carried the read's bytes show.

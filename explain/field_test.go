@@ -2062,3 +2062,30 @@ func TestFieldTLSRecordHalved(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldWindowRunt: review 30's F5, made again. curl 7.88 over a veth
+// (offloads off) from python's http.server, 1 MiB of zeros: the read at
+// line 15734 ends at stream offset 323661 (packet 315; tshark: nxtseq
+// 323662), 1400 bytes before the edge of the 66560-byte window curl's side
+// had advertised, less than the 1448-byte MSS; the server sent on only
+// after curl's ACK in packet 317 moved the edge (packet 318). It was
+// "backlog: a burst that one read took whole"; now window-full, inferred.
+func TestFieldWindowRunt(t *testing.T) {
+	tr := readTraceGz(t, "window-runt-7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "window-runt-7.pcap.gz"), ""))
+	n := 0
+	for _, e := range r.Events {
+		w := e.Facts.Window
+		if w == nil || w.Short == 0 {
+			continue
+		}
+		n++
+		if e.Line != 15734 || e.Range.End != 323661 || w.Short != 1400 || w.Window != 66560 || w.Reopened != 317 ||
+			e.Cause != CauseWindowFull || e.Confidence != Inferred || e.Inference != ByWindowRemainder {
+			t.Errorf("line %d: end %d, window %+v, %v %v %v", e.Line, e.Range.End, w, e.Cause, e.Confidence, e.Inference)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d reads short of the window's edge, want 1", n)
+	}
+}

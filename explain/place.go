@@ -687,6 +687,29 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	return ev
 }
 
+// windowShort: a read that ended less than a segment before the window's
+// edge, where the server sent nothing more until an ACK moved the edge
+// (review 30: 78192 = 54 x 1448 of a 78848-byte window, 656 unsent, was
+// "a burst that one read took whole"). nil otherwise.
+func (st *connState) windowShort(edge int64, w, ack int, end int64) *WindowFact {
+	// A runt: less than a segment, and less than half the window (a
+	// sender sends that much into it: on loopback, 32768 of a 65536-byte
+	// window under a 65483-byte MSS is a segment like any).
+	eff := int64(st.segs.eff)
+	if eff <= 0 || edge <= end || edge-end >= eff || 2*(edge-end) >= int64(w) {
+		return nil
+	}
+	next := st.segs.in(stream.Range{Start: end, End: end + 1})
+	if len(next) == 0 || next[0].Offset != end {
+		return nil
+	}
+	moved, _, reopen, ok := st.wins.at(next[0].Packet)
+	if !ok || moved <= edge {
+		return nil
+	}
+	return &WindowFact{Source: FromCapture, Edge: edge, Window: w, Packet: ack, Short: int(edge - end), Reopened: reopen}
+}
+
 // readClear places a read of clear HTTP/1 on the stream: after the
 // response's header (anchored on the capture's), or after the previous
 // read.
@@ -716,6 +739,11 @@ func (st *connState) readClear(ev *Event) {
 		last := ev.Segments[n-1]
 		if edge, w, ack, ok := st.wins.at(last.Packet); ok && edge == ev.Range.End && last.End() == edge {
 			ev.Facts.Window = &WindowFact{Source: FromCapture, Edge: edge, Window: w, Packet: ack}
+		} else if ok && last.End() == ev.Range.End && last.Len == st.segs.eff {
+			// (Its last segment full: the stack was cutting at the MSS,
+			// so what was left of the window was a runt to it. Loopback
+			// segments follow the writes: 32768 of a 65483-byte MSS.)
+			ev.Facts.Window = st.windowShort(edge, w, ack, ev.Range.End)
 		}
 	}
 	if st.header > 0 {

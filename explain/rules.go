@@ -277,6 +277,11 @@ func clearRules(f *Facts) verdict {
 		return inferred(CauseChunkWrite, ByWholeChunks, NeedStraceServer)
 	case f.Body != nil && f.Body.AtEnd:
 		return certain(CauseBodyEnd) // the sender stopped because the body did
+	case f.Window != nil && f.Window.Short > 0 && !s.EndsInside:
+		// Less than a segment of the window was left, and the server
+		// waited for it to move: a sender does not send a runt into a
+		// window about to open (its stack's choice, not in the capture).
+		return inferred(CauseWindowFull, ByWindowRemainder)
 	case f.Window != nil && !s.EndsInside && (f.Point == nil || f.Point.Where != PointServer):
 		// The sender stopped because the window did (seen from the
 		// server, what had reached curl by the read is not known).
@@ -389,11 +394,11 @@ func offloadRules(f *Facts) verdict {
 		return wholeSuper(f)
 	case s.Piece:
 		return inferred(CauseFullSegment, ByMSSPiece, NeedBelowOffload)
-	case f.Window != nil && !s.EndsInside && (f.Point == nil || f.Point.Where != PointServer):
+	case f.Window != nil && f.Window.Short == 0 && !s.EndsInside && (f.Point == nil || f.Point.Where != PointServer):
 		// The read ends at the window's edge: the server could send no
 		// more until curl read, however the segments were merged.
 		return certain(CauseWindowFull)
-	case f.Window != nil && !s.EndsInside && f.n == f.Window.Window:
+	case f.Window != nil && f.Window.Short == 0 && !s.EndsInside && f.n == f.Window.Window:
 		// The read is all the window curl had advertised: the server
 		// sent that much and waited, whatever the path did.
 		return inferred(CauseWindowFull, ByWholeWindow, NeedBelowOffload)

@@ -343,6 +343,9 @@ func causeSentence(e explain.Event) string {
 		return fmt.Sprintf("%s (%s): packet %d is the retransmission of a segment lost before the capture point, and %s after it in the stream had arrived up to %s before it; the kernel holds bytes after a hole until it is filled, so curl got them all at once when the retransmission came, not because it read slowly", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), rc.Packet, countOf(rc.Waited, "segment", "segments"), roundDur(rc.Before))
 	case explain.CauseWindowFull:
 		w := f.Window
+		if w.Short > 0 {
+			return fmt.Sprintf("%s (%s), ending %d bytes before the edge of the receive window curl's side advertised (%d bytes, in packet %d, up to stream offset %d): less than a segment was left of it, and the server sent nothing more until curl's ACK in packet %d moved the edge, so the window, less the runt the server would not send into it, ended N", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Short, w.Window, w.Packet, w.Edge, w.Reopened)
+		}
 		head := fmt.Sprintf("%s (%s), ending where the receive window curl's side advertised ended (%d bytes, in packet %d, up to stream offset %d): the server had sent all the window allowed and waited for curl to read", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Window, w.Packet, w.Edge)
 		if sg := f.Segments; sg != nil && sg.StartsInside && len(e.Segments) > 0 {
 			// The read before stopped inside a segment (its buffer was
@@ -819,6 +822,8 @@ func inferenceText(e explain.Event) string {
 		return "most of the server's segments had this size and left without PSH, so its stack, not its writes, cut them there: it held them below the MSS the SYNs allow, as a path MTU it learnt on the way does (" + heldMTU(e.Facts.MSS) + "); segscope does not read the ICMP messages that would tell which"
 	case explain.ByRecordLeft:
 		return "the record's plaintext is its length less the suite's overhead, from the wire without the key log; TLS 1.3 padding, which only the key log shows, would make it smaller"
+	case explain.ByWindowRemainder:
+		return "a sender does not send a segment smaller than the MSS into a window that curl's next ACK will open (silly-window avoidance, and Nagle's rule for a runt); the capture shows the wait, not the sender's reason"
 	case explain.ByStrayStop:
 		return "a read of this trace stopped where no read of this capture connection's stream can (see the problems): the trace may be of another run than the capture, and this cause not the read's"
 	case explain.ByDistantClocks:
@@ -1268,7 +1273,27 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 		}
 		return []string{fmt.Sprintf("%d of %d reads took bytes that had waited behind a lost segment until its retransmission came (line %d: packet %d): N is what the retransmission made readable at once, not a sign of a slow reader.", n, s.Events, e.Line, e.Facts.Recovery.Packet)}
 	case explain.CauseWindowFull:
-		return []string{fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so the window's edge, not the segment size, ended them.", n, s.Events, e.Facts.Window.Window, e.Line)}
+		// Reads that ended less than a segment short of the edge are
+		// told apart (review 30).
+		var atEdge, short []explain.Event
+		for _, x := range r.Events {
+			if x.Cause == explain.CauseWindowFull && x.Facts.Window != nil {
+				if x.Facts.Window.Short > 0 {
+					short = append(short, x)
+				} else {
+					atEdge = append(atEdge, x)
+				}
+			}
+		}
+		var out []string
+		if len(atEdge) > 0 {
+			out = append(out, fmt.Sprintf("%d of %d reads ended at the edge of the receive window curl's side advertised (%d bytes at line %d): the server had sent all the window allowed, so the window's edge, not the segment size, ended them.", len(atEdge), s.Events, atEdge[0].Facts.Window.Window, atEdge[0].Line))
+		}
+		if len(short) > 0 {
+			w := short[0].Facts.Window
+			out = append(out, fmt.Sprintf("%d of %d reads ended less than a segment before the receive window's edge (line %d: %d bytes before the edge of a %d-byte window), and the server sent no more until curl's ACK moved it: the window ended them, less the runt the server would not send into it (inferred: its stack's choice, which the capture does not show).", len(short), s.Events, short[0].Line, w.Short, w.Window))
+		}
+		return out
 	case explain.CauseSenderPush:
 		return []string{fmt.Sprintf("%d of %d reads were one run between PSH flags each, read whole as it came (line %d: %s): curl was waiting, so N is what arrived at once (a write of the server, a piece of a long one, or a burst the path let through), not a sign of a slow reader.", n, s.Events, e.Line, senderPushText(e))}
 	case explain.CauseSuperSegment:
