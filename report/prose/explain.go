@@ -1468,7 +1468,7 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 	if fr := e.Facts.Frames; fr != nil {
 		x := fr.Frames[0]
 		if fr.Source == explain.FromTrace {
-			return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame (line %d: bytes %d-%d of a %d-byte frame, from curl's FRAME lines): curl hands a frame over in pieces where a TLS record ends. To see the records: %s.",
+			return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame (line %d: bytes %d-%d of a %d-byte frame, from curl's FRAME lines): curl hands a frame over in pieces where a TLS record ends. To lay the frames on the records: %s.",
 				n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, needText(explain.NeedKeyLog))}
 		}
 		return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame that a TLS record boundary cut: curl hands over what one record holds of a frame, so these sizes come from where the records end (line %d: bytes %d-%d of a %d-byte frame, in a record of %d bytes of plaintext).",
