@@ -327,6 +327,9 @@ func TestParseErrors(t *testing.T) {
 		"junk first\n" + good + good2:       "keys.txt:1: not a key log line: want LABEL CLIENT_RANDOM SECRET (that line was skipped; the file's 2 other key log lines were used)",
 		good + "\x1f\x8b\x08\x00\n" + good2: "keys.txt:2: binary data: not a key log (reading stopped there; the 1 key log lines before it were used)",
 		"\x1f\x8b\x08\x00\n" + good:         "keys.txt:1: binary data: not a key log (nothing was used)",
+		// Every skipped line is named (review 32: line 8 went unsaid).
+		"junk\n" + good + "CLIENT_RANDOM zz 11\n" + good2: "keys.txt:1: not a key log line: want LABEL CLIENT_RANDOM SECRET (that line was skipped, and line 3 too; the file's 2 other key log lines were used)",
+		"a\nb\nc\n": "keys.txt:1: not a key log line: want LABEL CLIENT_RANDOM SECRET (that line was skipped, and 2 more lines (2, 3); no line of the file is a key log line: nothing was used)",
 	} {
 		if err := new(Store).Parse("keys.txt", strings.NewReader(in)); err == nil || err.Error() != want {
 			t.Errorf("Error() = %q, want %q", err, want)

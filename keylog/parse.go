@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -24,6 +26,29 @@ type ParseError struct {
 	// (binary data, an over-long line), where reading ended.
 	Used    int
 	Stopped bool
+	// More are the lines after Line that were skipped too (review 32:
+	// only the first bad line was named).
+	More []int
+}
+
+// more names the other skipped lines: ", and line 8" or ", and 3 more
+// lines (8, 12, 20)".
+func (e *ParseError) more() string {
+	switch n := len(e.More); {
+	case n == 0:
+		return ""
+	case n == 1:
+		return fmt.Sprintf(", and line %d too", e.More[0])
+	}
+	var list []string
+	for i, l := range e.More {
+		if i == 5 {
+			list = append(list, "...")
+			break
+		}
+		list = append(list, strconv.Itoa(l))
+	}
+	return fmt.Sprintf(", and %d more lines (%s)", len(e.More), strings.Join(list, ", "))
 }
 
 func (e *ParseError) Error() string {
@@ -37,7 +62,10 @@ func (e *ParseError) Error() string {
 	case e.Stopped:
 		return fmt.Sprintf("%s: %s (nothing was used)", where, e.Reason)
 	case e.Used > 0:
-		return fmt.Sprintf("%s: %s (that line was skipped; the file's %d other key log lines were used)", where, e.Reason, e.Used)
+		return fmt.Sprintf("%s: %s (that line was skipped%s; the file's %d other key log lines were used)", where, e.Reason, e.more(), e.Used)
+	}
+	if m := e.more(); m != "" {
+		return fmt.Sprintf("%s: %s (that line was skipped%s; no line of the file is a key log line: nothing was used)", where, e.Reason, m)
 	}
 	return fmt.Sprintf("%s: %s (and no line of the file is a key log line: nothing was used)", where, e.Reason)
 }
@@ -97,6 +125,8 @@ func (s *Store) Parse(name string, r io.Reader) error {
 		}
 		if first == nil {
 			first = newError(name, lineNo, line, reason)
+		} else {
+			first.More = append(first.More, lineNo)
 		}
 	}
 	if err := sc.Err(); err != nil {

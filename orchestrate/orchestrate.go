@@ -368,7 +368,7 @@ func exitNote(args []string, exit int) string {
 		}
 	}
 	if !silent || show {
-		return "its message is above"
+		return "its message went to standard error"
 	}
 	meaning := map[int]string{6: "could not resolve the host", 7: "could not connect", 18: "the transfer ended early", 22: "an HTTP error with --fail", 28: "timed out", 35: "the TLS handshake failed", 52: "the server replied nothing", 56: "receiving failed"}[exit]
 	if meaning == "" {
