@@ -540,6 +540,10 @@ func (r *Result) refuse() {
 		for i := range evs {
 			ev := &evs[i]
 			ev.Cause, ev.Confidence, ev.Inference, ev.Needs = CauseUnmatched, CannotTell, NoInference, []Need{NeedMatchingCapture}
+			// Nor is it on a capture connection, its packets or its
+			// stream (review 32: CSV rows of "no capture connection
+			// matched" named connection 0 and its packets).
+			ev.Conn, ev.Range, ev.Segments, ev.Facts = -1, stream.Range{}, nil, Facts{Layer: ev.Facts.Layer}
 		}
 	}
 }

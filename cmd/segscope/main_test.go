@@ -724,4 +724,16 @@ func TestExplainCSVProblems(t *testing.T) {
 		strings.Index(errs, "problem:") > strings.Index(errs, "the problems listed above") || !strings.HasPrefix(out, "line,") {
 		t.Errorf("exit %d\nstderr %s\nstdout %.100s", code, errs, out)
 	}
+	// The refused rows name no connection, packets or timing: "no
+	// capture connection matched" beside conn 0 and packets 8;10;12 was
+	// a contradiction.
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) != 71 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	for _, r := range rows[1:] {
+		if r[4] != "-1" || r[8] != "" || r[9] != "unmatched" || strings.Contains(r[10], "segment") {
+			t.Errorf("refused row %q", r)
+		}
+	}
 }
