@@ -75,6 +75,10 @@ type Capture struct {
 type Plan struct {
 	Curl string   // the curl binary
 	Args []string // curl's arguments, the URL among them
+	// Dashes is the index in Args of a "--" after which curl reads every
+	// argument as a URL (0 or -1: none): the trace's options go before
+	// it (review 33: after it they were taken for URLs, exit 6).
+	Dashes int
 	// TraceConfig adds --trace-config ids,tcp,ssl,http/2 (curl 8.3 and
 	// later: component lines add evidence). See CurlAtLeast.
 	TraceConfig bool
@@ -382,11 +386,15 @@ func exitNote(args []string, exit int) string {
 // after them left no trace, and nothing to explain), and the trace
 // options are global, so they hold across --next.
 func curlArgs(p Plan, trace string) []string {
-	args := append(slices.Clone(p.Args), "--trace", trace, "--trace-time")
+	head, tail := p.Args, []string(nil)
+	if p.Dashes > 0 && p.Dashes < len(p.Args) && p.Args[p.Dashes] == "--" {
+		head, tail = p.Args[:p.Dashes], p.Args[p.Dashes:]
+	}
+	args := append(slices.Clone(head), "--trace", trace, "--trace-time")
 	if p.TraceConfig {
 		args = append(args, "--trace-config", "ids,tcp,ssl,http/2")
 	}
-	return args
+	return append(args, tail...)
 }
 
 func wait(ctx context.Context, d time.Duration) {

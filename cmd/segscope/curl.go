@@ -156,7 +156,7 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	ctx, stop := signalContext()
 	defer stop()
 	out, err := orchestrate.Run(ctx, orchestrate.Plan{
-		Curl: bin, Args: args, TraceConfig: orchestrate.CurlAtLeast(bin, 8, 3),
+		Curl: bin, Args: args, Dashes: line.dashes, TraceConfig: orchestrate.CurlAtLeast(bin, 8, 3),
 		// The user's own key log gets this run's keys too (review 32: it
 		// was left empty, segscope's temporary one set in its place).
 		KeyLogCopy: os.Getenv("SSLKEYLOGFILE"),

@@ -59,6 +59,9 @@ type curlOpt struct {
 type curlLine struct {
 	opts []curlOpt
 	urls []string
+	// dashes is the index of the "--" after which every argument is a
+	// URL; -1 without one. Options added to the line go before it.
+	dashes int
 }
 
 // has tells whether any of the options names was given.
@@ -91,13 +94,14 @@ func (l curlLine) values(names ...string) []string {
 // so, it would take segscope's own --trace for its value (review 32: the
 // body written to a file named "--trace", exit 3 instead of curl's 2).
 func parseCurlLine(args []string) (curlLine, error) {
-	var l curlLine
+	l := curlLine{dashes: -1}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
 			// curl reads every argument after it as a URL.
 			l.urls = append(l.urls, args[i+1:]...)
+			l.dashes = i
 			return l, nil
 		case strings.HasPrefix(a, "--") && len(a) > 2:
 			o := curlOpt{name: a}

@@ -490,4 +490,19 @@ func TestCurlKeepsUserFiles(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "curl writes keys.txt") {
 		t.Errorf("-O keys.txt into --keep .: exit %d, stderr %q", code, errs)
 	}
+	// The same file by an absolute path or through .. (review 33).
+	for _, out := range []string{filepath.Join(dir, "capture.pcapng"), filepath.Join("..", filepath.Base(dir), "keys.txt")} {
+		before, _ := os.ReadFile(filepath.Join(dir, filepath.Base(out)))
+		code, _, errs = runCmd(t, nil, "curl", "--keep", ".", "--", "-sk", "-o", out, srv.URL+"/big")
+		after, _ := os.ReadFile(filepath.Join(dir, filepath.Base(out)))
+		if code != 2 || !strings.Contains(errs, "curl writes "+out) || !bytes.Equal(before, after) {
+			t.Errorf("-o %s into --keep .: exit %d, stderr %q", out, code, errs)
+		}
+	}
+	// curl's own -- (every argument after it a URL): segscope's trace
+	// options go before it (review 33: taken for URLs, exit 6).
+	code, _, errs = runCmd(t, nil, "curl", "--", "-sk", "-o", os.DevNull, "--", srv.URL+"/big")
+	if code != 0 || !strings.Contains(errs, "packets captured") {
+		t.Errorf("curl's --: exit %d, stderr %q", code, errs)
+	}
 }

@@ -48,7 +48,7 @@ func notAnOutput(out string, others ...string) error {
 		return nil
 	}
 	for _, o := range others {
-		if filepath.Clean(o) == filepath.Clean(out) {
+		if samePath(o, out) {
 			return usageError{fmt.Errorf("%s is also written by this command (%s): refusing to write it twice", out, o)}
 		}
 		a, err1 := os.Stat(out)
@@ -58,6 +58,24 @@ func notAnOutput(out string, others ...string) error {
 		}
 	}
 	return nil
+}
+
+// samePath tells whether a and b name one file, existing or not: compared
+// absolute, their directories' symbolic links resolved (review 33: with
+// --keep ., "$PWD/keys.txt" and "../d/capture.pcapng" were not refused,
+// and curl's download was replaced by segscope's file).
+func samePath(a, b string) bool {
+	abs := func(p string) string {
+		p, err := filepath.Abs(p)
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+			p = filepath.Join(d, filepath.Base(p))
+		}
+		return p
+	}
+	return filepath.Clean(a) == filepath.Clean(b) || abs(a) == abs(b)
 }
 
 // dirExists checks, before any work, that out's directory is there: a
