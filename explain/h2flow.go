@@ -40,6 +40,10 @@ type H2FlowFact struct {
 	StreamGranted int64 `json:"stream_granted"`
 	ConnGranted   int64 `json:"conn_granted"`
 	Updates       int   `json:"updates"`
+	// Settings is the stream window the server's SETTINGS set, wherever
+	// in the capture (0 when none did): a send of HTTP/2's initial
+	// window made before it reached curl was not held to it.
+	Settings int64 `json:"settings,omitempty"`
 }
 
 // Exhausted tells whether the send used a window up.
@@ -62,8 +66,9 @@ type flowMark struct {
 
 // flowLedger has a mark for every client DATA frame, by its seq.
 type flowLedger struct {
-	marks []flowMark
-	last  map[uint32]int // stream -> seq of the last DATA frame of its previous send
+	marks    []flowMark
+	settings int64          // the last stream window the server's SETTINGS set; 0 when none
+	last     map[uint32]int // stream -> seq of the last DATA frame of its previous send
 }
 
 // newFlowLedger replays the server's grants and the client's DATA frames in
@@ -83,6 +88,11 @@ func newFlowLedger(client, server []h2.Frame) *flowLedger {
 	}
 	sort.SliceStable(gs, func(i, j int) bool { return gs[i].packet < gs[j].packet })
 	l := &flowLedger{last: map[uint32]int{}}
+	for _, x := range gs {
+		if x.f.Type == h2.TypeSettings {
+			l.settings = int64(x.f.InitialWindow)
+		}
+	}
 	initial := int64(defaultWindow)
 	var connUpd, connSent int64
 	streamUpd, streamSent := map[uint32]int64{}, map[uint32]int64{}
@@ -127,7 +137,7 @@ func (l *flowLedger) fact(first, last int) *H2FlowFact {
 	}
 	a, m := l.marks[first], l.marks[last]
 	f := &H2FlowFact{Source: FromCapture, Stream: m.stream, StreamLeft: a.streamCap - m.streamSent, ConnLeft: a.connCap - m.connSent, Initial: a.initial,
-		StreamGranted: a.streamUpd, ConnGranted: a.connUpd, Updates: a.updates}
+		StreamGranted: a.streamUpd, ConnGranted: a.connUpd, Updates: a.updates, Settings: l.settings}
 	if p, ok := l.last[m.stream]; ok {
 		q := l.marks[p]
 		f.StreamGranted, f.ConnGranted, f.Updates = a.streamUpd-q.streamUpd, a.connUpd-q.connUpd, a.updates-q.updates

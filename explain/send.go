@@ -681,9 +681,21 @@ func sendRules(ev *Event) verdict {
 		return inferred(CauseUploadBuffer, uploadBy(u))
 	case u.Index == u.Sends-1 && !u.Stopped && u.ContentLength >= 0 && u.ContentLength == u.Body:
 		return certain(CauseBodyEnd) // the body ended here, whatever the windows
-	case f.H2Flow.Exhausted() && (f.H2Flow.StreamLeft == 0 || f.H2Flow.ConnLeft == 0):
+	case f.H2Flow.Exhausted() && initialWindow(ev) && f.H2Flow.Settings != 0 && f.H2Flow.Settings != defaultWindow:
+		// HTTP/2's initial window, spent before the server's SETTINGS
+		// (another window) reached curl: the windows the capture shows
+		// are not what curl saw (review 34: 65535 sent into a window of
+		// 16384, the stream reset with FLOW_CONTROL_ERROR, had been
+		// "used up the server's window exactly").
+		return inferred(CauseH2Window, ByInitialWindow)
+	case f.H2Flow.Exhausted() && (f.H2Flow.StreamLeft == 0 || f.H2Flow.ConnLeft == 0) && !sentLater(f):
 		return certain(CauseH2Window) // it took exactly what the window allowed
 	case f.H2Flow.Exhausted():
+		// Or its frames left well after curl logged it (curl 8 logs what
+		// its HTTP/2 layer buffered): grants came meanwhile, and the
+		// windows at the frames are not the ones curl's send saw (review
+		// 34: 54 sends captured 9 ms after their lines, which said the
+		// stream window was 0 and curl's 64 KiB buffer full).
 		return inferred(CauseH2Window, ByWindowWait)
 	case initialWindow(ev):
 		// The stream's DATA up to here is HTTP/2's initial window: curl's
@@ -706,6 +718,12 @@ func sendRules(ev *Event) verdict {
 		return inferred(CausePartialSend, BySendPressure)
 	}
 	return cannotTell(CauseUnknown, shortNeeds(ev)...)
+}
+
+// sentLater tells whether a send's first segment was captured more than
+// a millisecond after curl logged it, on the aligned clocks.
+func sentLater(f *Facts) bool {
+	return f.Timing != nil && f.Timing.FirstBefore < -time.Millisecond
 }
 
 // initialWindow: an HTTP/2 send whose stream DATA, up to its end, is the

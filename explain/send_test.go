@@ -535,3 +535,33 @@ func TestBufferFromSums(t *testing.T) {
 		t.Errorf("buffer %d by %v, %d fills, repeated %d", p.buffer, p.bufferBy, p.fillsOf, p.repeated)
 	}
 }
+
+// TestUploadWindowNotCurls: review 34. The windows a send's frames met are
+// the ones curl's send saw only when the frames left as curl logged it: 54
+// curl 8 sends of 16384, captured 9 ms after their lines (which said the
+// stream window was 0 and curl's 64 KiB buffer full), had been "took what
+// the window allowed, used it up exactly, certain". And HTTP/2's initial
+// 65535, sent before the server's SETTINGS of 16384 reached curl (the
+// stream then reset, FLOW_CONTROL_ERROR), is the initial window's doing,
+// not the server's.
+func TestUploadWindowNotCurls(t *testing.T) {
+	ev := &Event{Kind: curltrace.SendData, Size: 16384}
+	ev.Facts.Layer = LayerH2C
+	ev.Facts.Upload = &UploadFact{Buffer: 65536, Offset: 163964, Index: 10, Sends: 64, ContentLength: 1 << 20, Body: 1 << 20}
+	ev.Facts.H2Flow = &H2FlowFact{StreamLeft: 0, ConnLeft: 1032192, Initial: 16384, Settings: 16384}
+	ev.Facts.Timing = &TimingFact{FirstBefore: -9138 * time.Microsecond, LastBefore: -9 * time.Millisecond}
+	if v := sendRules(ev); v.cause != CauseH2Window || v.conf != Inferred || v.inf != ByWindowWait {
+		t.Errorf("frames 9 ms after the line: %+v", v)
+	}
+	ev.Facts.Timing.FirstBefore = 200 * time.Microsecond // left as curl logged it
+	if v := sendRules(ev); v.cause != CauseH2Window || v.conf != Certain {
+		t.Errorf("frames as curl logged it: %+v", v)
+	}
+	ev = &Event{Kind: curltrace.SendData, Size: 65535}
+	ev.Facts.Layer = LayerH2C
+	ev.Facts.Upload = &UploadFact{Buffer: 65536, Offset: 0, Index: 0, Sends: 1, ContentLength: 1 << 20, Body: 65535, Stopped: true}
+	ev.Facts.H2Flow = &H2FlowFact{StreamLeft: 0, ConnLeft: 0, Initial: 65535, Settings: 16384}
+	if v := sendRules(ev); v.cause != CauseH2Window || v.conf != Inferred || v.inf != ByInitialWindow {
+		t.Errorf("65535 before SETTINGS of 16384: %+v", v)
+	}
+}

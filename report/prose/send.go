@@ -132,9 +132,14 @@ func h2WindowSentence(e explain.Event) string {
 		which, left = "connection", f.ConnLeft
 	}
 	var s string
-	if left == 0 {
+	switch {
+	case left == 0 && e.Inference == explain.ByWindowWait && e.Facts.Timing != nil:
+		// Its frames left well after the line (review 34): the window
+		// they met is not the one curl's send saw.
+		s = fmt.Sprintf("HTTP/2 flow control: its DATA, which left %s after curl logged the send, used up the server's %s window exactly; curl 8 logs a send when its HTTP/2 layer takes the bytes into its own buffer, so N is what that buffer had room for, and the bytes waited there for the window", roundDur(-e.Facts.Timing.FirstBefore), which)
+	case left == 0:
 		s = fmt.Sprintf("HTTP/2 flow control: curl's HTTP/2 layer took what the server's %s window allowed, and this send used it up exactly", which)
-	} else {
+	default:
 		s = fmt.Sprintf("HTTP/2 flow control: the server's %s window was used up, and this send's DATA went out only as the server granted more (%d more than the window open when its first frame left)", which, -left)
 	}
 	switch {
@@ -487,7 +492,7 @@ func requestSentence(q explain.UploadSummary, s explain.SendSummary, stops []exp
 		out += fmt.Sprintf("; in %s the socket took less than curl offered", countOf(q.Partial, "send", "sends"))
 	}
 	if q.H2Window > 0 {
-		out += fmt.Sprintf("; %s used up the server's HTTP/2 flow-control window", countOf(q.H2Window, "send", "sends"))
+		out += fmt.Sprintf("; %s held to an HTTP/2 flow-control window (see each send: the server's, or HTTP/2's initial one)", countOf(q.H2Window, "send", "sends"))
 	}
 	if q.FormParts > 0 {
 		out += fmt.Sprintf("; %s ended where a form part ended", countOf(q.FormParts, "send", "sends"))
