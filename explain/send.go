@@ -48,14 +48,19 @@ const (
 	// often than to the largest size they repeat (short writes repeat
 	// sizes too).
 	UploadBufferSums
+	// UploadBufferWindow: libcurl's default; the size the sends repeat is
+	// what an HTTP/2 flow-control window allowed each of them.
+	UploadBufferWindow
 )
 
 func (b BufferSource) String() string {
-	return [...]string{"unknown", "repeated", "curl-default", "curl-default-sums"}[min(int(b), 3)]
+	return [...]string{"unknown", "repeated", "curl-default", "curl-default-sums", "curl-default-window"}[min(int(b), 4)]
 }
 
 // Default tells whether the buffer is taken to be libcurl's default.
-func (b BufferSource) Default() bool { return b == UploadBufferDefault || b == UploadBufferSums }
+func (b BufferSource) Default() bool {
+	return b == UploadBufferDefault || b == UploadBufferSums || b == UploadBufferWindow
+}
 
 // MarshalText writes the buffer source's name in JSON.
 func (b BufferSource) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
@@ -315,11 +320,13 @@ func (p *uploadPlan) findBuffer(t *curltrace.Trace) {
 		if t.Curl.AtLeast(7, 62) && largest <= uploadDefault {
 			p.buffer, p.bufferBy = uploadDefault, UploadBufferDefault
 		}
-	case n >= 2 && largest >= 1024 && largest < uploadDefault && t.Curl.AtLeast(7, 62) && p.fills(t, uploadDefault) > p.fills(t, largest):
+	case n >= 2 && largest >= 1024 && largest < uploadDefault && t.Curl.AtLeast(7, 62) && p.fills(t, uploadDefault) > 0 && p.fills(t, uploadDefault) >= p.fills(t, largest):
 		// Short writes repeat sizes too (review 28: curl 8.14 -F into a
 		// small send buffer sent 28960 twice, each the part of a 65536-byte
 		// buffer the socket took): libcurl's default, whose buffers the
-		// sends add up to more often, is the buffer.
+		// sends add up to as often or more, is the buffer (review 34: six
+		// retried requests, each a 155-byte head and 65381 bytes, had
+		// been "curl's upload buffer is 65381 bytes").
 		p.buffer, p.bufferBy = uploadDefault, UploadBufferSums
 		p.fillsOf, p.repeated = p.fills(t, uploadDefault), largest
 	case n >= 2 && largest >= 1024:
@@ -870,6 +877,7 @@ func (r *Result) decideSends(conns map[int]*connState, sides map[int]*sendSide) 
 	if !t.HasTimes {
 		r.pacedByCapture()
 	}
+	r.windowCutBuffer()
 	for i := range r.Sends {
 		ev := &r.Sends[i]
 		ti := eventConn(t, ev.Index)
@@ -970,6 +978,44 @@ func (r *Result) pacedByCapture() {
 		req = append(req, ev)
 	}
 	flush()
+}
+
+// windowCutBuffer: HTTP/2 sends of the repeated size, each of which used
+// up a flow-control window, are the window's size, not curl's upload
+// buffer (review 34: "curl's upload buffer is 16384 bytes" of curl 7.88,
+// which reads 65536, against a server whose stream window was 16384).
+func (r *Result) windowCutBuffer() {
+	p := r.uploads
+	if p == nil || p.bufferBy != UploadBufferRepeated {
+		return
+	}
+	n, cut := 0, 0
+	for i := range r.Sends {
+		ev := &r.Sends[i]
+		if ev.Kind != curltrace.SendData || ev.Size != p.buffer {
+			continue
+		}
+		n++
+		if ev.Facts.H2Flow.Exhausted() {
+			cut++
+		}
+	}
+	if n == 0 || cut < n {
+		return
+	}
+	old, buf, by := p.buffer, 0, UploadBufferUnknown
+	if r.Trace.Curl.AtLeast(7, 62) && old <= uploadDefault {
+		buf, by = uploadDefault, UploadBufferWindow
+	}
+	p.buffer, p.bufferBy, p.repeated = buf, by, old
+	for _, q := range p.reqs {
+		q.full, q.shared = 0, false
+	}
+	for i := range r.Sends {
+		if u := r.Sends[i].Facts.Upload; u != nil && u.BufferBy == UploadBufferRepeated && u.Buffer == old {
+			u.Buffer, u.BufferBy, u.FullBuffers, u.Group, u.Offered = buf, by, 0, 0, 0
+		}
+	}
 }
 
 // expect is the wait before the body's first send, when the head asked

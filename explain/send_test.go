@@ -565,3 +565,60 @@ func TestUploadWindowNotCurls(t *testing.T) {
 		t.Errorf("65535 before SETTINGS of 16384: %+v", v)
 	}
 }
+
+// TestBufferHeadSharedEachRequest: review 34. curl 8.14 --data-binary to
+// an nginx that refused the stream six times: each request a 155-byte head
+// and one send of 65381, 155 + 65381 = 65536. The size repeated six times
+// was "curl's upload buffer is 65381 bytes"; the sends with their heads add
+// up to libcurl's default as often.
+func TestBufferHeadSharedEachRequest(t *testing.T) {
+	head := "POST /up HTTP/2\r\nHost: h\r\nUser-Agent: curl/8.14.1\r\nContent-Length: 1048576\r\n\r\n"
+	head += strings.Repeat("x", 155-len(head))
+	tr := &curltrace.Trace{Curl: curltrace.Version{Major: 8, Minor: 14, Patch: 1}}
+	for i := range 6 {
+		tr.Events = append(tr.Events, curltrace.Event{Kind: curltrace.SendHeader, Size: len(head), Data: []byte(head), Line: 10 * i},
+			curltrace.Event{Kind: curltrace.SendData, Size: 65381, Line: 10*i + 1})
+		tr.EventConn = append(tr.EventConn, i, i)
+	}
+	p := planUploads(tr)
+	if p.buffer != 65536 || p.bufferBy != UploadBufferSums || p.fillsOf != 6 || p.repeated != 65381 {
+		t.Errorf("buffer %d by %v, %d fills, repeated %d", p.buffer, p.bufferBy, p.fillsOf, p.repeated)
+	}
+}
+
+// TestBufferNotTheWindow: review 34. curl 7.88 uploading 1 MiB over HTTP/2
+// to a Go server whose stream window is 16384: 64 sends of 16384, each of
+// which used the stream window up (its WINDOW_UPDATEs refill 8192 + 8192).
+// It was "curl's upload buffer is 16384 bytes" (curl 7.88 reads 65536:
+// strace); the sends are h2-window, the buffer libcurl's default.
+func TestBufferNotTheWindow(t *testing.T) {
+	tr := &curltrace.Trace{Curl: curltrace.Version{Major: 7, Minor: 88, Patch: 1}}
+	head := "POST /up HTTP/2\r\nHost: h\r\nContent-Length: 1048576\r\n\r\n"
+	tr.Events = append(tr.Events, curltrace.Event{Kind: curltrace.SendHeader, Size: len(head), Data: []byte(head), Line: 1})
+	tr.EventConn = append(tr.EventConn, 0)
+	for i := range 64 {
+		tr.Events = append(tr.Events, curltrace.Event{Kind: curltrace.SendData, Size: 16384, Line: 2 + i})
+		tr.EventConn = append(tr.EventConn, 0)
+	}
+	r := &Result{Trace: tr, uploads: planUploads(tr)}
+	if r.uploads.buffer != 16384 || r.uploads.bufferBy != UploadBufferRepeated {
+		t.Fatalf("before the windows: buffer %d by %v", r.uploads.buffer, r.uploads.bufferBy)
+	}
+	for i := range tr.Events {
+		ev := Event{Kind: tr.Events[i].Kind, Size: tr.Events[i].Size, Index: i}
+		ev.Facts.Layer = LayerH2TLS
+		ev.Facts.Upload = r.uploads.fact(tr, i)
+		if ev.Kind == curltrace.SendData {
+			ev.Facts.H2Flow = &H2FlowFact{StreamLeft: 0, ConnLeft: 1032192, Initial: 16384, Settings: 16384}
+		}
+		r.Sends = append(r.Sends, ev)
+	}
+	r.windowCutBuffer()
+	if r.uploads.buffer != 65536 || r.uploads.bufferBy != UploadBufferWindow || r.uploads.repeated != 16384 {
+		t.Errorf("buffer %d by %v, repeated %d", r.uploads.buffer, r.uploads.bufferBy, r.uploads.repeated)
+	}
+	ev := &r.Sends[5]
+	if v := sendRules(ev); v.cause != CauseH2Window || v.conf != Certain {
+		t.Errorf("send 5: %+v, upload %+v", v, ev.Facts.Upload)
+	}
+}

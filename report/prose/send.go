@@ -32,7 +32,7 @@ func bufferName(u *explain.UploadFact) string {
 	switch u.BufferBy {
 	case explain.UploadBufferRepeated:
 		return fmt.Sprintf("its %d-byte upload buffer", u.Buffer)
-	case explain.UploadBufferDefault, explain.UploadBufferSums:
+	case explain.UploadBufferDefault, explain.UploadBufferSums, explain.UploadBufferWindow:
 		return fmt.Sprintf("its %d-byte upload buffer (libcurl's default)", u.Buffer)
 	}
 	return "its upload buffer"
@@ -435,7 +435,9 @@ func uploadSentences(r *explain.Result) []string {
 	case explain.UploadBufferDefault:
 		out = append(out, fmt.Sprintf("curl's upload buffer is taken to be libcurl's default, %d bytes (curl %s): no send is larger, and none repeats a size that would show another.", s.Buffer, r.Trace.Curl))
 	case explain.UploadBufferSums:
-		out = append(out, fmt.Sprintf("curl's upload buffer is taken to be libcurl's default, %d bytes (curl %s): the sends add up to it %s, more often than to %d, the largest size they repeat (short writes repeat sizes too).", s.Buffer, r.Trace.Curl, times(s.BufferFills), s.Repeated))
+		out = append(out, fmt.Sprintf("curl's upload buffer is taken to be libcurl's default, %d bytes (curl %s): the sends add up to it %s, at least as often as to %d, the largest size they repeat (a request head shares the first buffer, and short writes repeat sizes too).", s.Buffer, r.Trace.Curl, times(s.BufferFills), s.Repeated))
+	case explain.UploadBufferWindow:
+		out = append(out, fmt.Sprintf("curl's upload buffer is taken to be libcurl's default, %d bytes (curl %s): %d, the size the sends repeat, is what the server's HTTP/2 flow-control window allowed each of them, not curl's buffer.", s.Buffer, r.Trace.Curl, s.Repeated))
 	}
 	c := s.Confidence
 	out = append(out, fmt.Sprintf("Of the %s: certain for %d, inferred for %d, cannot tell for %d (a send's size is curl's doing: the trace's sizes show it, strace -e trace=sendto,write shows what curl offered).",
