@@ -2088,4 +2088,16 @@ func TestFieldWindowRunt(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d reads short of the window's edge, want 1", n)
 	}
+	// Review 33: a Go server writing 8688 bytes (6 x 1448) then sleeping
+	// 100 ms, into an 8960-byte window: each read ends 272 bytes short of
+	// the edge, but the server resumed 100 ms after curl's ACK (tshark:
+	// frame 26 at 0.102929, frame 27 at 0.203020) on a 0.2 ms path: its
+	// sleep, not the window. It had been window-full for 10 of 12 reads.
+	tr = readTraceGz(t, "window-app-pause-7.trace.gz")
+	r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "window-app-pause-7.pcap.gz"), ""))
+	for _, e := range r.Events {
+		if w := e.Facts.Window; e.Cause == CauseWindowFull || (w != nil && w.Short > 0) {
+			t.Errorf("app pause, line %d: %v, window %+v", e.Line, e.Cause, w)
+		}
+	}
 }

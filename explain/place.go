@@ -707,6 +707,19 @@ func (st *connState) windowShort(edge int64, w, ack int, end int64) *WindowFact 
 	if !ok || moved <= edge {
 		return nil
 	}
+	// And promptly after that ACK: a server that paused on its own (a
+	// sleep between writes) resumed long after it (review 33: 100 ms
+	// after the ACK on a 0.2 ms path, "the window ended them").
+	at, ok := st.wins.timeOf(reopen)
+	prompt := 2 * time.Millisecond
+	if st.m != nil {
+		if rtt, ok := st.m.Conn.Handshake.RTT(); ok {
+			prompt = max(prompt, 4*rtt)
+		}
+	}
+	if !ok || next[0].Arrived.Sub(time.Unix(0, at)) > prompt {
+		return nil
+	}
 	return &WindowFact{Source: FromCapture, Edge: edge, Window: w, Packet: ack, Short: int(edge - end), Reopened: reopen}
 }
 

@@ -232,6 +232,15 @@ func (x *windowIndex) zeroBetween(from, to int) bool {
 	return false
 }
 
+// timeOf is the capture time of the ACK in packet p.
+func (x *windowIndex) timeOf(p int) (int64, bool) {
+	i := sort.SearchInts(x.packets, p)
+	if i == len(x.packets) || x.packets[i] != p {
+		return 0, false
+	}
+	return x.times[i], true
+}
+
 // at returns the window the client had advertised before packet p: its
 // edge on the server's stream, its size and the ACK's packet.
 func (x *windowIndex) at(p int) (edge int64, window, ack int, ok bool) {
