@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"sort"
 	"time"
 
 	"github.com/segscope/segscope/analyze"
@@ -221,6 +222,19 @@ const oneHostSlack = time.Millisecond
 // before the first packet: scheduling, never a transfer's length.
 const otherRunSlack = 100 * time.Millisecond
 
+// lineTime is the --trace-time of the event at line, when it has one.
+func lineTime(t *curltrace.Trace, line int) (time.Duration, bool) {
+	i := sort.Search(len(t.Events), func(k int) bool { return t.Events[k].Line >= line })
+	if i == len(t.Events) || t.Events[i].Line != line || t.Events[i].At == curltrace.NoTime {
+		return 0, false
+	}
+	return time.Duration(t.Events[i].At), true
+}
+
+// connectSlack is how far curl's connect line may fall outside its
+// connection's packets on one host's clock (scheduling, not clocks).
+const connectSlack = 10 * time.Millisecond
+
 // outsideConn tells whether a curl 8 trace's events on m (the reads evs
 // and m's sends, on the trace's clock taken as the capture's) lie wholly
 // after the capture connection's last packet (how far after, positive)
@@ -250,6 +264,21 @@ func (r *Result) outsideConn(m *Match, evs []int) time.Duration {
 		return 0
 	}
 	first, last := time.Unix(0, m.Conn.First), time.Unix(0, m.Conn.Last)
+	// The connect line is logged as the handshake ends: not after the
+	// connection's last packet, nor before its first (review 33: run 2's
+	// "Connected" 12 ms after run 1's connection had closed, every cause
+	// certain; a read may come long after the FIN, a connect may not).
+	if ci := m.TraceConn; ci >= 0 && ci < len(r.Trace.Conns) {
+		if at, ok := lineTime(r.Trace, r.Trace.Conns[ci].Line); ok {
+			c := readTime(m, at)
+			if d := c.Sub(last); d > connectSlack {
+				return d
+			}
+			if d := c.Sub(first); d < -connectSlack {
+				return d
+			}
+		}
+	}
 	if d := readTime(m, lo).Sub(last); d > otherRunSlack {
 		return d
 	}
