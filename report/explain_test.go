@@ -147,8 +147,8 @@ func TestExplainSummaryIsComputed(t *testing.T) {
 		// claimed from the frame size, and no read is called a record's.
 		{"h2-tls13-curl8", false, []string{"2 reads, 16366 bytes = 16384 - 2 x 9", "pass the key log with --keylog", "--trace-config http/2"}, []string{"8192-byte records", "one TLS record each"}},
 		// 1388 without timestamps is not claimed to be timestamps.
-		{"mtu1440-nots", false, []string{"1400 (MSS in the", "no TCP options on data segments) = 1400", "path MTU of 1440"}, []string{"timestamps option", "- 12"}},
-		{"ipv6-mtu1460", false, []string{"MSS 1400 on IPv6 means a path MTU of 1460", "1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388"}, []string{"IPv4"}},
+		{"mtu1440-nots", false, []string{"1400 (MSS in the", "no TCP options on data segments) = 1400", "an MTU of 1440 gives"}, []string{"timestamps option", "- 12"}},
+		{"ipv6-mtu1460", false, []string{"MSS 1400 on IPv6 is what an MTU of 1460 gives", "1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388"}, []string{"IPv4"}},
 		// Records chosen by the server.
 		{"ssl-buffer-1388", true, []string{"72 of them were whole records of 1388 bytes of plaintext, 1405 after the record header (17 of overhead with TLS 1.3"}, nil},
 		{"https-tls12", true, []string{"one TLS record each", "16384 bytes of plaintext, the most TLS allows, 16408 after the record header (24 of overhead with TLS 1.2"}, []string{"chose that record size"}},

@@ -1565,10 +1565,13 @@ func mssSentences(m *explain.MSSFact) []string {
 		ipHdr, family = 40, "IPv6"
 	}
 	mtu := m.MSS + ipHdr + 20
+	// What an MTU gives, not what the path's is: a router's MSS clamp or
+	// the application's TCP_MAXSEG sets it lower than the link's (review
+	// 33: "means a path MTU of 1240" of a clamp on MTU-1500 links).
 	if m.Held > 0 {
 		out = append(out, fmt.Sprintf("MSS %d on %s is what an MTU of %d at the end that sent it gives (%d - %d IP header - 20 TCP header = %d): the MSS already leaves out the IP and TCP headers.", m.MSS, family, mtu, mtu, ipHdr, m.MSS))
 	} else {
-		out = append(out, fmt.Sprintf("MSS %d on %s means a path MTU of %d (%d - %d IP header - 20 TCP header = %d): the MSS already leaves out the IP and TCP headers.", m.MSS, family, mtu, mtu, ipHdr, m.MSS))
+		out = append(out, fmt.Sprintf("MSS %d on %s is what an MTU of %d gives (%d - %d IP header - 20 TCP header = %d): the MSS already leaves out the IP and TCP headers (a router's MSS clamp or the application's TCP_MAXSEG would set it lower than the link allows).", m.MSS, family, mtu, mtu, ipHdr, m.MSS))
 	}
 	if m.OptionBytes > 0 {
 		what := "negotiated in the SYNs"
@@ -1581,7 +1584,7 @@ func mssSentences(m *explain.MSSFact) []string {
 	// usual one of the family (review 16: IPv6's 1440 and IPv4 without
 	// timestamps were set against IPv4's 1460 with them).
 	if std := 1500 - ipHdr - 20; m.MSS != std {
-		out = append(out, fmt.Sprintf("So %d is not what a standard MTU-1500 path gives: there the MSS on %s is %d, and a full segment carries %d with timestamps, %d without.", m.Effective, family, std, std-12, std))
+		out = append(out, fmt.Sprintf("So %d is not what a standard MTU-1500 link with nothing clamping the MSS gives: there the MSS on %s is %d, and a full segment carries %d with timestamps, %d without.", m.Effective, family, std, std-12, std))
 	}
 	return out
 }

@@ -155,8 +155,8 @@ func TestMSSStandardPaths(t *testing.T) {
 		{explain.MSSFact{MSS: 1440, Effective: 1428, OptionBytes: 12, Timestamps: true, IPv6: true}, ""},
 		{explain.MSSFact{MSS: 1460, Effective: 1460}, ""},
 		{explain.MSSFact{MSS: 1460, Effective: 1448, OptionBytes: 12, Timestamps: true}, ""},
-		{explain.MSSFact{MSS: 1400, Effective: 1388, OptionBytes: 12, Timestamps: true}, "So 1388 is not what a standard MTU-1500 path gives: there the MSS on IPv4 is 1460, and a full segment carries 1448 with timestamps, 1460 without."},
-		{explain.MSSFact{MSS: 1220, Effective: 1208, OptionBytes: 12, Timestamps: true, IPv6: true}, "So 1208 is not what a standard MTU-1500 path gives: there the MSS on IPv6 is 1440, and a full segment carries 1428 with timestamps, 1440 without."},
+		{explain.MSSFact{MSS: 1400, Effective: 1388, OptionBytes: 12, Timestamps: true}, "So 1388 is not what a standard MTU-1500 link with nothing clamping the MSS gives: there the MSS on IPv4 is 1460, and a full segment carries 1448 with timestamps, 1460 without."},
+		{explain.MSSFact{MSS: 1220, Effective: 1208, OptionBytes: 12, Timestamps: true, IPv6: true}, "So 1208 is not what a standard MTU-1500 link with nothing clamping the MSS gives: there the MSS on IPv6 is 1440, and a full segment carries 1428 with timestamps, 1440 without."},
 	} {
 		got := ""
 		for _, s := range mssSentences(&c.m) {
