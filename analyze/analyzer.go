@@ -488,12 +488,19 @@ func (a *Analyzer) track(c *Connection, dir Dir, p *decoded, now int64, number i
 		if p.flags&flagSYN != 0 && d.SYN.Seen && p.ttl != d.SYN.TTL && d.SYN.CopyTTL == 0 {
 			d.SYN.CopyTTL = p.ttl
 		}
+		if p.flags&flagSYN != 0 && d.SYN.Seen && p.synOptions.MSS != d.SYN.MSS && d.SYN.CopyMSS == 0 {
+			d.SYN.CopyMSS = p.synOptions.MSS
+		}
 	case p.flags&flagSYN != 0:
 		if d.SYN.Seen && p.ttl != d.SYN.TTL && d.SYN.CopyTTL == 0 {
 			// The SYN again with another TTL: a copy from the other
 			// side of a router (tcpdump -i any there), not resent by
-			// its host, whose TTL does not change.
+			// its host, whose TTL does not change; its MSS may have
+			// been clamped there (review 33).
 			d.SYN.CopyTTL = p.ttl
+			if p.synOptions.MSS != d.SYN.MSS {
+				d.SYN.CopyMSS = p.synOptions.MSS
+			}
 		}
 		if !d.SYN.Seen {
 			d.SYN = p.synOptions

@@ -60,6 +60,10 @@ type SYNOptions struct {
 	// interface, when it differs (0 otherwise): a router captured on
 	// both sides (tcpdump -i any), the SYN as it came in and went out.
 	CopyTTL uint8
+	// CopyMSS is the MSS option of that copy when it differs (0
+	// otherwise): a router's MSS clamp between the two interfaces. The
+	// smaller one is what the peer was held to.
+	CopyMSS uint16
 }
 
 // Handshake holds the times (Unix nanoseconds, 0 when not captured) of the

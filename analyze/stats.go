@@ -182,7 +182,7 @@ func effectiveMSS(c *Connection, dir Dir) EffectiveMSS {
 	peer := &c.Dirs[1-dir]
 	e := EffectiveMSS{OptionBytes: d.optionBytes()}
 	e.Timestamps = d.SYN.Timestamps && peer.SYN.Timestamps
-	own, theirs := int(d.SYN.MSS), int(peer.SYN.MSS)
+	own, theirs := d.SYN.held(), peer.SYN.held()
 	switch {
 	case own > 0 && theirs > 0 && own < theirs && !sizeBetween(d.sizes, own-e.OptionBytes, theirs-e.OptionBytes):
 		// The peer's MSS bounds what this side sends; its own smaller
@@ -208,6 +208,17 @@ func effectiveMSS(c *Connection, dir Dir) EffectiveMSS {
 	}
 	e.Inferred = e.Value > 0
 	return e
+}
+
+// held is the MSS a SYN held its peer to: the smaller of its copies' (a
+// router's clamp between two interfaces of the capture lowers the one
+// that left it).
+func (s SYNOptions) held() int {
+	m := int(s.MSS)
+	if s.CopyMSS > 0 && int(s.CopyMSS) < m {
+		m = int(s.CopyMSS)
+	}
+	return m
 }
 
 // maxWireMSS is the most payload a TCP segment carries on a wire between

@@ -2029,6 +2029,27 @@ func TestFieldRouterBothSides(t *testing.T) {
 	if p.By != "forwarded" || p.Where != PointUnknown || p.ClientCopyTTL != 63 || p.ServerCopyTTL != 63 {
 		t.Errorf("point %+v, want forwarded, unknown side, copies at 63", p)
 	}
+	// Review 33: an nft MSS clamp to 1200 on the router's way to the
+	// server. The client's SYN came in with MSS 1460 and left with 1200
+	// (tshark: frames 1 and 2); the server's 1188-byte segments are full
+	// ones (1200 - 12), not "short" of 1448.
+	src, err = capture.Open(filepath.Join(field, "router-clamp1200.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a = analyze.New(analyze.Options{})
+	if err := a.ReadAll(src); err != nil {
+		t.Fatal(err)
+	}
+	c = a.Result().Connections[0]
+	cs, ss = c.Dir(analyze.ClientToServer).SYN, c.Dir(analyze.ServerToClient).SYN
+	if cs.MSS != 1460 || cs.CopyMSS != 1200 || ss.MSS != 1460 || ss.CopyMSS != 0 {
+		t.Errorf("SYN MSS %d/%d, SYN-ACK %d/%d; want 1460/1200 and 1460/0", cs.MSS, cs.CopyMSS, ss.MSS, ss.CopyMSS)
+	}
+	if e := c.Dir(analyze.ServerToClient).EffectiveMSS(); e.Value != 1188 || e.MSS != 1200 {
+		t.Errorf("server's effective MSS %+v, want 1200 - 12 = 1188", e)
+	}
 }
 
 // TestFieldTLSRecordHalved: review 30. curl 8.14 --http1.1 --limit-rate 8k

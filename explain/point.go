@@ -123,6 +123,16 @@ func pointFacts(c *analyze.Connection) *PointFact {
 // macOS 64, Windows 128, some routers and Solaris 255).
 func initialTTL(t uint8) bool { return t == 64 || t == 128 || t == 255 }
 
+// awayFromCurl tells that the capture was taken where the server's
+// segments had not yet passed the last queue before curl: at the server,
+// or on a router that forwarded them (its incoming copies are the ones
+// kept; a queue after it, a shaper, may still have held them: review 33,
+// "window-full, certain, captured 35.9 ms before the read" of segments a
+// tbf after the router passed one by one).
+func (f *PointFact) awayFromCurl() bool {
+	return f != nil && (f.Where == PointServer || f.By == "forwarded")
+}
+
 // aboveOffload tells that the server's segments show offload and the
 // capture was not shown to be at the client: the segments curl's socket
 // received are not known.

@@ -242,7 +242,7 @@ func clearRules(f *Facts) verdict {
 		// the rest of which had come with it (a socket receives whole
 		// segments), wherever the capture was taken.
 		return capped(f)
-	case s.Resent > 0 && s.Count > 1 && f.Point != nil && f.Point.Where == PointServer:
+	case s.Resent > 0 && s.Count > 1 && f.Point.awayFromCurl():
 		// Seen from the server, which sent some of these bytes twice:
 		// which copy reached curl, and when, is not in the capture, so
 		// neither is whether the segments waited for each other. (A
@@ -282,7 +282,7 @@ func clearRules(f *Facts) verdict {
 		// waited for it to move: a sender does not send a runt into a
 		// window about to open (its stack's choice, not in the capture).
 		return inferred(CauseWindowFull, ByWindowRemainder)
-	case f.Window != nil && !s.EndsInside && (f.Point == nil || f.Point.Where != PointServer):
+	case f.Window != nil && !s.EndsInside && !f.Point.awayFromCurl():
 		// The sender stopped because the window did (seen from the
 		// server, what had reached curl by the read is not known).
 		return certain(CauseWindowFull)
@@ -325,7 +325,7 @@ func clearRules(f *Facts) verdict {
 		// does not show, or a rate limit). Not backlog (review 22: a
 		// --limit-rate read, "N is how much was waiting").
 		return cannotTell(CauseUnknown, tcpNeed(f)...)
-	case s.Count > 1 && f.Point != nil && f.Point.Where == PointServer:
+	case s.Count > 1 && f.Point.awayFromCurl():
 		// Seen from the server (review 22: TSO off there, GRO on at
 		// curl's host, which took 1448 x3 + 664 as one 5008-byte unit
 		// a read took as it came, 20 ms after the one before).
@@ -394,7 +394,7 @@ func offloadRules(f *Facts) verdict {
 		return wholeSuper(f)
 	case s.Piece:
 		return inferred(CauseFullSegment, ByMSSPiece, NeedBelowOffload)
-	case f.Window != nil && f.Window.Short == 0 && !s.EndsInside && (f.Point == nil || f.Point.Where != PointServer):
+	case f.Window != nil && f.Window.Short == 0 && !s.EndsInside && !f.Point.awayFromCurl():
 		// The read ends at the window's edge: the server could send no
 		// more until curl read, however the segments were merged.
 		return certain(CauseWindowFull)

@@ -138,7 +138,7 @@ func (r *Result) timeReads(conns map[int]*connState) {
 		st, skew := x.st, x.skew
 		m := st.m
 		evs := byConn[m.Conn.ID]
-		client := m.Point == nil || m.Point.Where != PointServer
+		client := !m.Point.awayFromCurl()
 		// Without a common offset every skew is far off, and each
 		// connection keeps its own below.
 		m.ClockSkew = common

@@ -216,7 +216,7 @@ func needText(n explain.Need) string {
 	case explain.NeedStraceServer:
 		return "the server's writes: strace -f -e trace=write,writev,sendto,sendmsg its process (or its own log of what it wrote)"
 	case explain.NeedClientCapture:
-		return "a capture at curl's host: seen from the server, how and when its segments reached curl (which copy of bytes it sent twice, whether GRO on curl's host merged segments) is not in the capture"
+		return "a capture at curl's host: seen from the server (or a router before curl), how and when its segments reached curl (which copy of bytes it sent twice, whether GRO on curl's host merged segments) is not in the capture"
 	case explain.NeedNoTunnel:
 		return "the TLS records themselves: this connection went through an HTTP proxy (CONNECT), and the capture does not show TLS inside the tunnel (its start is missing or cut); capture the whole connection with whole packets, or without the proxy (curl --noproxy '*')"
 	case explain.NeedKeyAuth:
