@@ -470,11 +470,13 @@ func tlsRules(f *Facts) verdict {
 		return unknownOverhead(f)
 	case r.Plain-r.Before == sizeOf(f):
 		return certain(CauseTLSRecord)
-	case r.Plain-r.Before > sizeOf(f) && r.Source == FromKeyLog:
+	case r.Plain-r.Before > sizeOf(f) && (r.Source == FromKeyLog || r.Version == tlsdec.VersionTLS12 || r.VersionName == "TLS 1.2"):
 		// The read stopped inside the record, which held more: SSL_read
 		// returns up to what it is asked for, so curl asked for no more,
 		// its buffer (review 30: --limit-rate 8k, 16 KiB records read in
-		// two 8192-byte halves; the first was "cannot tell").
+		// two 8192-byte halves; the first was "cannot tell"). Without the
+		// key log a TLS 1.2 AEAD record's plaintext is known too (its
+		// overhead is fixed); TLS 1.3 may pad (review 33).
 		return certain(CauseBufferCap)
 	case r.Plain-r.Before > sizeOf(f):
 		return inferred(CauseBufferCap, ByRecordLeft)

@@ -119,3 +119,23 @@ func TestRecoveryOutOfOrderFiller(t *testing.T) {
 		t.Errorf("in order: %+v", f)
 	}
 }
+
+// TestRecordCapTLS12: a read that stops inside a TLS record holding more
+// is buffer-cap; from the wire alone, certain for TLS 1.2 AEAD (a fixed
+// overhead: the plaintext is known), inferred for TLS 1.3, which may pad
+// (review 33: TLS 1.2 reads were "TLS 1.3 padding ... would make it
+// smaller").
+func TestRecordCapTLS12(t *testing.T) {
+	for _, c := range []struct {
+		version string
+		conf    Confidence
+	}{{"TLS 1.2", Certain}, {"TLS 1.3", Inferred}} {
+		ev := Event{Kind: curltrace.RecvData, Size: 8192, Conn: 0}
+		ev.Facts = Facts{Layer: LayerTLS, n: 8192,
+			Record: &RecordFact{Source: FromCapture, Index: 4, Length: 16408, Plain: 16384, Overhead: 24, OverheadKnown: true, VersionName: c.version}}
+		decide(&ev, true)
+		if ev.Cause != CauseBufferCap || ev.Confidence != c.conf {
+			t.Errorf("%s: %v %v, want buffer-cap %v", c.version, ev.Cause, ev.Confidence, c.conf)
+		}
+	}
+}

@@ -1010,7 +1010,7 @@ func skippedSentence(spans []curltrace.LineSpan) string {
 	for _, sp := range spans {
 		lines += sp.Last - sp.First + 1
 	}
-	where, verb := fmt.Sprintf("Line %d of the trace is not a curl trace line", spans[0].First), "it comes"
+	where, verb := fmt.Sprintf("Line %d of the trace is not a curl trace line (or only begins with text before one)", spans[0].First), "it comes"
 	if lines > 1 {
 		where, verb = fmt.Sprintf("Lines %d-%d", spans[0].First, spans[0].Last), "they come"
 		if spans[0].First == spans[0].Last {
@@ -1023,7 +1023,7 @@ func skippedSentence(spans []curltrace.LineSpan) string {
 		default:
 			where += fmt.Sprintf(" and %d more stretches", more)
 		}
-		where += fmt.Sprintf(" of the trace (%d lines) are not curl trace lines", lines)
+		where += fmt.Sprintf(" of the trace (%d lines) are not curl trace lines (or only begin with text before one)", lines)
 	}
 	return fmt.Sprintf("%s: %s after its Recv events, where curl --trace - without -o writes the body into the same stream, and %s skipped. To keep them apart, write the trace to a file of its own (--trace FILE) or the body elsewhere (-o FILE).",
 		where, verb, map[bool]string{true: "was", false: "were"}[lines == 1])
@@ -1600,7 +1600,7 @@ func heldMTU(m *explain.MSSFact) string {
 	if m.IPv6 {
 		hdr, icmp = 60, "an ICMPv6 \"packet too big\""
 	}
-	return fmt.Sprintf("%d + %d of TCP options + %d of IP and TCP headers = an MTU of %d; %s from a router, or a route's MTU on the server's side", m.Held, m.OptionBytes, hdr, m.Held+m.OptionBytes+hdr, icmp)
+	return fmt.Sprintf("%d + %d of TCP options + %d of IP and TCP headers = an MTU of %d; %s from a router, or a route's MTU on the server's side; or a router clamped the MSS of the client's SYN to %d, which a capture on this side of it does not show", m.Held, m.OptionBytes, hdr, m.Held+m.OptionBytes+hdr, icmp, m.Held+m.OptionBytes)
 }
 
 func capitalize(s string) string {

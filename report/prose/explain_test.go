@@ -291,9 +291,9 @@ func TestSkippedSentence(t *testing.T) {
 		want  string
 	}{
 		{nil, ""},
-		{[]curltrace.LineSpan{{First: 7, Last: 7}}, "Line 7 of the trace is not a curl trace line: it comes after"},
+		{[]curltrace.LineSpan{{First: 7, Last: 7}}, "Line 7 of the trace is not a curl trace line (or only begins with text before one): it comes after"},
 		{[]curltrace.LineSpan{{First: 7, Last: 9}}, "Lines 7-9 of the trace (3 lines) are not"},
-		{[]curltrace.LineSpan{{First: 7, Last: 7}, {First: 20, Last: 20}}, "Line 7 and one more stretch of the trace (2 lines) are not curl trace lines: they"},
+		{[]curltrace.LineSpan{{First: 7, Last: 7}, {First: 20, Last: 20}}, "Line 7 and one more stretch of the trace (2 lines) are not curl trace lines (or only begin with text before one): they"},
 		{[]curltrace.LineSpan{{First: 7, Last: 9}, {First: 20, Last: 29}, {First: 40, Last: 40}}, "Lines 7-9 and 2 more stretches of the trace (14 lines) are not"},
 	} {
 		got := skippedSentence(tc.spans)
