@@ -344,7 +344,7 @@ func TestExplainCommand(t *testing.T) {
 	}
 	for _, want := range []string{
 		"A full segment carries 1400 (MSS in the client's SYN) - 12 (timestamps option) = 1388.",
-		"So 1388 is not what a standard MTU-1500 path gives: there the MSS on IPv4 is 1460",
+		"So 1388 is not what a standard MTU-1500 link with nothing clamping the MSS gives: there the MSS on IPv4 is 1460",
 		"full-segment",
 	} {
 		if !strings.Contains(out, want) {
