@@ -2150,3 +2150,29 @@ func TestFieldOtherRunNext(t *testing.T) {
 		t.Errorf("run A: problems %+v, confidence %v", r.Problems, r.Summary.Confidence)
 	}
 }
+
+// TestFieldPeriodicBodyGap: review 33. A Go server's 300000-byte body
+// repeats every 1000 bytes; tcpdump at the client lost a 62752-byte GRO
+// packet (tshark: frame 38, "previous segment not captured", at relative
+// seq 77836). The reads' own sizes put line 399 at 6083 (6000 + 37000 +
+// 102400 + 102400 + 52200 = 300000 after the 83-byte header); its bytes
+// were found 72000 bytes on, in a later period, and the reads after it
+// overlapped. A read stays where the one before ended when its bytes
+// would follow on in a gap, or the place found would overlap.
+func TestFieldPeriodicBodyGap(t *testing.T) {
+	tr := readTraceGz(t, "periodic-gap-7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "periodic-gap-7.pcap.gz"), ""))
+	end := int64(83)
+	for _, e := range r.Events {
+		if e.Kind != curltrace.RecvData {
+			continue
+		}
+		if e.Range.Start != end {
+			t.Errorf("line %d at %d-%d, want it to follow on at %d", e.Line, e.Range.Start, e.Range.End, end)
+		}
+		end = e.Range.Start + int64(e.Size)
+	}
+	if end != 300083 {
+		t.Errorf("the reads end at %d, want 300083", end)
+	}
+}

@@ -776,7 +776,7 @@ func (st *connState) readClear(ev *Event) {
 // did not log is skipped), else after the previous read.
 func (st *connState) nextRead(n int) stream.Range {
 	switch {
-	case st.located:
+	case st.located && !st.keepSequence(n):
 		st.recv = st.at.off // where its bytes are
 	case st.body != nil && st.header > 0 && st.recv != st.body.Body.Start:
 		st.recv = st.body.Body.Start
@@ -784,6 +784,24 @@ func (st *connState) nextRead(n int) stream.Range {
 	r := stream.Range{Start: st.recv, End: st.recv + int64(n)}
 	st.recv = r.End
 	return r
+}
+
+// keepSequence tells whether a read of n bytes whose bytes were found
+// elsewhere on the stream stays where the read before ended: the found
+// place would overlap bytes curl already read, or the capture lacks bytes
+// where it would follow on (a gap), and a body that repeats itself has
+// the same bytes further on (review 33: a 1000-byte pattern and a lost
+// GRO packet put a read 72000 bytes on, the next reads overlapping).
+func (st *connState) keepSequence(n int) bool {
+	off := st.at.off
+	if off == st.recv || st.recv == 0 || st.segs == nil {
+		return false
+	}
+	if off < st.recv {
+		return true
+	}
+	rng := stream.Range{Start: st.recv, End: st.recv + int64(n)}
+	return st.segs.fact(st.segs.in(rng), rng).Missing > 0
 }
 
 // recoveryFact finds, among a read's segments in stream order, a
