@@ -182,7 +182,10 @@ func effectiveMSS(c *Connection, dir Dir) EffectiveMSS {
 	peer := &c.Dirs[1-dir]
 	e := EffectiveMSS{OptionBytes: d.optionBytes()}
 	e.Timestamps = d.SYN.Timestamps && peer.SYN.Timestamps
-	own, theirs := d.SYN.held(), peer.SYN.held()
+	// Its own MSS as its host sent it (the first copy); the peer's as it
+	// reached this side, clamped or not (review 35: the client's SYN
+	// clamped on its way out had made the client's own data 1188).
+	own, theirs := int(d.SYN.MSS), peer.SYN.held()
 	switch {
 	case own > 0 && theirs > 0 && own < theirs && !sizeBetween(d.sizes, own-e.OptionBytes, theirs-e.OptionBytes):
 		// The peer's MSS bounds what this side sends; its own smaller

@@ -2050,6 +2050,11 @@ func TestFieldRouterBothSides(t *testing.T) {
 	if e := c.Dir(analyze.ServerToClient).EffectiveMSS(); e.Value != 1188 || e.MSS != 1200 {
 		t.Errorf("server's effective MSS %+v, want 1200 - 12 = 1188", e)
 	}
+	// The client's own data is held by the server's SYN-ACK (1460 both
+	// ways), not by its own SYN's clamp (review 35: it had become 1188).
+	if e := c.Dir(analyze.ClientToServer).EffectiveMSS(); e.Value != 1448 || e.MSS != 1460 {
+		t.Errorf("client's effective MSS %+v, want 1460 - 12 = 1448", e)
+	}
 }
 
 // TestFieldTLSRecordHalved: review 30. curl 8.14 --http1.1 --limit-rate 8k

@@ -815,13 +815,21 @@ func recoveryFact(segs []Seg) *RecoveryFact {
 	// less often than they came").
 	for i, r := range segs {
 		f := &RecoveryFact{Source: FromCapture, Packet: r.Packet, Retransmission: r.Retrans}
+		later := false // a segment of the read came after the filler
 		for _, s := range segs[i+1:] {
 			if s.Arrived.Before(r.Arrived) {
 				f.Waited++
 				f.Before = max(f.Before, r.Arrived.Sub(s.Arrived))
 			}
 		}
-		if f.Waited > 0 {
+		for _, s := range segs {
+			later = later || s.Arrived.After(r.Arrived)
+		}
+		// A filler the capture calls out of order made the read only if
+		// it came last, after a wait worth the name (review 35: a 4 µs
+		// reordering, 20 of the read's 35 segments after it, had become
+		// loss-recovery).
+		if f.Waited > 0 && (r.Retrans || !later && f.Before >= time.Millisecond) {
 			return f
 		}
 	}

@@ -139,3 +139,22 @@ func TestRecordCapTLS12(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveryReorderedNotLast: review 35. A filler the capture calls out
+// of order, 4 µs late, with later segments of the read arriving after it,
+// did not make the read: no recovery (backlog stays).
+func TestRecoveryReorderedNotLast(t *testing.T) {
+	at := time.Unix(1000, 0)
+	segs := []Seg{
+		{Packet: 10, Offset: 0, Len: 1448, Arrived: at.Add(4 * time.Microsecond)},
+		{Packet: 9, Offset: 1448, Len: 1448, Arrived: at},
+		{Packet: 11, Offset: 2896, Len: 1448, Arrived: at.Add(50 * time.Microsecond)},
+	}
+	if f := recoveryFact(segs); f != nil {
+		t.Errorf("a 4 µs reordering: %+v", f)
+	}
+	segs[0].Retrans = true // a retransmission fills a loss, however soon
+	if f := recoveryFact(segs); f == nil || f.Packet != 10 {
+		t.Errorf("a retransmission: %+v", f)
+	}
+}
