@@ -344,7 +344,13 @@ func causeSentence(e explain.Event) string {
 	case explain.CauseWindowFull:
 		w := f.Window
 		if w.Short > 0 {
-			return fmt.Sprintf("%s (%s), ending %d bytes before the edge of the receive window curl's side advertised (%d bytes, in packet %d, up to stream offset %d): less than a segment was left of it, and the server sent nothing more until curl's ACK in packet %d moved the edge, so the window, less the runt the server would not send into it, ended N", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Short, w.Window, w.Packet, w.Edge, w.Reopened)
+			s := fmt.Sprintf("%s (%s), ending %d bytes before the edge of the receive window curl's side advertised (%d bytes, in packet %d, up to stream offset %d): less than a segment was left of it, and the server sent nothing more until curl's ACK in packet %d moved the edge, so the window, less the runt the server would not send into it, ended N", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Short, w.Window, w.Packet, w.Edge, w.Reopened)
+			if sg := f.Segments; sg != nil && sg.StartsInside && len(e.Segments) > 0 {
+				// Review 35: "1 segment (65483)" of a read of its last
+				// 53248 bytes.
+				s += fmt.Sprintf("; it began inside packet %d, where the read before stopped (stream offset %d): N is what was left from there", e.Segments[0].Packet, e.Range.Start)
+			}
+			return s
 		}
 		head := fmt.Sprintf("%s (%s), ending where the receive window curl's side advertised ended (%d bytes, in packet %d, up to stream offset %d): the server had sent all the window allowed and waited for curl to read", countOf(len(e.Segments), "segment", "segments"), segSizes(e.Segments), w.Window, w.Packet, w.Edge)
 		if sg := f.Segments; sg != nil && sg.StartsInside && len(e.Segments) > 0 {
