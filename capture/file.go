@@ -127,7 +127,7 @@ func NewReader(name string, r io.Reader, size int64) (*File, error) {
 	default:
 		what := ""
 		if head, _ := br.Peek(64); looksLikeTrace(head) {
-			what = ": it looks like a curl trace, which goes after --trace"
+			what = ": it looks like a curl trace, which explain and report read with --trace TRACE"
 		}
 		return nil, &Error{Source: name, Err: fmt.Errorf("not a pcap or pcapng capture: it starts with bytes % x (%q)%s", magic, printable(magic), what)}
 	}

@@ -231,7 +231,7 @@ func TestBadInputErrors(t *testing.T) {
 		{filepath.Join(dir, "missing.pcap"), "missing.pcap: cannot open: no such file or directory"},
 		{write("empty.pcap", nil), "empty.pcap: empty file: not a capture"},
 		{write("page.html", []byte("<!DOCTYPE html><html>")), `page.html: not a pcap or pcapng capture: it starts with bytes 3c 21 44 4f ("<!DO")`},
-		{write("t.trace", []byte("12:34:56.789012 == Info:   Trying 127.0.0.1:8080...\n")), `t.trace: not a pcap or pcapng capture: it starts with bytes 31 32 3a 33 ("12:3"): it looks like a curl trace, which goes after --trace`},
+		{write("t.trace", []byte("12:34:56.789012 == Info:   Trying 127.0.0.1:8080...\n")), `t.trace: not a pcap or pcapng capture: it starts with bytes 31 32 3a 33 ("12:3"): it looks like a curl trace, which explain and report read with --trace TRACE`},
 		{write("short.pcap", []byte{0xd4, 0xc3}), "short.pcap: only 2 bytes: too short to be a capture"},
 		{write("header.pcap", []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0}), "header.pcap: pcap header: file ends inside the capture file header"},
 		{write("bad.gz", []byte{0x1f, 0x8b, 0, 0}), "bad.gz: gzip header:"},

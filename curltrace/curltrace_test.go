@@ -596,6 +596,12 @@ func TestNotATrace(t *testing.T) {
 	if pe.Line != 1 || !strings.Contains(pe.Error(), `line 1: not a curl trace line: "\xd4`) {
 		t.Errorf("%v", pe)
 	}
+	// A pcapng, whose first byte is a newline, was "a blank line"
+	// (review 36).
+	_, pe = parseErr(t, "\n\r\r\n\x1c\x00\x00\x00\x4d\x3c\x2b\x1a\x01\x00\x00\x00")
+	if pe.Line != 1 || !strings.Contains(pe.Error(), "this is a capture file") {
+		t.Errorf("pcapng: %v", pe)
+	}
 }
 
 func TestVerboseFile(t *testing.T) {

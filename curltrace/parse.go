@@ -154,6 +154,14 @@ func Parse(r io.Reader, name string) (*Trace, error) {
 		br = bufio.NewReaderSize(zr, 64<<10)
 		p.gzip = true
 	}
+	if head, _ := br.Peek(16); len(head) >= 4 && looksCapture(head) {
+		// A pcapng's first byte is a newline: it read as a blank line
+		// (review 36).
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			head = head[:i]
+		}
+		return t, &ParseError{Name: name, Line: 1, Text: string(head), Reason: "not a curl trace line", Hint: hintCapture}
+	}
 	lr := &lineReader{br: br}
 	err := p.run(lr)
 	p.finish()

@@ -113,7 +113,8 @@ type Captured struct {
 
 // Outcome is the transfer, captured and explained.
 type Outcome struct {
-	Dir         string // where the files are (gone when not kept)
+	started     time.Time // when curl was started: files changed since are not replaced
+	Dir         string    // where the files are (gone when not kept)
 	Trace       *curltrace.Trace
 	Captures    []Captured // in the plan's order
 	Explanation *explain.Result
@@ -208,6 +209,7 @@ func Run(ctx context.Context, p Plan) (out *Outcome, err error) {
 		return nil, err
 	}
 
+	out.started = time.Now()
 	exit, rerr := p.Runner.Run(ctx, Command{Path: p.Curl, Args: curlArgs(p, trace),
 		Env:   append(append([]string(nil), p.Env...), "SSLKEYLOGFILE="+keys),
 		Stdin: p.Stdin, Stdout: p.Stdout, Stderr: p.Stderr})
@@ -290,6 +292,14 @@ func (out *Outcome) publish(work, trace, keys string) (string, error) {
 	var errs []error
 	move := func(from string) string {
 		to := filepath.Join(out.Dir, filepath.Base(from))
+		if st, err := os.Lstat(to); err == nil && !st.ModTime().Before(out.started) {
+			// Written during the run, by curl most likely (-J, a glob, a
+			// -K config: names the command line does not show; review
+			// 36): not replaced. Ours goes beside it.
+			alt := to + ".segscope"
+			errs = append(errs, fmt.Errorf("%s was written during the run (by curl?) and is left as it is: segscope's is %s", to, alt))
+			to = alt
+		}
 		if _, err := os.Stat(from); err != nil {
 			if err := os.Remove(to); err != nil && !errors.Is(err, os.ErrNotExist) {
 				errs = append(errs, err)

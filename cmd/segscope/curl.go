@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -92,6 +94,21 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	// --html is not curl's download either (review 36).
+	for _, out := range line.outputs() {
+		if o.html != "" && samePath(out.path, o.html) {
+			return usageError{fmt.Errorf("curl writes %s (%s), which --html would replace with the report: write the page elsewhere", out.path, out.flag)}
+		}
+	}
+	userKeys := os.Getenv("SSLKEYLOGFILE")
+	if userKeys != "" {
+		// Found out before the run, not after it, when the keys are gone.
+		f, err := os.OpenFile(userKeys, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("SSLKEYLOGFILE %s: %w: the run's keys could not be added to it", userKeys, err)
+		}
+		f.Close()
+	}
 	if o.keep != "" {
 		var kept []string
 		for _, f := range []string{orchestrate.TraceFile, orchestrate.KeysFile, "capture.pcapng"} {
@@ -106,6 +123,16 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 			if err := notAnOutput(out.path, kept...); err != nil {
 				return usageError{fmt.Errorf("curl writes %s (%s), which --keep %s keeps segscope's file as: keep them in another directory", out.path, out.flag, o.keep)}
 			}
+		}
+		// The user's key log would be replaced by the run's (review 36:
+		// SSLKEYLOGFILE=$PWD/keys.txt with --keep . lost its keys).
+		if userKeys != "" && samePath(userKeys, kept[1]) {
+			return usageError{fmt.Errorf("SSLKEYLOGFILE is %s, which --keep %s replaces with this run's key log: keep in another directory", userKeys, o.keep)}
+		}
+		// Files there that are not an earlier run's are not replaced
+		// (review 36: any trace.txt was, in silence).
+		if err := earlierRun(kept); err != nil {
+			return usageError{err}
 		}
 	}
 	bin, err := exec.LookPath(o.curl)
@@ -184,7 +211,9 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		return err
 	}
 	st := out.Captures[0].Stats
-	fmt.Fprintln(s.out)
+	if format == report.Table {
+		fmt.Fprintln(s.out) // apart from curl's output; not before CSV or JSON (review 36)
+	}
 	x := report.Explanation{Result: out.Explanation, Capture: out.Captures[0].Result, Errors: out.Errors}
 	var htmlErr error
 	if o.html != "" { // before standard output, which a pipe may close (explain.go)
@@ -228,6 +257,42 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		return errReported // the capture or the trace failed: scripts must see it
 	}
 	return nil
+}
+
+// earlierRun checks that the kept files already there are an earlier
+// run's, which this one replaces: a trace, a key log, a pcapng.
+func earlierRun(kept []string) error {
+	for _, p := range kept {
+		b := make([]byte, 64)
+		f, err := os.Open(p)
+		if err != nil {
+			continue // not there (or unreadable: the rename will say)
+		}
+		n, _ := io.ReadFull(f, b)
+		f.Close()
+		b = b[:n]
+		ok := n == 0
+		switch filepath.Base(p) {
+		case orchestrate.TraceFile:
+			ok = ok || looksLikeTrace(b)
+		case orchestrate.KeysFile:
+			ok = ok || bytes.HasPrefix(b, []byte("CLIENT_")) || bytes.HasPrefix(b, []byte("SERVER_")) || bytes.HasPrefix(b, []byte("EXPORTER_")) || bytes.HasPrefix(b, []byte("#"))
+		default:
+			ok = ok || bytes.HasPrefix(b, []byte{0x0a, 0x0d, 0x0d, 0x0a})
+		}
+		if !ok {
+			return fmt.Errorf("%s is there and is not an earlier segscope run's: --keep would replace it; keep in another directory", p)
+		}
+	}
+	return nil
+}
+
+// looksLikeTrace tells whether b starts as curl's --trace output does.
+func looksLikeTrace(b []byte) bool {
+	if len(b) > 16 && b[2] == ':' && b[5] == ':' && b[8] == '.' && b[15] == ' ' {
+		b = b[16:]
+	}
+	return bytes.HasPrefix(b, []byte("== Info:")) || bytes.HasPrefix(b, []byte("=> Send")) || bytes.HasPrefix(b, []byte("<= Recv"))
 }
 
 // runCurlAlone runs curl with the user's arguments and nothing else,

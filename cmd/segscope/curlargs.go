@@ -43,6 +43,60 @@ func init() {
 	}
 }
 
+// curlLongFlags are curl's long options that take no value (the same
+// lists), for telling an abbreviation apart: curl 7 takes a unique prefix
+// of a long option for it ("--max-t 5"; review 36: its value had been
+// taken for a URL).
+var curlLongFlags = map[string]bool{"--help": true}
+
+func init() {
+	for _, o := range []string{
+		"--anyauth", "--append", "--basic", "--ca-native", "--cert-status", "--compressed",
+		"--compressed-ssh", "--create-dirs", "--crlf", "--digest", "--disable", "--disable-eprt",
+		"--disable-epsv", "--disallow-username-in-url", "--doh-cert-status", "--doh-insecure", "--dump-ca-embed", "--fail",
+		"--fail-early", "--fail-with-body", "--false-start", "--form-escape", "--ftp-create-dirs", "--ftp-pasv",
+		"--ftp-pret", "--ftp-skip-pasv-ip", "--ftp-ssl-ccc", "--ftp-ssl-control", "--get", "--globoff",
+		"--haproxy-protocol", "--head", "--http0.9", "--http1.0", "--http1.1", "--http2",
+		"--http2-prior-knowledge", "--http3", "--http3-only", "--ignore-content-length", "--include", "--insecure",
+		"--ipv4", "--ipv6", "--junk-session-cookies", "--list-only", "--location", "--location-trusted",
+		"--mail-rcpt-allowfails", "--manual", "--metalink", "--mptcp", "--negotiate", "--netrc",
+		"--netrc-optional", "--next", "--no-alpn", "--no-buffer", "--no-clobber", "--no-keepalive",
+		"--no-npn", "--no-progress-meter", "--no-sessionid", "--ntlm", "--ntlm-wb", "--parallel",
+		"--parallel-immediate", "--path-as-is", "--post301", "--post302", "--post303", "--progress-bar",
+		"--proxy-anyauth", "--proxy-basic", "--proxy-ca-native", "--proxy-digest", "--proxy-http2", "--proxy-insecure",
+		"--proxy-negotiate", "--proxy-ntlm", "--proxy-ssl-allow-beast", "--proxy-ssl-auto-client-cert", "--proxy-tlsv1", "--proxytunnel",
+		"--raw", "--remote-header-name", "--remote-name", "--remote-name-all", "--remote-time", "--remove-on-error",
+		"--retry-all-errors", "--retry-connrefused", "--sasl-ir", "--show-error", "--show-headers", "--silent",
+		"--skip-existing", "--socks5-basic", "--socks5-gssapi", "--socks5-gssapi-nec", "--ssl", "--ssl-allow-beast",
+		"--ssl-auto-client-cert", "--ssl-no-revoke", "--ssl-reqd", "--ssl-revoke-best-effort", "--sslv2", "--sslv3",
+		"--styled-output", "--suppress-connect-headers", "--tcp-fastopen", "--tcp-nodelay", "--tftp-no-options", "--tls-earlydata",
+		"--tlsv1", "--tlsv1.0", "--tlsv1.1", "--tlsv1.2", "--tlsv1.3", "--tr-encoding",
+		"--trace-ids", "--trace-time", "--use-ascii", "--verbose", "--version", "--xattr",
+	} {
+		curlLongFlags[o] = true
+	}
+}
+
+// longName is the option a long argument names: itself, or the one
+// option it is a unique prefix of (curl 7); "" when it names none.
+func longName(a string) string {
+	if curlLongValued[a] || curlLongFlags[a] {
+		return a
+	}
+	found := ""
+	for _, m := range []map[string]bool{curlLongValued, curlLongFlags} {
+		for o := range m {
+			if strings.HasPrefix(o, a) {
+				if found != "" {
+					return "" // ambiguous
+				}
+				found = o
+			}
+		}
+	}
+	return found
+}
+
 // curlShortValued are curl's one-letter options that take a value: in a
 // cluster such as -sSo FILE or -sxPROXY, what follows one of them (the rest
 // of the cluster, or else the next argument) is its value.
@@ -104,6 +158,9 @@ func parseCurlLine(args []string) (curlLine, error) {
 			l.dashes = i
 			return l, nil
 		case strings.HasPrefix(a, "--") && len(a) > 2:
+			if n := longName(a); n != "" {
+				a = n
+			}
 			o := curlOpt{name: a}
 			if curlLongValued[a] {
 				if i+1 >= len(args) {

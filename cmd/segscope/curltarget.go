@@ -93,7 +93,9 @@ func (line curlLine) target(env func(string) string, lookup func(string) ([]stri
 	for _, a := range urls {
 		u, err := url.Parse(a)
 		if err != nil || u.Hostname() == "" {
-			continue
+			// (Review 36: a glob in the host or port, a bad escape, was
+			// dropped in silence, and its transfer not captured.)
+			return nil, nil, fmt.Errorf("curl's URL %q: segscope cannot read its host and port from it (a glob in the host or port, or a bad %%-escape): give each URL as curl fetches it", a)
 		}
 		port := u.Port()
 		if port == "" {
@@ -150,6 +152,9 @@ func (line curlLine) target(env func(string) string, lookup func(string) ([]stri
 		add(ips, uint16(p))
 	}
 	if len(ports) == 0 {
+		if line.has("-K", "--config") {
+			return nil, nil, errors.New("no URL among curl's arguments (segscope does not read a -K config file: give the URL on the command line)")
+		}
 		return nil, nil, errors.New("no URL among curl's arguments")
 	}
 	return addrs, ports, nil

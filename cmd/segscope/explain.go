@@ -131,8 +131,9 @@ func runExplain(s *streams, o *explainOptions, paths []string) error {
 		return htmlErr
 	}
 	// CSV has no place for the problems the errors below point to
-	// (review 32: "the problems listed above" listed nowhere).
-	if format == report.CSV {
+	// (review 32: "the problems listed above" listed nowhere), and JSON's
+	// are not above them on the terminal (review 36).
+	if format != report.Table {
 		for _, p := range x.Problems() {
 			fmt.Fprintf(s.err, "segscope: problem: %s\n", p)
 		}

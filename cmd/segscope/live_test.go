@@ -499,6 +499,40 @@ func TestCurlKeepsUserFiles(t *testing.T) {
 			t.Errorf("-o %s into --keep .: exit %d, stderr %q", out, code, errs)
 		}
 	}
+	// Review 36. The user's key log as the kept keys.txt; --html onto
+	// curl's download; a trace.txt there that is no earlier run's: each
+	// refused before the run, the file as it was.
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSLKEYLOGFILE", filepath.Join(dir, "keys.txt"))
+	code, _, errs = runCmd(t, nil, "curl", "--keep", ".", "--", "-sk", "-o", os.DevNull, srv.URL+"/big")
+	if code != 2 || !strings.Contains(errs, "SSLKEYLOGFILE is") {
+		t.Errorf("SSLKEYLOGFILE = kept keys.txt: exit %d, stderr %q", code, errs)
+	}
+	t.Setenv("SSLKEYLOGFILE", userKeys)
+	code, _, errs = runCmd(t, nil, "curl", "--html", "notes.txt", "--", "-sk", "-o", "notes.txt", srv.URL+"/big")
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); code != 2 || string(b) != "mine\n" || !strings.Contains(errs, "--html would replace") {
+		t.Errorf("--html onto curl's -o: exit %d, stderr %q", code, errs)
+	}
+	other := t.TempDir()
+	if err := os.WriteFile(filepath.Join(other, "trace.txt"), []byte("my notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runCmd(t, nil, "curl", "--keep", other, "--", "-sk", "-o", os.DevNull, srv.URL+"/big")
+	if b, _ := os.ReadFile(filepath.Join(other, "trace.txt")); code != 2 || string(b) != "my notes\n" || !strings.Contains(errs, "is not an earlier segscope run's") {
+		t.Errorf("a trace.txt of the user's in --keep: exit %d, stderr %q", code, errs)
+	}
+	// A name the command line does not show (a glob's #1): curl's file
+	// stays, segscope's goes beside it.
+	globDir := t.TempDir()
+	code, stdout, _ := runCmd(t, nil, "curl", "--keep", globDir, "--", "-sk", "-o", filepath.Join(globDir, "#1.txt"), srv.URL+"/{trace}")
+	if b, _ := os.ReadFile(filepath.Join(globDir, "trace.txt")); looksLikeTrace(b) || !strings.Contains(stdout, "was written during the run") {
+		t.Errorf("a glob's trace.txt: exit %d, trace.txt %.40q, report %s", code, b, stdout)
+	}
+	if b, _ := os.ReadFile(filepath.Join(globDir, "trace.txt.segscope")); !looksLikeTrace(b) {
+		t.Errorf("segscope's trace not kept beside curl's: %.40q", b)
+	}
 	// curl's own -- (every argument after it a URL): segscope's trace
 	// options go before it (review 33: taken for URLs, exit 6).
 	code, _, errs = runCmd(t, nil, "curl", "--", "-sk", "-o", os.DevNull, "--", srv.URL+"/big")

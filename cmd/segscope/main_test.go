@@ -481,6 +481,10 @@ func TestCurlTarget(t *testing.T) {
 		{[]string{"--unix-socket", "/run/docker.sock", "http://docker/v1/info"}, "127.0.0.1", []uint16{80}, ""},
 		{[]string{"-s", "--", "127.0.0.5:81/-L"}, "127.0.0.5", []uint16{81}, ""},
 		{[]string{"ftp.example.test/x"}, "", nil, "only http and https URLs are explained"},
+		// curl 7 takes a unique prefix of a long option (review 36).
+		{[]string{"--resol", "example.test:80:127.0.0.9", "--max-t", "5", "http://example.test/"}, "127.0.0.9", []uint16{80}, ""},
+		{[]string{"http://[::1/x"}, "", nil, "cannot read its host and port"},
+		{[]string{"-K", "cfg.txt"}, "", nil, "does not read a -K config file"},
 	} {
 		addrs, ports, err := targetWith(c.args, func(string) string { return "" }, func(h string) ([]string, error) { return nil, fmt.Errorf("lookup %s: no such host", h) })
 		var got []string
