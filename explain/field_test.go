@@ -2181,3 +2181,27 @@ func TestFieldPeriodicBodyGap(t *testing.T) {
 		t.Errorf("the reads end at %d, want 300083", end)
 	}
 }
+
+// TestFieldTLSGapKeys: review 37. curl 7.88 --limit-rate 8k over TLS 1.3
+// from a Go server, tcpdump dropping packets of the server's side: with
+// the key log, the decrypted records fell apart from the wire's after the
+// gap, and line 4379 was "8192 bytes from record #18, which holds 8430
+// bytes of plaintext (14249 on the wire) ... 238 more", buffer-cap,
+// certain (the record holds 14232: 14249 - 17). A decrypted plaintext that
+// does not fit its wire record is not taken.
+func TestFieldTLSGapKeys(t *testing.T) {
+	tr := readTraceGz(t, "tls-gap-keys-7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tls-gap-keys-7.pcap.gz"), filepath.Join(field, "tls-gap-keys-7.keys")))
+	for _, e := range r.Events {
+		rec := e.Facts.Record
+		if rec == nil || !rec.OverheadKnown {
+			continue
+		}
+		if over := rec.Length - rec.Plain; over < 0 || over > maxRecordOverhead {
+			t.Errorf("line %d: record #%d of %d bytes holds %d of plaintext", e.Line, rec.Index, rec.Length, rec.Plain)
+		}
+		if e.Line == 4379 && (rec.Plain != 14232 || e.Cause != CauseBufferCap || rec.Plain-rec.Before-e.Size != 6040) {
+			t.Errorf("line 4379: %v %v, record %+v", e.Cause, e.Confidence, rec)
+		}
+	}
+}

@@ -557,6 +557,16 @@ func TestUploadWindowNotCurls(t *testing.T) {
 	if v := sendRules(ev); v.cause != CauseH2Window || v.conf != Certain {
 		t.Errorf("frames as curl logged it: %+v", v)
 	}
+	// curl 8 without --trace-time: when the frames left is not known
+	// (review 37: 55 sends certain without times, inferred with them).
+	ev.Facts.Timing, ev.Facts.curl = nil, curltrace.Version{Major: 8, Minor: 14, Patch: 1}
+	if v := sendRules(ev); v.cause != CauseH2Window || v.conf != Inferred || v.inf != ByWindowWait {
+		t.Errorf("curl 8, no times: %+v", v)
+	}
+	ev.Facts.curl = curltrace.Version{Major: 7, Minor: 88, Patch: 1} // curl 7 logs after nghttp2 wrote
+	if v := sendRules(ev); v.cause != CauseH2Window || v.conf != Certain {
+		t.Errorf("curl 7, no times: %+v", v)
+	}
 	ev = &Event{Kind: curltrace.SendData, Size: 65535}
 	ev.Facts.Layer = LayerH2C
 	ev.Facts.Upload = &UploadFact{Buffer: 65536, Offset: 0, Index: 0, Sends: 1, ContentLength: 1 << 20, Body: 65535, Stopped: true}
@@ -606,7 +616,7 @@ func TestBufferNotTheWindow(t *testing.T) {
 	}
 	for i := range tr.Events {
 		ev := Event{Kind: tr.Events[i].Kind, Size: tr.Events[i].Size, Index: i}
-		ev.Facts.Layer = LayerH2TLS
+		ev.Facts.Layer, ev.Facts.curl = LayerH2TLS, tr.Curl
 		ev.Facts.Upload = r.uploads.fact(tr, i)
 		if ev.Kind == curltrace.SendData {
 			ev.Facts.H2Flow = &H2FlowFact{StreamLeft: 0, ConnLeft: 1032192, Initial: 16384, Settings: 16384}

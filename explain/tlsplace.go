@@ -219,7 +219,11 @@ func (l *recordLayer) recordFact(n int) (*RecordFact, stream.Range) {
 		} else if t.suiteName != "" {
 			f.VersionName, f.Suite = t.versionName, t.suiteName
 		}
-		if p, ok := t.plain[rec.index]; ok && rec.src == FromCapture {
+		// The decrypted record's plaintext, where it fits the wire
+		// record: after a gap in the capture the decrypted records and the
+		// walked ones can fall apart (review 37: "4744 bytes of plaintext
+		// (555 on the wire)", and buffer-cap, certain, of whole records).
+		if p, ok := t.plain[rec.index]; ok && rec.src == FromCapture && rec.length-p >= 0 && rec.length-p <= maxRecordOverhead {
 			f.Plain, f.Overhead, f.OverheadKnown, f.Source = p, rec.length-p, true, FromKeyLog
 		} else if t.overhead > 0 {
 			f.Plain, f.Overhead, f.OverheadKnown = rec.length-t.overhead, t.overhead, true

@@ -869,6 +869,9 @@ func inferenceText(e explain.Event) string {
 	case explain.ByInitialWindow:
 		return "the stream's DATA up to the end of this send is 65535 bytes, HTTP/2's initial window: curl's HTTP/2 layer took what it allowed before the server's SETTINGS or WINDOW_UPDATE reached it, which the capture's order of packets cannot show to the microsecond"
 	case explain.ByWindowWait:
+		if f := e.Facts.H2Flow; f != nil && (f.StreamLeft == 0 || f.ConnLeft == 0) && e.Facts.Timing == nil {
+			return "curl 8 logs a send when its HTTP/2 layer takes the bytes into its own buffer, and the trace has no times to show whether the frames left then (--trace-time would; --trace-config http/2 logs the windows and buffer at each send)"
+		}
 		if f := e.Facts.H2Flow; f != nil && (f.StreamLeft == 0 || f.ConnLeft == 0) {
 			return "the frames left well after curl logged the send, as the server's WINDOW_UPDATEs came: curl's HTTP/2 layer had held them, so the windows they met are not the ones curl's send saw (curl 8 logs a send when its HTTP/2 layer takes the bytes into its own buffer, before they go out; --trace-config http/2 logs its windows and buffer at each send)"
 		}

@@ -133,6 +133,8 @@ func h2WindowSentence(e explain.Event) string {
 	}
 	var s string
 	switch {
+	case left == 0 && e.Inference == explain.ByWindowWait && e.Facts.Timing == nil:
+		s = fmt.Sprintf("HTTP/2 flow control: its DATA used up the server's %s window exactly; curl 8 logs a send when its HTTP/2 layer takes the bytes into its own buffer, and without --trace-time when the frames left, so whether that window was the one curl's send saw, is not known", which)
 	case left == 0 && e.Inference == explain.ByWindowWait && e.Facts.Timing != nil:
 		// Its frames left well after the line (review 34): the window
 		// they met is not the one curl's send saw.
