@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/segscope/segscope/curltrace"
 	"io"
 	"os"
 	"runtime"
@@ -126,7 +127,7 @@ func NewReader(name string, r io.Reader, size int64) (*File, error) {
 		src.ng, err = pcapgo.NewNgReader(bufio.NewReaderSize(src.tap, 64<<10), pcapgo.NgReaderOptions{WantMixedLinkType: true})
 	default:
 		what := ""
-		if head, _ := br.Peek(64); looksLikeTrace(head) {
+		if head, _ := br.Peek(64); curltrace.LooksLikeTrace(head) {
 			what = ": it looks like a curl trace, which explain and report read with --trace TRACE"
 		}
 		return nil, &Error{Source: name, Err: fmt.Errorf("not a pcap or pcapng capture: it starts with bytes % x (%q)%s", magic, printable(magic), what)}
@@ -312,20 +313,6 @@ func (f *File) wrap(err error) error {
 		e.Offset = f.pcap.recStart
 	}
 	return e
-}
-
-// looksLikeTrace tells whether a file starts as curl's --trace output
-// does: an info line or an event, after a --trace-time timestamp or not.
-func looksLikeTrace(head []byte) bool {
-	if len(head) > 16 && head[2] == ':' && head[5] == ':' && head[8] == '.' && head[15] == ' ' {
-		head = head[16:]
-	}
-	for _, m := range []string{"== Info:", "=> Send", "<= Recv"} {
-		if bytes.HasPrefix(head, []byte(m)) {
-			return true
-		}
-	}
-	return false
 }
 
 // countingReader counts the bytes read through it, for progress reports.

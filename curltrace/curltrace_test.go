@@ -1103,3 +1103,21 @@ func TestGzipCutShort(t *testing.T) {
 		t.Errorf("%v, %d events", err, len(tr.Events))
 	}
 }
+
+// TestLooksLikeTrace: a trace's first bytes, with or without time and ids,
+// as a kept trace.txt or a trace given as a capture begins.
+func TestLooksLikeTrace(t *testing.T) {
+	for head, want := range map[string]bool{
+		"== Info:   Trying 127.0.0.1:8080...":                   true,
+		"12:34:56.789012 == Info:   Trying":                     true,
+		"12:34:56.789012 [0-0] => Send header, 85 bytes (0x55)": true,
+		"<= Recv data, 3 bytes (0x3)":                           true,
+		"my notes":                                              false,
+		"\xd4\xc3\xb2\xa1\x02\x00":                              false,
+		"":                                                      false,
+	} {
+		if got := LooksLikeTrace([]byte(head)); got != want {
+			t.Errorf("LooksLikeTrace(%q) = %v, want %v", head, got, want)
+		}
+	}
+}

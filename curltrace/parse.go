@@ -447,6 +447,20 @@ func cutHead(line []byte) bool {
 	return false
 }
 
+// LooksLikeTrace tells whether head, a file's first bytes, starts as
+// curl's --trace or --trace-ascii output does: an info line or an event
+// header, after a --trace-time timestamp and --trace-ids or not. For
+// telling a trace given where a capture or a kept file was expected.
+func LooksLikeTrace(head []byte) bool {
+	_, _, _, _, rest := parsePrefix(head)
+	for _, m := range [...]string{"== Info:", "=> Send", "<= Recv"} {
+		if bytes.HasPrefix(rest, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
 // cutTime tells whether b is the start of a "HH:MM:SS.uuuuuu " timestamp
 // cut short (three bytes at least: "12:").
 func cutTime(b []byte) bool {

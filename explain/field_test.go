@@ -1814,6 +1814,16 @@ func TestFieldBodyInTrace(t *testing.T) {
 	}
 }
 
+// noneCertain fails for each read or send of r given a certain cause.
+func noneCertain(t *testing.T, r *Result) {
+	t.Helper()
+	for _, e := range append(r.Events, r.Sends...) {
+		if e.Confidence == Certain {
+			t.Errorf("line %d: %v certain", e.Line, e.Cause)
+		}
+	}
+}
+
 // TestFieldOtherRunVeth: run A's curl 8 trace against run B's capture,
 // taken across a veth (two addresses, so not shown to be one host): the
 // trace clock had been moved 23 ms to fit, every cause certain. A read
@@ -1829,11 +1839,7 @@ func TestFieldOtherRunVeth(t *testing.T) {
 	if len(r.Problems) != 1 || (r.Problems[0].Kind != ProblemReadsEarly && r.Problems[0].Kind != ProblemOtherRun) || r.Problems[0].Skew > -twoHostSlack {
 		t.Fatalf("problems %+v", r.Problems)
 	}
-	for _, e := range append(r.Events, r.Sends...) {
-		if e.Confidence == Certain {
-			t.Errorf("line %d: %v certain", e.Line, e.Cause)
-		}
-	}
+	noneCertain(t, r)
 	tr = readTraceGz(t, "other-run-veth-8-B.trace.gz")
 	r = Explain(tr, analyzeFor(t, tr, pcap, ""))
 	if len(r.Problems) != 0 || len(r.Events) != 1 || r.Events[0].Confidence != Certain || r.Events[0].Cause != CauseBodyEnd {
@@ -2000,14 +2006,10 @@ func TestFieldPathMTUHeld(t *testing.T) {
 	}
 }
 
-// TestFieldRouterBothSides: review 31. tcpdump -i any on a router between
-// client and server namespaces holds each packet twice, on its way in and
-// out (router-any-h1.pcap: the first 16 packets of that capture; tshark:
-// SYN TTL 64 on ifindex 587 and 63 on 590, SYN-ACK 64 on 590 and 63 on
-// 587). It was "not shown (the SYNs' TTLs ... alike on both sides, as on
-// one host)"; now the capture point is a router that forwarded them.
-func TestFieldRouterBothSides(t *testing.T) {
-	src, err := capture.Open(filepath.Join(field, "router-any-h1.pcap"))
+// analyzeField analyzes a field capture alone, with no trace.
+func analyzeField(t *testing.T, name string) *analyze.Result {
+	t.Helper()
+	src, err := capture.Open(filepath.Join(field, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -2016,7 +2018,17 @@ func TestFieldRouterBothSides(t *testing.T) {
 	if err := a.ReadAll(src); err != nil {
 		t.Fatal(err)
 	}
-	res := a.Result()
+	return a.Result()
+}
+
+// TestFieldRouterBothSides: review 31. tcpdump -i any on a router between
+// client and server namespaces holds each packet twice, on its way in and
+// out (router-any-h1.pcap: the first 16 packets of that capture; tshark:
+// SYN TTL 64 on ifindex 587 and 63 on 590, SYN-ACK 64 on 590 and 63 on
+// 587). It was "not shown (the SYNs' TTLs ... alike on both sides, as on
+// one host)"; now the capture point is a router that forwarded them.
+func TestFieldRouterBothSides(t *testing.T) {
+	res := analyzeField(t, "router-any-h1.pcap")
 	if len(res.Connections) != 1 {
 		t.Fatalf("%d connections, want 1", len(res.Connections))
 	}
@@ -2033,16 +2045,7 @@ func TestFieldRouterBothSides(t *testing.T) {
 	// server. The client's SYN came in with MSS 1460 and left with 1200
 	// (tshark: frames 1 and 2); the server's 1188-byte segments are full
 	// ones (1200 - 12), not "short" of 1448.
-	src, err = capture.Open(filepath.Join(field, "router-clamp1200.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	a = analyze.New(analyze.Options{})
-	if err := a.ReadAll(src); err != nil {
-		t.Fatal(err)
-	}
-	c = a.Result().Connections[0]
+	c = analyzeField(t, "router-clamp1200.pcap").Connections[0]
 	cs, ss = c.Dir(analyze.ClientToServer).SYN, c.Dir(analyze.ServerToClient).SYN
 	if cs.MSS != 1460 || cs.CopyMSS != 1200 || ss.MSS != 1460 || ss.CopyMSS != 0 {
 		t.Errorf("SYN MSS %d/%d, SYN-ACK %d/%d; want 1460/1200 and 1460/0", cs.MSS, cs.CopyMSS, ss.MSS, ss.CopyMSS)
@@ -2144,11 +2147,7 @@ func TestFieldOtherRunNext(t *testing.T) {
 	if len(r.Problems) != 1 || r.Problems[0].Kind != ProblemOtherRun || r.Problems[0].Skew != 13671*time.Microsecond {
 		t.Fatalf("problems %+v", r.Problems)
 	}
-	for _, e := range append(r.Events, r.Sends...) {
-		if e.Confidence == Certain {
-			t.Errorf("line %d: %v certain", e.Line, e.Cause)
-		}
-	}
+	noneCertain(t, r)
 	tr = readTraceGz(t, "other-run-next-8-A.trace.gz")
 	r = Explain(tr, analyzeFor(t, tr, pcap, ""))
 	if len(r.Problems) != 0 || r.Summary.Confidence[Certain] != len(r.Events) {

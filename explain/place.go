@@ -815,13 +815,13 @@ func recoveryFact(segs []Seg) *RecoveryFact {
 	// less often than they came").
 	for i, r := range segs {
 		f := &RecoveryFact{Source: FromCapture, Packet: r.Packet, Retransmission: r.Retrans}
-		later := false // a segment of the read came after the filler
 		for _, s := range segs[i+1:] {
 			if s.Arrived.Before(r.Arrived) {
 				f.Waited++
 				f.Before = max(f.Before, r.Arrived.Sub(s.Arrived))
 			}
 		}
+		later := false // a segment of the read came after the filler
 		for _, s := range segs {
 			later = later || s.Arrived.After(r.Arrived)
 		}

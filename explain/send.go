@@ -313,6 +313,7 @@ func (p *uploadPlan) findBuffer(t *curltrace.Trace) {
 			}
 		}
 	}
+	sums := p.fills(t, uploadDefault) // the default buffers the sends fill
 	switch {
 	case n >= 2 && largest >= 1024 && p.paced(t, largest):
 		// Sends of one size, each after a pause: --limit-rate's slices,
@@ -320,7 +321,7 @@ func (p *uploadPlan) findBuffer(t *curltrace.Trace) {
 		if t.Curl.AtLeast(7, 62) && largest <= uploadDefault {
 			p.buffer, p.bufferBy = uploadDefault, UploadBufferDefault
 		}
-	case n >= 2 && largest >= 1024 && largest < uploadDefault && t.Curl.AtLeast(7, 62) && p.fills(t, uploadDefault) > 0 && p.fills(t, uploadDefault) >= p.fills(t, largest):
+	case n >= 2 && largest >= 1024 && largest < uploadDefault && t.Curl.AtLeast(7, 62) && sums > 0 && sums >= p.fills(t, largest):
 		// Short writes repeat sizes too (review 28: curl 8.14 -F into a
 		// small send buffer sent 28960 twice, each the part of a 65536-byte
 		// buffer the socket took): libcurl's default, whose buffers the
@@ -328,7 +329,7 @@ func (p *uploadPlan) findBuffer(t *curltrace.Trace) {
 		// retried requests, each a 155-byte head and 65381 bytes, had
 		// been "curl's upload buffer is 65381 bytes").
 		p.buffer, p.bufferBy = uploadDefault, UploadBufferSums
-		p.fillsOf, p.repeated = p.fills(t, uploadDefault), largest
+		p.fillsOf, p.repeated = sums, largest
 	case n >= 2 && largest >= 1024:
 		p.buffer, p.bufferBy = largest, UploadBufferRepeated
 	case t.Curl.AtLeast(7, 62) && largest <= uploadDefault && largest > 0:
@@ -727,8 +728,9 @@ func sendRules(ev *Event) verdict {
 	return cannotTell(CauseUnknown, shortNeeds(ev)...)
 }
 
-// sentLater tells whether a send's first segment was captured more than
-// a millisecond after curl logged it, on the aligned clocks.
+// sentLater tells whether a curl 8 send's frames may have left after
+// curl logged it: its first segment captured more than a millisecond
+// after, on the aligned clocks, or no times to tell.
 func sentLater(f *Facts) bool {
 	// curl 7 logs a send after nghttp2 wrote it: a gap there is its
 	// clock's offset (review 35: a steady 1.6-2.2 ms), not a wait.
@@ -994,7 +996,7 @@ func (r *Result) pacedByCapture() {
 // which reads 65536, against a server whose stream window was 16384).
 func (r *Result) windowCutBuffer() {
 	p := r.uploads
-	if p == nil || p.bufferBy != UploadBufferRepeated {
+	if p == nil || p.bufferBy != UploadBufferRepeated || p.buffer >= uploadDefault {
 		return
 	}
 	// Only a size below libcurl's default that the server's SETTINGS set
@@ -1008,7 +1010,7 @@ func (r *Result) windowCutBuffer() {
 			continue
 		}
 		n++
-		if f := ev.Facts.H2Flow; f.Exhausted() && f.Settings == int64(p.buffer) && p.buffer < uploadDefault {
+		if f := ev.Facts.H2Flow; f.Exhausted() && f.Settings == int64(p.buffer) {
 			cut++
 		}
 	}
@@ -1016,7 +1018,7 @@ func (r *Result) windowCutBuffer() {
 		return
 	}
 	old, buf, by := p.buffer, 0, UploadBufferUnknown
-	if r.Trace.Curl.AtLeast(7, 62) && old <= uploadDefault {
+	if r.Trace.Curl.AtLeast(7, 62) {
 		buf, by = uploadDefault, UploadBufferWindow
 	}
 	p.buffer, p.bufferBy, p.repeated = buf, by, old

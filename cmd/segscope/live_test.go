@@ -20,6 +20,7 @@ import (
 
 	"github.com/segscope/segscope/analyze"
 	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/curltrace"
 )
 
 // needLive skips a live-capture test only where capturing cannot work and
@@ -527,10 +528,10 @@ func TestCurlKeepsUserFiles(t *testing.T) {
 	// stays, segscope's goes beside it.
 	globDir := t.TempDir()
 	code, stdout, _ := runCmd(t, nil, "curl", "--keep", globDir, "--", "-sk", "-o", filepath.Join(globDir, "#1.txt"), srv.URL+"/{trace}")
-	if b, _ := os.ReadFile(filepath.Join(globDir, "trace.txt")); looksLikeTrace(b) || !strings.Contains(stdout, "was written during the run") {
+	if b, _ := os.ReadFile(filepath.Join(globDir, "trace.txt")); curltrace.LooksLikeTrace(b) || !strings.Contains(stdout, "was written during the run") {
 		t.Errorf("a glob's trace.txt: exit %d, trace.txt %.40q, report %s", code, b, stdout)
 	}
-	if b, _ := os.ReadFile(filepath.Join(globDir, "trace.txt.segscope")); !looksLikeTrace(b) {
+	if b, _ := os.ReadFile(filepath.Join(globDir, "trace.txt.segscope")); !curltrace.LooksLikeTrace(b) {
 		t.Errorf("segscope's trace not kept beside curl's: %.40q", b)
 	}
 	// curl's own -- (every argument after it a URL): segscope's trace
