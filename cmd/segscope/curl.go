@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/segscope/segscope/capture"
+	"github.com/segscope/segscope/curltrace"
 	"github.com/segscope/segscope/orchestrate"
 	"github.com/segscope/segscope/report"
 	"github.com/segscope/segscope/report/htmlreport"
@@ -101,14 +102,6 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		}
 	}
 	userKeys := os.Getenv("SSLKEYLOGFILE")
-	if userKeys != "" {
-		// Found out before the run, not after it, when the keys are gone.
-		f, err := os.OpenFile(userKeys, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-		if err != nil {
-			return fmt.Errorf("SSLKEYLOGFILE %s: %w: the run's keys could not be added to it", userKeys, err)
-		}
-		f.Close()
-	}
 	if o.keep != "" {
 		var kept []string
 		for _, f := range []string{orchestrate.TraceFile, orchestrate.KeysFile, "capture.pcapng"} {
@@ -134,6 +127,10 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 		if err := earlierRun(kept); err != nil {
 			return usageError{err}
 		}
+	}
+	if err := appendable(userKeys); err != nil {
+		// Found out before the run, not after it, when the keys are gone.
+		return fmt.Errorf("SSLKEYLOGFILE %s: %w: the run's keys could not be added to it", userKeys, err)
 	}
 	bin, err := exec.LookPath(o.curl)
 	if err != nil {
@@ -259,6 +256,23 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	return nil
 }
 
+// appendable tells why a file could not be appended to, creating nothing:
+// it opens one that is there, and checks the directory of one that is not.
+func appendable(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		_, err = os.Stat(filepath.Dir(path))
+		return err
+	}
+	if err == nil {
+		f.Close()
+	}
+	return err
+}
+
 // earlierRun checks that the kept files already there are an earlier
 // run's, which this one replaces: a trace, a key log, a pcapng.
 func earlierRun(kept []string) error {
@@ -274,7 +288,7 @@ func earlierRun(kept []string) error {
 		ok := n == 0
 		switch filepath.Base(p) {
 		case orchestrate.TraceFile:
-			ok = ok || looksLikeTrace(b)
+			ok = ok || curltrace.LooksLikeTrace(b)
 		case orchestrate.KeysFile:
 			ok = ok || bytes.HasPrefix(b, []byte("CLIENT_")) || bytes.HasPrefix(b, []byte("SERVER_")) || bytes.HasPrefix(b, []byte("EXPORTER_")) || bytes.HasPrefix(b, []byte("#"))
 		default:
@@ -285,14 +299,6 @@ func earlierRun(kept []string) error {
 		}
 	}
 	return nil
-}
-
-// looksLikeTrace tells whether b starts as curl's --trace output does.
-func looksLikeTrace(b []byte) bool {
-	if len(b) > 16 && b[2] == ':' && b[5] == ':' && b[8] == '.' && b[15] == ' ' {
-		b = b[16:]
-	}
-	return bytes.HasPrefix(b, []byte("== Info:")) || bytes.HasPrefix(b, []byte("=> Send")) || bytes.HasPrefix(b, []byte("<= Recv"))
 }
 
 // runCurlAlone runs curl with the user's arguments and nothing else,
