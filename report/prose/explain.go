@@ -1142,7 +1142,7 @@ func pointSentence(p *explain.PointFact) string {
 	case p.ClientTTL == 0 || p.ServerTTL == 0:
 		where = "Where the capture was taken is not shown (it lacks a SYN, so neither the SYNs' TTLs nor the handshake's timing can tell)"
 	default:
-		where = "Where the capture was taken is not shown (the SYNs' TTLs and the handshake's timing are alike on both sides, as on one host)"
+		where = "Where the capture was taken is not shown (the SYNs' TTLs and the handshake's timing are alike on both sides: no router between them, or one host)"
 	}
 	switch {
 	case p.Super == 0:
@@ -1407,11 +1407,11 @@ func h2Sentence(r *explain.Result, e explain.Event, n int) string {
 	fr, rec := e.Facts.Frames, e.Facts.Record
 	if fr == nil && rec != nil && e.Inference == explain.ByRecordSum {
 		k := (rec.Plain - rec.ReadBytes) / 9
-		return fmt.Sprintf("%d of %d reads shared a TLS record with other reads, and each record's reads add up to its plaintext less whole 9-byte frame headers (line %d: %d reads, %d bytes = %d - %d x 9): curl handed over a DATA frame, or the record's piece of one, at a time, without the headers, if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Line, rec.Reads, rec.ReadBytes, rec.Plain, k, needOrKeyLog(e))
+		return fmt.Sprintf("%d of %d reads shared a TLS record with other reads, and each record's reads add up to its plaintext less whole 9-byte frame headers (line %d: %d reads, %d bytes = %d - %d x 9): curl handed over a DATA frame, or the record's piece of one, at a time, without the headers, if the records held nothing but DATA frames; what would tell, %s.", n, s.Events, e.Line, rec.Reads, rec.ReadBytes, rec.Plain, k, needOrKeyLog(e))
 	}
 	if fr == nil && rec != nil {
 		k := (rec.Plain - rec.Before - e.Size) / 9
-		return fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames. To see the frames: %s.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, needOrKeyLog(e))
+		return fmt.Sprintf("%d of %d reads look like the DATA of one TLS record each: %d = %d - %d x 9, the record's plaintext less %d HTTP/2 frame header(s), if the records held nothing but DATA frames; what would tell, %s.", n, s.Events, e.Size, rec.Plain-rec.Before, k, k, needOrKeyLog(e))
 	}
 	if fr == nil {
 		return fmt.Sprintf("%d of %d reads were HTTP/2 DATA.", n, s.Events)
@@ -1480,7 +1480,7 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 	if fr := e.Facts.Frames; fr != nil {
 		x := fr.Frames[0]
 		if fr.Source == explain.FromTrace {
-			return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame (line %d: bytes %d-%d of a %d-byte frame, from curl's FRAME lines): curl hands a frame over in pieces where a TLS record ends. To lay the frames on the records: %s.",
+			return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame (line %d: bytes %d-%d of a %d-byte frame, from curl's FRAME lines): curl hands a frame over in pieces where a TLS record ends; what would lay the frames on the records, %s.",
 				n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, needText(explain.NeedKeyLog))}
 		}
 		return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame that a TLS record boundary cut: curl hands over what one record holds of a frame, so these sizes come from where the records end (line %d: bytes %d-%d of a %d-byte frame, in a record of %d bytes of plaintext).",
