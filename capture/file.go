@@ -76,7 +76,12 @@ func Open(path string) (*File, error) {
 		f.Close()
 		return nil, &Error{Source: path, Err: errors.New("is a directory, not a capture file")}
 	}
-	src, err := NewReader(path, f, size)
+	var in io.Reader = f
+	oneCore := runtime.GOMAXPROCS(0) == 1
+	if size > 0 && oneCore {
+		in = rawReads(f)
+	}
+	src, err := NewReader(path, in, size)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -85,7 +90,7 @@ func Open(path string) (*File, error) {
 	if size > 0 {
 		src.file = f
 		if src.pcap != nil && !src.compressed {
-			src.pcap.inline = runtime.GOMAXPROCS(0) == 1
+			src.pcap.inline = oneCore
 		}
 	}
 	return src, nil
