@@ -439,9 +439,16 @@ func (a *App) start(p Protocol) {
 	case ProtoH2C:
 		a.cons = a.newH2()
 	default:
+		a.sniff = [2][]sniffed{}
+		if a.Bytes[0] != nil && a.base == nil {
+			// Nothing to parse, but explain keeps the bytes: they are
+			// where it finds a trace's reads on a capture begun
+			// mid-transfer (its first bytes a body's, recognised as
+			// nothing; review 30).
+			return
+		}
 		// Nothing to parse: stop reassembling.
 		a.reasm = [2]*stream.Reassembler{}
-		a.sniff = [2][]sniffed{}
 		return
 	}
 	// The other direction may already hold bytes: hand them over.

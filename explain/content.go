@@ -57,7 +57,8 @@ type contentPlacement struct {
 }
 
 // contentSources lists the capture connections whose bytes explain can
-// compare: HTTP/1 in the clear, and HTTP/1 inside decrypted TLS.
+// compare: HTTP/1 in the clear (its capture begun mid-body too), and
+// HTTP/1 inside decrypted TLS.
 func contentSources(res *analyze.Result) []*contentSrc {
 	var out []*contentSrc
 	for _, c := range res.Connections {
@@ -68,6 +69,10 @@ func contentSources(res *analyze.Result) []*contentSrc {
 		s := &contentSrc{c: c, bound: -1}
 		switch {
 		case a.Protocol == analyze.ProtoHTTP1:
+			s.b = a.Bytes
+		case a.Protocol == analyze.ProtoUnknown && !c.Dir(analyze.ServerToClient).SYN.Seen:
+			// Captured from the middle of a body, which is recognised
+			// as nothing: its bytes are HTTP/1's all the same.
 			s.b = a.Bytes
 		case a.Protocol == analyze.ProtoTLS && a.Inner == analyze.ProtoHTTP1 && a.Plain[1].Len() > 0:
 			s.b = a.Plain

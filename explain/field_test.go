@@ -130,7 +130,9 @@ func TestFieldRedirectH2(t *testing.T) {
 
 // TestFieldMidConnection: a capture started 0.7 s into the transfer has
 // neither the SYN nor the response header: no stream offset is known to
-// be where the reads start, so none is placed, and each says what would
+// be where the reads start. The reads' bytes are on it, but the body
+// repeats itself (2000-byte pieces of the alphabet, the same every 13),
+// so none is found once only and none is placed; each says what would
 // tell. The cause is unknown, not missing: the capture holds the later
 // reads' bytes, only not where.
 func TestFieldMidConnection(t *testing.T) {
@@ -146,6 +148,69 @@ func TestFieldMidConnection(t *testing.T) {
 	}
 	if r.Matches[0].Aligned {
 		t.Error("clocks aligned on reads that lie on no segment")
+	}
+}
+
+// TestFieldLateCapture: tcpdump started a second after curl (review 30
+// F4), so the capture has neither the SYN nor the response header. The
+// reads whose bytes are on the captured stream, once, are placed from the
+// first of them on; those before stay "cannot tell". late-hex-7: curl
+// 7.88 --trace, a Go server writing 3007-byte chunks every 30 ms; the
+// trace's bytes of 34 of the 61 reads are on the captured stream, once
+// each, from line 5130 at its first byte to line 11367 at its last
+// (99236: checked against tshark's payloads). late-ascii-8: curl 8.14
+// --trace-ascii, nginx's limit_rate 50k; strace shows the reads 55052,
+// 43252 and 6024 that the capture holds, the first 8.8 ms after its last
+// segment (packet 56). curl 8's connect line, 1 s before the capture's
+// first packet, is no other run's: the capture did not start with the
+// connection.
+func TestFieldLateCapture(t *testing.T) {
+	tr := readTraceGz(t, "late-hex-7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "late-hex-7.pcap.gz"), ""))
+	placed := 0
+	for _, e := range r.Events {
+		switch {
+		case e.Line < 5130:
+			if e.Cause != CauseUnknown || len(e.Segments) != 0 || !slices.Equal(e.Needs, []Need{NeedEarlierCapture}) {
+				t.Errorf("hex line %d: %v needs %v, %d segments", e.Line, e.Cause, e.Needs, len(e.Segments))
+			}
+		case len(e.Segments) > 0:
+			placed++
+		}
+	}
+	first, last := eventAt(t, r, 5130), eventAt(t, r, 11367)
+	if placed != 34 || first.Range != (stream.Range{Start: 0, End: 3007}) || first.Segments[0].Packet != 1 ||
+		last.Range != (stream.Range{Start: 99231, End: 99236}) {
+		t.Errorf("hex: %d placed; line 5130 at %v, line 11367 at %v", placed, first.Range, last.Range)
+	}
+	if e := eventAt(t, r, 5319); e.Cause != CauseSenderPush || e.Confidence != Inferred {
+		t.Errorf("hex line 5319: %v %v", e.Cause, e.Confidence)
+	}
+
+	tr = readTraceGz(t, "late-ascii-8.trace.gz")
+	r = Explain(tr, analyzeFor(t, tr, filepath.Join(field, "late-ascii-8.pcap.gz"), ""))
+	if len(r.Problems) != 0 {
+		t.Errorf("ascii: problems %+v", r.Problems)
+	}
+	want := []struct {
+		line  int
+		cause Cause
+		rng   stream.Range
+	}{
+		{31, CauseUnknown, stream.Range{}},
+		{544, CauseUnknown, stream.Range{}},
+		{1569, CauseBacklog, stream.Range{Start: 0, End: 55052}},
+		{2431, CauseBacklog, stream.Range{Start: 55052, End: 98304}},
+		{3108, CauseBodyEnd, stream.Range{Start: 98304, End: 104328}},
+	}
+	for _, w := range want {
+		e := eventAt(t, r, w.line)
+		if e.Cause != w.cause || w.rng.End > 0 && (e.Range != w.rng || e.Confidence != Certain) || w.rng.End == 0 && len(e.Segments) != 0 {
+			t.Errorf("ascii line %d: %v %v at %v, want %v at %v", w.line, e.Cause, e.Confidence, e.Range, w.cause, w.rng)
+		}
+	}
+	if e := eventAt(t, r, 1569); len(e.Segments) != 39 || e.Segments[len(e.Segments)-1].Packet != 56 {
+		t.Errorf("ascii line 1569: %d segments", len(e.Segments))
 	}
 }
 
@@ -2203,4 +2268,16 @@ func TestFieldTLSGapKeys(t *testing.T) {
 			t.Errorf("line 4379: %v %v, record %+v", e.Cause, e.Confidence, rec)
 		}
 	}
+}
+
+// eventAt is the read (or the event) logged at line.
+func eventAt(t *testing.T, r *Result, line int) *Event {
+	t.Helper()
+	for i := range r.Events {
+		if r.Events[i].Line == line {
+			return &r.Events[i]
+		}
+	}
+	t.Fatalf("no event at line %d", line)
+	return nil
 }

@@ -55,7 +55,11 @@ type connState struct {
 	h2at    map[uint32]int64
 	h2lost  bool
 
-	synSeen bool         // the server's SYN was captured: its stream starts at the connection's start
+	synSeen bool // the server's SYN was captured: its stream starts at the connection's start
+	// foundOn: a read's bytes were found on the server's stream of a
+	// capture without its start: where the reads are is known from
+	// that read on.
+	foundOn bool
 	curl8   bool         // curl 8's [HTTP/2] stream lines: it reports DATA as the frames come
 	wins    *windowIndex // the receive window the client advertised; nil when unknown
 	// snapLost: the capture's snap length cut every frame inside its
@@ -675,7 +679,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	case LayerTLS:
 		st.readTLS(&ev)
 	default:
-		st.readClear(&ev)
+		st.readClear(&ev, e.Data)
 	}
 	if ends && ev.Facts.Body == nil {
 		// No capture connection, or one whose response the capture does
@@ -726,7 +730,17 @@ func (st *connState) windowShort(edge int64, w, ack int, end int64) *WindowFact 
 // readClear places a read of clear HTTP/1 on the stream: after the
 // response's header (anchored on the capture's), or after the previous
 // read.
-func (st *connState) readClear(ev *Event) {
+func (st *connState) readClear(ev *Event, data []byte) {
+	if st.segs != nil && st.body == nil && !st.synSeen && !st.foundOn && st.located && st.onlyAt(data) {
+		// The first read found on a capture begun mid-transfer, and
+		// found once only: the reads before it were laid on no
+		// stream, so where they left off says nothing.
+		st.foundOn = true
+		st.recv = st.at.off
+	}
+	if st.body == nil && !st.synSeen && !st.foundOn {
+		st.located = false // found, but not once only: no place
+	}
 	ev.Range = st.nextRead(ev.Size)
 	if st.segs == nil {
 		if st.header > 0 {
@@ -736,7 +750,7 @@ func (st *connState) readClear(ev *Event) {
 		}
 		return
 	}
-	if st.body == nil && !st.synSeen {
+	if st.body == nil && !st.synSeen && !st.foundOn {
 		// Offset 0 is only the first byte captured: laying the reads
 		// from it would match them to the wrong segments.
 		ev.Facts.unanchored = true
@@ -784,6 +798,27 @@ func (st *connState) nextRead(n int) stream.Range {
 	r := stream.Range{Start: st.recv, End: st.recv + int64(n)}
 	st.recv = r.End
 	return r
+}
+
+// onlyAt tells whether a read's bytes, found at st.at, are nowhere else on
+// the server's stream. A capture begun mid-transfer has nothing else to
+// say where the reads are: a body that repeats itself (review 30's
+// midconn: 2000-byte chunks of the alphabet, the same every 13) has the
+// first read's bytes, which came before the capture began, on a segment
+// captured long after.
+func (st *connState) onlyAt(data []byte) bool {
+	a := st.at.conn.App
+	if a == nil || a.Bytes[analyze.ServerToClient] == nil {
+		return false
+	}
+	src := &contentSrc{c: st.at.conn, b: a.Bytes}
+	budget := int64(searchBudget)
+	first, ok := src.find(analyze.ServerToClient, 0, data, st.ascii, &budget)
+	if !ok || first != st.at.off {
+		return false
+	}
+	_, again := src.find(analyze.ServerToClient, first+1, data, st.ascii, &budget)
+	return !again
 }
 
 // keepSequence tells whether a read of n bytes whose bytes were found

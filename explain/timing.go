@@ -274,7 +274,10 @@ func (r *Result) outsideConn(m *Match, evs []int) time.Duration {
 			if d := c.Sub(last); d > connectSlack {
 				return d
 			}
-			if d := c.Sub(first); d < -connectSlack {
+			// (Before the first only when the capture has the
+			// connection's start: one begun mid-transfer has its
+			// first packet long after the connect.)
+			if d := c.Sub(first); d < -connectSlack && m.Conn.Dir(analyze.ClientToServer).SYN.Seen {
 				return d
 			}
 		}
