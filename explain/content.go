@@ -191,15 +191,37 @@ type placer struct {
 
 // guessed finds u's bytes where the trace connection's previous units,
 // placed by a guess, left off on each candidate.
+//
+// A candidate whose capture lacks those bytes stays one when nothing it
+// holds there differs: the bytes not being where they would be tells
+// nothing of a connection whose packets were lost (review 40: two runs
+// of one URL, the second's last packets lost by a stopped tcpdump; its
+// trace was bound to the first run's connection, the only one left
+// holding its last reads, every cause certain on the other run's
+// packets). Unless what it holds is all its stream: its server's FIN
+// was captured, and no byte before it missing. With no candidate
+// holding the bytes, there is no hit.
 func (x *placer) guessed(ti int, u unit) []hit {
 	cands := x.guess[ti]
-	var out []hit
+	var out, blind []hit
 	for _, s := range x.srcs { // in the capture's order
-		if c, ok := cands[s]; ok && s.matchAt(u.dir, c[u.dir], u.data, x.t.ASCII) {
+		c, ok := cands[s]
+		if !ok {
+			continue
+		}
+		switch s.agrees(u.dir, c[u.dir], u.data, x.t.ASCII) {
+		case agreeWhole:
 			out = append(out, hit{s, c[u.dir]})
+		case agreeLacking:
+			if d := s.c.Dir(u.dir); d.Fins == 0 || d.MissingBytes > 0 {
+				blind = append(blind, hit{s, c[u.dir]})
+			}
 		}
 	}
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	return append(out, blind...)
 }
 
 // find looks for one unit: where the previous units of its connection
@@ -464,6 +486,42 @@ func (x *placer) mayOwn(s *contentSrc, ti, line int) bool {
 func (s *contentSrc) matchAt(d analyze.Dir, off int64, want []byte, ascii bool) bool {
 	have, ok := s.b[d].At(stream.Range{Start: off, End: off + int64(len(want))})
 	return ok && same(want, have, ascii)
+}
+
+// agreement is how a connection's captured bytes compare with an event's
+// at one place.
+type agreement int
+
+const (
+	agreeNot     agreement = iota // a byte it holds there differs
+	agreeWhole                    // it holds them all, the same
+	agreeLacking                  // it lacks some, and those it holds are the same
+)
+
+func (s *contentSrc) agrees(d analyze.Dir, off int64, want []byte, ascii bool) agreement {
+	b := s.b[d]
+	end := off + int64(len(want))
+	whole := true
+	at := off
+	for at < end {
+		next, ok := b.Next(at)
+		if !ok || next >= end {
+			return agreeLacking
+		}
+		if next > at {
+			whole = false
+		}
+		have := b.From(next)
+		have = have[:min(int64(len(have)), end-next)]
+		if !same(want[next-off:next-off+int64(len(have))], have, ascii) {
+			return agreeNot
+		}
+		at = next + int64(len(have))
+	}
+	if !whole {
+		return agreeLacking
+	}
+	return agreeWhole
 }
 
 // find looks for want on the stream from off on: an anchor of literal

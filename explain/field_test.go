@@ -214,6 +214,26 @@ func TestFieldLateCapture(t *testing.T) {
 	}
 }
 
+// TestFieldTwoRunsTailLost (review 40): two curl 7.88 runs of one URL in
+// one second, captured together by tcpdump -i lo, which lost the second
+// run's last packets (port 43262: its SYN 1.1 ms after curl's connect in
+// strace). The second run's trace had been bound to the first run's
+// connection, the only one still holding its last read's bytes, "found on
+// this connection's stream", every cause certain on the other run's
+// packets. A connection that lacks bytes is not ruled out by them: the
+// match is a guess, and nothing is certain.
+func TestFieldTwoRunsTailLost(t *testing.T) {
+	tr := readTraceGz(t, "two-runs-tail-lost-7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "two-runs-tail-lost-7.pcap.gz"), ""))
+	if len(r.Matches) != 1 || !r.Matches[0].Ambiguous || r.Matches[0].By == ByContent {
+		t.Fatalf("matches %+v", r.Matches)
+	}
+	if !slices.ContainsFunc(r.Problems, func(p Problem) bool { return p.Kind == ProblemAmbiguous }) {
+		t.Errorf("problems %+v", r.Problems)
+	}
+	noneCertain(t, r)
+}
+
 // TestFieldSnap64: tcpdump -s 64 cut all 67 packets inside their TCP
 // options. They are counted as cut, not malformed, and the trace's
 // connection is unmatched for that reason, which is what explain says.

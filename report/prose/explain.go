@@ -26,6 +26,11 @@ func matchHow(r *explain.Result, m explain.Match) string {
 	case explain.ByContent:
 		return ep + ", and the bytes curl logged, found on this connection's stream"
 	case explain.ByConnectTime:
+		if m.Ambiguous {
+			// curl 7's clock, up to a second off: the nearest is a guess
+			// (review 40: the other run's, a second later, chosen).
+			return ep + ": of the capture's connections to it, the one nearest the trace's connect line on a clock that can be a second off, a guess (the bytes curl logged are on several)"
+		}
 		return ep + ": of the capture's connections to it, the one that connected when the trace's connect line says (the bytes curl logged are on several)"
 	case explain.ByClientRandom:
 		return ep + ", and the random of the ClientHello curl dumped, which this connection's carries"
@@ -815,7 +820,7 @@ func inferenceText(e explain.Event) string {
 	case explain.ByFramePiece:
 		return "curl 8 splits a DATA frame where a TLS record ends"
 	case explain.ByGuessedMatch:
-		return "the capture has more connections to this server than the trace, and the trace does not name its client port: it was matched to the first in order, which may be another transfer's (choose it with --port CLIENT-PORT)"
+		return "the capture has more connections to this server than the trace, and the trace does not name its client port: the one it was matched to may be another transfer's (choose it with --port CLIENT-PORT)"
 	case explain.ByWholeChunks:
 		return "a segment of whole chunks is taken as one write of the server; the capture does not show its writes"
 	case explain.ByServerResend:
