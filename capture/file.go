@@ -305,6 +305,12 @@ func (f *File) wrap(err error) error {
 		// computes the rest of such a block as negative and says so in
 		// text only ("could not discard -8 bytes: bufio: negative count").
 		err = errors.New("the pcapng block holding it (or one just before) is damaged: its contents do not fit the length its header declares, and the file goes on past it, so it was not cut short")
+	case errors.Is(err, io.ErrUnexpectedEOF) && f.tap != nil && f.total > 0 && !f.compressed &&
+		f.tap.blockStart+int64(f.tap.blockLen) > f.total:
+		// Review 40: a cut pcapng was named with no byte, where a cut
+		// pcap names its record's. The last block read runs past the
+		// end: that is the cut one.
+		err = fmt.Errorf("the pcapng block at byte %d declares %d bytes, past the file's end at byte %d: %w", f.tap.blockStart, f.tap.blockLen, f.total, ErrTruncated)
 	case errors.Is(err, io.ErrUnexpectedEOF) && f.compressed:
 		// Review 32: a gzip file cut in half was not named as one.
 		err = fmt.Errorf("the gzip stream ends early: %w", ErrTruncated)

@@ -103,6 +103,10 @@ func runCurl(s *streams, o *curlOptions, args []string) error {
 	}
 	userKeys := os.Getenv("SSLKEYLOGFILE")
 	if o.keep != "" {
+		if st, err := os.Stat(o.keep); err == nil && !st.IsDir() {
+			// (MkdirAll said "mkdir kf: not a directory": review 40.)
+			return usageError{fmt.Errorf("--keep %s: is a file, not a directory", o.keep)}
+		}
 		var kept []string
 		for _, f := range []string{orchestrate.TraceFile, orchestrate.KeysFile, "capture.pcapng"} {
 			kept = append(kept, filepath.Join(o.keep, f))

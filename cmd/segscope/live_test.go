@@ -516,6 +516,11 @@ func TestCurlKeepsUserFiles(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); code != 2 || string(b) != "mine\n" || !strings.Contains(errs, "--html would replace") {
 		t.Errorf("--html onto curl's -o: exit %d, stderr %q", code, errs)
 	}
+	// Review 40: --keep naming a file.
+	code, _, errs = runCmd(t, nil, "curl", "--keep", "notes.txt", "--", "-sk", "-o", os.DevNull, srv.URL+"/big")
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); code != 2 || string(b) != "mine\n" || !strings.Contains(errs, "--keep notes.txt: is a file, not a directory") {
+		t.Errorf("--keep FILE: exit %d, stderr %q", code, errs)
+	}
 	other := t.TempDir()
 	if err := os.WriteFile(filepath.Join(other, "trace.txt"), []byte("my notes\n"), 0o644); err != nil {
 		t.Fatal(err)
