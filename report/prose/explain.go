@@ -1491,7 +1491,14 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 		return []string{fmt.Sprintf("%d of %d reads were a piece of an HTTP/2 DATA frame that a TLS record boundary cut: curl hands over what one record holds of a frame, so these sizes come from where the records end (line %d: bytes %d-%d of a %d-byte frame, in a record of %d bytes of plaintext).",
 			n, s.Events, e.Line, x.From, x.From+x.InRead, x.Payload, fr.RecordPlain)}
 	}
-	out := []string{fmt.Sprintf("%d of %d reads were one TLS record each (or the rest of one): curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments were.", n, s.Events)}
+	var out []string
+	if _, sure := certainOf(r, explain.CauseTLSRecord); sure == n {
+		out = append(out, fmt.Sprintf("%d of %d reads were one TLS record each (or the rest of one): curl reads one record per SSL_read, so the record size the server chose sets N, whatever the segments were.", n, s.Events))
+	} else {
+		// Review 40: said as fact of HTTP/2 reads inferred without the
+		// key log.
+		out = append(out, fmt.Sprintf("%d of %d reads are taken to be one TLS record each, or the rest of one (certain for %d; see each event): curl reads one record per SSL_read, so if so, the record size the server chose sets N, whatever the segments were.", n, s.Events, sure))
+	}
 	switch whole := wholeRecords(r, e.Size); {
 	case rec == nil || !rec.OverheadKnown || rec.Plain != e.Size:
 	case rec.Plain == maxTLSPlaintext:
