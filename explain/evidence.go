@@ -107,6 +107,7 @@ const (
 	ByHeldMSS                   // most of the sender's segments had this size, below the MSS, and left without PSH: a path MTU it learnt
 	ByRecordLeft                // the read stopped inside a TLS record whose plaintext is its length less the suite's overhead (TLS 1.3 padding aside)
 	ByWindowRemainder           // the read ended less than a segment before the window's edge, and the server sent more only once the window moved
+	ByRecordPadding             // the reads of a TLS 1.3 record stopped short of its length less the overhead, and the next read came from the next record: the rest was padding
 )
 
 // inferenceNames is keyed, so that a name cannot slip to its neighbour's
@@ -153,6 +154,7 @@ var inferenceNames = [...]string{
 	ByHeldMSS:         "held-mss",
 	ByRecordLeft:      "record-left",
 	ByWindowRemainder: "window-remainder",
+	ByRecordPadding:   "record-padding",
 }
 
 func (i Inference) String() string {
@@ -485,6 +487,8 @@ type RecordFact struct {
 	Reads     int `json:"reads,omitempty"`
 	ReadBytes int `json:"read_bytes,omitempty"`
 	Wire      int `json:"wire"` // 5 + Length
+	// last: no later read came from this record.
+	last bool
 }
 
 // FrameFact is the HTTP/2 frames a read's bytes came from.

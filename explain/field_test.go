@@ -234,6 +234,40 @@ func TestFieldTwoRunsTailLost(t *testing.T) {
 	noneCertain(t, r)
 }
 
+// TestFieldTLS13Padded (review 39): openssl s_server -record_padding 512
+// -max_send_frag 1000 pads its TLS 1.3 records. Without the key log,
+// the six 384-byte reads of 528-byte records (511 of plaintext less the
+// padding) were "buffer-cap: the record had 127 more, curl asked for no
+// more", though the next read came from the next record and tshark
+// decrypts each to 384 bytes. A read whose record gives no later read is
+// that record's content, the rest padding: tls-record, inferred; with the
+// key log, certain.
+func TestFieldTLS13Padded(t *testing.T) {
+	tr := readTraceGz(t, "tls13-padded-8.trace.gz")
+	for _, keys := range []string{"", filepath.Join(field, "tls13-padded-8.keys")} {
+		r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "tls13-padded-8.pcap.gz"), keys))
+		padded := 0
+		for _, e := range r.Events {
+			if e.Cause != CauseTLSRecord {
+				t.Errorf("keys %q: line %d: %v %v", keys, e.Line, e.Cause, e.Confidence)
+			}
+			if e.Size == 384 {
+				padded++
+				want, by := Inferred, ByRecordPadding
+				if keys != "" {
+					want, by = Certain, Inference(0)
+				}
+				if e.Confidence != want || e.Inference != by || e.Facts.Record.Length != 528 {
+					t.Errorf("keys %q: line %d: %v %v (%v), record %+v", keys, e.Line, e.Cause, e.Confidence, e.Inference, e.Facts.Record)
+				}
+			}
+		}
+		if padded != 6 || len(r.Events) != 107 {
+			t.Errorf("keys %q: %d reads of 384, %d events", keys, padded, len(r.Events))
+		}
+	}
+}
+
 // TestFieldSnap64: tcpdump -s 64 cut all 67 packets inside their TCP
 // options. They are counted as cut, not malformed, and the trace's
 // connection is unmatched for that reason, which is what explain says.

@@ -478,6 +478,13 @@ func tlsRules(f *Facts) verdict {
 		// key log a TLS 1.2 AEAD record's plaintext is known too (its
 		// overhead is fixed); TLS 1.3 may pad (review 33).
 		return certain(CauseBufferCap)
+	case r.Plain-r.Before > sizeOf(f) && r.last:
+		// No later read came from the record: what the overhead leaves
+		// of it was never handed over, as TLS 1.3 padding is not
+		// (review 39: openssl s_server -record_padding 512, "the record
+		// had 127 more ... curl asked for no more" of records holding
+		// what was read, the next read from the next record).
+		return inferred(CauseTLSRecord, ByRecordPadding)
 	case r.Plain-r.Before > sizeOf(f):
 		return inferred(CauseBufferCap, ByRecordLeft)
 	case r.Source == FromKeyLog:
@@ -604,20 +611,20 @@ func (r *Result) recordReads() {
 		conn, index int
 		src         Source
 	}
-	type tally struct{ reads, bytes int }
+	type tally struct{ reads, bytes, last int }
 	sums := map[key]tally{}
-	for _, ev := range r.Events {
+	for i, ev := range r.Events {
 		if rf := ev.Facts.Record; rf != nil && ev.Conn >= 0 {
 			k := key{ev.Conn, rf.Index, rf.Source}
 			t := sums[k]
-			sums[k] = tally{t.reads + 1, t.bytes + ev.Size}
+			sums[k] = tally{t.reads + 1, t.bytes + ev.Size, i}
 		}
 	}
 	for i := range r.Events {
 		ev := &r.Events[i]
 		if rf := ev.Facts.Record; rf != nil && ev.Conn >= 0 {
 			t := sums[key{ev.Conn, rf.Index, rf.Source}]
-			rf.Reads, rf.ReadBytes = t.reads, t.bytes
+			rf.Reads, rf.ReadBytes, rf.last = t.reads, t.bytes, t.last == i
 		}
 	}
 }

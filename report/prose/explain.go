@@ -570,6 +570,10 @@ func recordText(e explain.Event) string {
 		return fmt.Sprintf("TLS record #%d (%s) is %d bytes after its header: %d of %s%s + %d of record overhead (%s); curl reads one record per SSL_read, so the record size the server chose sets N",
 			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Length-r.Before-e.Size, over)
 	}
+	if e.Inference == explain.ByRecordPadding {
+		return fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s) + %d more, and no later read came from it: SSL_read hands over all a record holds before the next one's, so those %d were padding the server added, not data; curl reads one record per SSL_read, so what the server put in the record sets N",
+			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r), r.Plain-r.Before-e.Size, r.Plain-r.Before-e.Size)
+	}
 	s := fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s)", r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r))
 	if r.SameAsPrevious && r.Before > 0 {
 		// Review 30: the rest of a record an 8192-byte buffer had
@@ -831,6 +835,8 @@ func inferenceText(e explain.Event) string {
 		return "curl's buffer size is taken from the reads, as --limit-rate sets it; nothing in the trace names the option, and a capture of another run, where the reads stop anywhere, would look the same"
 	case explain.ByHeldMSS:
 		return "most of the server's segments had this size and left without PSH, so its stack, not its writes, cut them there: it held them below the MSS the SYNs allow, as a path MTU it learnt on the way does (" + heldMTU(e.Facts.MSS) + "); segscope does not read the ICMP messages that would tell which"
+	case explain.ByRecordPadding:
+		return "TLS 1.3 lets a server pad a record, which only the key log shows; the rest not coming out of SSL_read before the next record's bytes is what padding does, and a read curl did not log would look the same"
 	case explain.ByRecordLeft:
 		return "the record's plaintext is its length less the suite's overhead, from the wire without the key log; TLS 1.3 padding, which only the key log shows, would make it smaller"
 	case explain.ByWindowRemainder:
