@@ -519,9 +519,11 @@ func h2Rules(f *Facts) verdict {
 	switch {
 	case f.unattributed:
 		return cannotTell(CauseUnknown, NeedStreamOrder)
-	case fr == nil && f.timed && !f.capturedPast:
+	case fr == nil && f.timed && !f.capturedPast && (f.Segments == nil || f.Segments.Missing > 0):
 		// No frame of it captured, and the capture ended before the
-		// read: it did not last the transfer.
+		// read: it did not last the transfer. (Not when its record is
+		// whole in the capture and only undecrypted: review 39, "0 of
+		// the 8223 bytes ... are not in the capture".)
 		return cannotTell(CauseMissing, NeedWholeCapture)
 	case fr != nil && fr.Source != FromTrace && !(fr.RecordLost && r != nil && r.Source == FromTrace):
 		return h2Placed(f)

@@ -158,3 +158,20 @@ func TestRecoveryReorderedNotLast(t *testing.T) {
 		t.Errorf("a retransmission: %+v", f)
 	}
 }
+
+// TestH2RecordWholeCaptureEnded: review 39. An HTTP/2 read over TLS
+// without the key log (no frames), whose record is whole in a capture
+// that ended before the read, was "missing: 0 of the 8223 bytes ... are
+// not in the capture"; only a read whose bytes were not captured is.
+func TestH2RecordWholeCaptureEnded(t *testing.T) {
+	for _, missing := range []int64{0, 100} {
+		ev := Event{Kind: curltrace.RecvData, Size: 8192, Conn: 0}
+		ev.Facts = Facts{Layer: LayerH2TLS, n: 8192, timed: true,
+			Segments: &SegmentFact{Source: FromCapture, Count: 1, Covered: 8223 - missing, Missing: missing},
+			Record:   &RecordFact{Source: FromCapture, Index: 35, Length: 8218, Plain: 8201, Overhead: 17, OverheadKnown: true, VersionName: "TLS 1.3"}}
+		decide(&ev, true)
+		if (ev.Cause == CauseMissing) != (missing > 0) {
+			t.Errorf("%d missing: %v %v", missing, ev.Cause, ev.Confidence)
+		}
+	}
+}
