@@ -663,6 +663,10 @@ func framesText(e explain.Event) string {
 			r.Index, r.Plain-r.Before, r.Length, r.Overhead, over, r.Plain-r.Before, e.Size, r.Plain-r.Before-e.Size, k, k)
 	}
 	src := frameSource(fr.Source)
+	if fr.RecordLost && fr.Source == explain.FromKeyLog {
+		// Review 39: said of bytes in a record the capture lost.
+		src = "its header decrypted with the key log; the record holding these bytes was not captured"
+	}
 	switch fr.Shape {
 	case explain.ShapeRecordData:
 		return recordDataText(e, src)
@@ -675,8 +679,12 @@ func framesText(e explain.Event) string {
 			frameList(fr.Frames), src, fr.Extent+int64(9*lead), e.Size, fr.Headers+lead)
 	case explain.ShapeReadPiece:
 		part, cut := pieceOf(fr.Frames[0])
-		return fmt.Sprintf("%s of DATA frame #%d (%d of its %d bytes) (%s): curl 8 hands over the DATA each socket read brings, a frame at a time, so a frame that a read %s is reported in pieces",
-			part, fr.Frames[0].Index, e.Size, fr.Frames[0].Payload, src, cut)
+		brings := "each socket read brings"
+		if e.Facts.Layer == explain.LayerH2TLS {
+			brings = "each TLS record brings (one SSL_read)" // not h2c's socket reads (review 39)
+		}
+		return fmt.Sprintf("%s of DATA frame #%d (%d of its %d bytes) (%s): curl 8 hands over the DATA %s, a frame at a time, so a frame that a read %s is reported in pieces",
+			part, fr.Frames[0].Index, e.Size, fr.Frames[0].Payload, src, brings, cut)
 	}
 	s := fmt.Sprintf("the whole DATA payload of %s (%s)", frameList(fr.Frames), src)
 	if fr.Padding > 0 {
@@ -1431,7 +1439,11 @@ func h2Sentence(r *explain.Result, e explain.Event, n int) string {
 	case explain.ShapeRecordData:
 		return fmt.Sprintf("%d of %d reads were the DATA of one TLS record each: curl reported what one record delivered, DATA payload only, so N is the record's plaintext less its frame headers: here %s (%s).", n, s.Events, recordArithmetic(e), frameList(fr.Frames))
 	case explain.ShapeReadPiece:
-		return fmt.Sprintf("%d of %d reads were pieces of HTTP/2 DATA frames: curl 8 hands over the DATA each socket read brings, a frame at a time, so a frame that a socket read ended inside is reported in pieces (line %d: %d of frame #%d's %d bytes).", n, s.Events, e.Line, e.Size, fr.Frames[0].Index, fr.Frames[0].Payload)
+		brings, unit := "each socket read brings", "a socket read"
+		if e.Facts.Layer == explain.LayerH2TLS {
+			brings, unit = "each TLS record brings (one SSL_read)", "a record"
+		}
+		return fmt.Sprintf("%d of %d reads were pieces of HTTP/2 DATA frames: curl 8 hands over the DATA %s, a frame at a time, so a frame that %s ended inside is reported in pieces (line %d: %d of frame #%d's %d bytes).", n, s.Events, brings, unit, e.Line, e.Size, fr.Frames[0].Index, fr.Frames[0].Payload)
 	case explain.ShapeSocketRead:
 		lead := 0
 		if fr.Leading {
