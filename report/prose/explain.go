@@ -1520,7 +1520,13 @@ func tlsSentences(r *explain.Result, e explain.Event, n int) []string {
 	switch whole := wholeRecords(r, e.Size); {
 	case rec == nil || !rec.OverheadKnown || rec.Plain != e.Size:
 	case rec.Plain == maxTLSPlaintext:
-		out = append(out, fmt.Sprintf("The records hold %d bytes of plaintext, the most TLS allows, %d after the record header (%d of overhead with %s).", rec.Plain, rec.Length, rec.Overhead, overheadText(rec)))
+		// Of the reads that were such records (review 39: Go's dynamic
+		// record sizing, 15 of 27 records smaller).
+		were := "of them were whole records"
+		if whole == 1 {
+			were = "of them was a whole record"
+		}
+		out = append(out, fmt.Sprintf("%d %s of %d bytes of plaintext, the most TLS allows, %d after the record header (%d of overhead with %s).", whole, were, rec.Plain, rec.Length, rec.Overhead, overheadText(rec)))
 	case whole > 1:
 		// Said of the reads that were such records, not of every record
 		// of the server: a server can send records of several sizes.
