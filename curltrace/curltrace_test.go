@@ -1121,3 +1121,34 @@ func TestLooksLikeTrace(t *testing.T) {
 		}
 	}
 }
+
+// TestReuseCheckReadsWithoutIDs: curl 7 reads what the server sent on a
+// connection it is about to reuse (an HTTP/2 frame ending the last
+// stream) before its "Re-using existing connection" line: those TLS
+// events are that connection's (review 39); a body byte there, or TLS
+// events before a new connection's Trying line, are not.
+func TestReuseCheckReadsWithoutIDs(t *testing.T) {
+	s := `* Trying 127.0.0.1:443...
+* Connected to localhost (127.0.0.1) port 443 (#0)
+<= Recv data, 1 bytes (0x1)
+0000: a
+* Connection #0 to host localhost left intact
+* Found bundle for host: 0x5596ced5ac90 [can multiplex]
+<= Recv SSL data, 5 bytes (0x5)
+0000: 17 03 03 00 1a                                  .....
+=> Send SSL data, 5 bytes (0x5)
+0000: 17 03 03 00 1e                                  .....
+<= Recv data, 1 bytes (0x1)
+0000: b
+* Re-using existing connection #0 with host localhost
+* Connection #0 to host localhost left intact
+<= Recv SSL data, 5 bytes (0x5)
+0000: 17 03 03 00 1a                                  .....
+* Trying 10.0.0.1:443...
+* Connected to example (10.0.0.1) port 443 (#1)
+`
+	tr := parseString(t, s)
+	if fmt.Sprint(tr.EventConn) != "[-1 0 0 0 -1 0 0 -1 0 0 -1 -1 1]" {
+		t.Errorf("EventConn %v", tr.EventConn)
+	}
+}

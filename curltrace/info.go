@@ -190,6 +190,14 @@ type connState struct {
 	// 8.x traces the TLS handshake before the connect line, and the
 	// events after the "Trying" line get the connection once it is known.
 	pend int
+	// idle is the index of the event after a "left intact" line of a
+	// trace without ids, and left that connection (-1 when none): curl
+	// 7 checks a connection it is about to reuse, and reads what the
+	// server sent since (an HTTP/2 frame ending the last stream) before
+	// its "Re-using existing connection" line; those TLS reads (and
+	// writes) are that connection's (review 39: a 26-byte record read so went to none,
+	// and the next transfer's reads were laid 31 bytes early).
+	idle, left int
 	// from is the line where each connection's lines begin (its "Trying"
 	// line, else its connect line), by index into Conns: with ids, an
 	// event belongs to the latest connection of its id begun by then.
@@ -384,7 +392,7 @@ func (s *connState) event(t *Trace, i int) int {
 		return s.cur
 	}
 	if c, ok := parseConnect(msg); ok {
-		c.Line = e.Line
+		c.Line, s.idle = e.Line, -1
 		switch {
 		case c.ID >= 0:
 		case e.Conn >= 0:
@@ -408,7 +416,7 @@ func (s *connState) event(t *Trace, i int) int {
 		return s.cur
 	}
 	if ap, ok := parseTrying(msg); ok {
-		s.lastTry = ap
+		s.lastTry, s.idle = ap, -1
 		s.trying(t, e.Conn, i, e.Line, ap)
 		if e.Conn < 0 {
 			// A new connection: what follows is not the last one's.
@@ -435,7 +443,14 @@ func (s *connState) event(t *Trace, i int) int {
 		if target >= 0 {
 			t.Conns[target].Reused = true
 		}
-		s.cur, s.pend = target, -1
+		if s.idle >= 0 && target >= 0 && target == s.left {
+			for j := s.idle; j < i; j++ {
+				if k := t.Events[j].Kind; t.EventConn[j] == -1 && (k == RecvSSL || k == SendSSL) {
+					t.EventConn[j] = target
+				}
+			}
+		}
+		s.cur, s.pend, s.idle = target, -1, -1
 		return target
 	}
 	if id, ok := endsConn(msg); ok {
@@ -452,6 +467,9 @@ func (s *connState) event(t *Trace, i int) int {
 			s.cur = target
 		case target == s.cur:
 			s.cur = -1
+			if e.Conn < 0 && target >= 0 {
+				s.idle, s.left = i+1, target
+			}
 		}
 		return target
 	}

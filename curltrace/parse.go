@@ -144,7 +144,7 @@ type parser struct {
 func Parse(r io.Reader, name string) (*Trace, error) {
 	t := &Trace{Name: name}
 	p := &parser{t: t, ev: -1}
-	p.conns.cur, p.conns.pend = -1, -1
+	p.conns.cur, p.conns.pend, p.conns.idle = -1, -1, -1
 	br := bufio.NewReaderSize(r, 64<<10)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)

@@ -268,6 +268,35 @@ func TestFieldTLS13Padded(t *testing.T) {
 	}
 }
 
+// TestFieldReuseRead (review 39): curl 7.88 fetching /a (20000 bytes)
+// and /b (5000) from node's HTTP/2 server over one connection. node ends
+// stream 1 with an empty DATA frame in a 26-byte record of its own, which
+// curl read after "left intact", checking the connection before its
+// "Re-using existing connection #0" line (trace lines 1534-1537). That read
+// went to no connection, and without the key log /b's read was laid 31
+// bytes early, on packets 22-23; tshark (key log) puts /b's 5000 bytes in
+// the record at stream offset 22211 (5026 bytes, packet 23).
+func TestFieldReuseRead(t *testing.T) {
+	tr := readTraceGz(t, "node-h2-reuse-7.trace.gz")
+	n := 0
+	for i, e := range tr.Events {
+		if e.Line > 1532 && e.Line < 1541 && e.Kind == curltrace.RecvSSL {
+			n++
+			if tr.EventConn[i] != 0 {
+				t.Errorf("line %d: connection %d", e.Line, tr.EventConn[i])
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d Recv SSL events before the reuse line", n)
+	}
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "node-h2-reuse-7.pcap.gz"), ""))
+	e := eventAt(t, r, 1579)
+	if e.Range != (stream.Range{Start: 22211, End: 27242}) || len(e.Segments) != 1 || e.Segments[0].Packet != 23 || e.Cause != CauseH2Frames {
+		t.Errorf("line 1579: %v %v at %v, %d segments", e.Cause, e.Confidence, e.Range, len(e.Segments))
+	}
+}
+
 // TestFieldSnap64: tcpdump -s 64 cut all 67 packets inside their TCP
 // options. They are counted as cut, not malformed, and the trace's
 // connection is unmatched for that reason, which is what explain says.
