@@ -299,6 +299,9 @@ func (a *Analyzer) ReadAll(src capture.Source) error {
 	a.source = src.Name()
 	a.res.Sources = append(a.res.Sources, src.Name())
 	secrets, _ := src.(keyLogSource)
+	if f, ok := src.(*capture.File); ok && f.Format() != capture.FormatPcapng {
+		secrets = nil // only pcapng carries secrets: no call per packet
+	}
 	seen := 0
 	first := true
 	// Packet numbers count across the files, as in one capture of them
@@ -322,7 +325,9 @@ func (a *Analyzer) ReadAll(src capture.Source) error {
 			p, err = src.ReadPacket()
 		}
 		if secrets != nil {
-			seen = a.addKeyLogs(src.Name(), secrets.TLSKeyLogs(), seen)
+			if logs := secrets.TLSKeyLogs(); len(logs) > seen {
+				seen = a.addKeyLogs(src.Name(), logs, seen)
+			}
 		}
 		if err == io.EOF {
 			return nil
