@@ -281,6 +281,9 @@ type Facts struct {
 	// curl 7 does not say which a read is of, nor hands them over in the
 	// frames' order: no place on the frames can be given.
 	unattributed bool
+	// hdrInRecord: HTTP/2 header lines came since the last TLS record
+	// header curl logged: the read's record may hold a HEADERS frame.
+	hdrInRecord  bool
 	ambiguous    bool // the connection was matched by order among several candidates
 	distant      bool // the trace's and the capture's clocks are too far apart for one host
 	stray        bool // a read of the connection stopped where one read of its stream could not (ProblemStrayStop)

@@ -60,8 +60,12 @@ type connState struct {
 	// capture without its start: where the reads are is known from
 	// that read on.
 	foundOn bool
-	curl8   bool         // curl 8's [HTTP/2] stream lines: it reports DATA as the frames come
-	wins    *windowIndex // the receive window the client advertised; nil when unknown
+	// hdrInRecord: curl logged response header lines (an HTTP/2
+	// HEADERS frame) since the last TLS record header it logged, so
+	// the record the next read comes from may hold that frame too.
+	hdrInRecord bool
+	curl8       bool         // curl 8's [HTTP/2] stream lines: it reports DATA as the frames come
+	wins        *windowIndex // the receive window the client advertised; nil when unknown
 	// snapLost: the capture's snap length cut every frame inside its
 	// headers, so it has no connection to match.
 	snapLost bool
@@ -404,9 +408,11 @@ func (st *connState) feed(i int, e *curltrace.Event) (Event, bool) {
 	case curltrace.RecvSSL:
 		if e.TLSHeader != nil && st.recs != nil {
 			st.recs.header(e.TLSHeader)
+			st.hdrInRecord = false
 		}
 	case curltrace.RecvHeader:
 		st.recvHeader(e)
+		st.hdrInRecord = true
 	case curltrace.RecvData:
 		if e.Size == 0 {
 			return Event{}, false
@@ -672,6 +678,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	}
 	switch st.layer {
 	case LayerH2C, LayerH2TLS:
+		ev.Facts.hdrInRecord, st.hdrInRecord = st.hdrInRecord, false
 		st.readH2(&ev, e.Xfer, e.Data)
 		if ev.Facts.Capture == nil && st.clearCut != nil {
 			ev.Facts.Capture = st.clearCut

@@ -531,6 +531,13 @@ func h2Rules(f *Facts) verdict {
 		return certain(CauseH2Frames) // the trace's own FRAME lines give the frames
 	case fr != nil && fr.Shape == ShapePiece:
 		return inferred(CauseTLSRecord, ByFramePiece, h2Need(f)...)
+	case f.hdrInRecord && r != nil && r.Source != FromKeyLog:
+		// The record's arithmetic below assumes it held DATA only; curl
+		// logged a HEADERS frame's fields since its last record header,
+		// so this record may hold that frame (review 39: "36 = 4 x 9: 4
+		// frame headers" of a record holding stream 5's HEADERS, 27
+		// bytes, and one DATA header).
+		return cannotTell(CauseUnknown, h2Need(f)...)
 	case r != nil && r.OverheadKnown && r.Reads > 1 && frameHeaders(r.Plain-r.ReadBytes):
 		// curl 8: the record's reads, a frame or a piece of one each,
 		// add up to its DATA.

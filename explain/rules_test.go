@@ -175,3 +175,19 @@ func TestH2RecordWholeCaptureEnded(t *testing.T) {
 		}
 	}
 }
+
+// TestH2HeadersInRecord: review 39. Without the key log a read's record
+// arithmetic (4096 - 4060 = 36 = 4 x 9 frame headers) assumes the record
+// held DATA only; when curl logged header lines (a HEADERS frame) since
+// its last record header, the record may hold that frame (27 + 9 = 36).
+func TestH2HeadersInRecord(t *testing.T) {
+	for _, hdr := range []bool{false, true} {
+		ev := Event{Kind: curltrace.RecvData, Size: 4060, Conn: 0}
+		ev.Facts = Facts{Layer: LayerH2TLS, n: 4060, hdrInRecord: hdr,
+			Record: &RecordFact{Source: FromCapture, Index: 64, Length: 4113, Plain: 4096, Overhead: 17, OverheadKnown: true, VersionName: "TLS 1.3", Reads: 1, ReadBytes: 4060}}
+		decide(&ev, true)
+		if hdr && ev.Confidence != CannotTell || !hdr && (ev.Cause != CauseH2Frames || ev.Confidence != Inferred) {
+			t.Errorf("headers logged %v: %v %v", hdr, ev.Cause, ev.Confidence)
+		}
+	}
+}
