@@ -528,7 +528,7 @@ func (s *contentSrc) agrees(d analyze.Dir, off int64, want []byte, ascii bool) a
 // bytes found with bytes.Index, then the whole compared.
 func (s *contentSrc) find(d analyze.Dir, from int64, want []byte, ascii bool, budget *int64) (int64, bool) {
 	a, aoff := anchor(want, ascii)
-	if len(a) < 8 {
+	if len(a) < minAnchor {
 		return 0, false
 	}
 	b := s.b[d]
@@ -550,6 +550,9 @@ func (s *contentSrc) find(d analyze.Dir, from int64, want []byte, ascii bool, bu
 	}
 	return 0, false
 }
+
+// minAnchor is the fewest literal bytes an event's search starts from.
+const minAnchor = 8
 
 // anchor is the longest stretch of want (of its first 256 bytes) that is
 // known exactly: all of it in a --trace dump; in --trace-ascii the bytes

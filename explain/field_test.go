@@ -297,6 +297,30 @@ func TestFieldReuseRead(t *testing.T) {
 	}
 }
 
+// TestFieldASCIIBinaryAll (review 38): curl 8.14 --trace-ascii
+// --trace-config all of node writing 40 random 1000-byte pieces 5 ms
+// apart. curl bug 18755 cut each read's dump at its first NUL, and an
+// --trace-ascii dump of random bytes has no 8 printable bytes in a row to
+// search by: such reads are found only where the ones before left off,
+// and one not found so was "not on capture connection 0, which holds that
+// direction whole": the pair was refused as two transfers (exit 1), though
+// strace's recvfrom sizes are the trace's 40 x 1000.
+func TestFieldASCIIBinaryAll(t *testing.T) {
+	tr := readTraceGz(t, "ascii-all-binary-8.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "ascii-all-binary-8.pcap.gz"), ""))
+	if r.Refused || len(r.Problems) != 0 {
+		t.Fatalf("refused %v, problems %+v", r.Refused, r.Problems)
+	}
+	if len(r.Events) != 40 {
+		t.Fatalf("%d events", len(r.Events))
+	}
+	for _, e := range r.Events {
+		if e.Size != 1000 || len(e.Segments) == 0 {
+			t.Errorf("line %d: %d bytes, %d segments", e.Line, e.Size, len(e.Segments))
+		}
+	}
+}
+
 // TestFieldSnap64: tcpdump -s 64 cut all 67 packets inside their TCP
 // options. They are counted as cut, not malformed, and the trace's
 // connection is unmatched for that reason, which is what explain says.

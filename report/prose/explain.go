@@ -952,6 +952,9 @@ func lateLog(e explain.Event) bool {
 // 18755): its ids inside the data, the data cut at a NUL, or both.
 func bug18755Text(e explain.Event) string {
 	f := e.Facts.Size
+	if f == nil {
+		return "curl 8.13-8.16 logged this event's data wrongly (curl bug 18755)"
+	}
 	s := fmt.Sprintf("curl 8.13-8.16 logged %d bytes here (curl bug 18755): ", f.Logged)
 	ids := ""
 	if f.Inflated > 0 {

@@ -321,3 +321,14 @@ func TestCBCSuite(t *testing.T) {
 		}
 	}
 }
+
+// TestBug18755NoteWithoutSize: review 38. A refused pair's events kept
+// curl bug 18755's notes but not the size facts they are told from, and
+// --format json panicked rendering them; the note is said without them.
+func TestBug18755NoteWithoutSize(t *testing.T) {
+	e := explain.Event{Line: 92, Size: 1000, Cause: explain.CauseUnmatched, Confidence: explain.CannotTell,
+		Notes: []explain.Note{explain.NoteCutAtNUL}}
+	if got := Why(e); !strings.Contains(got, "curl bug 18755") {
+		t.Errorf("why %q", got)
+	}
+}
