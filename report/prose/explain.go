@@ -445,7 +445,18 @@ func trailers(c *explain.ChunkFact, sep string) string {
 func senderPushText(e explain.Event) string {
 	f := e.Facts
 	if p := f.Push; p != nil {
-		return fmt.Sprintf("%s (%s), the last with the PSH flag and none before it, the segment before them ending a push too: one run between PSH flags, cut at the MSS: what the server's stack pushed at once (a write, or a piece of a long one); they arrived within %s of each other, %s after curl's previous read, so curl took them as they came", countOf(p.Segments, "segment", "segments"), segSizes(e.Segments), roundDur(p.Span), roundDur(p.Idle))
+		// "Cut at the MSS" only of segments that are (review 38: 64000
+		// and 1536 on loopback, MSS 65483, node's writev split so).
+		cut := ""
+		if eff := effective(f.MSS); eff > 0 && len(e.Segments) > 1 {
+			cut = ", cut at the MSS"
+			for _, sg := range e.Segments[:len(e.Segments)-1] {
+				if sg.Len != eff {
+					cut = ""
+				}
+			}
+		}
+		return fmt.Sprintf("%s (%s), the last with the PSH flag and none before it, the segment before them ending a push too: one run between PSH flags%s: what the server's stack pushed at once (a write, or a piece of a long one); they arrived within %s of each other, %s after curl's previous read, so curl took them as they came", countOf(p.Segments, "segment", "segments"), segSizes(e.Segments), cut, roundDur(p.Span), roundDur(p.Idle))
 	}
 	s := e.Segments[0]
 	eff := effective(f.MSS)

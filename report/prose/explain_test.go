@@ -332,3 +332,25 @@ func TestBug18755NoteWithoutSize(t *testing.T) {
 		t.Errorf("why %q", got)
 	}
 }
+
+// TestSenderPushCutAtMSS: review 38. "cut at the MSS" was said of every
+// PSH run, also of 64000 + 1536 on loopback (MSS 65483), a writev the
+// stack split so.
+func TestSenderPushCutAtMSS(t *testing.T) {
+	for _, c := range []struct {
+		mss  int
+		lens []int
+		cut  bool
+	}{{65483, []int{64000, 1536}, false}, {1448, []int{1448, 1448, 111}, true}} {
+		e := explain.Event{Line: 10, Cause: explain.CauseSenderPush, Confidence: explain.Inferred}
+		for i, n := range c.lens {
+			e.Segments = append(e.Segments, explain.Seg{Packet: i + 1, Len: n})
+			e.Size += n
+		}
+		e.Facts.MSS = &explain.MSSFact{Source: explain.FromCapture, Effective: c.mss}
+		e.Facts.Push = &explain.PushFact{Source: explain.FromCapture, Segments: len(c.lens)}
+		if got := strings.Contains(Why(e), "cut at the MSS"); got != c.cut {
+			t.Errorf("%v of MSS %d: 'cut at the MSS' %v: %s", c.lens, c.mss, got, Why(e))
+		}
+	}
+}
