@@ -416,7 +416,15 @@ type MSSFact struct {
 	Held         int `json:"held,omitempty"`
 	HeldSegments int `json:"held_segments,omitempty"`
 	DataSegments int `json:"data_segments,omitempty"`
+	// writes: the MSS is inferred from the segment sizes, and most of
+	// the sender's segments carried PSH: their sizes are its writes', so
+	// the largest says nothing of the MSS.
+	writes bool
 }
+
+// FromWrites tells that the MSS was inferred from segment sizes that are
+// the sender's writes (most carried PSH): it is not known.
+func (m *MSSFact) FromWrites() bool { return m != nil && m.writes }
 
 // HeaderFact: the response header curl logged as Recv header right before
 // the read, and whether its last bytes shared the read's first segment or

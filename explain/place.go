@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,10 +57,20 @@ type connState struct {
 	h2lost  bool
 
 	synSeen bool // the server's SYN was captured: its stream starts at the connection's start
-	// foundOn: a read's bytes were found on the server's stream of a
-	// capture without its start: where the reads are is known from
-	// that read on.
+	// foundOn: a read of a capture without its start was anchored
+	// (anchorAt): where the reads are is known from that read on.
 	foundOn bool
+	// rest is, by trace event index, the bytes curl logged received on
+	// this connection (header and data) from that event on: how far
+	// before the stream's end a read of a capture begun mid-transfer
+	// starts.
+	rest map[int]int64
+	// sendRest is the same of what curl logged sending.
+	sendRest map[int]int64
+	// clearHTTP1: the trace shows HTTP/1 in the clear on this connection
+	// (no TLS, no HTTP/2 status or stream lines): only then is a capture
+	// begun mid-transfer, which analyze cannot recognise, taken as its.
+	clearHTTP1 bool
 	// hdrInRecord: curl logged response header lines (an HTTP/2
 	// HEADERS frame) since the last TLS record header it logged, so
 	// the record the next read comes from may hold that frame too.
@@ -135,6 +146,7 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		}
 		st.h2Lines = st.tframe == nil && sc.h2Open
 		st.curl8 = sc.h2Open
+		st.clearHTTP1 = traceLayer(tc, sc) == LayerHTTP1 && !sc.h2Open
 		st.streams = sc.streams
 		if st.m != nil {
 			st.fromCapture(st.m.Conn, tc)
@@ -154,6 +166,35 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 			st.recs = &recordLayer{}
 		}
 		out[ti] = st
+	}
+	// What each connection received from each of its events on (-1 past
+	// an event whose size curl did not log: curl bug 18755's lower
+	// bounds).
+	sums, sent := map[int]int64{}, map[int]int64{}
+	for i := len(r.Trace.Events) - 1; i >= 0; i-- {
+		e := &r.Trace.Events[i]
+		ti := eventConn(r.Trace, i)
+		st := out[ti]
+		if st != nil && st.m != nil && (e.Kind == curltrace.SendHeader || e.Kind == curltrace.SendData) {
+			sent[ti] += int64(e.Size)
+			if st.sendRest == nil {
+				st.sendRest = map[int]int64{}
+			}
+			st.sendRest[i] = sent[ti]
+		}
+		if st == nil || st.m == nil || (e.Kind != curltrace.RecvHeader && e.Kind != curltrace.RecvData) {
+			continue
+		}
+		if sums[ti] >= 0 {
+			sums[ti] += int64(e.Size)
+		}
+		if e.SizeLowerBound {
+			sums[ti] = -1
+		}
+		if st.rest == nil {
+			st.rest = map[int]int64{}
+		}
+		st.rest[i] = sums[ti]
 	}
 	return out
 }
@@ -365,6 +406,11 @@ func mssFactOf(c *analyze.Connection, d analyze.Dir) *MSSFact {
 	st := dir.Stats()
 	f := &MSSFact{Source: FromCapture, Effective: e.Value, MSS: e.MSS, From: e.MSSFrom, FromServer: e.MSSFrom == analyze.ServerToClient,
 		OptionBytes: e.OptionBytes, Timestamps: e.Timestamps, Inferred: e.Inferred, IPv6: c.Server.Addr().Unmap().Is6()}
+	if e.Inferred {
+		// (Review 42: 2000-byte writes on loopback, captured without
+		// the SYN, were "one full-size segment" of an MSS of 2000.)
+		f.writes = 2*int(dir.PushedSegments) > int(dir.DataSegments)
+	}
 	if e.Inferred || st.Super > 0 {
 		return f
 	}
@@ -487,6 +533,9 @@ func (b *traceBody) read(n int) bool {
 // recvHeader counts a response header line, and anchors the stream
 // position on the capture's response when a status line starts one.
 func (st *connState) recvHeader(e *curltrace.Event) {
+	if isStatusLine(e.Data) && !bytes.HasPrefix(e.Data, []byte("HTTP/1")) {
+		st.clearHTTP1 = false // h2c: curl renders HTTP/2's status as a line
+	}
 	if st.inProxy {
 		// The proxy's responses to the CONNECT, in the clear before the
 		// tunnel: none of the origin's records or responses. Its 407
@@ -686,7 +735,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 	case LayerTLS:
 		st.readTLS(&ev)
 	default:
-		st.readClear(&ev, e.Data)
+		st.readClear(&ev, i, e.Data)
 	}
 	if ends && ev.Facts.Body == nil {
 		// No capture connection, or one whose response the capture does
@@ -737,16 +786,18 @@ func (st *connState) windowShort(edge int64, w, ack int, end int64) *WindowFact 
 // readClear places a read of clear HTTP/1 on the stream: after the
 // response's header (anchored on the capture's), or after the previous
 // read.
-func (st *connState) readClear(ev *Event, data []byte) {
-	if st.segs != nil && st.body == nil && !st.synSeen && !st.foundOn && st.located && st.onlyAt(data) {
-		// The first read found on a capture begun mid-transfer, and
-		// found once only: the reads before it were laid on no
-		// stream, so where they left off says nothing.
-		st.foundOn = true
-		st.recv = st.at.off
-	}
-	if st.body == nil && !st.synSeen && !st.foundOn {
-		st.located = false // found, but not once only: no place
+func (st *connState) readClear(ev *Event, i int, data []byte) {
+	if st.segs != nil && st.body == nil && !st.synSeen {
+		if !st.foundOn {
+			if off, ok := st.anchorAt(i, data); ok {
+				// The reads before it were laid on no stream: where
+				// they left off says nothing.
+				st.foundOn, st.recv = true, off
+			}
+		}
+		// The reads follow on from the anchor, as curl logged them:
+		// where else their bytes are found says nothing more.
+		st.located = false
 	}
 	ev.Range = st.nextRead(ev.Size)
 	if st.segs == nil {
@@ -761,6 +812,9 @@ func (st *connState) readClear(ev *Event, data []byte) {
 		// Offset 0 is only the first byte captured: laying the reads
 		// from it would match them to the wrong segments.
 		ev.Facts.unanchored = true
+		// Nor is its range on the capture's stream: the trace's own
+		// count would sit among the placed reads' offsets (review 41).
+		ev.Range = stream.Range{}
 		return
 	}
 	ev.Segments = st.segs.in(ev.Range)
@@ -807,25 +861,39 @@ func (st *connState) nextRead(n int) stream.Range {
 	return r
 }
 
-// onlyAt tells whether a read's bytes, found at st.at, are nowhere else on
-// the server's stream. A capture begun mid-transfer has nothing else to
-// say where the reads are: a body that repeats itself (review 30's
-// midconn: 2000-byte chunks of the alphabet, the same every 13) has the
-// first read's bytes, which came before the capture began, on a segment
-// captured long after.
-func (st *connState) onlyAt(data []byte) bool {
-	a := st.at.conn.App
-	if a == nil || a.Bytes[analyze.ServerToClient] == nil {
-		return false
+// anchorAt tells where read i lies on a capture begun mid-transfer, from
+// the trace's arithmetic: what curl logged received on this connection
+// from it on ends where the server's stream ends, at its FIN, so the read
+// starts that far before the end; it does when its bytes are there, with
+// nothing missing from there on. Neither where its bytes are found first
+// nor their being found once tells: a read from before the capture began
+// is found on a later copy of its bytes (review 42: a body of one block
+// twice, the capture begun inside the first; review 41: a keep-alive
+// connection fetching one URL twice).
+func (st *connState) anchorAt(i int, data []byte) (int64, bool) {
+	if !st.clearHTTP1 {
+		return 0, false
 	}
-	src := &contentSrc{c: st.at.conn, b: a.Bytes}
-	budget := int64(searchBudget)
-	first, ok := src.find(analyze.ServerToClient, 0, data, st.ascii, &budget)
-	if !ok || first != st.at.off {
-		return false
+	return anchorFromEnd(st.m.Conn, analyze.ServerToClient, st.rest[i], data, st.ascii)
+}
+
+// anchorFromEnd is where an event whose bytes are data, followed by rest
+// bytes (its own included) to the end of direction d, starts: rest before
+// the end of d's stream, when the capture holds d's FIN with nothing
+// missing from there on and the event's bytes are there.
+func anchorFromEnd(c *analyze.Connection, d analyze.Dir, rest int64, data []byte, ascii bool) (int64, bool) {
+	a := c.App
+	if a == nil || a.Bytes[d] == nil || c.Dir(d).Fins == 0 {
+		return 0, false
 	}
-	_, again := src.find(analyze.ServerToClient, first+1, data, st.ascii, &budget)
-	return !again
+	b := a.Bytes[d]
+	end := b.End()
+	pos := end - rest
+	if b.Truncated || rest <= 0 || pos < 0 || !b.Captured(stream.Range{Start: pos, End: end}) {
+		return 0, false
+	}
+	src := &contentSrc{c: c, b: a.Bytes}
+	return pos, src.agrees(d, pos, data, ascii) == agreeWhole
 }
 
 // keepSequence tells whether a read of n bytes whose bytes were found

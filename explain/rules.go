@@ -258,7 +258,7 @@ func clearRules(f *Facts) verdict {
 		// had it sender-push, inferred, at the client and body-end,
 		// certain, at the server.)
 		return wholeSuper(f)
-	case s.Count == 1 && s.Exact && f.MSS != nil && s.Largest == f.MSS.Effective:
+	case s.Count == 1 && s.Exact && f.MSS != nil && s.Largest == f.MSS.Effective && !f.MSS.writes:
 		if f.MSS.Inferred {
 			return inferred(CauseFullSegment, ByMSSFromSizes)
 		}

@@ -36,6 +36,14 @@ type sendSide struct {
 	streams  map[int]uint32
 	tls      *tlsInfo
 	content  *contentPlacement
+	// midStream: clear HTTP/1 whose capture began after the client's
+	// SYN: a send is laid from the stream's end (anchorFromEnd), not
+	// where its bytes are found, which for a request sent twice on a
+	// keep-alive connection is the later copy (review 41: the first
+	// request, sent before the capture began, found on the second's
+	// packets made the pair "another run"). rest as connState.sendRest.
+	midStream bool
+	rest      map[int]int64
 	// sent is the client's stream end, in capture order: how far the
 	// client had sent by each packet's time.
 	sent []sentMark
@@ -51,7 +59,7 @@ func newSendSide(st *connState) *sendSide {
 	c := m.Conn
 	s := &sendSide{m: m, layer: st.layer, segs: newSegIndex(c, analyze.ClientToServer, false), wins: newWindowIndexOf(c, analyze.ServerToClient),
 		mss: mssFactOf(c, analyze.ClientToServer), anchored: c.Dir(analyze.ClientToServer).SYN.Seen, streams: st.streams, tls: st.tls,
-		content: st.content}
+		content: st.content, midStream: st.clearHTTP1 && !c.Dir(analyze.ClientToServer).SYN.Seen, rest: st.sendRest}
 	s.eff = s.segs.eff
 	var hi int64
 	for _, sg := range c.Segments.All() {
@@ -124,6 +132,14 @@ func (s *sendSide) flowFrom(w [2]*h2.Walker) {
 func (s *sendSide) place(ev *Event, e *curltrace.Event) bool {
 	ev.Facts.MSS = s.mss
 	at, located := s.content.placedAt(ev.Index, s.m.Conn)
+	if s.midStream {
+		located = false
+		if !s.anchored {
+			if pos, ok := anchorFromEnd(s.m.Conn, analyze.ClientToServer, s.rest[ev.Index], e.Data, ev.Facts.ascii); ok {
+				s.next, s.anchored = pos, true
+			}
+		}
+	}
 	if located {
 		s.next, s.anchored = at.off, true
 	}

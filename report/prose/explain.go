@@ -288,8 +288,11 @@ func causeSentence(e explain.Event) string {
 		return fmt.Sprintf("one segment (packet %d) carrying the effective MSS: %s", e.Segments[0].Packet, mssArithmetic(f.MSS))
 	case explain.CauseShortSegment:
 		than := fmt.Sprintf(", less than the effective MSS %d", effective(f.MSS))
-		if f.MSS == nil {
+		switch {
+		case f.MSS == nil:
 			than = " (the effective MSS is not known)"
+		case f.MSS.FromWrites():
+			than = " (the effective MSS is not known: no SYN was captured, and the segments' sizes are the server's writes, most with PSH)"
 		}
 		if g := f.Nagle; g != nil {
 			return fmt.Sprintf("one segment (packet %d) of %d bytes%s, which left %s after curl's side acknowledged all the data before it (packet %d): Nagle's algorithm holds a small segment while an earlier small one is unacknowledged, so the segment is what the server had written by the time that ACK came (one write, several, or part of one), not a segment per write%s", e.Segments[0].Packet, e.Size, than, roundDur(g.Delay), g.AckPacket, framing(f.Chunks))
@@ -1310,6 +1313,9 @@ func causeSentences(r *explain.Result, cause explain.Cause, example int) []strin
 	case explain.CauseShortSegment:
 		if k, line := byInference(r, explain.ByNagle); k > 0 {
 			return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS; %d of them left each right after curl's side acknowledged the one before, and no two small segments were ever unacknowledged at once: most likely Nagle's algorithm held what the server wrote until the ACK (it did not set TCP_NODELAY), so each segment is what it had written by then (one write, several, or part of one); a server writing just after each ACK would look the same, which only its writes tell (line %d).", n, s.Events, k, line)}
+		}
+		if e.Facts.MSS.FromWrites() {
+			return []string{fmt.Sprintf("%d of %d reads were one segment each, most of the server's segments with PSH: the server's stack sent that much at a time, most likely one write per segment (the MSS is not known: no SYN was captured; the capture does not show the writes).", n, s.Events)}
 		}
 		return []string{fmt.Sprintf("%d of %d reads were one segment smaller than the MSS: the server's stack sent that much at a time, which is one write per segment when the server writes in pieces, or the end of a longer write after full segments (the capture does not show its writes).", n, s.Events)}
 	case explain.CauseLossRecovery:
