@@ -551,6 +551,7 @@ func (a *Analyzer) feedApp(c *Connection, dir Dir, p *decoded, off int64, now in
 	if p.payload > 0 {
 		if c.App == nil {
 			c.App = newApp(a.limits, c.r.share)
+			c.App.midStream = !c.Dir(ServerToClient).SYN.Seen
 			if c.keepSegments && a.opts.KeepBytes != nil && a.opts.KeepBytes(c) {
 				c.App.keepBytes(a.opts.MaxKeptBytes)
 			}

@@ -50,6 +50,9 @@ type App struct {
 	Tunnel *App
 	// base is, in a tunnel, where its bytes begin on each direction.
 	base *[2]int64
+	// midStream: the capture began after the server's SYN (the App
+	// is made at the first payload, after any SYN).
+	midStream bool
 
 	// live is the state of reassembly and recognition, dropped when both
 	// directions have ended so a finished connection keeps only results.
@@ -440,11 +443,12 @@ func (a *App) start(p Protocol) {
 		a.cons = a.newH2()
 	default:
 		a.sniff = [2][]sniffed{}
-		if a.Bytes[0] != nil && a.base == nil {
-			// Nothing to parse, but explain keeps the bytes: they are
-			// where it finds a trace's reads on a capture begun
-			// mid-transfer (its first bytes a body's, recognised as
-			// nothing; review 30).
+		if a.Bytes[0] != nil && a.base == nil && a.midStream {
+			// Nothing to parse, but explain keeps the bytes of a
+			// capture begun mid-transfer (its first bytes a body's,
+			// recognised as nothing; review 30): it lays a trace's
+			// reads there. (Not of a connection whose start was
+			// captured: review 42.)
 			return
 		}
 		// Nothing to parse: stop reassembling.

@@ -200,7 +200,8 @@ type placer struct {
 // holding its last reads, every cause certain on the other run's
 // packets). Unless what it holds is all its stream: its server's FIN
 // was captured, and no byte before it missing. With no candidate
-// holding the bytes, there is no hit.
+// holding the bytes, there is no hit. (A copy cut by the kept-bytes
+// limit lacks them too.)
 func (x *placer) guessed(ti int, u unit) []hit {
 	cands := x.guess[ti]
 	var out, blind []hit
@@ -213,7 +214,7 @@ func (x *placer) guessed(ti int, u unit) []hit {
 		case agreeWhole:
 			out = append(out, hit{s, c[u.dir]})
 		case agreeLacking:
-			if d := s.c.Dir(u.dir); d.Fins == 0 || d.MissingBytes > 0 {
+			if d := s.c.Dir(u.dir); d.Fins == 0 || d.MissingBytes > 0 || s.b[u.dir].Truncated {
 				blind = append(blind, hit{s, c[u.dir]})
 			}
 		}

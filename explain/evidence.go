@@ -284,6 +284,7 @@ type Facts struct {
 	// hdrInRecord: HTTP/2 header lines came since the last TLS record
 	// header curl logged: the read's record may hold a HEADERS frame.
 	hdrInRecord  bool
+	eofLater     bool // curl read the connection's end (0 bytes) after this read
 	ambiguous    bool // the connection was matched by order among several candidates
 	distant      bool // the trace's and the capture's clocks are too far apart for one host
 	stray        bool // a read of the connection stopped where one read of its stream could not (ProblemStrayStop)
@@ -498,8 +499,9 @@ type RecordFact struct {
 	Reads     int `json:"reads,omitempty"`
 	ReadBytes int `json:"read_bytes,omitempty"`
 	Wire      int `json:"wire"` // 5 + Length
-	// last: no later read came from this record.
-	last bool
+	// last: no later read came from this record; followed: a later read
+	// of the connection did (from a later record).
+	last, followed bool
 }
 
 // FrameFact is the HTTP/2 frames a read's bytes came from.

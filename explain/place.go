@@ -67,6 +67,9 @@ type connState struct {
 	rest map[int]int64
 	// sendRest is the same of what curl logged sending.
 	sendRest map[int]int64
+	// eof is the index of the connection's last read of 0 bytes (curl
+	// saw the server close it): -1 when none.
+	eof int
 	// clearHTTP1: the trace shows HTTP/1 in the clear on this connection
 	// (no TLS, no HTTP/2 status or stream lines): only then is a capture
 	// begun mid-transfer, which analyze cannot recognise, taken as its.
@@ -135,7 +138,7 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		sslTraced = sslTraced || r.Trace.Events[i].SSLRecv != nil
 	}
 	for ti, tc := range r.Trace.Conns {
-		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII, othersMatched: len(r.Matches) > 0, sslTraced: sslTraced,
+		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, eof: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII, othersMatched: len(r.Matches) > 0, sslTraced: sslTraced,
 			unix: tc.Unix != ""}
 		sc := seen[ti]
 		if sc == nil {
@@ -175,6 +178,9 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		e := &r.Trace.Events[i]
 		ti := eventConn(r.Trace, i)
 		st := out[ti]
+		if st != nil && e.Kind == curltrace.RecvData && e.Size == 0 && st.eof < 0 {
+			st.eof = i
+		}
 		if st != nil && st.m != nil && (e.Kind == curltrace.SendHeader || e.Kind == curltrace.SendData) {
 			sent[ti] += int64(e.Size)
 			if st.sendRest == nil {
@@ -672,6 +678,7 @@ func (st *connState) read(i int, e *curltrace.Event) Event {
 		}
 	}
 	ev.Facts.TCPRecv, st.tcp = st.tcp, nil
+	ev.Facts.eofLater = st.eof > i
 	ev.tod, ev.hasTOD = e.Time, e.HasTime
 	if e.HasTime {
 		if st.hasPrev {

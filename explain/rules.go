@@ -478,7 +478,7 @@ func tlsRules(f *Facts) verdict {
 		// key log a TLS 1.2 AEAD record's plaintext is known too (its
 		// overhead is fixed); TLS 1.3 may pad (review 33).
 		return certain(CauseBufferCap)
-	case r.Plain-r.Before > sizeOf(f) && r.last:
+	case r.Plain-r.Before > sizeOf(f) && r.last && (r.followed || f.eofLater || f.Body != nil && f.Body.AtEnd):
 		// No later read came from the record: what the overhead leaves
 		// of it was never handed over, as TLS 1.3 padding is not
 		// (review 39: openssl s_server -record_padding 512, "the record
@@ -620,13 +620,20 @@ func (r *Result) recordReads() {
 		conn, index int
 		src         Source
 	}
-	type tally struct{ reads, bytes, last int }
+	type tally struct {
+		reads, bytes, last int
+		hdr                bool
+	}
 	sums := map[key]tally{}
+	lastOfConn := map[int]int{}
 	for i, ev := range r.Events {
 		if rf := ev.Facts.Record; rf != nil && ev.Conn >= 0 {
 			k := key{ev.Conn, rf.Index, rf.Source}
 			t := sums[k]
-			sums[k] = tally{t.reads + 1, t.bytes + ev.Size, i}
+			sums[k] = tally{t.reads + 1, t.bytes + ev.Size, i, t.hdr || ev.Facts.hdrInRecord}
+		}
+		if ev.Conn >= 0 {
+			lastOfConn[ev.Conn] = i
 		}
 	}
 	for i := range r.Events {
@@ -634,6 +641,14 @@ func (r *Result) recordReads() {
 		if rf := ev.Facts.Record; rf != nil && ev.Conn >= 0 {
 			t := sums[key{ev.Conn, rf.Index, rf.Source}]
 			rf.Reads, rf.ReadBytes, rf.last = t.reads, t.bytes, t.last == i
+			// A later read on the connection came from a later record:
+			// this one was done with, not left by a transfer cut short
+			// (review 42: -m or | head ending a read inside a record).
+			rf.followed = lastOfConn[ev.Conn] > t.last
+			// The HEADERS curl logged before a record's first read may
+			// share the record with all its reads (curl 8 hands over a
+			// frame at a time: review 42).
+			ev.Facts.hdrInRecord = t.hdr
 		}
 	}
 }

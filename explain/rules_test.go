@@ -191,3 +191,38 @@ func TestH2HeadersInRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordReadsSpread: review 42. The HEADERS logged before a record's
+// first read may share the record with all of its reads (curl 8 hands a
+// record's DATA over a frame at a time): every read of the record carries
+// it. And a TLS 1.3 read stopping inside a record, the last from it, is
+// padding only when the transfer went on (a later read, curl's read of
+// the end, the body's end); the last read of a transfer cut short (-m,
+// | head) stays record-left.
+func TestRecordReadsSpread(t *testing.T) {
+	rec := func() *RecordFact {
+		return &RecordFact{Source: FromCapture, Index: 7, Length: 4113, Plain: 4096, Overhead: 17, OverheadKnown: true, VersionName: "TLS 1.3"}
+	}
+	r := &Result{Events: []Event{
+		{Conn: 0, Size: 9, Facts: Facts{Layer: LayerH2TLS, n: 9, hdrInRecord: true, Record: rec()}},
+		{Conn: 0, Size: 4051, Facts: Facts{Layer: LayerH2TLS, n: 4051, Record: rec()}},
+	}}
+	r.recordReads()
+	if !r.Events[1].Facts.hdrInRecord {
+		t.Error("the record's second read: no HEADERS flag")
+	}
+	for _, c := range []struct {
+		followed, eof bool
+		want          Cause
+		by            Inference
+	}{{false, false, CauseBufferCap, ByRecordLeft}, {true, false, CauseTLSRecord, ByRecordPadding}, {false, true, CauseTLSRecord, ByRecordPadding}} {
+		ev := Event{Kind: curltrace.RecvData, Size: 8192, Conn: 0}
+		f := rec()
+		f.Length, f.Plain, f.last, f.followed = 16401, 16384, true, c.followed
+		ev.Facts = Facts{Layer: LayerTLS, n: 8192, eofLater: c.eof, Record: f}
+		decide(&ev, true)
+		if ev.Cause != c.want || ev.Inference != c.by {
+			t.Errorf("followed %v, eof %v: %v (%v), want %v (%v)", c.followed, c.eof, ev.Cause, ev.Inference, c.want, c.by)
+		}
+	}
+}

@@ -456,6 +456,7 @@ func senderPushText(e explain.Event) string {
 			for _, sg := range e.Segments[:len(e.Segments)-1] {
 				if sg.Len != eff {
 					cut = ""
+					break
 				}
 			}
 		}
@@ -585,7 +586,7 @@ func recordText(e explain.Event) string {
 			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Length-r.Before-e.Size, over)
 	}
 	if e.Inference == explain.ByRecordPadding {
-		return fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s) + %d more, and no later read came from it: SSL_read hands over all a record holds before the next one's, so those %d were padding the server added, not data; curl reads one record per SSL_read, so what the server put in the record sets N",
+		return fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s) + %d more, and no later read came from it though the transfer went on: SSL_read hands over all a record holds before the next one's, so those %d were, if curl logged every read, padding the server added, not data; curl reads one record per SSL_read, so what the server put in the record sets N",
 			r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r), r.Plain-r.Before-e.Size, r.Plain-r.Before-e.Size)
 	}
 	s := fmt.Sprintf("one TLS record (#%d, %s): %d bytes = %d of %s%s + %d of overhead (%s)", r.Index, what, r.Length, e.Size, body, beforeText(e), r.Overhead, overheadText(r))
