@@ -542,6 +542,13 @@ func (st *connState) recvHeader(e *curltrace.Event) {
 	if isStatusLine(e.Data) && !bytes.HasPrefix(e.Data, []byte("HTTP/1")) {
 		st.clearHTTP1 = false // h2c: curl renders HTTP/2's status as a line
 	}
+	if st.midStream() {
+		// Where a header's bytes are found says nothing on a capture
+		// begun mid-transfer (review 43: a keep-alive connection's
+		// first /b laid on the second /b's packets): the headers
+		// follow on from the anchor, as logged.
+		st.located = false
+	}
 	if st.inProxy {
 		// The proxy's responses to the CONNECT, in the clear before the
 		// tunnel: none of the origin's records or responses. Its 407
@@ -794,7 +801,7 @@ func (st *connState) windowShort(edge int64, w, ack int, end int64) *WindowFact 
 // response's header (anchored on the capture's), or after the previous
 // read.
 func (st *connState) readClear(ev *Event, i int, data []byte) {
-	if st.segs != nil && st.body == nil && !st.synSeen {
+	if st.midStream() {
 		if !st.foundOn {
 			if off, ok := st.anchorAt(i, data); ok {
 				// The reads before it were laid on no stream: where
@@ -868,6 +875,12 @@ func (st *connState) nextRead(n int) stream.Range {
 	return r
 }
 
+// midStream tells that the capture began after the connection's start:
+// neither the server's SYN nor a response header the walker found.
+func (st *connState) midStream() bool {
+	return st.segs != nil && st.body == nil && !st.synSeen && len(st.exchanges) == 0
+}
+
 // anchorAt tells where read i lies on a capture begun mid-transfer, from
 // the trace's arithmetic: what curl logged received on this connection
 // from it on ends where the server's stream ends, at its FIN, so the read
@@ -881,7 +894,29 @@ func (st *connState) anchorAt(i int, data []byte) (int64, bool) {
 	if !st.clearHTTP1 {
 		return 0, false
 	}
-	return anchorFromEnd(st.m.Conn, analyze.ServerToClient, st.rest[i], data, st.ascii)
+	pos, ok := anchorFromEnd(st.m.Conn, analyze.ServerToClient, st.rest[i], data, st.ascii)
+	if !ok || !onlyThere(st.m.Conn, analyze.ServerToClient, pos, data, st.ascii) {
+		return 0, false
+	}
+	return pos, true
+}
+
+// onlyThere tells whether an event's bytes, at pos on direction d, are
+// nowhere else on it: where the server sent bytes curl never read (a body
+// longer than its Content-Length, a HEAD answered with one, a transfer
+// aborted with data queued), the stream's end is not where curl's reads
+// end, and a body of one repeated byte has the read's bytes at the wrong
+// place too (review 43). Bytes found once, where the arithmetic puts them,
+// are there.
+func onlyThere(c *analyze.Connection, d analyze.Dir, pos int64, data []byte, ascii bool) bool {
+	src := &contentSrc{c: c, b: c.App.Bytes}
+	budget := int64(searchBudget)
+	first, ok := src.find(d, 0, data, ascii, &budget)
+	if !ok || first != pos {
+		return false
+	}
+	_, again := src.find(d, first+1, data, ascii, &budget)
+	return !again
 }
 
 // anchorFromEnd is where an event whose bytes are data, followed by rest
