@@ -123,6 +123,9 @@ type Match struct {
 	// KeyMissing: the connection is TLS, a key log was given, and it
 	// holds no secret for this connection (another run's key log).
 	KeyMissing bool
+	// uncrossed: swapped by uncross; the content placement, made for the
+	// other match, says nothing of it.
+	uncrossed bool
 }
 
 // ProblemKind names what went wrong joining the trace to the capture.
@@ -269,8 +272,10 @@ type Problem struct {
 	// through an HTTP proxy to an http:// URL), not a CONNECT's.
 	ProxyForm bool
 	// ProblemAmbiguous: the guess was by the connect line's time (curl
-	// 7's clock), not the order of connection.
-	ByTime bool
+	// 7's clock), not the order of connection; Crossed: by the order in
+	// which the connections began, against the bytes (uncross).
+	ByTime  bool
+	Crossed bool
 	// NoDate: the trace shows no response Date of this connection's, or
 	// the capture none of its candidates' (encrypted), so none could be
 	// ruled out by it.
@@ -359,6 +364,7 @@ func Explain(t *curltrace.Trace, res *analyze.Result) *Result {
 	r.parallel = parallelNoIDs(t)
 	if res != nil {
 		r.match(res, scan)
+		r.uncross(res, scan)
 		for i := range r.Problems {
 			r.Problems[i].OthersMatched = r.Problems[i].Kind == ProblemNoConnection && len(r.Matches) > 0
 		}
@@ -462,8 +468,8 @@ func (r *Result) contentCheck() {
 		told[p.Conn] = told[p.Conn] || p.Kind == ProblemRequestDiffers
 	}
 	for _, m := range r.Matches {
-		if told[m.Conn.ID] {
-			continue // its request was named already
+		if told[m.Conn.ID] || m.uncrossed {
+			continue // its request was named already; or swapped (uncross)
 		}
 		if sc := r.scan[m.TraceConn]; sc != nil && sc.tlsHeaders {
 			// curl spoke TLS on it, and the capture's stream is not TLS
@@ -789,6 +795,47 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 			r.Problems = append(r.Problems, p)
 		}
 		r.addMatch(res, m)
+	}
+}
+
+// uncross undoes matches that cross in time: of two trace connections to
+// one server, the one curl connected first was matched to a capture
+// connection whose SYN the capture holds, the later one to a connection
+// whose start the capture missed, which therefore began first (review 43:
+// one URL fetched on two connections in turn, the capture begun inside the
+// first; the identical bytes had bound each trace connection to the
+// other's, 98-125 causes certain on the other's packets, and with a second
+// URL whose body begins as the first's the pair was refused). They are
+// swapped, the request checks made again, and each is a guess: the bytes
+// that bound them said otherwise.
+func (r *Result) uncross(res *analyze.Result, scan map[int]*traceScan) {
+	began := func(c *analyze.Connection) bool {
+		return c.Dir(analyze.ClientToServer).SYN.Seen || c.Dir(analyze.ServerToClient).SYN.Seen
+	}
+	for i := range r.Matches {
+		for j := range r.Matches {
+			mi, mj := &r.Matches[i], &r.Matches[j]
+			ti, tj := r.Trace.Conns[mi.TraceConn], r.Trace.Conns[mj.TraceConn]
+			if ti.Line >= tj.Line || unmap(mi.Conn.Server) != unmap(mj.Conn.Server) || !began(mi.Conn) || began(mj.Conn) {
+				continue
+			}
+			ci, cj := mi.Conn, mj.Conn
+			r.Problems = slices.DeleteFunc(r.Problems, func(p Problem) bool {
+				return (p.Conn == ci.ID || p.Conn == cj.ID) && (p.Kind == ProblemRequestDiffers || p.Kind == ProblemAmbiguous)
+			})
+			for _, m := range []*Match{mi, mj} {
+				m.Conn, m.By, m.Ambiguous, m.uncrossed = cj, ByServerInOrder, true, true
+				if m == mj {
+					m.Conn = ci
+				}
+				m.Point = pointOf(m.Conn)
+				if p, bad := r.requestCheck(m.Conn, scan[m.TraceConn]); bad {
+					r.Problems = append(r.Problems, p)
+				}
+			}
+			ep := netip.AddrPortFrom(ti.IP.Unmap(), ti.Port)
+			r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: ti.Line, Server: ep, Conn: mi.Conn.ID, Candidates: 2, TraceConns: 2, Crossed: true})
+		}
 	}
 }
 

@@ -252,6 +252,35 @@ func TestFieldLateKeepAliveTwice(t *testing.T) {
 	}
 }
 
+// TestFieldLateTwoConnections (review 43): curl 7.88 fetching one URL
+// twice on two connections in turn (the server closes each), tcpdump
+// started 0.5 s after curl, inside the first. The capture holds the first
+// connection (port 52044) without its start and the second (52048, its
+// SYN at packet 154) whole. The bytes, the same on both, had bound the
+// trace's first connection to the second and the second to the first, 98
+// causes certain on the other's packets. Matched in the order the
+// connections began, a guess: nothing certain.
+func TestFieldLateTwoConnections(t *testing.T) {
+	tr := readTraceGz(t, "late-two-conns-7.trace.gz")
+	r := Explain(tr, analyzeFor(t, tr, filepath.Join(field, "late-two-conns-7.pcap.gz"), ""))
+	if len(r.Matches) != 2 {
+		t.Fatalf("matches %+v", r.Matches)
+	}
+	for _, m := range r.Matches {
+		want := uint16(52044)
+		if tr.Conns[m.TraceConn].Line > 2 {
+			want = 52048
+		}
+		if m.Conn.Client.Port() != want || !m.Ambiguous {
+			t.Errorf("trace connection at line %d: client port %d (ambiguous %v), want %d", tr.Conns[m.TraceConn].Line, m.Conn.Client.Port(), m.Ambiguous, want)
+		}
+	}
+	if r.Refused {
+		t.Errorf("refused: %+v", r.Problems)
+	}
+	noneCertain(t, r)
+}
+
 // TestFieldTwoRunsTailLost (review 40): two curl 7.88 runs of one URL in
 // one second, captured together by tcpdump -i lo, which lost the second
 // run's last packets (port 43262: its SYN 1.1 ms after curl's connect in

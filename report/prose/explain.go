@@ -44,8 +44,11 @@ func problemText(p explain.Problem) string {
 		return fmt.Sprintf("trace line %d sent %q but capture connection %d began with %q: the trace and the capture may be of different transfers", p.Line, p.Sent, p.Conn, p.Began)
 	case explain.ProblemAmbiguous:
 		how := "in order of connection"
-		if p.ByTime {
+		switch {
+		case p.ByTime:
 			how = "by the time of the trace's connect line, which curl 7's clock, up to a second off, cannot tell within a second"
+		case p.Crossed:
+			how = "in order of connection: the bytes curl logged, the same on both, had matched the trace's first connection to the capture's later one, whose start the capture holds, though the other began before the capture did"
 		}
 		date := "none ruled out by its response's Date"
 		if p.NoDate {
