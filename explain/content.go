@@ -54,6 +54,28 @@ type contentPlacement struct {
 	// unfound lists checkable events whose bytes are on no candidate
 	// connection, by the trace connection they were attributed to.
 	unfound map[int][]int
+	// srcs are the connections whose bytes were compared.
+	srcs []*contentSrc
+}
+
+// elsewhere tells whether data is on direction d of a connection to c's
+// server other than c: there a capture begun mid-transfer cannot say which
+// connection a request is of (two runs of one URL at once, the capture
+// begun after both: review 44).
+func (p *contentPlacement) elsewhere(c *analyze.Connection, d analyze.Dir, data []byte, ascii bool) bool {
+	if p == nil {
+		return false
+	}
+	budget := int64(searchBudget)
+	for _, s := range p.srcs {
+		if s.c == c || unmap(s.c.Server) != unmap(c.Server) || s.b[d] == nil {
+			continue
+		}
+		if _, ok := s.find(d, 0, data, ascii, &budget); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // contentSources lists the capture connections whose bytes explain can
@@ -114,7 +136,7 @@ func placeByContent(t *curltrace.Trace, res *analyze.Result) *contentPlacement {
 		return nil
 	}
 	p := &contentPlacement{at: map[int][]placed{}, conn: map[int]int{}, bound: map[int]*analyze.Connection{},
-		unfound: map[int][]int{}}
+		unfound: map[int][]int{}, srcs: srcs}
 	x := &placer{t: t, p: p, srcs: srcs, byTrace: map[int]*contentSrc{}, budget: searchBudget, lost: map[int]bool{},
 		guess: map[int]map[*contentSrc][2]int64{}, began: map[int]int{}, parallel: parallelNoIDs(t)}
 	for i, e := range t.Events {

@@ -276,6 +276,9 @@ type Problem struct {
 	// which the connections began, against the bytes (uncross).
 	ByTime  bool
 	Crossed bool
+	// Unseen: matched by the bytes, but another connection to the
+	// server began before the capture and may be the trace's.
+	Unseen bool
 	// NoDate: the trace shows no response Date of this connection's, or
 	// the capture none of its candidates' (encrypted), so none could be
 	// ruled out by it.
@@ -682,7 +685,17 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 				if p, bad := r.requestCheck(c, scan[ti]); bad {
 					r.Problems = append(r.Problems, p)
 				}
-				r.addMatch(res, Match{TraceConn: ti, Conn: c, By: ByContent})
+				m := Match{TraceConn: ti, Conn: c, By: ByContent}
+				if o := r.unseenStart(res, c); o != nil {
+					// Another connection to the server began before the
+					// capture did and holds no other trace connection's
+					// bytes: what it missed may be these (review 44: one
+					// URL fetched twice at once, the capture begun after
+					// both; the first run's trace bound to the second's).
+					m.Ambiguous = true
+					r.Problems = append(r.Problems, Problem{Kind: ProblemAmbiguous, Line: tc.Line, Server: ep, Conn: c.ID, Candidates: 2, TraceConns: inTrace[ep], Unseen: true})
+				}
+				r.addMatch(res, m)
 				continue
 			}
 			differs = &p
@@ -796,6 +809,25 @@ func (r *Result) match(res *analyze.Result, scan map[int]*traceScan) {
 		}
 		r.addMatch(res, m)
 	}
+}
+
+// unseenStart returns a connection to c's server, other than c, whose
+// start the capture missed and which no trace connection's bytes were
+// bound to: nil when there is none.
+func (r *Result) unseenStart(res *analyze.Result, c *analyze.Connection) *analyze.Connection {
+	bound := map[*analyze.Connection]bool{}
+	for _, b := range r.content.bound {
+		bound[b] = true
+	}
+	for _, o := range res.Connections {
+		if o == c || bound[o] || unmap(o.Server) != unmap(c.Server) || o.Dir(analyze.ClientToServer).SYN.Seen || o.Dir(analyze.ServerToClient).SYN.Seen {
+			continue
+		}
+		if o.Dir(analyze.ServerToClient).DataSegments > 0 {
+			return o
+		}
+	}
+	return nil
 }
 
 // uncross undoes matches that cross in time: of two trace connections to

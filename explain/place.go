@@ -70,6 +70,10 @@ type connState struct {
 	// eof is the index of the connection's last read of 0 bytes (curl
 	// saw the server close it): -1 when none.
 	eof int
+	// last is the index of the connection's last read with data, and
+	// lastData its bytes.
+	last     int
+	lastData []byte
 	// clearHTTP1: the trace shows HTTP/1 in the clear on this connection
 	// (no TLS, no HTTP/2 status or stream lines): only then is a capture
 	// begun mid-transfer, which analyze cannot recognise, taken as its.
@@ -138,7 +142,7 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		sslTraced = sslTraced || r.Trace.Events[i].SSLRecv != nil
 	}
 	for ti, tc := range r.Trace.Conns {
-		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, eof: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII, othersMatched: len(r.Matches) > 0, sslTraced: sslTraced,
+		st := &connState{m: byTrace[ti], capture: capture, lastRec: -1, eof: -1, last: -1, content: r.content, curlVersion: r.Trace.Curl, ascii: r.Trace.ASCII, othersMatched: len(r.Matches) > 0, sslTraced: sslTraced,
 			unix: tc.Unix != ""}
 		sc := seen[ti]
 		if sc == nil {
@@ -180,6 +184,9 @@ func (r *Result) connStates(capture bool, seen map[int]*traceScan) map[int]*conn
 		st := out[ti]
 		if st != nil && e.Kind == curltrace.RecvData && e.Size == 0 && st.eof < 0 {
 			st.eof = i
+		}
+		if st != nil && e.Kind == curltrace.RecvData && e.Size > 0 && st.last < 0 {
+			st.last, st.lastData = i, e.Data
 		}
 		if st != nil && st.m != nil && (e.Kind == curltrace.SendHeader || e.Kind == curltrace.SendData) {
 			sent[ti] += int64(e.Size)
@@ -897,6 +904,22 @@ func (st *connState) anchorAt(i int, data []byte) (int64, bool) {
 	pos, ok := anchorFromEnd(st.m.Conn, analyze.ServerToClient, st.rest[i], data, st.ascii)
 	if !ok || !onlyThere(st.m.Conn, analyze.ServerToClient, pos, data, st.ascii) {
 		return 0, false
+	}
+	// Another connection to the server, begun before the capture too,
+	// that ends as this trace connection's reads do may be its: then
+	// which one is not known (review 44: one URL fetched twice at once,
+	// the capture begun after both).
+	if k := st.last; k >= 0 && st.content != nil {
+		tail := st.lastData
+		for _, src := range st.content.srcs {
+			c := src.c
+			if c == st.m.Conn || unmap(c.Server) != unmap(st.m.Conn.Server) || c.Dir(analyze.ServerToClient).SYN.Seen {
+				continue
+			}
+			if _, ok := anchorFromEnd(c, analyze.ServerToClient, st.rest[k], tail, st.ascii); ok {
+				return 0, false
+			}
+		}
 	}
 	return pos, true
 }

@@ -135,7 +135,7 @@ func (s *sendSide) place(ev *Event, e *curltrace.Event) bool {
 	if s.midStream {
 		located = false
 		if !s.anchored {
-			if pos, ok := anchorFromEnd(s.m.Conn, analyze.ClientToServer, s.rest[ev.Index], e.Data, ev.Facts.ascii); ok && onlyThere(s.m.Conn, analyze.ClientToServer, pos, e.Data, ev.Facts.ascii) {
+			if pos, ok := anchorFromEnd(s.m.Conn, analyze.ClientToServer, s.rest[ev.Index], e.Data, ev.Facts.ascii); ok && onlyThere(s.m.Conn, analyze.ClientToServer, pos, e.Data, ev.Facts.ascii) && !s.content.elsewhere(s.m.Conn, analyze.ClientToServer, e.Data, ev.Facts.ascii) {
 				s.next, s.anchored = pos, true
 			}
 		}

@@ -47,6 +47,8 @@ func problemText(p explain.Problem) string {
 		switch {
 		case p.ByTime:
 			how = "by the time of the trace's connect line, which curl 7's clock, up to a second off, cannot tell within a second"
+		case p.Unseen:
+			how = "by the bytes curl logged, which another connection to it, begun before the capture (its start not in it), may have carried too"
 		case p.Crossed:
 			how = "in order of connection: the bytes curl logged, the same on both, had matched the trace's first connection to the capture's later one, whose start the capture holds, though the other began before the capture did"
 		}
