@@ -479,7 +479,9 @@ func backlogText(e explain.Event) string {
 	case f.Buffer != nil && f.Buffer.Filled:
 		return fmt.Sprintf("%d bytes of %d segment(s) (%s) had arrived before curl read; the read equals curl's %d-byte buffer, but the next segment came only after it, so nothing more was waiting", e.Size, s.Count, segSizes(e.Segments), f.Buffer.Size)
 	case s.Count == 1:
-		return fmt.Sprintf("the rest of packet %d (%d bytes), which the previous read stopped inside: these bytes were already waiting", e.Segments[0].Packet, e.Segments[0].Len)
+		// The rest, not the packet's length (review 44: "the rest of
+		// packet 8 (41013 bytes)" of a 6144-byte read).
+		return fmt.Sprintf("the rest of packet %d (%d of its %d bytes), which the previous read stopped inside: these bytes were already waiting", e.Segments[0].Packet, e.Size, e.Segments[0].Len)
 	case s.Exact:
 		why := "curl read less often than they came"
 		if t := f.Timing; t != nil && t.Source == explain.FromCapture && t.FirstBefore-t.LastBefore < time.Millisecond && t.LastBefore >= 0 {

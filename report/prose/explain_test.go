@@ -354,3 +354,15 @@ func TestSenderPushCutAtMSS(t *testing.T) {
 		}
 	}
 }
+
+// TestBacklogRestOfPacket: review 44. A read of the rest of one packet
+// named the packet's length ("the rest of packet 8 (41013 bytes)") where
+// the read took 6144 of them.
+func TestBacklogRestOfPacket(t *testing.T) {
+	e := explain.Event{Line: 40, Size: 6144, Cause: explain.CauseBacklog, Confidence: explain.Certain,
+		Segments: []explain.Seg{{Packet: 8, Len: 41013}}}
+	e.Facts.Segments = &explain.SegmentFact{Source: explain.FromCapture, Count: 1, Covered: 6144}
+	if got := Why(e); !strings.Contains(got, "the rest of packet 8 (6144 of its 41013 bytes)") {
+		t.Errorf("why %q", got)
+	}
+}
