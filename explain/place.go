@@ -65,6 +65,8 @@ type connState struct {
 	// before the stream's end a read of a capture begun mid-transfer
 	// starts.
 	rest map[int]int64
+	// anchorScans counts the stream scans anchorAt made (maxAnchorScans).
+	anchorScans int
 	// sendRest is the same of what curl logged sending.
 	sendRest map[int]int64
 	// eof is the index of the connection's last read of 0 bytes (curl
@@ -902,7 +904,11 @@ func (st *connState) anchorAt(i int, data []byte) (int64, bool) {
 		return 0, false
 	}
 	pos, ok := anchorFromEnd(st.m.Conn, analyze.ServerToClient, st.rest[i], data, st.ascii)
-	if !ok || !onlyThere(st.m.Conn, analyze.ServerToClient, pos, data, st.ascii) {
+	if !ok || st.anchorScans >= maxAnchorScans {
+		return 0, false
+	}
+	st.anchorScans++
+	if !onlyThere(st.m.Conn, analyze.ServerToClient, pos, data, st.ascii) {
 		return 0, false
 	}
 	// Another connection to the server, begun before the capture too,
@@ -941,6 +947,12 @@ func onlyThere(c *analyze.Connection, d analyze.Dir, pos int64, data []byte, asc
 	_, again := src.find(d, first+1, data, ascii, &budget)
 	return !again
 }
+
+// maxAnchorScans bounds the reads whose bytes are looked for over the
+// whole stream as an anchor (onlyThere): in a body that repeats itself
+// every read fits the arithmetic and none is there alone, and a scan per
+// read was quadratic (review 42: 13 s for a 128 MiB stream).
+const maxAnchorScans = 8
 
 // anchorFromEnd is where an event whose bytes are data, followed by rest
 // bytes (its own included) to the end of direction d, starts: rest before
