@@ -191,12 +191,13 @@ type connState struct {
 	// events after the "Trying" line get the connection once it is known.
 	pend int
 	// idle is the index of the event after a "left intact" line of a
-	// trace without ids, and left that connection (-1 when none): curl
-	// 7 checks a connection it is about to reuse, and reads what the
-	// server sent since (an HTTP/2 frame ending the last stream) before
-	// its "Re-using existing connection" line; those TLS reads (and
-	// writes) are that connection's (review 39: a 26-byte record read so went to none,
-	// and the next transfer's reads were laid 31 bytes early).
+	// trace without ids (-1 when none), and left the connection it
+	// left: curl 7 checks a connection it is about to reuse, and reads
+	// what the server sent since (an HTTP/2 frame ending the last
+	// stream) before its "Re-using existing connection" line; those TLS
+	// reads and writes are that connection's (review 39: a 26-byte
+	// record read so went to none, and the next transfer's reads were
+	// laid 31 bytes early).
 	idle, left int
 	// from is the line where each connection's lines begin (its "Trying"
 	// line, else its connect line), by index into Conns: with ids, an
